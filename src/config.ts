@@ -1,0 +1,94 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Every setting of the desk, parsed once at start. Secrets may come from `NAME` or from a file named
+ * by `NAME_FILE` (Docker/Kubernetes secrets). The README's configuration table mirrors this schema.
+ */
+const SECRET_NAMES = ['DATABASE_URL', 'JWT_SIGNING_KEYS', 'AUDIT_SIGNING_KEY', 'DATA_ENCRYPTION_KEY', 'SETUP_TOKEN'] as const;
+
+const intFromEnv = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  HOST: z.string().default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(9090),
+  PUBLIC_URL: z.string().url().optional(),
+  DATABASE_URL: z.string().optional(),
+  DESK_DATA_DIR: z.string().default('./.desk'),
+  DB_POOL_MAX: intFromEnv(10, 1),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `kid:secret,kid2:secret2` — the first key signs, every key verifies (rotation without downtime). */
+  JWT_SIGNING_KEYS: z.string().optional(),
+  ACCESS_TOKEN_MINUTES: intFromEnv(15, 1),
+  SESSION_HOURS: intFromEnv(12, 1),
+  STEP_UP_MINUTES: intFromEnv(10, 1),
+  /** Ed25519 private key (PKCS#8 PEM or base64 DER) that signs audit checkpoints. */
+  AUDIT_SIGNING_KEY: z.string().optional(),
+  AUDIT_SEAL_CRON: z.string().default('* * * * *'),
+  /** 32 bytes, base64 or hex: encrypts TOTP secrets at rest. */
+  DATA_ENCRYPTION_KEY: z.string().optional(),
+  SETUP_TOKEN: z.string().optional(),
+  LOGIN_MAX_FAILURES: intFromEnv(5, 1),
+  LOGIN_LOCK_MINUTES: intFromEnv(15, 1),
+  LOGIN_RATE_PER_MINUTE: intFromEnv(20, 1),
+  BODY_LIMIT_BYTES: intFromEnv(1_048_576, 1024),
+  WORKER_ENABLED: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  WORKER_CONCURRENCY: intFromEnv(4, 1),
+});
+
+export type Config = z.infer<typeof schema> & { dataDir: string };
+
+export class ConfigError extends Error {}
+
+/** Reads `NAME_FILE` into `NAME` for every secret, so the rest of the code sees one value. */
+function resolveSecretFiles(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out = { ...env };
+  for (const name of SECRET_NAMES) {
+    const file = env[`${name}_FILE`];
+    if (file && !env[name]) {
+      try {
+        out[name] = readFileSync(file, 'utf8').trim();
+      } catch {
+        throw new ConfigError(`${name}_FILE points to ${file}, which cannot be read`);
+      }
+    }
+  }
+  return out;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(resolveSecretFiles(env));
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ConfigError(`invalid configuration: ${problems}`);
+  }
+  const config = { ...parsed.data, dataDir: path.resolve(parsed.data.DESK_DATA_DIR) };
+  if (config.NODE_ENV === 'production') assertProductionSecrets(config);
+  return config;
+}
+
+/** In production, secrets have no defaults: name every missing or weak one and refuse to start. */
+function assertProductionSecrets(config: Config): void {
+  const problems: string[] = [];
+  if (!config.JWT_SIGNING_KEYS) problems.push('JWT_SIGNING_KEYS is missing');
+  else if (config.JWT_SIGNING_KEYS.split(',').some((k) => (k.split(':')[1] ?? '').length < 32)) {
+    problems.push('JWT_SIGNING_KEYS has a key shorter than 32 characters');
+  }
+  if (!config.AUDIT_SIGNING_KEY) problems.push('AUDIT_SIGNING_KEY is missing');
+  if (!config.DATA_ENCRYPTION_KEY) problems.push('DATA_ENCRYPTION_KEY is missing');
+  else if (decodeKey(config.DATA_ENCRYPTION_KEY)?.length !== 32) problems.push('DATA_ENCRYPTION_KEY must be 32 bytes (base64 or hex)');
+  if (config.DATABASE_URL && /:(password|postgres|changeme)@/.test(config.DATABASE_URL)) {
+    problems.push('DATABASE_URL uses a well-known password');
+  }
+  if (problems.length > 0) {
+    throw new ConfigError(`refusing to start in production: ${problems.join('; ')}`);
+  }
+}
+
+export function decodeKey(value: string): Buffer | undefined {
+  if (/^[0-9a-f]{64}$/i.test(value)) return Buffer.from(value, 'hex');
+  const b = Buffer.from(value, 'base64');
+  return b.length > 0 ? b : undefined;
+}

@@ -1,0 +1,32 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { Registry } from 'prom-client';
+
+export interface ReadinessCheck {
+  name: string;
+  check: () => Promise<{ ok: boolean; detail?: unknown }>;
+}
+
+/** Liveness, readiness (every check must pass) and Prometheus metrics. */
+export function healthRoutes(deps: { checks: ReadinessCheck[]; registry: Registry; version: string }): FastifyPluginAsync {
+  return async (app) => {
+    app.get('/health', { config: { access: 'public' } }, async () => ({ status: 'ok', version: deps.version }));
+
+    app.get('/ready', { config: { access: 'public' } }, async (_req, reply) => {
+      const results = await Promise.all(
+        deps.checks.map(async (c) => {
+          try {
+            return { name: c.name, ...(await c.check()) };
+          } catch (err) {
+            return { name: c.name, ok: false, detail: (err as Error).message };
+          }
+        }),
+      );
+      const ok = results.every((r) => r.ok);
+      return reply.status(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not ready', checks: Object.fromEntries(results.map(({ name, ...r }) => [name, r])) });
+    });
+
+    app.get('/metrics', { config: { access: 'public' } }, async (_req, reply) => {
+      return reply.type(deps.registry.contentType).send(await deps.registry.metrics());
+    });
+  };
+}

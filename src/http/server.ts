@@ -1,0 +1,85 @@
+import { randomUUID } from 'node:crypto';
+import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import FindMyWay, { type HTTPMethod } from 'find-my-way';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Logger } from '../shared/logger.js';
+import type { Metrics } from '../shared/metrics.js';
+import type { Clock } from '../shared/clock.js';
+import { installAccessControl, type Authenticator, type RegisteredRoute } from './access.js';
+import { installProblemHandlers } from './problem.js';
+
+export interface ServerDeps {
+  logger: Logger;
+  metrics: Metrics;
+  clock: Clock;
+  authenticator: Authenticator;
+  bodyLimit: number;
+  /** Each domain's routes, mounted in order. */
+  routes: FastifyPluginAsync[];
+}
+
+export type DeskServer = FastifyInstance & { deskRoutes: RegisteredRoute[] };
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
+
+/** Assembles the HTTP API: plugins, access control, problem+json errors, metrics and the domains' routes. */
+export async function buildServer(deps: ServerDeps): Promise<DeskServer> {
+  // Widened on purpose: Fastify's instance type is keyed on the logger type, and routes expect the base one.
+  const loggerInstance: FastifyBaseLogger = deps.logger;
+  const app = Fastify({
+    loggerInstance,
+    bodyLimit: deps.bodyLimit,
+    trustProxy: false,
+    // We log one line per request ourselves (onResponse), with the route template rather than the URL.
+    logController: new LogController({ disableRequestLogging: true }),
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    ajv: { customOptions: { removeAdditional: false } },
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  const routes: RegisteredRoute[] = [];
+  const allMethods = FindMyWay();
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      if (!allMethods.hasRoute(method as HTTPMethod, route.url)) allMethods.on(method as HTTPMethod, route.url, () => undefined);
+    }
+  });
+  const methodsFor = (url: string) =>
+    (['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as HTTPMethod[]).filter((m) => allMethods.find(m, url) !== null);
+
+  installProblemHandlers(app, deps.metrics, methodsFor);
+  installAccessControl(app, deps.authenticator, deps.clock, routes);
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const labels = { route: request.routeOptions.url ?? 'unmatched', method: request.method, status: String(reply.statusCode) };
+    deps.metrics.httpRequests.inc(labels);
+    deps.metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
+    request.log.info({ reqId: request.id, method: request.method, route: labels.route, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+  });
+
+  await app.register(helmet, { contentSecurityPolicy: false });
+  await app.register(cookie);
+  // Per-route limits (login, setup) are declared on the routes; nothing is limited globally.
+  await app.register(rateLimit, { global: false });
+  await app.register(swagger, {
+    openapi: { info: { title: 'usdt-desk API', version: '0.1.0' }, components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } } },
+    transform: jsonSchemaTransform,
+  });
+  app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
+
+  for (const plugin of deps.routes) await app.register(plugin);
+  await app.ready();
+  const server: DeskServer = Object.assign(app, { deskRoutes: routes });
+  return server;
+}

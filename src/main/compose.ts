@@ -1,0 +1,66 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { Config } from '../config.js';
+import { createAuditService, type AuditService } from '../audit/audit.service.js';
+import { healthRoutes } from '../http/health.routes.js';
+import type { Authenticator } from '../http/access.js';
+import { buildServer, type DeskServer } from '../http/server.js';
+import type { Clock } from '../shared/clock.js';
+import type { Db } from '../shared/db.js';
+import type { Logger } from '../shared/logger.js';
+import { createMetrics, type Metrics } from '../shared/metrics.js';
+import { pendingMigrations } from '../shared/migrate.js';
+import type { JobsModule } from '../worker/worker.js';
+import type { Secrets } from './secrets.js';
+
+export const VERSION = '0.1.0';
+
+export interface Services {
+  audit: AuditService;
+}
+
+export interface ComposeDeps {
+  config: Config;
+  db: Db;
+  logger: Logger;
+  clock: Clock;
+  secrets: Secrets;
+  /** Reports whether the in-process worker runs (false when this process runs no worker). */
+  workerRunning?: () => boolean;
+}
+
+export interface Composition {
+  services: Services;
+  metrics: Metrics;
+  jobs: JobsModule[];
+  buildHttp: () => Promise<DeskServer>;
+}
+
+/** The one place where the desk's parts are created and wired together. */
+export function compose(deps: ComposeDeps): Composition {
+  const { db, clock, logger } = deps;
+  const metrics = createMetrics();
+  const audit = createAuditService();
+  const services: Services = { audit };
+
+  const authenticator: Authenticator = { authenticate: async () => null };
+  const jobs: JobsModule[] = [];
+
+  const routes: FastifyPluginAsync[] = [
+    healthRoutes({
+      version: VERSION,
+      registry: metrics.registry,
+      checks: [
+        { name: 'database', check: async () => ({ ok: (await db.selectNoFrom((eb) => eb.lit(1).as('one')).execute()).length === 1 }) },
+        { name: 'migrations', check: async () => { const pending = await pendingMigrations(db); return { ok: pending.length === 0, detail: pending.length ? { pending } : undefined }; } },
+        { name: 'worker', check: async () => ({ ok: deps.workerRunning ? deps.workerRunning() : true, detail: deps.workerRunning ? undefined : 'runs in a separate process' }) },
+      ],
+    }),
+  ];
+
+  return {
+    services,
+    metrics,
+    jobs,
+    buildHttp: () => buildServer({ logger, metrics, clock, authenticator, bodyLimit: deps.config.BODY_LIMIT_BYTES, routes }),
+  };
+}

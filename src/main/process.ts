@@ -1,0 +1,32 @@
+import { ConfigError } from '../config.js';
+import { EmbeddedPostgresError } from '../shared/embedded-postgres.js';
+import { MigrationError } from '../shared/migrate.js';
+import { StartupError } from './run.js';
+
+/** Errors a person can act on get one line on stderr; anything else keeps its stack. Exit non-zero. */
+export function exitWithError(err: unknown): never {
+  const known = err instanceof ConfigError || err instanceof StartupError || err instanceof EmbeddedPostgresError || err instanceof MigrationError;
+  const message = err instanceof Error ? err.message : String(err);
+  if (known || (err instanceof Error && message.startsWith('cannot reach PostgreSQL'))) {
+    process.stderr.write(`usdt-desk: ${message}\n`);
+  } else {
+    process.stderr.write(`usdt-desk: unexpected failure: ${err instanceof Error ? (err.stack ?? message) : message}\n`);
+  }
+  process.exit(1);
+}
+
+/** Runs `stop` once on SIGINT/SIGTERM, then exits 0; a second signal forces exit. */
+export function onShutdown(stop: () => Promise<void>, log: (msg: string) => void): void {
+  let stopping = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    log(`${signal} received: shutting down`);
+    stop().then(
+      () => process.exit(0),
+      (err: unknown) => exitWithError(err),
+    );
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+}

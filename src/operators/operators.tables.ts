@@ -1,0 +1,52 @@
+import type { ColumnType, Generated } from 'kysely';
+
+export type Role = 'ops_approver' | 'risk_officer' | 'platform_admin' | 'auditor';
+
+export interface OperatorsTable {
+  id: Generated<string>;
+  email: string;
+  name: string;
+  password_hash: string;
+  roles: ColumnType<Role[], Role[] | undefined, Role[]>;
+  status: Generated<'active' | 'deactivated'>;
+  mfa_secret_enc: string | null;
+  mfa_enrolled_at: Date | null;
+  mfa_pending_secret_enc: string | null;
+  failed_logins: Generated<number>;
+  locked_until: Date | null;
+  telegram_user_id: string | null;
+  version: Generated<number>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface OperatorSessionsTable {
+  id: Generated<string>;
+  operator_id: string;
+  created_at: Generated<Date>;
+  expires_at: Date;
+  revoked_at: Date | null;
+  mfa_verified: Generated<boolean>;
+  step_up_until: Date | null;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+export interface OperatorTotpUsedTable {
+  operator_id: string;
+  step: string;
+  used_at: Generated<Date>;
+}
+
+export interface SetupTokensTable {
+  token_hash: string;
+  created_at: Generated<Date>;
+  used_at: Date | null;
+}
+
+export interface OperatorTables {
+  operators: OperatorsTable;
+  operator_sessions: OperatorSessionsTable;
+  operator_totp_used: OperatorTotpUsedTable;
+  setup_tokens: SetupTokensTable;
+}

@@ -1,0 +1,67 @@
+/**
+ * The one error type of the desk. Each edge translates it once: HTTP → problem+json (status from
+ * STATUS_BY_CODE), Telegram → a plain message, worker → retry or permanent failure.
+ */
+export const STATUS_BY_CODE = {
+  VALIDATION_FAILED: 400,
+  INVALID_JSON: 400,
+  REASON_REQUIRED: 400,
+  UNAUTHENTICATED: 401,
+  INVALID_CREDENTIALS: 401,
+  MFA_REQUIRED: 401,
+  SESSION_EXPIRED: 401,
+  FORBIDDEN: 403,
+  MFA_ENROLMENT_REQUIRED: 403,
+  STEP_UP_REQUIRED: 403,
+  CSRF_REQUIRED: 403,
+  SELF_APPROVAL: 403,
+  SAME_APPROVER: 403,
+  NOT_ELIGIBLE: 403,
+  NOT_NAMED_SECONDARY: 403,
+  ACCOUNT_LOCKED: 423,
+  NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  CONFLICT: 409,
+  ALREADY_EXISTS: 409,
+  ALREADY_DECIDED: 409,
+  STALE_REQUEST: 409,
+  IDEMPOTENCY_CONFLICT: 409,
+  SETUP_ALREADY_DONE: 409,
+  EXPIRED: 410,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  RATE_LIMITED: 429,
+  INTERNAL: 500,
+  UNAVAILABLE: 503,
+} as const;
+
+export type ErrorCode = keyof typeof STATUS_BY_CODE;
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export class AppError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    readonly detail: string,
+    readonly fields?: FieldError[],
+  ) {
+    super(detail);
+    this.name = 'AppError';
+    this.status = STATUS_BY_CODE[code];
+  }
+}
+
+export const notFound = (what: string) => new AppError('NOT_FOUND', `${what} was not found`);
+
+/** PostgreSQL SQLSTATEs that mean "try the same transaction again". */
+export const TRANSIENT_SQLSTATES = new Set(['40001', '40P01', '55P03', '57P01', '08006', '08003']);
+
+export function sqlState(err: unknown): string | undefined {
+  return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
+}
+
+export const isUniqueViolation = (err: unknown) => sqlState(err) === '23505';

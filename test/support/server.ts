@@ -1,0 +1,49 @@
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { loadConfig, type Config } from '../../src/config.js';
+import { compose, type Composition } from '../../src/main/compose.js';
+import type { Secrets } from '../../src/main/secrets.js';
+import { systemClock, type Clock } from '../../src/shared/clock.js';
+import { createLogger, type Logger } from '../../src/shared/logger.js';
+import type { DeskServer } from '../../src/http/server.js';
+import { createTestDatabase, type TestDatabase } from './db.js';
+
+export function testSecrets(): Secrets {
+  const { privateKey } = generateKeyPairSync('ed25519');
+  return {
+    jwtKeys: [{ kid: 'test1', secret: randomBytes(32) }],
+    auditSigningKeyPem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+    dataEncryptionKey: randomBytes(32),
+  };
+}
+
+export interface TestServer {
+  app: DeskServer;
+  desk: Composition;
+  database: TestDatabase;
+  config: Config;
+  close: () => Promise<void>;
+}
+
+/** The real HTTP API on a fresh database, driven with `app.inject`. Close it in afterAll. */
+export async function buildTestServer(opts: { env?: Record<string, string>; clock?: Clock; logger?: Logger; database?: TestDatabase } = {}): Promise<TestServer> {
+  const database = opts.database ?? (await createTestDatabase());
+  const config = loadConfig({ NODE_ENV: 'test', DESK_DATA_DIR: '/nonexistent-test-dir', ...opts.env });
+  const desk = compose({
+    config,
+    db: database.db,
+    logger: opts.logger ?? createLogger('silent'),
+    clock: opts.clock ?? systemClock,
+    secrets: testSecrets(),
+  });
+  const app = await desk.buildHttp();
+  return {
+    app,
+    desk,
+    database,
+    config,
+    close: async () => {
+      await app.close();
+      if (!opts.database) await database.drop();
+    },
+  };
+}

@@ -1,0 +1,27 @@
+import { Command } from 'commander';
+import { exitWithError, onShutdown } from '../main/process.js';
+import { runDesk } from '../main/run.js';
+import { VERSION } from '../main/compose.js';
+import { registerMigrateCommands } from './migrate.cli.js';
+
+/** `desk`: one command for operating the desk. Each domain adds its subcommands from its own *.cli.ts. */
+const program = new Command('desk').description('usdt-desk operations').version(VERSION);
+
+program
+  .command('serve')
+  .description('run the HTTP API only (scale API nodes horizontally)')
+  .action(async () => {
+    const { stop } = await runDesk({ http: true, worker: false });
+    onShutdown(stop, (m) => process.stderr.write(`${m}\n`));
+  });
+program
+  .command('worker')
+  .description('run the job worker only')
+  .action(async () => {
+    const { stop } = await runDesk({ http: false, worker: true });
+    onShutdown(stop, (m) => process.stderr.write(`${m}\n`));
+  });
+
+registerMigrateCommands(program);
+
+program.parseAsync(process.argv).catch(exitWithError);

@@ -32,7 +32,8 @@ export interface Composition {
   services: Services;
   metrics: Metrics;
   jobs: JobsModule[];
-  buildHttp: () => Promise<DeskServer>;
+  /** Builds the HTTP API; `extra` routes are for tests that exercise the HTTP machinery itself. */
+  buildHttp: (extra?: FastifyPluginAsync[]) => Promise<DeskServer>;
 }
 
 /** The one place where the desk's parts are created and wired together. */
@@ -61,6 +62,6 @@ export function compose(deps: ComposeDeps): Composition {
     services,
     metrics,
     jobs,
-    buildHttp: () => buildServer({ logger, metrics, clock, authenticator, bodyLimit: deps.config.BODY_LIMIT_BYTES, routes }),
+    buildHttp: (extra = []) => buildServer({ logger, metrics, clock, authenticator, bodyLimit: deps.config.BODY_LIMIT_BYTES, routes: [...routes, ...extra] }),
   };
 }

@@ -1,3 +1,4 @@
+import type { FastifyPluginAsync } from 'fastify';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { loadConfig, type Config } from '../../src/config.js';
 import { compose, type Composition } from '../../src/main/compose.js';
@@ -25,7 +26,9 @@ export interface TestServer {
 }
 
 /** The real HTTP API on a fresh database, driven with `app.inject`. Close it in afterAll. */
-export async function buildTestServer(opts: { env?: Record<string, string>; clock?: Clock; logger?: Logger; database?: TestDatabase } = {}): Promise<TestServer> {
+export async function buildTestServer(
+  opts: { env?: Record<string, string>; clock?: Clock; logger?: Logger; database?: TestDatabase; extraRoutes?: FastifyPluginAsync[] } = {},
+): Promise<TestServer> {
   const database = opts.database ?? (await createTestDatabase());
   const config = loadConfig({ NODE_ENV: 'test', DESK_DATA_DIR: '/nonexistent-test-dir', ...opts.env });
   const desk = compose({
@@ -35,7 +38,7 @@ export async function buildTestServer(opts: { env?: Record<string, string>; cloc
     clock: opts.clock ?? systemClock,
     secrets: testSecrets(),
   });
-  const app = await desk.buildHttp();
+  const app = await desk.buildHttp(opts.extraRoutes);
   return {
     app,
     desk,

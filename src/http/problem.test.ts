@@ -1,25 +1,131 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { buildTestServer, type TestServer } from '../../test/support/server.js';
+import { AppError } from '../shared/errors.js';
+
+interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  errors?: { path: string; message: string }[];
+  requestId: string;
+}
+
+/** Routes that exist only in this test, to drive each error class through the real HTTP machinery. */
+const probeRoutes: FastifyPluginAsync = async (app) => {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  r.post(
+    '/test/echo',
+    { config: { access: 'public' }, schema: { body: z.object({ name: z.string().min(2), amount: z.string().regex(/^\d+$/) }).strict() } },
+    async (req) => ({ ok: true, name: req.body.name }),
+  );
+  r.get('/test/boom', { config: { access: 'public' } }, async () => {
+    throw new Error('database password=hunter2 leaked in a message');
+  });
+  r.get('/test/conflict', { config: { access: 'public' } }, async () => {
+    throw new AppError('ALREADY_DECIDED', 'Someone decided first.');
+  });
+  r.get('/test/private', { config: { access: { permission: 'audit:read' } } }, async () => ({ ok: true }));
+  r.get('/test/limited', { config: { access: 'public', rateLimit: { max: 2, timeWindow: 60_000 } } }, async () => ({ ok: true }));
+};
 
 describe('problem+json for every error class', () => {
   let t: TestServer;
   beforeAll(async () => {
-    t = await buildTestServer();
+    t = await buildTestServer({ extraRoutes: [probeRoutes], env: { BODY_LIMIT_BYTES: '2048' } });
   });
   afterAll(() => t.close());
 
-  it('answers an unknown path with 404 NOT_FOUND as problem+json', async () => {
-    const res = await t.app.inject({ method: 'GET', url: '/api/nope' });
-    expect(res.statusCode).toBe(404);
-    expect(res.headers['content-type']).toContain('application/problem+json');
-    expect(res.json()).toMatchObject({ status: 404, code: 'NOT_FOUND', title: 'Not Found' });
-    expect(res.json<{ requestId: string }>().requestId).toBe(res.headers['x-request-id']);
+  const expectProblem = (res: { statusCode: number; headers: Record<string, unknown>; json: <T>() => T }, status: number, code: string) => {
+    expect(res.statusCode).toBe(status);
+    expect(String(res.headers['content-type'])).toContain('application/problem+json');
+    const body = res.json<ProblemBody>();
+    expect(body).toMatchObject({ status, code });
+    expect(body.type).toMatch(/^urn:usdt-desk:problem:/);
+    expect(body.title.length).toBeGreaterThan(0);
+    expect(body.detail.length).toBeGreaterThan(0);
+    expect(body.requestId).toBe(res.headers['x-request-id']);
+    expect(JSON.stringify(body)).not.toMatch(/at .*\.(ts|js):\d+/); // never a stack trace
+    return body;
+  };
+
+  it('accepts a valid body (the probe works)', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/test/echo', payload: { name: 'Ada', amount: '10' } });
+    expect(res.statusCode).toBe(200);
   });
 
-  it('answers a wrong method with 405 and an Allow header', async () => {
+  it('400 VALIDATION_FAILED with per-field errors', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/test/echo', payload: { name: 'A', amount: '1.5' } });
+    const body = expectProblem(res, 400, 'VALIDATION_FAILED');
+    expect(body.errors?.map((e) => e.path).sort()).toEqual(['body.amount', 'body.name']);
+  });
+
+  it('400 for unknown fields', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/test/echo', payload: { name: 'Ada', amount: '1', admin: true } });
+    const body = expectProblem(res, 400, 'VALIDATION_FAILED');
+    expect(body.detail).toContain('admin');
+  });
+
+  it('400 INVALID_JSON for a malformed body', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/test/echo', headers: { 'content-type': 'application/json' }, payload: '{"name": ' });
+    expectProblem(res, 400, 'INVALID_JSON');
+  });
+
+  it('415 for a body that is not JSON', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/test/echo', headers: { 'content-type': 'text/plain' }, payload: 'name=Ada' });
+    expectProblem(res, 415, 'UNSUPPORTED_MEDIA_TYPE');
+  });
+
+  it('413 for an oversized body', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/test/echo', payload: { name: 'x'.repeat(5000), amount: '1' } });
+    expectProblem(res, 413, 'PAYLOAD_TOO_LARGE');
+  });
+
+  it('401 UNAUTHENTICATED without credentials', async () => {
+    expectProblem(await t.app.inject({ method: 'GET', url: '/test/private' }), 401, 'UNAUTHENTICATED');
+  });
+
+  it('401 for a garbage bearer token', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/test/private', headers: { authorization: 'Bearer not-a-token' } });
+    expectProblem(res, 401, 'UNAUTHENTICATED');
+  });
+
+  it('404 NOT_FOUND', async () => {
+    expectProblem(await t.app.inject({ method: 'GET', url: '/api/nope' }), 404, 'NOT_FOUND');
+  });
+
+  it('405 METHOD_NOT_ALLOWED with Allow', async () => {
     const res = await t.app.inject({ method: 'DELETE', url: '/health' });
-    expect(res.statusCode).toBe(405);
+    expectProblem(res, 405, 'METHOD_NOT_ALLOWED');
     expect(res.headers.allow).toContain('GET');
-    expect(res.json()).toMatchObject({ code: 'METHOD_NOT_ALLOWED' });
+  });
+
+  it('409 from a domain AppError', async () => {
+    expectProblem(await t.app.inject({ method: 'GET', url: '/test/conflict' }), 409, 'ALREADY_DECIDED');
+  });
+
+  it('429 RATE_LIMITED with Retry-After', async () => {
+    await t.app.inject({ method: 'GET', url: '/test/limited' });
+    await t.app.inject({ method: 'GET', url: '/test/limited' });
+    const res = await t.app.inject({ method: 'GET', url: '/test/limited' });
+    expectProblem(res, 429, 'RATE_LIMITED');
+    expect(res.headers['retry-after']).toBeDefined();
+  });
+
+  it('500 INTERNAL for an unexpected error, without its message or stack', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/test/boom' });
+    const body = expectProblem(res, 500, 'INTERNAL');
+    expect(JSON.stringify(body)).not.toContain('hunter2');
+  });
+
+  it('echoes a safe X-Request-Id and replaces an unsafe one', async () => {
+    const ok = await t.app.inject({ method: 'GET', url: '/api/nope', headers: { 'x-request-id': 'abc-123' } });
+    expect(ok.json<ProblemBody>().requestId).toBe('abc-123');
+    const bad = await t.app.inject({ method: 'GET', url: '/api/nope', headers: { 'x-request-id': 'a b\nc' } });
+    expect(bad.json<ProblemBody>().requestId).not.toContain(' ');
   });
 });

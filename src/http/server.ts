@@ -42,6 +42,8 @@ export async function buildServer(deps: ServerDeps): Promise<DeskServer> {
     },
     ajv: { customOptions: { removeAdditional: false } },
   });
+  // The API speaks JSON only: anything else is 415, never a string handed to a JSON schema.
+  app.removeContentTypeParser('text/plain');
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
@@ -55,12 +57,12 @@ export async function buildServer(deps: ServerDeps): Promise<DeskServer> {
   const methodsFor = (url: string) =>
     (['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as HTTPMethod[]).filter((m) => allMethods.find(m, url) !== null);
 
-  installProblemHandlers(app, deps.metrics, methodsFor);
-  installAccessControl(app, deps.authenticator, deps.clock, routes);
-
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  installProblemHandlers(app, deps.metrics, methodsFor);
+  installAccessControl(app, deps.authenticator, deps.clock, routes);
+
   app.addHook('onResponse', async (request, reply) => {
     const labels = { route: request.routeOptions.url ?? 'unmatched', method: request.method, status: String(reply.statusCode) };
     deps.metrics.httpRequests.inc(labels);

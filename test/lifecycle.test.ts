@@ -1,0 +1,109 @@
+import fs from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, postgresPid, runDeskCommand, spawnDesk, waitForReady } from './support/process.js';
+
+/** `npm start` as a user runs it: a real process, its own embedded PostgreSQL, real signals. */
+describe('desk process lifecycle', () => {
+  let dataDir: string;
+  let env: Record<string, string>;
+  let base: string;
+
+  beforeAll(async () => {
+    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'desk-life-'));
+    await fs.chmod(dataDir, 0o755);
+    const port = await freePort();
+    env = { DESK_DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1' };
+    base = `http://127.0.0.1:${port}`;
+  });
+  afterAll(async () => {
+    const pid = postgresPid(dataDir);
+    if (pid) process.kill(pid, 'SIGINT');
+    await fs.rm(dataDir, { recursive: true, force: true });
+  });
+
+  const pgUrl = async () => {
+    const pid = await fs.readFile(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8');
+    const password = await fs.readFile(path.join(dataDir, 'pg-password'), 'utf8');
+    return `postgres://desk:${password}@127.0.0.1:${pid.split('\n')[3]}/postgres`;
+  };
+
+  it('starts with an embedded PostgreSQL, becomes ready, and shuts down cleanly on SIGTERM', async () => {
+    const desk = spawnDesk(['src/main/start.ts'], env);
+    await waitForReady(`${base}/ready`, desk);
+    const ready = (await (await fetch(`${base}/ready`)).json()) as { checks: Record<string, { ok: boolean }> };
+    expect(ready.checks).toMatchObject({ database: { ok: true }, migrations: { ok: true }, worker: { ok: true } });
+    const pid = postgresPid(dataDir);
+    expect(pid).toBeDefined();
+
+    // A row written now must survive the restart below.
+    const client = new pg.Client({ connectionString: await pgUrl() });
+    await client.connect();
+    await client.query(`insert into audit_events (actor_type, action) values ('system', 'test.marker')`);
+    await client.end();
+
+    // A desk subcommand while the desk runs connects to its PostgreSQL instead of starting another.
+    const status = await runDeskCommand(['migrate', 'status', '--json'], env);
+    expect(status.code).toBe(0);
+    expect(postgresPid(dataDir)).toBe(pid);
+
+    desk.child.kill('SIGTERM');
+    expect(await desk.exited).toBe(0);
+    expect(postgresPid(dataDir)).toBeUndefined();
+    expect(desk.output()).not.toMatch(/unexpected failure/);
+  });
+
+  it('a second start reuses the data, and Ctrl-C (SIGINT) stops it cleanly', async () => {
+    const desk = spawnDesk(['src/main/start.ts'], env);
+    await waitForReady(`${base}/ready`, desk);
+    expect(desk.output()).not.toContain('migrations applied');
+    const client = new pg.Client({ connectionString: await pgUrl() });
+    await client.connect();
+    const { rows } = await client.query<{ n: string }>(`select count(*) as n from audit_events where action = 'test.marker'`);
+    await client.end();
+    expect(rows[0]?.n).toBe('1');
+    desk.child.kill('SIGINT');
+    expect(await desk.exited).toBe(0);
+    expect(postgresPid(dataDir)).toBeUndefined();
+  });
+
+  it('a desk subcommand with no desk running starts the database briefly and stops it', async () => {
+    const res = await runDeskCommand(['migrate', 'status'], env);
+    expect(res.code).toBe(0);
+    expect(res.output).toContain('up to date');
+    expect(postgresPid(dataDir)).toBeUndefined();
+  });
+
+  it('refuses a port already in use with one line saying what to do', async () => {
+    const blocker = net.createServer();
+    const port = await new Promise<number>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve((blocker.address() as net.AddressInfo).port)));
+    const desk = spawnDesk(['src/main/start.ts'], { ...env, PORT: String(port) });
+    const code = await desk.exited;
+    blocker.close();
+    expect(code).not.toBe(0);
+    expect(desk.output()).toMatch(/usdt-desk: port \d+ on 127\.0\.0\.1 is already in use: .*PORT/);
+    expect(desk.output().trim().split('\n')).toHaveLength(1);
+  });
+
+  it('refuses a data folder it cannot write', async () => {
+    const desk = spawnDesk(['src/main/start.ts'], { ...env, DESK_DATA_DIR: '/etc/hostname/desk' });
+    expect(await desk.exited).not.toBe(0);
+    expect(desk.output()).toMatch(/usdt-desk: cannot write to the data folder \/etc\/hostname\/desk: .*DESK_DATA_DIR/);
+  });
+
+  it('refuses an unreachable DATABASE_URL', async () => {
+    const desk = spawnDesk(['src/main/start.ts'], { ...env, DATABASE_URL: 'postgres://desk:secret@127.0.0.1:1/desk' });
+    expect(await desk.exited).not.toBe(0);
+    expect(desk.output()).toMatch(/usdt-desk: cannot reach PostgreSQL at .*check DATABASE_URL/);
+    expect(desk.output()).not.toContain('secret');
+  });
+
+  it('refuses to start in production with missing secrets, naming them', async () => {
+    const desk = spawnDesk(['src/main/start.ts'], { ...env, NODE_ENV: 'production' });
+    expect(await desk.exited).not.toBe(0);
+    expect(desk.output()).toMatch(/refusing to start in production: JWT_SIGNING_KEYS is missing; AUDIT_SIGNING_KEY is missing; DATA_ENCRYPTION_KEY is missing/);
+  });
+});

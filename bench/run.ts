@@ -1,0 +1,19 @@
+import { benchStartup } from './startup.bench.js';
+import { printTable, type BenchRow } from './table.js';
+
+/**
+ * `npm run bench [name…]`: benchmarks, separate from tests (tests never assert timings).
+ * Each prints into one table; quote the figures in issue notes with the machine they ran on.
+ */
+const benches: Record<string, () => Promise<BenchRow[]>> = {
+  startup: benchStartup,
+};
+
+const wanted = process.argv.slice(2).filter((a) => a !== '--');
+const rows: BenchRow[] = [];
+for (const [name, run] of Object.entries(benches)) {
+  if (wanted.length > 0 && !wanted.includes(name)) continue;
+  process.stderr.write(`running ${name}…\n`);
+  rows.push(...(await run()));
+}
+printTable(rows);

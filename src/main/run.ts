@@ -38,6 +38,7 @@ async function assertPortFree(host: string, port: number): Promise<void> {
  * the embedded PostgreSQL, in that order.
  */
 export async function runDesk(opts: RunOptions, config: Config = loadConfig(), logger: Logger = createLogger(config.LOG_LEVEL)) {
+  opts = { ...opts, worker: opts.worker && config.WORKER_ENABLED };
   if (opts.http) await assertPortFree(config.HOST, config.PORT);
   const database = await openDatabase(config, logger);
   let worker: DeskWorker | undefined;

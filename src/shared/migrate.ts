@@ -1,12 +1,12 @@
-import { Migrator, type MigrationResult, type Kysely } from 'kysely';
+import { Migrator, type Migration, type MigrationResult, type Kysely } from 'kysely';
 import { migrations } from '../migrations/index.js';
 
 export const MIGRATION_TABLE = 'desk_migrations';
 
-function migrator(db: Kysely<unknown>): Migrator {
+function migrator(db: Kysely<unknown>, list: Record<string, Migration> = migrations): Migrator {
   return new Migrator({
     db,
-    provider: { getMigrations: async () => migrations },
+    provider: { getMigrations: async () => list },
     migrationTableName: MIGRATION_TABLE,
     migrationLockTableName: `${MIGRATION_TABLE}_lock`,
   });
@@ -19,8 +19,8 @@ export class MigrationError extends Error {
 }
 
 /** Applies every pending migration; a failure names the migration that failed. */
-export async function migrateUp<T>(db: Kysely<T>): Promise<string[]> {
-  const { error, results } = await migrator(db as Kysely<unknown>).migrateToLatest();
+export async function migrateUp<T>(db: Kysely<T>, list?: Record<string, Migration>): Promise<string[]> {
+  const { error, results } = await migrator(db as Kysely<unknown>, list).migrateToLatest();
   if (error) {
     const failed = results?.find((r: MigrationResult) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new MigrationError(failed, error);

@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import {
+  allowedDecisions,
+  canonicalJson,
+  eligibility,
+  isExpired,
+  isValidReason,
+  payloadDigest,
+  secondaryRolesFor,
+  tierMatches,
+  type Approver,
+  type Policy,
+  type PolicyTier,
+} from './approvals.rules.js';
+
+const amend: Policy = {
+  kind: 'trade.amend',
+  primaryRoles: ['ops_approver'],
+  secondaryRoles: ['ops_approver', 'risk_officer'],
+  ttlSeconds: 4 * 3600,
+  tiers: [{ name: 'large notional', when: { path: 'amount', op: 'gt', value: '250000000000' }, secondaryRoles: ['risk_officer'] }],
+};
+
+const op = (id: string, roles: Approver['roles'], extra: Partial<Approver> = {}): Approver => ({ id, roles, active: true, mfaEnrolled: true, ...extra });
+
+describe('isValidReason', () => {
+  it.each([
+    [undefined, false],
+    ['', false],
+    ['          ', false],
+    ['too short', false],
+    ['a b c d e f g h i', false], // 9 non-blank characters
+    ['a b c d e f g h i j', true],
+    ['Client KYC verified', true],
+  ])('%j → %s', (reason, ok) => expect(isValidReason(reason)).toBe(ok));
+});
+
+describe('allowedDecisions', () => {
+  it.each([
+    ['pending', ['approve', 'reject', 'cancel']],
+    ['awaiting_secondary', ['cosign', 'reject', 'cancel']],
+    ['approved', []],
+    ['rejected', []],
+    ['expired', []],
+    ['cancelled', []],
+    ['failed', []],
+  ] as const)('%s → %j', (status, decisions) => expect(allowedDecisions(status)).toEqual(decisions));
+});
+
+describe('tiers', () => {
+  const tier = (op: PolicyTier['when']['op'], value: string): PolicyTier => ({ name: 't', when: { path: 'amount', op, value }, secondaryRoles: ['risk_officer'] });
+  it.each([
+    [tier('gt', '100'), { amount: '101' }, true],
+    [tier('gt', '100'), { amount: '100' }, false],
+    [tier('gte', '100'), { amount: '100' }, true],
+    [tier('lt', '100'), { amount: '99' }, true],
+    [tier('lte', '100'), { amount: '101' }, false],
+    [tier('eq', 'on'), { amount: 'on' }, true],
+    [tier('gt', '100'), { amount: 'many' }, false],
+    [tier('gt', '100'), {}, false],
+    [tier('gt', '9007199254740993'), { amount: '9007199254740994' }, true], // beyond float precision
+  ])('%j on %j → %s', (t, payload, expected) => expect(tierMatches(t, payload)).toBe(expected));
+
+  it('a large trade.amend needs a risk officer as secondary', () => {
+    expect(secondaryRolesFor(amend, { amount: '250000000001' })).toEqual(['risk_officer']);
+    expect(secondaryRolesFor(amend, { amount: '250000000000' })).toEqual(['ops_approver', 'risk_officer']);
+  });
+});
+
+describe('eligibility', () => {
+  const requester = 'req';
+  it.each([
+    ['requester approving their own request', 'primary', op('req', ['ops_approver']), null, 'SELF_APPROVAL'],
+    ['requester rejecting their own request', 'reject', op('req', ['ops_approver']), null, 'SELF_APPROVAL'],
+    ['primary co-signing their own approval', 'secondary', op('p', ['ops_approver']), 'p', 'SAME_APPROVER'],
+    ['primary without a primary role', 'primary', op('x', ['risk_officer']), null, 'NOT_ELIGIBLE'],
+    ['an auditor as secondary', 'secondary', op('x', ['auditor']), 'p', 'NOT_ELIGIBLE'],
+    ['a deactivated operator', 'primary', op('x', ['ops_approver'], { active: false }), null, 'NOT_ELIGIBLE'],
+    ['an operator without MFA', 'secondary', op('x', ['risk_officer'], { mfaEnrolled: false }), 'p', 'NOT_ELIGIBLE'],
+    ['an eligible primary', 'primary', op('x', ['ops_approver']), null, null],
+    ['an eligible secondary', 'secondary', op('y', ['risk_officer']), 'p', null],
+    ['a secondary-only role may reject', 'reject', op('y', ['risk_officer']), null, null],
+  ] as const)('%s', (_name, step, approver, primary, expected) => {
+    expect(eligibility(amend, { amount: '1' }, step, approver, requester, primary)).toBe(expected);
+  });
+
+  it('an ops approver cannot co-sign a large amend; a risk officer can', () => {
+    const large = { amount: '300000000000' };
+    expect(eligibility(amend, large, 'secondary', op('y', ['ops_approver']), requester, 'p')).toBe('NOT_ELIGIBLE');
+    expect(eligibility(amend, large, 'secondary', op('z', ['risk_officer']), requester, 'p')).toBeNull();
+  });
+
+  it('a request filed by a client or the system has no requester to exclude', () => {
+    expect(eligibility(amend, {}, 'primary', op('x', ['ops_approver']), null, null)).toBeNull();
+  });
+});
+
+describe('expiry', () => {
+  it('is expired at and after expires_at (fail closed)', () => {
+    const at = new Date('2026-01-01T00:00:00Z');
+    expect(isExpired(at, new Date('2025-12-31T23:59:59.999Z'))).toBe(false);
+    expect(isExpired(at, at)).toBe(true);
+  });
+});
+
+describe('canonical payload and digest', () => {
+  it('is independent of key order and stable', () => {
+    expect(canonicalJson({ b: 1, a: { d: [2, { y: 1, x: 2 }], c: 'x' } })).toBe('{"a":{"c":"x","d":[2,{"x":2,"y":1}]},"b":1}');
+    expect(payloadDigest('flag.set', { key: 'A', enabled: true })).toBe(payloadDigest('flag.set', { enabled: true, key: 'A' }));
+  });
+  it('changes with the kind or any value', () => {
+    const base = payloadDigest('flag.set', { key: 'A', enabled: true });
+    expect(payloadDigest('flag.set', { key: 'A', enabled: false })).not.toBe(base);
+    expect(payloadDigest('policy.set', { key: 'A', enabled: true })).not.toBe(base);
+    expect(base).toMatch(/^[0-9a-f]{64}$/);
+  });
+});

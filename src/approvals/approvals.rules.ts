@@ -59,7 +59,7 @@ function readPath(payload: unknown, path: string): unknown {
 /** Compares as exact integers when both sides are integer strings, otherwise as strings (eq only). */
 export function tierMatches(tier: PolicyTier, payload: unknown): boolean {
   const raw = readPath(payload, tier.when.path);
-  if (raw === undefined || raw === null) return false;
+  if (typeof raw !== 'string' && typeof raw !== 'number' && typeof raw !== 'bigint' && typeof raw !== 'boolean') return false;
   const actual = String(raw);
   const { op, value } = tier.when;
   if (/^-?\d+$/.test(actual) && /^-?\d+$/.test(value)) {

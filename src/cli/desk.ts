@@ -3,6 +3,7 @@ import { exitWithError, onShutdown } from '../main/process.js';
 import { runDesk } from '../main/run.js';
 import { VERSION } from '../main/compose.js';
 import { registerMigrateCommands } from './migrate.cli.js';
+import { registerOperatorCommands } from '../operators/operators.cli.js';
 
 /** `desk`: one command for operating the desk. Each domain adds its subcommands from its own *.cli.ts. */
 const program = new Command('desk').description('usdt-desk operations').version(VERSION);
@@ -23,5 +24,6 @@ program
   });
 
 registerMigrateCommands(program);
+registerOperatorCommands(program);
 
 program.parseAsync(process.argv).catch(exitWithError);

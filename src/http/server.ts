@@ -61,6 +61,8 @@ export async function buildServer(deps: ServerDeps): Promise<DeskServer> {
     reply.header('x-request-id', request.id);
   });
   installProblemHandlers(app, deps.metrics, methodsFor);
+  // Before access control: its onRequest hook authenticates from the session cookie, which this parses.
+  await app.register(cookie);
   installAccessControl(app, deps.authenticator, deps.clock, routes);
 
   app.addHook('onResponse', async (request, reply) => {
@@ -71,7 +73,6 @@ export async function buildServer(deps: ServerDeps): Promise<DeskServer> {
   });
 
   await app.register(helmet, { contentSecurityPolicy: false });
-  await app.register(cookie);
   // Per-route limits (login, setup) are declared on the routes; nothing is limited globally.
   await app.register(rateLimit, { global: false });
   await app.register(swagger, {

@@ -2,7 +2,6 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Config } from '../config.js';
 import { createAuditService, type AuditService } from '../audit/audit.service.js';
 import { healthRoutes } from '../http/health.routes.js';
-import type { Authenticator } from '../http/access.js';
 import { buildServer, type DeskServer } from '../http/server.js';
 import type { Clock } from '../shared/clock.js';
 import type { Db } from '../shared/db.js';
@@ -10,12 +9,18 @@ import type { Logger } from '../shared/logger.js';
 import { createMetrics, type Metrics } from '../shared/metrics.js';
 import { pendingMigrations } from '../shared/migrate.js';
 import type { JobsModule } from '../worker/worker.js';
+import { createAuthService, type AuthService } from '../operators/operators.auth.js';
+import { createAuthenticator } from '../operators/operators.authenticator.js';
+import { operatorsRoutes } from '../operators/operators.routes.js';
+import { createOperatorsService, type OperatorsService } from '../operators/operators.service.js';
 import type { Secrets } from './secrets.js';
 
 export const VERSION = '0.1.0';
 
 export interface Services {
   audit: AuditService;
+  operators: OperatorsService;
+  auth: AuthService;
 }
 
 export interface ComposeDeps {
@@ -41,9 +46,11 @@ export function compose(deps: ComposeDeps): Composition {
   const { db, clock, logger } = deps;
   const metrics = createMetrics();
   const audit = createAuditService();
-  const services: Services = { audit };
+  const operators = createOperatorsService({ db, audit, clock, config: deps.config });
+  const auth = createAuthService({ db, audit, clock, secrets: deps.secrets, config: deps.config });
+  const services: Services = { audit, operators, auth };
 
-  const authenticator: Authenticator = { authenticate: async () => null };
+  const authenticator = createAuthenticator(auth);
   const jobs: JobsModule[] = [];
 
   const routes: FastifyPluginAsync[] = [
@@ -56,6 +63,7 @@ export function compose(deps: ComposeDeps): Composition {
         { name: 'worker', check: async () => ({ ok: deps.workerRunning ? deps.workerRunning() : true, detail: deps.workerRunning ? undefined : 'runs in a separate process' }) },
       ],
     }),
+    operatorsRoutes({ auth, operators, config: deps.config }),
   ];
 
   return {

@@ -22,28 +22,28 @@ export interface TestServer {
   desk: Composition;
   database: TestDatabase;
   config: Config;
+  clock: Clock;
+  secrets: Secrets;
   close: () => Promise<void>;
 }
 
 /** The real HTTP API on a fresh database, driven with `app.inject`. Close it in afterAll. */
 export async function buildTestServer(
-  opts: { env?: Record<string, string>; clock?: Clock; logger?: Logger; database?: TestDatabase; extraRoutes?: FastifyPluginAsync[] } = {},
+  opts: { env?: Record<string, string>; clock?: Clock; logger?: Logger; database?: TestDatabase; extraRoutes?: FastifyPluginAsync[]; secrets?: Secrets } = {},
 ): Promise<TestServer> {
   const database = opts.database ?? (await createTestDatabase());
   const config = loadConfig({ NODE_ENV: 'test', DESK_DATA_DIR: '/nonexistent-test-dir', ...opts.env });
-  const desk = compose({
-    config,
-    db: database.db,
-    logger: opts.logger ?? createLogger('silent'),
-    clock: opts.clock ?? systemClock,
-    secrets: testSecrets(),
-  });
+  const clock = opts.clock ?? systemClock;
+  const secrets = opts.secrets ?? testSecrets();
+  const desk = compose({ config, db: database.db, logger: opts.logger ?? createLogger('silent'), clock, secrets });
   const app = await desk.buildHttp(opts.extraRoutes);
   return {
     app,
     desk,
     database,
     config,
+    clock,
+    secrets,
     close: async () => {
       await app.close();
       if (!opts.database) await database.drop();

@@ -1,0 +1,70 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../../test/support/db.js';
+
+/** The real `desk` binary against a test database: argument parsing, stdin, stdout and exit codes. */
+let database: TestDatabase;
+let dataDir: string;
+beforeAll(async () => {
+  database = await createTestDatabase();
+  dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'desk-cli-'));
+});
+afterAll(async () => {
+  await database.drop();
+  await fs.rm(dataDir, { recursive: true, force: true });
+});
+
+function desk(args: string[], stdin = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/desk.ts', ...args], {
+      env: { ...process.env, DATABASE_URL: database.url, DESK_DATA_DIR: dataDir, NODE_ENV: 'test', LOG_LEVEL: 'silent' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(stdin);
+  });
+}
+
+describe('desk operators', () => {
+  it('add prints the new id; --json prints {"id": …}; list shows them; a duplicate fails in one line', async () => {
+    const added = await desk(['operators', 'add', '--email', 'cli@desk.test', '--name', 'Cli Person', '--role', 'ops_approver', '--role', 'risk_officer', '--password-stdin'], 'a long enough passphrase\n');
+    expect(added).toMatchObject({ code: 0, stderr: '' });
+    const id = added.stdout.trim();
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+
+    const json = await desk(['operators', 'add', '--email', 'json@desk.test', '--name', 'Json', '--role', 'auditor', '--password-stdin', '--json'], 'another long passphrase');
+    expect(json.code).toBe(0);
+    expect(Object.keys(JSON.parse(json.stdout) as object)).toEqual(['id']);
+
+    const list = await desk(['operators', 'list', '--json']);
+    const operators = JSON.parse(list.stdout) as { id: string; email: string; roles: string[] }[];
+    expect(operators.map((o) => [o.email, o.roles])).toEqual([
+      ['cli@desk.test', ['ops_approver', 'risk_officer']],
+      ['json@desk.test', ['auditor']],
+    ]);
+    expect(list.stdout).not.toMatch(/hash|secret|password/i);
+
+    const duplicate = await desk(['operators', 'add', '--email', 'CLI@desk.test', '--name', 'Again', '--role', 'auditor', '--password-stdin'], 'a long enough passphrase');
+    expect(duplicate.code).toBe(1);
+    expect(duplicate.stderr).toBe('desk: An operator with email cli@desk.test already exists.\n');
+
+    const event = await database.db.selectFrom('audit_events').select(['actor_type', 'action']).where('entity_id', '=', id).executeTakeFirstOrThrow();
+    expect(event).toEqual({ actor_type: 'cli', action: 'operator.created' });
+  });
+
+  it('refuses a missing --password-stdin and a weak password, exit code 1', async () => {
+    const noStdin = await desk(['operators', 'add', '--email', 'x@desk.test', '--name', 'X', '--role', 'auditor']);
+    expect(noStdin.code).toBe(1);
+    expect(noStdin.stderr).toContain('--password-stdin');
+    const weak = await desk(['operators', 'add', '--email', 'x@desk.test', '--name', 'X', '--role', 'auditor', '--password-stdin'], 'short');
+    expect(weak.code).toBe(1);
+    expect(weak.stderr).toBe('desk: The operator is invalid: password must be at least 12 characters\n');
+  });
+});

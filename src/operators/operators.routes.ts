@@ -1,0 +1,129 @@
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Config } from '../config.js';
+import type { Actor } from '../http/access.js';
+import { auditContext } from '../http/context.js';
+import { AppError } from '../shared/errors.js';
+import type { AuthService } from './operators.auth.js';
+import { clearSessionCookies, setSessionCookies, type CookiePolicy } from './operators.authenticator.js';
+import {
+  accessTokenResponse,
+  codeBody,
+  enrolResponse,
+  loginBody,
+  meResponse,
+  operatorListResponse,
+  sessionResponse,
+  setupBody,
+  setupResponse,
+  stepUpResponse,
+} from './operators.schemas.js';
+import type { OperatorsService } from './operators.service.js';
+import type { AccessToken, IssuedSession, RequestContext } from './operators.sessions.js';
+
+export interface OperatorsRoutesDeps {
+  auth: AuthService;
+  operators: OperatorsService;
+  config: Pick<Config, 'LOGIN_RATE_PER_MINUTE' | 'PUBLIC_URL'>;
+}
+
+function actorOf(request: FastifyRequest): Actor {
+  if (!request.actor) throw new AppError('UNAUTHENTICATED', 'Sign in first: this needs an operator session or a bearer token.');
+  return request.actor;
+}
+
+function requestContext(request: FastifyRequest): RequestContext {
+  return { ...auditContext(request), userAgent: request.headers['user-agent'] ?? null };
+}
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+const tokenJson = (a: AccessToken) => ({ token: a.token, expiresAt: a.expiresAt.toISOString(), csrfToken: a.csrfToken });
+const sessionJson = (s: IssuedSession) => ({ ...tokenJson(s), mfaVerified: s.mfaVerified, stepUpUntil: iso(s.stepUpUntil), operator: s.operator });
+
+/** Sign-in, MFA, step-up, the caller's own account, the operator list and first-run setup. */
+export function operatorsRoutes(deps: OperatorsRoutesDeps): FastifyPluginAsync {
+  const { auth, operators } = deps;
+  const cookies: CookiePolicy = { secure: deps.config.PUBLIC_URL?.startsWith('https://') ?? false };
+  // Per client IP on this node (the plugin's default key); the per-account lockout lives in the database.
+  const perIp = { rateLimit: { max: deps.config.LOGIN_RATE_PER_MINUTE, timeWindow: 60_000 } };
+  const self = { permission: 'self' as const };
+  const selfMfaPending = { permission: 'self' as const, mfaPending: true };
+
+  return async (instance) => {
+    const app = instance.withTypeProvider<ZodTypeProvider>();
+
+    app.post(
+      '/api/auth/login',
+      { config: { access: 'public', ...perIp }, schema: { tags: ['auth'], body: loginBody, response: { 200: sessionResponse } } },
+      async (request, reply) => {
+        const session = await auth.login(request.body, requestContext(request));
+        setSessionCookies(reply, session, cookies);
+        return sessionJson(session);
+      },
+    );
+
+    app.post(
+      '/api/auth/refresh',
+      { config: { access: selfMfaPending }, schema: { tags: ['auth'], response: { 200: accessTokenResponse } } },
+      async (request, reply) => {
+        const access = await auth.refresh(actorOf(request));
+        setSessionCookies(reply, access, cookies);
+        return tokenJson(access);
+      },
+    );
+
+    app.post('/api/auth/logout', { config: { access: selfMfaPending }, schema: { tags: ['auth'] } }, async (request, reply) => {
+      await auth.logout(actorOf(request), requestContext(request));
+      clearSessionCookies(reply, cookies);
+      return reply.status(204).send();
+    });
+
+    app.post(
+      '/api/auth/mfa/enroll',
+      { config: { access: selfMfaPending }, schema: { tags: ['auth'], response: { 200: enrolResponse } } },
+      async (request) => auth.enrollMfa(actorOf(request), requestContext(request)),
+    );
+
+    app.post(
+      '/api/auth/mfa/verify',
+      { config: { access: selfMfaPending, ...perIp }, schema: { tags: ['auth'], body: codeBody, response: { 200: sessionResponse } } },
+      async (request, reply) => {
+        const session = await auth.verifyMfa(actorOf(request), request.body.code, requestContext(request));
+        setSessionCookies(reply, session, cookies);
+        return sessionJson(session);
+      },
+    );
+
+    app.post(
+      '/api/auth/step-up',
+      { config: { access: self, ...perIp }, schema: { tags: ['auth'], body: codeBody, response: { 200: stepUpResponse } } },
+      async (request) => {
+        const { stepUpUntil } = await auth.stepUp(actorOf(request), request.body.code, requestContext(request));
+        return { stepUpUntil: stepUpUntil.toISOString() };
+      },
+    );
+
+    app.get('/api/me', { config: { access: selfMfaPending }, schema: { tags: ['auth'], response: { 200: meResponse } } }, async (request) => {
+      const me = await auth.me(actorOf(request));
+      return { ...me, session: { ...me.session, stepUpUntil: iso(me.session.stepUpUntil) } };
+    });
+
+    app.get(
+      '/api/operators',
+      { config: { access: { permission: 'operators:read' } }, schema: { tags: ['operators'], response: { 200: operatorListResponse } } },
+      async () => {
+        const list = await operators.listOperators();
+        return { operators: list.map((o) => ({ ...o, createdAt: o.createdAt.toISOString() })) };
+      },
+    );
+
+    app.post(
+      '/api/setup',
+      { config: { access: 'public', ...perIp }, schema: { tags: ['setup'], body: setupBody, response: { 201: setupResponse } } },
+      async (request, reply) => {
+        const operator = await operators.completeSetup(request.body, requestContext(request));
+        return reply.status(201).send({ operator });
+      },
+    );
+  };
+}

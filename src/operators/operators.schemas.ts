@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import { ROLES } from './operators.permissions.js';
+
+/**
+ * Request and response shapes of the operators API. Requests are strict (unknown fields are refused);
+ * responses list every field they may carry, so nothing else (a hash, a secret) can slip out.
+ */
+const code = z.string().regex(/^\d{6}$/, 'must be the 6-digit code from the authenticator app');
+const role = z.enum(ROLES as [string, ...string[]]);
+const isoDate = z.string();
+
+export const loginBody = z
+  .object({
+    email: z.string().min(1).max(254),
+    password: z.string().min(1).max(1024),
+    totp: z.string().max(16).optional(),
+  })
+  .strict();
+
+export const codeBody = z.object({ code }).strict();
+
+export const setupBody = z
+  .object({
+    token: z.string().min(1).max(512),
+    email: z.string().min(1).max(254),
+    name: z.string().min(1).max(200),
+    password: z.string().max(1024),
+  })
+  .strict();
+
+export const operatorSummary = z.object({
+  id: z.string(),
+  email: z.string(),
+  name: z.string(),
+  roles: z.array(role),
+  mfaEnrolled: z.boolean(),
+});
+
+export const accessTokenResponse = z.object({
+  token: z.string(),
+  expiresAt: isoDate,
+  csrfToken: z.string(),
+});
+
+export const sessionResponse = accessTokenResponse.extend({
+  mfaVerified: z.boolean(),
+  stepUpUntil: isoDate.nullable(),
+  operator: operatorSummary,
+});
+
+export const meResponse = operatorSummary.extend({
+  permissions: z.array(z.string()),
+  session: z.object({ id: z.string(), mfaVerified: z.boolean(), stepUpUntil: isoDate.nullable(), stepUpOpen: z.boolean() }),
+});
+
+export const enrolResponse = z.object({ secret: z.string(), otpauthUrl: z.string() });
+
+export const stepUpResponse = z.object({ stepUpUntil: isoDate });
+
+export const operatorListResponse = z.object({
+  operators: z.array(
+    z.object({
+      id: z.string(),
+      email: z.string(),
+      name: z.string(),
+      roles: z.array(role),
+      status: z.enum(['active', 'deactivated']),
+      mfaEnrolled: z.boolean(),
+      telegramLinked: z.boolean(),
+      createdAt: isoDate,
+    }),
+  ),
+});
+
+export const setupResponse = z.object({ operator: operatorSummary });

@@ -1,0 +1,131 @@
+import { sql } from 'kysely';
+import type { AuditContext, AuditService } from '../audit/audit.service.js';
+import type { Config } from '../config.js';
+import type { Clock } from '../shared/clock.js';
+import { withTransaction, type Db, type Executor } from '../shared/db.js';
+import { AppError } from '../shared/errors.js';
+import { hashPassword, randomToken, sha256Hex } from './operators.crypto.js';
+import * as repo from './operators.repo.js';
+import { isRole, operatorProblems, passwordProblems } from './operators.rules.js';
+import type { OperatorView } from './operators.sessions.js';
+import type { Role } from './operators.tables.js';
+
+export interface NewOperator {
+  email: string;
+  name: string;
+  roles: readonly string[];
+  password: string;
+}
+
+export interface OperatorListItem {
+  id: string;
+  email: string;
+  name: string;
+  roles: Role[];
+  status: 'active' | 'deactivated';
+  mfaEnrolled: boolean;
+  telegramLinked: boolean;
+  createdAt: Date;
+}
+
+export interface SetupInput {
+  token: string;
+  email: string;
+  name: string;
+  password: string;
+}
+
+export interface OperatorsService {
+  /** Creates an operator (from the CLI, or an admin); audited as `operator.created` with the caller's context. */
+  createOperator(input: NewOperator, ctx: AuditContext): Promise<OperatorView>;
+  listOperators(): Promise<OperatorListItem[]>;
+  /**
+   * First run: while no operator exists, makes a one-time setup token (SETUP_TOKEN if configured) and
+   * returns the URL to print; null once the desk has an operator.
+   */
+  ensureSetupToken(): Promise<string | null>;
+  /** Creates the first platform_admin with a setup token; the token is spent in the same transaction. */
+  completeSetup(input: SetupInput, ctx: AuditContext): Promise<OperatorView>;
+}
+
+export interface OperatorsDeps {
+  db: Db;
+  audit: AuditService;
+  clock: Clock;
+  config: Pick<Config, 'SETUP_TOKEN' | 'PUBLIC_URL' | 'HOST' | 'PORT'>;
+}
+
+const SETUP_LOCK = 'usdt-desk:setup';
+
+export function createOperatorsService(deps: OperatorsDeps): OperatorsService {
+  const { db, audit, clock, config } = deps;
+
+  /** Validates and hashes outside any transaction: argon2 should not hold row locks. */
+  async function prepare(input: NewOperator) {
+    const email = input.email.trim().toLowerCase();
+    const name = input.name.trim();
+    const problems = [...operatorProblems({ email, name, roles: input.roles }), ...passwordProblems(input.password, { email })];
+    if (problems.length > 0) throw new AppError('VALIDATION_FAILED', `The operator is invalid: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}`, problems);
+    const roles = [...new Set(input.roles.filter(isRole))];
+    return { email, name, roles, passwordHash: await hashPassword(input.password) };
+  }
+
+  async function insert(tx: Executor, row: repo.NewOperatorRow, ctx: AuditContext): Promise<OperatorView> {
+    const id = await repo.insertOperator(tx, row);
+    if (!id) throw new AppError('ALREADY_EXISTS', `An operator with email ${row.email} already exists.`, [{ path: 'email', message: 'is already taken' }]);
+    await audit.record(tx, { ...ctx, action: 'operator.created', entityType: 'operator', entityId: id, data: { email: row.email, name: row.name, roles: row.roles } });
+    return { id, email: row.email, name: row.name, roles: row.roles, mfaEnrolled: false };
+  }
+
+  function setupUrl(token: string): string {
+    const loopback = config.HOST === '0.0.0.0' || config.HOST === '::' ? '127.0.0.1' : config.HOST;
+    const base = (config.PUBLIC_URL ?? `http://${loopback.includes(':') ? `[${loopback}]` : loopback}:${config.PORT}`).replace(/\/+$/, '');
+    return `${base}/setup?token=${encodeURIComponent(token)}`;
+  }
+
+  return {
+    async createOperator(input, ctx) {
+      const row = await prepare(input);
+      return withTransaction(db, (tx) => insert(tx, row, ctx));
+    },
+
+    async listOperators() {
+      const rows = await repo.listOperators(db);
+      return rows.map((r) => ({
+        id: r.id,
+        email: r.email,
+        name: r.name,
+        roles: r.roles,
+        status: r.status,
+        mfaEnrolled: r.mfa_enrolled_at !== null,
+        telegramLinked: r.telegram_user_id !== null,
+        createdAt: r.created_at,
+      }));
+    },
+
+    async ensureSetupToken() {
+      if (await repo.anyOperatorExists(db)) return null;
+      const token = config.SETUP_TOKEN ?? randomToken(32);
+      await repo.insertSetupToken(db, sha256Hex(token));
+      return setupUrl(token);
+    },
+
+    async completeSetup(input, ctx) {
+      const setupDone = () => new AppError('SETUP_ALREADY_DONE', 'The desk is already set up: sign in, or ask a platform_admin for an account.');
+      if (await repo.anyOperatorExists(db)) throw setupDone();
+      const row = await prepare({ ...input, roles: ['platform_admin'] });
+      return withTransaction(db, async (tx) => {
+        // Serialises concurrent setups: exactly one first operator, whichever token each used.
+        await sql`select pg_advisory_xact_lock(hashtext(${SETUP_LOCK}))`.execute(tx);
+        if (await repo.anyOperatorExists(tx)) throw setupDone();
+        const spent = await repo.consumeSetupToken(tx, sha256Hex(input.token), clock.now());
+        if (spent === 'used') throw setupDone();
+        if (spent === 'unknown') throw new AppError('INVALID_CREDENTIALS', 'This setup link is not valid: use the URL the desk printed at start.');
+        await repo.retireSetupTokens(tx, clock.now());
+        const operator = await insert(tx, row, ctx);
+        await audit.record(tx, { ...ctx, action: 'setup.completed', entityType: 'operator', entityId: operator.id, data: { email: operator.email } });
+        return operator;
+      });
+    },
+  };
+}

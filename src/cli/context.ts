@@ -23,7 +23,7 @@ export async function withDesk<T>(fn: (ctx: CliContext) => Promise<T>, opts: { m
   const database = await openDatabase(config, logger, { poolMax: 4 });
   try {
     if (opts.migrate !== false) await migrateAll(database);
-    const desk = compose({ config, db: database.db, logger, clock: systemClock, secrets: resolveSecrets(config) });
+    const desk = compose({ config, db: database.db, pool: database.pool, logger, clock: systemClock, secrets: resolveSecrets(config) });
     return await fn({ config, logger, database, desk });
   } finally {
     await database.close();

@@ -35,7 +35,7 @@ describe('health, readiness and metrics', () => {
     const empty = await createEmptyDatabase();
     const pool = createPool(empty.url, 2);
     const db = createDb(pool);
-    const desk = compose({ config: loadConfig({ NODE_ENV: 'test' }), db, logger: createLogger('silent'), clock: systemClock, secrets: testSecrets() });
+    const desk = compose({ config: loadConfig({ NODE_ENV: 'test' }), db, pool, logger: createLogger('silent'), clock: systemClock, secrets: testSecrets() });
     const app = await desk.buildHttp();
     try {
       const res = await app.inject({ method: 'GET', url: '/ready' });
@@ -49,7 +49,7 @@ describe('health, readiness and metrics', () => {
   });
 
   it('GET /ready is 503 when the worker is not running', async () => {
-    const desk = compose({ config: t.config, db: t.database.db, logger: createLogger('silent'), clock: systemClock, secrets: testSecrets(), workerRunning: () => false });
+    const desk = compose({ config: t.config, db: t.database.db, pool: t.database.pool, logger: createLogger('silent'), clock: systemClock, secrets: testSecrets(), workerRunning: () => false });
     const app = await desk.buildHttp();
     const res = await app.inject({ method: 'GET', url: '/ready' });
     await app.close();

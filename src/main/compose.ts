@@ -1,6 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Config } from '../config.js';
 import { createAuditService, type AuditService } from '../audit/audit.service.js';
+import { auditJobs } from '../audit/audit.jobs.js';
+import { auditRoutes } from '../audit/audit.routes.js';
 import { healthRoutes } from '../http/health.routes.js';
 import { buildServer, type DeskServer } from '../http/server.js';
 import type { Clock } from '../shared/clock.js';
@@ -13,6 +15,23 @@ import { createAuthService, type AuthService } from '../operators/operators.auth
 import { createAuthenticator } from '../operators/operators.authenticator.js';
 import { operatorsRoutes } from '../operators/operators.routes.js';
 import { createOperatorsService, type OperatorsService } from '../operators/operators.service.js';
+import { approvalsJobs } from '../approvals/approvals.jobs.js';
+import { createApprovalMetrics } from '../approvals/approvals.metrics.js';
+import { createApprovalQueries } from '../approvals/approvals.queries.js';
+import { createKindRegistry, type KindRegistry } from '../approvals/approvals.registry.js';
+import { approvalsRoutes } from '../approvals/approvals.routes.js';
+import { createApprovalsService, type ApprovalsService } from '../approvals/approvals.service.js';
+import { policySetKind } from '../approvals/policy.kind.js';
+import { flagSetKind } from '../flags/flags.kind.js';
+import { flagsRoutes } from '../flags/flags.routes.js';
+import { createFlagsService, type FlagsService } from '../flags/flags.service.js';
+import { eventsRoutes } from '../http/events.routes.js';
+import { createNotificationsService, type NotificationsService } from '../notifications/notifications.service.js';
+import { operatorDirectory } from '../operators/operators.directory.js';
+import { operatorRoleKind } from '../operators/operators.kind.js';
+import { createEventHub } from '../shared/event-hub.js';
+import { pgEventPublisher } from '../shared/events.js';
+import type pg from 'pg';
 import type { Secrets } from './secrets.js';
 
 export const VERSION = '0.1.0';
@@ -21,11 +40,18 @@ export interface Services {
   audit: AuditService;
   operators: OperatorsService;
   auth: AuthService;
+  notifications: NotificationsService;
+  /** Later domains register their change kinds here (client.*, trade.*, settlement.requeue). */
+  kinds: KindRegistry;
+  approvals: ApprovalsService;
+  flags: FlagsService;
 }
 
 export interface ComposeDeps {
   config: Config;
   db: Db;
+  /** The pool behind `db`; live events hold one of its connections in LISTEN. */
+  pool: pg.Pool;
   logger: Logger;
   clock: Clock;
   secrets: Secrets;
@@ -45,13 +71,22 @@ export interface Composition {
 export function compose(deps: ComposeDeps): Composition {
   const { db, clock, logger } = deps;
   const metrics = createMetrics();
-  const audit = createAuditService();
+  const audit = createAuditService({ db, clock, signingKeyPem: deps.secrets.auditSigningKeyPem });
   const operators = createOperatorsService({ db, audit, clock, config: deps.config });
   const auth = createAuthService({ db, audit, clock, secrets: deps.secrets, config: deps.config });
-  const services: Services = { audit, operators, auth };
+  const notifications = createNotificationsService();
+  const kinds = createKindRegistry();
+  const directory = operatorDirectory;
+  const events = pgEventPublisher;
+  const approvals = createApprovalsService({ db, audit, notifications, clock, registry: kinds, directory, events, metrics: createApprovalMetrics(metrics.registry, db) });
+  const flags = createFlagsService({ db, audit, notifications, events, clock, registry: metrics.registry, activeOperatorIds: async (tx) => (await directory.listActive(tx)).map((o) => o.id) });
+  kinds.register(operatorRoleKind(audit));
+  kinds.register(flagSetKind(flags));
+  kinds.register(policySetKind(audit));
+  const services: Services = { audit, operators, auth, notifications, kinds, approvals, flags };
 
   const authenticator = createAuthenticator(auth);
-  const jobs: JobsModule[] = [];
+  const jobs: JobsModule[] = [auditJobs({ audit, config: deps.config, logger }), approvalsJobs({ approvals, logger })];
 
   const routes: FastifyPluginAsync[] = [
     healthRoutes({
@@ -64,6 +99,10 @@ export function compose(deps: ComposeDeps): Composition {
       ],
     }),
     operatorsRoutes({ auth, operators, config: deps.config }),
+    auditRoutes({ audit }),
+    approvalsRoutes({ approvals, queries: createApprovalQueries({ db, directory }), db, directory }),
+    flagsRoutes({ flags, approvals }),
+    eventsRoutes({ hub: createEventHub(deps.pool) }),
   ];
 
   return {

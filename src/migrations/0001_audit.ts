@@ -28,12 +28,16 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     );
     create index audit_events_occurred_at on audit_events (occurred_at, id);
     create index audit_events_action on audit_events (action, id);
-    create index audit_events_actor on audit_events (actor_type, actor_id, id);
+    create index audit_events_actor on audit_events (actor_id, id);
+    -- The sealer reads only events whose transaction finished after the previous seal's horizon.
+    create index audit_events_tx on audit_events (tx_id);
     create index audit_events_entity on audit_events (entity_type, entity_id, id);
 
     create table audit_chain (
       seq bigint primary key,
-      event_id bigint not null unique references audit_events (id),
+      -- No foreign key on purpose: its check would take a row lock on (and so rewrite) every event it
+      -- seals, and events can never be deleted anyway. The sealer only inserts ids it has just read.
+      event_id bigint not null unique,
       digest text not null,
       prev_hash text not null,
       hash text not null,
@@ -44,7 +48,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       id bigserial primary key,
       seq bigint not null,
       hash text not null,
-      created_at timestamptz not null default now(),
+      created_at timestamptz not null,
+      -- Every event written by a transaction older than this was chained at or before this checkpoint.
+      tx_horizon xid8 not null,
       key_id text not null,
       public_key text not null,
       signature text not null

@@ -1,6 +1,8 @@
 import type { Migration } from 'kysely';
 import * as m0001 from './0001_audit.js';
 import * as m0002 from './0002_operators.js';
+import * as m0003 from './0003_approvals.js';
+import * as m0004 from './0004_flags.js';
 
 /**
  * Forward-only migrations, in order. Never edit one that has shipped: add the next file instead.
@@ -9,4 +11,6 @@ import * as m0002 from './0002_operators.js';
 export const migrations: Record<string, Migration> = {
   '0001_audit': m0001,
   '0002_operators': m0002,
+  '0003_approvals': m0003,
+  '0004_flags': m0004,
 };

@@ -10,17 +10,26 @@ export const PERMISSIONS = {
   'operators:write': 'create and deactivate operators',
   'audit:read': 'search the audit trail',
   'audit:export': 'export the audit trail',
+  'approvals:read': 'see change requests, their history and the policies',
+  'approvals:request': 'file change requests and cancel one\'s own',
+  'approvals:decide': 'approve, co-sign or reject (the policy of each kind decides who exactly)',
+  'approvals:report': 'the regulators\' approvals report',
+  'flags:read': 'see feature flags and their history',
+  'flags:emergency': 'turn AUTO_SETTLEMENT off at once (the safe direction)',
+  'flags:review': 'acknowledge the post-hoc review of an emergency stop',
 } as const;
 
 export type Permission = keyof typeof PERMISSIONS;
 
 export const ROLES: readonly Role[] = ['ops_approver', 'risk_officer', 'platform_admin', 'auditor'];
 
+const DECIDER: readonly Permission[] = ['approvals:read', 'approvals:request', 'approvals:decide', 'flags:read'];
+
 const GRANTS: Record<Role, readonly Permission[]> = {
-  ops_approver: ['self'],
-  risk_officer: ['self', 'audit:read', 'audit:export'],
-  platform_admin: ['self', 'operators:read', 'operators:write', 'audit:read', 'audit:export'],
-  auditor: ['self', 'operators:read', 'audit:read', 'audit:export'],
+  ops_approver: ['self', ...DECIDER],
+  risk_officer: ['self', ...DECIDER, 'audit:read', 'audit:export', 'approvals:report', 'flags:emergency', 'flags:review'],
+  platform_admin: ['self', ...DECIDER, 'operators:read', 'operators:write', 'audit:read', 'audit:export', 'approvals:report', 'flags:emergency'],
+  auditor: ['self', 'operators:read', 'audit:read', 'audit:export', 'approvals:read', 'approvals:report', 'flags:read'],
 };
 
 export function can(roles: readonly Role[], permission: Permission): boolean {

@@ -35,7 +35,7 @@ export async function buildTestServer(
   const config = loadConfig({ NODE_ENV: 'test', DESK_DATA_DIR: '/nonexistent-test-dir', ...opts.env });
   const clock = opts.clock ?? systemClock;
   const secrets = opts.secrets ?? testSecrets();
-  const desk = compose({ config, db: database.db, logger: opts.logger ?? createLogger('silent'), clock, secrets });
+  const desk = compose({ config, db: database.db, pool: database.pool, logger: opts.logger ?? createLogger('silent'), clock, secrets });
   const app = await desk.buildHttp(opts.extraRoutes);
   return {
     app,

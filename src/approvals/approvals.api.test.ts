@@ -1,0 +1,265 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTestServer, type TestServer } from '../../test/support/server.js';
+import { call, fileFlagRequest, person, REASON, type Person, type RequestBody } from '../../test/support/approvals.js';
+
+/** DESIGN 4.2 invariants and every error code, through the HTTP API. */
+describe('approvals API', () => {
+  let t: TestServer;
+  let requester: Person; // risk officer: may file flag.set
+  let primary: Person; // risk officer
+  let secondary: Person; // platform admin (flag.set secondary role)
+  let other: Person; // another risk officer
+  let ops: Person; // ops approver: not eligible for flag.set decisions
+  let auditor: Person;
+
+  beforeAll(async () => {
+    t = await buildTestServer();
+    [requester, primary, secondary, other, ops, auditor] = await Promise.all([
+      person(t, ['risk_officer']),
+      person(t, ['risk_officer']),
+      person(t, ['platform_admin']),
+      person(t, ['risk_officer']),
+      person(t, ['ops_approver']),
+      person(t, ['auditor']),
+    ]);
+  });
+  afterAll(() => t.close());
+
+  const flagEnabled = async () => (await sql<{ enabled: boolean }>`select enabled from feature_flags where key = 'AUTO_SETTLEMENT'`.execute(t.database.db)).rows[0]?.enabled;
+
+  it('files a request with digest, diff, policy snapshot and TTL', async () => {
+    const req = await fileFlagRequest(t, requester);
+    expect(req).toMatchObject({ status: 'pending', diff: [{ field: 'enabled', before: false, after: true }] });
+    expect(req.digest).toMatch(/^[0-9a-f]{64}$/);
+    const detail = await call<RequestBody & { policy: { primaryRoles: string[] }; history: { action: string }[]; expiresAt: string; createdAt: string }>(t, primary, 'GET', `/api/approvals/${req.id}`);
+    expect(detail.status).toBe(200);
+    expect(detail.body.policy.primaryRoles).toEqual(['risk_officer']);
+    expect(detail.body.history.map((h) => h.action)).toEqual(['filed']);
+    expect(new Date(detail.body.expiresAt).getTime() - new Date(detail.body.createdAt).getTime()).toBe(4 * 3600 * 1000);
+  });
+
+  it('the full path: approve names a secondary, only their co-sign applies the change', async () => {
+    const req = await fileFlagRequest(t, requester);
+    const approved = await call<RequestBody>(t, primary, 'POST', `/api/approvals/${req.id}/approve`, { reason: REASON, secondaryApproverId: secondary.id });
+    expect(approved.status).toBe(200);
+    expect(approved.body.status).toBe('awaiting_secondary');
+    expect(await flagEnabled()).toBe(false); // invariant 4: naming alone approves nothing
+
+    const cosigned = await call<RequestBody>(t, secondary, 'POST', `/api/approvals/${req.id}/cosign`, { reason: 'Agreed after review' });
+    expect(cosigned.status).toBe(200);
+    expect(cosigned.body.status).toBe('approved');
+    expect(await flagEnabled()).toBe(true);
+
+    const flag = await call<{ enabled: boolean; requestId: string; history: { via: string }[] }>(t, auditor, 'GET', '/api/flags/AUTO_SETTLEMENT');
+    expect(flag.body).toMatchObject({ enabled: true, requestId: req.id });
+    expect(flag.body.history[0]?.via).toBe('request');
+
+    const audit = await sql<{ action: string }>`select action from audit_events where entity_id = ${req.id} order by id`.execute(t.database.db);
+    expect(audit.rows.map((r) => r.action)).toEqual(['approval.filed', 'approval.approved', 'approval.cosigned']);
+    const notes = await sql<{ template: string; recipient_id: string | null }>`select template, recipient_id from notifications where data->>'requestId' = ${req.id} order by id`.execute(t.database.db);
+    expect(notes.rows).toContainEqual({ template: 'approval.cosign_requested', recipient_id: secondary.id });
+    expect(notes.rows).toContainEqual({ template: 'approval.approved', recipient_id: requester.id });
+
+    // turn it back off through dual control for the next tests
+    const off = await call<RequestBody>(t, requester, 'POST', '/api/approvals', { kind: 'flag.set', payload: { key: 'AUTO_SETTLEMENT', enabled: false } });
+    await call(t, primary, 'POST', `/api/approvals/${off.body.id}/approve`, { reason: REASON, secondaryApproverId: secondary.id });
+    expect((await call(t, secondary, 'POST', `/api/approvals/${off.body.id}/cosign`, {})).status).toBe(200);
+    expect(await flagEnabled()).toBe(false);
+  });
+
+  it('1. SELF_APPROVAL: the requester can neither approve nor reject their own request', async () => {
+    const req = await fileFlagRequest(t, requester);
+    const a = await call(t, requester, 'POST', `/api/approvals/${req.id}/approve`, { reason: REASON, secondaryApproverId: secondary.id });
+    expect([a.status, a.body.code]).toEqual([403, 'SELF_APPROVAL']);
+    const r = await call(t, requester, 'POST', `/api/approvals/${req.id}/reject`, { reason: REASON });
+    expect([r.status, r.body.code]).toEqual([403, 'SELF_APPROVAL']);
+    const named = await call(t, primary, 'POST', `/api/approvals/${req.id}/approve`, { reason: REASON, secondaryApproverId: requester.id });
+    expect([named.status, named.body.code]).toEqual([403, 'SELF_APPROVAL']);
+    expect(named.body.errors?.[0]?.path).toBe('secondaryApproverId');
+  });
+
+  it('2. SAME_APPROVER: the primary cannot name or be the secondary', async () => {
+    const req = await fileFlagRequest(t, requester);
+    const self = await call(t, primary, 'POST', `/api/approvals/${req.id}/approve`, { reason: REASON, secondaryApproverId: primary.id });
+    expect([self.status, self.body.code]).toEqual([403, 'SAME_APPROVER']);
+    await call(t, primary, 'POST', `/api/approvals/${req.id}/approve`, { reason: REASON, secondaryApproverId: secondary.id });
+    const cos = await call(t, primary, 'POST', `/api/approvals/${req.id}/cosign`, {});
+    expect([cos.status, cos.body.code]).toEqual([403, 'SAME_APPROVER']);
+  });
+
+  it('3. NOT_ELIGIBLE: roles outside the policy, deactivated or MFA-less people', async () => {
+    const req = await fileFlagRequest(t, requester);
+    const wrongRole = await call(t, ops, 'POST', `/api/approvals/${req.id}/approve`, { reason: REASON, secondaryApproverId: secondary.id });
+    expect([wrongRole.status, wrongRole.body.code]).toEqual([403, 'NOT_ELIGIBLE']);
+    const opsAsSecondary = await call(t, primary, 'POST', `/api/approvals/${req.id}/approve`, { reason: REASON, secondaryApproverId: ops.id });
+    expect([opsAsSecondary.status, opsAsSecondary.body.code]).toEqual([403, 'NOT_ELIGIBLE']);
+    const unknown = await call(t, primary, 'POST', `/api/approvals/${req.id}/approve`, { reason: REASON, secondaryApproverId: '00000000-0000-4000-8000-000000000000' });
+    expect([unknown.status, unknown.body.code]).toEqual([403, 'NOT_ELIGIBLE']);
+  });
+
+  it('3. STEP_UP_REQUIRED: a decision needs a TOTP proved within the window', async () => {
+    const req = await fileFlagRequest(t, requester);
+    await sql`update operator_sessions set step_up_until = now() - interval '1 second' where id = ${primary.session.sessionId}`.execute(t.database.db);
+    const res = await call(t, primary, 'POST', `/api/approvals/${req.id}/approve`, { reason: REASON, secondaryApproverId: secondary.id });
+    expect([res.status, res.body.code]).toEqual([403, 'STEP_UP_REQUIRED']);
+    await sql`update operator_sessions set step_up_until = now() + interval '10 minutes' where id = ${primary.session.sessionId}`.execute(t.database.db);
+  });
+
+  it('4. NOT_NAMED_SECONDARY: only the named secondary may co-sign', async () => {
+    const req = await fileFlagRequest(t, requester);
+    const early = await call(t, other, 'POST', `/api/approvals/${req.id}/cosign`, {});
+    expect([early.status, early.body.code]).toEqual([403, 'NOT_NAMED_SECONDARY']);
+    await call(t, primary, 'POST', `/api/approvals/${req.id}/approve`, { reason: REASON, secondaryApproverId: secondary.id });
+    const res = await call(t, other, 'POST', `/api/approvals/${req.id}/cosign`, {});
+    expect([res.status, res.body.code]).toEqual([403, 'NOT_NAMED_SECONDARY']);
+  });
+
+  it('5. REASON_REQUIRED: approval and rejection need 10 non-blank characters', async () => {
+    const req = await fileFlagRequest(t, requester);
+    for (const reason of ['', '   ', 'ok fine', 'a b c d e f g h i']) {
+      const a = await call(t, primary, 'POST', `/api/approvals/${req.id}/approve`, { reason, secondaryApproverId: secondary.id });
+      expect([a.status, a.body.code, a.body.errors?.[0]?.path]).toEqual([400, 'REASON_REQUIRED', 'reason']);
+      const r = await call(t, primary, 'POST', `/api/approvals/${req.id}/reject`, { reason });
+      expect([r.status, r.body.code]).toEqual([400, 'REASON_REQUIRED']);
+    }
+  });
+
+  it('6. ALREADY_DECIDED: a decided request takes no further decision', async () => {
+    const req = await fileFlagRequest(t, requester);
+    expect((await call(t, other, 'POST', `/api/approvals/${req.id}/reject`, { reason: 'Not during the audit freeze' })).status).toBe(200);
+    const again = await call(t, primary, 'POST', `/api/approvals/${req.id}/approve`, { reason: REASON, secondaryApproverId: secondary.id });
+    expect([again.status, again.body.code]).toEqual([409, 'ALREADY_DECIDED']);
+    const cancel = await call(t, requester, 'POST', `/api/approvals/${req.id}/cancel`, {});
+    expect([cancel.status, cancel.body.code]).toEqual([409, 'ALREADY_DECIDED']);
+  });
+
+  it('7. STALE_REQUEST: a change made since filing fails the request and applies nothing', async () => {
+    const req = await fileFlagRequest(t, requester);
+    await call(t, primary, 'POST', `/api/approvals/${req.id}/approve`, { reason: REASON, secondaryApproverId: secondary.id });
+    // someone stops auto-settlement meanwhile (bumps the flag's version)
+    const stop = await call(t, other, 'POST', '/api/flags/AUTO_SETTLEMENT/emergency-disable', { reason: 'Suspicious withdrawals seen' });
+    expect(stop.status).toBe(200);
+    const res = await call<RequestBody>(t, secondary, 'POST', `/api/approvals/${req.id}/cosign`, {});
+    expect([res.status, res.body.code]).toEqual([409, 'STALE_REQUEST']);
+    const after = await call<RequestBody>(t, auditor, 'GET', `/api/approvals/${req.id}`);
+    expect(after.body.status).toBe('failed');
+    expect(after.body.failureReason).toMatch(/changed since the request was filed/);
+    expect(await flagEnabled()).toBe(false);
+  });
+
+  it('9. the payload cannot be edited: a tampered payload fails the co-sign', async () => {
+    const req = await fileFlagRequest(t, requester);
+    await call(t, primary, 'POST', `/api/approvals/${req.id}/approve`, { reason: REASON, secondaryApproverId: secondary.id });
+    await sql`update change_requests set payload = '{"key":"AUTO_SETTLEMENT","enabled":false}' where id = ${req.id}`.execute(t.database.db);
+    const res = await call<RequestBody>(t, secondary, 'POST', `/api/approvals/${req.id}/cosign`, {});
+    expect([res.status, res.body.code]).toEqual([409, 'STALE_REQUEST']);
+    expect((await call<RequestBody>(t, auditor, 'GET', `/api/approvals/${req.id}`)).body.failureReason).toMatch(/digest/);
+    expect(await flagEnabled()).toBe(false);
+  });
+
+  it('10. EXPIRED: a decision after the TTL gets 410 even before the expiry job ran, and the expiry is recorded', async () => {
+    const req = await fileFlagRequest(t, requester);
+    await sql`update change_requests set expires_at = now() - interval '1 second' where id = ${req.id}`.execute(t.database.db);
+    const res = await call(t, primary, 'POST', `/api/approvals/${req.id}/approve`, { reason: REASON, secondaryApproverId: secondary.id });
+    expect([res.status, res.body.code]).toEqual([410, 'EXPIRED']);
+    const detail = await call<RequestBody & { history: { action: string }[] }>(t, auditor, 'GET', `/api/approvals/${req.id}`);
+    expect(detail.body.status).toBe('expired');
+    expect(detail.body.history.map((h) => h.action)).toEqual(['filed', 'expired']);
+    const again = await call(t, secondary, 'POST', `/api/approvals/${req.id}/cosign`, {});
+    expect([again.status, again.body.code]).toEqual([410, 'EXPIRED']);
+  });
+
+  it('the expiry job expires open requests past their TTL, audited', async () => {
+    const req = await fileFlagRequest(t, requester);
+    await call(t, primary, 'POST', `/api/approvals/${req.id}/approve`, { reason: REASON, secondaryApproverId: secondary.id });
+    await sql`update change_requests set expires_at = now() - interval '1 second' where id = ${req.id}`.execute(t.database.db);
+    expect(await t.desk.services.approvals.expireDue()).toBeGreaterThanOrEqual(1);
+    expect((await call<RequestBody>(t, auditor, 'GET', `/api/approvals/${req.id}`)).body.status).toBe('expired');
+    const audit = await sql<{ actor_type: string }>`select actor_type from audit_events where entity_id = ${req.id} and action = 'approval.expired'`.execute(t.database.db);
+    expect(audit.rows).toEqual([{ actor_type: 'system' }]);
+    const res = await call(t, secondary, 'POST', `/api/approvals/${req.id}/cosign`, {});
+    expect([res.status, res.body.code]).toEqual([410, 'EXPIRED']);
+  });
+
+  it('VALIDATION_FAILED: unknown kind, bad payload, unknown fields', async () => {
+    const kind = await call(t, requester, 'POST', '/api/approvals', { kind: 'nope', payload: {} });
+    expect([kind.status, kind.body.code, kind.body.errors?.[0]?.path]).toEqual([400, 'VALIDATION_FAILED', 'kind']);
+    const payload = await call(t, requester, 'POST', '/api/approvals', { kind: 'flag.set', payload: { key: 'AUTO_SETTLEMENT', enabled: 'yes' } });
+    expect([payload.status, payload.body.code, payload.body.errors?.[0]?.path]).toEqual([400, 'VALIDATION_FAILED', 'payload.enabled']);
+    const extra = await call(t, requester, 'POST', '/api/approvals', { kind: 'flag.set', payload: { key: 'AUTO_SETTLEMENT', enabled: true, sneaky: 1 } });
+    expect(extra.status).toBe(400);
+    const same = await call(t, requester, 'POST', '/api/approvals', { kind: 'flag.set', payload: { key: 'AUTO_SETTLEMENT', enabled: false } });
+    expect([same.status, same.body.code]).toEqual([400, 'VALIDATION_FAILED']);
+  });
+
+  it('NOT_FOUND for an unknown request', async () => {
+    const res = await call(t, primary, 'GET', '/api/approvals/00000000-0000-4000-8000-000000000000');
+    expect([res.status, res.body.code]).toEqual([404, 'NOT_FOUND']);
+  });
+
+  it('Idempotency-Key: the same key and body return the same request; a different body is refused', async () => {
+    const headers = { 'idempotency-key': `key-${Date.now()}` };
+    const body = { kind: 'flag.set', payload: { key: 'AUTO_SETTLEMENT', enabled: true } };
+    const a = await call<RequestBody>(t, requester, 'POST', '/api/approvals', body, headers);
+    const b = await call<RequestBody>(t, requester, 'POST', '/api/approvals', body, headers);
+    expect([a.status, b.status]).toEqual([201, 200]);
+    expect(b.body.id).toBe(a.body.id);
+    const c = await call(t, requester, 'POST', '/api/approvals', { kind: 'flag.set', payload: { key: 'AUTO_SETTLEMENT', enabled: true }, note: 'x' }, headers);
+    expect(c.status).toBe(200); // the note is not part of the approved payload
+    const d = await call(t, requester, 'POST', '/api/approvals', { kind: 'policy.set', payload: { kind: 'flag.set', primaryRoles: ['risk_officer'], secondaryRoles: ['risk_officer'], ttlSeconds: 3600 } }, headers);
+    expect([d.status, d.body.code]).toEqual([409, 'IDEMPOTENCY_CONFLICT']);
+  });
+
+  it('cancel: only the requester, while undecided', async () => {
+    const req = await fileFlagRequest(t, requester);
+    const notMine = await call(t, primary, 'POST', `/api/approvals/${req.id}/cancel`, {});
+    expect([notMine.status, notMine.body.code]).toEqual([403, 'FORBIDDEN']);
+    const mine = await call<RequestBody>(t, requester, 'POST', `/api/approvals/${req.id}/cancel`, {});
+    expect([mine.status, mine.body.status]).toEqual([200, 'cancelled']);
+  });
+
+  it('eligible-approvers excludes the requester and the primary, and lists only eligible roles', async () => {
+    const req = await fileFlagRequest(t, requester);
+    const before = await call<{ items: { id: string; roles: string[]; telegramLinked: boolean }[] }>(t, primary, 'GET', `/api/approvals/${req.id}/eligible-approvers`);
+    const ids = before.body.items.map((i) => i.id);
+    expect(ids).toContain(secondary.id);
+    expect(ids).toContain(other.id);
+    expect(ids).not.toContain(requester.id);
+    expect(ids).not.toContain(primary.id);
+    expect(ids).not.toContain(ops.id);
+    expect(ids).not.toContain(auditor.id);
+    expect(before.body.items[0]).toHaveProperty('telegramLinked', false);
+  });
+
+  it('lists with filters, awaitingMe and cursor pagination', async () => {
+    const req = await fileFlagRequest(t, requester);
+    await call(t, primary, 'POST', `/api/approvals/${req.id}/approve`, { reason: REASON, secondaryApproverId: other.id });
+    const mine = await call<{ items: RequestBody[]; awaitingMe: number }>(t, other, 'GET', '/api/approvals?awaitingMe=true');
+    expect(mine.body.items.map((i) => i.id)).toContain(req.id);
+    expect(mine.body.awaitingMe).toBeGreaterThanOrEqual(1);
+    expect(mine.body.items.every((i) => i.status === 'awaiting_secondary')).toBe(true);
+
+    const seen = new Set<string>();
+    let cursor: string | null = null;
+    do {
+      const page: { body: { items: RequestBody[]; nextCursor: string | null } } = await call(t, auditor, 'GET', `/api/approvals?kind=flag.set&limit=3${cursor ? `&cursor=${cursor}` : ''}`);
+      for (const i of page.body.items) {
+        expect(seen.has(i.id)).toBe(false);
+        seen.add(i.id);
+      }
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    const total = await sql<{ n: number }>`select count(*)::int as n from change_requests where kind = 'flag.set'`.execute(t.database.db);
+    expect(seen.size).toBe(total.rows[0]?.n);
+
+    const bad = await call(t, auditor, 'GET', '/api/approvals?status=bogus');
+    expect(bad.status).toBe(400);
+  });
+
+  it('an auditor may read but not file or decide', async () => {
+    const res = await call(t, auditor, 'POST', '/api/approvals', { kind: 'flag.set', payload: { key: 'AUTO_SETTLEMENT', enabled: true } });
+    expect([res.status, res.body.code]).toEqual([403, 'FORBIDDEN']);
+    expect((await call(t, auditor, 'GET', '/api/approvals/policies')).status).toBe(200);
+  });
+});

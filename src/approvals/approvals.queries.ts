@@ -1,0 +1,78 @@
+import { AppError } from '../shared/errors.js';
+import type { Executor } from '../shared/db.js';
+import type { ApproverDirectory, ApproverInfo } from './approvals.ports.js';
+import { findRequest, listEvents, listPolicies, type RequestRow } from './approvals.repo.js';
+import { eligibility, type Policy, type RequestStatus } from './approvals.rules.js';
+
+export interface ListFilter {
+  status?: RequestStatus[];
+  kind?: string;
+  awaitingMe?: boolean;
+  requestedBy?: string;
+  cursor?: string;
+  limit: number;
+}
+
+const encodeCursor = (r: RequestRow) => Buffer.from(`${r.created_at.toISOString()}|${r.id}`).toString('base64url');
+
+function decodeCursor(cursor: string): { at: Date; id: string } {
+  const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
+  const date = new Date(at ?? '');
+  if (!id || Number.isNaN(date.getTime())) throw new AppError('VALIDATION_FAILED', 'The cursor is not one this API returned.', [{ path: 'querystring.cursor', message: 'is invalid' }]);
+  return { at: date, id };
+}
+
+/** Read side of the engine: lists, detail with history, eligible secondaries, policies. */
+export function createApprovalQueries(deps: { db: Executor; directory: ApproverDirectory }) {
+  const { db, directory } = deps;
+
+  async function list(filter: ListFilter, me: string) {
+    let q = db.selectFrom('change_requests').selectAll();
+    if (filter.status?.length) q = q.where('status', 'in', filter.status);
+    if (filter.kind) q = q.where('kind', '=', filter.kind);
+    if (filter.requestedBy) q = q.where('requested_by_id', '=', filter.requestedBy);
+    if (filter.awaitingMe) q = q.where('status', '=', 'awaiting_secondary').where('secondary_approver_id', '=', me);
+    if (filter.cursor) {
+      const c = decodeCursor(filter.cursor);
+      q = q.where((eb) => eb.or([eb('created_at', '<', c.at), eb.and([eb('created_at', '=', c.at), eb('id', '<', c.id)])]));
+    }
+    const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(filter.limit + 1).execute();
+    const page = rows.slice(0, filter.limit);
+    return { items: page, nextCursor: rows.length > filter.limit && page.length ? encodeCursor(page[page.length - 1] as RequestRow) : null };
+  }
+
+  async function awaitingMeCount(me: string): Promise<number> {
+    const row = await db
+      .selectFrom('change_requests')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('status', '=', 'awaiting_secondary')
+      .where('secondary_approver_id', '=', me)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async function get(id: string) {
+    const request = await findRequest(db, id);
+    if (!request) throw new AppError('NOT_FOUND', `Change request ${id} was not found.`);
+    const history = await listEvents(db, id);
+    const people = new Map<string, ApproverInfo | undefined>();
+    for (const pid of [request.requested_by_type === 'operator' ? request.requested_by_id : null, request.primary_approver_id, request.secondary_approver_id, request.rejected_by]) {
+      if (pid && !people.has(pid)) people.set(pid, await directory.get(db, pid));
+    }
+    return { request, history, people };
+  }
+
+  /** Who the primary may name right now: eligible for the secondary step, minus requester and primary. */
+  async function eligibleApprovers(id: string, primaryId: string) {
+    const request = await findRequest(db, id);
+    if (!request) throw new AppError('NOT_FOUND', `Change request ${id} was not found.`);
+    const requester = request.requested_by_type === 'operator' ? request.requested_by_id : null;
+    const primary = request.primary_approver_id ?? primaryId;
+    const everyone = await directory.listActive(db);
+    return everyone.filter((p) => p.id !== primary && eligibility(request.policy as Policy, request.payload, 'secondary', p, requester, primary) === null);
+  }
+
+  return { list, awaitingMeCount, get, eligibleApprovers, policies: () => listPolicies(db) };
+}
+
+export type ApprovalQueries = ReturnType<typeof createApprovalQueries>;

@@ -1,0 +1,55 @@
+import type { z } from 'zod';
+import type { Tx } from '../shared/db.js';
+import type { AuditContext } from '../audit/audit.service.js';
+
+/** What an approver sees changing: one entry per field, before and after. */
+export type Diff = { field: string; before: unknown; after: unknown }[];
+
+export interface CurrentState {
+  /** The entity the request changes, e.g. `{ type: 'flag', id: 'AUTO_SETTLEMENT' }`. */
+  entity: { type: string; id: string };
+  /** The entity's version now; the co-sign re-reads it and fails the request if it moved. */
+  version: number | null;
+  diff: Diff;
+  /** One line for lists and notifications, e.g. "Turn AUTO_SETTLEMENT on". */
+  summary: string;
+}
+
+/**
+ * A kind of change the engine can approve. Domains register their kinds at composition time; the
+ * engine never needs to know what a kind does.
+ */
+export interface KindDefinition<P = unknown> {
+  kind: string;
+  schema: z.ZodType<P>;
+  /** Reads the entity as it is now (inside the transaction) and describes the change. */
+  describe(tx: Tx, payload: P): Promise<CurrentState>;
+  /** Throws AppError when the change is not valid now; run when filing and again before applying. */
+  validate(tx: Tx, payload: P, current: CurrentState): Promise<void>;
+  /** Applies the change inside the co-signing transaction; the request id is the authority. */
+  apply(tx: Tx, payload: P, ctx: ApplyContext): Promise<void>;
+}
+
+export interface ApplyContext {
+  requestId: string;
+  audit: AuditContext;
+  approvers: { primaryId: string; secondaryId: string };
+}
+
+export interface KindRegistry {
+  register<P>(definition: KindDefinition<P>): void;
+  get(kind: string): KindDefinition | undefined;
+  kinds(): string[];
+}
+
+export function createKindRegistry(): KindRegistry {
+  const kinds = new Map<string, KindDefinition>();
+  return {
+    register(definition) {
+      if (kinds.has(definition.kind)) throw new Error(`approval kind ${definition.kind} is registered twice`);
+      kinds.set(definition.kind, definition);
+    },
+    get: (kind) => kinds.get(kind),
+    kinds: () => [...kinds.keys()].sort(),
+  };
+}

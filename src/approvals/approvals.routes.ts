@@ -1,0 +1,92 @@
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { auditContext } from '../http/context.js';
+import { AppError } from '../shared/errors.js';
+import type { Decider } from './approvals.ports.js';
+import type { ApprovalQueries } from './approvals.queries.js';
+import type { ApprovalsService } from './approvals.service.js';
+import { approvalsReport, reportCsv } from './approvals.report.js';
+import type { ApproverDirectory } from './approvals.ports.js';
+import type { Executor } from '../shared/db.js';
+import { approveBody, cosignBody, fileBody, idParams, listQuery, rejectBody, requestView } from './approvals.schemas.js';
+
+function actorOf(request: FastifyRequest) {
+  if (!request.actor) throw new AppError('UNAUTHENTICATED', 'Sign in first.');
+  return request.actor;
+}
+
+function decider(request: FastifyRequest): Decider {
+  const actor = actorOf(request);
+  return { operatorId: actor.operatorId, stepUpUntil: actor.stepUpUntil, audit: auditContext(request) };
+}
+
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{8,128}$/;
+
+/** The approvals API: thin — parse, call the engine, shape the answer. */
+const reportQuery = z
+  .object({
+    from: z.coerce.date().optional(),
+    to: z.coerce.date().optional(),
+    format: z.enum(['json', 'csv']).default('json'),
+  })
+  .strict();
+
+export function approvalsRoutes(deps: { approvals: ApprovalsService; queries: ApprovalQueries; db: Executor; directory: ApproverDirectory }): FastifyPluginAsync {
+  const { approvals, queries } = deps;
+  return async (app) => {
+    const r = app.withTypeProvider<ZodTypeProvider>();
+    const read = { access: { permission: 'approvals:read' as const } };
+    const decide = { access: { permission: 'approvals:decide' as const, stepUp: true } };
+
+    r.post('/api/approvals', { config: { access: { permission: 'approvals:request' } }, schema: { body: fileBody } }, async (req, reply) => {
+      const key = req.headers['idempotency-key'];
+      if (key !== undefined && (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key))) {
+        throw new AppError('VALIDATION_FAILED', 'Idempotency-Key must be 8–128 letters, digits or ._:-', [{ path: 'headers.idempotency-key', message: 'is invalid' }]);
+      }
+      const actor = actorOf(req);
+      const { request, replayed } = await approvals.file({ ...req.body, idempotencyKey: key ?? null }, { type: 'operator', id: actor.operatorId }, auditContext(req));
+      return reply.status(replayed ? 200 : 201).send(requestView(request));
+    });
+
+    r.get('/api/approvals', { config: read, schema: { querystring: listQuery } }, async (req) => {
+      const me = actorOf(req).operatorId;
+      const page = await queries.list(req.query, me);
+      return { items: page.items.map((i) => requestView(i)), nextCursor: page.nextCursor, awaitingMe: await queries.awaitingMeCount(me) };
+    });
+
+    r.get('/api/approvals/report', { config: { access: { permission: 'approvals:report' } }, schema: { querystring: reportQuery } }, async (req, reply) => {
+      const to = req.query.to ?? new Date();
+      const from = req.query.from ?? new Date(to.getTime() - 30 * 24 * 3600 * 1000);
+      if (from >= to) throw new AppError('VALIDATION_FAILED', '`from` must be before `to`.', [{ path: 'querystring.from', message: 'must be before to' }]);
+      const report = await approvalsReport(deps.db, deps.directory, { from, to });
+      if (req.query.format === 'csv') {
+        const name = `approvals-${from.toISOString().slice(0, 10)}-${to.toISOString().slice(0, 10)}.csv`;
+        return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${name}"`).send(reportCsv(report));
+      }
+      return report;
+    });
+
+    r.get('/api/approvals/policies', { config: read }, async () => ({ items: await queries.policies() }));
+
+    r.get('/api/approvals/:id', { config: read, schema: { params: idParams } }, async (req) => {
+      const { request, history, people } = await queries.get(req.params.id);
+      return {
+        ...requestView(request, people),
+        history: history.map((h) => ({ at: h.at.toISOString(), action: h.action, actor: { type: h.actor_type, id: h.actor_id, name: h.actor_id ? (people.get(h.actor_id)?.name ?? null) : null }, reason: h.reason, data: h.data })),
+      };
+    });
+
+    r.get('/api/approvals/:id/eligible-approvers', { config: read, schema: { params: idParams } }, async (req) => {
+      const people = await queries.eligibleApprovers(req.params.id, actorOf(req).operatorId);
+      return { items: people.map((p) => ({ id: p.id, name: p.name, email: p.email, roles: p.roles, telegramLinked: p.telegramLinked })) };
+    });
+
+    r.post('/api/approvals/:id/approve', { config: decide, schema: { params: idParams, body: approveBody } }, async (req) => requestView(await approvals.approve(req.params.id, req.body, decider(req))));
+    r.post('/api/approvals/:id/cosign', { config: decide, schema: { params: idParams, body: cosignBody } }, async (req) => requestView(await approvals.cosign(req.params.id, req.body, decider(req))));
+    r.post('/api/approvals/:id/reject', { config: decide, schema: { params: idParams, body: rejectBody } }, async (req) => requestView(await approvals.reject(req.params.id, req.body, decider(req))));
+    r.post('/api/approvals/:id/cancel', { config: { access: { permission: 'approvals:request' } }, schema: { params: idParams, body: z.object({}).strict().optional() } }, async (req) =>
+      requestView(await approvals.cancel(req.params.id, { type: 'operator', id: actorOf(req).operatorId }, auditContext(req))),
+    );
+  };
+}

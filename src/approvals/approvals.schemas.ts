@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import type { ApproverInfo } from './approvals.ports.js';
+import type { RequestRow } from './approvals.repo.js';
+
+export const STATUSES = ['pending', 'awaiting_secondary', 'approved', 'rejected', 'expired', 'cancelled', 'failed'] as const;
+
+export const fileBody = z.object({ kind: z.string().min(1), payload: z.unknown(), note: z.string().max(2000).optional() }).strict();
+export const approveBody = z.object({ reason: z.string().max(2000), secondaryApproverId: z.string().uuid() }).strict();
+export const cosignBody = z.object({ reason: z.string().max(2000).optional() }).strict();
+export const rejectBody = z.object({ reason: z.string().max(2000) }).strict();
+export const idParams = z.object({ id: z.string().uuid() }).strict();
+
+export const listQuery = z
+  .object({
+    status: z
+      .string()
+      .transform((s) => s.split(',').filter(Boolean))
+      .pipe(z.array(z.enum(STATUSES)))
+      .optional(),
+    kind: z.string().optional(),
+    awaitingMe: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+    requestedBy: z.string().optional(),
+    cursor: z.string().max(200).optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+  })
+  .strict();
+
+export function personView(p: ApproverInfo | undefined, id: string | null) {
+  if (!id) return null;
+  return p ? { id: p.id, name: p.name, email: p.email, roles: p.roles } : { id, name: null, email: null, roles: [] };
+}
+
+/** The request as the API shows it: everything an approver needs to decide, nothing internal. */
+export function requestView(r: RequestRow, people: Map<string, ApproverInfo | undefined> = new Map()) {
+  return {
+    id: r.id,
+    kind: r.kind,
+    status: r.status,
+    summary: r.summary,
+    payload: r.payload,
+    digest: r.digest,
+    diff: r.diff,
+    entity: { type: r.entity_type, id: r.entity_id, version: r.entity_version },
+    requestedBy: {
+      type: r.requested_by_type,
+      id: r.requested_by_id,
+      ...(r.requested_by_type === 'operator' && r.requested_by_id ? { name: people.get(r.requested_by_id)?.name ?? null } : {}),
+    },
+    note: r.note,
+    policy: r.policy,
+    createdAt: r.created_at.toISOString(),
+    expiresAt: r.expires_at.toISOString(),
+    decidedAt: r.decided_at?.toISOString() ?? null,
+    primary: r.primary_approver_id ? { ...personView(people.get(r.primary_approver_id), r.primary_approver_id), reason: r.primary_reason, at: r.primary_at?.toISOString() ?? null } : null,
+    secondary: r.secondary_approver_id ? { ...personView(people.get(r.secondary_approver_id), r.secondary_approver_id), reason: r.secondary_reason, at: r.secondary_at?.toISOString() ?? null } : null,
+    rejection: r.rejected_by ? { ...personView(people.get(r.rejected_by), r.rejected_by), reason: r.rejection_reason } : null,
+    failureReason: r.failure_reason,
+  };
+}

@@ -1,0 +1,135 @@
+import type { z } from 'zod';
+import type { AuditContext } from '../audit/audit.service.js';
+import { AppError } from '../shared/errors.js';
+import { withTransaction, type Executor, type Tx } from '../shared/db.js';
+import { createDecisions } from './approvals.decisions.js';
+import type { ApprovalsDeps, Requester } from './approvals.ports.js';
+import { findByIdempotencyKey, findPolicy, lockExpired, lockRequest, type RequestRow } from './approvals.repo.js';
+import { payloadDigest, secondaryRolesFor, type Policy } from './approvals.rules.js';
+import { decisionNotices, recordTransition } from './approvals.transitions.js';
+
+export interface FileInput {
+  kind: string;
+  payload: unknown;
+  note?: string | null;
+  idempotencyKey?: string | null;
+}
+
+function validationErrors(error: z.ZodError, prefix: string) {
+  return error.issues.map((i) => ({ path: [prefix, ...i.path.map(String)].join('.'), message: i.message }));
+}
+
+export type ApprovalsService = ReturnType<typeof createApprovalsService>;
+
+/**
+ * The dual-control engine: the only way a registered kind of change is ever applied. The console,
+ * the bot and other domains call these functions; every rule is checked here, in one transaction
+ * with the request row locked.
+ */
+export function createApprovalsService(deps: ApprovalsDeps) {
+  const decisions = createDecisions(deps);
+
+  /** Files a request (or, with the same idempotency key and payload, returns the one already filed). */
+  async function file(input: FileInput, requester: Requester, ctx: AuditContext, within?: Tx): Promise<{ request: RequestRow; replayed: boolean }> {
+    const def = deps.registry.get(input.kind);
+    if (!def) throw new AppError('VALIDATION_FAILED', `Unknown kind ${input.kind}.`, [{ path: 'kind', message: `must be one of ${deps.registry.kinds().join(', ')}` }]);
+    const parsed = def.schema.safeParse(input.payload);
+    if (!parsed.success) throw new AppError('VALIDATION_FAILED', `The payload is not a valid ${input.kind}.`, validationErrors(parsed.error, 'payload'));
+    const payload = parsed.data;
+    const digest = payloadDigest(input.kind, payload);
+
+    return withTransaction(within ?? deps.db, async (tx) => {
+      if (input.idempotencyKey) {
+        const existing = await findByIdempotencyKey(tx, requester, input.idempotencyKey);
+        if (existing) {
+          if (existing.digest !== digest) throw new AppError('IDEMPOTENCY_CONFLICT', 'This Idempotency-Key was already used for a different request.');
+          return { request: existing, replayed: true };
+        }
+      }
+      const policy = await findPolicy(tx, input.kind);
+      if (!policy) throw new AppError('VALIDATION_FAILED', `No policy is defined for ${input.kind}.`, [{ path: 'kind', message: 'has no policy' }]);
+      const current = await def.describe(tx, payload);
+      await def.validate(tx, payload, current);
+      const now = deps.clock.now();
+      const request = await tx
+        .insertInto('change_requests')
+        .values({
+          kind: input.kind,
+          payload: JSON.stringify(payload),
+          digest,
+          diff: JSON.stringify(current.diff),
+          summary: current.summary,
+          entity_type: current.entity.type,
+          entity_id: current.entity.id,
+          entity_version: current.version,
+          requested_by_type: requester.type,
+          requested_by_id: requester.id,
+          note: input.note ?? null,
+          policy: JSON.stringify(policy),
+          expires_at: new Date(now.getTime() + policy.ttlSeconds * 1000),
+          primary_approver_id: null,
+          primary_reason: null,
+          primary_at: null,
+          secondary_approver_id: null,
+          secondary_reason: null,
+          secondary_at: null,
+          rejected_by: null,
+          rejection_reason: null,
+          failure_reason: null,
+          decided_at: null,
+          idempotency_key: input.idempotencyKey ?? null,
+          created_at: now,
+          updated_at: now,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await tx.insertInto('change_request_events').values({ request_id: request.id, action: 'filed', actor_type: requester.type, actor_id: requester.id, reason: input.note ?? null, data: JSON.stringify({ digest }), at: now }).execute();
+      await deps.audit.record(tx, { ...ctx, action: 'approval.filed', entityType: 'change_request', entityId: request.id, data: { kind: input.kind, digest, summary: current.summary, entity: current.entity } });
+      await deps.notifications.enqueue(tx, await newRequestNotices(tx, request, policy));
+      await deps.events.publish(tx, { type: 'approval.created', id: request.id, kind: request.kind, status: request.status });
+      return { request, replayed: false };
+    });
+  }
+
+  /** Everyone who could act on a new request, except whoever filed it. */
+  async function newRequestNotices(tx: Executor, request: RequestRow, policy: Policy) {
+    const roles = new Set([...policy.primaryRoles, ...secondaryRolesFor(policy, request.payload)]);
+    const people = await deps.directory.listActive(tx);
+    const data = { requestId: request.id, kind: request.kind, summary: request.summary, requestedBy: request.requested_by_type, expiresAt: request.expires_at.toISOString() };
+    return [
+      { recipientType: 'ops_chat' as const, recipientId: null, template: 'approval.requested', data },
+      ...people
+        .filter((p) => p.id !== request.requested_by_id && p.roles.some((r) => roles.has(r)))
+        .map((p) => ({ recipientType: 'operator' as const, recipientId: p.id, template: 'approval.requested', data })),
+    ];
+  }
+
+  /** The requester withdraws their own undecided request. */
+  async function cancel(id: string, requester: Requester, ctx: AuditContext): Promise<RequestRow> {
+    return withTransaction(deps.db, async (tx) => {
+      const req = await lockRequest(tx, id);
+      if (!req) throw new AppError('NOT_FOUND', `Change request ${id} was not found.`);
+      if (req.requested_by_type !== requester.type || req.requested_by_id !== requester.id) throw new AppError('FORBIDDEN', 'Only the requester may cancel a request.');
+      if (req.status !== 'pending' && req.status !== 'awaiting_secondary') throw new AppError('ALREADY_DECIDED', `This request is already ${req.status}.`);
+      return recordTransition(deps, tx, req, { action: 'cancelled', status: 'cancelled', changes: { decided_at: deps.clock.now() }, notify: decisionNotices(req, 'approval.cancelled', {}, [req.primary_approver_id, req.secondary_approver_id]) }, ctx);
+    });
+  }
+
+  /** Expires every open request past its TTL (the cron job calls this); returns how many. */
+  async function expireDue(batch = 500): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = await withTransaction(deps.db, async (tx) => {
+        const due = await lockExpired(tx, deps.clock.now(), batch);
+        for (const req of due) {
+          await recordTransition(deps, tx, req, { action: 'expired', status: 'expired', changes: { decided_at: deps.clock.now() }, notify: decisionNotices(req, 'approval.expired', {}, [req.primary_approver_id, req.secondary_approver_id]) }, { actorType: 'system' });
+        }
+        return due.length;
+      });
+      total += n;
+      if (n < batch) return total;
+    }
+  }
+
+  return { file, cancel, expireDue, ...decisions };
+}

@@ -1,0 +1,53 @@
+import type { AuditContext } from '../audit/audit.service.js';
+import type { Notification } from '../notifications/notifications.service.js';
+import type { Tx } from '../shared/db.js';
+import type { ApprovalsDeps } from './approvals.ports.js';
+import { insertEvent, updateRequest, type RequestRow, type RequestUpdate } from './approvals.repo.js';
+import type { RequestStatus } from './approvals.rules.js';
+
+export interface Transition {
+  action: string;
+  status: RequestStatus;
+  changes?: RequestUpdate;
+  reason?: string | null;
+  data?: Record<string, unknown>;
+  notify?: Notification[];
+}
+
+/**
+ * One state change of a request, always with its history event, audit event, notifications and live
+ * event, in the caller's transaction (DESIGN 4.2 invariant 8).
+ */
+export async function recordTransition(deps: ApprovalsDeps, tx: Tx, req: RequestRow, t: Transition, ctx: AuditContext): Promise<RequestRow> {
+  const now = deps.clock.now();
+  const updated = await updateRequest(tx, req.id, { ...t.changes, status: t.status });
+  await insertEvent(tx, { requestId: req.id, action: t.action, actorType: ctx.actorType, actorId: ctx.actorId ?? null, reason: t.reason, data: t.data, at: now });
+  await deps.audit.record(tx, {
+    ...ctx,
+    action: `approval.${t.action}`,
+    entityType: 'change_request',
+    entityId: req.id,
+    data: { kind: req.kind, digest: req.digest, from: req.status, to: t.status, reason: t.reason ?? undefined, ...t.data },
+  });
+  await deps.notifications.enqueue(tx, t.notify ?? []);
+  await deps.events.publish(tx, { type: 'approval.changed', id: req.id, kind: req.kind, status: t.status });
+  if (t.status !== req.status && !['pending', 'awaiting_secondary'].includes(t.status)) deps.metrics.outcomes.inc({ kind: req.kind, outcome: t.status });
+  return updated;
+}
+
+/** Who hears about a decision: the requester always; approvers involved so far. */
+export function decisionNotices(req: RequestRow, template: string, data: Record<string, unknown>, alsoOperators: (string | null)[] = []): Notification[] {
+  const base = { requestId: req.id, kind: req.kind, summary: req.summary, ...data };
+  const notices: Notification[] = [];
+  if (req.requested_by_type !== 'system' && req.requested_by_id) {
+    notices.push({ recipientType: req.requested_by_type, recipientId: req.requested_by_id, template, data: base });
+  }
+  const seen = new Set([req.requested_by_type === 'operator' ? req.requested_by_id : null]);
+  for (const id of alsoOperators) {
+    if (id && !seen.has(id)) {
+      seen.add(id);
+      notices.push({ recipientType: 'operator', recipientId: id, template, data: base });
+    }
+  }
+  return notices;
+}

@@ -1,0 +1,77 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { ApprovalsService } from '../approvals/approvals.service.js';
+import { requestView } from '../approvals/approvals.schemas.js';
+import { isValidReason } from '../approvals/approvals.rules.js';
+import { auditContext } from '../http/context.js';
+import { AppError } from '../shared/errors.js';
+import { AUTO_SETTLEMENT, type FlagsService } from './flags.service.js';
+
+const keyParams = z.object({ key: z.string().min(1).max(100) }).strict();
+const reasonRequired = (reason: string) => {
+  if (!isValidReason(reason)) throw new AppError('REASON_REQUIRED', 'Give a reason of at least 10 characters.', [{ path: 'reason', message: 'needs at least 10 characters' }]);
+};
+
+function flagView(f: { key: string; enabled: boolean; description: string; updated_at: Date; updated_by_type: string; updated_by_id: string | null; reason: string | null; request_id: string | null; version: number }) {
+  return {
+    key: f.key,
+    enabled: f.enabled,
+    description: f.description,
+    updatedAt: f.updated_at.toISOString(),
+    updatedBy: { type: f.updated_by_type, id: f.updated_by_id },
+    reason: f.reason,
+    requestId: f.request_id,
+    version: f.version,
+  };
+}
+
+export function flagsRoutes(deps: { flags: FlagsService; approvals: ApprovalsService }): FastifyPluginAsync {
+  const { flags, approvals } = deps;
+  return async (app) => {
+    const r = app.withTypeProvider<ZodTypeProvider>();
+
+    r.get('/api/flags', { config: { access: { permission: 'flags:read' } } }, async () => ({ items: (await flags.list()).map(flagView) }));
+
+    r.get('/api/flags/:key', { config: { access: { permission: 'flags:read' } }, schema: { params: keyParams } }, async (req) => {
+      const { flag, history, reviews } = await flags.detail(req.params.key);
+      return {
+        ...flagView(flag),
+        history: history.map((h) => ({ at: h.at.toISOString(), enabled: h.enabled, previous: h.previous, via: h.via, actor: { type: h.actor_type, id: h.actor_id }, reason: h.reason, requestId: h.request_id })),
+        reviews: reviews.map((v) => ({ id: v.id, status: v.status, reason: v.reason, openedBy: v.opened_by, createdAt: v.created_at.toISOString(), acknowledgedBy: v.acknowledged_by, acknowledgedAt: v.acknowledged_at?.toISOString() ?? null, comment: v.comment })),
+      };
+    });
+
+    r.post(
+      '/api/flags/:key/requests',
+      { config: { access: { permission: 'approvals:request' } }, schema: { params: keyParams, body: z.object({ enabled: z.boolean(), reason: z.string().max(2000) }).strict() } },
+      async (req, reply) => {
+        reasonRequired(req.body.reason);
+        const actor = req.actor;
+        if (!actor) throw new AppError('UNAUTHENTICATED', 'Sign in first.');
+        const { request } = await approvals.file({ kind: 'flag.set', payload: { key: req.params.key, enabled: req.body.enabled }, note: req.body.reason }, { type: 'operator', id: actor.operatorId }, auditContext(req));
+        return reply.status(201).send(requestView(request));
+      },
+    );
+
+    r.post(
+      '/api/flags/AUTO_SETTLEMENT/emergency-disable',
+      { config: { access: { permission: 'flags:emergency', stepUp: true } }, schema: { body: z.object({ reason: z.string().max(2000) }).strict() } },
+      async (req) => {
+        reasonRequired(req.body.reason);
+        const { review, wasEnabled } = await flags.emergencyDisable(req.body.reason, auditContext(req));
+        return { key: AUTO_SETTLEMENT, enabled: false, wasEnabled, reviewId: review.id };
+      },
+    );
+
+    r.post(
+      '/api/flags/reviews/:id/acknowledge',
+      { config: { access: { permission: 'flags:review', stepUp: true } }, schema: { params: z.object({ id: z.string().uuid() }).strict(), body: z.object({ comment: z.string().max(2000) }).strict() } },
+      async (req) => {
+        reasonRequired(req.body.comment);
+        const v = await flags.acknowledgeReview(req.params.id, req.body.comment, auditContext(req));
+        return { id: v.id, status: v.status, acknowledgedBy: v.acknowledged_by, acknowledgedAt: v.acknowledged_at?.toISOString() ?? null };
+      },
+    );
+  };
+}

@@ -1,0 +1,44 @@
+import type { Role } from '../../src/operators/operators.tables.js';
+import type { TestServer } from './server.js';
+import { newOperator, type SignedIn, type TestOperator } from './factories.js';
+
+export interface Person {
+  op: TestOperator;
+  session: SignedIn;
+  id: string;
+}
+
+/** An operator with a fresh, step-up-open bearer session. */
+export async function person(t: TestServer, roles: Role[]): Promise<Person> {
+  const op = await newOperator(t, { roles });
+  const session = await op.login();
+  return { op, session, id: op.id };
+}
+
+export interface ApiResult<T = Record<string, unknown>> {
+  status: number;
+  body: T & { code?: string; errors?: { path: string; message: string }[] };
+}
+
+/** `app.inject` as a person, returning status and parsed JSON. */
+export async function call<T = Record<string, unknown>>(t: TestServer, who: Person, method: 'GET' | 'POST', url: string, payload?: unknown, headers: Record<string, string> = {}): Promise<ApiResult<T>> {
+  const res = await t.app.inject({ method, url, headers: { ...who.session.bearer, ...headers }, ...(payload === undefined ? {} : { payload: payload as object }) });
+  return { status: res.statusCode, body: res.json<ApiResult<T>['body']>() };
+}
+
+export interface RequestBody {
+  id: string;
+  status: string;
+  digest: string;
+  diff: { field: string; before: unknown; after: unknown }[];
+  secondary: { id: string } | null;
+  failureReason: string | null;
+}
+
+export async function fileFlagRequest(t: TestServer, who: Person, enabled = true): Promise<RequestBody> {
+  const res = await call<RequestBody>(t, who, 'POST', '/api/approvals', { kind: 'flag.set', payload: { key: 'AUTO_SETTLEMENT', enabled }, note: 'turn it on for the pilot' });
+  if (res.status !== 201) throw new Error(`filing failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
+export const REASON = 'Checked the runbook and the pilot plan';

@@ -1,4 +1,11 @@
-import type { Executor } from '../shared/db.js';
+import type { Clock } from '../shared/clock.js';
+import type { Db, Executor } from '../shared/db.js';
+import { createSigner, type Signer } from './audit.chain.js';
+import { describeFilter, type AuditFilter } from './audit.filter.js';
+import { exportChunks, planExport, type ExportPlan } from './audit.export.js';
+import { CONTENT_TYPES, type ExportFormatName } from './audit.format.js';
+import { searchAuditEvents, type AuditPage, type AuditSearchQuery } from './audit.search.js';
+import { createSealer, type SealResult } from './audit.sealer.js';
 import type { AuditEventsTable } from './audit.tables.js';
 
 /** Who did something, and where the request came from. HTTP routes build it from the request. */
@@ -16,27 +23,70 @@ export interface AuditEvent extends AuditContext {
   data?: Record<string, unknown>;
 }
 
+export interface AuditExport {
+  plan: ExportPlan;
+  contentType: string;
+  /** The file as text chunks, produced as they are pulled: pipe it, never collect it. */
+  chunks: AsyncGenerator<string>;
+}
+
 export interface AuditService {
   /** Appends an event inside the caller's transaction, so it commits with the change it describes. */
   record(tx: Executor, event: AuditEvent): Promise<void>;
+  /** Identifies the checkpoint signing key (sha256 of its public key, 16 hex); null for a bare recorder. */
+  readonly keyId: string | null;
+  /** Chains the events committed so far and signs a checkpoint (the `audit_seal` job runs it). */
+  seal(): Promise<SealResult>;
+  search(query: AuditSearchQuery): Promise<AuditPage>;
+  /** Records who exported, seals, then streams a file `verifyExport` can check on its own. */
+  export(format: ExportFormatName, filter: AuditFilter, by: AuditContext): Promise<AuditExport>;
 }
 
-export function createAuditService(): AuditService {
+export interface AuditServiceDeps {
+  db: Db;
+  clock: Clock;
+  /** Ed25519 PKCS#8 PEM (secrets.auditSigningKeyPem). */
+  signingKeyPem: string;
+  batchSize?: number;
+}
+
+/**
+ * With no deps this is a recorder only (enough for a domain service under test); sealing, search
+ * and export need the database and the signing key, which the composition root supplies.
+ */
+export function createAuditService(deps?: AuditServiceDeps): AuditService {
+  const record: AuditService['record'] = async (tx, e) => {
+    await tx
+      .insertInto('audit_events')
+      .values({
+        actor_type: e.actorType,
+        actor_id: e.actorId ?? null,
+        action: e.action,
+        entity_type: e.entityType ?? null,
+        entity_id: e.entityId ?? null,
+        request_id: e.requestId ?? null,
+        ip: e.ip ?? null,
+        data: JSON.stringify(e.data ?? {}),
+      })
+      .execute();
+  };
+  const missing = (): never => {
+    throw new Error('this audit service was created without { db, clock, signingKeyPem }: use the one from compose()');
+  };
+  if (!deps) return { record, keyId: null, seal: missing, search: missing, export: missing };
+
+  const signer: Signer = createSigner(deps.signingKeyPem);
+  const sealer = createSealer({ db: deps.db, signer, clock: deps.clock, batchSize: deps.batchSize });
   return {
-    async record(tx, e) {
-      await tx
-        .insertInto('audit_events')
-        .values({
-          actor_type: e.actorType,
-          actor_id: e.actorId ?? null,
-          action: e.action,
-          entity_type: e.entityType ?? null,
-          entity_id: e.entityId ?? null,
-          request_id: e.requestId ?? null,
-          ip: e.ip ?? null,
-          data: JSON.stringify(e.data ?? {}),
-        })
-        .execute();
+    record,
+    keyId: signer.keyId,
+    seal: sealer.seal,
+    search: (query) => searchAuditEvents(deps.db, query),
+    async export(format, filter, by) {
+      await record(deps.db, { ...by, action: 'audit.exported', data: { format, filter: describeFilter(filter) } });
+      await sealer.seal();
+      const plan = await planExport(deps.db, filter);
+      return { plan, contentType: CONTENT_TYPES[format], chunks: exportChunks({ db: deps.db, signer, clock: deps.clock, batchSize: deps.batchSize }, plan, format) };
     },
   };
 }

@@ -27,7 +27,8 @@ export interface AuditCheckpointsTable {
   id: Generated<string>;
   seq: string;
   hash: string;
-  created_at: ColumnType<Date, never, never>;
+  created_at: Date;
+  tx_horizon: string;
   key_id: string;
   public_key: string;
   signature: string;

@@ -4,6 +4,7 @@ import { runDesk } from '../main/run.js';
 import { VERSION } from '../main/compose.js';
 import { registerMigrateCommands } from './migrate.cli.js';
 import { registerOperatorCommands } from '../operators/operators.cli.js';
+import { registerAuditCommands } from '../audit/audit.cli.js';
 
 /** `desk`: one command for operating the desk. Each domain adds its subcommands from its own *.cli.ts. */
 const program = new Command('desk').description('usdt-desk operations').version(VERSION);
@@ -25,5 +26,6 @@ program
 
 registerMigrateCommands(program);
 registerOperatorCommands(program);
+registerAuditCommands(program);
 
 program.parseAsync(process.argv).catch(exitWithError);

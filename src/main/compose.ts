@@ -29,6 +29,7 @@ import { eventsRoutes } from '../http/events.routes.js';
 import { createNotificationsService, type NotificationsService } from '../notifications/notifications.service.js';
 import { operatorDirectory } from '../operators/operators.directory.js';
 import { operatorRoleKind } from '../operators/operators.kind.js';
+import { operatorAdminRoutes } from '../operators/operators.admin.routes.js';
 import { createEventHub } from '../shared/event-hub.js';
 import { pgEventPublisher } from '../shared/events.js';
 import type pg from 'pg';
@@ -102,6 +103,7 @@ export function compose(deps: ComposeDeps): Composition {
     auditRoutes({ audit }),
     approvalsRoutes({ approvals, queries: createApprovalQueries({ db, directory }), db, directory }),
     flagsRoutes({ flags, approvals }),
+    operatorAdminRoutes({ operators, approvals }),
     eventsRoutes({ hub: createEventHub(deps.pool) }),
   ];
 

@@ -42,6 +42,11 @@ describe('operatorProblems', () => {
   ])('%j → fields %j', (input, fields) => {
     expect(operatorProblems(input).map((p) => p.path)).toEqual(fields);
   });
+
+  it('allows no role only when asked (the API grants roles through operator.role requests)', () => {
+    expect(operatorProblems({ email: 'a@b.co', name: 'A', roles: [] }, { requireRole: false })).toEqual([]);
+    expect(operatorProblems({ email: 'a@b.co', name: 'A', roles: ['root'] }, { requireRole: false }).map((p) => p.path)).toEqual(['roles']);
+  });
 });
 
 describe('lockout', () => {

@@ -27,11 +27,12 @@ export function passwordProblems(password: string, context: { email?: string } =
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** Field errors for a new operator's identity (the password policy is separate so setup and CLI share it). */
-export function operatorProblems(input: { email: string; name: string; roles: readonly string[] }): FieldError[] {
+/** `requireRole: false` is for the API, which creates operators with no role and files grant requests. */
+export function operatorProblems(input: { email: string; name: string; roles: readonly string[] }, opts: { requireRole?: boolean } = {}): FieldError[] {
   const problems: FieldError[] = [];
   if (!EMAIL.test(input.email) || input.email.length > 254) problems.push({ path: 'email', message: 'must be an email address' });
   if (input.name.trim().length === 0 || input.name.length > 200) problems.push({ path: 'name', message: 'must be 1 to 200 characters' });
-  if (input.roles.length === 0) problems.push({ path: 'roles', message: `must name at least one role (${ROLES.join(', ')})` });
+  if (input.roles.length === 0 && opts.requireRole !== false) problems.push({ path: 'roles', message: `must name at least one role (${ROLES.join(', ')})` });
   for (const role of input.roles) {
     if (!isRole(role)) problems.push({ path: 'roles', message: `${role} is not a role (${ROLES.join(', ')})` });
   }

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { AuditContext, AuditService } from '../audit/audit.service.js';
 import type { Config } from '../config.js';
 import type { Clock } from '../shared/clock.js';
-import { withTransaction, type Db, type Executor } from '../shared/db.js';
+import { withTransaction, type Db, type Executor, type Tx } from '../shared/db.js';
 import { AppError } from '../shared/errors.js';
 import { hashPassword, randomToken, sha256Hex } from './operators.crypto.js';
 import * as repo from './operators.repo.js';
@@ -15,6 +15,8 @@ export interface NewOperator {
   name: string;
   roles: readonly string[];
   password: string;
+  /** False only for the API path, where roles are granted afterwards through `operator.role` requests. */
+  requireRole?: boolean;
 }
 
 export interface OperatorListItem {
@@ -36,8 +38,13 @@ export interface SetupInput {
 }
 
 export interface OperatorsService {
-  /** Creates an operator (from the CLI, or an admin); audited as `operator.created` with the caller's context. */
-  createOperator(input: NewOperator, ctx: AuditContext): Promise<OperatorView>;
+  /**
+   * Creates an operator (from the CLI, or an admin); audited as `operator.created` with the caller's
+   * context. `andThen` runs in the same transaction (the API files role requests there).
+   */
+  createOperator(input: NewOperator, ctx: AuditContext, andThen?: (tx: Tx, operator: OperatorView) => Promise<void>): Promise<OperatorView>;
+  /** Immediate (the safe direction): the operator can no longer sign in and every session is revoked. */
+  deactivate(id: string, ctx: AuditContext): Promise<void>;
   listOperators(): Promise<OperatorListItem[]>;
   /**
    * First run: while no operator exists, makes a one-time setup token (SETUP_TOKEN if configured) and
@@ -64,7 +71,7 @@ export function createOperatorsService(deps: OperatorsDeps): OperatorsService {
   async function prepare(input: NewOperator) {
     const email = input.email.trim().toLowerCase();
     const name = input.name.trim();
-    const problems = [...operatorProblems({ email, name, roles: input.roles }), ...passwordProblems(input.password, { email })];
+    const problems = [...operatorProblems({ email, name, roles: input.roles }, { requireRole: input.requireRole }), ...passwordProblems(input.password, { email })];
     if (problems.length > 0) throw new AppError('VALIDATION_FAILED', `The operator is invalid: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}`, problems);
     const roles = [...new Set(input.roles.filter(isRole))];
     return { email, name, roles, passwordHash: await hashPassword(input.password) };
@@ -84,9 +91,26 @@ export function createOperatorsService(deps: OperatorsDeps): OperatorsService {
   }
 
   return {
-    async createOperator(input, ctx) {
+    async createOperator(input, ctx, andThen) {
       const row = await prepare(input);
-      return withTransaction(db, (tx) => insert(tx, row, ctx));
+      return withTransaction(db, async (tx) => {
+        const operator = await insert(tx, row, ctx);
+        await andThen?.(tx, operator);
+        return operator;
+      });
+    },
+
+    async deactivate(id, ctx) {
+      await withTransaction(db, async (tx) => {
+        const op = /^[0-9a-f-]{36}$/i.test(id) ? await repo.findOperatorById(tx, id, { forUpdate: true }) : undefined;
+        if (!op) throw new AppError('NOT_FOUND', `Operator ${id} was not found.`);
+        if (op.id === ctx.actorId) throw new AppError('VALIDATION_FAILED', 'You cannot deactivate yourself: ask another platform_admin.', [{ path: 'id', message: 'is you' }]);
+        if (op.status === 'deactivated') throw new AppError('ALREADY_DECIDED', `${op.email} is already deactivated.`);
+        const now = clock.now();
+        await tx.updateTable('operators').set({ status: 'deactivated', version: sql`version + 1`, updated_at: now }).where('id', '=', op.id).execute();
+        const revoked = await tx.updateTable('operator_sessions').set({ revoked_at: now }).where('operator_id', '=', op.id).where('revoked_at', 'is', null).executeTakeFirst();
+        await audit.record(tx, { ...ctx, action: 'operator.deactivated', entityType: 'operator', entityId: op.id, data: { email: op.email, sessionsRevoked: Number(revoked.numUpdatedRows) } });
+      });
     },
 
     async listOperators() {

@@ -1,0 +1,129 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTestServer, type TestServer } from '../../test/support/server.js';
+import { call, person, REASON, type Person, type RequestBody } from '../../test/support/approvals.js';
+
+interface FlagBody {
+  key: string;
+  enabled: boolean;
+  history: { via: string; actor: { type: string; id: string | null }; enabled: boolean }[];
+  reviews: { id: string; status: string }[];
+}
+
+describe('feature flags and the AUTO_SETTLEMENT switch', () => {
+  let t: TestServer;
+  let risk: Person;
+  let risk2: Person;
+  let admin: Person;
+  let ops: Person;
+  let auditor: Person;
+
+  beforeAll(async () => {
+    t = await buildTestServer();
+    [risk, risk2, admin, ops, auditor] = await Promise.all([
+      person(t, ['risk_officer']),
+      person(t, ['risk_officer']),
+      person(t, ['platform_admin']),
+      person(t, ['ops_approver']),
+      person(t, ['auditor']),
+    ]);
+  });
+  afterAll(() => t.close());
+
+  const metric = async (name: string) => {
+    const res = await t.app.inject({ method: 'GET', url: '/metrics' });
+    return res.body.split('\n').filter((l) => l.startsWith(name));
+  };
+
+  it('AUTO_SETTLEMENT exists from the first migration, off, and isEnabled reads it inside a transaction', async () => {
+    const flags = await call<{ items: { key: string; enabled: boolean }[] }>(t, auditor, 'GET', '/api/flags');
+    expect(flags.body.items).toContainEqual(expect.objectContaining({ key: 'AUTO_SETTLEMENT', enabled: false }));
+    expect(await t.database.db.transaction().execute((tx) => t.desk.services.flags.isEnabled(tx, 'AUTO_SETTLEMENT'))).toBe(false);
+    expect(await metric('desk_auto_settlement_enabled')).toEqual(['desk_auto_settlement_enabled 0']);
+  });
+
+  it('turning AUTO_SETTLEMENT on is impossible without a co-signed flag.set', async () => {
+    const filed = await call<RequestBody>(t, risk, 'POST', '/api/flags/AUTO_SETTLEMENT/requests', { enabled: true, reason: 'Pilot with two clients starts' });
+    expect(filed.status).toBe(201);
+    expect(filed.body.status).toBe('pending');
+    // there is no other route that turns it on
+    const routes = t.app.deskRoutes.filter((r) => r.url.startsWith('/api/flags') && r.method === 'POST').map((r) => r.url);
+    expect(routes.sort()).toEqual(['/api/flags/:key/requests', '/api/flags/AUTO_SETTLEMENT/emergency-disable', '/api/flags/reviews/:id/acknowledge'].sort());
+    expect((await call<FlagBody>(t, auditor, 'GET', '/api/flags/AUTO_SETTLEMENT')).body.enabled).toBe(false);
+
+    await call(t, risk2, 'POST', `/api/approvals/${filed.body.id}/approve`, { reason: REASON, secondaryApproverId: admin.id });
+    expect((await call<FlagBody>(t, auditor, 'GET', '/api/flags/AUTO_SETTLEMENT')).body.enabled).toBe(false);
+    expect((await call(t, admin, 'POST', `/api/approvals/${filed.body.id}/cosign`, {})).status).toBe(200);
+    const flag = await call<FlagBody & { requestId: string }>(t, auditor, 'GET', '/api/flags/AUTO_SETTLEMENT');
+    expect(flag.body).toMatchObject({ enabled: true, requestId: filed.body.id });
+    expect(await metric('desk_auto_settlement_enabled')).toEqual(['desk_auto_settlement_enabled 1']);
+    expect(await metric('desk_flag_changes_total')).toContain('desk_flag_changes_total{key="AUTO_SETTLEMENT",via="request"} 1');
+  });
+
+  it('a flag request needs a reason', async () => {
+    const res = await call(t, risk, 'POST', '/api/flags/AUTO_SETTLEMENT/requests', { enabled: false, reason: 'because' });
+    expect([res.status, res.body.code]).toEqual([400, 'REASON_REQUIRED']);
+  });
+
+  it('emergency disable: one person, at once, audited, everyone alerted, review opened', async () => {
+    const denied = await call(t, ops, 'POST', '/api/flags/AUTO_SETTLEMENT/emergency-disable', { reason: 'I think something is wrong' });
+    expect([denied.status, denied.body.code]).toEqual([403, 'FORBIDDEN']);
+    const noReason = await call(t, risk, 'POST', '/api/flags/AUTO_SETTLEMENT/emergency-disable', { reason: 'stop' });
+    expect([noReason.status, noReason.body.code]).toEqual([400, 'REASON_REQUIRED']);
+
+    const res = await call<{ enabled: boolean; wasEnabled: boolean; reviewId: string }>(t, risk, 'POST', '/api/flags/AUTO_SETTLEMENT/emergency-disable', { reason: 'Hot wallet drained unexpectedly' });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ enabled: false, wasEnabled: true });
+
+    const flag = await call<FlagBody>(t, auditor, 'GET', '/api/flags/AUTO_SETTLEMENT');
+    expect(flag.body.enabled).toBe(false);
+    expect(flag.body.history[0]).toMatchObject({ via: 'emergency', enabled: false, actor: { type: 'operator', id: risk.id } });
+    expect(flag.body.reviews[0]).toMatchObject({ id: res.body.reviewId, status: 'open' });
+
+    const audit = await sql<{ action: string; actor_id: string }>`select action, actor_id from audit_events where action in ('flag.changed', 'flag.review_opened') order by id desc limit 2`.execute(t.database.db);
+    expect(audit.rows.map((r) => r.action).sort()).toEqual(['flag.changed', 'flag.review_opened']);
+    expect(audit.rows.every((r) => r.actor_id === risk.id)).toBe(true);
+
+    const alerted = await sql<{ recipient_id: string | null; recipient_type: string }>`select recipient_type, recipient_id from notifications where template = 'flag.emergency_disabled'`.execute(t.database.db);
+    const recipients = alerted.rows.map((r) => r.recipient_id);
+    for (const p of [risk, risk2, admin, ops, auditor]) expect(recipients).toContain(p.id);
+    expect(alerted.rows.some((r) => r.recipient_type === 'ops_chat')).toBe(true);
+
+    // the post-hoc review: not by the person who pulled the switch, not by a non-risk role; by another risk officer
+    const self = await call(t, risk, 'POST', `/api/flags/reviews/${res.body.reviewId}/acknowledge`, { comment: 'Reviewed my own change' });
+    expect([self.status, self.body.code]).toEqual([403, 'SELF_APPROVAL']);
+    const notRisk = await call(t, admin, 'POST', `/api/flags/reviews/${res.body.reviewId}/acknowledge`, { comment: 'Looks fine to me overall' });
+    expect([notRisk.status, notRisk.body.code]).toEqual([403, 'FORBIDDEN']);
+    const ack = await call<{ status: string; acknowledgedBy: string }>(t, risk2, 'POST', `/api/flags/reviews/${res.body.reviewId}/acknowledge`, { comment: 'Confirmed the drain; stop was right' });
+    expect(ack.body).toMatchObject({ status: 'acknowledged', acknowledgedBy: risk2.id });
+    const twice = await call(t, risk2, 'POST', `/api/flags/reviews/${res.body.reviewId}/acknowledge`, { comment: 'Confirmed the drain; stop was right' });
+    expect([twice.status, twice.body.code]).toEqual([409, 'ALREADY_DECIDED']);
+  });
+
+  it('emergency disable requires step-up', async () => {
+    await sql`update operator_sessions set step_up_until = null where id = ${admin.session.sessionId}`.execute(t.database.db);
+    const res = await call(t, admin, 'POST', '/api/flags/AUTO_SETTLEMENT/emergency-disable', { reason: 'Routine stop for maintenance' });
+    expect([res.status, res.body.code]).toEqual([403, 'STEP_UP_REQUIRED']);
+  });
+
+  it('a direct UPDATE in SQL shows up in the audit trail and the flag history with the database role', async () => {
+    await sql`update feature_flags set enabled = true where key = 'AUTO_SETTLEMENT'`.execute(t.database.db);
+    const audit = await sql<{ actor_type: string; actor_id: string; data: { enabled: boolean } }>`select actor_type, actor_id, data from audit_events where action = 'flag.changed_outside_api'`.execute(t.database.db);
+    expect(audit.rows).toEqual([{ actor_type: 'database', actor_id: 'desk', data: { enabled: true, previous: false } }]);
+    const flag = await call<FlagBody>(t, auditor, 'GET', '/api/flags/AUTO_SETTLEMENT');
+    expect(flag.body.history[0]).toMatchObject({ via: 'sql', enabled: true, actor: { type: 'database', id: 'desk' } });
+    // changes made through the desk are not reported as outside changes
+    await call(t, risk, 'POST', '/api/flags/AUTO_SETTLEMENT/emergency-disable', { reason: 'Undo the manual SQL change' });
+    const again = await sql<{ n: number }>`select count(*)::int as n from audit_events where action = 'flag.changed_outside_api'`.execute(t.database.db);
+    expect(again.rows[0]?.n).toBe(1);
+  });
+
+  it('flags cannot be deleted', async () => {
+    await expect(sql`delete from feature_flags where key = 'AUTO_SETTLEMENT'`.execute(t.database.db)).rejects.toThrow(/append-only|not allowed/);
+  });
+
+  it('GET /api/flags/{key} of an unknown flag is 404', async () => {
+    const res = await call(t, auditor, 'GET', '/api/flags/NOPE');
+    expect([res.status, res.body.code]).toEqual([404, 'NOT_FOUND']);
+  });
+});

@@ -1,0 +1,79 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTestServer, type TestServer } from '../../test/support/server.js';
+import { fileFlagRequest, person, type Person } from '../../test/support/approvals.js';
+
+/** Reads Server-Sent Events from a real HTTP connection until `until` says stop. */
+async function readEvents(url: string, headers: Record<string, string>, until: (events: { event: string; data: Record<string, unknown> }[]) => boolean, onOpen: () => Promise<void>) {
+  const controller = new AbortController();
+  const res = await fetch(url, { headers, signal: controller.signal });
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toContain('text/event-stream');
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  const events: { event: string; data: Record<string, unknown> }[] = [];
+  let buffer = '';
+  let opened = false;
+  const deadline = setTimeout(() => controller.abort(), 10_000);
+  try {
+    while (!until(events)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += decoder.decode(value, { stream: true });
+      let sep: number;
+      while ((sep = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, sep);
+        buffer = buffer.slice(sep + 2);
+        const event = /^event: (.*)$/m.exec(block)?.[1];
+        const data = /^data: (.*)$/m.exec(block)?.[1];
+        if (event && data) events.push({ event, data: JSON.parse(data) as Record<string, unknown> });
+      }
+      if (!opened) {
+        opened = true;
+        await onOpen();
+      }
+    }
+  } finally {
+    clearTimeout(deadline);
+    controller.abort();
+  }
+  return events;
+}
+
+describe('GET /api/events (live updates for consoles)', () => {
+  let t: TestServer;
+  let base: string;
+  let risk: Person;
+  let watcher: Person;
+
+  beforeAll(async () => {
+    t = await buildTestServer();
+    base = await t.app.listen({ host: '127.0.0.1', port: 0 });
+    [risk, watcher] = await Promise.all([person(t, ['risk_officer']), person(t, ['ops_approver'])]);
+  });
+  afterAll(() => t.close());
+
+  it('needs a signed-in operator', async () => {
+    const res = await fetch(`${base}/api/events`);
+    expect(res.status).toBe(401);
+  });
+
+  it('streams a created request once its transaction commits', async () => {
+    let filedId = '';
+    const events = await readEvents(`${base}/api/events`, watcher.session.bearer, (e) => e.some((x) => x.data.id === filedId && filedId !== ''), async () => {
+      filedId = (await fileFlagRequest(t, risk)).id;
+    });
+    expect(events.find((e) => e.data.id === filedId)).toMatchObject({ event: 'approval.created', data: { kind: 'flag.set', status: 'pending' } });
+  });
+
+  it('a second stream from the same session closes the first', async () => {
+    const first = await fetch(`${base}/api/events`, { headers: watcher.session.bearer });
+    const reader = (first.body as ReadableStream<Uint8Array>).getReader();
+    await reader.read(); // the "connected" comment
+    const second = new AbortController();
+    await fetch(`${base}/api/events`, { headers: watcher.session.bearer, signal: second.signal });
+    let done = false;
+    for (let i = 0; i < 10 && !done; i++) done = (await reader.read()).done;
+    second.abort();
+    expect(done).toBe(true);
+  });
+});

@@ -1,3 +1,5 @@
+import { benchAudit } from './audit.bench.js';
+import { benchLogin } from './login.bench.js';
 import { benchStartup } from './startup.bench.js';
 import { printTable, type BenchRow } from './table.js';
 
@@ -7,6 +9,8 @@ import { printTable, type BenchRow } from './table.js';
  */
 const benches: Record<string, () => Promise<BenchRow[]>> = {
   startup: benchStartup,
+  login: benchLogin,
+  audit: benchAudit,
 };
 
 const wanted = process.argv.slice(2).filter((a) => a !== '--');

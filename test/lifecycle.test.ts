@@ -39,6 +39,16 @@ describe('desk process lifecycle', () => {
     const pid = postgresPid(dataDir);
     expect(pid).toBeDefined();
 
+    // First start with no operator: a one-time setup URL, usable from a script through POST /api/setup.
+    const token = /\/setup\?token=([A-Za-z0-9_-]+)/.exec(desk.output())?.[1];
+    expect(token).toBeDefined();
+    const setup = await fetch(`${base}/api/setup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token, email: 'first@desk.test', name: 'First Admin', password: 'a long enough password' }),
+    });
+    expect(setup.status).toBe(201);
+
     // A row written now must survive the restart below.
     const client = new pg.Client({ connectionString: await pgUrl() });
     await client.connect();
@@ -60,6 +70,7 @@ describe('desk process lifecycle', () => {
     const desk = spawnDesk(['src/main/start.ts'], env);
     await waitForReady(`${base}/ready`, desk);
     expect(desk.output()).not.toContain('migrations applied');
+    expect(desk.output()).not.toContain('/setup?token='); // an operator exists now
     const client = new pg.Client({ connectionString: await pgUrl() });
     await client.connect();
     const { rows } = await client.query<{ n: string }>(`select count(*) as n from audit_events where action = 'test.marker'`);

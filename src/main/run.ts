@@ -57,6 +57,9 @@ export async function runDesk(opts: RunOptions, config: Config = loadConfig(), l
       address = await app.listen({ host: config.HOST, port: config.PORT });
       closeHttp = () => app.close();
       logger.info({ address }, 'usdt-desk is serving');
+      const setupUrl = await desk.services.operators.ensureSetupToken();
+      // Printed plainly (not only logged) so the person starting the desk sees it, like Jenkins' first password.
+      if (setupUrl) process.stdout.write(`\nNo operator exists yet. Create the first platform_admin at:\n\n  ${setupUrl}\n\n(or POST /api/setup with {token, email, name, password}; the token works until used)\n\n`);
     }
     const stop = async () => {
       await closeHttp();

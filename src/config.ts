@@ -40,6 +40,9 @@ const schema = z.object({
 
 export type Config = z.infer<typeof schema> & { dataDir: string };
 
+/** Every setting's name (the README's configuration table and .env.example list each one). */
+export const SETTING_NAMES = Object.keys(schema.shape);
+
 export class ConfigError extends Error {}
 
 /** Reads `NAME_FILE` into `NAME` for every secret, so the rest of the code sees one value. */

@@ -118,3 +118,24 @@ describe('desk process lifecycle', () => {
     expect(desk.output()).toMatch(/refusing to start in production: JWT_SIGNING_KEYS is missing; AUDIT_SIGNING_KEY is missing; DATA_ENCRYPTION_KEY is missing/);
   });
 });
+
+describe('desk process with DATABASE_URL', () => {
+  it('uses that server and starts no embedded PostgreSQL', async () => {
+    const { createTestDatabase } = await import('./support/db.js');
+    const database = await createTestDatabase();
+    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'desk-ext-'));
+    const port = await freePort();
+    const desk = spawnDesk(['src/main/start.ts'], { DATABASE_URL: database.url, DESK_DATA_DIR: dataDir, PORT: String(port) });
+    try {
+      await waitForReady(`http://127.0.0.1:${port}/ready`, desk);
+      expect(desk.output()).toContain('using external PostgreSQL');
+      expect(desk.output()).not.toContain(database.url.split('@')[0]?.split(':')[2] ?? 'no-password'); // password masked
+      await expect(fs.stat(path.join(dataDir, 'pg'))).rejects.toThrow();
+    } finally {
+      desk.child.kill('SIGTERM');
+      expect(await desk.exited).toBe(0);
+      await database.drop();
+      await fs.rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});

@@ -17,6 +17,8 @@ const PUBLIC_ROUTES = new Set([
   'HEAD /api/openapi.json',
   'POST /api/auth/login',
   'POST /api/setup',
+  'GET /*', // the ops console (static files; /api/* under it answers 404 problem+json)
+  'HEAD /*',
 ]);
 
 describe('route access rules', () => {

@@ -50,6 +50,8 @@ export async function buildServer(deps: ServerDeps): Promise<DeskServer> {
   const routes: RegisteredRoute[] = [];
   const allMethods = FindMyWay();
   app.addHook('onRoute', (route) => {
+    // The console's catch-all would make every unknown path "exist" for GET; 405 is for real routes only.
+    if (route.url === '/*') return;
     for (const method of [route.method].flat()) {
       if (!allMethods.hasRoute(method as HTTPMethod, route.url)) allMethods.on(method as HTTPMethod, route.url, () => undefined);
     }
@@ -72,7 +74,22 @@ export async function buildServer(deps: ServerDeps): Promise<DeskServer> {
     request.log.info({ reqId: request.id, method: request.method, route: labels.route, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
 
-  await app.register(helmet, { contentSecurityPolicy: false });
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        scriptSrc: ["'self'"],
+        connectSrc: ["'self'"],
+        frameAncestors: ["'none'"],
+        formAction: ["'self'"],
+        baseUri: ["'self'"],
+        objectSrc: ["'none'"],
+      },
+    },
+  });
   // Per-route limits (login, setup) are declared on the routes; nothing is limited globally.
   await app.register(rateLimit, { global: false });
   await app.register(swagger, {

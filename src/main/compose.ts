@@ -25,6 +25,7 @@ import { policySetKind } from '../approvals/policy.kind.js';
 import { flagSetKind } from '../flags/flags.kind.js';
 import { flagsRoutes } from '../flags/flags.routes.js';
 import { createFlagsService, type FlagsService } from '../flags/flags.service.js';
+import { consoleRoutes } from '../http/console.routes.js';
 import { eventsRoutes } from '../http/events.routes.js';
 import { createNotificationsService, type NotificationsService } from '../notifications/notifications.service.js';
 import { operatorDirectory } from '../operators/operators.directory.js';
@@ -105,6 +106,7 @@ export function compose(deps: ComposeDeps): Composition {
     flagsRoutes({ flags, approvals }),
     operatorAdminRoutes({ operators, approvals }),
     eventsRoutes({ hub: createEventHub(deps.pool) }),
+    consoleRoutes(),
   ];
 
   return {

@@ -7,6 +7,7 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/shared/e
 import { migrateUp } from '../../src/shared/migrate.js';
 import { runMigrations } from 'graphile-worker';
 import pg from 'pg';
+import { execFileSync } from 'node:child_process';
 
 export const TEMPLATE_DB = 'desk_template';
 
@@ -22,6 +23,10 @@ declare module 'vitest' {
  * once to a template database that every test file clones (see test/support/db.ts).
  */
 export default async function setup(project: TestProject) {
+  // The console tests drive the built console (web/dist); build it when missing or stale.
+  const root = path.resolve(import.meta.dirname, '../..');
+  execFileSync(path.join(root, 'node_modules/.bin/tsx'), ['scripts/ensure-console.ts'], { cwd: root, stdio: 'inherit' });
+
   let embedded: EmbeddedPostgres | undefined;
   let dataDir: string | undefined;
   let adminUrl = process.env.TEST_DATABASE_URL;

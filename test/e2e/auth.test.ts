@@ -1,0 +1,81 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { totpCodeAt } from '../../src/operators/operators.totp.js';
+import { newOperator } from '../support/factories.js';
+import { screenshot, signIn, startConsoleDesk, watchConsole, type ConsoleDesk } from './support/browser.js';
+
+describe('console: setup, sign-in, MFA enrolment, header', () => {
+  let desk: ConsoleDesk;
+  beforeAll(async () => {
+    desk = await startConsoleDesk();
+  });
+  afterAll(() => desk.close());
+
+  it('first run: the setup link creates the first platform admin', async () => {
+    const url = await desk.t.desk.services.operators.ensureSetupToken();
+    expect(url).toBeTruthy();
+    const token = new URL(url ?? '').searchParams.get('token') ?? '';
+    const context = await desk.browser.newContext({ baseURL: desk.base });
+    const page = await context.newPage();
+    watchConsole(desk, page);
+    await page.goto(`/setup?token=${token}`);
+    await page.getByLabel('Name').fill('First Admin');
+    await page.getByLabel('Email').fill('first.admin@desk.test');
+    await page.getByLabel(/^Password/).fill('short');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await expect.poll(() => page.locator('#setup-password-error').textContent()).toMatch(/12/);
+    await screenshot(page, 'setup-refused');
+    await page.getByLabel(/^Password/).fill('a long enough password');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.getByRole('heading', { name: 'The desk is set up' }).waitFor();
+    await screenshot(page, 'setup-done');
+    await context.close();
+  });
+
+  it('an operator without MFA signs in, enrols with the QR code, and lands on the console', async () => {
+    const op = await newOperator({ desk: desk.t.desk, clock: desk.clock }, { roles: ['risk_officer'], mfa: false, name: 'Rita Risk' });
+    const context = await desk.browser.newContext({ baseURL: desk.base, viewport: { width: 1366, height: 860 } });
+    const page = await context.newPage();
+    watchConsole(desk, page);
+    await page.goto('/');
+    await page.getByLabel('Email').fill(op.email);
+    await page.getByLabel('Password').fill('wrong password entirely');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: /not accepted/ }).waitFor();
+    await screenshot(page, 'login-refused');
+    await page.getByLabel('Password').fill(op.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+
+    await page.getByRole('img', { name: /QR code/ }).waitFor();
+    const secret = (await page.getByTestId('mfa-secret').textContent()) ?? '';
+    expect(secret).toMatch(/^[A-Z2-7]+=*$/);
+    await screenshot(page, 'mfa-enrol');
+    await page.getByLabel('Code from the app').fill(totpCodeAt(secret, desk.clock.now()));
+    await page.getByRole('button', { name: 'Confirm' }).click();
+
+    await page.getByTestId('signed-in-as').filter({ hasText: 'Rita Risk' }).waitFor();
+    expect(await page.getByTestId('auto-settlement').textContent()).toBe('AUTO_SETTLEMENT OFF');
+    await screenshot(page, 'header');
+
+    // sign out, then in again with a TOTP code
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in to the ops console' }).waitFor();
+    desk.clock.advance(30_000);
+    await page.getByLabel('Email').fill(op.email);
+    await page.getByLabel('Password').fill(op.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: /code/i }).waitFor();
+    await page.locator('#totp').fill(totpCodeAt(secret, desk.clock.now()));
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByTestId('signed-in-as').waitFor();
+    await context.close();
+  });
+
+  it('a signed-in operator sees their name, roles and AUTO_SETTLEMENT in the header', async () => {
+    const user = await signIn(desk, ['ops_approver'], { name: 'Olga Ops' });
+    await user.page.goto('/');
+    await user.page.getByTestId('signed-in-as').filter({ hasText: 'Olga Ops' }).waitFor();
+    expect(await user.page.locator('.roles').textContent()).toBe('Ops approver');
+    expect(desk.consoleErrors).toEqual([]);
+    await user.context.close();
+  });
+});

@@ -1,0 +1,82 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Role } from '../../../src/operators/operators.tables.js';
+import { fixedClock } from '../../../src/shared/clock.js';
+import { newOperator, type TestOperator } from '../../support/factories.js';
+import { buildTestServer, type TestServer } from '../../support/server.js';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const SCREENSHOTS = path.resolve(import.meta.dirname, '../screenshots');
+
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+export interface ConsoleDesk {
+  t: TestServer;
+  base: string;
+  browser: Browser;
+  /** The server's clock: fixed at the real time, advanced by tests that need fresh TOTP steps or expiry. */
+  clock: ReturnType<typeof fixedClock>;
+  /** Console errors seen in any page: a test should end with none. */
+  consoleErrors: string[];
+  close: () => Promise<void>;
+}
+
+/**
+ * The real desk (HTTP API + the built console from web/dist) on a random port, with a fresh database,
+ * and a real Chromium. One per test file.
+ */
+export async function startConsoleDesk(): Promise<ConsoleDesk> {
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}: apt-get install -y chromium (.ci/run does this)`);
+  const clock = fixedClock(new Date());
+  const t = await buildTestServer({ clock });
+  const base = await t.app.listen({ host: '127.0.0.1', port: 0 });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  return {
+    t,
+    base,
+    browser,
+    clock,
+    consoleErrors: [],
+    close: async () => {
+      await browser.close();
+      await t.close();
+    },
+  };
+}
+
+export interface ConsoleUser {
+  op: TestOperator;
+  context: BrowserContext;
+  page: Page;
+}
+
+/** An operator signed in to the console in their own browser context (as a separate person would be). */
+export async function signIn(desk: ConsoleDesk, roles: Role[], opts: { name?: string } = {}): Promise<ConsoleUser> {
+  const op = await newOperator({ desk: desk.t.desk, clock: desk.clock }, { roles, ...(opts.name ? { name: opts.name } : {}) });
+  const session = await op.login();
+  const context = await desk.browser.newContext({ baseURL: desk.base, viewport: { width: 1366, height: 860 } });
+  const url = new URL(desk.base);
+  await context.addCookies([
+    { name: 'desk_session', value: session.token, domain: url.hostname, path: '/', httpOnly: true, sameSite: 'Strict' },
+    { name: 'desk_csrf', value: session.csrfToken, domain: url.hostname, path: '/', sameSite: 'Strict' },
+  ]);
+  const page = await context.newPage();
+  watchConsole(desk, page);
+  return { op, context, page };
+}
+
+export function watchConsole(desk: ConsoleDesk, page: Page) {
+  // Fail with Playwright's own message (what it waited for) well before the test's timeout.
+  page.setDefaultTimeout(8_000);
+  page.on('console', (msg) => {
+    // A refused API call shows in the console as a failed resource load: that is the API working, not a bug.
+    if (msg.type() === 'error' && !/Failed to load resource: the server responded with a status of (4\d\d)/.test(msg.text())) desk.consoleErrors.push(msg.text());
+  });
+  page.on('pageerror', (err) => desk.consoleErrors.push(err.message));
+}
+
+export async function screenshot(page: Page, name: string) {
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}

@@ -1,0 +1,3 @@
+import type { FeatureRoute } from '../../app/App';
+
+export const accountRoutes: FeatureRoute[] = [];

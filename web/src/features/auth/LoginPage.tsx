@@ -1,0 +1,51 @@
+import { useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { useNavigate } from 'react-router';
+import { api, ApiError } from '../../api/client';
+import type { LoginResponse } from '../../api/types';
+import { FormError } from '../../components/FormError';
+
+export function LoginPage() {
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [totp, setTotp] = useState('');
+  const [needsCode, setNeedsCode] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const client = useQueryClient();
+  const navigate = useNavigate();
+
+  const submit = async (e: React.FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const res = await api.post<LoginResponse>('/api/auth/login', { email, password, ...(totp.trim() ? { totp: totp.trim() } : {}) });
+      await client.invalidateQueries({ queryKey: ['me'] });
+      void navigate(res.mfaVerified ? '/approvals' : '/mfa');
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'MFA_REQUIRED') setNeedsCode(true);
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div className="auth-page">
+      <form className="card auth" onSubmit={(e) => void submit(e)} aria-labelledby="login-title">
+        <h1 id="login-title">Sign in to the ops console</h1>
+        <label htmlFor="email">Email</label>
+        <input id="email" type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} />
+        <label htmlFor="password">Password</label>
+        <input id="password" type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
+        <label htmlFor="totp">Authenticator code {needsCode ? '' : '(if enrolled)'}</label>
+        <input id="totp" inputMode="numeric" autoComplete="one-time-code" maxLength={6} value={totp} onChange={(e) => setTotp(e.target.value)} required={needsCode} />
+        <FormError error={error} />
+        <button type="submit" disabled={busy}>
+          {busy ? 'Signing in…' : 'Sign in'}
+        </button>
+      </form>
+    </div>
+  );
+}

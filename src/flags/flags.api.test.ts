@@ -110,6 +110,7 @@ describe('feature flags and the AUTO_SETTLEMENT switch', () => {
     await sql`update feature_flags set enabled = true where key = 'AUTO_SETTLEMENT'`.execute(t.database.db);
     const audit = await sql<{ actor_type: string; actor_id: string; data: { enabled: boolean } }>`select actor_type, actor_id, data from audit_events where action = 'flag.changed_outside_api'`.execute(t.database.db);
     expect(audit.rows).toEqual([{ actor_type: 'database', actor_id: 'desk', data: { enabled: true, previous: false } }]);
+    expect(await metric('desk_flag_changes_total')).toContain('desk_flag_changes_total{key="AUTO_SETTLEMENT",via="sql"} 1');
     const flag = await call<FlagBody>(t, auditor, 'GET', '/api/flags/AUTO_SETTLEMENT');
     expect(flag.body.history[0]).toMatchObject({ via: 'sql', enabled: true, actor: { type: 'database', id: 'desk' } });
     // changes made through the desk are not reported as outside changes

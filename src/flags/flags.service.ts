@@ -33,7 +33,19 @@ export interface FlagChange {
 /** Feature flags: one row per flag is the truth; every change is recorded with who, why and how. */
 export function createFlagsService(deps: FlagsDeps) {
   const { db } = deps;
-  const changes = new Counter({ name: 'desk_flag_changes_total', help: 'Flag changes made through the desk, by key and path', labelNames: ['key', 'via'], registers: [deps.registry] });
+  // Counted from the change history, so changes made behind the desk's back (via = sql) count too, on
+  // every node alike. The history holds one row per flag change: small by nature, read by index.
+  new Counter({
+    name: 'desk_flag_changes_total',
+    help: 'Flag changes by key and path (request, emergency, sql, seed)',
+    labelNames: ['key', 'via'],
+    registers: [deps.registry],
+    async collect() {
+      const rows = await db.selectFrom('feature_flag_changes').select(['key', 'via', (eb) => eb.fn.countAll<string>().as('n')]).groupBy(['key', 'via']).execute();
+      this.reset();
+      for (const r of rows) this.inc({ key: r.key, via: r.via }, Number(r.n));
+    },
+  });
   new Gauge({
     name: 'desk_auto_settlement_enabled',
     help: 'AUTO_SETTLEMENT: 1 on, 0 off',
@@ -73,7 +85,6 @@ export function createFlagsService(deps: FlagsDeps) {
       .executeTakeFirstOrThrow();
     await deps.audit.record(tx, { ...c.ctx, action: 'flag.changed', entityType: 'flag', entityId: c.key, data: { enabled: c.enabled, previous: current.enabled, via: c.via, reason: c.reason, requestId: c.requestId ?? undefined } });
     await deps.events.publish(tx, { type: 'flag.changed', id: c.key, enabled: c.enabled });
-    changes.inc({ key: c.key, via: c.via });
     return change.id;
   }
 

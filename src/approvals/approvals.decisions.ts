@@ -159,6 +159,15 @@ async function applyChange(deps: ApprovalsDeps, tx: Tx, req: RequestRow, decider
     }
     await def.validate(tx, parsed.data, current);
     await def.apply(tx, parsed.data, { requestId: req.id, audit: decider.audit, approvers: { primaryId: req.primary_approver_id ?? '', secondaryId: decider.operatorId } });
+    // The read above takes no lock: a concurrent writer (another co-sign, an emergency stop) may have
+    // committed between it and the applier's own row lock. Our apply must be the only move since
+    // the request was filed, so anything but exactly one version step means we wrote over theirs.
+    if (req.entity_version !== null) {
+      const after = await def.describe(tx, parsed.data);
+      if (after.version !== req.entity_version + 1) {
+        throw new AppError('STALE_REQUEST', `${req.entity_type} ${req.entity_id} changed while the request was being applied (version ${req.entity_version} → ${after.version === null ? 'none' : after.version - 1})`);
+      }
+    }
     await sql`release savepoint apply_change`.execute(tx);
     return null;
   } catch (err) {

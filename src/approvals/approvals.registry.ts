@@ -8,7 +8,11 @@ export type Diff = { field: string; before: unknown; after: unknown }[];
 export interface CurrentState {
   /** The entity the request changes, e.g. `{ type: 'flag', id: 'AUTO_SETTLEMENT' }`. */
   entity: { type: string; id: string };
-  /** The entity's version now; the co-sign re-reads it and fails the request if it moved. */
+  /**
+   * The entity's version now; the co-sign re-reads it and fails the request if it moved. `apply`
+   * must move it by exactly one: the engine re-reads it after applying and fails the request (rolling
+   * the apply back) if anyone else moved it meanwhile.
+   */
   version: number | null;
   diff: Diff;
   /** One line for lists and notifications, e.g. "Turn AUTO_SETTLEMENT on". */

@@ -5,6 +5,7 @@ import type { Role } from '../operators/operators.tables.js';
 import { AppError } from '../shared/errors.js';
 import type { KindDefinition } from './approvals.registry.js';
 import { findPolicy, savePolicy } from './approvals.repo.js';
+import { canonicalJson } from './approvals.rules.js';
 
 const role = z.enum(ROLES as [Role, ...Role[]]);
 const schema = z
@@ -26,6 +27,8 @@ const schema = z
   .strict();
 type PolicySet = z.infer<typeof schema>;
 
+// Compared canonically: tiers come back from jsonb with their keys reordered, so plain
+// JSON.stringify would report an unchanged policy with tiers as a change.
 const FIELDS = ['primaryRoles', 'secondaryRoles', 'ttlSeconds', 'tiers'] as const;
 
 /** `policy.set`: changing who may approve a kind, itself under dual control. */
@@ -39,7 +42,7 @@ export function policySetKind(audit: AuditService): KindDefinition<PolicySet> {
       return {
         entity: { type: 'policy', id: p.kind },
         version: current.version,
-        diff: FIELDS.filter((f) => JSON.stringify(current[f]) !== JSON.stringify(p[f])).map((f) => ({ field: f, before: current[f], after: p[f] })),
+        diff: FIELDS.filter((f) => canonicalJson(current[f]) !== canonicalJson(p[f])).map((f) => ({ field: f, before: current[f], after: p[f] })),
         summary: `Change the approval policy of ${p.kind}`,
       };
     },

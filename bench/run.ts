@@ -1,3 +1,4 @@
+import { benchApprovals } from './approvals.bench.js';
 import { benchAudit } from './audit.bench.js';
 import { benchLogin } from './login.bench.js';
 import { benchStartup } from './startup.bench.js';
@@ -11,6 +12,7 @@ const benches: Record<string, () => Promise<BenchRow[]>> = {
   startup: benchStartup,
   login: benchLogin,
   audit: benchAudit,
+  approvals: benchApprovals,
 };
 
 const wanted = process.argv.slice(2).filter((a) => a !== '--');

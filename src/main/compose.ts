@@ -31,6 +31,8 @@ import { createNotificationsService, type NotificationsService } from '../notifi
 import { operatorDirectory } from '../operators/operators.directory.js';
 import { operatorRoleKind } from '../operators/operators.kind.js';
 import { operatorAdminRoutes } from '../operators/operators.admin.routes.js';
+import { createAccountService, type AccountService } from '../operators/operators.account.js';
+import { operatorAccountRoutes } from '../operators/operators.account.routes.js';
 import { createEventHub } from '../shared/event-hub.js';
 import { pgEventPublisher } from '../shared/events.js';
 import type pg from 'pg';
@@ -42,6 +44,8 @@ export interface Services {
   audit: AuditService;
   operators: OperatorsService;
   auth: AuthService;
+  /** The operator's own account: password change, Telegram link codes (`consumeTelegramLinkCode` for the bot). */
+  account: AccountService;
   notifications: NotificationsService;
   /** Later domains register their change kinds here (client.*, trade.*, settlement.requeue). */
   kinds: KindRegistry;
@@ -76,6 +80,7 @@ export function compose(deps: ComposeDeps): Composition {
   const audit = createAuditService({ db, clock, signingKeyPem: deps.secrets.auditSigningKeyPem });
   const operators = createOperatorsService({ db, audit, clock, config: deps.config });
   const auth = createAuthService({ db, audit, clock, secrets: deps.secrets, config: deps.config });
+  const account = createAccountService({ db, audit, clock, secrets: deps.secrets, config: deps.config });
   const notifications = createNotificationsService();
   const kinds = createKindRegistry();
   const directory = operatorDirectory;
@@ -85,7 +90,7 @@ export function compose(deps: ComposeDeps): Composition {
   kinds.register(operatorRoleKind(audit));
   kinds.register(flagSetKind(flags));
   kinds.register(policySetKind(audit));
-  const services: Services = { audit, operators, auth, notifications, kinds, approvals, flags };
+  const services: Services = { audit, operators, auth, account, notifications, kinds, approvals, flags };
 
   const authenticator = createAuthenticator(auth);
   const jobs: JobsModule[] = [auditJobs({ audit, config: deps.config, logger }), approvalsJobs({ approvals, logger })];
@@ -105,6 +110,7 @@ export function compose(deps: ComposeDeps): Composition {
     approvalsRoutes({ approvals, queries: createApprovalQueries({ db, directory }), db, directory }),
     flagsRoutes({ flags, approvals }),
     operatorAdminRoutes({ operators, approvals }),
+    operatorAccountRoutes({ account, config: deps.config }),
     eventsRoutes({ hub: createEventHub(deps.pool) }),
     consoleRoutes(),
   ];

@@ -3,6 +3,7 @@ import * as m0001 from './0001_audit.js';
 import * as m0002 from './0002_operators.js';
 import * as m0003 from './0003_approvals.js';
 import * as m0004 from './0004_flags.js';
+import * as m0005 from './0005_telegram_links.js';
 
 /**
  * Forward-only migrations, in order. Never edit one that has shipped: add the next file instead.
@@ -13,4 +14,5 @@ export const migrations: Record<string, Migration> = {
   '0002_operators': m0002,
   '0003_approvals': m0003,
   '0004_flags': m0004,
+  '0005_telegram_links': m0005,
 };

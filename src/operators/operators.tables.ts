@@ -44,9 +44,22 @@ export interface SetupTokensTable {
   used_at: Date | null;
 }
 
+/** One-time Telegram link codes (only an HMAC of the code is stored). */
+export interface OperatorTelegramLinksTable {
+  id: Generated<string>;
+  operator_id: string;
+  code_hash: string;
+  created_at: Generated<Date>;
+  expires_at: Date;
+  used_at: Date | null;
+  /** bigint, read as a string. */
+  telegram_user_id: string | null;
+}
+
 export interface OperatorTables {
   operators: OperatorsTable;
   operator_sessions: OperatorSessionsTable;
   operator_totp_used: OperatorTotpUsedTable;
   setup_tokens: SetupTokensTable;
+  operator_telegram_links: OperatorTelegramLinksTable;
 }

@@ -127,11 +127,11 @@ step "4. flag.set AUTO_SETTLEMENT on, under dual control"
 expect 200 curl -sS "$DESK/api/flags/AUTO_SETTLEMENT" -H "authorization: Bearer $TOKEN_OPS" | jq -e '.enabled == false' > /dev/null
 ok "AUTO_SETTLEMENT starts off"
 
-REQ=$(expect 201 curl -sS -X POST "$DESK/api/flags/AUTO_SETTLEMENT/requests" -H "authorization: Bearer $TOKEN_RISK1" \
+FILED=$(expect 201 curl -sS -X POST "$DESK/api/flags/AUTO_SETTLEMENT/requests" -H "authorization: Bearer $TOKEN_RISK1" \
   -H 'content-type: application/json' -d '{"enabled": true, "reason": "Reconciliation clean for 30 days; go live"}')
-want "$(jq -r .status <<<"$REQ")" pending "filed: status"
-jq -c '{summary, digest, diff, expiresAt}' <<<"$REQ"
-REQ=$(jq -r .id <<<"$REQ")
+jq -c '{status, summary, digest, diff, expiresAt}' <<<"$FILED"
+REQ=$(jq -r .id <<<"$FILED")
+want "$(jq -r .status <<<"$FILED")" pending "filed: status"
 
 # Who may risk2 name as secondary? Everyone eligible minus the requester and the primary.
 expect 200 curl -sS "$DESK/api/approvals/$REQ/eligible-approvers" -H "authorization: Bearer $TOKEN_RISK2" | jq -c '[.items[].email]'

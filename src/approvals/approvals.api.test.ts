@@ -211,6 +211,14 @@ describe('approvals API', () => {
     expect([d.status, d.body.code]).toEqual([409, 'IDEMPOTENCY_CONFLICT']);
   });
 
+  it('cancel past the TTL records the expiry instead (fail closed)', async () => {
+    const req = await fileFlagRequest(t, requester);
+    await sql`update change_requests set expires_at = now() - interval '1 second' where id = ${req.id}`.execute(t.database.db);
+    const res = await call(t, requester, 'POST', `/api/approvals/${req.id}/cancel`, {});
+    expect([res.status, res.body.code]).toEqual([410, 'EXPIRED']);
+    expect((await call<RequestBody>(t, auditor, 'GET', `/api/approvals/${req.id}`)).body.status).toBe('expired');
+  });
+
   it('cancel: only the requester, while undecided', async () => {
     const req = await fileFlagRequest(t, requester);
     const notMine = await call(t, primary, 'POST', `/api/approvals/${req.id}/cancel`, {});

@@ -471,11 +471,13 @@ async function step(world: World, m: Model, cmd: Command, n: number): Promise<vo
       const r = pickRequest(m, cmd.target);
       if (!r) return;
       const by: number | 'system' = cmd.by.who === 'plausible' ? r.requester : pickOperator(cmd.by, [], [r.primary, r.secondary].filter((i): i is number => i !== null));
-      const broken: string[] = [];
-      if (by !== r.requester) broken.push('FORBIDDEN');
-      // The engine lets the requester withdraw a request past its TTL that the sweep has not expired yet.
-      if (!OPEN.includes(r.status)) broken.push('ALREADY_DECIDED');
-      expected = broken.length ? broken : 'ok';
+      if (by !== r.requester) expected = ['FORBIDDEN'];
+      else if (r.status === 'expired') expected = ['EXPIRED'];
+      else if (!OPEN.includes(r.status)) expected = ['ALREADY_DECIDED'];
+      else if (m.now >= r.expiresAt) {
+        r.status = 'expired'; // past its TTL a request expires, even when its requester withdraws it
+        expected = ['EXPIRED'];
+      } else expected = 'ok';
       outcome = await attempt(() => approvals.cancel(r.id, requesterOf(by), ctxOf(by)));
       onSuccess = () => {
         r.status = 'cancelled';

@@ -5,7 +5,7 @@ import { withTransaction, type Executor, type Tx } from '../shared/db.js';
 import { createDecisions } from './approvals.decisions.js';
 import type { ApprovalsDeps, Requester } from './approvals.ports.js';
 import { findByIdempotencyKey, findPolicy, lockExpired, lockRequest, type RequestRow } from './approvals.repo.js';
-import { payloadDigest, secondaryRolesFor, type Policy } from './approvals.rules.js';
+import { isExpired, payloadDigest, secondaryRolesFor, type Policy } from './approvals.rules.js';
 import { decisionNotices, recordTransition } from './approvals.transitions.js';
 
 export interface FileInput {
@@ -106,13 +106,21 @@ export function createApprovalsService(deps: ApprovalsDeps) {
 
   /** The requester withdraws their own undecided request. */
   async function cancel(id: string, requester: Requester, ctx: AuditContext): Promise<RequestRow> {
-    return withTransaction(deps.db, async (tx) => {
+    const cancelled = await withTransaction(deps.db, async (tx) => {
       const req = await lockRequest(tx, id);
       if (!req) throw new AppError('NOT_FOUND', `Change request ${id} was not found.`);
       if (req.requested_by_type !== requester.type || req.requested_by_id !== requester.id) throw new AppError('FORBIDDEN', 'Only the requester may cancel a request.');
+      if (req.status === 'expired') throw new AppError('EXPIRED', `This request expired at ${req.expires_at.toISOString()}.`);
       if (req.status !== 'pending' && req.status !== 'awaiting_secondary') throw new AppError('ALREADY_DECIDED', `This request is already ${req.status}.`);
+      // Past its TTL it expires, whatever arrives (fail closed): record that rather than a cancellation.
+      if (isExpired(req.expires_at, deps.clock.now())) {
+        await recordTransition(deps, tx, req, { action: 'expired', status: 'expired', changes: { decided_at: deps.clock.now() }, notify: decisionNotices(req, 'approval.expired', {}, [req.primary_approver_id, req.secondary_approver_id]) }, { actorType: 'system' });
+        return null;
+      }
       return recordTransition(deps, tx, req, { action: 'cancelled', status: 'cancelled', changes: { decided_at: deps.clock.now() }, notify: decisionNotices(req, 'approval.cancelled', {}, [req.primary_approver_id, req.secondary_approver_id]) }, ctx);
     });
+    if (!cancelled) throw new AppError('EXPIRED', 'This request had already expired; it is now recorded as expired.');
+    return cancelled;
   }
 
   /** Expires every open request past its TTL (the cron job calls this); returns how many. */

@@ -26,7 +26,8 @@ export function flagSetKind(flags: FlagsService): KindDefinition<FlagSet> {
       if (before === p.enabled) throw new AppError('VALIDATION_FAILED', `${p.key} is already ${p.enabled ? 'on' : 'off'}.`, [{ path: 'payload.enabled', message: 'is the current value' }]);
     },
     async apply(tx, p, ctx) {
-      await flags.apply(tx, { key: p.key, enabled: p.enabled, via: 'request', reason: `approved change request ${ctx.requestId}`, requestId: ctx.requestId, ctx: ctx.audit });
+      const current = await flags.find(tx, p.key);
+      await flags.apply(tx, { key: p.key, enabled: p.enabled, via: 'request', reason: `approved change request ${ctx.requestId}`, requestId: ctx.requestId, ctx: ctx.audit }, current?.version);
     },
   };
 }

@@ -60,14 +60,16 @@ describe('health, readiness and metrics', () => {
   it('GET /metrics labels requests by route template, never the raw URL', async () => {
     await t.app.inject({ method: 'GET', url: '/test/items/42' });
     await t.app.inject({ method: 'GET', url: '/test/items/43' });
-    await t.app.inject({ method: 'GET', url: '/no/such/thing/123' });
+    await t.app.inject({ method: 'GET', url: '/api/no/such/thing/123' });
+    await t.app.inject({ method: 'POST', url: '/api/no/such/thing/456' });
     const res = await t.app.inject({ method: 'GET', url: '/metrics' });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toContain('text/plain');
     const text = res.body;
     expect(text).toMatch(/desk_http_requests_total\{route="\/test\/items\/:id",method="GET",status="200"\} 2/);
     expect(text).toContain('desk_http_request_duration_seconds_bucket{le="0.005",route="/test/items/:id"');
-    expect(text).toMatch(/route="unmatched",method="GET",status="404"/);
+    expect(text).toMatch(/route="\/\*",method="GET",status="404"/); // the console's catch-all answers GET
+    expect(text).toMatch(/route="unmatched",method="POST",status="404"/);
     expect(text).not.toContain('/test/items/42');
     expect(text).not.toContain('/no/such/thing');
     expect(text).toContain('process_cpu_user_seconds_total');

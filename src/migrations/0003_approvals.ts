@@ -64,6 +64,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     );
     create unique index change_requests_idempotency on change_requests (requested_by_type, requested_by_id, idempotency_key)
       where idempotency_key is not null;
+    create index change_requests_recent on change_requests (created_at desc, id desc);
     create index change_requests_open on change_requests (created_at desc, id desc) where status in ('pending', 'awaiting_secondary');
     create index change_requests_status on change_requests (status, created_at desc, id desc);
     create index change_requests_kind on change_requests (kind, created_at desc, id desc);

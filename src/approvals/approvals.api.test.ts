@@ -211,6 +211,20 @@ describe('approvals API', () => {
     expect([d.status, d.body.code]).toEqual([409, 'IDEMPOTENCY_CONFLICT']);
   });
 
+  it('Idempotency-Key under concurrency: six identical calls file one request', async () => {
+    const headers = { 'idempotency-key': `race-${Date.now()}` };
+    const body = { kind: 'flag.set', payload: { key: 'AUTO_SETTLEMENT', enabled: true } };
+    const results = await Promise.all(Array.from({ length: 6 }, () => call<RequestBody>(t, requester, 'POST', '/api/approvals', body, headers)));
+    expect(results.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 200, 201]);
+    expect(new Set(results.map((r) => r.body.id)).size).toBe(1);
+  });
+
+  it('cancel needs no body', async () => {
+    const req = await fileFlagRequest(t, requester);
+    const res = await t.app.inject({ method: 'POST', url: `/api/approvals/${req.id}/cancel`, headers: requester.session.bearer });
+    expect(res.statusCode).toBe(200);
+  });
+
   it('cancel past the TTL records the expiry instead (fail closed)', async () => {
     const req = await fileFlagRequest(t, requester);
     await sql`update change_requests set expires_at = now() - interval '1 second' where id = ${req.id}`.execute(t.database.db);

@@ -4,8 +4,8 @@ import type { ApproverDirectory } from './approvals.ports.js';
 
 /**
  * The regulators' approvals report: every request filed in a period with who asked, who decided,
- * why and when, plus time-to-decision per approver and how often the same two people approve each
- * other's requests (a collusion signal NIST AC-3(2) asks organisations to watch).
+ * why and when, plus time-to-decision per approver and how often the same two people approve requests
+ * together as primary and co-signer (a collusion signal NIST AC-3(2) asks organisations to watch).
  */
 export interface ReportPeriod {
   from: Date;
@@ -82,7 +82,7 @@ export async function approvalsReport(db: Executor, directory: ApproverDirectory
       decidedAt: r.decided_at?.toISOString() ?? null,
     })),
     statistics: {
-      timeToDecision: perApprover.rows.map((s) => ({ operatorId: s.operator_id, email: email(s.operator_id), step: s.step, decisions: Number(s.decisions), medianSeconds: s.median_seconds, p90Seconds: s.p90_seconds })),
+      timeToDecision: perApprover.rows.map((s) => ({ operatorId: s.operator_id, email: email(s.operator_id), step: s.step, decisions: Number(s.decisions), medianSeconds: seconds(s.median_seconds), p90Seconds: seconds(s.p90_seconds) })),
       pairs: pairs.rows.map((p) => ({ a: { id: p.a_id, email: email(p.a_id) }, b: { id: p.b_id, email: email(p.b_id) }, approved: Number(p.approved) })),
     },
   };
@@ -90,7 +90,13 @@ export async function approvalsReport(db: Executor, directory: ApproverDirectory
 
 export type ApprovalsReport = Awaited<ReturnType<typeof approvalsReport>>;
 
-const CSV_COLUMNS = ['record', 'id', 'kind', 'status', 'summary', 'digest', 'requester', 'created_at', 'primary', 'primary_reason', 'primary_at', 'secondary', 'secondary_reason', 'secondary_at', 'rejected_by', 'rejection_reason', 'failure_reason', 'decided_at', 'step', 'decisions', 'median_seconds', 'p90_seconds', 'approved_together'] as const;
+const CSV_COLUMNS = [
+  'record', 'id', 'kind', 'status', 'summary', 'digest', 'requester', 'created_at', 'primary', 'primary_reason', 'primary_at',
+  'secondary', 'secondary_reason', 'secondary_at', 'rejected_by', 'rejection_reason', 'failure_reason', 'decided_at',
+  'operator', 'step', 'decisions', 'median_seconds', 'p90_seconds', 'person_a', 'person_b', 'approved_together',
+] as const;
+
+const seconds = (s: number | null) => (s === null ? null : Math.round(s * 1000) / 1000);
 
 const cell = (v: unknown) => {
   const s = v === null || v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v);
@@ -111,10 +117,10 @@ export function reportCsv(report: ApprovalsReport): string {
     }));
   }
   for (const s of report.statistics.timeToDecision) {
-    lines.push(row({ record: 'approver', id: s.operatorId, primary: s.email, step: s.step, decisions: s.decisions, median_seconds: s.medianSeconds, p90_seconds: s.p90Seconds }));
+    lines.push(row({ record: 'approver', id: s.operatorId, operator: s.email, step: s.step, decisions: s.decisions, median_seconds: seconds(s.medianSeconds), p90_seconds: seconds(s.p90Seconds) }));
   }
   for (const p of report.statistics.pairs) {
-    lines.push(row({ record: 'pair', primary: p.a.email, secondary: p.b.email, approved_together: p.approved }));
+    lines.push(row({ record: 'pair', person_a: p.a.email, person_b: p.b.email, approved_together: p.approved }));
   }
   return lines.join('\n') + '\n';
 }

@@ -85,7 +85,7 @@ export function approvalsRoutes(deps: { approvals: ApprovalsService; queries: Ap
     r.post('/api/approvals/:id/approve', { config: decide, schema: { params: idParams, body: approveBody } }, async (req) => requestView(await approvals.approve(req.params.id, req.body, decider(req))));
     r.post('/api/approvals/:id/cosign', { config: decide, schema: { params: idParams, body: cosignBody } }, async (req) => requestView(await approvals.cosign(req.params.id, req.body, decider(req))));
     r.post('/api/approvals/:id/reject', { config: decide, schema: { params: idParams, body: rejectBody } }, async (req) => requestView(await approvals.reject(req.params.id, req.body, decider(req))));
-    r.post('/api/approvals/:id/cancel', { config: { access: { permission: 'approvals:request' } }, schema: { params: idParams, body: z.object({}).strict().optional() } }, async (req) =>
+    r.post('/api/approvals/:id/cancel', { config: { access: { permission: 'approvals:request' } }, schema: { params: idParams, body: z.object({}).strict().nullish() } }, async (req) =>
       requestView(await approvals.cancel(req.params.id, { type: 'operator', id: actorOf(req).operatorId }, auditContext(req))),
     );
   };

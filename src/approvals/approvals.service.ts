@@ -81,8 +81,15 @@ export function createApprovalsService(deps: ApprovalsDeps) {
           created_at: now,
           updated_at: now,
         })
+        // A concurrent call with the same Idempotency-Key waits on the unique index, then finds the row.
+        .onConflict((oc) => oc.columns(['requested_by_type', 'requested_by_id', 'idempotency_key']).where('idempotency_key', 'is not', null).doNothing())
         .returningAll()
-        .executeTakeFirstOrThrow();
+        .executeTakeFirst();
+      if (!request) {
+        const existing = input.idempotencyKey ? await findByIdempotencyKey(tx, requester, input.idempotencyKey) : undefined;
+        if (!existing || existing.digest !== digest) throw new AppError('IDEMPOTENCY_CONFLICT', 'This Idempotency-Key was already used for a different request.');
+        return { request: existing, replayed: true };
+      }
       await tx.insertInto('change_request_events').values({ request_id: request.id, action: 'filed', actor_type: requester.type, actor_id: requester.id, reason: input.note ?? null, data: JSON.stringify({ digest }), at: now }).execute();
       await deps.audit.record(tx, { ...ctx, action: 'approval.filed', entityType: 'change_request', entityId: request.id, data: { kind: input.kind, digest, summary: current.summary, entity: current.entity } });
       await deps.notifications.enqueue(tx, await newRequestNotices(tx, request, policy));

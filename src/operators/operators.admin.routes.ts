@@ -47,7 +47,7 @@ export function operatorAdminRoutes(deps: { operators: OperatorsService; approva
 
     r.post(
       '/api/operators/:id/deactivate',
-      { config: { access: { permission: 'operators:write', stepUp: true } }, schema: { params: z.object({ id: z.string().uuid() }).strict(), body: z.object({ reason: z.string().max(2000).optional() }).strict().optional() } },
+      { config: { access: { permission: 'operators:write', stepUp: true } }, schema: { params: z.object({ id: z.string().uuid() }).strict(), body: z.object({ reason: z.string().max(2000).optional() }).strict().nullish() } },
       async (req) => {
         await deps.operators.deactivate(req.params.id, auditContext(req));
         return { id: req.params.id, status: 'deactivated' };

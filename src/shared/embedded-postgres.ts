@@ -120,6 +120,12 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; log?: (line
   const pgDir = path.join(dataDir, 'pg');
   const passwordFile = path.join(dataDir, 'pg-password');
   const owner = await runAs();
+  if (owner) {
+    // PostgreSQL runs as `postgres`, which must be able to pass through the data folder (e.g. a 0700
+    // folder from mktemp owned by root) to reach its own, postgres-owned, pg/ inside.
+    const { mode } = await fs.stat(dataDir);
+    if ((mode & 0o001) === 0) await fs.chmod(dataDir, mode | 0o011);
+  }
 
   let password = await fs.readFile(passwordFile, 'utf8').catch(() => undefined);
   const urlFor = (port: number) => (database = 'postgres') =>

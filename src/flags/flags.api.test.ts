@@ -113,6 +113,7 @@ describe('feature flags and the AUTO_SETTLEMENT switch', () => {
     expect(await metric('desk_flag_changes_total')).toContain('desk_flag_changes_total{key="AUTO_SETTLEMENT",via="sql"} 1');
     const flag = await call<FlagBody>(t, auditor, 'GET', '/api/flags/AUTO_SETTLEMENT');
     expect(flag.body.history[0]).toMatchObject({ via: 'sql', enabled: true, actor: { type: 'database', id: 'desk' } });
+    expect(flag.body).toMatchObject({ updatedBy: { type: 'database', id: 'desk' }, reason: 'changed directly in the database' });
     // changes made through the desk are not reported as outside changes
     await call(t, risk, 'POST', '/api/flags/AUTO_SETTLEMENT/emergency-disable', { reason: 'Undo the manual SQL change' });
     const again = await sql<{ n: number }>`select count(*)::int as n from audit_events where action = 'flag.changed_outside_api'`.execute(t.database.db);

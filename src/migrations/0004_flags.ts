@@ -64,6 +64,25 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     create trigger feature_flags_audit_outside_api after insert or update on feature_flags
       for each row execute function feature_flags_outside_api();
 
+    -- An outside change still moves the version (so requests filed against the old state go stale)
+    -- and still reaches live consoles.
+    create function feature_flags_outside_api_version() returns trigger language plpgsql as $$
+    begin
+      if coalesce(current_setting('desk.flag_change', true), '') = '' then
+        new.version := old.version + 1;
+        new.updated_at := now();
+        new.updated_by_type := 'database';
+        new.updated_by_id := current_user;
+        new.reason := 'changed directly in the database';
+        new.request_id := null;
+        perform pg_notify('desk_events', json_build_object('type', 'flag.changed', 'id', new.key, 'enabled', new.enabled)::text);
+      end if;
+      return new;
+    end $$;
+
+    create trigger feature_flags_version_outside_api before update on feature_flags
+      for each row execute function feature_flags_outside_api_version();
+
     create trigger feature_flags_no_delete before delete or truncate on feature_flags
       for each statement execute function desk_reject_mutation();
 

@@ -25,7 +25,12 @@ declare module 'vitest' {
 export default async function setup(project: TestProject) {
   // The console tests drive the built console (web/dist); build it when missing or stale.
   const root = path.resolve(import.meta.dirname, '../..');
-  execFileSync(path.join(root, 'node_modules/.bin/tsx'), ['scripts/ensure-console.ts'], { cwd: root, stdio: 'inherit' });
+  try {
+    execFileSync(path.join(root, 'node_modules/.bin/tsx'), ['scripts/ensure-console.ts'], { cwd: root, stdio: 'inherit' });
+  } catch {
+    // Server tests need no console; the console tests will fail on their own against a stale build.
+    process.stderr.write('\n!! the ops console does not build (npm run build): console tests run against web/dist as it is\n\n');
+  }
 
   let embedded: EmbeddedPostgres | undefined;
   let dataDir: string | undefined;

@@ -5,13 +5,13 @@ import { ApiError } from './client';
  * for people; these add what to do next, and cover errors that never reached the server.
  */
 const HINTS: Record<string, string> = {
-  SELF_APPROVAL: 'You filed this request, so someone else must decide it.',
+  SELF_APPROVAL: 'The header shows who is signed in on this browser.',
   SAME_APPROVER: 'Dual control needs two different people: choose another co-signer.',
   NOT_ELIGIBLE: 'Your roles do not allow this decision for this kind of request.',
-  NOT_NAMED_SECONDARY: 'Only the co-signer the primary approver named can co-sign.',
+  NOT_NAMED_SECONDARY: 'The request shows who was named; the header shows who is signed in on this browser.',
   REASON_REQUIRED: 'Write a reason of at least 10 characters; it goes into the audit trail.',
   ALREADY_DECIDED: 'Someone decided this request meanwhile. The page now shows its current state.',
-  EXPIRED: 'This request expired and can no longer be decided. File a new one if it is still needed.',
+  EXPIRED: 'It can no longer be decided; the page now shows its current state.',
   STALE_REQUEST: 'What this request changes was modified since it was filed, so it was not applied.',
   STEP_UP_REQUIRED: 'Confirm with a fresh authenticator code to make this decision.',
   RATE_LIMITED: 'Too many attempts. Wait a minute and try again.',

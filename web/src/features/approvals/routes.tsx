@@ -1,3 +1,8 @@
 import type { FeatureRoute } from '../../app/App';
+import { DetailPage } from './DetailPage';
+import { QueuePage } from './QueuePage';
 
-export const approvalRoutes: FeatureRoute[] = [];
+export const approvalRoutes: FeatureRoute[] = [
+  { path: '/approvals', element: <QueuePage /> },
+  { path: '/approvals/:id', element: <DetailPage /> },
+];

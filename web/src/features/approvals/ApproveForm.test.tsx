@@ -1,0 +1,141 @@
+// @vitest-environment jsdom
+import { act, cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { onStepUpRequired } from '../../api/client';
+import { ApproveForm } from './ApproveForm';
+import { RejectForm } from './OtherForms';
+import { fakeDesk, flagRequest, PEOPLE, problem, renderWithClient, REQUEST_ID, type Call } from './test-utils';
+
+const ELIGIBLE = {
+  items: [
+    { id: PEOPLE.secondary.id, name: PEOPLE.secondary.name, email: 'c@desk.test', roles: ['platform_admin'], telegramLinked: true },
+    { id: PEOPLE.other.id, name: PEOPLE.other.name, email: 'd@desk.test', roles: ['risk_officer'], telegramLinked: false },
+  ],
+};
+const REASON = 'Checked the runbook and the pilot plan';
+
+function desk(approve: (call: Call) => { status?: number; body?: unknown } | Promise<{ status?: number; body?: unknown }>) {
+  return fakeDesk((call) => {
+    if (call.path.endsWith('/eligible-approvers')) return { body: ELIGIBLE };
+    if (call.path.endsWith('/approve')) return approve(call);
+    return undefined;
+  });
+}
+
+async function renderForm(onDone = vi.fn()) {
+  renderWithClient(<ApproveForm request={flagRequest()} onDone={onDone} />);
+  await screen.findByRole('option', { name: /Carla Cosigner/ });
+  return onDone;
+}
+
+function fill(reason: string, secondary: string) {
+  fireEvent.change(screen.getByLabelText('Reason for approving'), { target: { value: reason } });
+  fireEvent.change(screen.getByLabelText('Co-signer (secondary approver)'), { target: { value: secondary } });
+}
+
+afterEach(() => {
+  cleanup();
+  vi.unstubAllGlobals();
+  onStepUpRequired(undefined);
+});
+
+describe('ApproveForm', () => {
+  it('offers co-signers only from eligible-approvers: name, roles, Telegram when linked; no free-text id', async () => {
+    const calls = desk(() => ({ body: {} }));
+    await renderForm();
+    const options = screen.getAllByRole('option').map((o) => o.textContent);
+    expect(options).toEqual(['Choose who co-signs…', 'Carla Cosigner — Platform admin · Telegram', 'Dan Other — Risk officer']);
+    expect(screen.queryByRole('textbox', { name: /co-signer/i })).toBeNull();
+    expect(calls[0]?.path).toBe(`/api/approvals/${REQUEST_ID}/eligible-approvers`);
+    expect(screen.getByText(/At least 10 characters \(spaces do not count\); kept in the audit trail/)).toBeTruthy();
+  });
+
+  it('REASON_REQUIRED shows next to the reason, which keeps its text and gets focus', async () => {
+    desk(() => ({ status: 400, body: problem('REASON_REQUIRED', 'Give a reason of at least 10 characters.', 400, [{ path: 'reason', message: 'needs at least 10 characters' }]) }));
+    await renderForm();
+    fill('too short', PEOPLE.secondary.id);
+    fireEvent.click(screen.getByRole('button', { name: 'Approve and request co-sign' }));
+    const error = await screen.findByText('The reason needs at least 10 characters.');
+    const reason = screen.getByLabelText('Reason for approving');
+    expect(reason.getAttribute('aria-invalid')).toBe('true');
+    expect(reason.getAttribute('aria-describedby')?.split(' ')).toContain(error.id);
+    expect((reason as HTMLTextAreaElement).value).toBe('too short');
+    expect(screen.getByLabelText<HTMLSelectElement>('Co-signer (secondary approver)').value).toBe(PEOPLE.secondary.id);
+    expect(document.activeElement).toBe(reason);
+    expect(document.querySelector('.form-error')).toBeNull(); // said once, next to the field
+  });
+
+  it('no co-signer chosen: the schema refusal is shown next to the drop-down, in words', async () => {
+    const calls = desk(() => ({ status: 400, body: problem('VALIDATION_FAILED', 'The body is invalid: body.secondaryApproverId Invalid UUID', 400, [{ path: 'body.secondaryApproverId', message: 'Invalid UUID' }]) }));
+    await renderForm();
+    fill(REASON, '');
+    fireEvent.click(screen.getByRole('button', { name: 'Approve and request co-sign' }));
+    await screen.findByText('Choose who co-signs from the list.');
+    const select = screen.getByLabelText('Co-signer (secondary approver)');
+    expect(select.getAttribute('aria-invalid')).toBe('true');
+    expect(document.activeElement).toBe(select);
+    expect(calls.at(-1)?.body).toEqual({ reason: REASON, secondaryApproverId: '' });
+  });
+
+  it('SELF_APPROVAL is shown at the form, focused, with the reason kept', async () => {
+    desk(() => ({ status: 403, body: problem('SELF_APPROVAL', 'You filed this request, so you cannot decide it: dual control needs two other people.', 403) }));
+    await renderForm();
+    fill(REASON, PEOPLE.secondary.id);
+    fireEvent.click(screen.getByRole('button', { name: 'Approve and request co-sign' }));
+    const alert = await screen.findByText(/You filed this request, so you cannot decide it/);
+    expect(alert.classList.contains('form-error')).toBe(true);
+    expect(document.activeElement).toBe(alert);
+    expect(screen.getByLabelText<HTMLTextAreaElement>('Reason for approving').value).toBe(REASON);
+  });
+
+  it('disables the button while the desk answers, then reports success', async () => {
+    let answer: (v: { body: unknown }) => void = () => undefined;
+    desk(() => new Promise((resolve) => (answer = resolve)));
+    const onDone = await renderForm();
+    fill(REASON, PEOPLE.secondary.id);
+    fireEvent.click(screen.getByRole('button', { name: 'Approve and request co-sign' }));
+    const busy = await screen.findByRole('button', { name: 'Approving…' });
+    expect((busy as HTMLButtonElement).disabled).toBe(true);
+    await act(async () => answer({ body: { ...flagRequest(), status: 'awaiting_secondary', secondary: { ...PEOPLE.secondary, email: null, reason: null, at: null } } }));
+    await waitFor(() => expect(onDone).toHaveBeenCalledWith('You approved this request. Carla Cosigner has been asked to co-sign it.', 'awaiting_secondary'));
+  });
+
+  it('STEP_UP_REQUIRED: the client asks for a code and retries; the form keeps what was typed', async () => {
+    let attempts = 0;
+    const stepUp = vi.fn(async () => true);
+    onStepUpRequired(stepUp);
+    const calls = desk(() => (++attempts === 1 ? { status: 403, body: problem('STEP_UP_REQUIRED', 'Confirm with a fresh authenticator code.', 403) } : { body: { ...flagRequest(), status: 'awaiting_secondary' } }));
+    const onDone = await renderForm();
+    fill(REASON, PEOPLE.secondary.id);
+    fireEvent.click(screen.getByRole('button', { name: 'Approve and request co-sign' }));
+    await waitFor(() => expect(onDone).toHaveBeenCalled());
+    expect(stepUp).toHaveBeenCalledTimes(1);
+    const posts = calls.filter((c) => c.method === 'POST');
+    expect(posts.map((c) => c.body)).toEqual([{ reason: REASON, secondaryApproverId: PEOPLE.secondary.id }, { reason: REASON, secondaryApproverId: PEOPLE.secondary.id }]);
+  });
+
+  it('a co-signer who leaves the list stays chosen and marked, so the choice is never silently changed', async () => {
+    let list = ELIGIBLE;
+    fakeDesk((call) => (call.path.endsWith('/eligible-approvers') ? { body: list } : undefined));
+    const { client } = renderWithClient(<ApproveForm request={flagRequest()} onDone={vi.fn()} />);
+    await screen.findByRole('option', { name: /Dan Other/ });
+    fill(REASON, PEOPLE.other.id);
+    list = { items: ELIGIBLE.items.slice(0, 1) };
+    await act(() => client.invalidateQueries({ queryKey: ['approval', REQUEST_ID] }));
+    await screen.findByRole('option', { name: 'Dan Other — Risk officer (no longer listed)' });
+    expect(screen.getByLabelText<HTMLSelectElement>('Co-signer (secondary approver)').value).toBe(PEOPLE.other.id);
+  });
+});
+
+describe('RejectForm', () => {
+  it('a justification is required: the refusal lands on it and the text stays', async () => {
+    fakeDesk((call) => (call.path.endsWith('/reject') ? { status: 400, body: problem('REASON_REQUIRED', 'Give a reason.', 400, [{ path: 'reason', message: 'needs at least 10 characters' }]) } : undefined));
+    renderWithClient(<RejectForm request={flagRequest()} onDone={vi.fn()} />);
+    fireEvent.change(screen.getByLabelText('Justification for rejecting'), { target: { value: 'no' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Reject request' }));
+    await screen.findByText('The reason needs at least 10 characters.');
+    const field = screen.getByLabelText<HTMLTextAreaElement>('Justification for rejecting');
+    expect(field.value).toBe('no');
+    expect(field.getAttribute('aria-invalid')).toBe('true');
+  });
+});

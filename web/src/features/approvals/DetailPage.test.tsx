@@ -1,0 +1,119 @@
+// @vitest-environment jsdom
+import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { ChangeRequestDetail, Me } from '../../api/types';
+import { SessionProvider } from '../../app/session';
+import { DetailPage } from './DetailPage';
+import { fakeDesk, flagRequest, me, PEOPLE, problem, renderWithClient, REQUEST_ID, type Call } from './test-utils';
+
+const person = (p: (typeof PEOPLE)[keyof typeof PEOPLE], extra: { reason?: string | null; at?: string | null } = {}) => ({ ...p, email: null, reason: null, at: null, ...extra });
+const awaiting = () => flagRequest({ status: 'awaiting_secondary', primary: person(PEOPLE.primary, { reason: 'Checked the runbook', at: new Date().toISOString() }), secondary: person(PEOPLE.secondary) });
+
+function open(viewer: Me, detail: () => ChangeRequestDetail, decide: (call: Call) => { status?: number; body?: unknown } | undefined = () => undefined) {
+  const calls = fakeDesk((call) => {
+    if (call.path === '/api/me') return { body: viewer };
+    if (call.path === `/api/approvals/${REQUEST_ID}`) return { body: detail() };
+    if (call.path.endsWith('/eligible-approvers')) return { body: { items: [{ ...PEOPLE.secondary, email: 'c@desk.test', telegramLinked: false }] } };
+    if (call.method === 'POST') return decide(call);
+    return undefined;
+  });
+  const rendered = renderWithClient(
+    <SessionProvider>
+      <DetailPage />
+    </SessionProvider>,
+    { path: `/approvals/${REQUEST_ID}`, route: '/approvals/:id' },
+  );
+  return { calls, ...rendered };
+}
+
+const decisionForms = () =>
+  within(screen.getByRole('region', { name: 'Your decision' }))
+    .queryAllByRole('heading', { level: 3 })
+    .map((h) => h.textContent);
+
+afterEach(() => {
+  cleanup();
+  vi.unstubAllGlobals();
+});
+
+describe('DetailPage', () => {
+  it('shows what changes, the digest, the requester, the policy and the history', async () => {
+    open(me(PEOPLE.primary), () => flagRequest());
+    await screen.findByRole('heading', { name: 'Turn AUTO_SETTLEMENT on', level: 1 });
+    const diff = screen.getByTestId('diff');
+    expect(within(diff).getByText('off').className).toBe('before');
+    expect(within(diff).getByText('on').className).toBe('after');
+    expect(screen.getByTestId('digest').textContent).toBe('a'.repeat(64));
+    expect(screen.getByTestId('requester').textContent).toBe('Rita Requester');
+    expect(screen.getByText('pilot starts Monday')).toBeTruthy();
+    expect(screen.getByText('Risk officer, Platform admin')).toBeTruthy();
+    expect(screen.getByText('4 h 0 min')).toBeTruthy();
+    expect(within(screen.getByTestId('history')).getByText('Filed')).toBeTruthy();
+  });
+
+  it('a risk officer sees Approve and Reject on a pending request', async () => {
+    open(me(PEOPLE.primary), () => flagRequest());
+    await screen.findByRole('heading', { name: 'Approve' });
+    expect(decisionForms()).toEqual(['Approve', 'Reject']);
+  });
+
+  it('the requester sees why they cannot decide, and Cancel', async () => {
+    open(me(PEOPLE.requester), () => flagRequest());
+    await screen.findByTestId('viewer-notice');
+    expect(decisionForms()).toEqual(['Cancel your request']);
+  });
+
+  it('only the named secondary sees Co-sign, with the primary’s reason', async () => {
+    open(me(PEOPLE.secondary), awaiting);
+    await screen.findByRole('heading', { name: 'Co-sign' });
+    expect(decisionForms()).toEqual(['Co-sign', 'Reject']);
+    expect(screen.getByText('Checked the runbook', { selector: 'blockquote.primary-reason, blockquote.primary-reason *' })).toBeTruthy();
+    cleanup();
+    vi.unstubAllGlobals();
+    open(me(PEOPLE.other), awaiting);
+    await screen.findByTestId('viewer-notice');
+    expect(screen.getByTestId('viewer-notice').textContent).toMatch(/waits for Carla Cosigner to co-sign/);
+    expect(decisionForms()).toEqual(['Reject']);
+  });
+
+  it('ALREADY_DECIDED: the form stays with the refusal and the reason, the page shows the real state', async () => {
+    let current = flagRequest();
+    const { calls } = open(me(PEOPLE.primary), () => current, (call) => {
+      if (!call.path.endsWith('/approve')) return undefined;
+      current = flagRequest({ status: 'rejected', decidedAt: new Date().toISOString(), rejection: { ...PEOPLE.other, email: null, reason: 'Not during the audit' } });
+      return { status: 409, body: problem('ALREADY_DECIDED', 'This request is already rejected.', 409) };
+    });
+    await screen.findByRole('option', { name: /Carla Cosigner/ });
+    fireEvent.change(screen.getByLabelText('Reason for approving'), { target: { value: 'Checked the runbook and the plan' } });
+    fireEvent.change(screen.getByLabelText('Co-signer (secondary approver)'), { target: { value: PEOPLE.secondary.id } });
+    fireEvent.click(screen.getByRole('button', { name: 'Approve and request co-sign' }));
+    const alert = await screen.findByText(/This request is already rejected\. Someone decided this request meanwhile/);
+    await waitFor(() => expect(screen.getByTestId('request-status').textContent).toBe('Rejected'));
+    expect(document.activeElement).toBe(alert);
+    expect(screen.getByLabelText<HTMLTextAreaElement>('Reason for approving').value).toBe('Checked the runbook and the plan');
+    expect(screen.getByRole<HTMLButtonElement>('button', { name: 'Approve and request co-sign' }).disabled).toBe(true);
+    expect(decisionForms()).toEqual(['Approve']); // Reject went away: the request is closed
+    expect(calls.filter((c) => c.path === `/api/approvals/${REQUEST_ID}`).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('a change made elsewhere while the page is open is announced', async () => {
+    let current = flagRequest();
+    const { client } = open(me(PEOPLE.other), () => current);
+    await screen.findByRole('heading', { name: 'Approve' });
+    current = awaiting();
+    await act(() => client.invalidateQueries({ queryKey: ['approval', REQUEST_ID] }));
+    expect((await screen.findByTestId('decision-notice')).textContent).toBe('This request changed while you were viewing it: it is now awaiting co-sign.');
+    expect(decisionForms()).toEqual(['Reject']);
+  });
+
+  it('a missing request says so', async () => {
+    fakeDesk((call) => (call.path === '/api/me' ? { body: me(PEOPLE.primary) } : { status: 404, body: problem('NOT_FOUND', 'Change request x was not found.', 404) }));
+    renderWithClient(
+      <SessionProvider>
+        <DetailPage />
+      </SessionProvider>,
+      { path: `/approvals/${REQUEST_ID}`, route: '/approvals/:id' },
+    );
+    expect((await screen.findByRole('alert')).textContent).toBe('There is no change request with this id.');
+  });
+});

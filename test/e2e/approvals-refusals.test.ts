@@ -166,4 +166,24 @@ describe('console: decision refusals shown inline', () => {
     await screenshot(ben.page, 'approval-refused-expired');
     expect(desk.consoleErrors).toEqual([]);
   });
+  it('STALE_REQUEST: a co-sign on a change that another request already made is refused, and the request shows as failed', async () => {
+    // Two requests to turn AUTO_SETTLEMENT on, both approved naming Cleo. The first one's co-sign
+    // turns the flag on; the second, co-signed from a page opened before that, no longer applies.
+    const first = await fileFlagSet(ada, true, 'Pilot, first ask');
+    const second = await fileFlagSet(ada, true, 'Pilot, asked twice');
+    await approveInEngine(desk, first.id, ben.op, cleo.op);
+    await approveInEngine(desk, second.id, ben.op, cleo.op);
+    await openRequest(cleo.page, second.id);
+    await cleo.page.getByLabel('Comment (optional)').fill('Go');
+    const stepUpUntil = new Date(desk.clock.now().getTime() + 60_000);
+    await desk.t.desk.services.approvals.cosign(first.id, { reason: null }, { operatorId: cleo.op.id, stepUpUntil, audit: { actorType: 'operator', actorId: cleo.op.id, requestId: 'e2e-setup' } });
+    await cleo.page.getByTestId('auto-settlement').filter({ hasText: 'AUTO_SETTLEMENT ON' }).waitFor(); // live
+
+    await cleo.page.getByRole('button', { name: 'Co-sign and apply' }).click();
+    await formError(cleo).filter({ hasText: 'The change could not be applied' }).waitFor();
+    await statusOf(cleo.page).filter({ hasText: 'Failed' }).waitFor();
+    await cleo.page.getByRole('region', { name: 'Decisions so far' }).getByText(/changed since the request was filed|already on/).waitFor();
+    expect(await cleo.page.getByLabel('Comment (optional)').inputValue()).toBe('Go');
+    expect(desk.consoleErrors).toEqual([]);
+  });
 });

@@ -63,6 +63,24 @@ describe('DetailPage', () => {
     expect(decisionForms()).toEqual(['Cancel your request']);
   });
 
+  it('the requester cancels after confirming once; the page says so', async () => {
+    let current = flagRequest();
+    const { calls } = open(me(PEOPLE.requester), () => current, (call) => {
+      if (!call.path.endsWith('/cancel')) return undefined;
+      current = flagRequest({ status: 'cancelled', decidedAt: new Date().toISOString() });
+      return { body: current };
+    });
+    fireEvent.click(await screen.findByRole('button', { name: 'Cancel this request' }));
+    const yes = screen.getByRole('button', { name: 'Yes, cancel the request' });
+    expect(document.activeElement).toBe(yes);
+    expect(calls.some((c) => c.method === 'POST')).toBe(false); // nothing sent before the confirmation
+    fireEvent.click(yes);
+    expect((await screen.findByTestId('decision-notice')).textContent).toBe('You cancelled this request.');
+    await waitFor(() => expect(screen.getByTestId('request-status').textContent).toBe('Cancelled'));
+    expect(calls.filter((c) => c.method === 'POST').map((c) => [c.path, c.body])).toEqual([[`/api/approvals/${REQUEST_ID}/cancel`, {}]]);
+    expect(decisionForms()).toEqual([]);
+  });
+
   it('only the named secondary sees Co-sign, with the primary’s reason', async () => {
     open(me(PEOPLE.secondary), awaiting);
     await screen.findByRole('heading', { name: 'Co-sign' });

@@ -257,7 +257,8 @@ describe('approvals API', () => {
   it('lists with filters, awaitingMe and cursor pagination', async () => {
     const req = await fileFlagRequest(t, requester);
     await call(t, primary, 'POST', `/api/approvals/${req.id}/approve`, { reason: REASON, secondaryApproverId: other.id });
-    const mine = await call<{ items: RequestBody[]; awaitingMe: number }>(t, other, 'GET', '/api/approvals?awaitingMe=true');
+    const mine = await call<{ items: (RequestBody & { requestedBy: { name: string } })[]; awaitingMe: number }>(t, other, 'GET', '/api/approvals?awaitingMe=true');
+    expect(mine.body.items.find((i) => i.id === req.id)?.requestedBy.name).toBe(requester.op.name);
     expect(mine.body.items.map((i) => i.id)).toContain(req.id);
     expect(mine.body.awaitingMe).toBeGreaterThanOrEqual(1);
     expect(mine.body.items.every((i) => i.status === 'awaiting_secondary')).toBe(true);

@@ -52,7 +52,9 @@ export function approvalsRoutes(deps: { approvals: ApprovalsService; queries: Ap
     r.get('/api/approvals', { config: read, schema: { querystring: listQuery } }, async (req) => {
       const me = actorOf(req).operatorId;
       const page = await queries.list(req.query, me);
-      return { items: page.items.map((i) => requestView(i)), nextCursor: page.nextCursor, awaitingMe: await queries.awaitingMeCount(me) };
+      // Operators are few: name requesters and approvers so lists read like the detail page.
+      const people = new Map((await deps.directory.listAll(deps.db)).map((p) => [p.id, p]));
+      return { items: page.items.map((i) => requestView(i, people)), nextCursor: page.nextCursor, awaitingMe: await queries.awaitingMeCount(me) };
     });
 
     r.get('/api/approvals/report', { config: { access: { permission: 'approvals:report' } }, schema: { querystring: reportQuery } }, async (req, reply) => {

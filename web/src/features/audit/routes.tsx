@@ -1,3 +1,9 @@
 import type { FeatureRoute } from '../../app/App';
+import '../../components/screens.css';
+import { AuditPage } from './AuditPage';
+import { ReportPage } from './ReportPage';
 
-export const auditRoutes: FeatureRoute[] = [];
+export const auditRoutes: FeatureRoute[] = [
+  { path: '/audit', element: <AuditPage /> },
+  { path: '/audit/report', element: <ReportPage /> },
+];

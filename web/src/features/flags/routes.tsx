@@ -1,3 +1,9 @@
 import type { FeatureRoute } from '../../app/App';
+import '../../components/screens.css';
+import { FlagDetailPage } from './FlagDetailPage';
+import { FlagsPage } from './FlagsPage';
 
-export const flagRoutes: FeatureRoute[] = [];
+export const flagRoutes: FeatureRoute[] = [
+  { path: '/flags', element: <FlagsPage /> },
+  { path: '/flags/:key', element: <FlagDetailPage /> },
+];

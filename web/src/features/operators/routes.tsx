@@ -1,3 +1,5 @@
 import type { FeatureRoute } from '../../app/App';
+import '../../components/screens.css';
+import { OperatorsPage } from './OperatorsPage';
 
-export const operatorRoutes: FeatureRoute[] = [];
+export const operatorRoutes: FeatureRoute[] = [{ path: '/operators', element: <OperatorsPage /> }];

@@ -1,0 +1,147 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withTransaction } from '../../src/shared/db.js';
+import { newOperator } from '../support/factories.js';
+import { screenshot, signIn, startConsoleDesk, type ConsoleDesk } from './support/browser.js';
+
+const run = promisify(execFile);
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+/** `desk audit verify FILE`: checks a file on its own, no database; resolves with the exit code and output. */
+async function deskVerify(file: string): Promise<{ code: number; out: string }> {
+  try {
+    const { stdout, stderr } = await run(path.join(ROOT, 'node_modules/.bin/tsx'), ['src/cli/desk.ts', 'audit', 'verify', file], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'silent' } });
+    return { code: 0, out: stdout + stderr };
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string };
+    return { code: e.code ?? -1, out: `${e.stdout ?? ''}${e.stderr ?? ''}` };
+  }
+}
+
+async function download(page: Page, testId: string, dir: string): Promise<string> {
+  const [file] = await Promise.all([page.waitForEvent('download'), page.getByTestId(testId).click()]);
+  const target = path.join(dir, file.suggestedFilename());
+  await file.saveAs(target);
+  return target;
+}
+
+describe('console: audit trail and approvals report', () => {
+  let desk: ConsoleDesk;
+  let tmp: string;
+  beforeAll(async () => {
+    desk = await startConsoleDesk();
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'desk-e2e-audit-'));
+    // 60 events of one action, to page through
+    const { audit } = desk.t.desk.services;
+    await withTransaction(desk.t.database.db, async (tx) => {
+      for (let i = 0; i < 60; i++) await audit.record(tx, { actorType: 'system', actorId: 'e2e', action: 'test.bulk', entityType: 'bulk', entityId: String(i), data: { n: i } });
+    });
+  });
+  afterAll(async () => {
+    await desk.close();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('searches by action, pages by cursor, and exports CSV and JSONL that `desk audit verify` accepts', async () => {
+    const { page, context } = await signIn(desk, ['auditor'], { name: 'Ada Auditor' });
+    await desk.t.desk.services.audit.seal();
+    await page.goto('/audit');
+    const table = page.getByTestId('audit-events');
+    await table.waitFor();
+    await screenshot(page, 'audit-events');
+
+    await page.getByLabel('Action').fill('test.bulk');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.waitForURL(/action=test.bulk/);
+    await page.getByText('50 events shown, newest first').waitFor();
+    expect(await table.locator('tbody tr').count()).toBe(50);
+    expect(await table.locator('tbody tr').first().textContent()).toContain('n: 59');
+    await page.getByRole('button', { name: 'Load 50 older events' }).click();
+    await page.getByText('60 events shown, newest first — that is all').waitFor();
+    expect(await table.locator('tbody tr').last().textContent()).toContain('n: 0');
+    expect(await page.getByRole('button', { name: /older events/ }).count()).toBe(0);
+    await screenshot(page, 'audit-filtered');
+
+    // the export links carry the applied filter
+    expect(await page.getByTestId('export-csv').getAttribute('href')).toBe('/api/audit/export?format=csv&action=test.bulk');
+    const csv = await download(page, 'export-csv', tmp);
+    expect(csv).toMatch(/\.csv$/);
+    const csvCheck = await deskVerify(csv);
+    expect(csvCheck, csvCheck.out).toMatchObject({ code: 0 });
+    expect(csvCheck.out).toMatch(/^OK .*csv, chain seq/m);
+    expect(csvCheck.out).toMatch(/60 events/);
+
+    const jsonl = await download(page, 'export-jsonl', tmp);
+    const jsonlCheck = await deskVerify(jsonl);
+    expect(jsonlCheck, jsonlCheck.out).toMatchObject({ code: 0 });
+    expect(jsonlCheck.out).toMatch(/filter: action=test.bulk/);
+
+    // and a tampered copy is refused, so the check above means something
+    const tampered = path.join(tmp, 'tampered.jsonl');
+    fs.writeFileSync(tampered, fs.readFileSync(jsonl, 'utf8').replace('"n":7', '"n":8'));
+    expect((await deskVerify(tampered)).code).toBe(1);
+
+    // the export itself is in the trail
+    await page.getByLabel('Action').fill('audit.exported');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await table.locator('tbody tr').filter({ hasText: 'Ada Auditor (you)' }).first().waitFor();
+
+    // an impossible range is refused before asking the desk
+    await page.getByLabel('From').fill('2026-03-02T10:00');
+    await page.getByLabel('To (before)').fill('2026-03-01T10:00');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.locator('#audit-to-error').waitFor();
+    // a range with nothing in it says so
+    await page.getByLabel('From').fill('2001-01-01T10:00');
+    await page.getByLabel('To (before)').fill('2001-01-02T10:00');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByText('No event matches this filter').waitFor();
+    expect(desk.consoleErrors).toEqual([]);
+    await context.close();
+  });
+
+  it('shows the approvals report with time to decision and pairs, and downloads it as CSV', async () => {
+    const t = { desk: desk.t.desk, clock: desk.clock };
+    const { approvals } = desk.t.desk.services;
+    const requester = await newOperator(t, { roles: ['risk_officer'], name: 'Rhea Requester', email: 'rhea@desk.test' });
+    const primary = await newOperator(t, { roles: ['risk_officer'], name: 'Paul Primary', email: 'paul@desk.test' });
+    const secondary = await newOperator(t, { roles: ['platform_admin'], name: 'Cleo Cosigner', email: 'cleo@desk.test' });
+    const decider = (id: string) => ({ operatorId: id, stepUpUntil: new Date(desk.clock.now().getTime() + 600_000), audit: { actorType: 'operator' as const, actorId: id } });
+    for (const enabled of [true, false]) {
+      const { request } = await approvals.file({ kind: 'flag.set', payload: { key: 'AUTO_SETTLEMENT', enabled }, note: 'report fixture' }, { type: 'operator', id: requester.id }, { actorType: 'operator', actorId: requester.id });
+      desk.clock.advance(90_000);
+      await approvals.approve(request.id, { reason: 'Checked against the runbook', secondaryApproverId: secondary.id }, decider(primary.id));
+      desk.clock.advance(30_000);
+      await approvals.cosign(request.id, {}, decider(secondary.id));
+    }
+    const { request: rejected } = await approvals.file({ kind: 'flag.set', payload: { key: 'AUTO_SETTLEMENT', enabled: true }, note: 'again' }, { type: 'operator', id: requester.id }, { actorType: 'operator', actorId: requester.id });
+    await approvals.reject(rejected.id, { reason: 'Not during the audit week' }, decider(primary.id));
+
+    const { page, context } = await signIn(desk, ['risk_officer'], { name: 'Rory Reporter' });
+    await page.goto('/audit');
+    await page.getByRole('link', { name: 'Approvals report' }).click();
+    const totals = page.getByTestId('report-totals');
+    await totals.waitFor();
+    expect(await totals.textContent()).toMatch(/3\s*requests filed/);
+    expect(await totals.textContent()).toMatch(/2\s*approved/);
+    const ttd = page.getByTestId('time-to-decision');
+    expect(await ttd.locator('tbody tr').filter({ hasText: 'paul@desk.test' }).filter({ hasText: 'Approve (primary)' }).textContent()).toContain('1 min 30 s');
+    expect(await ttd.locator('tbody tr').filter({ hasText: 'cleo@desk.test' }).textContent()).toMatch(/Co-sign\s*2\s*30 s\s*30 s/);
+    expect(await page.getByTestId('pairs').locator('tbody tr').textContent()).toMatch(/(paul|cleo)@desk\.test.*(paul|cleo)@desk\.test\s*2/);
+    expect(await page.getByTestId('report-requests').locator('tbody tr').count()).toBe(3);
+    await screenshot(page, 'audit-report');
+
+    const csv = await download(page, 'report-csv', tmp);
+    const text = fs.readFileSync(csv, 'utf8');
+    expect(text.split('\n')[0]).toMatch(/^record,id,kind,status,/);
+    expect(text).toContain('pair,');
+    expect(text.match(/^request,/gm)).toHaveLength(3);
+    expect(desk.consoleErrors).toEqual([]);
+    await context.close();
+  });
+});

@@ -1,0 +1,114 @@
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newOperator } from '../support/factories.js';
+import { screenshot, signIn, startConsoleDesk, type ConsoleDesk } from './support/browser.js';
+
+/** The focused element's id, or its text when it has none (the console runs in the page, not in Node). */
+const focused = (page: Page) => page.evaluate<string>('document.activeElement ? (document.activeElement.id || document.activeElement.textContent || "") : ""');
+
+describe('console: operators', () => {
+  let desk: ConsoleDesk;
+  beforeAll(async () => {
+    desk = await startConsoleDesk();
+  });
+  afterAll(() => desk.close());
+
+  it('a platform admin adds an operator (roles become requests), proposes a revoke and deactivates someone', async () => {
+    const vera = await newOperator({ desk: desk.t.desk, clock: desk.clock }, { roles: ['risk_officer', 'ops_approver'], name: 'Vera Veteran', email: 'vera@desk.test' });
+    const { page, context } = await signIn(desk, ['platform_admin'], { name: 'Pat Admin' });
+    await page.goto('/operators');
+    const veraRow = page.getByTestId('operator-vera@desk.test');
+    await veraRow.waitFor();
+    expect(await veraRow.textContent()).toMatch(/Vera Veteran.*Risk officer.*Ops approver.*Active.*✓ Enrolled.*Not linked/);
+    expect(await page.getByTestId('operators').locator('tbody tr').filter({ hasText: 'Pat Admin (you)' }).getByRole('button', { name: /Deactivate/ }).count()).toBe(0);
+    await screenshot(page, 'operators-list');
+
+    // add: the server's refusals land next to their fields, and nothing typed is lost
+    await page.getByRole('button', { name: 'Add operator' }).click();
+    const form = page.getByRole('region', { name: 'Add an operator' });
+    await form.getByLabel('Name').fill('Nina Newcomer');
+    await form.getByLabel('Email').fill('nina@desk.test');
+    await form.getByLabel('Temporary password').fill('short');
+    await form.getByLabel('Ops approver').check();
+    await form.getByLabel('Auditor').check();
+    await form.getByRole('button', { name: 'Create operator' }).click();
+    const pwError = page.locator('#new-password-error');
+    await pwError.waitFor();
+    expect(await pwError.textContent()).toContain('at least 12 characters');
+    expect(await focused(page)).toBe('new-password');
+    expect(await form.getByLabel('Email').inputValue()).toBe('nina@desk.test');
+    await screenshot(page, 'operators-add-refused');
+
+    await form.getByLabel('Temporary password').fill('a temporary passphrase');
+    await form.getByRole('button', { name: 'Create operator' }).click();
+    const created = page.getByTestId('created-operator');
+    await created.waitFor();
+    expect(await created.textContent()).toContain('Nina Newcomer (nina@desk.test) was created with no role');
+    const links = created.getByTestId('role-requests').getByRole('link');
+    expect(await links.count()).toBe(2);
+    expect(await links.allTextContents()).toEqual(expect.arrayContaining(['Grant ops_approver to Nina Newcomer <nina@desk.test>', 'Grant auditor to Nina Newcomer <nina@desk.test>']));
+    expect(await links.first().getAttribute('href')).toMatch(/^\/approvals\/[0-9a-f-]{36}$/);
+    const nina = await desk.t.database.db.selectFrom('operators').select(['id', 'roles', 'status']).where('email', '=', 'nina@desk.test').executeTakeFirstOrThrow();
+    expect(nina.roles).toEqual([]);
+    const requests = await desk.t.database.db.selectFrom('change_requests').select(['kind', 'status', 'payload']).where('kind', '=', 'operator.role').execute();
+    expect(requests).toHaveLength(2);
+    expect(requests.every((r) => r.status === 'pending' && (r.payload as { operatorId: string }).operatorId === nina.id)).toBe(true);
+    // the list shows the new operator with their pending grants
+    const ninaRow = page.getByTestId('operator-nina@desk.test');
+    await ninaRow.filter({ hasText: 'Ops approver pending' }).filter({ hasText: 'Auditor pending' }).waitFor();
+    expect(await ninaRow.textContent()).toContain('Not yet'); // MFA
+    await screenshot(page, 'operators-added');
+    await form.getByRole('button', { name: 'Close' }).click();
+
+    // propose a revoke
+    await veraRow.getByRole('button', { name: 'Propose a role change for Vera Veteran' }).click();
+    const panel = page.getByRole('form', { name: 'Propose a role change for Vera Veteran' });
+    await panel.getByLabel('Change').selectOption('revoke');
+    await panel.getByLabel('Role').selectOption('risk_officer');
+    await panel.getByLabel('Note for the approvers (optional)').fill('Moved to the treasury team');
+    await panel.getByRole('button', { name: 'Propose revoke' }).click();
+    const filed = panel.getByTestId('role-request-filed');
+    await filed.waitFor();
+    expect(await filed.textContent()).toContain('Revoke risk_officer from Vera Veteran <vera@desk.test>');
+    const revoke = await desk.t.database.db.selectFrom('change_requests').select(['payload', 'note', 'status']).where('kind', '=', 'operator.role').where('note', '=', 'Moved to the treasury team').executeTakeFirstOrThrow();
+    expect(revoke).toEqual({ payload: { operatorId: vera.id, role: 'risk_officer', action: 'revoke' }, note: 'Moved to the treasury team', status: 'pending' });
+    await veraRow.filter({ hasText: '− Risk officer pending' }).waitFor();
+    await screenshot(page, 'operators-revoke');
+    await panel.getByRole('button', { name: 'Close' }).click();
+
+    // deactivate, after a confirmation; cancelling changes nothing
+    await veraRow.getByRole('button', { name: 'Deactivate Vera Veteran' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Deactivate Vera Veteran?' });
+    await dialog.waitFor();
+    expect(await dialog.textContent()).toContain('signed out of every session at once');
+    await screenshot(page, 'operators-deactivate-confirm');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    expect((await desk.t.database.db.selectFrom('operators').select('status').where('id', '=', vera.id).executeTakeFirstOrThrow()).status).toBe('active');
+
+    const veraSession = await vera.login();
+    await veraRow.getByRole('button', { name: 'Deactivate Vera Veteran' }).click();
+    await dialog.getByRole('button', { name: 'Deactivate now' }).click();
+    await page.getByTestId('operators-outcome').filter({ hasText: 'Vera Veteran was deactivated' }).waitFor();
+    await veraRow.filter({ hasText: 'Deactivated' }).waitFor();
+    expect(await veraRow.getByRole('button').count()).toBe(0);
+    expect((await desk.t.database.db.selectFrom('operators').select('status').where('id', '=', vera.id).executeTakeFirstOrThrow()).status).toBe('deactivated');
+    expect((await desk.t.app.inject({ method: 'GET', url: '/api/me', headers: veraSession.bearer })).statusCode).toBe(401);
+    await screenshot(page, 'operators-deactivated');
+
+    expect(desk.consoleErrors).toEqual([]);
+    await context.close();
+  });
+
+  it('an auditor sees the list but cannot add, propose or deactivate', async () => {
+    const { page, context } = await signIn(desk, ['auditor'], { name: 'Ada Auditor' });
+    await page.goto('/operators');
+    await page.getByTestId('operators').waitFor();
+    expect(await page.getByRole('button', { name: 'Add operator' }).count()).toBe(0);
+    expect(await page.getByTestId('operators').getByRole('button').count()).toBe(0);
+    await page.getByText('only a platform admin can add operators').waitFor();
+    await screenshot(page, 'operators-auditor');
+    expect(desk.consoleErrors).toEqual([]);
+    await context.close();
+  });
+});

@@ -1,0 +1,73 @@
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useState } from 'react';
+import { api } from '../../api/client';
+import { FormError } from '../../components/FormError';
+import { duration } from '../../components/format';
+
+interface Status {
+  linked: boolean;
+  pendingCodeExpiresAt: string | null;
+}
+
+const statusKey = ['me', 'telegram-link'] as const;
+
+function useNow(everyMs: number) {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), everyMs);
+    return () => clearInterval(t);
+  }, [everyMs]);
+  return now;
+}
+
+/** A one-time code to send to the bot as `/link CODE`, which binds this Telegram account to you. */
+export function TelegramLink() {
+  const status = useQuery({ queryKey: statusKey, queryFn: () => api.get<Status>('/api/me/telegram-link') });
+  const [code, setCode] = useState<{ code: string; expiresAt: string } | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const client = useQueryClient();
+  const now = useNow(1000);
+  const left = code ? new Date(code.expiresAt).getTime() - now : 0;
+  const expired = code !== null && left <= 0;
+
+  const issue = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      setCode(await api.post<{ code: string; expiresAt: string }>('/api/me/telegram-link', {}));
+      void client.invalidateQueries({ queryKey: statusKey });
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const linked = status.data?.linked ?? false;
+  return (
+    <section className="card" aria-labelledby="telegram-title">
+      <h2 id="telegram-title">Telegram</h2>
+      <p data-testid="telegram-status">
+        {status.isLoading ? 'Checking…' : linked ? <span className="yes">✓ Your Telegram account is linked: alerts and co-sign requests reach you there.</span> : 'Not linked yet. Link your Telegram account to get alerts and co-sign requests in chat.'}
+      </p>
+      {code && !expired && (
+        <div className="info-box" role="status" data-testid="telegram-code">
+          <p>Send this message to the desk's bot within {duration(left)}:</p>
+          <p>
+            <code className="link-code">/link {code.code}</code>
+          </p>
+          <p className="field-hint">
+            The code works once and expires at {new Date(code.expiresAt).toLocaleTimeString()}. {linked ? 'Using it links that Telegram account instead of the current one.' : ''}
+          </p>
+        </div>
+      )}
+      {expired && <p className="warn-box">That code expired unused. Get a new one.</p>}
+      {!code && status.data?.pendingCodeExpiresAt && <p className="field-hint">You have an unused code until {new Date(status.data.pendingCodeExpiresAt).toLocaleTimeString()}; getting a new one replaces it.</p>}
+      <FormError error={error} />
+      <button type="button" onClick={() => void issue()} disabled={busy}>
+        {busy ? 'Getting a code…' : code ? 'Get a new code' : 'Get a link code'}
+      </button>
+    </section>
+  );
+}

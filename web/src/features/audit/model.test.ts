@@ -44,3 +44,13 @@ describe('audit display', () => {
     expect(seconds(null)).toBe('—');
   });
 });
+
+describe('approvals report period', () => {
+  it('runs from the first day at 00:00 to the day after the last, local time', async () => {
+    const { periodOf } = await import('./ReportPage');
+    const p = periodOf('2026-03-01', '2026-03-31');
+    expect(p && new Date(p.to).getTime() - new Date(p.from).getTime()).toBeGreaterThanOrEqual(30 * 86400_000);
+    expect(p && new Date(p.from).getDate()).toBe(1);
+    expect(periodOf('', '2026-03-31')).toBeNull();
+  });
+});

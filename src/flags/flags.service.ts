@@ -98,7 +98,7 @@ export function createFlagsService(deps: FlagsDeps) {
       const changeId = await apply(tx, { key: AUTO_SETTLEMENT, enabled: false, via: 'emergency', reason, ctx });
       const review = await tx
         .insertInto('flag_reviews')
-        .values({ flag_key: AUTO_SETTLEMENT, change_id: changeId, opened_by: ctx.actorId ?? 'unknown', reason, acknowledged_by: null, acknowledged_at: null, comment: null })
+        .values({ flag_key: AUTO_SETTLEMENT, change_id: changeId, opened_by: ctx.actorId ?? 'unknown', reason, acknowledged_by: null, acknowledged_at: null, comment: null, created_at: deps.clock.now() })
         .returningAll()
         .executeTakeFirstOrThrow();
       await deps.audit.record(tx, { ...ctx, action: 'flag.review_opened', entityType: 'flag_review', entityId: review.id, data: { flag: AUTO_SETTLEMENT, reason } });

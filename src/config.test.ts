@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, telegramSettings } from './config.js';
 
 const strongProd = {
   NODE_ENV: 'production',
@@ -46,5 +46,37 @@ describe('configuration', () => {
     ['a default database password', { DATABASE_URL: 'postgres://desk:password@db/desk' }, /well-known password/],
   ])('refuses production with %s', (_name, override, message) => {
     expect(() => loadConfig({ ...strongProd, ...override })).toThrow(message);
+  });
+
+  describe('Telegram settings', () => {
+    const token = '123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+    it.each([
+      [{}, { mode: 'off', reason: 'TELEGRAM_BOT_TOKEN is not set' }],
+      [{ TELEGRAM_BOT_TOKEN: token, TELEGRAM_MODE: 'off' }, { mode: 'off', reason: 'TELEGRAM_MODE is off' }],
+      [{ TELEGRAM_BOT_TOKEN: token }, { mode: 'polling', token, opsChatId: null }],
+      [{ TELEGRAM_BOT_TOKEN: token, TELEGRAM_OPS_CHAT_ID: '-100123' }, { mode: 'polling', opsChatId: '-100123' }],
+      [
+        { TELEGRAM_BOT_TOKEN: token, TELEGRAM_MODE: 'webhook', TELEGRAM_WEBHOOK_SECRET: 's'.repeat(32), PUBLIC_URL: 'https://desk.example.com/' },
+        { mode: 'webhook', secret: 's'.repeat(32), url: 'https://desk.example.com/telegram/webhook' },
+      ],
+    ])('%j → %j', (env, settings) => {
+      expect(telegramSettings(loadConfig(env))).toMatchObject(settings);
+    });
+
+    it('refuses webhook mode without its secret and public address', () => {
+      expect(() => loadConfig({ TELEGRAM_BOT_TOKEN: token, TELEGRAM_MODE: 'webhook' })).toThrow(/TELEGRAM_WEBHOOK_SECRET is missing.*PUBLIC_URL is missing/);
+    });
+
+    it('names a malformed token, secret or chat id', () => {
+      expect(() => loadConfig({ TELEGRAM_BOT_TOKEN: 'nope' })).toThrow(/TELEGRAM_BOT_TOKEN/);
+      expect(() => loadConfig({ TELEGRAM_WEBHOOK_SECRET: 'short' })).toThrow(/TELEGRAM_WEBHOOK_SECRET/);
+      expect(() => loadConfig({ TELEGRAM_OPS_CHAT_ID: '@ops' })).toThrow(/TELEGRAM_OPS_CHAT_ID/);
+    });
+
+    it('reads the token from TELEGRAM_BOT_TOKEN_FILE', () => {
+      const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cfg-')), 'tg');
+      fs.writeFileSync(file, `${token}\n`);
+      expect(loadConfig({ TELEGRAM_BOT_TOKEN_FILE: file }).TELEGRAM_BOT_TOKEN).toBe(token);
+    });
   });
 });

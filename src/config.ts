@@ -6,7 +6,7 @@ import { z } from 'zod';
  * Every setting of the desk, parsed once at start. Secrets may come from `NAME` or from a file named
  * by `NAME_FILE` (Docker/Kubernetes secrets). The README's configuration table mirrors this schema.
  */
-const SECRET_NAMES = ['DATABASE_URL', 'JWT_SIGNING_KEYS', 'AUDIT_SIGNING_KEY', 'DATA_ENCRYPTION_KEY', 'SETUP_TOKEN'] as const;
+const SECRET_NAMES = ['DATABASE_URL', 'JWT_SIGNING_KEYS', 'AUDIT_SIGNING_KEY', 'DATA_ENCRYPTION_KEY', 'SETUP_TOKEN', 'TELEGRAM_BOT_TOKEN', 'TELEGRAM_WEBHOOK_SECRET'] as const;
 
 const intFromEnv = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
 
@@ -36,6 +36,15 @@ const schema = z.object({
   BODY_LIMIT_BYTES: intFromEnv(1_048_576, 1024),
   WORKER_ENABLED: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   WORKER_CONCURRENCY: intFromEnv(4, 1),
+  /** From BotFather. Unset: the bot is off and notifications stay queued in the outbox. */
+  TELEGRAM_BOT_TOKEN: z.string().regex(/^\d+:[A-Za-z0-9_-]{20,}$/, 'looks like 123456:ABC-DEF… (from BotFather)').optional(),
+  TELEGRAM_MODE: z.enum(['polling', 'webhook', 'off']).default('polling'),
+  /** Telegram sends it in X-Telegram-Bot-Api-Secret-Token on every webhook call (1–256 of A-Z a-z 0-9 _ -). */
+  TELEGRAM_WEBHOOK_SECRET: z.string().regex(/^[A-Za-z0-9_-]{16,256}$/, 'must be 16–256 characters of A-Z a-z 0-9 _ -').optional(),
+  /** The operators' group chat that hears about every new request (negative id for groups). */
+  TELEGRAM_OPS_CHAT_ID: z.string().regex(/^-?\d{1,20}$/, 'must be a chat id (an integer; groups are negative)').optional(),
+  /** The Bot API server: Telegram's, or a self-hosted telegram-bot-api (or a test emulator). */
+  TELEGRAM_API_ROOT: z.string().url().default('https://api.telegram.org'),
 });
 
 export type Config = z.infer<typeof schema> & { dataDir: string };
@@ -69,7 +78,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const config = { ...parsed.data, dataDir: path.resolve(parsed.data.DESK_DATA_DIR) };
   if (config.NODE_ENV === 'production') assertProductionSecrets(config);
+  telegramSettings(config);
   return config;
+}
+
+/** The bot's mode as a discriminated variant: what runs, with exactly the settings that mode needs. */
+export type TelegramSettings =
+  | { mode: 'off'; reason: string }
+  | { mode: 'polling'; token: string; opsChatId: string | null; apiRoot: string }
+  | { mode: 'webhook'; token: string; opsChatId: string | null; apiRoot: string; secret: string; url: string };
+
+export function telegramSettings(config: Pick<Config, 'TELEGRAM_BOT_TOKEN' | 'TELEGRAM_MODE' | 'TELEGRAM_WEBHOOK_SECRET' | 'TELEGRAM_OPS_CHAT_ID' | 'TELEGRAM_API_ROOT' | 'PUBLIC_URL'>): TelegramSettings {
+  const token = config.TELEGRAM_BOT_TOKEN;
+  if (!token) return { mode: 'off', reason: 'TELEGRAM_BOT_TOKEN is not set' };
+  if (config.TELEGRAM_MODE === 'off') return { mode: 'off', reason: 'TELEGRAM_MODE is off' };
+  const common = { token, opsChatId: config.TELEGRAM_OPS_CHAT_ID ?? null, apiRoot: config.TELEGRAM_API_ROOT };
+  if (config.TELEGRAM_MODE === 'polling') return { mode: 'polling', ...common };
+  const problems: string[] = [];
+  if (!config.TELEGRAM_WEBHOOK_SECRET) problems.push('TELEGRAM_WEBHOOK_SECRET is missing (Telegram must prove each webhook call)');
+  if (!config.PUBLIC_URL) problems.push('PUBLIC_URL is missing (Telegram needs the address of POST /telegram/webhook)');
+  if (problems.length > 0 || !config.TELEGRAM_WEBHOOK_SECRET || !config.PUBLIC_URL) throw new ConfigError(`TELEGRAM_MODE=webhook: ${problems.join('; ')}`);
+  return { mode: 'webhook', ...common, secret: config.TELEGRAM_WEBHOOK_SECRET, url: new URL('/telegram/webhook', config.PUBLIC_URL).toString() };
 }
 
 /** In production, secrets have no defaults: name every missing or weak one and refuse to start. */

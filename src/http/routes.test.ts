@@ -17,6 +17,7 @@ const PUBLIC_ROUTES = new Set([
   'HEAD /api/openapi.json',
   'POST /api/auth/login',
   'POST /api/setup',
+  'POST /telegram/webhook', // proves itself with X-Telegram-Bot-Api-Secret-Token (src/telegram/webhook.routes.ts)
   'GET /*', // the ops console (static files; /api/* under it answers 404 problem+json)
   'HEAD /*',
 ]);

@@ -37,6 +37,11 @@ import { createEventHub } from '../shared/event-hub.js';
 import { pgEventPublisher } from '../shared/events.js';
 import type pg from 'pg';
 import type { Secrets } from './secrets.js';
+import { telegramSettings } from '../config.js';
+import { clientAccessKind } from '../clients/clients.kind.js';
+import { createClientsService, type ClientsService } from '../clients/clients.service.js';
+import { wakeDeliverer } from '../telegram/telegram.jobs.js';
+import { createTelegram, type TelegramDeps, type TelegramRuntime } from '../telegram/runtime.js';
 
 export const VERSION = '0.1.0';
 
@@ -51,6 +56,8 @@ export interface Services {
   kinds: KindRegistry;
   approvals: ApprovalsService;
   flags: FlagsService;
+  /** Telegram users who applied through the bot; their access changes through `client.access`. */
+  clients: ClientsService;
 }
 
 export interface ComposeDeps {
@@ -63,12 +70,18 @@ export interface ComposeDeps {
   secrets: Secrets;
   /** Reports whether the in-process worker runs (false when this process runs no worker). */
   workerRunning?: () => boolean;
+  /** Tests: the bot's info (no getMe), a transformer recording Bot API calls, fake time for throttling. */
+  telegram?: TelegramDeps['testing'];
 }
 
 export interface Composition {
   services: Services;
   metrics: Metrics;
   jobs: JobsModule[];
+  /** The bot and its delivery (null when TELEGRAM_BOT_TOKEN is unset or TELEGRAM_MODE=off). */
+  telegram: TelegramRuntime | null;
+  /** Why the bot is off, when it is. */
+  telegramOff: string | null;
   /** Builds the HTTP API; `extra` routes are for tests that exercise the HTTP machinery itself. */
   buildHttp: (extra?: FastifyPluginAsync[]) => Promise<DeskServer>;
 }
@@ -81,7 +94,9 @@ export function compose(deps: ComposeDeps): Composition {
   const operators = createOperatorsService({ db, audit, clock, config: deps.config });
   const auth = createAuthService({ db, audit, clock, secrets: deps.secrets, config: deps.config });
   const account = createAccountService({ db, audit, clock, secrets: deps.secrets, config: deps.config });
-  const notifications = createNotificationsService();
+  const tg = telegramSettings(deps.config);
+  // With a bot, writing a notification wakes the deliverer; without one they wait in the outbox.
+  const notifications = createNotificationsService(tg.mode === 'off' ? {} : { afterEnqueue: wakeDeliverer });
   const kinds = createKindRegistry();
   const directory = operatorDirectory;
   const events = pgEventPublisher;
@@ -90,10 +105,18 @@ export function compose(deps: ComposeDeps): Composition {
   kinds.register(operatorRoleKind(audit));
   kinds.register(flagSetKind(flags));
   kinds.register(policySetKind(audit));
-  const services: Services = { audit, operators, auth, account, notifications, kinds, approvals, flags };
+  const queries = createApprovalQueries({ db, directory });
+  const clients = createClientsService({ db, audit, clock, approvals, requests: queries });
+  kinds.register(clientAccessKind({ clients, notifications }));
+  const services: Services = { audit, operators, auth, account, notifications, kinds, approvals, flags, clients };
+  const publicUrl = deps.config.PUBLIC_URL ?? `http://${deps.config.HOST}:${deps.config.PORT}`;
+  const telegram =
+    tg.mode === 'off'
+      ? null
+      : createTelegram({ settings: tg, db, clock, logger, registry: metrics.registry, publicUrl, notifications, account, auth, approvals, queries, clients, testing: deps.telegram });
 
   const authenticator = createAuthenticator(auth);
-  const jobs: JobsModule[] = [auditJobs({ audit, config: deps.config, logger }), approvalsJobs({ approvals, logger })];
+  const jobs: JobsModule[] = [auditJobs({ audit, config: deps.config, logger }), approvalsJobs({ approvals, logger }), ...(telegram ? [telegram.jobs] : [])];
 
   const routes: FastifyPluginAsync[] = [
     healthRoutes({
@@ -103,15 +126,18 @@ export function compose(deps: ComposeDeps): Composition {
         { name: 'database', check: async () => ({ ok: (await db.selectNoFrom((eb) => eb.lit(1).as('one')).execute()).length === 1 }) },
         { name: 'migrations', check: async () => { const pending = await pendingMigrations(db); return { ok: pending.length === 0, detail: pending.length ? { pending } : undefined }; } },
         { name: 'worker', check: async () => ({ ok: deps.workerRunning ? deps.workerRunning() : true, detail: deps.workerRunning ? undefined : 'runs in a separate process' }) },
+        // Informational: a Telegram backlog must not take a serving node out of its load balancer.
+        { name: 'notifications', check: async () => ({ ok: true, detail: notificationsDetail(await notifications.backlog(db), clock.now(), telegram ? `telegram (${telegram.mode})` : `off (${tg.mode === 'off' ? tg.reason : ''}): notifications stay queued`) }) },
       ],
     }),
     operatorsRoutes({ auth, operators, config: deps.config }),
     auditRoutes({ audit }),
-    approvalsRoutes({ approvals, queries: createApprovalQueries({ db, directory }), db, directory }),
+    approvalsRoutes({ approvals, queries, db, directory }),
     flagsRoutes({ flags, approvals }),
     operatorAdminRoutes({ operators, approvals }),
     operatorAccountRoutes({ account, config: deps.config }),
     eventsRoutes({ hub: createEventHub(deps.pool) }),
+    ...(telegram?.routes ?? []),
     consoleRoutes(),
   ];
 
@@ -119,6 +145,16 @@ export function compose(deps: ComposeDeps): Composition {
     services,
     metrics,
     jobs,
+    telegram,
+    telegramOff: tg.mode === 'off' ? tg.reason : null,
     buildHttp: (extra = []) => buildServer({ logger, metrics, clock, authenticator, bodyLimit: deps.config.BODY_LIMIT_BYTES, routes: [...routes, ...extra] }),
   };
+}
+
+/** Notifications older than this in the queue are flagged in /ready. */
+export const QUEUED_TOO_LONG_SECONDS = 600;
+
+function notificationsDetail(b: { queued: number; oldestQueuedAt: Date | null }, now: Date, delivery: string) {
+  const oldestQueuedSeconds = b.oldestQueuedAt ? Math.max(0, Math.round((now.getTime() - b.oldestQueuedAt.getTime()) / 1000)) : 0;
+  return { delivery, queued: b.queued, oldestQueuedSeconds, queuedTooLong: oldestQueuedSeconds > QUEUED_TOO_LONG_SECONDS };
 }

@@ -3,6 +3,8 @@ import { loadConfig, type Config } from '../config.js';
 import { systemClock } from '../shared/clock.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { startWorker, type DeskWorker } from '../worker/worker.js';
+import { GrammyError } from 'grammy';
+import type { TelegramRuntime } from '../telegram/runtime.js';
 import { compose } from './compose.js';
 import { migrateAll, openDatabase } from './database.js';
 import { resolveSecrets } from './secrets.js';
@@ -33,6 +35,33 @@ async function assertPortFree(host: string, port: number): Promise<void> {
 }
 
 /**
+ * Starts the bot. A token Telegram refuses is a startup error (fix the setting); Telegram being
+ * unreachable is not: the desk serves, notifications queue, and the bot retries every minute.
+ */
+async function startBot(telegram: TelegramRuntime, logger: Logger): Promise<() => Promise<void>> {
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const attempt = async (): Promise<void> => {
+    try {
+      await telegram.start();
+    } catch (err) {
+      if (err instanceof GrammyError && (err.error_code === 401 || err.error_code === 404)) {
+        throw new StartupError(`Telegram refused TELEGRAM_BOT_TOKEN (${err.description}): copy the token from BotFather again, or unset it to run without the bot`);
+      }
+      if (err instanceof GrammyError) throw new StartupError(`Telegram refused to start the bot: ${err.description}`);
+      logger.error({ err: (err as Error).message }, 'Telegram is unreachable: the bot retries in a minute; notifications stay queued meanwhile');
+      if (!stopped) timer = setTimeout(() => void attempt().catch((e: unknown) => logger.error({ err: (e as Error).message }, 'Telegram bot cannot start')), 60_000);
+    }
+  };
+  await attempt();
+  return async () => {
+    stopped = true;
+    clearTimeout(timer);
+    await telegram.stop();
+  };
+}
+
+/**
  * Starts the desk: database (embedded or DATABASE_URL), migrations, HTTP API and/or worker.
  * Resolves once serving; the returned `stop` drains HTTP, stops the worker, closes the pool and stops
  * the embedded PostgreSQL, in that order.
@@ -43,6 +72,7 @@ export async function runDesk(opts: RunOptions, config: Config = loadConfig(), l
   const database = await openDatabase(config, logger);
   let worker: DeskWorker | undefined;
   let closeHttp = async () => {};
+  let stopBot = async () => {};
   try {
     const applied = await migrateAll(database);
     if (applied.length > 0) logger.info({ applied }, 'migrations applied');
@@ -60,14 +90,23 @@ export async function runDesk(opts: RunOptions, config: Config = loadConfig(), l
       const setupUrl = await desk.services.operators.ensureSetupToken();
       // Printed plainly (not only logged) so the person starting the desk sees it, like Jenkins' first password.
       if (setupUrl) process.stdout.write(`\nNo operator exists yet. Create the first platform_admin at:\n\n  ${setupUrl}\n\n(or POST /api/setup with {token, email, name, password}; the token works until used)\n\n`);
+      // The serving process receives updates (long polling, or the webhook it serves); any worker delivers.
+      if (desk.telegram) {
+        stopBot = await startBot(desk.telegram, logger);
+      } else {
+        const queued = await desk.services.notifications.queuedCount(database.db);
+        logger.warn({ queued }, `Telegram bot is off (${desk.telegramOff}): notifications stay queued in the outbox and are delivered once a token is configured`);
+      }
     }
     const stop = async () => {
+      await stopBot();
       await closeHttp();
       await worker?.stop();
       await database.close();
     };
     return { address, desk, database, stop };
   } catch (err) {
+    await stopBot().catch(() => undefined);
     await worker?.stop().catch(() => undefined);
     await closeHttp().catch(() => undefined);
     await database.close();

@@ -4,6 +4,8 @@ import * as m0002 from './0002_operators.js';
 import * as m0003 from './0003_approvals.js';
 import * as m0004 from './0004_flags.js';
 import * as m0005 from './0005_telegram_links.js';
+import * as m0006 from './0006_telegram.js';
+import * as m0007 from './0007_clients.js';
 
 /**
  * Forward-only migrations, in order. Never edit one that has shipped: add the next file instead.
@@ -15,4 +17,6 @@ export const migrations: Record<string, Migration> = {
   '0003_approvals': m0003,
   '0004_flags': m0004,
   '0005_telegram_links': m0005,
+  '0006_telegram': m0006,
+  '0007_clients': m0007,
 };

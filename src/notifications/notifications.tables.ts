@@ -1,6 +1,7 @@
 import type { ColumnType, Generated } from 'kysely';
 
 export type RecipientType = 'operator' | 'client' | 'ops_chat';
+export type NotificationStatus = 'queued' | 'sending' | 'sent' | 'failed' | 'skipped';
 
 export interface NotificationsTable {
   id: Generated<string>;
@@ -8,11 +9,16 @@ export interface NotificationsTable {
   recipient_id: string | null;
   template: string;
   data: ColumnType<unknown, string, string>;
-  status: Generated<'queued' | 'sending' | 'sent' | 'failed'>;
+  /** `skipped`: nobody can receive it (operator without Telegram, no ops chat configured). */
+  status: Generated<NotificationStatus>;
   attempts: Generated<number>;
   last_error: string | null;
   created_at: Generated<Date>;
   sent_at: Date | null;
+  /** Delivery tries again no earlier than this (backoff, Telegram's retry_after, throttling). */
+  next_attempt_at: Generated<Date>;
+  /** When a deliverer took the row (`sending`); a row held too long is returned to the queue. */
+  claimed_at: Date | null;
 }
 
 export interface NotificationTables {

@@ -7,6 +7,7 @@ import { hashPassword, verifyPassword } from './operators.crypto.js';
 import * as repo from './operators.repo.js';
 import { isLocked, passwordProblems } from './operators.rules.js';
 import { createSessionKit, type AuthDeps, type RequestContext, type SessionRef } from './operators.sessions.js';
+import type { Role } from './operators.tables.js';
 
 /**
  * The signed-in operator's own account: changing the password, and the one-time code that links a
@@ -57,6 +58,12 @@ export interface AccountService {
    * AppError whose `detail` can be shown to the person in the chat as is.
    */
   consumeTelegramLinkCode(code: string, telegramUserId: string | number | bigint, ctx?: Partial<AuditContext>): Promise<LinkedOperator>;
+  /** The active operator this Telegram account is linked to, if any (the bot's notion of "who is this"). */
+  operatorByTelegramId(telegramUserId: string | number): Promise<LinkedOperator & { roles: Role[] } | undefined>;
+  /** The operator's linked Telegram account, if any (where the bot delivers their notifications). */
+  telegramIdOf(operatorId: string): Promise<string | null>;
+  /** Unbinds whichever operator this Telegram account is linked to (audited); null when none was. */
+  unlinkTelegram(telegramUserId: string | number, ctx?: Partial<AuditContext>): Promise<LinkedOperator | null>;
 }
 
 /** Upper-cases and drops spaces and dashes, so `abcd-efgh` and `ABCD EFGH` are the same code. */
@@ -186,6 +193,40 @@ export function createAccountService(deps: AuthDeps): AccountService {
           entityType: 'operator',
           entityId: op.id,
           data: { telegramUserId, previousTelegramUserId: op.telegram_user_id },
+        });
+        return { operatorId: op.id, name: op.name, email: op.email, telegramUserId };
+      });
+    },
+
+    async operatorByTelegramId(rawTelegramUserId) {
+      const telegramUserId = String(rawTelegramUserId);
+      if (!/^[1-9]\d{0,18}$/.test(telegramUserId)) return undefined;
+      const op = await db.selectFrom('operators').select(['id', 'name', 'email', 'roles']).where('telegram_user_id', '=', telegramUserId).where('status', '=', 'active').executeTakeFirst();
+      return op && { operatorId: op.id, name: op.name, email: op.email, roles: op.roles, telegramUserId };
+    },
+
+    async telegramIdOf(operatorId) {
+      const op = await repo.findOperatorById(db, operatorId);
+      return op && op.status === 'active' ? op.telegram_user_id : null;
+    },
+
+    async unlinkTelegram(rawTelegramUserId, ctx = {}) {
+      const telegramUserId = String(rawTelegramUserId);
+      if (!/^[1-9]\d{0,18}$/.test(telegramUserId)) return null;
+      return withTransaction(db, async (tx) => {
+        const op = await tx.selectFrom('operators').selectAll().where('telegram_user_id', '=', telegramUserId).forUpdate().executeTakeFirst();
+        if (!op) return null;
+        // No version bump: the Telegram link is not what operator.role requests are approved against.
+        await tx.updateTable('operators').set({ telegram_user_id: null, updated_at: clock.now() }).where('id', '=', op.id).execute();
+        await audit.record(tx, {
+          actorType: ctx.actorType ?? 'operator',
+          actorId: ctx.actorId ?? op.id,
+          requestId: ctx.requestId ?? null,
+          ip: ctx.ip ?? null,
+          action: 'operator.telegram_unlinked',
+          entityType: 'operator',
+          entityId: op.id,
+          data: { telegramUserId },
         });
         return { operatorId: op.id, name: op.name, email: op.email, telegramUserId };
       });

@@ -20,7 +20,16 @@ export interface MfaUseCases {
   verifyMfa(session: SessionRef, code: string, ctx: RequestContext): Promise<IssuedSession>;
   /** Opens the step-up window on the caller's session with a fresh code. */
   stepUp(session: SessionRef, code: string, ctx: RequestContext): Promise<{ stepUpUntil: Date }>;
+  /**
+   * The same proof as `stepUp` for a decision taken outside a console session (in Telegram): a fresh
+   * code, spent once, failures counting toward the lockout. The short window it opens is returned to
+   * the caller for that one decision, not stored on any session.
+   */
+  confirmCode(operatorId: string, code: string, ctx: RequestContext & { channel: string }): Promise<{ stepUpUntil: Date }>;
 }
+
+/** How long a code confirmed outside a session authorises the decision it was given for. */
+export const CONFIRMED_CODE_SECONDS = 60;
 
 type Checked = { ok: true } | { ok: false };
 
@@ -95,6 +104,22 @@ export function createMfaUseCases(kit: SessionKit): MfaUseCases {
         const next = stepUpUntil(clock.now(), config.STEP_UP_MINUTES);
         await repo.setStepUpUntil(tx, ref.sessionId, next);
         await audit.record(tx, { ...ctx, action: 'auth.step_up', entityType: 'operator_session', entityId: ref.sessionId, data: { stepUpUntil: next.toISOString() } });
+        return next;
+      });
+      if (!until) throw rejectedCode();
+      return { stepUpUntil: until };
+    },
+
+    async confirmCode(operatorId, code, ctx) {
+      const { channel, ...audited } = ctx;
+      const until = await withTransaction(db, async (tx) => {
+        const op = await operatorForUpdate(tx, operatorId);
+        if (op.status !== 'active') throw new AppError('FORBIDDEN', 'This operator is deactivated.');
+        if (!op.mfa_secret_enc || !isMfaEnrolled(op)) throw new AppError('MFA_ENROLMENT_REQUIRED', 'Enrol an authenticator app in the ops console first.');
+        const checked = await spendCode(tx, op, op.mfa_secret_enc, code, 'auth.step_up_failed', audited);
+        if (!checked.ok) return null;
+        const next = new Date(clock.now().getTime() + CONFIRMED_CODE_SECONDS * 1000);
+        await audit.record(tx, { ...audited, action: 'auth.step_up', entityType: 'operator', entityId: op.id, data: { channel, stepUpUntil: next.toISOString() } });
         return next;
       });
       if (!until) throw rejectedCode();

@@ -11,6 +11,7 @@ export const REDACT_PATHS = [
   'token', '*.token', 'totp', '*.totp', 'body.code', 'secret', '*.secret', 'otpauthUrl', '*.otpauthUrl',
   'req.headers.authorization', 'req.headers.cookie', 'req.headers["x-csrf-token"]', 'res.headers["set-cookie"]',
   'DATABASE_URL', 'JWT_SIGNING_KEYS', 'AUDIT_SIGNING_KEY', 'DATA_ENCRYPTION_KEY',
+  'TELEGRAM_BOT_TOKEN', 'TELEGRAM_WEBHOOK_SECRET', 'req.headers["x-telegram-bot-api-secret-token"]',
 ];
 
 export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { loadConfig, type Config } from '../../src/config.js';
-import { compose, type Composition } from '../../src/main/compose.js';
+import { compose, type ComposeDeps, type Composition } from '../../src/main/compose.js';
 import type { Secrets } from '../../src/main/secrets.js';
 import { systemClock, type Clock } from '../../src/shared/clock.js';
 import { createLogger, type Logger } from '../../src/shared/logger.js';
@@ -29,13 +29,13 @@ export interface TestServer {
 
 /** The real HTTP API on a fresh database, driven with `app.inject`. Close it in afterAll. */
 export async function buildTestServer(
-  opts: { env?: Record<string, string>; clock?: Clock; logger?: Logger; database?: TestDatabase; extraRoutes?: FastifyPluginAsync[]; secrets?: Secrets } = {},
+  opts: { env?: Record<string, string>; clock?: Clock; logger?: Logger; database?: TestDatabase; extraRoutes?: FastifyPluginAsync[]; secrets?: Secrets; telegram?: ComposeDeps['telegram'] } = {},
 ): Promise<TestServer> {
   const database = opts.database ?? (await createTestDatabase());
   const config = loadConfig({ NODE_ENV: 'test', DESK_DATA_DIR: '/nonexistent-test-dir', ...opts.env });
   const clock = opts.clock ?? systemClock;
   const secrets = opts.secrets ?? testSecrets();
-  const desk = compose({ config, db: database.db, pool: database.pool, logger: opts.logger ?? createLogger('silent'), clock, secrets });
+  const desk = compose({ config, db: database.db, pool: database.pool, logger: opts.logger ?? createLogger('silent'), clock, secrets, telegram: opts.telegram });
   const app = await desk.buildHttp(opts.extraRoutes);
   return {
     app,

@@ -1,0 +1,87 @@
+import { sequentialize } from '@grammyjs/runner';
+import { Bot, type Context, type NextFunction } from 'grammy';
+import type { UserFromGetMe } from 'grammy/types';
+import type { ApprovalQueries } from '../approvals/approvals.queries.js';
+import type { ApprovalsService } from '../approvals/approvals.service.js';
+import type { ClientsService } from '../clients/clients.service.js';
+import type { AccountService } from '../operators/operators.account.js';
+import type { AuthService } from '../operators/operators.auth.js';
+import type { Clock } from '../shared/clock.js';
+import type { Logger } from '../shared/logger.js';
+import { errorBoundary } from './errors.js';
+import { decisionFeature } from './features/decide.js';
+import { helpFeature } from './features/help.js';
+import { linkFeature } from './features/link.js';
+import { onboardingFeature } from './features/onboarding.js';
+import { pendingFeature } from './features/pending.js';
+import type { TelegramStore } from './telegram.store.js';
+
+/** What the bot's features call: domain services only (and the bot's own state store). */
+export interface BotDeps {
+  store: TelegramStore;
+  account: Pick<AccountService, 'consumeTelegramLinkCode' | 'unlinkTelegram' | 'operatorByTelegramId'>;
+  auth: Pick<AuthService, 'confirmCode'>;
+  approvals: Pick<ApprovalsService, 'cosign' | 'reject'>;
+  queries: Pick<ApprovalQueries, 'list' | 'get'>;
+  clients: ClientsService;
+  clock: Clock;
+  logger: Logger;
+  /** Base for "Open in console" links (PUBLIC_URL). */
+  publicUrl: string;
+  /** Updates per user per minute before the bot stops answering them for the rest of the minute. */
+  rateLimitPerMinute: number;
+}
+
+export interface DeskBotOptions {
+  token: string;
+  apiRoot: string;
+  /** Given in tests (and skips getMe); otherwise `bot.init()` fetches it on start. */
+  botInfo?: UserFromGetMe;
+}
+
+/** The bot's numeric id is the part of the token before the colon. */
+export const botIdOf = (token: string) => Number(token.split(':')[0]);
+
+export const consoleUrl = (publicUrl: string, requestId: string) => new URL(`/approvals/${encodeURIComponent(requestId)}`, publicUrl).toString();
+
+/**
+ * Processes each update once, whichever process receives it (PostgreSQL remembers update ids): a
+ * webhook retry or an overlapping poll after a restart does nothing the second time.
+ */
+function onlyOnce(deps: BotDeps, botId: number) {
+  return async (ctx: Context, next: NextFunction) => {
+    if (await deps.store.firstSighting(botId, ctx.update.update_id)) await next();
+  };
+}
+
+/**
+ * Per-user rate limit, counted in PostgreSQL (so it holds across desk processes and restarts). Past
+ * the limit the user is told once per minute and everything else they send that minute is ignored.
+ */
+function rateLimit(deps: BotDeps) {
+  return async (ctx: Context, next: NextFunction) => {
+    const from = ctx.from;
+    if (!from) return next();
+    const { count, warned } = await deps.store.hit(from.id, deps.clock.now());
+    if (count <= deps.rateLimitPerMinute) return next();
+    if (!warned) {
+      await deps.store.markWarned(from.id);
+      deps.logger.warn({ telegramUserId: from.id, count }, 'telegram user rate limited');
+      if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: 'Too many messages: wait a minute, then try again.', show_alert: true });
+      else if (ctx.chat?.type === 'private') await ctx.reply('🐢 Too many messages: I will ignore what you send for the next minute. Then try again.');
+    }
+  };
+}
+
+/** Assembles the one bot that serves clients and operators. */
+export function createDeskBot(opts: DeskBotOptions, deps: BotDeps): Bot {
+  const bot = new Bot(opts.token, { botInfo: opts.botInfo, client: { apiRoot: opts.apiRoot } });
+  // One update at a time per user (a code typed right after a button press is read after it).
+  bot.use(sequentialize((ctx: Context) => (ctx.from ? String(ctx.from.id) : ctx.chat ? String(ctx.chat.id) : undefined)));
+  bot.use(onlyOnce(deps, botIdOf(opts.token)));
+  bot.use(rateLimit(deps));
+  bot.errorBoundary(errorBoundary(deps.logger), linkFeature(deps), decisionFeature(deps), pendingFeature(deps), onboardingFeature(deps), helpFeature(deps));
+  // Errors outside the boundary (the store itself failing): logged; the update is not retried.
+  bot.catch((err) => deps.logger.error({ err: err.error, updateId: err.ctx.update.update_id }, 'telegram update failed before reaching a feature'));
+  return bot;
+}

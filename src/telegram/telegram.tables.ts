@@ -1,0 +1,65 @@
+import type { ColumnType, Generated } from 'kysely';
+
+type Json<T> = ColumnType<T, string, string>;
+
+/** Update ids already taken: each update is processed at most once, whichever process receives it. */
+export interface TelegramUpdatesTable {
+  /** Update ids are per bot: a new bot (not a rotated token) starts its own sequence. */
+  bot_id: string;
+  update_id: string;
+  received_at: Generated<Date>;
+}
+
+/** Opaque, single-use button tokens: only a SHA-256 of the token is stored. */
+export interface TelegramCallbackTokensTable {
+  token_hash: string;
+  action: 'cosign' | 'reject';
+  request_id: string;
+  operator_id: string;
+  created_at: Generated<Date>;
+  expires_at: Date;
+  used_at: Date | null;
+  used_by: string | null;
+}
+
+/** A conversation in progress with one Telegram user (onboarding, a decision awaiting its code). */
+export interface TelegramConversationsTable {
+  telegram_user_id: string;
+  flow: string;
+  step: string;
+  data: Json<Record<string, unknown>>;
+  updated_at: Generated<Date>;
+  expires_at: Date;
+}
+
+/** Messages the bot sent about a request, kept so a decision edits them instead of adding more. */
+export interface TelegramMessagesTable {
+  id: Generated<string>;
+  notification_id: string | null;
+  request_id: string | null;
+  chat_id: string;
+  message_id: string;
+  template: string;
+  text: string;
+  url: string | null;
+  edit_state: 'due' | 'done' | 'failed' | null;
+  edit_text: string | null;
+  edit_attempts: Generated<number>;
+  edit_next_at: Date | null;
+  created_at: Generated<Date>;
+}
+
+export interface TelegramRateLimitsTable {
+  telegram_user_id: string;
+  window_start: Date;
+  count: number;
+  warned: Generated<boolean>;
+}
+
+export interface TelegramTables {
+  telegram_updates: TelegramUpdatesTable;
+  telegram_callback_tokens: TelegramCallbackTokensTable;
+  telegram_conversations: TelegramConversationsTable;
+  telegram_messages: TelegramMessagesTable;
+  telegram_rate_limits: TelegramRateLimitsTable;
+}

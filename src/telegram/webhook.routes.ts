@@ -1,0 +1,42 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Bot } from 'grammy';
+import { z } from 'zod';
+import { AppError } from '../shared/errors.js';
+
+const update = z.object({ update_id: z.number().int().nonnegative() }).loose();
+
+function sameSecret(given: unknown, expected: string): boolean {
+  if (typeof given !== 'string') return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * `POST /telegram/webhook`: public (Telegram has no desk session), so it proves itself with the secret
+ * token Telegram sends in `X-Telegram-Bot-Api-Secret-Token` — checked before the body is even parsed.
+ * Errors inside the bot are answered in the chat; Telegram always gets 200 for a genuine update.
+ */
+export function telegramWebhookRoutes(deps: { bot: Bot; secret: string }): FastifyPluginAsync {
+  return async (instance) => {
+    const app = instance.withTypeProvider<ZodTypeProvider>();
+    app.post(
+      '/telegram/webhook',
+      {
+        config: { access: 'public' },
+        schema: { tags: ['telegram'], body: update, hide: true },
+        onRequest: async (request) => {
+          if (!sameSecret(request.headers['x-telegram-bot-api-secret-token'], deps.secret)) {
+            throw new AppError('UNAUTHENTICATED', 'This endpoint only accepts calls from Telegram (X-Telegram-Bot-Api-Secret-Token).');
+          }
+        },
+      },
+      async (request) => {
+        await deps.bot.handleUpdate(request.body);
+        return { ok: true };
+      },
+    );
+  };
+}

@@ -53,7 +53,7 @@ describe('console: setup, sign-in, MFA enrolment, header', () => {
     await page.getByRole('button', { name: 'Confirm' }).click();
 
     await page.getByTestId('signed-in-as').filter({ hasText: 'Rita Risk' }).waitFor();
-    expect(await page.getByTestId('auto-settlement').textContent()).toBe('AUTO_SETTLEMENT OFF');
+    await page.getByTestId('auto-settlement').filter({ hasText: 'AUTO_SETTLEMENT OFF' }).waitFor(); // its own query: wait for it
     await screenshot(page, 'header');
 
     // sign out, then in again with a TOTP code

@@ -122,11 +122,12 @@ describe('console: feature flags', () => {
     await page.getByTestId('emergency-done').waitFor();
     await page.getByTestId('auto-settlement').filter({ hasText: 'AUTO_SETTLEMENT OFF' }).waitFor();
     expect(await desk.t.desk.services.flags.isEnabled(desk.t.database.db, KEY)).toBe(false);
-    expect(await page.getByTestId('flag-state').textContent()).toBe('OFF');
+    // The detail refetches on the live event, a moment after the header: wait for it, don't race it.
+    await expect.poll(() => page.getByTestId('flag-state').textContent()).toBe('OFF');
     const open = page.getByTestId('review-open');
     await open.waitFor();
     expect(await open.textContent()).toContain('You made this stop');
-    expect(await page.getByTestId('flag-history').locator('li').first().textContent()).toMatch(/Turned\s*OFF\s*emergency stop.*Rita Risk \(you\).*Settlement wallet balance does not reconcile/);
+    await expect.poll(() => page.getByTestId('flag-history').locator('li').first().textContent()).toMatch(/Turned\s*OFF\s*emergency stop.*Rita Risk \(you\).*Settlement wallet balance does not reconcile/);
     await screenshot(page, 'flag-emergency-done');
 
     // a second risk officer, whose step-up window has closed, acknowledges it

@@ -156,14 +156,14 @@ export const updates = {
   },
 };
 
-/** A timer that never sleeps for real: sleeping moves its time (and the fixed clock, if given). */
+/** A timer that never sleeps for real: sleeping moves its time (the fixed clock's, when there is one). */
 export function fakeTimer(clock?: Clock & { advance?(ms: number): void }): Timer {
-  let now = 1_000_000;
+  let own = 1_000_000;
+  if (clock?.advance) return { now: () => clock.now().getTime(), sleep: async (ms) => clock.advance?.(ms) };
   return {
-    now: () => now,
+    now: () => own,
     sleep: async (ms) => {
-      now += ms;
-      clock?.advance?.(ms);
+      own += ms;
     },
   };
 }
@@ -192,4 +192,31 @@ export async function buildTelegramServer(opts: { env?: Record<string, string>; 
     send: (update) => runtime.bot.handleUpdate(update),
     deliver: async () => (await runtime.deliverer.drain({ budgetMs: 60_000 })),
   };
+}
+
+/** Links an operator's Telegram account the way an operator does: a console code, then `/link CODE`. */
+export async function linkTelegram(t: TelegramTestServer, operatorId: string, user: TgUser): Promise<void> {
+  const { code } = await t.desk.services.account.issueTelegramLinkCode(operatorId, { actorType: 'operator', actorId: operatorId });
+  await t.send(updates.text(user, `/link ${code}`));
+  if (!/Linked/.test(String(t.tg.lastTo(user.id).text))) throw new Error(`linking failed: ${String(t.tg.lastTo(user.id).text)}`);
+}
+
+const ALLOWED_TAGS = new Set(['b', 'i', 'u', 's', 'code', 'pre', 'a']);
+
+/**
+ * Throws unless `html` is what Telegram's HTML parse mode accepts: only its tags, balanced, and no
+ * stray `<`, `>` or `&` (user text must arrive escaped).
+ */
+export function assertTelegramHtml(html: string): void {
+  const stack: string[] = [];
+  const re = /<(\/?)([a-z]+)(?:\s+href="[^"<>]*")?>|&(amp|lt|gt|quot);|[<>&]/g;
+  for (const m of html.matchAll(re)) {
+    if (m[2]) {
+      if (!ALLOWED_TAGS.has(m[2])) throw new Error(`tag <${m[2]}> is not Telegram HTML in: ${html}`);
+      if (m[1]) {
+        if (stack.pop() !== m[2]) throw new Error(`unbalanced </${m[2]}> in: ${html}`);
+      } else stack.push(m[2]);
+    } else if (!m[3]) throw new Error(`unescaped ${m[0]} at ${m.index} in: ${html}`);
+  }
+  if (stack.length) throw new Error(`unclosed <${stack.join('>, <')}> in: ${html}`);
 }

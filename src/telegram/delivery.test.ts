@@ -1,0 +1,189 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { call, fileFlagRequest, person, REASON, type Person } from '../../test/support/approvals.js';
+import { assertTelegramHtml, buildTelegramServer, linkTelegram, OPS_CHAT_ID, PUBLIC_URL, RecordingTelegram, type TelegramTestServer } from '../../test/support/telegram.js';
+import { fixedClock } from '../shared/clock.js';
+
+/** The outbox drained to Telegram: recipients, retries, 429, permanent failures, edits, escaping. */
+describe('notification delivery', () => {
+  // Ahead of the database's own clock, so rows it stamps "now" are due at once for the deliverer.
+  const clock = fixedClock(new Date(Date.now() + 3_600_000));
+  let t: TelegramTestServer;
+  let requester: Person; // risk officer
+  let primary: Person; // risk officer, linked
+  let secondary: Person; // platform admin, linked
+  let unlinked: Person; // risk officer without Telegram
+  const primaryTg = { id: 8101, first_name: 'Pat' };
+  const secondaryTg = { id: 8102, first_name: 'Sam' };
+  let flagOn = false;
+
+  beforeAll(async () => {
+    t = await buildTelegramServer({ clock });
+    [requester, primary, secondary, unlinked] = await Promise.all([person(t, ['risk_officer']), person(t, ['risk_officer']), person(t, ['platform_admin']), person(t, ['risk_officer'])]);
+    await linkTelegram(t, primary.id, primaryTg);
+    await linkTelegram(t, secondary.id, secondaryTg);
+  });
+  afterAll(() => t.close());
+  beforeEach(async () => {
+    clock.advance(30_000); // every chat's turn has come again, and a fresh TOTP step for the logins
+    for (const p of [requester, primary, secondary]) p.session = await p.op.login();
+    await t.deliver(); // whatever earlier tests left
+    t.tg.clear();
+  });
+
+  const status = async (requestId: string) =>
+    (await sql<{ recipient_type: string; recipient_id: string | null; template: string; status: string; attempts: number; last_error: string | null; next_attempt_at: Date }>`
+      select recipient_type, recipient_id, template, status, attempts, last_error, next_attempt_at from notifications where data->>'requestId' = ${requestId} order by id`.execute(t.database.db)).rows;
+
+  /** Delivers until nothing is left, letting Telegram's per-chat pace (a group: one message in 3 s) pass. */
+  const settle = async () => {
+    for (let i = 0; i < 10; i++) {
+      clock.advance(5000);
+      await t.deliver();
+    }
+  };
+
+  const fileFlag = async () => {
+    const req = await fileFlagRequest(t, requester, !flagOn);
+    return req;
+  };
+  const metric = async (result: string) => {
+    const text = await t.desk.metrics.registry.getSingleMetricAsString('desk_telegram_deliveries_total');
+    return Number(new RegExp(`result="${result}"} (\\d+)`).exec(text)?.[1] ?? 0);
+  };
+
+  it('a new request reaches the ops chat and linked eligible approvers, with an Open in console button', async () => {
+    const req = await fileFlag();
+    const tally = await t.deliver();
+    expect(tally).toMatchObject({ sent: 3 }); // ops chat, primary, secondary
+
+    const ops = t.tg.lastTo(OPS_CHAT_ID);
+    expect(ops.text).toMatch(/New request awaiting approval/);
+    expect(ops.text).toMatch(/Turn AUTO_SETTLEMENT (on|off)/);
+    expect(ops.text).toContain(`Requested by: ${requester.op.name}`);
+    expect(ops.text).toMatch(/Expires: \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
+    expect(RecordingTelegram.buttons(ops)).toEqual([{ text: 'Open in console', url: `${PUBLIC_URL}/approvals/${req.id}` }]);
+    assertTelegramHtml(String(ops.text));
+    expect(t.tg.textsTo(primaryTg.id)).toHaveLength(1);
+    expect(t.tg.textsTo(secondaryTg.id)).toHaveLength(1);
+
+    const rows = await status(req.id);
+    expect(rows.find((r) => r.recipient_id === unlinked.id)).toMatchObject({ status: 'skipped', last_error: 'the operator has no linked Telegram account' });
+    expect(rows.find((r) => r.recipient_type === 'ops_chat')).toMatchObject({ status: 'sent', attempts: 1 });
+    expect(rows.some((r) => r.recipient_id === requester.id)).toBe(false);
+  });
+
+  it('honours a 429 retry_after: the row waits exactly that long, and the attempt is not counted', async () => {
+    t.tg.fail('sendMessage', { error_code: 429, description: 'Too Many Requests: retry after 7', parameters: { retry_after: 7 } }, { chatId: OPS_CHAT_ID });
+    const before = await metric('rate_limited');
+    const req = await fileFlag();
+    const from = clock.now().getTime();
+    await t.deliver();
+    let ops = (await status(req.id)).find((r) => r.recipient_type === 'ops_chat');
+    expect(ops).toMatchObject({ status: 'queued', attempts: 0, last_error: '429: retry after 7 s' });
+    expect(ops?.next_attempt_at.getTime()).toBeGreaterThanOrEqual(from + 7000);
+    expect(ops?.next_attempt_at.getTime()).toBeLessThanOrEqual(clock.now().getTime() + 7000);
+    expect(await metric('rate_limited')).toBe(before + 1);
+
+    await t.deliver(); // not yet due
+    expect(t.tg.of('sendMessage', OPS_CHAT_ID)).toHaveLength(1); // the refused try only
+    clock.advance(7000);
+    await t.deliver();
+    ops = (await status(req.id)).find((r) => r.recipient_type === 'ops_chat');
+    expect(ops).toMatchObject({ status: 'sent', attempts: 1 });
+    expect(t.tg.of('sendMessage', OPS_CHAT_ID)).toHaveLength(2);
+  });
+
+  it('gives up at once on 403 (bot blocked) and 400 (chat not found), counting them', async () => {
+    t.tg.fail('sendMessage', { error_code: 403, description: 'Forbidden: bot was blocked by the user' }, { chatId: primaryTg.id });
+    t.tg.fail('sendMessage', { error_code: 400, description: 'Bad Request: chat not found' }, { chatId: OPS_CHAT_ID });
+    const before = await metric('failed');
+    const req = await fileFlag();
+    await t.deliver();
+    const rows = await status(req.id);
+    expect(rows.find((r) => r.recipient_id === primary.id)).toMatchObject({ status: 'failed', attempts: 1, last_error: 'Forbidden: bot was blocked by the user' });
+    expect(rows.find((r) => r.recipient_type === 'ops_chat')).toMatchObject({ status: 'failed', last_error: 'Bad Request: chat not found' });
+    expect(await metric('failed')).toBe(before + 2);
+    clock.advance(3_600_000);
+    await t.deliver();
+    expect(t.tg.of('sendMessage', primaryTg.id)).toHaveLength(1); // never tried again
+  });
+
+  it('retries a server error with backoff, then gives up after the last attempt', async () => {
+    t.tg.fail('sendMessage', { error_code: 502, description: 'Bad Gateway' }, { chatId: secondaryTg.id, times: 10 });
+    const req = await fileFlag();
+    const row = async () => (await status(req.id)).find((r) => r.recipient_id === secondary.id);
+    const from = clock.now().getTime();
+    await t.deliver();
+    expect(await row()).toMatchObject({ status: 'queued', attempts: 1, last_error: 'Bad Gateway' });
+    expect((await row())?.next_attempt_at.getTime()).toBeGreaterThanOrEqual(from + 5000);
+    expect((await row())?.next_attempt_at.getTime()).toBeLessThanOrEqual(clock.now().getTime() + 5000);
+    for (let i = 0; i < 12; i++) {
+      clock.advance(15 * 60_000);
+      await t.deliver();
+    }
+    expect(await row()).toMatchObject({ status: 'failed', attempts: 10, last_error: 'gave up after 10 attempts: Bad Gateway' });
+    expect(t.tg.of('sendMessage', secondaryTg.id)).toHaveLength(10);
+  });
+
+  it('edits earlier messages when the request is decided, instead of sending new ones', async () => {
+    const req = await fileFlag();
+    await t.deliver();
+    const opsMessage = t.tg.lastTo(OPS_CHAT_ID);
+    expect((await call(t, primary, 'POST', `/api/approvals/${req.id}/approve`, { reason: REASON, secondaryApproverId: secondary.id })).status).toBe(200);
+    t.tg.clear();
+    await settle();
+    // The co-sign prompt to the secondary, with its buttons; the ops chat message edited to say so.
+    const prompt = t.tg.lastTo(secondaryTg.id);
+    expect(prompt.text).toMatch(/Your co-sign is requested/);
+    expect(RecordingTelegram.buttons(prompt).map((b) => b.text)).toEqual(['✅ Co-sign', '❌ Reject', 'Open in console']);
+    const opsEdit = t.tg.of('editMessageText', OPS_CHAT_ID);
+    expect(opsEdit).toHaveLength(1);
+    expect(opsEdit[0]?.text).toMatch(new RegExp(`Status:</b> ⏳ Approved by ${primary.op.name}; awaiting co-sign by ${secondary.op.name}`));
+    expect(t.tg.of('sendMessage', OPS_CHAT_ID)).toHaveLength(0);
+    expect(opsMessage).toBeDefined();
+
+    expect((await call(t, secondary, 'POST', `/api/approvals/${req.id}/cosign`, {})).status).toBe(200);
+    flagOn = !flagOn;
+    t.tg.clear();
+    await settle();
+    const edits = t.tg.of('editMessageText');
+    const promptEdit = edits.find((e) => String(e.chat_id) === String(secondaryTg.id) && /co-sign is requested/.test(String(e.text)));
+    expect(promptEdit?.text).toMatch(/Status:<\/b> ✅ Decided: approved and applied/);
+    expect(RecordingTelegram.buttons(promptEdit ?? {})).toEqual([{ text: 'Open in console', url: `${PUBLIC_URL}/approvals/${req.id}` }]); // decision buttons gone
+    expect(edits.find((e) => String(e.chat_id) === String(OPS_CHAT_ID))?.text).toMatch(/Decided: approved/);
+    for (const e of edits) assertTelegramHtml(String(e.text));
+  });
+
+  it('two deliverers at once never send the same notification twice (FOR UPDATE SKIP LOCKED)', async () => {
+    const reqs = [await fileFlag(), await fileFlag(), await fileFlag()];
+    const runtime = t.desk.telegram;
+    await Promise.all([runtime?.deliverer.drain(), runtime?.deliverer.drain(), runtime?.deliverer.drain()]);
+    await settle();
+    const rows = (await Promise.all(reqs.map((r) => status(r.id)))).flat().filter((r) => r.recipient_type === 'ops_chat');
+    expect(rows.map((r) => [r.status, r.attempts])).toEqual([['sent', 1], ['sent', 1], ['sent', 1]]);
+    expect(t.tg.of('sendMessage', OPS_CHAT_ID)).toHaveLength(3);
+  });
+
+  it('a row left in sending by a dead deliverer goes back to the queue', async () => {
+    const req = await fileFlag();
+    await t.desk.services.notifications.claimDue(t.database.db, clock.now(), 100); // claimed, then "crashed"
+    expect((await status(req.id)).every((r) => r.status === 'sending')).toBe(true);
+    clock.advance(6 * 60_000);
+    await settle();
+    expect((await status(req.id)).map((r) => r.status).sort()).toEqual(['sent', 'sent', 'sent', 'skipped']);
+  });
+
+  it('/ready shows notifications queued too long', async () => {
+    await fileFlag();
+    clock.advance(11 * 60_000);
+    const res = await t.app.inject({ method: 'GET', url: '/ready' });
+    const check = res.json<{ checks: { notifications: { ok: boolean; detail: { delivery: string; queued: number; queuedTooLong: boolean; oldestQueuedSeconds: number } } } }>().checks.notifications;
+    expect(check.detail).toMatchObject({ delivery: 'telegram (polling)', queuedTooLong: true });
+    expect(check.detail.queued).toBeGreaterThan(0);
+    expect(check.detail.oldestQueuedSeconds).toBeGreaterThan(600);
+    await settle();
+    const after = (await t.app.inject({ method: 'GET', url: '/ready' })).json<typeof res extends never ? never : { checks: { notifications: { detail: { queued: number; queuedTooLong: boolean } } } }>();
+    expect(after.checks.notifications.detail).toMatchObject({ queued: 0, queuedTooLong: false });
+  });
+});

@@ -1,0 +1,185 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { call, fileFlagRequest, person, REASON, type Person } from '../../test/support/approvals.js';
+import { buildTelegramServer, linkTelegram, OPS_CHAT_ID, RecordingTelegram, updates, type TelegramTestServer } from '../../test/support/telegram.js';
+import { fixedClock } from '../shared/clock.js';
+
+/**
+ * Deciding in Telegram (DESIGN 4.9): only the named secondary's linked account, an opaque single-use
+ * token, a TOTP code whose message is deleted, and the same engine call as the console.
+ */
+describe('co-signing and rejecting in Telegram', () => {
+  const clock = fixedClock(new Date(Date.now() + 3_600_000));
+  let t: TelegramTestServer;
+  let requester: Person; // risk officer
+  let primary: Person; // risk officer
+  let secondary: Person; // platform admin: the one named to co-sign
+  let other: Person; // risk officer, linked, in the ops chat
+  const secondaryTg = { id: 9201, first_name: 'Sam' };
+  const otherTg = { id: 9202, first_name: 'Olga' };
+  const strangerTg = { id: 9203, first_name: 'Stranger' };
+  let flagOn = false;
+
+  beforeAll(async () => {
+    t = await buildTelegramServer({ clock });
+    [requester, primary, secondary, other] = await Promise.all([person(t, ['risk_officer']), person(t, ['risk_officer']), person(t, ['platform_admin']), person(t, ['risk_officer'])]);
+    await linkTelegram(t, secondary.id, secondaryTg);
+    await linkTelegram(t, other.id, otherTg);
+  });
+  afterAll(() => t.close());
+  beforeEach(async () => {
+    clock.advance(30_000);
+    for (const p of [requester, primary]) p.session = await p.op.login();
+    await settle();
+    t.tg.clear();
+  });
+
+  async function settle() {
+    for (let i = 0; i < 6; i++) {
+      clock.advance(4000);
+      await t.deliver();
+    }
+  }
+
+  /** A flag.set request approved by the primary, naming `secondary`; returns its co-sign prompt's buttons. */
+  async function cosignPrompt() {
+    const req = await fileFlagRequest(t, requester, !flagOn);
+    expect((await call(t, primary, 'POST', `/api/approvals/${req.id}/approve`, { reason: REASON, secondaryApproverId: secondary.id })).status).toBe(200);
+    await settle();
+    const prompt = t.tg.of('sendMessage', secondaryTg.id).find((m) => /Your co-sign is requested/.test(String(m.text)) && String(m.text).includes(req.digest.slice(0, 16)));
+    if (!prompt) throw new Error('no co-sign prompt was sent');
+    const [cosign, reject] = RecordingTelegram.buttons(prompt).map((b) => b.callback_data ?? '');
+    return { req, cosign: cosign ?? '', reject: reject ?? '' };
+  }
+
+  const requestStatus = async (id: string) => (await t.database.db.selectFrom('change_requests').select(['status', 'rejection_reason']).where('id', '=', id).executeTakeFirstOrThrow());
+  const lastAnswer = () => t.tg.answers().at(-1) ?? {};
+  const lastTo = (id: number) => String(t.tg.lastTo(id).text);
+
+  it('callback data is an opaque token within 64 bytes, never the request id', async () => {
+    const { req, cosign, reject } = await cosignPrompt();
+    for (const data of [cosign, reject]) {
+      expect(data).toMatch(/^t:[A-Za-z0-9_-]{22}$/);
+      expect(Buffer.byteLength(data)).toBeLessThanOrEqual(64);
+      expect(data).not.toContain(req.id.slice(0, 8));
+    }
+    expect(cosign).not.toBe(reject);
+  });
+
+  it('a co-sign button pressed by another member of the ops chat is refused, and stays usable by its owner', async () => {
+    const { req, cosign } = await cosignPrompt();
+    t.tg.clear();
+    await t.send(updates.callback(otherTg, cosign, { chatId: OPS_CHAT_ID, messageId: 77 }));
+    expect(lastAnswer()).toMatchObject({ show_alert: true, text: expect.stringMatching(/only for the operator named to decide it/) as unknown });
+    await t.send(updates.callback(strangerTg, cosign, { chatId: OPS_CHAT_ID, messageId: 77 }));
+    expect(lastAnswer()).toMatchObject({ text: expect.stringMatching(/only for the operator named/) as unknown });
+    expect(t.tg.of('sendMessage', otherTg.id)).toHaveLength(0);
+    expect(t.tg.of('sendMessage', strangerTg.id)).toHaveLength(0);
+    expect((await requestStatus(req.id)).status).toBe('awaiting_secondary');
+
+    // The stranger pressing did not burn it: the named operator still can.
+    await t.send(updates.callback(secondaryTg, cosign));
+    expect(lastTo(secondaryTg.id)).toMatch(/send the 6-digit code/);
+  });
+
+  it('the expected operator without a valid code is refused; the code message is deleted', async () => {
+    const { req, cosign } = await cosignPrompt();
+    await t.send(updates.callback(secondaryTg, cosign));
+    expect(lastTo(secondaryTg.id)).toMatch(/To co-sign “Turn AUTO_SETTLEMENT/);
+
+    const wrong = updates.text(secondaryTg, '000000');
+    await t.send(wrong);
+    expect(t.tg.of('deleteMessage', secondaryTg.id)).toEqual([{ chat_id: secondaryTg.id, message_id: wrong.message?.message_id }]);
+    expect(lastTo(secondaryTg.id)).toMatch(/Code not accepted.*\n.*wrong, expired or already used[\s\S]*Send the next code, or \/cancel/);
+    await t.send(updates.text(secondaryTg, 'hello'));
+    expect(lastTo(secondaryTg.id)).toMatch(/not a 6-digit code/);
+    expect((await requestStatus(req.id)).status).toBe('awaiting_secondary');
+    const failures = await sql<{ n: number }>`select count(*)::int as n from audit_events where entity_id = ${secondary.id} and action = 'auth.step_up_failed'`.execute(t.database.db);
+    expect(failures.rows[0]?.n).toBe(1); // counts toward the lockout like any wrong code
+    await t.send(updates.text(secondaryTg, '/cancel'));
+    expect(lastTo(secondaryTg.id)).toMatch(/Stopped/);
+  });
+
+  it('with a valid code the co-sign goes through the engine and applies; replaying the token is refused', async () => {
+    const { req, cosign } = await cosignPrompt();
+    await t.send(updates.callback(secondaryTg, cosign));
+    const code = updates.text(secondaryTg, secondary.op.totp());
+    await t.send(code);
+    expect(t.tg.of('deleteMessage', secondaryTg.id)).toContainEqual({ chat_id: secondaryTg.id, message_id: code.message?.message_id });
+    expect(lastTo(secondaryTg.id)).toMatch(/Co-signed.*is applied/);
+    expect((await requestStatus(req.id)).status).toBe('approved');
+    flagOn = !flagOn;
+
+    const audit = await sql<{ action: string; actor_id: string; request_id: string; data: Record<string, unknown> }>`
+      select action, actor_id, request_id, data from audit_events where actor_id = ${secondary.id} and action in ('auth.step_up', 'approval.cosigned') order by id desc limit 2`.execute(t.database.db);
+    expect(audit.rows.map((r) => r.action).sort()).toEqual(['approval.cosigned', 'auth.step_up']);
+    expect(audit.rows.find((r) => r.action === 'auth.step_up')?.data).toMatchObject({ channel: 'telegram' });
+    expect(audit.rows.every((r) => r.request_id.startsWith('telegram:'))).toBe(true);
+
+    await t.send(updates.callback(secondaryTg, cosign));
+    expect(lastAnswer()).toMatchObject({ show_alert: true, text: expect.stringMatching(/already used/) as unknown });
+
+    // The decision edits the prompt: its buttons go.
+    await settle();
+    const edit = t.tg.of('editMessageText', secondaryTg.id).find((e) => String(e.text).includes(req.digest.slice(0, 16)));
+    expect(edit?.text).toMatch(/Decided: approved and applied/);
+    expect(RecordingTelegram.buttons(edit ?? {}).map((b) => b.text)).toEqual(['Open in console']);
+  });
+
+  it('Reject asks for a reason, then a code, and rejects through the engine; the requester is told', async () => {
+    const { req, reject } = await cosignPrompt();
+    await t.send(updates.callback(secondaryTg, reject));
+    expect(lastTo(secondaryTg.id)).toMatch(/Why do you reject/);
+    await t.send(updates.text(secondaryTg, 'too short'));
+    expect(lastTo(secondaryTg.id)).toMatch(/at least 10 characters/);
+    await t.send(updates.text(secondaryTg, 'The pilot plan is not signed off yet'));
+    expect(lastTo(secondaryTg.id)).toMatch(/To reject/);
+    await t.send(updates.text(secondaryTg, secondary.op.totp()));
+    expect(lastTo(secondaryTg.id)).toMatch(/Rejected/);
+    expect(await requestStatus(req.id)).toEqual({ status: 'rejected', rejection_reason: 'The pilot plan is not signed off yet' });
+    const told = await sql<{ n: number }>`select count(*)::int as n from notifications where template = 'approval.rejected' and recipient_id = ${requester.id} and data->>'requestId' = ${req.id}`.execute(t.database.db);
+    expect(told.rows[0]?.n).toBe(1);
+  });
+
+  it('every engine rule still applies and is answered in plain words (a request cancelled meanwhile)', async () => {
+    const { req, cosign } = await cosignPrompt();
+    await t.send(updates.callback(secondaryTg, cosign));
+    expect((await call(t, requester, 'POST', `/api/approvals/${req.id}/cancel`)).status).toBe(200);
+    await t.send(updates.text(secondaryTg, secondary.op.totp()));
+    expect(lastTo(secondaryTg.id)).toMatch(/<b>ℹ️ Already decided<\/b>\nThis request is already cancelled\./);
+  });
+
+  it('a button on an expired request says so', async () => {
+    const { cosign } = await cosignPrompt();
+    clock.advance(5 * 3600_000);
+    await t.send(updates.callback(secondaryTg, cosign));
+    expect(lastAnswer()).toMatchObject({ text: 'This request has expired.' });
+    await t.desk.services.approvals.expireDue();
+  });
+
+  it('/pending lists what awaits the operator, with fresh single-use co-sign buttons, paginated', async () => {
+    for (const p of [requester, primary]) p.session = await p.op.login();
+    const first = await cosignPrompt();
+    for (let i = 0; i < 6; i++) await fileFlagRequest(t, requester, !flagOn);
+    t.tg.clear();
+
+    await t.send(updates.text(otherTg, '/pending')); // a risk officer: may approve them as primary
+    const page1 = t.tg.lastTo(otherTg.id);
+    expect(page1.text).toMatch(/Awaiting you: 6.*\(page 1 of 2\)/);
+    expect(RecordingTelegram.buttons(page1).map((b) => b.text)).toEqual(['Next ▶']);
+    await t.send(updates.callback(otherTg, 'pg:1'));
+    const page2 = t.tg.of('editMessageText', otherTg.id).at(-1) ?? {};
+    expect(page2.text).toMatch(/page 2 of 2/);
+    expect(RecordingTelegram.buttons(page2).map((b) => b.text)).toEqual(['◀ Previous']);
+
+    await t.send(updates.text(secondaryTg, '/pending')); // named secondary: the co-sign, with buttons
+    const mine = t.tg.lastTo(secondaryTg.id);
+    expect(mine.text).toMatch(/✍️ co-sign/);
+    const fresh = RecordingTelegram.buttons(mine).find((b) => b.text === '✅ Co-sign 1')?.callback_data ?? '';
+    expect(fresh).not.toBe(first.cosign);
+    await t.send(updates.callback(secondaryTg, fresh));
+    await t.send(updates.text(secondaryTg, secondary.op.totp()));
+    expect((await requestStatus(first.req.id)).status).toBe('approved');
+    flagOn = !flagOn;
+  });
+});

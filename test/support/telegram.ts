@@ -147,7 +147,7 @@ export const updates = {
       update_id: ++updateSeq,
       callback_query: {
         id: String(++updateSeq),
-        from: { id: from.id, is_bot: false, first_name: from.first_name },
+        from: { id: from.id, is_bot: false, first_name: from.first_name, ...(from.username ? { username: from.username } : {}) },
         chat_instance: 'ci',
         data,
         message: { message_id: message.messageId, date: Math.floor(Date.now() / 1000), chat: message.chatId < 0 ? { id: message.chatId, type: 'supergroup', title: 'Ops' } : { id: message.chatId, type: 'private', first_name: from.first_name }, text: 'earlier message' },

@@ -155,6 +155,18 @@ describe('notification delivery', () => {
     for (const e of edits) assertTelegramHtml(String(e.text));
   });
 
+  it('a message sent after the request was decided says so and carries no decision buttons', async () => {
+    const req = await fileFlag();
+    expect((await call(t, primary, 'POST', `/api/approvals/${req.id}/approve`, { reason: REASON, secondaryApproverId: secondary.id })).status).toBe(200);
+    expect((await call(t, requester, 'POST', `/api/approvals/${req.id}/cancel`)).status).toBe(200);
+    await settle(); // the bot was behind: everything goes out now
+    const prompt = t.tg.of('sendMessage', secondaryTg.id).find((m) => /Your co-sign is requested/.test(String(m.text)));
+    expect(prompt?.text).toMatch(/Status:<\/b> 🚫 Cancelled by the requester$/);
+    expect(RecordingTelegram.buttons(prompt ?? {}).map((b) => b.text)).toEqual(['Open in console']);
+    const ops = t.tg.of('sendMessage', OPS_CHAT_ID).find((m) => /New request/.test(String(m.text)));
+    expect(ops?.text).toMatch(/Cancelled by the requester$/);
+  });
+
   it('two deliverers at once never send the same notification twice (FOR UPDATE SKIP LOCKED)', async () => {
     const reqs = [await fileFlag(), await fileFlag(), await fileFlag()];
     const runtime = t.desk.telegram;

@@ -9,7 +9,7 @@ import type { Logger } from '../shared/logger.js';
 import { consoleUrl } from './bot.js';
 import { decisionKeyboard, openInConsole } from './keyboards.js';
 import type { TelegramStore } from './telegram.store.js';
-import { EDIT_TRIGGERS, editedText, render, type RequestView } from './templates.js';
+import { DECIDED_LINE, EDIT_TRIGGERS, editedText, render, type RequestView } from './templates.js';
 import { backoffSeconds, classifyFailure, delayFor, newThrottleState, pauseChat, recordSend, TELEGRAM_LIMITS, type ThrottleRules, type ThrottleState } from './throttle.js';
 
 /** Where a notification goes in Telegram; null when the recipient has no Telegram chat. */
@@ -115,6 +115,12 @@ export function createDeliverer(deps: DeliveryDeps) {
     const link = requestId ? consoleUrl(deps.publicUrl, requestId) : null;
     const buttonUrl = link && isPublicUrl(link) ? link : null;
     const rendered = render({ template: n.template, recipientType: n.recipientType, data: n.data, request, consoleUrl: buttonUrl });
+    // Sent late (the bot was off or behind) about a request already decided: say so, and offer no buttons.
+    const decided = request ? DECIDED_LINE[request.status] : undefined;
+    if (rendered && decided && (n.template === 'approval.requested' || n.template === 'approval.cosign_requested')) {
+      rendered.text = editedText(rendered.text, decided);
+      rendered.decision = false;
+    }
     if (!rendered) {
       await deps.notifications.markSkipped(deps.db, n.id, `nothing to tell a ${n.recipientType} about ${n.template}`);
       return 'skipped';
@@ -127,7 +133,7 @@ export function createDeliverer(deps: DeliveryDeps) {
     }
 
     let markup: InlineKeyboardMarkup | undefined = openInConsole(buttonUrl);
-    if (rendered.decision && n.recipientType === 'operator' && n.recipientId && requestId && request && !['approved', 'rejected', 'expired', 'cancelled', 'failed'].includes(request.status)) {
+    if (rendered.decision && n.recipientType === 'operator' && n.recipientId && requestId && request) {
       const owner = { requestId, operatorId: n.recipientId };
       const tokens = { cosign: await deps.store.issueToken({ ...owner, action: 'cosign' }, request.expiresAt), reject: await deps.store.issueToken({ ...owner, action: 'reject' }, request.expiresAt) };
       markup = decisionKeyboard(tokens, buttonUrl);

@@ -135,3 +135,12 @@ export function editedText(original: string, statusLine: string): string {
   const status = `\n\n<b>Status:</b> ${statusLine}`;
   return fitLines(base.split('\n'), MAX_MESSAGE_LENGTH - status.length) + status;
 }
+
+/** What a request's final status says on a message sent after it was decided (the bot was behind). */
+export const DECIDED_LINE: Record<string, string> = {
+  approved: '✅ Decided: approved and applied',
+  rejected: '❌ Decided: rejected',
+  expired: '⌛ Expired without a decision',
+  cancelled: '🚫 Cancelled by the requester',
+  failed: '⚠️ Co-signed but not applied (the change no longer fit)',
+};

@@ -77,7 +77,7 @@ describe('feature flags and the AUTO_SETTLEMENT switch', () => {
 
     const flag = await call<FlagBody>(t, auditor, 'GET', '/api/flags/AUTO_SETTLEMENT');
     expect(flag.body.enabled).toBe(false);
-    expect(flag.body.history[0]).toMatchObject({ via: 'emergency', enabled: false, actor: { type: 'operator', id: risk.id } });
+    expect(flag.body.history[0]).toMatchObject({ via: 'emergency', enabled: false, actor: { type: 'operator', id: risk.id, name: risk.op.name } });
     expect(flag.body.reviews[0]).toMatchObject({ id: res.body.reviewId, status: 'open' });
 
     const audit = await sql<{ action: string; actor_id: string }>`select action, actor_id from audit_events where action in ('flag.changed', 'flag.review_opened') order by id desc limit 2`.execute(t.database.db);

@@ -2,6 +2,8 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ApprovalsService } from '../approvals/approvals.service.js';
+import type { ApproverDirectory } from '../approvals/approvals.ports.js';
+import type { Executor } from '../shared/db.js';
 import { requestView } from '../approvals/approvals.schemas.js';
 import { isValidReason } from '../approvals/approvals.rules.js';
 import { auditContext } from '../http/context.js';
@@ -13,32 +15,48 @@ const reasonRequired = (reason: string) => {
   if (!isValidReason(reason)) throw new AppError('REASON_REQUIRED', 'Give a reason of at least 10 characters.', [{ path: 'reason', message: 'needs at least 10 characters' }]);
 };
 
-function flagView(f: { key: string; enabled: boolean; description: string; updated_at: Date; updated_by_type: string; updated_by_id: string | null; reason: string | null; request_id: string | null; version: number }) {
+function flagView(
+  f: { key: string; enabled: boolean; description: string; updated_at: Date; updated_by_type: string; updated_by_id: string | null; reason: string | null; request_id: string | null; version: number },
+  name: (id: string | null) => string | null,
+) {
   return {
     key: f.key,
     enabled: f.enabled,
     description: f.description,
     updatedAt: f.updated_at.toISOString(),
-    updatedBy: { type: f.updated_by_type, id: f.updated_by_id },
+    updatedBy: { type: f.updated_by_type, id: f.updated_by_id, name: f.updated_by_type === 'operator' ? name(f.updated_by_id) : null },
     reason: f.reason,
     requestId: f.request_id,
     version: f.version,
   };
 }
 
-export function flagsRoutes(deps: { flags: FlagsService; approvals: ApprovalsService }): FastifyPluginAsync {
+export function flagsRoutes(deps: { flags: FlagsService; approvals: ApprovalsService; directory: ApproverDirectory; db: Executor }): FastifyPluginAsync {
   const { flags, approvals } = deps;
+  /** Operators are few: name the people in a flag's history for whoever reads it (an ops approver cannot list operators). */
+  const namesOf = async () => {
+    const people = new Map((await deps.directory.listAll(deps.db)).map((p) => [p.id, p.name]));
+    return (id: string | null) => (id ? (people.get(id) ?? null) : null);
+  };
   return async (app) => {
     const r = app.withTypeProvider<ZodTypeProvider>();
 
-    r.get('/api/flags', { config: { access: { permission: 'flags:read' } } }, async () => ({ items: (await flags.list()).map(flagView) }));
+    r.get('/api/flags', { config: { access: { permission: 'flags:read' } } }, async () => {
+      const name = await namesOf();
+      return { items: (await flags.list()).map((f) => flagView(f, name)) };
+    });
 
     r.get('/api/flags/:key', { config: { access: { permission: 'flags:read' } }, schema: { params: keyParams } }, async (req) => {
       const { flag, history, reviews } = await flags.detail(req.params.key);
+      const name = await namesOf();
+      const operatorName = (type: string, id: string | null) => (type === 'operator' ? name(id) : null);
       return {
-        ...flagView(flag),
-        history: history.map((h) => ({ at: h.at.toISOString(), enabled: h.enabled, previous: h.previous, via: h.via, actor: { type: h.actor_type, id: h.actor_id }, reason: h.reason, requestId: h.request_id })),
-        reviews: reviews.map((v) => ({ id: v.id, status: v.status, reason: v.reason, openedBy: v.opened_by, createdAt: v.created_at.toISOString(), acknowledgedBy: v.acknowledged_by, acknowledgedAt: v.acknowledged_at?.toISOString() ?? null, comment: v.comment })),
+        ...flagView(flag, name),
+        history: history.map((h) => ({ at: h.at.toISOString(), enabled: h.enabled, previous: h.previous, via: h.via, actor: { type: h.actor_type, id: h.actor_id, name: operatorName(h.actor_type, h.actor_id) }, reason: h.reason, requestId: h.request_id })),
+        reviews: reviews.map((v) => ({
+          id: v.id, status: v.status, reason: v.reason, openedBy: v.opened_by, openedByName: name(v.opened_by), createdAt: v.created_at.toISOString(),
+          acknowledgedBy: v.acknowledged_by, acknowledgedByName: name(v.acknowledged_by), acknowledgedAt: v.acknowledged_at?.toISOString() ?? null, comment: v.comment,
+        })),
       };
     });
 

@@ -113,7 +113,7 @@ export function compose(deps: ComposeDeps): Composition {
   const telegram =
     tg.mode === 'off'
       ? null
-      : createTelegram({ settings: tg, db, clock, logger, registry: metrics.registry, publicUrl, notifications, account, auth, approvals, queries, clients, testing: deps.telegram });
+      : createTelegram({ settings: tg, db, clock, logger, registry: metrics.registry, publicUrl, notifications, account, auth, approvals, queries, clients, audit, testing: deps.telegram });
 
   const authenticator = createAuthenticator(auth);
   const jobs: JobsModule[] = [auditJobs({ audit, config: deps.config, logger }), approvalsJobs({ approvals, logger }), ...(telegram ? [telegram.jobs] : [])];
@@ -133,7 +133,7 @@ export function compose(deps: ComposeDeps): Composition {
     operatorsRoutes({ auth, operators, config: deps.config }),
     auditRoutes({ audit }),
     approvalsRoutes({ approvals, queries, db, directory }),
-    flagsRoutes({ flags, approvals }),
+    flagsRoutes({ flags, approvals, directory, db }),
     operatorAdminRoutes({ operators, approvals }),
     operatorAccountRoutes({ account, config: deps.config }),
     eventsRoutes({ hub: createEventHub(deps.pool) }),

@@ -103,15 +103,15 @@ export interface Flag {
   enabled: boolean;
   description: string;
   updatedAt: string;
-  updatedBy: { type: string; id: string | null };
+  updatedBy: { type: string; id: string | null; name?: string | null };
   reason: string | null;
   requestId: string | null;
   version: number;
 }
 
 export interface FlagDetail extends Flag {
-  history: { at: string; enabled: boolean; previous: boolean | null; via: string; actor: { type: string; id: string | null }; reason: string | null; requestId: string | null }[];
-  reviews: { id: string; status: 'open' | 'acknowledged'; reason: string; openedBy: string; createdAt: string; acknowledgedBy: string | null; acknowledgedAt: string | null; comment: string | null }[];
+  history: { at: string; enabled: boolean; previous: boolean | null; via: string; actor: { type: string; id: string | null; name?: string | null }; reason: string | null; requestId: string | null }[];
+  reviews: { id: string; status: 'open' | 'acknowledged'; reason: string; openedBy: string; openedByName?: string | null; createdAt: string; acknowledgedBy: string | null; acknowledgedByName?: string | null; acknowledgedAt: string | null; comment: string | null }[];
 }
 
 export interface OperatorListItem {

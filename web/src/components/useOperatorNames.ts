@@ -16,14 +16,19 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * answers; otherwise, with `audit:read`, each operator's `operator.created` event (which records the
  * name) does; otherwise an id stays a short id. The signed-in operator is always "you".
  */
-export function useOperatorNames(ids: readonly (string | null | undefined)[]): (id: string | null | undefined) => string {
+export function useOperatorNames(
+  ids: readonly (string | null | undefined)[],
+  /** Names the API already sent along (flags do): used first, so nothing more is fetched for them. */
+  provided: readonly (readonly [string | null | undefined, string | null | undefined])[] = [],
+): (id: string | null | undefined) => string {
   const { me, can } = useSession();
   const listAllowed = can('operators:read');
   const list = useOperatorList(listAllowed);
   const known = new Map<string, string>();
+  for (const [id, name] of provided) if (id && name) known.set(id, name);
   for (const o of list.data?.operators ?? []) known.set(o.id, o.name);
 
-  const unknown = listAllowed || !can('audit:read') ? [] : [...new Set(ids.filter((id): id is string => !!id && UUID.test(id) && id !== me?.id))];
+  const unknown = listAllowed || !can('audit:read') ? [] : [...new Set(ids.filter((id): id is string => !!id && UUID.test(id) && id !== me?.id && !known.has(id)))];
   const looked = useQueries({
     queries: unknown.map((id) => ({
       queryKey: ['operator-name', 'audit', id] as const,

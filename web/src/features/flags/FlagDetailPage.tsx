@@ -166,7 +166,12 @@ export function FlagDetailPage() {
   const flag = useFlag(key);
   const open = useOpenFlagRequests(can('approvals:read'));
   const f = flag.data;
-  const name = useOperatorNames(f ? [f.updatedBy.id, ...f.history.map((h) => h.actor.id), ...f.reviews.flatMap((v) => [v.openedBy, v.acknowledgedBy])] : []);
+  const name = useOperatorNames(
+    f ? [f.updatedBy.id, ...f.history.map((h) => h.actor.id), ...f.reviews.flatMap((v) => [v.openedBy, v.acknowledgedBy])] : [],
+    f
+      ? [[f.updatedBy.id, f.updatedBy.name] as const, ...f.history.map((h) => [h.actor.id, h.actor.name] as const), ...f.reviews.flatMap((v) => [[v.openedBy, v.openedByName] as const, [v.acknowledgedBy, v.acknowledgedByName] as const])]
+      : [],
+  );
 
   if (flag.isLoading) return <p className="loading">Loading {key}…</p>;
   if (!f) {

@@ -11,7 +11,8 @@ export function OnOff({ enabled, big = false }: { enabled: boolean; big?: boolea
 /** Every flag with its state and who set it last, why and when. */
 export function FlagsPage() {
   const flags = useFlags();
-  const name = useOperatorNames((flags.data?.items ?? []).map((f) => f.updatedBy.id));
+  const items = flags.data?.items ?? [];
+  const name = useOperatorNames(items.map((f) => f.updatedBy.id), items.map((f) => [f.updatedBy.id, f.updatedBy.name] as const));
 
   return (
     <div className="screen flags-page">

@@ -3,10 +3,12 @@ import { Bot, type Context, type NextFunction } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
 import type { ApprovalQueries } from '../approvals/approvals.queries.js';
 import type { ApprovalsService } from '../approvals/approvals.service.js';
+import type { AuditService } from '../audit/audit.service.js';
 import type { ClientsService } from '../clients/clients.service.js';
 import type { AccountService } from '../operators/operators.account.js';
 import type { AuthService } from '../operators/operators.auth.js';
 import type { Clock } from '../shared/clock.js';
+import type { Db } from '../shared/db.js';
 import type { Logger } from '../shared/logger.js';
 import { errorBoundary } from './errors.js';
 import { decisionFeature } from './features/decide.js';
@@ -24,6 +26,9 @@ export interface BotDeps {
   approvals: Pick<ApprovalsService, 'cosign' | 'reject'>;
   queries: Pick<ApprovalQueries, 'list' | 'get'>;
   clients: ClientsService;
+  /** Refused decision attempts go to the audit trail (who pressed whose button). */
+  audit: Pick<AuditService, 'record'>;
+  db: Db;
   clock: Clock;
   logger: Logger;
   /** Base for "Open in console" links (PUBLIC_URL). */

@@ -76,6 +76,9 @@ describe('co-signing and rejecting in Telegram', () => {
     expect(t.tg.of('sendMessage', otherTg.id)).toHaveLength(0);
     expect(t.tg.of('sendMessage', strangerTg.id)).toHaveLength(0);
     expect((await requestStatus(req.id)).status).toBe('awaiting_secondary');
+    const refused = await sql<{ actor_type: string; actor_id: string | null; data: { telegramUserId: string } }>`
+      select actor_type, actor_id, data from audit_events where action = 'telegram.decision_refused' and entity_id = ${req.id} order by id`.execute(t.database.db);
+    expect(refused.rows.map((r) => [r.actor_type, r.actor_id, r.data.telegramUserId])).toEqual([['operator', other.id, String(otherTg.id)], ['system', null, String(strangerTg.id)]]);
 
     // The stranger pressing did not burn it: the named operator still can.
     await t.send(updates.callback(secondaryTg, cosign));

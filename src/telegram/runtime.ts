@@ -5,6 +5,7 @@ import type { UserFromGetMe } from 'grammy/types';
 import { Counter, type Registry } from 'prom-client';
 import type { ApprovalQueries } from '../approvals/approvals.queries.js';
 import type { ApprovalsService } from '../approvals/approvals.service.js';
+import type { AuditService } from '../audit/audit.service.js';
 import type { ClientsService } from '../clients/clients.service.js';
 import type { TelegramSettings } from '../config.js';
 import type { NotificationsService } from '../notifications/notifications.service.js';
@@ -37,6 +38,7 @@ export interface TelegramDeps {
   approvals: ApprovalsService;
   queries: ApprovalQueries;
   clients: ClientsService;
+  audit: AuditService;
   /** Tests: skip getMe, record outgoing calls, fake time for throttling. */
   testing?: { botInfo?: UserFromGetMe; configureApi?: (api: Api) => void; timer?: Timer; rules?: ThrottleRules };
   rateLimitPerMinute?: number;
@@ -69,6 +71,8 @@ export function createTelegram(deps: TelegramDeps): TelegramRuntime {
       approvals: deps.approvals,
       queries: deps.queries,
       clients: deps.clients,
+      audit: deps.audit,
+      db: deps.db,
       clock: deps.clock,
       logger: log,
       publicUrl: deps.publicUrl,

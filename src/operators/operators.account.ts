@@ -1,5 +1,4 @@
 import { createHmac, hkdfSync, randomInt } from 'node:crypto';
-import { sql } from 'kysely';
 import type { AuditContext } from '../audit/audit.service.js';
 import { withTransaction } from '../shared/db.js';
 import { AppError, type FieldError } from '../shared/errors.js';
@@ -118,7 +117,8 @@ export function createAccountService(deps: AuthDeps): AccountService {
         const locked = await repo.findOperatorById(tx, op.id, { forUpdate: true });
         if (!locked || locked.password_hash !== op.password_hash) throw new AppError('CONFLICT', 'Your password was changed meanwhile (another session?). Reload and try again.');
         const now = clock.now();
-        await tx.updateTable('operators').set({ password_hash: passwordHash, version: sql`version + 1`, updated_at: now }).where('id', '=', op.id).execute();
+        // No version bump: an operator's version is what operator.role requests are approved against.
+        await tx.updateTable('operators').set({ password_hash: passwordHash, updated_at: now }).where('id', '=', op.id).execute();
         await kit.resetFailures(tx, locked);
         const revoked = await tx
           .updateTable('operator_sessions')
@@ -182,7 +182,7 @@ export function createAccountService(deps: AuthDeps): AccountService {
         const other = await tx.selectFrom('operators').select('id').where('telegram_user_id', '=', telegramUserId).where('id', '!=', op.id).executeTakeFirst();
         if (other) throw new AppError('ALREADY_EXISTS', 'This Telegram account is already linked to another operator. Unlink it there first (/unlink).');
 
-        await tx.updateTable('operators').set({ telegram_user_id: telegramUserId, version: sql`version + 1`, updated_at: now }).where('id', '=', op.id).execute();
+        await tx.updateTable('operators').set({ telegram_user_id: telegramUserId, updated_at: now }).where('id', '=', op.id).execute();
         await tx.updateTable('operator_telegram_links').set({ used_at: now, telegram_user_id: telegramUserId }).where('id', '=', link.id).execute();
         await audit.record(tx, {
           actorType: ctx.actorType ?? 'operator',

@@ -60,6 +60,16 @@ describe('operators through the API: roles only under dual control', () => {
     expect([notHeld.status, notHeld.body.code]).toEqual([400, 'VALIDATION_FAILED']);
   });
 
+  it('linking Telegram does not make a pending role request about the operator stale', async () => {
+    const target = await person(t, ['auditor']);
+    const req = await call<RequestBody>(t, admin, 'POST', '/api/approvals', { kind: 'operator.role', payload: { operatorId: target.id, role: 'ops_approver', action: 'grant' } });
+    const { code } = await t.desk.services.account.issueTelegramLinkCode(target.id, { actorType: 'operator', actorId: target.id });
+    await t.desk.services.account.consumeTelegramLinkCode(code, 424242);
+    await call(t, admin2, 'POST', `/api/approvals/${req.body.id}/approve`, { reason: REASON, secondaryApproverId: risk.id });
+    const cosigned = await call<RequestBody>(t, risk, 'POST', `/api/approvals/${req.body.id}/cosign`, {});
+    expect([cosigned.status, cosigned.body.status]).toEqual([200, 'approved']);
+  });
+
   it('deactivation is immediate, audited, revokes sessions, and the operator can no longer decide', async () => {
     const victim = await person(t, ['risk_officer']);
     expect((await call(t, victim, 'GET', '/api/me')).status).toBe(200);

@@ -1,5 +1,5 @@
-import { FieldError } from '../../components/FormError';
-import { MIN_REASON, reasonLength } from './refusals';
+import { FieldError } from './FormError';
+import { MIN_REASON, reasonLength } from './reason';
 
 interface Props {
   id: string;
@@ -11,11 +11,13 @@ interface Props {
   disabled?: boolean;
   /** Required reasons show the rule and a live count; optional comments only say they are kept. */
   required: boolean;
+  /** Replaces the standard sentence about the rule. */
+  hint?: string;
   ref?: React.Ref<HTMLTextAreaElement>;
 }
 
 /** A reason textarea with its rule in sight, a live count, and the server's refusal next to it. */
-export function ReasonField({ id, label, value, onChange, error, disabled, required, ref }: Props) {
+export function ReasonField({ id, label, value, onChange, error, disabled, required, hint, ref }: Props) {
   const count = reasonLength(value);
   return (
     <div className="field">
@@ -31,10 +33,10 @@ export function ReasonField({ id, label, value, onChange, error, disabled, requi
         aria-describedby={`${id}-hint${error ? ` ${id}-error` : ''}`}
         onChange={(e) => onChange(e.target.value)}
       />
-      <div id={`${id}-hint`} className="field-hint reason-hint">
+      <div id={`${id}-hint`} className="field-hint split reason-hint">
         {required ? (
           <>
-            <span>At least {MIN_REASON} characters (spaces do not count); kept in the audit trail.</span>
+            <span>{hint ?? `At least ${MIN_REASON} characters (spaces do not count); kept in the audit trail.`}</span>
             <span className={`counter ${count >= MIN_REASON ? 'enough' : ''}`} aria-hidden="true">
               {count >= MIN_REASON ? `${count} characters` : `${count} of ${MIN_REASON}`}
             </span>

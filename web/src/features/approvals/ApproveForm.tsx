@@ -4,7 +4,7 @@ import { FieldError, FormError } from '../../components/FormError';
 import { errorMessage } from '../../api/messages';
 import { rolesText } from './model';
 import { useEligibleApprovers } from './queries';
-import { ReasonField } from './ReasonField';
+import { ReasonField } from '../../components/ReasonField';
 import { splitRefusal } from './refusals';
 import { useDecision } from './useDecision';
 

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { FormError } from '../../components/FormError';
 import type { FormProps } from './ApproveForm';
-import { ReasonField } from './ReasonField';
+import { ReasonField } from '../../components/ReasonField';
 import { splitRefusal } from './refusals';
 import { useDecision } from './useDecision';
 

@@ -66,9 +66,4 @@ export function splitRefusal(err: unknown, formFields: readonly DecisionField[])
   return { fields, form: Object.keys(fields).length && !unplaced ? null : err };
 }
 
-/** Counts what the server counts: characters that are not whitespace. */
-export function reasonLength(reason: string): number {
-  return reason.replace(/\s+/g, '').length;
-}
-
-export const MIN_REASON = 10;
+export { MIN_REASON, reasonLength } from '../../components/reason';

@@ -6,7 +6,8 @@ import { ROLE_LABELS, type ChangeRequest, type FlagDetail } from '../../api/type
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { FormError } from '../../components/FormError';
 import { splitProblem } from '../../components/problems';
-import { MIN_REASON, ReasonInput, reasonLength } from '../../components/ReasonInput';
+import { MIN_REASON, reasonLength } from '../../components/reason';
+import { ReasonField } from '../../components/ReasonField';
 import { flagKeys } from './queries';
 
 /** Focuses the field a refusal points at, once per refusal. */
@@ -63,7 +64,7 @@ export function ProposeChange({ flag, openRequests }: { flag: FlagDetail; openRe
         </div>
       )}
       <form onSubmit={(e) => void submit(e)} noValidate aria-labelledby="propose-title">
-        <ReasonInput ref={ref} id="propose-reason" label={`Why turn ${flag.key} ${target ? 'on' : 'off'}?`} value={reason} onChange={setReason} error={problem.fields.reason} />
+        <ReasonField required ref={ref} id="propose-reason" label={`Why turn ${flag.key} ${target ? 'on' : 'off'}?`} value={reason} onChange={setReason} error={problem.fields.reason} />
         <FormError error={problem.form} />
         <div className="actions">
           <button type="submit" disabled={busy}>
@@ -133,7 +134,7 @@ export function EmergencyDisable({ flag }: { flag: FlagDetail }) {
       {flag.enabled && (
         <form onSubmit={ask} noValidate aria-labelledby="emergency-title">
           <p className="form-intro">Turn AUTO_SETTLEMENT off at once, without a second approver. Use it when automatic settlement must stop now; it is reviewed afterwards.</p>
-          <ReasonInput ref={ref} id="emergency-reason" label="What happened (reason for the stop)" value={reason} onChange={(v) => { setReason(v); setLocalError(undefined); }} error={reasonError} />
+          <ReasonField required ref={ref} id="emergency-reason" label="What happened (reason for the stop)" value={reason} onChange={(v) => { setReason(v); setLocalError(undefined); }} error={reasonError} />
           <FormError error={problem.form} />
           <div className="actions">
             <button type="submit" className="danger" disabled={busy}>
@@ -186,7 +187,7 @@ export function AcknowledgeForm({ review, flagKey }: { review: Review; flagKey: 
 
   return (
     <form className="ack-form" onSubmit={(e) => void submit(e)} noValidate aria-label="Acknowledge this review">
-      <ReasonInput ref={ref} id={`ack-${review.id}`} label="Your review comment" hint="What you checked; at least 10 characters, kept in the audit trail." value={comment} onChange={setComment} error={problem.fields.comment} />
+      <ReasonField required ref={ref} id={`ack-${review.id}`} label="Your review comment" hint="What you checked; at least 10 characters, kept in the audit trail." value={comment} onChange={setComment} error={problem.fields.comment} />
       <FormError error={problem.form} />
       <div className="actions">
         <button type="submit" disabled={busy}>

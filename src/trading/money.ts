@@ -1,4 +1,4 @@
-import Decimal from 'decimal.js';
+import { Decimal } from 'decimal.js';
 
 /**
  * USDT amounts are bigint smallest units (6 decimals) end to end: parsed once from a decimal

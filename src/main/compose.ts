@@ -40,6 +40,9 @@ import type { Secrets } from './secrets.js';
 import { telegramSettings } from '../config.js';
 import { clientAccessKind } from '../clients/clients.kind.js';
 import { createClientsService, type ClientsService } from '../clients/clients.service.js';
+import { clientAddressKind } from '../trading/addresses.kind.js';
+import { createAddressesService } from '../trading/addresses.service.js';
+import { tradingRoutes } from '../trading/trading.routes.js';
 import { wakeDeliverer } from '../telegram/telegram.jobs.js';
 import { createTelegram, type TelegramDeps, type TelegramRuntime } from '../telegram/runtime.js';
 
@@ -108,6 +111,8 @@ export function compose(deps: ComposeDeps): Composition {
   const queries = createApprovalQueries({ db, directory });
   const clients = createClientsService({ db, audit, clock, approvals, requests: queries });
   kinds.register(clientAccessKind({ clients, notifications }));
+  const addresses = createAddressesService({ db, audit, clock, clients, approvals });
+  kinds.register(clientAddressKind({ clients, addresses }));
   const services: Services = { audit, operators, auth, account, notifications, kinds, approvals, flags, clients };
   const publicUrl = deps.config.PUBLIC_URL ?? `http://${deps.config.HOST}:${deps.config.PORT}`;
   const telegram =
@@ -134,6 +139,7 @@ export function compose(deps: ComposeDeps): Composition {
     auditRoutes({ audit }),
     approvalsRoutes({ approvals, queries, db, directory }),
     flagsRoutes({ flags, approvals, directory, db }),
+    tradingRoutes({ addresses }),
     operatorAdminRoutes({ operators, approvals }),
     operatorAccountRoutes({ account, config: deps.config }),
     eventsRoutes({ hub: createEventHub(deps.pool) }),

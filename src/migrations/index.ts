@@ -6,6 +6,7 @@ import * as m0004 from './0004_flags.js';
 import * as m0005 from './0005_telegram_links.js';
 import * as m0006 from './0006_telegram.js';
 import * as m0007 from './0007_clients.js';
+import * as m0008 from './0008_trading.js';
 
 /**
  * Forward-only migrations, in order. Never edit one that has shipped: add the next file instead.
@@ -19,4 +20,5 @@ export const migrations: Record<string, Migration> = {
   '0005_telegram_links': m0005,
   '0006_telegram': m0006,
   '0007_clients': m0007,
+  '0008_trading': m0008,
 };

@@ -5,9 +5,10 @@ import type { FlagTables } from '../flags/flags.tables.js';
 import type { NotificationTables } from '../notifications/notifications.tables.js';
 import type { OperatorTables } from '../operators/operators.tables.js';
 import type { TelegramTables } from '../telegram/telegram.tables.js';
+import type { TradingTables } from '../trading/trading.tables.js';
 
 /**
  * The whole schema as Kysely sees it: each domain declares its own tables in `<domain>.tables.ts`
  * and is the only one that queries them.
  */
-export interface Database extends AuditTables, OperatorTables, ApprovalTables, FlagTables, NotificationTables, ClientTables, TelegramTables {}
+export interface Database extends AuditTables, OperatorTables, ApprovalTables, FlagTables, NotificationTables, ClientTables, TelegramTables, TradingTables {}

@@ -1,0 +1,31 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { requestView } from '../approvals/approvals.schemas.js';
+import { auditContext } from '../http/context.js';
+import { AppError } from '../shared/errors.js';
+import { NETWORKS } from './addresses.js';
+import type { AddressesService } from './addresses.service.js';
+
+const clientParams = z.object({ id: z.string().uuid() }).strict();
+
+/** Operator API for trading: changes are filed as requests and applied only when co-signed. */
+export function tradingRoutes(deps: { addresses: AddressesService }): FastifyPluginAsync {
+  return async (app) => {
+    const r = app.withTypeProvider<ZodTypeProvider>();
+
+    r.post(
+      '/api/clients/:id/addresses',
+      {
+        config: { access: { permission: 'approvals:request' } },
+        schema: { params: clientParams, body: z.object({ network: z.enum(NETWORKS), address: z.string().min(1).max(100), action: z.enum(['whitelist', 'remove']).default('whitelist'), note: z.string().max(2000).optional() }).strict() },
+      },
+      async (req, reply) => {
+        const actor = req.actor;
+        if (!actor) throw new AppError('UNAUTHENTICATED', 'Sign in first.');
+        const { address, request } = await deps.addresses.request({ clientId: req.params.id, ...req.body }, { type: 'operator', id: actor.operatorId }, auditContext(req));
+        return reply.status(201).send({ address: address ? { id: address.id, network: address.network, address: address.address, status: address.status } : null, request: requestView(request) });
+      },
+    );
+  };
+}

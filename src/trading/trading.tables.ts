@@ -1,0 +1,92 @@
+import type { ColumnType, Generated } from 'kysely';
+import type { Network } from './addresses.js';
+
+/** numeric(38,0) smallest units: read as a string, written from a bigint's string. */
+type Units = ColumnType<string, string, string>;
+
+export type AddressStatus = 'pending' | 'whitelisted' | 'removed';
+export type Side = 'buy' | 'sell';
+export type QuoteStatus = 'offered' | 'not_best' | 'failed' | 'accepted';
+
+export interface ClientAddressesTable {
+  id: Generated<string>;
+  client_id: string;
+  network: Network;
+  address: string;
+  status: Generated<AddressStatus>;
+  version: Generated<number>;
+  created_at: Generated<Date>;
+  whitelisted_at: Date | null;
+  removed_at: Date | null;
+}
+
+export interface ClientLimitsTable {
+  client_id: string;
+  /** null: the desk's default from config. */
+  max_per_trade_units: Units | null;
+  max_per_day_units: Units | null;
+  version: Generated<number>;
+  updated_at: Generated<Date>;
+}
+
+export interface PricingReferencesTable {
+  source: string;
+  mid: string;
+  set_at: Date;
+  set_by_type: string;
+  set_by_id: string | null;
+}
+
+export interface RfqsTable {
+  id: Generated<string>;
+  client_id: string;
+  side: Side;
+  network: Network;
+  amount_units: Units;
+  outcome: 'quoted' | 'no_quote';
+  best_quote_id: string | null;
+  created_at: Generated<Date>;
+}
+
+export interface QuotesTable {
+  id: Generated<string>;
+  rfq_id: string;
+  client_id: string;
+  source: string;
+  side: Side;
+  network: Network;
+  amount_units: Units;
+  price: string | null;
+  total: string | null;
+  status: QuoteStatus;
+  error: string | null;
+  latency_ms: number;
+  received_at: Date;
+  expires_at: Date | null;
+}
+
+export interface TradesTable {
+  id: Generated<string>;
+  quote_id: string;
+  rfq_id: string;
+  client_id: string;
+  side: Side;
+  network: Network;
+  amount_units: Units;
+  price: string;
+  total: string;
+  address_id: string;
+  address: string;
+  status: Generated<string>;
+  version: Generated<number>;
+  booked_at: Date;
+}
+
+export interface TradingTables {
+  client_addresses: ClientAddressesTable;
+  client_limits: ClientLimitsTable;
+  pricing_references: PricingReferencesTable;
+  rfqs: RfqsTable;
+  quotes: QuotesTable;
+  trades: TradesTable;
+}

@@ -45,6 +45,19 @@ const schema = z.object({
   TELEGRAM_OPS_CHAT_ID: z.string().regex(/^-?\d{1,20}$/, 'must be a chat id (an integer; groups are negative)').optional(),
   /** The Bot API server: Telegram's, or a self-hosted telegram-bot-api (or a test emulator). */
   TELEGRAM_API_ROOT: z.string().url().default('https://api.telegram.org'),
+  /** Default limits for a client without its own (`client.limits`), in USDT. */
+  LIMIT_MAX_PER_TRADE_USDT: z.string().regex(/^\d+(\.\d{1,6})?$/, 'a USDT amount such as 250000').default('250000'),
+  LIMIT_MAX_PER_DAY_USDT: z.string().regex(/^\d+(\.\d{1,6})?$/, 'a USDT amount such as 1000000').default('1000000'),
+  /** The house pricer's reference mid (quote currency per USDT) until a risk officer sets one with PUT /api/pricing/reference. */
+  PRICING_REFERENCE_MID: z.string().regex(/^\d+(\.\d+)?$/, 'a decimal price such as 1.0002').optional(),
+  /** A reference set through the API older than this refuses to quote. */
+  PRICING_REFERENCE_MAX_AGE_SECONDS: intFromEnv(300, 1),
+  /** Spread tiers by notional: `fromUsdt:bps,…` — each side of the mid, the tier with the largest `from` ≤ the amount applies. */
+  PRICING_SPREAD_TIERS: z.string().regex(/^\d+:\d+(\.\d+)?(,\d+:\d+(\.\d+)?)*$/, 'fromUsdt:bps pairs such as 0:15,100000:10').default('0:15,100000:10,1000000:7'),
+  /** How long every pricing source gets to answer an RFQ. */
+  PRICING_DEADLINE_MS: intFromEnv(1500, 10),
+  /** How long an offered quote stays firm. */
+  QUOTE_TTL_SECONDS: intFromEnv(15, 1),
 });
 
 export type Config = z.infer<typeof schema> & { dataDir: string };

@@ -43,6 +43,9 @@ import { createClientsService, type ClientsService } from '../clients/clients.se
 import { clientAddressKind } from '../trading/addresses.kind.js';
 import { createAddressesService } from '../trading/addresses.service.js';
 import { tradingRoutes } from '../trading/trading.routes.js';
+import { clientLimitsKind } from '../trading/limits.kind.js';
+import { limitUnits } from '../trading/limits.js';
+import { createLimitsService } from '../trading/limits.service.js';
 import { wakeDeliverer } from '../telegram/telegram.jobs.js';
 import { createTelegram, type TelegramDeps, type TelegramRuntime } from '../telegram/runtime.js';
 
@@ -113,6 +116,8 @@ export function compose(deps: ComposeDeps): Composition {
   kinds.register(clientAccessKind({ clients, notifications }));
   const addresses = createAddressesService({ db, audit, clock, clients, approvals });
   kinds.register(clientAddressKind({ clients, addresses }));
+  const limits = createLimitsService({ db, audit, clock, defaults: { perTrade: limitUnits(deps.config.LIMIT_MAX_PER_TRADE_USDT, 'LIMIT_MAX_PER_TRADE_USDT'), perDay: limitUnits(deps.config.LIMIT_MAX_PER_DAY_USDT, 'LIMIT_MAX_PER_DAY_USDT') } });
+  kinds.register(clientLimitsKind({ clients, limits }));
   const services: Services = { audit, operators, auth, account, notifications, kinds, approvals, flags, clients };
   const publicUrl = deps.config.PUBLIC_URL ?? `http://${deps.config.HOST}:${deps.config.PORT}`;
   const telegram =
@@ -139,7 +144,7 @@ export function compose(deps: ComposeDeps): Composition {
     auditRoutes({ audit }),
     approvalsRoutes({ approvals, queries, db, directory }),
     flagsRoutes({ flags, approvals, directory, db }),
-    tradingRoutes({ addresses }),
+    tradingRoutes({ addresses, approvals }),
     operatorAdminRoutes({ operators, approvals }),
     operatorAccountRoutes({ account, config: deps.config }),
     eventsRoutes({ hub: createEventHub(deps.pool) }),

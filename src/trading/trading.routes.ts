@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requestView } from '../approvals/approvals.schemas.js';
+import type { ApprovalsService } from '../approvals/approvals.service.js';
 import { auditContext } from '../http/context.js';
 import { AppError } from '../shared/errors.js';
 import { NETWORKS } from './addresses.js';
@@ -10,7 +11,7 @@ import type { AddressesService } from './addresses.service.js';
 const clientParams = z.object({ id: z.string().uuid() }).strict();
 
 /** Operator API for trading: changes are filed as requests and applied only when co-signed. */
-export function tradingRoutes(deps: { addresses: AddressesService }): FastifyPluginAsync {
+export function tradingRoutes(deps: { addresses: AddressesService; approvals: ApprovalsService }): FastifyPluginAsync {
   return async (app) => {
     const r = app.withTypeProvider<ZodTypeProvider>();
 
@@ -25,6 +26,19 @@ export function tradingRoutes(deps: { addresses: AddressesService }): FastifyPlu
         if (!actor) throw new AppError('UNAUTHENTICATED', 'Sign in first.');
         const { address, request } = await deps.addresses.request({ clientId: req.params.id, ...req.body }, { type: 'operator', id: actor.operatorId }, auditContext(req));
         return reply.status(201).send({ address: address ? { id: address.id, network: address.network, address: address.address, status: address.status } : null, request: requestView(request) });
+      },
+    );
+
+    const limit = z.string().max(40).nullable();
+    r.post(
+      '/api/clients/:id/limits',
+      { config: { access: { permission: 'approvals:request' } }, schema: { params: clientParams, body: z.object({ maxPerTradeUsdt: limit, maxPerDayUsdt: limit, note: z.string().max(2000).optional() }).strict() } },
+      async (req, reply) => {
+        const actor = req.actor;
+        if (!actor) throw new AppError('UNAUTHENTICATED', 'Sign in first.');
+        const { note, ...payload } = req.body;
+        const { request } = await deps.approvals.file({ kind: 'client.limits', payload: { clientId: req.params.id, ...payload }, note }, { type: 'operator', id: actor.operatorId }, auditContext(req));
+        return reply.status(201).send(requestView(request));
       },
     );
   };

@@ -45,7 +45,11 @@ import { createAddressesService } from '../trading/addresses.service.js';
 import { tradingRoutes } from '../trading/trading.routes.js';
 import { clientLimitsKind } from '../trading/limits.kind.js';
 import { limitUnits } from '../trading/limits.js';
-import { createLimitsService } from '../trading/limits.service.js';
+import { createLimitsService, type LimitsService } from '../trading/limits.service.js';
+import { createHousePricer, type HousePricer } from '../trading/house.pricer.js';
+import { parseSpreadTiers } from '../trading/pricing.js';
+import { createRfqService, type RfqService } from '../trading/rfq.service.js';
+import type { AddressesService } from '../trading/addresses.service.js';
 import { wakeDeliverer } from '../telegram/telegram.jobs.js';
 import { createTelegram, type TelegramDeps, type TelegramRuntime } from '../telegram/runtime.js';
 
@@ -64,6 +68,8 @@ export interface Services {
   flags: FlagsService;
   /** Telegram users who applied through the bot; their access changes through `client.access`. */
   clients: ClientsService;
+  /** Payout addresses, limits, the house pricer, RFQs and accepts (src/trading). */
+  trading: { addresses: AddressesService; limits: LimitsService; house: HousePricer; rfqs: RfqService };
 }
 
 export interface ComposeDeps {
@@ -118,7 +124,9 @@ export function compose(deps: ComposeDeps): Composition {
   kinds.register(clientAddressKind({ clients, addresses }));
   const limits = createLimitsService({ db, audit, clock, defaults: { perTrade: limitUnits(deps.config.LIMIT_MAX_PER_TRADE_USDT, 'LIMIT_MAX_PER_TRADE_USDT'), perDay: limitUnits(deps.config.LIMIT_MAX_PER_DAY_USDT, 'LIMIT_MAX_PER_DAY_USDT') } });
   kinds.register(clientLimitsKind({ clients, limits }));
-  const services: Services = { audit, operators, auth, account, notifications, kinds, approvals, flags, clients };
+  const house = createHousePricer({ db, audit, clock, configMid: deps.config.PRICING_REFERENCE_MID, maxAgeSeconds: deps.config.PRICING_REFERENCE_MAX_AGE_SECONDS, tiers: parseSpreadTiers(deps.config.PRICING_SPREAD_TIERS) });
+  const rfqs = createRfqService({ db, clock, clients, sources: () => [house.source], deadlineMs: deps.config.PRICING_DEADLINE_MS, ttlSeconds: deps.config.QUOTE_TTL_SECONDS });
+  const services: Services = { audit, operators, auth, account, notifications, kinds, approvals, flags, clients, trading: { addresses, limits, house, rfqs } };
   const publicUrl = deps.config.PUBLIC_URL ?? `http://${deps.config.HOST}:${deps.config.PORT}`;
   const telegram =
     tg.mode === 'off'
@@ -144,7 +152,7 @@ export function compose(deps: ComposeDeps): Composition {
     auditRoutes({ audit }),
     approvalsRoutes({ approvals, queries, db, directory }),
     flagsRoutes({ flags, approvals, directory, db }),
-    tradingRoutes({ addresses, approvals }),
+    tradingRoutes({ addresses, approvals, house }),
     operatorAdminRoutes({ operators, approvals }),
     operatorAccountRoutes({ account, config: deps.config }),
     eventsRoutes({ hub: createEventHub(deps.pool) }),

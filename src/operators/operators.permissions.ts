@@ -17,19 +17,21 @@ export const PERMISSIONS = {
   'flags:read': 'see feature flags and their history',
   'flags:emergency': 'turn AUTO_SETTLEMENT off at once (the safe direction)',
   'flags:review': 'acknowledge the post-hoc review of an emergency stop',
+  'pricing:read': 'see the house reference price and spread tiers',
+  'pricing:write': 'set the house reference price (audited)',
 } as const;
 
 export type Permission = keyof typeof PERMISSIONS;
 
 export const ROLES: readonly Role[] = ['ops_approver', 'risk_officer', 'platform_admin', 'auditor'];
 
-const DECIDER: readonly Permission[] = ['approvals:read', 'approvals:request', 'approvals:decide', 'flags:read'];
+const DECIDER: readonly Permission[] = ['approvals:read', 'approvals:request', 'approvals:decide', 'flags:read', 'pricing:read'];
 
 const GRANTS: Record<Role, readonly Permission[]> = {
   ops_approver: ['self', ...DECIDER],
-  risk_officer: ['self', ...DECIDER, 'audit:read', 'audit:export', 'approvals:report', 'flags:emergency', 'flags:review'],
+  risk_officer: ['self', ...DECIDER, 'audit:read', 'audit:export', 'approvals:report', 'flags:emergency', 'flags:review', 'pricing:write'],
   platform_admin: ['self', ...DECIDER, 'operators:read', 'operators:write', 'audit:read', 'audit:export', 'approvals:report', 'flags:emergency'],
-  auditor: ['self', 'operators:read', 'audit:read', 'audit:export', 'approvals:read', 'approvals:report', 'flags:read'],
+  auditor: ['self', 'operators:read', 'audit:read', 'audit:export', 'approvals:read', 'approvals:report', 'flags:read', 'pricing:read'],
 };
 
 export function can(roles: readonly Role[], permission: Permission): boolean {

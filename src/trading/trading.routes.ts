@@ -7,11 +7,14 @@ import { auditContext } from '../http/context.js';
 import { AppError } from '../shared/errors.js';
 import { NETWORKS } from './addresses.js';
 import type { AddressesService } from './addresses.service.js';
+import type { HousePricer, Reference } from './house.pricer.js';
 
 const clientParams = z.object({ id: z.string().uuid() }).strict();
 
 /** Operator API for trading: changes are filed as requests and applied only when co-signed. */
-export function tradingRoutes(deps: { addresses: AddressesService; approvals: ApprovalsService }): FastifyPluginAsync {
+const referenceView = (ref: Reference | null) => (ref ? { mid: ref.mid, setAt: ref.setAt?.toISOString() ?? null, via: ref.via, stale: ref.stale } : null);
+
+export function tradingRoutes(deps: { addresses: AddressesService; approvals: ApprovalsService; house: HousePricer }): FastifyPluginAsync {
   return async (app) => {
     const r = app.withTypeProvider<ZodTypeProvider>();
 
@@ -27,6 +30,17 @@ export function tradingRoutes(deps: { addresses: AddressesService; approvals: Ap
         const { address, request } = await deps.addresses.request({ clientId: req.params.id, ...req.body }, { type: 'operator', id: actor.operatorId }, auditContext(req));
         return reply.status(201).send({ address: address ? { id: address.id, network: address.network, address: address.address, status: address.status } : null, request: requestView(request) });
       },
+    );
+
+    r.get('/api/pricing/reference', { config: { access: { permission: 'pricing:read' } } }, async () => ({
+      reference: referenceView(await deps.house.reference()),
+      spreadTiers: deps.house.tiers.map((t) => ({ fromUsdt: (t.fromUnits / 1_000_000n).toString(), bps: t.bps.toFixed() })),
+    }));
+
+    r.put(
+      '/api/pricing/reference',
+      { config: { access: { permission: 'pricing:write', stepUp: true } }, schema: { body: z.object({ mid: z.string().max(40) }).strict() } },
+      async (req) => ({ reference: referenceView(await deps.house.setReference(req.body.mid, auditContext(req))) }),
     );
 
     const limit = z.string().max(40).nullable();

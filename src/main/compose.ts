@@ -50,6 +50,7 @@ import { createHousePricer, type HousePricer } from '../trading/house.pricer.js'
 import { parseSpreadTiers } from '../trading/pricing.js';
 import { createRfqService, type RfqService } from '../trading/rfq.service.js';
 import type { AddressesService } from '../trading/addresses.service.js';
+import { createTradesService, type TradesService } from '../trading/trades.service.js';
 import { wakeDeliverer } from '../telegram/telegram.jobs.js';
 import { createTelegram, type TelegramDeps, type TelegramRuntime } from '../telegram/runtime.js';
 
@@ -69,7 +70,7 @@ export interface Services {
   /** Telegram users who applied through the bot; their access changes through `client.access`. */
   clients: ClientsService;
   /** Payout addresses, limits, the house pricer, RFQs and accepts (src/trading). */
-  trading: { addresses: AddressesService; limits: LimitsService; house: HousePricer; rfqs: RfqService };
+  trading: { addresses: AddressesService; limits: LimitsService; house: HousePricer; rfqs: RfqService; trades: TradesService };
 }
 
 export interface ComposeDeps {
@@ -126,7 +127,8 @@ export function compose(deps: ComposeDeps): Composition {
   kinds.register(clientLimitsKind({ clients, limits }));
   const house = createHousePricer({ db, audit, clock, configMid: deps.config.PRICING_REFERENCE_MID, maxAgeSeconds: deps.config.PRICING_REFERENCE_MAX_AGE_SECONDS, tiers: parseSpreadTiers(deps.config.PRICING_SPREAD_TIERS) });
   const rfqs = createRfqService({ db, clock, clients, sources: () => [house.source], deadlineMs: deps.config.PRICING_DEADLINE_MS, ttlSeconds: deps.config.QUOTE_TTL_SECONDS });
-  const services: Services = { audit, operators, auth, account, notifications, kinds, approvals, flags, clients, trading: { addresses, limits, house, rfqs } };
+  const trades = createTradesService({ db, audit, clock, addresses, limits });
+  const services: Services = { audit, operators, auth, account, notifications, kinds, approvals, flags, clients, trading: { addresses, limits, house, rfqs, trades } };
   const publicUrl = deps.config.PUBLIC_URL ?? `http://${deps.config.HOST}:${deps.config.PORT}`;
   const telegram =
     tg.mode === 'off'

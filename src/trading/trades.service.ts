@@ -1,0 +1,72 @@
+import type { Selectable } from 'kysely';
+import type { AuditContext, AuditService } from '../audit/audit.service.js';
+import type { Clock } from '../shared/clock.js';
+import { withTransaction, type Db, type Executor, type Tx } from '../shared/db.js';
+import { AppError } from '../shared/errors.js';
+import type { AddressesService } from './addresses.service.js';
+import { limitRefusal } from './limits.js';
+import type { LimitsService } from './limits.service.js';
+import { formatUsdt } from './money.js';
+import type { TradesTable } from './trading.tables.js';
+
+export type TradeRow = Selectable<TradesTable>;
+
+/** The settlement domain's hook, called in the booking transaction (until it exists, a trade stays `booked`). */
+export interface SettlementHook {
+  onTradeBooked(tx: Tx, trade: TradeRow): Promise<void>;
+}
+
+/**
+ * Accepting a quote books a trade exactly once. One transaction locks the quote row (so a second
+ * accept of the same quote waits and then finds the trade), checks it is live, the client active,
+ * a whitelisted address for the network, and — holding the client's limits row, so that accepts by
+ * one client serialize — the per-trade and rolling 24 h limits; then books the trade.
+ */
+export function createTradesService(deps: { db: Db; audit: AuditService; clock: Clock; addresses: AddressesService; limits: LimitsService; settlement?: SettlementHook }) {
+  const { db, audit, clock } = deps;
+
+  return {
+    get: (id: string, ex: Executor = db) => (/^[0-9a-f-]{36}$/i.test(id) ? ex.selectFrom('trades').selectAll().where('id', '=', id).executeTakeFirst() : Promise.resolve(undefined)),
+
+    async accept(input: { quoteId: string; clientId: string }, ctx: AuditContext): Promise<{ trade: TradeRow; replayed: boolean }> {
+      if (!/^[0-9a-f-]{36}$/i.test(input.quoteId)) throw new AppError('NOT_FOUND', 'There is no such quote.');
+      return withTransaction(db, async (tx) => {
+        const quote = await tx.selectFrom('quotes').selectAll().where('id', '=', input.quoteId).forUpdate().executeTakeFirst();
+        if (!quote || quote.client_id !== input.clientId) throw new AppError('NOT_FOUND', 'There is no such quote.');
+        const existing = await tx.selectFrom('trades').selectAll().where('quote_id', '=', quote.id).executeTakeFirst();
+        if (existing) return { trade: existing, replayed: true };
+        if (quote.status !== 'offered' || !quote.price || !quote.total || !quote.expires_at) throw new AppError('NO_QUOTE', 'This quote was not offered to you: only the best quote of a request can be accepted.');
+        const now = clock.now();
+        if (quote.expires_at <= now) throw new AppError('QUOTE_EXPIRED', `The quote expired at ${quote.expires_at.toISOString()}. Ask for a new quote.`);
+
+        const client = await tx.selectFrom('clients').select(['id', 'status']).where('id', '=', quote.client_id).executeTakeFirstOrThrow();
+        if (client.status !== 'active') throw new AppError('CLIENT_NOT_ACTIVE', `The client's account is ${client.status}: it cannot trade.`);
+        const address = await deps.addresses.whitelisted(tx, client.id, quote.network);
+        if (!address) throw new AppError('ADDRESS_NOT_WHITELISTED', `There is no whitelisted ${quote.network === 'tron' ? 'TRON' : 'Ethereum'} payout address: register one and wait for it to be approved.`);
+
+        const amount = BigInt(quote.amount_units);
+        const { limits, bookedLast24h } = await deps.limits.lockForTrade(tx, client.id, now);
+        const refusal = limitRefusal(amount, bookedLast24h, limits);
+        if (refusal) throw new AppError('LIMIT_EXCEEDED', `The trade is refused: ${refusal}.`);
+
+        const trade = await tx
+          .insertInto('trades')
+          .values({ quote_id: quote.id, rfq_id: quote.rfq_id, client_id: client.id, side: quote.side, network: quote.network, amount_units: quote.amount_units, price: quote.price, total: quote.total, address_id: address.id, address: address.address, booked_at: now })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        await tx.updateTable('quotes').set({ status: 'accepted' }).where('id', '=', quote.id).execute();
+        await audit.record(tx, {
+          ...ctx,
+          action: 'trade.booked',
+          entityType: 'trade',
+          entityId: trade.id,
+          data: { clientId: client.id, quoteId: quote.id, source: quote.source, side: trade.side, network: trade.network, amountUsdt: formatUsdt(amount), price: trade.price, total: trade.total, address: trade.address },
+        });
+        await deps.settlement?.onTradeBooked(tx, trade);
+        return { trade, replayed: false };
+      });
+    },
+  };
+}
+
+export type TradesService = ReturnType<typeof createTradesService>;

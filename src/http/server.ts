@@ -71,7 +71,7 @@ export async function buildServer(deps: ServerDeps): Promise<DeskServer> {
     const labels = { route: request.routeOptions.url ?? 'unmatched', method: request.method, status: String(reply.statusCode) };
     deps.metrics.httpRequests.inc(labels);
     deps.metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
-    request.log.info({ reqId: request.id, method: request.method, route: labels.route, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+    request.log.info({ method: request.method, route: labels.route, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
 
   await app.register(helmet, {

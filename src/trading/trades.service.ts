@@ -28,6 +28,19 @@ export function createTradesService(deps: { db: Db; audit: AuditService; clock: 
   return {
     get: (id: string, ex: Executor = db) => (/^[0-9a-f-]{36}$/i.test(id) ? ex.selectFrom('trades').selectAll().where('id', '=', id).executeTakeFirst() : Promise.resolve(undefined)),
 
+    /** Operator list, newest first, filtered by status, client and booking time. */
+    list(f: { status?: string; clientId?: string; from?: Date; to?: Date; limit: number }, ex: Executor = db) {
+      let q = ex.selectFrom('trades').selectAll().orderBy('booked_at', 'desc').orderBy('id', 'desc').limit(f.limit);
+      if (f.status) q = q.where('status', '=', f.status);
+      if (f.clientId) q = q.where('client_id', '=', f.clientId);
+      if (f.from) q = q.where('booked_at', '>=', f.from);
+      if (f.to) q = q.where('booked_at', '<', f.to);
+      return q.execute();
+    },
+
+    /** Every quote received for the trade's RFQ: the best-execution record. */
+    quotesOf: (rfqId: string, ex: Executor = db) => ex.selectFrom('quotes').selectAll().where('rfq_id', '=', rfqId).orderBy('received_at').orderBy('source').execute(),
+
     async accept(input: { quoteId: string; clientId: string }, ctx: AuditContext): Promise<{ trade: TradeRow; replayed: boolean }> {
       if (!/^[0-9a-f-]{36}$/i.test(input.quoteId)) throw new AppError('NOT_FOUND', 'There is no such quote.');
       return withTransaction(db, async (tx) => {

@@ -8,13 +8,15 @@ import { AppError } from '../shared/errors.js';
 import { NETWORKS } from './addresses.js';
 import type { AddressesService } from './addresses.service.js';
 import type { HousePricer, Reference } from './house.pricer.js';
+import type { TradesService } from './trades.service.js';
+import { quoteView, tradeView } from './trades.views.js';
 
 const clientParams = z.object({ id: z.string().uuid() }).strict();
 
 /** Operator API for trading: changes are filed as requests and applied only when co-signed. */
 const referenceView = (ref: Reference | null) => (ref ? { mid: ref.mid, setAt: ref.setAt?.toISOString() ?? null, via: ref.via, stale: ref.stale } : null);
 
-export function tradingRoutes(deps: { addresses: AddressesService; approvals: ApprovalsService; house: HousePricer }): FastifyPluginAsync {
+export function tradingRoutes(deps: { addresses: AddressesService; approvals: ApprovalsService; house: HousePricer; trades: TradesService }): FastifyPluginAsync {
   return async (app) => {
     const r = app.withTypeProvider<ZodTypeProvider>();
 
@@ -42,6 +44,21 @@ export function tradingRoutes(deps: { addresses: AddressesService; approvals: Ap
       { config: { access: { permission: 'pricing:write', stepUp: true } }, schema: { body: z.object({ mid: z.string().max(40) }).strict() } },
       async (req) => ({ reference: referenceView(await deps.house.setReference(req.body.mid, auditContext(req))) }),
     );
+
+    r.get(
+      '/api/trades',
+      {
+        config: { access: { permission: 'trades:read' } },
+        schema: { querystring: z.object({ status: z.string().max(40).optional(), client: z.string().uuid().optional(), from: z.coerce.date().optional(), to: z.coerce.date().optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }).strict() },
+      },
+      async (req) => ({ items: (await deps.trades.list({ status: req.query.status, clientId: req.query.client, from: req.query.from, to: req.query.to, limit: req.query.limit })).map(tradeView) }),
+    );
+
+    r.get('/api/trades/:id', { config: { access: { permission: 'trades:read' } }, schema: { params: clientParams } }, async (req) => {
+      const trade = await deps.trades.get(req.params.id);
+      if (!trade) throw new AppError('NOT_FOUND', 'There is no such trade.');
+      return { ...tradeView(trade), quotes: (await deps.trades.quotesOf(trade.rfq_id)).map(quoteView) };
+    });
 
     const limit = z.string().max(40).nullable();
     r.post(

@@ -58,6 +58,8 @@ const schema = z.object({
   PRICING_DEADLINE_MS: intFromEnv(1500, 10),
   /** How long an offered quote stays firm. */
   QUOTE_TTL_SECONDS: intFromEnv(15, 1),
+  /** Client API calls per key per minute. */
+  CLIENT_API_RATE_PER_MINUTE: intFromEnv(120, 1),
 });
 
 export type Config = z.infer<typeof schema> & { dataDir: string };

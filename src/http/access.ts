@@ -8,9 +8,10 @@ import type { Clock } from '../shared/clock.js';
  * Every route declares who may call it in `config.access`; a route without one cannot be
  * registered. `public` needs nothing; otherwise the caller must be a signed-in operator holding the
  * permission, with MFA verified (unless `mfaPending` allows an enrolment-only session) and, for
- * decisions, a step-up within the window.
+ * decisions, a step-up within the window. `client-key` routes (the client API) are authenticated by
+ * their own plugin from a client API key, and answer 401 without one.
  */
-export type Access = 'public' | { permission: Permission; mfaPending?: boolean; stepUp?: boolean };
+export type Access = 'public' | 'client-key' | { permission: Permission; mfaPending?: boolean; stepUp?: boolean };
 
 export interface Actor {
   operatorId: string;
@@ -56,7 +57,7 @@ export function installAccessControl(app: FastifyInstance, auth: Authenticator, 
 
   app.addHook('onRequest', async (request) => {
     const access = request.routeOptions.config.access;
-    if (!access || access === 'public') return;
+    if (!access || access === 'public' || access === 'client-key') return;
     const actor = await auth.authenticate(request);
     if (!actor) throw new AppError('UNAUTHENTICATED', 'Sign in first: this needs an operator session or a bearer token.');
     request.actor = actor;

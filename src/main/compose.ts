@@ -51,6 +51,8 @@ import { parseSpreadTiers } from '../trading/pricing.js';
 import { createRfqService, type RfqService } from '../trading/rfq.service.js';
 import type { AddressesService } from '../trading/addresses.service.js';
 import { createTradesService, type TradesService } from '../trading/trades.service.js';
+import { createApiKeysService } from '../trading/apikeys.service.js';
+import { clientApiRoutes } from '../trading/client.routes.js';
 import { wakeDeliverer } from '../telegram/telegram.jobs.js';
 import { createTelegram, type TelegramDeps, type TelegramRuntime } from '../telegram/runtime.js';
 
@@ -128,6 +130,7 @@ export function compose(deps: ComposeDeps): Composition {
   const house = createHousePricer({ db, audit, clock, configMid: deps.config.PRICING_REFERENCE_MID, maxAgeSeconds: deps.config.PRICING_REFERENCE_MAX_AGE_SECONDS, tiers: parseSpreadTiers(deps.config.PRICING_SPREAD_TIERS) });
   const rfqs = createRfqService({ db, clock, clients, sources: () => [house.source], deadlineMs: deps.config.PRICING_DEADLINE_MS, ttlSeconds: deps.config.QUOTE_TTL_SECONDS });
   const trades = createTradesService({ db, audit, clock, addresses, limits });
+  const apiKeys = createApiKeysService({ db, audit, clock, clients });
   const services: Services = { audit, operators, auth, account, notifications, kinds, approvals, flags, clients, trading: { addresses, limits, house, rfqs, trades } };
   const publicUrl = deps.config.PUBLIC_URL ?? `http://${deps.config.HOST}:${deps.config.PORT}`;
   const telegram =
@@ -154,7 +157,8 @@ export function compose(deps: ComposeDeps): Composition {
     auditRoutes({ audit }),
     approvalsRoutes({ approvals, queries, db, directory }),
     flagsRoutes({ flags, approvals, directory, db }),
-    tradingRoutes({ addresses, approvals, house, trades }),
+    tradingRoutes({ addresses, approvals, house, trades, keys: apiKeys }),
+    clientApiRoutes({ db, keys: apiKeys, rfqs, trades, ratePerMinute: deps.config.CLIENT_API_RATE_PER_MINUTE }),
     operatorAdminRoutes({ operators, approvals }),
     operatorAccountRoutes({ account, config: deps.config }),
     eventsRoutes({ hub: createEventHub(deps.pool) }),

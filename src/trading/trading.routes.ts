@@ -9,6 +9,7 @@ import { NETWORKS } from './addresses.js';
 import type { AddressesService } from './addresses.service.js';
 import type { HousePricer, Reference } from './house.pricer.js';
 import type { TradesService } from './trades.service.js';
+import type { ApiKeysService } from './apikeys.service.js';
 import { quoteView, tradeView } from './trades.views.js';
 
 const clientParams = z.object({ id: z.string().uuid() }).strict();
@@ -16,7 +17,7 @@ const clientParams = z.object({ id: z.string().uuid() }).strict();
 /** Operator API for trading: changes are filed as requests and applied only when co-signed. */
 const referenceView = (ref: Reference | null) => (ref ? { mid: ref.mid, setAt: ref.setAt?.toISOString() ?? null, via: ref.via, stale: ref.stale } : null);
 
-export function tradingRoutes(deps: { addresses: AddressesService; approvals: ApprovalsService; house: HousePricer; trades: TradesService }): FastifyPluginAsync {
+export function tradingRoutes(deps: { addresses: AddressesService; approvals: ApprovalsService; house: HousePricer; trades: TradesService; keys: ApiKeysService }): FastifyPluginAsync {
   return async (app) => {
     const r = app.withTypeProvider<ZodTypeProvider>();
 
@@ -59,6 +60,32 @@ export function tradingRoutes(deps: { addresses: AddressesService; approvals: Ap
       if (!trade) throw new AppError('NOT_FOUND', 'There is no such trade.');
       return { ...tradeView(trade), quotes: (await deps.trades.quotesOf(trade.rfq_id)).map(quoteView) };
     });
+
+    r.post(
+      '/api/clients/:id/api-keys',
+      { config: { access: { permission: 'clients:keys', stepUp: true } }, schema: { params: clientParams, body: z.object({ label: z.string().max(200).optional() }).strict().nullish() } },
+      async (req, reply) => {
+        const actor = req.actor;
+        if (!actor) throw new AppError('UNAUTHENTICATED', 'Sign in first.');
+        const issued = await deps.keys.issue(req.params.id, req.body?.label ?? null, actor.operatorId, auditContext(req));
+        return reply.status(201).header('cache-control', 'no-store').send({ ...issued, note: 'The key is shown once: store it now.' });
+      },
+    );
+
+    r.get('/api/clients/:id/api-keys', { config: { access: { permission: 'clients:keys' } }, schema: { params: clientParams } }, async (req) => ({
+      items: (await deps.keys.list(req.params.id)).map((k) => ({ id: k.id, prefix: k.prefix, label: k.label, createdBy: k.created_by, createdAt: k.created_at.toISOString(), revokedAt: k.revoked_at?.toISOString() ?? null, lastUsedAt: k.last_used_at?.toISOString() ?? null })),
+    }));
+
+    r.post(
+      '/api/clients/:id/api-keys/:keyId/revoke',
+      { config: { access: { permission: 'clients:keys', stepUp: true } }, schema: { params: z.object({ id: z.string().uuid(), keyId: z.string().uuid() }).strict(), body: z.object({}).strict().nullish() } },
+      async (req, reply) => {
+        const actor = req.actor;
+        if (!actor) throw new AppError('UNAUTHENTICATED', 'Sign in first.');
+        await deps.keys.revoke(req.params.id, req.params.keyId, actor.operatorId, auditContext(req));
+        return reply.status(204).send();
+      },
+    );
 
     const limit = z.string().max(40).nullable();
     r.post(

@@ -82,7 +82,29 @@ export interface TradesTable {
   booked_at: Date;
 }
 
+export interface ClientApiKeysTable {
+  id: Generated<string>;
+  client_id: string;
+  prefix: string;
+  key_hash: string;
+  label: string | null;
+  created_by: string;
+  created_at: Generated<Date>;
+  revoked_at: Date | null;
+  revoked_by: string | null;
+  last_used_at: Date | null;
+}
+
+export interface ClientIdempotencyKeysTable {
+  client_id: string;
+  key: string;
+  quote_id: string;
+  created_at: Generated<Date>;
+}
+
 export interface TradingTables {
+  client_api_keys: ClientApiKeysTable;
+  client_idempotency_keys: ClientIdempotencyKeysTable;
   client_addresses: ClientAddressesTable;
   client_limits: ClientLimitsTable;
   pricing_references: PricingReferencesTable;

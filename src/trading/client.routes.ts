@@ -1,0 +1,82 @@
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Db } from '../shared/db.js';
+import { AppError } from '../shared/errors.js';
+import { NETWORKS } from './addresses.js';
+import type { ApiKeysService } from './apikeys.service.js';
+import { parseUsdt } from './money.js';
+import type { RfqService } from './rfq.service.js';
+import type { TradesService } from './trades.service.js';
+import { quoteView, tradeView } from './trades.views.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    apiClient: { keyId: string; clientId: string; prefix: string } | null;
+  }
+}
+
+const access = 'client-key' as const;
+const idParams = z.object({ id: z.string().uuid() }).strict();
+
+function clientOf(req: FastifyRequest) {
+  if (!req.apiClient) throw new AppError('UNAUTHENTICATED', 'Send your API key in the Authorization header: Bearer usdk_…');
+  return req.apiClient;
+}
+
+/**
+ * The client API (`/api/client/v1`): authenticated by a client API key (Authorization: Bearer), rate
+ * limited per key. Errors are problem+json with stable codes (QUOTE_EXPIRED, LIMIT_EXCEEDED, …).
+ */
+export function clientApiRoutes(deps: { db: Db; keys: ApiKeysService; rfqs: RfqService; trades: TradesService; ratePerMinute: number }): FastifyPluginAsync {
+  return async (app) => {
+    app.decorateRequest('apiClient', null);
+    app.addHook('onRequest', async (req) => {
+      if (req.routeOptions.config.access !== access) return;
+      const header = req.headers.authorization;
+      const raw = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
+      const who = await deps.keys.authenticate(raw);
+      if (!who) throw new AppError('UNAUTHENTICATED', 'Send a valid, unrevoked API key in the Authorization header: Bearer usdk_…');
+      req.apiClient = who;
+    });
+    const rateLimit = { max: deps.ratePerMinute, timeWindow: '1 minute', keyGenerator: (req: FastifyRequest) => `client-key:${req.apiClient?.keyId ?? req.ip}` };
+    const r = app.withTypeProvider<ZodTypeProvider>();
+
+    r.post(
+      '/api/client/v1/rfqs',
+      { config: { access, rateLimit }, schema: { body: z.object({ side: z.enum(['buy', 'sell']), amount: z.string().max(40), network: z.enum(NETWORKS) }).strict() } },
+      async (req, reply) => {
+        const { clientId } = clientOf(req);
+        const amount = parseUsdt(req.body.amount);
+        if (!amount.ok) throw new AppError('VALIDATION_FAILED', `The amount is refused: ${amount.reason}.`, [{ path: 'amount', message: amount.reason }]);
+        const { rfqId, best } = await deps.rfqs.request({ clientId, side: req.body.side, network: req.body.network, amountUnits: amount.units });
+        return reply.status(201).send({ rfqId, quote: { ...quoteView(best), totalCurrency: 'USD', totalRounding: best.side === 'buy' ? 'up to the cent (you pay)' : 'down to the cent (you receive)' } });
+      },
+    );
+
+    r.post('/api/client/v1/quotes/:id/accept', { config: { access, rateLimit }, schema: { params: idParams, body: z.object({}).strict().nullish() } }, async (req, reply) => {
+      const { clientId } = clientOf(req);
+      const idem = req.headers['idempotency-key'];
+      if (typeof idem !== 'string' || !/^[\x21-\x7e]{1,200}$/.test(idem)) throw new AppError('VALIDATION_FAILED', 'Send an Idempotency-Key header (1–200 printable characters).', [{ path: 'Idempotency-Key', message: 'is required' }]);
+      const quote = await deps.db.selectFrom('quotes').select('id').where('id', '=', req.params.id).where('client_id', '=', clientId).executeTakeFirst();
+      if (!quote) throw new AppError('NOT_FOUND', 'There is no such quote.');
+      await deps.db.insertInto('client_idempotency_keys').values({ client_id: clientId, key: idem, quote_id: quote.id }).onConflict((oc) => oc.columns(['client_id', 'key']).doNothing()).execute();
+      const pinned = await deps.db.selectFrom('client_idempotency_keys').select('quote_id').where('client_id', '=', clientId).where('key', '=', idem).executeTakeFirstOrThrow();
+      if (pinned.quote_id !== quote.id) throw new AppError('IDEMPOTENCY_CONFLICT', 'This Idempotency-Key was used to accept another quote.');
+      const { trade, replayed } = await deps.trades.accept({ quoteId: quote.id, clientId }, { actorType: 'client', actorId: clientId, ip: req.ip });
+      return reply.status(replayed ? 200 : 201).send(tradeView(trade));
+    });
+
+    r.get('/api/client/v1/trades/:id', { config: { access, rateLimit }, schema: { params: idParams } }, async (req) => {
+      const { clientId } = clientOf(req);
+      const trade = await deps.trades.get(req.params.id);
+      if (!trade || trade.client_id !== clientId) throw new AppError('NOT_FOUND', 'There is no such trade.');
+      return tradeView(trade);
+    });
+
+    r.get('/api/client/v1/trades', { config: { access, rateLimit }, schema: { querystring: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) }).strict() } }, async (req) => {
+      const { clientId } = clientOf(req);
+      return { items: (await deps.trades.list({ clientId, limit: req.query.limit })).map(tradeView) };
+    });
+  };
+}

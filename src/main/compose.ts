@@ -129,7 +129,7 @@ export function compose(deps: ComposeDeps): Composition {
   kinds.register(clientLimitsKind({ clients, limits }));
   const house = createHousePricer({ db, audit, clock, configMid: deps.config.PRICING_REFERENCE_MID, maxAgeSeconds: deps.config.PRICING_REFERENCE_MAX_AGE_SECONDS, tiers: parseSpreadTiers(deps.config.PRICING_SPREAD_TIERS) });
   const rfqs = createRfqService({ db, clock, clients, sources: () => [house.source], deadlineMs: deps.config.PRICING_DEADLINE_MS, ttlSeconds: deps.config.QUOTE_TTL_SECONDS });
-  const trades = createTradesService({ db, audit, clock, addresses, limits });
+  const trades = createTradesService({ db, audit, clock, clients, addresses, limits });
   const apiKeys = createApiKeysService({ db, audit, clock, clients });
   const services: Services = { audit, operators, auth, account, notifications, kinds, approvals, flags, clients, trading: { addresses, limits, house, rfqs, trades } };
   const publicUrl = deps.config.PUBLIC_URL ?? `http://${deps.config.HOST}:${deps.config.PORT}`;

@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { AuditContext, AuditService } from '../audit/audit.service.js';
+import type { ClientsService } from '../clients/clients.service.js';
 import type { Clock } from '../shared/clock.js';
 import { withTransaction, type Db, type Executor, type Tx } from '../shared/db.js';
 import { AppError } from '../shared/errors.js';
@@ -22,7 +23,7 @@ export interface SettlementHook {
  * a whitelisted address for the network, and — holding the client's limits row, so that accepts by
  * one client serialize — the per-trade and rolling 24 h limits; then books the trade.
  */
-export function createTradesService(deps: { db: Db; audit: AuditService; clock: Clock; addresses: AddressesService; limits: LimitsService; settlement?: SettlementHook }) {
+export function createTradesService(deps: { db: Db; audit: AuditService; clock: Clock; clients: Pick<ClientsService, 'get'>; addresses: AddressesService; limits: LimitsService; settlement?: SettlementHook }) {
   const { db, audit, clock } = deps;
 
   return {
@@ -52,7 +53,8 @@ export function createTradesService(deps: { db: Db; audit: AuditService; clock: 
         const now = clock.now();
         if (quote.expires_at <= now) throw new AppError('QUOTE_EXPIRED', `The quote expired at ${quote.expires_at.toISOString()}. Ask for a new quote.`);
 
-        const client = await tx.selectFrom('clients').select(['id', 'status']).where('id', '=', quote.client_id).executeTakeFirstOrThrow();
+        const client = await deps.clients.get(quote.client_id, tx);
+        if (!client) throw new AppError('NOT_FOUND', 'There is no such client.');
         if (client.status !== 'active') throw new AppError('CLIENT_NOT_ACTIVE', `The client's account is ${client.status}: it cannot trade.`);
         const address = await deps.addresses.whitelisted(tx, client.id, quote.network);
         if (!address) throw new AppError('ADDRESS_NOT_WHITELISTED', `There is no whitelisted ${quote.network === 'tron' ? 'TRON' : 'Ethereum'} payout address: register one and wait for it to be approved.`);

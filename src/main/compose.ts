@@ -53,6 +53,7 @@ import type { AddressesService } from '../trading/addresses.service.js';
 import { createTradesService, type TradesService } from '../trading/trades.service.js';
 import { createApiKeysService } from '../trading/apikeys.service.js';
 import { clientApiRoutes } from '../trading/client.routes.js';
+import { createTradingMetrics } from '../trading/trading.metrics.js';
 import { wakeDeliverer } from '../telegram/telegram.jobs.js';
 import { createTelegram, type TelegramDeps, type TelegramRuntime } from '../telegram/runtime.js';
 
@@ -127,9 +128,10 @@ export function compose(deps: ComposeDeps): Composition {
   kinds.register(clientAddressKind({ clients, addresses }));
   const limits = createLimitsService({ db, audit, clock, defaults: { perTrade: limitUnits(deps.config.LIMIT_MAX_PER_TRADE_USDT, 'LIMIT_MAX_PER_TRADE_USDT'), perDay: limitUnits(deps.config.LIMIT_MAX_PER_DAY_USDT, 'LIMIT_MAX_PER_DAY_USDT') } });
   kinds.register(clientLimitsKind({ clients, limits }));
+  const tradingMetrics = createTradingMetrics(metrics.registry);
   const house = createHousePricer({ db, audit, clock, configMid: deps.config.PRICING_REFERENCE_MID, maxAgeSeconds: deps.config.PRICING_REFERENCE_MAX_AGE_SECONDS, tiers: parseSpreadTiers(deps.config.PRICING_SPREAD_TIERS) });
-  const rfqs = createRfqService({ db, clock, clients, sources: () => [house.source], deadlineMs: deps.config.PRICING_DEADLINE_MS, ttlSeconds: deps.config.QUOTE_TTL_SECONDS });
-  const trades = createTradesService({ db, audit, clock, clients, addresses, limits });
+  const rfqs = createRfqService({ db, clock, clients, sources: () => [house.source], deadlineMs: deps.config.PRICING_DEADLINE_MS, ttlSeconds: deps.config.QUOTE_TTL_SECONDS, metrics: tradingMetrics });
+  const trades = createTradesService({ db, audit, clock, clients, addresses, limits, metrics: tradingMetrics });
   const apiKeys = createApiKeysService({ db, audit, clock, clients });
   const services: Services = { audit, operators, auth, account, notifications, kinds, approvals, flags, clients, trading: { addresses, limits, house, rfqs, trades } };
   const publicUrl = deps.config.PUBLIC_URL ?? `http://${deps.config.HOST}:${deps.config.PORT}`;

@@ -6,6 +6,7 @@ import { AppError } from '../shared/errors.js';
 import { formatPrice, parsePrice, quoteTotal } from './money.js';
 import { isBetter, type PriceRequest, type PricingSource } from './pricing.js';
 import type { QuotesTable } from './trading.tables.js';
+import type { TradingMetrics } from './trading.metrics.js';
 import type { Selectable } from 'kysely';
 
 export type QuoteRow = Selectable<QuotesTable>;
@@ -23,7 +24,7 @@ interface Answer {
  * every failure or timeout) is stored as the best-execution record, and the best price is offered
  * firm until its expiry.
  */
-export function createRfqService(deps: { db: Db; clock: Clock; clients: ClientsService; sources: () => readonly PricingSource[]; deadlineMs: number; ttlSeconds: number }) {
+export function createRfqService(deps: { db: Db; clock: Clock; clients: ClientsService; sources: () => readonly PricingSource[]; deadlineMs: number; ttlSeconds: number; metrics?: TradingMetrics }) {
   const { db, clock } = deps;
 
   async function ask(source: PricingSource, request: PriceRequest): Promise<Answer> {
@@ -56,6 +57,7 @@ export function createRfqService(deps: { db: Db; clock: Clock; clients: ClientsS
       if (client.status !== 'active') throw new AppError('CLIENT_NOT_ACTIVE', `The client's account is ${client.status}: it cannot trade.`);
       const request: PriceRequest = { side: input.side, network: input.network, amountUnits: input.amountUnits };
       const answers = await Promise.all(deps.sources().map((s) => ask(s, request)));
+      for (const a of answers) deps.metrics?.quoteLatency.observe({ source: a.source }, a.latencyMs / 1000);
 
       let best: Answer | undefined;
       for (const a of answers) if (a.price && (!best?.price || isBetter(input.side, a.price, best.price))) best = a;
@@ -92,6 +94,7 @@ export function createRfqService(deps: { db: Db; clock: Clock; clients: ClientsS
         if (offered) await tx.updateTable('rfqs').set({ best_quote_id: offered.id }).where('id', '=', rfq.id).execute();
         return { rfqId: rfq.id, best: offered, quotes };
       });
+      deps.metrics?.rfqs.inc({ side: input.side, network: input.network, outcome: result.best ? 'quoted' : 'no_quote' });
       if (!result.best) {
         const reasons = answers.map((a) => `${a.source}: ${a.error ?? 'no price'}`).join('; ');
         throw new AppError('NO_QUOTE', `No source could quote right now${reasons ? ` (${reasons})` : ''}. Try again shortly.`);

@@ -35,5 +35,11 @@ describe('operator trade views', () => {
     expect(detail.status).toBe(200);
     expect(detail.body.quotes).toEqual([expect.objectContaining({ source: 'house', status: 'accepted', price: '0.999' })]);
     expect((await call(t, auditor, 'GET', '/api/trades/00000000-0000-0000-0000-000000000000')).status).toBe(404);
+
+    const metrics = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toContain('desk_trades_total{side="sell",network="tron"} 2');
+    expect(metrics).toContain('desk_trade_notional_usdt_total 1244');
+    expect(metrics).toContain('desk_rfq_total{side="sell",network="tron",outcome="quoted"} 2');
+    expect(metrics).toMatch(/desk_quote_latency_seconds_count\{source="house"\} 2/);
   });
 });

@@ -7,8 +7,9 @@ import { AppError } from '../shared/errors.js';
 import type { AddressesService } from './addresses.service.js';
 import { limitRefusal } from './limits.js';
 import type { LimitsService } from './limits.service.js';
-import { formatUsdt } from './money.js';
+import { formatUsdt, usdtToDecimal } from './money.js';
 import type { TradesTable } from './trading.tables.js';
+import type { TradingMetrics } from './trading.metrics.js';
 
 export type TradeRow = Selectable<TradesTable>;
 
@@ -23,7 +24,7 @@ export interface SettlementHook {
  * a whitelisted address for the network, and — holding the client's limits row, so that accepts by
  * one client serialize — the per-trade and rolling 24 h limits; then books the trade.
  */
-export function createTradesService(deps: { db: Db; audit: AuditService; clock: Clock; clients: Pick<ClientsService, 'get'>; addresses: AddressesService; limits: LimitsService; settlement?: SettlementHook }) {
+export function createTradesService(deps: { db: Db; audit: AuditService; clock: Clock; clients: Pick<ClientsService, 'get'>; addresses: AddressesService; limits: LimitsService; settlement?: SettlementHook; metrics?: TradingMetrics }) {
   const { db, audit, clock } = deps;
 
   return {
@@ -44,7 +45,7 @@ export function createTradesService(deps: { db: Db; audit: AuditService; clock: 
 
     async accept(input: { quoteId: string; clientId: string }, ctx: AuditContext): Promise<{ trade: TradeRow; replayed: boolean }> {
       if (!/^[0-9a-f-]{36}$/i.test(input.quoteId)) throw new AppError('NOT_FOUND', 'There is no such quote.');
-      return withTransaction(db, async (tx) => {
+      const result = await withTransaction(db, async (tx) => {
         const quote = await tx.selectFrom('quotes').selectAll().where('id', '=', input.quoteId).forUpdate().executeTakeFirst();
         if (!quote || quote.client_id !== input.clientId) throw new AppError('NOT_FOUND', 'There is no such quote.');
         const existing = await tx.selectFrom('trades').selectAll().where('quote_id', '=', quote.id).executeTakeFirst();
@@ -80,6 +81,11 @@ export function createTradesService(deps: { db: Db; audit: AuditService; clock: 
         await deps.settlement?.onTradeBooked(tx, trade);
         return { trade, replayed: false };
       });
+      if (!result.replayed) {
+        deps.metrics?.trades.inc({ side: result.trade.side, network: result.trade.network });
+        deps.metrics?.notional.inc(Number(usdtToDecimal(BigInt(result.trade.amount_units)).toFixed()));
+      }
+      return result;
     },
   };
 }

@@ -52,6 +52,12 @@ export function createClientsService(deps: ClientsDeps) {
 
   return {
     get: (id: string, ex: Executor = db) => byId(ex, id),
+    /** Operators' list, newest first, optionally by status. */
+    list: (f: { status?: ClientStatus; limit: number }, ex: Executor = db) => {
+      let q = ex.selectFrom('clients').selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(f.limit);
+      if (f.status) q = q.where('status', '=', f.status);
+      return q.execute();
+    },
     findByTelegramId: (telegramUserId: string | number, ex: Executor = db) =>
       ex.selectFrom('clients').selectAll().where('telegram_user_id', '=', String(telegramUserId)).executeTakeFirst(),
 

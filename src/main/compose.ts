@@ -159,7 +159,7 @@ export function compose(deps: ComposeDeps): Composition {
     auditRoutes({ audit }),
     approvalsRoutes({ approvals, queries, db, directory }),
     flagsRoutes({ flags, approvals, directory, db }),
-    tradingRoutes({ addresses, approvals, house, trades, keys: apiKeys }),
+    tradingRoutes({ addresses, approvals, house, trades, keys: apiKeys, clients, limits }),
     clientApiRoutes({ db, keys: apiKeys, rfqs, trades, ratePerMinute: deps.config.CLIENT_API_RATE_PER_MINUTE }),
     operatorAdminRoutes({ operators, approvals }),
     operatorAccountRoutes({ account, config: deps.config }),

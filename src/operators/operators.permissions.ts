@@ -20,6 +20,7 @@ export const PERMISSIONS = {
   'pricing:read': 'see the house reference price and spread tiers',
   'trades:read': 'see trades and the quotes received for each RFQ',
   'clients:keys': 'issue and revoke client API keys (audited)',
+  'clients:read': 'see clients: profile, status, limits, addresses, trades',
   'pricing:write': 'set the house reference price (audited)',
 } as const;
 
@@ -27,13 +28,13 @@ export type Permission = keyof typeof PERMISSIONS;
 
 export const ROLES: readonly Role[] = ['ops_approver', 'risk_officer', 'platform_admin', 'auditor'];
 
-const DECIDER: readonly Permission[] = ['approvals:read', 'approvals:request', 'approvals:decide', 'flags:read', 'pricing:read', 'trades:read'];
+const DECIDER: readonly Permission[] = ['approvals:read', 'approvals:request', 'approvals:decide', 'flags:read', 'pricing:read', 'trades:read', 'clients:read'];
 
 const GRANTS: Record<Role, readonly Permission[]> = {
   ops_approver: ['self', ...DECIDER, 'clients:keys'],
   risk_officer: ['self', ...DECIDER, 'audit:read', 'audit:export', 'approvals:report', 'flags:emergency', 'flags:review', 'pricing:write'],
   platform_admin: ['self', ...DECIDER, 'operators:read', 'operators:write', 'audit:read', 'audit:export', 'approvals:report', 'flags:emergency'],
-  auditor: ['self', 'operators:read', 'audit:read', 'audit:export', 'approvals:read', 'approvals:report', 'flags:read', 'pricing:read', 'trades:read'],
+  auditor: ['self', 'operators:read', 'audit:read', 'audit:export', 'approvals:read', 'approvals:report', 'flags:read', 'pricing:read', 'trades:read', 'clients:read'],
 };
 
 export function can(roles: readonly Role[], permission: Permission): boolean {

@@ -36,6 +36,13 @@ describe('operator trade views', () => {
     expect(detail.body.quotes).toEqual([expect.objectContaining({ source: 'house', status: 'accepted', price: '0.999' })]);
     expect((await call(t, auditor, 'GET', '/api/trades/00000000-0000-0000-0000-000000000000')).status).toBe(404);
 
+    const profile = await call<{ status: string; limits: Record<string, unknown>; addresses: { status: string }[]; trades: { id: string }[] }>(t, auditor, 'GET', `/api/clients/${a.id}`);
+    expect(profile.status).toBe(200);
+    expect(profile.body).toMatchObject({ status: 'active', limits: { maxPerTradeUsdt: '250000', maxPerDayUsdt: '1000000', own: false, bookedLast24hUsdt: '1234' }, addresses: [{ status: 'whitelisted' }], trades: [{ id: ta.id }] });
+    const clients = await call<{ items: { id: string }[] }>(t, auditor, 'GET', '/api/clients?status=active');
+    expect(clients.body.items.map((c) => c.id)).toEqual(expect.arrayContaining([a.id, b.id]));
+    expect((await call(t, auditor, 'GET', '/api/clients/00000000-0000-0000-0000-000000000000')).status).toBe(404);
+
     const metrics = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
     expect(metrics).toContain('desk_trades_total{side="sell",network="tron"} 2');
     expect(metrics).toContain('desk_trade_notional_usdt_total 1244');

@@ -10,14 +10,20 @@ import type { AddressesService } from './addresses.service.js';
 import type { HousePricer, Reference } from './house.pricer.js';
 import type { TradesService } from './trades.service.js';
 import type { ApiKeysService } from './apikeys.service.js';
+import type { ClientsService } from '../clients/clients.service.js';
+import type { ClientRow } from '../clients/clients.service.js';
+import type { LimitsService } from './limits.service.js';
+import { formatUsdt } from './money.js';
 import { quoteView, tradeView } from './trades.views.js';
 
 const clientParams = z.object({ id: z.string().uuid() }).strict();
 
 /** Operator API for trading: changes are filed as requests and applied only when co-signed. */
+const clientView = (c: ClientRow) => ({ id: c.id, name: c.name, company: c.company, country: c.country, monthlyVolume: c.monthly_volume, telegramUsername: c.telegram_username, status: c.status, createdAt: c.created_at.toISOString() });
+
 const referenceView = (ref: Reference | null) => (ref ? { mid: ref.mid, setAt: ref.setAt?.toISOString() ?? null, via: ref.via, stale: ref.stale } : null);
 
-export function tradingRoutes(deps: { addresses: AddressesService; approvals: ApprovalsService; house: HousePricer; trades: TradesService; keys: ApiKeysService }): FastifyPluginAsync {
+export function tradingRoutes(deps: { addresses: AddressesService; approvals: ApprovalsService; house: HousePricer; trades: TradesService; keys: ApiKeysService; clients: ClientsService; limits: LimitsService }): FastifyPluginAsync {
   return async (app) => {
     const r = app.withTypeProvider<ZodTypeProvider>();
 
@@ -59,6 +65,24 @@ export function tradingRoutes(deps: { addresses: AddressesService; approvals: Ap
       const trade = await deps.trades.get(req.params.id);
       if (!trade) throw new AppError('NOT_FOUND', 'There is no such trade.');
       return { ...tradeView(trade), quotes: (await deps.trades.quotesOf(trade.rfq_id)).map(quoteView) };
+    });
+
+    r.get(
+      '/api/clients',
+      { config: { access: { permission: 'clients:read' } }, schema: { querystring: z.object({ status: z.enum(['pending', 'active', 'suspended']).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }).strict() } },
+      async (req) => ({ items: (await deps.clients.list({ status: req.query.status, limit: req.query.limit })).map(clientView) }),
+    );
+
+    r.get('/api/clients/:id', { config: { access: { permission: 'clients:read' } }, schema: { params: clientParams } }, async (req) => {
+      const client = await deps.clients.get(req.params.id);
+      if (!client) throw new AppError('NOT_FOUND', 'There is no such client.');
+      const [{ limits, own, bookedLast24h }, addresses, trades] = await Promise.all([deps.limits.effective(client.id), deps.addresses.list(client.id), deps.trades.list({ clientId: client.id, limit: 50 })]);
+      return {
+        ...clientView(client),
+        limits: { maxPerTradeUsdt: formatUsdt(limits.perTrade), maxPerDayUsdt: formatUsdt(limits.perDay), own: own !== null && (own.max_per_trade_units !== null || own.max_per_day_units !== null), bookedLast24hUsdt: formatUsdt(bookedLast24h) },
+        addresses: addresses.map((a) => ({ id: a.id, network: a.network, address: a.address, status: a.status, createdAt: a.created_at.toISOString(), whitelistedAt: a.whitelisted_at?.toISOString() ?? null })),
+        trades: trades.map(tradeView),
+      };
     });
 
     r.post(

@@ -16,6 +16,9 @@ import { helpFeature } from './features/help.js';
 import { linkFeature } from './features/link.js';
 import { onboardingFeature } from './features/onboarding.js';
 import { pendingFeature } from './features/pending.js';
+import { quoteFeature } from './features/quote.js';
+import type { RfqService } from '../trading/rfq.service.js';
+import type { TradesService } from '../trading/trades.service.js';
 import type { TelegramStore } from './telegram.store.js';
 
 /** What the bot's features call: domain services only (and the bot's own state store). */
@@ -35,6 +38,8 @@ export interface BotDeps {
   publicUrl: string;
   /** Updates per user per minute before the bot stops answering them for the rest of the minute. */
   rateLimitPerMinute: number;
+  /** RFQs and accepts for /quote (absent: the command is not offered). */
+  trading?: { rfqs: Pick<RfqService, 'request'>; trades: Pick<TradesService, 'accept'> };
 }
 
 export interface DeskBotOptions {
@@ -85,7 +90,7 @@ export function createDeskBot(opts: DeskBotOptions, deps: BotDeps): Bot {
   bot.use(sequentialize((ctx: Context) => (ctx.from ? String(ctx.from.id) : ctx.chat ? String(ctx.chat.id) : undefined)));
   bot.use(onlyOnce(deps, botIdOf(opts.token)));
   bot.use(rateLimit(deps));
-  bot.errorBoundary(errorBoundary(deps.logger), linkFeature(deps), decisionFeature(deps), pendingFeature(deps), onboardingFeature(deps), helpFeature(deps));
+  bot.errorBoundary(errorBoundary(deps.logger), linkFeature(deps), decisionFeature(deps), pendingFeature(deps), quoteFeature(deps), onboardingFeature(deps), helpFeature(deps));
   // Errors outside the boundary (the store itself failing): logged; the update is not retried.
   bot.catch((err) => deps.logger.error({ err: err.error, updateId: err.ctx.update.update_id }, 'telegram update failed before reaching a feature'));
   return bot;

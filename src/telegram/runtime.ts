@@ -15,7 +15,7 @@ import type { Clock } from '../shared/clock.js';
 import type { Db } from '../shared/db.js';
 import type { Logger } from '../shared/logger.js';
 import type { JobsModule } from '../worker/worker.js';
-import { createDeskBot } from './bot.js';
+import { createDeskBot, type BotDeps } from './bot.js';
 import { createDeliverer, type Deliverer, type Timer } from './delivery.js';
 import { telegramJobs } from './telegram.jobs.js';
 import { createTelegramStore, type TelegramStore } from './telegram.store.js';
@@ -42,6 +42,7 @@ export interface TelegramDeps {
   /** Tests: skip getMe, record outgoing calls, fake time for throttling. */
   testing?: { botInfo?: UserFromGetMe; configureApi?: (api: Api) => void; timer?: Timer; rules?: ThrottleRules };
   rateLimitPerMinute?: number;
+  trading?: BotDeps['trading'];
 }
 
 export interface TelegramRuntime {
@@ -77,6 +78,7 @@ export function createTelegram(deps: TelegramDeps): TelegramRuntime {
       logger: log,
       publicUrl: deps.publicUrl,
       rateLimitPerMinute: deps.rateLimitPerMinute ?? 30,
+      trading: deps.trading,
     },
   );
   deps.testing?.configureApi?.(bot.api);

@@ -1,0 +1,58 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertTelegramHtml, buildTelegramServer, RecordingTelegram, updates, type TelegramTestServer, type TgUser } from '../../test/support/telegram.js';
+
+const TRON = 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t';
+
+describe('Telegram /quote and Accept', () => {
+  let t: TelegramTestServer;
+  beforeAll(async () => {
+    t = await buildTelegramServer({ env: { PRICING_REFERENCE_MID: '1', PRICING_SPREAD_TIERS: '0:10' } });
+  });
+  afterAll(() => t.close());
+
+  async function clientUser(id: number): Promise<{ user: TgUser; clientId: string }> {
+    const user: TgUser = { id, first_name: 'Dana' };
+    const client = await t.database.db.insertInto('clients').values({ telegram_user_id: String(id), telegram_username: null, name: 'Dana', company: 'Dana Ltd', country: 'CH', monthly_volume: '1-5M', status: 'active' }).returningAll().executeTakeFirstOrThrow();
+    await t.database.db.insertInto('client_addresses').values({ client_id: client.id, network: 'tron', address: TRON, status: 'whitelisted', whitelisted_at: new Date(), removed_at: null }).execute();
+    return { user, clientId: client.id };
+  }
+  const last = (user: TgUser) => t.tg.lastTo(user.id);
+
+  it('quotes with the price, the total as a desk rounds it, the seconds left and an Accept button that books the trade once', async () => {
+    const { user, clientId } = await clientUser(7_000_001);
+    await t.send(updates.text(user, '/quote buy 25000 tron'));
+    const quote = last(user);
+    const text = String(quote.text);
+    assertTelegramHtml(text);
+    expect(text).toMatch(/You buy <b>25000 USDT<\/b> on TRON/);
+    expect(text).toMatch(/Price: <b>1.001<\/b>/);
+    expect(text).toMatch(/You pay <b>25025.00 USD<\/b> \(rounded up to the cent\)/);
+    expect(text).toMatch(/Firm for <b>1[45] s<\/b>/);
+    const [button] = RecordingTelegram.buttons(quote);
+    expect(button?.text).toBe('Accept');
+
+    await t.send(updates.callback(user, String(button?.callback_data)));
+    expect(String(last(user).text)).toMatch(/Trade booked/);
+    await t.send(updates.callback(user, String(button?.callback_data)));
+    expect(String(last(user).text)).toMatch(/Trade booked/);
+    expect(await t.database.db.selectFrom('trades').select('id').where('client_id', '=', clientId).execute()).toHaveLength(1);
+  });
+
+  it('an expired quote is refused with an offer to quote again; bad input gets the usage', async () => {
+    const { user, clientId } = await clientUser(7_000_002);
+    await t.send(updates.text(user, '/quote sell 10 tron'));
+    const [button] = RecordingTelegram.buttons(last(user));
+    await t.database.db.updateTable('quotes').set({ expires_at: new Date(Date.now() - 1000) }).where('client_id', '=', clientId).execute();
+    await t.send(updates.callback(user, String(button?.callback_data)));
+    expect(String(last(user).text)).toMatch(/expired[\s\S]*Send \/quote again/);
+
+    await t.send(updates.text(user, '/quote buy 1.1234567 tron'));
+    expect(String(last(user).text)).toMatch(/at most 6 decimals/);
+    await t.send(updates.text(user, '/quote hold 5 tron'));
+    expect(String(last(user).text)).toMatch(/Ask like this/);
+
+    const stranger: TgUser = { id: 7_000_099, first_name: 'Eve' };
+    await t.send(updates.text(stranger, '/quote buy 5 tron'));
+    expect(String(last(stranger).text)).toMatch(/Send \/start to apply/);
+  });
+});

@@ -51,6 +51,7 @@ import { parseSpreadTiers } from '../trading/pricing.js';
 import { createRfqService, type RfqService } from '../trading/rfq.service.js';
 import type { AddressesService } from '../trading/addresses.service.js';
 import { createTradesService, type TradesService } from '../trading/trades.service.js';
+import { tradeAmendKind, tradeCancelKind } from '../trading/trades.kinds.js';
 import { createApiKeysService } from '../trading/apikeys.service.js';
 import { clientApiRoutes } from '../trading/client.routes.js';
 import { createTradingMetrics } from '../trading/trading.metrics.js';
@@ -131,7 +132,9 @@ export function compose(deps: ComposeDeps): Composition {
   const tradingMetrics = createTradingMetrics(metrics.registry);
   const house = createHousePricer({ db, audit, clock, configMid: deps.config.PRICING_REFERENCE_MID, maxAgeSeconds: deps.config.PRICING_REFERENCE_MAX_AGE_SECONDS, tiers: parseSpreadTiers(deps.config.PRICING_SPREAD_TIERS) });
   const rfqs = createRfqService({ db, clock, clients, sources: () => [house.source], deadlineMs: deps.config.PRICING_DEADLINE_MS, ttlSeconds: deps.config.QUOTE_TTL_SECONDS, metrics: tradingMetrics });
-  const trades = createTradesService({ db, audit, clock, clients, addresses, limits, metrics: tradingMetrics });
+  const trades = createTradesService({ db, audit, clock, clients, addresses, limits, metrics: tradingMetrics, approvals });
+  kinds.register(tradeCancelKind({ audit, clock, clients, addresses, limits }));
+  kinds.register(tradeAmendKind({ audit, clock, clients, addresses, limits }));
   const apiKeys = createApiKeysService({ db, audit, clock, clients });
   const services: Services = { audit, operators, auth, account, notifications, kinds, approvals, flags, clients, trading: { addresses, limits, house, rfqs, trades } };
   const publicUrl = deps.config.PUBLIC_URL ?? `http://${deps.config.HOST}:${deps.config.PORT}`;

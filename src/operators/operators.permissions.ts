@@ -19,6 +19,7 @@ export const PERMISSIONS = {
   'flags:review': 'acknowledge the post-hoc review of an emergency stop',
   'pricing:read': 'see the house reference price and spread tiers',
   'trades:read': 'see trades and the quotes received for each RFQ',
+  'trades:change': 'file trade.cancel and trade.amend requests for a booked trade',
   'clients:keys': 'issue and revoke client API keys (audited)',
   'clients:read': 'see clients: profile, status, limits, addresses, trades',
   'pricing:write': 'set the house reference price (audited)',
@@ -31,7 +32,7 @@ export const ROLES: readonly Role[] = ['ops_approver', 'risk_officer', 'platform
 const DECIDER: readonly Permission[] = ['approvals:read', 'approvals:request', 'approvals:decide', 'flags:read', 'pricing:read', 'trades:read', 'clients:read'];
 
 const GRANTS: Record<Role, readonly Permission[]> = {
-  ops_approver: ['self', ...DECIDER, 'clients:keys'],
+  ops_approver: ['self', ...DECIDER, 'clients:keys', 'trades:change'],
   risk_officer: ['self', ...DECIDER, 'audit:read', 'audit:export', 'approvals:report', 'flags:emergency', 'flags:review', 'pricing:write'],
   platform_admin: ['self', ...DECIDER, 'operators:read', 'operators:write', 'audit:read', 'audit:export', 'approvals:report', 'flags:emergency'],
   auditor: ['self', 'operators:read', 'audit:read', 'audit:export', 'approvals:read', 'approvals:report', 'flags:read', 'pricing:read', 'trades:read', 'clients:read'],

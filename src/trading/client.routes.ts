@@ -74,6 +74,12 @@ export function clientApiRoutes(deps: { db: Db; keys: ApiKeysService; rfqs: RfqS
       return tradeView(trade);
     });
 
+    r.post('/api/client/v1/trades/:id/cancel', { config: { access, rateLimit }, schema: { params: idParams, body: z.object({ reason: z.string().max(2000).optional() }).strict().nullish() } }, async (req, reply) => {
+      const { clientId } = clientOf(req);
+      const { request } = await deps.trades.requestTradeCancel(clientId, req.params.id, { actorType: 'client', actorId: clientId, ip: req.ip }, req.body?.reason);
+      return reply.status(201).send({ requestId: request.id, kind: request.kind, status: request.status, summary: request.summary, expiresAt: request.expires_at.toISOString() });
+    });
+
     r.get('/api/client/v1/trades', { config: { access, rateLimit }, schema: { querystring: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) }).strict() } }, async (req) => {
       const { clientId } = clientOf(req);
       return { items: (await deps.trades.list({ clientId, limit: req.query.limit })).map(tradeView) };

@@ -1,5 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { AuditContext, AuditService } from '../audit/audit.service.js';
+import type { Requester } from '../approvals/approvals.ports.js';
+import type { ApprovalsService } from '../approvals/approvals.service.js';
 import type { ClientsService } from '../clients/clients.service.js';
 import type { Clock } from '../shared/clock.js';
 import { withTransaction, type Db, type Executor, type Tx } from '../shared/db.js';
@@ -24,10 +26,39 @@ export interface SettlementHook {
  * a whitelisted address for the network, and — holding the client's limits row, so that accepts by
  * one client serialize — the per-trade and rolling 24 h limits; then books the trade.
  */
-export function createTradesService(deps: { db: Db; audit: AuditService; clock: Clock; clients: Pick<ClientsService, 'get'>; addresses: AddressesService; limits: LimitsService; settlement?: SettlementHook; metrics?: TradingMetrics }) {
+export function createTradesService(deps: { db: Db; audit: AuditService; clock: Clock; clients: Pick<ClientsService, 'get'>; addresses: AddressesService; limits: LimitsService; settlement?: SettlementHook; metrics?: TradingMetrics; approvals?: Pick<ApprovalsService, 'file'> }) {
   const { db, audit, clock } = deps;
 
+  /** The trade if the requester may ask to change it: a client only its own trades. */
+  async function changeable(tradeId: string, requester: Requester) {
+    const trade = /^[0-9a-f-]{36}$/i.test(tradeId) ? await db.selectFrom('trades').select(['id', 'client_id']).where('id', '=', tradeId).executeTakeFirst() : undefined;
+    if (!trade || (requester.type === 'client' && trade.client_id !== requester.id)) throw new AppError('NOT_FOUND', 'There is no such trade.');
+    if (!deps.approvals) throw new Error('trades service built without the approvals engine');
+    return { trade, approvals: deps.approvals };
+  }
+
+  /** Files `trade.cancel` (applied only when co-signed, and only if the trade is still `booked`). */
+  async function fileCancel(tradeId: string, requester: Requester, ctx: AuditContext, note?: string) {
+    const { trade, approvals } = await changeable(tradeId, requester);
+    return approvals.file({ kind: 'trade.cancel', payload: { tradeId: trade.id }, note }, requester, ctx);
+  }
+
+  /** Files `trade.amend`: `amountUnits` (USDT smallest units) and/or a new whitelisted payout address. */
+  async function fileAmend(tradeId: string, change: { amountUnits?: bigint; address?: string; addressId?: string }, requester: Requester, ctx: AuditContext, note?: string) {
+    const { trade, approvals } = await changeable(tradeId, requester);
+    const payload = { tradeId: trade.id, ...(change.amountUnits !== undefined ? { amount: change.amountUnits.toString() } : {}), ...(change.address !== undefined ? { address: change.address } : {}), ...(change.addressId !== undefined ? { addressId: change.addressId } : {}) };
+    return approvals.file({ kind: 'trade.amend', payload, note }, requester, ctx);
+  }
+
   return {
+    fileCancel,
+    fileAmend,
+    /** For the bot: a client asks to cancel its own trade. */
+    requestTradeCancel: (clientId: string, tradeId: string, ctx: AuditContext, note?: string) => fileCancel(tradeId, { type: 'client', id: clientId }, ctx, note),
+    /** For the bot: a client asks to change its own trade's amount or payout address. */
+    requestTradeAmend: (clientId: string, tradeId: string, change: { amountUnits?: bigint; address?: string; addressId?: string }, ctx: AuditContext, note?: string) =>
+      fileAmend(tradeId, change, { type: 'client', id: clientId }, ctx, note),
+
     get: (id: string, ex: Executor = db) => (/^[0-9a-f-]{36}$/i.test(id) ? ex.selectFrom('trades').selectAll().where('id', '=', id).executeTakeFirst() : Promise.resolve(undefined)),
 
     /** Operator list, newest first, filtered by status, client and booking time. */

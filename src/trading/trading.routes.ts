@@ -13,7 +13,7 @@ import type { ApiKeysService } from './apikeys.service.js';
 import type { ClientsService } from '../clients/clients.service.js';
 import type { ClientRow } from '../clients/clients.service.js';
 import type { LimitsService } from './limits.service.js';
-import { formatUsdt } from './money.js';
+import { formatUsdt, parseUsdt } from './money.js';
 import { quoteView, tradeView } from './trades.views.js';
 
 const clientParams = z.object({ id: z.string().uuid() }).strict();
@@ -66,6 +66,35 @@ export function tradingRoutes(deps: { addresses: AddressesService; approvals: Ap
       if (!trade) throw new AppError('NOT_FOUND', 'There is no such trade.');
       return { ...tradeView(trade), quotes: (await deps.trades.quotesOf(trade.rfq_id)).map(quoteView) };
     });
+
+    const reason = z.string().min(1).max(2000);
+    r.post(
+      '/api/trades/:id/cancel',
+      { config: { access: { permission: 'trades:change' } }, schema: { params: clientParams, body: z.object({ reason }).strict() } },
+      async (req, reply) => {
+        const actor = req.actor;
+        if (!actor) throw new AppError('UNAUTHENTICATED', 'Sign in first.');
+        const { request } = await deps.trades.fileCancel(req.params.id, { type: 'operator', id: actor.operatorId }, auditContext(req), req.body.reason);
+        return reply.status(201).send(requestView(request));
+      },
+    );
+
+    r.post(
+      '/api/trades/:id/amend',
+      { config: { access: { permission: 'trades:change' } }, schema: { params: clientParams, body: z.object({ amount: z.string().max(40).optional(), address: z.string().min(1).max(100).optional(), reason }).strict() } },
+      async (req, reply) => {
+        const actor = req.actor;
+        if (!actor) throw new AppError('UNAUTHENTICATED', 'Sign in first.');
+        let amountUnits: bigint | undefined;
+        if (req.body.amount !== undefined) {
+          const parsed = parseUsdt(req.body.amount);
+          if (!parsed.ok) throw new AppError('VALIDATION_FAILED', `The amount is refused: ${parsed.reason}.`, [{ path: 'amount', message: parsed.reason }]);
+          amountUnits = parsed.units;
+        }
+        const { request } = await deps.trades.fileAmend(req.params.id, { amountUnits, address: req.body.address }, { type: 'operator', id: actor.operatorId }, auditContext(req), req.body.reason);
+        return reply.status(201).send(requestView(request));
+      },
+    );
 
     r.get(
       '/api/clients',

@@ -141,7 +141,7 @@ export function compose(deps: ComposeDeps): Composition {
   const telegram =
     tg.mode === 'off'
       ? null
-      : createTelegram({ settings: tg, db, clock, logger, registry: metrics.registry, publicUrl, notifications, account, auth, approvals, queries, clients, audit, trading: { rfqs, trades }, testing: deps.telegram });
+      : createTelegram({ settings: tg, db, clock, logger, registry: metrics.registry, publicUrl, notifications, account, auth, approvals, queries, clients, audit, trading: { rfqs, trades, addresses }, testing: deps.telegram });
 
   const authenticator = createAuthenticator(auth);
   const jobs: JobsModule[] = [auditJobs({ audit, config: deps.config, logger }), approvalsJobs({ approvals, logger }), ...(telegram ? [telegram.jobs] : [])];

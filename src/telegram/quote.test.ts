@@ -44,7 +44,14 @@ describe('Telegram /quote and Accept', () => {
     const [button] = RecordingTelegram.buttons(last(user));
     await t.database.db.updateTable('quotes').set({ expires_at: new Date(Date.now() - 1000) }).where('client_id', '=', clientId).execute();
     await t.send(updates.callback(user, String(button?.callback_data)));
-    expect(String(last(user).text)).toMatch(/expired[\s\S]*Send \/quote again/);
+    expect(String(last(user).text)).toMatch(/expired[\s\S]*Re-quote/);
+    const [requote] = RecordingTelegram.buttons(last(user));
+    expect(requote?.text).toBe('Re-quote');
+    await t.send(updates.callback(user, String(requote?.callback_data)));
+    expect(String(last(user).text)).toMatch(/You sell <b>10 USDT<\/b> on TRON/);
+    const [fresh] = RecordingTelegram.buttons(last(user));
+    await t.send(updates.callback(user, String(fresh?.callback_data)));
+    expect(String(last(user).text)).toMatch(/Trade booked/);
 
     await t.send(updates.text(user, '/quote buy 1.1234567 tron'));
     expect(String(last(user).text)).toMatch(/at most 6 decimals/);

@@ -1,4 +1,4 @@
-import { Composer, InlineKeyboard } from 'grammy';
+import { Composer, InlineKeyboard, type Context } from 'grammy';
 import type { BotDeps } from '../bot.js';
 import { plainWords } from '../errors.js';
 import { esc } from '../format.js';
@@ -13,6 +13,7 @@ export function quoteFeature(deps: BotDeps) {
   const c = new Composer();
   const trading = deps.trading;
   if (!trading) return c;
+  const rfqs = trading.rfqs;
   const dm = c.chatType('private');
 
   dm.command('quote', async (ctx) => {
@@ -24,8 +25,14 @@ export function quoteFeature(deps: BotDeps) {
     const amount = parseUsdt(amountText);
     if (!side || !network) return ctx.reply(USAGE, { parse_mode: 'HTML' });
     if (!amount.ok) return ctx.reply(`${esc(`The amount is refused: ${amount.reason}.`)}\n${USAGE}`, { parse_mode: 'HTML' });
+    return offer(ctx, client.id, side, network, amount.units);
+  });
+
+  async function offer(ctx: Context, clientId: string, side: 'buy' | 'sell', network: 'tron' | 'ethereum', units: bigint) {
+    const amount = { units };
+    const client = { id: clientId };
     try {
-      const { best } = await trading.rfqs.request({ clientId: client.id, side, network, amountUnits: amount.units });
+      const { best } = await rfqs.request({ clientId: client.id, side, network, amountUnits: amount.units });
       const seconds = Math.max(0, Math.round(((best.expires_at?.getTime() ?? 0) - deps.clock.now().getTime()) / 1000));
       const verb = side === 'buy' ? 'You buy' : 'You sell';
       const totalLine = side === 'buy' ? `You pay <b>${esc(best.total ?? '')} USD</b> (rounded up to the cent)` : `You receive <b>${esc(best.total ?? '')} USD</b> (rounded down to the cent)`;
@@ -35,6 +42,15 @@ export function quoteFeature(deps: BotDeps) {
       if (err instanceof AppError) return ctx.reply(plainWords(err), { parse_mode: 'HTML' });
       throw err;
     }
+  }
+
+  c.callbackQuery(/^q:r:([0-9a-f-]{36})$/, async (ctx) => {
+    await ctx.answerCallbackQuery();
+    const client = await deps.clients.findByTelegramId(ctx.from.id);
+    if (!client) return ctx.reply('You have no account with the desk yet. Send /start to apply.');
+    const quote = await deps.db.selectFrom('quotes').select(['side', 'network', 'amount_units']).where('id', '=', ctx.match[1] ?? '').where('client_id', '=', client.id).executeTakeFirst();
+    if (!quote) return ctx.reply(USAGE, { parse_mode: 'HTML' });
+    return offer(ctx, client.id, quote.side, quote.network, BigInt(quote.amount_units));
   });
 
   c.callbackQuery(/^q:a:([0-9a-f-]{36})$/, async (ctx) => {
@@ -48,7 +64,8 @@ export function quoteFeature(deps: BotDeps) {
         { parse_mode: 'HTML' },
       );
     } catch (err) {
-      if (err instanceof AppError) return ctx.reply(err.code === 'QUOTE_EXPIRED' ? `${plainWords(err)}\nSend /quote again for a new price.` : plainWords(err), { parse_mode: 'HTML' });
+      if (err instanceof AppError && err.code === 'QUOTE_EXPIRED') return ctx.reply(`${plainWords(err)}\nPress Re-quote for a new price on the same trade, or send /quote again.`, { parse_mode: 'HTML', reply_markup: new InlineKeyboard().text('Re-quote', `q:r:${ctx.match[1] ?? ''}`) });
+      if (err instanceof AppError) return ctx.reply(plainWords(err), { parse_mode: 'HTML' });
       throw err;
     }
   });

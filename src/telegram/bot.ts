@@ -18,6 +18,7 @@ import { onboardingFeature } from './features/onboarding.js';
 import { pendingFeature } from './features/pending.js';
 import { quoteFeature } from './features/quote.js';
 import { addressFeature } from './features/address.js';
+import { tradesFeature } from './features/trades.js';
 import type { AddressesService } from '../trading/addresses.service.js';
 import type { RfqService } from '../trading/rfq.service.js';
 import type { TradesService } from '../trading/trades.service.js';
@@ -41,7 +42,7 @@ export interface BotDeps {
   /** Updates per user per minute before the bot stops answering them for the rest of the minute. */
   rateLimitPerMinute: number;
   /** RFQs and accepts for /quote (absent: the command is not offered). */
-  trading?: { rfqs: Pick<RfqService, 'request'>; trades: Pick<TradesService, 'accept'>; addresses?: Pick<AddressesService, 'request' | 'list'> };
+  trading?: { rfqs: Pick<RfqService, 'request'>; trades: Pick<TradesService, 'accept'> & Partial<Pick<TradesService, 'list' | 'requestTradeCancel'>>; addresses?: Pick<AddressesService, 'request' | 'list'> };
 }
 
 export interface DeskBotOptions {
@@ -92,7 +93,7 @@ export function createDeskBot(opts: DeskBotOptions, deps: BotDeps): Bot {
   bot.use(sequentialize((ctx: Context) => (ctx.from ? String(ctx.from.id) : ctx.chat ? String(ctx.chat.id) : undefined)));
   bot.use(onlyOnce(deps, botIdOf(opts.token)));
   bot.use(rateLimit(deps));
-  bot.errorBoundary(errorBoundary(deps.logger), linkFeature(deps), decisionFeature(deps), pendingFeature(deps), quoteFeature(deps), addressFeature(deps), onboardingFeature(deps), helpFeature(deps));
+  bot.errorBoundary(errorBoundary(deps.logger), linkFeature(deps), decisionFeature(deps), pendingFeature(deps), quoteFeature(deps), addressFeature(deps), tradesFeature(deps), onboardingFeature(deps), helpFeature(deps));
   // Errors outside the boundary (the store itself failing): logged; the update is not retried.
   bot.catch((err) => deps.logger.error({ err: err.error, updateId: err.ctx.update.update_id }, 'telegram update failed before reaching a feature'));
   return bot;

@@ -62,4 +62,17 @@ describe('Telegram /quote and Accept', () => {
     await t.send(updates.text(stranger, '/quote buy 5 tron'));
     expect(String(last(stranger).text)).toMatch(/Send \/start to apply/);
   });
+
+  it('/trades lists trades and Cancel on a booked one files trade.cancel', async () => {
+    const { user } = await clientUser(7_000_003);
+    await t.send(updates.text(user, '/quote buy 5 tron'));
+    const [accept] = RecordingTelegram.buttons(last(user));
+    await t.send(updates.callback(user, String(accept?.callback_data)));
+    await t.send(updates.text(user, '/trades'));
+    expect(String(last(user).text)).toMatch(/buy 5 USDT on tron — booked/);
+    const [cancel] = RecordingTelegram.buttons(last(user));
+    await t.send(updates.callback(user, String(cancel?.callback_data)));
+    expect(String(last(user).text)).toMatch(/cancellation request is filed/);
+    expect(await t.database.db.selectFrom('change_requests').select('id').where('kind', '=', 'trade.cancel').execute()).toHaveLength(1);
+  });
 });

@@ -22,7 +22,8 @@ describe('ChangePassword', () => {
     renderScreen(<ChangePassword />);
     fill('old password here', 'a new passphrase', 'a new passphrase!');
     expect(await screen.findByText('does not match the new password')).toBeTruthy();
-    expect(document.activeElement).toBe(screen.getByLabelText('New password again'));
+    // Focus moves in an effect after the message renders: wait for it rather than race it.
+    await waitFor(() => expect(document.activeElement).toBe(screen.getByLabelText('New password again')));
     expect(calls).toEqual([]);
   });
 

@@ -61,7 +61,8 @@ describe('ApproveForm', () => {
     expect(reason.getAttribute('aria-describedby')?.split(' ')).toContain(error.id);
     expect((reason as HTMLTextAreaElement).value).toBe('too short');
     expect(screen.getByLabelText<HTMLSelectElement>('Co-signer (secondary approver)').value).toBe(PEOPLE.secondary.id);
-    expect(document.activeElement).toBe(reason);
+    // Focus moves in an effect after the message renders: wait for it rather than race it.
+    await waitFor(() => expect(document.activeElement).toBe(reason));
     expect(document.querySelector('.form-error')).toBeNull(); // said once, next to the field
   });
 
@@ -73,7 +74,8 @@ describe('ApproveForm', () => {
     await screen.findByText('Choose who co-signs from the list.');
     const select = screen.getByLabelText('Co-signer (secondary approver)');
     expect(select.getAttribute('aria-invalid')).toBe('true');
-    expect(document.activeElement).toBe(select);
+    // Focus moves in an effect after the message renders: wait for it rather than race it.
+    await waitFor(() => expect(document.activeElement).toBe(select));
     expect(calls.at(-1)?.body).toEqual({ reason: REASON, secondaryApproverId: '' });
   });
 
@@ -84,7 +86,8 @@ describe('ApproveForm', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Approve and request co-sign' }));
     const alert = await screen.findByText(/You filed this request, so you cannot decide it/);
     expect(alert.classList.contains('form-error')).toBe(true);
-    expect(document.activeElement).toBe(alert);
+    // Focus moves in an effect after the message renders: wait for it rather than race it.
+    await waitFor(() => expect(document.activeElement).toBe(alert));
     expect(screen.getByLabelText<HTMLTextAreaElement>('Reason for approving').value).toBe(REASON);
   });
 

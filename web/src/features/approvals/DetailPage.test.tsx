@@ -72,7 +72,8 @@ describe('DetailPage', () => {
     });
     fireEvent.click(await screen.findByRole('button', { name: 'Cancel this request' }));
     const yes = screen.getByRole('button', { name: 'Yes, cancel the request' });
-    expect(document.activeElement).toBe(yes);
+    // Focus moves in an effect after the message renders: wait for it rather than race it.
+    await waitFor(() => expect(document.activeElement).toBe(yes));
     expect(calls.some((c) => c.method === 'POST')).toBe(false); // nothing sent before the confirmation
     fireEvent.click(yes);
     expect((await screen.findByTestId('decision-notice')).textContent).toBe('You cancelled this request.');
@@ -107,7 +108,8 @@ describe('DetailPage', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Approve and request co-sign' }));
     const alert = await screen.findByText(/This request is already rejected\. Someone decided this request meanwhile/);
     await waitFor(() => expect(screen.getByTestId('request-status').textContent).toBe('Rejected'));
-    expect(document.activeElement).toBe(alert);
+    // Focus moves in an effect after the message renders: wait for it rather than race it.
+    await waitFor(() => expect(document.activeElement).toBe(alert));
     expect(screen.getByLabelText<HTMLTextAreaElement>('Reason for approving').value).toBe('Checked the runbook and the plan');
     expect(screen.getByRole<HTMLButtonElement>('button', { name: 'Approve and request co-sign' }).disabled).toBe(true);
     expect(decisionForms()).toEqual(['Approve']); // Reject went away: the request is closed

@@ -8,6 +8,7 @@ import * as m0006 from './0006_telegram.js';
 import * as m0007 from './0007_clients.js';
 import * as m0008 from './0008_trading.js';
 import * as m0009 from './0009_client_api_keys.js';
+import * as m0010 from './0010_pricing_spreads.js';
 
 /**
  * Forward-only migrations, in order. Never edit one that has shipped: add the next file instead.
@@ -23,4 +24,5 @@ export const migrations: Record<string, Migration> = {
   '0007_clients': m0007,
   '0008_trading': m0008,
   '0009_client_api_keys': m0009,
+  '0010_pricing_spreads': m0010,
 };

@@ -100,3 +100,77 @@ describe('house pricer and RFQ', () => {
     expect(sells.best.source).toBe('lp-a');
   });
 });
+
+describe('spread tiers through the API', () => {
+  const clock = fixedClock(new Date('2026-03-02T10:00:00Z'));
+  const env = { PRICING_REFERENCE_MID: '1', PRICING_SPREAD_TIERS: '0:15,100000:10' };
+  let t: TestServer;
+  let risk: Person, ops: Person;
+  beforeAll(async () => {
+    t = await buildTestServer({ clock, env });
+    [risk, ops] = await Promise.all([person(t, ['risk_officer']), person(t, ['ops_approver'])]);
+  });
+  afterAll(() => t.close());
+
+  const put = (server: TestServer, who: Person, payload: unknown) => server.app.inject({ method: 'PUT', url: '/api/pricing/spreads', headers: who.session.bearer, payload: payload as object });
+  const priceOf = async (server: TestServer, clientId: string, usdt: bigint) => (await server.desk.services.trading.rfqs.request({ clientId, side: 'buy', network: 'tron', amountUnits: usdt * U })).best.price;
+
+  it('GET /api/pricing shows the reference and the tiers, each with where it comes from', async () => {
+    const res = await call(t, ops, 'GET', '/api/pricing');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      reference: { mid: '1', setAt: null, via: 'config', stale: false },
+      spreads: { tiers: [{ fromUsdt: '0', bps: 15 }, { fromUsdt: '100000', bps: 10 }], via: 'config', setAt: null },
+    });
+  });
+
+  it('only a risk officer with a fresh step-up sets them; bad tiers get 400 with every problem at its path', async () => {
+    const tiers = [{ fromUsdt: '0', bps: 20 }, { fromUsdt: '50000', bps: 12 }];
+    expect((await put(t, ops, { tiers })).statusCode).toBe(403);
+    const stale = await person(t, ['risk_officer']);
+    await t.database.db.updateTable('operator_sessions').set({ step_up_until: new Date(clock.now().getTime() - 1) }).where('id', '=', stale.session.sessionId).execute();
+    const noStepUp = await put(t, stale, { tiers });
+    expect([noStepUp.statusCode, noStepUp.json<{ code: string }>().code]).toEqual([403, 'STEP_UP_REQUIRED']);
+
+    const bad = await put(t, risk, { tiers: [{ fromUsdt: '10', bps: 5 }, { fromUsdt: '5', bps: 1001 }, { fromUsdt: '100', bps: 2.5 }] });
+    expect([bad.statusCode, bad.headers['content-type']]).toEqual([400, expect.stringMatching(/application\/problem\+json/)]);
+    expect(bad.json<{ code: string }>().code).toBe('VALIDATION_FAILED');
+    expect(bad.json<{ errors: { path: string }[] }>().errors.map((e) => e.path)).toEqual(['tiers.0.fromUsdt', 'tiers.1.fromUsdt', 'tiers.1.bps', 'tiers.2.bps']);
+    const wrongType = await put(t, risk, { tiers: [{ fromUsdt: 0, bps: '10' }] });
+    expect([wrongType.statusCode, wrongType.json<{ code: string }>().code]).toEqual([400, 'VALIDATION_FAILED']);
+    expect(wrongType.json<{ errors: { path: string }[] }>().errors.map((e) => e.path).sort()).toEqual(['body.tiers.0.bps', 'body.tiers.0.fromUsdt']);
+    expect((await put(t, risk, { tiers: [] })).statusCode).toBe(400);
+    expect((await put(t, risk, { tiers, note: 'x' })).statusCode).toBe(400);
+    expect(await t.database.db.selectFrom('pricing_spreads').selectAll().execute()).toEqual([]);
+    expect(await t.database.db.selectFrom('audit_events').select('id').where('action', '=', 'pricing.spreads_set').execute()).toEqual([]);
+  });
+
+  it('stored tiers are audited with before and after, priced from at once, and kept across a restart', async () => {
+    const client = await newClient(t);
+    expect(await priceOf(t, client.id, 60_000n)).toBe('1.0015');
+
+    const res = await put(t, risk, { tiers: [{ fromUsdt: '0', bps: 20 }, { fromUsdt: '50000', bps: 12 }] });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toEqual({ spreads: { tiers: [{ fromUsdt: '0', bps: 20 }, { fromUsdt: '50000', bps: 12 }], via: 'api', setAt: '2026-03-02T10:00:00.000Z' } });
+    expect([await priceOf(t, client.id, 1_000n), await priceOf(t, client.id, 60_000n)]).toEqual(['1.002', '1.0012']);
+    expect((await call<{ spreads: { via: string } }>(t, ops, 'GET', '/api/pricing')).body.spreads.via).toBe('api');
+    expect((await call(t, ops, 'GET', '/api/pricing/reference')).body.spreadTiers).toEqual([{ fromUsdt: '0', bps: '20' }, { fromUsdt: '50000', bps: '12' }]);
+
+    clock.advance(60_000);
+    const restarted = await buildTestServer({ clock, env, database: t.database, secrets: t.secrets });
+    try {
+      expect((await call(restarted, ops, 'GET', '/api/pricing')).body.spreads).toEqual({ tiers: [{ fromUsdt: '0', bps: 20 }, { fromUsdt: '50000', bps: 12 }], via: 'api', setAt: '2026-03-02T10:00:00.000Z' });
+      expect(await priceOf(restarted, client.id, 60_000n)).toBe('1.0012');
+      expect((await put(restarted, risk, { tiers: [{ fromUsdt: '0', bps: 0 }] })).statusCode).toBe(200);
+      expect(await priceOf(restarted, client.id, 60_000n)).toBe('1');
+    } finally {
+      await restarted.close();
+    }
+
+    const audited = await t.database.db.selectFrom('audit_events').selectAll().where('action', '=', 'pricing.spreads_set').orderBy('occurred_at').execute();
+    expect(audited.map((a) => [a.actor_id, a.entity_type, a.entity_id, a.data])).toEqual([
+      [risk.id, 'pricing_spreads', 'house', { before: { via: 'config', tiers: [{ fromUsdt: '0', bps: 15 }, { fromUsdt: '100000', bps: 10 }] }, after: { via: 'api', tiers: [{ fromUsdt: '0', bps: 20 }, { fromUsdt: '50000', bps: 12 }] } }],
+      [risk.id, 'pricing_spreads', 'house', { before: { via: 'api', tiers: [{ fromUsdt: '0', bps: 20 }, { fromUsdt: '50000', bps: 12 }] }, after: { via: 'api', tiers: [{ fromUsdt: '0', bps: 0 }] } }],
+    ]);
+  });
+});

@@ -7,13 +7,14 @@ import { auditContext } from '../http/context.js';
 import { AppError } from '../shared/errors.js';
 import { NETWORKS } from './addresses.js';
 import type { AddressesService } from './addresses.service.js';
-import type { HousePricer, Reference } from './house.pricer.js';
+import type { HousePricer, Reference, Spreads } from './house.pricer.js';
 import type { TradesService } from './trades.service.js';
 import type { ApiKeysService } from './apikeys.service.js';
 import type { ClientsService } from '../clients/clients.service.js';
 import type { ClientRow } from '../clients/clients.service.js';
 import type { LimitsService } from './limits.service.js';
 import { formatUsdt, parseUsdt } from './money.js';
+import { spreadTiersView } from './pricing.js';
 import { quoteView, tradeView } from './trades.views.js';
 
 const clientParams = z.object({ id: z.string().uuid() }).strict();
@@ -22,6 +23,7 @@ const clientParams = z.object({ id: z.string().uuid() }).strict();
 const clientView = (c: ClientRow) => ({ id: c.id, name: c.name, company: c.company, country: c.country, monthlyVolume: c.monthly_volume, telegramUsername: c.telegram_username, status: c.status, createdAt: c.created_at.toISOString() });
 
 const referenceView = (ref: Reference | null) => (ref ? { mid: ref.mid, setAt: ref.setAt?.toISOString() ?? null, via: ref.via, stale: ref.stale } : null);
+const spreadsView = (s: Spreads) => ({ tiers: spreadTiersView(s.tiers), via: s.via, setAt: s.setAt?.toISOString() ?? null });
 
 export function tradingRoutes(deps: { addresses: AddressesService; approvals: ApprovalsService; house: HousePricer; trades: TradesService; keys: ApiKeysService; clients: ClientsService; limits: LimitsService }): FastifyPluginAsync {
   return async (app) => {
@@ -41,10 +43,21 @@ export function tradingRoutes(deps: { addresses: AddressesService; approvals: Ap
       },
     );
 
-    r.get('/api/pricing/reference', { config: { access: { permission: 'pricing:read' } } }, async () => ({
-      reference: referenceView(await deps.house.reference()),
-      spreadTiers: deps.house.tiers.map((t) => ({ fromUsdt: (t.fromUnits / 1_000_000n).toString(), bps: t.bps.toFixed() })),
-    }));
+    r.get('/api/pricing', { config: { access: { permission: 'pricing:read' } } }, async () => {
+      const [reference, spreads] = await Promise.all([deps.house.reference(), deps.house.spreads()]);
+      return { reference: referenceView(reference), spreads: spreadsView(spreads) };
+    });
+
+    r.get('/api/pricing/reference', { config: { access: { permission: 'pricing:read' } } }, async () => {
+      const [reference, spreads] = await Promise.all([deps.house.reference(), deps.house.spreads()]);
+      return { reference: referenceView(reference), spreadTiers: spreads.tiers.map((t) => ({ fromUsdt: (t.fromUnits / 1_000_000n).toString(), bps: t.bps.toFixed() })) };
+    });
+
+    r.put(
+      '/api/pricing/spreads',
+      { config: { access: { permission: 'pricing:write', stepUp: true } }, schema: { body: z.object({ tiers: z.array(z.object({ fromUsdt: z.string().max(40), bps: z.number() }).strict()).max(100) }).strict() } },
+      async (req) => ({ spreads: spreadsView(await deps.house.setSpreads(req.body.tiers, auditContext(req))) }),
+    );
 
     r.put(
       '/api/pricing/reference',

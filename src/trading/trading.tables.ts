@@ -37,6 +37,15 @@ export interface PricingReferencesTable {
   set_by_id: string | null;
 }
 
+/** `tiers`: `[{ fromUsdt: "0", bps: 15 }, …]` ascending from 0 (checked by `validateSpreadTiers`); written as JSON text. */
+export interface PricingSpreadsTable {
+  source: string;
+  tiers: ColumnType<{ fromUsdt: string; bps: number }[], string, string>;
+  set_at: Date;
+  set_by_type: string;
+  set_by_id: string | null;
+}
+
 export interface RfqsTable {
   id: Generated<string>;
   client_id: string;
@@ -108,6 +117,7 @@ export interface TradingTables {
   client_addresses: ClientAddressesTable;
   client_limits: ClientLimitsTable;
   pricing_references: PricingReferencesTable;
+  pricing_spreads: PricingSpreadsTable;
   rfqs: RfqsTable;
   quotes: QuotesTable;
   trades: TradesTable;

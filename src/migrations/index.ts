@@ -9,6 +9,7 @@ import * as m0007 from './0007_clients.js';
 import * as m0008 from './0008_trading.js';
 import * as m0009 from './0009_client_api_keys.js';
 import * as m0010 from './0010_pricing_spreads.js';
+import * as m0013 from './0013_telegram_client_buttons.js';
 
 /**
  * Forward-only migrations, in order. Never edit one that has shipped: add the next file instead.
@@ -25,4 +26,5 @@ export const migrations: Record<string, Migration> = {
   '0008_trading': m0008,
   '0009_client_api_keys': m0009,
   '0010_pricing_spreads': m0010,
+  '0013_telegram_client_buttons': m0013,
 };

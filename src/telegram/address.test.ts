@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertTelegramHtml, buildTelegramServer, updates, type TelegramTestServer, type TgUser } from '../../test/support/telegram.js';
+import { assertTelegramHtml, buildTelegramServer, RecordingTelegram, updates, type TelegramTestServer, type TgUser } from '../../test/support/telegram.js';
 
 const TRON = 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t';
 
@@ -29,6 +29,32 @@ describe('Telegram /address', () => {
     expect(requests.some((r) => JSON.stringify(r.payload).includes(clientId) && JSON.stringify(r.payload).includes(TRON))).toBe(true);
     await t.send(updates.text(user, '/address'));
     expect(lastText(user)).toMatch(new RegExp(`${TRON}</code> — awaiting approval`));
+  });
+
+  it('guided: Add address → network → the address text (an invalid one is asked again) → filed like /address network address', async () => {
+    const { user, clientId } = await clientUser(7_100_004);
+    await t.send(updates.text(user, '/address'));
+    const [add] = RecordingTelegram.buttons(t.tg.lastTo(user.id));
+    expect(add?.text).toMatch(/Add address/);
+    await t.send(updates.callback(user, String(add?.callback_data)));
+    const networks = RecordingTelegram.buttons(t.tg.lastTo(user.id));
+    expect(networks.map((b) => b.text)).toEqual(['TRON (TRC-20)', 'Ethereum (ERC-20)']);
+    await t.send(updates.callback(user, String(networks[0]?.callback_data)));
+    expect(lastText(user)).toMatch(/Send your TRON payout address/);
+
+    await t.send(updates.text(user, 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6x'));
+    expect(lastText(user)).toMatch(/The address is refused: [\s\S]*Send the TRON address again/);
+    await t.send(updates.text(user, `  ${TRON}  `));
+    const text = lastText(user);
+    assertTelegramHtml(text);
+    expect(text).toMatch(/awaits the desk's approval/);
+    const requests = await t.database.db.selectFrom('change_requests').selectAll().where('kind', '=', 'client.address').execute();
+    const mine = requests.filter((r) => JSON.stringify(r.payload).includes(clientId));
+    expect(mine).toHaveLength(1);
+    expect(mine[0]?.payload).toMatchObject({ clientId, network: 'tron', address: TRON, action: 'whitelist' });
+    // The conversation is over.
+    await t.send(updates.text(user, TRON));
+    expect(lastText(user)).toMatch(/I did not understand that/);
   });
 
   it('refuses an invalid address with the reason and an inactive client', async () => {

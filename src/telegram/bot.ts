@@ -42,7 +42,7 @@ export interface BotDeps {
   /** Updates per user per minute before the bot stops answering them for the rest of the minute. */
   rateLimitPerMinute: number;
   /** RFQs and accepts for /quote (absent: the command is not offered). */
-  trading?: { rfqs: Pick<RfqService, 'request'>; trades: Pick<TradesService, 'accept'> & Partial<Pick<TradesService, 'list' | 'requestTradeCancel'>>; addresses?: Pick<AddressesService, 'request' | 'list'> };
+  trading?: { rfqs: Pick<RfqService, 'request'>; trades: Pick<TradesService, 'accept'> & Partial<Pick<TradesService, 'list' | 'requestTradeCancel' | 'requestTradeAmend'>>; addresses?: Pick<AddressesService, 'request' | 'list'> };
 }
 
 export interface DeskBotOptions {

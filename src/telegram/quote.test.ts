@@ -31,11 +31,68 @@ describe('Telegram /quote and Accept', () => {
     const [button] = RecordingTelegram.buttons(quote);
     expect(button?.text).toBe('Accept');
 
+    expect(String(button?.callback_data)).toMatch(/^c:[A-Za-z0-9_-]{22}$/); // an opaque token, not the quote id
     await t.send(updates.callback(user, String(button?.callback_data)));
     expect(String(last(user).text)).toMatch(/Trade booked/);
+    const sent = t.tg.of('sendMessage', user.id).length;
     await t.send(updates.callback(user, String(button?.callback_data)));
-    expect(String(last(user).text)).toMatch(/Trade booked/);
+    expect(t.tg.answers().at(-1)).toMatchObject({ text: 'This button was already used.', show_alert: true });
+    expect(t.tg.of('sendMessage', user.id)).toHaveLength(sent);
     expect(await t.database.db.selectFrom('trades').select('id').where('client_id', '=', clientId).execute()).toHaveLength(1);
+  });
+
+  it('guided /quote: Buy → network → amount (a bad one is asked again) → the same quote → Accept books the trade', async () => {
+    const { user, clientId } = await clientUser(7_000_004);
+    await t.send(updates.text(user, '/quote'));
+    expect(String(last(user).text)).toMatch(/buy.*or.*sell/);
+    const sides = RecordingTelegram.buttons(last(user));
+    expect(sides.map((b) => b.text)).toEqual(['Buy', 'Sell']);
+    await t.send(updates.callback(user, String(sides[0]?.callback_data)));
+    const networks = RecordingTelegram.buttons(last(user));
+    expect(networks.map((b) => b.text)).toEqual(['TRON (TRC-20)', 'Ethereum (ERC-20)']);
+    await t.send(updates.callback(user, String(networks[0]?.callback_data)));
+    expect(String(last(user).text)).toMatch(/How many USDT do you want to buy on TRON/);
+
+    await t.send(updates.text(user, 'lots'));
+    expect(String(last(user).text)).toMatch(/That amount is refused: the amount must be a decimal number[\s\S]*Send the number of USDT/);
+    await t.send(updates.text(user, '1.1234567'));
+    expect(String(last(user).text)).toMatch(/at most 6 decimals/);
+    expect(await t.database.db.selectFrom('rfqs').select('id').where('client_id', '=', clientId).execute()).toHaveLength(0);
+
+    await t.send(updates.text(user, '25000'));
+    const quote = last(user);
+    assertTelegramHtml(String(quote.text));
+    expect(String(quote.text)).toMatch(/You buy <b>25000 USDT<\/b> on TRON/);
+    expect(String(quote.text)).toMatch(/You pay <b>25025.00 USD<\/b>/);
+    // The conversation is over: the next text is not read as an amount.
+    await t.send(updates.text(user, '500'));
+    expect(String(last(user).text)).toMatch(/I did not understand that/);
+
+    const [accept] = RecordingTelegram.buttons(quote);
+    expect(accept?.text).toBe('Accept');
+    await t.send(updates.callback(user, String(accept?.callback_data)));
+    expect(String(last(user).text)).toMatch(/Trade booked[\s\S]*You buy 25000 USDT/);
+    expect(await t.database.db.selectFrom('trades').select('amount_units').where('client_id', '=', clientId).execute()).toEqual([{ amount_units: '25000000000' }]);
+  });
+
+  it('Accept pressed by another Telegram user is refused and the token stays good for the client', async () => {
+    const { user, clientId } = await clientUser(7_000_005);
+    const { user: other } = await clientUser(7_000_006);
+    await t.send(updates.text(user, '/quote buy 100 tron'));
+    const [accept] = RecordingTelegram.buttons(last(user));
+    await t.send(updates.callback(other, String(accept?.callback_data)));
+    expect(t.tg.answers().at(-1)).toMatchObject({ show_alert: true });
+    expect(String(t.tg.answers().at(-1)?.text)).toMatch(/not yours/);
+    expect(await t.database.db.selectFrom('trades').select('id').where('client_id', '=', clientId).execute()).toHaveLength(0);
+    const tokens = await t.database.db.selectFrom('telegram_callback_tokens').select(['used_at', 'action']).where('telegram_user_id', '=', String(user.id)).execute();
+    expect(tokens).toEqual([{ used_at: null, action: 'quote.accept' }]);
+
+    await t.send(updates.callback(user, String(accept?.callback_data)));
+    expect(String(last(user).text)).toMatch(/Trade booked/);
+    await t.send(updates.callback(user, String(accept?.callback_data)));
+    expect(t.tg.answers().at(-1)).toMatchObject({ text: 'This button was already used.' });
+    await t.send(updates.callback(user, 'c:AAAAAAAAAAAAAAAAAAAAAA'));
+    expect(t.tg.answers().at(-1)).toMatchObject({ text: 'This button is not valid any more.' });
   });
 
   it('an expired quote is refused with an offer to quote again; bad input gets the usage', async () => {

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { sql, type Selectable } from 'kysely';
 import type { Db, Executor } from '../shared/db.js';
-import type { TelegramMessagesTable } from './telegram.tables.js';
+import type { ClientTokenAction, TelegramMessagesTable } from './telegram.tables.js';
 
 /**
  * The bot's own state, in PostgreSQL so that any desk process can answer any update and nothing is
@@ -23,14 +23,37 @@ export interface CallbackToken {
   operatorId: string;
 }
 
+/** A client's trading button: bound to the Telegram user it was shown to; the payload says on what. */
+export interface ClientToken {
+  action: ClientTokenAction;
+  telegramUserId: number;
+  payload: Record<string, string>;
+}
+
+/** What pressing a client's button found: the payload to act on, or why it is refused. */
+export type ClientPress = { ok: true; action: ClientTokenAction; payload: Record<string, string> } | { ok: false; why: 'invalid' | 'elsewhere' | 'not yours' | 'used' | 'expired' };
+
 /** Prefix of callback data that carries a decision token (the rest is 22 base64url characters). */
 export const TOKEN_PREFIX = 't:';
+/** Prefix of callback data that carries a client's trading token. */
+export const CLIENT_TOKEN_PREFIX = 'c:';
 
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 export type TelegramStore = ReturnType<typeof createTelegramStore>;
 
 export function createTelegramStore(db: Db) {
+  async function spendToken(token: string, usedBy: number, now: Date): Promise<boolean> {
+    const r = await db
+      .updateTable('telegram_callback_tokens')
+      .set({ used_at: now, used_by: String(usedBy) })
+      .where('token_hash', '=', hashToken(token))
+      .where('used_at', 'is', null)
+      .where('expires_at', '>', now)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
   return {
     /** True the first time this update id is seen for this bot; false for a duplicate. */
     async firstSighting(botId: number, updateId: number): Promise<boolean> {
@@ -67,21 +90,36 @@ export function createTelegramStore(db: Db) {
       await ex.insertInto('telegram_callback_tokens').values({ token_hash: hashToken(token), action: t.action, request_id: t.requestId, operator_id: t.operatorId, expires_at: expiresAt, used_at: null, used_by: null }).execute();
       return token;
     },
+    /** A new opaque token for one client's trading button (Accept, Re-quote, Cancel, Change address). */
+    async issueClientToken(t: ClientToken, expiresAt: Date, ex: Executor = db): Promise<string> {
+      const token = randomBytes(16).toString('base64url');
+      await ex
+        .insertInto('telegram_callback_tokens')
+        .values({ token_hash: hashToken(token), action: t.action, request_id: null, operator_id: null, telegram_user_id: String(t.telegramUserId), payload: JSON.stringify(t.payload), expires_at: expiresAt, used_at: null, used_by: null })
+        .execute();
+      return token;
+    },
+    /**
+     * Spends a client's token of one of `actions` if `telegramUserId` is the one it was shown to.
+     * Another user's press is refused without spending it (a stranger cannot burn the owner's
+     * button); a token of another action is `elsewhere` (another feature's button), untouched.
+     */
+    async pressClientToken(token: string, actions: readonly ClientTokenAction[], telegramUserId: number, now: Date): Promise<ClientPress> {
+      const row = await db.selectFrom('telegram_callback_tokens').selectAll().where('token_hash', '=', hashToken(token)).executeTakeFirst();
+      if (!row || !row.telegram_user_id || !row.payload) return { ok: false, why: 'invalid' };
+      if (!(actions as readonly string[]).includes(row.action)) return { ok: false, why: 'elsewhere' };
+      if (row.telegram_user_id !== String(telegramUserId)) return { ok: false, why: 'not yours' };
+      if (row.used_at) return { ok: false, why: 'used' };
+      if (row.expires_at <= now) return { ok: false, why: 'expired' };
+      if (!(await spendToken(token, telegramUserId, now))) return { ok: false, why: 'used' };
+      return { ok: true, action: row.action as ClientTokenAction, payload: row.payload };
+    },
     /** Reads a token without spending it (to refuse a stranger without burning the owner's button). */
     async peekToken(token: string) {
       return db.selectFrom('telegram_callback_tokens').selectAll().where('token_hash', '=', hashToken(token)).executeTakeFirst();
     },
     /** Spends a token once: true for the first caller only, and only while it is unexpired. */
-    async spendToken(token: string, usedBy: number, now: Date): Promise<boolean> {
-      const r = await db
-        .updateTable('telegram_callback_tokens')
-        .set({ used_at: now, used_by: String(usedBy) })
-        .where('token_hash', '=', hashToken(token))
-        .where('used_at', 'is', null)
-        .where('expires_at', '>', now)
-        .executeTakeFirst();
-      return Number(r.numUpdatedRows) === 1;
-    },
+    spendToken,
 
     async conversation(telegramUserId: number, now: Date): Promise<Conversation | undefined> {
       const row = await db.selectFrom('telegram_conversations').selectAll().where('telegram_user_id', '=', String(telegramUserId)).where('expires_at', '>', now).executeTakeFirst();

@@ -10,12 +10,21 @@ export interface TelegramUpdatesTable {
   received_at: Generated<Date>;
 }
 
-/** Opaque, single-use button tokens: only a SHA-256 of the token is stored. */
+export type DecisionTokenAction = 'cosign' | 'reject';
+/** What a client's trading button does (the token's payload says on what). */
+export type ClientTokenAction = 'quote.accept' | 'quote.requote' | 'trade.cancel' | 'trade.amend' | 'trade.amend.address';
+
+/**
+ * Opaque, single-use button tokens: only a SHA-256 of the token is stored. A decision token names the
+ * request and the operator; a client token the Telegram user it was shown to and a small payload.
+ */
 export interface TelegramCallbackTokensTable {
   token_hash: string;
-  action: 'cosign' | 'reject';
-  request_id: string;
-  operator_id: string;
+  action: DecisionTokenAction | ClientTokenAction;
+  request_id: string | null;
+  operator_id: string | null;
+  telegram_user_id: string | null;
+  payload: ColumnType<Record<string, string> | null, string | null, string | null>;
   created_at: Generated<Date>;
   expires_at: Date;
   used_at: Date | null;

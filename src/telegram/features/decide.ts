@@ -40,7 +40,8 @@ export function decisionFeature(deps: BotDeps) {
     const token = ctx.match[1] ?? '';
     const now = deps.clock.now();
     const row = await deps.store.peekToken(token);
-    if (!row) return ctx.answerCallbackQuery({ text: 'This button is not valid any more.', show_alert: true });
+    // Only decision tokens here (client trading tokens have their own prefix and never name a request).
+    if (!row || !row.request_id || !row.operator_id || (row.action !== 'cosign' && row.action !== 'reject')) return ctx.answerCallbackQuery({ text: 'This button is not valid any more.', show_alert: true });
     const presser = await deps.account.operatorByTelegramId(ctx.from.id);
     if (!presser || presser.operatorId !== row.operator_id) {
       // Refused without spending the token: a stranger in a chat cannot burn the owner's button.

@@ -31,7 +31,7 @@ export function helpFeature(deps: BotDeps) {
           '/unlink — stop receiving alerts here',
           'Co-sign and Reject buttons ask for your authenticator code; nothing is decided without it.',
         ]
-      : ['<b>usdt-desk</b>', '/start — open an account (or see yours)', '/status — where your account stands', '/quote buy 25000 tron — a firm price to trade (sell likewise; tron or ethereum)', '/link CODE — operators: link this account to the ops console'];
+      : ['<b>usdt-desk</b>', '/start — open an account (or see yours)', '/status — where your account stands', '/quote — a firm price to trade: buttons guide you, or in one line <code>/quote buy 25000 tron</code>', '/address — your payout addresses (add one with a button)', '/trades — your trades (cancel or change the payout address of a booked one)', '/link CODE — operators: link this account to the ops console'];
     lines.push('/cancel — stop what you are doing', '/help — this list');
     await ctx.reply(lines.join('\n'), { parse_mode: 'HTML' });
   });

@@ -60,6 +60,20 @@ const schema = z.object({
   QUOTE_TTL_SECONDS: intFromEnv(15, 1),
   /** Client API calls per key per minute. */
   CLIENT_API_RATE_PER_MINUTE: intFromEnv(120, 1),
+  /** A trade above this notional (USDT) is held for review (`LARGE_NOTIONAL_REVIEW`) instead of settling on its own. */
+  SETTLEMENT_LARGE_NOTIONAL_USDT: z.string().regex(/^\d+(\.\d{1,6})?$/, 'a USDT amount such as 100000').default('100000'),
+  /** Attempts at broadcasting a settlement before it is flagged `MAX_RETRIES_EXCEEDED`. */
+  SETTLEMENT_MAX_ATTEMPTS: intFromEnv(5, 1),
+  /** The first retry waits this long; each next one twice as long (capped at 10 minutes). */
+  SETTLEMENT_RETRY_BASE_MS: intFromEnv(2000, 1),
+  /** A queued or submitted settlement untouched for this long gets its job enqueued again (after a crashed worker). */
+  SETTLEMENT_STALE_SECONDS: intFromEnv(60, 1),
+  /** Confirmations a transfer needs before it is final, per network: `network:n,…`. */
+  CONFIRMATIONS_REQUIRED: z.string().regex(/^(tron|ethereum):\d{1,4}(,(tron|ethereum):\d{1,4})*$/, 'network:n pairs such as tron:19,ethereum:12').default('tron:3,ethereum:3'),
+  /** The paper chain's block interval: confirmations grow by one per block. */
+  PAPER_BLOCK_SECONDS: intFromEnv(3, 1),
+  /** What the paper faucet puts in each new paper hot wallet on first start (USDT). */
+  PAPER_FAUCET_USDT: z.string().regex(/^\d+(\.\d{1,6})?$/, 'a USDT amount such as 10000000').default('10000000'),
 });
 
 export type Config = z.infer<typeof schema> & { dataDir: string };

@@ -1,4 +1,5 @@
 import { AppError } from '../shared/errors.js';
+import { decodeCursor, encodeCursor as encodeAt } from '../shared/cursor.js';
 import type { Executor } from '../shared/db.js';
 import type { ApproverDirectory, ApproverInfo } from './approvals.ports.js';
 import { findRequest, listEvents, listPolicies, type RequestRow } from './approvals.repo.js';
@@ -13,14 +14,7 @@ export interface ListFilter {
   limit: number;
 }
 
-const encodeCursor = (r: RequestRow) => Buffer.from(`${r.created_at.toISOString()}|${r.id}`).toString('base64url');
-
-function decodeCursor(cursor: string): { at: Date; id: string } {
-  const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
-  const date = new Date(at ?? '');
-  if (!id || Number.isNaN(date.getTime())) throw new AppError('VALIDATION_FAILED', 'The cursor is not one this API returned.', [{ path: 'querystring.cursor', message: 'is invalid' }]);
-  return { at: date, id };
-}
+const encodeCursor = (r: RequestRow) => encodeAt(r.created_at, r.id);
 
 /** Read side of the engine: lists, detail with history, eligible secondaries, policies. */
 export function createApprovalQueries(deps: { db: Executor; directory: ApproverDirectory }) {

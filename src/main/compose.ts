@@ -56,6 +56,19 @@ import { createApiKeysService } from '../trading/apikeys.service.js';
 import { clientApiRoutes } from '../trading/client.routes.js';
 import { createTradingMetrics } from '../trading/trading.metrics.js';
 import { wakeDeliverer } from '../telegram/telegram.jobs.js';
+import { createTradeSettlementPort } from '../trading/trades.settlement.js';
+import { createPaperChain, type PaperChain } from '../wallets/paper.chain.js';
+import { createWalletsService, type WalletsService } from '../wallets/wallets.service.js';
+import { createWalletMetrics } from '../wallets/wallets.metrics.js';
+import { walletsRoutes } from '../wallets/wallets.routes.js';
+import { createSettlementService, type SettlementService } from '../settlement/settlement.service.js';
+import { createSettlementWorker, type SettlementWorker } from '../settlement/settlement.worker.js';
+import { createSettlementMetrics } from '../settlement/settlement.metrics.js';
+import { createSettlementQueries, type SettlementQueries } from '../settlement/settlement.queries.js';
+import { settlementDismissKind, settlementRequeueKind } from '../settlement/settlement.kinds.js';
+import { settlementJobs } from '../settlement/settlement.jobs.js';
+import { settlementRoutes } from '../settlement/settlement.routes.js';
+import { parseConfirmations } from '../settlement/settlement.rules.js';
 import { createTelegram, type TelegramDeps, type TelegramRuntime } from '../telegram/runtime.js';
 
 export const VERSION = '0.1.0';
@@ -75,6 +88,11 @@ export interface Services {
   clients: ClientsService;
   /** Payout addresses, limits, the house pricer, RFQs and accepts (src/trading). */
   trading: { addresses: AddressesService; limits: LimitsService; house: HousePricer; rfqs: RfqService; trades: TradesService };
+  /** The ledger, the desk's wallets and the paper chain (src/wallets). */
+  wallets: WalletsService;
+  paper: PaperChain;
+  /** The AUTO_SETTLEMENT gate, flagged events, the settlement worker and its read side (src/settlement). */
+  settlement: { service: SettlementService; worker: SettlementWorker; queries: SettlementQueries };
 }
 
 export interface ComposeDeps {
@@ -99,6 +117,8 @@ export interface Composition {
   telegram: TelegramRuntime | null;
   /** Why the bot is off, when it is. */
   telegramOff: string | null;
+  /** First-start work before serving: the paper hot wallets (created and funded once). */
+  prepare: () => Promise<void>;
   /** Builds the HTTP API; `extra` routes are for tests that exercise the HTTP machinery itself. */
   buildHttp: (extra?: FastifyPluginAsync[]) => Promise<DeskServer>;
 }
@@ -132,11 +152,36 @@ export function compose(deps: ComposeDeps): Composition {
   const tradingMetrics = createTradingMetrics(metrics.registry);
   const house = createHousePricer({ db, audit, clock, configMid: deps.config.PRICING_REFERENCE_MID, maxAgeSeconds: deps.config.PRICING_REFERENCE_MAX_AGE_SECONDS, tiers: parseSpreadTiers(deps.config.PRICING_SPREAD_TIERS) });
   const rfqs = createRfqService({ db, clock, clients, sources: () => [house.source], deadlineMs: deps.config.PRICING_DEADLINE_MS, ttlSeconds: deps.config.QUOTE_TTL_SECONDS, metrics: tradingMetrics });
-  const trades = createTradesService({ db, audit, clock, clients, addresses, limits, metrics: tradingMetrics, approvals });
-  kinds.register(tradeCancelKind({ audit, clock, clients, addresses, limits }));
+  const paper = createPaperChain({ db, clock, blockSeconds: deps.config.PAPER_BLOCK_SECONDS });
+  const wallets = createWalletsService({ db, clock, audit, paper, faucetUnits: limitUnits(deps.config.PAPER_FAUCET_USDT, 'PAPER_FAUCET_USDT') });
+  createWalletMetrics(metrics.registry, db);
+  const settlementDeps = {
+    db,
+    clock,
+    audit,
+    flags,
+    wallets,
+    trades: createTradeSettlementPort({ audit }),
+    events,
+    settings: {
+      largeNotionalUnits: limitUnits(deps.config.SETTLEMENT_LARGE_NOTIONAL_USDT, 'SETTLEMENT_LARGE_NOTIONAL_USDT'),
+      maxAttempts: deps.config.SETTLEMENT_MAX_ATTEMPTS,
+      retryBaseMs: deps.config.SETTLEMENT_RETRY_BASE_MS,
+      staleSeconds: deps.config.SETTLEMENT_STALE_SECONDS,
+      confirmations: parseConfirmations(deps.config.CONFIRMATIONS_REQUIRED),
+      pollMs: deps.config.PAPER_BLOCK_SECONDS * 1000,
+    },
+  };
+  const settlement = createSettlementService(settlementDeps);
+  const settlementWorker = createSettlementWorker({ ...settlementDeps, notifications, metrics: createSettlementMetrics(metrics.registry, db), logger });
+  const settlementQueries = createSettlementQueries(db);
+  kinds.register(settlementRequeueKind({ settlement }));
+  kinds.register(settlementDismissKind({ settlement }));
+  const trades = createTradesService({ db, audit, clock, clients, addresses, limits, metrics: tradingMetrics, approvals, settlement });
+  kinds.register(tradeCancelKind({ audit, clock, clients, addresses, limits, onTradeCancelled: (tx, trade, change) => settlement.onTradeCancelled(tx, trade, change) }));
   kinds.register(tradeAmendKind({ audit, clock, clients, addresses, limits }));
   const apiKeys = createApiKeysService({ db, audit, clock, clients });
-  const services: Services = { audit, operators, auth, account, notifications, kinds, approvals, flags, clients, trading: { addresses, limits, house, rfqs, trades } };
+  const services: Services = { audit, operators, auth, account, notifications, kinds, approvals, flags, clients, trading: { addresses, limits, house, rfqs, trades }, wallets, paper, settlement: { service: settlement, worker: settlementWorker, queries: settlementQueries } };
   const publicUrl = deps.config.PUBLIC_URL ?? `http://${deps.config.HOST}:${deps.config.PORT}`;
   const telegram =
     tg.mode === 'off'
@@ -144,7 +189,7 @@ export function compose(deps: ComposeDeps): Composition {
       : createTelegram({ settings: tg, db, clock, logger, registry: metrics.registry, publicUrl, notifications, account, auth, approvals, queries, clients, audit, trading: { rfqs, trades, addresses }, testing: deps.telegram });
 
   const authenticator = createAuthenticator(auth);
-  const jobs: JobsModule[] = [auditJobs({ audit, config: deps.config, logger }), approvalsJobs({ approvals, logger }), ...(telegram ? [telegram.jobs] : [])];
+  const jobs: JobsModule[] = [auditJobs({ audit, config: deps.config, logger }), approvalsJobs({ approvals, logger }), settlementJobs({ worker: settlementWorker, logger }), ...(telegram ? [telegram.jobs] : [])];
 
   const routes: FastifyPluginAsync[] = [
     healthRoutes({
@@ -164,6 +209,8 @@ export function compose(deps: ComposeDeps): Composition {
     flagsRoutes({ flags, approvals, directory, db }),
     tradingRoutes({ addresses, approvals, house, trades, keys: apiKeys, clients, limits }),
     clientApiRoutes({ db, keys: apiKeys, rfqs, trades, ratePerMinute: deps.config.CLIENT_API_RATE_PER_MINUTE }),
+    settlementRoutes({ queries: settlementQueries, paper: true, now: () => clock.now() }),
+    walletsRoutes({ db, wallets }),
     operatorAdminRoutes({ operators, approvals }),
     operatorAccountRoutes({ account, config: deps.config }),
     eventsRoutes({ hub: createEventHub(deps.pool) }),
@@ -177,6 +224,7 @@ export function compose(deps: ComposeDeps): Composition {
     jobs,
     telegram,
     telegramOff: tg.mode === 'off' ? tg.reason : null,
+    prepare: () => wallets.ensureHotWallets(),
     buildHttp: (extra = []) => buildServer({ logger, metrics, clock, authenticator, bodyLimit: deps.config.BODY_LIMIT_BYTES, routes: [...routes, ...extra] }),
   };
 }

@@ -78,6 +78,7 @@ export async function runDesk(opts: RunOptions, config: Config = loadConfig(), l
     if (applied.length > 0) logger.info({ applied }, 'migrations applied');
     const secrets = resolveSecrets(config);
     const desk = compose({ config, db: database.db, pool: database.pool, logger, clock: systemClock, secrets, workerRunning: opts.worker ? () => worker?.running() ?? false : undefined });
+    if (opts.worker || opts.http) await desk.prepare();
     if (opts.worker) {
       worker = await startWorker({ pool: database.pool, modules: desk.jobs, concurrency: config.WORKER_CONCURRENCY, logger });
     }

@@ -9,6 +9,8 @@ import * as m0007 from './0007_clients.js';
 import * as m0008 from './0008_trading.js';
 import * as m0009 from './0009_client_api_keys.js';
 import * as m0010 from './0010_pricing_spreads.js';
+import * as m0011 from './0011_wallets.js';
+import * as m0012 from './0012_settlement.js';
 import * as m0013 from './0013_telegram_client_buttons.js';
 
 /**
@@ -26,5 +28,7 @@ export const migrations: Record<string, Migration> = {
   '0008_trading': m0008,
   '0009_client_api_keys': m0009,
   '0010_pricing_spreads': m0010,
+  '0011_wallets': m0011,
+  '0012_settlement': m0012,
   '0013_telegram_client_buttons': m0013,
 };

@@ -23,19 +23,21 @@ export const PERMISSIONS = {
   'clients:keys': 'issue and revoke client API keys (audited)',
   'clients:read': 'see clients: profile, status, limits, addresses, trades',
   'pricing:write': 'set the house reference price (audited)',
+  'settlements:read': 'see settlements, their timelines, flagged events and the queue summary',
+  'wallets:read': 'see the desk wallets (chain and ledger balances) and ledger entries',
 } as const;
 
 export type Permission = keyof typeof PERMISSIONS;
 
 export const ROLES: readonly Role[] = ['ops_approver', 'risk_officer', 'platform_admin', 'auditor'];
 
-const DECIDER: readonly Permission[] = ['approvals:read', 'approvals:request', 'approvals:decide', 'flags:read', 'pricing:read', 'trades:read', 'clients:read'];
+const DECIDER: readonly Permission[] = ['approvals:read', 'approvals:request', 'approvals:decide', 'flags:read', 'pricing:read', 'trades:read', 'clients:read', 'settlements:read', 'wallets:read'];
 
 const GRANTS: Record<Role, readonly Permission[]> = {
   ops_approver: ['self', ...DECIDER, 'clients:keys', 'trades:change'],
   risk_officer: ['self', ...DECIDER, 'audit:read', 'audit:export', 'approvals:report', 'flags:emergency', 'flags:review', 'pricing:write'],
   platform_admin: ['self', ...DECIDER, 'operators:read', 'operators:write', 'audit:read', 'audit:export', 'approvals:report', 'flags:emergency'],
-  auditor: ['self', 'operators:read', 'audit:read', 'audit:export', 'approvals:read', 'approvals:report', 'flags:read', 'pricing:read', 'trades:read', 'clients:read'],
+  auditor: ['self', 'operators:read', 'audit:read', 'audit:export', 'approvals:read', 'approvals:report', 'flags:read', 'pricing:read', 'trades:read', 'clients:read', 'settlements:read', 'wallets:read'],
 };
 
 export function can(roles: readonly Role[], permission: Permission): boolean {

@@ -6,9 +6,11 @@ import type { NotificationTables } from '../notifications/notifications.tables.j
 import type { OperatorTables } from '../operators/operators.tables.js';
 import type { TelegramTables } from '../telegram/telegram.tables.js';
 import type { TradingTables } from '../trading/trading.tables.js';
+import type { WalletTables } from '../wallets/wallets.tables.js';
+import type { SettlementTables } from '../settlement/settlement.tables.js';
 
 /**
  * The whole schema as Kysely sees it: each domain declares its own tables in `<domain>.tables.ts`
  * and is the only one that queries them.
  */
-export interface Database extends AuditTables, OperatorTables, ApprovalTables, FlagTables, NotificationTables, ClientTables, TelegramTables, TradingTables {}
+export interface Database extends AuditTables, OperatorTables, ApprovalTables, FlagTables, NotificationTables, ClientTables, TelegramTables, TradingTables, WalletTables, SettlementTables {}

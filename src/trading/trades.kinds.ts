@@ -23,7 +23,15 @@ const amendSchema = z
 export type TradeCancel = z.infer<typeof cancelSchema>;
 export type TradeAmend = z.infer<typeof amendSchema>;
 
-interface Deps { audit: AuditService; clock: Clock; clients: Pick<ClientsService, 'get'>; addresses: AddressesService; limits: LimitsService }
+interface Deps {
+  audit: AuditService;
+  clock: Clock;
+  clients: Pick<ClientsService, 'get'>;
+  addresses: AddressesService;
+  limits: LimitsService;
+  /** The settlement domain closes what it holds for the trade (open flagged events, a queued settlement). */
+  onTradeCancelled?: (tx: Tx, trade: { id: string }, change: { approvalId: string }) => Promise<void>;
+}
 
 const refuse = (message: string, path = 'payload.tradeId') => new AppError('VALIDATION_FAILED', message, [{ path, message }]);
 
@@ -59,6 +67,7 @@ export function tradeCancelKind(deps: Deps): KindDefinition<TradeCancel> {
       mustBeBooked(t);
       await tx.updateTable('trades').set({ status: 'cancelled', version: sql`version + 1` }).where('id', '=', t.id).execute();
       await deps.audit.record(tx, { ...ctx.audit, action: 'trade.cancelled', entityType: 'trade', entityId: t.id, data: { requestId: ctx.requestId, clientId: t.client_id, amountUsdt: formatUsdt(BigInt(t.amount_units)), before: t.status } });
+      await deps.onTradeCancelled?.(tx, t, { approvalId: ctx.requestId });
     },
   };
 }

@@ -6,6 +6,8 @@ import type { Logger } from '../shared/logger.js';
 export interface JobsModule {
   tasks: TaskList;
   crontab?: string[];
+  /** Runs once when the worker has started (e.g. recovering work a crashed worker left behind). */
+  onStart?: () => Promise<void>;
 }
 
 export interface DeskWorker {
@@ -33,6 +35,7 @@ export async function startWorker(opts: { pool: pg.Pool; modules: JobsModule[]; 
     pollInterval: 1000,
     logger: adaptLogger(opts.logger.child({ part: 'worker' })),
   });
+  for (const m of opts.modules) await m.onStart?.();
   let stopped = false;
   void runner.promise.finally(() => {
     stopped = true;

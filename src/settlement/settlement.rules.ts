@@ -1,0 +1,60 @@
+import type { Network } from '../trading/addresses.js';
+import { formatUsdt } from '../trading/money.js';
+import type { TradeRow } from '../trading/trades.service.js';
+import type { FlagReason } from './settlement.tables.js';
+
+/** What the gate reads when a trade is booked. */
+export interface GateInput {
+  autoSettlement: boolean;
+  amount: bigint;
+  side: 'buy' | 'sell';
+  largeNotional: bigint;
+  /** What the hot wallet can still promise (only a buy pays out of it); null: there is no hot wallet. */
+  hotAvailable: bigint | null;
+}
+
+/**
+ * The AUTO_SETTLEMENT gate and the risk rules, in the order they are checked: the first that trips
+ * names the reason the fill is held back. `null`: settle.
+ */
+export function gate(i: GateInput): { reason: FlagReason; detail: string } | null {
+  if (!i.autoSettlement) return { reason: 'AUTO_SETTLEMENT_DISABLED', detail: 'AUTO_SETTLEMENT is off: nothing settles until it is turned on and the event is requeued.' };
+  if (i.amount > i.largeNotional) return { reason: 'LARGE_NOTIONAL_REVIEW', detail: `${formatUsdt(i.amount)} USDT is above the ${formatUsdt(i.largeNotional)} USDT review threshold.` };
+  if (i.hotAvailable === null) return { reason: 'INSUFFICIENT_HOT_WALLET_BALANCE', detail: 'There is no hot wallet for this network.' };
+  if (i.side === 'buy') {
+    if (i.hotAvailable < i.amount) return { reason: 'INSUFFICIENT_HOT_WALLET_BALANCE', detail: `The hot wallet can pay ${formatUsdt(i.hotAvailable)} USDT, the trade needs ${formatUsdt(i.amount)} USDT.` };
+  }
+  return null;
+}
+
+/** Exponential backoff for the next attempt: base, 2×base, 4×base … capped at ten minutes. */
+export function retryDelayMs(attempts: number, baseMs: number): number {
+  return Math.min(baseMs * 2 ** Math.max(0, attempts - 1), 10 * 60 * 1000);
+}
+
+/** `tron:19,ethereum:12` → per-network confirmations (networks not named need 1). */
+export function parseConfirmations(spec: string): Record<Network, number> {
+  const out: Record<Network, number> = { tron: 1, ethereum: 1 };
+  for (const part of spec.split(',')) {
+    const [network, n] = part.split(':');
+    if ((network === 'tron' || network === 'ethereum') && n) out[network] = Math.max(1, Number(n));
+  }
+  return out;
+}
+
+/** The trade as it was when its fill was held back (kept with the flagged event for ever). */
+export function tradeSnapshot(t: TradeRow): Record<string, unknown> {
+  return {
+    id: t.id,
+    clientId: t.client_id,
+    side: t.side,
+    network: t.network,
+    amountUnits: t.amount_units,
+    amountUsdt: formatUsdt(BigInt(t.amount_units)),
+    price: t.price,
+    total: t.total,
+    address: t.address,
+    status: t.status,
+    bookedAt: t.booked_at.toISOString(),
+  };
+}

@@ -1,0 +1,188 @@
+import { sql } from 'kysely';
+import type { AuditContext, AuditService } from '../audit/audit.service.js';
+import type { FlagsService } from '../flags/flags.service.js';
+import type { Clock } from '../shared/clock.js';
+import type { Db, Executor, Tx } from '../shared/db.js';
+import type { EventPublisher } from '../shared/events.js';
+import type { Network } from '../trading/addresses.js';
+import type { TradeSettlementPort } from '../trading/trades.settlement.js';
+import type { TradeRow } from '../trading/trades.service.js';
+import type { WalletsService } from '../wallets/wallets.service.js';
+import { enqueue } from '../worker/enqueue.js';
+import { gate, tradeSnapshot } from './settlement.rules.js';
+import type { FlagReason, SettlementStatus } from './settlement.tables.js';
+
+export const AUTO_SETTLEMENT = 'AUTO_SETTLEMENT';
+
+export interface SettlementSettings {
+  largeNotionalUnits: bigint;
+  maxAttempts: number;
+  retryBaseMs: number;
+  staleSeconds: number;
+  confirmations: Record<Network, number>;
+  /** How often a submitted settlement is polled for confirmations. */
+  pollMs: number;
+}
+
+export interface SettlementDeps {
+  db: Db;
+  clock: Clock;
+  audit: AuditService;
+  flags: Pick<FlagsService, 'isEnabled'>;
+  wallets: WalletsService;
+  trades: TradeSettlementPort;
+  events: EventPublisher;
+  settings: SettlementSettings;
+}
+
+export const jobKeys = { process: (id: string) => `settlement:${id}`, confirm: (id: string) => `settlement-confirm:${id}` };
+
+/** The pieces every settlement transition is made of; shared by the service and the worker. */
+export function settlementStore(deps: Pick<SettlementDeps, 'clock' | 'events'>) {
+  const { clock } = deps;
+  return {
+    async step(tx: Executor, settlementId: string, step: string, detail: Record<string, unknown> = {}) {
+      await tx.insertInto('settlement_steps').values({ settlement_id: settlementId, at: clock.now(), step, detail: JSON.stringify(detail) }).execute();
+    },
+    async setStatus(tx: Executor, id: string, status: SettlementStatus, extra: { attempts?: number; last_error?: string | null; confirmed_at?: Date; confirmations?: number } = {}) {
+      await tx.updateTable('settlements').set({ status, ...extra, updated_at: clock.now(), version: sql`version + 1` }).where('id', '=', id).execute();
+      await deps.events.publish(tx, { type: 'settlement.changed', id, status });
+    },
+    async enqueueProcess(tx: Executor, id: string, runAt?: Date) {
+      await enqueue(tx, 'settlement_process', { id }, { jobKey: jobKeys.process(id), runAt, maxAttempts: 25 });
+    },
+    async enqueueConfirm(tx: Executor, id: string, runAt?: Date) {
+      await enqueue(tx, 'settlement_confirm', { id }, { jobKey: jobKeys.confirm(id), runAt, maxAttempts: 25 });
+    },
+    async flag(tx: Executor, f: { trade: TradeRow; settlementId: string | null; reason: FlagReason; detail: string }) {
+      const row = await tx
+        .insertInto('settlement_flagged_events')
+        .values({ trade_id: f.trade.id, settlement_id: f.settlementId, reason: f.reason, detail: f.detail, trade_snapshot: JSON.stringify(tradeSnapshot(f.trade)), created_at: clock.now() })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await sql`select settlement_count('flagged_total', ${f.reason}, 1)`.execute(tx);
+      await deps.events.publish(tx, { type: 'settlement.flagged', id: row.id, reason: f.reason });
+      return row.id;
+    },
+    count: (tx: Executor, metric: string, label: string) => sql`select settlement_count(${metric}, ${label}, 1)`.execute(tx),
+  };
+}
+
+/**
+ * The AUTO_SETTLEMENT gate and what operators do with held-back fills. `onTradeBooked` runs in the
+ * booking transaction: the trade, its settlement (or flagged event) and the worker's job commit
+ * together or not at all.
+ */
+export function createSettlementService(deps: SettlementDeps) {
+  const { db, clock } = deps;
+  const store = settlementStore(deps);
+
+  async function createQueued(tx: Tx, trade: TradeRow): Promise<string> {
+    const wallet = await deps.wallets.hotWallet(tx, trade.network);
+    if (!wallet) throw new Error(`no hot wallet for ${trade.network}`);
+    const now = clock.now();
+    const s = await tx
+      .insertInto('settlements')
+      .values({ trade_id: trade.id, client_id: trade.client_id, side: trade.side, network: trade.network, amount_units: trade.amount_units, counterparty: trade.address, wallet_id: wallet.id, status: 'queued', booked_at: trade.booked_at, created_at: now, updated_at: now })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await store.step(tx, s.id, 'queued', {});
+    await store.enqueueProcess(tx, s.id);
+    await deps.events.publish(tx, { type: 'settlement.changed', id: s.id, status: 'queued' });
+    return s.id;
+  }
+
+  async function openEvents(tx: Tx, ids: string[]) {
+    if (ids.length === 0) return [];
+    return tx.selectFrom('settlement_flagged_events').selectAll().where('id', 'in', ids).orderBy('created_at').forUpdate().execute();
+  }
+
+  return {
+    store,
+
+    async onTradeBooked(tx: Tx, trade: TradeRow): Promise<void> {
+      const amount = BigInt(trade.amount_units);
+      const wallet = await deps.wallets.hotWallet(tx, trade.network);
+      const held = gate({
+        autoSettlement: await deps.flags.isEnabled(tx, AUTO_SETTLEMENT),
+        amount,
+        side: trade.side,
+        largeNotional: deps.settings.largeNotionalUnits,
+        hotAvailable: wallet ? await deps.wallets.available(tx, wallet) : null,
+      });
+      if (held) await store.flag(tx, { trade, settlementId: null, ...held });
+      else await createQueued(tx, trade);
+    },
+
+    /** A co-signed trade.cancel: open flagged events are dismissed and a queued settlement cancelled. */
+    async onTradeCancelled(tx: Tx, trade: { id: string }, change: { approvalId: string }): Promise<void> {
+      const now = clock.now();
+      await tx
+        .updateTable('settlement_flagged_events')
+        .set({ status: 'dismissed', resolved_at: now, resolved_by_request: change.approvalId, resolution_note: 'the trade was cancelled' })
+        .where('trade_id', '=', trade.id)
+        .where('status', '=', 'open')
+        .execute();
+      const s = await tx.selectFrom('settlements').select(['id', 'status']).where('trade_id', '=', trade.id).forUpdate().executeTakeFirst();
+      if (s && (s.status === 'queued' || s.status === 'held' || s.status === 'failed')) {
+        await store.setStatus(tx, s.id, 'cancelled');
+        await store.step(tx, s.id, 'cancelled', { approvalId: change.approvalId, why: 'trade cancelled' });
+      }
+    },
+
+    /** The open events a requeue or dismissal names: explicit ids, or every open event of a reason. */
+    async resolveTargets(tx: Tx, target: { eventIds?: string[]; reason?: FlagReason }) {
+      if (target.eventIds) return openEvents(tx, target.eventIds);
+      const ids = await tx.selectFrom('settlement_flagged_events').select('id').where('status', '=', 'open').where('reason', '=', target.reason ?? 'AUTO_SETTLEMENT_DISABLED').execute();
+      return openEvents(tx, ids.map((r) => r.id));
+    },
+
+    /** Applies a co-signed settlement.requeue: each open event becomes a queued settlement, in this transaction. */
+    async requeue(tx: Tx, eventIds: string[], ctx: { approvalId: string; audit: AuditContext }): Promise<string[]> {
+      const events = await openEvents(tx, eventIds);
+      const now = clock.now();
+      const settlementIds: string[] = [];
+      for (const e of events) {
+        if (e.status !== 'open') throw new Error(`flagged event ${e.id} is ${e.status}`);
+        const trade = await deps.trades.lock(tx, e.trade_id);
+        const existing = await tx.selectFrom('settlements').selectAll().where('trade_id', '=', e.trade_id).forUpdate().executeTakeFirst();
+        let id: string;
+        if (existing) {
+          id = existing.id;
+          await store.setStatus(tx, id, 'queued', { attempts: 0, last_error: null });
+          await store.step(tx, id, 'requeued', { approvalId: ctx.approvalId, eventId: e.id, reason: e.reason });
+          await store.enqueueProcess(tx, id);
+        } else {
+          id = await createQueued(tx, trade);
+          await store.step(tx, id, 'requeued', { approvalId: ctx.approvalId, eventId: e.id, reason: e.reason });
+        }
+        await tx.updateTable('settlement_flagged_events').set({ status: 'requeued', settlement_id: id, resolved_at: now, resolved_by_request: ctx.approvalId }).where('id', '=', e.id).execute();
+        await deps.audit.record(tx, { ...ctx.audit, action: 'settlement.requeued', entityType: 'settlement', entityId: id, data: { requestId: ctx.approvalId, eventId: e.id, reason: e.reason, tradeId: e.trade_id } });
+        settlementIds.push(id);
+      }
+      return settlementIds;
+    },
+
+    /** Applies a co-signed settlement.dismiss: the events are closed with the reason and their trades cancelled. */
+    async dismiss(tx: Tx, eventIds: string[], reason: string, ctx: { approvalId: string; audit: AuditContext }): Promise<void> {
+      const events = await openEvents(tx, eventIds);
+      const now = clock.now();
+      for (const e of events) {
+        await deps.trades.lock(tx, e.trade_id); // the trade before its settlement, as everywhere
+        await tx.updateTable('settlement_flagged_events').set({ status: 'dismissed', resolved_at: now, resolved_by_request: ctx.approvalId, resolution_note: reason }).where('id', '=', e.id).execute();
+        const s = await tx.selectFrom('settlements').selectAll().where('trade_id', '=', e.trade_id).forUpdate().executeTakeFirst();
+        if (s) {
+          await deps.wallets.release(tx, { settlementId: s.id, walletId: s.wallet_id, side: s.side, clientId: s.client_id, amount: BigInt(s.amount_units) });
+          await store.setStatus(tx, s.id, 'cancelled');
+          await store.step(tx, s.id, 'dismissed', { approvalId: ctx.approvalId, eventId: e.id, reason });
+        }
+        await deps.trades.cancel(tx, e.trade_id, ctx.audit, { approvalId: ctx.approvalId, reason });
+        await deps.audit.record(tx, { ...ctx.audit, action: 'settlement.dismissed', entityType: 'settlement_flagged_event', entityId: e.id, data: { requestId: ctx.approvalId, tradeId: e.trade_id, reason: e.reason, note: reason } });
+      }
+    },
+
+    autoSettlementOn: (ex: Executor = db) => deps.flags.isEnabled(ex, AUTO_SETTLEMENT),
+  };
+}
+
+export type SettlementService = ReturnType<typeof createSettlementService>;

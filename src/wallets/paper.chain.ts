@@ -1,0 +1,136 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
+import type { Clock } from '../shared/clock.js';
+import { withTransaction, type Db } from '../shared/db.js';
+import { isUniqueViolation } from '../shared/errors.js';
+import type { Network } from '../trading/addresses.js';
+import { ChainError, type ChainTransfer, type PreparedTransfer, type WalletAdapter } from './adapter.js';
+
+/** The address the paper faucet pays from: it has no balance and needs none. */
+export const PAPER_FAUCET = 'PAPER-FAUCET';
+
+interface RawTransfer {
+  chain: 'paper';
+  network: Network;
+  from: string;
+  to: string;
+  amount: string;
+  /** The settlement (or other reference) this transfer is for: the same reference gives the same hash. */
+  reference: string;
+}
+
+const hashOf = (raw: string) => `0x${createHash('sha256').update(raw).digest('hex')}`;
+
+function parseRaw(raw: string): RawTransfer {
+  const t = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as RawTransfer;
+  if (t.chain !== 'paper' || !t.from || !t.to || !/^[1-9]\d*$/.test(t.amount)) throw new ChainError('not a paper transfer');
+  return t;
+}
+
+const BASE58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
+
+/**
+ * The paper chain: a simulated blockchain in PostgreSQL, the default for a local desk. Blocks advance
+ * with time (one every `block_seconds` since the chain's genesis); a transfer is accepted at
+ * broadcast (the sender debited, the receiver credited) and lands in the next block, so its
+ * confirmations count the blocks since. Re-broadcasting a transfer it already has is a no-op.
+ */
+export function createPaperChain(deps: { db: Db; clock: Clock; blockSeconds: number }) {
+  const { db, clock } = deps;
+  const genesis = new Map<Network, { at: number; seconds: number }>();
+
+  async function chain(network: Network) {
+    let g = genesis.get(network);
+    if (!g) {
+      await db.insertInto('paper_chains').values({ network, genesis_at: clock.now(), block_seconds: deps.blockSeconds }).onConflict((oc) => oc.column('network').doNothing()).execute();
+      const row = await db.selectFrom('paper_chains').selectAll().where('network', '=', network).executeTakeFirstOrThrow();
+      g = { at: row.genesis_at.getTime(), seconds: row.block_seconds };
+      genesis.set(network, g);
+    }
+    return g;
+  }
+
+  async function height(network: Network): Promise<number> {
+    const g = await chain(network);
+    return Math.max(0, Math.floor((clock.now().getTime() - g.at) / (g.seconds * 1000)));
+  }
+
+  async function balance(network: Network, address: string): Promise<bigint> {
+    const row = await db.selectFrom('paper_accounts').select('balance').where('network', '=', network).where('address', '=', address).executeTakeFirst();
+    return BigInt(row?.balance ?? '0');
+  }
+
+  async function broadcast(network: Network, raw: string): Promise<{ txHash: string }> {
+    const t = parseRaw(raw);
+    if (t.network !== network) throw new ChainError(`a ${t.network} transfer cannot be sent on ${network}`);
+    const hash = hashOf(raw);
+    const block = (await height(network)) + 1;
+    const amount = BigInt(t.amount);
+    await withTransaction(db, async (tx) => {
+      // Two broadcasts of one transfer at once: the second one's insert fails on the hash and rolls back its debit.
+      if (await tx.selectFrom('paper_transactions').select('hash').where('hash', '=', hash).executeTakeFirst()) return;
+      if (t.from !== PAPER_FAUCET) {
+        const debited = await tx
+          .updateTable('paper_accounts')
+          .set({ balance: sql`balance - ${amount.toString()}::numeric` })
+          .where('network', '=', network)
+          .where('address', '=', t.from)
+          .where(sql<boolean>`balance >= ${amount.toString()}::numeric`)
+          .executeTakeFirst();
+        if (debited.numUpdatedRows === 0n) throw new ChainError(`insufficient funds in ${t.from}`);
+      }
+      await tx
+        .insertInto('paper_accounts')
+        .values({ network, address: t.to, balance: amount.toString() })
+        .onConflict((oc) => oc.columns(['network', 'address']).doUpdateSet({ balance: sql`paper_accounts.balance + excluded.balance` }))
+        .execute();
+      await tx.insertInto('paper_transactions').values({ hash, network, from_address: t.from, to_address: t.to, amount: amount.toString(), raw, block_height: block, broadcast_at: clock.now() }).execute();
+    }).catch((err: unknown) => {
+      if (!isUniqueViolation(err)) throw err;
+    });
+    return { txHash: hash };
+  }
+
+  const adapter: WalletAdapter = {
+    kind: 'paper',
+    paper: true,
+    balance,
+    async prepareTransfer(t): Promise<PreparedTransfer> {
+      const body: RawTransfer = { chain: 'paper', network: t.network, from: t.from, to: t.to, amount: t.amountUnits.toString(), reference: t.reference };
+      const raw = Buffer.from(JSON.stringify(body)).toString('base64url');
+      return { txHash: hashOf(raw), raw };
+    },
+    broadcast,
+    async confirmations(network, txHash) {
+      const row = await db.selectFrom('paper_transactions').select('block_height').where('hash', '=', txHash).where('network', '=', network).executeTakeFirst();
+      if (!row) return null;
+      return Math.max(0, (await height(network)) - Number(row.block_height) + 1);
+    },
+    async incomingTransfers(network, to, opts = {}): Promise<ChainTransfer[]> {
+      const now = await height(network);
+      let q = db.selectFrom('paper_transactions').selectAll().where('network', '=', network).where('to_address', '=', to).orderBy('block_height').orderBy('hash');
+      if (opts.from) q = q.where('from_address', '=', opts.from);
+      if (opts.sinceHeight !== undefined) q = q.where('block_height', '>=', String(opts.sinceHeight));
+      const rows = await q.execute();
+      return rows.map((r) => ({ txHash: r.hash, from: r.from_address, to: r.to_address, amountUnits: BigInt(r.amount), blockHeight: Number(r.block_height), confirmations: Math.max(0, now - Number(r.block_height) + 1) }));
+    },
+  };
+
+  return {
+    adapter,
+    height,
+    /** A fresh address in the network's usual shape (it only has to be unique on the paper chain). */
+    newAddress(network: Network): string {
+      if (network === 'ethereum') return `0x${randomBytes(20).toString('hex')}`;
+      const bytes = randomBytes(33);
+      return `T${Array.from(bytes, (b) => BASE58[b % 58]).join('')}`;
+    },
+    /** Sends from anyone's paper address (a client's deposit in tests and demos, or the faucet). */
+    async send(network: Network, from: string, to: string, amountUnits: bigint, reference = randomBytes(8).toString('hex')) {
+      const prepared = await adapter.prepareTransfer({ network, from, to, amountUnits, reference });
+      return broadcast(network, prepared.raw);
+    },
+  };
+}
+
+export type PaperChain = ReturnType<typeof createPaperChain>;

@@ -1,0 +1,57 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { AppError } from '../shared/errors.js';
+import type { Db } from '../shared/db.js';
+import { formatUsdt } from '../trading/money.js';
+import { ledger } from './ledger.js';
+import type { WalletsService } from './wallets.service.js';
+
+const usdt = (units: bigint) => ({ usdt: formatUsdt(units), units: units.toString() });
+
+/** The desk's wallets (chain and ledger side by side) and the ledger's entries per account. */
+export function walletsRoutes(deps: { db: Db; wallets: WalletsService }): FastifyPluginAsync {
+  return async (app) => {
+    const r = app.withTypeProvider<ZodTypeProvider>();
+    const read = { access: { permission: 'wallets:read' as const } };
+
+    r.get('/api/wallets', { config: read }, async () => {
+      const wallets = await deps.wallets.overview();
+      return {
+        items: wallets.map((w) => ({
+          id: w.wallet.id,
+          network: w.wallet.network,
+          role: w.wallet.role,
+          adapter: w.wallet.adapter,
+          paper: w.paper,
+          label: w.paper ? 'PAPER' : null,
+          address: w.wallet.address,
+          chainBalance: usdt(w.chainBalance),
+          ledgerBalance: usdt(w.ledgerBalance),
+          available: usdt(w.available),
+          reserved: usdt(w.reserved),
+          receivable: usdt(w.receivable),
+          difference: usdt(w.chainBalance - w.ledgerBalance),
+          blockHeight: w.height,
+          accounts: { main: w.wallet.account_id, reserved: w.wallet.reserved_account_id, receivable: w.wallet.receivable_account_id },
+        })),
+      };
+    });
+
+    r.get(
+      '/api/ledger/accounts/:id/entries',
+      { config: read, schema: { params: z.object({ id: z.string().min(1).max(200) }).strict(), querystring: z.object({ before: z.string().regex(/^\d{1,19}$/).optional(), limit: z.coerce.number().int().min(1).max(200).default(50) }).strict() } },
+      async (req) => {
+        const account = await ledger.account(deps.db, req.params.id);
+        if (!account) throw new AppError('NOT_FOUND', 'There is no such ledger account.');
+        const rows = await ledger.entries(deps.db, account.id, { before: req.query.before, limit: req.query.limit });
+        const balance = await ledger.balance(deps.db, account.id);
+        return {
+          account: { id: account.id, kind: account.kind, network: account.network, name: account.name, balance: usdt(balance) },
+          items: rows.map((e) => ({ postingId: e.posting_id, entryId: e.entry_id, key: e.key, kind: e.kind, memo: e.memo, settlementId: e.settlement_id, amount: usdt(BigInt(e.amount)), asset: e.asset, at: e.created_at.toISOString() })),
+          nextBefore: rows.length === req.query.limit ? (rows[rows.length - 1]?.posting_id ?? null) : null,
+        };
+      },
+    );
+  };
+}

@@ -3,6 +3,7 @@ import { benchAudit } from './audit.bench.js';
 import { benchLogin } from './login.bench.js';
 import { benchStartup } from './startup.bench.js';
 import { printTable, type BenchRow } from './table.js';
+import { benchTrading } from './trading.bench.js';
 
 /**
  * `npm run bench [name…]`: benchmarks, separate from tests (tests never assert timings).
@@ -13,6 +14,7 @@ const benches: Record<string, () => Promise<BenchRow[]>> = {
   login: benchLogin,
   audit: benchAudit,
   approvals: benchApprovals,
+  trading: benchTrading,
 };
 
 const wanted = process.argv.slice(2).filter((a) => a !== '--');

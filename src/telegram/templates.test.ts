@@ -66,6 +66,10 @@ describe('message texts', () => {
     expect(render({ template: 'client.status_changed', recipientType: 'client', data: { action: 'grant', status: 'active' } })?.text).toMatch(/Your account is active/);
     expect(render({ template: 'client.status_changed', recipientType: 'client', data: { action: 'suspend', status: 'suspended' } })?.text).toMatch(/cannot trade/);
     expect(render({ template: 'approval.primary_approved', recipientType: 'client', data: {} })).toBeNull();
-    expect(render({ template: 'approval.approved', recipientType: 'client', data: {} })).toBeNull(); // client.status_changed says it
+    expect(render({ template: 'approval.approved', recipientType: 'client', data: {} })).toBeNull();
+    const settled = render({ template: 'settlement.confirmed', recipientType: 'client', data: { tradeId: 't-1', side: 'buy', network: 'tron', amountUsdt: '25000', txHash: '0xabc', paper: true } })?.text;
+    expect(settled).toMatch(/We sent you 25000 USDT on TRON \(PAPER: simulated chain/);
+    expect(settled).toContain('<code>0xabc</code>');
+    expect(render({ template: 'settlement.confirmed', recipientType: 'client', data: { side: 'sell', network: 'ethereum', amountUsdt: '10', txHash: '0xdef', paper: false } })?.text).toMatch(/We received your 10 USDT on Ethereum\./); // client.status_changed says it
   });
 });

@@ -50,6 +50,12 @@ function forClient(input: RenderInput): RenderedMessage | null {
       if (d.status === 'active') return say(['✅ <b>Your account is active again.</b>', 'You can trade with the desk again.']);
       if (d.status === 'suspended') return say(['⛔ <b>Your account is suspended.</b>', 'You cannot trade for now. Contact the desk if you think this is a mistake.']);
       return null;
+    case 'settlement.confirmed': {
+      const paper = d.paper === true ? ' (PAPER: simulated chain, no real funds)' : '';
+      const network = d.network === 'ethereum' ? 'Ethereum' : 'TRON';
+      const what = d.side === 'sell' ? `We received your ${user(str(d.amountUsdt), 40)} USDT on ${network}${paper}.` : `We sent you ${user(str(d.amountUsdt), 40)} USDT on ${network}${paper}.`;
+      return say([`✅ <b>Trade settled.</b>`, what, `Transaction: <code>${user(str(d.txHash), 100)}</code>`, `Trade: <code>${user(str(d.tradeId), 40)}</code>`]);
+    }
     case 'approval.rejected':
       return say(['❌ <b>Your application was not approved.</b>', 'The desk reviewed it and declined it. You can contact the desk, or send /start to apply again.']);
     case 'approval.expired':

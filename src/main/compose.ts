@@ -163,6 +163,7 @@ export function compose(deps: ComposeDeps): Composition {
     wallets,
     trades: createTradeSettlementPort({ audit }),
     events,
+    notifications,
     settings: {
       largeNotionalUnits: limitUnits(deps.config.SETTLEMENT_LARGE_NOTIONAL_USDT, 'SETTLEMENT_LARGE_NOTIONAL_USDT'),
       maxAttempts: deps.config.SETTLEMENT_MAX_ATTEMPTS,
@@ -173,7 +174,7 @@ export function compose(deps: ComposeDeps): Composition {
     },
   };
   const settlement = createSettlementService(settlementDeps);
-  const settlementWorker = createSettlementWorker({ ...settlementDeps, notifications, metrics: createSettlementMetrics(metrics.registry, db), logger });
+  const settlementWorker = createSettlementWorker({ ...settlementDeps, metrics: createSettlementMetrics(metrics.registry, db), logger });
   const settlementQueries = createSettlementQueries(db);
   kinds.register(settlementRequeueKind({ settlement }));
   kinds.register(settlementDismissKind({ settlement }));

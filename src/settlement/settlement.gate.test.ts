@@ -77,6 +77,10 @@ describe('the AUTO_SETTLEMENT gate: nothing settles unless it is deliberately on
     const fine = await bookTrade(t, { usdt: 10n });
     const reasons = await db().selectFrom('settlement_flagged_events').select(['trade_id', 'reason']).where('trade_id', 'in', [large.id, fine.id]).execute();
     expect(reasons).toEqual([{ trade_id: large.id, reason: 'LARGE_NOTIONAL_REVIEW' }]);
+    // the ops chat hears about a fill held by a risk rule (not about each one held while the flag is off)
+    const told = await db().selectFrom('notifications').select(['recipient_type', 'data']).where('template', '=', 'settlement.flagged').execute();
+    expect(told.map((n) => n.recipient_type)).toEqual(['ops_chat']);
+    expect(told[0]?.data).toMatchObject({ reason: 'LARGE_NOTIONAL_REVIEW', tradeId: large.id, amountUsdt: '60000' });
     const s = await db().selectFrom('settlements').select(['id', 'status']).where('trade_id', '=', fine.id).executeTakeFirstOrThrow();
     expect(s.status).toBe('queued');
     const { rows } = await sql<{ n: number }>`select count(*)::int as n from graphile_worker.jobs where key = ${`settlement:${s.id}`} and task_identifier = 'settlement_process'`.execute(db());

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { AuditContext, AuditService } from '../audit/audit.service.js';
 import type { FlagsService } from '../flags/flags.service.js';
+import type { NotificationsService } from '../notifications/notifications.service.js';
 import type { Clock } from '../shared/clock.js';
 import type { Db, Executor, Tx } from '../shared/db.js';
 import type { EventPublisher } from '../shared/events.js';
@@ -9,6 +10,7 @@ import type { TradeSettlementPort } from '../trading/trades.settlement.js';
 import type { TradeRow } from '../trading/trades.service.js';
 import type { WalletsService } from '../wallets/wallets.service.js';
 import { enqueue } from '../worker/enqueue.js';
+import { formatUsdt } from '../trading/money.js';
 import { gate, tradeSnapshot } from './settlement.rules.js';
 import type { FlagReason, SettlementStatus } from './settlement.tables.js';
 
@@ -32,13 +34,14 @@ export interface SettlementDeps {
   wallets: WalletsService;
   trades: TradeSettlementPort;
   events: EventPublisher;
+  notifications: NotificationsService;
   settings: SettlementSettings;
 }
 
 export const jobKeys = { process: (id: string) => `settlement:${id}`, confirm: (id: string) => `settlement-confirm:${id}` };
 
 /** The pieces every settlement transition is made of; shared by the service and the worker. */
-export function settlementStore(deps: Pick<SettlementDeps, 'clock' | 'events'>) {
+export function settlementStore(deps: Pick<SettlementDeps, 'clock' | 'events' | 'notifications'>) {
   const { clock } = deps;
   return {
     async step(tx: Executor, settlementId: string, step: string, detail: Record<string, unknown> = {}) {
@@ -61,6 +64,13 @@ export function settlementStore(deps: Pick<SettlementDeps, 'clock' | 'events'>) 
         .returning('id')
         .executeTakeFirstOrThrow();
       await sql`select settlement_count('flagged_total', ${f.reason}, 1)`.execute(tx);
+      // The ops chat hears about fills held back by a risk rule or a failure; while AUTO_SETTLEMENT is
+      // off every fill is held by design, and the header and the flag's own alert already say so.
+      if (f.reason !== 'AUTO_SETTLEMENT_DISABLED') {
+        await deps.notifications.enqueue(tx, [
+          { recipientType: 'ops_chat', recipientId: null, template: 'settlement.flagged', data: { eventId: row.id, reason: f.reason, detail: f.detail, tradeId: f.trade.id, side: f.trade.side, network: f.trade.network, amountUsdt: formatUsdt(BigInt(f.trade.amount_units)) } },
+        ]);
+      }
       await deps.events.publish(tx, { type: 'settlement.flagged', id: row.id, reason: f.reason });
       return row.id;
     },

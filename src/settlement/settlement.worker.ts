@@ -1,5 +1,4 @@
 import type { Selectable } from 'kysely';
-import type { NotificationsService } from '../notifications/notifications.service.js';
 import type { Logger } from '../shared/logger.js';
 import { withTransaction, type Tx } from '../shared/db.js';
 import { formatUsdt } from '../trading/money.js';
@@ -24,7 +23,7 @@ const message = (err: unknown) => (err instanceof Error ? err.message : String(e
  * `confirm` polls until the network's confirmations, then posts the final ledger entries, marks it
  * confirmed and tells the client. A sell waits for the client's deposit instead of sending.
  */
-export function createSettlementWorker(deps: SettlementDeps & { notifications: NotificationsService; metrics: SettlementMetrics; logger: Logger }) {
+export function createSettlementWorker(deps: SettlementDeps & { metrics: SettlementMetrics; logger: Logger }) {
   const { db, clock, wallets, settings } = deps;
   const store = settlementStore(deps);
 

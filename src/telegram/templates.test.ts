@@ -70,6 +70,9 @@ describe('message texts', () => {
     const settled = render({ template: 'settlement.confirmed', recipientType: 'client', data: { tradeId: 't-1', side: 'buy', network: 'tron', amountUsdt: '25000', txHash: '0xabc', paper: true } })?.text;
     expect(settled).toMatch(/We sent you 25000 USDT on TRON \(PAPER: simulated chain/);
     expect(settled).toContain('<code>0xabc</code>');
+    const flagged = render({ template: 'settlement.flagged', recipientType: 'ops_chat', data: { reason: 'LARGE_NOTIONAL_REVIEW', side: 'buy', amountUsdt: '60000', network: 'tron', tradeId: 't-9', detail: 'above the threshold' } })?.text;
+    expect(flagged).toMatch(/Settlement held back: LARGE_NOTIONAL_REVIEW/);
+    expect(flagged).toMatch(/buy 60000 USDT on tron/);
     expect(render({ template: 'settlement.confirmed', recipientType: 'client', data: { side: 'sell', network: 'ethereum', amountUsdt: '10', txHash: '0xdef', paper: false } })?.text).toMatch(/We received your 10 USDT on Ethereum\./); // client.status_changed says it
   });
 });

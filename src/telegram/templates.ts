@@ -120,6 +120,13 @@ export function render(input: RenderInput): RenderedMessage | null {
         `Reason: “${user(d.reason, 1000)}”`,
         'A second risk officer must acknowledge the review in the console.',
       ]);
+    case 'settlement.flagged':
+      return msg([
+        `🚩 <b>Settlement held back: ${user(d.reason, 60)}</b>`,
+        `${user(d.side, 10)} ${user(d.amountUsdt, 40)} USDT on ${user(d.network, 20)} (trade <code>${user(d.tradeId, 40)}</code>)`,
+        user(d.detail, 500),
+        'Requeue or dismiss it from the Settlements page (both are co-signed requests).',
+      ]);
     default:
       return msg([`ℹ️ ${user(input.template, 80)}`]);
   }

@@ -22,7 +22,7 @@ export const PERMISSIONS = {
   'trades:change': 'file trade.cancel and trade.amend requests for a booked trade',
   'clients:keys': 'issue and revoke client API keys (audited)',
   'clients:read': 'see clients: profile, status, limits, addresses, trades',
-  'pricing:write': 'set the house reference price (audited)',
+  'pricing:write': 'set the house reference price and spread tiers (audited)',
   'settlements:read': 'see settlements, their timelines, flagged events and the queue summary',
   'wallets:read': 'see the desk wallets (chain and ledger balances) and ledger entries',
 } as const;

@@ -185,5 +185,12 @@ describe('the settlement worker: persist before broadcast, retry with backoff, n
     for (const w of await walletsAgree(t)) expect([w.wallet, w.chain - w.ledger, w.reserved]).toEqual([w.wallet, unmatched[w.wallet], 0n]);
     const hashes = await withTransaction(db(), (tx) => tx.selectFrom('settlements').select('tx_hash').where('status', '=', 'confirmed').execute());
     expect(new Set(hashes.map((h) => h.tx_hash)).size).toBe(hashes.length);
+
+    const metrics = (await t.desk.metrics.registry.metrics()).split('\n');
+    // 2 retries then ok; 1 lost answer (retry) then ok; 2 retries + 1 failure; the rest ok at once
+    expect(metrics).toContain('desk_settlement_attempts_total{result="failed"} 1');
+    expect(metrics).toContain('desk_settlement_attempts_total{result="retry"} 5');
+    expect(metrics).toContain(`desk_settlement_duration_seconds_count ${hashes.length}`);
+    expect(metrics.find((l) => l.startsWith('desk_wallet_balance_usdt{wallet="paper:tron:hot"}'))).toBeDefined();
   });
 });

@@ -28,6 +28,7 @@ describe('settlements and wallets API', () => {
     t = await buildTestServer({ env: { ...SETTLEMENT_ENV, SETTLEMENT_LARGE_NOTIONAL_USDT: '5000' }, clock, prepare: true });
     auditor = await person(t, ['auditor']);
     await bookTrade(t, { usdt: 100n }); // flag off: held back
+    clock.advance(1000);
     await autoSettlementOn(t, await deskPeople(t));
     await bookTrade(t, { usdt: 9000n }); // large notional
     tradeIds = [];

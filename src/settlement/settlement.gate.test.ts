@@ -83,6 +83,8 @@ describe('the AUTO_SETTLEMENT gate: nothing settles unless it is deliberately on
     expect(told[0]?.data).toMatchObject({ reason: 'LARGE_NOTIONAL_REVIEW', tradeId: large.id, amountUsdt: '60000' });
     const s = await db().selectFrom('settlements').select(['id', 'status']).where('trade_id', '=', fine.id).executeTakeFirstOrThrow();
     expect(s.status).toBe('queued');
+    // reserved in the ledger by the booking transaction itself
+    expect(await db().selectFrom('ledger_entries').select(['kind', 'key']).where('settlement_id', '=', s.id).execute()).toEqual([{ kind: 'reserve', key: `reserve:${s.id}:0` }]);
     const { rows } = await sql<{ n: number }>`select count(*)::int as n from graphile_worker.jobs where key = ${`settlement:${s.id}`} and task_identifier = 'settlement_process'`.execute(db());
     expect(rows[0]?.n).toBe(1);
     await drainSettlements(t, { advance: (ms) => clock.advance(ms) });

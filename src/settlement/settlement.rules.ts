@@ -7,25 +7,24 @@ import type { FlagReason } from './settlement.tables.js';
 export interface GateInput {
   autoSettlement: boolean;
   amount: bigint;
-  side: 'buy' | 'sell';
   largeNotional: bigint;
-  /** What the hot wallet can still promise (only a buy pays out of it); null: there is no hot wallet. */
-  hotAvailable: bigint | null;
+  /** Whether the trade's network has a hot wallet at all. */
+  hotWallet: boolean;
 }
 
 /**
  * The AUTO_SETTLEMENT gate and the risk rules, in the order they are checked: the first that trips
- * names the reason the fill is held back. `null`: settle.
+ * names the reason the fill is held back. `null`: settle — and then a buy the hot wallet cannot pay
+ * is still held back, by the ledger's reservation (`insufficientDetail`).
  */
 export function gate(i: GateInput): { reason: FlagReason; detail: string } | null {
   if (!i.autoSettlement) return { reason: 'AUTO_SETTLEMENT_DISABLED', detail: 'AUTO_SETTLEMENT is off: nothing settles until it is turned on and the event is requeued.' };
   if (i.amount > i.largeNotional) return { reason: 'LARGE_NOTIONAL_REVIEW', detail: `${formatUsdt(i.amount)} USDT is above the ${formatUsdt(i.largeNotional)} USDT review threshold.` };
-  if (i.hotAvailable === null) return { reason: 'INSUFFICIENT_HOT_WALLET_BALANCE', detail: 'There is no hot wallet for this network.' };
-  if (i.side === 'buy') {
-    if (i.hotAvailable < i.amount) return { reason: 'INSUFFICIENT_HOT_WALLET_BALANCE', detail: `The hot wallet can pay ${formatUsdt(i.hotAvailable)} USDT, the trade needs ${formatUsdt(i.amount)} USDT.` };
-  }
+  if (!i.hotWallet) return { reason: 'INSUFFICIENT_HOT_WALLET_BALANCE', detail: 'There is no hot wallet for this network.' };
   return null;
 }
+
+export const insufficientDetail = (available: bigint, amount: bigint) => `The hot wallet can pay ${formatUsdt(available)} USDT, the trade needs ${formatUsdt(amount)} USDT.`;
 
 /** Exponential backoff for the next attempt: base, 2×base, 4×base … capped at ten minutes. */
 export function retryDelayMs(attempts: number, baseMs: number): number {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { AuditContext, AuditService } from '../audit/audit.service.js';
 import type { FlagsService } from '../flags/flags.service.js';
@@ -11,7 +12,7 @@ import type { TradeRow } from '../trading/trades.service.js';
 import type { WalletsService } from '../wallets/wallets.service.js';
 import { enqueue } from '../worker/enqueue.js';
 import { formatUsdt } from '../trading/money.js';
-import { gate, tradeSnapshot } from './settlement.rules.js';
+import { gate, insufficientDetail, tradeSnapshot } from './settlement.rules.js';
 import type { FlagReason, SettlementStatus } from './settlement.tables.js';
 
 export const AUTO_SETTLEMENT = 'AUTO_SETTLEMENT';
@@ -87,19 +88,28 @@ export function createSettlementService(deps: SettlementDeps) {
   const { db, clock } = deps;
   const store = settlementStore(deps);
 
-  async function createQueued(tx: Tx, trade: TradeRow): Promise<string> {
+  /**
+   * Reserves the trade's amount in the ledger and queues its settlement with its job, in the caller's
+   * transaction. A buy the hot wallet cannot pay is not queued (`insufficient`) unless `anyway`: a
+   * requeue queues it unreserved and the worker holds it again if the funds are still missing.
+   */
+  async function queueNew(tx: Tx, trade: TradeRow, anyway: boolean): Promise<{ id: string } | { insufficient: string }> {
     const wallet = await deps.wallets.hotWallet(tx, trade.network);
     if (!wallet) throw new Error(`no hot wallet for ${trade.network}`);
+    const id = randomUUID();
+    const amount = BigInt(trade.amount_units);
+    const reserved = await deps.wallets.reserve(tx, { settlementId: id, walletId: wallet.id, side: trade.side, clientId: trade.client_id, amount });
+    if (reserved === 'insufficient' && !anyway) return { insufficient: insufficientDetail(await deps.wallets.available(tx, wallet), amount) };
     const now = clock.now();
-    const s = await tx
+    await tx
       .insertInto('settlements')
-      .values({ trade_id: trade.id, client_id: trade.client_id, side: trade.side, network: trade.network, amount_units: trade.amount_units, counterparty: trade.address, wallet_id: wallet.id, status: 'queued', booked_at: trade.booked_at, created_at: now, updated_at: now })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    await store.step(tx, s.id, 'queued', {});
-    await store.enqueueProcess(tx, s.id);
-    await deps.events.publish(tx, { type: 'settlement.changed', id: s.id, status: 'queued' });
-    return s.id;
+      .values({ id, trade_id: trade.id, client_id: trade.client_id, side: trade.side, network: trade.network, amount_units: trade.amount_units, counterparty: trade.address, wallet_id: wallet.id, status: 'queued', booked_at: trade.booked_at, created_at: now, updated_at: now })
+      .execute();
+    await store.step(tx, id, 'queued', {});
+    if (reserved === 'reserved') await store.step(tx, id, 'reserved', { amountUsdt: formatUsdt(amount) });
+    await store.enqueueProcess(tx, id);
+    await deps.events.publish(tx, { type: 'settlement.changed', id, status: 'queued' });
+    return { id };
   }
 
   async function openEvents(tx: Tx, ids: string[]) {
@@ -111,17 +121,18 @@ export function createSettlementService(deps: SettlementDeps) {
     store,
 
     async onTradeBooked(tx: Tx, trade: TradeRow): Promise<void> {
-      const amount = BigInt(trade.amount_units);
-      const wallet = await deps.wallets.hotWallet(tx, trade.network);
       const held = gate({
         autoSettlement: await deps.flags.isEnabled(tx, AUTO_SETTLEMENT),
-        amount,
-        side: trade.side,
+        amount: BigInt(trade.amount_units),
         largeNotional: deps.settings.largeNotionalUnits,
-        hotAvailable: wallet ? await deps.wallets.available(tx, wallet) : null,
+        hotWallet: (await deps.wallets.hotWallet(tx, trade.network)) !== undefined,
       });
-      if (held) await store.flag(tx, { trade, settlementId: null, ...held });
-      else await createQueued(tx, trade);
+      if (held) {
+        await store.flag(tx, { trade, settlementId: null, ...held });
+        return;
+      }
+      const queued = await queueNew(tx, trade, false);
+      if ('insufficient' in queued) await store.flag(tx, { trade, settlementId: null, reason: 'INSUFFICIENT_HOT_WALLET_BALANCE', detail: queued.insufficient });
     },
 
     /** A co-signed trade.cancel: open flagged events are dismissed and a queued settlement cancelled. */
@@ -133,8 +144,9 @@ export function createSettlementService(deps: SettlementDeps) {
         .where('trade_id', '=', trade.id)
         .where('status', '=', 'open')
         .execute();
-      const s = await tx.selectFrom('settlements').select(['id', 'status']).where('trade_id', '=', trade.id).forUpdate().executeTakeFirst();
+      const s = await tx.selectFrom('settlements').selectAll().where('trade_id', '=', trade.id).forUpdate().executeTakeFirst();
       if (s && (s.status === 'queued' || s.status === 'held' || s.status === 'failed')) {
+        await deps.wallets.release(tx, { settlementId: s.id, walletId: s.wallet_id, side: s.side, clientId: s.client_id, amount: BigInt(s.amount_units) });
         await store.setStatus(tx, s.id, 'cancelled');
         await store.step(tx, s.id, 'cancelled', { approvalId: change.approvalId, why: 'trade cancelled' });
       }
@@ -161,9 +173,13 @@ export function createSettlementService(deps: SettlementDeps) {
           id = existing.id;
           await store.setStatus(tx, id, 'queued', { attempts: 0, last_error: null });
           await store.step(tx, id, 'requeued', { approvalId: ctx.approvalId, eventId: e.id, reason: e.reason });
+          const reserved = await deps.wallets.reserve(tx, { settlementId: id, walletId: existing.wallet_id, side: existing.side, clientId: existing.client_id, amount: BigInt(existing.amount_units) });
+          if (reserved === 'reserved') await store.step(tx, id, 'reserved', { amountUsdt: formatUsdt(BigInt(existing.amount_units)) });
           await store.enqueueProcess(tx, id);
         } else {
-          id = await createQueued(tx, trade);
+          const queued = await queueNew(tx, trade, true);
+          if (!('id' in queued)) throw new Error('a requeue always queues');
+          id = queued.id;
           await store.step(tx, id, 'requeued', { approvalId: ctx.approvalId, eventId: e.id, reason: e.reason });
         }
         await tx.updateTable('settlement_flagged_events').set({ status: 'requeued', settlement_id: id, resolved_at: now, resolved_by_request: ctx.approvalId }).where('id', '=', e.id).execute();

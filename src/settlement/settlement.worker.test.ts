@@ -90,11 +90,12 @@ describe('the settlement worker: persist before broadcast, retry with backoff, n
   });
 
   it('after SETTLEMENT_MAX_ATTEMPTS the settlement is flagged MAX_RETRIES_EXCEEDED and its reservation released; a requeue sends the same transfer', async () => {
-    const trade = await bookTrade(t, { usdt: 30n, network: 'ethereum' });
-    const s = await settlementOf(trade.id);
     const wallet = await t.desk.services.wallets.hotWallet(db(), 'ethereum');
     if (!wallet) throw new Error('no wallet');
     const before = await t.desk.services.wallets.available(db(), wallet);
+    const trade = await bookTrade(t, { usdt: 30n, network: 'ethereum' });
+    const s = await settlementOf(trade.id);
+    expect(await t.desk.services.wallets.available(db(), wallet)).toBe(before - 30n * U); // reserved at booking
     vi.spyOn(t.desk.services.paper.adapter, 'broadcast').mockRejectedValue(new ChainError('node unavailable'));
     for (let i = 0; i < 3; i++) await worker().process(s.id);
     const failed = await settlementOf(trade.id);
@@ -132,6 +133,7 @@ describe('the settlement worker: persist before broadcast, retry with backoff, n
     const cancelled = await bookTrade(t, { usdt: 50n });
     await coSigned(t, p, 'trade.cancel', { tradeId: cancelled.id }, [p.risk, p.ops, p.risk2]);
     expect((await settlementOf(cancelled.id)).status).toBe('cancelled');
+    expect(await outstanding((await settlementOf(cancelled.id)).id)).toBe(0); // the booking's reservation is released
     await worker().process((await settlementOf(cancelled.id)).id);
     expect(await transfersTo(cancelled.address)).toEqual([]);
 

@@ -3,7 +3,7 @@ import type { Logger } from '../shared/logger.js';
 import { withTransaction, type Tx } from '../shared/db.js';
 import { formatUsdt } from '../trading/money.js';
 import type { Movement } from '../wallets/wallets.service.js';
-import { retryDelayMs } from './settlement.rules.js';
+import { insufficientDetail, retryDelayMs } from './settlement.rules.js';
 import { AUTO_SETTLEMENT, settlementStore, type SettlementDeps } from './settlement.service.js';
 import type { SettlementMetrics } from './settlement.metrics.js';
 import type { FlagReason, SettlementsTable } from './settlement.tables.js';
@@ -18,8 +18,10 @@ const message = (err: unknown) => (err instanceof Error ? err.message : String(e
  * repeat after a crash at any point:
  *   1. one transaction: lock the settlement and its trade, reserve in the ledger, build and sign the
  *      transfer and persist it (raw + hash) — nothing has left the desk yet;
- *   2. broadcast exactly the persisted transfer (the chain ignores one it already has);
- *   3. one transaction: mark it submitted and schedule the confirmation poll.
+ *   2. one transaction: lock it again, broadcast exactly the persisted transfer (the chain ignores one
+ *      it already has), mark it submitted and schedule the confirmation poll — or count the failed
+ *      attempt. Holding the settlement across the broadcast is what lets a hold or a give-up trust
+ *      the chain's answer: no other run's broadcast of it can be in flight meanwhile.
  * `confirm` polls until the network's confirmations, then posts the final ledger entries, marks it
  * confirmed and tells the client. A sell waits for the client's deposit instead of sending.
  */
@@ -47,31 +49,30 @@ export function createSettlementWorker(deps: SettlementDeps & { metrics: Settlem
     await store.flag(tx, { trade, settlementId: s.id, reason, detail });
   }
 
-  /** A failed attempt: retry later with backoff, or give up and flag it (releasing the reservation). */
-  async function attemptFailed(id: string, err: unknown) {
+  /**
+   * A failed attempt, inside the broadcasting transaction (the settlement locked): retry later with
+   * backoff, or give up and flag it (releasing the reservation).
+   */
+  async function attemptFailed(tx: Tx, s: Settlement, err: unknown) {
     const adapter = wallets.adapterFor({ adapter: 'paper' });
-    await withTransaction(db, async (tx) => {
-      const s = await lockSettlement(tx, id);
-      if (!s || s.status !== 'queued') return;
-      const attempts = s.attempts + 1;
-      await store.step(tx, s.id, 'attempt_failed', { attempt: attempts, error: message(err) });
-      if (attempts < settings.maxAttempts) {
-        await tx.updateTable('settlements').set({ attempts, last_error: message(err), updated_at: clock.now() }).where('id', '=', s.id).execute();
-        await store.count(tx, 'attempts', 'retry');
-        await store.enqueueProcess(tx, s.id, new Date(clock.now().getTime() + retryDelayMs(attempts, settings.retryBaseMs)));
-        return;
-      }
-      // Before giving up: if the chain has the transfer, it was sent — follow it, never release it.
-      if (s.tx_hash && (await adapter.confirmations(s.network, s.tx_hash)) !== null) {
-        await store.setStatus(tx, s.id, 'submitted', { attempts });
-        await store.step(tx, s.id, 'broadcast', { txHash: s.tx_hash, found: 'on chain after a failed attempt' });
-        await store.enqueueConfirm(tx, s.id);
-        return;
-      }
-      await tx.updateTable('settlements').set({ attempts, last_error: message(err) }).where('id', '=', s.id).execute();
-      await store.count(tx, 'attempts', 'failed');
-      await hold(tx, { ...s, attempts }, 'MAX_RETRIES_EXCEEDED', `${attempts} attempts failed; the last: ${message(err)}`, 'failed');
-    });
+    const attempts = s.attempts + 1;
+    await store.step(tx, s.id, 'attempt_failed', { attempt: attempts, error: message(err) });
+    if (attempts < settings.maxAttempts) {
+      await tx.updateTable('settlements').set({ attempts, last_error: message(err), updated_at: clock.now() }).where('id', '=', s.id).execute();
+      await store.count(tx, 'attempts', 'retry');
+      await store.enqueueProcess(tx, s.id, new Date(clock.now().getTime() + retryDelayMs(attempts, settings.retryBaseMs)));
+      return;
+    }
+    // Before giving up: if the chain has the transfer, it was sent — follow it, never release it.
+    if (s.tx_hash && (await adapter.confirmations(s.network, s.tx_hash, tx)) !== null) {
+      await store.setStatus(tx, s.id, 'submitted', { attempts });
+      await store.step(tx, s.id, 'broadcast', { txHash: s.tx_hash, found: 'on chain after a failed attempt' });
+      await store.enqueueConfirm(tx, s.id);
+      return;
+    }
+    await tx.updateTable('settlements').set({ attempts, last_error: message(err) }).where('id', '=', s.id).execute();
+    await store.count(tx, 'attempts', 'failed');
+    await hold(tx, { ...s, attempts }, 'MAX_RETRIES_EXCEEDED', `${attempts} attempts failed; the last: ${message(err)}`, 'failed');
   }
 
   async function process(id: string): Promise<void> {
@@ -94,12 +95,20 @@ export function createSettlementWorker(deps: SettlementDeps & { metrics: Settlem
           return null;
         }
       }
-      // Not yet prepared: the trade may have been amended while it waited, so settle what it says now.
-      // Prepared (before a crash, a failed broadcast or a hold): the signed transfer fixes what is sent.
-      const current: Settlement = s.raw_tx ? s : { ...s, amount_units: trade.amount_units, counterparty: trade.address };
+      // Not yet prepared: the trade may have been amended while it waited, so settle what it says now
+      // (moving the reservation made at booking). Prepared (before a crash, a failed broadcast or a
+      // hold): the signed transfer fixes what is sent.
+      let current: Settlement = s;
+      if (!s.raw_tx && (trade.amount_units !== s.amount_units || trade.address !== s.counterparty)) {
+        await wallets.release(tx, movement(s));
+        current = { ...s, amount_units: trade.amount_units, counterparty: trade.address };
+        await tx.updateTable('settlements').set({ amount_units: current.amount_units, counterparty: current.counterparty }).where('id', '=', s.id).execute();
+        await store.step(tx, s.id, 'amended', { amountUsdt: formatUsdt(BigInt(current.amount_units)), counterparty: current.counterparty });
+      }
       const reserved = await wallets.reserve(tx, movement(current));
       if (reserved === 'insufficient') {
-        await hold(tx, current, 'INSUFFICIENT_HOT_WALLET_BALANCE', `The hot wallet cannot pay ${formatUsdt(BigInt(current.amount_units))} USDT now.`);
+        const wallet = await wallets.walletById(tx, s.wallet_id);
+        await hold(tx, current, 'INSUFFICIENT_HOT_WALLET_BALANCE', insufficientDetail(await wallets.available(tx, wallet), BigInt(current.amount_units)));
         return null;
       }
       await deps.trades.markSettling(tx, trade.id);
@@ -107,30 +116,34 @@ export function createSettlementWorker(deps: SettlementDeps & { metrics: Settlem
       if (s.raw_tx) return s;
       const wallet = await wallets.walletById(tx, s.wallet_id);
       if (s.side === 'sell') {
-        await tx.updateTable('settlements').set({ amount_units: current.amount_units, counterparty: current.counterparty }).where('id', '=', s.id).execute();
         await store.setStatus(tx, s.id, 'submitted');
         await store.step(tx, s.id, 'awaiting_deposit', { from: current.counterparty, to: wallet.address });
         await store.enqueueConfirm(tx, s.id);
         return null;
       }
       const t = await wallets.adapterFor(wallet).prepareTransfer({ network: s.network, from: wallet.address, to: current.counterparty, amountUnits: BigInt(current.amount_units), reference: s.id });
-      await tx.updateTable('settlements').set({ amount_units: current.amount_units, counterparty: current.counterparty, raw_tx: t.raw, tx_hash: t.txHash, updated_at: clock.now() }).where('id', '=', s.id).execute();
+      await tx.updateTable('settlements').set({ raw_tx: t.raw, tx_hash: t.txHash, updated_at: clock.now() }).where('id', '=', s.id).execute();
       await store.step(tx, s.id, 'prepared', { txHash: t.txHash });
       return { ...current, raw_tx: t.raw, tx_hash: t.txHash };
     });
     if (!prepared?.raw_tx) return;
 
-    try {
-      await adapter.broadcast(prepared.network, prepared.raw_tx);
-    } catch (err) {
-      deps.logger.warn({ settlementId: id, error: message(err) }, 'settlement broadcast failed');
-      await attemptFailed(id, err);
-      return;
-    }
-
+    // Broadcast while holding the settlement (and its trade): a hold, a give-up, a dismissal or a
+    // second run of this job waits until the transfer is either on the chain and the settlement
+    // `submitted`, or known not to be. Broadcast outside it, a transfer still in flight could land
+    // after another run had released its reservation and held it (paid, yet held or cancelled).
+    // The paper chain broadcasts in this very transaction, so the transfer and `submitted` commit
+    // together; an adapter for a real chain sends it and the commit follows.
     await withTransaction(db, async (tx) => {
       const s = await lockSettlement(tx, id);
-      if (!s || s.status !== 'queued') return;
+      if (!s || s.status !== 'queued' || s.raw_tx !== prepared.raw_tx || !s.raw_tx) return;
+      try {
+        await adapter.broadcast(s.network, s.raw_tx, tx);
+      } catch (err) {
+        deps.logger.warn({ settlementId: id, error: message(err) }, 'settlement broadcast failed');
+        await attemptFailed(tx, s, err);
+        return;
+      }
       await store.setStatus(tx, s.id, 'submitted', { attempts: s.attempts + 1 });
       await store.step(tx, s.id, 'broadcast', { txHash: s.tx_hash });
       await store.count(tx, 'attempts', 'ok');

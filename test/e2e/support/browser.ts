@@ -24,12 +24,13 @@ export interface ConsoleDesk {
 
 /**
  * The real desk (HTTP API + the built console from web/dist) on a random port, with a fresh database,
- * and a real Chromium. One per test file.
+ * and a real Chromium. One per test file. `env` and `prepare` (paper hot wallets funded) are for the
+ * settlement screens.
  */
-export async function startConsoleDesk(): Promise<ConsoleDesk> {
+export async function startConsoleDesk(opts: { env?: Record<string, string>; prepare?: boolean } = {}): Promise<ConsoleDesk> {
   if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}: apt-get install -y chromium (.ci/run does this)`);
   const clock = fixedClock(new Date());
-  const t = await buildTestServer({ clock });
+  const t = await buildTestServer({ clock, ...opts });
   const base = await t.app.listen({ host: '127.0.0.1', port: 0 });
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
   fs.mkdirSync(SCREENSHOTS, { recursive: true });

@@ -7,6 +7,8 @@ import { flagRoutes } from '../features/flags/routes';
 import { auditRoutes } from '../features/audit/routes';
 import { operatorRoutes } from '../features/operators/routes';
 import { accountRoutes } from '../features/account/routes';
+import { settlementRoutes } from '../features/settlements/routes';
+import { walletRoutes } from '../features/wallets/routes';
 import { Layout } from './Layout';
 import { useSession } from './session';
 import { StepUpDialog } from './StepUpDialog';
@@ -17,7 +19,7 @@ export interface FeatureRoute {
   element: React.ReactNode;
 }
 
-const FEATURES: FeatureRoute[] = [...approvalRoutes, ...flagRoutes, ...auditRoutes, ...operatorRoutes, ...accountRoutes];
+const FEATURES: FeatureRoute[] = [...approvalRoutes, ...flagRoutes, ...auditRoutes, ...operatorRoutes, ...accountRoutes, ...settlementRoutes, ...walletRoutes];
 
 function RequireSession({ children }: { children: React.ReactNode }) {
   const { me, loading } = useSession();

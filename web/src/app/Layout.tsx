@@ -27,6 +27,8 @@ export function Layout() {
         <div className="brand">usdt-desk</div>
         <nav aria-label="Sections">
           <NavLink to="/approvals">Approvals</NavLink>
+          {can('settlements:read') && <NavLink to="/settlements">Settlements</NavLink>}
+          {can('wallets:read') && <NavLink to="/wallets">Wallets</NavLink>}
           {can('flags:read') && <NavLink to="/flags">Flags</NavLink>}
           {can('audit:read') && <NavLink to="/audit">Audit</NavLink>}
           {can('operators:read') && <NavLink to="/operators">Operators</NavLink>}

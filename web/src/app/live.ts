@@ -20,9 +20,19 @@ export function useLiveEvents() {
       void client.invalidateQueries({ queryKey: ['flags'] });
       void client.invalidateQueries({ queryKey: ['flag'] });
     };
+    // A settlement moved or a fill was held back: the queue, its summary, the detail and the wallets.
+    const onSettlement = (e: MessageEvent<string>) => {
+      const data = JSON.parse(e.data) as { id: string };
+      void client.invalidateQueries({ queryKey: ['settlements'] });
+      void client.invalidateQueries({ queryKey: ['settlement', data.id] });
+      void client.invalidateQueries({ queryKey: ['wallets'] });
+      void client.invalidateQueries({ queryKey: ['ledger'] });
+    };
     source.addEventListener('approval.created', onApproval);
     source.addEventListener('approval.changed', onApproval);
     source.addEventListener('flag.changed', onFlag);
+    source.addEventListener('settlement.changed', onSettlement);
+    source.addEventListener('settlement.flagged', onSettlement);
     return () => source.close();
   }, [client]);
 }

@@ -17,6 +17,8 @@ const KIND_LABELS: Record<string, string> = {
   'flag.set': 'Feature flag',
   'operator.role': 'Operator role',
   'policy.set': 'Approval policy',
+  'settlement.requeue': 'Settlement requeue',
+  'settlement.dismiss': 'Settlement dismissal',
 };
 
 /** "Feature flag" for `flag.set`; unknown kinds show as they are. */

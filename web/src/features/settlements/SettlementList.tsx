@@ -1,0 +1,125 @@
+import { Link, useNavigate } from 'react-router';
+import { errorMessage } from '../../api/messages';
+import { useSession } from '../../app/session';
+import { dateTime } from '../../components/format';
+import { NETWORKS, networkName, SETTLEMENT_STATUSES, shortHash, shortTime, STATUS_WORDS, usdt, type Network, type SettlementStatus } from './model';
+import { useClientNames, useSettlementList, type ListFilter } from './queries';
+
+export function StatusChip({ status }: { status: SettlementStatus }) {
+  return <span className={`status settlement-${status}`}>{STATUS_WORDS[status] ?? status}</span>;
+}
+
+/** Every settlement, newest first, filtered by status and network, a page at a time; live over SSE. */
+export function SettlementList({ filter, onFilter }: { filter: ListFilter; onFilter: (f: Partial<ListFilter>) => void }) {
+  const { can } = useSession();
+  const list = useSettlementList(filter);
+  const navigate = useNavigate();
+  const items = list.data?.pages.flatMap((p) => p.items) ?? [];
+  const client = useClientNames(items.map((s) => s.clientId), can('clients:read'));
+  const filtered = Boolean(filter.status || filter.network);
+
+  return (
+    <>
+      <div className="filters">
+        <div>
+          <label htmlFor="settlement-status">Status</label>
+          <select id="settlement-status" value={filter.status} onChange={(e) => onFilter({ status: e.target.value as SettlementStatus | '' })}>
+            <option value="">Any status</option>
+            {SETTLEMENT_STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {STATUS_WORDS[s]}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div>
+          <label htmlFor="settlement-network">Network</label>
+          <select id="settlement-network" value={filter.network} onChange={(e) => onFilter({ network: e.target.value as Network | '' })}>
+            <option value="">Any network</option>
+            {NETWORKS.map((n) => (
+              <option key={n} value={n}>
+                {networkName(n)}
+              </option>
+            ))}
+          </select>
+        </div>
+        {filtered && (
+          <button type="button" className="link clear-filters" onClick={() => onFilter({ status: '', network: '' })}>
+            Clear filters
+          </button>
+        )}
+      </div>
+      {list.isPending ? (
+        <p className="loading" role="status">
+          Loading settlements…
+        </p>
+      ) : list.isError ? (
+        <p className="form-error" role="alert">
+          {errorMessage(list.error)}
+        </p>
+      ) : items.length === 0 ? (
+        <p className="empty" data-testid="settlements-empty">
+          {filtered ? 'No settlements match these filters.' : 'No settlements yet. A booked trade is queued here when AUTO_SETTLEMENT is on, or once its flagged event is requeued.'}
+        </p>
+      ) : (
+        <>
+          <table className="data settlements-table" data-testid="settlements-table">
+            <caption className="sr-only">Settlements, newest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">Trade</th>
+                <th scope="col">Client</th>
+                <th scope="col">Status</th>
+                <th scope="col">Transaction</th>
+                <th scope="col">Booked</th>
+                <th scope="col">Updated</th>
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((s) => (
+                <tr key={s.id} className="clickable" data-testid="settlement-row" data-settlement-id={s.id} data-status={s.status} onClick={() => void navigate(`/settlements/${s.id}`)}>
+                  <td>
+                    <Link to={`/settlements/${s.id}`} className="strong-link" onClick={(e) => e.stopPropagation()}>
+                      {s.side === 'sell' ? 'Client sells' : 'Client buys'} {usdt(s.amountUsdt)} USDT
+                    </Link>
+                    <div className="field-hint nowrap">
+                      {networkName(s.network)}
+                      {s.paper && <span className="badge paper small">PAPER</span>}
+                    </div>
+                  </td>
+                  <td>{client(s.clientId)}</td>
+                  <td>
+                    <StatusChip status={s.status} />
+                    {s.attempts > 0 && s.status !== 'confirmed' && <div className="field-hint">{s.attempts} failed attempt{s.attempts === 1 ? '' : 's'}</div>}
+                  </td>
+                  <td>
+                    <code className="nowrap" title={s.txHash ?? undefined}>
+                      {shortHash(s.txHash)}
+                    </code>
+                    {s.txHash && <div className="field-hint">{s.confirmations} confirmation{s.confirmations === 1 ? '' : 's'}</div>}
+                  </td>
+                  <td className="nowrap" title={dateTime(s.bookedAt)}>
+                    {shortTime(s.bookedAt)}
+                  </td>
+                  <td className="nowrap" title={dateTime(s.updatedAt)}>
+                    {shortTime(s.updatedAt)}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <div className="table-footer">
+            <span className="muted-text" role="status">
+              {items.length} settlement{items.length === 1 ? '' : 's'} shown{list.hasNextPage ? '; more are older' : ''}
+            </span>
+            {list.hasNextPage && (
+              <button type="button" className="secondary" disabled={list.isFetchingNextPage} onClick={() => void list.fetchNextPage()}>
+                {list.isFetchingNextPage ? 'Loading…' : 'Load more'}
+              </button>
+            )}
+          </div>
+        </>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,10 @@
+import type { FeatureRoute } from '../../app/App';
+import '../../components/screens.css';
+import './settlements.css';
+import { SettlementDetailPage } from './SettlementDetailPage';
+import { SettlementsPage } from './SettlementsPage';
+
+export const settlementRoutes: FeatureRoute[] = [
+  { path: '/settlements', element: <SettlementsPage /> },
+  { path: '/settlements/:id', element: <SettlementDetailPage /> },
+];

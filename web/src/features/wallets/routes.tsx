@@ -1,0 +1,10 @@
+import type { FeatureRoute } from '../../app/App';
+import '../../components/screens.css';
+import '../settlements/settlements.css';
+import { LedgerEntriesPage } from './LedgerEntriesPage';
+import { WalletsPage } from './WalletsPage';
+
+export const walletRoutes: FeatureRoute[] = [
+  { path: '/wallets', element: <WalletsPage /> },
+  { path: '/wallets/accounts/:id', element: <LedgerEntriesPage /> },
+];

@@ -1,9 +1,11 @@
+import os from 'node:os';
 import { loadConfig, type Config } from '../config.js';
 import { compose, type Composition } from '../main/compose.js';
 import { migrateAll, openDatabase, type OpenDatabase } from '../main/database.js';
 import { resolveSecrets } from '../main/secrets.js';
 import { systemClock } from '../shared/clock.js';
 import { createLogger, type Logger } from '../shared/logger.js';
+import { AppError } from '../shared/errors.js';
 
 export interface CliContext {
   config: Config;
@@ -35,4 +37,28 @@ export async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+/** The OS account that ran the command: the closest thing the CLI has to an actor. */
+export function cliUser(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+}
+
+export function fail(message: string): void {
+  process.stderr.write(`desk: ${message}\n`);
+  process.exitCode = 1;
+}
+
+/** Domain errors become one line and exit code 1; anything else propagates to the generic handler. */
+export async function runOrFail(fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    if (!(err instanceof AppError)) throw err;
+    fail(err.detail);
+  }
 }

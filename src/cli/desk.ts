@@ -5,6 +5,7 @@ import { VERSION } from '../main/compose.js';
 import { registerMigrateCommands } from './migrate.cli.js';
 import { registerOperatorCommands } from '../operators/operators.cli.js';
 import { registerAuditCommands } from '../audit/audit.cli.js';
+import { registerWalletCommands } from '../wallets/wallets.cli.js';
 
 /** `desk`: one command for operating the desk. Each domain adds its subcommands from its own *.cli.ts. */
 const program = new Command('desk').description('usdt-desk operations').version(VERSION);
@@ -27,5 +28,6 @@ program
 registerMigrateCommands(program);
 registerOperatorCommands(program);
 registerAuditCommands(program);
+registerWalletCommands(program);
 
 program.parseAsync(process.argv).catch(exitWithError);

@@ -1,7 +1,5 @@
-import os from 'node:os';
 import type { Command } from 'commander';
-import { readStdin, withDesk } from '../cli/context.js';
-import { AppError } from '../shared/errors.js';
+import { cliUser, fail, readStdin, runOrFail, withDesk } from '../cli/context.js';
 import { ROLES } from './operators.permissions.js';
 
 /** `desk operators add|list`: account management for whoever runs the desk's host (audited as `cli`). */
@@ -47,28 +45,4 @@ export function registerOperatorCommands(program: Command): void {
         });
       });
     });
-}
-
-/** The OS account that ran the command: the closest thing the CLI has to an actor. */
-function cliUser(): string {
-  try {
-    return os.userInfo().username;
-  } catch {
-    return 'unknown';
-  }
-}
-
-function fail(message: string): void {
-  process.stderr.write(`desk: ${message}\n`);
-  process.exitCode = 1;
-}
-
-/** Domain errors become one line and exit code 1; anything else propagates to the generic handler. */
-async function runOrFail(fn: () => Promise<void>): Promise<void> {
-  try {
-    await fn();
-  } catch (err) {
-    if (!(err instanceof AppError)) throw err;
-    fail(err.detail);
-  }
 }

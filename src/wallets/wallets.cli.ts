@@ -1,0 +1,86 @@
+import type { Command } from 'commander';
+import { cliUser, fail, runOrFail, withDesk } from '../cli/context.js';
+import { AppError } from '../shared/errors.js';
+import { withTransaction } from '../shared/db.js';
+import { NETWORKS, type Network } from '../trading/addresses.js';
+import { formatUsdt, parseUsdt } from '../trading/money.js';
+import { PAPER_FAUCET } from './paper.chain.js';
+
+function network(value: string): Network {
+  if (!(NETWORKS as readonly string[]).includes(value)) throw new AppError('VALIDATION_FAILED', `--network must be one of ${NETWORKS.join(', ')}`);
+  return value as Network;
+}
+
+function units(value: string): bigint {
+  const parsed = parseUsdt(value);
+  if (!parsed.ok) throw new AppError('VALIDATION_FAILED', `--amount ${parsed.reason}`);
+  return parsed.units;
+}
+
+/**
+ * `desk wallets` lists the desk's wallets (chain and ledger side by side); `desk paper fund|send` moves
+ * USDT on the paper chain — what a client's own wallet would do on a real chain, e.g. the deposit
+ * of a sell — audited as `paper.transfer` with actor `cli`.
+ */
+export function registerWalletCommands(program: Command): void {
+  program
+    .command('wallets')
+    .description('the desk wallets: chain balance, ledger balance, reserved (PAPER when simulated)')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => {
+      await runOrFail(() =>
+        withDesk(async ({ desk }) => {
+          const rows = (await desk.services.wallets.overview()).map((w) => ({
+            id: w.wallet.id,
+            label: w.paper ? 'PAPER' : '',
+            network: w.wallet.network,
+            address: w.wallet.address,
+            chainUsdt: formatUsdt(w.chainBalance),
+            ledgerUsdt: formatUsdt(w.ledgerBalance),
+            reservedUsdt: formatUsdt(w.reserved),
+          }));
+          if (opts.json) return console.log(JSON.stringify(rows));
+          if (rows.length === 0) return console.log('no wallets yet: they are created when the desk first starts');
+          for (const r of rows) console.log([r.id, r.label, r.address, `chain ${r.chainUsdt}`, `ledger ${r.ledgerUsdt}`, `reserved ${r.reservedUsdt}`].join('\t'));
+        }),
+      );
+    });
+
+  const paper = program.command('paper').description('the paper chain (simulated; no real funds)');
+  const transfer = async (o: { network: string; from: string; to: string; amount: string }) => {
+    const net = network(o.network);
+    const amount = units(o.amount);
+    await withDesk(async ({ desk, database }) => {
+      const { txHash } = await desk.services.paper.send(net, o.from, o.to, amount);
+      await withTransaction(database.db, (tx) =>
+        desk.services.audit.record(tx, { actorType: 'cli', actorId: cliUser(), action: 'paper.transfer', entityType: 'paper_transaction', entityId: txHash, data: { network: net, from: o.from, to: o.to, amountUsdt: formatUsdt(amount) } }),
+      );
+      console.log(txHash);
+    });
+  };
+
+  paper
+    .command('fund')
+    .description('the paper faucet sends USDT to an address (e.g. a client\'s, before it deposits for a sell)')
+    .requiredOption('--network <network>', NETWORKS.join(' | '))
+    .requiredOption('--to <address>', 'receiving address')
+    .requiredOption('--amount <usdt>', 'USDT, e.g. 25000')
+    .action(async (o: { network: string; to: string; amount: string }) => runOrFail(() => transfer({ ...o, from: PAPER_FAUCET })));
+
+  paper
+    .command('send')
+    .description('send USDT from one paper address to another (e.g. a client\'s deposit to the desk\'s hot wallet)')
+    .requiredOption('--network <network>', NETWORKS.join(' | '))
+    .requiredOption('--from <address>', 'sending address')
+    .requiredOption('--to <address>', 'receiving address')
+    .requiredOption('--amount <usdt>', 'USDT, e.g. 25000')
+    .action(async (o: { network: string; from: string; to: string; amount: string }) =>
+      runOrFail(async () => {
+        if (o.from === PAPER_FAUCET) return fail('use `desk paper fund` to send from the faucet');
+        await transfer(o).catch((err: unknown) => {
+          if (err instanceof Error && err.name === 'ChainError') throw new AppError('VALIDATION_FAILED', `the paper chain refused the transfer: ${err.message}`);
+          throw err;
+        });
+      }),
+    );
+}

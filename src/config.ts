@@ -6,7 +6,7 @@ import { z } from 'zod';
  * Every setting of the desk, parsed once at start. Secrets may come from `NAME` or from a file named
  * by `NAME_FILE` (Docker/Kubernetes secrets). The README's configuration table mirrors this schema.
  */
-const SECRET_NAMES = ['DATABASE_URL', 'JWT_SIGNING_KEYS', 'AUDIT_SIGNING_KEY', 'DATA_ENCRYPTION_KEY', 'SETUP_TOKEN', 'TELEGRAM_BOT_TOKEN', 'TELEGRAM_WEBHOOK_SECRET'] as const;
+const SECRET_NAMES = ['DATABASE_URL', 'JWT_SIGNING_KEYS', 'AUDIT_SIGNING_KEY', 'DATA_ENCRYPTION_KEY', 'SETUP_TOKEN', 'TELEGRAM_BOT_TOKEN', 'TELEGRAM_WEBHOOK_SECRET', 'PRICING_LP_TOKEN'] as const;
 
 const intFromEnv = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
 
@@ -56,6 +56,20 @@ const schema = z.object({
   PRICING_SPREAD_TIERS: z.string().regex(/^\d+:\d+(\.\d+)?(,\d+:\d+(\.\d+)?)*$/, 'fromUsdt:bps pairs such as 0:15,100000:10').default('0:15,100000:10,1000000:7'),
   /** How long every pricing source gets to answer an RFQ. */
   PRICING_DEADLINE_MS: intFromEnv(1500, 10),
+  /** External liquidity providers over HTTP, asked alongside the house: `name=https://…,name2=https://…` (docs/trading.md). */
+  PRICING_LP_URLS: z
+    .string()
+    .optional()
+    .superRefine((text, ctx) => {
+      if (text === undefined) return;
+      try {
+        parseLpUrls(text);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: err instanceof Error ? err.message : String(err) });
+      }
+    }),
+  /** Sent to every liquidity provider as `Authorization: Bearer <token>`. */
+  PRICING_LP_TOKEN: z.string().min(1).optional(),
   /** How long an offered quote stays firm. */
   QUOTE_TTL_SECONDS: intFromEnv(15, 1),
   /** Client API calls per key per minute. */
@@ -111,6 +125,33 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return config;
 }
 
+/**
+ * `PRICING_LP_URLS` → the liquidity providers: `name=url` pairs separated by commas; names are
+ * 1–40 of `a-z 0-9 -`, unique and not `house`; URLs are http(s) without credentials.
+ */
+export function parseLpUrls(text: string | undefined): { name: string; url: string }[] {
+  if (text === undefined || text.trim() === '') return [];
+  const seen = new Set<string>();
+  return text.split(',').map((pair) => {
+    const at = pair.indexOf('=');
+    const name = pair.slice(0, at).trim();
+    const url = pair.slice(at + 1).trim();
+    if (at < 0 || !/^[a-z0-9-]{1,40}$/.test(name)) throw new Error(`"${pair.trim()}" is not name=url (a name is 1–40 of a-z 0-9 -)`);
+    if (name === 'house') throw new Error('"house" is the built-in pricer: name the liquidity provider otherwise');
+    if (seen.has(name)) throw new Error(`the liquidity provider "${name}" is named twice`);
+    seen.add(name);
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new Error(`${name}: "${url}" is not a URL`);
+    }
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new Error(`${name}: the URL must be http(s)`);
+    if (parsed.username || parsed.password) throw new Error(`${name}: put no credentials in the URL (use PRICING_LP_TOKEN)`);
+    return { name, url: parsed.toString() };
+  });
+}
+
 /** The bot's mode as a discriminated variant: what runs, with exactly the settings that mode needs. */
 export type TelegramSettings =
   | { mode: 'off'; reason: string }
@@ -143,6 +184,8 @@ function assertProductionSecrets(config: Config): void {
   if (config.DATABASE_URL && /:(password|postgres|changeme)@/.test(config.DATABASE_URL)) {
     problems.push('DATABASE_URL uses a well-known password');
   }
+  const plainLps = parseLpUrls(config.PRICING_LP_URLS).filter((lp) => lp.url.startsWith('http:') && !/^http:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]/.test(lp.url));
+  if (plainLps.length > 0) problems.push(`PRICING_LP_URLS: ${plainLps.map((lp) => lp.name).join(', ')} must use https (the token and the prices travel over it)`);
   if (problems.length > 0) {
     throw new ConfigError(`refusing to start in production: ${problems.join('; ')}`);
   }

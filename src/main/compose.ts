@@ -49,6 +49,7 @@ import { createLimitsService, type LimitsService } from '../trading/limits.servi
 import { createHousePricer, type HousePricer } from '../trading/house.pricer.js';
 import { parseSpreadTiers } from '../trading/pricing.js';
 import { createRfqService, type RfqService } from '../trading/rfq.service.js';
+import { httpLpSources } from '../trading/lp.http.js';
 import type { AddressesService } from '../trading/addresses.service.js';
 import { createTradesService, type TradesService } from '../trading/trades.service.js';
 import { tradeAmendKind, tradeCancelKind } from '../trading/trades.kinds.js';
@@ -150,8 +151,9 @@ export function compose(deps: ComposeDeps): Composition {
   const limits = createLimitsService({ db, audit, clock, defaults: { perTrade: limitUnits(deps.config.LIMIT_MAX_PER_TRADE_USDT, 'LIMIT_MAX_PER_TRADE_USDT'), perDay: limitUnits(deps.config.LIMIT_MAX_PER_DAY_USDT, 'LIMIT_MAX_PER_DAY_USDT') } });
   kinds.register(clientLimitsKind({ clients, limits }));
   const tradingMetrics = createTradingMetrics(metrics.registry);
+  const lpSources = httpLpSources(deps.config); // PRICING_LP_URLS: external liquidity providers over HTTP
   const house = createHousePricer({ db, audit, clock, configMid: deps.config.PRICING_REFERENCE_MID, maxAgeSeconds: deps.config.PRICING_REFERENCE_MAX_AGE_SECONDS, tiers: parseSpreadTiers(deps.config.PRICING_SPREAD_TIERS) });
-  const rfqs = createRfqService({ db, clock, clients, sources: () => [house.source], deadlineMs: deps.config.PRICING_DEADLINE_MS, ttlSeconds: deps.config.QUOTE_TTL_SECONDS, metrics: tradingMetrics });
+  const rfqs = createRfqService({ db, clock, clients, sources: () => [house.source, ...lpSources], deadlineMs: deps.config.PRICING_DEADLINE_MS, ttlSeconds: deps.config.QUOTE_TTL_SECONDS, metrics: tradingMetrics });
   const paper = createPaperChain({ db, clock, blockSeconds: deps.config.PAPER_BLOCK_SECONDS });
   const wallets = createWalletsService({ db, clock, audit, paper, faucetUnits: limitUnits(deps.config.PAPER_FAUCET_USDT, 'PAPER_FAUCET_USDT') });
   createWalletMetrics(metrics.registry, db);

@@ -7,6 +7,8 @@ export interface PriceRequest {
   side: Side;
   network: Network;
   amountUnits: bigint;
+  /** The RFQ being priced (external sources get it for their own records). */
+  rfqId?: string;
 }
 
 /**

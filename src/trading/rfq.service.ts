@@ -1,4 +1,5 @@
 import type { Decimal } from 'decimal.js';
+import { randomUUID } from 'node:crypto';
 import type { ClientsService } from '../clients/clients.service.js';
 import type { Clock } from '../shared/clock.js';
 import { withTransaction, type Db } from '../shared/db.js';
@@ -55,7 +56,9 @@ export function createRfqService(deps: { db: Db; clock: Clock; clients: ClientsS
       const client = await deps.clients.get(input.clientId);
       if (!client) throw new AppError('NOT_FOUND', 'There is no such client.');
       if (client.status !== 'active') throw new AppError('CLIENT_NOT_ACTIVE', `The client's account is ${client.status}: it cannot trade.`);
-      const request: PriceRequest = { side: input.side, network: input.network, amountUnits: input.amountUnits };
+      // The RFQ's id is chosen before the sources are asked, so an external LP can record it too.
+      const rfqId = randomUUID();
+      const request: PriceRequest = { side: input.side, network: input.network, amountUnits: input.amountUnits, rfqId };
       const answers = await Promise.all(deps.sources().map((s) => ask(s, request)));
       for (const a of answers) deps.metrics?.quoteLatency.observe({ source: a.source }, a.latencyMs / 1000);
 
@@ -65,7 +68,7 @@ export function createRfqService(deps: { db: Db; clock: Clock; clients: ClientsS
       const result = await withTransaction(db, async (tx) => {
         const rfq = await tx
           .insertInto('rfqs')
-          .values({ client_id: client.id, side: input.side, network: input.network, amount_units: input.amountUnits.toString(), outcome: best ? 'quoted' : 'no_quote', best_quote_id: null })
+          .values({ id: rfqId, client_id: client.id, side: input.side, network: input.network, amount_units: input.amountUnits.toString(), outcome: best ? 'quoted' : 'no_quote', best_quote_id: null })
           .returning('id')
           .executeTakeFirstOrThrow();
         const expiresAt = new Date(clock.now().getTime() + deps.ttlSeconds * 1000);

@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runDeskCli } from '../../test/support/cli.js';
 import { createTestDatabase, type TestDatabase } from '../../test/support/db.js';
 
 /** The real `desk` binary against a test database: argument parsing, stdin, stdout and exit codes. */
@@ -17,20 +17,7 @@ afterAll(async () => {
   await fs.rm(dataDir, { recursive: true, force: true });
 });
 
-function desk(args: string[], stdin = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/desk.ts', ...args], {
-      env: { ...process.env, DATABASE_URL: database.url, DESK_DATA_DIR: dataDir, NODE_ENV: 'test', LOG_LEVEL: 'silent' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
-}
+const desk = (args: string[], stdin = '') => runDeskCli(args, { DATABASE_URL: database.url, DESK_DATA_DIR: dataDir }, stdin);
 
 describe('desk operators', () => {
   it('add prints the new id; --json prints {"id": …}; list shows them; a duplicate fails in one line', async () => {

@@ -1,6 +1,7 @@
 import type { Network } from '../trading/addresses.js';
 import { formatUsdt } from '../trading/money.js';
 import type { TradeRow } from '../trading/trades.service.js';
+import { tradeView } from '../trading/trades.views.js';
 import type { FlagReason } from './settlement.tables.js';
 
 /** What the gate reads when a trade is booked. */
@@ -43,17 +44,5 @@ export function parseConfirmations(spec: string): Record<Network, number> {
 
 /** The trade as it was when its fill was held back (kept with the flagged event for ever). */
 export function tradeSnapshot(t: TradeRow): Record<string, unknown> {
-  return {
-    id: t.id,
-    clientId: t.client_id,
-    side: t.side,
-    network: t.network,
-    amountUnits: t.amount_units,
-    amountUsdt: formatUsdt(BigInt(t.amount_units)),
-    price: t.price,
-    total: t.total,
-    address: t.address,
-    status: t.status,
-    bookedAt: t.booked_at.toISOString(),
-  };
+  return { ...tradeView(t), amountUnits: t.amount_units };
 }

@@ -1,3 +1,4 @@
+import type { Executor } from '../shared/db.js';
 import type { Network } from '../trading/addresses.js';
 
 /** A transfer built and signed but not yet sent: persist it, then broadcast exactly this. */
@@ -26,9 +27,13 @@ export interface WalletAdapter {
   readonly paper: boolean;
   balance(network: Network, address: string): Promise<bigint>;
   prepareTransfer(t: { network: Network; from: string; to: string; amountUnits: bigint; reference: string }): Promise<PreparedTransfer>;
-  broadcast(network: Network, raw: string): Promise<{ txHash: string }>;
-  /** null when the chain does not know the transaction; otherwise blocks since (and including) its own. */
-  confirmations(network: Network, txHash: string): Promise<number | null>;
+  /**
+   * `ex`: the caller's open transaction. The paper chain broadcasts inside it (the transfer commits or
+   * rolls back with the caller's record of it); an adapter for a real chain ignores it.
+   */
+  broadcast(network: Network, raw: string, ex?: Executor): Promise<{ txHash: string }>;
+  /** null when the chain does not know the transaction; otherwise blocks since (and including) its own. `ex` as for `broadcast`. */
+  confirmations(network: Network, txHash: string, ex?: Executor): Promise<number | null>;
   incomingTransfers(network: Network, to: string, opts?: { from?: string; sinceHeight?: number }): Promise<ChainTransfer[]>;
 }
 

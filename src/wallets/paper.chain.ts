@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Clock } from '../shared/clock.js';
-import { withTransaction, type Db } from '../shared/db.js';
+import { withTransaction, type Db, type Executor } from '../shared/db.js';
 import { isUniqueViolation } from '../shared/errors.js';
 import type { Network } from '../trading/addresses.js';
 import { ChainError, type ChainTransfer, type PreparedTransfer, type WalletAdapter } from './adapter.js';
@@ -60,13 +60,14 @@ export function createPaperChain(deps: { db: Db; clock: Clock; blockSeconds: num
     return BigInt(row?.balance ?? '0');
   }
 
-  async function broadcast(network: Network, raw: string): Promise<{ txHash: string }> {
+  /** In `ex` when it is an open transaction (the transfer then commits with the caller's work), else in its own. */
+  async function broadcast(network: Network, raw: string, ex: Executor = db): Promise<{ txHash: string }> {
     const t = parseRaw(raw);
     if (t.network !== network) throw new ChainError(`a ${t.network} transfer cannot be sent on ${network}`);
     const hash = hashOf(raw);
     const block = (await height(network)) + 1;
     const amount = BigInt(t.amount);
-    await withTransaction(db, async (tx) => {
+    await withTransaction(ex, async (tx) => {
       // Two broadcasts of one transfer at once: the second one's insert fails on the hash and rolls back its debit.
       if (await tx.selectFrom('paper_transactions').select('hash').where('hash', '=', hash).executeTakeFirst()) return;
       if (t.from !== PAPER_FAUCET) {
@@ -101,8 +102,8 @@ export function createPaperChain(deps: { db: Db; clock: Clock; blockSeconds: num
       return { txHash: hashOf(raw), raw };
     },
     broadcast,
-    async confirmations(network, txHash) {
-      const row = await db.selectFrom('paper_transactions').select('block_height').where('hash', '=', txHash).where('network', '=', network).executeTakeFirst();
+    async confirmations(network, txHash, ex = db) {
+      const row = await ex.selectFrom('paper_transactions').select('block_height').where('hash', '=', txHash).where('network', '=', network).executeTakeFirst();
       if (!row) return null;
       return Math.max(0, (await height(network)) - Number(row.block_height) + 1);
     },

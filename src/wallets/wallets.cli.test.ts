@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runDeskCli } from '../../test/support/cli.js';
 import { createTestDatabase, type TestDatabase } from '../../test/support/db.js';
 import { buildTestServer, type TestServer } from '../../test/support/server.js';
 
@@ -15,20 +15,7 @@ afterAll(async () => {
   await database.drop();
 });
 
-function desk(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/desk.ts', ...args], {
-      env: { ...process.env, DATABASE_URL: database.url, DESK_DATA_DIR: '/nonexistent-test-dir', NODE_ENV: 'test', LOG_LEVEL: 'silent' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end();
-  });
-}
+const desk = (args: string[]) => runDeskCli(args, { DATABASE_URL: database.url, DESK_DATA_DIR: '/nonexistent-test-dir' });
 
 describe('desk wallets and desk paper', () => {
   it('funds a client address from the faucet, sends its deposit to the hot wallet, and lists the wallets labelled PAPER', async () => {

@@ -32,7 +32,7 @@ describe('console: settlements', () => {
     // the client's name comes a moment after the row
     await first.filter({ hasText: 'Alice Example (Example Trading Ltd)' }).waitFor();
     const text = (await first.textContent()) ?? '';
-    expect(text).toContain('AUTO_SETTLEMENT was off');
+    expect(text).toContain('Automatic settlement was off');
     expect(text).toContain('Client buys');
     expect(text).toContain('1,500 USDT');
     expect(text).toContain('Tron (TRC-20)');
@@ -85,6 +85,16 @@ describe('console: settlements', () => {
     await first.getByRole('link', { name: 'requeue requested' }).waitFor();
     await screenshot(page, 'settlements-requeue-filed');
 
+    // the request page shows the approvers which trades they are deciding on
+    await filed.getByRole('link').click();
+    const targets = page.getByTestId('request-targets');
+    await targets.filter({ hasText: '2,500 USDT' }).waitFor();
+    expect(await targets.locator('tbody tr').count()).toBe(2);
+    expect(await targets.textContent()).toContain('1,500 USDT');
+    await screenshot(page, 'settlement-requeue-request');
+    await page.goto('/settlements');
+    await expect.poll(() => rows(page).count()).toBe(4);
+
     // two people approve it through the API; the two events leave the open list live
     const approved = await call(desk.t, people.risk, 'POST', `/api/approvals/${requestId}/approve`, { reason: REASON, secondaryApproverId: people.risk2.id });
     expect(approved.status).toBe(200);
@@ -123,7 +133,7 @@ describe('console: settlements', () => {
     expect(steps).toEqual(stored.map((x) => x.step));
     expect(await page.getByTestId('tx-hash').textContent()).toBe(s.tx_hash);
     expect(Number(await page.getByTestId('confirmations').textContent())).toBeGreaterThanOrEqual(1);
-    expect(await page.getByTestId('detail-flagged').textContent()).toMatch(/AUTO_SETTLEMENT was off\s*Requeued/);
+    expect(await page.getByTestId('detail-flagged').textContent()).toMatch(/Automatic settlement was off\s*Requeued/);
     expect(await page.getByTestId('settlement-status').textContent()).toContain('Confirmed');
     await screenshot(page, 'settlement-detail');
 

@@ -13,6 +13,7 @@ import { closesForm, questionsIdentity } from './refusals';
 import { timeLeft } from './time';
 import type { Decision } from './useDecision';
 import { useNow } from './useNow';
+import { RequestTargets } from '../settlements/RequestTargets';
 
 const HISTORY_LABELS: Record<string, string> = {
   filed: 'Filed',
@@ -320,6 +321,7 @@ export function DetailPage() {
         <div className="detail-main">
           <RequesterCard request={request} now={now} />
           <WhatChanges request={request} />
+          {request.kind.startsWith('settlement.') && <RequestTargets request={request} />}
           <PolicyCard request={request} />
           <DecisionsSoFar request={request} />
           <section className="card" aria-labelledby="history-title">

@@ -1,6 +1,7 @@
 import { useSearchParams } from 'react-router';
 import { errorMessage } from '../../api/messages';
 import { duration } from '../../components/format';
+import { useNow } from '../approvals/useNow';
 import { FlaggedSection } from './FlaggedSection';
 import { FLAG_REASONS, FLAGGED_STATUSES, NETWORKS, REASON_WORDS, SETTLEMENT_STATUSES, STATUS_WORDS, type FlaggedStatus, type FlagReason, type Network, type SettlementStatus, type Summary } from './model';
 import { useSummary, type FlaggedFilter, type ListFilter } from './queries';
@@ -22,9 +23,11 @@ function readParams(p: URLSearchParams) {
   return { tab, list, flagged };
 }
 
-function Tiles({ summary, onStatus, onReason }: { summary: Summary; onStatus: (s: SettlementStatus) => void; onReason: (r: FlagReason) => void }) {
+function Tiles({ summary, fetchedAt, onStatus, onReason }: { summary: Summary; fetchedAt: number; onStatus: (s: SettlementStatus) => void; onReason: (r: FlagReason) => void }) {
   const reasons = FLAG_REASONS.filter((r) => (summary.openFlaggedByReason[r] ?? 0) > 0);
-  const oldest = summary.oldestQueuedSeconds;
+  const now = useNow(1000);
+  // The desk's age at fetch time, then counted on here: no clock skew between browser and desk.
+  const oldest = summary.oldestQueuedSeconds === null ? null : summary.oldestQueuedSeconds + Math.max(0, Math.floor((now - fetchedAt) / 1000));
   return (
     <div className="tiles" data-testid="summary">
       <section className="tile-group" aria-labelledby="queue-depth-title">
@@ -107,7 +110,7 @@ export function SettlementsPage() {
           {errorMessage(summary.error)}
         </p>
       )}
-      {summary.data && <Tiles summary={summary.data} onStatus={(s) => update({ tab: 'settlements', list: { status: s } })} onReason={(r) => update({ tab: 'flagged', flagged: { reason: r, status: 'open' } })} />}
+      {summary.data && <Tiles summary={summary.data} fetchedAt={summary.dataUpdatedAt} onStatus={(s) => update({ tab: 'settlements', list: { status: s } })} onReason={(r) => update({ tab: 'flagged', flagged: { reason: r, status: 'open' } })} />}
 
       <div className="tabs" role="tablist" aria-label="Which settlements">
         {tabs.map((t) => (

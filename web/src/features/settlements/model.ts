@@ -97,7 +97,7 @@ export const FLAGGED_WORDS: Record<FlaggedStatus, string> = { open: 'Open', requ
 
 /** Each reason a fill was held back, as the operator needs to read it. */
 export const REASON_WORDS: Record<FlagReason, { title: string; short: string }> = {
-  AUTO_SETTLEMENT_DISABLED: { title: 'AUTO_SETTLEMENT was off', short: 'Booked while automatic settlement was off; it settles once AUTO_SETTLEMENT is on and the event is requeued.' },
+  AUTO_SETTLEMENT_DISABLED: { title: 'Automatic settlement was off', short: 'Booked while automatic settlement was off; it settles once AUTO_SETTLEMENT is on and the event is requeued.' },
   LARGE_NOTIONAL_REVIEW: { title: 'Large trade, needs review', short: 'Above the review threshold: two people must requeue it before it settles.' },
   INSUFFICIENT_HOT_WALLET_BALANCE: { title: 'Hot wallet could not pay', short: 'The hot wallet did not hold enough to pay this buy when it was booked.' },
   MAX_RETRIES_EXCEEDED: { title: 'Gave up after retries', short: 'Every attempt to send it failed; nothing was paid and the reservation was released.' },

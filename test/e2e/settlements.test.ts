@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, type RequestBody } from '../support/approvals.js';
-import { autoSettlementOn, bookTrade, deskPeople, drainSettlements, SETTLEMENT_ENV, type Desk } from '../support/settlement.js';
+import { autoSettlementOn, bookTrade, clientDeposits, deskPeople, drainSettlements, SETTLEMENT_ENV, type Desk } from '../support/settlement.js';
 import { REASON } from './support/approvals.js';
 import { screenshot, signIn, startConsoleDesk, type ConsoleDesk } from './support/browser.js';
 
@@ -150,6 +150,32 @@ describe('console: settlements', () => {
     await expect.poll(() => rows(page).count()).toBe(2);
     expect(await rows(page).first().getByRole('link', { name: 'the request' }).getAttribute('href')).toBe(`/approvals/${requestId}`);
 
+    expect(desk.consoleErrors).toEqual([]);
+    await context.close();
+  });
+
+  it('a sell settles on the detail page live: queued, waiting for the deposit, then confirmed once it lands', async () => {
+    // AUTO_SETTLEMENT is on since the first test: the sell is queued at booking, not flagged
+    const sell = await bookTrade(desk.t, { usdt: 321n, side: 'sell', network: 'ethereum' });
+    const s = await db().selectFrom('settlements').select('id').where('trade_id', '=', sell.id).executeTakeFirstOrThrow();
+    const { page, context } = await signIn(desk, ['risk_officer'], { name: 'Rita Risk' });
+    await page.goto(`/settlements/${s.id}`);
+    await page.getByRole('heading', { name: 'Client sells 321 USDT on Ethereum (ERC-20)' }).waitFor();
+    expect(await page.getByTestId('settlement-status').textContent()).toContain('Queued');
+    expect(await page.getByTestId('tx-hash').textContent()).toBe('not sent yet');
+
+    await drainSettlements(desk.t, { advance: (ms) => desk.clock.advance(ms), rounds: 2 });
+    await page.locator('[data-step="awaiting_deposit"]').waitFor();
+    await page.getByTestId('settlement-status').filter({ hasText: 'Waiting for deposit' }).waitFor();
+    await screenshot(page, 'settlement-detail-awaiting-deposit');
+    await clientDeposits(desk.t, sell);
+    await drainSettlements(desk.t, { advance: (ms) => desk.clock.advance(ms) });
+    await page.getByTestId('settlement-status').filter({ hasText: 'Confirmed' }).waitFor();
+    const steps = await attrs(page.getByTestId('timeline').locator('li'), 'data-step');
+    expect(steps).toEqual(expect.arrayContaining(['queued', 'awaiting_deposit', 'deposit_seen', 'confirmed']));
+    expect(await page.getByTestId('tx-hash').textContent()).toMatch(/^0x[0-9a-f]+$/);
+    expect(await page.getByTestId('detail-flagged').count()).toBe(0);
+    await screenshot(page, 'settlement-detail-sell');
     expect(desk.consoleErrors).toEqual([]);
     await context.close();
   });

@@ -149,6 +149,11 @@ export function FlaggedSection({ filter, onFilter, summary }: { filter: FlaggedF
                       </td>
                       <td>
                         <span className={`status flagged-${e.status}`}>{FLAGGED_WORDS[e.status]}</span>
+                        {e.status === 'open' && e.settlementId && (
+                          <div className="field-hint">
+                            <Link to={`/settlements/${e.settlementId}`}>its settlement</Link>
+                          </div>
+                        )}
                         {e.status === 'open' &&
                           pending.map((r) => (
                             <div key={r.id} className="field-hint">

@@ -110,7 +110,7 @@ export function SettlementDetailPage() {
           <p className="lede">{s.side === 'sell' ? 'The client sends USDT to the desk’s hot wallet; the settlement confirms once the deposit has enough confirmations.' : 'The desk pays the client’s whitelisted address from its hot wallet.'}</p>
         </div>
         <div className="page-head-side" data-testid="settlement-status">
-          {s.paper && <span className="badge paper">PAPER</span>} <StatusChip status={s.status} />
+          {s.paper && <span className="badge paper">PAPER</span>} <StatusChip status={s.status} side={s.side} />
         </div>
       </div>
       <div className="columns">
@@ -127,7 +127,7 @@ export function SettlementDetailPage() {
             <dl className="facts" data-testid="settlement-facts">
               <dt>Status</dt>
               <dd>
-                <StatusChip status={s.status} />
+                <StatusChip status={s.status} side={s.side} />
               </dd>
               <dt>Amount</dt>
               <dd>{usdt(s.amountUsdt)} USDT</dd>

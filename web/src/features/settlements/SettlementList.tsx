@@ -2,11 +2,11 @@ import { Link, useNavigate } from 'react-router';
 import { errorMessage } from '../../api/messages';
 import { useSession } from '../../app/session';
 import { dateTime } from '../../components/format';
-import { NETWORKS, networkName, SETTLEMENT_STATUSES, shortHash, shortTime, STATUS_WORDS, usdt, type Network, type SettlementStatus } from './model';
+import { NETWORKS, networkName, SETTLEMENT_STATUSES, shortHash, shortTime, statusWords, STATUS_WORDS, usdt, type Network, type SettlementStatus } from './model';
 import { useClientNames, useSettlementList, type ListFilter } from './queries';
 
-export function StatusChip({ status }: { status: SettlementStatus }) {
-  return <span className={`status settlement-${status}`}>{STATUS_WORDS[status] ?? status}</span>;
+export function StatusChip({ status, side }: { status: SettlementStatus; side?: 'buy' | 'sell' }) {
+  return <span className={`status settlement-${status}`}>{statusWords(status, side)}</span>;
 }
 
 /** Every settlement, newest first, filtered by status and network, a page at a time; live over SSE. */
@@ -89,7 +89,7 @@ export function SettlementList({ filter, onFilter }: { filter: ListFilter; onFil
                   </td>
                   <td>{client(s.clientId)}</td>
                   <td>
-                    <StatusChip status={s.status} />
+                    <StatusChip status={s.status} side={s.side} />
                     {s.attempts > 0 && s.status !== 'confirmed' && <div className="field-hint">{s.attempts} failed attempt{s.attempts === 1 ? '' : 's'}</div>}
                   </td>
                   <td>

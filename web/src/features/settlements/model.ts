@@ -86,12 +86,18 @@ export interface SettlementDetail {
 
 export const STATUS_WORDS: Record<SettlementStatus, string> = {
   queued: 'Queued',
-  submitted: 'Sent, confirming',
+  submitted: 'In flight',
   confirmed: 'Confirmed',
   failed: 'Failed',
   held: 'Held back',
   cancelled: 'Cancelled',
 };
+
+/** A settlement's state for one side: a submitted buy was sent, a submitted sell waits for the client. */
+export function statusWords(status: SettlementStatus, side?: 'buy' | 'sell'): string {
+  if (status === 'submitted' && side) return side === 'sell' ? 'Waiting for deposit' : 'Sent, confirming';
+  return STATUS_WORDS[status] ?? status;
+}
 
 export const FLAGGED_WORDS: Record<FlaggedStatus, string> = { open: 'Open', requeued: 'Requeued', dismissed: 'Dismissed' };
 

@@ -54,3 +54,15 @@ describe('FlaggedActions', () => {
     expect(calls.at(-1)?.body).toEqual({ kind: 'settlement.dismiss', payload: { eventIds: [E2], reason: 'dup' } });
   });
 });
+
+describe('FlaggedActions, an event resolved meanwhile', () => {
+  it('says so at the form and keeps the dismissal reason', async () => {
+    fakeFetch(() => ({ status: 400, body: refusal('VALIDATION_FAILED', `Flagged event ${E1} is already requeued.`, 400, [{ path: 'payload.eventIds', message: `Flagged event ${E1} is already requeued.` }]) }));
+    renderScreen(<FlaggedActions selected={[E1]} openByReason={{}} onFiled={() => undefined} />);
+    fireEvent.change(screen.getByLabelText('Why dismiss them?'), { target: { value: 'Client withdrew the order' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Request dismissal of 1 event' }));
+    expect((await screen.findByRole('alert')).textContent).toContain('is already requeued');
+    expect(screen.getByText(/check your ticks and file again/)).toBeTruthy();
+    expect(screen.getByLabelText<HTMLTextAreaElement>('Why dismiss them?').value).toBe('Client withdrew the order');
+  });
+});

@@ -10,6 +10,12 @@ import type { FlagReason } from './model';
 
 type Action = 'requeue' | 'dismiss' | 'requeue-all';
 
+/** A refusal naming an event that is no longer open (resolved by someone else meanwhile). */
+function StaleHint({ error }: { error: unknown }) {
+  if (!(error instanceof ApiError) || !error.problem.errors?.some((e) => e.path === 'payload.eventIds')) return null;
+  return <p className="field-hint">The table now shows each event as it is; check your ticks and file again.</p>;
+}
+
 interface Props {
   /** The open events the operator ticked. */
   selected: string[];
@@ -52,6 +58,8 @@ export function FlaggedActions({ selected, openByReason, onFiled }: Props) {
       void client.invalidateQueries({ queryKey: ['approvals'] });
     } catch (err) {
       setError({ action, error: err });
+      // An event someone else resolved meanwhile: show the table as it is now (the ticks on it drop out).
+      if (err instanceof ApiError && err.problem.errors?.some((e) => e.path === 'payload.eventIds')) void client.invalidateQueries({ queryKey: ['settlements'] });
       if (action === 'dismiss' && splitProblem(err, { reason: ['payload.reason'] }).fields.reason) reasonRef.current?.focus();
     } finally {
       setBusy(null);
@@ -110,6 +118,7 @@ export function FlaggedActions({ selected, openByReason, onFiled }: Props) {
           </div>
         )}
         <FormError error={requeueProblem.form} />
+        <StaleHint error={requeueProblem.form} />
         {requeueProblem.form instanceof ApiError && requeueProblem.form.problem.detail.includes('AUTO_SETTLEMENT is off') && (
           <p className="field-hint" data-testid="turn-on-hint">
             <Link to="/flags/AUTO_SETTLEMENT">Propose turning AUTO_SETTLEMENT on</Link>; once two people approve it, file the requeue again (your note and ticks are kept here).
@@ -151,6 +160,7 @@ export function FlaggedActions({ selected, openByReason, onFiled }: Props) {
           </div>
         )}
         <FormError error={dismissProblem.form} />
+        <StaleHint error={dismissProblem.form} />
         <div className="actions">
           <button type="submit" className="danger" disabled={busy !== null}>
             {busy === 'dismiss' ? 'Filing…' : count > 0 ? `Request dismissal of ${events}` : 'Request dismissal'}

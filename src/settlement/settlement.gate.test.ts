@@ -43,6 +43,10 @@ describe('the AUTO_SETTLEMENT gate: nothing settles unless it is deliberately on
     const queued = await db().selectFrom('settlements').select(['trade_id', 'status']).execute();
     expect(queued).toHaveLength(N);
     expect(queued.every((s) => s.status === 'queued')).toBe(true);
+    const first = await db().selectFrom('settlements').select('id').where('trade_id', '=', trades[0]?.id ?? '').executeTakeFirstOrThrow();
+    const steps = await db().selectFrom('settlement_steps').select(['step', 'detail']).where('settlement_id', '=', first.id).orderBy('id').execute();
+    expect(steps.map((x) => x.step)).toEqual(['queued', 'requeued', 'reserved']);
+    expect(steps[1]?.detail).toMatchObject({ approvalId: requeue.id, reason: 'AUTO_SETTLEMENT_DISABLED' });
     expect(await db().selectFrom('settlement_flagged_events').select('status').where('status', '=', 'open').execute()).toEqual([]);
     expect(await metric('desk_settlement_queue_depth')).toContain(`desk_settlement_queue_depth{status="queued"} ${N}`);
 

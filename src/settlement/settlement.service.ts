@@ -93,7 +93,7 @@ export function createSettlementService(deps: SettlementDeps) {
    * transaction. A buy the hot wallet cannot pay is not queued (`insufficient`) unless `anyway`: a
    * requeue queues it unreserved and the worker holds it again if the funds are still missing.
    */
-  async function queueNew(tx: Tx, trade: TradeRow, anyway: boolean): Promise<{ id: string } | { insufficient: string }> {
+  async function queueNew(tx: Tx, trade: TradeRow, anyway: boolean, requeued?: Record<string, unknown>): Promise<{ id: string } | { insufficient: string }> {
     const wallet = await deps.wallets.hotWallet(tx, trade.network);
     if (!wallet) throw new Error(`no hot wallet for ${trade.network}`);
     const id = randomUUID();
@@ -106,6 +106,7 @@ export function createSettlementService(deps: SettlementDeps) {
       .values({ id, trade_id: trade.id, client_id: trade.client_id, side: trade.side, network: trade.network, amount_units: trade.amount_units, counterparty: trade.address, wallet_id: wallet.id, status: 'queued', booked_at: trade.booked_at, created_at: now, updated_at: now })
       .execute();
     await store.step(tx, id, 'queued', {});
+    if (requeued) await store.step(tx, id, 'requeued', requeued);
     if (reserved === 'reserved') await store.step(tx, id, 'reserved', { amountUsdt: formatUsdt(amount) });
     await store.enqueueProcess(tx, id);
     await deps.events.publish(tx, { type: 'settlement.changed', id, status: 'queued' });
@@ -177,10 +178,9 @@ export function createSettlementService(deps: SettlementDeps) {
           if (reserved === 'reserved') await store.step(tx, id, 'reserved', { amountUsdt: formatUsdt(BigInt(existing.amount_units)) });
           await store.enqueueProcess(tx, id);
         } else {
-          const queued = await queueNew(tx, trade, true);
+          const queued = await queueNew(tx, trade, true, { approvalId: ctx.approvalId, eventId: e.id, reason: e.reason });
           if (!('id' in queued)) throw new Error('a requeue always queues');
           id = queued.id;
-          await store.step(tx, id, 'requeued', { approvalId: ctx.approvalId, eventId: e.id, reason: e.reason });
         }
         await tx.updateTable('settlement_flagged_events').set({ status: 'requeued', settlement_id: id, resolved_at: now, resolved_by_request: ctx.approvalId }).where('id', '=', e.id).execute();
         await deps.audit.record(tx, { ...ctx.audit, action: 'settlement.requeued', entityType: 'settlement', entityId: id, data: { requestId: ctx.approvalId, eventId: e.id, reason: e.reason, tradeId: e.trade_id } });

@@ -2,6 +2,7 @@ import { benchApprovals } from './approvals.bench.js';
 import { benchAudit } from './audit.bench.js';
 import { benchLogin } from './login.bench.js';
 import { benchStartup } from './startup.bench.js';
+import { benchSettlement } from './settlement.bench.js';
 import { printTable, type BenchRow } from './table.js';
 import { benchTrading } from './trading.bench.js';
 
@@ -15,6 +16,7 @@ const benches: Record<string, () => Promise<BenchRow[]>> = {
   audit: benchAudit,
   approvals: benchApprovals,
   trading: benchTrading,
+  settlement: benchSettlement,
 };
 
 const wanted = process.argv.slice(2).filter((a) => a !== '--');

@@ -36,6 +36,22 @@ const schema = z.object({
   BODY_LIMIT_BYTES: intFromEnv(1_048_576, 1024),
   WORKER_ENABLED: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   WORKER_CONCURRENCY: intFromEnv(4, 1),
+  /**
+   * Jobs the worker locks and holds in memory per fetch (graphile-worker's `localQueue.size`; 0 = off,
+   * each free slot asks the database for its next job). On, it saves the fetch query per job under
+   * load; the cost: jobs a crashed worker had fetched stay locked until graphile-worker's lock expiry
+   * (4 hours) — settlements are re-enqueued sooner by the settlement sweep (SETTLEMENT_STALE_SECONDS),
+   * other jobs wait — and another worker process cannot take them meanwhile. Set it at least to
+   * WORKER_CONCURRENCY. See docs/settlement.md, Benchmark.
+   */
+  WORKER_LOCAL_QUEUE_SIZE: intFromEnv(0, 0),
+  /**
+   * Batches the worker's "job done" and "job failed" writes over this many milliseconds
+   * (graphile-worker's `completeJobBatchDelay` / `failJobBatchDelay`; 0 = off, one write per job).
+   * The cost: a job finished but not yet marked done when the worker dies runs again (every desk job
+   * is safe to repeat).
+   */
+  WORKER_COMPLETE_BATCH_MS: intFromEnv(0, 0),
   /** From BotFather. Unset: the bot is off and notifications stay queued in the outbox. */
   TELEGRAM_BOT_TOKEN: z.string().regex(/^\d+:[A-Za-z0-9_-]{20,}$/, 'looks like 123456:ABC-DEF… (from BotFather)').optional(),
   TELEGRAM_MODE: z.enum(['polling', 'webhook', 'off']).default('polling'),

@@ -2,7 +2,7 @@ import net from 'node:net';
 import { loadConfig, type Config } from '../config.js';
 import { systemClock } from '../shared/clock.js';
 import { createLogger, type Logger } from '../shared/logger.js';
-import { startWorker, type DeskWorker } from '../worker/worker.js';
+import { startWorker, workerTuning, type DeskWorker } from '../worker/worker.js';
 import { GrammyError } from 'grammy';
 import type { TelegramRuntime } from '../telegram/runtime.js';
 import { compose } from './compose.js';
@@ -80,7 +80,7 @@ export async function runDesk(opts: RunOptions, config: Config = loadConfig(), l
     const desk = compose({ config, db: database.db, pool: database.pool, logger, clock: systemClock, secrets, workerRunning: opts.worker ? () => worker?.running() ?? false : undefined });
     if (opts.worker || opts.http) await desk.prepare();
     if (opts.worker) {
-      worker = await startWorker({ pool: database.pool, modules: desk.jobs, concurrency: config.WORKER_CONCURRENCY, logger });
+      worker = await startWorker({ pool: database.pool, modules: desk.jobs, concurrency: config.WORKER_CONCURRENCY, logger, tuning: workerTuning(config) });
     }
     let address: string | undefined;
     if (opts.http) {

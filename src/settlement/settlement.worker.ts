@@ -33,12 +33,14 @@ export function createSettlementWorker(deps: SettlementDeps & { metrics: Settlem
    * Locks a settlement and its trade, the trade first: trade.cancel / trade.amend lock the trade and
    * then the settlement, so taking them in the same order everywhere leaves no room for a deadlock.
    */
-  async function lockSettlement(tx: Tx, id: string) {
+  async function lockWithTrade(tx: Tx, id: string) {
     const peek = await tx.selectFrom('settlements').select('trade_id').where('id', '=', id).executeTakeFirst();
     if (!peek) return undefined;
-    await deps.trades.lock(tx, peek.trade_id);
-    return tx.selectFrom('settlements').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+    const trade = await deps.trades.lock(tx, peek.trade_id);
+    const settlement = await tx.selectFrom('settlements').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+    return settlement ? { settlement, trade } : undefined;
   }
+  const lockSettlement = async (tx: Tx, id: string) => (await lockWithTrade(tx, id))?.settlement;
 
   /** Holds a settlement back as a flagged event (nothing was sent; any reservation is released). */
   async function hold(tx: Tx, s: Settlement, reason: FlagReason, detail: string, status: 'held' | 'failed' = 'held') {
@@ -78,9 +80,10 @@ export function createSettlementWorker(deps: SettlementDeps & { metrics: Settlem
   async function process(id: string): Promise<void> {
     const adapter = wallets.adapterFor({ adapter: 'paper' });
     const prepared = await withTransaction(db, async (tx) => {
-      const s = await lockSettlement(tx, id);
-      if (!s || s.status !== 'queued') return null;
-      const trade = await deps.trades.lock(tx, s.trade_id);
+      const locked = await lockWithTrade(tx, id);
+      if (!locked || locked.settlement.status !== 'queued') return null;
+      // The trade as locked just now (a second lock would read the same row again).
+      const { settlement: s, trade } = locked;
       if (trade.status === 'cancelled') {
         await wallets.release(tx, movement(s));
         await store.setStatus(tx, s.id, 'cancelled');

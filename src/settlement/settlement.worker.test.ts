@@ -167,14 +167,23 @@ describe('the settlement worker: persist before broadcast, retry with backoff, n
     expect(await stepsOf(fa.id)).toEqual(['queued', 'reserved', 'awaiting_deposit', 'deposit_seen', 'confirmed']);
   });
 
-  it('work a crashed worker left behind is enqueued again by the sweep once stale', async () => {
-    const trade = await bookTrade(t, { usdt: 80n });
-    const s = await settlementOf(trade.id);
-    await sql`delete from graphile_worker._private_jobs where key = ${`settlement:${s.id}`}`.execute(db());
+  it('work a crashed worker left behind is enqueued again by the sweep once stale; a job simply waiting is left alone', async () => {
+    await drainSettlements(t, { advance: (ms) => clock.advance(ms) });
+    const lost = await settlementOf((await bookTrade(t, { usdt: 80n })).id);
+    const held = await settlementOf((await bookTrade(t, { usdt: 81n })).id);
+    const waiting = await settlementOf((await bookTrade(t, { usdt: 82n })).id);
+    await sql`delete from graphile_worker._private_jobs where key = ${`settlement:${lost.id}`}`.execute(db());
+    // a worker took this job and died holding it (locked long ago, by a worker that is gone)
+    await sql`update graphile_worker._private_jobs set locked_at = now() - interval '1 day', locked_by = 'dead-worker' where key = ${`settlement:${held.id}`}`.execute(db());
+    const waitingRunAt = await jobRunAt(`settlement:${waiting.id}`);
     expect(await worker().sweep()).toBe(0); // not stale yet
     clock.advance(t.config.SETTLEMENT_STALE_SECONDS * 1000 + 1000);
-    expect(await worker().sweep()).toBeGreaterThanOrEqual(1);
-    expect(await jobRunAt(`settlement:${s.id}`)).toBeDefined();
+    expect(await worker().sweep()).toBe(2);
+    expect(await jobRunAt(`settlement:${lost.id}`)).toBeDefined();
+    const { rows } = await sql<{ n: number }>`select count(*)::int as n from graphile_worker.jobs where key = ${`settlement:${held.id}`} and locked_at is null`.execute(db());
+    expect(rows[0]?.n).toBe(1); // a fresh job beside the dead worker's
+    expect(await jobRunAt(`settlement:${waiting.id}`)).toEqual(waitingRunAt);
+    await sql`delete from graphile_worker._private_jobs where locked_by = 'dead-worker'`.execute(db());
   });
 
   it('at the end: the ledger balances, every wallet\'s chain balance equals its ledger balance (but for a deposit no trade claimed), nothing stays reserved', async () => {

@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { Logger } from '../shared/logger.js';
 import { withTransaction, type Tx } from '../shared/db.js';
 import { formatUsdt } from '../trading/money.js';
@@ -208,12 +208,22 @@ export function createSettlementWorker(deps: SettlementDeps & { metrics: Settlem
 
   /**
    * Jobs of a worker that died stay locked (graphile-worker frees them hours later): every settlement
-   * left queued or submitted longer than the stale threshold gets its job again. Both jobs are safe
-   * to run twice, so a duplicate is harmless.
+   * left queued or submitted longer than the stale threshold whose job is missing, or locked for longer
+   * than that, gets its job again — prepared transfers first, so what is signed and reserved goes out
+   * before the rest of a backlog. A job that is simply waiting (a backoff, a poll) is left alone. Both
+   * jobs are safe to run twice, so a duplicate is harmless.
    */
   async function sweep(): Promise<number> {
     const before = new Date(clock.now().getTime() - settings.staleSeconds * 1000);
-    const stale = await db.selectFrom('settlements').select(['id', 'status']).where('status', 'in', ['queued', 'submitted']).where('updated_at', '<', before).orderBy('updated_at').limit(1000).execute();
+    const { rows: stale } = await sql<{ id: string; status: 'queued' | 'submitted' }>`
+      select s.id, s.status from settlements s
+      where s.status in ('queued', 'submitted') and s.updated_at < ${before}
+        and not exists (
+          select 1 from graphile_worker.jobs j
+          where j.key = (case when s.status = 'queued' then 'settlement:' else 'settlement-confirm:' end) || s.id::text
+            and (j.locked_at is null or j.locked_at >= ${before}))
+      order by (s.raw_tx is null), s.updated_at
+      limit 1000`.execute(db);
     for (const s of stale) {
       await withTransaction(db, async (tx) => {
         await tx.updateTable('settlements').set({ updated_at: clock.now() }).where('id', '=', s.id).where('status', '=', s.status).execute();

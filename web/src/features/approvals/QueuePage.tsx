@@ -9,6 +9,7 @@ import { ALL_STATUSES, kindLabel, OPEN_STATUSES } from './model';
 import { useApprovalList, usePolicies, useRequesterNames, type ListFilter, type QueueTab } from './queries';
 import { formatAge, timeLeft } from './time';
 import { useNow } from './useNow';
+import { LoadMore } from '../../components/LoadMore';
 
 const TABS: { id: QueueTab; label: string }[] = [
   { id: 'open', label: 'Open' },
@@ -194,16 +195,7 @@ export function QueuePage() {
                 })}
               </tbody>
             </table>
-            <div className="queue-footer">
-              <span className="muted-text" role="status">
-                {items.length} request{items.length === 1 ? '' : 's'} shown{list.hasNextPage ? '; more are older' : ''}
-              </span>
-              {list.hasNextPage && (
-                <button type="button" className="secondary" disabled={list.isFetchingNextPage} onClick={() => void list.fetchNextPage()}>
-                  {list.isFetchingNextPage ? 'Loading…' : 'Load more'}
-                </button>
-              )}
-            </div>
+            <LoadMore list={list} shown={items.length} one="request" many="requests" className="queue-footer" />
           </>
         )}
       </div>

@@ -7,6 +7,7 @@ import { dateTime } from '../../components/format';
 import { FlaggedActions } from './FlaggedActions';
 import { FLAG_REASONS, FLAGGED_STATUSES, FLAGGED_WORDS, networkName, REASON_WORDS, shortTime, usdt, type FlaggedEvent, type FlagReason, type Summary } from './model';
 import { useClientNames, useFlagged, useOpenSettlementRequests, type FlaggedFilter } from './queries';
+import { LoadMore } from '../../components/LoadMore';
 
 /** The open requests that already name an event (by id, or every open event of its reason). */
 function requestsFor(e: FlaggedEvent, open: ChangeRequest[]): ChangeRequest[] {
@@ -167,16 +168,7 @@ export function FlaggedSection({ filter, onFilter, summary }: { filter: FlaggedF
                 })}
               </tbody>
             </table>
-            <div className="table-footer">
-              <span className="muted-text" role="status">
-                {items.length} event{items.length === 1 ? '' : 's'} shown{list.hasNextPage ? '; more are older' : ''}
-              </span>
-              {list.hasNextPage && (
-                <button type="button" className="secondary" disabled={list.isFetchingNextPage} onClick={() => void list.fetchNextPage()}>
-                  {list.isFetchingNextPage ? 'Loading…' : 'Load more'}
-                </button>
-              )}
-            </div>
+            <LoadMore list={list} shown={items.length} one="event" many="events" />
           </>
         )}
       </div>

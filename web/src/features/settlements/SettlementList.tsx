@@ -4,6 +4,7 @@ import { useSession } from '../../app/session';
 import { dateTime } from '../../components/format';
 import { NETWORKS, networkName, SETTLEMENT_STATUSES, shortHash, shortTime, statusWords, STATUS_WORDS, usdt, type Network, type SettlementStatus } from './model';
 import { useClientNames, useSettlementList, type ListFilter } from './queries';
+import { LoadMore } from '../../components/LoadMore';
 
 export function StatusChip({ status, side }: { status: SettlementStatus; side?: 'buy' | 'sell' }) {
   return <span className={`status settlement-${status}`}>{statusWords(status, side)}</span>;
@@ -108,16 +109,7 @@ export function SettlementList({ filter, onFilter }: { filter: ListFilter; onFil
               ))}
             </tbody>
           </table>
-          <div className="table-footer">
-            <span className="muted-text" role="status">
-              {items.length} settlement{items.length === 1 ? '' : 's'} shown{list.hasNextPage ? '; more are older' : ''}
-            </span>
-            {list.hasNextPage && (
-              <button type="button" className="secondary" disabled={list.isFetchingNextPage} onClick={() => void list.fetchNextPage()}>
-                {list.isFetchingNextPage ? 'Loading…' : 'Load more'}
-              </button>
-            )}
-          </div>
+          <LoadMore list={list} shown={items.length} one="settlement" many="settlements" />
         </>
       )}
     </>

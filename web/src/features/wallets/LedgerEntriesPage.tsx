@@ -4,6 +4,7 @@ import { errorMessage } from '../../api/messages';
 import { dateTime } from '../../components/format';
 import { networkName, usdt } from '../settlements/model';
 import { useEntries } from './queries';
+import { LoadMore } from '../../components/LoadMore';
 
 const KIND_WORDS: Record<string, string> = { reserve: 'Reserved for a settlement', settle: 'Settled', release: 'Reservation released', fund: 'Funded' };
 
@@ -79,16 +80,7 @@ export function LedgerEntriesPage() {
               ))}
             </tbody>
           </table>
-          <div className="table-footer">
-            <span className="muted-text" role="status">
-              {items.length} entr{items.length === 1 ? 'y' : 'ies'} shown{entries.hasNextPage ? '; more are older' : ''}
-            </span>
-            {entries.hasNextPage && (
-              <button type="button" className="secondary" disabled={entries.isFetchingNextPage} onClick={() => void entries.fetchNextPage()}>
-                {entries.isFetchingNextPage ? 'Loading…' : 'Older entries'}
-              </button>
-            )}
-          </div>
+          <LoadMore list={entries} shown={items.length} one="entry" many="entries" label="Older entries" />
         </>
       )}
     </div>

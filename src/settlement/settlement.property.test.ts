@@ -1,14 +1,12 @@
 import fc from 'fast-check';
-import { randomBytes, randomUUID } from 'node:crypto';
-import pg from 'pg';
+import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import type { TestDatabase } from '../../test/support/db.js';
-import { TEMPLATE_DB, withDatabase } from '../../test/support/global-setup.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createTestDatabase } from '../../test/support/db.js';
 import { buildTestServer, type TestServer } from '../../test/support/server.js';
 import { bookTrade, clientDeposits, SETTLEMENT_ENV, U } from '../../test/support/settlement.js';
 import { fixedClock } from '../shared/clock.js';
-import { createDb, createPool, withTransaction, type Executor } from '../shared/db.js';
+import { withTransaction, type Executor } from '../shared/db.js';
 import { AppError } from '../shared/errors.js';
 import type { Network } from '../trading/addresses.js';
 import type { TradeRow } from '../trading/trades.service.js';
@@ -130,34 +128,8 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
 );
 const scenarioArb = fc.record({ flagOn: fc.boolean(), commands: fc.array(commandArb, { minLength: 10, maxLength: 40 }) });
 
-/**
- * A fresh database as `createTestDatabase` makes it, with a wider pool: a broadcast held in flight keeps
- * its session, and the commands waiting on its locks keep theirs.
- */
-async function widerTestDatabase(): Promise<TestDatabase> {
-  const adminUrl = inject('pgAdminUrl');
-  const name = `desk_test_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`create database ${name} template ${TEMPLATE_DB}`);
-  await admin.end();
-  const url = withDatabase(adminUrl, name);
-  const pool = createPool(url, 24);
-  const database = createDb(pool);
-  return {
-    name,
-    url,
-    pool,
-    db: database,
-    drop: async () => {
-      await database.destroy();
-      const a = new pg.Client({ connectionString: adminUrl });
-      await a.connect();
-      await a.query(`drop database if exists ${name} with (force)`);
-      await a.end();
-    },
-  };
-}
+/** A wider pool: a broadcast held in flight keeps its session, and the commands waiting on its locks keep theirs. */
+const widerTestDatabase = () => createTestDatabase({ poolMax: 24 });
 
 // ─── the world ─────────────────────────────────────────────────────────────────────────────────
 

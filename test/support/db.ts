@@ -13,7 +13,7 @@ export interface TestDatabase {
 }
 
 /** A fresh, migrated database cloned from the template: real SQL, isolated per test file. */
-export async function createTestDatabase(): Promise<TestDatabase> {
+export async function createTestDatabase(opts: { poolMax?: number } = {}): Promise<TestDatabase> {
   const adminUrl = inject('pgAdminUrl');
   const name = `desk_test_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl });
@@ -21,7 +21,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   await admin.query(`create database ${name} template ${TEMPLATE_DB}`);
   await admin.end();
   const url = withDatabase(adminUrl, name);
-  const pool = createPool(url, 10);
+  const pool = createPool(url, opts.poolMax ?? 10);
   const db = createDb(pool);
   return {
     name,

@@ -154,6 +154,10 @@ describe('the settlement worker: persist before broadcast, retry with backoff, n
     const b = await bookTrade(t, { usdt: 70n, side: 'sell', network: 'ethereum', clientId: client.id });
     await drainSettlements(t, { advance: (ms) => clock.advance(ms), rounds: 2 });
     expect((await settlementOf(a.id)).status).toBe('submitted');
+    // the client is told where to send, from where and how much
+    const hot = await t.desk.services.wallets.hotWallet(db(), 'ethereum');
+    const asked = await db().selectFrom('notifications').select('data').where('template', '=', 'settlement.deposit_requested').where('recipient_id', '=', client.id).execute();
+    expect(asked.map((n) => n.data)).toContainEqual(expect.objectContaining({ tradeId: a.id, amountUsdt: '70', from: a.address, to: hot?.address, paper: true }));
     await clientDeposits(t, a, 69n * U); // the wrong amount is not taken for either trade
     await clientDeposits(t, a);
     await drainSettlements(t, { advance: (ms) => clock.advance(ms), rounds: 3 });

@@ -121,6 +121,10 @@ export function createSettlementWorker(deps: SettlementDeps & { metrics: Settlem
       if (s.side === 'sell') {
         await store.setStatus(tx, s.id, 'submitted');
         await store.step(tx, s.id, 'awaiting_deposit', { from: current.counterparty, to: wallet.address });
+        // The client needs to know where to send, from where, and exactly how much.
+        await deps.notifications.enqueue(tx, [
+          { recipientType: 'client', recipientId: s.client_id, template: 'settlement.deposit_requested', data: { tradeId: s.trade_id, network: s.network, amountUsdt: formatUsdt(BigInt(current.amount_units)), from: current.counterparty, to: wallet.address, paper: adapter.paper } },
+        ]);
         await store.enqueueConfirm(tx, s.id);
         return null;
       }

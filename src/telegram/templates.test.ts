@@ -70,6 +70,10 @@ describe('message texts', () => {
     const settled = render({ template: 'settlement.confirmed', recipientType: 'client', data: { tradeId: 't-1', side: 'buy', network: 'tron', amountUsdt: '25000', txHash: '0xabc', paper: true } })?.text;
     expect(settled).toMatch(/We sent you 25000 USDT on TRON \(PAPER: simulated chain/);
     expect(settled).toContain('<code>0xabc</code>');
+    const deposit = render({ template: 'settlement.deposit_requested', recipientType: 'client', data: { tradeId: 't-2', network: 'tron', amountUsdt: '700', from: 'TClient', to: 'TDesk', paper: true } })?.text;
+    expect(deposit).toMatch(/send exactly 700 USDT on TRON \(TRC-20\)<\/b> \(PAPER/);
+    expect(deposit).toContain('To the desk: <code>TDesk</code>');
+    expect(deposit).toContain('From your whitelisted address: <code>TClient</code>');
     const flagged = render({ template: 'settlement.flagged', recipientType: 'ops_chat', data: { reason: 'LARGE_NOTIONAL_REVIEW', side: 'buy', amountUsdt: '60000', network: 'tron', tradeId: 't-9', detail: 'above the threshold' } })?.text;
     expect(flagged).toMatch(/Settlement held back: LARGE_NOTIONAL_REVIEW/);
     expect(flagged).toMatch(/buy 60000 USDT on tron/);

@@ -56,6 +56,16 @@ function forClient(input: RenderInput): RenderedMessage | null {
       const what = d.side === 'sell' ? `We received your ${user(str(d.amountUsdt), 40)} USDT on ${network}${paper}.` : `We sent you ${user(str(d.amountUsdt), 40)} USDT on ${network}${paper}.`;
       return say([`✅ <b>Trade settled.</b>`, what, `Transaction: <code>${user(str(d.txHash), 100)}</code>`, `Trade: <code>${user(str(d.tradeId), 40)}</code>`]);
     }
+    case 'settlement.deposit_requested': {
+      const network = d.network === 'ethereum' ? 'Ethereum (ERC-20)' : 'TRON (TRC-20)';
+      return say([
+        `💸 <b>Please send exactly ${user(str(d.amountUsdt), 40)} USDT on ${network}</b>${d.paper === true ? ' (PAPER: simulated chain, no real funds)' : ''}`,
+        `To the desk: <code>${user(str(d.to), 100)}</code>`,
+        `From your whitelisted address: <code>${user(str(d.from), 100)}</code>`,
+        'Another amount or another sending address is not matched to your trade.',
+        `Trade: <code>${user(str(d.tradeId), 40)}</code>`,
+      ]);
+    }
     case 'approval.rejected':
       return say(['❌ <b>Your application was not approved.</b>', 'The desk reviewed it and declined it. You can contact the desk, or send /start to apply again.']);
     case 'approval.expired':

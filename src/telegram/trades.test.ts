@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertTelegramHtml, buildTelegramServer, RecordingTelegram, updates, type TelegramTestServer, type TgUser } from '../../test/support/telegram.js';
+import { statusWords } from './features/trades.js';
 
 const TRON = 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t';
 const TRON_2 = 'TLa2f6VPqDgRE67v1736s7bJ8Ray5wYjU7';
@@ -105,5 +106,13 @@ describe('Telegram /trades: pages, Cancel and Change address', () => {
     await t.send(updates.callback(user, String(buttons[0]?.callback_data)));
     expect(String(last(user).text)).toMatch(/cancellation request is filed/);
     expect(await t.database.db.selectFrom('change_requests').select('id').where('kind', '=', 'trade.cancel').execute()).toHaveLength(before + 1);
+  });
+
+  it('says where each trade stands in the client\'s words', () => {
+    expect(statusWords({ status: 'booked', side: 'buy' })).toBe('booked');
+    expect(statusWords({ status: 'settling', side: 'buy' })).toBe('being paid');
+    expect(statusWords({ status: 'settling', side: 'sell' })).toBe('waiting for your USDT');
+    expect(statusWords({ status: 'settled', side: 'sell' })).toBe('settled ✅');
+    expect(statusWords({ status: 'cancelled', side: 'buy' })).toBe('cancelled');
   });
 });

@@ -13,6 +13,12 @@ const MAX_PAGE = 199;
 const BUTTON_TTL_MS = 24 * 60 * 60 * 1000;
 
 const label = (n: string) => (n === 'tron' ? 'TRON' : 'Ethereum');
+/** A trade's status in the client's words (a sell's settlement waits for the client's own USDT). */
+export function statusWords(t: { status: string; side: string }): string {
+  if (t.status === 'settling') return t.side === 'sell' ? 'waiting for your USDT' : 'being paid';
+  if (t.status === 'settled') return 'settled ✅';
+  return t.status;
+}
 const short = (address: string) => (address.length > 16 ? `${address.slice(0, 8)}…${address.slice(-6)}` : address);
 
 /**
@@ -41,7 +47,7 @@ export function tradesFeature(deps: BotDeps) {
     const lines = [`<b>Your trades</b>${p > 0 || hasNext ? ` — page ${p + 1}` : ''}`];
     for (const [i, t] of shown.entries()) {
       const n = p * TRADES_PAGE_SIZE + i + 1;
-      lines.push(`${n}. ${esc(t.id.slice(0, 8))} ${t.side} ${esc(formatUsdt(BigInt(t.amount_units)))} USDT on ${t.network} — ${esc(t.status)}`);
+      lines.push(`${n}. ${esc(t.id.slice(0, 8))} ${t.side} ${esc(formatUsdt(BigInt(t.amount_units)))} USDT on ${t.network} — ${esc(statusWords(t))}`);
       if (t.status !== 'booked') continue;
       const cancelData = await clientButton(deps, from, 'trade.cancel', { tradeId: t.id }, expires);
       const amendData = await clientButton(deps, from, 'trade.amend', { tradeId: t.id, network: t.network, address: t.address }, expires);

@@ -7,6 +7,7 @@ import { AppError } from '../shared/errors.js';
 
 const hash = (key: string) => createHash('sha256').update(key).digest('hex');
 const KEY = /^usdk_([0-9a-f]{8})_([A-Za-z0-9_-]{43})$/;
+export const LAST_USED_RESOLUTION_MS = 60_000;
 
 /**
  * Client API keys: 256 random bits shown once at issue; only their SHA-256 is stored (a key this
@@ -43,9 +44,13 @@ export function createApiKeysService(deps: { db: Db; audit: AuditService; clock:
     /** The key's client if the key is live; null otherwise (unknown, malformed or revoked alike). */
     async authenticate(raw: string | undefined): Promise<{ keyId: string; clientId: string; prefix: string } | null> {
       if (!raw || !KEY.test(raw)) return null;
-      const row = await db.selectFrom('client_api_keys').select(['id', 'client_id', 'prefix', 'revoked_at']).where('key_hash', '=', hash(raw)).executeTakeFirst();
+      const row = await db.selectFrom('client_api_keys').select(['id', 'client_id', 'prefix', 'revoked_at', 'last_used_at']).where('key_hash', '=', hash(raw)).executeTakeFirst();
       if (!row || row.revoked_at) return null;
-      await db.updateTable('client_api_keys').set({ last_used_at: clock.now() }).where('id', '=', row.id).execute();
+      // "Last used" to the minute: a key in steady use costs one read per call, not a write as well.
+      const now = clock.now();
+      if (!row.last_used_at || now.getTime() - row.last_used_at.getTime() >= LAST_USED_RESOLUTION_MS) {
+        await db.updateTable('client_api_keys').set({ last_used_at: now }).where('id', '=', row.id).execute();
+      }
       return { keyId: row.id, clientId: row.client_id, prefix: row.prefix };
     },
   };

@@ -60,6 +60,28 @@ describe('client API', () => {
     expect((await api(key, 'GET', '/api/client/v1/trades')).json<{ items: { id: string }[] }>().items.map((i) => i.id)).toEqual([tradeId]);
   });
 
+  it('concurrent accepts with one Idempotency-Key all get the one trade, never a conflict', async () => {
+    const { key } = await clientWithKey();
+    const quote = (await api(key, 'POST', '/api/client/v1/rfqs', { side: 'buy', amount: '5', network: 'tron' })).json<{ quote: { id: string } }>().quote;
+    const answers = await Promise.all(Array.from({ length: 12 }, () => api(key, 'POST', `/api/client/v1/quotes/${quote.id}/accept`, undefined, { 'idempotency-key': 'same' })));
+    expect(answers.map((a) => a.statusCode).sort()).toEqual([...Array<number>(11).fill(200), 201]);
+    expect(new Set(answers.map((a) => a.json<{ id: string }>().id)).size).toBe(1);
+  });
+
+  it('records when a key was last used, to the minute (a key in steady use is not written on every call)', async () => {
+    const { keyId, key } = await clientWithKey();
+    const lastUsed = async () => (await t.database.db.selectFrom('client_api_keys').select('last_used_at').where('id', '=', keyId).executeTakeFirstOrThrow()).last_used_at;
+    expect(await lastUsed()).toBeNull();
+    await api(key, 'GET', '/api/client/v1/trades');
+    const first = await lastUsed();
+    expect(first).toBeInstanceOf(Date);
+    await api(key, 'GET', '/api/client/v1/trades');
+    expect(await lastUsed()).toEqual(first);
+    await t.database.db.updateTable('client_api_keys').set({ last_used_at: new Date(Date.now() - 61_000) }).where('id', '=', keyId).execute();
+    await api(key, 'GET', '/api/client/v1/trades');
+    expect((await lastUsed())?.getTime()).toBeGreaterThan(Date.now() - 10_000);
+  });
+
   it('refusals are problem+json with codes', async () => {
     const { client, key } = await clientWithKey();
     const bad = await api(key, 'POST', '/api/client/v1/rfqs', { side: 'buy', amount: '1.1234567', network: 'tron' });

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -60,8 +61,17 @@ export function clientApiRoutes(deps: { db: Db; keys: ApiKeysService; rfqs: RfqS
       if (typeof idem !== 'string' || !/^[\x21-\x7e]{1,200}$/.test(idem)) throw new AppError('VALIDATION_FAILED', 'Send an Idempotency-Key header (1–200 printable characters).', [{ path: 'Idempotency-Key', message: 'is required' }]);
       const quote = await deps.db.selectFrom('quotes').select('id').where('id', '=', req.params.id).where('client_id', '=', clientId).executeTakeFirst();
       if (!quote) throw new AppError('NOT_FOUND', 'There is no such quote.');
-      await deps.db.insertInto('client_idempotency_keys').values({ client_id: clientId, key: idem, quote_id: quote.id }).onConflict((oc) => oc.columns(['client_id', 'key']).doNothing()).execute();
-      const pinned = await deps.db.selectFrom('client_idempotency_keys').select('quote_id').where('client_id', '=', clientId).where('key', '=', idem).executeTakeFirstOrThrow();
+      // Pin the key to this quote, or read the quote it was pinned to before, in one statement.
+      const { rows } = await sql<{ quote_id: string }>`
+        with pinned as (
+          insert into client_idempotency_keys (client_id, key, quote_id) values (${clientId}, ${idem}, ${quote.id})
+          on conflict (client_id, key) do nothing returning quote_id)
+        select quote_id from pinned
+        union all
+        select quote_id from client_idempotency_keys where client_id = ${clientId} and key = ${idem}
+        limit 1`.execute(deps.db);
+      // Nothing seen: a concurrent request pinned the key after this statement's snapshot; read it now.
+      const pinned = rows[0] ?? (await deps.db.selectFrom('client_idempotency_keys').select('quote_id').where('client_id', '=', clientId).where('key', '=', idem).executeTakeFirstOrThrow());
       if (pinned.quote_id !== quote.id) throw new AppError('IDEMPOTENCY_CONFLICT', 'This Idempotency-Key was used to accept another quote.');
       const { trade, replayed } = await deps.trades.accept({ quoteId: quote.id, clientId }, { actorType: 'client', actorId: clientId, ip: req.ip });
       return reply.status(replayed ? 200 : 201).send(tradeView(trade));

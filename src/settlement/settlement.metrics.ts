@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Db } from '../shared/db.js';
+import { SETTLEMENT_STATUSES } from './settlement.tables.js';
 
 export interface SettlementMetrics {
   duration: Histogram;
@@ -11,8 +12,6 @@ async function counts(db: Db, metric: string): Promise<Map<string, number>> {
   const { rows } = await sql<{ label: string; n: string }>`select label, sum(n)::text as n from settlement_counts where metric = ${metric} group by label`.execute(db);
   return new Map(rows.map((r) => [r.label, Number(r.n)]));
 }
-
-const STATUSES = ['queued', 'submitted', 'confirmed', 'failed', 'held', 'cancelled'];
 
 /**
  * Queue depth, flagged counts and attempts come from `settlement_counts`, kept by triggers and by the
@@ -27,7 +26,7 @@ export function createSettlementMetrics(registry: Registry, db: Db): SettlementM
     registers: [registry],
     async collect() {
       const c = await counts(db, 'queue');
-      for (const status of STATUSES) this.set({ status }, c.get(status) ?? 0);
+      for (const status of SETTLEMENT_STATUSES) this.set({ status }, c.get(status) ?? 0);
     },
   });
   new Gauge({

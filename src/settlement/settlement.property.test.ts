@@ -13,7 +13,7 @@ import type { TradeRow } from '../trading/trades.service.js';
 import { ChainError } from '../wallets/adapter.js';
 import { accountIds, ledger } from '../wallets/ledger.js';
 import { PAPER_FAUCET } from '../wallets/paper.chain.js';
-import { AUTO_SETTLEMENT } from './settlement.service.js';
+import { AUTO_SETTLEMENT } from '../flags/flags.service.js';
 import { FLAG_REASONS, type FlagReason } from './settlement.tables.js';
 
 /**

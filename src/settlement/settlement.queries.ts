@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 import { decodeCursor, encodeCursor } from '../shared/cursor.js';
 import type { Executor } from '../shared/db.js';
-import type { FlagReason, FlaggedStatus, SettlementFlaggedEventsTable, SettlementStatus, SettlementsTable } from './settlement.tables.js';
+import { SETTLEMENT_STATUSES, type FlagReason, type FlaggedStatus, type SettlementFlaggedEventsTable, type SettlementStatus, type SettlementsTable } from './settlement.tables.js';
 
 export type SettlementRow = Selectable<SettlementsTable>;
 export type FlaggedRow = Selectable<SettlementFlaggedEventsTable>;
@@ -45,7 +45,7 @@ export function createSettlementQueries(db: Executor) {
     /** Queue depth by status and open flagged by reason from the counters; the oldest queued through the status index. */
     async summary() {
       const counts = await db.selectFrom('settlement_counts').select(['metric', 'label', (eb) => eb.fn.sum<string>('n').as('n')]).where('metric', 'in', ['queue', 'flagged_open']).groupBy(['metric', 'label']).execute();
-      const byStatus: Record<string, number> = { queued: 0, submitted: 0, confirmed: 0, failed: 0, held: 0, cancelled: 0 };
+      const byStatus: Record<string, number> = Object.fromEntries(SETTLEMENT_STATUSES.map((status) => [status, 0]));
       const openByReason: Record<string, number> = {};
       for (const c of counts) {
         if (c.metric === 'queue') byStatus[c.label] = Number(c.n);

@@ -5,9 +5,8 @@ import { AppError } from '../shared/errors.js';
 import { NETWORKS } from '../trading/addresses.js';
 import { formatUsdt } from '../trading/money.js';
 import type { FlaggedRow, SettlementQueries, SettlementRow } from './settlement.queries.js';
-import { FLAG_REASONS } from './settlement.tables.js';
+import { FLAG_REASONS, SETTLEMENT_STATUSES } from './settlement.tables.js';
 
-const STATUSES = ['queued', 'submitted', 'confirmed', 'failed', 'held', 'cancelled'] as const;
 const limit = z.coerce.number().int().min(1).max(200).default(50);
 
 const settlementView = (s: SettlementRow, paper: boolean) => ({
@@ -54,7 +53,7 @@ export function settlementRoutes(deps: { queries: SettlementQueries; paper: bool
 
     r.get(
       '/api/settlements',
-      { config: read, schema: { querystring: z.object({ status: z.enum(STATUSES).optional(), network: z.enum(NETWORKS).optional(), tradeId: z.string().uuid().optional(), cursor: z.string().max(200).optional(), limit }).strict() } },
+      { config: read, schema: { querystring: z.object({ status: z.enum(SETTLEMENT_STATUSES).optional(), network: z.enum(NETWORKS).optional(), tradeId: z.string().uuid().optional(), cursor: z.string().max(200).optional(), limit }).strict() } },
       async (req) => {
         const { items, nextCursor } = await deps.queries.list(req.query);
         return { items: items.map((s) => settlementView(s, deps.paper)), nextCursor, paper: deps.paper };

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { AuditContext, AuditService } from '../audit/audit.service.js';
-import type { FlagsService } from '../flags/flags.service.js';
+import { AUTO_SETTLEMENT, type FlagsService } from '../flags/flags.service.js';
 import type { NotificationsService } from '../notifications/notifications.service.js';
 import type { Clock } from '../shared/clock.js';
 import type { Db, Executor, Tx } from '../shared/db.js';
@@ -15,7 +15,6 @@ import { formatUsdt } from '../trading/money.js';
 import { gate, insufficientDetail, tradeSnapshot } from './settlement.rules.js';
 import type { FlagReason, SettlementStatus } from './settlement.tables.js';
 
-export const AUTO_SETTLEMENT = 'AUTO_SETTLEMENT';
 
 export interface SettlementSettings {
   largeNotionalUnits: bigint;

@@ -4,7 +4,8 @@ import { withTransaction, type Tx } from '../shared/db.js';
 import { formatUsdt } from '../trading/money.js';
 import type { Movement } from '../wallets/wallets.service.js';
 import { insufficientDetail, retryDelayMs } from './settlement.rules.js';
-import { AUTO_SETTLEMENT, settlementStore, type SettlementDeps } from './settlement.service.js';
+import { AUTO_SETTLEMENT } from '../flags/flags.service.js';
+import { settlementStore, type SettlementDeps } from './settlement.service.js';
 import type { SettlementMetrics } from './settlement.metrics.js';
 import type { FlagReason, SettlementsTable } from './settlement.tables.js';
 
@@ -56,7 +57,7 @@ export function createSettlementWorker(deps: SettlementDeps & { metrics: Settlem
    * backoff, or give up and flag it (releasing the reservation).
    */
   async function attemptFailed(tx: Tx, s: Settlement, err: unknown) {
-    const adapter = wallets.adapterFor({ adapter: 'paper' });
+    const adapter = wallets.adapter;
     const attempts = s.attempts + 1;
     await store.step(tx, s.id, 'attempt_failed', { attempt: attempts, error: message(err) });
     if (attempts < settings.maxAttempts) {
@@ -78,7 +79,7 @@ export function createSettlementWorker(deps: SettlementDeps & { metrics: Settlem
   }
 
   async function process(id: string): Promise<void> {
-    const adapter = wallets.adapterFor({ adapter: 'paper' });
+    const adapter = wallets.adapter;
     const prepared = await withTransaction(db, async (tx) => {
       const locked = await lockWithTrade(tx, id);
       if (!locked || locked.settlement.status !== 'queued') return null;
@@ -128,7 +129,7 @@ export function createSettlementWorker(deps: SettlementDeps & { metrics: Settlem
         await store.enqueueConfirm(tx, s.id);
         return null;
       }
-      const t = await wallets.adapterFor(wallet).prepareTransfer({ network: s.network, from: wallet.address, to: current.counterparty, amountUnits: BigInt(current.amount_units), reference: s.id });
+      const t = await wallets.adapter.prepareTransfer({ network: s.network, from: wallet.address, to: current.counterparty, amountUnits: BigInt(current.amount_units), reference: s.id });
       await tx.updateTable('settlements').set({ raw_tx: t.raw, tx_hash: t.txHash, updated_at: clock.now() }).where('id', '=', s.id).execute();
       await store.step(tx, s.id, 'prepared', { txHash: t.txHash });
       return { ...current, raw_tx: t.raw, tx_hash: t.txHash };
@@ -161,7 +162,7 @@ export function createSettlementWorker(deps: SettlementDeps & { metrics: Settlem
   /** A sell: the first deposit from the client's address of exactly the amount, not claimed by another settlement. */
   async function claimDeposit(s: Settlement): Promise<string | null> {
     const wallet = await wallets.walletById(db, s.wallet_id);
-    const incoming = await wallets.adapterFor(wallet).incomingTransfers(s.network, wallet.address, { from: s.counterparty });
+    const incoming = await wallets.adapter.incomingTransfers(s.network, wallet.address, { from: s.counterparty });
     for (const t of incoming) {
       if (t.amountUnits !== BigInt(s.amount_units)) continue;
       const taken = await db.selectFrom('settlements').select('id').where('tx_hash', '=', t.txHash).executeTakeFirst();
@@ -181,7 +182,7 @@ export function createSettlementWorker(deps: SettlementDeps & { metrics: Settlem
   async function confirm(id: string): Promise<void> {
     const s = await db.selectFrom('settlements').selectAll().where('id', '=', id).executeTakeFirst();
     if (!s || s.status !== 'submitted') return;
-    const adapter = wallets.adapterFor({ adapter: 'paper' });
+    const adapter = wallets.adapter;
     const hash = s.tx_hash ?? (s.side === 'sell' ? await claimDeposit(s) : null);
     let confirmations: number | null = null;
     if (hash) {

@@ -37,18 +37,17 @@ export function createWalletsService(deps: { db: Db; clock: Clock; audit: AuditS
     return ex.selectFrom('wallets').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
   }
 
-  /** Reservations outstanding for a settlement: reserves minus releases and settlements. */
-  async function outstanding(ex: Executor, settlementId: string): Promise<number> {
+  /** A settlement's ledger history: reservations made, and how many are still outstanding (not released or settled). */
+  async function reservations(ex: Executor, settlementId: string) {
     const kinds = await ledger.entryKinds(ex, settlementId);
-    return kinds.filter((k) => k === 'reserve').length - kinds.filter((k) => k === 'release' || k === 'settle').length;
+    const count = (...of: string[]) => kinds.filter((k) => of.includes(k)).length;
+    return { reserves: count('reserve'), releases: count('release'), outstanding: count('reserve') - count('release', 'settle') };
   }
-
-  async function reserveCount(ex: Executor, settlementId: string) {
-    return (await ledger.entryKinds(ex, settlementId)).filter((k) => k === 'reserve').length;
-  }
+  const outstanding = async (ex: Executor, settlementId: string) => (await reservations(ex, settlementId)).outstanding;
 
   return {
-    adapterFor: (_wallet: { adapter: 'paper' }): WalletAdapter => deps.paper.adapter,
+    /** The chain adapter (one today: the paper chain). */
+    adapter: deps.paper.adapter,
     hotWallet,
     walletById,
     outstanding,
@@ -89,11 +88,11 @@ export function createWalletsService(deps: { db: Db; clock: Clock; audit: AuditS
      * locks the wallet's account so concurrent reservations cannot promise the same funds twice.
      */
     async reserve(tx: Tx, m: Movement): Promise<'reserved' | 'already' | 'insufficient'> {
-      if ((await outstanding(tx, m.settlementId)) > 0) return 'already';
+      const { outstanding: open, reserves: n } = await reservations(tx, m.settlementId);
+      if (open > 0) return 'already';
       const w = await walletById(tx, m.walletId);
       const client = accountIds.clientOf(m.clientId);
       await ledger.ensureAccount(tx, { id: client, kind: 'client', network: null, name: `client ${m.clientId}` });
-      const n = await reserveCount(tx, m.settlementId);
       if (m.side === 'buy') {
         await ledger.lock(tx, w.account_id);
         if ((await ledger.balance(tx, w.account_id)) < m.amount) return 'insufficient';
@@ -118,10 +117,10 @@ export function createWalletsService(deps: { db: Db; clock: Clock; audit: AuditS
 
     /** Undoes an outstanding reservation (failed or cancelled); nothing to do without one. */
     async release(tx: Tx, m: Movement): Promise<boolean> {
-      if ((await outstanding(tx, m.settlementId)) <= 0) return false;
+      const { outstanding: open, releases: n } = await reservations(tx, m.settlementId);
+      if (open <= 0) return false;
       const w = await walletById(tx, m.walletId);
       const client = accountIds.clientOf(m.clientId);
-      const n = (await ledger.entryKinds(tx, m.settlementId)).filter((k) => k === 'release').length;
       const postings =
         m.side === 'buy'
           ? [{ accountId: w.reserved_account_id, amount: -m.amount }, { accountId: w.account_id, amount: m.amount }]
@@ -136,7 +135,7 @@ export function createWalletsService(deps: { db: Db; clock: Clock; audit: AuditS
       const balances = await ledger.balances(ex, wallets.flatMap((w) => [w.account_id, w.reserved_account_id, w.receivable_account_id]));
       return Promise.all(
         wallets.map(async (w) => {
-          const adapter = deps.paper.adapter;
+          const adapter: WalletAdapter = deps.paper.adapter;
           const available = balances.get(w.account_id) ?? 0n;
           const reserved = balances.get(w.reserved_account_id) ?? 0n;
           return {

@@ -5,8 +5,9 @@ import type { ChangeRequest } from '../../api/types';
 import { useSession } from '../../app/session';
 import { dateTime } from '../../components/format';
 import { FlaggedActions } from './FlaggedActions';
-import { FLAG_REASONS, FLAGGED_STATUSES, FLAGGED_WORDS, networkName, REASON_WORDS, shortTime, usdt, type FlaggedEvent, type FlagReason, type Summary } from './model';
+import { FLAG_REASONS, FLAGGED_STATUSES, FLAGGED_WORDS, networkName, REASON_WORDS, shortTime, usdt, type FlaggedEvent, type Summary } from './model';
 import { useClientNames, useFlagged, useOpenSettlementRequests, type FlaggedFilter } from './queries';
+import { FilterSelect } from '../../components/FilterSelect';
 import { LoadMore } from '../../components/LoadMore';
 
 /** The open requests that already name an event (by id, or every open event of its reason). */
@@ -65,28 +66,8 @@ export function FlaggedSection({ filter, onFilter, summary }: { filter: FlaggedF
     <div className="columns flagged">
       <div className="column-main">
         <div className="filters">
-          <div>
-            <label htmlFor="flagged-status">Status</label>
-            <select id="flagged-status" value={filter.status} onChange={(e) => onFilter({ status: e.target.value as FlaggedFilter['status'] })}>
-              <option value="">Any status</option>
-              {FLAGGED_STATUSES.map((s) => (
-                <option key={s} value={s}>
-                  {FLAGGED_WORDS[s]}
-                </option>
-              ))}
-            </select>
-          </div>
-          <div>
-            <label htmlFor="flagged-reason">Reason</label>
-            <select id="flagged-reason" value={filter.reason} onChange={(e) => onFilter({ reason: e.target.value as FlagReason | '' })}>
-              <option value="">Any reason</option>
-              {FLAG_REASONS.map((r) => (
-                <option key={r} value={r}>
-                  {REASON_WORDS[r].title}
-                </option>
-              ))}
-            </select>
-          </div>
+          <FilterSelect id="flagged-status" label="Status" any="Any status" value={filter.status} options={FLAGGED_STATUSES} words={(s) => FLAGGED_WORDS[s]} onChange={(status) => onFilter({ status })} />
+          <FilterSelect id="flagged-reason" label="Reason" any="Any reason" value={filter.reason} options={FLAG_REASONS} words={(r) => REASON_WORDS[r].title} onChange={(reason) => onFilter({ reason })} />
         </div>
         {list.isPending ? (
           <p className="loading" role="status">

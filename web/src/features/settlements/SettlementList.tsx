@@ -2,8 +2,9 @@ import { Link, useNavigate } from 'react-router';
 import { errorMessage } from '../../api/messages';
 import { useSession } from '../../app/session';
 import { dateTime } from '../../components/format';
-import { NETWORKS, networkName, SETTLEMENT_STATUSES, shortHash, shortTime, statusWords, STATUS_WORDS, usdt, type Network, type SettlementStatus } from './model';
+import { NETWORKS, networkName, SETTLEMENT_STATUSES, shortHash, shortTime, statusWords, STATUS_WORDS, usdt, type SettlementStatus } from './model';
 import { useClientNames, useSettlementList, type ListFilter } from './queries';
+import { FilterSelect } from '../../components/FilterSelect';
 import { LoadMore } from '../../components/LoadMore';
 
 export function StatusChip({ status, side }: { status: SettlementStatus; side?: 'buy' | 'sell' }) {
@@ -22,28 +23,8 @@ export function SettlementList({ filter, onFilter }: { filter: ListFilter; onFil
   return (
     <>
       <div className="filters">
-        <div>
-          <label htmlFor="settlement-status">Status</label>
-          <select id="settlement-status" value={filter.status} onChange={(e) => onFilter({ status: e.target.value as SettlementStatus | '' })}>
-            <option value="">Any status</option>
-            {SETTLEMENT_STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {STATUS_WORDS[s]}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div>
-          <label htmlFor="settlement-network">Network</label>
-          <select id="settlement-network" value={filter.network} onChange={(e) => onFilter({ network: e.target.value as Network | '' })}>
-            <option value="">Any network</option>
-            {NETWORKS.map((n) => (
-              <option key={n} value={n}>
-                {networkName(n)}
-              </option>
-            ))}
-          </select>
-        </div>
+        <FilterSelect id="settlement-status" label="Status" any="Any status" value={filter.status} options={SETTLEMENT_STATUSES} words={(s) => STATUS_WORDS[s]} onChange={(status) => onFilter({ status })} />
+        <FilterSelect id="settlement-network" label="Network" any="Any network" value={filter.network} options={NETWORKS} words={networkName} onChange={(network) => onFilter({ network })} />
         {filtered && (
           <button type="button" className="link clear-filters" onClick={() => onFilter({ status: '', network: '' })}>
             Clear filters

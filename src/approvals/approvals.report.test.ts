@@ -11,6 +11,35 @@ interface Report {
   };
 }
 
+/** A small RFC 4180 reader: quoted cells with doubled quotes, commas and newlines inside. */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') {
+      row.push(cell);
+      cell = '';
+    } else if (c === '\n') {
+      row.push(cell);
+      rows.push(row);
+      row = [];
+      cell = '';
+    } else cell += c;
+  }
+  if (cell || row.length) rows.push([...row, cell]);
+  return rows;
+}
+
 describe('the regulators\' approvals report', () => {
   let t: TestServer;
   let admin: Person;
@@ -77,6 +106,33 @@ describe('the regulators\' approvals report', () => {
     expect(lines.filter((l) => l.startsWith('request,'))).toHaveLength(4);
     expect(lines.filter((l) => l.startsWith('pair,'))).toHaveLength(1);
     expect(lines.some((l) => l.startsWith('approver,'))).toBe(true);
+  });
+
+  it('CSV columns: a request row, an approver row and a pair row carry their values in the documented columns', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/api/approvals/report?format=csv', headers: auditor.session.bearer });
+    const [header, ...rows] = parseCsv(res.body);
+    expect(header).toEqual([
+      'record', 'id', 'kind', 'status', 'summary', 'digest', 'requester', 'created_at', 'primary', 'primary_reason', 'primary_at',
+      'secondary', 'secondary_reason', 'secondary_at', 'rejected_by', 'rejection_reason', 'failure_reason', 'decided_at',
+      'operator', 'step', 'decisions', 'median_seconds', 'p90_seconds', 'person_a', 'person_b', 'approved_together',
+    ]);
+    const records = rows.map((r) => Object.fromEntries((header ?? []).map((h, i) => [h, r[i] ?? ''])));
+    expect(rows.every((r) => r.length === header?.length)).toBe(true);
+    const json = await call<Report>(t, auditor, 'GET', '/api/approvals/report');
+    const approved = json.body.requests.find((r) => r.status === 'approved');
+    const request = records.find((r) => r.record === 'request' && r.id === approved?.id);
+    expect(request).toMatchObject({ kind: 'operator.role', status: 'approved', digest: approved?.digest, requester: admin.op.email, primary: admin2.op.email, primary_reason: REASON, secondary: risk.op.email, rejected_by: '', operator: '', person_a: '' });
+    expect(request?.primary_at).toMatch(/^\d{4}-\d\d-\d\dT/);
+    const rejected = records.find((r) => r.record === 'request' && r.status === 'rejected');
+    expect(rejected).toMatchObject({ rejected_by: risk2.op.email, rejection_reason: 'No business need documented', primary: '', secondary: '' });
+
+    const approver = records.find((r) => r.record === 'approver' && r.operator === admin2.op.email);
+    expect(approver).toMatchObject({ id: admin2.id, step: 'primary', decisions: '2', kind: '', primary: '', person_a: '' });
+    expect(Number(approver?.median_seconds)).toBeGreaterThanOrEqual(0);
+    const pair = records.filter((r) => r.record === 'pair');
+    expect(pair).toHaveLength(1);
+    const [a, b] = [admin2, risk].sort((x, y) => (x.id < y.id ? -1 : 1));
+    expect(pair[0]).toMatchObject({ person_a: a?.op.email, person_b: b?.op.email, approved_together: '2', id: '', primary: '', secondary: '', operator: '' });
   });
 
   it('filters by period and refuses an empty one', async () => {

@@ -120,6 +120,32 @@ describe('feature flags and the AUTO_SETTLEMENT switch', () => {
     expect(again.rows[0]?.n).toBe(1);
   });
 
+  it('a direct UPDATE in SQL bumps the version, is audited, and makes a flag.set filed before it stale', async () => {
+    const before = (await call<FlagBody & { version: number }>(t, auditor, 'GET', '/api/flags/AUTO_SETTLEMENT')).body;
+    expect(before.enabled).toBe(false);
+    const filed = await call<RequestBody>(t, risk, 'POST', '/api/flags/AUTO_SETTLEMENT/requests', { enabled: true, reason: 'Pilot resumes after the review' });
+    expect(filed.status).toBe(201);
+    const cosigner = await person(t, ['platform_admin']);
+    await call(t, risk2, 'POST', `/api/approvals/${filed.body.id}/approve`, { reason: REASON, secondaryApproverId: cosigner.id });
+
+    await sql`update feature_flags set enabled = true where key = 'AUTO_SETTLEMENT'`.execute(t.database.db);
+    const after = (await call<FlagBody & { version: number }>(t, auditor, 'GET', '/api/flags/AUTO_SETTLEMENT')).body;
+    expect(after.version).toBe(before.version + 1);
+    expect(after).toMatchObject({ enabled: true, updatedBy: { type: 'database', id: 'desk' }, reason: 'changed directly in the database', requestId: null });
+    const audit = await sql<{ actor_type: string; data: { enabled: boolean; previous: boolean } }>`select actor_type, data from audit_events where action = 'flag.changed_outside_api' order by id desc limit 1`.execute(t.database.db);
+    expect(audit.rows).toEqual([{ actor_type: 'database', data: { enabled: true, previous: false } }]);
+
+    const cosign = await call<RequestBody>(t, cosigner, 'POST', `/api/approvals/${filed.body.id}/cosign`, {});
+    expect([cosign.status, cosign.body.code]).toEqual([409, 'STALE_REQUEST']);
+    const req = await call<RequestBody>(t, auditor, 'GET', `/api/approvals/${filed.body.id}`);
+    expect(req.body.status).toBe('failed');
+    expect(req.body.failureReason).toMatch(/changed since the request was filed/);
+    // nothing applied by the request: the last change is still the SQL one
+    const flag = await call<FlagBody>(t, auditor, 'GET', '/api/flags/AUTO_SETTLEMENT');
+    expect(flag.body.history[0]).toMatchObject({ via: 'sql', enabled: true });
+    await call(t, risk, 'POST', '/api/flags/AUTO_SETTLEMENT/emergency-disable', { reason: 'Undo the manual SQL change' });
+  });
+
   it('flags cannot be deleted', async () => {
     await expect(sql`delete from feature_flags where key = 'AUTO_SETTLEMENT'`.execute(t.database.db)).rejects.toThrow(/append-only|not allowed/);
   });

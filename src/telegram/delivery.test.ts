@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { call, fileFlagRequest, person, REASON, type Person } from '../../test/support/approvals.js';
-import { assertTelegramHtml, buildTelegramServer, linkTelegram, OPS_CHAT_ID, PUBLIC_URL, RecordingTelegram, type TelegramTestServer } from '../../test/support/telegram.js';
+import { assertTelegramHtml, buildTelegramServer, linkTelegram, OPS_CHAT_ID, PUBLIC_URL, RecordingTelegram, updates, type TelegramTestServer } from '../../test/support/telegram.js';
 import { fixedClock } from '../shared/clock.js';
 
 /** The outbox drained to Telegram: recipients, retries, 429, permanent failures, edits, escaping. */
@@ -60,6 +60,7 @@ describe('notification delivery', () => {
     const ops = t.tg.lastTo(OPS_CHAT_ID);
     expect(ops.text).toMatch(/New request awaiting approval/);
     expect(ops.text).toMatch(/Turn AUTO_SETTLEMENT (on|off)/);
+    expect(ops.text).toContain('Kind: <code>flag.set</code>');
     expect(ops.text).toContain(`Requested by: ${requester.op.name}`);
     expect(ops.text).toMatch(/Expires: \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
     expect(RecordingTelegram.buttons(ops)).toEqual([{ text: 'Open in console', url: `${PUBLIC_URL}/approvals/${req.id}` }]);
@@ -136,6 +137,10 @@ describe('notification delivery', () => {
     // The co-sign prompt to the secondary, with its buttons; the ops chat message edited to say so.
     const prompt = t.tg.lastTo(secondaryTg.id);
     expect(prompt.text).toMatch(/Your co-sign is requested/);
+    // What the secondary needs to decide: the primary's reason and the diff (AUTO_SETTLEMENT's flip).
+    expect(prompt.text).toContain(`Approved by ${primary.op.name}: “${REASON}”`);
+    expect(prompt.text).toContain(`• <b>enabled</b>: ${String(flagOn)} → ${String(!flagOn)}`);
+    expect(prompt.text).toContain('Kind: <code>flag.set</code>');
     expect(RecordingTelegram.buttons(prompt).map((b) => b.text)).toEqual(['✅ Co-sign', '❌ Reject', 'Open in console']);
     const opsEdit = t.tg.of('editMessageText', OPS_CHAT_ID);
     expect(opsEdit).toHaveLength(1);
@@ -153,6 +158,30 @@ describe('notification delivery', () => {
     expect(RecordingTelegram.buttons(promptEdit ?? {})).toEqual([{ text: 'Open in console', url: `${PUBLIC_URL}/approvals/${req.id}` }]); // decision buttons gone
     expect(edits.find((e) => String(e.chat_id) === String(OPS_CHAT_ID))?.text).toMatch(/Decided: approved/);
     for (const e of edits) assertTelegramHtml(String(e.text));
+  });
+
+  it('a retried "awaiting co-sign" notice never edits a decided message back', async () => {
+    const requesterTg = { id: 8103, first_name: 'Rae' };
+    await linkTelegram(t, requester.id, requesterTg);
+    try {
+      const req = await fileFlag();
+      await settle();
+      // The requester's copy of the primary's approval fails once: it is retried after the co-sign.
+      t.tg.fail('sendMessage', { error_code: 502, description: 'Bad Gateway' }, { chatId: requesterTg.id, times: 1 });
+      expect((await call(t, primary, 'POST', `/api/approvals/${req.id}/approve`, { reason: REASON, secondaryApproverId: secondary.id })).status).toBe(200);
+      clock.advance(5000);
+      await t.deliver();
+      expect((await status(req.id)).find((r) => r.recipient_id === requester.id && r.template === 'approval.primary_approved')).toMatchObject({ status: 'queued', last_error: 'Bad Gateway' });
+      expect((await call(t, secondary, 'POST', `/api/approvals/${req.id}/cosign`, {})).status).toBe(200);
+      flagOn = !flagOn;
+      await t.deliver(); // the decision goes out before the retry is due
+      await settle();
+      expect((await status(req.id)).find((r) => r.recipient_id === requester.id && r.template === 'approval.primary_approved')).toMatchObject({ status: 'sent', attempts: 2 });
+      const opsEdits = t.tg.of('editMessageText', OPS_CHAT_ID).map((e) => String(e.text).split('Status:</b> ')[1]);
+      expect(opsEdits).toEqual([`⏳ Approved by ${primary.op.name}; awaiting co-sign by ${secondary.op.name}`, '✅ Decided: approved and applied']);
+    } finally {
+      await t.send(updates.text(requesterTg, '/unlink'));
+    }
   });
 
   it('a message sent after the request was decided says so and carries no decision buttons', async () => {

@@ -102,16 +102,17 @@ export function createDeliverer(deps: DeliveryDeps) {
   async function deliverOne(n: ClaimedNotification): Promise<DeliveryResult> {
     const now = deps.clock.now();
     const requestId = typeof n.data.requestId === 'string' ? n.data.requestId : null;
+    const request = await requestView(requestId);
     const trigger = EDIT_TRIGGERS[n.template];
-    // Earlier messages are edited whether or not this notice itself reaches anyone.
-    if (trigger && requestId) await deps.store.scheduleEdits(requestId, trigger.status(n.data), trigger.only, now);
+    // Earlier messages are edited whether or not this notice itself reaches anyone, but only while the
+    // request still is where the notice says: a retried "awaiting co-sign" must not undo a "Decided".
+    if (trigger && requestId && (!request || request.status === trigger.when)) await deps.store.scheduleEdits(requestId, trigger.status(n.data), trigger.only, now);
 
     const chatId = await chatFor(n);
     if (!chatId) {
       await deps.notifications.markSkipped(deps.db, n.id, n.recipientType === 'ops_chat' ? 'no ops chat configured (TELEGRAM_OPS_CHAT_ID)' : `the ${n.recipientType} has no linked Telegram account`);
       return 'skipped';
     }
-    const request = await requestView(requestId);
     const link = requestId ? consoleUrl(deps.publicUrl, requestId) : null;
     const buttonUrl = link && isPublicUrl(link) ? link : null;
     const rendered = render({ template: n.template, recipientType: n.recipientType, data: n.data, request, consoleUrl: buttonUrl });

@@ -143,9 +143,17 @@ export function createTelegramStore(db: Db) {
         .values({ notification_id: m.notificationId, request_id: m.requestId, chat_id: String(m.chatId), message_id: String(m.messageId), template: m.template, text: m.text, url: m.url, edit_state: null, edit_text: null, edit_next_at: null })
         .execute();
     },
-    /** Marks the request's earlier messages (of `templates`, or all) to be edited to `statusLine`. */
+    /**
+     * Marks the request's earlier messages (of `templates`, or all) to be edited to `statusLine`.
+     * Messages already showing (or about to show) that line are left alone, so every notice about the
+     * same change (one per recipient, and their retries) edits each message once.
+     */
     async scheduleEdits(requestId: string, statusLine: string, templates: string[] | undefined, now: Date): Promise<number> {
-      let q = db.updateTable('telegram_messages').set({ edit_state: 'due', edit_text: statusLine, edit_next_at: now, edit_attempts: 0 }).where('request_id', '=', requestId);
+      let q = db
+        .updateTable('telegram_messages')
+        .set({ edit_state: 'due', edit_text: statusLine, edit_next_at: now, edit_attempts: 0 })
+        .where('request_id', '=', requestId)
+        .where((eb) => eb.or([eb('edit_text', 'is', null), eb('edit_text', '!=', statusLine)]));
       if (templates) q = q.where('template', 'in', templates);
       return Number((await q.executeTakeFirst()).numUpdatedRows);
     },

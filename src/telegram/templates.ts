@@ -142,14 +142,18 @@ export function render(input: RenderInput): RenderedMessage | null {
   }
 }
 
-/** Templates that change what earlier messages about the request should say, and which ones they edit. */
-export const EDIT_TRIGGERS: Record<string, { status: (d: Record<string, unknown>) => string; only?: string[] }> = {
-  'approval.primary_approved': { status: (d) => `⏳ Approved by ${user(d.primary, 120)}; awaiting co-sign by ${user(d.secondary, 120)}`, only: ['approval.requested'] },
-  'approval.approved': { status: () => '✅ Decided: approved and applied' },
-  'approval.rejected': { status: (d) => `❌ Decided: rejected by ${user(d.by, 120)}` },
-  'approval.expired': { status: () => '⌛ Expired without a decision' },
-  'approval.cancelled': { status: () => '🚫 Cancelled by the requester' },
-  'approval.failed': { status: () => '⚠️ Co-signed but not applied (the change no longer fit)' },
+/**
+ * Templates that change what earlier messages about the request should say, and which ones they edit.
+ * `when` is the request status the line describes: a notice is applied only while the request is in
+ * it, so a late or retried "awaiting co-sign" never replaces a final "Decided".
+ */
+export const EDIT_TRIGGERS: Record<string, { status: (d: Record<string, unknown>) => string; when: string; only?: string[] }> = {
+  'approval.primary_approved': { status: (d) => `⏳ Approved by ${user(d.primary, 120)}; awaiting co-sign by ${user(d.secondary, 120)}`, when: 'awaiting_secondary', only: ['approval.requested'] },
+  'approval.approved': { status: () => '✅ Decided: approved and applied', when: 'approved' },
+  'approval.rejected': { status: (d) => `❌ Decided: rejected by ${user(d.by, 120)}`, when: 'rejected' },
+  'approval.expired': { status: () => '⌛ Expired without a decision', when: 'expired' },
+  'approval.cancelled': { status: () => '🚫 Cancelled by the requester', when: 'cancelled' },
+  'approval.failed': { status: () => '⚠️ Co-signed but not applied (the change no longer fit)', when: 'failed' },
 };
 
 /** The earlier message's text with the new status line appended (within the length limit). */

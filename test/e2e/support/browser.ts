@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { Role } from '../../../src/operators/operators.tables.js';
@@ -25,13 +26,16 @@ export interface ConsoleDesk {
 /**
  * The real desk (HTTP API + the built console from web/dist) on a random port, with a fresh database,
  * and a real Chromium. One per test file. `env` and `prepare` (paper hot wallets funded) are for the
- * settlement screens.
+ * settlement screens. `configuredPort` gives the desk its port through its config (HOST/PORT), as
+ * `npm start` does, so the URLs it prints (the setup link) are the ones it serves.
  */
-export async function startConsoleDesk(opts: { env?: Record<string, string>; prepare?: boolean } = {}): Promise<ConsoleDesk> {
+export async function startConsoleDesk(opts: { env?: Record<string, string>; prepare?: boolean; configuredPort?: boolean } = {}): Promise<ConsoleDesk> {
   if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}: apt-get install -y chromium (.ci/run does this)`);
   const clock = fixedClock(new Date());
-  const t = await buildTestServer({ clock, ...opts });
-  const base = await t.app.listen({ host: '127.0.0.1', port: 0 });
+  const port = opts.configuredPort ? await freePort() : 0;
+  const env = { ...(opts.configuredPort ? { HOST: '127.0.0.1', PORT: String(port) } : {}), ...opts.env };
+  const t = await buildTestServer({ clock, env, ...(opts.prepare ? { prepare: true } : {}) });
+  const base = await t.app.listen({ host: '127.0.0.1', port });
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
   return {
@@ -47,6 +51,21 @@ export async function startConsoleDesk(opts: { env?: Record<string, string>; pre
   };
 }
 
+/** A port free right now, asked of the OS (the desk takes it immediately after). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** The laptop screen the console is checked on (readable at 1366 px wide). */
+export const LAPTOP = { width: 1366, height: 860 };
+
 export interface ConsoleUser {
   op: TestOperator;
   context: BrowserContext;
@@ -57,7 +76,7 @@ export interface ConsoleUser {
 export async function signIn(desk: ConsoleDesk, roles: Role[], opts: { name?: string } = {}): Promise<ConsoleUser> {
   const op = await newOperator({ desk: desk.t.desk, clock: desk.clock }, { roles, ...(opts.name ? { name: opts.name } : {}) });
   const session = await op.login();
-  const context = await desk.browser.newContext({ baseURL: desk.base, viewport: { width: 1366, height: 860 } });
+  const context = await desk.browser.newContext({ baseURL: desk.base, viewport: LAPTOP });
   const url = new URL(desk.base);
   await context.addCookies([
     { name: 'desk_session', value: session.token, domain: url.hostname, path: '/', httpOnly: true, sameSite: 'Strict' },
@@ -77,6 +96,9 @@ export function watchConsole(desk: ConsoleDesk, page: Page) {
   });
   page.on('pageerror', (err) => desk.consoleErrors.push(err.message));
 }
+
+/** The id (or else the text) of the element that has the focus. */
+export const focused = (page: Page) => page.evaluate<string>('document.activeElement ? (document.activeElement.id || document.activeElement.textContent || "") : ""');
 
 export async function screenshot(page: Page, name: string) {
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });

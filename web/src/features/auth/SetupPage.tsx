@@ -1,25 +1,39 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
-import { api, ApiError } from '../../api/client';
-import { FieldError, FormError } from '../../components/FormError';
+import { api } from '../../api/client';
+import { FieldError, FieldHint, FormError } from '../../components/FormError';
+import { splitProblem } from '../../components/problems';
+
+const FIELDS = { name: ['name'], email: ['email'], password: ['password'] } as const;
+type Field = keyof typeof FIELDS;
 
 /** First run: the one-time setup link creates the first platform_admin. */
 export function SetupPage() {
   const [params] = useSearchParams();
   const [form, setForm] = useState({ email: '', name: '', password: '' });
   const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
   const [done, setDone] = useState(false);
+  const refs = { name: useRef<HTMLInputElement>(null), email: useRef<HTMLInputElement>(null), password: useRef<HTMLInputElement>(null) };
   const token = params.get('token') ?? '';
-  const fieldError = (f: string) => (error instanceof ApiError ? error.fieldError(f) : undefined);
+  // Each message goes next to its field; the form-level alert only carries what no field explains.
+  const problem = splitProblem<Field>(error, FIELDS);
+
+  useEffect(() => {
+    if (problem.first) refs[problem.first].current?.focus();
+  }, [error]); // once per refusal
 
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
+    setBusy(true);
     setError(null);
     try {
       await api.post('/api/setup', { token, ...form });
       setDone(true);
     } catch (err) {
       setError(err);
+    } finally {
+      setBusy(false);
     }
   };
 
@@ -36,22 +50,34 @@ export function SetupPage() {
       </div>
     );
   }
+
+  const described = (f: Field, hint?: boolean) => [hint ? `setup-${f}-hint` : '', problem.fields[f] ? `setup-${f}-error` : ''].filter(Boolean).join(' ') || undefined;
+  const field = (f: Field) => ({
+    ref: refs[f],
+    id: `setup-${f}`,
+    required: true,
+    value: form[f],
+    'aria-invalid': problem.fields[f] ? true : undefined,
+    onChange: (e: React.ChangeEvent<HTMLInputElement>) => setForm({ ...form, [f]: e.target.value }),
+  });
   return (
     <div className="auth-page">
       <form className="card auth" onSubmit={(e) => void submit(e)} aria-labelledby="setup-title">
         <h1 id="setup-title">Create the first platform admin</h1>
         {!token && <p className="form-error">This page needs the setup link the desk printed when it first started.</p>}
         <label htmlFor="setup-name">Name</label>
-        <input id="setup-name" required value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} />
+        <input {...field('name')} autoComplete="name" aria-describedby={described('name')} />
+        <FieldError id="setup-name-error" message={problem.fields.name} />
         <label htmlFor="setup-email">Email</label>
-        <input id="setup-email" type="email" required autoComplete="username" value={form.email} aria-describedby="setup-email-error" onChange={(e) => setForm({ ...form, email: e.target.value })} />
-        <FieldError id="setup-email-error" message={fieldError('email')} />
-        <label htmlFor="setup-password">Password (at least 12 characters)</label>
-        <input id="setup-password" type="password" required autoComplete="new-password" value={form.password} aria-describedby="setup-password-error" onChange={(e) => setForm({ ...form, password: e.target.value })} />
-        <FieldError id="setup-password-error" message={fieldError('password')} />
-        <FormError error={error} />
-        <button type="submit" disabled={!token}>
-          Create account
+        <input {...field('email')} type="email" autoComplete="username" aria-describedby={described('email')} />
+        <FieldError id="setup-email-error" message={problem.fields.email} />
+        <label htmlFor="setup-password">Password</label>
+        <input {...field('password')} type="password" autoComplete="new-password" aria-describedby={described('password', true)} />
+        <FieldHint id="setup-password-hint">At least 12 characters, not your email. A passphrase of a few words is easiest.</FieldHint>
+        <FieldError id="setup-password-error" message={problem.fields.password} />
+        <FormError error={problem.form} />
+        <button type="submit" disabled={!token || busy}>
+          {busy ? 'Creating…' : 'Create account'}
         </button>
       </form>
     </div>

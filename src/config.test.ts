@@ -1,15 +1,17 @@
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, telegramSettings } from './config.js';
+import { createSigner } from './audit/audit.chain.js';
+import { ConfigError, estimatedEntropyBits, loadConfig, telegramSettings } from './config.js';
+import { strongProductionEnv } from '../test/support/production-env.js';
 
-const strongProd = {
-  NODE_ENV: 'production',
-  JWT_SIGNING_KEYS: `k1:${'x'.repeat(40)}`,
-  AUDIT_SIGNING_KEY: 'MC4CAQAwBQYDK2VwBCIEIA==',
-  DATA_ENCRYPTION_KEY: 'a'.repeat(64),
-};
+const strongProd = strongProductionEnv();
+const pemBody = (pem: string) => pem.replace(/-----[A-Z ]+-----/g, '').replace(/\s+/g, '');
+const ecKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+const ed25519PublicKey = generateKeyPairSync('ed25519').publicKey.export({ format: 'pem', type: 'spki' }).toString();
+const random = (bytes: number) => randomBytes(bytes).toString('base64url');
 
 describe('configuration', () => {
   it('has working defaults for a local desk', () => {
@@ -24,6 +26,12 @@ describe('configuration', () => {
     expect(loadConfig({ JWT_SIGNING_KEYS_FILE: file }).JWT_SIGNING_KEYS).toBe(`k9:${'y'.repeat(40)}`);
   });
 
+  it('refuses NAME and NAME_FILE both set, naming the secret', () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cfg-')), 'jwt');
+    fs.writeFileSync(file, `k9:${'y'.repeat(40)}\n`);
+    expect(() => loadConfig({ JWT_SIGNING_KEYS: `k1:${'z'.repeat(40)}`, JWT_SIGNING_KEYS_FILE: file })).toThrow(/JWT_SIGNING_KEYS and JWT_SIGNING_KEYS_FILE are both set/);
+  });
+
   it('says which NAME_FILE cannot be read', () => {
     expect(() => loadConfig({ AUDIT_SIGNING_KEY_FILE: '/nonexistent/key' })).toThrow(/AUDIT_SIGNING_KEY_FILE points to \/nonexistent\/key/);
   });
@@ -33,19 +41,65 @@ describe('configuration', () => {
     expect(() => loadConfig({ PORT: 'http' })).toThrow(/PORT/);
   });
 
-  it('starts in production with strong secrets', () => {
-    expect(loadConfig(strongProd).NODE_ENV).toBe('production');
+  it('starts in production with strong secrets, and the audit key it accepted signs', () => {
+    const c = loadConfig(strongProd);
+    expect(c.NODE_ENV).toBe('production');
+    expect(createSigner(c.AUDIT_SIGNING_KEY ?? '').sign('x').length).toBeGreaterThan(0);
+  });
+
+  it('accepts the audit key as the base64 body of its PEM, and strong optional secrets', () => {
+    const env = { ...strongProd, AUDIT_SIGNING_KEY: pemBody(strongProd.AUDIT_SIGNING_KEY ?? ''), SETUP_TOKEN: random(32), PRICING_LP_TOKEN: random(16), TELEGRAM_WEBHOOK_SECRET: randomBytes(32).toString('hex') };
+    expect(loadConfig(env).SETUP_TOKEN).toBe(env.SETUP_TOKEN);
+    expect(loadConfig({ ...strongProd, DATA_ENCRYPTION_KEY: randomBytes(32).toString('hex'), JWT_SIGNING_KEYS: `a:${randomBytes(16).toString('hex')},b:${random(32)}` }).NODE_ENV).toBe('production');
   });
 
   it.each([
     ['JWT_SIGNING_KEYS', { JWT_SIGNING_KEYS: undefined }, /JWT_SIGNING_KEYS is missing/],
-    ['a short JWT key', { JWT_SIGNING_KEYS: 'k1:short' }, /shorter than 32/],
+    ['a short JWT key', { JWT_SIGNING_KEYS: 'k1:short' }, /JWT_SIGNING_KEYS has a key shorter than 32 characters \("k1"\)/],
+    ['a JWT key of one repeated character', { JWT_SIGNING_KEYS: `k1:${'x'.repeat(40)}` }, /JWT_SIGNING_KEYS key "k1" is predictable/],
+    ['a JWT key repeating a short pattern', { JWT_SIGNING_KEYS: `k1:${random(32)},k2:${'abc1'.repeat(10)}` }, /JWT_SIGNING_KEYS key "k2" is predictable/],
+    ['a JWT key that is a sequence', { JWT_SIGNING_KEYS: 'k1:abcdefghijklmnopqrstuvwxyz0123456789ABCD' }, /JWT_SIGNING_KEYS key "k1" is predictable/],
+    ['a JWT entry without a kid', { JWT_SIGNING_KEYS: random(40) }, /JWT_SIGNING_KEYS entries must look like kid:secret/],
+    ['a JWT kid named twice', { JWT_SIGNING_KEYS: `k1:${random(32)},k1:${random(32)}` }, /JWT_SIGNING_KEYS names the key "k1" twice/],
     ['AUDIT_SIGNING_KEY', { AUDIT_SIGNING_KEY: undefined }, /AUDIT_SIGNING_KEY is missing/],
+    ['a truncated AUDIT_SIGNING_KEY', { AUDIT_SIGNING_KEY: 'MC4CAQAwBQYDK2VwBCIEIA==' }, /AUDIT_SIGNING_KEY is not a private key/],
+    ['an AUDIT_SIGNING_KEY that is not a key', { AUDIT_SIGNING_KEY: 'change-me' }, /AUDIT_SIGNING_KEY is not a private key/],
+    ['an Ed25519 public key as AUDIT_SIGNING_KEY', { AUDIT_SIGNING_KEY: ed25519PublicKey }, /AUDIT_SIGNING_KEY is not a private key/],
+    ['an EC AUDIT_SIGNING_KEY', { AUDIT_SIGNING_KEY: ecKey }, /AUDIT_SIGNING_KEY must be an Ed25519 key, not ec/],
     ['DATA_ENCRYPTION_KEY', { DATA_ENCRYPTION_KEY: undefined }, /DATA_ENCRYPTION_KEY is missing/],
     ['a short DATA_ENCRYPTION_KEY', { DATA_ENCRYPTION_KEY: 'abcd' }, /DATA_ENCRYPTION_KEY must be 32 bytes/],
+    ['a DATA_ENCRYPTION_KEY of one repeated byte', { DATA_ENCRYPTION_KEY: 'a'.repeat(64) }, /DATA_ENCRYPTION_KEY is predictable/],
+    ['a short SETUP_TOKEN', { SETUP_TOKEN: 'letmein' }, /SETUP_TOKEN is shorter than 32 characters/],
+    ['a predictable SETUP_TOKEN', { SETUP_TOKEN: 'setup'.repeat(8) }, /SETUP_TOKEN is predictable/],
+    ['a short PRICING_LP_TOKEN', { PRICING_LP_TOKEN: 'change-me' }, /PRICING_LP_TOKEN is shorter than 16 characters/],
+    ['a predictable PRICING_LP_TOKEN', { PRICING_LP_TOKEN: '1234567890123456' }, /PRICING_LP_TOKEN is predictable/],
+    ['a predictable TELEGRAM_WEBHOOK_SECRET', { TELEGRAM_WEBHOOK_SECRET: 's'.repeat(32) }, /TELEGRAM_WEBHOOK_SECRET is predictable/],
     ['a default database password', { DATABASE_URL: 'postgres://desk:password@db/desk' }, /well-known password/],
-  ])('refuses production with %s', (_name, override, message) => {
-    expect(() => loadConfig({ ...strongProd, ...override })).toThrow(message);
+  ])('refuses production with %s, naming it in one line', (_name, override, message) => {
+    const attempt = () => loadConfig({ ...strongProd, ...override });
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(message);
+    expect(attempt).toThrow(/^refusing to start in production: [^\n]+$/);
+  });
+
+  it('names every bad secret at once', () => {
+    expect(() => loadConfig({ ...strongProd, AUDIT_SIGNING_KEY: 'nope', SETUP_TOKEN: 'x'.repeat(40) })).toThrow(/AUDIT_SIGNING_KEY is not a private key.*; SETUP_TOKEN is predictable/);
+  });
+
+  it.each([
+    ['one repeated character', 'x'.repeat(40), 0],
+    ['a repeated word', 'password'.repeat(5), 8 * 3],
+    ['a run of neighbours', 'abcdefghijklmnopqrstuvwxyz0123456789', 20],
+  ])('estimates %s as weak', (_name, value, atMost) => {
+    expect(estimatedEntropyBits(value)).toBeLessThanOrEqual(atMost);
+  });
+
+  it('estimates random keys well above the floor (100 samples of each shape)', () => {
+    for (let i = 0; i < 100; i++) {
+      expect(estimatedEntropyBits(randomBytes(16).toString('hex'))).toBeGreaterThan(64);
+      expect(estimatedEntropyBits(random(24))).toBeGreaterThan(64);
+      expect(estimatedEntropyBits(randomBytes(32))).toBeGreaterThan(64);
+    }
   });
 
   describe('Telegram settings', () => {

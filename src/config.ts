@@ -1,3 +1,4 @@
+import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
@@ -113,17 +114,21 @@ export const SETTING_NAMES = Object.keys(schema.shape);
 
 export class ConfigError extends Error {}
 
-/** Reads `NAME_FILE` into `NAME` for every secret, so the rest of the code sees one value. */
+/**
+ * Reads `NAME_FILE` into `NAME` for every secret, so the rest of the code sees one value. Setting both
+ * is refused: which one wins would be a guess, and a stale value in the environment would silently
+ * shadow a rotated secret file.
+ */
 function resolveSecretFiles(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const out = { ...env };
   for (const name of SECRET_NAMES) {
     const file = env[`${name}_FILE`];
-    if (file && !env[name]) {
-      try {
-        out[name] = readFileSync(file, 'utf8').trim();
-      } catch {
-        throw new ConfigError(`${name}_FILE points to ${file}, which cannot be read`);
-      }
+    if (!file) continue;
+    if (env[name]) throw new ConfigError(`${name} and ${name}_FILE are both set: set only one`);
+    try {
+      out[name] = readFileSync(file, 'utf8').trim();
+    } catch {
+      throw new ConfigError(`${name}_FILE points to ${file}, which cannot be read`);
     }
   }
   return out;
@@ -170,15 +175,16 @@ export function parseLpUrls(text: string | undefined): { name: string; url: stri
 
 /** The bot's mode as a discriminated variant: what runs, with exactly the settings that mode needs. */
 export type TelegramSettings =
-  | { mode: 'off'; reason: string }
+  /** No updates are received; with a token, `sendOnly` still delivers the notifications outbox. */
+  | { mode: 'off'; reason: string; sendOnly: { token: string; opsChatId: string | null; apiRoot: string } | null }
   | { mode: 'polling'; token: string; opsChatId: string | null; apiRoot: string }
   | { mode: 'webhook'; token: string; opsChatId: string | null; apiRoot: string; secret: string; url: string };
 
 export function telegramSettings(config: Pick<Config, 'TELEGRAM_BOT_TOKEN' | 'TELEGRAM_MODE' | 'TELEGRAM_WEBHOOK_SECRET' | 'TELEGRAM_OPS_CHAT_ID' | 'TELEGRAM_API_ROOT' | 'PUBLIC_URL'>): TelegramSettings {
   const token = config.TELEGRAM_BOT_TOKEN;
-  if (!token) return { mode: 'off', reason: 'TELEGRAM_BOT_TOKEN is not set' };
-  if (config.TELEGRAM_MODE === 'off') return { mode: 'off', reason: 'TELEGRAM_MODE is off' };
+  if (!token) return { mode: 'off', reason: 'TELEGRAM_BOT_TOKEN is not set', sendOnly: null };
   const common = { token, opsChatId: config.TELEGRAM_OPS_CHAT_ID ?? null, apiRoot: config.TELEGRAM_API_ROOT };
+  if (config.TELEGRAM_MODE === 'off') return { mode: 'off', reason: 'TELEGRAM_MODE is off', sendOnly: common };
   if (config.TELEGRAM_MODE === 'polling') return { mode: 'polling', ...common };
   const problems: string[] = [];
   if (!config.TELEGRAM_WEBHOOK_SECRET) problems.push('TELEGRAM_WEBHOOK_SECRET is missing (Telegram must prove each webhook call)');
@@ -187,16 +193,37 @@ export function telegramSettings(config: Pick<Config, 'TELEGRAM_BOT_TOKEN' | 'TE
   return { mode: 'webhook', ...common, secret: config.TELEGRAM_WEBHOOK_SECRET, url: new URL('/telegram/webhook', config.PUBLIC_URL).toString() };
 }
 
+/**
+ * The floor for a 32-character secret or a 32-byte key. A random one estimates at 90–250 bits (hex
+ * shows fewer than base64), so an honest key always clears it; 'x' × 40, 'abcd' × 10 or
+ * 'abcdef…0123…' estimate under 20.
+ */
+const MIN_KEY_BITS = 64;
+const GENERATE_HINT = 'a repeated pattern, a sequence or too few distinct characters (generate one: openssl rand -base64 32)';
+
 /** In production, secrets have no defaults: name every missing or weak one and refuse to start. */
 function assertProductionSecrets(config: Config): void {
   const problems: string[] = [];
   if (!config.JWT_SIGNING_KEYS) problems.push('JWT_SIGNING_KEYS is missing');
-  else if (config.JWT_SIGNING_KEYS.split(',').some((k) => (k.split(':')[1] ?? '').length < 32)) {
-    problems.push('JWT_SIGNING_KEYS has a key shorter than 32 characters');
-  }
+  else problems.push(...jwtKeyProblems(config.JWT_SIGNING_KEYS));
   if (!config.AUDIT_SIGNING_KEY) problems.push('AUDIT_SIGNING_KEY is missing');
+  else problems.push(...auditKeyProblems(config.AUDIT_SIGNING_KEY));
   if (!config.DATA_ENCRYPTION_KEY) problems.push('DATA_ENCRYPTION_KEY is missing');
-  else if (decodeKey(config.DATA_ENCRYPTION_KEY)?.length !== 32) problems.push('DATA_ENCRYPTION_KEY must be 32 bytes (base64 or hex)');
+  else {
+    const key = decodeKey(config.DATA_ENCRYPTION_KEY);
+    if (key?.length !== 32) problems.push('DATA_ENCRYPTION_KEY must be 32 bytes (base64 or hex)');
+    else if (estimatedEntropyBits(key) < MIN_KEY_BITS) problems.push(`DATA_ENCRYPTION_KEY is predictable: ${GENERATE_HINT}`);
+  }
+  const optional = [
+    ['SETUP_TOKEN', config.SETUP_TOKEN, 32, MIN_KEY_BITS],
+    ['PRICING_LP_TOKEN', config.PRICING_LP_TOKEN, 16, MIN_KEY_BITS / 2],
+    ['TELEGRAM_WEBHOOK_SECRET', config.TELEGRAM_WEBHOOK_SECRET, 16, MIN_KEY_BITS / 2],
+  ] as const;
+  for (const [name, value, minLength, minBits] of optional) {
+    if (value === undefined) continue;
+    if (value.length < minLength) problems.push(`${name} is shorter than ${minLength} characters`);
+    else if (estimatedEntropyBits(value) < minBits) problems.push(`${name} is predictable: ${GENERATE_HINT}`);
+  }
   if (config.DATABASE_URL && /:(password|postgres|changeme)@/.test(config.DATABASE_URL)) {
     problems.push('DATABASE_URL uses a well-known password');
   }
@@ -205,6 +232,69 @@ function assertProductionSecrets(config: Config): void {
   if (problems.length > 0) {
     throw new ConfigError(`refusing to start in production: ${problems.join('; ')}`);
   }
+}
+
+function jwtKeyProblems(spec: string): string[] {
+  const problems: string[] = [];
+  const kids = new Set<string>();
+  for (const entry of spec.split(',')) {
+    const at = entry.indexOf(':');
+    const kid = entry.slice(0, at).trim();
+    const secret = entry.slice(at + 1).trim();
+    if (at <= 0 || kid === '') {
+      problems.push('JWT_SIGNING_KEYS entries must look like kid:secret');
+      continue;
+    }
+    if (kids.has(kid)) problems.push(`JWT_SIGNING_KEYS names the key "${kid}" twice`);
+    kids.add(kid);
+    if (secret.length < 32) problems.push(`JWT_SIGNING_KEYS has a key shorter than 32 characters ("${kid}")`);
+    else if (estimatedEntropyBits(secret) < MIN_KEY_BITS) problems.push(`JWT_SIGNING_KEYS key "${kid}" is predictable: ${GENERATE_HINT}`);
+  }
+  return problems;
+}
+
+/** The audit signer's key must parse as an Ed25519 private key now, not fail after migrations. */
+function auditKeyProblems(raw: string): string[] {
+  try {
+    const key = createPrivateKey(auditKeyPem(raw));
+    if (key.asymmetricKeyType !== 'ed25519') return [`AUDIT_SIGNING_KEY must be an Ed25519 key, not ${key.asymmetricKeyType ?? 'unknown'} (openssl genpkey -algorithm ed25519)`];
+    return [];
+  } catch {
+    return ['AUDIT_SIGNING_KEY is not a private key (PKCS#8 PEM or its base64 body; openssl genpkey -algorithm ed25519)'];
+  }
+}
+
+/** `AUDIT_SIGNING_KEY` as PEM: either given so, or the base64 body of one. */
+function auditKeyPem(raw: string): string {
+  return raw.includes('BEGIN') ? raw : `-----BEGIN PRIVATE KEY-----\n${raw}\n-----END PRIVATE KEY-----\n`;
+}
+
+/**
+ * A cautious guess at a secret's entropy in bits, to refuse the obviously weak: the Shannon entropy of
+ * its symbols times their count, after collapsing a repeated unit ("abcabc" counts as "abc"), and no
+ * more than the same for the steps between neighbours (so "abcdef…" counts as a run, not 26 letters).
+ * It cannot see that a random-looking string was copied from a blog post; it only catches the lazy.
+ */
+export function estimatedEntropyBits(value: string | Uint8Array): number {
+  const symbols = typeof value === 'string' ? Array.from(value, (c) => c.codePointAt(0) ?? 0) : Array.from(value);
+  const unit = shortestRepeatingUnit(symbols);
+  const steps = unit.slice(1).map((c, i) => c - (unit[i] ?? 0));
+  return Math.min(shannonBits(unit), shannonBits(steps));
+}
+
+function shortestRepeatingUnit(symbols: number[]): number[] {
+  for (let period = 1; period <= symbols.length / 2; period++) {
+    if (symbols.every((c, i) => c === symbols[i % period])) return symbols.slice(0, period);
+  }
+  return symbols;
+}
+
+function shannonBits(symbols: number[]): number {
+  const counts = new Map<number, number>();
+  for (const s of symbols) counts.set(s, (counts.get(s) ?? 0) + 1);
+  let perSymbol = 0;
+  for (const n of counts.values()) perSymbol -= (n / symbols.length) * Math.log2(n / symbols.length);
+  return perSymbol * symbols.length;
 }
 
 export function decodeKey(value: string): Buffer | undefined {

@@ -8,6 +8,7 @@ import { buildTestServer, type TestServer } from '../../test/support/server.js';
 import { loadConfig, parseLpUrls } from '../config.js';
 import { createHttpLpSource, LP_MAX_RESPONSE_BYTES } from './lp.http.js';
 import type { PriceRequest } from './pricing.js';
+import { strongProductionEnv } from '../../test/support/production-env.js';
 
 const U = 1_000_000n;
 const TRON = 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t';
@@ -134,7 +135,7 @@ describe('PRICING_LP_URLS', () => {
     expect(loadConfig({ PRICING_LP_TOKEN_FILE: file }).PRICING_LP_TOKEN).toBe('from-a-file');
   });
   it('production refuses a plain-http LP that is not on this host', () => {
-    const prod = { NODE_ENV: 'production', JWT_SIGNING_KEYS: `k1:${'x'.repeat(40)}`, AUDIT_SIGNING_KEY: 'MC4CAQAwBQYDK2VwBCIEIA==', DATA_ENCRYPTION_KEY: 'a'.repeat(64) };
+    const prod = strongProductionEnv();
     expect(() => loadConfig({ ...prod, PRICING_LP_URLS: 'acme=http://lp.acme.example/q' })).toThrow(/acme must use https/);
     expect(loadConfig({ ...prod, PRICING_LP_URLS: 'acme=https://lp.acme.example/q,local=http://127.0.0.1:9000/q' }).PRICING_LP_URLS).toBeDefined();
   });

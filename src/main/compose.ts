@@ -133,8 +133,10 @@ export function compose(deps: ComposeDeps): Composition {
   const auth = createAuthService({ db, audit, clock, secrets: deps.secrets, config: deps.config });
   const account = createAccountService({ db, audit, clock, secrets: deps.secrets, config: deps.config });
   const tg = telegramSettings(deps.config);
+  // TELEGRAM_MODE=off with a token receives nothing but still delivers the outbox (send-only).
+  const tgRun = tg.mode !== 'off' ? tg : tg.sendOnly && ({ mode: 'send-only', ...tg.sendOnly } as const);
   // With a bot, writing a notification wakes the deliverer; without one they wait in the outbox.
-  const notifications = createNotificationsService(tg.mode === 'off' ? {} : { afterEnqueue: wakeDeliverer });
+  const notifications = createNotificationsService(tgRun ? { afterEnqueue: wakeDeliverer } : {});
   const kinds = createKindRegistry();
   const directory = operatorDirectory;
   const events = pgEventPublisher;
@@ -186,10 +188,9 @@ export function compose(deps: ComposeDeps): Composition {
   const apiKeys = createApiKeysService({ db, audit, clock, clients });
   const services: Services = { audit, operators, auth, account, notifications, kinds, approvals, flags, clients, trading: { addresses, limits, house, rfqs, trades }, wallets, paper, settlement: { service: settlement, worker: settlementWorker, queries: settlementQueries } };
   const publicUrl = deps.config.PUBLIC_URL ?? `http://${deps.config.HOST}:${deps.config.PORT}`;
-  const telegram =
-    tg.mode === 'off'
-      ? null
-      : createTelegram({ settings: tg, db, clock, logger, registry: metrics.registry, publicUrl, notifications, account, auth, approvals, queries, clients, audit, trading: { rfqs, trades, addresses }, testing: deps.telegram });
+  const telegram = !tgRun
+    ? null
+    : createTelegram({ settings: tgRun, db, clock, logger, registry: metrics.registry, publicUrl, notifications, account, auth, approvals, queries, clients, audit, trading: { rfqs, trades, addresses }, testing: deps.telegram });
 
   const authenticator = createAuthenticator(auth);
   const jobs: JobsModule[] = [auditJobs({ audit, config: deps.config, logger }), approvalsJobs({ approvals, logger }), settlementJobs({ worker: settlementWorker, logger }), ...(telegram ? [telegram.jobs] : [])];
@@ -203,7 +204,7 @@ export function compose(deps: ComposeDeps): Composition {
         { name: 'migrations', check: async () => { const pending = await pendingMigrations(db); return { ok: pending.length === 0, detail: pending.length ? { pending } : undefined }; } },
         { name: 'worker', check: async () => ({ ok: deps.workerRunning ? deps.workerRunning() : true, detail: deps.workerRunning ? undefined : 'runs in a separate process' }) },
         // Informational: a Telegram backlog must not take a serving node out of its load balancer.
-        { name: 'notifications', check: async () => ({ ok: true, detail: notificationsDetail(await notifications.backlog(db), clock.now(), telegram ? `telegram (${telegram.mode})` : `off (${tg.mode === 'off' ? tg.reason : ''}): notifications stay queued`) }) },
+        { name: 'notifications', check: async () => ({ ok: true, detail: notificationsDetail(await notifications.backlog(db), clock.now(), telegram ? `telegram (${telegram.mode === 'send-only' ? 'send-only: TELEGRAM_MODE is off, no updates received' : telegram.mode})` : `off (${tg.mode === 'off' ? tg.reason : ''}): notifications stay queued`) }) },
       ],
     }),
     operatorsRoutes({ auth, operators, config: deps.config }),
@@ -226,7 +227,7 @@ export function compose(deps: ComposeDeps): Composition {
     metrics,
     jobs,
     telegram,
-    telegramOff: tg.mode === 'off' ? tg.reason : null,
+    telegramOff: !telegram && tg.mode === 'off' ? tg.reason : null,
     prepare: () => wallets.ensureHotWallets(),
     buildHttp: (extra = []) => buildServer({ logger, metrics, clock, authenticator, bodyLimit: deps.config.BODY_LIMIT_BYTES, routes: [...routes, ...extra] }),
   };

@@ -25,8 +25,11 @@ import { telegramWebhookRoutes } from './webhook.routes.js';
 /** The updates the bot handles; Telegram sends no others. */
 export const ALLOWED_UPDATES = ['message', 'callback_query'] as const;
 
+/** How the bot runs: receiving updates (polling, webhook), or only delivering notifications. */
+export type TelegramRunSettings = Exclude<TelegramSettings, { mode: 'off' }> | ({ mode: 'send-only' } & NonNullable<Extract<TelegramSettings, { mode: 'off' }>['sendOnly']>);
+
 export interface TelegramDeps {
-  settings: Exclude<TelegramSettings, { mode: 'off' }>;
+  settings: TelegramRunSettings;
   db: Db;
   clock: Clock;
   logger: Logger;
@@ -46,14 +49,14 @@ export interface TelegramDeps {
 }
 
 export interface TelegramRuntime {
-  mode: 'polling' | 'webhook';
+  mode: TelegramRunSettings['mode'];
   bot: Bot;
   store: TelegramStore;
   deliverer: Deliverer;
   jobs: JobsModule;
   /** `POST /telegram/webhook` (webhook mode only). */
   routes: FastifyPluginAsync[];
-  /** Polling: starts long polling. Webhook: registers the webhook with Telegram. */
+  /** Polling: starts long polling. Webhook: registers the webhook with Telegram. Send-only: checks the token. */
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -121,6 +124,11 @@ export function createTelegram(deps: TelegramDeps): TelegramRuntime {
     routes: settings.mode === 'webhook' ? [telegramWebhookRoutes({ bot, secret: settings.secret })] : [],
     async start() {
       await bot.init();
+      if (settings.mode === 'send-only') {
+        // TELEGRAM_MODE=off: no polling, and the webhook (if any) is left as it is, for whoever owns it.
+        log.info({ bot: bot.botInfo.username }, 'telegram bot: send-only (TELEGRAM_MODE is off): notifications are delivered, no updates are received');
+        return;
+      }
       if (settings.mode === 'webhook') {
         await bot.api.setWebhook(settings.url, { secret_token: settings.secret, allowed_updates: [...ALLOWED_UPDATES] });
         log.info({ bot: bot.botInfo.username, url: settings.url }, 'telegram bot: webhook registered');

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestServer, type TestServer } from '../../test/support/server.js';
 import { call, fileFlagRequest, person, REASON, type Person, type RequestBody } from '../../test/support/approvals.js';
+import { newOperator } from '../../test/support/factories.js';
 
 /** DESIGN 4.2 invariants and every error code, through the HTTP API. */
 describe('approvals API', () => {
@@ -96,6 +97,52 @@ describe('approvals API', () => {
     expect([opsAsSecondary.status, opsAsSecondary.body.code]).toEqual([403, 'NOT_ELIGIBLE']);
     const unknown = await call(t, primary, 'POST', `/api/approvals/${req.id}/approve`, { reason: REASON, secondaryApproverId: '00000000-0000-4000-8000-000000000000' });
     expect([unknown.status, unknown.body.code]).toEqual([403, 'NOT_ELIGIBLE']);
+  });
+
+  it('3. NOT_ELIGIBLE: a deactivated or MFA-less operator cannot be named secondary, nor is offered', async () => {
+    const gone = await person(t, ['platform_admin']);
+    await t.desk.services.operators.deactivate(gone.id, { actorType: 'system', requestId: 'test' });
+    const noMfa = await newOperator(t, { roles: ['platform_admin'], mfa: false });
+    const fine = await person(t, ['platform_admin']);
+    const req = await fileFlagRequest(t, requester);
+
+    const offered = await call<{ items: { id: string }[] }>(t, primary, 'GET', `/api/approvals/${req.id}/eligible-approvers`);
+    const ids = offered.body.items.map((i) => i.id);
+    expect(ids).toContain(fine.id);
+    expect(ids).not.toContain(gone.id);
+    expect(ids).not.toContain(noMfa.id);
+
+    for (const who of [gone.id, noMfa.id]) {
+      const res = await call(t, primary, 'POST', `/api/approvals/${req.id}/approve`, { reason: REASON, secondaryApproverId: who });
+      expect([res.status, res.body.code, res.body.errors?.[0]?.path]).toEqual([403, 'NOT_ELIGIBLE', 'secondaryApproverId']);
+    }
+    expect((await call<RequestBody>(t, auditor, 'GET', `/api/approvals/${req.id}`)).body.status).toBe('pending');
+    const ok = await call<RequestBody>(t, primary, 'POST', `/api/approvals/${req.id}/approve`, { reason: REASON, secondaryApproverId: fine.id });
+    expect([ok.status, ok.body.status]).toEqual([200, 'awaiting_secondary']);
+  });
+
+  it('3. the co-sign re-checks the primary: deactivated or stripped of the role since approving → NOT_ELIGIBLE, failed, nothing applied', async () => {
+    const cases = [
+      { why: /deactivated/, change: (id: string) => t.desk.services.operators.deactivate(id, { actorType: 'system', requestId: 'test' }) },
+      { why: /no longer holds a role/, change: async (id: string) => void (await sql`update operators set roles = '{auditor}' where id = ${id}`.execute(t.database.db)) },
+    ];
+    for (const c of cases) {
+      const approver = await person(t, ['risk_officer']);
+      const req = await fileFlagRequest(t, requester);
+      expect((await call(t, approver, 'POST', `/api/approvals/${req.id}/approve`, { reason: REASON, secondaryApproverId: secondary.id })).status).toBe(200);
+      await c.change(approver.id);
+      const res = await call<RequestBody & { detail: string }>(t, secondary, 'POST', `/api/approvals/${req.id}/cosign`, {});
+      expect([res.status, res.body.code]).toEqual([403, 'NOT_ELIGIBLE']);
+      expect(res.body.detail).toMatch(c.why);
+      const after = await call<RequestBody>(t, auditor, 'GET', `/api/approvals/${req.id}`);
+      expect(after.body.status).toBe('failed');
+      expect(after.body.failureReason).toMatch(c.why);
+      expect(await flagEnabled()).toBe(false);
+      const audit = await sql<{ action: string }>`select action from audit_events where entity_id = ${req.id} order by id`.execute(t.database.db);
+      expect(audit.rows.map((r) => r.action)).toEqual(['approval.filed', 'approval.approved', 'approval.failed']);
+      const notes = await sql<{ recipient_id: string }>`select recipient_id from notifications where template = 'approval.failed' and data->>'requestId' = ${req.id}`.execute(t.database.db);
+      expect(notes.rows.map((r) => r.recipient_id)).toContain(requester.id);
+    }
   });
 
   it('3. STEP_UP_REQUIRED: a decision needs a TOTP proved within the window', async () => {

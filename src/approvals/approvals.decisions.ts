@@ -8,19 +8,22 @@ import { decisionNotices, recordTransition } from './approvals.transitions.js';
 
 const REASON_DETAIL = 'Give a reason of at least 10 characters: it is kept in the audit trail and shown to regulators.';
 
+/** A decision's result: the row as committed, and the error the caller gets if it ended in `failed`. */
+type Outcome = RequestRow | { request: RequestRow; error: AppError };
+
 /**
  * Runs one decision on a locked request. Outcomes that must be recorded even though the caller gets
  * an error (expiry discovered late, a change that no longer applies) are committed first and the
  * error is raised after the commit — fail closed, and leave a trace.
  */
-async function decide(deps: ApprovalsDeps, id: string, decision: Decision, decider: Decider, fn: (tx: Tx, req: RequestRow) => Promise<RequestRow>): Promise<RequestRow> {
+async function decide(deps: ApprovalsDeps, id: string, decision: Decision, decider: Decider, fn: (tx: Tx, req: RequestRow) => Promise<Outcome>): Promise<RequestRow> {
   const outcome = await withTransaction(deps.db, async (tx) => {
     const req = await lockRequest(tx, id);
     if (!req) throw new AppError('NOT_FOUND', `Change request ${id} was not found.`);
     const now = deps.clock.now();
     const open = req.status === 'pending' || req.status === 'awaiting_secondary';
     if (open && isExpired(req.expires_at, now)) {
-      await recordTransition(deps, tx, req, { action: 'expired', status: 'expired', changes: { decided_at: now }, notify: decisionNotices(req, 'approval.expired', {}, [req.primary_approver_id]) }, { actorType: 'system' });
+      await recordTransition(deps, tx, req, { action: 'expired', status: 'expired', changes: { decided_at: now }, notify: decisionNotices(req, 'approval.expired', {}, [req.primary_approver_id, req.secondary_approver_id]) }, { actorType: 'system' });
       return { error: new AppError('EXPIRED', `This request expired at ${req.expires_at.toISOString()}; file a new one.`) };
     }
     if (req.status === 'expired') throw new AppError('EXPIRED', `This request expired at ${req.expires_at.toISOString()}; file a new one.`);
@@ -30,6 +33,7 @@ async function decide(deps: ApprovalsDeps, id: string, decision: Decision, decid
       throw new AppError('ALREADY_DECIDED', `This request is already ${req.status}.`);
     }
     const result = await fn(tx, req);
+    if ('error' in result) return result;
     return result.status === 'failed' ? { error: new AppError('STALE_REQUEST', `The change could not be applied: ${result.failure_reason}`), request: result } : { request: result };
   });
   if ('error' in outcome && outcome.error) throw outcome.error;
@@ -107,10 +111,17 @@ export function createDecisions(deps: ApprovalsDeps) {
         if (mine) throw new AppError(mine, ELIGIBILITY_DETAIL[mine]);
         assertStepUp(deps, decider);
         const now = deps.clock.now();
-        const failure = await applyChange(deps, tx, req, decider);
         const reason = input.reason?.trim() ? input.reason.trim() : null;
         const base = { secondary_reason: reason, secondary_at: now, decided_at: now };
         observe(req, 'secondary');
+        // Both approvers must still be eligible when the change is applied (invariant 3): a primary
+        // deactivated or stripped of the role since approving fails the request, and nothing is applied.
+        const primaryProblem = await primaryNoLongerEligible(deps, tx, req);
+        if (primaryProblem) {
+          const failed = await recordTransition(deps, tx, req, { action: 'failed', status: 'failed', reason: primaryProblem, changes: { ...base, failure_reason: primaryProblem }, notify: decisionNotices(req, 'approval.failed', { failure: primaryProblem }, [req.primary_approver_id]) }, decider.audit);
+          return { request: failed, error: new AppError('NOT_ELIGIBLE', `The change was not applied: ${primaryProblem}. File a new request.`) };
+        }
+        const failure = await applyChange(deps, tx, req, decider);
         if (failure) {
           return recordTransition(deps, tx, req, { action: 'failed', status: 'failed', reason: failure, changes: { ...base, failure_reason: failure }, notify: decisionNotices(req, 'approval.failed', { failure }, [req.primary_approver_id]) }, decider.audit);
         }
@@ -138,6 +149,16 @@ export function createDecisions(deps: ApprovalsDeps) {
       });
     },
   };
+}
+
+/** Why the primary who approved may no longer stand behind the change, or null if they still may. */
+async function primaryNoLongerEligible(deps: ApprovalsDeps, tx: Tx, req: RequestRow): Promise<string | null> {
+  const primary = req.primary_approver_id ? await deps.directory.get(tx, req.primary_approver_id) : undefined;
+  if (!primary) return 'the primary approver no longer exists';
+  if (!primary.active) return `the primary approver ${primary.name} has been deactivated since approving`;
+  if (!primary.mfaEnrolled) return `the primary approver ${primary.name} no longer has MFA`;
+  if (eligibility(req.policy as Policy, req.payload, 'primary', primary, requesterOperatorId(req), null)) return `the primary approver ${primary.name} no longer holds a role allowed to approve ${req.kind}`;
+  return null;
 }
 
 /**

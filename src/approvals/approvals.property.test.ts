@@ -432,7 +432,10 @@ async function step(world: World, m: Model, cmd: Command, n: number): Promise<vo
         if (!holdsAny(m.ops[by]?.roles ?? [], secondaryRolesFor(r.policy, r.payload))) broken.push('NOT_ELIGIBLE');
         if (!cmd.stepUp) broken.push('STEP_UP_REQUIRED');
         if (broken.length) expected = broken;
-        else if (entityVersion(m, r.change) !== r.entityVersion || !changeValid(m, r.change)) {
+        else if (r.primary !== null && !holdsAny(m.ops[r.primary]?.roles ?? [], r.policy.primaryRoles)) {
+          expected = ['NOT_ELIGIBLE'];
+          r.status = 'failed'; // the primary lost the role since approving: recorded, nothing applied
+        } else if (entityVersion(m, r.change) !== r.entityVersion || !changeValid(m, r.change)) {
           expected = ['STALE_REQUEST'];
           r.status = 'failed'; // recorded, nothing applied, and the co-signer is told
         } else {

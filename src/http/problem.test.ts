@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { buildTestServer, type TestServer } from '../../test/support/server.js';
+import { signedInOperator } from '../../test/support/factories.js';
 import { AppError } from '../shared/errors.js';
 
 interface ProblemBody {
@@ -92,6 +93,19 @@ describe('problem+json for every error class', () => {
   it('401 for a garbage bearer token', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/test/private', headers: { authorization: 'Bearer not-a-token' } });
     expectProblem(res, 401, 'UNAUTHENTICATED');
+  });
+
+  it('403 FORBIDDEN for a signed-in operator whose roles lack the permission', async () => {
+    const { bearer } = await signedInOperator(t, { roles: ['ops_approver'] });
+    const body = expectProblem(await t.app.inject({ method: 'GET', url: '/test/private', headers: bearer }), 403, 'FORBIDDEN');
+    expect(body.detail).toContain('audit:read');
+  });
+
+  it('400 (not 415) for a Content-Length that does not match the body', async () => {
+    const payload = JSON.stringify({ name: 'Ada', amount: '1' });
+    const res = await t.app.inject({ method: 'POST', url: '/test/echo', headers: { 'content-type': 'application/json', 'content-length': String(payload.length + 10) }, payload });
+    const body = expectProblem(res, 400, 'VALIDATION_FAILED');
+    expect(body.errors?.map((e) => e.path)).toEqual(['headers.content-length']);
   });
 
   it('404 NOT_FOUND', async () => {

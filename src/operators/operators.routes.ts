@@ -12,6 +12,7 @@ import {
   enrolResponse,
   loginBody,
   meResponse,
+  noBody,
   operatorListResponse,
   sessionResponse,
   setupBody,
@@ -64,7 +65,7 @@ export function operatorsRoutes(deps: OperatorsRoutesDeps): FastifyPluginAsync {
 
     app.post(
       '/api/auth/refresh',
-      { config: { access: selfMfaPending }, schema: { tags: ['auth'], response: { 200: accessTokenResponse } } },
+      { config: { access: selfMfaPending }, schema: { tags: ['auth'], body: noBody, response: { 200: accessTokenResponse } } },
       async (request, reply) => {
         const access = await auth.refresh(actorOf(request));
         setSessionCookies(reply, access, cookies);
@@ -72,7 +73,7 @@ export function operatorsRoutes(deps: OperatorsRoutesDeps): FastifyPluginAsync {
       },
     );
 
-    app.post('/api/auth/logout', { config: { access: selfMfaPending }, schema: { tags: ['auth'] } }, async (request, reply) => {
+    app.post('/api/auth/logout', { config: { access: selfMfaPending }, schema: { tags: ['auth'], body: noBody } }, async (request, reply) => {
       await auth.logout(actorOf(request), requestContext(request));
       clearSessionCookies(reply, cookies);
       return reply.status(204).send();
@@ -80,7 +81,7 @@ export function operatorsRoutes(deps: OperatorsRoutesDeps): FastifyPluginAsync {
 
     app.post(
       '/api/auth/mfa/enroll',
-      { config: { access: selfMfaPending }, schema: { tags: ['auth'], response: { 200: enrolResponse } } },
+      { config: { access: selfMfaPending }, schema: { tags: ['auth'], body: noBody, response: { 200: enrolResponse } } },
       async (request) => auth.enrollMfa(actorOf(request), requestContext(request)),
     );
 

@@ -19,6 +19,9 @@ export const loginBody = z
 
 export const codeBody = z.object({ code }).strict();
 
+/** For routes that take no input: no body, or `{}` (what the console sends); anything else is refused. */
+export const noBody = z.object({}).strict().nullish();
+
 export const setupBody = z
   .object({
     token: z.string().min(1).max(512),

@@ -1,0 +1,130 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTestServer, type TestServer } from '../../test/support/server.js';
+import { call, fileFlagRequest, person, REASON, type Person, type RequestBody } from '../../test/support/approvals.js';
+
+interface Note {
+  template: string;
+  recipient_type: string;
+  recipient_id: string | null;
+  status: string;
+}
+
+/**
+ * DESIGN 4.2 invariant 8 and issue item 7: every transition writes the outbox rows for the people
+ * concerned, in its own transaction — eligible approvers on a new request, the named secondary when
+ * named, the requester on every decision — and they stay queued until delivered.
+ */
+describe('approvals notifications outbox', () => {
+  let t: TestServer;
+  let requester: Person; // risk officer
+  let primary: Person; // risk officer
+  let secondary: Person; // platform admin
+  let spare: Person; // another risk officer
+  let ops: Person; // not eligible for flag.set
+  let auditor: Person;
+
+  beforeAll(async () => {
+    t = await buildTestServer();
+    [requester, primary, secondary, spare, ops, auditor] = await Promise.all([
+      person(t, ['risk_officer']),
+      person(t, ['risk_officer']),
+      person(t, ['platform_admin']),
+      person(t, ['risk_officer']),
+      person(t, ['ops_approver']),
+      person(t, ['auditor']),
+    ]);
+  });
+  afterAll(() => t.close());
+
+  const notes = async (requestId: string, template?: string) =>
+    (
+      await sql<Note>`select template, recipient_type, recipient_id, status from notifications
+        where data->>'requestId' = ${requestId} ${template ? sql`and template = ${template}` : sql``} order by id`.execute(t.database.db)
+    ).rows;
+  const operatorsTold = async (requestId: string, template: string) =>
+    (await notes(requestId, template)).filter((n) => n.recipient_type === 'operator').map((n) => n.recipient_id).sort();
+  const sorted = (...people: Person[]) => people.map((p) => p.id).sort();
+
+  it('a new request tells every eligible approver and the ops chat, not the requester nor other roles', async () => {
+    const deactivated = await person(t, ['risk_officer']);
+    await t.desk.services.operators.deactivate(deactivated.id, { actorType: 'system', requestId: 'test' });
+    const req = await fileFlagRequest(t, requester);
+    const rows = await notes(req.id, 'approval.requested');
+    expect(rows.filter((n) => n.recipient_type === 'ops_chat')).toHaveLength(1);
+    // flag.set: risk_officer primary; risk_officer or platform_admin secondary
+    expect(await operatorsTold(req.id, 'approval.requested')).toEqual(sorted(primary, secondary, spare));
+    expect(rows.every((n) => n.status === 'queued')).toBe(true);
+  });
+
+  it('primary approval: the named secondary is asked to co-sign, the requester is told', async () => {
+    const req = await fileFlagRequest(t, requester);
+    await call(t, primary, 'POST', `/api/approvals/${req.id}/approve`, { reason: REASON, secondaryApproverId: secondary.id });
+    expect(await operatorsTold(req.id, 'approval.cosign_requested')).toEqual([secondary.id]);
+    expect(await operatorsTold(req.id, 'approval.primary_approved')).toEqual([requester.id]);
+    await call(t, requester, 'POST', `/api/approvals/${req.id}/cancel`, {});
+  });
+
+  it('co-sign: the requester and the primary are told it was approved', async () => {
+    const req = await fileFlagRequest(t, requester);
+    await call(t, primary, 'POST', `/api/approvals/${req.id}/approve`, { reason: REASON, secondaryApproverId: secondary.id });
+    expect((await call(t, secondary, 'POST', `/api/approvals/${req.id}/cosign`, {})).status).toBe(200);
+    expect(await operatorsTold(req.id, 'approval.approved')).toEqual(sorted(requester, primary));
+    // and back off through an emergency stop, so the next tests start from "off"
+    expect((await call(t, spare, 'POST', '/api/flags/AUTO_SETTLEMENT/emergency-disable', { reason: 'Reset after the notification test' })).status).toBe(200);
+  });
+
+  it('reject: the requester and everyone who approved so far are told', async () => {
+    const early = await fileFlagRequest(t, requester);
+    await call(t, spare, 'POST', `/api/approvals/${early.id}/reject`, { reason: 'Not during the audit freeze' });
+    expect(await operatorsTold(early.id, 'approval.rejected')).toEqual([requester.id]);
+
+    const late = await fileFlagRequest(t, requester);
+    await call(t, primary, 'POST', `/api/approvals/${late.id}/approve`, { reason: REASON, secondaryApproverId: secondary.id });
+    await call(t, secondary, 'POST', `/api/approvals/${late.id}/reject`, { reason: 'The pilot plan is not signed off' });
+    expect(await operatorsTold(late.id, 'approval.rejected')).toEqual(sorted(requester, primary, secondary));
+  });
+
+  it('cancel: the requester and the approvers involved are told', async () => {
+    const req = await fileFlagRequest(t, requester);
+    await call(t, primary, 'POST', `/api/approvals/${req.id}/approve`, { reason: REASON, secondaryApproverId: secondary.id });
+    expect((await call(t, requester, 'POST', `/api/approvals/${req.id}/cancel`, {})).status).toBe(200);
+    expect(await operatorsTold(req.id, 'approval.cancelled')).toEqual(sorted(requester, primary, secondary));
+  });
+
+  it('expiry discovered by a decision, by a cancel and by the expiry job tells the same people: requester, primary, named secondary', async () => {
+    const paths: [string, (id: string) => Promise<unknown>][] = [
+      ['decision', (id) => call(t, secondary, 'POST', `/api/approvals/${id}/cosign`, {})],
+      ['cancel', (id) => call(t, requester, 'POST', `/api/approvals/${id}/cancel`, {})],
+      ['job', () => t.desk.services.approvals.expireDue()],
+    ];
+    for (const [, run] of paths) {
+      const req = await fileFlagRequest(t, requester);
+      await call(t, primary, 'POST', `/api/approvals/${req.id}/approve`, { reason: REASON, secondaryApproverId: secondary.id });
+      await sql`update change_requests set expires_at = now() - interval '1 second' where id = ${req.id}`.execute(t.database.db);
+      await run(req.id);
+      expect((await call<RequestBody>(t, auditor, 'GET', `/api/approvals/${req.id}`)).body.status).toBe('expired');
+      expect(await operatorsTold(req.id, 'approval.expired')).toEqual(sorted(requester, primary, secondary));
+    }
+  });
+
+  it('a failed co-sign tells the requester and the primary why', async () => {
+    const req = await fileFlagRequest(t, requester);
+    await call(t, primary, 'POST', `/api/approvals/${req.id}/approve`, { reason: REASON, secondaryApproverId: secondary.id });
+    await sql`update feature_flags set description = description where key = 'AUTO_SETTLEMENT'`.execute(t.database.db); // bumps the version
+    const res = await call(t, secondary, 'POST', `/api/approvals/${req.id}/cosign`, {});
+    expect(res.body.code).toBe('STALE_REQUEST');
+    expect(await operatorsTold(req.id, 'approval.failed')).toEqual(sorted(requester, primary));
+    const failed = await sql<{ data: { failure: string } }>`select data from notifications where template = 'approval.failed' and recipient_id = ${requester.id} and data->>'requestId' = ${req.id}`.execute(t.database.db);
+    expect(failed.rows[0]?.data.failure).toMatch(/changed since the request was filed/);
+  });
+
+  it('a request filed by a client or the system tells no requester, and ineligible people hear of nothing', async () => {
+    const { request } = await t.desk.services.approvals.file({ kind: 'flag.set', payload: { key: 'AUTO_SETTLEMENT', enabled: true } }, { type: 'system', id: null }, { actorType: 'system' });
+    await call(t, primary, 'POST', `/api/approvals/${request.id}/approve`, { reason: REASON, secondaryApproverId: secondary.id });
+    expect(await operatorsTold(request.id, 'approval.primary_approved')).toEqual([]);
+    expect(await operatorsTold(request.id, 'approval.cosign_requested')).toEqual([secondary.id]);
+    const strangers = await sql<{ n: number }>`select count(*)::int as n from notifications where recipient_id in (${ops.id}, ${auditor.id}) and template like 'approval.%'`.execute(t.database.db);
+    expect(strangers.rows[0]?.n).toBe(0);
+  });
+});

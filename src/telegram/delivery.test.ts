@@ -196,6 +196,29 @@ describe('notification delivery', () => {
     expect(ops?.text).toMatch(/Cancelled by the requester$/);
   });
 
+  it('keeps a group to one message in 3 s: the rest go back to the queue at the chat’s turn, attempt refunded', async () => {
+    const before = await metric('throttled');
+    const stops = ['stop 1', 'stop 2', 'stop 3'];
+    await t.desk.services.notifications.enqueue(t.database.db, stops.map((reason) => ({ recipientType: 'ops_chat' as const, template: 'flag.emergency_disabled', data: { reason } })));
+    const from = clock.now().getTime();
+    expect(await t.deliver()).toEqual({ sent: 1, throttled: 2 });
+    expect(t.tg.textsTo(OPS_CHAT_ID)).toHaveLength(1);
+    expect(await metric('throttled')).toBe(before + 2);
+    const rows = (await sql<{ status: string; attempts: number; next_attempt_at: Date; last_error: string | null }>`
+      select status, attempts, next_attempt_at, last_error from notifications where template = 'flag.emergency_disabled' and data->>'reason' like 'stop %' order by id`.execute(t.database.db)).rows;
+    expect(rows.map((r) => [r.status, r.attempts])).toEqual([['sent', 1], ['queued', 0], ['queued', 0]]);
+    for (const r of rows.slice(1)) {
+      expect(r.last_error).toBe('waiting for the chat’s turn (Telegram limits)');
+      expect(r.next_attempt_at.getTime()).toBe(from + 3000);
+    }
+    expect(await t.deliver()).toEqual({}); // not their turn yet
+    clock.advance(3000);
+    expect(await t.deliver()).toEqual({ sent: 1, throttled: 1 });
+    clock.advance(3000);
+    expect(await t.deliver()).toEqual({ sent: 1 });
+    expect(t.tg.textsTo(OPS_CHAT_ID).map((x) => /Reason: “(stop \d)”/.exec(x)?.[1])).toEqual(stops);
+  });
+
   it('two deliverers at once never send the same notification twice (FOR UPDATE SKIP LOCKED)', async () => {
     const reqs = [await fileFlag(), await fileFlag(), await fileFlag()];
     const runtime = t.desk.telegram;
@@ -226,5 +249,32 @@ describe('notification delivery', () => {
     await settle();
     const after = (await t.app.inject({ method: 'GET', url: '/ready' })).json<typeof res extends never ? never : { checks: { notifications: { detail: { queued: number; queuedTooLong: boolean } } } }>();
     expect(after.checks.notifications.detail).toMatchObject({ queued: 0, queuedTooLong: false });
+  });
+});
+
+describe('the global pace (all chats together)', () => {
+  const clock = fixedClock(new Date(Date.now() + 3_600_000));
+  let t: TelegramTestServer;
+  afterAll(() => t.close());
+
+  it('holds across chats: past the global rate a notice waits for the next slot, whichever chat it is for', async () => {
+    // One message every 4 s overall (Telegram allows about 30/s; slowed down so that a wait beyond 2 s shows).
+    t = await buildTelegramServer({ clock, rules: { globalPerSecond: 0.25, privateIntervalMs: 1000, groupIntervalMs: 3000 } });
+    const [a, b] = await Promise.all([person(t, ['risk_officer']), person(t, ['risk_officer'])]);
+    await linkTelegram(t, a.id, { id: 8301, first_name: 'Ann' });
+    await linkTelegram(t, b.id, { id: 8302, first_name: 'Ben' });
+    clock.advance(10_000);
+    await t.desk.services.notifications.enqueue(t.database.db, [
+      { recipientType: 'ops_chat', template: 'flag.emergency_disabled', data: { reason: 'r1' } },
+      { recipientType: 'operator', recipientId: a.id, template: 'flag.emergency_disabled', data: { reason: 'r2' } },
+      { recipientType: 'operator', recipientId: b.id, template: 'flag.emergency_disabled', data: { reason: 'r3' } },
+    ]);
+    t.tg.clear();
+    expect(await t.deliver()).toEqual({ sent: 1, throttled: 2 });
+    clock.advance(4000);
+    expect(await t.deliver()).toEqual({ sent: 1, throttled: 1 });
+    clock.advance(4000);
+    expect(await t.deliver()).toEqual({ sent: 1 });
+    expect(t.tg.of('sendMessage').map((m) => String(m.chat_id))).toEqual([String(OPS_CHAT_ID), '8301', '8302']);
   });
 });

@@ -91,10 +91,15 @@ export function createDeliverer(deps: DeliveryDeps) {
     }
   }
 
-  /** Waits for the chat's turn if it is close; otherwise says how long until it is. */
-  async function waitTurn(chatId: string): Promise<number> {
-    const delay = delayFor(throttle, chatId, timer.now());
+  /**
+   * Takes the chat's next turn if it is close, waiting for it; otherwise says how long until it is.
+   * The turn is booked before any await, so concurrent drains in this process never take the same one.
+   */
+  async function takeTurn(chatId: string): Promise<number> {
+    const now = timer.now();
+    const delay = delayFor(throttle, chatId, now);
     if (delay > MAX_INLINE_WAIT_MS) return delay;
+    recordSend(throttle, chatId, now + delay, rules);
     if (delay > 0) await timer.sleep(delay);
     return 0;
   }
@@ -127,7 +132,7 @@ export function createDeliverer(deps: DeliveryDeps) {
       return 'skipped';
     }
 
-    const wait = await waitTurn(chatId);
+    const wait = await takeTurn(chatId);
     if (wait > 0) {
       await deps.notifications.retryAt(deps.db, n.id, new Date(now.getTime() + wait), 'waiting for the chat’s turn (Telegram limits)', true);
       return 'throttled';
@@ -140,7 +145,6 @@ export function createDeliverer(deps: DeliveryDeps) {
       markup = decisionKeyboard(tokens, buttonUrl);
     }
 
-    recordSend(throttle, chatId, timer.now(), rules);
     try {
       const sent = await deps.api.sendMessage(chatId, rendered.text, { parse_mode: 'HTML', reply_markup: markup, link_preview_options: { is_disabled: true } });
       await deps.store.recordSent({ notificationId: n.id, requestId, chatId, messageId: sent.message_id, template: n.template, text: rendered.text, url: buttonUrl });
@@ -177,11 +181,10 @@ export function createDeliverer(deps: DeliveryDeps) {
   async function editDue(limit = 20): Promise<number> {
     const due = await deps.store.claimEdits(deps.clock.now(), limit);
     for (const m of due) {
-      if (await waitTurn(m.chat_id)) {
+      if (await takeTurn(m.chat_id)) {
         await deps.store.editRetryAt(m.id, new Date(deps.clock.now().getTime() + 5000));
         continue;
       }
-      recordSend(throttle, m.chat_id, timer.now(), rules);
       try {
         await deps.api.editMessageText(m.chat_id, Number(m.message_id), editedText(m.text, m.edit_text ?? ''), { parse_mode: 'HTML', reply_markup: openInConsole(m.url), link_preview_options: { is_disabled: true } });
         await deps.store.editDone(m.id, 'done');

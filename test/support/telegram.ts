@@ -1,6 +1,7 @@
 import type { Api } from 'grammy';
 import type { Update, UserFromGetMe } from 'grammy/types';
 import type { Timer } from '../../src/telegram/delivery.js';
+import type { ThrottleRules } from '../../src/telegram/throttle.js';
 import { buildTestServer, type TestServer } from './server.js';
 import type { Clock } from '../../src/shared/clock.js';
 
@@ -177,12 +178,12 @@ export interface TelegramTestServer extends TestServer {
 }
 
 /** The desk with the bot on (polling mode, never started), its Bot API recorded. */
-export async function buildTelegramServer(opts: { env?: Record<string, string>; clock?: Clock & { advance?(ms: number): void }; maxAttempts?: number } = {}): Promise<TelegramTestServer> {
+export async function buildTelegramServer(opts: { env?: Record<string, string>; clock?: Clock & { advance?(ms: number): void }; maxAttempts?: number; rules?: ThrottleRules } = {}): Promise<TelegramTestServer> {
   const tg = new RecordingTelegram();
   const t = await buildTestServer({
     clock: opts.clock,
     env: { TELEGRAM_BOT_TOKEN: TEST_BOT_TOKEN, TELEGRAM_OPS_CHAT_ID: String(OPS_CHAT_ID), PUBLIC_URL, ...opts.env },
-    telegram: { botInfo: BOT_INFO, configureApi: tg.install, timer: fakeTimer(opts.clock) },
+    telegram: { botInfo: BOT_INFO, configureApi: tg.install, timer: fakeTimer(opts.clock), rules: opts.rules },
   });
   const runtime = t.desk.telegram;
   if (!runtime) throw new Error('the bot is off in this test server');

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createSigner } from './audit/audit.chain.js';
-import { ConfigError, estimatedEntropyBits, loadConfig, telegramSettings } from './config.js';
+import { ConfigError, estimatedEntropyBits, loadConfig, parseTrustProxy, telegramSettings } from './config.js';
 import { strongProductionEnv } from '../test/support/production-env.js';
 
 const strongProd = strongProductionEnv();
@@ -100,6 +100,21 @@ describe('configuration', () => {
       expect(estimatedEntropyBits(random(24))).toBeGreaterThan(64);
       expect(estimatedEntropyBits(randomBytes(32))).toBeGreaterThan(64);
     }
+  });
+
+  it.each([
+    [undefined, false],
+    ['false', false],
+    ['0', false],
+    ['2', 2],
+    ['10.0.0.1, 10.1.0.0/16,fd00::/8, loopback', ['10.0.0.1', '10.1.0.0/16', 'fd00::/8', 'loopback']],
+  ])('TRUST_PROXY=%s → %j', (value, expected) => {
+    expect(loadConfig(value === undefined ? {} : { TRUST_PROXY: value }).TRUST_PROXY).toEqual(expected);
+  });
+
+  it.each(['true', '10.0.0.300', '10.0.0.0/33', 'proxy.example.com', '10.0.0.1/8/8'])('TRUST_PROXY=%s is refused, naming it', (value) => {
+    expect(() => loadConfig({ TRUST_PROXY: value })).toThrow(/TRUST_PROXY/);
+    expect(() => parseTrustProxy(value)).toThrow();
   });
 
   describe('Telegram settings', () => {

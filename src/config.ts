@@ -1,5 +1,6 @@
 import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -35,6 +36,22 @@ const schema = z.object({
   LOGIN_LOCK_MINUTES: intFromEnv(15, 1),
   LOGIN_RATE_PER_MINUTE: intFromEnv(20, 1),
   BODY_LIMIT_BYTES: intFromEnv(1_048_576, 1024),
+  /**
+   * Which hops may set X-Forwarded-For (Fastify's `trustProxy`): `false` (the peer is the client),
+   * a hop count, or the proxies' addresses / CIDRs. `true` (believe any sender) is refused: anyone could
+   * then pick the IP the login limit and the audit trail see.
+   */
+  TRUST_PROXY: z
+    .string()
+    .default('false')
+    .transform((text, ctx): false | number | string[] => {
+      try {
+        return parseTrustProxy(text);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: err instanceof Error ? err.message : String(err) });
+        return z.NEVER;
+      }
+    }),
   WORKER_ENABLED: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   WORKER_CONCURRENCY: intFromEnv(4, 1),
   /**
@@ -144,6 +161,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (config.NODE_ENV === 'production') assertProductionSecrets(config);
   telegramSettings(config);
   return config;
+}
+
+/** `TRUST_PROXY` → Fastify's `trustProxy`: `false`, a hop count, or addresses, CIDRs and proxy-addr's named ranges. */
+export function parseTrustProxy(text: string): false | number | string[] {
+  const value = text.trim();
+  if (value === '' || value === 'false') return false;
+  if (value === 'true') throw new Error('true would believe any X-Forwarded-For: give the hop count or the proxies\' addresses');
+  if (/^\d+$/.test(value)) return Number(value) === 0 ? false : Number(value);
+  return value.split(',').map((entry) => {
+    const item = entry.trim();
+    if (['loopback', 'linklocal', 'uniquelocal'].includes(item)) return item;
+    const [addr = '', prefix, extra] = item.split('/');
+    const family = isIP(addr);
+    const bits = family === 4 ? 32 : 128;
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits);
+    if (family === 0 || extra !== undefined || !prefixOk) throw new Error(`"${item}" is not an address, a CIDR, loopback, linklocal or uniquelocal`);
+    return item;
+  });
 }
 
 /**

@@ -18,6 +18,11 @@ export interface ServerDeps {
   clock: Clock;
   authenticator: Authenticator;
   bodyLimit: number;
+  /**
+   * Which hops may set X-Forwarded-For (TRUST_PROXY): `request.ip` — the per-IP login limit and the IP
+   * in audit events — is the client's only when the proxy in front is trusted, and the peer's otherwise.
+   */
+  trustProxy?: false | number | string[];
   /** Each domain's routes, mounted in order. */
   routes: FastifyPluginAsync[];
 }
@@ -26,6 +31,8 @@ export type DeskServer = FastifyInstance & { deskRoutes: RegisteredRoute[] };
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
 
+const trustHops = (hops: number) => (_address: string, hop: number) => hop < hops;
+
 /** Assembles the HTTP API: plugins, access control, problem+json errors, metrics and the domains' routes. */
 export async function buildServer(deps: ServerDeps): Promise<DeskServer> {
   // Widened on purpose: Fastify's instance type is keyed on the logger type, and routes expect the base one.
@@ -33,7 +40,8 @@ export async function buildServer(deps: ServerDeps): Promise<DeskServer> {
   const app = Fastify({
     loggerInstance,
     bodyLimit: deps.bodyLimit,
-    trustProxy: false,
+    // A hop count as Fastify itself turns it into a function (its types accept no number): trust the first n hops.
+    trustProxy: typeof deps.trustProxy === 'number' ? trustHops(deps.trustProxy) : (deps.trustProxy ?? false),
     // We log one line per request ourselves (onResponse), with the route template rather than the URL.
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: (req) => {

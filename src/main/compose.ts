@@ -229,7 +229,7 @@ export function compose(deps: ComposeDeps): Composition {
     telegram,
     telegramOff: !telegram && tg.mode === 'off' ? tg.reason : null,
     prepare: () => wallets.ensureHotWallets(),
-    buildHttp: (extra = []) => buildServer({ logger, metrics, clock, authenticator, bodyLimit: deps.config.BODY_LIMIT_BYTES, routes: [...routes, ...extra] }),
+    buildHttp: (extra = []) => buildServer({ logger, metrics, clock, authenticator, bodyLimit: deps.config.BODY_LIMIT_BYTES, trustProxy: deps.config.TRUST_PROXY, routes: [...routes, ...extra] }),
   };
 }
 

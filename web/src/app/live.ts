@@ -1,38 +1,66 @@
-import { useQueryClient } from '@tanstack/react-query';
+import { useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
+
+/** Every query an event can touch: what a console refreshes after missing events while disconnected. */
+const LIVE_KEYS = [['approvals'], ['approval'], ['flags'], ['flag'], ['settlements'], ['settlement'], ['wallets'], ['ledger']] as const;
+
+/** After the browser gives up on the stream (a proxy answering 502, say), how long before trying again. */
+export const RECONNECT_MS = 5_000;
 
 /**
  * Subscribes to GET /api/events (SSE) and refreshes whatever the event touches, so queues and the
- * AUTO_SETTLEMENT badge update without a reload. EventSource reconnects by itself.
+ * AUTO_SETTLEMENT badge update without a reload. The desk does not replay events missed while the
+ * stream was down (laptop asleep, proxy restarted), so every reconnection refreshes all live queries.
+ * EventSource reconnects by itself after a dropped connection; after a refused one it stops, so this
+ * opens a new one.
  */
 export function useLiveEvents() {
   const client = useQueryClient();
-  useEffect(() => {
-    const source = new EventSource('/api/events', { withCredentials: true });
-    const onApproval = (e: MessageEvent<string>) => {
-      const data = JSON.parse(e.data) as { id: string };
-      void client.invalidateQueries({ queryKey: ['approvals'] });
-      void client.invalidateQueries({ queryKey: ['approval', data.id] });
-      void client.invalidateQueries({ queryKey: ['flags'] });
-      void client.invalidateQueries({ queryKey: ['flag'] });
-    };
-    const onFlag = () => {
-      void client.invalidateQueries({ queryKey: ['flags'] });
-      void client.invalidateQueries({ queryKey: ['flag'] });
-    };
-    // A settlement moved or a fill was held back: the queue, its summary, the detail and the wallets.
-    const onSettlement = (e: MessageEvent<string>) => {
-      const data = JSON.parse(e.data) as { id: string };
-      void client.invalidateQueries({ queryKey: ['settlements'] });
-      void client.invalidateQueries({ queryKey: ['settlement', data.id] });
-      void client.invalidateQueries({ queryKey: ['wallets'] });
-      void client.invalidateQueries({ queryKey: ['ledger'] });
-    };
-    source.addEventListener('approval.created', onApproval);
-    source.addEventListener('approval.changed', onApproval);
-    source.addEventListener('flag.changed', onFlag);
-    source.addEventListener('settlement.changed', onSettlement);
-    source.addEventListener('settlement.flagged', onSettlement);
-    return () => source.close();
-  }, [client]);
+  useEffect(() => connectLive(client), [client]);
+}
+
+/** Opens the stream and keeps it open; returns the function that closes it for good. */
+export function connectLive(client: QueryClient): () => void {
+  const refresh = (...keys: (readonly unknown[])[]) => {
+    for (const queryKey of keys) void client.invalidateQueries({ queryKey });
+  };
+  const onApproval = (e: MessageEvent<string>) => {
+    const data = JSON.parse(e.data) as { id: string };
+    refresh(['approvals'], ['approval', data.id], ['flags'], ['flag']);
+  };
+  const onFlag = () => refresh(['flags'], ['flag']);
+  // A settlement moved or a fill was held back: the queue, its summary, the detail and the wallets.
+  const onSettlement = (e: MessageEvent<string>) => {
+    const data = JSON.parse(e.data) as { id: string };
+    refresh(['settlements'], ['settlement', data.id], ['wallets'], ['ledger']);
+  };
+
+  let source: EventSource | undefined;
+  let retry: ReturnType<typeof setTimeout> | undefined;
+  let everOpen = false;
+  let stopped = false;
+  const connect = () => {
+    const s = new EventSource('/api/events', { withCredentials: true });
+    source = s;
+    s.addEventListener('open', () => {
+      // The first connection loaded with the page's own queries; any later one may have missed events.
+      if (everOpen) refresh(...LIVE_KEYS);
+      everOpen = true;
+    });
+    s.addEventListener('error', () => {
+      if (s.readyState !== EventSource.CLOSED || stopped) return;
+      retry = setTimeout(connect, RECONNECT_MS);
+    });
+    s.addEventListener('approval.created', onApproval);
+    s.addEventListener('approval.changed', onApproval);
+    s.addEventListener('flag.changed', onFlag);
+    s.addEventListener('settlement.changed', onSettlement);
+    s.addEventListener('settlement.flagged', onSettlement);
+  };
+  connect();
+  return () => {
+    stopped = true;
+    clearTimeout(retry);
+    source?.close();
+  };
 }

@@ -110,6 +110,26 @@ describe('notification delivery', () => {
     expect(t.tg.of('sendMessage', primaryTg.id)).toHaveLength(1); // never tried again
   });
 
+  it('a 400 about the "Open in console" button sends the message again once, without the button', async () => {
+    t.tg.fail('sendMessage', { error_code: 400, description: 'Bad Request: BUTTON_URL_INVALID' }, { chatId: OPS_CHAT_ID });
+    const req = await fileFlag();
+    await t.deliver();
+    const tries = t.tg.of('sendMessage', OPS_CHAT_ID);
+    expect(tries).toHaveLength(2);
+    expect(RecordingTelegram.buttons(tries[0] ?? {})).toEqual([{ text: 'Open in console', url: `${PUBLIC_URL}/approvals/${req.id}` }]);
+    expect(tries[1]?.reply_markup).toBeUndefined();
+    expect(tries[1]?.text).toBe(tries[0]?.text);
+    expect((await status(req.id)).find((r) => r.recipient_type === 'ops_chat')).toMatchObject({ status: 'sent', attempts: 1 });
+    // Later edits of that message do not bring the refused button back.
+    const kept = await t.database.db.selectFrom('telegram_messages').select('url').where('request_id', '=', req.id).where('chat_id', '=', String(OPS_CHAT_ID)).executeTakeFirstOrThrow();
+    expect(kept.url).toBeNull();
+    expect((await call(t, requester, 'POST', `/api/approvals/${req.id}/cancel`)).status).toBe(200);
+    await settle();
+    const edit = t.tg.of('editMessageText', OPS_CHAT_ID).at(-1);
+    expect(edit?.text).toMatch(/Cancelled by the requester$/);
+    expect(edit?.reply_markup).toBeUndefined();
+  });
+
   it('retries a server error with backoff, then gives up after the last attempt', async () => {
     t.tg.fail('sendMessage', { error_code: 502, description: 'Bad Gateway' }, { chatId: secondaryTg.id, times: 10 });
     const req = await fileFlag();

@@ -7,6 +7,7 @@ import type { Clock } from '../shared/clock.js';
 import type { Db } from '../shared/db.js';
 import type { Logger } from '../shared/logger.js';
 import { consoleUrl } from './bot.js';
+import { isPublicUrl } from './public-url.js';
 import { decisionKeyboard, openInConsole } from './keyboards.js';
 import type { TelegramStore } from './telegram.store.js';
 import { DECIDED_LINE, EDIT_TRIGGERS, editedText, render, type RequestView } from './templates.js';
@@ -53,14 +54,9 @@ const MAX_INLINE_WAIT_MS = 2000;
 /** A row held in `sending` longer than this belonged to a deliverer that died: it is queued again. */
 const STALE_CLAIM_MS = 5 * 60_000;
 
-/** Telegram refuses URL buttons to addresses it cannot reach (localhost, private hosts). */
-export function isPublicUrl(url: string): boolean {
-  try {
-    const u = new URL(url);
-    return /^https?:$/.test(u.protocol) && !/^(localhost|127\.|10\.|192\.168\.|0\.0\.0\.0|\[::1\])/.test(u.hostname);
-  } catch {
-    return false;
-  }
+/** A 400 about the message's URL button (BUTTON_URL_INVALID, "wrong HTTP URL"…), not about the chat or the text. */
+function refusesButtonUrl(err: unknown): err is GrammyError {
+  return err instanceof GrammyError && err.error_code === 400 && /button|url/i.test(err.description);
 }
 
 /**
@@ -138,16 +134,27 @@ export function createDeliverer(deps: DeliveryDeps) {
       return 'throttled';
     }
 
-    let markup: InlineKeyboardMarkup | undefined = openInConsole(buttonUrl);
+    let tokens: { cosign: string; reject: string } | null = null;
     if (rendered.decision && n.recipientType === 'operator' && n.recipientId && requestId && request) {
       const owner = { requestId, operatorId: n.recipientId };
-      const tokens = { cosign: await deps.store.issueToken({ ...owner, action: 'cosign' }, request.expiresAt), reject: await deps.store.issueToken({ ...owner, action: 'reject' }, request.expiresAt) };
-      markup = decisionKeyboard(tokens, buttonUrl);
+      tokens = { cosign: await deps.store.issueToken({ ...owner, action: 'cosign' }, request.expiresAt), reject: await deps.store.issueToken({ ...owner, action: 'reject' }, request.expiresAt) };
     }
+    const keyboard = (url: string | null): InlineKeyboardMarkup | undefined => (tokens ? decisionKeyboard(tokens, url) : openInConsole(url));
+    const send = (url: string | null) => deps.api.sendMessage(chatId, rendered.text, { parse_mode: 'HTML', reply_markup: keyboard(url), link_preview_options: { is_disabled: true } });
 
     try {
-      const sent = await deps.api.sendMessage(chatId, rendered.text, { parse_mode: 'HTML', reply_markup: markup, link_preview_options: { is_disabled: true } });
-      await deps.store.recordSent({ notificationId: n.id, requestId, chatId, messageId: sent.message_id, template: n.template, text: rendered.text, url: buttonUrl });
+      let url = buttonUrl;
+      let sent;
+      try {
+        sent = await send(url);
+      } catch (err) {
+        if (!url || !refusesButtonUrl(err)) throw err;
+        // PUBLIC_URL looked public but Telegram will not link to it: the message matters more than the button.
+        deps.logger.warn({ notificationId: n.id, url, reason: err.description }, 'Telegram refused the "Open in console" button (check PUBLIC_URL); sent without it');
+        url = null;
+        sent = await send(url);
+      }
+      await deps.store.recordSent({ notificationId: n.id, requestId, chatId, messageId: sent.message_id, template: n.template, text: rendered.text, url });
       await deps.notifications.markSent(deps.db, n.id, deps.clock.now());
       return 'sent';
     } catch (err) {

@@ -195,13 +195,50 @@ describe('approvals API', () => {
     expect(await flagEnabled()).toBe(false);
   });
 
-  it('9. the payload cannot be edited: a tampered payload fails the co-sign', async () => {
+  it('9. the payload cannot be edited: the database refuses, and a tampered payload would still fail the co-sign', async () => {
     const req = await fileFlagRequest(t, requester);
     await call(t, primary, 'POST', `/api/approvals/${req.id}/approve`, { reason: REASON, secondaryApproverId: secondary.id });
-    await sql`update change_requests set payload = '{"key":"AUTO_SETTLEMENT","enabled":false}' where id = ${req.id}`.execute(t.database.db);
+    await expect(sql`update change_requests set payload = '{"key":"AUTO_SETTLEMENT","enabled":false}' where id = ${req.id}`.execute(t.database.db)).rejects.toThrow(/cannot be edited/);
+    // Defence in depth: with the triggers switched off (a superuser can), the co-sign's digest check still holds.
+    await t.database.db.transaction().execute(async (tx) => {
+      await sql`set local session_replication_role = replica`.execute(tx);
+      await sql`update change_requests set payload = '{"key":"AUTO_SETTLEMENT","enabled":false}' where id = ${req.id}`.execute(tx);
+    });
     const res = await call<RequestBody>(t, secondary, 'POST', `/api/approvals/${req.id}/cosign`, {});
     expect([res.status, res.body.code]).toEqual([409, 'STALE_REQUEST']);
     expect((await call<RequestBody>(t, auditor, 'GET', `/api/approvals/${req.id}`)).body.failureReason).toMatch(/digest/);
+    expect(await flagEnabled()).toBe(false);
+  });
+
+  it('9. in SQL, what was filed cannot change, a decided request cannot reopen, and the history is append-only', async () => {
+    const req = await fileFlagRequest(t, requester);
+    const edits = [
+      sql`update change_requests set kind = 'policy.set' where id = ${req.id}`,
+      sql`update change_requests set payload = '{"key":"AUTO_SETTLEMENT","enabled":false}', digest = repeat('0', 64) where id = ${req.id}`,
+      sql`update change_requests set digest = repeat('0', 64) where id = ${req.id}`,
+      sql`update change_requests set policy = jsonb_set(policy, '{secondaryRoles}', '["ops_approver"]') where id = ${req.id}`,
+      sql`update change_requests set requested_by_id = ${primary.id} where id = ${req.id}`,
+      sql`update change_requests set entity_version = entity_version + 1 where id = ${req.id}`,
+      sql`update change_requests set created_at = created_at - interval '1 day' where id = ${req.id}`,
+      sql`update change_requests set expires_at = expires_at + interval '1 day' where id = ${req.id}`,
+    ];
+    for (const edit of edits) await expect(edit.execute(t.database.db)).rejects.toThrow(/cannot be edited|never extended/);
+    await expect(sql`delete from change_requests where id = ${req.id}`.execute(t.database.db)).rejects.toThrow(/not allowed/);
+    await expect(sql`update change_request_events set reason = 'rewritten' where request_id = ${req.id}`.execute(t.database.db)).rejects.toThrow(/append-only/);
+    await expect(sql`delete from change_request_events where request_id = ${req.id}`.execute(t.database.db)).rejects.toThrow(/append-only/);
+    await expect(sql`truncate change_request_events cascade`.execute(t.database.db)).rejects.toThrow(/append-only/);
+
+    // the engine's own transitions still work, and bringing the expiry forward (fail closed) is allowed
+    await sql`update change_requests set expires_at = expires_at - interval '1 minute' where id = ${req.id}`.execute(t.database.db);
+    await call(t, primary, 'POST', `/api/approvals/${req.id}/approve`, { reason: REASON, secondaryApproverId: secondary.id });
+    const cosigned = await call<RequestBody>(t, secondary, 'POST', `/api/approvals/${req.id}/cosign`, {});
+    expect([cosigned.status, cosigned.body.status]).toEqual([200, 'approved']);
+    expect(await flagEnabled()).toBe(true);
+    await expect(sql`update change_requests set status = 'awaiting_secondary', secondary_at = null where id = ${req.id}`.execute(t.database.db)).rejects.toThrow(/can no longer change/);
+
+    const off = await call<RequestBody>(t, requester, 'POST', '/api/approvals', { kind: 'flag.set', payload: { key: 'AUTO_SETTLEMENT', enabled: false } });
+    await call(t, primary, 'POST', `/api/approvals/${off.body.id}/approve`, { reason: REASON, secondaryApproverId: secondary.id });
+    expect((await call(t, secondary, 'POST', `/api/approvals/${off.body.id}/cosign`, {})).status).toBe(200);
     expect(await flagEnabled()).toBe(false);
   });
 

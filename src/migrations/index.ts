@@ -12,10 +12,12 @@ import * as m0010 from './0010_pricing_spreads.js';
 import * as m0011 from './0011_wallets.js';
 import * as m0012 from './0012_settlement.js';
 import * as m0013 from './0013_telegram_client_buttons.js';
+import * as m0014 from './0014_change_requests_immutable.js';
 
 /**
  * Forward-only migrations, in order. Never edit one that has shipped: add the next file instead.
- * Pending migrations are applied in one transaction, so a failure leaves the schema as it was.
+ * Each pending migration is applied in its own transaction (src/shared/migrate.ts): a failure rolls back
+ * that migration only, keeps the ones before it, and exits non-zero naming it.
  */
 export const migrations: Record<string, Migration> = {
   '0001_audit': m0001,
@@ -31,4 +33,5 @@ export const migrations: Record<string, Migration> = {
   '0011_wallets': m0011,
   '0012_settlement': m0012,
   '0013_telegram_client_buttons': m0013,
+  '0014_change_requests_immutable': m0014,
 };

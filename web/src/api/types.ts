@@ -60,7 +60,8 @@ export interface ChangeRequest {
   digest: string;
   diff: DiffEntry[];
   entity: { type: string; id: string; version: number | null };
-  requestedBy: { type: 'operator' | 'client' | 'system'; id: string | null; name?: string | null };
+  /** An operator requester also carries their roles and email on the detail endpoint (when the desk sends them). */
+  requestedBy: { type: 'operator' | 'client' | 'system'; id: string | null; name?: string | null; roles?: string[]; email?: string };
   note: string | null;
   policy: Policy;
   createdAt: string;

@@ -51,6 +51,33 @@ describe('DetailPage', () => {
     expect(within(screen.getByTestId('history')).getByText('Filed')).toBeTruthy();
   });
 
+  it('shows the requester’s roles as badges and their email when the desk sends them', async () => {
+    open(me(PEOPLE.primary), () => flagRequest({ requestedBy: { type: 'operator', id: PEOPLE.requester.id, name: PEOPLE.requester.name, roles: ['risk_officer', 'ops_approver'], email: 'rita@desk.test' } }));
+    await screen.findByRole('heading', { name: 'Turn AUTO_SETTLEMENT on', level: 1 });
+    const roles = within(screen.getByRole('list', { name: "Requester's roles" })).getAllByRole('listitem');
+    expect(roles.map((r) => [r.textContent, r.className])).toEqual([
+      ['Risk officer', 'badge muted'],
+      ['Ops approver', 'badge muted'],
+    ]);
+    const email = within(screen.getByTestId('requester-email')).getByRole('link', { name: 'rita@desk.test' });
+    expect(email.getAttribute('href')).toBe('mailto:rita@desk.test');
+  });
+
+  it('says a requester has no role, and shows neither roles nor email when the desk sends none', async () => {
+    open(me(PEOPLE.primary), () => flagRequest({ requestedBy: { type: 'operator', id: PEOPLE.requester.id, name: PEOPLE.requester.name, roles: [] } }));
+    await screen.findByRole('heading', { name: 'Turn AUTO_SETTLEMENT on', level: 1 });
+    expect(screen.getByTestId('requester-roles').textContent).toBe('No role');
+    expect(screen.queryByTestId('requester-email')).toBeNull();
+    cleanup();
+
+    open(me(PEOPLE.primary), () => flagRequest());
+    await screen.findByRole('heading', { name: 'Turn AUTO_SETTLEMENT on', level: 1 });
+    expect(screen.getByTestId('requester').textContent).toBe('Rita Requester');
+    expect(screen.queryByTestId('requester-roles')).toBeNull();
+    expect(screen.queryByTestId('requester-email')).toBeNull();
+    expect(screen.queryByText('Their roles')).toBeNull();
+  });
+
   it('a risk officer sees Approve and Reject on a pending request', async () => {
     open(me(PEOPLE.primary), () => flagRequest());
     await screen.findByRole('heading', { name: 'Approve' });

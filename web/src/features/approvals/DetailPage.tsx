@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { ApiError } from '../../api/client';
 import { errorMessage } from '../../api/messages';
-import type { ChangeRequestDetail, HistoryEntry, RequestStatus } from '../../api/types';
+import { ROLE_LABELS, type ChangeRequestDetail, type HistoryEntry, type RequestStatus } from '../../api/types';
 import { dateTime, duration, STATUS_LABELS, value } from '../../components/format';
 import { useSession } from '../../app/session';
 import { ApproveForm } from './ApproveForm';
@@ -108,6 +108,32 @@ function RequesterCard({ request, now }: { request: ChangeRequestDetail; now: nu
         <dd data-testid="requester">{by.type === 'system' ? 'The desk' : (by.name ?? (by.type === 'client' ? 'A client' : 'An operator'))}</dd>
         <dt>Requester type</dt>
         <dd>{by.type}</dd>
+        {by.email && (
+          <>
+            <dt>Their email</dt>
+            <dd data-testid="requester-email">
+              <a href={`mailto:${by.email}`}>{by.email}</a>
+            </dd>
+          </>
+        )}
+        {by.roles && (
+          <>
+            <dt>Their roles</dt>
+            <dd data-testid="requester-roles">
+              {by.roles.length === 0 ? (
+                <span className="muted-text">No role</span>
+              ) : (
+                <ul className="role-badges" aria-label="Requester's roles">
+                  {by.roles.map((r) => (
+                    <li key={r} className="badge muted">
+                      {(ROLE_LABELS as Record<string, string | undefined>)[r] ?? r}
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </dd>
+          </>
+        )}
         <dt>Their note</dt>
         <dd>{request.note ? <q className="note">{request.note}</q> : <span className="muted-text">No note</span>}</dd>
         <dt>Status</dt>

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newOperator } from '../support/factories.js';
 import { screenshot, signIn, startConsoleDesk, type ConsoleDesk, type ConsoleUser } from './support/browser.js';
 import { approveInEngine, expireRequest, fileFlagSet, fillApprove, openRequest, REASON, signInOnSameBrowser, statusOf } from './support/approvals.js';
 
@@ -40,6 +41,17 @@ describe('console: decision refusals shown inline', () => {
     expect(await select.getAttribute('aria-describedby')).toContain('approve-secondary-error');
     expect(await ben.page.locator('#approve-secondary:focus').count()).toBe(1);
 
+    // A co-signer but no reason at all: REASON_REQUIRED, under the reason, which gets the focus; the choice stays.
+    await fillApprove(ben.page, '', 'Cleo Cosigner');
+    await approve.click();
+    await ben.page.locator('#approve-reason-error').filter({ hasText: 'The reason needs at least 10 characters.' }).waitFor();
+    expect(await reason.getAttribute('aria-invalid')).toBe('true');
+    expect(await ben.page.locator('#approve-reason:focus').count()).toBe(1);
+    expect(await select.locator('option:checked').textContent()).toMatch(/^Cleo Cosigner/);
+    expect(await ben.page.locator('#approve-secondary-error').count()).toBe(0);
+    expect(await formError(ben).count()).toBe(0); // said once, next to the reason
+    await screenshot(ben.page, 'approval-refused-empty-reason');
+
     // A co-signer but a reason of 9 non-blank characters: REASON_REQUIRED, under the reason.
     await fillApprove(ben.page, 'too   short', 'Cleo Cosigner');
     await approve.click();
@@ -59,6 +71,37 @@ describe('console: decision refusals shown inline', () => {
     // Fixing the reason is enough: the same form goes through.
     await reason.fill(REASON);
     await approve.click();
+    await statusOf(ben.page).filter({ hasText: 'Awaiting co-sign' }).waitFor();
+    expect(desk.consoleErrors).toEqual([]);
+  });
+
+  it('NOT_ELIGIBLE: the chosen co-signer is deactivated before the click; said next to the drop-down, nothing typed lost', async () => {
+    const gus = await newOperator({ desk: desk.t.desk, clock: desk.clock }, { roles: ['platform_admin'], name: 'Gus Leaving' });
+    const filed = await fileFlagSet(ada, true, 'Pilot while Gus leaves');
+    await openRequest(ben.page, filed.id);
+    await fillApprove(ben.page, REASON, 'Gus Leaving'); // listed when the drop-down loaded
+
+    // Meanwhile a platform admin deactivates Gus through the API (he is leaving the desk).
+    const csrf = (await dora.context.cookies()).find((c) => c.name === 'desk_csrf')?.value ?? '';
+    const res = await dora.page.request.post(`/api/operators/${gus.id}/deactivate`, { headers: { 'x-csrf-token': csrf } });
+    expect(res.status(), await res.text()).toBe(200);
+
+    await ben.page.getByRole('button', { name: 'Approve and request co-sign' }).click();
+    const select = ben.page.getByLabel('Co-signer (secondary approver)');
+    await ben.page.locator('#approve-secondary-error').filter({ hasText: 'The co-signer you chose may not co-sign this request.' }).waitFor();
+    expect(await select.getAttribute('aria-invalid')).toBe('true');
+    expect(await select.getAttribute('aria-describedby')).toContain('approve-secondary-error');
+    expect(await ben.page.locator('#approve-secondary:focus').count()).toBe(1);
+    expect(await formError(ben).count()).toBe(0);
+    // The choice stays (marked as no longer listed once the list is fetched again), and so does the reason.
+    await select.locator('option:checked').filter({ hasText: /^Gus Leaving.*\(no longer listed\)$/ }).waitFor({ state: 'attached' });
+    expect(await ben.page.getByLabel('Reason for approving').inputValue()).toBe(REASON);
+    await statusOf(ben.page).filter({ hasText: 'Pending' }).waitFor(); // nothing was decided
+    await screenshot(ben.page, 'approval-refused-not-eligible');
+
+    // Choosing someone still listed is enough.
+    await fillApprove(ben.page, REASON, 'Cleo Cosigner');
+    await ben.page.getByRole('button', { name: 'Approve and request co-sign' }).click();
     await statusOf(ben.page).filter({ hasText: 'Awaiting co-sign' }).waitFor();
     expect(desk.consoleErrors).toEqual([]);
   });

@@ -3,7 +3,7 @@ import { act, cleanup, fireEvent, screen, waitFor } from '@testing-library/react
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { onStepUpRequired } from '../../api/client';
 import { ApproveForm } from './ApproveForm';
-import { RejectForm } from './OtherForms';
+import { CosignForm, RejectForm } from './OtherForms';
 import { fakeDesk, flagRequest, PEOPLE, problem, renderWithClient, REQUEST_ID, type Call } from './test-utils';
 
 const ELIGIBLE = {
@@ -91,6 +91,37 @@ describe('ApproveForm', () => {
     expect(screen.getByLabelText<HTMLTextAreaElement>('Reason for approving').value).toBe(REASON);
   });
 
+  // What the desk answers when the chosen co-signer lost the role or was deactivated after the list loaded,
+  // and when the primary somehow named themselves (approvals.decisions.ts).
+  it.each([
+    ['NOT_ELIGIBLE', 'Carla Cosigner may not co-sign this request.', 'may not co-sign this request', 'The co-signer you chose may not co-sign this request.'],
+    ['SAME_APPROVER', 'Carla Cosigner is you: choose someone else.', 'is you: choose someone else', 'The co-signer you chose is you: choose someone else.'],
+  ])('%s about the co-signer is shown next to the drop-down, focused, with the reason and the choice kept', async (code, detail, message, shown) => {
+    desk(() => ({ status: 403, body: problem(code, detail, 403, [{ path: 'secondaryApproverId', message }]) }));
+    await renderForm();
+    fill(REASON, PEOPLE.secondary.id);
+    fireEvent.click(screen.getByRole('button', { name: 'Approve and request co-sign' }));
+    const error = await screen.findByText(shown);
+    const select = screen.getByLabelText<HTMLSelectElement>('Co-signer (secondary approver)');
+    expect(select.getAttribute('aria-invalid')).toBe('true');
+    expect(select.getAttribute('aria-describedby')?.split(' ')).toContain(error.id);
+    await waitFor(() => expect(document.activeElement).toBe(select));
+    expect(select.value).toBe(PEOPLE.secondary.id);
+    expect(screen.getByLabelText<HTMLTextAreaElement>('Reason for approving').value).toBe(REASON);
+    expect(document.querySelector('.form-error')).toBeNull(); // said once, next to the field
+  });
+
+  it('NOT_ELIGIBLE about the approver themselves is shown at the form, in words, with the reason kept', async () => {
+    desk(() => ({ status: 403, body: problem('NOT_ELIGIBLE', 'Your roles do not allow this decision for this kind of request, or your account is not active with MFA.', 403) }));
+    await renderForm();
+    fill(REASON, PEOPLE.secondary.id);
+    fireEvent.click(screen.getByRole('button', { name: 'Approve and request co-sign' }));
+    const alert = await screen.findByText(/Your roles do not allow this decision/);
+    expect(alert.classList.contains('form-error')).toBe(true);
+    await waitFor(() => expect(document.activeElement).toBe(alert));
+    expect(screen.getByLabelText<HTMLTextAreaElement>('Reason for approving').value).toBe(REASON);
+  });
+
   it('disables the button while the desk answers, then reports success', async () => {
     let answer: (v: { body: unknown }) => void = () => undefined;
     desk(() => new Promise((resolve) => (answer = resolve)));
@@ -127,6 +158,19 @@ describe('ApproveForm', () => {
     await act(() => client.invalidateQueries({ queryKey: ['approval', REQUEST_ID] }));
     await screen.findByRole('option', { name: 'Dan Other — Risk officer (no longer listed)' });
     expect(screen.getByLabelText<HTMLSelectElement>('Co-signer (secondary approver)').value).toBe(PEOPLE.other.id);
+  });
+});
+
+describe('CosignForm', () => {
+  it('SAME_APPROVER: the primary cannot co-sign too; said at the form in words, the comment kept', async () => {
+    fakeDesk((call) => (call.path.endsWith('/cosign') ? { status: 403, body: problem('SAME_APPROVER', 'You approved this request as primary; a different person must co-sign it.', 403) } : undefined));
+    renderWithClient(<CosignForm request={flagRequest({ status: 'awaiting_secondary', primary: { ...PEOPLE.primary, email: null, reason: REASON, at: new Date().toISOString() } })} onDone={vi.fn()} />);
+    fireEvent.change(screen.getByLabelText('Comment (optional)'), { target: { value: 'Looks right to me' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Co-sign and apply' }));
+    const alert = await screen.findByText(/You approved this request as primary; a different person must co-sign it\./);
+    expect(alert.classList.contains('form-error')).toBe(true);
+    await waitFor(() => expect(document.activeElement).toBe(alert));
+    expect(screen.getByLabelText<HTMLTextAreaElement>('Comment (optional)').value).toBe('Looks right to me');
   });
 });
 

@@ -364,6 +364,36 @@ describe('approvals API', () => {
     expect(bad.status).toBe(400);
   });
 
+  it('requester context: an operator with name, email and roles; a client with their name (detail and list)', async () => {
+    const req = await fileFlagRequest(t, requester);
+    const detail = await call<{ requestedBy: Record<string, unknown> }>(t, auditor, 'GET', `/api/approvals/${req.id}`);
+    expect(detail.body.requestedBy).toEqual({ type: 'operator', id: requester.id, name: requester.op.name, email: requester.op.email, roles: ['risk_officer'] });
+
+    const client = await t.desk.services.clients.apply({ telegramUserId: String(Date.now()), telegramUsername: 'acme_desk', profile: { name: 'Zoe Client', company: 'Acme Ltd', country: 'CH', monthlyVolume: '1-5M' } });
+    const byClient = await call<{ requestedBy: Record<string, unknown> }>(t, ops, 'GET', `/api/approvals/${client.requestId}`);
+    expect(byClient.body.requestedBy).toEqual({ type: 'client', id: client.client.id, name: 'Zoe Client' });
+
+    const list = await call<{ items: { id: string; requestedBy: Record<string, unknown> }[] }>(t, auditor, 'GET', '/api/approvals?limit=200');
+    expect(list.body.items.find((i) => i.id === req.id)?.requestedBy).toEqual(detail.body.requestedBy);
+    expect(list.body.items.find((i) => i.id === client.requestId)?.requestedBy).toEqual(byClient.body.requestedBy);
+  });
+
+  it('the list filters by requestedBy and by status', async () => {
+    const mine = await fileFlagRequest(t, other);
+    await fileFlagRequest(t, requester);
+    const byOther = await call<{ items: (RequestBody & { requestedBy: { id: string } })[] }>(t, auditor, 'GET', `/api/approvals?requestedBy=${other.id}&limit=200`);
+    expect(byOther.body.items.map((i) => i.id)).toContain(mine.id);
+    expect(byOther.body.items.every((i) => i.requestedBy.id === other.id)).toBe(true);
+    const count = await sql<{ n: number }>`select count(*)::int as n from change_requests where requested_by_id = ${other.id}`.execute(t.database.db);
+    expect(byOther.body.items).toHaveLength(count.rows[0]?.n ?? -1);
+
+    await call(t, requester, 'POST', `/api/approvals/${mine.id}/cancel`, {}); // not theirs: refused
+    await call(t, other, 'POST', `/api/approvals/${mine.id}/cancel`, {});
+    const cancelled = await call<{ items: RequestBody[] }>(t, auditor, 'GET', '/api/approvals?status=cancelled,rejected&limit=200');
+    expect(cancelled.body.items.map((i) => i.id)).toContain(mine.id);
+    expect(cancelled.body.items.every((i) => ['cancelled', 'rejected'].includes(i.status))).toBe(true);
+  });
+
   it('an auditor may read but not file or decide', async () => {
     const res = await call(t, auditor, 'POST', '/api/approvals', { kind: 'flag.set', payload: { key: 'AUTO_SETTLEMENT', enabled: true } });
     expect([res.status, res.body.code]).toEqual([403, 'FORBIDDEN']);

@@ -16,9 +16,38 @@ export interface ListFilter {
 
 const encodeCursor = (r: RequestRow) => encodeAt(r.created_at, r.id);
 
+export interface ApprovalQueriesDeps {
+  db: Executor;
+  directory: ApproverDirectory;
+  /** A client requester's name, from the clients domain (absent: clients are shown by id only). */
+  clientName?: (db: Executor, id: string) => Promise<string | null>;
+}
+
+/** The people a set of requests refers to: operators (requester, approvers, rejector) and client requesters. */
+export interface RequestPeople {
+  people: Map<string, ApproverInfo | undefined>;
+  clients: Map<string, string | null>;
+}
+
 /** Read side of the engine: lists, detail with history, eligible secondaries, policies. */
-export function createApprovalQueries(deps: { db: Executor; directory: ApproverDirectory }) {
+export function createApprovalQueries(deps: ApprovalQueriesDeps) {
   const { db, directory } = deps;
+
+  /** Looks up only the people these requests name (a page of a list, one detail), each once. */
+  async function peopleOf(requests: RequestRow[]): Promise<RequestPeople> {
+    const operatorIds = new Set<string>();
+    const clientIds = new Set<string>();
+    for (const r of requests) {
+      if (r.requested_by_id && r.requested_by_type === 'client') clientIds.add(r.requested_by_id);
+      for (const id of [r.requested_by_type === 'operator' ? r.requested_by_id : null, r.primary_approver_id, r.secondary_approver_id, r.rejected_by]) {
+        if (id) operatorIds.add(id);
+      }
+    }
+    const people = new Map(await Promise.all([...operatorIds].map(async (id) => [id, await directory.get(db, id)] as const)));
+    const clientName = deps.clientName;
+    const clients = new Map(clientName ? await Promise.all([...clientIds].map(async (id) => [id, await clientName(db, id)] as const)) : []);
+    return { people, clients };
+  }
 
   async function list(filter: ListFilter, me: string) {
     let q = db.selectFrom('change_requests').selectAll();
@@ -49,11 +78,7 @@ export function createApprovalQueries(deps: { db: Executor; directory: ApproverD
     const request = await findRequest(db, id);
     if (!request) throw new AppError('NOT_FOUND', `Change request ${id} was not found.`);
     const history = await listEvents(db, id);
-    const people = new Map<string, ApproverInfo | undefined>();
-    for (const pid of [request.requested_by_type === 'operator' ? request.requested_by_id : null, request.primary_approver_id, request.secondary_approver_id, request.rejected_by]) {
-      if (pid && !people.has(pid)) people.set(pid, await directory.get(db, pid));
-    }
-    return { request, history, people };
+    return { request, history, ...(await peopleOf([request])) };
   }
 
   /** Who the primary may name right now: eligible for the secondary step, minus requester and primary. */
@@ -66,7 +91,7 @@ export function createApprovalQueries(deps: { db: Executor; directory: ApproverD
     return everyone.filter((p) => p.id !== primary && eligibility(request.policy as Policy, request.payload, 'secondary', p, requester, primary) === null);
   }
 
-  return { list, awaitingMeCount, get, eligibleApprovers, policies: () => listPolicies(db) };
+  return { list, awaitingMeCount, get, peopleOf, eligibleApprovers, policies: () => listPolicies(db) };
 }
 
 export type ApprovalQueries = ReturnType<typeof createApprovalQueries>;

@@ -52,9 +52,9 @@ export function approvalsRoutes(deps: { approvals: ApprovalsService; queries: Ap
     r.get('/api/approvals', { config: read, schema: { querystring: listQuery } }, async (req) => {
       const me = actorOf(req).operatorId;
       const page = await queries.list(req.query, me);
-      // Operators are few: name requesters and approvers so lists read like the detail page.
-      const people = new Map((await deps.directory.listAll(deps.db)).map((p) => [p.id, p]));
-      return { items: page.items.map((i) => requestView(i, people)), nextCursor: page.nextCursor, awaitingMe: await queries.awaitingMeCount(me) };
+      // Name requesters and approvers so lists read like the detail page: only the people on this page.
+      const { people, clients } = await queries.peopleOf(page.items);
+      return { items: page.items.map((i) => requestView(i, people, clients)), nextCursor: page.nextCursor, awaitingMe: await queries.awaitingMeCount(me) };
     });
 
     r.get('/api/approvals/report', { config: { access: { permission: 'approvals:report' } }, schema: { querystring: reportQuery } }, async (req, reply) => {
@@ -72,9 +72,9 @@ export function approvalsRoutes(deps: { approvals: ApprovalsService; queries: Ap
     r.get('/api/approvals/policies', { config: read }, async () => ({ items: await queries.policies() }));
 
     r.get('/api/approvals/:id', { config: read, schema: { params: idParams } }, async (req) => {
-      const { request, history, people } = await queries.get(req.params.id);
+      const { request, history, people, clients } = await queries.get(req.params.id);
       return {
-        ...requestView(request, people),
+        ...requestView(request, people, clients),
         history: history.map((h) => ({ at: h.at.toISOString(), action: h.action, actor: { type: h.actor_type, id: h.actor_id, name: h.actor_id ? (people.get(h.actor_id)?.name ?? null) : null }, reason: h.reason, data: h.data })),
       };
     });

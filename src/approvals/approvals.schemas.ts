@@ -30,8 +30,21 @@ export function personView(p: ApproverInfo | undefined, id: string | null) {
   return p ? { id: p.id, name: p.name, email: p.email, roles: p.roles } : { id, name: null, email: null, roles: [] };
 }
 
-/** The request as the API shows it: everything an approver needs to decide, nothing internal. */
-export function requestView(r: RequestRow, people: Map<string, ApproverInfo | undefined> = new Map()) {
+/** Who filed it: an operator with their name, email and roles; a client with their name; or the system. */
+function requesterView(r: RequestRow, people: Map<string, ApproverInfo | undefined>, clients: Map<string, string | null>) {
+  const base = { type: r.requested_by_type, id: r.requested_by_id };
+  if (!r.requested_by_id) return base;
+  if (r.requested_by_type === 'client') return { ...base, name: clients.get(r.requested_by_id) ?? null };
+  if (r.requested_by_type !== 'operator') return base;
+  const p = people.get(r.requested_by_id);
+  return p ? { ...base, name: p.name, email: p.email, roles: p.roles } : { ...base, name: null };
+}
+
+/**
+ * The request as the API shows it: everything an approver needs to decide, nothing internal. `people`
+ * and `clients` name the people it refers to (without them, only ids are shown).
+ */
+export function requestView(r: RequestRow, people: Map<string, ApproverInfo | undefined> = new Map(), clients: Map<string, string | null> = new Map()) {
   return {
     id: r.id,
     kind: r.kind,
@@ -41,11 +54,7 @@ export function requestView(r: RequestRow, people: Map<string, ApproverInfo | un
     digest: r.digest,
     diff: r.diff,
     entity: { type: r.entity_type, id: r.entity_id, version: r.entity_version },
-    requestedBy: {
-      type: r.requested_by_type,
-      id: r.requested_by_id,
-      ...(r.requested_by_type === 'operator' && r.requested_by_id ? { name: people.get(r.requested_by_id)?.name ?? null } : {}),
-    },
+    requestedBy: requesterView(r, people, clients),
     note: r.note,
     policy: r.policy,
     createdAt: r.created_at.toISOString(),

@@ -145,7 +145,8 @@ export function compose(deps: ComposeDeps): Composition {
   kinds.register(operatorRoleKind(audit));
   kinds.register(flagSetKind(flags));
   kinds.register(policySetKind(audit));
-  const queries = createApprovalQueries({ db, directory });
+  // A client requester is named through the clients domain (built below; called only at request time).
+  const queries = createApprovalQueries({ db, directory, clientName: async (ex, id) => (await clients.get(id, ex))?.name ?? null });
   const clients = createClientsService({ db, audit, clock, approvals, requests: queries });
   kinds.register(clientAccessKind({ clients, notifications }));
   const addresses = createAddressesService({ db, audit, clock, clients, approvals });

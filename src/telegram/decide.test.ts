@@ -160,6 +160,23 @@ describe('co-signing and rejecting in Telegram', () => {
     await t.desk.services.approvals.expireDue();
   });
 
+  it('a /pending button pressed after the request was decided says so, without asking for (and using up) a code', async () => {
+    const { req } = await cosignPrompt();
+    await t.send(updates.text(secondaryTg, '/pending'));
+    const buttons = RecordingTelegram.buttons(t.tg.lastTo(secondaryTg.id)).filter((b) => /^✅ Co-sign/.test(b.text));
+    const forReq = await Promise.all(buttons.map(async (b) => ((await t.desk.telegram?.store.peekToken(String(b.callback_data).slice(2)))?.request_id === req.id ? b.callback_data : null)));
+    const mine = forReq.find((x) => x) ?? '';
+    expect(mine).toMatch(/^t:/);
+    expect((await call(t, requester, 'POST', `/api/approvals/${req.id}/cancel`)).status).toBe(200);
+    t.tg.clear();
+    await t.send(updates.callback(secondaryTg, mine));
+    expect(lastAnswer()).toMatchObject({ show_alert: true, text: 'Already decided: cancelled by the requester.' });
+    expect(t.tg.of('sendMessage', secondaryTg.id)).toHaveLength(0); // no "send the code"
+    expect(await t.database.db.selectFrom('telegram_conversations').select('flow').where('telegram_user_id', '=', String(secondaryTg.id)).executeTakeFirst()).toBeUndefined();
+    expect((await t.desk.telegram?.store.peekToken(mine.slice(2)))?.used_at).toBeNull();
+    await settle();
+  });
+
   it('/pending lists what awaits the operator, with fresh single-use co-sign buttons, paginated', async () => {
     for (const p of [requester, primary]) p.session = await p.op.login();
     const first = await cosignPrompt();

@@ -98,13 +98,13 @@ describe('notification delivery', () => {
   it('gives up at once on 403 (bot blocked) and 400 (chat not found), counting them', async () => {
     t.tg.fail('sendMessage', { error_code: 403, description: 'Forbidden: bot was blocked by the user' }, { chatId: primaryTg.id });
     t.tg.fail('sendMessage', { error_code: 400, description: 'Bad Request: chat not found' }, { chatId: OPS_CHAT_ID });
-    const before = await metric('failed');
+    const before = await metric('failed_permanent');
     const req = await fileFlag();
     await t.deliver();
     const rows = await status(req.id);
     expect(rows.find((r) => r.recipient_id === primary.id)).toMatchObject({ status: 'failed', attempts: 1, last_error: 'Forbidden: bot was blocked by the user' });
     expect(rows.find((r) => r.recipient_type === 'ops_chat')).toMatchObject({ status: 'failed', last_error: 'Bad Request: chat not found' });
-    expect(await metric('failed')).toBe(before + 2);
+    expect(await metric('failed_permanent')).toBe(before + 2);
     clock.advance(3_600_000);
     await t.deliver();
     expect(t.tg.of('sendMessage', primaryTg.id)).toHaveLength(1); // never tried again
@@ -134,6 +134,7 @@ describe('notification delivery', () => {
     t.tg.fail('sendMessage', { error_code: 502, description: 'Bad Gateway' }, { chatId: secondaryTg.id, times: 10 });
     const req = await fileFlag();
     const row = async () => (await status(req.id)).find((r) => r.recipient_id === secondary.id);
+    const [gaveUp, permanent] = [await metric('gave_up'), await metric('failed_permanent')];
     const from = clock.now().getTime();
     await t.deliver();
     expect(await row()).toMatchObject({ status: 'queued', attempts: 1, last_error: 'Bad Gateway' });
@@ -145,6 +146,7 @@ describe('notification delivery', () => {
     }
     expect(await row()).toMatchObject({ status: 'failed', attempts: 10, last_error: 'gave up after 10 attempts: Bad Gateway' });
     expect(t.tg.of('sendMessage', secondaryTg.id)).toHaveLength(10);
+    expect([await metric('gave_up'), await metric('failed_permanent')]).toEqual([gaveUp + 1, permanent]);
   });
 
   it('edits earlier messages when the request is decided, instead of sending new ones', async () => {

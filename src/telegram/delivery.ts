@@ -47,7 +47,8 @@ export interface DeliveryDeps {
   maxAttempts?: number;
 }
 
-export type DeliveryResult = 'sent' | 'retry' | 'rate_limited' | 'throttled' | 'failed' | 'skipped';
+/** `failed_permanent`: Telegram will never take it (blocked, chat not found); `gave_up`: transient failures past the last attempt. */
+export type DeliveryResult = 'sent' | 'retry' | 'rate_limited' | 'throttled' | 'failed_permanent' | 'gave_up' | 'skipped';
 
 /** The longest we wait in line for a chat's turn; longer, the row goes back to the queue. */
 const MAX_INLINE_WAIT_MS = 2000;
@@ -173,12 +174,12 @@ export function createDeliverer(deps: DeliveryDeps) {
     if (f.kind === 'permanent') {
       deps.logger.warn({ notificationId: n.id, recipientType: n.recipientType, reason: f.reason }, 'telegram delivery failed for good');
       await deps.notifications.markFailed(deps.db, n.id, f.reason);
-      return 'failed';
+      return 'failed_permanent';
     }
     const reason = err instanceof GrammyError ? f.reason : `${f.reason}: ${(err as Error)?.message ?? String(err)}`;
     if (n.attempts >= maxAttempts) {
       await deps.notifications.markFailed(deps.db, n.id, `gave up after ${n.attempts} attempts: ${reason}`);
-      return 'failed';
+      return 'gave_up';
     }
     await deps.notifications.retryAt(deps.db, n.id, new Date(now.getTime() + backoffSeconds(n.attempts) * 1000), reason);
     return 'retry';

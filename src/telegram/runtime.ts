@@ -86,7 +86,7 @@ export function createTelegram(deps: TelegramDeps): TelegramRuntime {
   );
   deps.testing?.configureApi?.(bot.api);
 
-  const deliveries = new Counter({ name: 'desk_telegram_deliveries_total', help: 'Telegram deliveries of outbox notifications by result (sent, retry, rate_limited, throttled, failed, skipped, edited)', labelNames: ['result'], registers: [deps.registry] });
+  const deliveries = new Counter({ name: 'desk_telegram_deliveries_total', help: 'Telegram deliveries of outbox notifications by result (sent, retry, rate_limited, throttled, failed_permanent, gave_up, skipped, edited)', labelNames: ['result'], registers: [deps.registry] });
   const deliverer = createDeliverer({
     api: bot.api,
     db: deps.db,

@@ -163,6 +163,15 @@ export function editedText(original: string, statusLine: string): string {
   return fitLines(base.split('\n'), MAX_MESSAGE_LENGTH - status.length) + status;
 }
 
+/** A decided request's outcome in plain words, e.g. for "Already decided: …". */
+export const OUTCOME: Record<string, string> = {
+  approved: 'approved and applied',
+  rejected: 'rejected',
+  expired: 'expired without a decision',
+  cancelled: 'cancelled by the requester',
+  failed: 'co-signed but not applied (the change no longer fit)',
+};
+
 /** What a request's final status says on a message sent after it was decided (the bot was behind). */
 export const DECIDED_LINE: Record<string, string> = {
   approved: '✅ Decided: approved and applied',

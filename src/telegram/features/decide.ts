@@ -5,6 +5,7 @@ import type { BotDeps } from '../bot.js';
 import { plainWords } from '../errors.js';
 import { esc, user } from '../format.js';
 import { TOKEN_PREFIX, type Conversation } from '../telegram.store.js';
+import { OUTCOME } from '../templates.js';
 
 /**
  * Deciding in Telegram (DESIGN 4.9). A Co-sign or Reject button carries only an opaque, single-use
@@ -59,9 +60,12 @@ export function decisionFeature(deps: BotDeps) {
     }
     if (row.used_at) return ctx.answerCallbackQuery({ text: 'This button was already used. Send /pending for fresh buttons, or decide in the console.', show_alert: true });
     if (row.expires_at <= now) return ctx.answerCallbackQuery({ text: 'This request has expired.', show_alert: true });
+    // A button left on an older message (/pending, or a prompt not yet edited): say so before a code is asked for and spent.
+    const { request } = await deps.queries.get(row.request_id);
+    const outcome = OUTCOME[request.status];
+    if (outcome) return ctx.answerCallbackQuery({ text: `Already decided: ${outcome}.`, show_alert: true });
     if (!(await deps.store.spendToken(token, ctx.from.id, now))) return ctx.answerCallbackQuery({ text: 'This button was already used.', show_alert: true });
 
-    const { request } = await deps.queries.get(row.request_id);
     const data: DecideData = { action: row.action, requestId: row.request_id, operatorId: presser.operatorId, summary: request.summary };
     await deps.store.saveConversation(ctx.from.id, { flow: DECIDE_FLOW, step: row.action === 'reject' ? 'reason' : 'code', data: { ...data } }, now, DECIDE_TTL_SECONDS);
     await ctx.answerCallbackQuery();

@@ -41,6 +41,19 @@ type UnauthenticatedHandler = () => void;
 
 let stepUpHandler: StepUpHandler | undefined;
 let unauthenticatedHandler: UnauthenticatedHandler | undefined;
+/**
+ * The one step-up being asked for. Calls that need a step-up while the dialog is open (parallel
+ * posts) wait for the same code rather than each asking, so every one of them retries (or gives up)
+ * when that dialog closes.
+ */
+let stepUpInFlight: Promise<boolean> | undefined;
+
+function stepUp(handler: StepUpHandler): Promise<boolean> {
+  stepUpInFlight ??= handler().finally(() => {
+    stepUpInFlight = undefined;
+  });
+  return stepUpInFlight;
+}
 
 /** The step-up dialog registers itself here; it resolves true once a code was accepted. */
 export function onStepUpRequired(handler: StepUpHandler | undefined) {
@@ -97,7 +110,7 @@ export async function request<T>(method: string, path: string, opts: RequestOpti
   }
   const problem = await toProblem(res);
   if (problem.code === 'STEP_UP_REQUIRED' && !opts.noStepUp && stepUpHandler) {
-    if (await stepUpHandler()) return request<T>(method, path, { ...opts, noStepUp: true });
+    if (await stepUp(stepUpHandler)) return request<T>(method, path, { ...opts, noStepUp: true });
   }
   if (res.status === 401 && unauthenticatedHandler && !path.startsWith('/api/auth/login')) unauthenticatedHandler();
   throw new ApiError(problem);

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SCREENSHOTS, screenshot, signIn, startConsoleDesk, type ConsoleDesk, type ConsoleUser } from './support/browser.js';
+import { focused, SCREENSHOTS, screenshot, signIn, startConsoleDesk, type ConsoleDesk, type ConsoleUser } from './support/browser.js';
 import { approveInEngine, cosignerChoices, expireStepUp, fileFlagSet, fileRequest, fillApprove, openRequest, REASON, statusOf } from './support/approvals.js';
 
 /**
@@ -35,7 +35,15 @@ describe('console: approvals queue, request detail and the dual-control journey'
     await ben.page.goto('/approvals');
     await ben.page.getByTestId('queue-empty').waitFor();
 
-    const filed = await fileFlagSet(ada, true);
+    // A proposes it from the Flags screen, as an operator would.
+    await ada.page.goto('/flags/AUTO_SETTLEMENT');
+    await ada.page.getByLabel('Why turn AUTO_SETTLEMENT on?').fill('Pilot with two desks starts Monday');
+    await ada.page.getByRole('button', { name: 'Propose turning it on' }).click();
+    const filedLink = ada.page.getByTestId('filed-request').getByRole('link');
+    await filedLink.waitFor();
+    const filedId = ((await filedLink.getAttribute('href')) ?? '').replace(/^\/approvals\//, '');
+    const filed = await desk.t.database.db.selectFrom('change_requests').select(['id', 'kind', 'payload', 'digest', 'requested_by_id']).where('id', '=', filedId).executeTakeFirstOrThrow();
+    expect(filed).toMatchObject({ kind: 'flag.set', payload: { key: 'AUTO_SETTLEMENT', enabled: true }, requested_by_id: ada.op.id });
 
     // B's queue shows it without a reload: kind, summary, status, requester, age, time left.
     const row = ben.page.getByTestId('approval-row').filter({ hasText: 'Turn AUTO_SETTLEMENT on' });
@@ -57,6 +65,8 @@ describe('console: approvals queue, request detail and the dual-control journey'
     expect(await ben.page.getByTestId('digest').textContent()).toBe(filed.digest);
     expect(await ben.page.getByTestId('diff').locator('tbody tr').allTextContents()).toEqual(['enabledoffon']);
     expect(await ben.page.getByTestId('requester').textContent()).toBe('Ada Requester');
+    expect(await ben.page.getByTestId('requester-email').textContent()).toBe(ada.op.email);
+    expect(await ben.page.getByRole('list', { name: "Requester's roles" }).getByRole('listitem').allTextContents()).toEqual(['Risk officer']);
     expect(await ben.page.locator('q.note').textContent()).toBe('Pilot with two desks starts Monday');
     await ben.page.getByRole('region', { name: 'Policy in force' }).getByText('Risk officer, Platform admin').waitFor();
     expect(await ben.page.getByTestId('history').locator('li').count()).toBe(1);
@@ -179,6 +189,37 @@ describe('console: approvals queue, request detail and the dual-control journey'
     await expect.poll(() => ben.page.getByRole('tab', { name: /Awaiting my co-sign/ }).getAttribute('aria-selected')).toBe('true');
     await ben.page.getByRole('row').filter({ hasText: 'Grant auditor' }).waitFor(); // Cleo named Ben for the role grant
     expect(await ben.page.getByTestId('awaiting-me-count').textContent()).toBe('1');
+    expect(desk.consoleErrors).toEqual([]);
+  });
+
+  it('cancel: the requester cancels their own request after one confirmation; an approver looking at it sees it cancelled live', async () => {
+    const filed = await fileFlagSet(ada, false, 'Turn it off for the audit window');
+    await openRequest(ben.page, filed.id); // Ben is reading it, ready to decide
+    await ben.page.getByRole('heading', { name: 'Approve' }).waitFor();
+    await openRequest(ada.page, filed.id);
+
+    // The first click only asks; "Keep it open" changes nothing.
+    await ada.page.getByRole('button', { name: 'Cancel this request' }).click();
+    await ada.page.getByText('Cancel it for good?').waitFor();
+    expect(await ada.page.locator('#cancel-confirm').isVisible()).toBe(true);
+    await ada.page.getByRole('button', { name: 'Keep it open' }).click();
+    await ada.page.getByRole('button', { name: 'Cancel this request' }).waitFor();
+    expect(await statusOf(ada.page).textContent()).toBe('Pending');
+
+    await ada.page.getByRole('button', { name: 'Cancel this request' }).click();
+    const yes = ada.page.getByRole('button', { name: 'Yes, cancel the request' });
+    await expect.poll(() => focused(ada.page)).toBe('Yes, cancel the request'); // the confirmation has the focus
+    await screenshot(ada.page, 'approval-cancel-confirm');
+    await yes.click();
+    await ada.page.getByTestId('decision-notice').filter({ hasText: 'You cancelled this request.' }).waitFor();
+    await statusOf(ada.page).filter({ hasText: 'Cancelled' }).waitFor();
+    await ada.page.getByTestId('history').getByText('Cancelled').waitFor();
+    await screenshot(ada.page, 'approval-cancelled');
+    expect((await desk.t.database.db.selectFrom('change_requests').select('status').where('id', '=', filed.id).executeTakeFirstOrThrow()).status).toBe('cancelled');
+
+    // Ben's open page follows: cancelled, and nothing left to decide.
+    await statusOf(ben.page).filter({ hasText: 'Cancelled' }).waitFor();
+    await expect.poll(() => ben.page.getByRole('heading', { name: 'Approve' }).count()).toBe(0);
     expect(desk.consoleErrors).toEqual([]);
   });
 });

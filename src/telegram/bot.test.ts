@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildTestServer } from '../../test/support/server.js';
 import { BOT_INFO, buildTelegramServer, PUBLIC_URL, RecordingTelegram, TEST_BOT_TOKEN, updates, type TelegramTestServer } from '../../test/support/telegram.js';
 import { AppError } from '../shared/errors.js';
@@ -103,6 +103,27 @@ describe('webhook mode', () => {
     const again = await post({ 'x-telegram-bot-api-secret-token': secret }, u);
     expect([first.statusCode, again.statusCode]).toEqual([200, 200]);
     expect(tg.of('sendMessage', alice.id)).toHaveLength(1);
+  });
+});
+
+describe('polling mode', () => {
+  it('long-polls with @grammyjs/runner (not bot.start), handling updates it fetches', async () => {
+    const t = await buildTelegramServer();
+    const runtime = t.desk.telegram;
+    try {
+      await runtime?.start();
+      expect(t.tg.of('deleteWebhook')).toHaveLength(1); // a webhook left by webhook mode would block polling
+      const handle = runtime?.polling();
+      expect(handle?.isRunning()).toBe(true);
+      expect(runtime?.bot.isRunning()).toBe(false); // grammY's own single-threaded poller is not used
+      t.tg.poll(updates.text(alice, '/help'));
+      await vi.waitFor(() => expect(t.tg.of('sendMessage', alice.id)).toHaveLength(1));
+      expect(t.tg.of('getUpdates')[0]).toMatchObject({ allowed_updates: ['message', 'callback_query'] });
+    } finally {
+      await runtime?.stop();
+      await t.close();
+    }
+    expect(runtime?.polling()?.isRunning()).toBe(false);
   });
 });
 

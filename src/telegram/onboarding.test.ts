@@ -144,6 +144,40 @@ describe('client onboarding', () => {
     expect(filed.rows[0]?.n).toBe(1);
   });
 
+  /** A new applicant who answered everything; returns their pending client.access request. */
+  const apply = async (u: { id: number; first_name: string }, name: string) => {
+    await t.send(updates.text(u, '/start'));
+    for (const answer of [name, `${name} Ltd`, 'Peru']) await t.send(updates.text(u, answer));
+    await t.send(updates.callback(u, 'ob:v:0'));
+    const [req] = (await sql<{ id: string }>`select id from change_requests where summary like ${`Grant access to ${name} (%`}`.execute(t.database.db)).rows;
+    if (!req) throw new Error(`no application from ${name}`);
+    return req.id;
+  };
+
+  it('an applicant whose request expires is told, in plain words', async () => {
+    const u = { id: 9304, first_name: 'Eve' };
+    const id = await apply(u, 'Eve Late');
+    await sql`update change_requests set expires_at = now() - interval '1 second' where id = ${id}`.execute(t.database.db);
+    expect(await t.desk.services.approvals.expireDue()).toBeGreaterThanOrEqual(1);
+    t.tg.clear();
+    await t.deliver();
+    expect(t.tg.textsTo(u.id)).toEqual([expect.stringMatching(/^⌛ <b>Your application was not reviewed in time\.<\/b>\nIt expired without a decision\. Send \/start to apply again\.$/)]);
+  });
+
+  it('an applicant whose request fails at co-sign (the client changed meanwhile) is told, in plain words', async () => {
+    const u = { id: 9305, first_name: 'Fay' };
+    const id = await apply(u, 'Fay Moved');
+    expect((await call(t, ops1, 'POST', `/api/approvals/${id}/approve`, { reason: REASON, secondaryApproverId: ops2.id })).status).toBe(200);
+    // The client's record changes between the two approvals: what the co-signer would apply is no longer what was approved.
+    await sql`update clients set version = version + 1 where telegram_user_id = ${String(u.id)}`.execute(t.database.db);
+    const cosigned = await call(t, ops2, 'POST', `/api/approvals/${id}/cosign`, {});
+    expect(cosigned).toMatchObject({ status: 409, body: { code: 'STALE_REQUEST' } });
+    expect((await t.database.db.selectFrom('change_requests').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status).toBe('failed');
+    t.tg.clear();
+    await t.deliver();
+    expect(t.tg.textsTo(u.id)).toEqual([expect.stringMatching(/^⚠️ <b>Your application could not be completed\.<\/b>\nSomething changed while it was being approved\. Send \/start to apply again\.$/)]);
+  });
+
   it('/cancel stops an application; /help lists the commands', async () => {
     const u = { id: 9303, first_name: 'Dee' };
     await t.send(updates.text(u, '/start'));

@@ -56,6 +56,8 @@ export interface TelegramRuntime {
   jobs: JobsModule;
   /** `POST /telegram/webhook` (webhook mode only). */
   routes: FastifyPluginAsync[];
+  /** The `@grammyjs/runner` handle while long polling (concurrent, per-user sequential); undefined otherwise. */
+  polling(): RunnerHandle | undefined;
   /** Polling: starts long polling. Webhook: registers the webhook with Telegram. Send-only: checks the token. */
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -122,6 +124,7 @@ export function createTelegram(deps: TelegramDeps): TelegramRuntime {
     deliverer,
     jobs: telegramJobs({ deliverer, store, notifications: deps.notifications, db: deps.db, clock: deps.clock, logger: log }),
     routes: settings.mode === 'webhook' ? [telegramWebhookRoutes({ bot, secret: settings.secret })] : [],
+    polling: () => runner,
     async start() {
       await bot.init();
       if (settings.mode === 'send-only') {

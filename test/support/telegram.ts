@@ -53,10 +53,23 @@ export class RecordingTelegram {
     this.failures.push({ method, error, chatId: opts.chatId === undefined ? undefined : String(opts.chatId), times: opts.times ?? 1 });
   }
 
+  /** Updates the next getUpdates call hands out (long polling). */
+  private polled: Update[] = [];
+
+  /** Queues an update for long polling to fetch (getUpdates), as Telegram would. */
+  poll(update: Update): void {
+    this.polled.push(update);
+  }
+
   install = (api: Api): void => {
     api.config.use(async (_prev, method, payload) => {
       const p = (payload ?? {}) as Record<string, unknown>;
       this.calls.push({ method, payload: p });
+      if (method === 'getUpdates') {
+        // A long poll: answered with what is queued, or empty after a short wait (not a busy loop).
+        if (this.polled.length === 0) await new Promise((r) => setTimeout(r, 20));
+        return { ok: true, result: this.polled.splice(0) } as never;
+      }
       const failure = this.failures.find((f) => f.method === method && f.times > 0 && (f.chatId === undefined || f.chatId === String(p.chat_id)));
       if (failure) {
         failure.times--;

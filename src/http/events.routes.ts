@@ -3,10 +3,12 @@ import type { EventHub } from '../shared/event-hub.js';
 import type { DeskEvent } from '../shared/events.js';
 
 const HEARTBEAT_MS = 25_000;
+/** Published by the database when a session is revoked (migration 0015). */
+const SESSION_REVOKED = 'session.revoked';
 
 /**
  * `GET /api/events`: Server-Sent Events for live consoles. One stream per session — opening a second
- * one from the same session closes the first.
+ * one from the same session closes the first — and a session's stream ends when it is revoked.
  */
 export function eventsRoutes(deps: { hub: EventHub; heartbeatMs?: number }): FastifyPluginAsync {
   const streams = new Map<string, () => void>();
@@ -32,22 +34,34 @@ export function eventsRoutes(deps: { hub: EventHub; heartbeatMs?: number }): Fas
       res.write(`retry: 3000\n: connected\n\n`);
 
       let seq = 0;
-      const send = (event: DeskEvent) => {
-        res.write(`id: ${++seq}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
-      };
-      const unsubscribe = await deps.hub.subscribe(send);
-      const heartbeat = setInterval(() => res.write(`: ping\n\n`), deps.heartbeatMs ?? HEARTBEAT_MS);
       let closed = false;
+      // Set once subscribed; `close` may run before that (a revocation or disconnect while subscribing).
+      const live: { unsubscribe?: () => Promise<void>; heartbeat?: NodeJS.Timeout } = {};
       const close = () => {
         if (closed) return;
         closed = true;
-        clearInterval(heartbeat);
+        clearInterval(live.heartbeat);
         if (streams.get(sessionId) === close) streams.delete(sessionId);
-        void unsubscribe();
+        void live.unsubscribe?.();
         res.end();
+      };
+      const send = (event: DeskEvent) => {
+        // A revoked session (logout, deactivation) ends its stream on every node; nobody else sees it.
+        if (event.type === SESSION_REVOKED) {
+          if (event.id === sessionId) close();
+          return;
+        }
+        if (!closed) res.write(`id: ${++seq}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
       };
       streams.set(sessionId, close);
       request.raw.on('close', close);
+      const unsubscribe = await deps.hub.subscribe(send);
+      if (closed) {
+        void unsubscribe();
+        return;
+      }
+      live.unsubscribe = unsubscribe;
+      live.heartbeat = setInterval(() => res.write(`: ping\n\n`), deps.heartbeatMs ?? HEARTBEAT_MS);
     });
   };
 }

@@ -76,4 +76,45 @@ describe('GET /api/events (live updates for consoles)', () => {
     second.abort();
     expect(done).toBe(true);
   });
+
+  /** Opens a stream, runs `action` once it is connected, and says whether the server then ended it. */
+  async function streamEndsAfter(headers: Record<string, string>, action: () => Promise<void>): Promise<boolean> {
+    const controller = new AbortController();
+    const deadline = setTimeout(() => controller.abort(), 10_000);
+    try {
+      const res = await fetch(`${base}/api/events`, { headers, signal: controller.signal });
+      expect(res.status).toBe(200);
+      const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+      await reader.read(); // the "connected" comment
+      await action();
+      for (;;) if ((await reader.read()).done) return true;
+    } catch {
+      return false; // still open at the deadline
+    } finally {
+      clearTimeout(deadline);
+      controller.abort();
+    }
+  }
+
+  it('logout ends that session\'s stream; other sessions keep theirs and never see the revocation', async () => {
+    const leaver = await person(t, ['ops_approver']);
+    let filedId = '';
+    const events = await readEvents(`${base}/api/events`, watcher.session.bearer, (e) => filedId !== '' && e.some((x) => x.data.id === filedId), async () => {
+      const ended = await streamEndsAfter(leaver.session.bearer, async () => {
+        const out = await t.app.inject({ method: 'POST', url: '/api/auth/logout', headers: leaver.session.bearer });
+        expect(out.statusCode).toBeLessThan(300);
+      });
+      expect(ended).toBe(true);
+      filedId = (await fileFlagRequest(t, risk)).id;
+    });
+    expect(events.map((e) => e.event)).not.toContain('session.revoked');
+    expect(events.find((e) => e.data.id === filedId)?.event).toBe('approval.created');
+  });
+
+  it('deactivating an operator ends their open stream', async () => {
+    const fired = await person(t, ['ops_approver']);
+    const ended = await streamEndsAfter(fired.session.bearer, () => t.desk.services.operators.deactivate(fired.id, { actorType: 'system', requestId: 'test' }));
+    expect(ended).toBe(true);
+    expect((await fetch(`${base}/api/events`, { headers: fired.session.bearer })).status).toBe(401);
+  });
 });

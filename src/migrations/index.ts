@@ -13,6 +13,7 @@ import * as m0011 from './0011_wallets.js';
 import * as m0012 from './0012_settlement.js';
 import * as m0013 from './0013_telegram_client_buttons.js';
 import * as m0014 from './0014_change_requests_immutable.js';
+import * as m0015 from './0015_session_revoked_event.js';
 
 /**
  * Forward-only migrations, in order. Never edit one that has shipped: add the next file instead.
@@ -34,4 +35,5 @@ export const migrations: Record<string, Migration> = {
   '0012_settlement': m0012,
   '0013_telegram_client_buttons': m0013,
   '0014_change_requests_immutable': m0014,
+  '0015_session_revoked_event': m0015,
 };

@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Role } from '../operators/operators.tables.js';
 import { can, type Permission } from '../operators/operators.permissions.js';
@@ -46,6 +47,14 @@ export interface RegisteredRoute {
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
+/** Compares a presented secret in constant time (for equal lengths), so response timing says nothing of the expected one. */
+function sameSecret(given: string | string[] | undefined, expected: string | undefined): boolean {
+  if (typeof given !== 'string' || !expected) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
 export function installAccessControl(app: FastifyInstance, auth: Authenticator, clock: Clock, routes: RegisteredRoute[]): void {
   app.decorateRequest('actor', null);
 
@@ -61,7 +70,7 @@ export function installAccessControl(app: FastifyInstance, auth: Authenticator, 
     const actor = await auth.authenticate(request);
     if (!actor) throw new AppError('UNAUTHENTICATED', 'Sign in first: this needs an operator session or a bearer token.');
     request.actor = actor;
-    if (actor.via === 'cookie' && MUTATING.has(request.method) && (!actor.csrfToken || request.headers['x-csrf-token'] !== actor.csrfToken)) {
+    if (actor.via === 'cookie' && MUTATING.has(request.method) && !sameSecret(request.headers['x-csrf-token'], actor.csrfToken)) {
       throw new AppError('CSRF_REQUIRED', 'Requests authenticated by cookie must send the X-CSRF-Token header.');
     }
     if (!actor.mfaVerified && !access.mfaPending) {

@@ -1,5 +1,6 @@
+import { Writable } from 'node:stream';
 import type { FastifyPluginAsync } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createLogger } from '../shared/logger.js';
 import { compose } from '../main/compose.js';
 import { loadConfig } from '../config.js';
@@ -45,6 +46,36 @@ describe('health, readiness and metrics', () => {
       await app.close();
       await db.destroy();
       await empty.drop();
+    }
+  });
+
+  it('GET /ready does not show the public why a check threw; the log does, under the request id', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        lines.push(chunk.toString());
+        cb();
+      },
+    });
+    const missing = new URL(inject('pgAdminUrl'));
+    missing.pathname = '/desk_no_such_database_for_ready';
+    const pool = createPool(missing.toString(), 1);
+    const db = createDb(pool);
+    const desk = compose({ config: loadConfig({ NODE_ENV: 'test' }), db, pool, logger: createLogger('info', sink), clock: systemClock, secrets: testSecrets() });
+    const app = await desk.buildHttp();
+    try {
+      const res = await app.inject({ method: 'GET', url: '/ready' });
+      expect(res.statusCode).toBe(503);
+      const { checks } = res.json<{ checks: { database: { ok: boolean; detail: string } } }>();
+      expect(checks.database.ok).toBe(false);
+      expect(checks.database.detail).toContain('database check failed');
+      expect(res.body).not.toContain('desk_no_such_database_for_ready');
+      const logged = lines.map((l) => JSON.parse(l) as { msg: string; reqId?: string; check?: string; err?: { message: string } }).find((l) => l.msg === 'readiness check failed' && l.check === 'database');
+      expect(logged?.reqId).toBe(res.headers['x-request-id']);
+      expect(logged?.err?.message).toContain('desk_no_such_database_for_ready');
+    } finally {
+      await app.close();
+      await db.destroy();
     }
   });
 

@@ -68,17 +68,25 @@ export async function completeMfaEnrolment(db: Executor, id: string, sealed: str
 }
 
 /**
- * Records a TOTP step as used; false when it already was (a replay). `on conflict do nothing` rather
- * than catching the unique violation, which would abort the surrounding transaction.
+ * Records a TOTP step as used; false when it, or any later step, already was (RFC 6238 §5.2): once a
+ * code is accepted, no code of that step or an earlier one (still inside the ±1 window) works again.
+ * One statement, `on conflict do nothing` rather than catching the unique violation (which would abort
+ * the surrounding transaction). Callers hold the operator row FOR UPDATE, so two codes of the same
+ * operator are never checked at once.
  */
 export async function consumeTotpStep(db: Executor, operatorId: string, step: number): Promise<boolean> {
   const inserted = await db
     .insertInto('operator_totp_used')
-    .values({ operator_id: operatorId, step: String(step) })
+    .columns(['operator_id', 'step'])
+    .expression(
+      db
+        .selectNoFrom([sql<string>`${operatorId}::uuid`.as('operator_id'), sql<string>`${String(step)}::bigint`.as('step')])
+        .where((eb) => eb.not(eb.exists(eb.selectFrom('operator_totp_used').select('step').where('operator_id', '=', operatorId).where('step', '>=', String(step))))),
+    )
     .onConflict((oc) => oc.columns(['operator_id', 'step']).doNothing())
     .returning('step')
     .executeTakeFirst();
-  // Steps older than any acceptance window can never match again; keep the table small.
+  // Steps older than any acceptance window can never match again; keep the table small (the latest stays).
   await db.deleteFrom('operator_totp_used').where('operator_id', '=', operatorId).where('step', '<', String(step - 10)).execute();
   return inserted !== undefined;
 }

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixedClock } from '../shared/clock.js';
 import { newOperator, signedInOperator } from '../../test/support/factories.js';
 import { buildTestServer, type TestServer } from '../../test/support/server.js';
-import { totpCodeAt } from './operators.totp.js';
+import { totpStep } from './operators.rules.js';
+import { totpCodeAt, totpCodeForStep } from './operators.totp.js';
 
 const clock = fixedClock(new Date('2026-01-05T10:00:00Z'));
 /** Stands in for a decision route (approve, co-sign): it needs an open step-up window. */
@@ -88,6 +89,20 @@ describe('step-up', () => {
     expect(replay.json()).toMatchObject({ code: 'INVALID_TOTP' });
     const last = await t.database.db.selectFrom('audit_events').select(['action', 'data']).where('entity_id', '=', op.id).orderBy('id', 'desc').executeTakeFirstOrThrow();
     expect(last).toMatchObject({ action: 'auth.step_up_failed', data: { reason: 'totp_replay' } });
+  });
+
+  it('after a code is accepted, an earlier step still inside the window is refused too (RFC 6238 §5.2)', async () => {
+    const { operator: op, token } = await signedInOperator(t);
+    clock.advance(60_000);
+    const now = totpStep(clock.now());
+    const codeFor = (step: number) => totpCodeForStep(op.secret ?? '', step);
+    expect((await post('/api/auth/step-up', bearer(token), { code: codeFor(now + 1) })).statusCode).toBe(200); // a phone a little ahead
+    const earlier = await post('/api/auth/step-up', bearer(token), { code: codeFor(now) }); // never used, but older
+    expect(earlier.json()).toMatchObject({ status: 403, code: 'INVALID_TOTP' });
+    const last = await t.database.db.selectFrom('audit_events').select(['action', 'data']).where('entity_id', '=', op.id).orderBy('id', 'desc').executeTakeFirstOrThrow();
+    expect(last).toMatchObject({ action: 'auth.step_up_failed', data: { reason: 'totp_replay' } });
+    clock.advance(60_000);
+    expect((await post('/api/auth/step-up', bearer(token), { code: codeFor(totpStep(clock.now())) })).statusCode).toBe(200); // later steps still work
   });
 
   it('the window opens at login and with a code, and closes after STEP_UP_MINUTES', async () => {

@@ -2,6 +2,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parseEnv } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { createSigner } from './audit/audit.chain.js';
 import { ConfigError, estimatedEntropyBits, loadConfig, parseTrustProxy, telegramSettings } from './config.js';
@@ -34,6 +35,12 @@ describe('configuration', () => {
 
   it('says which NAME_FILE cannot be read', () => {
     expect(() => loadConfig({ AUDIT_SIGNING_KEY_FILE: '/nonexistent/key' })).toThrow(/AUDIT_SIGNING_KEY_FILE points to \/nonexistent\/key/);
+  });
+
+  it('.env.example, loaded as `node --env-file` reads it, is a valid configuration', () => {
+    const env = parseEnv(fs.readFileSync(path.resolve(import.meta.dirname, '../.env.example'), 'utf8'));
+    const c = loadConfig(env);
+    expect(c).toMatchObject({ AUDIT_SEAL_CRON: '* * * * *', TRUST_PROXY: false, PORT: 9090 });
   });
 
   it('names invalid settings', () => {

@@ -51,6 +51,8 @@ function FilterForm({ applied, onApply }: { applied: AuditFilter; onApply: (f: A
     onApply(next);
   };
 
+  // An id picked from the list reads as a name too, so the operator sees whom they are searching for.
+  const actorName = operators.data?.operators.find((o) => `operator:${o.id}` === draft.actor.trim())?.name;
   return (
     <form className="filters" onSubmit={submit} aria-label="Filter the audit trail" noValidate>
       <div>
@@ -73,7 +75,7 @@ function FilterForm({ applied, onApply }: { applied: AuditFilter; onApply: (f: A
           ))}
           <option value="system">the desk</option>
         </datalist>
-        <FieldHint id="audit-actor-hint">An operator id, or type:id</FieldHint>
+        <FieldHint id="audit-actor-hint">{actorName ? `Operator: ${actorName}` : 'An operator id, or type:id'}</FieldHint>
       </div>
       <div>
         <label htmlFor="audit-action">Action</label>

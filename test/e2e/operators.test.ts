@@ -100,6 +100,46 @@ describe('console: operators', () => {
     await context.close();
   });
 
+  it('shows who linked Telegram, and a role grant proposed from the Roles… panel files an operator.role request', async () => {
+    const tess = await newOperator({ desk: desk.t.desk, clock: desk.clock }, { roles: ['ops_approver'], name: 'Tess Telegram', email: 'tess@desk.test' });
+    const otto = await newOperator({ desk: desk.t.desk, clock: desk.clock }, { roles: ['ops_approver'], name: 'Otto Offline', email: 'otto@desk.test' });
+    // Tess links her Telegram account the real way: a code from My account, sent to the bot (/link CODE).
+    const { account } = desk.t.desk.services;
+    const { code } = await account.issueTelegramLinkCode(tess.id, { actorType: 'operator', actorId: tess.id });
+    await account.consumeTelegramLinkCode(code, 424242, { actorType: 'operator', actorId: tess.id });
+
+    const { page, context } = await signIn(desk, ['platform_admin'], { name: 'Priya Admin' });
+    await page.goto('/operators');
+    const tessRow = page.getByTestId('operator-tess@desk.test');
+    await tessRow.waitFor();
+    expect(await tessRow.textContent()).toMatch(/Tess Telegram.*Ops approver.*Active.*✓ Enrolled.*Linked/);
+    expect(await tessRow.textContent()).not.toContain('Not linked');
+    expect(await page.getByTestId('operator-otto@desk.test').textContent()).toContain('Not linked');
+    await screenshot(page, 'operators-telegram-linked');
+
+    // Propose a grant for Otto from his Roles… panel.
+    const ottoRow = page.getByTestId('operator-otto@desk.test');
+    await ottoRow.getByRole('button', { name: 'Propose a role change for Otto Offline' }).click();
+    const panel = page.getByRole('form', { name: 'Propose a role change for Otto Offline' });
+    await panel.getByLabel('Change').selectOption('grant');
+    const roleChoices = await panel.getByLabel('Role').locator('option').allTextContents();
+    expect(roleChoices.join(' ')).not.toMatch(/Ops approver/); // he holds it already: nothing to grant
+    await panel.getByLabel('Role').selectOption('auditor');
+    await panel.getByLabel('Note for the approvers (optional)').fill('Second reader for the quarterly audit');
+    await panel.getByRole('button', { name: 'Propose grant' }).click();
+    const filed = panel.getByTestId('role-request-filed');
+    await filed.waitFor();
+    expect(await filed.textContent()).toContain('Grant auditor to Otto Offline <otto@desk.test>');
+    const href = (await filed.getByRole('link').first().getAttribute('href')) ?? '';
+    const grant = await desk.t.database.db.selectFrom('change_requests').select(['id', 'kind', 'payload', 'note', 'status']).where('id', '=', href.split('/').pop() ?? '').executeTakeFirstOrThrow();
+    expect(grant).toMatchObject({ kind: 'operator.role', payload: { operatorId: otto.id, role: 'auditor', action: 'grant' }, note: 'Second reader for the quarterly audit', status: 'pending' });
+    await ottoRow.filter({ hasText: 'Auditor pending' }).waitFor();
+    expect((await desk.t.database.db.selectFrom('operators').select('roles').where('id', '=', otto.id).executeTakeFirstOrThrow()).roles).toEqual(['ops_approver']); // nothing granted until approved and co-signed
+    await screenshot(page, 'operators-grant');
+    expect(desk.consoleErrors).toEqual([]);
+    await context.close();
+  });
+
   it('an auditor sees the list but cannot add, propose or deactivate', async () => {
     const { page, context } = await signIn(desk, ['auditor'], { name: 'Ada Auditor' });
     await page.goto('/operators');

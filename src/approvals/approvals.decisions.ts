@@ -179,7 +179,9 @@ async function applyChange(deps: ApprovalsDeps, tx: Tx, req: RequestRow, decider
       throw new AppError('STALE_REQUEST', `${req.entity_type} ${req.entity_id} changed since the request was filed (version ${req.entity_version} → ${current.version})`);
     }
     await def.validate(tx, parsed.data, current);
-    await def.apply(tx, parsed.data, { requestId: req.id, audit: decider.audit, approvers: { primaryId: req.primary_approver_id ?? '', secondaryId: decider.operatorId } });
+    await def.apply(tx, parsed.data, { requestId: req.id, audit: decider.audit, approvers: { primaryId: req.primary_approver_id ?? '', secondaryId: decider.operatorId },
+      request: { note: req.note, primaryReason: req.primary_reason, requestedBy: { type: req.requested_by_type, id: req.requested_by_id } },
+    });
     // The read above takes no lock: a concurrent writer (another co-sign, an emergency stop) may have
     // committed between it and the applier's own row lock. Our apply must be the only move since
     // the request was filed, so anything but exactly one version step means we wrote over theirs.

@@ -54,8 +54,19 @@ describe('feature flags and the AUTO_SETTLEMENT switch', () => {
     await call(t, risk2, 'POST', `/api/approvals/${filed.body.id}/approve`, { reason: REASON, secondaryApproverId: admin.id });
     expect((await call<FlagBody>(t, auditor, 'GET', '/api/flags/AUTO_SETTLEMENT')).body.enabled).toBe(false);
     expect((await call(t, admin, 'POST', `/api/approvals/${filed.body.id}/cosign`, {})).status).toBe(200);
-    const flag = await call<FlagBody & { requestId: string }>(t, auditor, 'GET', '/api/flags/AUTO_SETTLEMENT');
+    const flag = await call<FlagBody & { requestId: string; reason: string; approval: unknown }>(t, auditor, 'GET', '/api/flags/AUTO_SETTLEMENT');
     expect(flag.body).toMatchObject({ enabled: true, requestId: filed.body.id });
+    // why: the requester's own reason; who: requester, primary and co-signer
+    expect(flag.body.reason).toBe('Pilot with two clients starts');
+    expect(flag.body.history[0]).toMatchObject({ via: 'request', reason: 'Pilot with two clients starts', requestId: filed.body.id });
+    expect(flag.body.approval).toMatchObject({
+      requestId: filed.body.id,
+      status: 'approved',
+      note: 'Pilot with two clients starts',
+      requestedBy: { type: 'operator', id: risk.id, name: risk.op.name, email: risk.op.email, roles: ['risk_officer'] },
+      primary: { id: risk2.id, name: risk2.op.name, reason: REASON },
+      cosignedBy: { id: admin.id, name: admin.op.name },
+    });
     expect(await metric('desk_auto_settlement_enabled')).toEqual(['desk_auto_settlement_enabled 1']);
     expect(await metric('desk_flag_changes_total')).toContain('desk_flag_changes_total{key="AUTO_SETTLEMENT",via="request"} 1');
   });
@@ -144,6 +155,20 @@ describe('feature flags and the AUTO_SETTLEMENT switch', () => {
     const flag = await call<FlagBody>(t, auditor, 'GET', '/api/flags/AUTO_SETTLEMENT');
     expect(flag.body.history[0]).toMatchObject({ via: 'sql', enabled: true });
     await call(t, risk, 'POST', '/api/flags/AUTO_SETTLEMENT/emergency-disable', { reason: 'Undo the manual SQL change' });
+  });
+
+  it('a flag.set filed without a note records the primary approver\'s rationale as the why; an emergency stop shows no approval', async () => {
+    const cosigner = await person(t, ['platform_admin']);
+    const filed = await call<RequestBody>(t, risk, 'POST', '/api/approvals', { kind: 'flag.set', payload: { key: 'AUTO_SETTLEMENT', enabled: true } });
+    await call(t, risk2, 'POST', `/api/approvals/${filed.body.id}/approve`, { reason: REASON, secondaryApproverId: cosigner.id });
+    expect((await call(t, cosigner, 'POST', `/api/approvals/${filed.body.id}/cosign`, { reason: 'Checked it as well' })).status).toBe(200);
+    const on = await call<FlagBody & { reason: string; approval: unknown }>(t, auditor, 'GET', '/api/flags/AUTO_SETTLEMENT');
+    expect(on.body.reason).toBe(REASON);
+    expect(on.body.approval).toMatchObject({ note: null, primary: { id: risk2.id, reason: REASON }, cosignedBy: { id: cosigner.id, reason: 'Checked it as well' } });
+
+    await call(t, risk, 'POST', '/api/flags/AUTO_SETTLEMENT/emergency-disable', { reason: 'Stop after the pilot window' });
+    const off = await call<FlagBody & { approval: unknown }>(t, auditor, 'GET', '/api/flags/AUTO_SETTLEMENT');
+    expect(off.body.approval).toBeNull();
   });
 
   it('flags cannot be deleted', async () => {

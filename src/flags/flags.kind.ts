@@ -27,7 +27,9 @@ export function flagSetKind(flags: FlagsService): KindDefinition<FlagSet> {
     },
     async apply(tx, p, ctx) {
       const current = await flags.find(tx, p.key);
-      await flags.apply(tx, { key: p.key, enabled: p.enabled, via: 'request', reason: `approved change request ${ctx.requestId}`, requestId: ctx.requestId, ctx: ctx.audit }, current?.version);
+      // The "why" is the requester's own (the note filed with it), else the primary approver's rationale.
+      const why = ctx.request?.note?.trim() || ctx.request?.primaryReason?.trim() || `approved change request ${ctx.requestId}`;
+      await flags.apply(tx, { key: p.key, enabled: p.enabled, via: 'request', reason: why, requestId: ctx.requestId, ctx: ctx.audit }, current?.version);
     },
   };
 }

@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ApprovalsService } from '../approvals/approvals.service.js';
 import type { ApproverDirectory } from '../approvals/approvals.ports.js';
+import type { ApprovalQueries } from '../approvals/approvals.queries.js';
 import type { Executor } from '../shared/db.js';
 import { requestView } from '../approvals/approvals.schemas.js';
 import { isValidReason } from '../approvals/approvals.rules.js';
@@ -31,8 +32,23 @@ function flagView(
   };
 }
 
-export function flagsRoutes(deps: { flags: FlagsService; approvals: ApprovalsService; directory: ApproverDirectory; db: Executor }): FastifyPluginAsync {
+export function flagsRoutes(deps: { flags: FlagsService; approvals: ApprovalsService; queries: ApprovalQueries; directory: ApproverDirectory; db: Executor }): FastifyPluginAsync {
   const { flags, approvals } = deps;
+  /** The co-signed request behind the flag's current value: who asked, why, who approved and who co-signed. */
+  const approvalOf = async (requestId: string | null) => {
+    if (!requestId) return null;
+    const { request, people, clients } = await deps.queries.get(requestId);
+    const who = (id: string | null, reason: string | null, at: Date | null) => (id ? { id, name: people.get(id)?.name ?? null, reason, at: at?.toISOString() ?? null } : null);
+    return {
+      requestId: request.id,
+      status: request.status,
+      requestedBy: requestView(request, people, clients).requestedBy,
+      note: request.note,
+      primary: who(request.primary_approver_id, request.primary_reason, request.primary_at),
+      cosignedBy: who(request.secondary_approver_id, request.secondary_reason, request.secondary_at),
+      digest: request.digest,
+    };
+  };
   /** Operators are few: name the people in a flag's history for whoever reads it (an ops approver cannot list operators). */
   const namesOf = async () => {
     const people = new Map((await deps.directory.listAll(deps.db)).map((p) => [p.id, p.name]));
@@ -52,6 +68,7 @@ export function flagsRoutes(deps: { flags: FlagsService; approvals: ApprovalsSer
       const operatorName = (type: string, id: string | null) => (type === 'operator' ? name(id) : null);
       return {
         ...flagView(flag, name),
+        approval: await approvalOf(flag.request_id),
         history: history.map((h) => ({ at: h.at.toISOString(), enabled: h.enabled, previous: h.previous, via: h.via, actor: { type: h.actor_type, id: h.actor_id, name: operatorName(h.actor_type, h.actor_id) }, reason: h.reason, requestId: h.request_id })),
         reviews: reviews.map((v) => ({
           id: v.id, status: v.status, reason: v.reason, openedBy: v.opened_by, openedByName: name(v.opened_by), createdAt: v.created_at.toISOString(),

@@ -211,7 +211,7 @@ export function compose(deps: ComposeDeps): Composition {
     operatorsRoutes({ auth, operators, config: deps.config }),
     auditRoutes({ audit }),
     approvalsRoutes({ approvals, queries, db, directory }),
-    flagsRoutes({ flags, approvals, directory, db }),
+    flagsRoutes({ flags, approvals, queries, directory, db }),
     tradingRoutes({ addresses, approvals, house, trades, keys: apiKeys, clients, limits }),
     clientApiRoutes({ db, keys: apiKeys, rfqs, trades, ratePerMinute: deps.config.CLIENT_API_RATE_PER_MINUTE }),
     settlementRoutes({ queries: settlementQueries, paper: true, now: () => clock.now() }),

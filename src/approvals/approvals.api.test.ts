@@ -277,9 +277,60 @@ describe('approvals API', () => {
     expect([same.status, same.body.code]).toEqual([400, 'VALIDATION_FAILED']);
   });
 
-  it('NOT_FOUND for an unknown request', async () => {
-    const res = await call(t, primary, 'GET', '/api/approvals/00000000-0000-4000-8000-000000000000');
+  it('NOT_FOUND for an unknown request: read, eligible approvers and every decision', async () => {
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    const res = await call(t, primary, 'GET', `/api/approvals/${unknown}`);
     expect([res.status, res.body.code]).toEqual([404, 'NOT_FOUND']);
+    const eligible = await call(t, primary, 'GET', `/api/approvals/${unknown}/eligible-approvers`);
+    expect([eligible.status, eligible.body.code]).toEqual([404, 'NOT_FOUND']);
+    const decisions: [Person, string, object][] = [
+      [primary, 'approve', { reason: REASON, secondaryApproverId: secondary.id }],
+      [secondary, 'cosign', {}],
+      [primary, 'reject', { reason: REASON }],
+      [requester, 'cancel', {}],
+    ];
+    for (const [who, action, body] of decisions) {
+      const d = await call(t, who, 'POST', `/api/approvals/${unknown}/${action}`, body);
+      expect([action, d.status, d.body.code]).toEqual([action, 404, 'NOT_FOUND']);
+    }
+  });
+
+  it('STEP_UP_REQUIRED on co-sign and reject too, and nothing changes', async () => {
+    const cosigner = await person(t, ['platform_admin']);
+    const req = await fileFlagRequest(t, requester);
+    await call(t, primary, 'POST', `/api/approvals/${req.id}/approve`, { reason: REASON, secondaryApproverId: cosigner.id });
+    await sql`update operator_sessions set step_up_until = now() - interval '1 second' where id = ${cosigner.session.sessionId}`.execute(t.database.db);
+    const cos = await call(t, cosigner, 'POST', `/api/approvals/${req.id}/cosign`, {});
+    expect([cos.status, cos.body.code]).toEqual([403, 'STEP_UP_REQUIRED']);
+    const rej = await call(t, cosigner, 'POST', `/api/approvals/${req.id}/reject`, { reason: 'Not without the pilot sign-off' });
+    expect([rej.status, rej.body.code]).toEqual([403, 'STEP_UP_REQUIRED']);
+    expect((await call<RequestBody>(t, auditor, 'GET', `/api/approvals/${req.id}`)).body.status).toBe('awaiting_secondary');
+    expect(await flagEnabled()).toBe(false);
+    await call(t, requester, 'POST', `/api/approvals/${req.id}/cancel`, {});
+  });
+
+  it('the default policies are DESIGN 4.2\'s table (roles per step and TTL per kind, the trade.amend tier)', async () => {
+    const res = await call<{ items: { kind: string; primaryRoles: string[]; secondaryRoles: string[]; ttlSeconds: number; tiers: { when: unknown; secondaryRoles: string[] }[] }[] }>(t, auditor, 'GET', '/api/approvals/policies');
+    const h = 3600;
+    const table = Object.fromEntries(res.body.items.map((p) => [p.kind, [[...p.primaryRoles].sort(), [...p.secondaryRoles].sort(), p.ttlSeconds]]));
+    expect(table).toEqual({
+      'client.access': [['ops_approver', 'risk_officer'], ['ops_approver', 'risk_officer'], 72 * h],
+      'client.limits': [['risk_officer'], ['ops_approver', 'risk_officer'], 24 * h],
+      'client.address': [['ops_approver'], ['risk_officer'], 24 * h],
+      'trade.amend': [['ops_approver'], ['ops_approver', 'risk_officer'], 4 * h],
+      'trade.cancel': [['ops_approver'], ['ops_approver', 'risk_officer'], 4 * h],
+      'flag.set': [['risk_officer'], ['platform_admin', 'risk_officer'], 4 * h],
+      'settlement.requeue': [['ops_approver', 'risk_officer'], ['risk_officer'], 24 * h],
+      'operator.role': [['platform_admin'], ['risk_officer'], 24 * h],
+      // not in DESIGN's table: policy changes are dual-controlled like flags; dismissing flagged settlements like requeueing them
+      'policy.set': [['risk_officer'], ['platform_admin', 'risk_officer'], 24 * h],
+      'settlement.dismiss': [['ops_approver', 'risk_officer'], ['risk_officer'], 24 * h],
+    });
+    // a trade.amend above 250,000 USDT (6 decimals) needs a risk officer as secondary
+    expect(res.body.items.find((p) => p.kind === 'trade.amend')?.tiers).toEqual([
+      expect.objectContaining({ when: { path: 'amount', op: 'gt', value: '250000000000' }, secondaryRoles: ['risk_officer'] }),
+    ]);
+    expect(res.body.items.filter((p) => p.kind !== 'trade.amend').every((p) => p.tiers.length === 0)).toBe(true);
   });
 
   it('Idempotency-Key: the same key and body return the same request; a different body is refused', async () => {

@@ -9,7 +9,7 @@ import type { ApprovalsService } from './approvals.service.js';
 import { approvalsReport, reportCsv } from './approvals.report.js';
 import type { ApproverDirectory } from './approvals.ports.js';
 import type { Executor } from '../shared/db.js';
-import { approveBody, cosignBody, fileBody, idParams, listQuery, rejectBody, requestView } from './approvals.schemas.js';
+import { approveBody, cosignBody, fileBody, idempotencyKeyOf, idParams, listQuery, rejectBody, requestView } from './approvals.schemas.js';
 
 function actorOf(request: FastifyRequest) {
   if (!request.actor) throw new AppError('UNAUTHENTICATED', 'Sign in first.');
@@ -20,8 +20,6 @@ function decider(request: FastifyRequest): Decider {
   const actor = actorOf(request);
   return { operatorId: actor.operatorId, stepUpUntil: actor.stepUpUntil, audit: auditContext(request) };
 }
-
-const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{8,128}$/;
 
 /** The approvals API: thin — parse, call the engine, shape the answer. */
 const reportQuery = z
@@ -40,12 +38,9 @@ export function approvalsRoutes(deps: { approvals: ApprovalsService; queries: Ap
     const decide = { access: { permission: 'approvals:decide' as const, stepUp: true } };
 
     r.post('/api/approvals', { config: { access: { permission: 'approvals:request' } }, schema: { body: fileBody } }, async (req, reply) => {
-      const key = req.headers['idempotency-key'];
-      if (key !== undefined && (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key))) {
-        throw new AppError('VALIDATION_FAILED', 'Idempotency-Key must be 8–128 letters, digits or ._:-', [{ path: 'headers.idempotency-key', message: 'is invalid' }]);
-      }
+      const key = idempotencyKeyOf(req.headers);
       const actor = actorOf(req);
-      const { request, replayed } = await approvals.file({ ...req.body, idempotencyKey: key ?? null }, { type: 'operator', id: actor.operatorId }, auditContext(req));
+      const { request, replayed } = await approvals.file({ ...req.body, idempotencyKey: key }, { type: 'operator', id: actor.operatorId }, auditContext(req));
       return reply.status(replayed ? 200 : 201).send(requestView(request));
     });
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AppError } from '../shared/errors.js';
 import type { ApproverInfo } from './approvals.ports.js';
 import type { RequestRow } from './approvals.repo.js';
 
@@ -24,6 +25,18 @@ export const listQuery = z
     limit: z.coerce.number().int().min(1).max(200).default(50),
   })
   .strict();
+
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{8,128}$/;
+
+/** The `Idempotency-Key` header of a filing call: absent (null), or 8–128 safe characters. */
+export function idempotencyKeyOf(headers: Record<string, string | string[] | undefined>): string | null {
+  const key = headers['idempotency-key'];
+  if (key === undefined) return null;
+  if (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key)) {
+    throw new AppError('VALIDATION_FAILED', 'Idempotency-Key must be 8–128 letters, digits or ._:-', [{ path: 'headers.idempotency-key', message: 'is invalid' }]);
+  }
+  return key;
+}
 
 export function personView(p: ApproverInfo | undefined, id: string | null) {
   if (!id) return null;

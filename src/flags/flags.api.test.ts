@@ -39,6 +39,19 @@ describe('feature flags and the AUTO_SETTLEMENT switch', () => {
     const flags = await call<{ items: { key: string; enabled: boolean }[] }>(t, auditor, 'GET', '/api/flags');
     expect(flags.body.items).toContainEqual(expect.objectContaining({ key: 'AUTO_SETTLEMENT', enabled: false }));
     expect(await t.database.db.transaction().execute((tx) => t.desk.services.flags.isEnabled(tx, 'AUTO_SETTLEMENT'))).toBe(false);
+    // isEnabled reads inside the caller's transaction: an uncommitted change is visible there, nowhere else
+    const rollback = new Error('roll back');
+    const seen = await t.database.db
+      .transaction()
+      .execute(async (tx) => {
+        await sql`update feature_flags set enabled = true where key = 'AUTO_SETTLEMENT'`.execute(tx);
+        const inside = await t.desk.services.flags.isEnabled(tx, 'AUTO_SETTLEMENT');
+        const outside = await t.desk.services.flags.isEnabled(t.database.db, 'AUTO_SETTLEMENT');
+        throw Object.assign(rollback, { inside, outside });
+      })
+      .catch((e: unknown) => e as { inside: boolean; outside: boolean });
+    expect(seen).toMatchObject({ inside: true, outside: false });
+    expect(await t.desk.services.flags.isEnabled(t.database.db, 'AUTO_SETTLEMENT')).toBe(false);
     expect(await metric('desk_auto_settlement_enabled')).toEqual(['desk_auto_settlement_enabled 0']);
   });
 
@@ -69,6 +82,22 @@ describe('feature flags and the AUTO_SETTLEMENT switch', () => {
     });
     expect(await metric('desk_auto_settlement_enabled')).toEqual(['desk_auto_settlement_enabled 1']);
     expect(await metric('desk_flag_changes_total')).toContain('desk_flag_changes_total{key="AUTO_SETTLEMENT",via="request"} 1');
+  });
+
+  it('POST /api/flags/{key}/requests honours Idempotency-Key: the same key and body return the same request', async () => {
+    const headers = { 'idempotency-key': `flag-${Date.now()}` };
+    const body = { enabled: false, reason: 'Pause while the pilot is reviewed' };
+    const a = await call<RequestBody>(t, risk, 'POST', '/api/flags/AUTO_SETTLEMENT/requests', body, headers);
+    const b = await call<RequestBody>(t, risk, 'POST', '/api/flags/AUTO_SETTLEMENT/requests', body, headers);
+    expect([a.status, b.status]).toEqual([201, 200]);
+    expect(b.body.id).toBe(a.body.id);
+    const filed = await sql<{ n: number }>`select count(*)::int as n from change_requests where idempotency_key = ${headers['idempotency-key']}`.execute(t.database.db);
+    expect(filed.rows[0]?.n).toBe(1);
+    const other = await call(t, risk, 'POST', '/api/flags/AUTO_SETTLEMENT/requests', { enabled: true, reason: 'Pause while the pilot is reviewed' }, headers);
+    expect([other.status, other.body.code]).toEqual([409, 'IDEMPOTENCY_CONFLICT']);
+    const bad = await call(t, risk, 'POST', '/api/flags/AUTO_SETTLEMENT/requests', body, { 'idempotency-key': 'x' });
+    expect([bad.status, bad.body.code]).toEqual([400, 'VALIDATION_FAILED']);
+    await call(t, risk, 'POST', `/api/approvals/${a.body.id}/cancel`, {});
   });
 
   it('a flag request needs a reason', async () => {

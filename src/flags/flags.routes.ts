@@ -5,7 +5,7 @@ import type { ApprovalsService } from '../approvals/approvals.service.js';
 import type { ApproverDirectory } from '../approvals/approvals.ports.js';
 import type { ApprovalQueries } from '../approvals/approvals.queries.js';
 import type { Executor } from '../shared/db.js';
-import { requestView } from '../approvals/approvals.schemas.js';
+import { idempotencyKeyOf, requestView } from '../approvals/approvals.schemas.js';
 import { isValidReason } from '../approvals/approvals.rules.js';
 import { auditContext } from '../http/context.js';
 import { AppError } from '../shared/errors.js';
@@ -84,8 +84,9 @@ export function flagsRoutes(deps: { flags: FlagsService; approvals: ApprovalsSer
         reasonRequired(req.body.reason);
         const actor = req.actor;
         if (!actor) throw new AppError('UNAUTHENTICATED', 'Sign in first.');
-        const { request } = await approvals.file({ kind: 'flag.set', payload: { key: req.params.key, enabled: req.body.enabled }, note: req.body.reason }, { type: 'operator', id: actor.operatorId }, auditContext(req));
-        return reply.status(201).send(requestView(request));
+        const idempotencyKey = idempotencyKeyOf(req.headers);
+        const { request, replayed } = await approvals.file({ kind: 'flag.set', payload: { key: req.params.key, enabled: req.body.enabled }, note: req.body.reason, idempotencyKey }, { type: 'operator', id: actor.operatorId }, auditContext(req));
+        return reply.status(replayed ? 200 : 201).send(requestView(request));
       },
     );
 

@@ -197,7 +197,16 @@ describe('console: audit trail and approvals report', () => {
 
     const { page, context } = await signIn(desk, ['risk_officer'], { name: 'Rory Reporter' });
     await page.goto('/audit');
+    // While the report is computed, that is announced (the answer is held until it has been seen).
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route('**/api/approvals/report?*', async (route) => {
+      await held;
+      await route.continue();
+    });
     await page.getByRole('link', { name: 'Approvals report' }).click();
+    await page.getByRole('status').filter({ hasText: 'Building the report…' }).waitFor();
+    release(); // the route stays: later calls go straight through
     const totals = page.getByTestId('report-totals');
     await totals.waitFor();
     expect(await totals.textContent()).toMatch(/3\s*requests filed/);

@@ -32,16 +32,28 @@ describe('console: feature flags', () => {
 
   it('lists AUTO_SETTLEMENT as OFF and shows its history', async () => {
     const { page, context } = await signIn(desk, ['ops_approver'], { name: 'Olga Ops' });
+    // While the list is on its way, a loading message is announced (held until it has been seen).
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route('**/api/flags', async (route) => {
+      await held;
+      await route.continue();
+    });
     await page.goto('/flags');
+    await page.getByRole('status').filter({ hasText: 'Loading flags…' }).waitFor();
+    release(); // the route stays: every later call goes straight through
     const row = page.getByTestId(`flag-${KEY}`);
     await row.waitFor();
     expect(await row.locator('.badge').textContent()).toBe('OFF');
     expect(await row.textContent()).toContain('the desk');
+    // The seeded state's reason reads the same in the list as on the flag's page.
+    expect(await row.getByTestId('flag-list-reason').textContent()).toBe('initial value: off');
     await screenshot(page, 'flags-list');
 
     await row.getByRole('link', { name: KEY }).click();
     await page.getByRole('heading', { name: KEY, level: 1 }).waitFor();
     expect(await page.getByTestId('flag-state').textContent()).toBe('OFF');
+    expect(await page.getByTestId('flag-reason').textContent()).toBe('initial value: off');
     const history = page.getByTestId('flag-history');
     expect(await history.locator('li').count()).toBe(1);
     expect(await history.textContent()).toMatch(/Set\s*OFF\s*initial value.*by the desk.*initial value: off/);

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { inject } from 'vitest';
 import type { Role } from '../../../src/operators/operators.tables.js';
 import { fixedClock } from '../../../src/shared/clock.js';
 import { newOperator, type TestOperator } from '../../support/factories.js';
@@ -30,6 +31,8 @@ export interface ConsoleDesk {
  * `npm start` does, so the URLs it prints (the setup link) are the ones it serves.
  */
 export async function startConsoleDesk(opts: { env?: Record<string, string>; prepare?: boolean; configuredPort?: boolean } = {}): Promise<ConsoleDesk> {
+  const buildError = inject('consoleBuildError');
+  if (buildError) throw new Error(buildError); // see test/support/global-setup.ts
   if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}: apt-get install -y chromium (.ci/run does this)`);
   const clock = fixedClock(new Date());
   const port = opts.configuredPort ? await freePort() : 0;

@@ -23,7 +23,7 @@ const FEATURES: FeatureRoute[] = [...approvalRoutes, ...flagRoutes, ...auditRout
 
 function RequireSession({ children }: { children: React.ReactNode }) {
   const { me, loading } = useSession();
-  if (loading) return <p className="loading">Loading…</p>;
+  if (loading) return <p className="loading" role="status">Loading…</p>;
   if (!me) return <Navigate to="/login" replace />;
   if (!me.session.mfaVerified) return <Navigate to="/mfa" replace />;
   return children;

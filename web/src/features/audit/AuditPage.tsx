@@ -191,7 +191,7 @@ export function AuditPage() {
       <AuditTabs />
       <FilterForm applied={applied} onApply={(f) => setParams(filterParams(f))} />
       <h2 className="sr-only">Events</h2>
-      {events.isLoading && <p className="loading">Searching the audit trail…</p>}
+      {events.isLoading && <p className="loading" role="status">Searching the audit trail…</p>}
       {events.isError && (
         <p className="form-error" role="alert">
           {errorMessage(events.error)}

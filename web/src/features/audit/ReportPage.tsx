@@ -110,7 +110,11 @@ export function ReportPage() {
         )}
       </form>
 
-      {report.isLoading && <p className="loading">Building the report…</p>}
+      {report.isLoading && (
+        <p className="loading" role="status">
+          Building the report…
+        </p>
+      )}
       {report.isError && (
         <p className="form-error" role="alert">
           {errorMessage(report.error)}

@@ -9,6 +9,7 @@ import { useOperatorNames } from '../../components/useOperatorNames';
 import { AcknowledgeForm, EmergencyDisable, ProposeChange } from './FlagForms';
 import { OnOff } from './FlagsPage';
 import { requestsFor, useFlag, useOpenFlagRequests, VIA_LABELS } from './queries';
+import { flagReason } from './reason';
 
 type Name = (id: string | null | undefined) => string;
 
@@ -77,7 +78,7 @@ function CurrentState({ flag, name }: { flag: FlagDetail; name: Name }) {
         ) : (
           <>
             <dt>Reason</dt>
-            <dd data-testid="flag-reason">{flag.reason ?? latest?.reason ?? <span className="muted-text">—</span>}</dd>
+            <dd data-testid="flag-reason">{flagReason(flag) ?? latest?.reason ?? <span className="muted-text">—</span>}</dd>
           </>
         )}
       </dl>
@@ -173,7 +174,12 @@ export function FlagDetailPage() {
       : [],
   );
 
-  if (flag.isLoading) return <p className="loading">Loading {key}…</p>;
+  if (flag.isLoading)
+    return (
+      <p className="loading" role="status">
+        Loading {key}…
+      </p>
+    );
   if (!f) {
     const missing = flag.error instanceof ApiError && flag.error.status === 404;
     return (

@@ -3,6 +3,7 @@ import { errorMessage } from '../../api/messages';
 import { dateTime } from '../../components/format';
 import { useOperatorNames } from '../../components/useOperatorNames';
 import { useFlags } from './queries';
+import { flagReason } from './reason';
 
 export function OnOff({ enabled, big = false }: { enabled: boolean; big?: boolean }) {
   return <span className={`badge ${enabled ? 'on' : 'off'}${big ? ' big' : ''}`}>{enabled ? 'ON' : 'OFF'}</span>;
@@ -18,7 +19,11 @@ export function FlagsPage() {
     <div className="screen flags-page">
       <h1>Feature flags</h1>
       <p className="lede">A flag changes only through a request that two people approve, except the emergency stop of AUTO_SETTLEMENT (the safe direction), which is reviewed afterwards.</p>
-      {flags.isLoading && <p className="loading">Loading flags…</p>}
+      {flags.isLoading && (
+        <p className="loading" role="status">
+          Loading flags…
+        </p>
+      )}
       {flags.isError && (
         <p className="form-error" role="alert">
           {errorMessage(flags.error)}
@@ -59,7 +64,9 @@ export function FlagsPage() {
                     ) : null}
                   </div>
                 </td>
-                <td className="reason-cell">{f.reason ?? <span className="muted-text">—</span>}</td>
+                <td className="reason-cell" data-testid="flag-list-reason">
+                  {flagReason(f) ?? <span className="muted-text">—</span>}
+                </td>
               </tr>
             ))}
           </tbody>

@@ -95,7 +95,7 @@ export function OperatorsPage() {
         </p>
       )}
       {outcome && 'error' in outcome && <FormError error={outcome.error} />}
-      {list.isLoading && <p className="loading">Loading operators…</p>}
+      {list.isLoading && <p className="loading" role="status">Loading operators…</p>}
       {list.isError && (
         <p className="form-error" role="alert">
           {errorMessage(list.error)}

@@ -82,7 +82,7 @@ export function SettlementDetailPage() {
   const s = detail.data?.settlement;
   const client = useClientNames([s?.clientId], can('clients:read'));
 
-  if (detail.isLoading) return <p className="loading">Loading the settlement…</p>;
+  if (detail.isLoading) return <p className="loading" role="status">Loading the settlement…</p>;
   if (!detail.data || !s) {
     const missing = detail.error instanceof ApiError && (detail.error.status === 404 || detail.error.status === 400);
     return (

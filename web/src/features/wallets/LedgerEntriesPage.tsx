@@ -15,7 +15,7 @@ export function LedgerEntriesPage() {
   const account = entries.data?.pages[0]?.account;
   const items = entries.data?.pages.flatMap((p) => p.items) ?? [];
 
-  if (entries.isPending) return <p className="loading">Loading ledger entries…</p>;
+  if (entries.isPending) return <p className="loading" role="status">Loading ledger entries…</p>;
   if (!account) {
     const missing = entries.error instanceof ApiError && entries.error.status === 404;
     return (

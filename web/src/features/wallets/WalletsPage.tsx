@@ -91,7 +91,7 @@ export function WalletsPage() {
           {off.length === 1 ? 'A wallet’s' : `${off.length} wallets’`} chain balance differs from the ledger. Check the ledger entries and the settlements in flight.
         </p>
       )}
-      {wallets.isPending && <p className="loading">Loading wallets…</p>}
+      {wallets.isPending && <p className="loading" role="status">Loading wallets…</p>}
       {wallets.isError && (
         <p className="form-error" role="alert">
           {errorMessage(wallets.error)}

@@ -200,6 +200,23 @@ describe('feature flags and the AUTO_SETTLEMENT switch', () => {
     expect(off.body.approval).toBeNull();
   });
 
+  it('the old "ours" marker cannot hide an SQL change: setting desk.flag_change in psql still gets audited', async () => {
+    const before = await sql<{ n: number }>`select count(*)::int as n from audit_events where action = 'flag.changed_outside_api'`.execute(t.database.db);
+    await t.database.db.transaction().execute(async (tx) => {
+      await sql`select set_config('desk.flag_change', 'request', true)`.execute(tx);
+      await sql`update feature_flags set enabled = true where key = 'AUTO_SETTLEMENT'`.execute(tx);
+    });
+    const after = await sql<{ n: number }>`select count(*)::int as n from audit_events where action = 'flag.changed_outside_api'`.execute(t.database.db);
+    expect(after.rows[0]?.n).toBe((before.rows[0]?.n ?? 0) + 1);
+    const flag = await call<FlagBody>(t, auditor, 'GET', '/api/flags/AUTO_SETTLEMENT');
+    expect(flag.body).toMatchObject({ enabled: true, updatedBy: { type: 'database', id: 'desk' } });
+    expect(flag.body.history[0]).toMatchObject({ via: 'sql', enabled: true });
+    await call(t, risk, 'POST', '/api/flags/AUTO_SETTLEMENT/emergency-disable', { reason: 'Undo the manual SQL change' });
+    // a desk change in the same shape is not reported as an outside one
+    const last = await sql<{ n: number }>`select count(*)::int as n from audit_events where action = 'flag.changed_outside_api'`.execute(t.database.db);
+    expect(last.rows[0]?.n).toBe(after.rows[0]?.n);
+  });
+
   it('flags cannot be deleted', async () => {
     await expect(sql`delete from feature_flags where key = 'AUTO_SETTLEMENT'`.execute(t.database.db)).rejects.toThrow(/append-only|not allowed/);
   });

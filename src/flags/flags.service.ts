@@ -66,24 +66,24 @@ export function createFlagsService(deps: FlagsDeps) {
     return (lock ? q.forUpdate() : q).executeTakeFirst();
   }
 
-  /** Applies a change (from a co-signed request or an emergency stop), marking it as ours for the SQL trigger. */
+  /** Applies a change (from a co-signed request or an emergency stop), audited before the row moves (see migration 0016). */
   async function apply(tx: Executor, c: FlagChange, expectedVersion?: number): Promise<string> {
     const current = await find(tx, c.key, true);
     if (!current) throw new AppError('NOT_FOUND', `There is no flag ${c.key}.`);
     if (expectedVersion !== undefined && current.version !== expectedVersion) throw new AppError('STALE_REQUEST', `${c.key} changed since the request was filed.`);
-    await sql`select set_config('desk.flag_change', ${c.via}, true)`.execute(tx);
+    // The audit event comes first: the database trigger takes an update as the desk's own only when this
+    // transaction has already audited it (migration 0016); anything else is recorded as a change in SQL.
+    await deps.audit.record(tx, { ...c.ctx, action: 'flag.changed', entityType: 'flag', entityId: c.key, data: { enabled: c.enabled, previous: current.enabled, via: c.via, reason: c.reason, requestId: c.requestId ?? undefined } });
     await tx
       .updateTable('feature_flags')
       .set({ enabled: c.enabled, updated_at: deps.clock.now(), updated_by_type: c.ctx.actorType, updated_by_id: c.ctx.actorId ?? null, reason: c.reason, request_id: c.requestId ?? null, version: sql`version + 1` })
       .where('key', '=', c.key)
       .execute();
-    await sql`select set_config('desk.flag_change', '', true)`.execute(tx);
     const change = await tx
       .insertInto('feature_flag_changes')
       .values({ key: c.key, enabled: c.enabled, previous: current.enabled, via: c.via, actor_type: c.ctx.actorType, actor_id: c.ctx.actorId ?? null, reason: c.reason, request_id: c.requestId ?? null, at: deps.clock.now() })
       .returning('id')
       .executeTakeFirstOrThrow();
-    await deps.audit.record(tx, { ...c.ctx, action: 'flag.changed', entityType: 'flag', entityId: c.key, data: { enabled: c.enabled, previous: current.enabled, via: c.via, reason: c.reason, requestId: c.requestId ?? undefined } });
     await deps.events.publish(tx, { type: 'flag.changed', id: c.key, enabled: c.enabled });
     return change.id;
   }

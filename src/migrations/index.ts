@@ -14,6 +14,7 @@ import * as m0012 from './0012_settlement.js';
 import * as m0013 from './0013_telegram_client_buttons.js';
 import * as m0014 from './0014_change_requests_immutable.js';
 import * as m0015 from './0015_session_revoked_event.js';
+import * as m0016 from './0016_flag_outside_api_unforgeable.js';
 
 /**
  * Forward-only migrations, in order. Never edit one that has shipped: add the next file instead.
@@ -36,4 +37,5 @@ export const migrations: Record<string, Migration> = {
   '0013_telegram_client_buttons': m0013,
   '0014_change_requests_immutable': m0014,
   '0015_session_revoked_event': m0015,
+  '0016_flag_outside_api_unforgeable': m0016,
 };

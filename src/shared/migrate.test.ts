@@ -19,7 +19,7 @@ describe('migrations', () => {
   it('apply every migration to an empty database, then report nothing pending', async () => {
     await withEmptyDb(async (db) => {
       const applied = await migrateUp(db);
-      expect(applied).toEqual(['0001_audit', '0002_operators', '0003_approvals', '0004_flags', '0005_telegram_links', '0006_telegram', '0007_clients', '0008_trading', '0009_client_api_keys', '0010_pricing_spreads', '0011_wallets', '0012_settlement', '0013_telegram_client_buttons', '0014_change_requests_immutable', '0015_session_revoked_event']);
+      expect(applied).toEqual(['0001_audit', '0002_operators', '0003_approvals', '0004_flags', '0005_telegram_links', '0006_telegram', '0007_clients', '0008_trading', '0009_client_api_keys', '0010_pricing_spreads', '0011_wallets', '0012_settlement', '0013_telegram_client_buttons', '0014_change_requests_immutable', '0015_session_revoked_event', '0016_flag_outside_api_unforgeable']);
       expect(await pendingMigrations(db)).toEqual([]);
       expect(await migrateUp(db)).toEqual([]); // idempotent
       expect((await migrationStatus(db)).every((m) => m.appliedAt instanceof Date)).toBe(true);

@@ -1,7 +1,46 @@
+import type { Page } from 'playwright-core';
+import QRCode from 'qrcode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { totpCodeAt } from '../../src/operators/operators.totp.js';
 import { newOperator } from '../support/factories.js';
 import { focused, LAPTOP, screenshot, signIn, startConsoleDesk, watchConsole, type ConsoleDesk } from './support/browser.js';
+
+/** The QR code's modules (dark = true), row by row, as the console draws it (margin 1, 220 px). */
+function qrModules(text: string): boolean[][] {
+  const { modules } = QRCode.create(text, {});
+  return Array.from({ length: modules.size }, (_, r) => Array.from({ length: modules.size }, (_, c) => Boolean(modules.get(r, c))));
+}
+
+/** The modules read back from the QR image on the page: each module's centre pixel, dark or light. */
+async function qrModulesShown(page: Page): Promise<boolean[][]> {
+  const size = await page.evaluate(async () => {
+    const img = document.querySelector('img[alt^="QR code"]') as HTMLImageElement;
+    await img.decode();
+    return img.naturalWidth;
+  });
+  return page.evaluate(
+    ({ width }) => {
+      const img = document.querySelector('img[alt^="QR code"]') as HTMLImageElement;
+      const canvas = document.createElement('canvas');
+      canvas.width = width;
+      canvas.height = width;
+      const ctx = canvas.getContext('2d');
+      if (!ctx) throw new Error('no canvas');
+      ctx.drawImage(img, 0, 0);
+      const pixels = ctx.getImageData(0, 0, width, width).data;
+      // Find the module count from the image: the finder pattern's dark run on the first dark row is 7 modules.
+      const dark = (x: number, y: number) => (pixels[(y * width + x) * 4] ?? 255) < 128;
+      let top = 0;
+      while (!dark(top, top)) top++;
+      let run = 0;
+      while (dark(top + run, top)) run++;
+      const scale = run / 7;
+      const count = Math.round((width - 2 * top) / scale);
+      return Array.from({ length: count }, (_, r) => Array.from({ length: count }, (_, c) => dark(Math.floor(top + (c + 0.5) * scale), Math.floor(top + (r + 0.5) * scale))));
+    },
+    { width: size },
+  );
+}
 
 describe('console: setup, sign-in, MFA enrolment, header', () => {
   let desk: ConsoleDesk;
@@ -51,11 +90,17 @@ describe('console: setup, sign-in, MFA enrolment, header', () => {
     await page.getByRole('alert').filter({ hasText: /not accepted/ }).waitFor();
     await screenshot(page, 'login-refused');
     await page.getByLabel('Password').fill(op.password);
+    const enrolment = page.waitForResponse((r) => r.url().endsWith('/api/auth/mfa/enroll') && r.status() === 200);
     await page.getByRole('button', { name: 'Sign in' }).click();
 
     await page.getByRole('img', { name: /QR code/ }).waitFor();
     const secret = (await page.getByTestId('mfa-secret').textContent()) ?? '';
     expect(secret).toMatch(/^[A-Z2-7]+=*$/);
+    // The QR code shown encodes the desk's otpauth URL for this secret: every module read from the
+    // image in the browser matches the code computed here for that URL.
+    const { otpauthUrl } = (await (await enrolment).json()) as { otpauthUrl: string };
+    expect(new URL(otpauthUrl).searchParams.get('secret')).toBe(secret);
+    expect(await qrModulesShown(page)).toEqual(qrModules(otpauthUrl));
     await screenshot(page, 'mfa-enrol');
     await page.getByLabel('Code from the app').fill(totpCodeAt(secret, desk.clock.now()));
     await page.getByRole('button', { name: 'Confirm' }).click();

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, postgresPid, runDeskCommand, spawnDesk, waitForReady } from './support/process.js';
+import { freePort, postgresPid, runDeskCommand, spawnDesk, stderrLines, waitForReady } from './support/process.js';
 
 /** `npm start` as a user runs it: a real process, its own embedded PostgreSQL, real signals. */
 describe('desk process lifecycle', () => {
@@ -88,6 +88,12 @@ describe('desk process lifecycle', () => {
     expect(postgresPid(dataDir)).toBeUndefined();
   });
 
+  // Each refusal: a non-zero exit and exactly one line on stderr saying what to do (no stack trace).
+  const expectOneLine = (proc: { stderr: () => string }, pattern: RegExp) => {
+    const lines = proc.stderr().trim().split('\n');
+    expect(lines).toEqual([expect.stringMatching(pattern)]);
+  };
+
   it('refuses a port already in use with one line saying what to do', async () => {
     const blocker = net.createServer();
     const port = await new Promise<number>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve((blocker.address() as net.AddressInfo).port)));
@@ -97,19 +103,42 @@ describe('desk process lifecycle', () => {
     expect(code).not.toBe(0);
     expect(desk.output()).toMatch(/usdt-desk: port \d+ on 127\.0\.0\.1 is already in use: .*PORT/);
     expect(desk.output().trim().split('\n')).toHaveLength(1);
+    expectOneLine(desk, /^usdt-desk: port \d+ on 127\.0\.0\.1 is already in use: .*PORT/);
   });
 
-  it('refuses a data folder it cannot write', async () => {
+  it('refuses a data folder it cannot write, in one line', async () => {
     const desk = spawnDesk(['src/main/start.ts'], { ...env, DESK_DATA_DIR: '/etc/hostname/desk' });
     expect(await desk.exited).not.toBe(0);
-    expect(desk.output()).toMatch(/usdt-desk: cannot write to the data folder \/etc\/hostname\/desk: .*DESK_DATA_DIR/);
+    expectOneLine(desk, /^usdt-desk: cannot write to the data folder \/etc\/hostname\/desk.*: choose another with DESK_DATA_DIR/);
+    // A desk command says the same.
+    const cli = spawnDesk(['src/cli/desk.ts', 'migrate', 'status'], { ...env, DESK_DATA_DIR: '/etc/hostname/desk' });
+    expect(await cli.exited).not.toBe(0);
+    expectOneLine(cli, /^usdt-desk: cannot write to the data folder \/etc\/hostname\/desk.*DESK_DATA_DIR/);
   });
 
-  it('refuses an unreachable DATABASE_URL', async () => {
+  it('refuses an unreachable DATABASE_URL, in one line', async () => {
     const desk = spawnDesk(['src/main/start.ts'], { ...env, DATABASE_URL: 'postgres://desk:secret@127.0.0.1:1/desk' });
     expect(await desk.exited).not.toBe(0);
-    expect(desk.output()).toMatch(/usdt-desk: cannot reach PostgreSQL at .*check DATABASE_URL/);
+    expectOneLine(desk, /^usdt-desk: cannot reach PostgreSQL at .*check DATABASE_URL/);
     expect(desk.output()).not.toContain('secret');
+  });
+
+  it('refuses malformed development secrets in one line: JWT_SIGNING_KEYS, a damaged dev-secrets.json', async () => {
+    const badKeys = spawnDesk(['src/main/start.ts'], { ...env, JWT_SIGNING_KEYS: 'no-kid-here' });
+    expect(await badKeys.exited).not.toBe(0);
+    expectOneLine(badKeys, /^usdt-desk: JWT_SIGNING_KEYS must be a comma-separated list of kid:secret entries/);
+
+    const damaged = await fs.mkdtemp(path.join(os.tmpdir(), 'desk-damaged-'));
+    try {
+      await fs.writeFile(path.join(damaged, 'dev-secrets.json'), '{"jwt": "dev1:abc", "aud');
+      const desk = spawnDesk(['src/main/start.ts'], { ...env, DESK_DATA_DIR: damaged });
+      expect(await desk.exited).not.toBe(0);
+      expectOneLine(desk, /^usdt-desk: .*dev-secrets\.json is damaged .*delete it to generate new ones/);
+      expect(postgresPid(damaged)).toBeUndefined(); // refused before the database was opened
+      await expect(fs.stat(path.join(damaged, 'pg'))).rejects.toThrow();
+    } finally {
+      await fs.rm(damaged, { recursive: true, force: true });
+    }
   });
 
   it('refuses to start in production with missing secrets, naming them', async () => {
@@ -136,6 +165,22 @@ describe('desk process with DATABASE_URL', () => {
       expect(await desk.exited).toBe(0);
       await database.drop();
       await fs.rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a data folder it cannot write (where development secrets are kept) in one line', async () => {
+    const { createTestDatabase } = await import('./support/db.js');
+    const database = await createTestDatabase();
+    try {
+      const port = await freePort();
+      const desk = spawnDesk(['src/main/start.ts'], { DATABASE_URL: database.url, DESK_DATA_DIR: '/etc/hostname/desk', PORT: String(port) });
+      expect(await desk.exited).not.toBe(0);
+      expect(stderrLines(desk)).toEqual([expect.stringMatching(/^usdt-desk: cannot write to the data folder \/etc\/hostname\/desk \(ENOTDIR\).*: choose another with DESK_DATA_DIR .*or set JWT_SIGNING_KEYS/)]);
+      const cli = spawnDesk(['src/cli/desk.ts', 'operators', 'list'], { DATABASE_URL: database.url, DESK_DATA_DIR: '/etc/hostname/desk' });
+      expect(await cli.exited).not.toBe(0);
+      expect(stderrLines(cli)).toEqual([expect.stringMatching(/^usdt-desk: cannot write to the data folder \/etc\/hostname\/desk .*DESK_DATA_DIR/)]);
+    } finally {
+      await database.drop();
     }
   });
 });

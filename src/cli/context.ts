@@ -16,19 +16,52 @@ export interface CliContext {
 
 /**
  * Opens the desk for one CLI command: the configured database, or the embedded one under
- * DESK_DATA_DIR (the running desk's if `npm start` is up, otherwise started just for this command and
- * stopped after it). Logs go to stderr so stdout stays machine-readable.
+ * DESK_DATA_DIR (joining the running desk's if `npm start` or another command is up, otherwise started
+ * just for this command; either way it is stopped afterwards only if no other desk process uses it).
+ * Logs go to stderr so stdout stays machine-readable.
+ *
+ * SIGINT/SIGTERM while the command runs (or while the database opens) give up the embedded database
+ * the same way before exiting 128+signal, so an interrupted command leaves no PostgreSQL behind.
  */
 export async function withDesk<T>(fn: (ctx: CliContext) => Promise<T>, opts: { migrate?: boolean } = {}): Promise<T> {
   const config = loadConfig();
   const logger = createLogger(process.env.LOG_LEVEL ?? 'warn', process.stderr);
-  const database = await openDatabase(config, logger, { poolMax: 4 });
+  // Before the database: an unusable data folder or a malformed key is one line, not a half-done command.
+  const secrets = resolveSecrets(config);
+  let database: OpenDatabase | undefined;
+  let exiting: Promise<never> | undefined;
+  const leave = (code: number): Promise<never> =>
+    (exiting ??= (database?.release() ?? Promise.resolve()).then(
+      () => process.exit(code),
+      (err: unknown) => {
+        process.stderr.write(`desk: ${err instanceof Error ? err.message : String(err)}\n`);
+        return process.exit(code);
+      },
+    ));
+  let signalled: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) process.exit(128 + (os.constants.signals[signal] ?? 2)); // a second signal: leave now
+    signalled = signal;
+    process.stderr.write(`desk: ${signal} received: stopping\n`);
+    // While the database is still opening, the code below leaves once it is open.
+    if (database) void leave(128 + (os.constants.signals[signal] ?? 2));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
+    database = await openDatabase(config, logger, { poolMax: 4 });
+    if (signalled) return await leave(128 + (os.constants.signals[signalled] ?? 2));
     if (opts.migrate !== false) await migrateAll(database);
-    const desk = compose({ config, db: database.db, pool: database.pool, logger, clock: systemClock, secrets: resolveSecrets(config) });
+    const desk = compose({ config, db: database.db, pool: database.pool, logger, clock: systemClock, secrets });
     return await fn({ config, logger, database, desk });
+  } catch (err) {
+    // Interrupted: the failure is the interruption's doing (a closed connection); exit as the signal says.
+    if (exiting) return await exiting;
+    throw err;
   } finally {
-    await database.close();
+    if (!exiting) await database?.close(); // a signal meanwhile still leaves through `leave`
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
 }
 

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { exitWithError, onShutdown } from '../main/process.js';
+import { exitWithError, runUntilSignal } from '../main/process.js';
 import { runDesk } from '../main/run.js';
 import { VERSION } from '../main/compose.js';
 import { registerMigrateCommands } from './migrate.cli.js';
@@ -13,17 +13,11 @@ const program = new Command('desk').description('usdt-desk operations').version(
 program
   .command('serve')
   .description('run the HTTP API only (scale API nodes horizontally)')
-  .action(async () => {
-    const { stop } = await runDesk({ http: true, worker: false });
-    onShutdown(stop, (m) => process.stderr.write(`${m}\n`));
-  });
+  .action(() => runUntilSignal((signal) => runDesk({ http: true, worker: false, signal }), (m) => process.stderr.write(`${m}\n`)));
 program
   .command('worker')
   .description('run the job worker only')
-  .action(async () => {
-    const { stop } = await runDesk({ http: false, worker: true });
-    onShutdown(stop, (m) => process.stderr.write(`${m}\n`));
-  });
+  .action(() => runUntilSignal((signal) => runDesk({ http: false, worker: true, signal }), (m) => process.stderr.write(`${m}\n`)));
 
 registerMigrateCommands(program);
 registerOperatorCommands(program);

@@ -3,7 +3,7 @@ import type { Config } from '../config.js';
 import { assertReachable, createDb, createPool, safeUrl, type Db } from '../shared/db.js';
 import { startEmbeddedPostgres } from '../shared/embedded-postgres.js';
 import type { Logger } from '../shared/logger.js';
-import { migrateUp } from '../shared/migrate.js';
+import { migrateUp, MigrationError } from '../shared/migrate.js';
 import type pg from 'pg';
 
 export interface OpenDatabase {
@@ -11,13 +11,20 @@ export interface OpenDatabase {
   pool: pg.Pool;
   db: Db;
   embedded: boolean;
+  /** Closes the pool, then gives up the embedded PostgreSQL (stopped if no other desk process uses it). */
   close: () => Promise<void>;
+  /**
+   * On a signal: gives up the embedded PostgreSQL without waiting for the pool (a command may be in the
+   * middle of a query); the process exits right after.
+   */
+  release: () => Promise<void>;
 }
 
 /**
- * The configured server (DATABASE_URL) or the embedded one under DESK_DATA_DIR. When a desk is
- * already running on the same data folder, this connects to its embedded server instead of starting
- * another, so `desk` subcommands work alongside `npm start`.
+ * The configured server (DATABASE_URL) or the embedded one under DESK_DATA_DIR. When another desk
+ * process already runs the embedded server on the same data folder, this joins it (a lease, see
+ * `src/shared/embedded-postgres.ts`) instead of starting another, so `desk` subcommands work alongside
+ * `npm start`, and whichever process finishes last stops it.
  */
 export async function openDatabase(config: Config, logger: Logger, opts: { poolMax?: number } = {}): Promise<OpenDatabase> {
   let url: string;
@@ -28,11 +35,11 @@ export async function openDatabase(config: Config, logger: Logger, opts: { poolM
     url = config.DATABASE_URL;
     logger.info({ database: safeUrl(url) }, 'using external PostgreSQL');
   } else {
-    const pg = await startEmbeddedPostgres({ dataDir: config.dataDir, log: (l) => logger.debug({ part: 'postgres' }, l) });
+    const pg = await startEmbeddedPostgres({ dataDir: config.dataDir });
     url = pg.url('postgres');
     stopEmbedded = pg.stop;
     embedded = true;
-    logger.info({ dataDir: config.dataDir, reused: !pg.owned }, pg.owned ? 'embedded PostgreSQL started' : 'connected to the running embedded PostgreSQL');
+    logger.info({ dataDir: config.dataDir, reused: !pg.started }, pg.started ? 'embedded PostgreSQL started' : 'connected to the running embedded PostgreSQL');
   }
   const pool = createPool(url, opts.poolMax ?? config.DB_POOL_MAX);
   const db = createDb(pool);
@@ -45,12 +52,17 @@ export async function openDatabase(config: Config, logger: Logger, opts: { poolM
       await db.destroy().catch(() => undefined);
       await stopEmbedded();
     },
+    release: () => stopEmbedded(),
   };
 }
 
-/** Applies the desk's migrations and graphile-worker's own schema. */
+/** Applies the desk's migrations and graphile-worker's own schema; a failure names which. */
 export async function migrateAll(database: OpenDatabase): Promise<string[]> {
   const applied = await migrateUp(database.db);
-  await runMigrations({ pgPool: database.pool });
+  try {
+    await runMigrations({ pgPool: database.pool });
+  } catch (err) {
+    throw new MigrationError('graphile-worker (its job queue schema)', err);
+  }
   return applied;
 }

@@ -30,3 +30,22 @@ export function onShutdown(stop: () => Promise<void>, log: (msg: string) => void
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);
 }
+
+/**
+ * Runs a long-lived desk process (`npm start`, `desk serve`, `desk worker`) with SIGINT/SIGTERM handled
+ * from its first moment: a signal during start-up (initdb, migrations…) aborts it, which stops what has
+ * started so far — the embedded PostgreSQL included — and exits 0; once running, a signal stops
+ * everything in order. A start-up failure is printed by `exitWithError`.
+ */
+export function runUntilSignal(start: (signal: AbortSignal) => Promise<{ stop: () => Promise<void> }>, log: (msg: string) => void): void {
+  const abort = new AbortController();
+  const startup = start(abort.signal);
+  onShutdown(async () => {
+    abort.abort();
+    const running = await startup.catch(() => undefined); // an aborted start-up has already cleaned up
+    await running?.stop();
+  }, log);
+  startup.catch((err: unknown) => {
+    if (!abort.signal.aborted) exitWithError(err);
+  });
+}

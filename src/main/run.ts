@@ -12,6 +12,18 @@ import { resolveSecrets } from './secrets.js';
 export interface RunOptions {
   http: boolean;
   worker: boolean;
+  /**
+   * Aborted by a SIGINT/SIGTERM that arrives while the desk is still starting: `runDesk` then stops
+   * what it has started so far (the embedded PostgreSQL included) and rejects with `StartupAborted`.
+   */
+  signal?: AbortSignal;
+}
+
+/** The start-up was interrupted by a signal; whatever had started has been stopped. */
+export class StartupAborted extends Error {
+  constructor() {
+    super('start-up interrupted by a signal');
+  }
 }
 
 /** A failure the person starting the desk can fix: printed as one line, exit code 1. */
@@ -64,24 +76,34 @@ async function startBot(telegram: TelegramRuntime, logger: Logger): Promise<() =
 /**
  * Starts the desk: database (embedded or DATABASE_URL), migrations, HTTP API and/or worker.
  * Resolves once serving; the returned `stop` drains HTTP, stops the worker, closes the pool and stops
- * the embedded PostgreSQL, in that order.
+ * the embedded PostgreSQL (unless another desk process still uses it), in that order. If `opts.signal`
+ * aborts first, it stops what has started and rejects with `StartupAborted`.
  */
 export async function runDesk(opts: RunOptions, config: Config = loadConfig(), logger: Logger = createLogger(config.LOG_LEVEL)) {
   opts = { ...opts, worker: opts.worker && config.WORKER_ENABLED };
+  const checkAborted = () => {
+    if (opts.signal?.aborted) throw new StartupAborted();
+  };
   if (opts.http) await assertPortFree(config.HOST, config.PORT);
+  // Before the database: an unusable data folder or a malformed key is a one-line error, not a half start.
+  const secrets = resolveSecrets(config);
+  checkAborted();
   const database = await openDatabase(config, logger);
   let worker: DeskWorker | undefined;
   let closeHttp = async () => {};
   let stopBot = async () => {};
   try {
+    checkAborted();
     const applied = await migrateAll(database);
     if (applied.length > 0) logger.info({ applied }, 'migrations applied');
-    const secrets = resolveSecrets(config);
+    checkAborted();
     const desk = compose({ config, db: database.db, pool: database.pool, logger, clock: systemClock, secrets, workerRunning: opts.worker ? () => worker?.running() ?? false : undefined });
     if (opts.worker || opts.http) await desk.prepare();
+    checkAborted();
     if (opts.worker) {
       worker = await startWorker({ pool: database.pool, modules: desk.jobs, concurrency: config.WORKER_CONCURRENCY, logger, tuning: workerTuning(config) });
     }
+    checkAborted();
     let address: string | undefined;
     if (opts.http) {
       const app = await desk.buildHttp();
@@ -99,6 +121,7 @@ export async function runDesk(opts: RunOptions, config: Config = loadConfig(), l
         logger.warn({ queued }, `Telegram bot is off (${desk.telegramOff}): notifications stay queued in the outbox and are delivered once a token is configured`);
       }
     }
+    checkAborted();
     const stop = async () => {
       await stopBot();
       await closeHttp();

@@ -18,14 +18,24 @@ export class MigrationError extends Error {
   }
 }
 
-/** Applies every pending migration; a failure names the migration that failed. */
+/**
+ * Applies every pending migration, in order, **each in its own transaction**: a failure rolls back
+ * that migration only, keeps the ones before it, and names it. (Kysely's `migrateToLatest` would run
+ * the whole pending batch in one transaction; `migrateUp` applies one at a time under the migration lock.)
+ */
 export async function migrateUp<T>(db: Kysely<T>, list?: Record<string, Migration>): Promise<string[]> {
-  const { error, results } = await migrator(db as Kysely<unknown>, list).migrateToLatest();
-  if (error) {
-    const failed = results?.find((r: MigrationResult) => r.status === 'Error')?.migrationName ?? 'unknown';
-    throw new MigrationError(failed, error);
+  const m = migrator(db as Kysely<unknown>, list);
+  const applied: string[] = [];
+  for (;;) {
+    const { error, results } = await m.migrateUp();
+    if (error) {
+      const failed = results?.find((r: MigrationResult) => r.status === 'Error')?.migrationName ?? 'unknown';
+      throw new MigrationError(failed, error);
+    }
+    const done = (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+    if (done.length === 0) return applied;
+    applied.push(...done);
   }
-  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 
 export interface MigrationStatus {

@@ -8,7 +8,9 @@ const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
 
 export interface DeskProcess {
   child: ChildProcess;
+  /** stdout and stderr, interleaved as they arrived. */
   output: () => string;
+  stderr: () => string;
   exited: Promise<number | null>;
 }
 
@@ -19,13 +21,31 @@ export function spawnDesk(args: string[], env: Record<string, string>, stdin?: s
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', LOG_LEVEL: 'info', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
+  return track(child, stdin);
+}
+
+/** `npm start` itself (the script in package.json), as a user or a container runs it. */
+export function spawnNpmStart(env: Record<string, string>): DeskProcess {
+  const child = spawn('npm', ['start', '--silent'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', LOG_LEVEL: 'info', ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  return track(child);
+}
+
+function track(child: ChildProcess, stdin?: string): DeskProcess {
   let out = '';
+  let err = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => {
+    out += d.toString();
+    err += d.toString();
+  });
   if (stdin !== undefined) child.stdin?.end(stdin);
   else child.stdin?.end();
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, output: () => out, exited };
+  return { child, output: () => out, stderr: () => err, exited };
 }
 
 export async function runDeskCommand(args: string[], env: Record<string, string>, stdin?: string): Promise<{ code: number | null; output: string }> {
@@ -54,6 +74,20 @@ export async function waitForReady(url: string, proc: DeskProcess, timeoutMs = 6
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`not ready after ${timeoutMs} ms:\n${proc.output()}`);
+}
+
+/** Waits until `check` holds (polling), or throws `message` after `timeoutMs`. */
+export async function waitUntil(check: () => boolean | Promise<boolean>, message: string, timeoutMs = 60_000): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(message);
+}
+
+/** The lines a process wrote to stderr (for "one line saying what to do" assertions). */
+export function stderrLines(proc: DeskProcess): string[] {
+  return proc.stderr().trim().split('\n').filter((l) => l !== '');
 }
 
 /** The pid of the embedded PostgreSQL serving `dataDir`, if one is running. */

@@ -620,6 +620,34 @@ async function assertInvariants(world: World, initialRoles: Map<string, Role[]>)
     if (e.action === 'approval.approved') expect(actor).toBe(r.primary_approver_id);
     if (e.action === 'approval.cosigned') expect(actor).toBe(r.secondary_approver_id);
   }
+
+  // 5. The audit trail also replays to the domain state: the roles replayed above, the flag from its
+  //    seed value (off) through every flag.changed, and each changed policy's last `after`.
+  const ops = await db.selectFrom('operators').select(['id', 'roles']).where('id', 'in', world.ids).execute();
+  expect(Object.fromEntries(ops.map((o) => [o.id, [...o.roles].sort()])), 'roles replayed from the audit trail').toEqual(
+    Object.fromEntries(world.ids.map((id) => [id, [...(roles.get(id) ?? [])].sort()])),
+  );
+  let flagOn = false;
+  for (const e of audit.filter((a) => a.action === 'flag.changed' && a.entity_id === 'AUTO_SETTLEMENT')) {
+    expect(e.data.previous, 'flag.changed starts from the replayed value').toBe(flagOn);
+    flagOn = e.data.enabled === true;
+  }
+  const flag = await db.selectFrom('feature_flags').select('enabled').where('key', '=', 'AUTO_SETTLEMENT').executeTakeFirstOrThrow();
+  expect(flag.enabled, 'AUTO_SETTLEMENT replayed from the audit trail').toBe(flagOn);
+  const lastPolicy = new Map<string, { primaryRoles: Role[]; secondaryRoles: Role[]; ttlSeconds: number; tiers?: unknown[] }>();
+  for (const e of audit.filter((a) => a.action === 'policy.changed')) lastPolicy.set(e.entity_id ?? '', e.data.after as { primaryRoles: Role[]; secondaryRoles: Role[]; ttlSeconds: number; tiers?: unknown[] });
+  if (lastPolicy.size > 0) {
+    const rows = await db.selectFrom('approval_policies').selectAll().where('kind', 'in', [...lastPolicy.keys()]).execute();
+    for (const row of rows) {
+      const after = lastPolicy.get(row.kind);
+      expect({ primaryRoles: row.primary_roles, secondaryRoles: row.secondary_roles, ttlSeconds: row.ttl_seconds, tiers: row.tiers }, `policy ${row.kind} replayed`).toEqual({
+        primaryRoles: after?.primaryRoles,
+        secondaryRoles: after?.secondaryRoles,
+        ttlSeconds: after?.ttlSeconds,
+        tiers: after?.tiers ?? [],
+      });
+    }
+  }
 }
 
 async function assertFinalState(world: World, m: Model): Promise<void> {

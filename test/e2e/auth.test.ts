@@ -11,36 +11,32 @@ function qrModules(text: string): boolean[][] {
   return Array.from({ length: modules.size }, (_, r) => Array.from({ length: modules.size }, (_, c) => Boolean(modules.get(r, c))));
 }
 
-/** The modules read back from the QR image on the page: each module's centre pixel, dark or light. */
-async function qrModulesShown(page: Page): Promise<boolean[][]> {
-  const size = await page.evaluate(async () => {
-    const img = document.querySelector('img[alt^="QR code"]') as HTMLImageElement;
-    await img.decode();
-    return img.naturalWidth;
-  });
-  return page.evaluate(
-    ({ width }) => {
-      const img = document.querySelector('img[alt^="QR code"]') as HTMLImageElement;
-      const canvas = document.createElement('canvas');
-      canvas.width = width;
-      canvas.height = width;
-      const ctx = canvas.getContext('2d');
-      if (!ctx) throw new Error('no canvas');
-      ctx.drawImage(img, 0, 0);
-      const pixels = ctx.getImageData(0, 0, width, width).data;
-      // Find the module count from the image: the finder pattern's dark run on the first dark row is 7 modules.
-      const dark = (x: number, y: number) => (pixels[(y * width + x) * 4] ?? 255) < 128;
-      let top = 0;
-      while (!dark(top, top)) top++;
-      let run = 0;
-      while (dark(top + run, top)) run++;
-      const scale = run / 7;
-      const count = Math.round((width - 2 * top) / scale);
-      return Array.from({ length: count }, (_, r) => Array.from({ length: count }, (_, c) => dark(Math.floor(top + (c + 0.5) * scale), Math.floor(top + (r + 0.5) * scale))));
-    },
-    { width: size },
-  );
-}
+/**
+ * The modules read back from the QR image on the page: each module's centre pixel, dark or light.
+ * The scale comes from the image itself (the finder pattern's first dark run is 7 modules wide). A
+ * string, because it runs in the page (the tests are compiled without the DOM's types).
+ */
+const READ_QR = `(async () => {
+  const img = document.querySelector('img[alt^="QR code"]');
+  await img.decode();
+  const width = img.naturalWidth;
+  const canvas = document.createElement('canvas');
+  canvas.width = width;
+  canvas.height = width;
+  const ctx = canvas.getContext('2d');
+  ctx.drawImage(img, 0, 0);
+  const pixels = ctx.getImageData(0, 0, width, width).data;
+  const dark = (x, y) => pixels[(y * width + x) * 4] < 128;
+  let top = 0;
+  while (!dark(top, top)) top++;
+  let run = 0;
+  while (dark(top + run, top)) run++;
+  const scale = run / 7;
+  const count = Math.round((width - 2 * top) / scale);
+  return Array.from({ length: count }, (_, r) => Array.from({ length: count }, (_, c) => dark(Math.floor(top + (c + 0.5) * scale), Math.floor(top + (r + 0.5) * scale))));
+})()`;
+
+const qrModulesShown = (page: Page) => page.evaluate<boolean[][]>(READ_QR);
 
 describe('console: setup, sign-in, MFA enrolment, header', () => {
   let desk: ConsoleDesk;

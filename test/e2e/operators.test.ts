@@ -1,10 +1,6 @@
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newOperator } from '../support/factories.js';
-import { screenshot, signIn, startConsoleDesk, type ConsoleDesk } from './support/browser.js';
-
-/** The focused element's id, or its text when it has none (the console runs in the page, not in Node). */
-const focused = (page: Page) => page.evaluate<string>('document.activeElement ? (document.activeElement.id || document.activeElement.textContent || "") : ""');
+import { focused, screenshot, signIn, startConsoleDesk, type ConsoleDesk } from './support/browser.js';
 
 describe('console: operators', () => {
   let desk: ConsoleDesk;

@@ -100,7 +100,7 @@ export function watchConsole(desk: ConsoleDesk, page: Page) {
   page.on('pageerror', (err) => desk.consoleErrors.push(err.message));
 }
 
-/** The id (or else the text) of the element that has the focus. */
+/** The focused element's id, or its text when it has none (the console runs in the page, not in Node). */
 export const focused = (page: Page) => page.evaluate<string>('document.activeElement ? (document.activeElement.id || document.activeElement.textContent || "") : ""');
 
 export async function screenshot(page: Page, name: string) {

@@ -1,10 +1,10 @@
 import { sql } from 'kysely';
 import { AppError } from '../shared/errors.js';
-import { withTransaction, type Tx } from '../shared/db.js';
+import type { Tx } from '../shared/db.js';
 import type { ApprovalsDeps, Decider } from './approvals.ports.js';
 import { lockRequest, type RequestRow } from './approvals.repo.js';
 import { allowedDecisions, eligibility, isExpired, isValidReason, payloadDigest, type Decision, type Policy } from './approvals.rules.js';
-import { decisionNotices, recordTransition } from './approvals.transitions.js';
+import { decisionNotices, onCommit, recordTransition, transaction } from './approvals.transitions.js';
 
 const REASON_DETAIL = 'Give a reason of at least 10 characters: it is kept in the audit trail and shown to regulators.';
 
@@ -17,7 +17,7 @@ type Outcome = RequestRow | { request: RequestRow; error: AppError };
  * error is raised after the commit — fail closed, and leave a trace.
  */
 async function decide(deps: ApprovalsDeps, id: string, decision: Decision, decider: Decider, fn: (tx: Tx, req: RequestRow) => Promise<Outcome>): Promise<RequestRow> {
-  const outcome = await withTransaction(deps.db, async (tx) => {
+  const outcome = await transaction(deps.db, async (tx) => {
     const req = await lockRequest(tx, id);
     if (!req) throw new AppError('NOT_FOUND', `Change request ${id} was not found.`);
     const now = deps.clock.now();
@@ -63,7 +63,10 @@ function assertStepUp(deps: ApprovalsDeps, decider: Decider) {
 }
 
 export function createDecisions(deps: ApprovalsDeps) {
-  const observe = (req: RequestRow, step: string) => deps.metrics.decisionSeconds.observe({ kind: req.kind, step }, (deps.clock.now().getTime() - req.created_at.getTime()) / 1000);
+  const observe = (tx: Tx, req: RequestRow, step: string) => {
+    const seconds = (deps.clock.now().getTime() - req.created_at.getTime()) / 1000;
+    onCommit(tx, () => deps.metrics.decisionSeconds.observe({ kind: req.kind, step }, seconds));
+  };
 
   return {
     /** Primary approval: a reason, and a named secondary from the eligible list. */
@@ -94,7 +97,7 @@ export function createDecisions(deps: ApprovalsDeps) {
             ...decisionNotices(req, 'approval.primary_approved', { primary: me.name, secondary: second.name }),
           ],
         }, decider.audit);
-        observe(req, 'primary');
+        observe(tx, req, 'primary');
         return updated;
       });
     },
@@ -113,7 +116,7 @@ export function createDecisions(deps: ApprovalsDeps) {
         const now = deps.clock.now();
         const reason = input.reason?.trim() ? input.reason.trim() : null;
         const base = { secondary_reason: reason, secondary_at: now, decided_at: now };
-        observe(req, 'secondary');
+        observe(tx, req, 'secondary');
         // Both approvers must still be eligible when the change is applied (invariant 3): a primary
         // deactivated or stripped of the role since approving fails the request, and nothing is applied.
         const primaryProblem = await primaryNoLongerEligible(deps, tx, req);
@@ -138,7 +141,7 @@ export function createDecisions(deps: ApprovalsDeps) {
         if (!isValidReason(input.reason)) throw new AppError('REASON_REQUIRED', REASON_DETAIL, [{ path: 'reason', message: 'needs at least 10 characters' }]);
         assertStepUp(deps, decider);
         const now = deps.clock.now();
-        observe(req, 'reject');
+        observe(tx, req, 'reject');
         return recordTransition(deps, tx, req, {
           action: 'rejected',
           status: 'rejected',

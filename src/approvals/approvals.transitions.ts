@@ -1,9 +1,32 @@
 import type { AuditContext } from '../audit/audit.service.js';
 import type { Notification } from '../notifications/notifications.service.js';
-import type { Tx } from '../shared/db.js';
+import { withTransaction, type Executor, type Tx } from '../shared/db.js';
 import type { ApprovalsDeps } from './approvals.ports.js';
 import { insertEvent, updateRequest, type RequestRow, type RequestUpdate } from './approvals.repo.js';
 import type { RequestStatus } from './approvals.rules.js';
+
+const afterCommit = new WeakMap<Tx, (() => void)[]>();
+
+/** Runs `fn` once `tx` has committed (through `transaction` below): metrics never count what rolled back. */
+export function onCommit(tx: Tx, fn: () => void): void {
+  const list = afterCommit.get(tx) ?? [];
+  list.push(fn);
+  afterCommit.set(tx, list);
+}
+
+/**
+ * `withTransaction`, then the `onCommit` callbacks of the attempt that committed (a retried attempt's
+ * are dropped with its transaction object). Joining a caller's transaction, they run when our part ends.
+ */
+export async function transaction<T>(db: Executor, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  let last: Tx | undefined;
+  const result = await withTransaction(db, (tx) => {
+    last = tx;
+    return fn(tx);
+  });
+  for (const f of (last && afterCommit.get(last)) ?? []) f();
+  return result;
+}
 
 export interface Transition {
   action: string;
@@ -31,7 +54,7 @@ export async function recordTransition(deps: ApprovalsDeps, tx: Tx, req: Request
   });
   await deps.notifications.enqueue(tx, t.notify ?? []);
   await deps.events.publish(tx, { type: 'approval.changed', id: req.id, kind: req.kind, status: t.status });
-  if (t.status !== req.status && !['pending', 'awaiting_secondary'].includes(t.status)) deps.metrics.outcomes.inc({ kind: req.kind, outcome: t.status });
+  if (t.status !== req.status && !['pending', 'awaiting_secondary'].includes(t.status)) onCommit(tx, () => deps.metrics.outcomes.inc({ kind: req.kind, outcome: t.status }));
   return updated;
 }
 

@@ -344,6 +344,10 @@ describe('approvals API', () => {
     expect(c.status).toBe(200); // the note is not part of the approved payload
     const d = await call(t, requester, 'POST', '/api/approvals', { kind: 'policy.set', payload: { kind: 'flag.set', primaryRoles: ['risk_officer'], secondaryRoles: ['risk_officer'], ttlSeconds: 3600 } }, headers);
     expect([d.status, d.body.code]).toEqual([409, 'IDEMPOTENCY_CONFLICT']);
+    for (const key of ['short', 'has spaces in it', 'x'.repeat(129)]) {
+      const bad = await call(t, requester, 'POST', '/api/approvals', body, { 'idempotency-key': key });
+      expect([bad.status, bad.body.code, bad.body.errors?.[0]?.path]).toEqual([400, 'VALIDATION_FAILED', 'headers.idempotency-key']);
+    }
   });
 
   it('Idempotency-Key under concurrency: six identical calls file one request', async () => {
@@ -386,7 +390,12 @@ describe('approvals API', () => {
     expect(ids).not.toContain(primary.id);
     expect(ids).not.toContain(ops.id);
     expect(ids).not.toContain(auditor.id);
-    expect(before.body.items[0]).toHaveProperty('telegramLinked', false);
+    expect(before.body.items.find((i) => i.id === secondary.id)).toHaveProperty('telegramLinked', false);
+    // linked to Telegram (they can co-sign from the bot): shown so the primary can pick someone reachable
+    await sql`update operators set telegram_user_id = ${String(Date.now())} where id = ${other.id}`.execute(t.database.db);
+    const after = await call<{ items: { id: string; telegramLinked: boolean }[] }>(t, primary, 'GET', `/api/approvals/${req.id}/eligible-approvers`);
+    expect(after.body.items.find((i) => i.id === other.id)).toHaveProperty('telegramLinked', true);
+    expect(after.body.items.find((i) => i.id === secondary.id)).toHaveProperty('telegramLinked', false);
   });
 
   it('lists with filters, awaitingMe and cursor pagination', async () => {
@@ -413,6 +422,10 @@ describe('approvals API', () => {
 
     const bad = await call(t, auditor, 'GET', '/api/approvals?status=bogus');
     expect(bad.status).toBe(400);
+    for (const cursor of ['not-a-cursor', Buffer.from('2026-01-01T00:00:00.000Z|nope').toString('base64url')]) {
+      const badCursor = await call(t, auditor, 'GET', `/api/approvals?cursor=${cursor}`);
+      expect([badCursor.status, badCursor.body.code, badCursor.body.errors?.[0]?.path]).toEqual([400, 'VALIDATION_FAILED', 'querystring.cursor']);
+    }
   });
 
   it('requester context: an operator with name, email and roles; a client with their name (detail and list)', async () => {

@@ -31,6 +31,7 @@ describe('console: approvals queue, request detail and the dual-control journey'
     await cleo.page.goto('/approvals?tab=mine');
     await cleo.page.getByTestId('queue-empty').filter({ hasText: 'Nothing awaits your co-sign' }).waitFor();
     expect(await cleo.page.getByTestId('awaiting-me-count').count()).toBe(0);
+    await screenshot(cleo.page, 'approvals-empty-cosign');
     await cleo.page.evaluate(() => ((globalThis as unknown as { notReloaded: boolean }).notReloaded = true));
     await ben.page.goto('/approvals');
     await ben.page.getByTestId('queue-empty').waitFor();

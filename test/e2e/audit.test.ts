@@ -103,6 +103,7 @@ describe('console: audit trail and approvals report', () => {
     await page.getByLabel('To (before)').fill('2001-01-02T10:00');
     await page.getByRole('button', { name: 'Search' }).click();
     await page.getByText('No event matches this filter').waitFor();
+    await screenshot(page, 'audit-empty');
     expect(desk.consoleErrors).toEqual([]);
     await context.close();
   });

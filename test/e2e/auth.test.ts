@@ -112,7 +112,10 @@ describe('console: setup, sign-in, MFA enrolment, header', () => {
     await page.getByLabel('Email').fill(op.email);
     await page.getByLabel('Password').fill(op.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('alert').filter({ hasText: /code/i }).waitFor();
+    await page.locator('#totp-error').filter({ hasText: 'Enter the 6-digit code from your authenticator app' }).waitFor();
+    await expect.poll(() => focused(page)).toBe('totp');
+    expect(await page.locator('.form-error').count()).toBe(0);
+    await screenshot(page, 'login-totp');
     await page.locator('#totp').fill(totpCodeAt(secret, desk.clock.now()));
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByTestId('signed-in-as').waitFor();

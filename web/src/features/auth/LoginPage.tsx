@@ -1,9 +1,12 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useNavigate } from 'react-router';
 import { api, ApiError } from '../../api/client';
 import type { LoginResponse } from '../../api/types';
-import { FormError } from '../../components/FormError';
+import { FieldError, FormError } from '../../components/FormError';
+
+/** What the code field says when the desk asks for it (its own detail names the API field). */
+const CODE_NEEDED = 'Enter the 6-digit code from your authenticator app to finish signing in.';
 
 export function LoginPage() {
   const [email, setEmail] = useState('');
@@ -14,6 +17,13 @@ export function LoginPage() {
   const [busy, setBusy] = useState(false);
   const client = useQueryClient();
   const navigate = useNavigate();
+  const totpRef = useRef<HTMLInputElement>(null);
+  // The password was right and a code is needed: said next to the code field, which gets the focus.
+  const codeNeeded = error instanceof ApiError && error.code === 'MFA_REQUIRED';
+
+  useEffect(() => {
+    if (codeNeeded) totpRef.current?.focus();
+  }, [error]); // once per answer
 
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
@@ -40,8 +50,20 @@ export function LoginPage() {
         <label htmlFor="password">Password</label>
         <input id="password" type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
         <label htmlFor="totp">Authenticator code {needsCode ? '' : '(if enrolled)'}</label>
-        <input id="totp" inputMode="numeric" autoComplete="one-time-code" maxLength={6} value={totp} onChange={(e) => setTotp(e.target.value)} required={needsCode} />
-        <FormError error={error} />
+        <input
+          ref={totpRef}
+          id="totp"
+          inputMode="numeric"
+          autoComplete="one-time-code"
+          maxLength={6}
+          value={totp}
+          onChange={(e) => setTotp(e.target.value)}
+          required={needsCode}
+          aria-invalid={codeNeeded ? true : undefined}
+          aria-describedby={codeNeeded ? 'totp-error' : undefined}
+        />
+        <FieldError id="totp-error" message={codeNeeded ? CODE_NEEDED : undefined} />
+        <FormError error={codeNeeded ? null : error} />
         <button type="submit" disabled={busy}>
           {busy ? 'Signing in…' : 'Sign in'}
         </button>

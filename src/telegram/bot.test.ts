@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildTestServer } from '../../test/support/server.js';
 import { BOT_INFO, buildTelegramServer, PUBLIC_URL, RecordingTelegram, TEST_BOT_TOKEN, updates, type TelegramTestServer } from '../../test/support/telegram.js';
 import { AppError } from '../shared/errors.js';
-import { plainWords } from './errors.js';
+import { alertText, plainWords } from './errors.js';
 
 const alice = { id: 7001, first_name: 'Alice' };
 
@@ -17,6 +17,21 @@ describe('the bot (polling mode, updates fed with handleUpdate)', () => {
     await t.send(updates.text(alice, '/help'));
     expect(t.tg.lastTo(alice.id).text).toMatch(/\/start — open an account/);
     expect(t.tg.lastTo(alice.id).parse_mode).toBe('HTML');
+  });
+
+  it('a reply that meets a 429 waits its retry_after and is sent; the outbox deliverer does not wait', async () => {
+    t.tg.clear();
+    t.tg.fail('sendMessage', { error_code: 429, description: 'Too Many Requests: retry after 1', parameters: { retry_after: 1 } }, { chatId: alice.id });
+    await t.send(updates.text(alice, '/help'));
+    const tries = t.tg.of('sendMessage', alice.id);
+    expect(tries).toHaveLength(2); // refused, then sent
+    expect(tries[1]?.text).toBe(tries[0]?.text);
+
+    // The deliverer's calls go through bot.api, without the retry: a 429 there reschedules the row instead.
+    t.tg.clear();
+    t.tg.fail('sendMessage', { error_code: 429, description: 'Too Many Requests: retry after 1', parameters: { retry_after: 1 } });
+    await expect(t.desk.telegram?.bot.api.sendMessage(alice.id, 'x')).rejects.toMatchObject({ error_code: 429 });
+    expect(t.tg.of('sendMessage')).toHaveLength(1);
   });
 
   it('processes an update once, however often it arrives', async () => {
@@ -59,6 +74,11 @@ describe('errors in plain words', () => {
   ])('%s', (err, text) => {
     expect(plainWords(err)).toMatch(text);
     expect(plainWords(err)).not.toMatch(/secret stuff|\/api\//);
+  });
+
+  it('a button’s alert (no parse mode) shows the characters, not their HTML entities', () => {
+    expect(alertText(plainWords(new AppError('VALIDATION_FAILED', 'Cannot grant “<b>*_[ & Co”: it is "active".')))).toBe('✏️ Not valid\nCannot grant “<b>*_[ & Co”: it is "active".');
+    expect(alertText(plainWords(new AppError('VALIDATION_FAILED', 'x'.repeat(500))))).toHaveLength(200);
   });
 });
 

@@ -1,3 +1,4 @@
+import { autoRetry } from '@grammyjs/auto-retry';
 import { sequentialize } from '@grammyjs/runner';
 import { Bot, type Context, type NextFunction } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
@@ -86,9 +87,23 @@ function rateLimit(deps: BotDeps) {
   };
 }
 
+/** How long a reply may wait on Telegram's `retry_after` (a person is waiting for it), and how often it is tried again. */
+export const REPLY_RETRY = { maxDelaySeconds: 10, maxRetryAttempts: 3 };
+
+/**
+ * Replies inside a handler (ctx.reply, answerCallbackQuery, deleteMessage…) wait out a 429's
+ * `retry_after` and retry a 5xx or network failure, a few times. Installed on each update's own
+ * `ctx.api` only: the outbox deliverer uses `bot.api` and reschedules rows instead of sleeping.
+ */
+function retryReplies(ctx: Context, next: NextFunction) {
+  ctx.api.config.use(autoRetry(REPLY_RETRY));
+  return next();
+}
+
 /** Assembles the one bot that serves clients and operators. */
 export function createDeskBot(opts: DeskBotOptions, deps: BotDeps): Bot {
   const bot = new Bot(opts.token, { botInfo: opts.botInfo, client: { apiRoot: opts.apiRoot } });
+  bot.use(retryReplies);
   // One update at a time per user (a code typed right after a button press is read after it).
   bot.use(sequentialize((ctx: Context) => (ctx.from ? String(ctx.from.id) : ctx.chat ? String(ctx.chat.id) : undefined)));
   bot.use(onlyOnce(deps, botIdOf(opts.token)));

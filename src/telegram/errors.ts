@@ -38,6 +38,20 @@ export function plainWords(err: unknown): string {
   return '<b>⚠️ Something went wrong on our side.</b>\nPlease try again in a minute; if it keeps happening, tell the desk.';
 }
 
+/**
+ * Telegram HTML as the plain text a callback alert shows (alerts have no parse mode): tags dropped,
+ * entities turned back into the characters they stand for, within the alert's 200 characters.
+ */
+export function alertText(html: string): string {
+  return html
+    .replace(/<[^>]+>/g, '')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, '&')
+    .slice(0, 200);
+}
+
 /** The one error boundary: every feature's error ends here and becomes a message, never silence. */
 export function errorBoundary(logger: Logger) {
   return async (error: BotError<Context>) => {
@@ -47,7 +61,7 @@ export function errorBoundary(logger: Logger) {
     const text = plainWords(err);
     try {
       if (ctx.callbackQuery) {
-        await ctx.answerCallbackQuery({ text: text.replace(/<[^>]+>/g, '').slice(0, 200), show_alert: true });
+        await ctx.answerCallbackQuery({ text: alertText(text), show_alert: true });
       } else if (ctx.chat) {
         await ctx.reply(text, { parse_mode: 'HTML' });
       }

@@ -152,6 +152,49 @@ describe('co-signing and rejecting in Telegram', () => {
     expect(lastTo(secondaryTg.id)).toMatch(/<b>ℹ️ Already decided<\/b>\nThis request is already cancelled\./);
   });
 
+  /** A request approved by the primary naming `who` as secondary; returns its co-sign button's data. */
+  async function promptFor(who: Person, tg: { id: number }) {
+    const req = await fileFlagRequest(t, requester, !flagOn);
+    expect((await call(t, primary, 'POST', `/api/approvals/${req.id}/approve`, { reason: REASON, secondaryApproverId: who.id })).status).toBe(200);
+    await settle();
+    const prompt = t.tg.of('sendMessage', tg.id).find((m) => String(m.text).includes(req.digest.slice(0, 16)));
+    return { req, cosign: RecordingTelegram.buttons(prompt ?? {})[0]?.callback_data ?? '' };
+  }
+
+  it('wrong codes in Telegram lock the operator like anywhere else: then even a right code is refused', async () => {
+    const admin = await person(t, ['platform_admin']);
+    const adminTg = { id: 9205, first_name: 'Al' };
+    await linkTelegram(t, admin.id, adminTg);
+    const { req, cosign } = await promptFor(admin, adminTg);
+    await t.send(updates.callback(adminTg, cosign));
+    for (let i = 0; i < 5; i++) await t.send(updates.text(adminTg, '000000')); // LOGIN_MAX_FAILURES
+    const locked = await sql<{ n: number }>`select count(*)::int as n from audit_events where entity_id = ${admin.id} and action = 'auth.locked'`.execute(t.database.db);
+    expect(locked.rows[0]?.n).toBe(1);
+    clock.advance(30_000); // a fresh time step, so the code below is not a replay
+    await t.send(updates.text(adminTg, admin.op.totp()));
+    expect(lastTo(adminTg.id)).toMatch(/Code not accepted/);
+    expect((await requestStatus(req.id)).status).toBe('awaiting_secondary');
+    await t.send(updates.text(adminTg, '/cancel'));
+    expect((await call(t, requester, 'POST', `/api/approvals/${req.id}/cancel`)).status).toBe(200);
+  });
+
+  it('an account unlinked between the press and the code decides nothing', async () => {
+    const admin = await person(t, ['platform_admin']);
+    const adminTg = { id: 9206, first_name: 'Bo' };
+    await linkTelegram(t, admin.id, adminTg);
+    const { req, cosign } = await promptFor(admin, adminTg);
+    await t.send(updates.callback(adminTg, cosign));
+    expect(lastTo(adminTg.id)).toMatch(/send the 6-digit code/);
+    await t.desk.services.account.unlinkTelegram(adminTg.id, { requestId: 'test' });
+    const code = updates.text(adminTg, admin.op.totp());
+    await t.send(code);
+    expect(t.tg.of('deleteMessage', adminTg.id)).toContainEqual({ chat_id: adminTg.id, message_id: code.message?.message_id }); // the code still leaves the chat
+    expect(lastTo(adminTg.id)).toMatch(/Not allowed<\/b>\nThis Telegram account is no longer linked/);
+    expect((await requestStatus(req.id)).status).toBe('awaiting_secondary');
+    expect(await t.database.db.selectFrom('telegram_conversations').select('flow').where('telegram_user_id', '=', String(adminTg.id)).executeTakeFirst()).toBeUndefined();
+    expect((await call(t, requester, 'POST', `/api/approvals/${req.id}/cancel`)).status).toBe(200);
+  });
+
   it('a button on an expired request says so', async () => {
     const { cosign } = await cosignPrompt();
     clock.advance(5 * 3600_000);

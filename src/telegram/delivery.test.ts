@@ -206,6 +206,30 @@ describe('notification delivery', () => {
     }
   });
 
+  it('an edit refused with a 429 waits its retry_after; a 5xx is retried; "not modified" counts as done', async () => {
+    const req = await fileFlag();
+    await t.deliver();
+    const edits = async () => (await t.database.db.selectFrom('telegram_messages').select(['chat_id', 'edit_state', 'edit_next_at']).where('request_id', '=', req.id).orderBy('id').execute());
+    t.tg.fail('editMessageText', { error_code: 429, description: 'Too Many Requests: retry after 7', parameters: { retry_after: 7 } }, { chatId: OPS_CHAT_ID });
+    t.tg.fail('editMessageText', { error_code: 502, description: 'Bad Gateway' }, { chatId: primaryTg.id });
+    t.tg.fail('editMessageText', { error_code: 400, description: 'Bad Request: message is not modified' }, { chatId: secondaryTg.id });
+    expect((await call(t, requester, 'POST', `/api/approvals/${req.id}/cancel`)).status).toBe(200);
+    clock.advance(5000);
+    const from = clock.now().getTime();
+    await t.deliver();
+    const ops = (await edits()).find((e) => e.chat_id === String(OPS_CHAT_ID));
+    expect(ops?.edit_state).toBe('due');
+    expect(ops?.edit_next_at?.getTime()).toBeGreaterThanOrEqual(from + 7000);
+    expect((await edits()).find((e) => e.chat_id === String(primaryTg.id))?.edit_state).toBe('due');
+    expect((await edits()).find((e) => e.chat_id === String(secondaryTg.id))?.edit_state).toBe('done');
+    await settle();
+    expect((await edits()).map((e) => e.edit_state)).toEqual(['done', 'done', 'done']);
+    expect(t.tg.of('editMessageText', OPS_CHAT_ID)).toHaveLength(2); // the refused one, then the edit
+    expect(t.tg.of('editMessageText', primaryTg.id)).toHaveLength(2);
+    expect(t.tg.of('editMessageText', secondaryTg.id)).toHaveLength(1); // never tried again
+    expect(t.tg.of('editMessageText', OPS_CHAT_ID).at(-1)?.text).toMatch(/Cancelled by the requester$/);
+  });
+
   it('a message sent after the request was decided says so and carries no decision buttons', async () => {
     const req = await fileFlag();
     expect((await call(t, primary, 'POST', `/api/approvals/${req.id}/approve`, { reason: REASON, secondaryApproverId: secondary.id })).status).toBe(200);

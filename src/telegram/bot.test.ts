@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildTestServer } from '../../test/support/server.js';
 import { BOT_INFO, buildTelegramServer, PUBLIC_URL, RecordingTelegram, TEST_BOT_TOKEN, updates, type TelegramTestServer } from '../../test/support/telegram.js';
+import { fixedClock } from '../shared/clock.js';
 import { AppError } from '../shared/errors.js';
 import { alertText, plainWords } from './errors.js';
 
@@ -123,6 +124,28 @@ describe('webhook mode', () => {
     const again = await post({ 'x-telegram-bot-api-secret-token': secret }, u);
     expect([first.statusCode, again.statusCode]).toEqual([200, 200]);
     expect(tg.of('sendMessage', alice.id)).toHaveLength(1);
+  });
+});
+
+describe('the per-user rate limit over time', () => {
+  it('a flood of button presses is told once in an alert; a minute later the user is answered again', async () => {
+    const clock = fixedClock(new Date(Date.now() + 3_600_000));
+    const t = await buildTelegramServer({ clock });
+    const presser = { id: 7003, first_name: 'Presser' };
+    try {
+      for (let i = 0; i < 35; i++) await t.send(updates.callback(presser, 'pg:0'));
+      const alerts = t.tg.answers().filter((a) => a.text === 'Too many messages: wait a minute, then try again.');
+      expect(alerts).toEqual([expect.objectContaining({ show_alert: true })]);
+      expect(t.tg.answers()).toHaveLength(31); // 30 answered presses, then the one alert; the rest ignored
+      await t.send(updates.text(presser, '/help'));
+      expect(t.tg.textsTo(presser.id).some((x) => /\/start — open an account/.test(x))).toBe(false);
+
+      clock.advance(61_000); // a new window
+      await t.send(updates.text(presser, '/help'));
+      expect(t.tg.lastTo(presser.id).text).toMatch(/\/start — open an account/);
+    } finally {
+      await t.close();
+    }
   });
 });
 

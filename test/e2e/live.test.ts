@@ -48,4 +48,20 @@ describe('console: live updates after the event stream reconnects', () => {
     await screenshot(ben.page, 'approvals-queue-after-reconnect');
     expect(desk.consoleErrors).toEqual([]);
   });
+
+  it('a session ended elsewhere: the idle console notices through its stream and shows the sign-in page', async () => {
+    const cleo = await signIn(desk, ['risk_officer'], { name: 'Cleo Idle' });
+    await cleo.page.goto('/approvals');
+    await cleo.page.getByTestId('signed-in-as').filter({ hasText: 'Cleo Idle' }).waitFor();
+    // She signs out in another tab (the same session, revoked on the desk): the desk ends her stream,
+    // and its reconnection is refused. Nobody touches this page.
+    const cookies = await cleo.context.cookies();
+    const res = await fetch(`${desk.base}/api/auth/logout`, {
+      method: 'POST',
+      headers: { cookie: cookies.map((c) => `${c.name}=${c.value}`).join('; '), 'x-csrf-token': cookies.find((c) => c.name === 'desk_csrf')?.value ?? '' },
+    });
+    expect(res.status).toBeLessThan(300);
+    await cleo.page.getByRole('heading', { name: 'Sign in to the ops console' }).waitFor({ timeout: 15_000 });
+    expect(desk.consoleErrors).toEqual([]);
+  });
 });

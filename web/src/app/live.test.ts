@@ -80,12 +80,30 @@ describe('connectLive', () => {
     const stop = connectLive(client);
     stream(0).open();
     stream(0).fail(true); // refused (a 502 from a proxy): EventSource will not retry
+    expect(refreshed).toEqual([['me']]); // is the session still there? (if not, the console signs out)
     expect(FakeEventSource.made).toHaveLength(1);
     vi.advanceTimersByTime(RECONNECT_MS);
     expect(FakeEventSource.made).toHaveLength(2);
     stream(1).open();
     expect(refreshed).toContainEqual(['approvals']);
     expect(refreshed).toContainEqual(['flags']);
+    stop();
+  });
+
+  it('waits longer after each refusal in a row, and starts over once a stream opens', () => {
+    vi.useFakeTimers();
+    const stop = connectLive(client);
+    stream(0).fail(true);
+    vi.advanceTimersByTime(RECONNECT_MS);
+    stream(1).fail(true);
+    vi.advanceTimersByTime(RECONNECT_MS * 2 - 1);
+    expect(FakeEventSource.made).toHaveLength(2); // not yet: twice as long this time
+    vi.advanceTimersByTime(1);
+    expect(FakeEventSource.made).toHaveLength(3);
+    stream(2).open();
+    stream(2).fail(true);
+    vi.advanceTimersByTime(RECONNECT_MS);
+    expect(FakeEventSource.made).toHaveLength(4);
     stop();
   });
 

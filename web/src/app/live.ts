@@ -4,8 +4,9 @@ import { useEffect } from 'react';
 /** Every query an event can touch: what a console refreshes after missing events while disconnected. */
 const LIVE_KEYS = [['approvals'], ['approval'], ['flags'], ['flag'], ['settlements'], ['settlement'], ['wallets'], ['ledger']] as const;
 
-/** After the browser gives up on the stream (a proxy answering 502, say), how long before trying again. */
+/** After the browser gives up on the stream (a proxy answering 502, say), how long before trying again; doubled each time, up to a minute. */
 export const RECONNECT_MS = 5_000;
+const RECONNECT_MAX_MS = 60_000;
 
 /**
  * Subscribes to GET /api/events (SSE) and refreshes whatever the event touches, so queues and the
@@ -39,6 +40,7 @@ export function connectLive(client: QueryClient): () => void {
   let retry: ReturnType<typeof setTimeout> | undefined;
   let everOpen = false;
   let stopped = false;
+  let delay = RECONNECT_MS;
   const connect = () => {
     const s = new EventSource('/api/events', { withCredentials: true });
     source = s;
@@ -46,10 +48,15 @@ export function connectLive(client: QueryClient): () => void {
       // The first connection loaded with the page's own queries; any later one may have missed events.
       if (everOpen) refresh(...LIVE_KEYS);
       everOpen = true;
+      delay = RECONNECT_MS;
     });
     s.addEventListener('error', () => {
       if (s.readyState !== EventSource.CLOSED || stopped) return;
-      retry = setTimeout(connect, RECONNECT_MS);
+      // Refused: maybe the session ended (signed out elsewhere, deactivated). Asking who is signed in
+      // sends the console to the sign-in page then, which closes this for good; otherwise try again later.
+      refresh(['me']);
+      retry = setTimeout(connect, delay);
+      delay = Math.min(delay * 2, RECONNECT_MAX_MS);
     });
     s.addEventListener('approval.created', onApproval);
     s.addEventListener('approval.changed', onApproval);

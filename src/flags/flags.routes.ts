@@ -49,22 +49,28 @@ export function flagsRoutes(deps: { flags: FlagsService; approvals: ApprovalsSer
       digest: request.digest,
     };
   };
-  /** Operators are few: name the people in a flag's history for whoever reads it (an ops approver cannot list operators). */
-  const namesOf = async () => {
-    const people = new Map((await deps.directory.listAll(deps.db)).map((p) => [p.id, p.name]));
+  /** Names the operators these ids refer to, each looked up once (an ops approver cannot list operators). */
+  const namesOf = async (ids: (string | null)[]) => {
+    const unique = [...new Set(ids.filter((id): id is string => !!id))];
+    const people = new Map(await Promise.all(unique.map(async (id) => [id, (await deps.directory.get(deps.db, id))?.name ?? null] as const)));
     return (id: string | null) => (id ? (people.get(id) ?? null) : null);
   };
   return async (app) => {
     const r = app.withTypeProvider<ZodTypeProvider>();
 
     r.get('/api/flags', { config: { access: { permission: 'flags:read' } } }, async () => {
-      const name = await namesOf();
-      return { items: (await flags.list()).map((f) => flagView(f, name)) };
+      const list = await flags.list();
+      const name = await namesOf(list.map((f) => (f.updated_by_type === 'operator' ? f.updated_by_id : null)));
+      return { items: list.map((f) => flagView(f, name)) };
     });
 
     r.get('/api/flags/:key', { config: { access: { permission: 'flags:read' } }, schema: { params: keyParams } }, async (req) => {
       const { flag, history, reviews } = await flags.detail(req.params.key);
-      const name = await namesOf();
+      const name = await namesOf([
+        flag.updated_by_type === 'operator' ? flag.updated_by_id : null,
+        ...history.map((h) => (h.actor_type === 'operator' ? h.actor_id : null)),
+        ...reviews.flatMap((v) => [v.opened_by, v.acknowledged_by]),
+      ]);
       const operatorName = (type: string, id: string | null) => (type === 'operator' ? name(id) : null);
       return {
         ...flagView(flag, name),

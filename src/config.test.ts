@@ -127,8 +127,8 @@ describe('configuration', () => {
   describe('Telegram settings', () => {
     const token = '123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ';
     it.each([
-      [{}, { mode: 'off', reason: 'TELEGRAM_BOT_TOKEN is not set' }],
-      [{ TELEGRAM_BOT_TOKEN: token, TELEGRAM_MODE: 'off' }, { mode: 'off', reason: 'TELEGRAM_MODE is off' }],
+      [{}, { mode: 'off', reason: 'TELEGRAM_BOT_TOKEN is not set', sendOnly: null }],
+      [{ TELEGRAM_BOT_TOKEN: token, TELEGRAM_MODE: 'off' }, { mode: 'off', reason: 'TELEGRAM_MODE is off', sendOnly: { token, opsChatId: null } }],
       [{ TELEGRAM_BOT_TOKEN: token }, { mode: 'polling', token, opsChatId: null }],
       [{ TELEGRAM_BOT_TOKEN: token, TELEGRAM_OPS_CHAT_ID: '-100123' }, { mode: 'polling', opsChatId: '-100123' }],
       [

@@ -79,8 +79,22 @@ describe('desk processes sharing one embedded PostgreSQL', () => {
   it('SIGTERM to a `desk` command in the middle of its work stops the PostgreSQL it started', async () => {
     const fifo = path.join(scratch, 'interrupted.fifo');
     execFileSync('mkfifo', [fifo]);
+    const startedAt = new Date();
     const cli = spawnDesk(['src/cli/desk.ts', 'audit', 'export', '--out', fifo], env);
     await waitUntil(async () => postgresPid(dataDir) !== undefined && (await leases()).length === 1, `the command did not start PostgreSQL:\n${cli.output()}`);
+    // Once its audit.exported event exists, the command is stuck opening the FIFO nobody reads: a
+    // libuv thread is blocked for good, so only dying by the signal (not process.exit) can end it.
+    const exportRecorded = async () => {
+      const client = new pg.Client({ connectionString: await pgUrl() });
+      await client.connect();
+      try {
+        const { rows } = await client.query<{ n: number }>(`select count(*)::int as n from audit_events where action = 'audit.exported' and occurred_at >= $1`, [startedAt]);
+        return (rows[0]?.n ?? 0) > 0;
+      } finally {
+        await client.end();
+      }
+    };
+    await waitUntil(exportRecorded, `the command did not start exporting:\n${cli.output()}`);
     cli.child.kill('SIGTERM');
     expect(await cli.exited).toBe(143);
     expect(cli.stderr()).toContain('SIGTERM received: stopping');

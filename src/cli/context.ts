@@ -30,27 +30,36 @@ export async function withDesk<T>(fn: (ctx: CliContext) => Promise<T>, opts: { m
   const secrets = resolveSecrets(config);
   let database: OpenDatabase | undefined;
   let exiting: Promise<never> | undefined;
-  const leave = (code: number): Promise<never> =>
-    (exiting ??= (database?.release() ?? Promise.resolve()).then(
-      () => process.exit(code),
-      (err: unknown) => {
-        process.stderr.write(`desk: ${err instanceof Error ? err.message : String(err)}\n`);
-        return process.exit(code);
-      },
-    ));
   let signalled: NodeJS.Signals | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (signalled) process.exit(128 + (os.constants.signals[signal] ?? 2)); // a second signal: leave now
+    if (signalled) dieBy(signal); // a second signal: leave now
     signalled = signal;
     process.stderr.write(`desk: ${signal} received: stopping\n`);
     // While the database is still opening, the code below leaves once it is open.
-    if (database) void leave(128 + (os.constants.signals[signal] ?? 2));
+    if (database) void leave(signal);
   };
+  const leave = (signal: NodeJS.Signals): Promise<never> =>
+    (exiting ??= (database?.release() ?? Promise.resolve()).then(
+      () => dieBy(signal),
+      (err: unknown) => {
+        process.stderr.write(`desk: ${err instanceof Error ? err.message : String(err)}\n`);
+        return dieBy(signal);
+      },
+    ));
+  // Dies by the signal itself (exit status 128 + its number), as Unix tools do after cleaning up.
+  // process.exit() would wait for libuv's threads, and one may be blocked for good, e.g. opening
+  // `--out` on a FIFO that nobody reads.
+  function dieBy(signal: NodeJS.Signals): never {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.kill(process.pid, signal);
+    return process.exit(128 + (os.constants.signals[signal] ?? 2)); // only if the signal was caught elsewhere
+  }
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
     database = await openDatabase(config, logger, { poolMax: 4 });
-    if (signalled) return await leave(128 + (os.constants.signals[signalled] ?? 2));
+    if (signalled) return await leave(signalled);
     if (opts.migrate !== false) await migrateAll(database);
     const desk = compose({ config, db: database.db, pool: database.pool, logger, clock: systemClock, secrets });
     return await fn({ config, logger, database, desk });

@@ -20,6 +20,8 @@ export interface Actor {
   roles: Role[];
   mfaVerified: boolean;
   stepUpUntil: Date | null;
+  /** When the session itself ends (not the access token): long-lived streams close then. */
+  sessionExpiresAt: Date;
   via: 'bearer' | 'cookie';
   /** For cookie sessions: the value the X-CSRF-Token header must carry on mutations. */
   csrfToken?: string;

@@ -1,16 +1,20 @@
 import type { FastifyPluginAsync } from 'fastify';
+import type { Clock } from '../shared/clock.js';
 import type { EventHub } from '../shared/event-hub.js';
 import type { DeskEvent } from '../shared/events.js';
 
 const HEARTBEAT_MS = 25_000;
 /** Published by the database when a session is revoked (migration 0015). */
 const SESSION_REVOKED = 'session.revoked';
+/** setTimeout's longest delay (2^31 − 1 ms, about 24.8 days; a longer one fires at once). A longer session's stream ends at the cap and the console reconnects. */
+const MAX_TIMER_MS = 2_147_483_647;
 
 /**
  * `GET /api/events`: Server-Sent Events for live consoles. One stream per session — opening a second
- * one from the same session closes the first — and a session's stream ends when it is revoked.
+ * one from the same session closes the first — and a session's stream ends when it is revoked or
+ * expires. A console whose session still stands reconnects and is authenticated afresh.
  */
-export function eventsRoutes(deps: { hub: EventHub; heartbeatMs?: number }): FastifyPluginAsync {
+export function eventsRoutes(deps: { hub: EventHub; clock: Clock; heartbeatMs?: number }): FastifyPluginAsync {
   const streams = new Map<string, () => void>();
   return async (app) => {
     app.addHook('onClose', async () => {
@@ -36,11 +40,12 @@ export function eventsRoutes(deps: { hub: EventHub; heartbeatMs?: number }): Fas
       let seq = 0;
       let closed = false;
       // Set once subscribed; `close` may run before that (a revocation or disconnect while subscribing).
-      const live: { unsubscribe?: () => Promise<void>; heartbeat?: NodeJS.Timeout } = {};
+      const live: { unsubscribe?: () => Promise<void>; heartbeat?: NodeJS.Timeout; expiry?: NodeJS.Timeout } = {};
       const close = () => {
         if (closed) return;
         closed = true;
         clearInterval(live.heartbeat);
+        clearTimeout(live.expiry);
         if (streams.get(sessionId) === close) streams.delete(sessionId);
         void live.unsubscribe?.();
         res.end();
@@ -55,6 +60,9 @@ export function eventsRoutes(deps: { hub: EventHub; heartbeatMs?: number }): Fas
       };
       streams.set(sessionId, close);
       request.raw.on('close', close);
+      // Authentication only checked the session when the stream opened: end it when the session ends.
+      const expiresAt = request.actor?.sessionExpiresAt;
+      if (expiresAt) live.expiry = setTimeout(close, Math.min(Math.max(expiresAt.getTime() - deps.clock.now().getTime(), 0), MAX_TIMER_MS));
       const unsubscribe = await deps.hub.subscribe(send);
       if (closed) {
         void unsubscribe();

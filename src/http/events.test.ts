@@ -111,6 +111,19 @@ describe('GET /api/events (live updates for consoles)', () => {
     expect(events.find((e) => e.data.id === filedId)?.event).toBe('approval.created');
   });
 
+  it('a session that expires has its stream ended; other sessions keep theirs', async () => {
+    const brief = await person(t, ['ops_approver']);
+    // Nothing revokes it: the session simply runs out a moment after its stream opens.
+    await t.database.db.updateTable('operator_sessions').set({ expires_at: new Date(t.clock.now().getTime() + 2_000) }).where('id', '=', brief.session.sessionId).execute();
+    let filedId = '';
+    const events = await readEvents(`${base}/api/events`, watcher.session.bearer, (e) => filedId !== '' && e.some((x) => x.data.id === filedId), async () => {
+      expect(await streamEndsAfter(brief.session.bearer, async () => {})).toBe(true);
+      filedId = (await fileFlagRequest(t, risk)).id;
+    });
+    expect(events.find((e) => e.data.id === filedId)?.event).toBe('approval.created');
+    expect((await fetch(`${base}/api/events`, { headers: brief.session.bearer })).status).toBe(401);
+  });
+
   it('deactivating an operator ends their open stream', async () => {
     const fired = await person(t, ['ops_approver']);
     const ended = await streamEndsAfter(fired.session.bearer, () => t.desk.services.operators.deactivate(fired.id, { actorType: 'system', requestId: 'test' }));

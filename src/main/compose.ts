@@ -218,7 +218,7 @@ export function compose(deps: ComposeDeps): Composition {
     walletsRoutes({ db, wallets }),
     operatorAdminRoutes({ operators, approvals }),
     operatorAccountRoutes({ account, config: deps.config }),
-    eventsRoutes({ hub: createEventHub(deps.pool) }),
+    eventsRoutes({ hub: createEventHub(deps.pool), clock }),
     ...(telegram?.routes ?? []),
     consoleRoutes(),
   ];

@@ -28,6 +28,7 @@ export interface LoginInput {
 
 export interface AuthenticatedSession extends SessionRef {
   roles: Role[];
+  sessionExpiresAt: Date;
   csrfToken: string;
 }
 
@@ -139,7 +140,7 @@ export function createAuthService(deps: AuthDeps): AuthService {
       if (!claims) return null;
       const s = await liveSession(claims);
       if (!s) return null;
-      return { operatorId: s.operator_id, sessionId: s.id, roles: s.roles, mfaVerified: s.mfa_verified, stepUpUntil: s.step_up_until, csrfToken: kit.csrf.forSession(s.id) };
+      return { operatorId: s.operator_id, sessionId: s.id, roles: s.roles, mfaVerified: s.mfa_verified, stepUpUntil: s.step_up_until, sessionExpiresAt: s.expires_at, csrfToken: kit.csrf.forSession(s.id) };
     },
   };
 }

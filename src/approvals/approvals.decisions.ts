@@ -147,7 +147,7 @@ export function createDecisions(deps: ApprovalsDeps) {
           status: 'rejected',
           reason: input.reason,
           changes: { rejected_by: me.id, rejection_reason: input.reason, decided_at: now },
-          notify: decisionNotices(req, 'approval.rejected', { by: me.name, reason: input.reason }, [req.primary_approver_id, req.secondary_approver_id]),
+          notify: decisionNotices(req, 'approval.rejected', { by: me.name, reason: input.reason }, [req.primary_approver_id, req.secondary_approver_id], { type: 'operator', id: me.id }),
         }, decider.audit);
       });
     },

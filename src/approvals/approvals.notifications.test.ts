@@ -8,12 +8,14 @@ interface Note {
   recipient_type: string;
   recipient_id: string | null;
   status: string;
+  self_decided: boolean;
 }
 
 /**
  * DESIGN 4.2 invariant 8 and issue item 7: every transition writes the outbox rows for the people
  * concerned, in its own transaction — eligible approvers on a new request, the named secondary when
- * named, the requester on every decision — and they stay queued until delivered.
+ * named, the requester on every decision — and they stay queued until delivered. Whoever decided is
+ * not told again: their row is marked `selfDecided` (it only brings the edits of earlier messages).
  */
 describe('approvals notifications outbox', () => {
   let t: TestServer;
@@ -39,11 +41,14 @@ describe('approvals notifications outbox', () => {
 
   const notes = async (requestId: string, template?: string) =>
     (
-      await sql<Note>`select template, recipient_type, recipient_id, status from notifications
+      await sql<Note>`select template, recipient_type, recipient_id, status, coalesce((data->>'selfDecided')::boolean, false) as self_decided from notifications
         where data->>'requestId' = ${requestId} ${template ? sql`and template = ${template}` : sql``} order by id`.execute(t.database.db)
     ).rows;
   const operatorsTold = async (requestId: string, template: string) =>
-    (await notes(requestId, template)).filter((n) => n.recipient_type === 'operator').map((n) => n.recipient_id).sort();
+    (await notes(requestId, template)).filter((n) => n.recipient_type === 'operator' && !n.self_decided).map((n) => n.recipient_id).sort();
+  /** The decider's own row: written (its delivery edits earlier messages), but it tells them nothing. */
+  const selfDecided = async (requestId: string, template: string) =>
+    (await notes(requestId, template)).filter((n) => n.self_decided).map((n) => n.recipient_id);
   const sorted = (...people: Person[]) => people.map((p) => p.id).sort();
 
   it('a new request tells every eligible approver and the ops chat, not the requester nor other roles', async () => {
@@ -74,22 +79,30 @@ describe('approvals notifications outbox', () => {
     expect((await call(t, spare, 'POST', '/api/flags/AUTO_SETTLEMENT/emergency-disable', { reason: 'Reset after the notification test' })).status).toBe(200);
   });
 
-  it('reject: the requester and everyone who approved so far are told', async () => {
+  it('reject: the requester and everyone who approved so far are told, except whoever rejected', async () => {
     const early = await fileFlagRequest(t, requester);
     await call(t, spare, 'POST', `/api/approvals/${early.id}/reject`, { reason: 'Not during the audit freeze' });
     expect(await operatorsTold(early.id, 'approval.rejected')).toEqual([requester.id]);
+    expect(await selfDecided(early.id, 'approval.rejected')).toEqual([]); // spare had no part before
 
     const late = await fileFlagRequest(t, requester);
     await call(t, primary, 'POST', `/api/approvals/${late.id}/approve`, { reason: REASON, secondaryApproverId: secondary.id });
     await call(t, secondary, 'POST', `/api/approvals/${late.id}/reject`, { reason: 'The pilot plan is not signed off' });
-    expect(await operatorsTold(late.id, 'approval.rejected')).toEqual(sorted(requester, primary, secondary));
+    expect(await operatorsTold(late.id, 'approval.rejected')).toEqual(sorted(requester, primary));
+    expect(await selfDecided(late.id, 'approval.rejected')).toEqual([secondary.id]);
   });
 
-  it('cancel: the requester and the approvers involved are told', async () => {
+  it('cancel: the approvers involved are told; the requester who cancelled is not', async () => {
     const req = await fileFlagRequest(t, requester);
     await call(t, primary, 'POST', `/api/approvals/${req.id}/approve`, { reason: REASON, secondaryApproverId: secondary.id });
     expect((await call(t, requester, 'POST', `/api/approvals/${req.id}/cancel`, {})).status).toBe(200);
-    expect(await operatorsTold(req.id, 'approval.cancelled')).toEqual(sorted(requester, primary, secondary));
+    expect(await operatorsTold(req.id, 'approval.cancelled')).toEqual(sorted(primary, secondary));
+    expect(await selfDecided(req.id, 'approval.cancelled')).toEqual([requester.id]);
+
+    const untouched = await fileFlagRequest(t, requester);
+    expect((await call(t, requester, 'POST', `/api/approvals/${untouched.id}/cancel`, {})).status).toBe(200);
+    expect(await operatorsTold(untouched.id, 'approval.cancelled')).toEqual([]);
+    expect(await selfDecided(untouched.id, 'approval.cancelled')).toEqual([requester.id]);
   });
 
   it('expiry discovered by a decision, by a cancel and by the expiry job tells the same people: requester, primary, named secondary', async () => {

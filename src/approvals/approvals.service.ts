@@ -124,7 +124,7 @@ export function createApprovalsService(deps: ApprovalsDeps) {
         await recordTransition(deps, tx, req, { action: 'expired', status: 'expired', changes: { decided_at: deps.clock.now() }, notify: decisionNotices(req, 'approval.expired', {}, [req.primary_approver_id, req.secondary_approver_id]) }, { actorType: 'system' });
         return null;
       }
-      return recordTransition(deps, tx, req, { action: 'cancelled', status: 'cancelled', changes: { decided_at: deps.clock.now() }, notify: decisionNotices(req, 'approval.cancelled', {}, [req.primary_approver_id, req.secondary_approver_id]) }, ctx);
+      return recordTransition(deps, tx, req, { action: 'cancelled', status: 'cancelled', changes: { decided_at: deps.clock.now() }, notify: decisionNotices(req, 'approval.cancelled', {}, [req.primary_approver_id, req.secondary_approver_id], requester) }, ctx);
     });
     if (!cancelled) throw new AppError('EXPIRED', 'This request had already expired; it is now recorded as expired.');
     return cancelled;

@@ -58,18 +58,27 @@ export async function recordTransition(deps: ApprovalsDeps, tx: Tx, req: Request
   return updated;
 }
 
-/** Who hears about a decision: the requester always; approvers involved so far. */
-export function decisionNotices(req: RequestRow, template: string, data: Record<string, unknown>, alsoOperators: (string | null)[] = []): Notification[] {
+/**
+ * Who hears about a decision: the requester always; approvers involved so far. Whoever decided is
+ * not told again (the console or the bot has just answered them): their row is kept, marked
+ * `selfDecided`, because delivering it is what edits the earlier messages about the request — the
+ * ops chat's alert too when nobody else is told (a requester cancelling a request nobody touched).
+ */
+export function decisionNotices(req: RequestRow, template: string, data: Record<string, unknown>, alsoOperators: (string | null)[] = [], decidedBy?: { type: string; id: string | null }): Notification[] {
   const base = { requestId: req.id, kind: req.kind, summary: req.summary, ...data };
+  const notice = (recipientType: 'operator' | 'client', recipientId: string): Notification => ({
+    recipientType,
+    recipientId,
+    template,
+    data: decidedBy?.type === recipientType && decidedBy.id === recipientId ? { ...base, selfDecided: true } : base,
+  });
   const notices: Notification[] = [];
-  if (req.requested_by_type !== 'system' && req.requested_by_id) {
-    notices.push({ recipientType: req.requested_by_type, recipientId: req.requested_by_id, template, data: base });
-  }
+  if (req.requested_by_type !== 'system' && req.requested_by_id) notices.push(notice(req.requested_by_type, req.requested_by_id));
   const seen = new Set([req.requested_by_type === 'operator' ? req.requested_by_id : null]);
   for (const id of alsoOperators) {
     if (id && !seen.has(id)) {
       seen.add(id);
-      notices.push({ recipientType: 'operator', recipientId: id, template, data: base });
+      notices.push(notice('operator', id));
     }
   }
   return notices;

@@ -129,19 +129,37 @@ describe('co-signing and rejecting in Telegram', () => {
     expect(RecordingTelegram.buttons(edit ?? {}).map((b) => b.text)).toEqual(['Open in console']);
   });
 
-  it('Reject asks for a reason, then a code, and rejects through the engine; the requester is told', async () => {
-    const { req, reject } = await cosignPrompt();
-    await t.send(updates.callback(secondaryTg, reject));
-    expect(lastTo(secondaryTg.id)).toMatch(/Why do you reject/);
-    await t.send(updates.text(secondaryTg, 'too short'));
-    expect(lastTo(secondaryTg.id)).toMatch(/at least 10 characters/);
-    await t.send(updates.text(secondaryTg, 'The pilot plan is not signed off yet'));
-    expect(lastTo(secondaryTg.id)).toMatch(/To reject/);
-    await t.send(updates.text(secondaryTg, secondary.op.totp()));
-    expect(lastTo(secondaryTg.id)).toMatch(/Rejected/);
-    expect(await requestStatus(req.id)).toEqual({ status: 'rejected', rejection_reason: 'The pilot plan is not signed off yet' });
-    const told = await sql<{ n: number }>`select count(*)::int as n from notifications where template = 'approval.rejected' and recipient_id = ${requester.id} and data->>'requestId' = ${req.id}`.execute(t.database.db);
-    expect(told.rows[0]?.n).toBe(1);
+  it('Reject asks for a reason, then a code, and rejects through the engine; the requester is told, the secondary only sees the prompt edited', async () => {
+    const requesterTg = { id: 9204, first_name: 'Rita' };
+    await linkTelegram(t, requester.id, requesterTg);
+    try {
+      const { req, reject } = await cosignPrompt();
+      await t.send(updates.callback(secondaryTg, reject));
+      expect(lastTo(secondaryTg.id)).toMatch(/Why do you reject/);
+      await t.send(updates.text(secondaryTg, 'too short'));
+      expect(lastTo(secondaryTg.id)).toMatch(/at least 10 characters/);
+      await t.send(updates.text(secondaryTg, 'The pilot plan is not signed off yet'));
+      expect(lastTo(secondaryTg.id)).toMatch(/To reject/);
+      await t.send(updates.text(secondaryTg, secondary.op.totp()));
+      expect(lastTo(secondaryTg.id)).toMatch(/Rejected/);
+      expect(await requestStatus(req.id)).toEqual({ status: 'rejected', rejection_reason: 'The pilot plan is not signed off yet' });
+      t.tg.clear();
+      await settle();
+
+      // The requester gets the outcome as a new message.
+      const told = t.tg.of('sendMessage', requesterTg.id).filter((m) => String(m.text).includes('The pilot plan is not signed off yet'));
+      expect(told).toHaveLength(1);
+      expect(told[0]?.text).toMatch(/❌ <b>Rejected<\/b>/);
+      // The secondary, who decided, gets no second message about it: their prompt is edited instead.
+      expect(t.tg.of('sendMessage', secondaryTg.id)).toEqual([]);
+      const edit = t.tg.of('editMessageText', secondaryTg.id).find((e) => String(e.text).includes(req.digest.slice(0, 16)));
+      expect(edit?.text).toMatch(new RegExp(`Status:</b> ❌ Decided: rejected by ${secondary.op.name}$`));
+      expect(RecordingTelegram.buttons(edit ?? {}).map((b) => b.text)).toEqual(['Open in console']);
+      const own = await sql<{ status: string; last_error: string | null }>`select status, last_error from notifications where template = 'approval.rejected' and recipient_id = ${secondary.id} and data->>'requestId' = ${req.id}`.execute(t.database.db);
+      expect(own.rows).toEqual([{ status: 'skipped', last_error: 'the decider is not told of their own decision' }]);
+    } finally {
+      await t.send(updates.text(requesterTg, '/unlink'));
+    }
   });
 
   it('every engine rule still applies and is answered in plain words (a request cancelled meanwhile)', async () => {

@@ -182,6 +182,30 @@ describe('notification delivery', () => {
     for (const e of edits) assertTelegramHtml(String(e.text));
   });
 
+  it('a requester cancelling a request nobody touched gets no message about it, and the earlier ones are still edited', async () => {
+    const requesterTg = { id: 8104, first_name: 'Rex' };
+    await linkTelegram(t, requester.id, requesterTg);
+    try {
+      const req = await fileFlag();
+      await settle();
+      expect((await call(t, requester, 'POST', `/api/approvals/${req.id}/cancel`)).status).toBe(200);
+      t.tg.clear();
+      await settle();
+      // Only the requester's own row announced the cancel: it sends nothing, yet brings the edits.
+      expect(t.tg.of('sendMessage')).toEqual([]);
+      expect((await status(req.id)).filter((r) => r.template === 'approval.cancelled')).toEqual([
+        expect.objectContaining({ recipient_type: 'operator', recipient_id: requester.id, status: 'skipped', last_error: 'the decider is not told of their own decision' }),
+      ]);
+      for (const chat of [OPS_CHAT_ID, primaryTg.id, secondaryTg.id]) {
+        const edits = t.tg.of('editMessageText', chat);
+        expect(edits, `edits in chat ${chat}`).toHaveLength(1);
+        expect(edits[0]?.text).toMatch(/New request awaiting approval[\s\S]*Status:<\/b> 🚫 Cancelled by the requester$/);
+      }
+    } finally {
+      await t.send(updates.text(requesterTg, '/unlink'));
+    }
+  });
+
   it('a retried "awaiting co-sign" notice never edits a decided message back', async () => {
     const requesterTg = { id: 8103, first_name: 'Rae' };
     await linkTelegram(t, requester.id, requesterTg);

@@ -14,7 +14,7 @@ describe('the audit tables are append-only', () => {
   beforeAll(async () => {
     t = await createTestDatabase();
     audit = createAuditService({ db: t.db, clock: systemClock, signingKeyPem: testSecrets().auditSigningKeyPem });
-    await audit.record(t.db, { actorType: 'system', action: 'test.seed', entityType: 'thing', entityId: '1', data: { a: 1 } });
+    await withTransaction(t.db, (tx) => audit.record(tx, { actorType: 'system', action: 'test.seed', entityType: 'thing', entityId: '1', data: { a: 1 } }));
     await sealAll(t.db, audit);
   });
   afterAll(() => t.drop());

@@ -7,6 +7,7 @@ import { runDeskCommand } from '../../test/support/process.js';
 import { sealAll } from '../../test/support/audit.js';
 import { testSecrets } from '../../test/support/server.js';
 import { systemClock } from '../shared/clock.js';
+import { withTransaction } from '../shared/db.js';
 import { createAuditService, type AuditService } from './audit.service.js';
 
 describe('desk audit export | verify | seal', () => {
@@ -21,7 +22,7 @@ describe('desk audit export | verify | seal', () => {
     env = { DATABASE_URL: t.url, DESK_DATA_DIR: dir, LOG_LEVEL: 'warn', AUDIT_SIGNING_KEY: signingKeyPem };
     audit = createAuditService({ db: t.db, clock: systemClock, signingKeyPem });
     for (let i = 0; i < 20; i++) {
-      await audit.record(t.db, { actorType: 'operator', actorId: `op-${i % 3}`, action: i % 2 ? 'test.cli.even' : 'test.cli.odd', entityType: 'trade', entityId: String(i) });
+      await withTransaction(t.db, (tx) => audit.record(tx, { actorType: 'operator', actorId: `op-${i % 3}`, action: i % 2 ? 'test.cli.even' : 'test.cli.odd', entityType: 'trade', entityId: String(i) }));
     }
     // Sealed here, with the key the CLI will use: the CLI's own seal could be held back by a
     // transaction open in another test file (the horizon is cluster-wide).

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sealAll, verifyText } from '../../test/support/audit.js';
 import { signedInOperator } from '../../test/support/factories.js';
 import { buildTestServer, type TestServer } from '../../test/support/server.js';
+import { withTransaction } from '../shared/db.js';
 import type { AuditPage } from './audit.search.js';
 
 describe('audit HTTP API', () => {
@@ -18,10 +19,10 @@ describe('audit HTTP API', () => {
     approver = (await signedInOperator(t, { roles: ['ops_approver'] })).bearer;
     const { audit } = t.desk.services;
     for (let i = 1; i <= 5; i++) {
-      await audit.record(t.database.db, { actorType: 'operator', actorId: 'op-x', action: 'test.trade.approve', entityType: 'trade', entityId: `T${i}`, data: { i } });
+      await withTransaction(t.database.db, (tx) => audit.record(tx, { actorType: 'operator', actorId: 'op-x', action: 'test.trade.approve', entityType: 'trade', entityId: `T${i}`, data: { i } }));
     }
-    await audit.record(t.database.db, { actorType: 'client', actorId: 'op-x', action: 'test.trade.request', entityType: 'trade', entityId: 'T1' });
-    await audit.record(t.database.db, { actorType: 'system', actorId: 'sweeper', action: 'test.client.update', entityType: 'client', entityId: 'C1' });
+    await withTransaction(t.database.db, (tx) => audit.record(tx, { actorType: 'client', actorId: 'op-x', action: 'test.trade.request', entityType: 'trade', entityId: 'T1' }));
+    await withTransaction(t.database.db, (tx) => audit.record(tx, { actorType: 'system', actorId: 'sweeper', action: 'test.client.update', entityType: 'client', entityId: 'C1' }));
     await sealAll(t.database.db, audit);
   });
   afterAll(() => t.close());

@@ -48,7 +48,7 @@ describe('sealer', () => {
     try {
       await conn.query('begin');
       await conn.query(`insert into audit_events (actor_type, action) values ('system', 'test.slow')`); // lower id, commits last
-      await audit.record(t.db, { actorType: 'system', action: 'test.fast' });
+      await withTransaction(t.db, (tx) => audit.record(tx, { actorType: 'system', action: 'test.fast' }));
       const blocked = await audit.seal();
       expect(blocked.chained).toBe(0); // the fast one must not be chained ahead of the slow one
       await conn.query('commit');

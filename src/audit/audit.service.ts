@@ -1,5 +1,5 @@
 import type { Clock } from '../shared/clock.js';
-import type { Db, Executor } from '../shared/db.js';
+import { withTransaction, type Db, type Tx } from '../shared/db.js';
 import { createSigner, type Signer } from './audit.chain.js';
 import { describeFilter, type AuditFilter } from './audit.filter.js';
 import { exportChunks, planExport, type ExportPlan } from './audit.export.js';
@@ -31,8 +31,11 @@ export interface AuditExport {
 }
 
 export interface AuditService {
-  /** Appends an event inside the caller's transaction, so it commits with the change it describes. */
-  record(tx: Executor, event: AuditEvent): Promise<void>;
+  /**
+   * Appends an event inside the caller's transaction, so it commits with the change it describes. A
+   * transaction, not any executor: an event recorded on the pool would commit even if the change rolled back.
+   */
+  record(tx: Tx, event: AuditEvent): Promise<void>;
   /** Identifies the checkpoint signing key (sha256 of its public key, 16 hex); null for a bare recorder. */
   readonly keyId: string | null;
   /** Chains the events committed so far and signs a checkpoint (the `audit_seal` job runs it). */
@@ -83,7 +86,7 @@ export function createAuditService(deps?: AuditServiceDeps): AuditService {
     seal: sealer.seal,
     search: (query) => searchAuditEvents(deps.db, query),
     async export(format, filter, by) {
-      await record(deps.db, { ...by, action: 'audit.exported', data: { format, filter: describeFilter(filter) } });
+      await withTransaction(deps.db, (tx) => record(tx, { ...by, action: 'audit.exported', data: { format, filter: describeFilter(filter) } }));
       await sealer.seal();
       const plan = await planExport(deps.db, filter);
       return { plan, contentType: CONTENT_TYPES[format], chunks: exportChunks({ db: deps.db, signer, clock: deps.clock, batchSize: deps.batchSize }, plan, format) };

@@ -3,7 +3,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import type { AuditContext, AuditService } from '../audit/audit.service.js';
 import type { NotificationsService } from '../notifications/notifications.service.js';
 import type { Clock } from '../shared/clock.js';
-import { withTransaction, type Db, type Executor } from '../shared/db.js';
+import { withTransaction, type Db, type Executor, type Tx } from '../shared/db.js';
 import { AppError } from '../shared/errors.js';
 import type { EventPublisher } from '../shared/events.js';
 import type { FeatureFlagChangesTable } from './flags.tables.js';
@@ -67,7 +67,7 @@ export function createFlagsService(deps: FlagsDeps) {
   }
 
   /** Applies a change (from a co-signed request or an emergency stop), audited before the row moves (see migration 0016). */
-  async function apply(tx: Executor, c: FlagChange, expectedVersion?: number): Promise<string> {
+  async function apply(tx: Tx, c: FlagChange, expectedVersion?: number): Promise<string> {
     const current = await find(tx, c.key, true);
     if (!current) throw new AppError('NOT_FOUND', `There is no flag ${c.key}.`);
     if (expectedVersion !== undefined && current.version !== expectedVersion) throw new AppError('STALE_REQUEST', `${c.key} changed since the request was filed.`);

@@ -47,6 +47,12 @@ export interface AuthService extends MfaUseCases {
   authenticate(token: string): Promise<AuthenticatedSession | null>;
 }
 
+/** RFC 5321's limit on an address: whatever is typed beyond it never reaches the audit trail. */
+const MAX_EMAIL_LENGTH = 254;
+
+/** An email as typed at sign-in, in the form operators are stored in (trimmed, lower-case), capped. */
+const typedEmail = (typed: string): string => typed.trim().toLowerCase().slice(0, MAX_EMAIL_LENGTH);
+
 type LoginOutcome = { kind: 'ok'; session: Omit<IssuedSession, keyof AccessToken> } | { kind: 'refused' } | { kind: 'mfa_required' };
 
 export function createAuthService(deps: AuthDeps): AuthService {
@@ -56,13 +62,15 @@ export function createAuthService(deps: AuthDeps): AuthService {
 
   async function login(input: LoginInput, ctx: RequestContext): Promise<IssuedSession> {
     const now = clock.now();
-    const found = await repo.findOperatorByEmail(db, input.email);
+    // One form for the lookup and the audit trail, so a failed attempt is recorded as what it was matched against.
+    const email = typedEmail(input.email);
+    const found = await repo.findOperatorByEmail(db, email);
     // Always one argon2 verification, so an unknown email costs the same time as a wrong password.
     const passwordOk = await verifyPassword(found?.password_hash ?? (await dummyHash()), input.password);
 
     if (!found || found.status !== 'active') {
       await withTransaction(db, (tx) =>
-        audit.record(tx, { ...ctx, action: 'auth.login_failed', entityType: 'operator', entityId: found?.id ?? null, data: { email: input.email, reason: found ? 'deactivated' : 'unknown_email' } }),
+        audit.record(tx, { ...ctx, action: 'auth.login_failed', entityType: 'operator', entityId: found?.id ?? null, data: { email, reason: found ? 'deactivated' : 'unknown_email' } }),
       );
       throw invalidCredentials();
     }

@@ -74,6 +74,27 @@ describe('POST /api/auth/login', () => {
     expect(unknownEvent?.data).toMatchObject({ email: 'nobody@desk.test', reason: 'unknown_email' });
   });
 
+  it('records a failed sign-in under the email as matched (trimmed, lower-case), capped at 254 characters', async () => {
+    const failures = (requestId: string) =>
+      t.database.db.selectFrom('audit_events').select(['entity_id', 'data']).where('action', '=', 'auth.login_failed').where('request_id', '=', requestId).execute();
+
+    const unknown = await login({ email: '  NoSuch.Person@Desk.TEST ', password: 'whatever it is' });
+    expect(unknown.statusCode).toBe(401);
+    expect(await failures(unknown.json<{ requestId: string }>().requestId)).toEqual([{ entity_id: null, data: { email: 'nosuch.person@desk.test', reason: 'unknown_email' } }]);
+
+    // Padded and upper-cased, an operator's own address is still theirs: a wrong password, not an unknown email.
+    const op = await newOperator(t);
+    const padded = await login({ email: ` ${op.email.toUpperCase()}  `, password: 'not the password', totp: op.totp() });
+    expect(padded.statusCode).toBe(401);
+    expect((await failures(padded.json<{ requestId: string }>().requestId)).map((e) => e.entity_id)).toEqual([op.id]);
+
+    // The HTTP schema already refuses longer input; the service caps what it records for any other caller.
+    const typed = `  ${'A'.repeat(300)}@Desk.Test`;
+    await expect(t.desk.services.auth.login({ email: typed, password: 'whatever it is' }, { actorType: 'system', requestId: 'long-email' })).rejects.toMatchObject({ code: 'INVALID_CREDENTIALS' });
+    const [long] = await failures('long-email');
+    expect(long?.data).toEqual({ email: 'a'.repeat(254), reason: 'unknown_email' });
+  });
+
   it('refuses a code already used (replay), counting it as a failure', async () => {
     const op = await newOperator(t);
     clock.advance(30_000); // leave the step the factory spent on enrolment behind

@@ -1,4 +1,4 @@
-import { withTransaction, type Executor } from '../shared/db.js';
+import { withTransaction, type Executor, type Tx } from '../shared/db.js';
 import { AppError } from '../shared/errors.js';
 import * as repo from './operators.repo.js';
 import type { OperatorRow } from './operators.repo.js';
@@ -40,7 +40,7 @@ export function createMfaUseCases(kit: SessionKit): MfaUseCases {
    * Verifies a code against a sealed secret and spends its time step. Wrong and replayed codes count
    * toward the same lockout as passwords: a stolen session must not be a TOTP guessing oracle.
    */
-  async function spendCode(tx: Executor, op: OperatorRow, sealed: string, code: string, failureAction: string, ctx: RequestContext): Promise<Checked> {
+  async function spendCode(tx: Tx, op: OperatorRow, sealed: string, code: string, failureAction: string, ctx: RequestContext): Promise<Checked> {
     const step = verifyTotp(kit.box.open(sealed, op.id), code, clock.now());
     const fresh = step !== null && (await repo.consumeTotpStep(tx, op.id, step));
     if (!fresh) {

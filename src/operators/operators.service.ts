@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { AuditContext, AuditService } from '../audit/audit.service.js';
 import type { Config } from '../config.js';
 import type { Clock } from '../shared/clock.js';
-import { withTransaction, type Db, type Executor, type Tx } from '../shared/db.js';
+import { withTransaction, type Db, type Tx } from '../shared/db.js';
 import { AppError } from '../shared/errors.js';
 import { hashPassword, randomToken, sha256Hex } from './operators.crypto.js';
 import * as repo from './operators.repo.js';
@@ -77,7 +77,7 @@ export function createOperatorsService(deps: OperatorsDeps): OperatorsService {
     return { email, name, roles, passwordHash: await hashPassword(input.password) };
   }
 
-  async function insert(tx: Executor, row: repo.NewOperatorRow, ctx: AuditContext): Promise<OperatorView> {
+  async function insert(tx: Tx, row: repo.NewOperatorRow, ctx: AuditContext): Promise<OperatorView> {
     const id = await repo.insertOperator(tx, row);
     if (!id) throw new AppError('ALREADY_EXISTS', `An operator with email ${row.email} already exists.`, [{ path: 'email', message: 'is already taken' }]);
     await audit.record(tx, { ...ctx, action: 'operator.created', entityType: 'operator', entityId: id, data: { email: row.email, name: row.name, roles: row.roles } });

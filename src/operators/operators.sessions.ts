@@ -2,7 +2,7 @@ import type { AuditContext, AuditService } from '../audit/audit.service.js';
 import type { Config } from '../config.js';
 import type { Secrets } from '../main/secrets.js';
 import type { Clock } from '../shared/clock.js';
-import type { Db, Executor } from '../shared/db.js';
+import type { Db, Executor, Tx } from '../shared/db.js';
 import { AppError } from '../shared/errors.js';
 import { createCsrfTokens, createSecretBox, type CsrfTokens, type SecretBox } from './operators.crypto.js';
 import * as repo from './operators.repo.js';
@@ -78,7 +78,7 @@ export interface SessionKit {
   openSession(tx: Executor, op: OperatorRow, opts: { mfaVerified: boolean; stepUp: boolean }, ctx: RequestContext): Promise<Omit<IssuedSession, keyof AccessToken>>;
   accessToken(session: { operatorId: string; sessionId: string; sessionExpiresAt: Date }): Promise<AccessToken>;
   /** Counts one failed proof (password or code) toward the lockout and audits it; locks when the rule says so. */
-  recordFailure(tx: Executor, op: OperatorRow, action: string, reason: string, ctx: AuditContext): Promise<void>;
+  recordFailure(tx: Tx, op: OperatorRow, action: string, reason: string, ctx: AuditContext): Promise<void>;
   resetFailures(tx: Executor, op: OperatorRow): Promise<void>;
 }
 

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { makeWorkerUtils, parseCrontab } from 'graphile-worker';
 import { describe, expect, it } from 'vitest';
 import { buildTestServer } from '../../test/support/server.js';
+import { withTransaction } from '../shared/db.js';
 import { createLogger } from '../shared/logger.js';
 import { startWorker } from './worker.js';
 
@@ -25,7 +26,7 @@ describe('the composed worker', () => {
       expect(sealer.match({ min: 0, hour: 0, date: 1, month: 1, dow: 1 })).toBe(true);
       expect(sealer.match({ min: 37, hour: 13, date: 17, month: 6, dow: 3 })).toBe(true);
 
-      await desk.services.audit.record(database.db, { actorType: 'system', action: 'test.cron_sealed' });
+      await withTransaction(database.db, (tx) => desk.services.audit.record(tx, { actorType: 'system', action: 'test.cron_sealed' }));
       const chained = async () =>
         (
           await sql<{ n: number }>`select count(*)::int as n from audit_chain c join audit_events e on e.id = c.event_id where e.action = 'test.cron_sealed'`.execute(database.db)

@@ -1,5 +1,6 @@
 import { Composer, type Context } from 'grammy';
 import { isValidReason, MIN_REASON_LENGTH } from '../../approvals/approvals.rules.js';
+import { withTransaction } from '../../shared/db.js';
 import { AppError } from '../../shared/errors.js';
 import type { BotDeps } from '../bot.js';
 import { plainWords } from '../errors.js';
@@ -47,15 +48,17 @@ export function decisionFeature(deps: BotDeps) {
     if (!presser || presser.operatorId !== row.operator_id) {
       // Refused without spending the token: a stranger in a chat cannot burn the owner's button.
       deps.logger.warn({ telegramUserId: ctx.from.id, requestId: row.request_id, expected: row.operator_id, linkedTo: presser?.operatorId ?? null }, 'telegram decision button pressed by someone else');
-      await deps.audit.record(deps.db, {
-        actorType: presser ? 'operator' : 'system',
-        actorId: presser?.operatorId ?? null,
-        requestId: `telegram:${ctx.update.update_id}`,
-        action: 'telegram.decision_refused',
-        entityType: 'change_request',
-        entityId: row.request_id,
-        data: { reason: 'not the named operator', action: row.action, telegramUserId: String(ctx.from.id), expectedOperatorId: row.operator_id },
-      });
+      await withTransaction(deps.db, (tx) =>
+        deps.audit.record(tx, {
+          actorType: presser ? 'operator' : 'system',
+          actorId: presser?.operatorId ?? null,
+          requestId: `telegram:${ctx.update.update_id}`,
+          action: 'telegram.decision_refused',
+          entityType: 'change_request',
+          entityId: row.request_id,
+          data: { reason: 'not the named operator', action: row.action, telegramUserId: String(ctx.from.id), expectedOperatorId: row.operator_id },
+        }),
+      );
       return ctx.answerCallbackQuery({ text: 'This button is only for the operator named to decide it, from their own linked Telegram account.', show_alert: true });
     }
     if (row.used_at) return ctx.answerCallbackQuery({ text: 'This button was already used. Send /pending for fresh buttons, or decide in the console.', show_alert: true });

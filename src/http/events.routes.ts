@@ -1,11 +1,15 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { randomUUID } from 'node:crypto';
 import type { Clock } from '../shared/clock.js';
+import type { Executor } from '../shared/db.js';
 import type { EventHub } from '../shared/event-hub.js';
-import type { DeskEvent } from '../shared/events.js';
+import type { DeskEvent, EventPublisher } from '../shared/events.js';
 
 const HEARTBEAT_MS = 25_000;
 /** Published by the database when a session is revoked (migration 0015). */
 const SESSION_REVOKED = 'session.revoked';
+/** Published by this route when a stream opens (`{id: session id, streamId}`): every node ends that session's other streams. */
+const STREAM_OPENED = 'session.stream_opened';
 /** setTimeout's longest delay (2^31 − 1 ms, about 24.8 days; a longer one fires at once). A longer session's stream ends at the cap and the console reconnects. */
 const MAX_TIMER_MS = 2_147_483_647;
 
@@ -14,7 +18,7 @@ const MAX_TIMER_MS = 2_147_483_647;
  * one from the same session closes the first — and a session's stream ends when it is revoked or
  * expires. A console whose session still stands reconnects and is authenticated afresh.
  */
-export function eventsRoutes(deps: { hub: EventHub; clock: Clock; heartbeatMs?: number }): FastifyPluginAsync {
+export function eventsRoutes(deps: { hub: EventHub; db: Executor; events: EventPublisher; clock: Clock; heartbeatMs?: number }): FastifyPluginAsync {
   const streams = new Map<string, () => void>();
   return async (app) => {
     app.addHook('onClose', async () => {
@@ -24,6 +28,7 @@ export function eventsRoutes(deps: { hub: EventHub; clock: Clock; heartbeatMs?: 
 
     app.get('/api/events', { config: { access: { permission: 'self' } } }, async (request, reply) => {
       const sessionId = request.actor?.sessionId ?? String(request.id);
+      const streamId = randomUUID();
       streams.get(sessionId)?.();
 
       reply.hijack();
@@ -39,6 +44,7 @@ export function eventsRoutes(deps: { hub: EventHub; clock: Clock; heartbeatMs?: 
 
       let seq = 0;
       let closed = false;
+      let announced = false;
       // Set once subscribed; `close` may run before that (a revocation or disconnect while subscribing).
       const live: { unsubscribe?: () => Promise<void>; heartbeat?: NodeJS.Timeout; expiry?: NodeJS.Timeout } = {};
       const close = () => {
@@ -56,6 +62,15 @@ export function eventsRoutes(deps: { hub: EventHub; clock: Clock; heartbeatMs?: 
           if (event.id === sessionId) close();
           return;
         }
+        // Another stream of this session opened (here or on another node): the older one gives way; nobody sees it.
+        // Every listener hears notifications in commit order, and this stream listens before it announces itself, so
+        // an announcement heard after its own is a later stream's: of two opened at once, exactly the later one stays.
+        if (event.type === STREAM_OPENED) {
+          if (event.id !== sessionId) return;
+          if (event.streamId === streamId) announced = true;
+          else if (announced) close();
+          return;
+        }
         if (!closed) res.write(`id: ${++seq}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
       };
       streams.set(sessionId, close);
@@ -69,6 +84,8 @@ export function eventsRoutes(deps: { hub: EventHub; clock: Clock; heartbeatMs?: 
         return;
       }
       live.unsubscribe = unsubscribe;
+      // Announced once this stream listens (see `send`).
+      await deps.events.publish(deps.db, { type: STREAM_OPENED, id: sessionId, streamId });
       live.heartbeat = setInterval(() => res.write(`: ping\n\n`), deps.heartbeatMs ?? HEARTBEAT_MS);
     });
   };

@@ -218,7 +218,7 @@ export function compose(deps: ComposeDeps): Composition {
     walletsRoutes({ db, wallets }),
     operatorAdminRoutes({ operators, approvals }),
     operatorAccountRoutes({ account, config: deps.config }),
-    eventsRoutes({ hub: createEventHub(deps.pool), clock }),
+    eventsRoutes({ hub: createEventHub(deps.pool), db, events, clock }),
     ...(telegram?.routes ?? []),
     consoleRoutes(),
   ];

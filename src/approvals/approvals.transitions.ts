@@ -63,6 +63,7 @@ export async function recordTransition(deps: ApprovalsDeps, tx: Tx, req: Request
  * not told again (the console or the bot has just answered them): their row is kept, marked
  * `selfDecided`, because delivering it is what edits the earlier messages about the request — the
  * ops chat's alert too when nobody else is told (a requester cancelling a request nobody touched).
+ * When nobody at all is left to tell, an `editOnly` row addressed to the ops chat brings the edits.
  */
 export function decisionNotices(req: RequestRow, template: string, data: Record<string, unknown>, alsoOperators: (string | null)[] = [], decidedBy?: { type: string; id: string | null }): Notification[] {
   const base = { requestId: req.id, kind: req.kind, summary: req.summary, ...data };
@@ -81,5 +82,8 @@ export function decisionNotices(req: RequestRow, template: string, data: Record<
       notices.push(notice('operator', id));
     }
   }
+  // Nobody to tell (a system request decided before any approver took part): one row all the same, marked
+  // `editOnly`, so that the ops chat's alert is still edited to the outcome.
+  if (notices.length === 0) notices.push({ recipientType: 'ops_chat', recipientId: null, template, data: { ...base, editOnly: true } });
   return notices;
 }

@@ -1,3 +1,4 @@
+import type { JobHelpers, Task } from 'graphile-worker';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { call, fileFlagRequest, person, REASON, type Person } from '../../test/support/approvals.js';
@@ -204,6 +205,30 @@ describe('notification delivery', () => {
     } finally {
       await t.send(updates.text(requesterTg, '/unlink'));
     }
+  });
+
+  it('a system request that expires before anyone acts has its alerts edited to say so, and nothing new is sent', async () => {
+    const { request } = await t.desk.services.approvals.file({ kind: 'flag.set', payload: { key: 'AUTO_SETTLEMENT', enabled: !flagOn } }, { type: 'system', id: null }, { actorType: 'system' });
+    await settle();
+    expect(t.tg.lastTo(OPS_CHAT_ID).text).toMatch(/New request awaiting approval/);
+    // Past its TTL; the worker's expiry job finds it.
+    await sql`update change_requests set expires_at = ${new Date(clock.now().getTime() - 1000)} where id = ${request.id}`.execute(t.database.db);
+    const expire = (Object.assign({}, ...t.desk.jobs.map((m) => m.tasks)) as Record<string, Task | undefined>).approvals_expire;
+    if (!expire) throw new Error('approvals_expire is not registered');
+    await expire({}, {} as JobHelpers);
+    t.tg.clear();
+    await settle();
+    expect(t.tg.of('sendMessage')).toEqual([]);
+    // (The job also expires what earlier tests left open: only this request's messages are looked at.)
+    for (const chat of [OPS_CHAT_ID, primaryTg.id, secondaryTg.id]) {
+      const edits = t.tg.of('editMessageText', chat).filter((e) => RecordingTelegram.buttons(e).some((b) => b.url === `${PUBLIC_URL}/approvals/${request.id}`));
+      expect(edits, `edits in chat ${chat}`).toHaveLength(1);
+      expect(edits[0]?.text).toMatch(/New request awaiting approval[\s\S]*Status:<\/b> ⌛ Expired without a decision$/);
+    }
+    // Nobody was to be told (no requester, no approver involved): one row all the same, only for the edits.
+    expect((await status(request.id)).filter((r) => r.template === 'approval.expired')).toEqual([
+      expect.objectContaining({ recipient_type: 'ops_chat', recipient_id: null, status: 'skipped', last_error: 'nobody to tell: only edits the earlier messages' }),
+    ]);
   });
 
   it('a retried "awaiting co-sign" notice never edits a decided message back', async () => {

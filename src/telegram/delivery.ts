@@ -109,9 +109,9 @@ export function createDeliverer(deps: DeliveryDeps) {
     // Earlier messages are edited whether or not this notice itself reaches anyone, but only while the
     // request still is where the notice says: a retried "awaiting co-sign" must not undo a "Decided".
     if (trigger && requestId && (!request || request.status === trigger.when)) await deps.store.scheduleEdits(requestId, trigger.status(n.data), trigger.only, now);
-    // The decider already has their answer; this row was only there to bring the edits above.
-    if (n.data.selfDecided === true) {
-      await deps.notifications.markSkipped(deps.db, n.id, 'the decider is not told of their own decision');
+    // The decider already has their answer, or nobody is to be told: this row was only there to bring the edits above.
+    if (n.data.selfDecided === true || n.data.editOnly === true) {
+      await deps.notifications.markSkipped(deps.db, n.id, n.data.selfDecided === true ? 'the decider is not told of their own decision' : 'nobody to tell: only edits the earlier messages');
       return 'skipped';
     }
 

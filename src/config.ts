@@ -270,16 +270,11 @@ function assertProductionSecrets(config: Config): void {
 }
 
 function jwtKeyProblems(spec: string): string[] {
+  const entries = splitJwtKeys(spec);
+  if (!entries) return ['JWT_SIGNING_KEYS entries must look like kid:secret'];
   const problems: string[] = [];
   const kids = new Set<string>();
-  for (const entry of spec.split(',')) {
-    const at = entry.indexOf(':');
-    const kid = entry.slice(0, at).trim();
-    const secret = entry.slice(at + 1).trim();
-    if (at <= 0 || kid === '') {
-      problems.push('JWT_SIGNING_KEYS entries must look like kid:secret');
-      continue;
-    }
+  for (const { kid, secret } of entries) {
     if (kids.has(kid)) problems.push(`JWT_SIGNING_KEYS names the key "${kid}" twice`);
     kids.add(kid);
     if (secret.length < 32) problems.push(`JWT_SIGNING_KEYS has a key shorter than 32 characters ("${kid}")`);
@@ -288,19 +283,33 @@ function jwtKeyProblems(spec: string): string[] {
   return problems;
 }
 
-/** The audit signer's key must parse as an Ed25519 private key now, not fail after migrations. */
+/** `JWT_SIGNING_KEYS` as `kid:secret` entries, the signing key first; undefined when one is malformed. */
+export function splitJwtKeys(spec: string): { kid: string; secret: string }[] | undefined {
+  const entries = spec.split(',').map((entry) => {
+    const at = entry.indexOf(':');
+    return { kid: at > 0 ? entry.slice(0, at).trim() : '', secret: at > 0 ? entry.slice(at + 1).trim() : '' };
+  });
+  return entries.every((e) => e.kid !== '' && e.secret !== '') ? entries : undefined;
+}
+
 function auditKeyProblems(raw: string): string[] {
+  const problem = auditKeyProblem(auditKeyPem(raw));
+  return problem ? [`AUDIT_SIGNING_KEY ${problem}`] : [];
+}
+
+/** Why this PEM cannot sign audit checkpoints (checked at start, not after migrations); undefined when it can. */
+export function auditKeyProblem(pem: string): string | undefined {
+  let type: string | undefined;
   try {
-    const key = createPrivateKey(auditKeyPem(raw));
-    if (key.asymmetricKeyType !== 'ed25519') return [`AUDIT_SIGNING_KEY must be an Ed25519 key, not ${key.asymmetricKeyType ?? 'unknown'} (openssl genpkey -algorithm ed25519)`];
-    return [];
+    type = createPrivateKey(pem).asymmetricKeyType;
   } catch {
-    return ['AUDIT_SIGNING_KEY is not a private key (PKCS#8 PEM or its base64 body; openssl genpkey -algorithm ed25519)'];
+    return 'is not a private key (PKCS#8 PEM or its base64 body; openssl genpkey -algorithm ed25519)';
   }
+  return type === 'ed25519' ? undefined : `must be an Ed25519 key, not ${type ?? 'unknown'} (openssl genpkey -algorithm ed25519)`;
 }
 
 /** `AUDIT_SIGNING_KEY` as PEM: either given so, or the base64 body of one. */
-function auditKeyPem(raw: string): string {
+export function auditKeyPem(raw: string): string {
   return raw.includes('BEGIN') ? raw : `-----BEGIN PRIVATE KEY-----\n${raw}\n-----END PRIVATE KEY-----\n`;
 }
 

@@ -1,7 +1,7 @@
-import { createPrivateKey, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ConfigError, type Config } from '../config.js';
+import { auditKeyPem, auditKeyProblem, ConfigError, decodeKey, splitJwtKeys, type Config } from '../config.js';
 
 export interface Secrets {
   /** kid → secret; the first entry signs. */
@@ -83,31 +83,22 @@ const unwritable = (dataDir: string, err: unknown) =>
   new ConfigError(`cannot write to the data folder ${dataDir} (${errno(err)}), where development secrets are kept: choose another with DESK_DATA_DIR or fix its permissions, ${SET_THEM}`);
 
 function parseJwtKeys(spec: string, source: string): Secrets['jwtKeys'] {
-  return spec.split(',').map((entry) => {
-    const i = entry.indexOf(':');
-    const kid = entry.slice(0, i).trim();
-    const secret = entry.slice(i + 1).trim();
-    if (i <= 0 || kid === '' || secret === '') {
-      throw new ConfigError(`${source} must be a comma-separated list of kid:secret entries, the signing key first (e.g. k2:<openssl rand -base64 32>,k1:<the previous key>)`);
-    }
-    return { kid, secret: Buffer.from(secret) };
-  });
+  const entries = splitJwtKeys(spec);
+  if (!entries) {
+    throw new ConfigError(`${source} must be a comma-separated list of kid:secret entries, the signing key first (e.g. k2:<openssl rand -base64 32>,k1:<the previous key>)`);
+  }
+  return entries.map(({ kid, secret }) => ({ kid, secret: Buffer.from(secret) }));
 }
 
 function parseAuditKey(raw: string, source: string): string {
-  const pem = raw.includes('BEGIN') ? raw : `-----BEGIN PRIVATE KEY-----\n${raw}\n-----END PRIVATE KEY-----\n`;
-  let type: string | undefined;
-  try {
-    type = createPrivateKey(pem).asymmetricKeyType;
-  } catch {
-    throw new ConfigError(`${source}: the audit signing key is not a private key (PKCS#8 PEM or its base64 body; generate one with openssl genpkey -algorithm ed25519)`);
-  }
-  if (type !== 'ed25519') throw new ConfigError(`${source}: the audit signing key must be an Ed25519 key, not ${type ?? 'unknown'} (openssl genpkey -algorithm ed25519)`);
+  const pem = auditKeyPem(raw);
+  const problem = auditKeyProblem(pem);
+  if (problem) throw new ConfigError(`${source}: the audit signing key ${problem}`);
   return pem;
 }
 
 function parseDataKey(raw: string, source: string): Buffer {
-  const key = /^[0-9a-f]{64}$/i.test(raw) ? Buffer.from(raw, 'hex') : Buffer.from(raw, 'base64');
-  if (key.length !== 32) throw new ConfigError(`${source}: the data encryption key must be 32 bytes, base64 or hex (openssl rand -base64 32)`);
+  const key = decodeKey(raw);
+  if (key?.length !== 32) throw new ConfigError(`${source}: the data encryption key must be 32 bytes, base64 or hex (openssl rand -base64 32)`);
   return key;
 }

@@ -1,10 +1,10 @@
 import { sql } from 'kysely';
 import { AppError } from '../shared/errors.js';
-import type { Tx } from '../shared/db.js';
+import { onCommit, withTransaction, type Tx } from '../shared/db.js';
 import type { ApprovalsDeps, Decider } from './approvals.ports.js';
 import { lockRequest, type RequestRow } from './approvals.repo.js';
 import { allowedDecisions, eligibility, isExpired, isValidReason, payloadDigest, type Decision, type Policy } from './approvals.rules.js';
-import { decisionNotices, onCommit, recordTransition, transaction } from './approvals.transitions.js';
+import { decisionNotices, recordTransition } from './approvals.transitions.js';
 
 const REASON_DETAIL = 'Give a reason of at least 10 characters: it is kept in the audit trail and shown to regulators.';
 
@@ -17,7 +17,7 @@ type Outcome = RequestRow | { request: RequestRow; error: AppError };
  * error is raised after the commit — fail closed, and leave a trace.
  */
 async function decide(deps: ApprovalsDeps, id: string, decision: Decision, decider: Decider, fn: (tx: Tx, req: RequestRow) => Promise<Outcome>): Promise<RequestRow> {
-  const outcome = await transaction(deps.db, async (tx) => {
+  const outcome = await withTransaction(deps.db, async (tx) => {
     const req = await lockRequest(tx, id);
     if (!req) throw new AppError('NOT_FOUND', `Change request ${id} was not found.`);
     const now = deps.clock.now();

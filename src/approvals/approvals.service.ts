@@ -6,7 +6,7 @@ import { createDecisions } from './approvals.decisions.js';
 import type { ApprovalsDeps, Requester } from './approvals.ports.js';
 import { findByIdempotencyKey, findPolicy, lockExpired, lockRequest, type RequestRow } from './approvals.repo.js';
 import { isExpired, payloadDigest, secondaryRolesFor, type Policy } from './approvals.rules.js';
-import { decisionNotices, recordTransition, transaction } from './approvals.transitions.js';
+import { decisionNotices, recordTransition } from './approvals.transitions.js';
 
 export interface FileInput {
   kind: string;
@@ -113,7 +113,7 @@ export function createApprovalsService(deps: ApprovalsDeps) {
 
   /** The requester withdraws their own undecided request. */
   async function cancel(id: string, requester: Requester, ctx: AuditContext): Promise<RequestRow> {
-    const cancelled = await transaction(deps.db, async (tx) => {
+    const cancelled = await withTransaction(deps.db, async (tx) => {
       const req = await lockRequest(tx, id);
       if (!req) throw new AppError('NOT_FOUND', `Change request ${id} was not found.`);
       if (req.requested_by_type !== requester.type || req.requested_by_id !== requester.id) throw new AppError('FORBIDDEN', 'Only the requester may cancel a request.');
@@ -134,7 +134,7 @@ export function createApprovalsService(deps: ApprovalsDeps) {
   async function expireDue(batch = 500): Promise<number> {
     let total = 0;
     for (;;) {
-      const n = await transaction(deps.db, async (tx) => {
+      const n = await withTransaction(deps.db, async (tx) => {
         const due = await lockExpired(tx, deps.clock.now(), batch);
         for (const req of due) {
           await recordTransition(deps, tx, req, { action: 'expired', status: 'expired', changes: { decided_at: deps.clock.now() }, notify: decisionNotices(req, 'approval.expired', {}, [req.primary_approver_id, req.secondary_approver_id]) }, { actorType: 'system' });

@@ -1,32 +1,9 @@
 import type { AuditContext } from '../audit/audit.service.js';
 import type { Notification } from '../notifications/notifications.service.js';
-import { withTransaction, type Executor, type Tx } from '../shared/db.js';
+import { onCommit, type Tx } from '../shared/db.js';
 import type { ApprovalsDeps } from './approvals.ports.js';
 import { insertEvent, updateRequest, type RequestRow, type RequestUpdate } from './approvals.repo.js';
 import type { RequestStatus } from './approvals.rules.js';
-
-const afterCommit = new WeakMap<Tx, (() => void)[]>();
-
-/** Runs `fn` once `tx` has committed (through `transaction` below): metrics never count what rolled back. */
-export function onCommit(tx: Tx, fn: () => void): void {
-  const list = afterCommit.get(tx) ?? [];
-  list.push(fn);
-  afterCommit.set(tx, list);
-}
-
-/**
- * `withTransaction`, then the `onCommit` callbacks of the attempt that committed (a retried attempt's
- * are dropped with its transaction object). Joining a caller's transaction, they run when our part ends.
- */
-export async function transaction<T>(db: Executor, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  let last: Tx | undefined;
-  const result = await withTransaction(db, (tx) => {
-    last = tx;
-    return fn(tx);
-  });
-  for (const f of (last && afterCommit.get(last)) ?? []) f();
-  return result;
-}
 
 export interface Transition {
   action: string;

@@ -26,17 +26,36 @@ export function createDb(pool: pg.Pool): Db {
 /**
  * Runs `fn` in one transaction: a state change, its audit event and its follow-up job commit together
  * or not at all. Serialization failures and deadlocks are retried (the function must be re-runnable).
- * Called with a transaction already open, it joins it rather than nesting.
+ * Called with a transaction already open, it joins it rather than nesting. After the commit it runs
+ * what the committed attempt registered with `onCommit` (a retried attempt's go with its transaction).
  */
 export async function withTransaction<T>(db: Executor, fn: (tx: Tx) => Promise<T>, attempts = 3): Promise<T> {
   if (db.isTransaction) return fn(db as Tx);
   for (let attempt = 1; ; attempt++) {
+    let last: Tx | undefined;
     try {
-      return await db.transaction().execute(fn);
+      const result = await db.transaction().execute((tx) => {
+        last = tx;
+        return fn(tx);
+      });
+      for (const callback of (last && afterCommit.get(last)) ?? []) callback();
+      return result;
     } catch (err) {
       if (err instanceof AppError || attempt >= attempts || !TRANSIENT_SQLSTATES.has(sqlState(err) ?? '')) throw err;
     }
   }
+}
+
+const afterCommit = new WeakMap<Tx, (() => void)[]>();
+
+/**
+ * Runs `callback` once `tx` has committed, through the outermost `withTransaction` (so metrics never
+ * count what rolled back). Callbacks must not throw.
+ */
+export function onCommit(tx: Tx, callback: () => void): void {
+  const list = afterCommit.get(tx) ?? [];
+  list.push(callback);
+  afterCommit.set(tx, list);
 }
 
 /** Checks that a server answers, translating connection failures into a sentence a person can act on. */

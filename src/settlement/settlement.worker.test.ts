@@ -178,7 +178,7 @@ describe('the settlement worker: persist before broadcast, retry with backoff, n
     const waiting = await settlementOf((await bookTrade(t, { usdt: 82n })).id);
     await sql`delete from graphile_worker._private_jobs where key = ${`settlement:${lost.id}`}`.execute(db());
     // a worker took this job and died holding it (locked long ago, by a worker that is gone)
-    await sql`update graphile_worker._private_jobs set locked_at = now() - interval '1 day', locked_by = 'dead-worker' where key = ${`settlement:${held.id}`}`.execute(db());
+    await sql`update graphile_worker._private_jobs set locked_at = ${new Date(clock.now().getTime() - 86_400_000)}, locked_by = 'dead-worker' where key = ${`settlement:${held.id}`}`.execute(db());
     const waitingRunAt = await jobRunAt(`settlement:${waiting.id}`);
     expect(await worker().sweep()).toBe(0); // not stale yet
     clock.advance(t.config.SETTLEMENT_STALE_SECONDS * 1000 + 1000);

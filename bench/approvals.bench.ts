@@ -21,7 +21,8 @@ const LISTED_PENDING = 10_000;
 const LISTED_AWAITING_READER = 500;
 const LIST_SAMPLES = 500;
 
-const fmt = (n: number, digits = 0) => n.toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 function percentile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? Number.NaN;
@@ -53,7 +54,11 @@ interface Client {
 /** One decision over real HTTP; anything but 200 stops the bench (a refused decision is not a decision). */
 async function post(base: string, session: SignedIn, url: string, body: unknown): Promise<number> {
   const t0 = performance.now();
-  const res = await fetch(`${base}${url}`, { method: 'POST', headers: { ...session.bearer, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${base}${url}`, {
+    method: 'POST',
+    headers: { ...session.bearer, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   const text = await res.text();
   if (res.status !== 200) throw new Error(`POST ${url}: ${res.status} ${text}`);
   return performance.now() - t0;
@@ -77,7 +82,20 @@ async function seedTargets(db: Db, n: number): Promise<string[]> {
   for (let i = 0; i < ids.length; i += 1000) {
     await db
       .insertInto('operators')
-      .values(ids.slice(i, i + 1000).map((id, j) => ({ id, email: `target-${i + j}@desk.test`, name: `Bench target ${i + j}`, password_hash: 'never-signs-in', roles: [], mfa_secret_enc: null, mfa_enrolled_at: null, mfa_pending_secret_enc: null, locked_until: null, telegram_user_id: null })))
+      .values(
+        ids.slice(i, i + 1000).map((id, j) => ({
+          id,
+          email: `target-${i + j}@desk.test`,
+          name: `Bench target ${i + j}`,
+          password_hash: 'never-signs-in',
+          roles: [],
+          mfa_secret_enc: null,
+          mfa_enrolled_at: null,
+          mfa_pending_secret_enc: null,
+          locked_until: null,
+          telegram_user_id: null,
+        })),
+      )
       .execute();
   }
   return ids;
@@ -87,7 +105,17 @@ async function seedTargets(db: Db, n: number): Promise<string[]> {
  * Open requests for the list benchmark, written in one statement with the same columns, shapes and
  * digest the engine writes for an `operator.role` grant (the policy snapshot is the live row).
  */
-async function seedOpenRequests(db: Db, requesterId: string, opts: { count: number; status: 'pending' | 'awaiting_secondary'; primaryId?: string; secondaryId?: string; tag: string }) {
+async function seedOpenRequests(
+  db: Db,
+  requesterId: string,
+  opts: {
+    count: number;
+    status: 'pending' | 'awaiting_secondary';
+    primaryId?: string;
+    secondaryId?: string;
+    tag: string;
+  },
+) {
   await sql`
     insert into change_requests (kind, payload, digest, diff, summary, entity_type, entity_id, entity_version, requested_by_type, requested_by_id, note,
                                  status, policy, expires_at, primary_approver_id, primary_reason, primary_at, secondary_approver_id, created_at, updated_at)
@@ -108,17 +136,32 @@ async function seedOpenRequests(db: Db, requesterId: string, opts: { count: numb
                 from approval_policies where kind = 'operator.role') p`.execute(db);
 }
 
-async function decisionsPerSecond(desk: Composition, db: Db, base: string): Promise<{ rows: BenchRow[]; reader: SignedIn; requesterId: string; primaryId: string }> {
+async function decisionsPerSecond(
+  desk: Composition,
+  db: Db,
+  base: string,
+): Promise<{ rows: BenchRow[]; reader: SignedIn; requesterId: string; primaryId: string }> {
   const target = { desk };
   const requester = await newOperator(target, { roles: ['risk_officer'] });
   const clients: Client[] = await Promise.all(
     Array.from({ length: CLIENTS }, async () => {
-      const [primary, secondary] = await Promise.all([newOperator(target, { roles: ['platform_admin'] }), newOperator(target, { roles: ['risk_officer'] })]);
-      return { primary, primarySession: await primary.login(), secondary, secondarySession: await secondary.login(), requests: [] };
+      const [primary, secondary] = await Promise.all([
+        newOperator(target, { roles: ['platform_admin'] }),
+        newOperator(target, { roles: ['risk_officer'] }),
+      ]);
+      return {
+        primary,
+        primarySession: await primary.login(),
+        secondary,
+        secondarySession: await secondary.login(),
+        requests: [],
+      };
     }),
   );
   // Step-up lasts STEP_UP_MINUTES from sign-in; keep it open for the whole bench.
-  await sql`update operator_sessions set step_up_until = now() + interval '2 hours' where revoked_at is null`.execute(db);
+  await sql`update operator_sessions set step_up_until = now() + interval '2 hours' where revoked_at is null`.execute(
+    db,
+  );
 
   const perClient = WARMUP_PER_CLIENT + REQUESTS / CLIENTS;
   const targets = await seedTargets(db, perClient * CLIENTS);
@@ -127,18 +170,28 @@ async function decisionsPerSecond(desk: Composition, db: Db, base: string): Prom
     targets.map((operatorId, i) => ({ operatorId, client: clients[i % CLIENTS] as Client })),
     CLIENTS,
     async ({ operatorId, client }) => {
-      const { request } = await desk.services.approvals.file({ kind: 'operator.role', payload: { operatorId, role: 'ops_approver', action: 'grant' } }, { type: 'operator', id: requester.id }, { actorType: 'operator', actorId: requester.id });
+      const { request } = await desk.services.approvals.file(
+        { kind: 'operator.role', payload: { operatorId, role: 'ops_approver', action: 'grant' } },
+        { type: 'operator', id: requester.id },
+        { actorType: 'operator', actorId: requester.id },
+      );
       client.requests.push(request.id);
     },
   );
   const fileSeconds = (performance.now() - t0) / 1000;
-  const operators = await db.selectFrom('operators').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+  const operators = await db
+    .selectFrom('operators')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .executeTakeFirstOrThrow();
 
   const approveMs: number[] = [];
   const cosignMs: number[] = [];
   const work = (client: Client, ids: string[], record: boolean) => async () => {
     for (const id of ids) {
-      const a = await post(base, client.primarySession, `/api/approvals/${id}/approve`, { reason: 'Checked the onboarding ticket', secondaryApproverId: client.secondary.id });
+      const a = await post(base, client.primarySession, `/api/approvals/${id}/approve`, {
+        reason: 'Checked the onboarding ticket',
+        secondaryApproverId: client.secondary.id,
+      });
       const c = await post(base, client.secondarySession, `/api/approvals/${id}/cosign`, {});
       if (record) {
         approveMs.push(a);
@@ -151,8 +204,13 @@ async function decisionsPerSecond(desk: Composition, db: Db, base: string): Prom
   await Promise.all(clients.map((c) => work(c, c.requests.slice(WARMUP_PER_CLIENT), true)()));
   const seconds = (performance.now() - t1) / 1000;
 
-  const applied = await sql<{ n: number }>`select count(*)::int as n from change_requests where kind = 'operator.role' and status = 'approved'`.execute(db);
-  if (applied.rows[0]?.n !== targets.length) throw new Error(`expected ${targets.length} approved requests, found ${applied.rows[0]?.n}`);
+  const applied = await sql<{
+    n: number;
+  }>`select count(*)::int as n from change_requests where kind = 'operator.role' and status = 'approved'`.execute(
+    db,
+  );
+  if (applied.rows[0]?.n !== targets.length)
+    throw new Error(`expected ${targets.length} approved requests, found ${applied.rows[0]?.n}`);
   const pairs = approveMs.length;
   return {
     reader: (clients[0] as Client).secondarySession,
@@ -173,11 +231,29 @@ async function decisionsPerSecond(desk: Composition, db: Db, base: string): Prom
   };
 }
 
-async function listLatency(db: Db, base: string, reader: SignedIn, readerId: string, requesterId: string, primaryId: string): Promise<BenchRow[]> {
+async function listLatency(
+  db: Db,
+  base: string,
+  reader: SignedIn,
+  readerId: string,
+  requesterId: string,
+  primaryId: string,
+): Promise<BenchRow[]> {
   await seedOpenRequests(db, requesterId, { count: LISTED_PENDING, status: 'pending', tag: 'pending-' });
-  await seedOpenRequests(db, requesterId, { count: LISTED_AWAITING_READER, status: 'awaiting_secondary', primaryId, secondaryId: readerId, tag: 'awaiting-' });
+  await seedOpenRequests(db, requesterId, {
+    count: LISTED_AWAITING_READER,
+    status: 'awaiting_secondary',
+    primaryId,
+    secondaryId: readerId,
+    tag: 'awaiting-',
+  });
   await sql`analyze change_requests`.execute(db);
-  const total = await sql<{ n: number; open: number }>`select count(*)::int as n, count(*) filter (where status in ('pending', 'awaiting_secondary'))::int as open from change_requests`.execute(db);
+  const total = await sql<{
+    n: number;
+    open: number;
+  }>`select count(*)::int as n, count(*) filter (where status in ('pending', 'awaiting_secondary'))::int as open from change_requests`.execute(
+    db,
+  );
 
   const rows: BenchRow[] = [];
   for (const [label, url] of [
@@ -188,7 +264,10 @@ async function listLatency(db: Db, base: string, reader: SignedIn, readerId: str
     for (let i = 0; i < 20; i++) await get(base, reader, url);
     const samples: number[] = [];
     for (let i = 0; i < LIST_SAMPLES; i++) samples.push(await get(base, reader, url));
-    rows.push({ name: `GET /api/approvals ${label} (50 items), ${LIST_SAMPLES} sequential, ${fmt(total.rows[0]?.open ?? 0)} open of ${fmt(total.rows[0]?.n ?? 0)} requests`, value: latencies(samples) });
+    rows.push({
+      name: `GET /api/approvals ${label} (50 items), ${LIST_SAMPLES} sequential, ${fmt(total.rows[0]?.open ?? 0)} open of ${fmt(total.rows[0]?.n ?? 0)} requests`,
+      value: latencies(samples),
+    });
   }
   return rows;
 }
@@ -208,13 +287,29 @@ export async function benchApprovals(): Promise<BenchRow[]> {
   try {
     await migrateUp(db);
     const config = loadConfig({ NODE_ENV: 'test', DESK_DATA_DIR: dataDir, PORT: '0' });
-    const desk = compose({ config, db, pool, logger: createLogger('silent'), clock: systemClock, secrets: testSecrets() });
+    const desk = compose({
+      config,
+      db,
+      pool,
+      logger: createLogger('silent'),
+      clock: systemClock,
+      secrets: testSecrets(),
+    });
     const app = await desk.buildHttp();
     const base = await app.listen({ host: '127.0.0.1', port: 0 });
     try {
       const decided = await decisionsPerSecond(desk, db, base);
-      const readerId = (await db.selectFrom('operator_sessions').select('operator_id').where('id', '=', decided.reader.sessionId).executeTakeFirstOrThrow()).operator_id;
-      return [...decided.rows, ...(await listLatency(db, base, decided.reader, readerId, decided.requesterId, decided.primaryId))];
+      const readerId = (
+        await db
+          .selectFrom('operator_sessions')
+          .select('operator_id')
+          .where('id', '=', decided.reader.sessionId)
+          .executeTakeFirstOrThrow()
+      ).operator_id;
+      return [
+        ...decided.rows,
+        ...(await listLatency(db, base, decided.reader, readerId, decided.requesterId, decided.primaryId)),
+      ];
     } finally {
       await app.close();
     }

@@ -55,7 +55,16 @@ async function recordThroughput(db: Db, audit: AuditService, withSealer: boolean
   let recorded = 0;
   const writer = async (w: number) => {
     for (let i = 0; performance.now() < deadline; i++) {
-      await withTransaction(db, (tx) => audit.record(tx, { actorType: 'operator', actorId: `bench-${w}`, action: 'bench.write', entityType: 'trade', entityId: `${w}-${i}`, data: { amount: '1000.00', i } }));
+      await withTransaction(db, (tx) =>
+        audit.record(tx, {
+          actorType: 'operator',
+          actorId: `bench-${w}`,
+          action: 'bench.write',
+          entityType: 'trade',
+          entityId: `${w}-${i}`,
+          data: { amount: '1000.00', i },
+        }),
+      );
       recorded++;
     }
   };
@@ -65,12 +74,25 @@ async function recordThroughput(db: Db, audit: AuditService, withSealer: boolean
   running = false;
   await sealer;
   const rest = await audit.seal();
-  const rate = { name: `audit: events recorded/s (${WRITERS} writers, 1 event per transaction${withSealer ? ', sealer looping' : ', no sealer'})`, value: `${fmt(recorded / seconds)} /s (${fmt(recorded)} in ${seconds.toFixed(1)} s)` };
+  const rate = {
+    name: `audit: events recorded/s (${WRITERS} writers, 1 event per transaction${withSealer ? ', sealer looping' : ', no sealer'})`,
+    value: `${fmt(recorded / seconds)} /s (${fmt(recorded)} in ${seconds.toFixed(1)} s)`,
+  };
   if (!withSealer) return [rate];
-  return [rate, { name: 'audit: sealed while writing', value: `${fmt(sealed)} of ${fmt(recorded)} in ${seals} seals (${fmt(rest.chained)} left for the final seal)` }];
+  return [
+    rate,
+    {
+      name: 'audit: sealed while writing',
+      value: `${fmt(sealed)} of ${fmt(recorded)} in ${seals} seals (${fmt(rest.chained)} left for the final seal)`,
+    },
+  ];
 }
 
-async function exportAndVerify(audit: AuditService, dir: string, format: ExportFormatName): Promise<BenchRow[]> {
+async function exportAndVerify(
+  audit: AuditService,
+  dir: string,
+  format: ExportFormatName,
+): Promise<BenchRow[]> {
   const file = path.join(dir, `audit.${format}`);
   const exp = await peakRss(() =>
     timed(async () => {
@@ -84,9 +106,15 @@ async function exportAndVerify(audit: AuditService, dir: string, format: ExportF
   const events = ver.result.result.summary.events;
   await fs.promises.rm(file);
   return [
-    { name: `audit: export ${format}, ${fmt(events)} events`, value: `${fmt(events / exp.result.seconds)} events/s (${exp.result.seconds.toFixed(1)} s, ${mb(size)})` },
+    {
+      name: `audit: export ${format}, ${fmt(events)} events`,
+      value: `${fmt(events / exp.result.seconds)} events/s (${exp.result.seconds.toFixed(1)} s, ${mb(size)})`,
+    },
     { name: `audit: export ${format}, peak RSS`, value: `${mb(exp.peak)} (${mb(exp.before)} before)` },
-    { name: `audit: verify ${format}`, value: `${fmt(events / ver.result.seconds)} events/s, peak RSS ${mb(ver.peak)}` },
+    {
+      name: `audit: verify ${format}`,
+      value: `${fmt(events / ver.result.seconds)} events/s, peak RSS ${mb(ver.peak)}`,
+    },
   ];
 }
 
@@ -116,7 +144,10 @@ export async function benchAudit(): Promise<BenchRow[]> {
       }
     });
     const seal = await timed(() => audit.seal());
-    rows.push({ name: `audit: seal ${fmt(seal.result.chained)} events in one pass`, value: `${fmt(seal.result.chained / seal.seconds)} events/s (${seal.seconds.toFixed(1)} s; bulk insert ${insert.seconds.toFixed(1)} s)` });
+    rows.push({
+      name: `audit: seal ${fmt(seal.result.chained)} events in one pass`,
+      value: `${fmt(seal.result.chained / seal.seconds)} events/s (${seal.seconds.toFixed(1)} s; bulk insert ${insert.seconds.toFixed(1)} s)`,
+    });
 
     rows.push(...(await exportAndVerify(audit, dir, 'jsonl')));
     rows.push(...(await exportAndVerify(audit, dir, 'csv')));

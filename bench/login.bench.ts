@@ -5,7 +5,12 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import { loadConfig } from '../src/config.js';
 import { compose } from '../src/main/compose.js';
-import { ARGON2_OPTIONS, createSecretBox, hashPassword, verifyPassword } from '../src/operators/operators.crypto.js';
+import {
+  ARGON2_OPTIONS,
+  createSecretBox,
+  hashPassword,
+  verifyPassword,
+} from '../src/operators/operators.crypto.js';
 import { totpStep } from '../src/operators/operators.rules.js';
 import { newTotpSecret, totpCodeForStep } from '../src/operators/operators.totp.js';
 import { systemClock } from '../src/shared/clock.js';
@@ -37,21 +42,39 @@ export async function benchLogin(): Promise<BenchRow[]> {
   try {
     await migrateUp(db);
     const secrets = testSecrets();
-    const config = loadConfig({ NODE_ENV: 'test', DESK_DATA_DIR: dataDir, LOGIN_RATE_PER_MINUTE: '100000000', PORT: '0' });
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      DESK_DATA_DIR: dataDir,
+      LOGIN_RATE_PER_MINUTE: '100000000',
+      PORT: '0',
+    });
     const desk = compose({ config, db, pool, logger: createLogger('silent'), clock: systemClock, secrets });
 
     // Seeded in bulk (one shared hash, each seed sealed to its operator like enrolment does): creating
     // 1500 operators through enrolment would cost 4500 argon2 runs before measuring anything.
     const passwordHash = await hashPassword(PASSWORD);
     const box = createSecretBox(secrets.dataEncryptionKey);
-    const seeded = Array.from({ length: OPERATORS }, (_, i) => ({ id: randomUUID(), email: `bench-${i}@desk.test`, secret: newTotpSecret(), lastStep: -Infinity }));
+    const seeded = Array.from({ length: OPERATORS }, (_, i) => ({
+      id: randomUUID(),
+      email: `bench-${i}@desk.test`,
+      secret: newTotpSecret(),
+      lastStep: -Infinity,
+    }));
     for (let i = 0; i < seeded.length; i += 500) {
       await db
         .insertInto('operators')
         .values(
           seeded.slice(i, i + 500).map((o) => ({
-            id: o.id, email: o.email, name: o.email, password_hash: passwordHash, roles: ['ops_approver' as const],
-            mfa_secret_enc: box.seal(o.secret, o.id), mfa_enrolled_at: new Date(), mfa_pending_secret_enc: null, locked_until: null, telegram_user_id: null,
+            id: o.id,
+            email: o.email,
+            name: o.email,
+            password_hash: passwordHash,
+            roles: ['ops_approver' as const],
+            mfa_secret_enc: box.seal(o.secret, o.id),
+            mfa_enrolled_at: new Date(),
+            mfa_pending_secret_enc: null,
+            locked_until: null,
+            telegram_user_id: null,
           })),
         )
         .execute();
@@ -88,7 +111,14 @@ export async function benchLogin(): Promise<BenchRow[]> {
                 const step = Math.max(op.lastStep + 1, current);
                 if (step > current + 1) continue;
                 op.lastStep = step;
-                return { ...req, body: JSON.stringify({ email: op.email, password: PASSWORD, totp: totpCodeForStep(op.secret, step) }) };
+                return {
+                  ...req,
+                  body: JSON.stringify({
+                    email: op.email,
+                    password: PASSWORD,
+                    totp: totpCodeForStep(op.secret, step),
+                  }),
+                };
               }
               exhausted++;
               return { ...req, body: JSON.stringify({ email: 'none@desk.test', password: PASSWORD }) };
@@ -106,7 +136,10 @@ export async function benchLogin(): Promise<BenchRow[]> {
           name: `argon2id verify (m=${ARGON2_OPTIONS.memoryCost} KiB, t=${ARGON2_OPTIONS.timeCost}, p=${ARGON2_OPTIONS.parallelism}), one at a time`,
           value: `${verifyMs.toFixed(1)} ms`,
         },
-        { name: 'argon2id verify, all at once (the ceiling for logins)', value: `${verifiesPerSecond.toFixed(0)} verifies/s` },
+        {
+          name: 'argon2id verify, all at once (the ceiling for logins)',
+          value: `${verifiesPerSecond.toFixed(0)} verifies/s`,
+        },
       ];
       return rows;
     } finally {

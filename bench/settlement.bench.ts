@@ -36,15 +36,30 @@ const AMOUNT = 10n * U;
 
 /** The worker set-ups compared: today's defaults, then batching on with more concurrency. */
 const ALL_SETUPS = [
-  { label: 'default', env: { WORKER_CONCURRENCY: '4', WORKER_LOCAL_QUEUE_SIZE: '0', WORKER_COMPLETE_BATCH_MS: '0' } },
-  { label: 'batched', env: { WORKER_CONCURRENCY: '4', WORKER_LOCAL_QUEUE_SIZE: '8', WORKER_COMPLETE_BATCH_MS: '50' } },
-  { label: 'tuned8', env: { WORKER_CONCURRENCY: '8', WORKER_LOCAL_QUEUE_SIZE: '32', WORKER_COMPLETE_BATCH_MS: '50' } },
-  { label: 'tuned16', env: { WORKER_CONCURRENCY: '16', WORKER_LOCAL_QUEUE_SIZE: '64', WORKER_COMPLETE_BATCH_MS: '50' } },
+  {
+    label: 'default',
+    env: { WORKER_CONCURRENCY: '4', WORKER_LOCAL_QUEUE_SIZE: '0', WORKER_COMPLETE_BATCH_MS: '0' },
+  },
+  {
+    label: 'batched',
+    env: { WORKER_CONCURRENCY: '4', WORKER_LOCAL_QUEUE_SIZE: '8', WORKER_COMPLETE_BATCH_MS: '50' },
+  },
+  {
+    label: 'tuned8',
+    env: { WORKER_CONCURRENCY: '8', WORKER_LOCAL_QUEUE_SIZE: '32', WORKER_COMPLETE_BATCH_MS: '50' },
+  },
+  {
+    label: 'tuned16',
+    env: { WORKER_CONCURRENCY: '16', WORKER_LOCAL_QUEUE_SIZE: '64', WORKER_COMPLETE_BATCH_MS: '50' },
+  },
 ];
 /** `SETTLEMENT_BENCH_SETUPS=default,tuned16` runs some of them. */
-const SETUPS = process.env.SETTLEMENT_BENCH_SETUPS ? ALL_SETUPS.filter((s) => process.env.SETTLEMENT_BENCH_SETUPS?.split(',').includes(s.label)) : ALL_SETUPS;
+const SETUPS = process.env.SETTLEMENT_BENCH_SETUPS
+  ? ALL_SETUPS.filter((s) => process.env.SETTLEMENT_BENCH_SETUPS?.split(',').includes(s.label))
+  : ALL_SETUPS;
 
-const fmt = (n: number, digits = 0) => n.toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 function percentile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? Number.NaN;
@@ -59,7 +74,11 @@ interface Tally {
   count: number;
   ms: number;
 }
-const tallies: Record<Phase, Map<string, Tally>> = { booking: new Map(), worker: new Map(), bench: new Map() };
+const tallies: Record<Phase, Map<string, Tally>> = {
+  booking: new Map(),
+  worker: new Map(),
+  bench: new Map(),
+};
 let counting = false;
 
 function category(text: string): string {
@@ -70,7 +89,9 @@ function category(text: string): string {
   if (t.includes('pg_notify')) return 'pg_notify (live events)';
   if (t.includes('settlement_count')) return 'settlement_count (metric counters)';
   if (t.includes('set_config') || t.startsWith('set ')) return 'set_config';
-  const m = /^(select|insert|update|delete|with)\b[\s\S]*?\b(from|into|update)\s+"?(\w+)"?/.exec(t) ?? /^(update)\s+"?(\w+)"?/.exec(t);
+  const m =
+    /^(select|insert|update|delete|with)\b[\s\S]*?\b(from|into|update)\s+"?(\w+)"?/.exec(t) ??
+    /^(update)\s+"?(\w+)"?/.exec(t);
   if (m) {
     const verb = m[1] === 'with' ? 'with' : (m[1] as string);
     const table = m[3] ?? m[2];
@@ -96,7 +117,8 @@ function installCounter(): void {
       tally.ms += performance.now() - t0;
       map.set(key, tally);
     };
-    if (result && typeof (result as Promise<unknown>).then === 'function') (result as Promise<unknown>).then(record, record);
+    if (result && typeof (result as Promise<unknown>).then === 'function')
+      (result as Promise<unknown>).then(record, record);
     else record();
     return result;
   };
@@ -107,7 +129,8 @@ function resetTallies() {
   tallies.worker.clear();
 }
 
-const totalOf = (m: Map<string, Tally>) => [...m.values()].reduce((a, t) => ({ count: a.count + t.count, ms: a.ms + t.ms }), { count: 0, ms: 0 });
+const totalOf = (m: Map<string, Tally>) =>
+  [...m.values()].reduce((a, t) => ({ count: a.count + t.count, ms: a.ms + t.ms }), { count: 0, ms: 0 });
 
 // ---- CPU: this process and the embedded PostgreSQL's processes (postmaster and its children) ----
 
@@ -149,7 +172,12 @@ interface Desk {
   close: () => Promise<void>;
 }
 
-async function openDesk(server: EmbeddedPostgres, dataDir: string, label: string, env: Record<string, string>): Promise<Desk> {
+async function openDesk(
+  server: EmbeddedPostgres,
+  dataDir: string,
+  label: string,
+  env: Record<string, string>,
+): Promise<Desk> {
   const name = `bench_settlement_${label}`;
   await createDatabase(server, name);
   const url = server.url(name);
@@ -176,7 +204,15 @@ async function openDesk(server: EmbeddedPostgres, dataDir: string, label: string
   const desk = compose({ config, db, pool, logger: createLogger('silent'), clock: systemClock, secrets });
   await desk.prepare();
   const app = await desk.buildHttp();
-  const t: TestServer = { app, desk, database: { name, url, pool, db, drop: async () => {} }, config, clock: systemClock, secrets, close: async () => app.close() };
+  const t: TestServer = {
+    app,
+    desk,
+    database: { name, url, pool, db, drop: async () => {} },
+    config,
+    clock: systemClock,
+    secrets,
+    close: async () => app.close(),
+  };
   const people = await deskPeople(t);
   await autoSettlementOn(t, people);
   const clients: Desk['clients'] = [];
@@ -209,7 +245,12 @@ async function book(d: Desk, count: number): Promise<void> {
         while (next < count) {
           next++;
           const c = mine[k++ % mine.length] as Desk['clients'][number];
-          const { best } = await rfqs.request({ clientId: c.id, side: 'buy', network: c.network, amountUnits: AMOUNT });
+          const { best } = await rfqs.request({
+            clientId: c.id,
+            side: 'buy',
+            network: c.network,
+            amountUnits: AMOUNT,
+          });
           await trades.accept({ quoteId: best.id, clientId: c.id }, { actorType: 'client', actorId: c.id });
         }
       }),
@@ -218,7 +259,11 @@ async function book(d: Desk, count: number): Promise<void> {
 }
 
 async function openCount(db: Db): Promise<number> {
-  const r = await db.selectFrom('settlements').select((eb) => eb.fn.countAll<string>().as('n')).where('status', 'not in', ['confirmed']).executeTakeFirstOrThrow();
+  const r = await db
+    .selectFrom('settlements')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('status', 'not in', ['confirmed'])
+    .executeTakeFirstOrThrow();
   return Number(r.n);
 }
 
@@ -229,9 +274,19 @@ function waitAllConfirmed(db: Db, expected: number, limitMs: number): Promise<vo
 async function pollConfirmed(db: Db, expected: number, limitMs: number): Promise<void> {
   const deadline = Date.now() + limitMs;
   for (;;) {
-    const [total, open] = await Promise.all([db.selectFrom('settlements').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(), openCount(db)]);
+    const [total, open] = await Promise.all([
+      db
+        .selectFrom('settlements')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .executeTakeFirstOrThrow(),
+      openCount(db),
+    ]);
     if (Number(total.n) >= expected && open === 0) return;
-    const bad = await db.selectFrom('settlements').select('status').where('status', 'in', ['held', 'failed', 'cancelled']).executeTakeFirst();
+    const bad = await db
+      .selectFrom('settlements')
+      .select('status')
+      .where('status', 'in', ['held', 'failed', 'cancelled'])
+      .executeTakeFirst();
     if (bad) throw new Error(`a settlement ended ${bad.status}`);
     if (Date.now() > deadline) throw new Error(`${open} settlements still open after ${limitMs / 1000} s`);
     await new Promise((r) => setTimeout(r, 100));
@@ -246,17 +301,31 @@ interface Window {
 
 /** Settlements confirmed since `since`: the window from `from` to the last confirmation, and booked → confirmed latencies. */
 async function confirmedWindow(db: Db, from: Date | 'first booking', since: Date): Promise<Window> {
-  const rows = await db.selectFrom('settlements').select(['booked_at', 'confirmed_at']).where('created_at', '>=', since).execute();
-  const start = from === 'first booking' ? Math.min(...rows.map((r) => r.booked_at.getTime())) : from.getTime();
+  const rows = await db
+    .selectFrom('settlements')
+    .select(['booked_at', 'confirmed_at'])
+    .where('created_at', '>=', since)
+    .execute();
+  const start =
+    from === 'first booking' ? Math.min(...rows.map((r) => r.booked_at.getTime())) : from.getTime();
   const end = Math.max(...rows.map((r) => (r.confirmed_at as Date).getTime()));
-  return { settlements: rows.length, seconds: (end - start) / 1000, latenciesMs: rows.map((r) => (r.confirmed_at as Date).getTime() - r.booked_at.getTime()) };
+  return {
+    settlements: rows.length,
+    seconds: (end - start) / 1000,
+    latenciesMs: rows.map((r) => (r.confirmed_at as Date).getTime() - r.booked_at.getTime()),
+  };
 }
 
 async function checkInvariants(d: Desk, expected: number): Promise<void> {
-  const transfers = await sql<{ n: string }>`select count(*) as n from paper_transactions t join settlements s on s.tx_hash = t.hash`.execute(d.db);
-  if (Number(transfers.rows[0]?.n) !== expected) throw new Error(`expected ${expected} paper transfers, found ${transfers.rows[0]?.n}`);
+  const transfers = await sql<{
+    n: string;
+  }>`select count(*) as n from paper_transactions t join settlements s on s.tx_hash = t.hash`.execute(d.db);
+  if (Number(transfers.rows[0]?.n) !== expected)
+    throw new Error(`expected ${expected} paper transfers, found ${transfers.rows[0]?.n}`);
   const agree = await d.t.desk.services.wallets.overview();
-  for (const w of agree) if (w.chainBalance !== w.ledgerBalance) throw new Error(`wallet ${w.wallet.id}: chain ${w.chainBalance} ≠ ledger ${w.ledgerBalance}`);
+  for (const w of agree)
+    if (w.chainBalance !== w.ledgerBalance)
+      throw new Error(`wallet ${w.wallet.id}: chain ${w.chainBalance} ≠ ledger ${w.ledgerBalance}`);
 }
 
 /** The categories taking the most client-side time (round trip plus lock waits), per settlement. */
@@ -274,7 +343,12 @@ interface SetupResult {
   steadyRate: number;
 }
 
-async function measureSetup(server: EmbeddedPostgres, postmasterPid: number, dataDir: string, setup: (typeof ALL_SETUPS)[number]): Promise<SetupResult> {
+async function measureSetup(
+  server: EmbeddedPostgres,
+  postmasterPid: number,
+  dataDir: string,
+  setup: (typeof ALL_SETUPS)[number],
+): Promise<SetupResult> {
   const d = await openDesk(server, dataDir, setup.label, setup.env);
   const logger = createLogger('silent');
   let worker: DeskWorker | undefined;
@@ -291,7 +365,13 @@ async function measureSetup(server: EmbeddedPostgres, postmasterPid: number, dat
     const cpu0 = { node: nodeCpuSeconds(), pg: await pgCpuSeconds(postmasterPid) };
     const workerStart = new Date();
     const since = new Date(0);
-    worker = await startWorker({ pool: d.pool, modules: d.t.desk.jobs, concurrency: d.config.WORKER_CONCURRENCY, logger, tuning: workerTuning(d.config) });
+    worker = await startWorker({
+      pool: d.pool,
+      modules: d.t.desk.jobs,
+      concurrency: d.config.WORKER_CONCURRENCY,
+      logger,
+      tuning: workerTuning(d.config),
+    });
     await waitAllConfirmed(d.db, BURST, 600_000);
     const cpu1 = { node: nodeCpuSeconds(), pg: await pgCpuSeconds(postmasterPid) };
     counting = false;
@@ -314,14 +394,34 @@ async function measureSetup(server: EmbeddedPostgres, postmasterPid: number, dat
     const name = `${setup.label} worker (WORKER_CONCURRENCY=${e.WORKER_CONCURRENCY}, WORKER_LOCAL_QUEUE_SIZE=${e.WORKER_LOCAL_QUEUE_SIZE}, WORKER_COMPLETE_BATCH_MS=${e.WORKER_COMPLETE_BATCH_MS})`;
     const rows: BenchRow[] = [
       { name, value: '' },
-      { name: `  burst: ${fmt(BURST)} booked with the worker stopped, then drained`, value: `${fmt(burstRate, 1)} settlements/s (${fmt(burst.settlements)} in ${fmt(burst.seconds, 1)} s from worker start to last confirmed)` },
-      { name: '    CPU while draining', value: `node ${fmt(cpu1.node - cpu0.node, 1)} s, postgres ${fmt(cpu1.pg - cpu0.pg, 1)} s over ${fmt(burst.seconds, 1)} s wall (2 cores = ${fmt(2 * burst.seconds, 1)} CPU-s)` },
-      { name: '    SQL statements per settlement (worker)', value: `${fmt(workerTally.count / BURST, 1)} (client-side time ${fmt(workerTally.ms / BURST, 1)} ms)` },
-      ...breakdown(workerBreakdown, BURST, Number(process.env.SETTLEMENT_BENCH_CATEGORIES ?? 12)).map((v) => ({ name: '      ', value: v })),
-      { name: `    booking (worker stopped): ${fmt(BURST)} trades by ${BOOKERS} bookers`, value: `${fmt(BURST / bookSeconds, 1)} trades/s, ${fmt(bookingTally.count / BURST, 1)} statements per RFQ + accept` },
+      {
+        name: `  burst: ${fmt(BURST)} booked with the worker stopped, then drained`,
+        value: `${fmt(burstRate, 1)} settlements/s (${fmt(burst.settlements)} in ${fmt(burst.seconds, 1)} s from worker start to last confirmed)`,
+      },
+      {
+        name: '    CPU while draining',
+        value: `node ${fmt(cpu1.node - cpu0.node, 1)} s, postgres ${fmt(cpu1.pg - cpu0.pg, 1)} s over ${fmt(burst.seconds, 1)} s wall (2 cores = ${fmt(2 * burst.seconds, 1)} CPU-s)`,
+      },
+      {
+        name: '    SQL statements per settlement (worker)',
+        value: `${fmt(workerTally.count / BURST, 1)} (client-side time ${fmt(workerTally.ms / BURST, 1)} ms)`,
+      },
+      ...breakdown(workerBreakdown, BURST, Number(process.env.SETTLEMENT_BENCH_CATEGORIES ?? 12)).map(
+        (v) => ({ name: '      ', value: v }),
+      ),
+      {
+        name: `    booking (worker stopped): ${fmt(BURST)} trades by ${BOOKERS} bookers`,
+        value: `${fmt(BURST / bookSeconds, 1)} trades/s, ${fmt(bookingTally.count / BURST, 1)} statements per RFQ + accept`,
+      },
       ...breakdown(bookingBreakdown, BURST, 6).map((v) => ({ name: '      ', value: v })),
-      { name: `  end to end: ${fmt(STEADY)} booked by ${BOOKERS} bookers while the worker runs`, value: `${fmt(steadyRate, 1)} settlements/s (first booking → last confirmed, ${fmt(steady.seconds, 1)} s)` },
-      { name: '    booked → confirmed latency', value: `p50 ${fmt(percentile(lat, 0.5))} ms, p99 ${fmt(percentile(lat, 0.99))} ms, max ${fmt(lat[lat.length - 1] ?? Number.NaN)} ms` },
+      {
+        name: `  end to end: ${fmt(STEADY)} booked by ${BOOKERS} bookers while the worker runs`,
+        value: `${fmt(steadyRate, 1)} settlements/s (first booking → last confirmed, ${fmt(steady.seconds, 1)} s)`,
+      },
+      {
+        name: '    booked → confirmed latency',
+        value: `p50 ${fmt(percentile(lat, 0.5))} ms, p99 ${fmt(percentile(lat, 0.99))} ms, max ${fmt(lat[lat.length - 1] ?? Number.NaN)} ms`,
+      },
     ];
     return { label: setup.label, rows, burstRate, steadyRate };
   } finally {
@@ -332,7 +432,9 @@ async function measureSetup(server: EmbeddedPostgres, postmasterPid: number, dat
 }
 
 /** pgbench TPC-B (the built-in tpcb-like script) on a scratch database of the same embedded server. */
-async function pgbench(server: EmbeddedPostgres): Promise<{ tps: number; detail: string } | { skipped: string }> {
+async function pgbench(
+  server: EmbeddedPostgres,
+): Promise<{ tps: number; detail: string } | { skipped: string }> {
   let bin: string;
   try {
     bin = (await run('sh', ['-c', 'command -v pgbench'])).stdout.trim();
@@ -342,13 +444,27 @@ async function pgbench(server: EmbeddedPostgres): Promise<{ tps: number; detail:
   if (!bin) return { skipped: 'pgbench not found on PATH (apt-get install postgresql-client); skipped' };
   await createDatabase(server, 'bench_pgbench');
   const u = new URL(server.url('bench_pgbench'));
-  const env = { ...process.env, PGHOST: u.hostname, PGPORT: u.port, PGUSER: decodeURIComponent(u.username), PGPASSWORD: decodeURIComponent(u.password), PGDATABASE: 'bench_pgbench' };
+  const env = {
+    ...process.env,
+    PGHOST: u.hostname,
+    PGPORT: u.port,
+    PGUSER: decodeURIComponent(u.username),
+    PGPASSWORD: decodeURIComponent(u.password),
+    PGDATABASE: 'bench_pgbench',
+  };
   await run(bin, ['-i', '-s', '10', '-q'], { env });
-  const out = (await run(bin, ['-c', '8', '-j', '2', '-T', String(PGBENCH_SECONDS)], { env, maxBuffer: 10_000_000 })).stdout;
-  const tps = Number(/tps = ([\d.]+) \(without initial connection time\)/.exec(out)?.[1] ?? /tps = ([\d.]+)/.exec(out)?.[1]);
+  const out = (
+    await run(bin, ['-c', '8', '-j', '2', '-T', String(PGBENCH_SECONDS)], { env, maxBuffer: 10_000_000 })
+  ).stdout;
+  const tps = Number(
+    /tps = ([\d.]+) \(without initial connection time\)/.exec(out)?.[1] ?? /tps = ([\d.]+)/.exec(out)?.[1],
+  );
   const latency = /latency average = ([\d.]+ ms)/.exec(out)?.[1] ?? '?';
   const version = (await run(bin, ['--version'])).stdout.trim();
-  return { tps, detail: `scale 10, 8 clients, 2 threads, ${PGBENCH_SECONDS} s, latency average ${latency} (${version})` };
+  return {
+    tps,
+    detail: `scale 10, 8 clients, 2 threads, ${PGBENCH_SECONDS} s, latency average ${latency} (${version})`,
+  };
 }
 
 /**
@@ -361,7 +477,9 @@ export async function benchSettlement(): Promise<BenchRow[]> {
   installCounter();
   const server = await startEmbeddedPostgres({ dataDir, fast: true });
   try {
-    const postmasterPid = Number((await fs.readFile(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8')).split('\n')[0]);
+    const postmasterPid = Number(
+      (await fs.readFile(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8')).split('\n')[0],
+    );
     const rows: BenchRow[] = [];
     const results: SetupResult[] = [];
     for (const setup of SETUPS) {
@@ -375,17 +493,31 @@ export async function benchSettlement(): Promise<BenchRow[]> {
     if ('skipped' in bench) {
       rows.push({ name: 'pgbench TPC-B on the same server', value: bench.skipped });
     } else {
-      rows.push({ name: 'pgbench TPC-B on the same server', value: `${fmt(bench.tps, 1)} TPS (${bench.detail})` });
+      rows.push({
+        name: 'pgbench TPC-B on the same server',
+        value: `${fmt(bench.tps, 1)} TPS (${bench.detail})`,
+      });
       for (const r of results) {
-        rows.push({ name: `  ratio, ${r.label}: settlements/s ÷ pgbench TPS`, value: `burst ${fmt(r.burstRate / bench.tps, 3)}, end to end ${fmt(r.steadyRate / bench.tps, 3)}` });
+        rows.push({
+          name: `  ratio, ${r.label}: settlements/s ÷ pgbench TPS`,
+          value: `burst ${fmt(r.burstRate / bench.tps, 3)}, end to end ${fmt(r.steadyRate / bench.tps, 3)}`,
+        });
       }
     }
     const admin = new pg.Client({ connectionString: server.url('postgres') });
     await admin.connect();
-    const v = await admin.query<{ v: string; f: string; s: string }>(`select current_setting('server_version') as v, current_setting('fsync') as f, current_setting('synchronous_commit') as s`);
+    const v = await admin.query<{ v: string; f: string; s: string }>(
+      `select current_setting('server_version') as v, current_setting('fsync') as f, current_setting('synchronous_commit') as s`,
+    );
     await admin.end();
     const version = v.rows[0];
-    rows.push({ name: '  machine', value: `${os.cpus().length} CPUs, Node ${process.versions.node}, embedded PostgreSQL ${version?.v ?? '?'} (fsync ${version?.f}, synchronous_commit ${version?.s}), desk pool ${POOL}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}` });
+    rows.push({
+      name: '  machine',
+      value: `${os.cpus().length} CPUs, Node ${process.versions.node}, embedded PostgreSQL ${version?.v ?? '?'} (fsync ${version?.f}, synchronous_commit ${version?.s}), desk pool ${POOL}, load average ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
+    });
     return rows;
   } finally {
     await server.stop();

@@ -16,7 +16,10 @@ export async function benchStartup(): Promise<BenchRow[]> {
       const t0 = performance.now();
       const desk = spawnDesk(['src/main/start.ts'], env);
       await waitForReady(`http://127.0.0.1:${port}/ready`, desk);
-      rows.push({ name: `cold start to /ready, ${label}`, value: `${Math.round(performance.now() - t0)} ms` });
+      rows.push({
+        name: `cold start to /ready, ${label}`,
+        value: `${Math.round(performance.now() - t0)} ms`,
+      });
       desk.child.kill('SIGTERM');
       await desk.exited;
     }

@@ -27,7 +27,8 @@ const PACED_CLIENTS = 20;
 const LOOP_CLIENTS = 16;
 const LOOP_SECONDS = Number(process.env.TRADING_BENCH_LOOP_SECONDS ?? 10);
 
-const fmt = (n: number, digits = 0) => n.toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 function percentile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? Number.NaN;
@@ -39,13 +40,22 @@ function latencies(samples: number[]): string {
 }
 
 /** Runs one load job in a forked process and waits for its samples. */
-function load<K extends LoadJob['kind']>(job: Extract<LoadJob, { kind: K }>): Promise<Extract<LoadResult, { kind: K }>> {
+function load<K extends LoadJob['kind']>(
+  job: Extract<LoadJob, { kind: K }>,
+): Promise<Extract<LoadResult, { kind: K }>> {
   return new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(new URL('./trading.load.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(fileURLToPath(new URL('./trading.load.ts', import.meta.url)), [], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     let result: LoadResult | undefined;
     child.once('message', (m: LoadResult) => (result = m));
     child.once('error', reject);
-    child.once('exit', (code) => (code === 0 && result?.kind === job.kind ? resolve(result as Extract<LoadResult, { kind: K }>) : reject(new Error(`the ${job.kind} load generator exited with ${code}`))));
+    child.once('exit', (code) =>
+      code === 0 && result?.kind === job.kind
+        ? resolve(result as Extract<LoadResult, { kind: K }>)
+        : reject(new Error(`the ${job.kind} load generator exited with ${code}`)),
+    );
     child.send(job);
   });
 }
@@ -55,39 +65,86 @@ async function seedClients(db: Db, base: string, ops: SignedIn, n: number): Prom
   const clients: ApiClient[] = [];
   for (let i = 0; i < n; i++) {
     const client = await newClient({ database: { db } }, { name: `Bench client ${i}` });
-    await db.insertInto('client_addresses').values({ client_id: client.id, network: 'tron', address: TRON, status: 'whitelisted', whitelisted_at: new Date(), removed_at: null }).execute();
-    const res = await fetch(`${base}/api/clients/${client.id}/api-keys`, { method: 'POST', headers: { ...ops.bearer, 'content-type': 'application/json' }, body: JSON.stringify({ label: 'bench' }) });
+    await db
+      .insertInto('client_addresses')
+      .values({
+        client_id: client.id,
+        network: 'tron',
+        address: TRON,
+        status: 'whitelisted',
+        whitelisted_at: new Date(),
+        removed_at: null,
+      })
+      .execute();
+    const res = await fetch(`${base}/api/clients/${client.id}/api-keys`, {
+      method: 'POST',
+      headers: { ...ops.bearer, 'content-type': 'application/json' },
+      body: JSON.stringify({ label: 'bench' }),
+    });
     if (res.status !== 201) throw new Error(`issuing a key: ${res.status} ${await res.text()}`);
     clients.push({ id: client.id, key: ((await res.json()) as { key: string }).key });
   }
   return clients;
 }
 
-const tradeCount = async (db: Db) => Number((await db.selectFrom('trades').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+const tradeCount = async (db: Db) =>
+  Number(
+    (
+      await db
+        .selectFrom('trades')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 
 async function measure(db: Db, base: string, clients: ApiClient[]): Promise<BenchRow[]> {
-  const rfq = await load<'rfq'>({ kind: 'rfq', base, client: clients[0] as ApiClient, warmup: 20, count: RFQS });
+  const rfq = await load<'rfq'>({
+    kind: 'rfq',
+    base,
+    client: clients[0] as ApiClient,
+    warmup: 20,
+    count: RFQS,
+  });
 
   const paced: BenchRow[] = [];
   for (const rate of ACCEPT_RATES) {
     const before = await tradeCount(db);
     const r = await load<'paced'>({ kind: 'paced', base, clients, count: ACCEPTS, rate });
-    if ((await tradeCount(db)) - before !== ACCEPTS) throw new Error('the paced accepts did not book one trade each');
+    if ((await tradeCount(db)) - before !== ACCEPTS)
+      throw new Error('the paced accepts did not book one trade each');
     paced.push(
-      { name: `accept at ${rate}/s open loop, POST /api/client/v1/quotes/{id}/accept, ${fmt(ACCEPTS)} accepts over ${PACED_CLIENTS} clients`, value: latencies(r.ms) },
-      { name: '  achieved rate', value: `sent ${fmt(r.sendRate, 1)}/s (latest send ${fmt(r.maxLateMs, 1)} ms behind schedule), completed ${fmt(r.doneRate, 1)}/s` },
+      {
+        name: `accept at ${rate}/s open loop, POST /api/client/v1/quotes/{id}/accept, ${fmt(ACCEPTS)} accepts over ${PACED_CLIENTS} clients`,
+        value: latencies(r.ms),
+      },
+      {
+        name: '  achieved rate',
+        value: `sent ${fmt(r.sendRate, 1)}/s (latest send ${fmt(r.maxLateMs, 1)} ms behind schedule), completed ${fmt(r.doneRate, 1)}/s`,
+      },
     );
   }
 
   const beforeLoop = await tradeCount(db);
-  const looped = await load<'loop'>({ kind: 'loop', base, clients: clients.slice(0, LOOP_CLIENTS), seconds: LOOP_SECONDS });
+  const looped = await load<'loop'>({
+    kind: 'loop',
+    base,
+    clients: clients.slice(0, LOOP_CLIENTS),
+    seconds: LOOP_SECONDS,
+  });
   const grew = (await tradeCount(db)) - beforeLoop;
-  if (grew !== looped.booked) throw new Error(`booked ${looped.booked} trades over HTTP but the table grew by ${grew}`);
+  if (grew !== looped.booked)
+    throw new Error(`booked ${looped.booked} trades over HTTP but the table grew by ${grew}`);
 
   return [
-    { name: `RFQ → best quote (house pricer), POST /api/client/v1/rfqs, ${fmt(RFQS)} sequential`, value: latencies(rfq.ms) },
+    {
+      name: `RFQ → best quote (house pricer), POST /api/client/v1/rfqs, ${fmt(RFQS)} sequential`,
+      value: latencies(rfq.ms),
+    },
     ...paced,
-    { name: `trades booked, ${LOOP_CLIENTS} concurrent clients each looping RFQ → accept for ${LOOP_SECONDS} s`, value: `${fmt(looped.booked / looped.seconds, 1)} trades/s (${fmt(looped.booked)} trades in ${fmt(looped.seconds, 1)} s)` },
+    {
+      name: `trades booked, ${LOOP_CLIENTS} concurrent clients each looping RFQ → accept for ${LOOP_SECONDS} s`,
+      value: `${fmt(looped.booked / looped.seconds, 1)} trades/s (${fmt(looped.booked)} trades in ${fmt(looped.seconds, 1)} s)`,
+    },
     { name: '  RFQ latency under that load', value: latencies(looped.rfqMs) },
     { name: '  accept latency under that load', value: latencies(looped.acceptMs) },
   ];
@@ -119,16 +176,28 @@ export async function benchTrading(): Promise<BenchRow[]> {
       LIMIT_MAX_PER_TRADE_USDT: '50000',
       LIMIT_MAX_PER_DAY_USDT: '1000000000',
     });
-    const desk = compose({ config, db, pool, logger: createLogger('silent'), clock: systemClock, secrets: testSecrets() });
+    const desk = compose({
+      config,
+      db,
+      pool,
+      logger: createLogger('silent'),
+      clock: systemClock,
+      secrets: testSecrets(),
+    });
     const app = await desk.buildHttp();
     const base = await app.listen({ host: '127.0.0.1', port: 0 });
     try {
       const ops = await (await newOperator({ desk }, { roles: ['ops_approver'] })).login();
       // Step-up lasts STEP_UP_MINUTES from sign-in; keep it open while the keys are issued.
-      await sql`update operator_sessions set step_up_until = now() + interval '2 hours' where revoked_at is null`.execute(db);
+      await sql`update operator_sessions set step_up_until = now() + interval '2 hours' where revoked_at is null`.execute(
+        db,
+      );
       const rows = await measure(db, base, await seedClients(db, base, ops, PACED_CLIENTS));
       const version = await sql<{ v: string }>`select current_setting('server_version') as v`.execute(db);
-      rows.push({ name: '  machine', value: `${os.cpus().length} CPUs, Node ${process.versions.node}, embedded PostgreSQL ${version.rows[0]?.v ?? '?'} (fsync off)` });
+      rows.push({
+        name: '  machine',
+        value: `${os.cpus().length} CPUs, Node ${process.versions.node}, embedded PostgreSQL ${version.rows[0]?.v ?? '?'} (fsync off)`,
+      });
       return rows;
     } finally {
       await app.close();

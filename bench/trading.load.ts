@@ -24,16 +24,43 @@ export type LoadResult =
 const AMOUNT = '10';
 
 /** One client API call over real HTTP; anything but the expected status stops the bench. */
-async function post<T>(base: string, key: string, url: string, expected: number, headers: Record<string, string> = {}, body?: unknown): Promise<T> {
-  const res = await fetch(`${base}${url}`, { method: 'POST', headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}), ...headers }, ...(body ? { body: JSON.stringify(body) } : {}) });
+async function post<T>(
+  base: string,
+  key: string,
+  url: string,
+  expected: number,
+  headers: Record<string, string> = {},
+  body?: unknown,
+): Promise<T> {
+  const res = await fetch(`${base}${url}`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${key}`,
+      ...(body ? { 'content-type': 'application/json' } : {}),
+      ...headers,
+    },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
   const text = await res.text();
   if (res.status !== expected) throw new Error(`POST ${url}: ${res.status} ${text}`);
   return JSON.parse(text) as T;
 }
 
-const rfq = (base: string, c: ApiClient) => post<{ quote: { id: string } }>(base, c.key, '/api/client/v1/rfqs', 201, {}, { side: 'buy', amount: AMOUNT, network: 'tron' });
-const accept = (base: string, c: ApiClient, quoteId: string) => post<{ id: string }>(base, c.key, `/api/client/v1/quotes/${quoteId}/accept`, 201, { 'idempotency-key': randomUUID() });
-const sleepUntil = (t: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, t - performance.now())));
+const rfq = (base: string, c: ApiClient) =>
+  post<{ quote: { id: string } }>(
+    base,
+    c.key,
+    '/api/client/v1/rfqs',
+    201,
+    {},
+    { side: 'buy', amount: AMOUNT, network: 'tron' },
+  );
+const accept = (base: string, c: ApiClient, quoteId: string) =>
+  post<{ id: string }>(base, c.key, `/api/client/v1/quotes/${quoteId}/accept`, 201, {
+    'idempotency-key': randomUUID(),
+  });
+const sleepUntil = (t: number) =>
+  new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, t - performance.now())));
 
 async function rfqs(job: Extract<LoadJob, { kind: 'rfq' }>): Promise<LoadResult> {
   for (let i = 0; i < job.warmup; i++) await rfq(job.base, job.client);
@@ -78,7 +105,13 @@ async function paced(job: Extract<LoadJob, { kind: 'paced' }>): Promise<LoadResu
     );
   }
   await Promise.all(inFlight);
-  return { kind: 'paced', ms, sendRate: (quotes.length - 1) / ((lastSent - t0) / 1000), doneRate: quotes.length / ((lastDone - t0) / 1000), maxLateMs };
+  return {
+    kind: 'paced',
+    ms,
+    sendRate: (quotes.length - 1) / ((lastSent - t0) / 1000),
+    doneRate: quotes.length / ((lastDone - t0) / 1000),
+    maxLateMs,
+  };
 }
 
 async function loop(job: Extract<LoadJob, { kind: 'loop' }>): Promise<LoadResult> {
@@ -108,7 +141,9 @@ process.once('message', (job: LoadJob) => {
   run.then(
     (result) => process.send?.(result, () => process.exit(0)),
     (err: unknown) => {
-      process.stderr.write(`load generator: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.stderr.write(
+        `load generator: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+      );
       process.exit(1);
     },
   );

@@ -8,7 +8,9 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
-const child = spawn(tsx, [path.join(root, 'src/cli/desk.ts'), ...process.argv.slice(2)], { stdio: 'inherit' });
+const child = spawn(tsx, [path.join(root, 'src/cli/desk.ts'), ...process.argv.slice(2)], {
+  stdio: 'inherit',
+});
 process.on('SIGTERM', () => child.kill('SIGTERM'));
 process.on('SIGINT', () => undefined);
 child.on('error', (err) => {

@@ -18,8 +18,15 @@ function newest(dir: string): number {
   return t;
 }
 
-const sources = Math.max(newest(path.join(root, 'web/src')), fs.statSync(path.join(root, 'web/index.html')).mtimeMs);
+const sources = Math.max(
+  newest(path.join(root, 'web/src')),
+  fs.statSync(path.join(root, 'web/index.html')).mtimeMs,
+);
 if (!fs.existsSync(dist) || fs.statSync(dist).mtimeMs < sources) {
   process.stderr.write('building the ops console (web/dist)…\n');
-  execFileSync(path.join(root, 'node_modules/.bin/vite'), ['build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
+  execFileSync(
+    path.join(root, 'node_modules/.bin/vite'),
+    ['build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'],
+    { cwd: root, stdio: 'inherit' },
+  );
 }

@@ -5,13 +5,23 @@ import path from 'node:path';
 import { parseEnv } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { createSigner } from './audit/audit.chain.js';
-import { ConfigError, estimatedEntropyBits, loadConfig, parseTrustProxy, telegramSettings } from './config.js';
+import {
+  ConfigError,
+  estimatedEntropyBits,
+  loadConfig,
+  parseTrustProxy,
+  telegramSettings,
+} from './config.js';
 import { strongProductionEnv } from '../test/support/production-env.js';
 
 const strongProd = strongProductionEnv();
 const pemBody = (pem: string) => pem.replace(/-----[A-Z ]+-----/g, '').replace(/\s+/g, '');
-const ecKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
-const ed25519PublicKey = generateKeyPairSync('ed25519').publicKey.export({ format: 'pem', type: 'spki' }).toString();
+const ecKey = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  .privateKey.export({ format: 'pem', type: 'pkcs8' })
+  .toString();
+const ed25519PublicKey = generateKeyPairSync('ed25519')
+  .publicKey.export({ format: 'pem', type: 'spki' })
+  .toString();
 const random = (bytes: number) => randomBytes(bytes).toString('base64url');
 
 describe('configuration', () => {
@@ -30,11 +40,15 @@ describe('configuration', () => {
   it('refuses NAME and NAME_FILE both set, naming the secret', () => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cfg-')), 'jwt');
     fs.writeFileSync(file, `k9:${'y'.repeat(40)}\n`);
-    expect(() => loadConfig({ JWT_SIGNING_KEYS: `k1:${'z'.repeat(40)}`, JWT_SIGNING_KEYS_FILE: file })).toThrow(/JWT_SIGNING_KEYS and JWT_SIGNING_KEYS_FILE are both set/);
+    expect(() =>
+      loadConfig({ JWT_SIGNING_KEYS: `k1:${'z'.repeat(40)}`, JWT_SIGNING_KEYS_FILE: file }),
+    ).toThrow(/JWT_SIGNING_KEYS and JWT_SIGNING_KEYS_FILE are both set/);
   });
 
   it('says which NAME_FILE cannot be read', () => {
-    expect(() => loadConfig({ AUDIT_SIGNING_KEY_FILE: '/nonexistent/key' })).toThrow(/AUDIT_SIGNING_KEY_FILE points to \/nonexistent\/key/);
+    expect(() => loadConfig({ AUDIT_SIGNING_KEY_FILE: '/nonexistent/key' })).toThrow(
+      /AUDIT_SIGNING_KEY_FILE points to \/nonexistent\/key/,
+    );
   });
 
   it('.env.example, loaded as `node --env-file` reads it, is a valid configuration', () => {
@@ -55,33 +69,105 @@ describe('configuration', () => {
   });
 
   it('accepts the audit key as the base64 body of its PEM, and strong optional secrets', () => {
-    const env = { ...strongProd, AUDIT_SIGNING_KEY: pemBody(strongProd.AUDIT_SIGNING_KEY ?? ''), SETUP_TOKEN: random(32), PRICING_LP_TOKEN: random(16), TELEGRAM_WEBHOOK_SECRET: randomBytes(32).toString('hex') };
+    const env = {
+      ...strongProd,
+      AUDIT_SIGNING_KEY: pemBody(strongProd.AUDIT_SIGNING_KEY ?? ''),
+      SETUP_TOKEN: random(32),
+      PRICING_LP_TOKEN: random(16),
+      TELEGRAM_WEBHOOK_SECRET: randomBytes(32).toString('hex'),
+    };
     expect(loadConfig(env).SETUP_TOKEN).toBe(env.SETUP_TOKEN);
-    expect(loadConfig({ ...strongProd, DATA_ENCRYPTION_KEY: randomBytes(32).toString('hex'), JWT_SIGNING_KEYS: `a:${randomBytes(16).toString('hex')},b:${random(32)}` }).NODE_ENV).toBe('production');
+    expect(
+      loadConfig({
+        ...strongProd,
+        DATA_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+        JWT_SIGNING_KEYS: `a:${randomBytes(16).toString('hex')},b:${random(32)}`,
+      }).NODE_ENV,
+    ).toBe('production');
   });
 
   it.each([
     ['JWT_SIGNING_KEYS', { JWT_SIGNING_KEYS: undefined }, /JWT_SIGNING_KEYS is missing/],
-    ['a short JWT key', { JWT_SIGNING_KEYS: 'k1:short' }, /JWT_SIGNING_KEYS has a key shorter than 32 characters \("k1"\)/],
-    ['a JWT key of one repeated character', { JWT_SIGNING_KEYS: `k1:${'x'.repeat(40)}` }, /JWT_SIGNING_KEYS key "k1" is predictable/],
-    ['a JWT key repeating a short pattern', { JWT_SIGNING_KEYS: `k1:${random(32)},k2:${'abc1'.repeat(10)}` }, /JWT_SIGNING_KEYS key "k2" is predictable/],
-    ['a JWT key that is a sequence', { JWT_SIGNING_KEYS: 'k1:abcdefghijklmnopqrstuvwxyz0123456789ABCD' }, /JWT_SIGNING_KEYS key "k1" is predictable/],
-    ['a JWT entry without a kid', { JWT_SIGNING_KEYS: random(40) }, /JWT_SIGNING_KEYS entries must look like kid:secret/],
-    ['a JWT kid named twice', { JWT_SIGNING_KEYS: `k1:${random(32)},k1:${random(32)}` }, /JWT_SIGNING_KEYS names the key "k1" twice/],
+    [
+      'a short JWT key',
+      { JWT_SIGNING_KEYS: 'k1:short' },
+      /JWT_SIGNING_KEYS has a key shorter than 32 characters \("k1"\)/,
+    ],
+    [
+      'a JWT key of one repeated character',
+      { JWT_SIGNING_KEYS: `k1:${'x'.repeat(40)}` },
+      /JWT_SIGNING_KEYS key "k1" is predictable/,
+    ],
+    [
+      'a JWT key repeating a short pattern',
+      { JWT_SIGNING_KEYS: `k1:${random(32)},k2:${'abc1'.repeat(10)}` },
+      /JWT_SIGNING_KEYS key "k2" is predictable/,
+    ],
+    [
+      'a JWT key that is a sequence',
+      { JWT_SIGNING_KEYS: 'k1:abcdefghijklmnopqrstuvwxyz0123456789ABCD' },
+      /JWT_SIGNING_KEYS key "k1" is predictable/,
+    ],
+    [
+      'a JWT entry without a kid',
+      { JWT_SIGNING_KEYS: random(40) },
+      /JWT_SIGNING_KEYS entries must look like kid:secret/,
+    ],
+    [
+      'a JWT kid named twice',
+      { JWT_SIGNING_KEYS: `k1:${random(32)},k1:${random(32)}` },
+      /JWT_SIGNING_KEYS names the key "k1" twice/,
+    ],
     ['AUDIT_SIGNING_KEY', { AUDIT_SIGNING_KEY: undefined }, /AUDIT_SIGNING_KEY is missing/],
-    ['a truncated AUDIT_SIGNING_KEY', { AUDIT_SIGNING_KEY: 'MC4CAQAwBQYDK2VwBCIEIA==' }, /AUDIT_SIGNING_KEY is not a private key/],
-    ['an AUDIT_SIGNING_KEY that is not a key', { AUDIT_SIGNING_KEY: 'change-me' }, /AUDIT_SIGNING_KEY is not a private key/],
-    ['an Ed25519 public key as AUDIT_SIGNING_KEY', { AUDIT_SIGNING_KEY: ed25519PublicKey }, /AUDIT_SIGNING_KEY is not a private key/],
-    ['an EC AUDIT_SIGNING_KEY', { AUDIT_SIGNING_KEY: ecKey }, /AUDIT_SIGNING_KEY must be an Ed25519 key, not ec/],
+    [
+      'a truncated AUDIT_SIGNING_KEY',
+      { AUDIT_SIGNING_KEY: 'MC4CAQAwBQYDK2VwBCIEIA==' },
+      /AUDIT_SIGNING_KEY is not a private key/,
+    ],
+    [
+      'an AUDIT_SIGNING_KEY that is not a key',
+      { AUDIT_SIGNING_KEY: 'change-me' },
+      /AUDIT_SIGNING_KEY is not a private key/,
+    ],
+    [
+      'an Ed25519 public key as AUDIT_SIGNING_KEY',
+      { AUDIT_SIGNING_KEY: ed25519PublicKey },
+      /AUDIT_SIGNING_KEY is not a private key/,
+    ],
+    [
+      'an EC AUDIT_SIGNING_KEY',
+      { AUDIT_SIGNING_KEY: ecKey },
+      /AUDIT_SIGNING_KEY must be an Ed25519 key, not ec/,
+    ],
     ['DATA_ENCRYPTION_KEY', { DATA_ENCRYPTION_KEY: undefined }, /DATA_ENCRYPTION_KEY is missing/],
     ['a short DATA_ENCRYPTION_KEY', { DATA_ENCRYPTION_KEY: 'abcd' }, /DATA_ENCRYPTION_KEY must be 32 bytes/],
-    ['a DATA_ENCRYPTION_KEY of one repeated byte', { DATA_ENCRYPTION_KEY: 'a'.repeat(64) }, /DATA_ENCRYPTION_KEY is predictable/],
+    [
+      'a DATA_ENCRYPTION_KEY of one repeated byte',
+      { DATA_ENCRYPTION_KEY: 'a'.repeat(64) },
+      /DATA_ENCRYPTION_KEY is predictable/,
+    ],
     ['a short SETUP_TOKEN', { SETUP_TOKEN: 'letmein' }, /SETUP_TOKEN is shorter than 32 characters/],
     ['a predictable SETUP_TOKEN', { SETUP_TOKEN: 'setup'.repeat(8) }, /SETUP_TOKEN is predictable/],
-    ['a short PRICING_LP_TOKEN', { PRICING_LP_TOKEN: 'change-me' }, /PRICING_LP_TOKEN is shorter than 16 characters/],
-    ['a predictable PRICING_LP_TOKEN', { PRICING_LP_TOKEN: '1234567890123456' }, /PRICING_LP_TOKEN is predictable/],
-    ['a predictable TELEGRAM_WEBHOOK_SECRET', { TELEGRAM_WEBHOOK_SECRET: 's'.repeat(32) }, /TELEGRAM_WEBHOOK_SECRET is predictable/],
-    ['a default database password', { DATABASE_URL: 'postgres://desk:password@db/desk' }, /well-known password/],
+    [
+      'a short PRICING_LP_TOKEN',
+      { PRICING_LP_TOKEN: 'change-me' },
+      /PRICING_LP_TOKEN is shorter than 16 characters/,
+    ],
+    [
+      'a predictable PRICING_LP_TOKEN',
+      { PRICING_LP_TOKEN: '1234567890123456' },
+      /PRICING_LP_TOKEN is predictable/,
+    ],
+    [
+      'a predictable TELEGRAM_WEBHOOK_SECRET',
+      { TELEGRAM_WEBHOOK_SECRET: 's'.repeat(32) },
+      /TELEGRAM_WEBHOOK_SECRET is predictable/,
+    ],
+    [
+      'a default database password',
+      { DATABASE_URL: 'postgres://desk:password@db/desk' },
+      /well-known password/,
+    ],
   ])('refuses production with %s, naming it in one line', (_name, override, message) => {
     const attempt = () => loadConfig({ ...strongProd, ...override });
     expect(attempt).toThrow(ConfigError);
@@ -90,7 +176,9 @@ describe('configuration', () => {
   });
 
   it('names every bad secret at once', () => {
-    expect(() => loadConfig({ ...strongProd, AUDIT_SIGNING_KEY: 'nope', SETUP_TOKEN: 'x'.repeat(40) })).toThrow(/AUDIT_SIGNING_KEY is not a private key.*; SETUP_TOKEN is predictable/);
+    expect(() =>
+      loadConfig({ ...strongProd, AUDIT_SIGNING_KEY: 'nope', SETUP_TOKEN: 'x'.repeat(40) }),
+    ).toThrow(/AUDIT_SIGNING_KEY is not a private key.*; SETUP_TOKEN is predictable/);
   });
 
   it.each([
@@ -119,20 +207,34 @@ describe('configuration', () => {
     expect(loadConfig(value === undefined ? {} : { TRUST_PROXY: value }).TRUST_PROXY).toEqual(expected);
   });
 
-  it.each(['true', '10.0.0.300', '10.0.0.0/33', 'proxy.example.com', '10.0.0.1/8/8'])('TRUST_PROXY=%s is refused, naming it', (value) => {
-    expect(() => loadConfig({ TRUST_PROXY: value })).toThrow(/TRUST_PROXY/);
-    expect(() => parseTrustProxy(value)).toThrow();
-  });
+  it.each(['true', '10.0.0.300', '10.0.0.0/33', 'proxy.example.com', '10.0.0.1/8/8'])(
+    'TRUST_PROXY=%s is refused, naming it',
+    (value) => {
+      expect(() => loadConfig({ TRUST_PROXY: value })).toThrow(/TRUST_PROXY/);
+      expect(() => parseTrustProxy(value)).toThrow();
+    },
+  );
 
   describe('Telegram settings', () => {
     const token = '123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ';
     it.each([
       [{}, { mode: 'off', reason: 'TELEGRAM_BOT_TOKEN is not set', sendOnly: null }],
-      [{ TELEGRAM_BOT_TOKEN: token, TELEGRAM_MODE: 'off' }, { mode: 'off', reason: 'TELEGRAM_MODE is off', sendOnly: { token, opsChatId: null } }],
-      [{ TELEGRAM_BOT_TOKEN: token }, { mode: 'polling', token, opsChatId: null }],
-      [{ TELEGRAM_BOT_TOKEN: token, TELEGRAM_OPS_CHAT_ID: '-100123' }, { mode: 'polling', opsChatId: '-100123' }],
       [
-        { TELEGRAM_BOT_TOKEN: token, TELEGRAM_MODE: 'webhook', TELEGRAM_WEBHOOK_SECRET: 's'.repeat(32), PUBLIC_URL: 'https://desk.example.com/' },
+        { TELEGRAM_BOT_TOKEN: token, TELEGRAM_MODE: 'off' },
+        { mode: 'off', reason: 'TELEGRAM_MODE is off', sendOnly: { token, opsChatId: null } },
+      ],
+      [{ TELEGRAM_BOT_TOKEN: token }, { mode: 'polling', token, opsChatId: null }],
+      [
+        { TELEGRAM_BOT_TOKEN: token, TELEGRAM_OPS_CHAT_ID: '-100123' },
+        { mode: 'polling', opsChatId: '-100123' },
+      ],
+      [
+        {
+          TELEGRAM_BOT_TOKEN: token,
+          TELEGRAM_MODE: 'webhook',
+          TELEGRAM_WEBHOOK_SECRET: 's'.repeat(32),
+          PUBLIC_URL: 'https://desk.example.com/',
+        },
         { mode: 'webhook', secret: 's'.repeat(32), url: 'https://desk.example.com/telegram/webhook' },
       ],
     ])('%j → %j', (env, settings) => {
@@ -140,7 +242,9 @@ describe('configuration', () => {
     });
 
     it('refuses webhook mode without its secret and public address', () => {
-      expect(() => loadConfig({ TELEGRAM_BOT_TOKEN: token, TELEGRAM_MODE: 'webhook' })).toThrow(/TELEGRAM_WEBHOOK_SECRET is missing.*PUBLIC_URL is missing/);
+      expect(() => loadConfig({ TELEGRAM_BOT_TOKEN: token, TELEGRAM_MODE: 'webhook' })).toThrow(
+        /TELEGRAM_WEBHOOK_SECRET is missing.*PUBLIC_URL is missing/,
+      );
     });
 
     it('names a malformed token, secret or chat id', () => {

@@ -8,7 +8,16 @@ import { z } from 'zod';
  * Every setting of the desk, parsed once at start. Secrets may come from `NAME` or from a file named
  * by `NAME_FILE` (Docker/Kubernetes secrets). The README's configuration table mirrors this schema.
  */
-const SECRET_NAMES = ['DATABASE_URL', 'JWT_SIGNING_KEYS', 'AUDIT_SIGNING_KEY', 'DATA_ENCRYPTION_KEY', 'SETUP_TOKEN', 'TELEGRAM_BOT_TOKEN', 'TELEGRAM_WEBHOOK_SECRET', 'PRICING_LP_TOKEN'] as const;
+const SECRET_NAMES = [
+  'DATABASE_URL',
+  'JWT_SIGNING_KEYS',
+  'AUDIT_SIGNING_KEY',
+  'DATA_ENCRYPTION_KEY',
+  'SETUP_TOKEN',
+  'TELEGRAM_BOT_TOKEN',
+  'TELEGRAM_WEBHOOK_SECRET',
+  'PRICING_LP_TOKEN',
+] as const;
 
 const intFromEnv = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
 
@@ -52,7 +61,10 @@ const schema = z.object({
         return z.NEVER;
       }
     }),
-  WORKER_ENABLED: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  WORKER_ENABLED: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
   WORKER_CONCURRENCY: intFromEnv(4, 1),
   /**
    * Jobs the worker locks and holds in memory per fetch (graphile-worker's `localQueue.size`; 0 = off,
@@ -71,23 +83,44 @@ const schema = z.object({
    */
   WORKER_COMPLETE_BATCH_MS: intFromEnv(0, 0),
   /** From BotFather. Unset: the bot is off and notifications stay queued in the outbox. */
-  TELEGRAM_BOT_TOKEN: z.string().regex(/^\d+:[A-Za-z0-9_-]{20,}$/, 'looks like 123456:ABC-DEF… (from BotFather)').optional(),
+  TELEGRAM_BOT_TOKEN: z
+    .string()
+    .regex(/^\d+:[A-Za-z0-9_-]{20,}$/, 'looks like 123456:ABC-DEF… (from BotFather)')
+    .optional(),
   TELEGRAM_MODE: z.enum(['polling', 'webhook', 'off']).default('polling'),
   /** Telegram sends it in X-Telegram-Bot-Api-Secret-Token on every webhook call (1–256 of A-Z a-z 0-9 _ -). */
-  TELEGRAM_WEBHOOK_SECRET: z.string().regex(/^[A-Za-z0-9_-]{16,256}$/, 'must be 16–256 characters of A-Z a-z 0-9 _ -').optional(),
+  TELEGRAM_WEBHOOK_SECRET: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{16,256}$/, 'must be 16–256 characters of A-Z a-z 0-9 _ -')
+    .optional(),
   /** The operators' group chat that hears about every new request (negative id for groups). */
-  TELEGRAM_OPS_CHAT_ID: z.string().regex(/^-?\d{1,20}$/, 'must be a chat id (an integer; groups are negative)').optional(),
+  TELEGRAM_OPS_CHAT_ID: z
+    .string()
+    .regex(/^-?\d{1,20}$/, 'must be a chat id (an integer; groups are negative)')
+    .optional(),
   /** The Bot API server: Telegram's, or a self-hosted telegram-bot-api (or a test emulator). */
   TELEGRAM_API_ROOT: z.string().url().default('https://api.telegram.org'),
   /** Default limits for a client without its own (`client.limits`), in USDT. */
-  LIMIT_MAX_PER_TRADE_USDT: z.string().regex(/^\d+(\.\d{1,6})?$/, 'a USDT amount such as 250000').default('250000'),
-  LIMIT_MAX_PER_DAY_USDT: z.string().regex(/^\d+(\.\d{1,6})?$/, 'a USDT amount such as 1000000').default('1000000'),
+  LIMIT_MAX_PER_TRADE_USDT: z
+    .string()
+    .regex(/^\d+(\.\d{1,6})?$/, 'a USDT amount such as 250000')
+    .default('250000'),
+  LIMIT_MAX_PER_DAY_USDT: z
+    .string()
+    .regex(/^\d+(\.\d{1,6})?$/, 'a USDT amount such as 1000000')
+    .default('1000000'),
   /** The house pricer's reference mid (quote currency per USDT) until a risk officer sets one with PUT /api/pricing/reference. */
-  PRICING_REFERENCE_MID: z.string().regex(/^\d+(\.\d+)?$/, 'a decimal price such as 1.0002').optional(),
+  PRICING_REFERENCE_MID: z
+    .string()
+    .regex(/^\d+(\.\d+)?$/, 'a decimal price such as 1.0002')
+    .optional(),
   /** A reference set through the API older than this refuses to quote. */
   PRICING_REFERENCE_MAX_AGE_SECONDS: intFromEnv(300, 1),
   /** Spread tiers by notional: `fromUsdt:bps,…` — each side of the mid, the tier with the largest `from` ≤ the amount applies. */
-  PRICING_SPREAD_TIERS: z.string().regex(/^\d+:\d+(\.\d+)?(,\d+:\d+(\.\d+)?)*$/, 'fromUsdt:bps pairs such as 0:15,100000:10').default('0:15,100000:10,1000000:7'),
+  PRICING_SPREAD_TIERS: z
+    .string()
+    .regex(/^\d+:\d+(\.\d+)?(,\d+:\d+(\.\d+)?)*$/, 'fromUsdt:bps pairs such as 0:15,100000:10')
+    .default('0:15,100000:10,1000000:7'),
   /** How long every pricing source gets to answer an RFQ. */
   PRICING_DEADLINE_MS: intFromEnv(1500, 10),
   /** External liquidity providers over HTTP, asked alongside the house: `name=https://…,name2=https://…` (docs/trading.md). */
@@ -109,7 +142,10 @@ const schema = z.object({
   /** Client API calls per key per minute. */
   CLIENT_API_RATE_PER_MINUTE: intFromEnv(120, 1),
   /** A trade above this notional (USDT) is held for review (`LARGE_NOTIONAL_REVIEW`) instead of settling on its own. */
-  SETTLEMENT_LARGE_NOTIONAL_USDT: z.string().regex(/^\d+(\.\d{1,6})?$/, 'a USDT amount such as 100000').default('100000'),
+  SETTLEMENT_LARGE_NOTIONAL_USDT: z
+    .string()
+    .regex(/^\d+(\.\d{1,6})?$/, 'a USDT amount such as 100000')
+    .default('100000'),
   /** Attempts at broadcasting a settlement before it is flagged `MAX_RETRIES_EXCEEDED`. */
   SETTLEMENT_MAX_ATTEMPTS: intFromEnv(5, 1),
   /** The first retry waits this long; each next one twice as long (capped at 10 minutes). */
@@ -117,11 +153,20 @@ const schema = z.object({
   /** A queued or submitted settlement untouched for this long gets its job enqueued again (after a crashed worker). */
   SETTLEMENT_STALE_SECONDS: intFromEnv(60, 1),
   /** Confirmations a transfer needs before it is final, per network: `network:n,…`. */
-  CONFIRMATIONS_REQUIRED: z.string().regex(/^(tron|ethereum):\d{1,4}(,(tron|ethereum):\d{1,4})*$/, 'network:n pairs such as tron:19,ethereum:12').default('tron:3,ethereum:3'),
+  CONFIRMATIONS_REQUIRED: z
+    .string()
+    .regex(
+      /^(tron|ethereum):\d{1,4}(,(tron|ethereum):\d{1,4})*$/,
+      'network:n pairs such as tron:19,ethereum:12',
+    )
+    .default('tron:3,ethereum:3'),
   /** The paper chain's block interval: confirmations grow by one per block. */
   PAPER_BLOCK_SECONDS: intFromEnv(3, 1),
   /** What the paper faucet puts in each new paper hot wallet on first start (USDT). */
-  PAPER_FAUCET_USDT: z.string().regex(/^\d+(\.\d{1,6})?$/, 'a USDT amount such as 10000000').default('10000000'),
+  PAPER_FAUCET_USDT: z
+    .string()
+    .regex(/^\d+(\.\d{1,6})?$/, 'a USDT amount such as 10000000')
+    .default('10000000'),
 });
 
 export type Config = z.infer<typeof schema> & { dataDir: string };
@@ -167,7 +212,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 export function parseTrustProxy(text: string): false | number | string[] {
   const value = text.trim();
   if (value === '' || value === 'false') return false;
-  if (value === 'true') throw new Error('true would believe any X-Forwarded-For: give the hop count or the proxies\' addresses');
+  if (value === 'true')
+    throw new Error("true would believe any X-Forwarded-For: give the hop count or the proxies' addresses");
   if (/^\d+$/.test(value)) return Number(value) === 0 ? false : Number(value);
   return value.split(',').map((entry) => {
     const item = entry.trim();
@@ -176,7 +222,8 @@ export function parseTrustProxy(text: string): false | number | string[] {
     const family = isIP(addr);
     const bits = family === 4 ? 32 : 128;
     const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits);
-    if (family === 0 || extra !== undefined || !prefixOk) throw new Error(`"${item}" is not an address, a CIDR, loopback, linklocal or uniquelocal`);
+    if (family === 0 || extra !== undefined || !prefixOk)
+      throw new Error(`"${item}" is not an address, a CIDR, loopback, linklocal or uniquelocal`);
     return item;
   });
 }
@@ -192,8 +239,10 @@ export function parseLpUrls(text: string | undefined): { name: string; url: stri
     const at = pair.indexOf('=');
     const name = pair.slice(0, at).trim();
     const url = pair.slice(at + 1).trim();
-    if (at < 0 || !/^[a-z0-9-]{1,40}$/.test(name)) throw new Error(`"${pair.trim()}" is not name=url (a name is 1–40 of a-z 0-9 -)`);
-    if (name === 'house') throw new Error('"house" is the built-in pricer: name the liquidity provider otherwise');
+    if (at < 0 || !/^[a-z0-9-]{1,40}$/.test(name))
+      throw new Error(`"${pair.trim()}" is not name=url (a name is 1–40 of a-z 0-9 -)`);
+    if (name === 'house')
+      throw new Error('"house" is the built-in pricer: name the liquidity provider otherwise');
     if (seen.has(name)) throw new Error(`the liquidity provider "${name}" is named twice`);
     seen.add(name);
     let parsed: URL;
@@ -202,8 +251,10 @@ export function parseLpUrls(text: string | undefined): { name: string; url: stri
     } catch {
       throw new Error(`${name}: "${url}" is not a URL`);
     }
-    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new Error(`${name}: the URL must be http(s)`);
-    if (parsed.username || parsed.password) throw new Error(`${name}: put no credentials in the URL (use PRICING_LP_TOKEN)`);
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
+      throw new Error(`${name}: the URL must be http(s)`);
+    if (parsed.username || parsed.password)
+      throw new Error(`${name}: put no credentials in the URL (use PRICING_LP_TOKEN)`);
     return { name, url: parsed.toString() };
   });
 }
@@ -211,21 +262,51 @@ export function parseLpUrls(text: string | undefined): { name: string; url: stri
 /** The bot's mode as a discriminated variant: what runs, with exactly the settings that mode needs. */
 export type TelegramSettings =
   /** No updates are received; with a token, `sendOnly` still delivers the notifications outbox. */
-  | { mode: 'off'; reason: string; sendOnly: { token: string; opsChatId: string | null; apiRoot: string } | null }
+  | {
+      mode: 'off';
+      reason: string;
+      sendOnly: { token: string; opsChatId: string | null; apiRoot: string } | null;
+    }
   | { mode: 'polling'; token: string; opsChatId: string | null; apiRoot: string }
-  | { mode: 'webhook'; token: string; opsChatId: string | null; apiRoot: string; secret: string; url: string };
+  | {
+      mode: 'webhook';
+      token: string;
+      opsChatId: string | null;
+      apiRoot: string;
+      secret: string;
+      url: string;
+    };
 
-export function telegramSettings(config: Pick<Config, 'TELEGRAM_BOT_TOKEN' | 'TELEGRAM_MODE' | 'TELEGRAM_WEBHOOK_SECRET' | 'TELEGRAM_OPS_CHAT_ID' | 'TELEGRAM_API_ROOT' | 'PUBLIC_URL'>): TelegramSettings {
+export function telegramSettings(
+  config: Pick<
+    Config,
+    | 'TELEGRAM_BOT_TOKEN'
+    | 'TELEGRAM_MODE'
+    | 'TELEGRAM_WEBHOOK_SECRET'
+    | 'TELEGRAM_OPS_CHAT_ID'
+    | 'TELEGRAM_API_ROOT'
+    | 'PUBLIC_URL'
+  >,
+): TelegramSettings {
   const token = config.TELEGRAM_BOT_TOKEN;
   if (!token) return { mode: 'off', reason: 'TELEGRAM_BOT_TOKEN is not set', sendOnly: null };
   const common = { token, opsChatId: config.TELEGRAM_OPS_CHAT_ID ?? null, apiRoot: config.TELEGRAM_API_ROOT };
-  if (config.TELEGRAM_MODE === 'off') return { mode: 'off', reason: 'TELEGRAM_MODE is off', sendOnly: common };
+  if (config.TELEGRAM_MODE === 'off')
+    return { mode: 'off', reason: 'TELEGRAM_MODE is off', sendOnly: common };
   if (config.TELEGRAM_MODE === 'polling') return { mode: 'polling', ...common };
   const problems: string[] = [];
-  if (!config.TELEGRAM_WEBHOOK_SECRET) problems.push('TELEGRAM_WEBHOOK_SECRET is missing (Telegram must prove each webhook call)');
-  if (!config.PUBLIC_URL) problems.push('PUBLIC_URL is missing (Telegram needs the address of POST /telegram/webhook)');
-  if (problems.length > 0 || !config.TELEGRAM_WEBHOOK_SECRET || !config.PUBLIC_URL) throw new ConfigError(`TELEGRAM_MODE=webhook: ${problems.join('; ')}`);
-  return { mode: 'webhook', ...common, secret: config.TELEGRAM_WEBHOOK_SECRET, url: new URL('/telegram/webhook', config.PUBLIC_URL).toString() };
+  if (!config.TELEGRAM_WEBHOOK_SECRET)
+    problems.push('TELEGRAM_WEBHOOK_SECRET is missing (Telegram must prove each webhook call)');
+  if (!config.PUBLIC_URL)
+    problems.push('PUBLIC_URL is missing (Telegram needs the address of POST /telegram/webhook)');
+  if (problems.length > 0 || !config.TELEGRAM_WEBHOOK_SECRET || !config.PUBLIC_URL)
+    throw new ConfigError(`TELEGRAM_MODE=webhook: ${problems.join('; ')}`);
+  return {
+    mode: 'webhook',
+    ...common,
+    secret: config.TELEGRAM_WEBHOOK_SECRET,
+    url: new URL('/telegram/webhook', config.PUBLIC_URL).toString(),
+  };
 }
 
 /**
@@ -234,7 +315,8 @@ export function telegramSettings(config: Pick<Config, 'TELEGRAM_BOT_TOKEN' | 'TE
  * 'abcdef…0123…' estimate under 20.
  */
 const MIN_KEY_BITS = 64;
-const GENERATE_HINT = 'a repeated pattern, a sequence or too few distinct characters (generate one: openssl rand -base64 32)';
+const GENERATE_HINT =
+  'a repeated pattern, a sequence or too few distinct characters (generate one: openssl rand -base64 32)';
 
 /** In production, secrets have no defaults: name every missing or weak one and refuse to start. */
 function assertProductionSecrets(config: Config): void {
@@ -247,7 +329,8 @@ function assertProductionSecrets(config: Config): void {
   else {
     const key = decodeKey(config.DATA_ENCRYPTION_KEY);
     if (key?.length !== 32) problems.push('DATA_ENCRYPTION_KEY must be 32 bytes (base64 or hex)');
-    else if (estimatedEntropyBits(key) < MIN_KEY_BITS) problems.push(`DATA_ENCRYPTION_KEY is predictable: ${GENERATE_HINT}`);
+    else if (estimatedEntropyBits(key) < MIN_KEY_BITS)
+      problems.push(`DATA_ENCRYPTION_KEY is predictable: ${GENERATE_HINT}`);
   }
   const optional = [
     ['SETUP_TOKEN', config.SETUP_TOKEN, 32, MIN_KEY_BITS],
@@ -262,8 +345,13 @@ function assertProductionSecrets(config: Config): void {
   if (config.DATABASE_URL && /:(password|postgres|changeme)@/.test(config.DATABASE_URL)) {
     problems.push('DATABASE_URL uses a well-known password');
   }
-  const plainLps = parseLpUrls(config.PRICING_LP_URLS).filter((lp) => lp.url.startsWith('http:') && !/^http:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]/.test(lp.url));
-  if (plainLps.length > 0) problems.push(`PRICING_LP_URLS: ${plainLps.map((lp) => lp.name).join(', ')} must use https (the token and the prices travel over it)`);
+  const plainLps = parseLpUrls(config.PRICING_LP_URLS).filter(
+    (lp) => lp.url.startsWith('http:') && !/^http:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]/.test(lp.url),
+  );
+  if (plainLps.length > 0)
+    problems.push(
+      `PRICING_LP_URLS: ${plainLps.map((lp) => lp.name).join(', ')} must use https (the token and the prices travel over it)`,
+    );
   if (problems.length > 0) {
     throw new ConfigError(`refusing to start in production: ${problems.join('; ')}`);
   }
@@ -278,7 +366,8 @@ function jwtKeyProblems(spec: string): string[] {
     if (kids.has(kid)) problems.push(`JWT_SIGNING_KEYS names the key "${kid}" twice`);
     kids.add(kid);
     if (secret.length < 32) problems.push(`JWT_SIGNING_KEYS has a key shorter than 32 characters ("${kid}")`);
-    else if (estimatedEntropyBits(secret) < MIN_KEY_BITS) problems.push(`JWT_SIGNING_KEYS key "${kid}" is predictable: ${GENERATE_HINT}`);
+    else if (estimatedEntropyBits(secret) < MIN_KEY_BITS)
+      problems.push(`JWT_SIGNING_KEYS key "${kid}" is predictable: ${GENERATE_HINT}`);
   }
   return problems;
 }
@@ -305,7 +394,9 @@ export function auditKeyProblem(pem: string): string | undefined {
   } catch {
     return 'is not a private key (PKCS#8 PEM or its base64 body; openssl genpkey -algorithm ed25519)';
   }
-  return type === 'ed25519' ? undefined : `must be an Ed25519 key, not ${type ?? 'unknown'} (openssl genpkey -algorithm ed25519)`;
+  return type === 'ed25519'
+    ? undefined
+    : `must be an Ed25519 key, not ${type ?? 'unknown'} (openssl genpkey -algorithm ed25519)`;
 }
 
 /** `AUDIT_SIGNING_KEY` as PEM: either given so, or the base64 body of one. */
@@ -320,7 +411,8 @@ export function auditKeyPem(raw: string): string {
  * It cannot see that a random-looking string was copied from a blog post; it only catches the lazy.
  */
 export function estimatedEntropyBits(value: string | Uint8Array): number {
-  const symbols = typeof value === 'string' ? Array.from(value, (c) => c.codePointAt(0) ?? 0) : Array.from(value);
+  const symbols =
+    typeof value === 'string' ? Array.from(value, (c) => c.codePointAt(0) ?? 0) : Array.from(value);
   const unit = shortestRepeatingUnit(symbols);
   const steps = unit.slice(1).map((c, i) => c - (unit[i] ?? 0));
   return Math.min(shannonBits(unit), shannonBits(steps));

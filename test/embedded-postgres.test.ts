@@ -45,7 +45,8 @@ describe('embedded PostgreSQL shared through leases', () => {
     await fs.rm(dataDir, { recursive: true, force: true });
   });
 
-  const leases = async () => (await fs.readdir(path.join(dataDir, 'leases')).catch(() => [] as string[])).sort();
+  const leases = async () =>
+    (await fs.readdir(path.join(dataDir, 'leases')).catch(() => [] as string[])).sort();
 
   it('the one that started it stops first: the server keeps running for the other, which stops it last', async () => {
     // A dead process's lease must not keep the server up, nor its lock block anyone.
@@ -82,8 +83,13 @@ describe('embedded PostgreSQL shared through leases', () => {
     const a = await startEmbeddedPostgres({ dataDir });
     expect(a.started).toBe(true);
     // One process (no tsx wrapper), so that SIGKILL below kills the holder itself.
-    const b = spawn(process.execPath, ['--import', 'tsx', 'test/support/hold-embedded.ts', dataDir], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
-    const line = await new Promise<string>((resolve) => b.stdout.once('data', (d: Buffer) => resolve(d.toString())));
+    const b = spawn(process.execPath, ['--import', 'tsx', 'test/support/hold-embedded.ts', dataDir], {
+      cwd: ROOT,
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    const line = await new Promise<string>((resolve) =>
+      b.stdout.once('data', (d: Buffer) => resolve(d.toString())),
+    );
     const joined = JSON.parse(line) as { started: boolean; url: string };
     expect(joined).toEqual({ started: false, url: a.url() });
     const pid = postgresPid(dataDir);

@@ -4,7 +4,15 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, postgresPid, runDeskCommand, spawnDesk, spawnNpmStart, waitForReady, waitUntil } from './support/process.js';
+import {
+  freePort,
+  postgresPid,
+  runDeskCommand,
+  spawnDesk,
+  spawnNpmStart,
+  waitForReady,
+  waitUntil,
+} from './support/process.js';
 
 /**
  * Desk processes that overlap on one data folder, and signals at awkward moments: whoever started the
@@ -44,7 +52,10 @@ describe('desk processes sharing one embedded PostgreSQL', () => {
     const fifo = path.join(scratch, 'export.fifo');
     execFileSync('mkfifo', [fifo]);
     const cli = spawnDesk(['src/cli/desk.ts', 'audit', 'export', '--out', fifo], env);
-    await waitUntil(async () => postgresPid(dataDir) !== undefined && (await leases()).length === 1, `the command did not start PostgreSQL:\n${cli.output()}`);
+    await waitUntil(
+      async () => postgresPid(dataDir) !== undefined && (await leases()).length === 1,
+      `the command did not start PostgreSQL:\n${cli.output()}`,
+    );
     const pid = postgresPid(dataDir);
 
     const desk = spawnDesk(['src/main/start.ts'], env);
@@ -63,7 +74,9 @@ describe('desk processes sharing one embedded PostgreSQL', () => {
     expect(ready.status).toBe(200);
     const client = new pg.Client({ connectionString: await pgUrl() });
     await client.connect();
-    const { rows } = await client.query<{ n: number }>(`select count(*)::int as n from audit_events where action = 'audit.exported'`);
+    const { rows } = await client.query<{ n: number }>(
+      `select count(*)::int as n from audit_events where action = 'audit.exported'`,
+    );
     await client.end();
     expect(rows[0]?.n).toBe(1);
     expect(await fetch(`${base}/api/me`).then((r) => r.status)).toBe(401); // the desk answers requests that query
@@ -81,14 +94,20 @@ describe('desk processes sharing one embedded PostgreSQL', () => {
     execFileSync('mkfifo', [fifo]);
     const startedAt = new Date();
     const cli = spawnDesk(['src/cli/desk.ts', 'audit', 'export', '--out', fifo], env);
-    await waitUntil(async () => postgresPid(dataDir) !== undefined && (await leases()).length === 1, `the command did not start PostgreSQL:\n${cli.output()}`);
+    await waitUntil(
+      async () => postgresPid(dataDir) !== undefined && (await leases()).length === 1,
+      `the command did not start PostgreSQL:\n${cli.output()}`,
+    );
     // Once its audit.exported event exists, the command is stuck opening the FIFO nobody reads: a
     // libuv thread is blocked for good, so only dying by the signal (not process.exit) can end it.
     const exportRecorded = async () => {
       const client = new pg.Client({ connectionString: await pgUrl() });
       await client.connect();
       try {
-        const { rows } = await client.query<{ n: number }>(`select count(*)::int as n from audit_events where action = 'audit.exported' and occurred_at >= $1`, [startedAt]);
+        const { rows } = await client.query<{ n: number }>(
+          `select count(*)::int as n from audit_events where action = 'audit.exported' and occurred_at >= $1`,
+          [startedAt],
+        );
         return (rows[0]?.n ?? 0) > 0;
       } finally {
         await client.end();
@@ -108,8 +127,20 @@ describe('desk processes sharing one embedded PostgreSQL', () => {
     expect(postgresPid(dataDir)).toBeDefined();
     npm.child.kill('SIGTERM'); // only npm's pid, as `docker stop` or systemd would
     await npm.exited;
-    await waitUntil(() => postgresPid(dataDir) === undefined, `PostgreSQL still runs after npm exited:\n${npm.output()}`, 30_000);
-    await waitUntil(async () => !(await fetch(`${base}/health`).then(() => true, () => false)), 'the desk still serves after npm exited', 30_000);
+    await waitUntil(
+      () => postgresPid(dataDir) === undefined,
+      `PostgreSQL still runs after npm exited:\n${npm.output()}`,
+      30_000,
+    );
+    await waitUntil(
+      async () =>
+        !(await fetch(`${base}/health`).then(
+          () => true,
+          () => false,
+        )),
+      'the desk still serves after npm exited',
+      30_000,
+    );
     expect(npm.output()).toContain('SIGTERM received: shutting down');
     expect(await leases()).toEqual([]);
   }, 120_000);
@@ -124,7 +155,10 @@ describe('a signal during start-up', () => {
     try {
       const desk = spawnDesk(['src/main/start.ts'], env);
       // The embedded cluster is being created: the desk is far from ready.
-      await waitUntil(async () => (await fs.stat(path.join(dataDir, 'pg')).catch(() => null)) !== null, `no cluster was created:\n${desk.output()}`);
+      await waitUntil(
+        async () => (await fs.stat(path.join(dataDir, 'pg')).catch(() => null)) !== null,
+        `no cluster was created:\n${desk.output()}`,
+      );
       desk.child.kill('SIGTERM');
       expect(await desk.exited).toBe(0);
       expect(desk.output()).toContain('SIGTERM received: shutting down');

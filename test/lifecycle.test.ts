@@ -4,7 +4,14 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, postgresPid, runDeskCommand, spawnDesk, stderrLines, waitForReady } from './support/process.js';
+import {
+  freePort,
+  postgresPid,
+  runDeskCommand,
+  spawnDesk,
+  stderrLines,
+  waitForReady,
+} from './support/process.js';
 
 /** `npm start` as a user runs it: a real process, its own embedded PostgreSQL, real signals. */
 describe('desk process lifecycle', () => {
@@ -34,8 +41,14 @@ describe('desk process lifecycle', () => {
   it('starts with an embedded PostgreSQL, becomes ready, and shuts down cleanly on SIGTERM', async () => {
     const desk = spawnDesk(['src/main/start.ts'], env);
     await waitForReady(`${base}/ready`, desk);
-    const ready = (await (await fetch(`${base}/ready`)).json()) as { checks: Record<string, { ok: boolean }> };
-    expect(ready.checks).toMatchObject({ database: { ok: true }, migrations: { ok: true }, worker: { ok: true } });
+    const ready = (await (await fetch(`${base}/ready`)).json()) as {
+      checks: Record<string, { ok: boolean }>;
+    };
+    expect(ready.checks).toMatchObject({
+      database: { ok: true },
+      migrations: { ok: true },
+      worker: { ok: true },
+    });
     const pid = postgresPid(dataDir);
     expect(pid).toBeDefined();
 
@@ -45,7 +58,12 @@ describe('desk process lifecycle', () => {
     const setup = await fetch(`${base}/api/setup`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ token, email: 'first@desk.test', name: 'First Admin', password: 'a long enough password' }),
+      body: JSON.stringify({
+        token,
+        email: 'first@desk.test',
+        name: 'First Admin',
+        password: 'a long enough password',
+      }),
     });
     expect(setup.status).toBe(201);
 
@@ -73,7 +91,9 @@ describe('desk process lifecycle', () => {
     expect(desk.output()).not.toContain('/setup?token='); // an operator exists now
     const client = new pg.Client({ connectionString: await pgUrl() });
     await client.connect();
-    const { rows } = await client.query<{ n: string }>(`select count(*) as n from audit_events where action = 'test.marker'`);
+    const { rows } = await client.query<{ n: string }>(
+      `select count(*) as n from audit_events where action = 'test.marker'`,
+    );
     await client.end();
     expect(rows[0]?.n).toBe('1');
     desk.child.kill('SIGINT');
@@ -96,7 +116,9 @@ describe('desk process lifecycle', () => {
 
   it('refuses a port already in use with one line saying what to do', async () => {
     const blocker = net.createServer();
-    const port = await new Promise<number>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve((blocker.address() as net.AddressInfo).port)));
+    const port = await new Promise<number>((resolve) =>
+      blocker.listen(0, '127.0.0.1', () => resolve((blocker.address() as net.AddressInfo).port)),
+    );
     const desk = spawnDesk(['src/main/start.ts'], { ...env, PORT: String(port) });
     const code = await desk.exited;
     blocker.close();
@@ -109,15 +131,24 @@ describe('desk process lifecycle', () => {
   it('refuses a data folder it cannot write, in one line', async () => {
     const desk = spawnDesk(['src/main/start.ts'], { ...env, DESK_DATA_DIR: '/etc/hostname/desk' });
     expect(await desk.exited).not.toBe(0);
-    expectOneLine(desk, /^usdt-desk: cannot write to the data folder \/etc\/hostname\/desk.*: choose another with DESK_DATA_DIR/);
+    expectOneLine(
+      desk,
+      /^usdt-desk: cannot write to the data folder \/etc\/hostname\/desk.*: choose another with DESK_DATA_DIR/,
+    );
     // A desk command says the same.
-    const cli = spawnDesk(['src/cli/desk.ts', 'migrate', 'status'], { ...env, DESK_DATA_DIR: '/etc/hostname/desk' });
+    const cli = spawnDesk(['src/cli/desk.ts', 'migrate', 'status'], {
+      ...env,
+      DESK_DATA_DIR: '/etc/hostname/desk',
+    });
     expect(await cli.exited).not.toBe(0);
     expectOneLine(cli, /^usdt-desk: cannot write to the data folder \/etc\/hostname\/desk.*DESK_DATA_DIR/);
   });
 
   it('refuses an unreachable DATABASE_URL, in one line', async () => {
-    const desk = spawnDesk(['src/main/start.ts'], { ...env, DATABASE_URL: 'postgres://desk:secret@127.0.0.1:1/desk' });
+    const desk = spawnDesk(['src/main/start.ts'], {
+      ...env,
+      DATABASE_URL: 'postgres://desk:secret@127.0.0.1:1/desk',
+    });
     expect(await desk.exited).not.toBe(0);
     expectOneLine(desk, /^usdt-desk: cannot reach PostgreSQL at .*check DATABASE_URL/);
     expect(desk.output()).not.toContain('secret');
@@ -126,7 +157,10 @@ describe('desk process lifecycle', () => {
   it('refuses malformed development secrets in one line: JWT_SIGNING_KEYS, a damaged dev-secrets.json', async () => {
     const badKeys = spawnDesk(['src/main/start.ts'], { ...env, JWT_SIGNING_KEYS: 'no-kid-here' });
     expect(await badKeys.exited).not.toBe(0);
-    expectOneLine(badKeys, /^usdt-desk: JWT_SIGNING_KEYS must be a comma-separated list of kid:secret entries/);
+    expectOneLine(
+      badKeys,
+      /^usdt-desk: JWT_SIGNING_KEYS must be a comma-separated list of kid:secret entries/,
+    );
 
     const damaged = await fs.mkdtemp(path.join(os.tmpdir(), 'desk-damaged-'));
     try {
@@ -144,7 +178,9 @@ describe('desk process lifecycle', () => {
   it('refuses to start in production with missing secrets, naming them', async () => {
     const desk = spawnDesk(['src/main/start.ts'], { ...env, NODE_ENV: 'production' });
     expect(await desk.exited).not.toBe(0);
-    expect(desk.output()).toMatch(/refusing to start in production: JWT_SIGNING_KEYS is missing; AUDIT_SIGNING_KEY is missing; DATA_ENCRYPTION_KEY is missing/);
+    expect(desk.output()).toMatch(
+      /refusing to start in production: JWT_SIGNING_KEYS is missing; AUDIT_SIGNING_KEY is missing; DATA_ENCRYPTION_KEY is missing/,
+    );
   });
 });
 
@@ -154,7 +190,11 @@ describe('desk process with DATABASE_URL', () => {
     const database = await createTestDatabase();
     const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'desk-ext-'));
     const port = await freePort();
-    const desk = spawnDesk(['src/main/start.ts'], { DATABASE_URL: database.url, DESK_DATA_DIR: dataDir, PORT: String(port) });
+    const desk = spawnDesk(['src/main/start.ts'], {
+      DATABASE_URL: database.url,
+      DESK_DATA_DIR: dataDir,
+      PORT: String(port),
+    });
     try {
       await waitForReady(`http://127.0.0.1:${port}/ready`, desk);
       expect(desk.output()).toContain('using external PostgreSQL');
@@ -173,12 +213,27 @@ describe('desk process with DATABASE_URL', () => {
     const database = await createTestDatabase();
     try {
       const port = await freePort();
-      const desk = spawnDesk(['src/main/start.ts'], { DATABASE_URL: database.url, DESK_DATA_DIR: '/etc/hostname/desk', PORT: String(port) });
+      const desk = spawnDesk(['src/main/start.ts'], {
+        DATABASE_URL: database.url,
+        DESK_DATA_DIR: '/etc/hostname/desk',
+        PORT: String(port),
+      });
       expect(await desk.exited).not.toBe(0);
-      expect(stderrLines(desk)).toEqual([expect.stringMatching(/^usdt-desk: cannot write to the data folder \/etc\/hostname\/desk \(ENOTDIR\).*: choose another with DESK_DATA_DIR .*or set JWT_SIGNING_KEYS/)]);
-      const cli = spawnDesk(['src/cli/desk.ts', 'operators', 'list'], { DATABASE_URL: database.url, DESK_DATA_DIR: '/etc/hostname/desk' });
+      expect(stderrLines(desk)).toEqual([
+        expect.stringMatching(
+          /^usdt-desk: cannot write to the data folder \/etc\/hostname\/desk \(ENOTDIR\).*: choose another with DESK_DATA_DIR .*or set JWT_SIGNING_KEYS/,
+        ),
+      ]);
+      const cli = spawnDesk(['src/cli/desk.ts', 'operators', 'list'], {
+        DATABASE_URL: database.url,
+        DESK_DATA_DIR: '/etc/hostname/desk',
+      });
       expect(await cli.exited).not.toBe(0);
-      expect(stderrLines(cli)).toEqual([expect.stringMatching(/^usdt-desk: cannot write to the data folder \/etc\/hostname\/desk .*DESK_DATA_DIR/)]);
+      expect(stderrLines(cli)).toEqual([
+        expect.stringMatching(
+          /^usdt-desk: cannot write to the data folder \/etc\/hostname\/desk .*DESK_DATA_DIR/,
+        ),
+      ]);
     } finally {
       await database.drop();
     }

@@ -42,7 +42,9 @@ describe('desk migrate on a fresh data folder (embedded PostgreSQL)', () => {
     const status = JSON.parse(after.stdout) as { name: string; appliedAt: string | null }[];
     expect(status.map((m) => m.name)).toEqual(NAMES);
     expect(status.every((m) => m.appliedAt !== null)).toBe(true);
-    expect((await runDeskCli(['migrate', 'status'], env)).stdout.trim().split('\n').at(-1)).toBe('up to date');
+    expect((await runDeskCli(['migrate', 'status'], env)).stdout.trim().split('\n').at(-1)).toBe(
+      'up to date',
+    );
     expect((await runDeskCli(['migrate', 'up'], env)).stdout.trim()).toBe('already up to date');
     expect(postgresPid(dataDir)).toBeUndefined(); // each command stopped the server it started
   }, 180_000);
@@ -61,7 +63,14 @@ describe('desk migrate against DATABASE_URL', () => {
       const run = await new Promise<{ code: number | null; out: string }>((resolve) => {
         const child = spawn('npm', ['run', '--silent', 'migrate:dev'], {
           cwd: ROOT,
-          env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: empty.url, DESK_DATA_DIR: dataDir },
+          env: {
+            PATH: process.env.PATH ?? '',
+            HOME: process.env.HOME ?? '/root',
+            NODE_ENV: 'test',
+            LOG_LEVEL: 'silent',
+            DATABASE_URL: empty.url,
+            DESK_DATA_DIR: dataDir,
+          },
         });
         let out = '';
         child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -88,7 +97,11 @@ describe('desk migrate against DATABASE_URL', () => {
       const env = { DATABASE_URL: empty.url, DESK_DATA_DIR: dataDir };
       const up = await runDeskCli(['migrate', 'up'], env);
       expect(up.code).toBe(1);
-      expect(up.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^usdt-desk: migration 0002_operators failed: relation "operators" already exists$/)]);
+      expect(up.stderr.trim().split('\n')).toEqual([
+        expect.stringMatching(
+          /^usdt-desk: migration 0002_operators failed: relation "operators" already exists$/,
+        ),
+      ]);
 
       const status = await runDeskCli(['migrate', 'status'], env);
       const lines = status.stdout.trim().split('\n');

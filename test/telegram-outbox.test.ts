@@ -6,11 +6,39 @@ import { DELIVER_TASK } from '../src/telegram/telegram.jobs.js';
 import { fileFlagRequest, person } from './support/approvals.js';
 import { createTestDatabase } from './support/db.js';
 import { buildTestServer, type TestServer } from './support/server.js';
-import { BOT_INFO, buildTelegramServer, fakeTimer, OPS_CHAT_ID, PUBLIC_URL, RecordingTelegram, TEST_BOT_TOKEN } from './support/telegram.js';
+import {
+  BOT_INFO,
+  buildTelegramServer,
+  fakeTimer,
+  OPS_CHAT_ID,
+  PUBLIC_URL,
+  RecordingTelegram,
+  TEST_BOT_TOKEN,
+} from './support/telegram.js';
 
-const outbox = async (db: Db) => (await sql<{ id: string; recipient_type: string; status: string; attempts: number; next_attempt_at: Date }>`select id, recipient_type, status, attempts, next_attempt_at from notifications order by id`.execute(db)).rows;
-const jobs = async (db: Db, key: string) => (await sql<{ task_identifier: string; run_at: Date }>`select task_identifier, run_at from graphile_worker.jobs where key = ${key}`.execute(db)).rows;
-const delivery = async (t: TestServer) => (await t.app.inject({ method: 'GET', url: '/ready' })).json<{ checks: { notifications: { detail: { delivery: string; queued: number } } } }>().checks.notifications.detail;
+const outbox = async (db: Db) =>
+  (
+    await sql<{
+      id: string;
+      recipient_type: string;
+      status: string;
+      attempts: number;
+      next_attempt_at: Date;
+    }>`select id, recipient_type, status, attempts, next_attempt_at from notifications order by id`.execute(
+      db,
+    )
+  ).rows;
+const jobs = async (db: Db, key: string) =>
+  (
+    await sql<{
+      task_identifier: string;
+      run_at: Date;
+    }>`select task_identifier, run_at from graphile_worker.jobs where key = ${key}`.execute(db)
+  ).rows;
+const delivery = async (t: TestServer) =>
+  (await t.app.inject({ method: 'GET', url: '/ready' })).json<{
+    checks: { notifications: { detail: { delivery: string; queued: number } } };
+  }>().checks.notifications.detail;
 
 /** The worker task itself, as graphile-worker runs it (it uses no helper). */
 async function runDeliverTask(t: TestServer): Promise<void> {
@@ -29,15 +57,22 @@ describe('TELEGRAM_MODE=off with a token: send-only', () => {
       await runtime?.start();
       await runtime?.stop();
       expect(t.tg.calls.map((c) => c.method)).toEqual([]); // no getUpdates, no deleteWebhook, no setWebhook
-      expect((await t.app.inject({ method: 'POST', url: '/telegram/webhook', payload: {} })).statusCode).toBe(404);
+      expect((await t.app.inject({ method: 'POST', url: '/telegram/webhook', payload: {} })).statusCode).toBe(
+        404,
+      );
 
       const requester = await person(t, ['risk_officer']);
       await fileFlagRequest(t, requester);
       expect(await jobs(t.database.db, DELIVER_TASK)).toHaveLength(1); // writing the notice woke the deliverer
-      expect(await delivery(t)).toMatchObject({ delivery: 'telegram (send-only: TELEGRAM_MODE is off, no updates received)' });
+      expect(await delivery(t)).toMatchObject({
+        delivery: 'telegram (send-only: TELEGRAM_MODE is off, no updates received)',
+      });
       await t.deliver();
       expect(t.tg.lastTo(OPS_CHAT_ID).text).toMatch(/New request awaiting approval/);
-      expect((await outbox(t.database.db)).find((r) => r.recipient_type === 'ops_chat')).toMatchObject({ status: 'sent', attempts: 1 });
+      expect((await outbox(t.database.db)).find((r) => r.recipient_type === 'ops_chat')).toMatchObject({
+        status: 'sent',
+        attempts: 1,
+      });
     } finally {
       await t.close();
     }
@@ -56,13 +91,24 @@ describe('never lost', () => {
       } finally {
         await off.close();
       }
-      expect((await outbox(database.db)).filter((r) => r.recipient_type === 'ops_chat').map((r) => r.status)).toEqual(['queued']);
+      expect(
+        (await outbox(database.db)).filter((r) => r.recipient_type === 'ops_chat').map((r) => r.status),
+      ).toEqual(['queued']);
 
       // The token is configured and the desk restarted: Telegram first answers 429 for the ops chat.
       const clock = fixedClock(new Date(Date.now() + 3_600_000));
       const tg = new RecordingTelegram();
-      tg.fail('sendMessage', { error_code: 429, description: 'Too Many Requests: retry after 7', parameters: { retry_after: 7 } }, { chatId: OPS_CHAT_ID });
-      const on = await buildTestServer({ database, clock, env: { TELEGRAM_BOT_TOKEN: TEST_BOT_TOKEN, TELEGRAM_OPS_CHAT_ID: String(OPS_CHAT_ID), PUBLIC_URL }, telegram: { botInfo: BOT_INFO, configureApi: tg.install, timer: fakeTimer(clock) } });
+      tg.fail(
+        'sendMessage',
+        { error_code: 429, description: 'Too Many Requests: retry after 7', parameters: { retry_after: 7 } },
+        { chatId: OPS_CHAT_ID },
+      );
+      const on = await buildTestServer({
+        database,
+        clock,
+        env: { TELEGRAM_BOT_TOKEN: TEST_BOT_TOKEN, TELEGRAM_OPS_CHAT_ID: String(OPS_CHAT_ID), PUBLIC_URL },
+        telegram: { botInfo: BOT_INFO, configureApi: tg.install, timer: fakeTimer(clock) },
+      });
       try {
         await runDeliverTask(on);
         const ops = (await outbox(database.db)).find((r) => r.recipient_type === 'ops_chat');
@@ -77,7 +123,10 @@ describe('never lost', () => {
         await runDeliverTask(on);
         expect(tg.of('sendMessage', OPS_CHAT_ID)).toHaveLength(2); // the refused try, then the message
         expect(String(tg.lastTo(OPS_CHAT_ID).text)).toMatch(/New request awaiting approval/);
-        expect((await outbox(database.db)).find((r) => r.recipient_type === 'ops_chat')).toMatchObject({ status: 'sent', attempts: 1 });
+        expect((await outbox(database.db)).find((r) => r.recipient_type === 'ops_chat')).toMatchObject({
+          status: 'sent',
+          attempts: 1,
+        });
       } finally {
         await on.close();
       }

@@ -13,9 +13,15 @@ interface Emulator {
   storage: { botMessages: { message: { text: string; chat_id: number | string } }[] };
   start(): Promise<void>;
   stop(): Promise<boolean>;
-  getClient(token: string, options: { userId: number; chatId: number; type: 'private' }): { makeCommand(text: string): unknown; sendCommand(message: unknown): Promise<unknown> };
+  getClient(
+    token: string,
+    options: { userId: number; chatId: number; type: 'private' },
+  ): { makeCommand(text: string): unknown; sendCommand(message: unknown): Promise<unknown> };
 }
-const TelegramServer = createRequire(import.meta.url)('telegram-test-api') as new (config: { port: number; host: string }) => Emulator;
+const TelegramServer = createRequire(import.meta.url)('telegram-test-api') as new (config: {
+  port: number;
+  host: string;
+}) => Emulator;
 
 /** `npm start` with and without a bot, as a real process (DATABASE_URL, so no embedded PostgreSQL). */
 describe('the desk process and its bot', () => {
@@ -32,14 +38,28 @@ describe('the desk process and its bot', () => {
 
   const start = async (env: Record<string, string>) => {
     const port = await freePort();
-    return { port, desk: spawnDesk(['src/main/start.ts'], { DATABASE_URL: database.url, DESK_DATA_DIR: dataDir, PORT: String(port), ...env }) };
+    return {
+      port,
+      desk: spawnDesk(['src/main/start.ts'], {
+        DATABASE_URL: database.url,
+        DESK_DATA_DIR: dataDir,
+        PORT: String(port),
+        ...env,
+      }),
+    };
   };
 
   it('without a token: serves, and says once that the bot is off and notifications stay queued', async () => {
     const { port, desk } = await start({});
     try {
       await waitForReady(`http://127.0.0.1:${port}/ready`, desk);
-      await vi.waitFor(() => expect(desk.output()).toMatch(/Telegram bot is off \(TELEGRAM_BOT_TOKEN is not set\): notifications stay queued/), { timeout: 10_000 });
+      await vi.waitFor(
+        () =>
+          expect(desk.output()).toMatch(
+            /Telegram bot is off \(TELEGRAM_BOT_TOKEN is not set\): notifications stay queued/,
+          ),
+        { timeout: 10_000 },
+      );
     } finally {
       desk.child.kill('SIGTERM');
       expect(await desk.exited).toBe(0);
@@ -54,7 +74,10 @@ describe('the desk process and its bot', () => {
     const apiPort = await freePort();
     await new Promise<void>((resolve) => fake.listen(apiPort, '127.0.0.1', resolve));
     try {
-      const { desk } = await start({ TELEGRAM_BOT_TOKEN: TEST_BOT_TOKEN, TELEGRAM_API_ROOT: `http://127.0.0.1:${apiPort}` });
+      const { desk } = await start({
+        TELEGRAM_BOT_TOKEN: TEST_BOT_TOKEN,
+        TELEGRAM_API_ROOT: `http://127.0.0.1:${apiPort}`,
+      });
       expect(await desk.exited).toBe(1);
       expect(desk.output()).toMatch(/Telegram refused TELEGRAM_BOT_TOKEN \(Unauthorized\)/);
       expect(desk.output()).not.toContain(TEST_BOT_TOKEN.split(':')[1]);
@@ -66,13 +89,25 @@ describe('the desk process and its bot', () => {
   it('polling mode: npm start long-polls the Bot API (the telegram-test-api emulator) and answers', async () => {
     const emulator = new TelegramServer({ port: await freePort(), host: '127.0.0.1' });
     await emulator.start();
-    const { port, desk } = await start({ TELEGRAM_BOT_TOKEN: TEST_BOT_TOKEN, TELEGRAM_MODE: 'polling', TELEGRAM_API_ROOT: emulator.config.apiURL });
+    const { port, desk } = await start({
+      TELEGRAM_BOT_TOKEN: TEST_BOT_TOKEN,
+      TELEGRAM_MODE: 'polling',
+      TELEGRAM_API_ROOT: emulator.config.apiURL,
+    });
     try {
       await waitForReady(`http://127.0.0.1:${port}/ready`, desk);
-      await vi.waitFor(() => expect(desk.output()).toMatch(/telegram bot: long polling/), { timeout: 10_000 });
+      await vi.waitFor(() => expect(desk.output()).toMatch(/telegram bot: long polling/), {
+        timeout: 10_000,
+      });
       const client = emulator.getClient(TEST_BOT_TOKEN, { userId: 777, chatId: 777, type: 'private' });
       await client.sendCommand(client.makeCommand('/start'));
-      await vi.waitFor(() => expect(emulator.storage.botMessages.map((m) => m.message.text).join('\n')).toMatch(/Welcome to the desk/), { timeout: 15_000, interval: 100 });
+      await vi.waitFor(
+        () =>
+          expect(emulator.storage.botMessages.map((m) => m.message.text).join('\n')).toMatch(
+            /Welcome to the desk/,
+          ),
+        { timeout: 15_000, interval: 100 },
+      );
     } finally {
       desk.child.kill('SIGTERM');
       expect(await desk.exited).toBe(0);

@@ -1,7 +1,15 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestServer, type TestServer } from '../../test/support/server.js';
-import { call, fileFlagRequest, person, REASON, type ApiResult, type Person, type RequestBody } from '../../test/support/approvals.js';
+import {
+  call,
+  fileFlagRequest,
+  person,
+  REASON,
+  type ApiResult,
+  type Person,
+  type RequestBody,
+} from '../../test/support/approvals.js';
 
 /**
  * DESIGN 4.2 invariants 6 and 7 under contention, through the HTTP API: a request is decided once
@@ -26,27 +34,59 @@ async function count(t: TestServer, query: ReturnType<typeof sql<{ n: number }>>
 }
 
 const auditCount = (t: TestServer, requestId: string, action: string) =>
-  count(t, sql<{ n: number }>`select count(*)::int as n from audit_events where entity_type = 'change_request' and entity_id = ${requestId} and action = ${action}`);
+  count(
+    t,
+    sql<{
+      n: number;
+    }>`select count(*)::int as n from audit_events where entity_type = 'change_request' and entity_id = ${requestId} and action = ${action}`,
+  );
 const flagChangesVia = (t: TestServer, via: string, requestId?: string) =>
-  count(t, requestId ? sql<{ n: number }>`select count(*)::int as n from feature_flag_changes where via = ${via} and request_id = ${requestId}` : sql<{ n: number }>`select count(*)::int as n from feature_flag_changes where via = ${via}`);
+  count(
+    t,
+    requestId
+      ? sql<{
+          n: number;
+        }>`select count(*)::int as n from feature_flag_changes where via = ${via} and request_id = ${requestId}`
+      : sql<{ n: number }>`select count(*)::int as n from feature_flag_changes where via = ${via}`,
+  );
 const historyCount = (t: TestServer, requestId: string, action: string) =>
-  count(t, sql<{ n: number }>`select count(*)::int as n from change_request_events where request_id = ${requestId} and action = ${action}`);
+  count(
+    t,
+    sql<{
+      n: number;
+    }>`select count(*)::int as n from change_request_events where request_id = ${requestId} and action = ${action}`,
+  );
 
 async function flagState(t: TestServer) {
-  const row = (await sql<{ enabled: boolean; version: number; request_id: string | null }>`select enabled, version, request_id from feature_flags where key = 'AUTO_SETTLEMENT'`.execute(t.database.db)).rows[0];
+  const row = (
+    await sql<{
+      enabled: boolean;
+      version: number;
+      request_id: string | null;
+    }>`select enabled, version, request_id from feature_flags where key = 'AUTO_SETTLEMENT'`.execute(
+      t.database.db,
+    )
+  ).rows[0];
   if (!row) throw new Error('AUTO_SETTLEMENT is missing');
   return row;
 }
 
 async function statusOf(t: TestServer, id: string): Promise<string | undefined> {
-  return (await sql<{ status: string }>`select status from change_requests where id = ${id}`.execute(t.database.db)).rows[0]?.status;
+  return (
+    await sql<{ status: string }>`select status from change_requests where id = ${id}`.execute(t.database.db)
+  ).rows[0]?.status;
 }
 
 /** Waits until `n` backends of this test database are blocked on a lock (so the interleaving is the one the test means). */
 async function waitForLockWaiters(t: TestServer, n: number): Promise<void> {
   const deadline = Date.now() + 10_000;
   for (;;) {
-    const waiting = await count(t, sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`);
+    const waiting = await count(
+      t,
+      sql<{
+        n: number;
+      }>`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
+    );
     if (waiting >= n) return;
     if (Date.now() > deadline) throw new Error(`expected ${n} backends waiting on a lock, saw ${waiting}`);
     await new Promise((r) => setTimeout(r, 10));
@@ -54,7 +94,11 @@ async function waitForLockWaiters(t: TestServer, n: number): Promise<void> {
 }
 
 /** Holds a row locked (as any writer of it would) until `release` is called. */
-async function holdRowLock(t: TestServer, table: 'feature_flags' | 'operators', where: { column: string; value: string }): Promise<{ release: () => Promise<void> }> {
+async function holdRowLock(
+  t: TestServer,
+  table: 'feature_flags' | 'operators',
+  where: { column: string; value: string },
+): Promise<{ release: () => Promise<void> }> {
   const client = await t.database.pool.connect();
   await client.query('begin');
   await client.query(`select 1 from ${table} where ${where.column} = $1 for update`, [where.value]);
@@ -77,18 +121,31 @@ describe(`${PARALLEL} parallel co-signs of one request by its named secondary`, 
 
   beforeAll(async () => {
     t = await buildTestServer();
-    [requester, primary, secondary] = await Promise.all([person(t, ['risk_officer']), person(t, ['risk_officer']), person(t, ['platform_admin'])]);
+    [requester, primary, secondary] = await Promise.all([
+      person(t, ['risk_officer']),
+      person(t, ['risk_officer']),
+      person(t, ['platform_admin']),
+    ]);
   });
   afterAll(() => t.close());
 
   it('exactly one succeeds, the others get 409 ALREADY_DECIDED, and the flag changes exactly once', async () => {
     const req = await fileFlagRequest(t, requester);
-    const approved = await call<RequestBody>(t, primary, 'POST', `/api/approvals/${req.id}/approve`, { reason: REASON, secondaryApproverId: secondary.id });
+    const approved = await call<RequestBody>(t, primary, 'POST', `/api/approvals/${req.id}/approve`, {
+      reason: REASON,
+      secondaryApproverId: secondary.id,
+    });
     expect(approved.body.status).toBe('awaiting_secondary');
     const before = await flagState(t);
     const viaRequestBefore = await flagChangesVia(t, 'request');
 
-    const results = await Promise.all(Array.from({ length: PARALLEL }, () => call<RequestBody>(t, secondary, 'POST', `/api/approvals/${req.id}/cosign`, { reason: 'Agreed after review' })));
+    const results = await Promise.all(
+      Array.from({ length: PARALLEL }, () =>
+        call<RequestBody>(t, secondary, 'POST', `/api/approvals/${req.id}/cosign`, {
+          reason: 'Agreed after review',
+        }),
+      ),
+    );
 
     expect(tally(results)).toEqual({ '200': 1, '409 ALREADY_DECIDED': PARALLEL - 1 });
     expect(results.find((r) => r.status === 200)?.body.status).toBe('approved');
@@ -100,8 +157,16 @@ describe(`${PARALLEL} parallel co-signs of one request by its named secondary`, 
     // its trace: one co-sign in the audit trail and in the history
     expect(await auditCount(t, req.id, 'approval.cosigned')).toBe(1);
     expect(await historyCount(t, req.id, 'cosigned')).toBe(1);
-    const audit = await sql<{ action: string }>`select action from audit_events where entity_type = 'change_request' and entity_id = ${req.id} order by id`.execute(t.database.db);
-    expect(audit.rows.map((r) => r.action)).toEqual(['approval.filed', 'approval.approved', 'approval.cosigned']);
+    const audit = await sql<{
+      action: string;
+    }>`select action from audit_events where entity_type = 'change_request' and entity_id = ${req.id} order by id`.execute(
+      t.database.db,
+    );
+    expect(audit.rows.map((r) => r.action)).toEqual([
+      'approval.filed',
+      'approval.approved',
+      'approval.cosigned',
+    ]);
   });
 });
 
@@ -120,15 +185,42 @@ describe(`${PARALLEL} parallel primary approvals of one pending request`, () => 
 
   it(`by ${PARALLEL} different eligible primaries: exactly one becomes the primary, the others get 409`, async () => {
     const req = await fileFlagRequest(t, requester);
-    const results = await Promise.all(primaries.map((p) => call<RequestBody & { primary: { id: string } | null }>(t, p, 'POST', `/api/approvals/${req.id}/approve`, { reason: REASON, secondaryApproverId: secondary.id })));
+    const results = await Promise.all(
+      primaries.map((p) =>
+        call<RequestBody & { primary: { id: string } | null }>(
+          t,
+          p,
+          'POST',
+          `/api/approvals/${req.id}/approve`,
+          { reason: REASON, secondaryApproverId: secondary.id },
+        ),
+      ),
+    );
 
     expect(tally(results)).toEqual({ '200': 1, '409 ALREADY_DECIDED': PARALLEL - 1 });
     const winner = primaries[results.findIndex((r) => r.status === 200)];
-    const row = (await sql<{ status: string; primary_approver_id: string; secondary_approver_id: string }>`select status, primary_approver_id, secondary_approver_id from change_requests where id = ${req.id}`.execute(t.database.db)).rows[0];
-    expect(row).toEqual({ status: 'awaiting_secondary', primary_approver_id: winner?.id, secondary_approver_id: secondary.id });
+    const row = (
+      await sql<{
+        status: string;
+        primary_approver_id: string;
+        secondary_approver_id: string;
+      }>`select status, primary_approver_id, secondary_approver_id from change_requests where id = ${req.id}`.execute(
+        t.database.db,
+      )
+    ).rows[0];
+    expect(row).toEqual({
+      status: 'awaiting_secondary',
+      primary_approver_id: winner?.id,
+      secondary_approver_id: secondary.id,
+    });
     expect(await auditCount(t, req.id, 'approval.approved')).toBe(1);
     expect(await historyCount(t, req.id, 'approved')).toBe(1);
-    const notices = await count(t, sql<{ n: number }>`select count(*)::int as n from notifications where template = 'approval.cosign_requested' and data->>'requestId' = ${req.id}`);
+    const notices = await count(
+      t,
+      sql<{
+        n: number;
+      }>`select count(*)::int as n from notifications where template = 'approval.cosign_requested' and data->>'requestId' = ${req.id}`,
+    );
     expect(notices).toBe(1);
     expect((await flagState(t)).enabled).toBe(false); // naming a secondary applies nothing
 
@@ -142,7 +234,14 @@ describe(`${PARALLEL} parallel primary approvals of one pending request`, () => 
     // the flag is on now: this request turns it off
     const req = await fileFlagRequest(t, requester, false);
     const primary = primaries[0] as Person;
-    const results = await Promise.all(Array.from({ length: PARALLEL }, () => call(t, primary, 'POST', `/api/approvals/${req.id}/approve`, { reason: REASON, secondaryApproverId: secondary.id })));
+    const results = await Promise.all(
+      Array.from({ length: PARALLEL }, () =>
+        call(t, primary, 'POST', `/api/approvals/${req.id}/approve`, {
+          reason: REASON,
+          secondaryApproverId: secondary.id,
+        }),
+      ),
+    );
     expect(tally(results)).toEqual({ '200': 1, '409 ALREADY_DECIDED': PARALLEL - 1 });
     expect(await auditCount(t, req.id, 'approval.approved')).toBe(1);
     expect(await statusOf(t, req.id)).toBe('awaiting_secondary');
@@ -158,7 +257,12 @@ describe('different decisions racing on one request', () => {
 
   beforeAll(async () => {
     t = await buildTestServer();
-    [requester, primary, secondary, rejecter] = await Promise.all([person(t, ['risk_officer']), person(t, ['risk_officer']), person(t, ['platform_admin']), person(t, ['risk_officer'])]);
+    [requester, primary, secondary, rejecter] = await Promise.all([
+      person(t, ['risk_officer']),
+      person(t, ['risk_officer']),
+      person(t, ['platform_admin']),
+      person(t, ['risk_officer']),
+    ]);
   });
   afterAll(() => t.close());
 
@@ -166,16 +270,31 @@ describe('different decisions racing on one request', () => {
     for (let round = 0; round < 3; round++) {
       const { enabled } = await flagState(t);
       const req = await fileFlagRequest(t, requester, !enabled);
-      await call(t, primary, 'POST', `/api/approvals/${req.id}/approve`, { reason: REASON, secondaryApproverId: secondary.id });
+      await call(t, primary, 'POST', `/api/approvals/${req.id}/approve`, {
+        reason: REASON,
+        secondaryApproverId: secondary.id,
+      });
       const flagChanges = await flagChangesVia(t, 'request');
       const attempts = Array.from({ length: 30 }, (_, i) => {
         switch (i % 3) {
           case 0:
-            return { decision: 'cosign', run: () => call<RequestBody>(t, secondary, 'POST', `/api/approvals/${req.id}/cosign`, {}) };
+            return {
+              decision: 'cosign',
+              run: () => call<RequestBody>(t, secondary, 'POST', `/api/approvals/${req.id}/cosign`, {}),
+            };
           case 1:
-            return { decision: 'reject', run: () => call<RequestBody>(t, rejecter, 'POST', `/api/approvals/${req.id}/reject`, { reason: 'Not during the audit freeze' }) };
+            return {
+              decision: 'reject',
+              run: () =>
+                call<RequestBody>(t, rejecter, 'POST', `/api/approvals/${req.id}/reject`, {
+                  reason: 'Not during the audit freeze',
+                }),
+            };
           default:
-            return { decision: 'cancel', run: () => call<RequestBody>(t, requester, 'POST', `/api/approvals/${req.id}/cancel`, {}) };
+            return {
+              decision: 'cancel',
+              run: () => call<RequestBody>(t, requester, 'POST', `/api/approvals/${req.id}/cancel`, {}),
+            };
         }
       });
       const results = await Promise.all(attempts.map((a) => a.run()));
@@ -186,7 +305,12 @@ describe('different decisions racing on one request', () => {
       expect(await statusOf(t, req.id)).toBe(expected);
       expect(await flagChangesVia(t, 'request')).toBe(flagChanges + (won === 'cosign' ? 1 : 0));
       expect((await flagState(t)).enabled).toBe(won === 'cosign' ? !enabled : enabled);
-      const decisions = await count(t, sql<{ n: number }>`select count(*)::int as n from audit_events where entity_id = ${req.id} and action in ('approval.cosigned', 'approval.rejected', 'approval.cancelled', 'approval.failed')`);
+      const decisions = await count(
+        t,
+        sql<{
+          n: number;
+        }>`select count(*)::int as n from audit_events where entity_id = ${req.id} and action in ('approval.cosigned', 'approval.rejected', 'approval.cancelled', 'approval.failed')`,
+      );
       expect(decisions).toBe(1);
     }
   });
@@ -201,13 +325,21 @@ describe('a co-sign never applies over an entity that moved after it was read (i
 
   beforeAll(async () => {
     t = await buildTestServer();
-    [requester, primary, secondary, riskOfficer] = await Promise.all([person(t, ['risk_officer']), person(t, ['risk_officer']), person(t, ['platform_admin']), person(t, ['risk_officer'])]);
+    [requester, primary, secondary, riskOfficer] = await Promise.all([
+      person(t, ['risk_officer']),
+      person(t, ['risk_officer']),
+      person(t, ['platform_admin']),
+      person(t, ['risk_officer']),
+    ]);
   });
   afterAll(() => t.close());
 
   async function awaitingCosign(enabled: boolean): Promise<string> {
     const req = await fileFlagRequest(t, requester, enabled);
-    const res = await call<RequestBody>(t, primary, 'POST', `/api/approvals/${req.id}/approve`, { reason: REASON, secondaryApproverId: secondary.id });
+    const res = await call<RequestBody>(t, primary, 'POST', `/api/approvals/${req.id}/approve`, {
+      reason: REASON,
+      secondaryApproverId: secondary.id,
+    });
     expect(res.body.status).toBe('awaiting_secondary');
     return req.id;
   }
@@ -239,12 +371,17 @@ describe('a co-sign never applies over an entity that moved after it was read (i
   });
 
   it('an emergency stop that commits while a co-sign to turn the flag on is in flight wins: the co-sign fails and the flag stays off', async () => {
-    if ((await flagState(t)).enabled) await call(t, riskOfficer, 'POST', '/api/flags/AUTO_SETTLEMENT/emergency-disable', { reason: 'Reset before the next scenario' });
+    if ((await flagState(t)).enabled)
+      await call(t, riskOfficer, 'POST', '/api/flags/AUTO_SETTLEMENT/emergency-disable', {
+        reason: 'Reset before the next scenario',
+      });
     const id = await awaitingCosign(true);
     const before = await flagState(t);
     expect(before.enabled).toBe(false);
     const lock = await holdRowLock(t, 'feature_flags', { column: 'key', value: 'AUTO_SETTLEMENT' });
-    const stop = call(t, riskOfficer, 'POST', '/api/flags/AUTO_SETTLEMENT/emergency-disable', { reason: 'Suspicious withdrawals seen' });
+    const stop = call(t, riskOfficer, 'POST', '/api/flags/AUTO_SETTLEMENT/emergency-disable', {
+      reason: 'Suspicious withdrawals seen',
+    });
     await waitForLockWaiters(t, 1);
     const cosign = call<RequestBody>(t, secondary, 'POST', `/api/approvals/${id}/cosign`, {});
     await waitForLockWaiters(t, 2);
@@ -261,9 +398,19 @@ describe('a co-sign never applies over an entity that moved after it was read (i
   it('the same holds for any kind: two role grants to one operator co-signed at once apply one grant', async () => {
     const [admin, target] = await Promise.all([person(t, ['platform_admin']), person(t, ['auditor'])]);
     const file = async (role: string) => {
-      const res = await call<RequestBody>(t, requester, 'POST', '/api/approvals', { kind: 'operator.role', payload: { operatorId: target.id, role, action: 'grant' } });
+      const res = await call<RequestBody>(t, requester, 'POST', '/api/approvals', {
+        kind: 'operator.role',
+        payload: { operatorId: target.id, role, action: 'grant' },
+      });
       expect(res.status).toBe(201);
-      expect((await call<RequestBody>(t, admin, 'POST', `/api/approvals/${res.body.id}/approve`, { reason: REASON, secondaryApproverId: riskOfficer.id })).body.status).toBe('awaiting_secondary');
+      expect(
+        (
+          await call<RequestBody>(t, admin, 'POST', `/api/approvals/${res.body.id}/approve`, {
+            reason: REASON,
+            secondaryApproverId: riskOfficer.id,
+          })
+        ).body.status,
+      ).toBe('awaiting_secondary');
       return res.body.id;
     };
     const [a, b] = [await file('ops_approver'), await file('risk_officer')];
@@ -279,9 +426,17 @@ describe('a co-sign never applies over an entity that moved after it was read (i
       [200, 'approved'],
       [409, 'STALE_REQUEST'],
     ]);
-    const roles = (await sql<{ roles: string[] }>`select roles from operators where id = ${target.id}`.execute(t.database.db)).rows[0]?.roles;
+    const roles = (
+      await sql<{ roles: string[] }>`select roles from operators where id = ${target.id}`.execute(
+        t.database.db,
+      )
+    ).rows[0]?.roles;
     expect(roles?.sort()).toEqual(['auditor', 'ops_approver']);
-    const grants = await sql<{ request_id: string }>`select data->>'requestId' as request_id from audit_events where action = 'operator.role_granted' and entity_id = ${target.id}`.execute(t.database.db);
+    const grants = await sql<{
+      request_id: string;
+    }>`select data->>'requestId' as request_id from audit_events where action = 'operator.role_granted' and entity_id = ${target.id}`.execute(
+      t.database.db,
+    );
     expect(grants.rows).toEqual([{ request_id: a }]);
   });
 });

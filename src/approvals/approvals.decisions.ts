@@ -3,10 +3,19 @@ import { AppError } from '../shared/errors.js';
 import { onCommit, withTransaction, type Tx } from '../shared/db.js';
 import type { ApprovalsDeps, Decider } from './approvals.ports.js';
 import { lockRequest, type RequestRow } from './approvals.repo.js';
-import { allowedDecisions, eligibility, isExpired, isValidReason, payloadDigest, type Decision, type Policy } from './approvals.rules.js';
+import {
+  allowedDecisions,
+  eligibility,
+  isExpired,
+  isValidReason,
+  payloadDigest,
+  type Decision,
+  type Policy,
+} from './approvals.rules.js';
 import { decisionNotices, recordTransition } from './approvals.transitions.js';
 
-const REASON_DETAIL = 'Give a reason of at least 10 characters: it is kept in the audit trail and shown to regulators.';
+const REASON_DETAIL =
+  'Give a reason of at least 10 characters: it is kept in the audit trail and shown to regulators.';
 
 /** A decision's result: the row as committed, and the error the caller gets if it ended in `failed`. */
 type Outcome = RequestRow | { request: RequestRow; error: AppError };
@@ -16,25 +25,67 @@ type Outcome = RequestRow | { request: RequestRow; error: AppError };
  * an error (expiry discovered late, a change that no longer applies) are committed first and the
  * error is raised after the commit — fail closed, and leave a trace.
  */
-async function decide(deps: ApprovalsDeps, id: string, decision: Decision, decider: Decider, fn: (tx: Tx, req: RequestRow) => Promise<Outcome>): Promise<RequestRow> {
+async function decide(
+  deps: ApprovalsDeps,
+  id: string,
+  decision: Decision,
+  decider: Decider,
+  fn: (tx: Tx, req: RequestRow) => Promise<Outcome>,
+): Promise<RequestRow> {
   const outcome = await withTransaction(deps.db, async (tx) => {
     const req = await lockRequest(tx, id);
     if (!req) throw new AppError('NOT_FOUND', `Change request ${id} was not found.`);
     const now = deps.clock.now();
     const open = req.status === 'pending' || req.status === 'awaiting_secondary';
     if (open && isExpired(req.expires_at, now)) {
-      await recordTransition(deps, tx, req, { action: 'expired', status: 'expired', changes: { decided_at: now }, notify: decisionNotices(req, 'approval.expired', {}, [req.primary_approver_id, req.secondary_approver_id]) }, { actorType: 'system' });
-      return { error: new AppError('EXPIRED', `This request expired at ${req.expires_at.toISOString()}; file a new one.`) };
+      await recordTransition(
+        deps,
+        tx,
+        req,
+        {
+          action: 'expired',
+          status: 'expired',
+          changes: { decided_at: now },
+          notify: decisionNotices(req, 'approval.expired', {}, [
+            req.primary_approver_id,
+            req.secondary_approver_id,
+          ]),
+        },
+        { actorType: 'system' },
+      );
+      return {
+        error: new AppError(
+          'EXPIRED',
+          `This request expired at ${req.expires_at.toISOString()}; file a new one.`,
+        ),
+      };
     }
-    if (req.status === 'expired') throw new AppError('EXPIRED', `This request expired at ${req.expires_at.toISOString()}; file a new one.`);
+    if (req.status === 'expired')
+      throw new AppError(
+        'EXPIRED',
+        `This request expired at ${req.expires_at.toISOString()}; file a new one.`,
+      );
     if (!allowedDecisions(req.status).includes(decision)) {
-      if (decision === 'cosign' && req.status === 'pending') throw new AppError('NOT_NAMED_SECONDARY', 'Nobody has been named to co-sign yet: a primary approver must approve first.');
-      if (decision === 'approve' && req.status === 'awaiting_secondary') throw new AppError('ALREADY_DECIDED', 'A primary approver has already approved this request; it awaits its co-sign.');
+      if (decision === 'cosign' && req.status === 'pending')
+        throw new AppError(
+          'NOT_NAMED_SECONDARY',
+          'Nobody has been named to co-sign yet: a primary approver must approve first.',
+        );
+      if (decision === 'approve' && req.status === 'awaiting_secondary')
+        throw new AppError(
+          'ALREADY_DECIDED',
+          'A primary approver has already approved this request; it awaits its co-sign.',
+        );
       throw new AppError('ALREADY_DECIDED', `This request is already ${req.status}.`);
     }
     const result = await fn(tx, req);
     if ('error' in result) return result;
-    return result.status === 'failed' ? { error: new AppError('STALE_REQUEST', `The change could not be applied: ${result.failure_reason}`), request: result } : { request: result };
+    return result.status === 'failed'
+      ? {
+          error: new AppError('STALE_REQUEST', `The change could not be applied: ${result.failure_reason}`),
+          request: result,
+        }
+      : { request: result };
   });
   if ('error' in outcome && outcome.error) throw outcome.error;
   return outcome.request;
@@ -42,7 +93,12 @@ async function decide(deps: ApprovalsDeps, id: string, decision: Decision, decid
 
 async function approverOrThrow(deps: ApprovalsDeps, tx: Tx, id: string, field?: string) {
   const approver = await deps.directory.get(tx, id);
-  if (!approver) throw new AppError('NOT_ELIGIBLE', 'That operator does not exist.', field ? [{ path: field, message: 'is not an operator' }] : undefined);
+  if (!approver)
+    throw new AppError(
+      'NOT_ELIGIBLE',
+      'That operator does not exist.',
+      field ? [{ path: field, message: 'is not an operator' }] : undefined,
+    );
   return approver;
 }
 
@@ -53,7 +109,8 @@ function requesterOperatorId(req: RequestRow): string | null {
 const ELIGIBILITY_DETAIL = {
   SELF_APPROVAL: 'You filed this request, so you cannot decide it: dual control needs two other people.',
   SAME_APPROVER: 'You approved this request as primary; a different person must co-sign it.',
-  NOT_ELIGIBLE: 'Your roles do not allow this decision for this kind of request, or your account is not active with MFA.',
+  NOT_ELIGIBLE:
+    'Your roles do not allow this decision for this kind of request, or your account is not active with MFA.',
 } as const;
 
 function assertStepUp(deps: ApprovalsDeps, decider: Decider) {
@@ -70,33 +127,73 @@ export function createDecisions(deps: ApprovalsDeps) {
 
   return {
     /** Primary approval: a reason, and a named secondary from the eligible list. */
-    async approve(id: string, input: { reason: string; secondaryApproverId: string }, decider: Decider): Promise<RequestRow> {
+    async approve(
+      id: string,
+      input: { reason: string; secondaryApproverId: string },
+      decider: Decider,
+    ): Promise<RequestRow> {
       return decide(deps, id, 'approve', decider, async (tx, req) => {
         const policy = req.policy as Policy;
         const payload: unknown = req.payload;
         const me = await approverOrThrow(deps, tx, decider.operatorId);
         const mine = eligibility(policy, payload, 'primary', me, requesterOperatorId(req), null);
         if (mine) throw new AppError(mine, ELIGIBILITY_DETAIL[mine]);
-        if (!isValidReason(input.reason)) throw new AppError('REASON_REQUIRED', REASON_DETAIL, [{ path: 'reason', message: 'needs at least 10 characters' }]);
+        if (!isValidReason(input.reason))
+          throw new AppError('REASON_REQUIRED', REASON_DETAIL, [
+            { path: 'reason', message: 'needs at least 10 characters' },
+          ]);
         assertStepUp(deps, decider);
         const second = await approverOrThrow(deps, tx, input.secondaryApproverId, 'secondaryApproverId');
         const theirs = eligibility(policy, payload, 'secondary', second, requesterOperatorId(req), me.id);
         if (theirs) {
-          const why = { SELF_APPROVAL: 'is the requester', SAME_APPROVER: 'is you: choose someone else', NOT_ELIGIBLE: 'may not co-sign this request' }[theirs];
-          throw new AppError(theirs, `${second.name} ${why}.`, [{ path: 'secondaryApproverId', message: why }]);
+          const why = {
+            SELF_APPROVAL: 'is the requester',
+            SAME_APPROVER: 'is you: choose someone else',
+            NOT_ELIGIBLE: 'may not co-sign this request',
+          }[theirs];
+          throw new AppError(theirs, `${second.name} ${why}.`, [
+            { path: 'secondaryApproverId', message: why },
+          ]);
         }
         const now = deps.clock.now();
-        const updated = await recordTransition(deps, tx, req, {
-          action: 'approved',
-          status: 'awaiting_secondary',
-          reason: input.reason,
-          changes: { primary_approver_id: me.id, primary_reason: input.reason, primary_at: now, secondary_approver_id: second.id },
-          data: { secondaryApproverId: second.id },
-          notify: [
-            { recipientType: 'operator', recipientId: second.id, template: 'approval.cosign_requested', data: { requestId: req.id, kind: req.kind, summary: req.summary, diff: req.diff, primary: me.name, reason: input.reason, expiresAt: req.expires_at.toISOString() } },
-            ...decisionNotices(req, 'approval.primary_approved', { primary: me.name, secondary: second.name }),
-          ],
-        }, decider.audit);
+        const updated = await recordTransition(
+          deps,
+          tx,
+          req,
+          {
+            action: 'approved',
+            status: 'awaiting_secondary',
+            reason: input.reason,
+            changes: {
+              primary_approver_id: me.id,
+              primary_reason: input.reason,
+              primary_at: now,
+              secondary_approver_id: second.id,
+            },
+            data: { secondaryApproverId: second.id },
+            notify: [
+              {
+                recipientType: 'operator',
+                recipientId: second.id,
+                template: 'approval.cosign_requested',
+                data: {
+                  requestId: req.id,
+                  kind: req.kind,
+                  summary: req.summary,
+                  diff: req.diff,
+                  primary: me.name,
+                  reason: input.reason,
+                  expiresAt: req.expires_at.toISOString(),
+                },
+              },
+              ...decisionNotices(req, 'approval.primary_approved', {
+                primary: me.name,
+                secondary: second.name,
+              }),
+            ],
+          },
+          decider.audit,
+        );
         observe(tx, req, 'primary');
         return updated;
       });
@@ -106,11 +203,24 @@ export function createDecisions(deps: ApprovalsDeps) {
     async cosign(id: string, input: { reason?: string | null }, decider: Decider): Promise<RequestRow> {
       return decide(deps, id, 'cosign', decider, async (tx, req) => {
         const policy = req.policy as Policy;
-        if (decider.operatorId === requesterOperatorId(req)) throw new AppError('SELF_APPROVAL', ELIGIBILITY_DETAIL.SELF_APPROVAL);
-        if (decider.operatorId === req.primary_approver_id) throw new AppError('SAME_APPROVER', ELIGIBILITY_DETAIL.SAME_APPROVER);
-        if (decider.operatorId !== req.secondary_approver_id) throw new AppError('NOT_NAMED_SECONDARY', 'Only the operator the primary approver named may co-sign this request.');
+        if (decider.operatorId === requesterOperatorId(req))
+          throw new AppError('SELF_APPROVAL', ELIGIBILITY_DETAIL.SELF_APPROVAL);
+        if (decider.operatorId === req.primary_approver_id)
+          throw new AppError('SAME_APPROVER', ELIGIBILITY_DETAIL.SAME_APPROVER);
+        if (decider.operatorId !== req.secondary_approver_id)
+          throw new AppError(
+            'NOT_NAMED_SECONDARY',
+            'Only the operator the primary approver named may co-sign this request.',
+          );
         const me = await approverOrThrow(deps, tx, decider.operatorId);
-        const mine = eligibility(policy, req.payload, 'secondary', me, requesterOperatorId(req), req.primary_approver_id);
+        const mine = eligibility(
+          policy,
+          req.payload,
+          'secondary',
+          me,
+          requesterOperatorId(req),
+          req.primary_approver_id,
+        );
         if (mine) throw new AppError(mine, ELIGIBILITY_DETAIL[mine]);
         assertStepUp(deps, decider);
         const now = deps.clock.now();
@@ -121,14 +231,58 @@ export function createDecisions(deps: ApprovalsDeps) {
         // deactivated or stripped of the role since approving fails the request, and nothing is applied.
         const primaryProblem = await primaryNoLongerEligible(deps, tx, req);
         if (primaryProblem) {
-          const failed = await recordTransition(deps, tx, req, { action: 'failed', status: 'failed', reason: primaryProblem, changes: { ...base, failure_reason: primaryProblem }, notify: decisionNotices(req, 'approval.failed', { failure: primaryProblem }, [req.primary_approver_id]) }, decider.audit);
-          return { request: failed, error: new AppError('NOT_ELIGIBLE', `The change was not applied: ${primaryProblem}. File a new request.`) };
+          const failed = await recordTransition(
+            deps,
+            tx,
+            req,
+            {
+              action: 'failed',
+              status: 'failed',
+              reason: primaryProblem,
+              changes: { ...base, failure_reason: primaryProblem },
+              notify: decisionNotices(req, 'approval.failed', { failure: primaryProblem }, [
+                req.primary_approver_id,
+              ]),
+            },
+            decider.audit,
+          );
+          return {
+            request: failed,
+            error: new AppError(
+              'NOT_ELIGIBLE',
+              `The change was not applied: ${primaryProblem}. File a new request.`,
+            ),
+          };
         }
         const failure = await applyChange(deps, tx, req, decider);
         if (failure) {
-          return recordTransition(deps, tx, req, { action: 'failed', status: 'failed', reason: failure, changes: { ...base, failure_reason: failure }, notify: decisionNotices(req, 'approval.failed', { failure }, [req.primary_approver_id]) }, decider.audit);
+          return recordTransition(
+            deps,
+            tx,
+            req,
+            {
+              action: 'failed',
+              status: 'failed',
+              reason: failure,
+              changes: { ...base, failure_reason: failure },
+              notify: decisionNotices(req, 'approval.failed', { failure }, [req.primary_approver_id]),
+            },
+            decider.audit,
+          );
         }
-        return recordTransition(deps, tx, req, { action: 'cosigned', status: 'approved', reason, changes: base, notify: decisionNotices(req, 'approval.approved', {}, [req.primary_approver_id]) }, decider.audit);
+        return recordTransition(
+          deps,
+          tx,
+          req,
+          {
+            action: 'cosigned',
+            status: 'approved',
+            reason,
+            changes: base,
+            notify: decisionNotices(req, 'approval.approved', {}, [req.primary_approver_id]),
+          },
+          decider.audit,
+        );
       });
     },
 
@@ -136,19 +290,41 @@ export function createDecisions(deps: ApprovalsDeps) {
     async reject(id: string, input: { reason: string }, decider: Decider): Promise<RequestRow> {
       return decide(deps, id, 'reject', decider, async (tx, req) => {
         const me = await approverOrThrow(deps, tx, decider.operatorId);
-        const mine = eligibility(req.policy as Policy, req.payload, 'reject', me, requesterOperatorId(req), null);
+        const mine = eligibility(
+          req.policy as Policy,
+          req.payload,
+          'reject',
+          me,
+          requesterOperatorId(req),
+          null,
+        );
         if (mine) throw new AppError(mine, ELIGIBILITY_DETAIL[mine]);
-        if (!isValidReason(input.reason)) throw new AppError('REASON_REQUIRED', REASON_DETAIL, [{ path: 'reason', message: 'needs at least 10 characters' }]);
+        if (!isValidReason(input.reason))
+          throw new AppError('REASON_REQUIRED', REASON_DETAIL, [
+            { path: 'reason', message: 'needs at least 10 characters' },
+          ]);
         assertStepUp(deps, decider);
         const now = deps.clock.now();
         observe(tx, req, 'reject');
-        return recordTransition(deps, tx, req, {
-          action: 'rejected',
-          status: 'rejected',
-          reason: input.reason,
-          changes: { rejected_by: me.id, rejection_reason: input.reason, decided_at: now },
-          notify: decisionNotices(req, 'approval.rejected', { by: me.name, reason: input.reason }, [req.primary_approver_id, req.secondary_approver_id], { type: 'operator', id: me.id }),
-        }, decider.audit);
+        return recordTransition(
+          deps,
+          tx,
+          req,
+          {
+            action: 'rejected',
+            status: 'rejected',
+            reason: input.reason,
+            changes: { rejected_by: me.id, rejection_reason: input.reason, decided_at: now },
+            notify: decisionNotices(
+              req,
+              'approval.rejected',
+              { by: me.name, reason: input.reason },
+              [req.primary_approver_id, req.secondary_approver_id],
+              { type: 'operator', id: me.id },
+            ),
+          },
+          decider.audit,
+        );
       });
     },
   };
@@ -160,7 +336,8 @@ async function primaryNoLongerEligible(deps: ApprovalsDeps, tx: Tx, req: Request
   if (!primary) return 'the primary approver no longer exists';
   if (!primary.active) return `the primary approver ${primary.name} has been deactivated since approving`;
   if (!primary.mfaEnrolled) return `the primary approver ${primary.name} no longer has MFA`;
-  if (eligibility(req.policy as Policy, req.payload, 'primary', primary, requesterOperatorId(req), null)) return `the primary approver ${primary.name} no longer holds a role allowed to approve ${req.kind}`;
+  if (eligibility(req.policy as Policy, req.payload, 'primary', primary, requesterOperatorId(req), null))
+    return `the primary approver ${primary.name} no longer holds a role allowed to approve ${req.kind}`;
   return null;
 }
 
@@ -169,8 +346,14 @@ async function primaryNoLongerEligible(deps: ApprovalsDeps, tx: Tx, req: Request
  * throwing so the request can be marked `failed` in the same transaction; the savepoint guarantees a
  * refused apply leaves nothing behind.
  */
-async function applyChange(deps: ApprovalsDeps, tx: Tx, req: RequestRow, decider: Decider): Promise<string | null> {
-  if (payloadDigest(req.kind, req.payload) !== req.digest) return 'the payload no longer matches the digest that was approved';
+async function applyChange(
+  deps: ApprovalsDeps,
+  tx: Tx,
+  req: RequestRow,
+  decider: Decider,
+): Promise<string | null> {
+  if (payloadDigest(req.kind, req.payload) !== req.digest)
+    return 'the payload no longer matches the digest that was approved';
   const def = deps.registry.get(req.kind);
   if (!def) return `no applier is registered for ${req.kind}`;
   const parsed = def.schema.safeParse(req.payload);
@@ -179,11 +362,21 @@ async function applyChange(deps: ApprovalsDeps, tx: Tx, req: RequestRow, decider
   try {
     const current = await def.describe(tx, parsed.data);
     if (req.entity_version !== null && current.version !== req.entity_version) {
-      throw new AppError('STALE_REQUEST', `${req.entity_type} ${req.entity_id} changed since the request was filed (version ${req.entity_version} → ${current.version})`);
+      throw new AppError(
+        'STALE_REQUEST',
+        `${req.entity_type} ${req.entity_id} changed since the request was filed (version ${req.entity_version} → ${current.version})`,
+      );
     }
     await def.validate(tx, parsed.data, current);
-    await def.apply(tx, parsed.data, { requestId: req.id, audit: decider.audit, approvers: { primaryId: req.primary_approver_id ?? '', secondaryId: decider.operatorId },
-      request: { note: req.note, primaryReason: req.primary_reason, requestedBy: { type: req.requested_by_type, id: req.requested_by_id } },
+    await def.apply(tx, parsed.data, {
+      requestId: req.id,
+      audit: decider.audit,
+      approvers: { primaryId: req.primary_approver_id ?? '', secondaryId: decider.operatorId },
+      request: {
+        note: req.note,
+        primaryReason: req.primary_reason,
+        requestedBy: { type: req.requested_by_type, id: req.requested_by_id },
+      },
     });
     // The read above takes no lock: a concurrent writer (another co-sign, an emergency stop) may have
     // committed between it and the applier's own row lock. Our apply must be the only move since
@@ -191,7 +384,10 @@ async function applyChange(deps: ApprovalsDeps, tx: Tx, req: RequestRow, decider
     if (req.entity_version !== null) {
       const after = await def.describe(tx, parsed.data);
       if (after.version !== req.entity_version + 1) {
-        throw new AppError('STALE_REQUEST', `${req.entity_type} ${req.entity_id} changed while the request was being applied (version ${req.entity_version} → ${after.version === null ? 'none' : after.version - 1})`);
+        throw new AppError(
+          'STALE_REQUEST',
+          `${req.entity_type} ${req.entity_id} changed while the request was being applied (version ${req.entity_version} → ${after.version === null ? 'none' : after.version - 1})`,
+        );
       }
     }
     await sql`release savepoint apply_change`.execute(tx);

@@ -2,7 +2,14 @@ import { parseCrontab, type JobHelpers, type Task } from 'graphile-worker';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestServer, type TestServer } from '../../test/support/server.js';
-import { call, fileFlagRequest, person, REASON, type Person, type RequestBody } from '../../test/support/approvals.js';
+import {
+  call,
+  fileFlagRequest,
+  person,
+  REASON,
+  type Person,
+  type RequestBody,
+} from '../../test/support/approvals.js';
 
 /** Issue #3 item 6: the worker's crontab runs the expiry task, and that task expires due requests, audited. */
 describe('the approvals expiry cron job', () => {
@@ -13,12 +20,17 @@ describe('the approvals expiry cron job', () => {
 
   beforeAll(async () => {
     t = await buildTestServer();
-    [requester, primary, secondary] = await Promise.all([person(t, ['risk_officer']), person(t, ['risk_officer']), person(t, ['platform_admin'])]);
+    [requester, primary, secondary] = await Promise.all([
+      person(t, ['risk_officer']),
+      person(t, ['risk_officer']),
+      person(t, ['platform_admin']),
+    ]);
   });
   afterAll(() => t.close());
 
   // What the worker is started with (src/worker/worker.ts merges the modules the same way).
-  const taskList = () => Object.assign({}, ...t.desk.jobs.map((m) => m.tasks)) as Record<string, Task | undefined>;
+  const taskList = () =>
+    Object.assign({}, ...t.desk.jobs.map((m) => m.tasks)) as Record<string, Task | undefined>;
   const crontab = () => t.desk.jobs.flatMap((m) => m.crontab ?? []).join('\n');
 
   it('the worker crontab runs approvals_expire every minute, and that task is registered', () => {
@@ -30,21 +42,47 @@ describe('the approvals expiry cron job', () => {
 
   it('running the registered task expires a due request: audited as the system, people notified, later decisions get EXPIRED', async () => {
     const due = await fileFlagRequest(t, requester);
-    await call(t, primary, 'POST', `/api/approvals/${due.id}/approve`, { reason: REASON, secondaryApproverId: secondary.id });
+    await call(t, primary, 'POST', `/api/approvals/${due.id}/approve`, {
+      reason: REASON,
+      secondaryApproverId: secondary.id,
+    });
     const notDue = await fileFlagRequest(t, requester);
-    await sql`update change_requests set expires_at = now() - interval '1 second' where id = ${due.id}`.execute(t.database.db);
+    await sql`update change_requests set expires_at = now() - interval '1 second' where id = ${due.id}`.execute(
+      t.database.db,
+    );
 
     const task = taskList().approvals_expire;
     if (!task) throw new Error('approvals_expire is not registered');
     await task({}, {} as JobHelpers);
 
-    const after = await call<RequestBody & { history: { action: string; actor: { type: string } }[] }>(t, primary, 'GET', `/api/approvals/${due.id}`);
+    const after = await call<RequestBody & { history: { action: string; actor: { type: string } }[] }>(
+      t,
+      primary,
+      'GET',
+      `/api/approvals/${due.id}`,
+    );
     expect(after.body.status).toBe('expired');
     expect(after.body.history.at(-1)).toMatchObject({ action: 'expired', actor: { type: 'system' } });
-    expect((await call<RequestBody>(t, primary, 'GET', `/api/approvals/${notDue.id}`)).body.status).toBe('pending');
-    const audit = await sql<{ actor_type: string; data: { from: string; to: string } }>`select actor_type, data from audit_events where entity_id = ${due.id} and action = 'approval.expired'`.execute(t.database.db);
-    expect(audit.rows).toEqual([{ actor_type: 'system', data: expect.objectContaining({ from: 'awaiting_secondary', to: 'expired' }) as unknown }]);
-    const told = await sql<{ recipient_id: string }>`select recipient_id from notifications where template = 'approval.expired' and data->>'requestId' = ${due.id} order by recipient_id`.execute(t.database.db);
+    expect((await call<RequestBody>(t, primary, 'GET', `/api/approvals/${notDue.id}`)).body.status).toBe(
+      'pending',
+    );
+    const audit = await sql<{
+      actor_type: string;
+      data: { from: string; to: string };
+    }>`select actor_type, data from audit_events where entity_id = ${due.id} and action = 'approval.expired'`.execute(
+      t.database.db,
+    );
+    expect(audit.rows).toEqual([
+      {
+        actor_type: 'system',
+        data: expect.objectContaining({ from: 'awaiting_secondary', to: 'expired' }) as unknown,
+      },
+    ]);
+    const told = await sql<{
+      recipient_id: string;
+    }>`select recipient_id from notifications where template = 'approval.expired' and data->>'requestId' = ${due.id} order by recipient_id`.execute(
+      t.database.db,
+    );
     expect(told.rows.map((r) => r.recipient_id)).toEqual([requester.id, primary.id, secondary.id].sort());
     const late = await call(t, secondary, 'POST', `/api/approvals/${due.id}/cosign`, {});
     expect([late.status, late.body.code]).toEqual([410, 'EXPIRED']);

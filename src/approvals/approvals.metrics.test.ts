@@ -11,7 +11,11 @@ describe('approvals metrics', () => {
   let c: Person;
   beforeAll(async () => {
     t = await buildTestServer();
-    [a, b, c] = await Promise.all([person(t, ['risk_officer']), person(t, ['risk_officer']), person(t, ['platform_admin'])]);
+    [a, b, c] = await Promise.all([
+      person(t, ['risk_officer']),
+      person(t, ['risk_officer']),
+      person(t, ['platform_admin']),
+    ]);
   });
   afterAll(() => t.close());
 
@@ -22,7 +26,10 @@ describe('approvals metrics', () => {
     await fileFlagRequest(t, a);
     expect(await scrape()).toContain('desk_approvals_pending{kind="flag.set"} 2');
 
-    await call(t, b, 'POST', `/api/approvals/${first.id}/approve`, { reason: REASON, secondaryApproverId: c.id });
+    await call(t, b, 'POST', `/api/approvals/${first.id}/approve`, {
+      reason: REASON,
+      secondaryApproverId: c.id,
+    });
     await call(t, c, 'POST', `/api/approvals/${first.id}/cosign`, {});
     const text = await scrape();
     expect(text).toContain('desk_approvals_pending{kind="flag.set"} 1');
@@ -34,19 +41,31 @@ describe('approvals metrics', () => {
 
   it('every final outcome is counted, and the reject step is timed', async () => {
     const rejected = await fileFlagRequest(t, a, false); // the flag is on after the first test
-    await call(t, b, 'POST', `/api/approvals/${rejected.id}/reject`, { reason: 'Not during the audit freeze' });
+    await call(t, b, 'POST', `/api/approvals/${rejected.id}/reject`, {
+      reason: 'Not during the audit freeze',
+    });
     const cancelled = await fileFlagRequest(t, a, false);
     await call(t, a, 'POST', `/api/approvals/${cancelled.id}/cancel`, {});
     const expired = await fileFlagRequest(t, a, false);
-    await sql`update change_requests set expires_at = now() - interval '1 second' where id = ${expired.id}`.execute(t.database.db);
+    await sql`update change_requests set expires_at = now() - interval '1 second' where id = ${expired.id}`.execute(
+      t.database.db,
+    );
     await t.desk.services.approvals.expireDue();
     const failed = await fileFlagRequest(t, a, false);
-    await call(t, b, 'POST', `/api/approvals/${failed.id}/approve`, { reason: REASON, secondaryApproverId: c.id });
-    await sql`update feature_flags set description = description where key = 'AUTO_SETTLEMENT'`.execute(t.database.db); // the flag moved: stale
-    expect((await call(t, c, 'POST', `/api/approvals/${failed.id}/cosign`, {})).body.code).toBe('STALE_REQUEST');
+    await call(t, b, 'POST', `/api/approvals/${failed.id}/approve`, {
+      reason: REASON,
+      secondaryApproverId: c.id,
+    });
+    await sql`update feature_flags set description = description where key = 'AUTO_SETTLEMENT'`.execute(
+      t.database.db,
+    ); // the flag moved: stale
+    expect((await call(t, c, 'POST', `/api/approvals/${failed.id}/cosign`, {})).body.code).toBe(
+      'STALE_REQUEST',
+    );
 
     const text = await scrape();
-    for (const outcome of ['rejected', 'cancelled', 'expired', 'failed']) expect(text).toContain(`desk_approvals_total{kind="flag.set",outcome="${outcome}"} 1`);
+    for (const outcome of ['rejected', 'cancelled', 'expired', 'failed'])
+      expect(text).toContain(`desk_approvals_total{kind="flag.set",outcome="${outcome}"} 1`);
     expect(text).toMatch(/desk_approval_decision_seconds_count\{kind="flag.set",step="reject"\} 1/);
   });
 
@@ -55,18 +74,33 @@ describe('approvals metrics', () => {
     t.desk.services.kinds.register({
       kind: 'test.boom',
       schema: z.object({ n: z.number() }).strict(),
-      describe: async () => ({ entity: { type: 'test', id: 'boom' }, version: null, diff: [{ field: 'n', before: 0, after: 1 }], summary: 'Break on apply' }),
+      describe: async () => ({
+        entity: { type: 'test', id: 'boom' },
+        version: null,
+        diff: [{ field: 'n', before: 0, after: 1 }],
+        summary: 'Break on apply',
+      }),
       validate: async () => undefined,
       apply: async () => {
         throw new Error('the applier broke');
       },
     });
-    await sql`insert into approval_policies (kind, primary_roles, secondary_roles, ttl_seconds) values ('test.boom', '{risk_officer}', '{platform_admin}', 3600)`.execute(t.database.db);
-    const filed = await call<{ id: string }>(t, a, 'POST', '/api/approvals', { kind: 'test.boom', payload: { n: 1 } });
-    await call(t, b, 'POST', `/api/approvals/${filed.body.id}/approve`, { reason: REASON, secondaryApproverId: c.id });
+    await sql`insert into approval_policies (kind, primary_roles, secondary_roles, ttl_seconds) values ('test.boom', '{risk_officer}', '{platform_admin}', 3600)`.execute(
+      t.database.db,
+    );
+    const filed = await call<{ id: string }>(t, a, 'POST', '/api/approvals', {
+      kind: 'test.boom',
+      payload: { n: 1 },
+    });
+    await call(t, b, 'POST', `/api/approvals/${filed.body.id}/approve`, {
+      reason: REASON,
+      secondaryApproverId: c.id,
+    });
     const res = await call(t, c, 'POST', `/api/approvals/${filed.body.id}/cosign`, {});
     expect(res.status).toBe(500);
-    expect((await call<{ status: string }>(t, a, 'GET', `/api/approvals/${filed.body.id}`)).body.status).toBe('awaiting_secondary');
+    expect((await call<{ status: string }>(t, a, 'GET', `/api/approvals/${filed.body.id}`)).body.status).toBe(
+      'awaiting_secondary',
+    );
 
     const text = await scrape();
     expect(text).toMatch(/desk_approval_decision_seconds_count\{kind="test.boom",step="primary"\} 1/);

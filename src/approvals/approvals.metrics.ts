@@ -27,6 +27,11 @@ export function createApprovalMetrics(registry: Registry, db: Db): ApprovalMetri
       buckets: [10, 60, 300, 900, 3600, 4 * 3600, 24 * 3600, 72 * 3600],
       registers: [registry],
     }),
-    outcomes: new Counter({ name: 'desk_approvals_total', help: 'Change requests by final outcome', labelNames: ['kind', 'outcome'], registers: [registry] }),
+    outcomes: new Counter({
+      name: 'desk_approvals_total',
+      help: 'Change requests by final outcome',
+      labelNames: ['kind', 'outcome'],
+      registers: [registry],
+    }),
   };
 }

@@ -1,7 +1,14 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestServer, type TestServer } from '../../test/support/server.js';
-import { call, fileFlagRequest, person, REASON, type Person, type RequestBody } from '../../test/support/approvals.js';
+import {
+  call,
+  fileFlagRequest,
+  person,
+  REASON,
+  type Person,
+  type RequestBody,
+} from '../../test/support/approvals.js';
 
 interface Note {
   template: string;
@@ -42,10 +49,15 @@ describe('approvals notifications outbox', () => {
   const notes = async (requestId: string, template?: string) =>
     (
       await sql<Note>`select template, recipient_type, recipient_id, status, coalesce((data->>'selfDecided')::boolean, false) as self_decided from notifications
-        where data->>'requestId' = ${requestId} ${template ? sql`and template = ${template}` : sql``} order by id`.execute(t.database.db)
+        where data->>'requestId' = ${requestId} ${template ? sql`and template = ${template}` : sql``} order by id`.execute(
+        t.database.db,
+      )
     ).rows;
   const operatorsTold = async (requestId: string, template: string) =>
-    (await notes(requestId, template)).filter((n) => n.recipient_type === 'operator' && !n.self_decided).map((n) => n.recipient_id).sort();
+    (await notes(requestId, template))
+      .filter((n) => n.recipient_type === 'operator' && !n.self_decided)
+      .map((n) => n.recipient_id)
+      .sort();
   /** The decider's own row: written (its delivery edits earlier messages), but it tells them nothing. */
   const selfDecided = async (requestId: string, template: string) =>
     (await notes(requestId, template)).filter((n) => n.self_decided).map((n) => n.recipient_id);
@@ -64,7 +76,10 @@ describe('approvals notifications outbox', () => {
 
   it('primary approval: the named secondary is asked to co-sign, the requester is told', async () => {
     const req = await fileFlagRequest(t, requester);
-    await call(t, primary, 'POST', `/api/approvals/${req.id}/approve`, { reason: REASON, secondaryApproverId: secondary.id });
+    await call(t, primary, 'POST', `/api/approvals/${req.id}/approve`, {
+      reason: REASON,
+      secondaryApproverId: secondary.id,
+    });
     expect(await operatorsTold(req.id, 'approval.cosign_requested')).toEqual([secondary.id]);
     expect(await operatorsTold(req.id, 'approval.primary_approved')).toEqual([requester.id]);
     await call(t, requester, 'POST', `/api/approvals/${req.id}/cancel`, {});
@@ -72,29 +87,48 @@ describe('approvals notifications outbox', () => {
 
   it('co-sign: the requester and the primary are told it was approved', async () => {
     const req = await fileFlagRequest(t, requester);
-    await call(t, primary, 'POST', `/api/approvals/${req.id}/approve`, { reason: REASON, secondaryApproverId: secondary.id });
+    await call(t, primary, 'POST', `/api/approvals/${req.id}/approve`, {
+      reason: REASON,
+      secondaryApproverId: secondary.id,
+    });
     expect((await call(t, secondary, 'POST', `/api/approvals/${req.id}/cosign`, {})).status).toBe(200);
     expect(await operatorsTold(req.id, 'approval.approved')).toEqual(sorted(requester, primary));
     // and back off through an emergency stop, so the next tests start from "off"
-    expect((await call(t, spare, 'POST', '/api/flags/AUTO_SETTLEMENT/emergency-disable', { reason: 'Reset after the notification test' })).status).toBe(200);
+    expect(
+      (
+        await call(t, spare, 'POST', '/api/flags/AUTO_SETTLEMENT/emergency-disable', {
+          reason: 'Reset after the notification test',
+        })
+      ).status,
+    ).toBe(200);
   });
 
   it('reject: the requester and everyone who approved so far are told, except whoever rejected', async () => {
     const early = await fileFlagRequest(t, requester);
-    await call(t, spare, 'POST', `/api/approvals/${early.id}/reject`, { reason: 'Not during the audit freeze' });
+    await call(t, spare, 'POST', `/api/approvals/${early.id}/reject`, {
+      reason: 'Not during the audit freeze',
+    });
     expect(await operatorsTold(early.id, 'approval.rejected')).toEqual([requester.id]);
     expect(await selfDecided(early.id, 'approval.rejected')).toEqual([]); // spare had no part before
 
     const late = await fileFlagRequest(t, requester);
-    await call(t, primary, 'POST', `/api/approvals/${late.id}/approve`, { reason: REASON, secondaryApproverId: secondary.id });
-    await call(t, secondary, 'POST', `/api/approvals/${late.id}/reject`, { reason: 'The pilot plan is not signed off' });
+    await call(t, primary, 'POST', `/api/approvals/${late.id}/approve`, {
+      reason: REASON,
+      secondaryApproverId: secondary.id,
+    });
+    await call(t, secondary, 'POST', `/api/approvals/${late.id}/reject`, {
+      reason: 'The pilot plan is not signed off',
+    });
     expect(await operatorsTold(late.id, 'approval.rejected')).toEqual(sorted(requester, primary));
     expect(await selfDecided(late.id, 'approval.rejected')).toEqual([secondary.id]);
   });
 
   it('cancel: the approvers involved are told; the requester who cancelled is not', async () => {
     const req = await fileFlagRequest(t, requester);
-    await call(t, primary, 'POST', `/api/approvals/${req.id}/approve`, { reason: REASON, secondaryApproverId: secondary.id });
+    await call(t, primary, 'POST', `/api/approvals/${req.id}/approve`, {
+      reason: REASON,
+      secondaryApproverId: secondary.id,
+    });
     expect((await call(t, requester, 'POST', `/api/approvals/${req.id}/cancel`, {})).status).toBe(200);
     expect(await operatorsTold(req.id, 'approval.cancelled')).toEqual(sorted(primary, secondary));
     expect(await selfDecided(req.id, 'approval.cancelled')).toEqual([requester.id]);
@@ -113,31 +147,58 @@ describe('approvals notifications outbox', () => {
     ];
     for (const [, run] of paths) {
       const req = await fileFlagRequest(t, requester);
-      await call(t, primary, 'POST', `/api/approvals/${req.id}/approve`, { reason: REASON, secondaryApproverId: secondary.id });
-      await sql`update change_requests set expires_at = now() - interval '1 second' where id = ${req.id}`.execute(t.database.db);
+      await call(t, primary, 'POST', `/api/approvals/${req.id}/approve`, {
+        reason: REASON,
+        secondaryApproverId: secondary.id,
+      });
+      await sql`update change_requests set expires_at = now() - interval '1 second' where id = ${req.id}`.execute(
+        t.database.db,
+      );
       await run(req.id);
-      expect((await call<RequestBody>(t, auditor, 'GET', `/api/approvals/${req.id}`)).body.status).toBe('expired');
+      expect((await call<RequestBody>(t, auditor, 'GET', `/api/approvals/${req.id}`)).body.status).toBe(
+        'expired',
+      );
       expect(await operatorsTold(req.id, 'approval.expired')).toEqual(sorted(requester, primary, secondary));
     }
   });
 
   it('a failed co-sign tells the requester and the primary why', async () => {
     const req = await fileFlagRequest(t, requester);
-    await call(t, primary, 'POST', `/api/approvals/${req.id}/approve`, { reason: REASON, secondaryApproverId: secondary.id });
-    await sql`update feature_flags set description = description where key = 'AUTO_SETTLEMENT'`.execute(t.database.db); // bumps the version
+    await call(t, primary, 'POST', `/api/approvals/${req.id}/approve`, {
+      reason: REASON,
+      secondaryApproverId: secondary.id,
+    });
+    await sql`update feature_flags set description = description where key = 'AUTO_SETTLEMENT'`.execute(
+      t.database.db,
+    ); // bumps the version
     const res = await call(t, secondary, 'POST', `/api/approvals/${req.id}/cosign`, {});
     expect(res.body.code).toBe('STALE_REQUEST');
     expect(await operatorsTold(req.id, 'approval.failed')).toEqual(sorted(requester, primary));
-    const failed = await sql<{ data: { failure: string } }>`select data from notifications where template = 'approval.failed' and recipient_id = ${requester.id} and data->>'requestId' = ${req.id}`.execute(t.database.db);
+    const failed = await sql<{
+      data: { failure: string };
+    }>`select data from notifications where template = 'approval.failed' and recipient_id = ${requester.id} and data->>'requestId' = ${req.id}`.execute(
+      t.database.db,
+    );
     expect(failed.rows[0]?.data.failure).toMatch(/changed since the request was filed/);
   });
 
   it('a request filed by a client or the system tells no requester, and ineligible people hear of nothing', async () => {
-    const { request } = await t.desk.services.approvals.file({ kind: 'flag.set', payload: { key: 'AUTO_SETTLEMENT', enabled: true } }, { type: 'system', id: null }, { actorType: 'system' });
-    await call(t, primary, 'POST', `/api/approvals/${request.id}/approve`, { reason: REASON, secondaryApproverId: secondary.id });
+    const { request } = await t.desk.services.approvals.file(
+      { kind: 'flag.set', payload: { key: 'AUTO_SETTLEMENT', enabled: true } },
+      { type: 'system', id: null },
+      { actorType: 'system' },
+    );
+    await call(t, primary, 'POST', `/api/approvals/${request.id}/approve`, {
+      reason: REASON,
+      secondaryApproverId: secondary.id,
+    });
     expect(await operatorsTold(request.id, 'approval.primary_approved')).toEqual([]);
     expect(await operatorsTold(request.id, 'approval.cosign_requested')).toEqual([secondary.id]);
-    const strangers = await sql<{ n: number }>`select count(*)::int as n from notifications where recipient_id in (${ops.id}, ${auditor.id}) and template like 'approval.%'`.execute(t.database.db);
+    const strangers = await sql<{
+      n: number;
+    }>`select count(*)::int as n from notifications where recipient_id in (${ops.id}, ${auditor.id}) and template like 'approval.%'`.execute(
+      t.database.db,
+    );
     expect(strangers.rows[0]?.n).toBe(0);
   });
 });

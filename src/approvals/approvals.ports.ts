@@ -23,7 +23,8 @@ export interface ApproverDirectory {
 }
 
 /** Who filed a request: an operator, a Telegram client, or the desk itself. */
-export type Requester = { type: 'operator'; id: string } | { type: 'client'; id: string } | { type: 'system'; id: null };
+export type Requester =
+  { type: 'operator'; id: string } | { type: 'client'; id: string } | { type: 'system'; id: null };
 
 /** The operator taking a decision, with the step-up window their session proved. */
 export interface Decider {

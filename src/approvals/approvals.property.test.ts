@@ -102,28 +102,57 @@ const policyArb = (kind: Kind): fc.Arbitrary<PolicyData> =>
     primaryRoles: someRoles,
     secondaryRoles: someRoles,
     ttlSeconds: fc.constantFrom(3600, 4 * 3600, 24 * 3600),
-    tiers: fc.oneof(fc.constant([] as Tier[]), someRoles.map((secondaryRoles): Tier[] => [{ name: `tier of ${kind}`, when: TIER_WHEN[kind], secondaryRoles }])),
+    tiers: fc.oneof(
+      fc.constant([] as Tier[]),
+      someRoles.map((secondaryRoles): Tier[] => [
+        { name: `tier of ${kind}`, when: TIER_WHEN[kind], secondaryRoles },
+      ]),
+    ),
   });
 
 const changeArb: fc.Arbitrary<ChangeSpec> = fc.oneof(
   { weight: 2, arbitrary: fc.nat({ max: 20 }).map((index): ChangeSpec => ({ kind: 'same', index })) },
-  { weight: 4, arbitrary: fc.oneof({ weight: 3, arbitrary: fc.constant('toggle' as const) }, { weight: 1, arbitrary: fc.boolean() }).map((enabled): ChangeSpec => ({ kind: 'flag.set', enabled })) },
+  {
+    weight: 4,
+    arbitrary: fc
+      .oneof({ weight: 3, arbitrary: fc.constant('toggle' as const) }, { weight: 1, arbitrary: fc.boolean() })
+      .map((enabled): ChangeSpec => ({ kind: 'flag.set', enabled })),
+  },
   {
     weight: 4,
     arbitrary: fc
       // operator 0 is the target half the time, so requests collide on one entity (the stale path)
-      .record({ target: fc.oneof(fc.constant(0), fc.nat({ max: OPS - 1 })), role: roleArb, action: fc.oneof({ weight: 3, arbitrary: fc.constant('flip' as const) }, { weight: 1, arbitrary: fc.constantFrom('grant' as const, 'revoke' as const) }) })
+      .record({
+        target: fc.oneof(fc.constant(0), fc.nat({ max: OPS - 1 })),
+        role: roleArb,
+        action: fc.oneof(
+          { weight: 3, arbitrary: fc.constant('flip' as const) },
+          { weight: 1, arbitrary: fc.constantFrom('grant' as const, 'revoke' as const) },
+        ),
+      })
       .map((c): ChangeSpec => ({ kind: 'operator.role', ...c })),
   },
   {
     weight: 2,
     arbitrary: fc
       .constantFrom(...KINDS)
-      .chain((policyKind) => fc.oneof({ weight: 4, arbitrary: policyArb(policyKind) }, { weight: 1, arbitrary: fc.constant('unchanged' as const) }).map((policy): ChangeSpec => ({ kind: 'policy.set', policyKind, policy }))),
+      .chain((policyKind) =>
+        fc
+          .oneof(
+            { weight: 4, arbitrary: policyArb(policyKind) },
+            { weight: 1, arbitrary: fc.constant('unchanged' as const) },
+          )
+          .map((policy): ChangeSpec => ({ kind: 'policy.set', policyKind, policy })),
+      ),
   },
 );
 
-const VALID_REASONS = ['Checked the runbook and the pilot plan', 'abcdefghij', ' a b c d e f g h i j ', '0123456789\n'];
+const VALID_REASONS = [
+  'Checked the runbook and the pilot plan',
+  'abcdefghij',
+  ' a b c d e f g h i j ',
+  '0123456789\n',
+];
 const INVALID_REASONS = ['', '   ', 'ok fine', 'a b c d e f g h i', '\t\n \u00a0 x ', 'too short'];
 const reasonArb = fc.oneof(
   { weight: 6, arbitrary: fc.constantFrom(...VALID_REASONS) },
@@ -132,28 +161,67 @@ const reasonArb = fc.oneof(
 );
 const choiceArb = (percent: number): fc.Arbitrary<Choice> =>
   fc.record({
-    who: fc.oneof({ weight: percent, arbitrary: fc.constant('plausible' as const) }, { weight: 100 - percent, arbitrary: fc.constantFrom('impostor' as const, 'anyone' as const) }),
+    who: fc.oneof(
+      { weight: percent, arbitrary: fc.constant('plausible' as const) },
+      { weight: 100 - percent, arbitrary: fc.constantFrom('impostor' as const, 'anyone' as const) },
+    ),
     index: fc.nat({ max: 4 * OPS }),
   });
 const targetArb: fc.Arbitrary<Target> = fc.record({ open: mostly(85), index: fc.nat({ max: 60 }) });
 
 const fileArb: fc.Arbitrary<Command> = fc.record({
   type: fc.constant('file' as const),
-  requester: fc.oneof({ weight: 6, arbitrary: fc.nat({ max: OPS - 1 }) }, { weight: 1, arbitrary: fc.constant('system' as const) }),
+  requester: fc.oneof(
+    { weight: 6, arbitrary: fc.nat({ max: OPS - 1 }) },
+    { weight: 1, arbitrary: fc.constant('system' as const) },
+  ),
   change: changeArb,
 });
 
 const commandArb: fc.Arbitrary<Command> = fc.oneof(
   { weight: 5, arbitrary: fileArb },
-  { weight: 6, arbitrary: fc.record({ type: fc.constant('approve' as const), target: targetArb, by: choiceArb(80), secondary: choiceArb(75), reason: reasonArb, stepUp: mostly(90) }) },
-  { weight: 6, arbitrary: fc.record({ type: fc.constant('cosign' as const), target: targetArb, by: choiceArb(80), stepUp: mostly(90) }) },
-  { weight: 1, arbitrary: fc.record({ type: fc.constant('reject' as const), target: targetArb, by: choiceArb(70), reason: reasonArb, stepUp: mostly(90) }) },
-  { weight: 1, arbitrary: fc.record({ type: fc.constant('cancel' as const), target: targetArb, by: choiceArb(70) }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      type: fc.constant('approve' as const),
+      target: targetArb,
+      by: choiceArb(80),
+      secondary: choiceArb(75),
+      reason: reasonArb,
+      stepUp: mostly(90),
+    }),
+  },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      type: fc.constant('cosign' as const),
+      target: targetArb,
+      by: choiceArb(80),
+      stepUp: mostly(90),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      type: fc.constant('reject' as const),
+      target: targetArb,
+      by: choiceArb(70),
+      reason: reasonArb,
+      stepUp: mostly(90),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ type: fc.constant('cancel' as const), target: targetArb, by: choiceArb(70) }),
+  },
   {
     weight: 2,
     arbitrary: fc.record({
       type: fc.constant('time' as const),
-      advanceMs: fc.oneof({ weight: 3, arbitrary: fc.integer({ min: 1_000, max: 3_600_000 }) }, { weight: 1, arbitrary: fc.integer({ min: 3_600_000, max: 30 * 3_600_000 }) }),
+      advanceMs: fc.oneof(
+        { weight: 3, arbitrary: fc.integer({ min: 1_000, max: 3_600_000 }) },
+        { weight: 1, arbitrary: fc.integer({ min: 3_600_000, max: 30 * 3_600_000 }) },
+      ),
       sweep: fc.boolean(),
     }),
   },
@@ -162,8 +230,14 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
 const scenarioArb = fc.record({
   roles: fc.array(fc.subarray([...ROLES]), { minLength: OPS, maxLength: OPS }),
   /** Per kind, the policy in force at the start (null: the default from the migration). */
-  policies: fc.record({ 'flag.set': fc.option(policyArb('flag.set')), 'operator.role': fc.option(policyArb('operator.role')), 'policy.set': fc.option(policyArb('policy.set')) }),
-  commands: fc.tuple(fileArb, fc.array(commandArb, { minLength: 8, maxLength: 24, size: 'max' })).map(([first, rest]) => [first, ...rest]),
+  policies: fc.record({
+    'flag.set': fc.option(policyArb('flag.set')),
+    'operator.role': fc.option(policyArb('operator.role')),
+    'policy.set': fc.option(policyArb('policy.set')),
+  }),
+  commands: fc
+    .tuple(fileArb, fc.array(commandArb, { minLength: 8, maxLength: 24, size: 'max' }))
+    .map(([first, rest]) => [first, ...rest]),
 });
 type Scenario = { roles: Role[][]; policies: Record<Kind, PolicyData | null>; commands: Command[] };
 
@@ -201,14 +275,24 @@ const holdsAny = (roles: readonly Role[], allowed: readonly Role[]) => roles.som
 /** The first tier whose condition the payload meets decides the secondary roles (only `eq` tiers are generated). */
 function secondaryRolesFor(policy: PolicyData, payload: Record<string, unknown>): Role[] {
   for (const tier of policy.tiers) {
-    if (tier.when.op !== 'eq') throw new Error(`this test only generates eq tiers, got ${JSON.stringify(tier.when)}`);
+    if (tier.when.op !== 'eq')
+      throw new Error(`this test only generates eq tiers, got ${JSON.stringify(tier.when)}`);
     const v = payload[tier.when.path];
-    if ((typeof v === 'string' || typeof v === 'boolean' || typeof v === 'number') && String(v) === tier.when.value) return tier.secondaryRoles;
+    if (
+      (typeof v === 'string' || typeof v === 'boolean' || typeof v === 'number') &&
+      String(v) === tier.when.value
+    )
+      return tier.secondaryRoles;
   }
   return policy.secondaryRoles;
 }
 
-const policyFields = (p: PolicyData): PolicyData => ({ primaryRoles: p.primaryRoles, secondaryRoles: p.secondaryRoles, ttlSeconds: p.ttlSeconds, tiers: p.tiers });
+const policyFields = (p: PolicyData): PolicyData => ({
+  primaryRoles: p.primaryRoles,
+  secondaryRoles: p.secondaryRoles,
+  ttlSeconds: p.ttlSeconds,
+  tiers: p.tiers,
+});
 
 function entityVersion(m: Model, c: Change): number {
   if (c.kind === 'flag.set') return m.flag.version;
@@ -219,10 +303,14 @@ function entityVersion(m: Model, c: Change): number {
 /** Is the change valid against the current state (what filing and applying both check)? */
 function changeValid(m: Model, c: Change): boolean {
   if (c.kind === 'flag.set') return c.enabled !== m.flag.enabled;
-  if (c.kind === 'operator.role') return (m.ops[c.target] as Model['ops'][number]).roles.includes(c.role) === (c.action === 'revoke');
+  if (c.kind === 'operator.role')
+    return (m.ops[c.target] as Model['ops'][number]).roles.includes(c.role) === (c.action === 'revoke');
   // policyFields copies onto a plain object: fast-check may generate null-prototype records, which
   // isDeepStrictEqual would call different from an equal policy.
-  return c.policy !== 'unchanged' && !isDeepStrictEqual(policyFields(m.policies[c.policyKind]), policyFields(c.policy));
+  return (
+    c.policy !== 'unchanged' &&
+    !isDeepStrictEqual(policyFields(m.policies[c.policyKind]), policyFields(c.policy))
+  );
 }
 
 function applyToModel(m: Model, c: Change): void {
@@ -261,27 +349,75 @@ async function newWorld(s: Scenario): Promise<{ world: World; model: Model }> {
 
 async function populate(database: TestDatabase, s: Scenario): Promise<{ world: World; model: Model }> {
   const clock = fixedClock(START);
-  const desk = compose({ config, db: database.db, pool: database.pool, logger: createLogger('silent'), clock, secrets });
+  const desk = compose({
+    config,
+    db: database.db,
+    pool: database.pool,
+    logger: createLogger('silent'),
+    clock,
+    secrets,
+  });
   const { db } = database;
   // Written directly (active, MFA enrolled): decisions go to the service with a Decider, so nobody
   // signs in, and newOperator's three argon2 runs per person would dominate 40 runs × 6 people.
   const ids = s.roles.map(() => randomUUID());
   await db
     .insertInto('operators')
-    .values(ids.map((id, i) => ({ id, email: `p${i}-${id.slice(0, 8)}@desk.test`, name: `Person ${i}`, password_hash: 'unused', roles: s.roles[i] ?? [], mfa_secret_enc: null, mfa_enrolled_at: START, mfa_pending_secret_enc: null, locked_until: null, telegram_user_id: null })))
+    .values(
+      ids.map((id, i) => ({
+        id,
+        email: `p${i}-${id.slice(0, 8)}@desk.test`,
+        name: `Person ${i}`,
+        password_hash: 'unused',
+        roles: s.roles[i] ?? [],
+        mfa_secret_enc: null,
+        mfa_enrolled_at: START,
+        mfa_pending_secret_enc: null,
+        locked_until: null,
+        telegram_user_id: null,
+      })),
+    )
     .execute();
   for (const kind of KINDS) {
     const p = s.policies[kind];
-    if (p) await db.updateTable('approval_policies').set({ primary_roles: p.primaryRoles, secondary_roles: p.secondaryRoles, ttl_seconds: p.ttlSeconds, tiers: JSON.stringify(p.tiers) }).where('kind', '=', kind).execute();
+    if (p)
+      await db
+        .updateTable('approval_policies')
+        .set({
+          primary_roles: p.primaryRoles,
+          secondary_roles: p.secondaryRoles,
+          ttl_seconds: p.ttlSeconds,
+          tiers: JSON.stringify(p.tiers),
+        })
+        .where('kind', '=', kind)
+        .execute();
   }
 
-  const flag = await db.selectFrom('feature_flags').select(['enabled', 'version']).where('key', '=', 'AUTO_SETTLEMENT').executeTakeFirstOrThrow();
-  const ops = await db.selectFrom('operators').select(['id', 'roles', 'version']).where('id', 'in', ids).execute();
-  const policies = await db.selectFrom('approval_policies').selectAll().where('kind', 'in', [...KINDS]).execute();
+  const flag = await db
+    .selectFrom('feature_flags')
+    .select(['enabled', 'version'])
+    .where('key', '=', 'AUTO_SETTLEMENT')
+    .executeTakeFirstOrThrow();
+  const ops = await db
+    .selectFrom('operators')
+    .select(['id', 'roles', 'version'])
+    .where('id', 'in', ids)
+    .execute();
+  const policies = await db
+    .selectFrom('approval_policies')
+    .selectAll()
+    .where('kind', 'in', [...KINDS])
+    .execute();
   const policyOf = (kind: Kind) => {
     const row = policies.find((r) => r.kind === kind);
     if (!row) throw new Error(`no policy row for ${kind}`);
-    return { primaryRoles: row.primary_roles, secondaryRoles: row.secondary_roles, ttlSeconds: row.ttl_seconds, tiers: row.tiers as Tier[], version: row.version };
+    return {
+      primaryRoles: row.primary_roles,
+      secondaryRoles: row.secondary_roles,
+      ttlSeconds: row.ttl_seconds,
+      tiers: row.tiers as Tier[],
+      version: row.version,
+    };
   };
   const model: Model = {
     now: START.getTime(),
@@ -291,7 +427,11 @@ async function populate(database: TestDatabase, s: Scenario): Promise<{ world: W
       if (!row) throw new Error('operator not inserted');
       return { roles: [...row.roles], version: row.version };
     }),
-    policies: { 'flag.set': policyOf('flag.set'), 'operator.role': policyOf('operator.role'), 'policy.set': policyOf('policy.set') },
+    policies: {
+      'flag.set': policyOf('flag.set'),
+      'operator.role': policyOf('operator.role'),
+      'policy.set': policyOf('policy.set'),
+    },
     requests: [],
   };
   return { world: { database, approvals: desk.services.approvals, clock, ids }, model };
@@ -299,7 +439,8 @@ async function populate(database: TestDatabase, s: Scenario): Promise<{ world: W
 
 // ─── running one command against the engine and the model ───────────────────────────────────────
 
-type Outcome = { ok: true; row: RequestRow | null; count?: number } | { ok: false; code: string; detail: string };
+type Outcome =
+  { ok: true; row: RequestRow | null; count?: number } | { ok: false; code: string; detail: string };
 /** What the model allows: success, or any of the codes of the rules the command breaks. */
 type Expected = 'ok' | string[];
 
@@ -324,8 +465,10 @@ function resolve(m: Model, c: ChangeSpec): Change {
     const open = m.requests.filter((r) => OPEN.includes(r.status));
     return open[c.index % Math.max(open.length, 1)]?.change ?? { kind: 'flag.set', enabled: !m.flag.enabled };
   }
-  if (c.kind === 'flag.set') return { kind: 'flag.set', enabled: c.enabled === 'toggle' ? !m.flag.enabled : c.enabled };
-  if (c.kind === 'operator.role' && c.action === 'flip') return { ...c, action: m.ops[c.target]?.roles.includes(c.role) ? 'revoke' : 'grant' };
+  if (c.kind === 'flag.set')
+    return { kind: 'flag.set', enabled: c.enabled === 'toggle' ? !m.flag.enabled : c.enabled };
+  if (c.kind === 'operator.role' && c.action === 'flip')
+    return { ...c, action: m.ops[c.target]?.roles.includes(c.role) ? 'revoke' : 'grant' };
   return c as Change;
 }
 
@@ -365,8 +508,12 @@ async function step(world: World, m: Model, cmd: Command, n: number): Promise<vo
     stepUpUntil: stepUp ? new Date(m.now + STEP_UP_MS) : new Date(m.now - 1000),
     audit: { actorType: 'operator', actorId: ids[i] },
   });
-  const requesterOf = (who: number | 'system'): Requester => (who === 'system' ? { type: 'system', id: null } : { type: 'operator', id: ids[who] as string });
-  const ctxOf = (who: number | 'system') => (who === 'system' ? { actorType: 'system' as const } : { actorType: 'operator' as const, actorId: ids[who] as string });
+  const requesterOf = (who: number | 'system'): Requester =>
+    who === 'system' ? { type: 'system', id: null } : { type: 'operator', id: ids[who] as string };
+  const ctxOf = (who: number | 'system') =>
+    who === 'system'
+      ? { actorType: 'system' as const }
+      : { actorType: 'operator' as const, actorId: ids[who] as string };
 
   let expected: Expected;
   let outcome: Outcome;
@@ -376,13 +523,35 @@ async function step(world: World, m: Model, cmd: Command, n: number): Promise<vo
   switch (cmd.type) {
     case 'file': {
       const c = resolve(m, cmd.change);
-      const policyPayload = c.kind === 'policy.set' ? { kind: c.policyKind, ...policyFields(c.policy === 'unchanged' ? m.policies[c.policyKind] : c.policy) } : undefined;
+      const policyPayload =
+        c.kind === 'policy.set'
+          ? {
+              kind: c.policyKind,
+              ...policyFields(c.policy === 'unchanged' ? m.policies[c.policyKind] : c.policy),
+            }
+          : undefined;
       const payload: Record<string, unknown> =
-        c.kind === 'flag.set' ? { key: 'AUTO_SETTLEMENT', enabled: c.enabled } : c.kind === 'operator.role' ? { operatorId: ids[c.target], role: c.role, action: c.action } : (policyPayload as Record<string, unknown>);
+        c.kind === 'flag.set'
+          ? { key: 'AUTO_SETTLEMENT', enabled: c.enabled }
+          : c.kind === 'operator.role'
+            ? { operatorId: ids[c.target], role: c.role, action: c.action }
+            : (policyPayload as Record<string, unknown>);
       expected = changeValid(m, c) ? 'ok' : ['VALIDATION_FAILED'];
       const policy = m.policies[c.kind];
-      const filed = { kind: c.kind, payload, change: c, requester: cmd.requester, expiresAt: m.now + policy.ttlSeconds * 1000, entityVersion: entityVersion(m, c), policy: policyFields(policy) };
-      outcome = await attempt(async () => (await approvals.file({ kind: c.kind, payload }, requesterOf(cmd.requester), ctxOf(cmd.requester))).request);
+      const filed = {
+        kind: c.kind,
+        payload,
+        change: c,
+        requester: cmd.requester,
+        expiresAt: m.now + policy.ttlSeconds * 1000,
+        entityVersion: entityVersion(m, c),
+        policy: policyFields(policy),
+      };
+      outcome = await attempt(
+        async () =>
+          (await approvals.file({ kind: c.kind, payload }, requesterOf(cmd.requester), ctxOf(cmd.requester)))
+            .request,
+      );
       onSuccess = (o) => {
         if (!o.ok || !o.row) return;
         m.requests.push({ ...filed, id: o.row.id, status: 'pending', primary: null, secondary: null });
@@ -396,9 +565,17 @@ async function step(world: World, m: Model, cmd: Command, n: number): Promise<vo
       const pol = r.policy;
       const secondaryRoles = secondaryRolesFor(pol, r.payload);
       const mayPrimary = everyone.filter((i) => holdsAny(m.ops[i]?.roles ?? [], pol.primaryRoles));
-      const by = pickOperator(cmd.by, mayPrimary.filter((i) => i !== r.requester), mayPrimary.filter((i) => i === r.requester));
+      const by = pickOperator(
+        cmd.by,
+        mayPrimary.filter((i) => i !== r.requester),
+        mayPrimary.filter((i) => i === r.requester),
+      );
       const maySecond = everyone.filter((i) => holdsAny(m.ops[i]?.roles ?? [], secondaryRoles));
-      const second = pickOperator(cmd.secondary, maySecond.filter((i) => i !== r.requester && i !== by), maySecond.filter((i) => i === r.requester || i === by));
+      const second = pickOperator(
+        cmd.secondary,
+        maySecond.filter((i) => i !== r.requester && i !== by),
+        maySecond.filter((i) => i === r.requester || i === by),
+      );
       const gated = gate(m, r, 'approve');
       if (gated) expected = gated;
       else {
@@ -412,15 +589,27 @@ async function step(world: World, m: Model, cmd: Command, n: number): Promise<vo
         if (!holdsAny(m.ops[second]?.roles ?? [], secondaryRoles)) broken.push('NOT_ELIGIBLE');
         expected = broken.length ? broken : 'ok';
       }
-      outcome = await attempt(() => approvals.approve(r.id, { reason: cmd.reason, secondaryApproverId: ids[second] as string }, decider(by, cmd.stepUp)));
+      outcome = await attempt(() =>
+        approvals.approve(
+          r.id,
+          { reason: cmd.reason, secondaryApproverId: ids[second] as string },
+          decider(by, cmd.stepUp),
+        ),
+      );
       onSuccess = () => Object.assign(r, { status: 'awaiting_secondary', primary: by, secondary: second });
       break;
     }
     case 'cosign': {
       const r = pickRequest(m, cmd.target, ['awaiting_secondary']);
       if (!r) return;
-      const maySecond = everyone.filter((i) => holdsAny(m.ops[i]?.roles ?? [], secondaryRolesFor(r.policy, r.payload)));
-      const by = pickOperator(cmd.by, r.secondary === null ? [] : [r.secondary], maySecond.filter((i) => i !== r.secondary));
+      const maySecond = everyone.filter((i) =>
+        holdsAny(m.ops[i]?.roles ?? [], secondaryRolesFor(r.policy, r.payload)),
+      );
+      const by = pickOperator(
+        cmd.by,
+        r.secondary === null ? [] : [r.secondary],
+        maySecond.filter((i) => i !== r.secondary),
+      );
       const gated = gate(m, r, 'cosign');
       let applies = false;
       if (gated) expected = gated;
@@ -429,7 +618,8 @@ async function step(world: World, m: Model, cmd: Command, n: number): Promise<vo
         if (by === r.requester) broken.push('SELF_APPROVAL');
         if (by === r.primary) broken.push('SAME_APPROVER');
         if (by !== r.secondary) broken.push('NOT_NAMED_SECONDARY');
-        if (!holdsAny(m.ops[by]?.roles ?? [], secondaryRolesFor(r.policy, r.payload))) broken.push('NOT_ELIGIBLE');
+        if (!holdsAny(m.ops[by]?.roles ?? [], secondaryRolesFor(r.policy, r.payload)))
+          broken.push('NOT_ELIGIBLE');
         if (!cmd.stepUp) broken.push('STEP_UP_REQUIRED');
         if (broken.length) expected = broken;
         else if (r.primary !== null && !holdsAny(m.ops[r.primary]?.roles ?? [], r.policy.primaryRoles)) {
@@ -455,7 +645,11 @@ async function step(world: World, m: Model, cmd: Command, n: number): Promise<vo
       if (!r) return;
       const allowed = [...r.policy.primaryRoles, ...secondaryRolesFor(r.policy, r.payload)];
       const mayReject = everyone.filter((i) => holdsAny(m.ops[i]?.roles ?? [], allowed));
-      const by = pickOperator(cmd.by, mayReject.filter((i) => i !== r.requester), mayReject.filter((i) => i === r.requester));
+      const by = pickOperator(
+        cmd.by,
+        mayReject.filter((i) => i !== r.requester),
+        mayReject.filter((i) => i === r.requester),
+      );
       const gated = gate(m, r, 'reject');
       if (gated) expected = gated;
       else {
@@ -475,7 +669,14 @@ async function step(world: World, m: Model, cmd: Command, n: number): Promise<vo
     case 'cancel': {
       const r = pickRequest(m, cmd.target);
       if (!r) return;
-      const by: number | 'system' = cmd.by.who === 'plausible' ? r.requester : pickOperator(cmd.by, [], [r.primary, r.secondary].filter((i): i is number => i !== null));
+      const by: number | 'system' =
+        cmd.by.who === 'plausible'
+          ? r.requester
+          : pickOperator(
+              cmd.by,
+              [],
+              [r.primary, r.secondary].filter((i): i is number => i !== null),
+            );
       if (by !== r.requester) expected = ['FORBIDDEN'];
       else if (r.status === 'expired') expected = ['EXPIRED'];
       else if (!OPEN.includes(r.status)) expected = ['ALREADY_DECIDED'];
@@ -504,18 +705,25 @@ async function step(world: World, m: Model, cmd: Command, n: number): Promise<vo
 
   tally.commands++;
   if (expected === 'ok') {
-    if (!outcome.ok) throw new Error(`${what}: the model expected success, the engine refused with ${outcome.code}: ${outcome.detail}`);
+    if (!outcome.ok)
+      throw new Error(
+        `${what}: the model expected success, the engine refused with ${outcome.code}: ${outcome.detail}`,
+      );
     onSuccess(outcome);
   } else if (outcome.ok) {
     throw new Error(`${what}: the model expected one of ${expected.join(', ')}, the engine accepted it`);
   } else if (!expected.includes(outcome.code)) {
-    throw new Error(`${what}: the model expected one of ${expected.join(', ')}, the engine said ${outcome.code}: ${outcome.detail}`);
+    throw new Error(
+      `${what}: the model expected one of ${expected.join(', ')}, the engine said ${outcome.code}: ${outcome.detail}`,
+    );
   }
   if (!outcome.ok) tally.errors[outcome.code] = (tally.errors[outcome.code] ?? 0) + 1;
 
   // After every command the engine's statuses are the model's.
   const rows = await world.database.db.selectFrom('change_requests').select(['id', 'status']).execute();
-  expect(Object.fromEntries(rows.map((r) => [r.id, r.status])), `statuses after ${what}`).toEqual(Object.fromEntries(m.requests.map((r) => [r.id, r.status])));
+  expect(Object.fromEntries(rows.map((r) => [r.id, r.status])), `statuses after ${what}`).toEqual(
+    Object.fromEntries(m.requests.map((r) => [r.id, r.status])),
+  );
 }
 
 // ─── what the database alone must show after a run ──────────────────────────────────────────────
@@ -537,7 +745,17 @@ async function assertInvariants(world: World, initialRoles: Map<string, Role[]>)
   const audit = (await db
     .selectFrom('audit_events')
     .select(['id', 'action', 'actor_type', 'actor_id', 'entity_type', 'entity_id', 'data'])
-    .where((eb) => eb.or([eb('action', 'like', 'approval.%'), eb('action', 'in', ['operator.role_granted', 'operator.role_revoked', 'policy.changed', 'flag.changed'])]))
+    .where((eb) =>
+      eb.or([
+        eb('action', 'like', 'approval.%'),
+        eb('action', 'in', [
+          'operator.role_granted',
+          'operator.role_revoked',
+          'policy.changed',
+          'flag.changed',
+        ]),
+      ]),
+    )
     .orderBy('id')
     .execute()) as unknown as AuditRow[];
   const flagChanges = await db.selectFrom('feature_flag_changes').select(['request_id', 'via']).execute();
@@ -553,27 +771,65 @@ async function assertInvariants(world: World, initialRoles: Map<string, Role[]>)
     expect(r.primary_approver_id, who).not.toBeNull();
     expect(r.secondary_approver_id, who).not.toBeNull();
     expect(r.primary_approver_id, who).not.toBe(r.secondary_approver_id);
-    if (requesterOp(r) !== null) expect([r.primary_approver_id, r.secondary_approver_id], who).not.toContain(requesterOp(r));
-    expect(nonBlank(r.primary_reason ?? ''), `${who}: primary reason ${JSON.stringify(r.primary_reason)}`).toBeGreaterThanOrEqual(10);
+    if (requesterOp(r) !== null)
+      expect([r.primary_approver_id, r.secondary_approver_id], who).not.toContain(requesterOp(r));
+    expect(
+      nonBlank(r.primary_reason ?? ''),
+      `${who}: primary reason ${JSON.stringify(r.primary_reason)}`,
+    ).toBeGreaterThanOrEqual(10);
     const events = history.filter((h) => h.request_id === r.id);
     const approvals = events.filter((h) => h.action === 'approved');
-    expect(approvals.map((h) => [h.actor_id, (h.data as { secondaryApproverId?: string }).secondaryApproverId]), who).toEqual([[r.primary_approver_id, r.secondary_approver_id]]);
-    expect(events.filter((h) => h.action === 'cosigned').map((h) => h.actor_id), who).toEqual([r.secondary_approver_id]);
-    expect(events.map((h) => h.action), who).toEqual(['filed', 'approved', 'cosigned']);
+    expect(
+      approvals.map((h) => [h.actor_id, (h.data as { secondaryApproverId?: string }).secondaryApproverId]),
+      who,
+    ).toEqual([[r.primary_approver_id, r.secondary_approver_id]]);
+    expect(
+      events.filter((h) => h.action === 'cosigned').map((h) => h.actor_id),
+      who,
+    ).toEqual([r.secondary_approver_id]);
+    expect(
+      events.map((h) => h.action),
+      who,
+    ).toEqual(['filed', 'approved', 'cosigned']);
     expect(r.primary_at && r.secondary_at, who).toBeTruthy();
     expect(r.primary_at!.getTime(), who).toBeLessThan(r.expires_at.getTime());
     expect(r.secondary_at!.getTime(), who).toBeLessThan(r.expires_at.getTime());
   }
 
   // 2. No change without an approved request, and exactly one change per approved request.
-  const applied = (kind: string) => requests.filter((r) => r.kind === kind && approved.has(r.id)).map((r) => r.id).sort();
+  const applied = (kind: string) =>
+    requests
+      .filter((r) => r.kind === kind && approved.has(r.id))
+      .map((r) => r.id)
+      .sort();
   const viaRequest = flagChanges.filter((c) => c.via === 'request').map((c) => c.request_id ?? 'null');
   expect(viaRequest.sort(), 'flag changes via a request').toEqual(applied('flag.set'));
-  expect(flagChanges.filter((c) => c.via !== 'request' && c.via !== 'seed'), 'flag changes by any other path').toEqual([]);
+  expect(
+    flagChanges.filter((c) => c.via !== 'request' && c.via !== 'seed'),
+    'flag changes by any other path',
+  ).toEqual([]);
   const requestIdOf = (e: AuditRow) => String(e.data.requestId);
-  expect(audit.filter((e) => e.action.startsWith('operator.role_')).map(requestIdOf).sort(), 'role changes').toEqual(applied('operator.role'));
-  expect(audit.filter((e) => e.action === 'policy.changed').map(requestIdOf).sort(), 'policy changes').toEqual(applied('policy.set'));
-  expect(audit.filter((e) => e.action === 'flag.changed').map(requestIdOf).sort(), 'flag.changed audit events').toEqual(applied('flag.set'));
+  expect(
+    audit
+      .filter((e) => e.action.startsWith('operator.role_'))
+      .map(requestIdOf)
+      .sort(),
+    'role changes',
+  ).toEqual(applied('operator.role'));
+  expect(
+    audit
+      .filter((e) => e.action === 'policy.changed')
+      .map(requestIdOf)
+      .sort(),
+    'policy changes',
+  ).toEqual(applied('policy.set'));
+  expect(
+    audit
+      .filter((e) => e.action === 'flag.changed')
+      .map(requestIdOf)
+      .sort(),
+    'flag.changed audit events',
+  ).toEqual(applied('flag.set'));
 
   // 3. The audit trail replays to the final state, each transition from the state the previous one left.
   const replayed = new Map<string, string>();
@@ -590,7 +846,9 @@ async function assertInvariants(world: World, initialRoles: Map<string, Role[]>)
     expect(e.data.from, `${e.action} on ${id}`).toBe(from);
     replayed.set(id, String(e.data.to));
   }
-  expect(Object.fromEntries(replayed), 'the audit trail replayed').toEqual(Object.fromEntries(requests.map((r) => [r.id, r.status])));
+  expect(Object.fromEntries(replayed), 'the audit trail replayed').toEqual(
+    Object.fromEntries(requests.map((r) => [r.id, r.status])),
+  );
 
   // 4. Who decided held, at that moment, a role the request's policy snapshot allows for that step
   //    (tiers included): roles are replayed from the role changes in the same audit trail.
@@ -613,10 +871,20 @@ async function assertInvariants(world: World, initialRoles: Map<string, Role[]>)
     const payload = r.payload as Record<string, unknown>;
     // A co-sign that changed the co-signer's own roles is judged on the roles they held before it.
     const change = roleChangeOf.get(r.id);
-    const held = e.action === 'approval.cosigned' && change?.operatorId === actor ? change.before : (roles.get(actor) ?? []);
+    const held =
+      e.action === 'approval.cosigned' && change?.operatorId === actor
+        ? change.before
+        : (roles.get(actor) ?? []);
     const allowed =
-      e.action === 'approval.approved' ? policy.primaryRoles : e.action === 'approval.cosigned' ? secondaryRolesFor(policy, payload) : [...policy.primaryRoles, ...secondaryRolesFor(policy, payload)];
-    expect(holdsAny(held, allowed), `${e.action} on ${r.id} by ${actor} holding [${held.join(',')}], policy allows [${allowed.join(',')}]`).toBe(true);
+      e.action === 'approval.approved'
+        ? policy.primaryRoles
+        : e.action === 'approval.cosigned'
+          ? secondaryRolesFor(policy, payload)
+          : [...policy.primaryRoles, ...secondaryRolesFor(policy, payload)];
+    expect(
+      holdsAny(held, allowed),
+      `${e.action} on ${r.id} by ${actor} holding [${held.join(',')}], policy allows [${allowed.join(',')}]`,
+    ).toBe(true);
     if (e.action === 'approval.approved') expect(actor).toBe(r.primary_approver_id);
     if (e.action === 'approval.cosigned') expect(actor).toBe(r.secondary_approver_id);
   }
@@ -624,23 +892,47 @@ async function assertInvariants(world: World, initialRoles: Map<string, Role[]>)
   // 5. The audit trail also replays to the domain state: the roles replayed above, the flag from its
   //    seed value (off) through every flag.changed, and each changed policy's last `after`.
   const ops = await db.selectFrom('operators').select(['id', 'roles']).where('id', 'in', world.ids).execute();
-  expect(Object.fromEntries(ops.map((o) => [o.id, [...o.roles].sort()])), 'roles replayed from the audit trail').toEqual(
-    Object.fromEntries(world.ids.map((id) => [id, [...(roles.get(id) ?? [])].sort()])),
-  );
+  expect(
+    Object.fromEntries(ops.map((o) => [o.id, [...o.roles].sort()])),
+    'roles replayed from the audit trail',
+  ).toEqual(Object.fromEntries(world.ids.map((id) => [id, [...(roles.get(id) ?? [])].sort()])));
   let flagOn = false;
   for (const e of audit.filter((a) => a.action === 'flag.changed' && a.entity_id === 'AUTO_SETTLEMENT')) {
     expect(e.data.previous, 'flag.changed starts from the replayed value').toBe(flagOn);
     flagOn = e.data.enabled === true;
   }
-  const flag = await db.selectFrom('feature_flags').select('enabled').where('key', '=', 'AUTO_SETTLEMENT').executeTakeFirstOrThrow();
+  const flag = await db
+    .selectFrom('feature_flags')
+    .select('enabled')
+    .where('key', '=', 'AUTO_SETTLEMENT')
+    .executeTakeFirstOrThrow();
   expect(flag.enabled, 'AUTO_SETTLEMENT replayed from the audit trail').toBe(flagOn);
-  const lastPolicy = new Map<string, { primaryRoles: Role[]; secondaryRoles: Role[]; ttlSeconds: number; tiers?: unknown[] }>();
-  for (const e of audit.filter((a) => a.action === 'policy.changed')) lastPolicy.set(e.entity_id ?? '', e.data.after as { primaryRoles: Role[]; secondaryRoles: Role[]; ttlSeconds: number; tiers?: unknown[] });
+  const lastPolicy = new Map<
+    string,
+    { primaryRoles: Role[]; secondaryRoles: Role[]; ttlSeconds: number; tiers?: unknown[] }
+  >();
+  for (const e of audit.filter((a) => a.action === 'policy.changed'))
+    lastPolicy.set(
+      e.entity_id ?? '',
+      e.data.after as { primaryRoles: Role[]; secondaryRoles: Role[]; ttlSeconds: number; tiers?: unknown[] },
+    );
   if (lastPolicy.size > 0) {
-    const rows = await db.selectFrom('approval_policies').selectAll().where('kind', 'in', [...lastPolicy.keys()]).execute();
+    const rows = await db
+      .selectFrom('approval_policies')
+      .selectAll()
+      .where('kind', 'in', [...lastPolicy.keys()])
+      .execute();
     for (const row of rows) {
       const after = lastPolicy.get(row.kind);
-      expect({ primaryRoles: row.primary_roles, secondaryRoles: row.secondary_roles, ttlSeconds: row.ttl_seconds, tiers: row.tiers }, `policy ${row.kind} replayed`).toEqual({
+      expect(
+        {
+          primaryRoles: row.primary_roles,
+          secondaryRoles: row.secondary_roles,
+          ttlSeconds: row.ttl_seconds,
+          tiers: row.tiers,
+        },
+        `policy ${row.kind} replayed`,
+      ).toEqual({
         primaryRoles: after?.primaryRoles,
         secondaryRoles: after?.secondaryRoles,
         ttlSeconds: after?.ttlSeconds,
@@ -652,15 +944,38 @@ async function assertInvariants(world: World, initialRoles: Map<string, Role[]>)
 
 async function assertFinalState(world: World, m: Model): Promise<void> {
   const { db } = world.database;
-  const flag = await db.selectFrom('feature_flags').select(['enabled', 'version']).where('key', '=', 'AUTO_SETTLEMENT').executeTakeFirstOrThrow();
+  const flag = await db
+    .selectFrom('feature_flags')
+    .select(['enabled', 'version'])
+    .where('key', '=', 'AUTO_SETTLEMENT')
+    .executeTakeFirstOrThrow();
   expect(flag, 'AUTO_SETTLEMENT').toEqual(m.flag);
-  const ops = await db.selectFrom('operators').select(['id', 'roles', 'version']).where('id', 'in', world.ids).execute();
-  expect(world.ids.map((id) => ops.find((o) => o.id === id)).map((o) => ({ roles: [...(o?.roles ?? [])].sort(), version: o?.version })), 'operators').toEqual(
-    m.ops.map((o) => ({ roles: [...o.roles].sort(), version: o.version })),
-  );
-  const policies = await db.selectFrom('approval_policies').selectAll().where('kind', 'in', [...KINDS]).orderBy('kind').execute();
+  const ops = await db
+    .selectFrom('operators')
+    .select(['id', 'roles', 'version'])
+    .where('id', 'in', world.ids)
+    .execute();
   expect(
-    policies.map((p) => ({ kind: p.kind, primaryRoles: p.primary_roles, secondaryRoles: p.secondary_roles, ttlSeconds: p.ttl_seconds, tiers: p.tiers, version: p.version })),
+    world.ids
+      .map((id) => ops.find((o) => o.id === id))
+      .map((o) => ({ roles: [...(o?.roles ?? [])].sort(), version: o?.version })),
+    'operators',
+  ).toEqual(m.ops.map((o) => ({ roles: [...o.roles].sort(), version: o.version })));
+  const policies = await db
+    .selectFrom('approval_policies')
+    .selectAll()
+    .where('kind', 'in', [...KINDS])
+    .orderBy('kind')
+    .execute();
+  expect(
+    policies.map((p) => ({
+      kind: p.kind,
+      primaryRoles: p.primary_roles,
+      secondaryRoles: p.secondary_roles,
+      ttlSeconds: p.ttl_seconds,
+      tiers: p.tiers,
+      version: p.version,
+    })),
     'policies',
   ).toEqual([...KINDS].sort().map((k) => ({ kind: k, ...m.policies[k] })));
 }
@@ -684,7 +999,9 @@ describe('approvals engine: random decision sequences never bypass a rule', () =
   });
   afterAll(() => {
     // Evidence that the runs went down every path, not only the refusals.
-    console.info(`approvals property: ${tally.runs} runs, ${tally.commands} commands; final statuses ${JSON.stringify(tally.statuses)}; refusals ${JSON.stringify(tally.errors)}`);
+    console.info(
+      `approvals property: ${tally.runs} runs, ${tally.commands} commands; final statuses ${JSON.stringify(tally.statuses)}; refusals ${JSON.stringify(tally.errors)}`,
+    );
   });
 
   it('matches the model command by command, and the database shows every invariant', async () => {
@@ -692,7 +1009,10 @@ describe('approvals engine: random decision sequences never bypass a rule', () =
       fc.asyncProperty(scenarioArb, async (s) => runScenario(s)),
       // APPROVALS_PROPERTY_RUNS=500 for a deeper search; the default keeps the file to seconds.
       // APPROVALS_PROPERTY_SEED=<seed printed by a failure> replays that failure.
-      { numRuns: Number(process.env.APPROVALS_PROPERTY_RUNS ?? 40), ...(process.env.APPROVALS_PROPERTY_SEED ? { seed: Number(process.env.APPROVALS_PROPERTY_SEED) } : {}) },
+      {
+        numRuns: Number(process.env.APPROVALS_PROPERTY_RUNS ?? 40),
+        ...(process.env.APPROVALS_PROPERTY_SEED ? { seed: Number(process.env.APPROVALS_PROPERTY_SEED) } : {}),
+      },
     );
     expect(tally.statuses.approved ?? 0).toBeGreaterThan(0);
     expect(tally.statuses.awaiting_secondary ?? 0).toBeGreaterThan(0);

@@ -39,13 +39,24 @@ export function createApprovalQueries(deps: ApprovalQueriesDeps) {
     const clientIds = new Set<string>();
     for (const r of requests) {
       if (r.requested_by_id && r.requested_by_type === 'client') clientIds.add(r.requested_by_id);
-      for (const id of [r.requested_by_type === 'operator' ? r.requested_by_id : null, r.primary_approver_id, r.secondary_approver_id, r.rejected_by]) {
+      for (const id of [
+        r.requested_by_type === 'operator' ? r.requested_by_id : null,
+        r.primary_approver_id,
+        r.secondary_approver_id,
+        r.rejected_by,
+      ]) {
         if (id) operatorIds.add(id);
       }
     }
-    const people = new Map(await Promise.all([...operatorIds].map(async (id) => [id, await directory.get(db, id)] as const)));
+    const people = new Map(
+      await Promise.all([...operatorIds].map(async (id) => [id, await directory.get(db, id)] as const)),
+    );
     const clientName = deps.clientName;
-    const clients = new Map(clientName ? await Promise.all([...clientIds].map(async (id) => [id, await clientName(db, id)] as const)) : []);
+    const clients = new Map(
+      clientName
+        ? await Promise.all([...clientIds].map(async (id) => [id, await clientName(db, id)] as const))
+        : [],
+    );
     return { people, clients };
   }
 
@@ -54,15 +65,29 @@ export function createApprovalQueries(deps: ApprovalQueriesDeps) {
     if (filter.status?.length) q = q.where('status', 'in', filter.status);
     if (filter.kind) q = q.where('kind', '=', filter.kind);
     if (filter.requestedBy) q = q.where('requested_by_id', '=', filter.requestedBy);
-    if (filter.awaitingMe) q = q.where('status', '=', 'awaiting_secondary').where('secondary_approver_id', '=', me);
+    if (filter.awaitingMe)
+      q = q.where('status', '=', 'awaiting_secondary').where('secondary_approver_id', '=', me);
     if (filter.cursor) {
       const c = decodeCursor(filter.cursor);
-      if (!isUuid(c.id)) throw new AppError('VALIDATION_FAILED', 'The cursor is not one this API returned.', [{ path: 'querystring.cursor', message: 'is invalid' }]);
-      q = q.where((eb) => eb.or([eb('created_at', '<', c.at), eb.and([eb('created_at', '=', c.at), eb('id', '<', c.id)])]));
+      if (!isUuid(c.id))
+        throw new AppError('VALIDATION_FAILED', 'The cursor is not one this API returned.', [
+          { path: 'querystring.cursor', message: 'is invalid' },
+        ]);
+      q = q.where((eb) =>
+        eb.or([eb('created_at', '<', c.at), eb.and([eb('created_at', '=', c.at), eb('id', '<', c.id)])]),
+      );
     }
-    const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(filter.limit + 1).execute();
+    const rows = await q
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(filter.limit + 1)
+      .execute();
     const page = rows.slice(0, filter.limit);
-    return { items: page, nextCursor: rows.length > filter.limit && page.length ? encodeCursor(page[page.length - 1] as RequestRow) : null };
+    return {
+      items: page,
+      nextCursor:
+        rows.length > filter.limit && page.length ? encodeCursor(page[page.length - 1] as RequestRow) : null,
+    };
   }
 
   async function awaitingMeCount(me: string): Promise<number> {
@@ -89,7 +114,11 @@ export function createApprovalQueries(deps: ApprovalQueriesDeps) {
     const requester = request.requested_by_type === 'operator' ? request.requested_by_id : null;
     const primary = request.primary_approver_id ?? primaryId;
     const everyone = await directory.listActive(db);
-    return everyone.filter((p) => p.id !== primary && eligibility(request.policy as Policy, request.payload, 'secondary', p, requester, primary) === null);
+    return everyone.filter(
+      (p) =>
+        p.id !== primary &&
+        eligibility(request.policy as Policy, request.payload, 'secondary', p, requester, primary) === null,
+    );
   }
 
   return { list, awaitingMeCount, get, peopleOf, eligibleApprovers, policies: () => listPolicies(db) };

@@ -39,7 +39,11 @@ export interface ApplyContext {
   audit: AuditContext;
   approvers: { primaryId: string; secondaryId: string };
   /** Why the change was asked for and approved, and by whom: what a kind may record as its "why". */
-  request?: { note: string | null; primaryReason: string | null; requestedBy: { type: string; id: string | null } };
+  request?: {
+    note: string | null;
+    primaryReason: string | null;
+    requestedBy: { type: string; id: string | null };
+  };
 }
 
 export interface KindRegistry {

@@ -7,8 +7,15 @@ import type { ChangeRequestsTable } from './approvals.tables.js';
 /** Every query on the approvals tables. Only the approvals services call these. */
 export type RequestRow = Selectable<ChangeRequestsTable>;
 
-export async function findPolicy(db: Executor, kind: string): Promise<(Policy & { version: number }) | undefined> {
-  const row = await db.selectFrom('approval_policies').selectAll().where('kind', '=', kind).executeTakeFirst();
+export async function findPolicy(
+  db: Executor,
+  kind: string,
+): Promise<(Policy & { version: number }) | undefined> {
+  const row = await db
+    .selectFrom('approval_policies')
+    .selectAll()
+    .where('kind', '=', kind)
+    .executeTakeFirst();
   return row && toPolicy(row);
 }
 
@@ -17,11 +24,30 @@ export async function listPolicies(db: Executor): Promise<(Policy & { version: n
   return rows.map((r) => ({ ...toPolicy(r), updatedAt: r.updated_at }));
 }
 
-function toPolicy(r: { kind: string; primary_roles: Role[]; secondary_roles: Role[]; ttl_seconds: number; tiers: PolicyTier[]; version: number }) {
-  return { kind: r.kind, primaryRoles: r.primary_roles, secondaryRoles: r.secondary_roles, ttlSeconds: r.ttl_seconds, tiers: r.tiers, version: r.version };
+function toPolicy(r: {
+  kind: string;
+  primary_roles: Role[];
+  secondary_roles: Role[];
+  ttl_seconds: number;
+  tiers: PolicyTier[];
+  version: number;
+}) {
+  return {
+    kind: r.kind,
+    primaryRoles: r.primary_roles,
+    secondaryRoles: r.secondary_roles,
+    ttlSeconds: r.ttl_seconds,
+    tiers: r.tiers,
+    version: r.version,
+  };
 }
 
-export async function savePolicy(db: Executor, p: Policy, expectedVersion: number, requestId: string): Promise<boolean> {
+export async function savePolicy(
+  db: Executor,
+  p: Policy,
+  expectedVersion: number,
+  requestId: string,
+): Promise<boolean> {
   const res = await db
     .updateTable('approval_policies')
     .set({
@@ -49,7 +75,11 @@ export async function findRequest(db: Executor, id: string): Promise<RequestRow 
   return db.selectFrom('change_requests').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export async function findByIdempotencyKey(db: Executor, requester: { type: string; id: string | null }, key: string): Promise<RequestRow | undefined> {
+export async function findByIdempotencyKey(
+  db: Executor,
+  requester: { type: string; id: string | null },
+  key: string,
+): Promise<RequestRow | undefined> {
   return db
     .selectFrom('change_requests')
     .selectAll()
@@ -59,9 +89,15 @@ export async function findByIdempotencyKey(db: Executor, requester: { type: stri
     .executeTakeFirst();
 }
 
-export type RequestUpdate = Partial<Omit<RequestRow, 'id' | 'payload' | 'digest' | 'diff' | 'policy' | 'kind' | 'created_at'>>;
+export type RequestUpdate = Partial<
+  Omit<RequestRow, 'id' | 'payload' | 'digest' | 'diff' | 'policy' | 'kind' | 'created_at'>
+>;
 
-export async function updateRequest(db: Executor, id: string, changes: RequestUpdate & { status: RequestStatus }): Promise<RequestRow> {
+export async function updateRequest(
+  db: Executor,
+  id: string,
+  changes: RequestUpdate & { status: RequestStatus },
+): Promise<RequestRow> {
   return db
     .updateTable('change_requests')
     .set({ ...changes, updated_at: sql`now()` })
@@ -72,16 +108,37 @@ export async function updateRequest(db: Executor, id: string, changes: RequestUp
 
 export async function insertEvent(
   db: Executor,
-  e: { requestId: string; action: string; actorType: string; actorId: string | null; reason?: string | null; data?: unknown; at: Date },
+  e: {
+    requestId: string;
+    action: string;
+    actorType: string;
+    actorId: string | null;
+    reason?: string | null;
+    data?: unknown;
+    at: Date;
+  },
 ): Promise<void> {
   await db
     .insertInto('change_request_events')
-    .values({ request_id: e.requestId, action: e.action, actor_type: e.actorType, actor_id: e.actorId, reason: e.reason ?? null, data: JSON.stringify(e.data ?? {}), at: e.at })
+    .values({
+      request_id: e.requestId,
+      action: e.action,
+      actor_type: e.actorType,
+      actor_id: e.actorId,
+      reason: e.reason ?? null,
+      data: JSON.stringify(e.data ?? {}),
+      at: e.at,
+    })
     .execute();
 }
 
 export async function listEvents(db: Executor, requestId: string) {
-  return db.selectFrom('change_request_events').selectAll().where('request_id', '=', requestId).orderBy('id').execute();
+  return db
+    .selectFrom('change_request_events')
+    .selectAll()
+    .where('request_id', '=', requestId)
+    .orderBy('id')
+    .execute();
 }
 
 /** Open requests whose TTL has passed, locked and skipped if another expirer holds them. */

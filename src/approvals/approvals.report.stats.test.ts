@@ -28,10 +28,18 @@ describe('approvals report statistics (fixed clock)', () => {
   let s2: TestOperator;
   let auditorBearer: { authorization: string };
 
-  const decider = (op: TestOperator): Decider => ({ operatorId: op.id, stepUpUntil: new Date(clock.now().getTime() + 3600_000), audit: { actorType: 'operator', actorId: op.id } });
+  const decider = (op: TestOperator): Decider => ({
+    operatorId: op.id,
+    stepUpUntil: new Date(clock.now().getTime() + 3600_000),
+    audit: { actorType: 'operator', actorId: op.id },
+  });
   const file = async () => {
     const target = await newOperator(t, { roles: ['ops_approver'], mfa: false });
-    const { request } = await t.desk.services.approvals.file({ kind: 'operator.role', payload: { operatorId: target.id, role: 'auditor', action: 'grant' } }, { type: 'operator', id: requester.id }, { actorType: 'operator', actorId: requester.id });
+    const { request } = await t.desk.services.approvals.file(
+      { kind: 'operator.role', payload: { operatorId: target.id, role: 'auditor', action: 'grant' } },
+      { type: 'operator', id: requester.id },
+      { actorType: 'operator', actorId: requester.id },
+    );
     return request.id;
   };
 
@@ -47,11 +55,21 @@ describe('approvals report statistics (fixed clock)', () => {
     auditorBearer = (await (await newOperator(t, { roles: ['auditor'] })).login()).bearer;
 
     // primary takes 10, 20, 30, 40, 100 s; s1 co-signs three (5, 15, 25 s), s2 two (60, 120 s)
-    const plan: [number, TestOperator, number][] = [[10, s1, 5], [20, s1, 15], [30, s1, 25], [40, s2, 60], [100, s2, 120]];
+    const plan: [number, TestOperator, number][] = [
+      [10, s1, 5],
+      [20, s1, 15],
+      [30, s1, 25],
+      [40, s2, 60],
+      [100, s2, 120],
+    ];
     for (const [toPrimary, second, toSecondary] of plan) {
       const id = await file();
       clock.advance(toPrimary * 1000);
-      await t.desk.services.approvals.approve(id, { reason: REASON, secondaryApproverId: second.id }, decider(primary));
+      await t.desk.services.approvals.approve(
+        id,
+        { reason: REASON, secondaryApproverId: second.id },
+        decider(primary),
+      );
       clock.advance(toSecondary * 1000);
       const done = await t.desk.services.approvals.cosign(id, {}, decider(second));
       expect(done.status).toBe('approved');
@@ -63,14 +81,26 @@ describe('approvals report statistics (fixed clock)', () => {
   });
   afterAll(() => t.close());
 
-  const period = () => `from=${encodeURIComponent(new Date(START.getTime() - 60_000).toISOString())}&to=${encodeURIComponent(new Date(clock.now().getTime() + 60_000).toISOString())}`;
+  const period = () =>
+    `from=${encodeURIComponent(new Date(START.getTime() - 60_000).toISOString())}&to=${encodeURIComponent(new Date(clock.now().getTime() + 60_000).toISOString())}`;
 
   it('median and p90 time to decision per approver and step, and pair counts, are exact', async () => {
-    const res = await t.app.inject({ method: 'GET', url: `/api/approvals/report?${period()}`, headers: auditorBearer });
+    const res = await t.app.inject({
+      method: 'GET',
+      url: `/api/approvals/report?${period()}`,
+      headers: auditorBearer,
+    });
     expect(res.statusCode).toBe(200);
-    const body = res.json<{ totals: { requests: number }; statistics: { timeToDecision: Stat[]; pairs: { a: { id: string }; b: { id: string }; approved: number }[] } }>();
+    const body = res.json<{
+      totals: { requests: number };
+      statistics: {
+        timeToDecision: Stat[];
+        pairs: { a: { id: string }; b: { id: string }; approved: number }[];
+      };
+    }>();
     expect(body.totals.requests).toBe(6);
-    const stat = (op: TestOperator, step: string) => body.statistics.timeToDecision.find((s) => s.operatorId === op.id && s.step === step);
+    const stat = (op: TestOperator, step: string) =>
+      body.statistics.timeToDecision.find((s) => s.operatorId === op.id && s.step === step);
     expect(stat(primary, 'primary')).toMatchObject({ decisions: 5, medianSeconds: 30, p90Seconds: 76 });
     expect(stat(s1, 'secondary')).toMatchObject({ decisions: 3, medianSeconds: 15, p90Seconds: 23 });
     expect(stat(s2, 'secondary')).toMatchObject({ decisions: 2, medianSeconds: 90, p90Seconds: 114 });
@@ -85,12 +115,28 @@ describe('approvals report statistics (fixed clock)', () => {
   });
 
   it('the CSV carries the same figures', async () => {
-    const res = await t.app.inject({ method: 'GET', url: `/api/approvals/report?format=csv&${period()}`, headers: auditorBearer });
-    const [header, ...rows] = res.body.trim().split('\n').map((l) => l.split(','));
+    const res = await t.app.inject({
+      method: 'GET',
+      url: `/api/approvals/report?format=csv&${period()}`,
+      headers: auditorBearer,
+    });
+    const [header, ...rows] = res.body
+      .trim()
+      .split('\n')
+      .map((l) => l.split(','));
     const col = (name: string) => (header ?? []).indexOf(name);
-    const approver = rows.find((r) => r[0] === 'approver' && r[col('id')] === primary.id && r[col('step')] === 'primary');
-    expect([approver?.[col('operator')], approver?.[col('decisions')], approver?.[col('median_seconds')], approver?.[col('p90_seconds')]]).toEqual([primary.email, '5', '30', '76']);
+    const approver = rows.find(
+      (r) => r[0] === 'approver' && r[col('id')] === primary.id && r[col('step')] === 'primary',
+    );
+    expect([
+      approver?.[col('operator')],
+      approver?.[col('decisions')],
+      approver?.[col('median_seconds')],
+      approver?.[col('p90_seconds')],
+    ]).toEqual([primary.email, '5', '30', '76']);
     const pair = rows.find((r) => r[0] === 'pair' && r[col('approved_together')] === '3');
-    expect([pair?.[col('person_a')], pair?.[col('person_b')]].sort()).toEqual([primary.email, s1.email].sort());
+    expect([pair?.[col('person_a')], pair?.[col('person_b')]].sort()).toEqual(
+      [primary.email, s1.email].sort(),
+    );
   });
 });

@@ -32,7 +32,13 @@ export async function approvalsReport(db: Executor, directory: ApproverDirectory
     rejected_by_email: email(r.rejected_by),
   }));
 
-  const perApprover = await sql<{ operator_id: string; step: string; decisions: string; median_seconds: number; p90_seconds: number }>`
+  const perApprover = await sql<{
+    operator_id: string;
+    step: string;
+    decisions: string;
+    median_seconds: number;
+    p90_seconds: number;
+  }>`
     with d as (
       select primary_approver_id as operator_id, 'primary' as step, extract(epoch from primary_at - created_at) as secs
         from change_requests where primary_at is not null and created_at >= ${period.from} and created_at < ${period.to}
@@ -75,15 +81,42 @@ export async function approvalsReport(db: Executor, directory: ApproverDirectory
       note: r.note,
       createdAt: r.created_at.toISOString(),
       expiresAt: r.expires_at.toISOString(),
-      primary: r.primary_approver_id ? { id: r.primary_approver_id, email: r.primary_email, reason: r.primary_reason, at: r.primary_at?.toISOString() ?? null } : null,
-      secondary: r.secondary_approver_id ? { id: r.secondary_approver_id, email: r.secondary_email, reason: r.secondary_reason, at: r.secondary_at?.toISOString() ?? null } : null,
-      rejection: r.rejected_by ? { id: r.rejected_by, email: r.rejected_by_email, reason: r.rejection_reason } : null,
+      primary: r.primary_approver_id
+        ? {
+            id: r.primary_approver_id,
+            email: r.primary_email,
+            reason: r.primary_reason,
+            at: r.primary_at?.toISOString() ?? null,
+          }
+        : null,
+      secondary: r.secondary_approver_id
+        ? {
+            id: r.secondary_approver_id,
+            email: r.secondary_email,
+            reason: r.secondary_reason,
+            at: r.secondary_at?.toISOString() ?? null,
+          }
+        : null,
+      rejection: r.rejected_by
+        ? { id: r.rejected_by, email: r.rejected_by_email, reason: r.rejection_reason }
+        : null,
       failureReason: r.failure_reason,
       decidedAt: r.decided_at?.toISOString() ?? null,
     })),
     statistics: {
-      timeToDecision: perApprover.rows.map((s) => ({ operatorId: s.operator_id, email: email(s.operator_id), step: s.step, decisions: Number(s.decisions), medianSeconds: seconds(s.median_seconds), p90Seconds: seconds(s.p90_seconds) })),
-      pairs: pairs.rows.map((p) => ({ a: { id: p.a_id, email: email(p.a_id) }, b: { id: p.b_id, email: email(p.b_id) }, approved: Number(p.approved) })),
+      timeToDecision: perApprover.rows.map((s) => ({
+        operatorId: s.operator_id,
+        email: email(s.operator_id),
+        step: s.step,
+        decisions: Number(s.decisions),
+        medianSeconds: seconds(s.median_seconds),
+        p90Seconds: seconds(s.p90_seconds),
+      })),
+      pairs: pairs.rows.map((p) => ({
+        a: { id: p.a_id, email: email(p.a_id) },
+        b: { id: p.b_id, email: email(p.b_id) },
+        approved: Number(p.approved),
+      })),
     },
   };
 }
@@ -91,9 +124,32 @@ export async function approvalsReport(db: Executor, directory: ApproverDirectory
 export type ApprovalsReport = Awaited<ReturnType<typeof approvalsReport>>;
 
 const CSV_COLUMNS = [
-  'record', 'id', 'kind', 'status', 'summary', 'digest', 'requester', 'created_at', 'primary', 'primary_reason', 'primary_at',
-  'secondary', 'secondary_reason', 'secondary_at', 'rejected_by', 'rejection_reason', 'failure_reason', 'decided_at',
-  'operator', 'step', 'decisions', 'median_seconds', 'p90_seconds', 'person_a', 'person_b', 'approved_together',
+  'record',
+  'id',
+  'kind',
+  'status',
+  'summary',
+  'digest',
+  'requester',
+  'created_at',
+  'primary',
+  'primary_reason',
+  'primary_at',
+  'secondary',
+  'secondary_reason',
+  'secondary_at',
+  'rejected_by',
+  'rejection_reason',
+  'failure_reason',
+  'decided_at',
+  'operator',
+  'step',
+  'decisions',
+  'median_seconds',
+  'p90_seconds',
+  'person_a',
+  'person_b',
+  'approved_together',
 ] as const;
 
 const seconds = (s: number | null) => (s === null ? null : Math.round(s * 1000) / 1000);
@@ -107,20 +163,50 @@ const cell = (v: unknown) => {
 
 /** One CSV table; the `record` column says whether a row is a request, an approver statistic or a pair. */
 export function reportCsv(report: ApprovalsReport): string {
-  const row = (values: Partial<Record<(typeof CSV_COLUMNS)[number], unknown>>) => CSV_COLUMNS.map((c) => cell(values[c])).join(',');
+  const row = (values: Partial<Record<(typeof CSV_COLUMNS)[number], unknown>>) =>
+    CSV_COLUMNS.map((c) => cell(values[c])).join(',');
   const lines = [CSV_COLUMNS.join(',')];
   for (const r of report.requests) {
-    lines.push(row({
-      record: 'request', id: r.id, kind: r.kind, status: r.status, summary: r.summary, digest: r.digest, requester: r.requester.email ?? `${r.requester.type}:${r.requester.id ?? ''}`,
-      created_at: r.createdAt, primary: r.primary?.email, primary_reason: r.primary?.reason, primary_at: r.primary?.at, secondary: r.secondary?.email, secondary_reason: r.secondary?.reason,
-      secondary_at: r.secondary?.at, rejected_by: r.rejection?.email, rejection_reason: r.rejection?.reason, failure_reason: r.failureReason, decided_at: r.decidedAt,
-    }));
+    lines.push(
+      row({
+        record: 'request',
+        id: r.id,
+        kind: r.kind,
+        status: r.status,
+        summary: r.summary,
+        digest: r.digest,
+        requester: r.requester.email ?? `${r.requester.type}:${r.requester.id ?? ''}`,
+        created_at: r.createdAt,
+        primary: r.primary?.email,
+        primary_reason: r.primary?.reason,
+        primary_at: r.primary?.at,
+        secondary: r.secondary?.email,
+        secondary_reason: r.secondary?.reason,
+        secondary_at: r.secondary?.at,
+        rejected_by: r.rejection?.email,
+        rejection_reason: r.rejection?.reason,
+        failure_reason: r.failureReason,
+        decided_at: r.decidedAt,
+      }),
+    );
   }
   for (const s of report.statistics.timeToDecision) {
-    lines.push(row({ record: 'approver', id: s.operatorId, operator: s.email, step: s.step, decisions: s.decisions, median_seconds: seconds(s.medianSeconds), p90_seconds: seconds(s.p90Seconds) }));
+    lines.push(
+      row({
+        record: 'approver',
+        id: s.operatorId,
+        operator: s.email,
+        step: s.step,
+        decisions: s.decisions,
+        median_seconds: seconds(s.medianSeconds),
+        p90_seconds: seconds(s.p90Seconds),
+      }),
+    );
   }
   for (const p of report.statistics.pairs) {
-    lines.push(row({ record: 'pair', person_a: p.a.email, person_b: p.b.email, approved_together: p.approved }));
+    lines.push(
+      row({ record: 'pair', person_a: p.a.email, person_b: p.b.email, approved_together: p.approved }),
+    );
   }
   return lines.join('\n') + '\n';
 }

@@ -9,7 +9,16 @@ import type { ApprovalsService } from './approvals.service.js';
 import { approvalsReport, reportCsv } from './approvals.report.js';
 import type { ApproverDirectory } from './approvals.ports.js';
 import type { Executor } from '../shared/db.js';
-import { approveBody, cosignBody, fileBody, idempotencyKeyOf, idParams, listQuery, rejectBody, requestView } from './approvals.schemas.js';
+import {
+  approveBody,
+  cosignBody,
+  fileBody,
+  idempotencyKeyOf,
+  idParams,
+  listQuery,
+  rejectBody,
+  requestView,
+} from './approvals.schemas.js';
 
 function actorOf(request: FastifyRequest) {
   if (!request.actor) throw new AppError('UNAUTHENTICATED', 'Sign in first.');
@@ -30,39 +39,66 @@ const reportQuery = z
   })
   .strict();
 
-export function approvalsRoutes(deps: { approvals: ApprovalsService; queries: ApprovalQueries; db: Executor; directory: ApproverDirectory }): FastifyPluginAsync {
+export function approvalsRoutes(deps: {
+  approvals: ApprovalsService;
+  queries: ApprovalQueries;
+  db: Executor;
+  directory: ApproverDirectory;
+}): FastifyPluginAsync {
   const { approvals, queries } = deps;
   return async (app) => {
     const r = app.withTypeProvider<ZodTypeProvider>();
     const read = { access: { permission: 'approvals:read' as const } };
     const decide = { access: { permission: 'approvals:decide' as const, stepUp: true } };
 
-    r.post('/api/approvals', { config: { access: { permission: 'approvals:request' } }, schema: { body: fileBody } }, async (req, reply) => {
-      const key = idempotencyKeyOf(req.headers);
-      const actor = actorOf(req);
-      const { request, replayed } = await approvals.file({ ...req.body, idempotencyKey: key }, { type: 'operator', id: actor.operatorId }, auditContext(req));
-      return reply.status(replayed ? 200 : 201).send(requestView(request));
-    });
+    r.post(
+      '/api/approvals',
+      { config: { access: { permission: 'approvals:request' } }, schema: { body: fileBody } },
+      async (req, reply) => {
+        const key = idempotencyKeyOf(req.headers);
+        const actor = actorOf(req);
+        const { request, replayed } = await approvals.file(
+          { ...req.body, idempotencyKey: key },
+          { type: 'operator', id: actor.operatorId },
+          auditContext(req),
+        );
+        return reply.status(replayed ? 200 : 201).send(requestView(request));
+      },
+    );
 
     r.get('/api/approvals', { config: read, schema: { querystring: listQuery } }, async (req) => {
       const me = actorOf(req).operatorId;
       const page = await queries.list(req.query, me);
       // Name requesters and approvers so lists read like the detail page: only the people on this page.
       const { people, clients } = await queries.peopleOf(page.items);
-      return { items: page.items.map((i) => requestView(i, people, clients)), nextCursor: page.nextCursor, awaitingMe: await queries.awaitingMeCount(me) };
+      return {
+        items: page.items.map((i) => requestView(i, people, clients)),
+        nextCursor: page.nextCursor,
+        awaitingMe: await queries.awaitingMeCount(me),
+      };
     });
 
-    r.get('/api/approvals/report', { config: { access: { permission: 'approvals:report' } }, schema: { querystring: reportQuery } }, async (req, reply) => {
-      const to = req.query.to ?? new Date();
-      const from = req.query.from ?? new Date(to.getTime() - 30 * 24 * 3600 * 1000);
-      if (from >= to) throw new AppError('VALIDATION_FAILED', '`from` must be before `to`.', [{ path: 'querystring.from', message: 'must be before to' }]);
-      const report = await approvalsReport(deps.db, deps.directory, { from, to });
-      if (req.query.format === 'csv') {
-        const name = `approvals-${from.toISOString().slice(0, 10)}-${to.toISOString().slice(0, 10)}.csv`;
-        return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${name}"`).send(reportCsv(report));
-      }
-      return report;
-    });
+    r.get(
+      '/api/approvals/report',
+      { config: { access: { permission: 'approvals:report' } }, schema: { querystring: reportQuery } },
+      async (req, reply) => {
+        const to = req.query.to ?? new Date();
+        const from = req.query.from ?? new Date(to.getTime() - 30 * 24 * 3600 * 1000);
+        if (from >= to)
+          throw new AppError('VALIDATION_FAILED', '`from` must be before `to`.', [
+            { path: 'querystring.from', message: 'must be before to' },
+          ]);
+        const report = await approvalsReport(deps.db, deps.directory, { from, to });
+        if (req.query.format === 'csv') {
+          const name = `approvals-${from.toISOString().slice(0, 10)}-${to.toISOString().slice(0, 10)}.csv`;
+          return reply
+            .type('text/csv; charset=utf-8')
+            .header('content-disposition', `attachment; filename="${name}"`)
+            .send(reportCsv(report));
+        }
+        return report;
+      },
+    );
 
     r.get('/api/approvals/policies', { config: read }, async () => ({ items: await queries.policies() }));
 
@@ -70,20 +106,66 @@ export function approvalsRoutes(deps: { approvals: ApprovalsService; queries: Ap
       const { request, history, people, clients } = await queries.get(req.params.id);
       return {
         ...requestView(request, people, clients),
-        history: history.map((h) => ({ at: h.at.toISOString(), action: h.action, actor: { type: h.actor_type, id: h.actor_id, name: h.actor_id ? (people.get(h.actor_id)?.name ?? null) : null }, reason: h.reason, data: h.data })),
+        history: history.map((h) => ({
+          at: h.at.toISOString(),
+          action: h.action,
+          actor: {
+            type: h.actor_type,
+            id: h.actor_id,
+            name: h.actor_id ? (people.get(h.actor_id)?.name ?? null) : null,
+          },
+          reason: h.reason,
+          data: h.data,
+        })),
       };
     });
 
-    r.get('/api/approvals/:id/eligible-approvers', { config: read, schema: { params: idParams } }, async (req) => {
-      const people = await queries.eligibleApprovers(req.params.id, actorOf(req).operatorId);
-      return { items: people.map((p) => ({ id: p.id, name: p.name, email: p.email, roles: p.roles, telegramLinked: p.telegramLinked })) };
-    });
+    r.get(
+      '/api/approvals/:id/eligible-approvers',
+      { config: read, schema: { params: idParams } },
+      async (req) => {
+        const people = await queries.eligibleApprovers(req.params.id, actorOf(req).operatorId);
+        return {
+          items: people.map((p) => ({
+            id: p.id,
+            name: p.name,
+            email: p.email,
+            roles: p.roles,
+            telegramLinked: p.telegramLinked,
+          })),
+        };
+      },
+    );
 
-    r.post('/api/approvals/:id/approve', { config: decide, schema: { params: idParams, body: approveBody } }, async (req) => requestView(await approvals.approve(req.params.id, req.body, decider(req))));
-    r.post('/api/approvals/:id/cosign', { config: decide, schema: { params: idParams, body: cosignBody } }, async (req) => requestView(await approvals.cosign(req.params.id, req.body, decider(req))));
-    r.post('/api/approvals/:id/reject', { config: decide, schema: { params: idParams, body: rejectBody } }, async (req) => requestView(await approvals.reject(req.params.id, req.body, decider(req))));
-    r.post('/api/approvals/:id/cancel', { config: { access: { permission: 'approvals:request' } }, schema: { params: idParams, body: z.object({}).strict().nullish() } }, async (req) =>
-      requestView(await approvals.cancel(req.params.id, { type: 'operator', id: actorOf(req).operatorId }, auditContext(req))),
+    r.post(
+      '/api/approvals/:id/approve',
+      { config: decide, schema: { params: idParams, body: approveBody } },
+      async (req) => requestView(await approvals.approve(req.params.id, req.body, decider(req))),
+    );
+    r.post(
+      '/api/approvals/:id/cosign',
+      { config: decide, schema: { params: idParams, body: cosignBody } },
+      async (req) => requestView(await approvals.cosign(req.params.id, req.body, decider(req))),
+    );
+    r.post(
+      '/api/approvals/:id/reject',
+      { config: decide, schema: { params: idParams, body: rejectBody } },
+      async (req) => requestView(await approvals.reject(req.params.id, req.body, decider(req))),
+    );
+    r.post(
+      '/api/approvals/:id/cancel',
+      {
+        config: { access: { permission: 'approvals:request' } },
+        schema: { params: idParams, body: z.object({}).strict().nullish() },
+      },
+      async (req) =>
+        requestView(
+          await approvals.cancel(
+            req.params.id,
+            { type: 'operator', id: actorOf(req).operatorId },
+            auditContext(req),
+          ),
+        ),
     );
   };
 }

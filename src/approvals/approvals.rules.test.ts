@@ -18,10 +18,22 @@ const amend: Policy = {
   primaryRoles: ['ops_approver'],
   secondaryRoles: ['ops_approver', 'risk_officer'],
   ttlSeconds: 4 * 3600,
-  tiers: [{ name: 'large notional', when: { path: 'amount', op: 'gt', value: '250000000000' }, secondaryRoles: ['risk_officer'] }],
+  tiers: [
+    {
+      name: 'large notional',
+      when: { path: 'amount', op: 'gt', value: '250000000000' },
+      secondaryRoles: ['risk_officer'],
+    },
+  ],
 };
 
-const op = (id: string, roles: Approver['roles'], extra: Partial<Approver> = {}): Approver => ({ id, roles, active: true, mfaEnrolled: true, ...extra });
+const op = (id: string, roles: Approver['roles'], extra: Partial<Approver> = {}): Approver => ({
+  id,
+  roles,
+  active: true,
+  mfaEnrolled: true,
+  ...extra,
+});
 
 describe('isValidReason', () => {
   it.each([
@@ -48,7 +60,11 @@ describe('allowedDecisions', () => {
 });
 
 describe('tiers', () => {
-  const tier = (op: PolicyTier['when']['op'], value: string): PolicyTier => ({ name: 't', when: { path: 'amount', op, value }, secondaryRoles: ['risk_officer'] });
+  const tier = (op: PolicyTier['when']['op'], value: string): PolicyTier => ({
+    name: 't',
+    when: { path: 'amount', op, value },
+    secondaryRoles: ['risk_officer'],
+  });
   it.each([
     [tier('gt', '100'), { amount: '101' }, true],
     [tier('gt', '100'), { amount: '100' }, false],
@@ -76,7 +92,13 @@ describe('eligibility', () => {
     ['primary without a primary role', 'primary', op('x', ['risk_officer']), null, 'NOT_ELIGIBLE'],
     ['an auditor as secondary', 'secondary', op('x', ['auditor']), 'p', 'NOT_ELIGIBLE'],
     ['a deactivated operator', 'primary', op('x', ['ops_approver'], { active: false }), null, 'NOT_ELIGIBLE'],
-    ['an operator without MFA', 'secondary', op('x', ['risk_officer'], { mfaEnrolled: false }), 'p', 'NOT_ELIGIBLE'],
+    [
+      'an operator without MFA',
+      'secondary',
+      op('x', ['risk_officer'], { mfaEnrolled: false }),
+      'p',
+      'NOT_ELIGIBLE',
+    ],
     ['an eligible primary', 'primary', op('x', ['ops_approver']), null, null],
     ['an eligible secondary', 'secondary', op('y', ['risk_officer']), 'p', null],
     ['a secondary-only role may reject', 'reject', op('y', ['risk_officer']), null, null],
@@ -86,7 +108,9 @@ describe('eligibility', () => {
 
   it('an ops approver cannot co-sign a large amend; a risk officer can', () => {
     const large = { amount: '300000000000' };
-    expect(eligibility(amend, large, 'secondary', op('y', ['ops_approver']), requester, 'p')).toBe('NOT_ELIGIBLE');
+    expect(eligibility(amend, large, 'secondary', op('y', ['ops_approver']), requester, 'p')).toBe(
+      'NOT_ELIGIBLE',
+    );
     expect(eligibility(amend, large, 'secondary', op('z', ['risk_officer']), requester, 'p')).toBeNull();
   });
 
@@ -105,8 +129,12 @@ describe('expiry', () => {
 
 describe('canonical payload and digest', () => {
   it('is independent of key order and stable', () => {
-    expect(canonicalJson({ b: 1, a: { d: [2, { y: 1, x: 2 }], c: 'x' } })).toBe('{"a":{"c":"x","d":[2,{"x":2,"y":1}]},"b":1}');
-    expect(payloadDigest('flag.set', { key: 'A', enabled: true })).toBe(payloadDigest('flag.set', { enabled: true, key: 'A' }));
+    expect(canonicalJson({ b: 1, a: { d: [2, { y: 1, x: 2 }], c: 'x' } })).toBe(
+      '{"a":{"c":"x","d":[2,{"x":2,"y":1}]},"b":1}',
+    );
+    expect(payloadDigest('flag.set', { key: 'A', enabled: true })).toBe(
+      payloadDigest('flag.set', { enabled: true, key: 'A' }),
+    );
   });
   it('changes with the kind or any value', () => {
     const base = payloadDigest('flag.set', { key: 'A', enabled: true });

@@ -6,7 +6,8 @@ import type { Role } from '../operators/operators.tables.js';
  * transaction that holds the request row locked; tests check them row by row.
  */
 
-export type RequestStatus = 'pending' | 'awaiting_secondary' | 'approved' | 'rejected' | 'expired' | 'cancelled' | 'failed';
+export type RequestStatus =
+  'pending' | 'awaiting_secondary' | 'approved' | 'rejected' | 'expired' | 'cancelled' | 'failed';
 export type Decision = 'approve' | 'cosign' | 'reject' | 'cancel';
 
 export const OPEN_STATUSES: readonly RequestStatus[] = ['pending', 'awaiting_secondary'];
@@ -53,13 +54,24 @@ export function allowedDecisions(status: RequestStatus): Decision[] {
 }
 
 function readPath(payload: unknown, path: string): unknown {
-  return path.split('.').reduce<unknown>((v, key) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined), payload);
+  return path
+    .split('.')
+    .reduce<unknown>(
+      (v, key) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined),
+      payload,
+    );
 }
 
 /** Compares as exact integers when both sides are integer strings, otherwise as strings (eq only). */
 export function tierMatches(tier: PolicyTier, payload: unknown): boolean {
   const raw = readPath(payload, tier.when.path);
-  if (typeof raw !== 'string' && typeof raw !== 'number' && typeof raw !== 'bigint' && typeof raw !== 'boolean') return false;
+  if (
+    typeof raw !== 'string' &&
+    typeof raw !== 'number' &&
+    typeof raw !== 'bigint' &&
+    typeof raw !== 'boolean'
+  )
+    return false;
   const actual = String(raw);
   const { op, value } = tier.when;
   if (/^-?\d+$/.test(actual) && /^-?\d+$/.test(value)) {
@@ -93,7 +105,11 @@ export function eligibility(
   if (step === 'secondary' && approver.id === primaryId) return 'SAME_APPROVER';
   if (!approver.active || !approver.mfaEnrolled) return 'NOT_ELIGIBLE';
   const roles =
-    step === 'primary' ? policy.primaryRoles : step === 'secondary' ? secondaryRolesFor(policy, payload) : [...policy.primaryRoles, ...secondaryRolesFor(policy, payload)];
+    step === 'primary'
+      ? policy.primaryRoles
+      : step === 'secondary'
+        ? secondaryRolesFor(policy, payload)
+        : [...policy.primaryRoles, ...secondaryRolesFor(policy, payload)];
   return approver.roles.some((r) => roles.includes(r)) ? null : 'NOT_ELIGIBLE';
 }
 
@@ -103,7 +119,8 @@ export function isExpired(expiresAt: Date, now: Date): boolean {
 
 /** Canonical JSON: object keys sorted at every level, no whitespace; bigint as decimal strings. */
 export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(typeof value === 'bigint' ? value.toString() : value) ?? 'null';
+  if (value === null || typeof value !== 'object')
+    return JSON.stringify(typeof value === 'bigint' ? value.toString() : value) ?? 'null';
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   const entries = Object.entries(value as Record<string, unknown>)
     .filter(([, v]) => v !== undefined)
@@ -113,5 +130,7 @@ export function canonicalJson(value: unknown): string {
 
 /** What approvers see and co-sign: the SHA-256 of the kind and the canonical payload. */
 export function payloadDigest(kind: string, payload: unknown): string {
-  return createHash('sha256').update(`${kind}\n${canonicalJson(payload)}`).digest('hex');
+  return createHash('sha256')
+    .update(`${kind}\n${canonicalJson(payload)}`)
+    .digest('hex');
 }

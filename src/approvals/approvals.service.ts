@@ -4,7 +4,13 @@ import { AppError } from '../shared/errors.js';
 import { withTransaction, type Executor, type Tx } from '../shared/db.js';
 import { createDecisions } from './approvals.decisions.js';
 import type { ApprovalsDeps, Requester } from './approvals.ports.js';
-import { findByIdempotencyKey, findPolicy, lockExpired, lockRequest, type RequestRow } from './approvals.repo.js';
+import {
+  findByIdempotencyKey,
+  findPolicy,
+  lockExpired,
+  lockRequest,
+  type RequestRow,
+} from './approvals.repo.js';
 import { isExpired, payloadDigest, secondaryRolesFor, type Policy } from './approvals.rules.js';
 import { decisionNotices, recordTransition } from './approvals.transitions.js';
 
@@ -30,11 +36,24 @@ export function createApprovalsService(deps: ApprovalsDeps) {
   const decisions = createDecisions(deps);
 
   /** Files a request (or, with the same idempotency key and payload, returns the one already filed). */
-  async function file(input: FileInput, requester: Requester, ctx: AuditContext, within?: Tx): Promise<{ request: RequestRow; replayed: boolean }> {
+  async function file(
+    input: FileInput,
+    requester: Requester,
+    ctx: AuditContext,
+    within?: Tx,
+  ): Promise<{ request: RequestRow; replayed: boolean }> {
     const def = deps.registry.get(input.kind);
-    if (!def) throw new AppError('VALIDATION_FAILED', `Unknown kind ${input.kind}.`, [{ path: 'kind', message: `must be one of ${deps.registry.kinds().join(', ')}` }]);
+    if (!def)
+      throw new AppError('VALIDATION_FAILED', `Unknown kind ${input.kind}.`, [
+        { path: 'kind', message: `must be one of ${deps.registry.kinds().join(', ')}` },
+      ]);
     const parsed = def.schema.safeParse(input.payload);
-    if (!parsed.success) throw new AppError('VALIDATION_FAILED', `The payload is not a valid ${input.kind}.`, validationErrors(parsed.error, 'payload'));
+    if (!parsed.success)
+      throw new AppError(
+        'VALIDATION_FAILED',
+        `The payload is not a valid ${input.kind}.`,
+        validationErrors(parsed.error, 'payload'),
+      );
     const payload = parsed.data;
     const digest = payloadDigest(input.kind, payload);
 
@@ -42,12 +61,19 @@ export function createApprovalsService(deps: ApprovalsDeps) {
       if (input.idempotencyKey) {
         const existing = await findByIdempotencyKey(tx, requester, input.idempotencyKey);
         if (existing) {
-          if (existing.digest !== digest) throw new AppError('IDEMPOTENCY_CONFLICT', 'This Idempotency-Key was already used for a different request.');
+          if (existing.digest !== digest)
+            throw new AppError(
+              'IDEMPOTENCY_CONFLICT',
+              'This Idempotency-Key was already used for a different request.',
+            );
           return { request: existing, replayed: true };
         }
       }
       const policy = await findPolicy(tx, input.kind);
-      if (!policy) throw new AppError('VALIDATION_FAILED', `No policy is defined for ${input.kind}.`, [{ path: 'kind', message: 'has no policy' }]);
+      if (!policy)
+        throw new AppError('VALIDATION_FAILED', `No policy is defined for ${input.kind}.`, [
+          { path: 'kind', message: 'has no policy' },
+        ]);
       const current = await def.describe(tx, payload);
       await def.validate(tx, payload, current);
       const now = deps.clock.now();
@@ -82,18 +108,51 @@ export function createApprovalsService(deps: ApprovalsDeps) {
           updated_at: now,
         })
         // A concurrent call with the same Idempotency-Key waits on the unique index, then finds the row.
-        .onConflict((oc) => oc.columns(['requested_by_type', 'requested_by_id', 'idempotency_key']).where('idempotency_key', 'is not', null).doNothing())
+        .onConflict((oc) =>
+          oc
+            .columns(['requested_by_type', 'requested_by_id', 'idempotency_key'])
+            .where('idempotency_key', 'is not', null)
+            .doNothing(),
+        )
         .returningAll()
         .executeTakeFirst();
       if (!request) {
-        const existing = input.idempotencyKey ? await findByIdempotencyKey(tx, requester, input.idempotencyKey) : undefined;
-        if (!existing || existing.digest !== digest) throw new AppError('IDEMPOTENCY_CONFLICT', 'This Idempotency-Key was already used for a different request.');
+        const existing = input.idempotencyKey
+          ? await findByIdempotencyKey(tx, requester, input.idempotencyKey)
+          : undefined;
+        if (!existing || existing.digest !== digest)
+          throw new AppError(
+            'IDEMPOTENCY_CONFLICT',
+            'This Idempotency-Key was already used for a different request.',
+          );
         return { request: existing, replayed: true };
       }
-      await tx.insertInto('change_request_events').values({ request_id: request.id, action: 'filed', actor_type: requester.type, actor_id: requester.id, reason: input.note ?? null, data: JSON.stringify({ digest }), at: now }).execute();
-      await deps.audit.record(tx, { ...ctx, action: 'approval.filed', entityType: 'change_request', entityId: request.id, data: { kind: input.kind, digest, summary: current.summary, entity: current.entity } });
+      await tx
+        .insertInto('change_request_events')
+        .values({
+          request_id: request.id,
+          action: 'filed',
+          actor_type: requester.type,
+          actor_id: requester.id,
+          reason: input.note ?? null,
+          data: JSON.stringify({ digest }),
+          at: now,
+        })
+        .execute();
+      await deps.audit.record(tx, {
+        ...ctx,
+        action: 'approval.filed',
+        entityType: 'change_request',
+        entityId: request.id,
+        data: { kind: input.kind, digest, summary: current.summary, entity: current.entity },
+      });
       await deps.notifications.enqueue(tx, await newRequestNotices(tx, request, policy));
-      await deps.events.publish(tx, { type: 'approval.created', id: request.id, kind: request.kind, status: request.status });
+      await deps.events.publish(tx, {
+        type: 'approval.created',
+        id: request.id,
+        kind: request.kind,
+        status: request.status,
+      });
       return { request, replayed: false };
     });
   }
@@ -102,12 +161,23 @@ export function createApprovalsService(deps: ApprovalsDeps) {
   async function newRequestNotices(tx: Executor, request: RequestRow, policy: Policy) {
     const roles = new Set([...policy.primaryRoles, ...secondaryRolesFor(policy, request.payload)]);
     const people = await deps.directory.listActive(tx);
-    const data = { requestId: request.id, kind: request.kind, summary: request.summary, requestedBy: request.requested_by_type, expiresAt: request.expires_at.toISOString() };
+    const data = {
+      requestId: request.id,
+      kind: request.kind,
+      summary: request.summary,
+      requestedBy: request.requested_by_type,
+      expiresAt: request.expires_at.toISOString(),
+    };
     return [
       { recipientType: 'ops_chat' as const, recipientId: null, template: 'approval.requested', data },
       ...people
         .filter((p) => p.id !== request.requested_by_id && p.roles.some((r) => roles.has(r)))
-        .map((p) => ({ recipientType: 'operator' as const, recipientId: p.id, template: 'approval.requested', data })),
+        .map((p) => ({
+          recipientType: 'operator' as const,
+          recipientId: p.id,
+          template: 'approval.requested',
+          data,
+        })),
     ];
   }
 
@@ -116,17 +186,52 @@ export function createApprovalsService(deps: ApprovalsDeps) {
     const cancelled = await withTransaction(deps.db, async (tx) => {
       const req = await lockRequest(tx, id);
       if (!req) throw new AppError('NOT_FOUND', `Change request ${id} was not found.`);
-      if (req.requested_by_type !== requester.type || req.requested_by_id !== requester.id) throw new AppError('FORBIDDEN', 'Only the requester may cancel a request.');
-      if (req.status === 'expired') throw new AppError('EXPIRED', `This request expired at ${req.expires_at.toISOString()}.`);
-      if (req.status !== 'pending' && req.status !== 'awaiting_secondary') throw new AppError('ALREADY_DECIDED', `This request is already ${req.status}.`);
+      if (req.requested_by_type !== requester.type || req.requested_by_id !== requester.id)
+        throw new AppError('FORBIDDEN', 'Only the requester may cancel a request.');
+      if (req.status === 'expired')
+        throw new AppError('EXPIRED', `This request expired at ${req.expires_at.toISOString()}.`);
+      if (req.status !== 'pending' && req.status !== 'awaiting_secondary')
+        throw new AppError('ALREADY_DECIDED', `This request is already ${req.status}.`);
       // Past its TTL it expires, whatever arrives (fail closed): record that rather than a cancellation.
       if (isExpired(req.expires_at, deps.clock.now())) {
-        await recordTransition(deps, tx, req, { action: 'expired', status: 'expired', changes: { decided_at: deps.clock.now() }, notify: decisionNotices(req, 'approval.expired', {}, [req.primary_approver_id, req.secondary_approver_id]) }, { actorType: 'system' });
+        await recordTransition(
+          deps,
+          tx,
+          req,
+          {
+            action: 'expired',
+            status: 'expired',
+            changes: { decided_at: deps.clock.now() },
+            notify: decisionNotices(req, 'approval.expired', {}, [
+              req.primary_approver_id,
+              req.secondary_approver_id,
+            ]),
+          },
+          { actorType: 'system' },
+        );
         return null;
       }
-      return recordTransition(deps, tx, req, { action: 'cancelled', status: 'cancelled', changes: { decided_at: deps.clock.now() }, notify: decisionNotices(req, 'approval.cancelled', {}, [req.primary_approver_id, req.secondary_approver_id], requester) }, ctx);
+      return recordTransition(
+        deps,
+        tx,
+        req,
+        {
+          action: 'cancelled',
+          status: 'cancelled',
+          changes: { decided_at: deps.clock.now() },
+          notify: decisionNotices(
+            req,
+            'approval.cancelled',
+            {},
+            [req.primary_approver_id, req.secondary_approver_id],
+            requester,
+          ),
+        },
+        ctx,
+      );
     });
-    if (!cancelled) throw new AppError('EXPIRED', 'This request had already expired; it is now recorded as expired.');
+    if (!cancelled)
+      throw new AppError('EXPIRED', 'This request had already expired; it is now recorded as expired.');
     return cancelled;
   }
 
@@ -137,7 +242,21 @@ export function createApprovalsService(deps: ApprovalsDeps) {
       const n = await withTransaction(deps.db, async (tx) => {
         const due = await lockExpired(tx, deps.clock.now(), batch);
         for (const req of due) {
-          await recordTransition(deps, tx, req, { action: 'expired', status: 'expired', changes: { decided_at: deps.clock.now() }, notify: decisionNotices(req, 'approval.expired', {}, [req.primary_approver_id, req.secondary_approver_id]) }, { actorType: 'system' });
+          await recordTransition(
+            deps,
+            tx,
+            req,
+            {
+              action: 'expired',
+              status: 'expired',
+              changes: { decided_at: deps.clock.now() },
+              notify: decisionNotices(req, 'approval.expired', {}, [
+                req.primary_approver_id,
+                req.secondary_approver_id,
+              ]),
+            },
+            { actorType: 'system' },
+          );
         }
         return due.length;
       });

@@ -13,14 +13,26 @@ const schema = z
     kind: z.string().min(1),
     primaryRoles: z.array(role).min(1),
     secondaryRoles: z.array(role).min(1),
-    ttlSeconds: z.number().int().min(60).max(30 * 24 * 3600),
+    ttlSeconds: z
+      .number()
+      .int()
+      .min(60)
+      .max(30 * 24 * 3600),
     tiers: z
       .array(
-        z.object({
-          name: z.string().min(1).max(200),
-          when: z.object({ path: z.string().min(1), op: z.enum(['gt', 'gte', 'lt', 'lte', 'eq']), value: z.string().min(1) }).strict(),
-          secondaryRoles: z.array(role).min(1),
-        }).strict(),
+        z
+          .object({
+            name: z.string().min(1).max(200),
+            when: z
+              .object({
+                path: z.string().min(1),
+                op: z.enum(['gt', 'gte', 'lt', 'lte', 'eq']),
+                value: z.string().min(1),
+              })
+              .strict(),
+            secondaryRoles: z.array(role).min(1),
+          })
+          .strict(),
       )
       .default([]),
   })
@@ -38,21 +50,38 @@ export function policySetKind(audit: AuditService): KindDefinition<PolicySet> {
     schema,
     async describe(tx, p) {
       const current = await findPolicy(tx, p.kind);
-      if (!current) throw new AppError('VALIDATION_FAILED', `There is no policy for ${p.kind}.`, [{ path: 'payload.kind', message: 'is not a kind' }]);
+      if (!current)
+        throw new AppError('VALIDATION_FAILED', `There is no policy for ${p.kind}.`, [
+          { path: 'payload.kind', message: 'is not a kind' },
+        ]);
       return {
         entity: { type: 'policy', id: p.kind },
         version: current.version,
-        diff: FIELDS.filter((f) => canonicalJson(current[f]) !== canonicalJson(p[f])).map((f) => ({ field: f, before: current[f], after: p[f] })),
+        diff: FIELDS.filter((f) => canonicalJson(current[f]) !== canonicalJson(p[f])).map((f) => ({
+          field: f,
+          before: current[f],
+          after: p[f],
+        })),
         summary: `Change the approval policy of ${p.kind}`,
       };
     },
     async validate(_tx, p, current) {
-      if (current.diff.length === 0) throw new AppError('VALIDATION_FAILED', `That is already the policy of ${p.kind}.`, [{ path: 'payload', message: 'changes nothing' }]);
+      if (current.diff.length === 0)
+        throw new AppError('VALIDATION_FAILED', `That is already the policy of ${p.kind}.`, [
+          { path: 'payload', message: 'changes nothing' },
+        ]);
     },
     async apply(tx, p, ctx) {
       const current = await findPolicy(tx, p.kind);
-      if (!current || !(await savePolicy(tx, { ...p }, current.version, ctx.requestId))) throw new AppError('STALE_REQUEST', `The policy of ${p.kind} changed meanwhile.`);
-      await audit.record(tx, { ...ctx.audit, action: 'policy.changed', entityType: 'policy', entityId: p.kind, data: { requestId: ctx.requestId, before: current, after: p } });
+      if (!current || !(await savePolicy(tx, { ...p }, current.version, ctx.requestId)))
+        throw new AppError('STALE_REQUEST', `The policy of ${p.kind} changed meanwhile.`);
+      await audit.record(tx, {
+        ...ctx.audit,
+        action: 'policy.changed',
+        entityType: 'policy',
+        entityId: p.kind,
+        data: { requestId: ctx.requestId, before: current, after: p },
+      });
     },
   };
 }

@@ -13,14 +13,32 @@ describe('the audit tables are append-only', () => {
   let audit: AuditService;
   beforeAll(async () => {
     t = await createTestDatabase();
-    audit = createAuditService({ db: t.db, clock: systemClock, signingKeyPem: testSecrets().auditSigningKeyPem });
-    await withTransaction(t.db, (tx) => audit.record(tx, { actorType: 'system', action: 'test.seed', entityType: 'thing', entityId: '1', data: { a: 1 } }));
+    audit = createAuditService({
+      db: t.db,
+      clock: systemClock,
+      signingKeyPem: testSecrets().auditSigningKeyPem,
+    });
+    await withTransaction(t.db, (tx) =>
+      audit.record(tx, {
+        actorType: 'system',
+        action: 'test.seed',
+        entityType: 'thing',
+        entityId: '1',
+        data: { a: 1 },
+      }),
+    );
     await sealAll(t.db, audit);
   });
   afterAll(() => t.drop());
 
   const rejected = async (statement: string) => {
-    const err = await sql.raw(statement).execute(t.db).then(() => undefined, (e: unknown) => e);
+    const err = await sql
+      .raw(statement)
+      .execute(t.db)
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect(err, statement).toBeDefined();
     expect(sqlState(err), statement).toBe('42501');
     expect((err as Error).message).toMatch(/append-only/);
@@ -46,17 +64,26 @@ describe('the audit tables are append-only', () => {
   });
 
   it('records nothing when the surrounding transaction rolls back', async () => {
-    const before = await t.db.selectFrom('audit_events').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    const before = await t.db
+      .selectFrom('audit_events')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
     await expect(
       withTransaction(t.db, async (tx) => {
         await audit.record(tx, { actorType: 'operator', actorId: 'op-1', action: 'test.rolled_back' });
         throw new Error('business rule failed after the audit event');
       }),
     ).rejects.toThrow('business rule failed');
-    const after = await t.db.selectFrom('audit_events').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    const after = await t.db
+      .selectFrom('audit_events')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
     expect(after.n).toBe(before.n);
     await sealAll(t.db, audit);
-    const chained = await t.db.selectFrom('audit_chain').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    const chained = await t.db
+      .selectFrom('audit_chain')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
     expect(chained.n).toBe(before.n);
   });
 });

@@ -31,7 +31,9 @@ export function canonicalJson(value: unknown): string {
   }
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
+  const keys = Object.keys(obj)
+    .filter((k) => obj[k] !== undefined)
+    .sort();
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
 }
 
@@ -58,7 +60,10 @@ export function eventDigest(e: ChainedEventFields): string {
 
 /** hash(n) = sha256(hash(n-1) ‖ digest(n)) over the raw 32-byte values. */
 export function chainHash(prevHash: string, digest: string): string {
-  return createHash('sha256').update(Buffer.from(prevHash, 'hex')).update(Buffer.from(digest, 'hex')).digest('hex');
+  return createHash('sha256')
+    .update(Buffer.from(prevHash, 'hex'))
+    .update(Buffer.from(digest, 'hex'))
+    .digest('hex');
 }
 
 export interface Checkpoint {
@@ -70,7 +75,8 @@ export interface Checkpoint {
   signature: string;
 }
 
-export const checkpointMessage = (c: Pick<Checkpoint, 'seq' | 'hash' | 'created_at'>) => `${c.seq}|${c.hash}|${c.created_at}`;
+export const checkpointMessage = (c: Pick<Checkpoint, 'seq' | 'hash' | 'created_at'>) =>
+  `${c.seq}|${c.hash}|${c.created_at}`;
 
 /** Export attestations are signed with the same key; the prefix keeps them from passing as checkpoints. */
 export const exportMessage = (canonicalTrailer: string) => `usdt-desk-audit-export|${canonicalTrailer}`;
@@ -88,7 +94,8 @@ export function keyIdOf(publicKeyB64: string): string {
 
 export function createSigner(privateKeyPem: string): Signer {
   const key = createPrivateKey(privateKeyPem);
-  if (key.asymmetricKeyType !== 'ed25519') throw new Error(`the audit signing key must be Ed25519, not ${key.asymmetricKeyType ?? 'unknown'}`);
+  if (key.asymmetricKeyType !== 'ed25519')
+    throw new Error(`the audit signing key must be Ed25519, not ${key.asymmetricKeyType ?? 'unknown'}`);
   const publicKey = createPublicKey(key).export({ format: 'der', type: 'spki' }).toString('base64');
   return {
     keyId: keyIdOf(publicKey),

@@ -22,7 +22,15 @@ describe('desk audit export | verify | seal', () => {
     env = { DATABASE_URL: t.url, DESK_DATA_DIR: dir, LOG_LEVEL: 'warn', AUDIT_SIGNING_KEY: signingKeyPem };
     audit = createAuditService({ db: t.db, clock: systemClock, signingKeyPem });
     for (let i = 0; i < 20; i++) {
-      await withTransaction(t.db, (tx) => audit.record(tx, { actorType: 'operator', actorId: `op-${i % 3}`, action: i % 2 ? 'test.cli.even' : 'test.cli.odd', entityType: 'trade', entityId: String(i) }));
+      await withTransaction(t.db, (tx) =>
+        audit.record(tx, {
+          actorType: 'operator',
+          actorId: `op-${i % 3}`,
+          action: i % 2 ? 'test.cli.even' : 'test.cli.odd',
+          entityType: 'trade',
+          entityId: String(i),
+        }),
+      );
     }
     // Sealed here, with the key the CLI will use: the CLI's own seal could be held back by a
     // transaction open in another test file (the horizon is cluster-wide).
@@ -40,7 +48,10 @@ describe('desk audit export | verify | seal', () => {
     expect(keyId).toBe(audit.keyId);
 
     const file = path.join(dir, 'odd.csv');
-    const exported = await runDeskCommand(['audit', 'export', '--format', 'csv', '--out', file, '--action', 'test.cli.odd'], env);
+    const exported = await runDeskCommand(
+      ['audit', 'export', '--format', 'csv', '--out', file, '--action', 'test.cli.odd'],
+      env,
+    );
     expect(exported.code, exported.output).toBe(0);
 
     const ok = await runDeskCommand(['audit', 'verify', file, '--key-id', keyId], env);

@@ -20,7 +20,8 @@ interface ExportOptions {
 
 function parseInstant(value: string, name: string): Date {
   const d = new Date(value);
-  if (Number.isNaN(d.getTime())) throw new Error(`--${name} ${value} is not a date (use ISO 8601, e.g. 2026-01-31T00:00:00Z)`);
+  if (Number.isNaN(d.getTime()))
+    throw new Error(`--${name} ${value} is not a date (use ISO 8601, e.g. 2026-01-31T00:00:00Z)`);
   return d;
 }
 
@@ -46,46 +47,79 @@ export function registerAuditCommands(program: Command): void {
         entity: opts.entity,
       };
       await withDesk(async ({ desk }) => {
-        const file = await desk.services.audit.export(opts.format, filter, { actorType: 'cli', actorId: os.userInfo().username });
+        const file = await desk.services.audit.export(opts.format, filter, {
+          actorType: 'cli',
+          actorId: os.userInfo().username,
+        });
         await pipeline(Readable.from(file.chunks, { objectMode: false }), fs.createWriteStream(opts.out));
         const { fromSeq, toSeq } = file.plan;
-        console.log(toSeq >= fromSeq ? `wrote ${opts.out}: chain seq ${fromSeq}–${toSeq}` : `wrote ${opts.out}: no sealed events in range`);
+        console.log(
+          toSeq >= fromSeq
+            ? `wrote ${opts.out}: chain seq ${fromSeq}–${toSeq}`
+            : `wrote ${opts.out}: no sealed events in range`,
+        );
       });
     });
 
   audit
     .command('verify')
-    .description('check an export: exit 0 if intact, 1 naming the first bad event otherwise (no database needed)')
+    .description(
+      'check an export: exit 0 if intact, 1 naming the first bad event otherwise (no database needed)',
+    )
     .argument('<file>', 'a file written by `desk audit export` or GET /api/audit/export')
     .option('--key-id <id...>', 'accept only signatures by these key ids')
     .action(async (file: string, opts: { keyId?: string[] }) => {
-      const result = await verifyExport(fs.createReadStream(file), { trustedKeyIds: opts.keyId }).catch((err: NodeJS.ErrnoException) => {
-        process.stderr.write(`cannot read ${file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}\n`);
-        process.exitCode = 2;
-        return undefined;
-      });
+      const result = await verifyExport(fs.createReadStream(file), { trustedKeyIds: opts.keyId }).catch(
+        (err: NodeJS.ErrnoException) => {
+          process.stderr.write(
+            `cannot read ${file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}\n`,
+          );
+          process.exitCode = 2;
+          return undefined;
+        },
+      );
       if (!result) return;
       if (!result.ok) {
-        const where = [`line ${result.line}`, result.seq && `seq ${result.seq}`, result.eventId && `event id ${result.eventId}`].filter(Boolean).join(', ');
+        const where = [
+          `line ${result.line}`,
+          result.seq && `seq ${result.seq}`,
+          result.eventId && `event id ${result.eventId}`,
+        ]
+          .filter(Boolean)
+          .join(', ');
         process.stderr.write(`FAILED ${file} (${where}): ${result.problem}\n`);
         process.exitCode = 1;
         return;
       }
       const s = result.summary;
-      const filter = Object.entries(s.filter).map(([k, v]) => `${k}=${v}`).join(' ') || 'none';
+      const filter =
+        Object.entries(s.filter)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ') || 'none';
       console.log(`OK ${file}: ${s.format}, chain seq ${s.fromSeq}–${s.toSeq} intact`);
-      console.log(`  ${s.events} events, ${s.skeletons} filtered out (skeletons), ${s.checkpoints} inner checkpoints; filter: ${filter}`);
-      console.log(`  head ${s.headHash}, sealed ${s.sealedAt ?? 'never'}; signed by key ${s.keyIds.join(', ') || '(none)'}`);
-      if (!opts.keyId) console.log('  compare the key id with the desk\'s (`desk audit seal` prints it) or pass --key-id to enforce it');
+      console.log(
+        `  ${s.events} events, ${s.skeletons} filtered out (skeletons), ${s.checkpoints} inner checkpoints; filter: ${filter}`,
+      );
+      console.log(
+        `  head ${s.headHash}, sealed ${s.sealedAt ?? 'never'}; signed by key ${s.keyIds.join(', ') || '(none)'}`,
+      );
+      if (!opts.keyId)
+        console.log(
+          "  compare the key id with the desk's (`desk audit seal` prints it) or pass --key-id to enforce it",
+        );
     });
 
   audit
     .command('seal')
-    .description('chain the events committed so far and sign a checkpoint now (the worker does this every minute)')
+    .description(
+      'chain the events committed so far and sign a checkpoint now (the worker does this every minute)',
+    )
     .action(async () => {
       await withDesk(async ({ desk }) => {
         const r = await desk.services.audit.seal();
-        console.log(`sealed ${r.chained} events; chain head seq ${r.seq} ${r.hash}; signing key ${desk.services.audit.keyId}`);
+        console.log(
+          `sealed ${r.chained} events; chain head seq ${r.seq} ${r.hash}; signing key ${desk.services.audit.keyId}`,
+        );
       });
     });
 }

@@ -19,7 +19,11 @@ describe(`export of ${COUNT.toLocaleString('en')} events`, () => {
   let dir: string;
   beforeAll(async () => {
     t = await createTestDatabase();
-    audit = createAuditService({ db: t.db, clock: systemClock, signingKeyPem: testSecrets().auditSigningKeyPem });
+    audit = createAuditService({
+      db: t.db,
+      clock: systemClock,
+      signingKeyPem: testSecrets().auditSigningKeyPem,
+    });
     dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'desk-audit-export-'));
     await insertEvents(t.db, COUNT, { action: 'test.bulk' });
     await sealAll(t.db, audit, 120_000);
@@ -29,13 +33,21 @@ describe(`export of ${COUNT.toLocaleString('en')} events`, () => {
     await fs.promises.rm(dir, { recursive: true, force: true });
   });
 
-  it.each(['jsonl', 'csv'] as const)('streams a %s file that verifies', async (format) => {
-    const file = path.join(dir, `audit.${format}`);
-    const exported = await audit.export(format, { action: 'test.bulk' }, { actorType: 'system', actorId: 'test' });
-    await pipeline(Readable.from(exported.chunks, { objectMode: false }), fs.createWriteStream(file));
-    const result = await verifyExport(fs.createReadStream(file));
-    expect(result).toMatchObject({ ok: true, summary: { format, events: COUNT, fromSeq: '1' } });
-    // Only this test's own export events (recorded and sealed by export) can be outside the filter.
-    if (result.ok) expect(result.summary.skeletons).toBeLessThanOrEqual(2);
-  }, 120_000);
+  it.each(['jsonl', 'csv'] as const)(
+    'streams a %s file that verifies',
+    async (format) => {
+      const file = path.join(dir, `audit.${format}`);
+      const exported = await audit.export(
+        format,
+        { action: 'test.bulk' },
+        { actorType: 'system', actorId: 'test' },
+      );
+      await pipeline(Readable.from(exported.chunks, { objectMode: false }), fs.createWriteStream(file));
+      const result = await verifyExport(fs.createReadStream(file));
+      expect(result).toMatchObject({ ok: true, summary: { format, events: COUNT, fromSeq: '1' } });
+      // Only this test's own export events (recorded and sealed by export) can be outside the filter.
+      if (result.ok) expect(result.summary.skeletons).toBeLessThanOrEqual(2);
+    },
+    120_000,
+  );
 });

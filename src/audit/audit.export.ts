@@ -5,7 +5,15 @@ import type { Db } from '../shared/db.js';
 import type { AuditCheckpointsTable } from './audit.tables.js';
 import { canonicalJson, exportMessage, GENESIS_HASH, type Checkpoint, type Signer } from './audit.chain.js';
 import { allOf, describeFilter, filterConditions, type AuditFilter } from './audit.filter.js';
-import { EXPORT_FORMAT, EXPORT_FORMAT_VERSION, CSV_HEADER_ROW, encodeRecord, type ExportFormatName, type ExportRecord, type TrailerRecord } from './audit.format.js';
+import {
+  EXPORT_FORMAT,
+  EXPORT_FORMAT_VERSION,
+  CSV_HEADER_ROW,
+  encodeRecord,
+  type ExportFormatName,
+  type ExportRecord,
+  type TrailerRecord,
+} from './audit.format.js';
 import { occurredAtText } from './audit.sealer.js';
 
 /**
@@ -34,7 +42,10 @@ export interface ExportPlan {
   end: Checkpoint | null;
 }
 
-type CheckpointRow = Pick<AuditCheckpointsTable, 'seq' | 'hash' | 'created_at' | 'key_id' | 'public_key' | 'signature'>;
+type CheckpointRow = Pick<
+  AuditCheckpointsTable,
+  'seq' | 'hash' | 'created_at' | 'key_id' | 'public_key' | 'signature'
+>;
 const CHECKPOINT_COLUMNS = ['seq', 'hash', 'created_at', 'key_id', 'public_key', 'signature'] as const;
 
 const toCheckpoint = (r: CheckpointRow): Checkpoint => ({
@@ -48,8 +59,21 @@ const toCheckpoint = (r: CheckpointRow): Checkpoint => ({
 
 /** Decides the seq range of an export. Call after sealing, before sending any bytes. */
 export async function planExport(db: Db, filter: AuditFilter): Promise<ExportPlan> {
-  const empty: ExportPlan = { filter, fromSeq: 1n, toSeq: 0n, prevHash: GENESIS_HASH, anchor: null, end: null };
-  const latest = await db.selectFrom('audit_checkpoints').select(CHECKPOINT_COLUMNS).orderBy('seq', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
+  const empty: ExportPlan = {
+    filter,
+    fromSeq: 1n,
+    toSeq: 0n,
+    prevHash: GENESIS_HASH,
+    anchor: null,
+    end: null,
+  };
+  const latest = await db
+    .selectFrom('audit_checkpoints')
+    .select(CHECKPOINT_COLUMNS)
+    .orderBy('seq', 'desc')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
   if (!latest) return empty;
 
   const seqInTime = (agg: 'min' | 'max') =>
@@ -66,11 +90,21 @@ export async function planExport(db: Db, filter: AuditFilter): Promise<ExportPla
   if (first === null || last === null) return empty;
 
   const anchor = await db
-    .selectFrom('audit_checkpoints').select(CHECKPOINT_COLUMNS)
-    .where('seq', '<', first).orderBy('seq', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
+    .selectFrom('audit_checkpoints')
+    .select(CHECKPOINT_COLUMNS)
+    .where('seq', '<', first)
+    .orderBy('seq', 'desc')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
   const end = await db
-    .selectFrom('audit_checkpoints').select(CHECKPOINT_COLUMNS)
-    .where('seq', '>=', last).orderBy('seq', 'asc').orderBy('id', 'asc').limit(1).executeTakeFirstOrThrow();
+    .selectFrom('audit_checkpoints')
+    .select(CHECKPOINT_COLUMNS)
+    .where('seq', '>=', last)
+    .orderBy('seq', 'asc')
+    .orderBy('id', 'asc')
+    .limit(1)
+    .executeTakeFirstOrThrow();
   return {
     filter,
     fromSeq: anchor ? BigInt(anchor.seq) + 1n : 1n,
@@ -96,36 +130,100 @@ export async function* chainRecords(deps: ExportDeps, plan: ExportPlan): AsyncGe
         (eb) =>
           eb
             .selectFrom('audit_events')
-            .select(['id', occurredAtText.as('occurred_at'), 'actor_type', 'actor_id', 'action', 'entity_type', 'entity_id', 'request_id', 'ip', 'data', matches.as('matches')])
+            .select([
+              'id',
+              occurredAtText.as('occurred_at'),
+              'actor_type',
+              'actor_id',
+              'action',
+              'entity_type',
+              'entity_id',
+              'request_id',
+              'ip',
+              'data',
+              matches.as('matches'),
+            ])
             .whereRef('audit_events.id', '=', 'audit_chain.event_id')
             .offset(0)
             .as('e'),
         (join) => join.onTrue(),
       )
-      .select(['audit_chain.seq', 'audit_chain.digest', 'audit_chain.hash', 'e.id', 'e.occurred_at', 'e.actor_type', 'e.actor_id', 'e.action', 'e.entity_type', 'e.entity_id', 'e.request_id', 'e.ip', 'e.data', 'e.matches'])
+      .select([
+        'audit_chain.seq',
+        'audit_chain.digest',
+        'audit_chain.hash',
+        'e.id',
+        'e.occurred_at',
+        'e.actor_type',
+        'e.actor_id',
+        'e.action',
+        'e.entity_type',
+        'e.entity_id',
+        'e.request_id',
+        'e.ip',
+        'e.data',
+        'e.matches',
+      ])
       // seq has no gaps, so a span of `batch` seqs is one batch; bounding both ends (rather than
       // `limit`) keeps the planner from fetching the whole rest of the range to sort it.
       .where('audit_chain.seq', '>', String(after))
-      .where('audit_chain.seq', '<=', String(after + BigInt(batch) < plan.toSeq ? after + BigInt(batch) : plan.toSeq))
+      .where(
+        'audit_chain.seq',
+        '<=',
+        String(after + BigInt(batch) < plan.toSeq ? after + BigInt(batch) : plan.toSeq),
+      )
       .orderBy('audit_chain.seq')
       .execute();
     const lastRow = rows[rows.length - 1];
     if (!lastRow) return; // a hole in the stored chain: the file ends short and verify says where
     const checkpoints = await deps.db
-      .selectFrom('audit_checkpoints').select(CHECKPOINT_COLUMNS)
-      .where('seq', '>', String(after)).where('seq', '<=', lastRow.seq).where('seq', '<', String(plan.toSeq))
-      .orderBy('seq').orderBy('id')
+      .selectFrom('audit_checkpoints')
+      .select(CHECKPOINT_COLUMNS)
+      .where('seq', '>', String(after))
+      .where('seq', '<=', lastRow.seq)
+      .where('seq', '<', String(plan.toSeq))
+      .orderBy('seq')
+      .orderBy('id')
       .execute();
     let c = 0;
     for (const r of rows) {
       const { seq, digest, hash } = r;
       if (r.matches) {
-        const { id, occurred_at, actor_type, actor_id, action, entity_type, entity_id, request_id, ip, data } = r;
-        yield { type: 'event', seq, digest, hash, event: { id, occurred_at, actor_type, actor_id, action, entity_type, entity_id, request_id, ip, data } };
+        const {
+          id,
+          occurred_at,
+          actor_type,
+          actor_id,
+          action,
+          entity_type,
+          entity_id,
+          request_id,
+          ip,
+          data,
+        } = r;
+        yield {
+          type: 'event',
+          seq,
+          digest,
+          hash,
+          event: {
+            id,
+            occurred_at,
+            actor_type,
+            actor_id,
+            action,
+            entity_type,
+            entity_id,
+            request_id,
+            ip,
+            data,
+          },
+        };
       } else {
         yield { type: 'skeleton', seq, digest, hash };
       }
-      for (; c < checkpoints.length && checkpoints[c]?.seq === seq; c++) yield { type: 'checkpoint', checkpoint: toCheckpoint(checkpoints[c] as CheckpointRow) };
+      for (; c < checkpoints.length && checkpoints[c]?.seq === seq; c++)
+        yield { type: 'checkpoint', checkpoint: toCheckpoint(checkpoints[c] as CheckpointRow) };
     }
     after = BigInt(lastRow.seq);
   }
@@ -134,7 +232,11 @@ export async function* chainRecords(deps: ExportDeps, plan: ExportPlan): AsyncGe
 const CHUNK = 64 * 1024;
 
 /** The export file as text chunks: header, chain records, then the signed trailer. */
-export async function* exportChunks(deps: ExportDeps, plan: ExportPlan, format: ExportFormatName): AsyncGenerator<string> {
+export async function* exportChunks(
+  deps: ExportDeps,
+  plan: ExportPlan,
+  format: ExportFormatName,
+): AsyncGenerator<string> {
   const fileHash = createHash('sha256');
   const counts = { events: 0, skeletons: 0, checkpoints: 0 };
   let buffer = '';
@@ -174,6 +276,9 @@ export async function* exportChunks(deps: ExportDeps, plan: ExportPlan, format: 
     key_id: deps.signer.keyId,
     public_key: deps.signer.publicKey,
   };
-  const trailer: TrailerRecord = { ...unsigned, signature: deps.signer.sign(exportMessage(canonicalJson(unsigned))) };
+  const trailer: TrailerRecord = {
+    ...unsigned,
+    signature: deps.signer.sign(exportMessage(canonicalJson(unsigned))),
+  };
   yield `${buffer}${encodeRecord(format, trailer)}\n`;
 }

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, chainHash, GENESIS_HASH, sha256Hex } from './audit.chain.js';
-import { csvRecords, decodeRecord, encodeRecord, parseCsvRow, splitLines, type EventRecord } from './audit.format.js';
+import {
+  csvRecords,
+  decodeRecord,
+  encodeRecord,
+  parseCsvRow,
+  splitLines,
+  type EventRecord,
+} from './audit.format.js';
 
 const collect = async (it: AsyncIterable<string>) => {
   const out: string[] = [];
@@ -10,7 +17,10 @@ const collect = async (it: AsyncIterable<string>) => {
 
 describe('canonicalJson', () => {
   it.each([
-    [{ b: 1, a: { d: [3, { z: null, y: 'x' }], c: true } }, '{"a":{"c":true,"d":[3,{"y":"x","z":null}]},"b":1}'],
+    [
+      { b: 1, a: { d: [3, { z: null, y: 'x' }], c: true } },
+      '{"a":{"c":true,"d":[3,{"y":"x","z":null}]},"b":1}',
+    ],
     [{ a: undefined, b: 'é"\n' }, '{"b":"é\\"\\n"}'],
     [[], '[]'],
     ['1000.50', '"1000.50"'],
@@ -23,7 +33,9 @@ describe('canonicalJson', () => {
 describe('chainHash', () => {
   it('hashes the raw bytes of prev ‖ digest', () => {
     const digest = sha256Hex('x');
-    expect(chainHash(GENESIS_HASH, digest)).toBe(sha256Hex(Buffer.concat([Buffer.alloc(32), Buffer.from(digest, 'hex')])));
+    expect(chainHash(GENESIS_HASH, digest)).toBe(
+      sha256Hex(Buffer.concat([Buffer.alloc(32), Buffer.from(digest, 'hex')])),
+    );
   });
 });
 
@@ -43,8 +55,22 @@ describe('CSV cells', () => {
 
   it('round-trips an event record with awkward values', () => {
     const record: EventRecord = {
-      type: 'event', seq: '7', digest: 'd'.repeat(64), hash: 'h'.repeat(64),
-      event: { id: '3', occurred_at: '2025-01-01T00:00:00.000001Z', actor_type: 'client', actor_id: '', action: 'a,"b"', entity_type: null, entity_id: 'x\ny', request_id: null, ip: '::1', data: { k: [1, 'two'] } },
+      type: 'event',
+      seq: '7',
+      digest: 'd'.repeat(64),
+      hash: 'h'.repeat(64),
+      event: {
+        id: '3',
+        occurred_at: '2025-01-01T00:00:00.000001Z',
+        actor_type: 'client',
+        actor_id: '',
+        action: 'a,"b"',
+        entity_type: null,
+        entity_id: 'x\ny',
+        request_id: null,
+        ip: '::1',
+        data: { k: [1, 'two'] },
+      },
     };
     expect(decodeRecord('csv', encodeRecord('csv', record))).toEqual(record);
     expect(decodeRecord('jsonl', encodeRecord('jsonl', record))).toEqual(record);

@@ -68,16 +68,30 @@ export const CONTENT_TYPES: Record<ExportFormatName, string> = {
   jsonl: 'application/x-ndjson; charset=utf-8',
 };
 
-const EVENT_COLUMNS = ['id', 'occurred_at', 'actor_type', 'actor_id', 'action', 'entity_type', 'entity_id', 'request_id', 'ip', 'data'] as const;
+const EVENT_COLUMNS = [
+  'id',
+  'occurred_at',
+  'actor_type',
+  'actor_id',
+  'action',
+  'entity_type',
+  'entity_id',
+  'request_id',
+  'ip',
+  'data',
+] as const;
 export const CSV_COLUMNS = ['type', 'seq', ...EVENT_COLUMNS, 'digest', 'hash', 'meta'] as const;
 /** The first line of a CSV export. */
 export const CSV_HEADER_ROW = CSV_COLUMNS.join(',');
 
-const cell = (v: string | null | undefined) => (v === null || v === undefined ? '' : `"${v.replaceAll('"', '""')}"`);
+const cell = (v: string | null | undefined) =>
+  v === null || v === undefined ? '' : `"${v.replaceAll('"', '""')}"`;
 
 export function encodeRecord(format: ExportFormatName, r: ExportRecord): string {
   if (format === 'jsonl') return JSON.stringify(r);
-  const row: Record<(typeof CSV_COLUMNS)[number], string | null> = Object.fromEntries(CSV_COLUMNS.map((c) => [c, null])) as never;
+  const row: Record<(typeof CSV_COLUMNS)[number], string | null> = Object.fromEntries(
+    CSV_COLUMNS.map((c) => [c, null]),
+  ) as never;
   if (r.type === 'event') {
     Object.assign(row, { type: 'event', seq: r.seq, digest: r.digest, hash: r.hash });
     for (const c of EVENT_COLUMNS) row[c] = c === 'data' ? canonicalJson(r.event.data) : r.event[c];
@@ -129,14 +143,18 @@ export function parseCsvRow(text: string): (string | null)[] {
 export function decodeRecord(format: ExportFormatName, text: string): ExportRecord {
   if (format === 'jsonl') return JSON.parse(text) as ExportRecord;
   const cells = parseCsvRow(text);
-  if (cells.length !== CSV_COLUMNS.length) throw new FormatError(`expected ${CSV_COLUMNS.length} cells, found ${cells.length}`);
+  if (cells.length !== CSV_COLUMNS.length)
+    throw new FormatError(`expected ${CSV_COLUMNS.length} cells, found ${cells.length}`);
   const get = (c: (typeof CSV_COLUMNS)[number]) => cells[CSV_COLUMNS.indexOf(c)] ?? null;
   const type = get('type');
   if (type === 'meta') return JSON.parse(get('meta') ?? 'null') as ExportRecord;
   const chain = { seq: get('seq') ?? '', digest: get('digest') ?? '', hash: get('hash') ?? '' };
   if (type === 'skeleton') return { type, ...chain };
   if (type !== 'event') throw new FormatError(`unknown row type ${JSON.stringify(type)}`);
-  const e = Object.fromEntries(EVENT_COLUMNS.map((c) => [c, get(c)])) as Record<(typeof EVENT_COLUMNS)[number], string | null>;
+  const e = Object.fromEntries(EVENT_COLUMNS.map((c) => [c, get(c)])) as Record<
+    (typeof EVENT_COLUMNS)[number],
+    string | null
+  >;
   const event: ChainedEventFields = {
     id: e.id ?? '',
     occurred_at: e.occurred_at ?? '',

@@ -8,12 +8,17 @@ import type { AuditService } from './audit.service.js';
  * (a slow seal, several workers) are harmless: the sealer takes an advisory lock and a later run
  * finds only what is left.
  */
-export function auditJobs(deps: { audit: AuditService; config: Pick<Config, 'AUDIT_SEAL_CRON'>; logger: Logger }): JobsModule {
+export function auditJobs(deps: {
+  audit: AuditService;
+  config: Pick<Config, 'AUDIT_SEAL_CRON'>;
+  logger: Logger;
+}): JobsModule {
   return {
     tasks: {
       audit_seal: async () => {
         const result = await deps.audit.seal();
-        if (result.chained > 0) deps.logger.debug({ chained: result.chained, seq: result.seq }, 'audit events sealed');
+        if (result.chained > 0)
+          deps.logger.debug({ chained: result.chained, seq: result.seq }, 'audit events sealed');
       },
     },
     crontab: [`${deps.config.AUDIT_SEAL_CRON} audit_seal`],

@@ -15,7 +15,12 @@ export function auditRoutes(deps: { audit: AuditService }): FastifyPluginAsync {
       '/api/audit',
       {
         config: { access: { permission: 'audit:read' } },
-        schema: { tags: ['audit'], summary: 'Search audit events, newest first', querystring: searchQuery, response: { 200: searchResponse } },
+        schema: {
+          tags: ['audit'],
+          summary: 'Search audit events, newest first',
+          querystring: searchQuery,
+          response: { 200: searchResponse },
+        },
       },
       async (request) => audit.search(request.query),
     );
@@ -24,7 +29,11 @@ export function auditRoutes(deps: { audit: AuditService }): FastifyPluginAsync {
       '/api/audit/export',
       {
         config: { access: { permission: 'audit:export' } },
-        schema: { tags: ['audit'], summary: 'Stream a verifiable export (verify it with `desk audit verify FILE`)', querystring: exportQuery },
+        schema: {
+          tags: ['audit'],
+          summary: 'Stream a verifiable export (verify it with `desk audit verify FILE`)',
+          querystring: exportQuery,
+        },
       },
       async (request, reply) => {
         const { format, ...filter } = request.query;

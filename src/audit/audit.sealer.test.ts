@@ -14,7 +14,22 @@ async function recomputeChain(t: TestDatabase) {
   const rows = await t.db
     .selectFrom('audit_chain')
     .innerJoin('audit_events', 'audit_events.id', 'audit_chain.event_id')
-    .select(['seq', 'digest', 'prev_hash', 'hash', 'audit_events.id', occurredAtText.as('occurred_at'), 'actor_type', 'actor_id', 'action', 'entity_type', 'entity_id', 'request_id', 'ip', 'data'])
+    .select([
+      'seq',
+      'digest',
+      'prev_hash',
+      'hash',
+      'audit_events.id',
+      occurredAtText.as('occurred_at'),
+      'actor_type',
+      'actor_id',
+      'action',
+      'entity_type',
+      'entity_id',
+      'request_id',
+      'ip',
+      'data',
+    ])
     .orderBy('seq')
     .execute();
   let prev = GENESIS_HASH;
@@ -34,7 +49,12 @@ describe('sealer', () => {
   beforeAll(async () => {
     t = await createTestDatabase();
     // A small batch so that every seal crosses batch boundaries.
-    audit = createAuditService({ db: t.db, clock: systemClock, signingKeyPem: testSecrets().auditSigningKeyPem, batchSize: 7 });
+    audit = createAuditService({
+      db: t.db,
+      clock: systemClock,
+      signingKeyPem: testSecrets().auditSigningKeyPem,
+      batchSize: 7,
+    });
   });
   afterAll(() => t.drop());
 
@@ -66,7 +86,15 @@ describe('sealer', () => {
       for (let i = 0; i < 30; i++) {
         await withTransaction(t.db, async (tx) => {
           const n = 1 + ((w + i) % 3);
-          for (let k = 0; k < n; k++) await audit.record(tx, { actorType: 'operator', actorId: `w${w}`, action: 'test.concurrent', entityType: 'tx', entityId: `${w}-${i}`, data: { k } });
+          for (let k = 0; k < n; k++)
+            await audit.record(tx, {
+              actorType: 'operator',
+              actorId: `w${w}`,
+              action: 'test.concurrent',
+              entityType: 'tx',
+              entityId: `${w}-${i}`,
+              data: { k },
+            });
           if (i % 10 === 9) throw new Error('rolled back on purpose');
         }).catch((err: Error) => {
           if (err.message !== 'rolled back on purpose') throw err;
@@ -94,13 +122,23 @@ describe('sealer', () => {
     expect(new Set(rows.map((r) => r.id)).size).toBe(rows.length);
     // 8 writers × 27 committed transactions × 1–3 events, plus the two from the previous test
     const concurrent = rows.filter((r) => r.action === 'test.concurrent');
-    expect(concurrent.length).toBe(Array.from({ length: 8 }, (_, w) => Array.from({ length: 30 }, (_, i) => (i % 10 === 9 ? 0 : 1 + ((w + i) % 3))).reduce((a, b) => a + b)).reduce((a, b) => a + b));
+    expect(concurrent.length).toBe(
+      Array.from({ length: 8 }, (_, w) =>
+        Array.from({ length: 30 }, (_, i) => (i % 10 === 9 ? 0 : 1 + ((w + i) % 3))).reduce((a, b) => a + b),
+      ).reduce((a, b) => a + b),
+    );
 
     const checkpoints = await t.db.selectFrom('audit_checkpoints').selectAll().orderBy('seq').execute();
     const last = checkpoints[checkpoints.length - 1];
     expect(last).toMatchObject({ seq: String(rows.length), hash: head });
     for (const cp of checkpoints) {
-      expect(verifySignature(cp.public_key, checkpointMessage({ seq: cp.seq, hash: cp.hash, created_at: cp.created_at.toISOString() }), cp.signature)).toBe(true);
+      expect(
+        verifySignature(
+          cp.public_key,
+          checkpointMessage({ seq: cp.seq, hash: cp.hash, created_at: cp.created_at.toISOString() }),
+          cp.signature,
+        ),
+      ).toBe(true);
     }
     // Each checkpoint's horizon only moves forward.
     const horizons = checkpoints.map((c) => BigInt(c.tx_horizon));
@@ -110,7 +148,11 @@ describe('sealer', () => {
   it('finds the window through the tx_id index, not a scan of every event', async () => {
     const plan = await t.db.connection().execute(async (c) => {
       await sql`set enable_seqscan = off`.execute(c); // the table is tiny: without this the planner would scan it anyway
-      const explained = await sql<{ 'QUERY PLAN': string }>`explain select min(id), max(id) from (select id from audit_events where tx_id >= '1'::xid8 and tx_id < '2'::xid8 offset 0) w`.execute(c);
+      const explained = await sql<{
+        'QUERY PLAN': string;
+      }>`explain select min(id), max(id) from (select id from audit_events where tx_id >= '1'::xid8 and tx_id < '2'::xid8 offset 0) w`.execute(
+        c,
+      );
       await sql`reset enable_seqscan`.execute(c);
       return explained.rows.map((r) => r['QUERY PLAN']).join('\n');
     });

@@ -35,10 +35,22 @@ export function createSealer(deps: { db: Db; signer: Signer; clock: Clock; batch
   async function sealIn(tx: Tx): Promise<SealResult> {
     // One sealer at a time; the lock comes before any read so a waiting sealer sees the winner's rows.
     await sql`select pg_advisory_xact_lock(${SEAL_LOCK})`.execute(tx);
-    const head = await tx.selectFrom('audit_chain').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
-    const last = await tx.selectFrom('audit_checkpoints').select('tx_horizon').orderBy('id', 'desc').limit(1).executeTakeFirst();
+    const head = await tx
+      .selectFrom('audit_chain')
+      .select(['seq', 'hash'])
+      .orderBy('seq', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    const last = await tx
+      .selectFrom('audit_checkpoints')
+      .select('tx_horizon')
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
     const fromTx = last?.tx_horizon ?? '0';
-    const now = await sql<{ horizon: string }>`select pg_snapshot_xmin(pg_current_snapshot())::text as horizon`.execute(tx);
+    const now = await sql<{
+      horizon: string;
+    }>`select pg_snapshot_xmin(pg_current_snapshot())::text as horizon`.execute(tx);
     const toTx = now.rows[0]?.horizon ?? fromTx;
 
     let seq = BigInt(head?.seq ?? 0);
@@ -48,7 +60,9 @@ export function createSealer(deps: { db: Db; signer: Signer; clock: Clock; batch
     // of history, which it would (filtering on tx_id) when its row estimates are stale.
     const bounds = await sql<{ lo: string | null; hi: string | null }>`
       select min(id)::text as lo, max(id)::text as hi
-      from (select id from audit_events where tx_id >= ${fromTx}::xid8 and tx_id < ${toTx}::xid8 offset 0) w`.execute(tx);
+      from (select id from audit_events where tx_id >= ${fromTx}::xid8 and tx_id < ${toTx}::xid8 offset 0) w`.execute(
+      tx,
+    );
     const lo = bounds.rows[0]?.lo;
     const hi = bounds.rows[0]?.hi;
     let chained = 0;
@@ -60,14 +74,31 @@ export function createSealer(deps: { db: Db; signer: Signer; clock: Clock; batch
         const until = after + BigInt(batchSize) < last ? after + BigInt(batchSize) : last;
         const rows = await tx
           .selectFrom('audit_events')
-          .select(['id', occurredAtText.as('occurred_at'), 'actor_type', 'actor_id', 'action', 'entity_type', 'entity_id', 'request_id', 'ip', 'data'])
+          .select([
+            'id',
+            occurredAtText.as('occurred_at'),
+            'actor_type',
+            'actor_id',
+            'action',
+            'entity_type',
+            'entity_id',
+            'request_id',
+            'ip',
+            'data',
+          ])
           .where('id', '>', String(after))
           .where('id', '<=', String(until))
           .where(sql<boolean>`tx_id >= ${fromTx}::xid8 and tx_id < ${toTx}::xid8`)
           .orderBy('id')
           .execute();
         if (rows.length === 0) continue;
-        const cols = { seq: [] as string[], eventId: [] as string[], digest: [] as string[], prev: [] as string[], hash: [] as string[] };
+        const cols = {
+          seq: [] as string[],
+          eventId: [] as string[],
+          digest: [] as string[],
+          prev: [] as string[],
+          hash: [] as string[],
+        };
         for (const row of rows) {
           const digest = eventDigest(row);
           const next = chainHash(hash, digest);
@@ -81,7 +112,9 @@ export function createSealer(deps: { db: Db; signer: Signer; clock: Clock; batch
         }
         await sql`
           insert into audit_chain (seq, event_id, digest, prev_hash, hash)
-          select * from unnest(${cols.seq}::bigint[], ${cols.eventId}::bigint[], ${cols.digest}::text[], ${cols.prev}::text[], ${cols.hash}::text[])`.execute(tx);
+          select * from unnest(${cols.seq}::bigint[], ${cols.eventId}::bigint[], ${cols.digest}::text[], ${cols.prev}::text[], ${cols.hash}::text[])`.execute(
+          tx,
+        );
         chained += rows.length;
       }
     }
@@ -91,7 +124,15 @@ export function createSealer(deps: { db: Db; signer: Signer; clock: Clock; batch
     const signature = deps.signer.sign(checkpointMessage({ seq: String(seq), hash, created_at: createdAt }));
     const checkpoint = await tx
       .insertInto('audit_checkpoints')
-      .values({ seq: String(seq), hash, created_at: new Date(createdAt), tx_horizon: toTx, key_id: deps.signer.keyId, public_key: deps.signer.publicKey, signature })
+      .values({
+        seq: String(seq),
+        hash,
+        created_at: new Date(createdAt),
+        tx_horizon: toTx,
+        key_id: deps.signer.keyId,
+        public_key: deps.signer.publicKey,
+        signature,
+      })
       .returning('id')
       .executeTakeFirstOrThrow();
     return { chained, seq: String(seq), hash, checkpointId: checkpoint.id };

@@ -37,7 +37,10 @@ const encodeCursor = (id: string) => Buffer.from(`a1:${id}`).toString('base64url
 
 function decodeCursor(cursor: string): string {
   const m = /^a1:(\d{1,19})$/.exec(Buffer.from(cursor, 'base64url').toString());
-  if (!m?.[1]) throw new AppError('VALIDATION_FAILED', 'The cursor is not one this API handed out.', [{ path: 'querystring.cursor', message: 'is invalid' }]);
+  if (!m?.[1])
+    throw new AppError('VALIDATION_FAILED', 'The cursor is not one this API handed out.', [
+      { path: 'querystring.cursor', message: 'is invalid' },
+    ]);
   return m[1];
 }
 
@@ -51,8 +54,16 @@ export async function searchAuditEvents(db: Db, q: AuditSearchQuery): Promise<Au
     .select([
       'audit_events.id',
       occurredAtText.as('occurred_at'),
-      'actor_type', 'actor_id', 'action', 'entity_type', 'entity_id', 'request_id', 'ip', 'data',
-      'audit_chain.seq', 'audit_chain.hash',
+      'actor_type',
+      'actor_id',
+      'action',
+      'entity_type',
+      'entity_id',
+      'request_id',
+      'ip',
+      'data',
+      'audit_chain.seq',
+      'audit_chain.hash',
     ])
     .where(allOf(conds))
     .orderBy('audit_events.id', 'desc')

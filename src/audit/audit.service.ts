@@ -74,7 +74,9 @@ export function createAuditService(deps?: AuditServiceDeps): AuditService {
       .execute();
   };
   const missing = (): never => {
-    throw new Error('this audit service was created without { db, clock, signingKeyPem }: use the one from compose()');
+    throw new Error(
+      'this audit service was created without { db, clock, signingKeyPem }: use the one from compose()',
+    );
   };
   if (!deps) return { record, keyId: null, seal: missing, search: missing, export: missing };
 
@@ -86,10 +88,20 @@ export function createAuditService(deps?: AuditServiceDeps): AuditService {
     seal: sealer.seal,
     search: (query) => searchAuditEvents(deps.db, query),
     async export(format, filter, by) {
-      await withTransaction(deps.db, (tx) => record(tx, { ...by, action: 'audit.exported', data: { format, filter: describeFilter(filter) } }));
+      await withTransaction(deps.db, (tx) =>
+        record(tx, { ...by, action: 'audit.exported', data: { format, filter: describeFilter(filter) } }),
+      );
       await sealer.seal();
       const plan = await planExport(deps.db, filter);
-      return { plan, contentType: CONTENT_TYPES[format], chunks: exportChunks({ db: deps.db, signer, clock: deps.clock, batchSize: deps.batchSize }, plan, format) };
+      return {
+        plan,
+        contentType: CONTENT_TYPES[format],
+        chunks: exportChunks(
+          { db: deps.db, signer, clock: deps.clock, batchSize: deps.batchSize },
+          plan,
+          format,
+        ),
+      };
     },
   };
 }

@@ -23,7 +23,10 @@ export interface CliContext {
  * SIGINT/SIGTERM while the command runs (or while the database opens) give up the embedded database
  * the same way before exiting 128+signal, so an interrupted command leaves no PostgreSQL behind.
  */
-export async function withDesk<T>(fn: (ctx: CliContext) => Promise<T>, opts: { migrate?: boolean } = {}): Promise<T> {
+export async function withDesk<T>(
+  fn: (ctx: CliContext) => Promise<T>,
+  opts: { migrate?: boolean } = {},
+): Promise<T> {
   const config = loadConfig();
   const logger = createLogger(process.env.LOG_LEVEL ?? 'warn', process.stderr);
   // Before the database: an unusable data folder or a malformed key is one line, not a half-done command.
@@ -61,7 +64,14 @@ export async function withDesk<T>(fn: (ctx: CliContext) => Promise<T>, opts: { m
     database = await openDatabase(config, logger, { poolMax: 4 });
     if (signalled) return await leave(signalled);
     if (opts.migrate !== false) await migrateAll(database);
-    const desk = compose({ config, db: database.db, pool: database.pool, logger, clock: systemClock, secrets });
+    const desk = compose({
+      config,
+      db: database.db,
+      pool: database.pool,
+      logger,
+      clock: systemClock,
+      secrets,
+    });
     return await fn({ config, logger, database, desk });
   } catch (err) {
     // Interrupted: the failure is the interruption's doing (a closed connection); exit as the signal says.
@@ -78,7 +88,9 @@ export async function withDesk<T>(fn: (ctx: CliContext) => Promise<T>, opts: { m
 export async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 /** The OS account that ran the command: the closest thing the CLI has to an actor. */

@@ -13,11 +13,21 @@ const program = new Command('desk').description('usdt-desk operations').version(
 program
   .command('serve')
   .description('run the HTTP API only (scale API nodes horizontally)')
-  .action(() => runUntilSignal((signal) => runDesk({ http: true, worker: false, signal }), (m) => process.stderr.write(`${m}\n`)));
+  .action(() =>
+    runUntilSignal(
+      (signal) => runDesk({ http: true, worker: false, signal }),
+      (m) => process.stderr.write(`${m}\n`),
+    ),
+  );
 program
   .command('worker')
   .description('run the job worker only')
-  .action(() => runUntilSignal((signal) => runDesk({ http: false, worker: true, signal }), (m) => process.stderr.write(`${m}\n`)));
+  .action(() =>
+    runUntilSignal(
+      (signal) => runDesk({ http: false, worker: true, signal }),
+      (m) => process.stderr.write(`${m}\n`),
+    ),
+  );
 
 registerMigrateCommands(program);
 registerOperatorCommands(program);

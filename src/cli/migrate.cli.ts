@@ -14,7 +14,10 @@ export function registerMigrateCommands(program: Command): void {
         async ({ database }) => {
           const status = await migrationStatus(database.db);
           if (opts.json) return console.log(JSON.stringify(status));
-          for (const m of status) console.log(`${m.appliedAt ? 'applied' : 'pending'}  ${m.name}${m.appliedAt ? `  ${m.appliedAt.toISOString()}` : ''}`);
+          for (const m of status)
+            console.log(
+              `${m.appliedAt ? 'applied' : 'pending'}  ${m.name}${m.appliedAt ? `  ${m.appliedAt.toISOString()}` : ''}`,
+            );
           const pending = status.filter((m) => !m.appliedAt).length;
           console.log(pending ? `${pending} pending: run \`desk migrate up\`` : 'up to date');
         },

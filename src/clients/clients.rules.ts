@@ -24,8 +24,11 @@ export const ACCESS_TRANSITIONS: Record<AccessAction, { from: ClientStatus; to: 
 
 /** Trims, collapses whitespace and drops control characters; returns null when out of bounds. */
 export function cleanProfileField(field: keyof typeof PROFILE_LIMITS, raw: string): string | null {
-  // eslint-disable-next-line no-control-regex
-  const value = raw.replace(/[\u0000-\u001f\u007f]/g, ' ').replace(/\s+/g, ' ').trim();
+  const value = raw
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\u0000-\u001f\u007f]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   const [min, max] = PROFILE_LIMITS[field];
   return value.length >= min && value.length <= max ? value : null;
 }

@@ -41,12 +41,26 @@ export function createClientsService(deps: ClientsDeps) {
   };
 
   async function latestApplication(clientId: string) {
-    const { items } = await deps.requests.list({ kind: 'client.access', requestedBy: clientId, limit: 1 }, clientId);
+    const { items } = await deps.requests.list(
+      { kind: 'client.access', requestedBy: clientId, limit: 1 },
+      clientId,
+    );
     return items[0];
   }
 
-  async function fileAccess(tx: Tx, client: ClientRow, action: AccessAction, ctx: AuditContext, note: string) {
-    const { request } = await deps.approvals.file({ kind: 'client.access', payload: { clientId: client.id, action }, note }, { type: 'client', id: client.id }, ctx, tx);
+  async function fileAccess(
+    tx: Tx,
+    client: ClientRow,
+    action: AccessAction,
+    ctx: AuditContext,
+    note: string,
+  ) {
+    const { request } = await deps.approvals.file(
+      { kind: 'client.access', payload: { clientId: client.id, action }, note },
+      { type: 'client', id: client.id },
+      ctx,
+      tx,
+    );
     return request;
   }
 
@@ -54,12 +68,21 @@ export function createClientsService(deps: ClientsDeps) {
     get: (id: string, ex: Executor = db) => byId(ex, id),
     /** Operators' list, newest first, optionally by status. */
     list: (f: { status?: ClientStatus; limit: number }, ex: Executor = db) => {
-      let q = ex.selectFrom('clients').selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(f.limit);
+      let q = ex
+        .selectFrom('clients')
+        .selectAll()
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(f.limit);
       if (f.status) q = q.where('status', '=', f.status);
       return q.execute();
     },
     findByTelegramId: (telegramUserId: string | number, ex: Executor = db) =>
-      ex.selectFrom('clients').selectAll().where('telegram_user_id', '=', String(telegramUserId)).executeTakeFirst(),
+      ex
+        .selectFrom('clients')
+        .selectAll()
+        .where('telegram_user_id', '=', String(telegramUserId))
+        .executeTakeFirst(),
 
     /**
      * A new client (status `pending`) and its `client.access` grant request, filed by the client, in
@@ -70,16 +93,33 @@ export function createClientsService(deps: ClientsDeps) {
         return await withTransaction(db, async (tx) => {
           const client = await tx
             .insertInto('clients')
-            .values({ telegram_user_id: input.telegramUserId, telegram_username: input.telegramUsername, name: input.profile.name, company: input.profile.company, country: input.profile.country, monthly_volume: input.profile.monthlyVolume })
+            .values({
+              telegram_user_id: input.telegramUserId,
+              telegram_username: input.telegramUsername,
+              name: input.profile.name,
+              company: input.profile.company,
+              country: input.profile.country,
+              monthly_volume: input.profile.monthlyVolume,
+            })
             .returningAll()
             .executeTakeFirstOrThrow();
           const ctx: AuditContext = { actorType: 'client', actorId: client.id };
-          await audit.record(tx, { ...ctx, action: 'client.applied', entityType: 'client', entityId: client.id, data: { telegramUserId: input.telegramUserId, ...input.profile } });
+          await audit.record(tx, {
+            ...ctx,
+            action: 'client.applied',
+            entityType: 'client',
+            entityId: client.id,
+            data: { telegramUserId: input.telegramUserId, ...input.profile },
+          });
           const request = await fileAccess(tx, client, 'grant', ctx, 'Application through the Telegram bot');
           return { client, requestId: request.id };
         });
       } catch (err) {
-        if (isUniqueViolation(err)) throw new AppError('ALREADY_EXISTS', 'You have already applied. Send /status to see where your application stands.');
+        if (isUniqueViolation(err))
+          throw new AppError(
+            'ALREADY_EXISTS',
+            'You have already applied. Send /status to see where your application stands.',
+          );
         throw err;
       }
     },
@@ -88,12 +128,20 @@ export function createClientsService(deps: ClientsDeps) {
     async reapply(clientId: string): Promise<{ requestId: string }> {
       return withTransaction(db, async (tx) => {
         const client = await byId(tx, clientId, true);
-        if (!client) throw new AppError('NOT_FOUND', 'You are not a client of the desk yet: send /start to apply.');
-        if (client.status !== 'pending') throw new AppError('CONFLICT', `Your account is ${client.status}; there is nothing to apply for.`);
+        if (!client)
+          throw new AppError('NOT_FOUND', 'You are not a client of the desk yet: send /start to apply.');
+        if (client.status !== 'pending')
+          throw new AppError('CONFLICT', `Your account is ${client.status}; there is nothing to apply for.`);
         const latest = await latestApplication(client.id);
         const open = latest && (latest.status === 'pending' || latest.status === 'awaiting_secondary');
         if (open) throw new AppError('CONFLICT', 'Your application is already being reviewed.');
-        const request = await fileAccess(tx, client, 'grant', { actorType: 'client', actorId: client.id }, 'Application filed again through the Telegram bot');
+        const request = await fileAccess(
+          tx,
+          client,
+          'grant',
+          { actorType: 'client', actorId: client.id },
+          'Application filed again through the Telegram bot',
+        );
         return { requestId: request.id };
       });
     },
@@ -102,14 +150,30 @@ export function createClientsService(deps: ClientsDeps) {
     latestApplication,
 
     /** Called by `client.access` inside the co-signing transaction; moves `version` by one. */
-    async setStatus(tx: Tx, clientId: string, action: AccessAction, ctx: AuditContext & { requestId?: string | null }, requestId: string): Promise<{ before: ClientStatus; after: ClientStatus }> {
+    async setStatus(
+      tx: Tx,
+      clientId: string,
+      action: AccessAction,
+      ctx: AuditContext & { requestId?: string | null },
+      requestId: string,
+    ): Promise<{ before: ClientStatus; after: ClientStatus }> {
       const client = await byId(tx, clientId, true);
       if (!client) throw new AppError('STALE_REQUEST', 'The client no longer exists.');
       const refusal = accessRefusal(action, client.status);
       if (refusal) throw new AppError('STALE_REQUEST', refusal);
       const after: ClientStatus = action === 'suspend' ? 'suspended' : 'active';
-      await tx.updateTable('clients').set({ status: after, version: sql`version + 1`, updated_at: clock.now() }).where('id', '=', client.id).execute();
-      await audit.record(tx, { ...ctx, action: 'client.status_changed', entityType: 'client', entityId: client.id, data: { action, before: client.status, after, requestId } });
+      await tx
+        .updateTable('clients')
+        .set({ status: after, version: sql`version + 1`, updated_at: clock.now() })
+        .where('id', '=', client.id)
+        .execute();
+      await audit.record(tx, {
+        ...ctx,
+        action: 'client.status_changed',
+        entityType: 'client',
+        entityId: client.id,
+        data: { action, before: client.status, after, requestId },
+      });
       return { before: client.status, after };
     },
   };

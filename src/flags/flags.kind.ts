@@ -13,7 +13,10 @@ export function flagSetKind(flags: FlagsService): KindDefinition<FlagSet> {
     schema,
     async describe(tx, p) {
       const flag = await flags.find(tx, p.key);
-      if (!flag) throw new AppError('VALIDATION_FAILED', `There is no flag ${p.key}.`, [{ path: 'payload.key', message: 'is not a flag' }]);
+      if (!flag)
+        throw new AppError('VALIDATION_FAILED', `There is no flag ${p.key}.`, [
+          { path: 'payload.key', message: 'is not a flag' },
+        ]);
       return {
         entity: { type: 'flag', id: p.key },
         version: flag.version,
@@ -23,13 +26,30 @@ export function flagSetKind(flags: FlagsService): KindDefinition<FlagSet> {
     },
     async validate(_tx, p, current) {
       const before = current.diff[0]?.before;
-      if (before === p.enabled) throw new AppError('VALIDATION_FAILED', `${p.key} is already ${p.enabled ? 'on' : 'off'}.`, [{ path: 'payload.enabled', message: 'is the current value' }]);
+      if (before === p.enabled)
+        throw new AppError('VALIDATION_FAILED', `${p.key} is already ${p.enabled ? 'on' : 'off'}.`, [
+          { path: 'payload.enabled', message: 'is the current value' },
+        ]);
     },
     async apply(tx, p, ctx) {
       const current = await flags.find(tx, p.key);
       // The "why" is the requester's own (the note filed with it), else the primary approver's rationale.
-      const why = ctx.request?.note?.trim() || ctx.request?.primaryReason?.trim() || `approved change request ${ctx.requestId}`;
-      await flags.apply(tx, { key: p.key, enabled: p.enabled, via: 'request', reason: why, requestId: ctx.requestId, ctx: ctx.audit }, current?.version);
+      const why =
+        ctx.request?.note?.trim() ||
+        ctx.request?.primaryReason?.trim() ||
+        `approved change request ${ctx.requestId}`;
+      await flags.apply(
+        tx,
+        {
+          key: p.key,
+          enabled: p.enabled,
+          via: 'request',
+          reason: why,
+          requestId: ctx.requestId,
+          ctx: ctx.audit,
+        },
+        current?.version,
+      );
     },
   };
 }

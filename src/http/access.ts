@@ -12,7 +12,8 @@ import type { Clock } from '../shared/clock.js';
  * decisions, a step-up within the window. `client-key` routes (the client API) are authenticated by
  * their own plugin from a client API key, and answer 401 without one.
  */
-export type Access = 'public' | 'client-key' | { permission: Permission; mfaPending?: boolean; stepUp?: boolean };
+export type Access =
+  'public' | 'client-key' | { permission: Permission; mfaPending?: boolean; stepUp?: boolean };
 
 export interface Actor {
   operatorId: string;
@@ -57,32 +58,55 @@ function sameSecret(given: string | string[] | undefined, expected: string | und
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-export function installAccessControl(app: FastifyInstance, auth: Authenticator, clock: Clock, routes: RegisteredRoute[]): void {
+export function installAccessControl(
+  app: FastifyInstance,
+  auth: Authenticator,
+  clock: Clock,
+  routes: RegisteredRoute[],
+): void {
   app.decorateRequest('actor', null);
 
   app.addHook('onRoute', (route) => {
-    const access = (route.config)?.access;
+    const access = route.config?.access;
     for (const method of [route.method].flat()) routes.push({ method, url: route.url, access });
-    if (!access) throw new Error(`route ${String(route.method)} ${route.url} declares no access rule (config.access)`);
+    if (!access)
+      throw new Error(`route ${String(route.method)} ${route.url} declares no access rule (config.access)`);
   });
 
   app.addHook('onRequest', async (request) => {
     const access = request.routeOptions.config.access;
     if (!access || access === 'public' || access === 'client-key') return;
     const actor = await auth.authenticate(request);
-    if (!actor) throw new AppError('UNAUTHENTICATED', 'Sign in first: this needs an operator session or a bearer token.');
+    if (!actor)
+      throw new AppError(
+        'UNAUTHENTICATED',
+        'Sign in first: this needs an operator session or a bearer token.',
+      );
     request.actor = actor;
-    if (actor.via === 'cookie' && MUTATING.has(request.method) && !sameSecret(request.headers['x-csrf-token'], actor.csrfToken)) {
-      throw new AppError('CSRF_REQUIRED', 'Requests authenticated by cookie must send the X-CSRF-Token header.');
+    if (
+      actor.via === 'cookie' &&
+      MUTATING.has(request.method) &&
+      !sameSecret(request.headers['x-csrf-token'], actor.csrfToken)
+    ) {
+      throw new AppError(
+        'CSRF_REQUIRED',
+        'Requests authenticated by cookie must send the X-CSRF-Token header.',
+      );
     }
     if (!actor.mfaVerified && !access.mfaPending) {
-      throw new AppError('MFA_ENROLMENT_REQUIRED', 'Enrol an authenticator app (POST /api/auth/mfa/enroll) before using the desk.');
+      throw new AppError(
+        'MFA_ENROLMENT_REQUIRED',
+        'Enrol an authenticator app (POST /api/auth/mfa/enroll) before using the desk.',
+      );
     }
     if (!can(actor.roles, access.permission)) {
       throw new AppError('FORBIDDEN', `Your roles do not allow this (${access.permission}).`);
     }
     if (access.stepUp && !(actor.stepUpUntil && actor.stepUpUntil > clock.now())) {
-      throw new AppError('STEP_UP_REQUIRED', 'Confirm with a fresh authenticator code (POST /api/auth/step-up) to make this decision.');
+      throw new AppError(
+        'STEP_UP_REQUIRED',
+        'Confirm with a fresh authenticator code (POST /api/auth/step-up) to make this decision.',
+      );
     }
   });
 }

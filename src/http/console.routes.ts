@@ -18,16 +18,24 @@ export function consoleRoutes(deps: { dir?: string } = {}): FastifyPluginAsync {
 
     app.get('/*', { config: { access: 'public' }, schema: { hide: true } }, async (request, reply) => {
       const url = request.url.split('?')[0] ?? '/';
-      if (url.startsWith('/api/') || url === '/api') throw new AppError('NOT_FOUND', `Nothing lives at GET ${url}.`);
+      if (url.startsWith('/api/') || url === '/api')
+        throw new AppError('NOT_FOUND', `Nothing lives at GET ${url}.`);
       if (!built) {
         return reply
           .type('text/plain; charset=utf-8')
           .status(503)
-          .send('The ops console is not built yet: run `npm run build` (npm start does this when web/dist is missing).\n');
+          .send(
+            'The ops console is not built yet: run `npm run build` (npm start does this when web/dist is missing).\n',
+          );
       }
       const file = path.normalize(decodeURIComponent(url)).replace(/^(\.\.[/\\])+/, '');
       const candidate = path.join(dir, file);
-      if (file !== '/' && candidate.startsWith(dir) && fs.existsSync(candidate) && fs.statSync(candidate).isFile()) {
+      if (
+        file !== '/' &&
+        candidate.startsWith(dir) &&
+        fs.existsSync(candidate) &&
+        fs.statSync(candidate).isFile()
+      ) {
         // Hashed assets never change; index.html must always be revalidated.
         if (file.startsWith('/assets/')) reply.header('cache-control', 'public, max-age=31536000, immutable');
         return reply.sendFile(file.slice(1));

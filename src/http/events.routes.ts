@@ -18,7 +18,13 @@ const MAX_TIMER_MS = 2_147_483_647;
  * one from the same session closes the first — and a session's stream ends when it is revoked or
  * expires. A console whose session still stands reconnects and is authenticated afresh.
  */
-export function eventsRoutes(deps: { hub: EventHub; db: Executor; events: EventPublisher; clock: Clock; heartbeatMs?: number }): FastifyPluginAsync {
+export function eventsRoutes(deps: {
+  hub: EventHub;
+  db: Executor;
+  events: EventPublisher;
+  clock: Clock;
+  heartbeatMs?: number;
+}): FastifyPluginAsync {
   const streams = new Map<string, () => void>();
   return async (app) => {
     app.addHook('onClose', async () => {
@@ -46,7 +52,8 @@ export function eventsRoutes(deps: { hub: EventHub; db: Executor; events: EventP
       let closed = false;
       let announced = false;
       // Set once subscribed; `close` may run before that (a revocation or disconnect while subscribing).
-      const live: { unsubscribe?: () => Promise<void>; heartbeat?: NodeJS.Timeout; expiry?: NodeJS.Timeout } = {};
+      const live: { unsubscribe?: () => Promise<void>; heartbeat?: NodeJS.Timeout; expiry?: NodeJS.Timeout } =
+        {};
       const close = () => {
         if (closed) return;
         closed = true;
@@ -77,7 +84,11 @@ export function eventsRoutes(deps: { hub: EventHub; db: Executor; events: EventP
       request.raw.on('close', close);
       // Authentication only checked the session when the stream opened: end it when the session ends.
       const expiresAt = request.actor?.sessionExpiresAt;
-      if (expiresAt) live.expiry = setTimeout(close, Math.min(Math.max(expiresAt.getTime() - deps.clock.now().getTime(), 0), MAX_TIMER_MS));
+      if (expiresAt)
+        live.expiry = setTimeout(
+          close,
+          Math.min(Math.max(expiresAt.getTime() - deps.clock.now().getTime(), 0), MAX_TIMER_MS),
+        );
       const unsubscribe = await deps.hub.subscribe(send);
       if (closed) {
         void unsubscribe();

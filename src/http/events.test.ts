@@ -3,7 +3,12 @@ import { buildTestServer, type TestServer } from '../../test/support/server.js';
 import { fileFlagRequest, person, type Person } from '../../test/support/approvals.js';
 
 /** Reads Server-Sent Events from a real HTTP connection until `until` says stop. */
-async function readEvents(url: string, headers: Record<string, string>, until: (events: { event: string; data: Record<string, unknown> }[]) => boolean, onOpen: () => Promise<void>) {
+async function readEvents(
+  url: string,
+  headers: Record<string, string>,
+  until: (events: { event: string; data: Record<string, unknown> }[]) => boolean,
+  onOpen: () => Promise<void>,
+) {
   const controller = new AbortController();
   const res = await fetch(url, { headers, signal: controller.signal });
   expect(res.status).toBe(200);
@@ -59,10 +64,18 @@ describe('GET /api/events (live updates for consoles)', () => {
 
   it('streams a created request once its transaction commits', async () => {
     let filedId = '';
-    const events = await readEvents(`${base}/api/events`, watcher.session.bearer, (e) => e.some((x) => x.data.id === filedId && filedId !== ''), async () => {
-      filedId = (await fileFlagRequest(t, risk)).id;
+    const events = await readEvents(
+      `${base}/api/events`,
+      watcher.session.bearer,
+      (e) => e.some((x) => x.data.id === filedId && filedId !== ''),
+      async () => {
+        filedId = (await fileFlagRequest(t, risk)).id;
+      },
+    );
+    expect(events.find((e) => e.data.id === filedId)).toMatchObject({
+      event: 'approval.created',
+      data: { kind: 'flag.set', status: 'pending' },
     });
-    expect(events.find((e) => e.data.id === filedId)).toMatchObject({ event: 'approval.created', data: { kind: 'flag.set', status: 'pending' } });
   });
 
   it('a second stream from the same session closes the first', async () => {
@@ -78,7 +91,10 @@ describe('GET /api/events (live updates for consoles)', () => {
   });
 
   /** Opens a stream, runs `action` once it is connected, and says whether the server then ended it. */
-  async function streamEndsAfter(headers: Record<string, string>, action: () => Promise<void>): Promise<boolean> {
+  async function streamEndsAfter(
+    headers: Record<string, string>,
+    action: () => Promise<void>,
+  ): Promise<boolean> {
     const controller = new AbortController();
     const deadline = setTimeout(() => controller.abort(), 10_000);
     try {
@@ -96,17 +112,26 @@ describe('GET /api/events (live updates for consoles)', () => {
     }
   }
 
-  it('logout ends that session\'s stream; other sessions keep theirs and never see the revocation', async () => {
+  it("logout ends that session's stream; other sessions keep theirs and never see the revocation", async () => {
     const leaver = await person(t, ['ops_approver']);
     let filedId = '';
-    const events = await readEvents(`${base}/api/events`, watcher.session.bearer, (e) => filedId !== '' && e.some((x) => x.data.id === filedId), async () => {
-      const ended = await streamEndsAfter(leaver.session.bearer, async () => {
-        const out = await t.app.inject({ method: 'POST', url: '/api/auth/logout', headers: leaver.session.bearer });
-        expect(out.statusCode).toBeLessThan(300);
-      });
-      expect(ended).toBe(true);
-      filedId = (await fileFlagRequest(t, risk)).id;
-    });
+    const events = await readEvents(
+      `${base}/api/events`,
+      watcher.session.bearer,
+      (e) => filedId !== '' && e.some((x) => x.data.id === filedId),
+      async () => {
+        const ended = await streamEndsAfter(leaver.session.bearer, async () => {
+          const out = await t.app.inject({
+            method: 'POST',
+            url: '/api/auth/logout',
+            headers: leaver.session.bearer,
+          });
+          expect(out.statusCode).toBeLessThan(300);
+        });
+        expect(ended).toBe(true);
+        filedId = (await fileFlagRequest(t, risk)).id;
+      },
+    );
     expect(events.map((e) => e.event)).not.toContain('session.revoked');
     expect(events.find((e) => e.data.id === filedId)?.event).toBe('approval.created');
   });
@@ -114,12 +139,21 @@ describe('GET /api/events (live updates for consoles)', () => {
   it('a session that expires has its stream ended; other sessions keep theirs', async () => {
     const brief = await person(t, ['ops_approver']);
     // Nothing revokes it: the session simply runs out a moment after its stream opens.
-    await t.database.db.updateTable('operator_sessions').set({ expires_at: new Date(t.clock.now().getTime() + 2_000) }).where('id', '=', brief.session.sessionId).execute();
+    await t.database.db
+      .updateTable('operator_sessions')
+      .set({ expires_at: new Date(t.clock.now().getTime() + 2_000) })
+      .where('id', '=', brief.session.sessionId)
+      .execute();
     let filedId = '';
-    const events = await readEvents(`${base}/api/events`, watcher.session.bearer, (e) => filedId !== '' && e.some((x) => x.data.id === filedId), async () => {
-      expect(await streamEndsAfter(brief.session.bearer, async () => {})).toBe(true);
-      filedId = (await fileFlagRequest(t, risk)).id;
-    });
+    const events = await readEvents(
+      `${base}/api/events`,
+      watcher.session.bearer,
+      (e) => filedId !== '' && e.some((x) => x.data.id === filedId),
+      async () => {
+        expect(await streamEndsAfter(brief.session.bearer, async () => {})).toBe(true);
+        filedId = (await fileFlagRequest(t, risk)).id;
+      },
+    );
     expect(events.find((e) => e.data.id === filedId)?.event).toBe('approval.created');
     expect((await fetch(`${base}/api/events`, { headers: brief.session.bearer })).status).toBe(401);
   });
@@ -131,20 +165,28 @@ describe('GET /api/events (live updates for consoles)', () => {
       const otherBase = await other.app.listen({ host: '127.0.0.1', port: 0 });
       const roamer = await person(t, ['ops_approver']);
       let filedId = '';
-      const untilFiled = (e: { data: Record<string, unknown> }[]) => filedId !== '' && e.some((x) => x.data.id === filedId);
+      const untilFiled = (e: { data: Record<string, unknown> }[]) =>
+        filedId !== '' && e.some((x) => x.data.id === filedId);
       let roamerEvents: { event: string; data: Record<string, unknown> }[] = [];
-      const watcherEvents = await readEvents(`${base}/api/events`, watcher.session.bearer, untilFiled, async () => {
-        let onB!: Promise<typeof roamerEvents>;
-        const ended = await streamEndsAfter(roamer.session.bearer, async () => {
-          let opened!: () => void;
-          const isOpen = new Promise<void>((resolve) => (opened = resolve));
-          onB = readEvents(`${otherBase}/api/events`, roamer.session.bearer, untilFiled, async () => opened());
-          await isOpen;
-        });
-        expect(ended).toBe(true); // the stream on node A gave way to the one on node B
-        filedId = (await fileFlagRequest(t, risk)).id;
-        roamerEvents = await onB;
-      });
+      const watcherEvents = await readEvents(
+        `${base}/api/events`,
+        watcher.session.bearer,
+        untilFiled,
+        async () => {
+          let onB!: Promise<typeof roamerEvents>;
+          const ended = await streamEndsAfter(roamer.session.bearer, async () => {
+            let opened!: () => void;
+            const isOpen = new Promise<void>((resolve) => (opened = resolve));
+            onB = readEvents(`${otherBase}/api/events`, roamer.session.bearer, untilFiled, async () =>
+              opened(),
+            );
+            await isOpen;
+          });
+          expect(ended).toBe(true); // the stream on node A gave way to the one on node B
+          filedId = (await fileFlagRequest(t, risk)).id;
+          roamerEvents = await onB;
+        },
+      );
       for (const events of [watcherEvents, roamerEvents]) {
         expect(events.find((e) => e.data.id === filedId)?.event).toBe('approval.created');
         expect(events.map((e) => e.event).filter((type) => type.startsWith('session.'))).toEqual([]);
@@ -156,7 +198,9 @@ describe('GET /api/events (live updates for consoles)', () => {
 
   it('deactivating an operator ends their open stream', async () => {
     const fired = await person(t, ['ops_approver']);
-    const ended = await streamEndsAfter(fired.session.bearer, () => t.desk.services.operators.deactivate(fired.id, { actorType: 'system', requestId: 'test' }));
+    const ended = await streamEndsAfter(fired.session.bearer, () =>
+      t.desk.services.operators.deactivate(fired.id, { actorType: 'system', requestId: 'test' }),
+    );
     expect(ended).toBe(true);
     expect((await fetch(`${base}/api/events`, { headers: fired.session.bearer })).status).toBe(401);
   });

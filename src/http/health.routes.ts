@@ -7,9 +7,16 @@ export interface ReadinessCheck {
 }
 
 /** Liveness, readiness (every check must pass) and Prometheus metrics. */
-export function healthRoutes(deps: { checks: ReadinessCheck[]; registry: Registry; version: string }): FastifyPluginAsync {
+export function healthRoutes(deps: {
+  checks: ReadinessCheck[];
+  registry: Registry;
+  version: string;
+}): FastifyPluginAsync {
   return async (app) => {
-    app.get('/health', { config: { access: 'public' } }, async () => ({ status: 'ok', version: deps.version }));
+    app.get('/health', { config: { access: 'public' } }, async () => ({
+      status: 'ok',
+      version: deps.version,
+    }));
 
     app.get('/ready', { config: { access: 'public' } }, async (req, reply) => {
       const results = await Promise.all(
@@ -19,12 +26,19 @@ export function healthRoutes(deps: { checks: ReadinessCheck[]; registry: Registr
           } catch (err) {
             // /ready is public: a driver's message can name hosts, users or databases. It goes to the log.
             req.log.error({ err, check: c.name }, 'readiness check failed');
-            return { name: c.name, ok: false, detail: `the ${c.name} check failed (the desk's log says why, under this request id)` };
+            return {
+              name: c.name,
+              ok: false,
+              detail: `the ${c.name} check failed (the desk's log says why, under this request id)`,
+            };
           }
         }),
       );
       const ok = results.every((r) => r.ok);
-      return reply.status(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not ready', checks: Object.fromEntries(results.map(({ name, ...r }) => [name, r])) });
+      return reply.status(ok ? 200 : 503).send({
+        status: ok ? 'ready' : 'not ready',
+        checks: Object.fromEntries(results.map(({ name, ...r }) => [name, r])),
+      });
     });
 
     app.get('/metrics', { config: { access: 'public' } }, async (_req, reply) => {

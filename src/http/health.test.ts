@@ -29,19 +29,32 @@ describe('health, readiness and metrics', () => {
   it('GET /ready reports each check as JSON', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/ready' });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ status: 'ready', checks: { database: { ok: true }, migrations: { ok: true }, worker: { ok: true } } });
+    expect(res.json()).toMatchObject({
+      status: 'ready',
+      checks: { database: { ok: true }, migrations: { ok: true }, worker: { ok: true } },
+    });
   });
 
   it('GET /ready is 503 when migrations are not current', async () => {
     const empty = await createEmptyDatabase();
     const pool = createPool(empty.url, 2);
     const db = createDb(pool);
-    const desk = compose({ config: loadConfig({ NODE_ENV: 'test' }), db, pool, logger: createLogger('silent'), clock: systemClock, secrets: testSecrets() });
+    const desk = compose({
+      config: loadConfig({ NODE_ENV: 'test' }),
+      db,
+      pool,
+      logger: createLogger('silent'),
+      clock: systemClock,
+      secrets: testSecrets(),
+    });
     const app = await desk.buildHttp();
     try {
       const res = await app.inject({ method: 'GET', url: '/ready' });
       expect(res.statusCode).toBe(503);
-      expect(res.json()).toMatchObject({ status: 'not ready', checks: { database: { ok: true }, migrations: { ok: false } } });
+      expect(res.json()).toMatchObject({
+        status: 'not ready',
+        checks: { database: { ok: true }, migrations: { ok: false } },
+      });
     } finally {
       await app.close();
       await db.destroy();
@@ -61,7 +74,14 @@ describe('health, readiness and metrics', () => {
     missing.pathname = '/desk_no_such_database_for_ready';
     const pool = createPool(missing.toString(), 1);
     const db = createDb(pool);
-    const desk = compose({ config: loadConfig({ NODE_ENV: 'test' }), db, pool, logger: createLogger('info', sink), clock: systemClock, secrets: testSecrets() });
+    const desk = compose({
+      config: loadConfig({ NODE_ENV: 'test' }),
+      db,
+      pool,
+      logger: createLogger('info', sink),
+      clock: systemClock,
+      secrets: testSecrets(),
+    });
     const app = await desk.buildHttp();
     try {
       const res = await app.inject({ method: 'GET', url: '/ready' });
@@ -70,7 +90,11 @@ describe('health, readiness and metrics', () => {
       expect(checks.database.ok).toBe(false);
       expect(checks.database.detail).toContain('database check failed');
       expect(res.body).not.toContain('desk_no_such_database_for_ready');
-      const logged = lines.map((l) => JSON.parse(l) as { msg: string; reqId?: string; check?: string; err?: { message: string } }).find((l) => l.msg === 'readiness check failed' && l.check === 'database');
+      const logged = lines
+        .map(
+          (l) => JSON.parse(l) as { msg: string; reqId?: string; check?: string; err?: { message: string } },
+        )
+        .find((l) => l.msg === 'readiness check failed' && l.check === 'database');
       expect(logged?.reqId).toBe(res.headers['x-request-id']);
       expect(logged?.err?.message).toContain('desk_no_such_database_for_ready');
     } finally {
@@ -80,7 +104,15 @@ describe('health, readiness and metrics', () => {
   });
 
   it('GET /ready is 503 when the worker is not running', async () => {
-    const desk = compose({ config: t.config, db: t.database.db, pool: t.database.pool, logger: createLogger('silent'), clock: systemClock, secrets: testSecrets(), workerRunning: () => false });
+    const desk = compose({
+      config: t.config,
+      db: t.database.db,
+      pool: t.database.pool,
+      logger: createLogger('silent'),
+      clock: systemClock,
+      secrets: testSecrets(),
+      workerRunning: () => false,
+    });
     const app = await desk.buildHttp();
     const res = await app.inject({ method: 'GET', url: '/ready' });
     await app.close();
@@ -97,7 +129,9 @@ describe('health, readiness and metrics', () => {
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toContain('text/plain');
     const text = res.body;
-    expect(text).toMatch(/desk_http_requests_total\{route="\/test\/items\/:id",method="GET",status="200"\} 2/);
+    expect(text).toMatch(
+      /desk_http_requests_total\{route="\/test\/items\/:id",method="GET",status="200"\} 2/,
+    );
     expect(text).toContain('desk_http_request_duration_seconds_bucket{le="0.005",route="/test/items/:id"');
     expect(text).toMatch(/route="\/\*",method="GET",status="404"/); // the console's catch-all answers GET
     expect(text).toMatch(/route="unmatched",method="POST",status="404"/);

@@ -21,7 +21,10 @@ const probeRoutes: FastifyPluginAsync = async (app) => {
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.post(
     '/test/echo',
-    { config: { access: 'public' }, schema: { body: z.object({ name: z.string().min(2), amount: z.string().regex(/^\d+$/) }).strict() } },
+    {
+      config: { access: 'public' },
+      schema: { body: z.object({ name: z.string().min(2), amount: z.string().regex(/^\d+$/) }).strict() },
+    },
     async (req) => ({ ok: true, name: req.body.name }),
   );
   r.get('/test/boom', { config: { access: 'public' } }, async () => {
@@ -31,7 +34,11 @@ const probeRoutes: FastifyPluginAsync = async (app) => {
     throw new AppError('ALREADY_DECIDED', 'Someone decided first.');
   });
   r.get('/test/private', { config: { access: { permission: 'audit:read' } } }, async () => ({ ok: true }));
-  r.get('/test/limited', { config: { access: 'public', rateLimit: { max: 2, timeWindow: 60_000 } } }, async () => ({ ok: true }));
+  r.get(
+    '/test/limited',
+    { config: { access: 'public', rateLimit: { max: 2, timeWindow: 60_000 } } },
+    async () => ({ ok: true }),
+  );
 };
 
 describe('problem+json for every error class', () => {
@@ -41,7 +48,11 @@ describe('problem+json for every error class', () => {
   });
   afterAll(() => t.close());
 
-  const expectProblem = (res: { statusCode: number; headers: Record<string, unknown>; json: <T>() => T }, status: number, code: string) => {
+  const expectProblem = (
+    res: { statusCode: number; headers: Record<string, unknown>; json: <T>() => T },
+    status: number,
+    code: string,
+  ) => {
     expect(res.statusCode).toBe(status);
     expect(String(res.headers['content-type'])).toContain('application/problem+json');
     const body = res.json<ProblemBody>();
@@ -55,34 +66,60 @@ describe('problem+json for every error class', () => {
   };
 
   it('accepts a valid body (the probe works)', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/test/echo', payload: { name: 'Ada', amount: '10' } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/test/echo',
+      payload: { name: 'Ada', amount: '10' },
+    });
     expect(res.statusCode).toBe(200);
   });
 
   it('400 VALIDATION_FAILED with per-field errors', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/test/echo', payload: { name: 'A', amount: '1.5' } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/test/echo',
+      payload: { name: 'A', amount: '1.5' },
+    });
     const body = expectProblem(res, 400, 'VALIDATION_FAILED');
     expect(body.errors?.map((e) => e.path).sort()).toEqual(['body.amount', 'body.name']);
   });
 
   it('400 for unknown fields', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/test/echo', payload: { name: 'Ada', amount: '1', admin: true } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/test/echo',
+      payload: { name: 'Ada', amount: '1', admin: true },
+    });
     const body = expectProblem(res, 400, 'VALIDATION_FAILED');
     expect(body.detail).toContain('admin');
   });
 
   it('400 INVALID_JSON for a malformed body', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/test/echo', headers: { 'content-type': 'application/json' }, payload: '{"name": ' });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/test/echo',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"name": ',
+    });
     expectProblem(res, 400, 'INVALID_JSON');
   });
 
   it('415 for a body that is not JSON', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/test/echo', headers: { 'content-type': 'text/plain' }, payload: 'name=Ada' });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/test/echo',
+      headers: { 'content-type': 'text/plain' },
+      payload: 'name=Ada',
+    });
     expectProblem(res, 415, 'UNSUPPORTED_MEDIA_TYPE');
   });
 
   it('413 for an oversized body', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/test/echo', payload: { name: 'x'.repeat(5000), amount: '1' } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/test/echo',
+      payload: { name: 'x'.repeat(5000), amount: '1' },
+    });
     expectProblem(res, 413, 'PAYLOAD_TOO_LARGE');
   });
 
@@ -91,19 +128,32 @@ describe('problem+json for every error class', () => {
   });
 
   it('401 for a garbage bearer token', async () => {
-    const res = await t.app.inject({ method: 'GET', url: '/test/private', headers: { authorization: 'Bearer not-a-token' } });
+    const res = await t.app.inject({
+      method: 'GET',
+      url: '/test/private',
+      headers: { authorization: 'Bearer not-a-token' },
+    });
     expectProblem(res, 401, 'UNAUTHENTICATED');
   });
 
   it('403 FORBIDDEN for a signed-in operator whose roles lack the permission', async () => {
     const { bearer } = await signedInOperator(t, { roles: ['ops_approver'] });
-    const body = expectProblem(await t.app.inject({ method: 'GET', url: '/test/private', headers: bearer }), 403, 'FORBIDDEN');
+    const body = expectProblem(
+      await t.app.inject({ method: 'GET', url: '/test/private', headers: bearer }),
+      403,
+      'FORBIDDEN',
+    );
     expect(body.detail).toContain('audit:read');
   });
 
   it('400 (not 415) for a Content-Length that does not match the body', async () => {
     const payload = JSON.stringify({ name: 'Ada', amount: '1' });
-    const res = await t.app.inject({ method: 'POST', url: '/test/echo', headers: { 'content-type': 'application/json', 'content-length': String(payload.length + 10) }, payload });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/test/echo',
+      headers: { 'content-type': 'application/json', 'content-length': String(payload.length + 10) },
+      payload,
+    });
     const body = expectProblem(res, 400, 'VALIDATION_FAILED');
     expect(body.errors?.map((e) => e.path)).toEqual(['headers.content-length']);
   });
@@ -137,9 +187,17 @@ describe('problem+json for every error class', () => {
   });
 
   it('echoes a safe X-Request-Id and replaces an unsafe one', async () => {
-    const ok = await t.app.inject({ method: 'GET', url: '/api/nope', headers: { 'x-request-id': 'abc-123' } });
+    const ok = await t.app.inject({
+      method: 'GET',
+      url: '/api/nope',
+      headers: { 'x-request-id': 'abc-123' },
+    });
     expect(ok.json<ProblemBody>().requestId).toBe('abc-123');
-    const bad = await t.app.inject({ method: 'GET', url: '/api/nope', headers: { 'x-request-id': 'a b\nc' } });
+    const bad = await t.app.inject({
+      method: 'GET',
+      url: '/api/nope',
+      headers: { 'x-request-id': 'a b\nc' },
+    });
     expect(bad.json<ProblemBody>().requestId).not.toContain(' ');
   });
 });

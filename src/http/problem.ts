@@ -14,9 +14,19 @@ export interface Problem {
 }
 
 const TITLES: Partial<Record<number, string>> = {
-  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
-  409: 'Conflict', 410: 'Gone', 413: 'Content Too Large', 415: 'Unsupported Media Type', 423: 'Locked',
-  429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  410: 'Gone',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  423: 'Locked',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
 };
 
 export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: AppError): FastifyReply {
@@ -49,7 +59,11 @@ export function toAppError(err: unknown): AppError {
       path: [err.validationContext, ...v.instancePath.split('/').filter(Boolean)].filter(Boolean).join('.'),
       message: v.message ?? 'is invalid',
     }));
-    return new AppError('VALIDATION_FAILED', `The ${err.validationContext ?? 'request'} is invalid: ${fields.map((f) => `${f.path} ${f.message}`).join('; ')}`, fields);
+    return new AppError(
+      'VALIDATION_FAILED',
+      `The ${err.validationContext ?? 'request'} is invalid: ${fields.map((f) => `${f.path} ${f.message}`).join('; ')}`,
+      fields,
+    );
   }
   if (isUniqueViolation(err)) return new AppError('ALREADY_EXISTS', 'That already exists.');
   const fe = err as Partial<FastifyError>;
@@ -62,25 +76,36 @@ export function toAppError(err: unknown): AppError {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json.');
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return new AppError('VALIDATION_FAILED', 'The Content-Length header does not match the body.', [{ path: 'headers.content-length', message: 'does not match the body' }]);
+      return new AppError('VALIDATION_FAILED', 'The Content-Length header does not match the body.', [
+        { path: 'headers.content-length', message: 'does not match the body' },
+      ]);
     case 'FST_ERR_CTP_INVALID_TYPE':
       return new AppError('UNSUPPORTED_MEDIA_TYPE', 'The Content-Type header is malformed.');
   }
-  if (fe.statusCode === 429) return new AppError('RATE_LIMITED', fe.message ?? 'Too many requests: slow down and try again shortly.');
+  if (fe.statusCode === 429)
+    return new AppError('RATE_LIMITED', fe.message ?? 'Too many requests: slow down and try again shortly.');
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
     return new AppError('VALIDATION_FAILED', fe.message ?? 'The request is invalid.');
   }
-  return new AppError('INTERNAL', 'Something went wrong on our side. It has been logged; quote the requestId if you report it.');
+  return new AppError(
+    'INTERNAL',
+    'Something went wrong on our side. It has been logged; quote the requestId if you report it.',
+  );
 }
 
-export function installProblemHandlers(app: FastifyInstance, metrics: Metrics, methodsFor: (url: string) => string[]): void {
+export function installProblemHandlers(
+  app: FastifyInstance,
+  metrics: Metrics,
+  methodsFor: (url: string) => string[],
+): void {
   app.setErrorHandler((err, request, reply) => {
     const appErr = toAppError(err);
     if (appErr.status >= 500) {
       metrics.errors.inc({ kind: 'http' });
       request.log.error({ err }, 'unhandled error');
     }
-    if (appErr.code === 'RATE_LIMITED' && typeof reply.getHeader('retry-after') === 'undefined') reply.header('retry-after', '60');
+    if (appErr.code === 'RATE_LIMITED' && typeof reply.getHeader('retry-after') === 'undefined')
+      reply.header('retry-after', '60');
     return sendProblem(reply, request, appErr);
   });
 
@@ -88,8 +113,19 @@ export function installProblemHandlers(app: FastifyInstance, metrics: Metrics, m
     const allowed = methodsFor(request.url.split('?')[0] ?? '/');
     if (allowed.length > 0) {
       reply.header('allow', allowed.join(', '));
-      return sendProblem(reply, request, new AppError('METHOD_NOT_ALLOWED', `${request.method} is not allowed here; use ${allowed.join(' or ')}.`));
+      return sendProblem(
+        reply,
+        request,
+        new AppError(
+          'METHOD_NOT_ALLOWED',
+          `${request.method} is not allowed here; use ${allowed.join(' or ')}.`,
+        ),
+      );
     }
-    return sendProblem(reply, request, new AppError('NOT_FOUND', `Nothing lives at ${request.method} ${request.url.split('?')[0]}.`));
+    return sendProblem(
+      reply,
+      request,
+      new AppError('NOT_FOUND', `Nothing lives at ${request.method} ${request.url.split('?')[0]}.`),
+    );
   });
 }

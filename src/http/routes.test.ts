@@ -36,8 +36,11 @@ describe('route access rules', () => {
   });
 
   it('only the allow-listed routes are public', () => {
-    const publicRoutes = t.app.deskRoutes.filter((r) => r.access === 'public').map((r) => `${r.method} ${r.url}`);
-    for (const route of publicRoutes) expect(PUBLIC_ROUTES, `${route} is public but not allow-listed`).toContain(route);
+    const publicRoutes = t.app.deskRoutes
+      .filter((r) => r.access === 'public')
+      .map((r) => `${r.method} ${r.url}`);
+    for (const route of publicRoutes)
+      expect(PUBLIC_ROUTES, `${route} is public but not allow-listed`).toContain(route);
   });
 
   it('every non-public route refuses an anonymous caller with 401', async () => {
@@ -45,7 +48,11 @@ describe('route access rules', () => {
     expect(guarded.length).toBeGreaterThan(0);
     for (const r of guarded) {
       const url = r.url.replace(/:[A-Za-z]+/g, '00000000-0000-0000-0000-000000000000');
-      const res = await t.app.inject({ method: r.method as 'GET', url, payload: r.method === 'GET' ? undefined : {} });
+      const res = await t.app.inject({
+        method: r.method as 'GET',
+        url,
+        payload: r.method === 'GET' ? undefined : {},
+      });
       expect(res.statusCode, `${r.method} ${r.url}`).toBe(401);
     }
   });
@@ -54,6 +61,8 @@ describe('route access rules', () => {
     const undeclared: FastifyPluginAsync = async (app) => {
       app.get('/test/undeclared', async () => ({ ok: true }));
     };
-    await expect(buildTestServer({ database: t.database, extraRoutes: [undeclared] })).rejects.toThrow(/declares no access rule/);
+    await expect(buildTestServer({ database: t.database, extraRoutes: [undeclared] })).rejects.toThrow(
+      /declares no access rule/,
+    );
   });
 });

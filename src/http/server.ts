@@ -3,7 +3,12 @@ import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyPluginAsync,
+} from 'fastify';
 import FindMyWay, { type HTTPMethod } from 'find-my-way';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from '../shared/logger.js';
@@ -61,11 +66,14 @@ export async function buildServer(deps: ServerDeps): Promise<DeskServer> {
     // The console's catch-all would make every unknown path "exist" for GET; 405 is for real routes only.
     if (route.url === '/*') return;
     for (const method of [route.method].flat()) {
-      if (!allMethods.hasRoute(method as HTTPMethod, route.url)) allMethods.on(method as HTTPMethod, route.url, () => undefined);
+      if (!allMethods.hasRoute(method as HTTPMethod, route.url))
+        allMethods.on(method as HTTPMethod, route.url, () => undefined);
     }
   });
   const methodsFor = (url: string) =>
-    (['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as HTTPMethod[]).filter((m) => allMethods.find(m, url) !== null);
+    (['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as HTTPMethod[]).filter(
+      (m) => allMethods.find(m, url) !== null,
+    );
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -76,10 +84,22 @@ export async function buildServer(deps: ServerDeps): Promise<DeskServer> {
   installAccessControl(app, deps.authenticator, deps.clock, routes);
 
   app.addHook('onResponse', async (request, reply) => {
-    const labels = { route: request.routeOptions.url ?? 'unmatched', method: request.method, status: String(reply.statusCode) };
+    const labels = {
+      route: request.routeOptions.url ?? 'unmatched',
+      method: request.method,
+      status: String(reply.statusCode),
+    };
     deps.metrics.httpRequests.inc(labels);
     deps.metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
-    request.log.info({ method: request.method, route: labels.route, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+    request.log.info(
+      {
+        method: request.method,
+        route: labels.route,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
+      'request',
+    );
   });
 
   await app.register(helmet, {
@@ -101,10 +121,15 @@ export async function buildServer(deps: ServerDeps): Promise<DeskServer> {
   // Per-route limits (login, setup) are declared on the routes; nothing is limited globally.
   await app.register(rateLimit, { global: false });
   await app.register(swagger, {
-    openapi: { info: { title: 'usdt-desk API', version: '0.1.0' }, components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } } },
+    openapi: {
+      info: { title: 'usdt-desk API', version: '0.1.0' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
     transform: jsonSchemaTransform,
   });
-  app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
+  app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () =>
+    app.swagger(),
+  );
 
   for (const plugin of deps.routes) await app.register(plugin);
   await app.ready();

@@ -15,7 +15,10 @@ describe('TRUST_PROXY', () => {
   let plain: TestServer;
   beforeAll(async () => {
     database = await createTestDatabase();
-    trusting = await buildTestServer({ database, env: { TRUST_PROXY: `${PROXY},10.9.1.0/24`, LOGIN_RATE_PER_MINUTE: '3' } });
+    trusting = await buildTestServer({
+      database,
+      env: { TRUST_PROXY: `${PROXY},10.9.1.0/24`, LOGIN_RATE_PER_MINUTE: '3' },
+    });
     plain = await buildTestServer({ database, env: { LOGIN_RATE_PER_MINUTE: '3' } });
   });
   afterAll(async () => {
@@ -25,18 +28,36 @@ describe('TRUST_PROXY', () => {
   });
 
   const wrongLogin = (t: TestServer, remoteAddress: string, forwardedFor: string) =>
-    t.app.inject({ method: 'POST', url: '/api/auth/login', remoteAddress, headers: { 'x-forwarded-for': forwardedFor }, payload: { email: 'nobody@desk.test', password: 'wrong password' } });
+    t.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      remoteAddress,
+      headers: { 'x-forwarded-for': forwardedFor },
+      payload: { email: 'nobody@desk.test', password: 'wrong password' },
+    });
 
   async function loginIp(t: TestServer, remoteAddress: string, forwardedFor: string): Promise<string | null> {
     const op = await newOperator(t, { roles: ['auditor'] });
-    const res = await t.app.inject({ method: 'POST', url: '/api/auth/login', remoteAddress, headers: { 'x-forwarded-for': forwardedFor }, payload: { email: op.email, password: op.password, totp: op.totp() } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      remoteAddress,
+      headers: { 'x-forwarded-for': forwardedFor },
+      payload: { email: op.email, password: op.password, totp: op.totp() },
+    });
     expect(res.statusCode).toBe(200);
-    const row = await database.db.selectFrom('audit_events').select('ip').where('action', '=', 'auth.login').where('request_id', '=', String(res.headers['x-request-id'])).executeTakeFirstOrThrow();
+    const row = await database.db
+      .selectFrom('audit_events')
+      .select('ip')
+      .where('action', '=', 'auth.login')
+      .where('request_id', '=', String(res.headers['x-request-id']))
+      .executeTakeFirstOrThrow();
     return row.ip;
   }
 
   it('behind a trusted proxy, the login limit counts each client behind it separately', async () => {
-    for (let i = 0; i < 3; i++) expect((await wrongLogin(trusting, PROXY, '203.0.113.7')).statusCode).toBe(401);
+    for (let i = 0; i < 3; i++)
+      expect((await wrongLogin(trusting, PROXY, '203.0.113.7')).statusCode).toBe(401);
     expect((await wrongLogin(trusting, PROXY, '203.0.113.7')).statusCode).toBe(429);
     // Another client through the same proxy has its own bucket.
     expect((await wrongLogin(trusting, PROXY, '203.0.113.8')).statusCode).toBe(401);
@@ -60,7 +81,8 @@ describe('TRUST_PROXY', () => {
   });
 
   it('without TRUST_PROXY the header is ignored: a changing X-Forwarded-For escapes neither the limit nor the audit trail', async () => {
-    for (let i = 0; i < 3; i++) expect((await wrongLogin(plain, PROXY, `203.0.113.${10 + i}`)).statusCode).toBe(401);
+    for (let i = 0; i < 3; i++)
+      expect((await wrongLogin(plain, PROXY, `203.0.113.${10 + i}`)).statusCode).toBe(401);
     expect((await wrongLogin(plain, PROXY, '203.0.113.99')).statusCode).toBe(429);
     expect(await loginIp(plain, '10.9.0.2', '198.51.100.6')).toBe('10.9.0.2');
   });

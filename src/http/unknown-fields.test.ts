@@ -29,9 +29,17 @@ describe('unknown fields on every mutating route', () => {
     const admin = await signedInOperator(t, { roles: [...ROLES] });
     operatorHeaders = admin.bearer;
     const client = await newClient(t);
-    const issued = await t.app.inject({ method: 'POST', url: `/api/clients/${client.id}/api-keys`, headers: admin.bearer, payload: { label: 'unknown-fields test' } });
+    const issued = await t.app.inject({
+      method: 'POST',
+      url: `/api/clients/${client.id}/api-keys`,
+      headers: admin.bearer,
+      payload: { label: 'unknown-fields test' },
+    });
     expect(issued.statusCode).toBe(201);
-    clientKeyHeaders = { authorization: `Bearer ${issued.json<{ key: string }>().key}`, 'idempotency-key': 'unknown-fields-test' };
+    clientKeyHeaders = {
+      authorization: `Bearer ${issued.json<{ key: string }>().key}`,
+      'idempotency-key': 'unknown-fields-test',
+    };
   });
   afterAll(() => t.close());
 
@@ -44,19 +52,31 @@ describe('unknown fields on every mutating route', () => {
       const headers = r.access === 'client-key' ? clientKeyHeaders : operatorHeaders;
       const res = await t.app.inject({ method: r.method as 'POST', url, headers, payload: { __unknown: 1 } });
       const body = res.json<ProblemBody>();
-      const named = body.code === 'VALIDATION_FAILED' && body.detail.includes('__unknown') && (body.errors ?? []).some((e) => `${e.path} ${e.message}`.includes('__unknown'));
-      if (res.statusCode !== 400 || !named) wrong.push(`${r.method} ${r.url} → ${res.statusCode} ${body.code}: ${body.detail}`);
+      const named =
+        body.code === 'VALIDATION_FAILED' &&
+        body.detail.includes('__unknown') &&
+        (body.errors ?? []).some((e) => `${e.path} ${e.message}`.includes('__unknown'));
+      if (res.statusCode !== 400 || !named)
+        wrong.push(`${r.method} ${r.url} → ${res.statusCode} ${body.code}: ${body.detail}`);
     }
     expect(wrong).toEqual([]);
   });
 
-  it.each(['/api/auth/refresh', '/api/auth/mfa/enroll', '/api/auth/logout'])('%s takes no body, or {}, and refuses anything else', async (url) => {
-    const refused = await t.app.inject({ method: 'POST', url, headers: operatorHeaders, payload: { admin: true } });
-    expect(refused.statusCode).toBe(400);
-    expect(refused.json<ProblemBody>().detail).toContain('admin');
-    const { bearer } = await signedInOperator(t, { roles: ['auditor'] });
-    const empty = await t.app.inject({ method: 'POST', url, headers: bearer });
-    const emptyObject = await t.app.inject({ method: 'POST', url, headers: bearer, payload: {} });
-    for (const res of [empty, emptyObject]) expect(res.statusCode, `${url}: ${res.body}`).not.toBe(400);
-  });
+  it.each(['/api/auth/refresh', '/api/auth/mfa/enroll', '/api/auth/logout'])(
+    '%s takes no body, or {}, and refuses anything else',
+    async (url) => {
+      const refused = await t.app.inject({
+        method: 'POST',
+        url,
+        headers: operatorHeaders,
+        payload: { admin: true },
+      });
+      expect(refused.statusCode).toBe(400);
+      expect(refused.json<ProblemBody>().detail).toContain('admin');
+      const { bearer } = await signedInOperator(t, { roles: ['auditor'] });
+      const empty = await t.app.inject({ method: 'POST', url, headers: bearer });
+      const emptyObject = await t.app.inject({ method: 'POST', url, headers: bearer, payload: {} });
+      for (const res of [empty, emptyObject]) expect(res.statusCode, `${url}: ${res.body}`).not.toBe(400);
+    },
+  );
 });

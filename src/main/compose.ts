@@ -27,7 +27,10 @@ import { flagsRoutes } from '../flags/flags.routes.js';
 import { createFlagsService, type FlagsService } from '../flags/flags.service.js';
 import { consoleRoutes } from '../http/console.routes.js';
 import { eventsRoutes } from '../http/events.routes.js';
-import { createNotificationsService, type NotificationsService } from '../notifications/notifications.service.js';
+import {
+  createNotificationsService,
+  type NotificationsService,
+} from '../notifications/notifications.service.js';
 import { operatorDirectory } from '../operators/operators.directory.js';
 import { operatorRoleKind } from '../operators/operators.kind.js';
 import { operatorAdminRoutes } from '../operators/operators.admin.routes.js';
@@ -88,7 +91,13 @@ export interface Services {
   /** Telegram users who applied through the bot; their access changes through `client.access`. */
   clients: ClientsService;
   /** Payout addresses, limits, the house pricer, RFQs and accepts (src/trading). */
-  trading: { addresses: AddressesService; limits: LimitsService; house: HousePricer; rfqs: RfqService; trades: TradesService };
+  trading: {
+    addresses: AddressesService;
+    limits: LimitsService;
+    house: HousePricer;
+    rfqs: RfqService;
+    trades: TradesService;
+  };
   /** The ledger, the desk's wallets and the paper chain (src/wallets). */
   wallets: WalletsService;
   paper: PaperChain;
@@ -140,25 +149,75 @@ export function compose(deps: ComposeDeps): Composition {
   const kinds = createKindRegistry();
   const directory = operatorDirectory;
   const events = pgEventPublisher;
-  const approvals = createApprovalsService({ db, audit, notifications, clock, registry: kinds, directory, events, metrics: createApprovalMetrics(metrics.registry, db) });
-  const flags = createFlagsService({ db, audit, notifications, events, clock, registry: metrics.registry, activeOperatorIds: async (tx) => (await directory.listActive(tx)).map((o) => o.id) });
+  const approvals = createApprovalsService({
+    db,
+    audit,
+    notifications,
+    clock,
+    registry: kinds,
+    directory,
+    events,
+    metrics: createApprovalMetrics(metrics.registry, db),
+  });
+  const flags = createFlagsService({
+    db,
+    audit,
+    notifications,
+    events,
+    clock,
+    registry: metrics.registry,
+    activeOperatorIds: async (tx) => (await directory.listActive(tx)).map((o) => o.id),
+  });
   kinds.register(operatorRoleKind(audit));
   kinds.register(flagSetKind(flags));
   kinds.register(policySetKind(audit));
   // A client requester is named through the clients domain (built below; called only at request time).
-  const queries = createApprovalQueries({ db, directory, clientName: async (ex, id) => (await clients.get(id, ex))?.name ?? null });
+  const queries = createApprovalQueries({
+    db,
+    directory,
+    clientName: async (ex, id) => (await clients.get(id, ex))?.name ?? null,
+  });
   const clients = createClientsService({ db, audit, clock, approvals, requests: queries });
   kinds.register(clientAccessKind({ clients, notifications }));
   const addresses = createAddressesService({ db, audit, clock, clients, approvals });
   kinds.register(clientAddressKind({ clients, addresses }));
-  const limits = createLimitsService({ db, audit, clock, defaults: { perTrade: limitUnits(deps.config.LIMIT_MAX_PER_TRADE_USDT, 'LIMIT_MAX_PER_TRADE_USDT'), perDay: limitUnits(deps.config.LIMIT_MAX_PER_DAY_USDT, 'LIMIT_MAX_PER_DAY_USDT') } });
+  const limits = createLimitsService({
+    db,
+    audit,
+    clock,
+    defaults: {
+      perTrade: limitUnits(deps.config.LIMIT_MAX_PER_TRADE_USDT, 'LIMIT_MAX_PER_TRADE_USDT'),
+      perDay: limitUnits(deps.config.LIMIT_MAX_PER_DAY_USDT, 'LIMIT_MAX_PER_DAY_USDT'),
+    },
+  });
   kinds.register(clientLimitsKind({ clients, limits }));
   const tradingMetrics = createTradingMetrics(metrics.registry);
   const lpSources = httpLpSources(deps.config); // PRICING_LP_URLS: external liquidity providers over HTTP
-  const house = createHousePricer({ db, audit, clock, configMid: deps.config.PRICING_REFERENCE_MID, maxAgeSeconds: deps.config.PRICING_REFERENCE_MAX_AGE_SECONDS, tiers: parseSpreadTiers(deps.config.PRICING_SPREAD_TIERS) });
-  const rfqs = createRfqService({ db, clock, clients, sources: () => [house.source, ...lpSources], deadlineMs: deps.config.PRICING_DEADLINE_MS, ttlSeconds: deps.config.QUOTE_TTL_SECONDS, metrics: tradingMetrics });
+  const house = createHousePricer({
+    db,
+    audit,
+    clock,
+    configMid: deps.config.PRICING_REFERENCE_MID,
+    maxAgeSeconds: deps.config.PRICING_REFERENCE_MAX_AGE_SECONDS,
+    tiers: parseSpreadTiers(deps.config.PRICING_SPREAD_TIERS),
+  });
+  const rfqs = createRfqService({
+    db,
+    clock,
+    clients,
+    sources: () => [house.source, ...lpSources],
+    deadlineMs: deps.config.PRICING_DEADLINE_MS,
+    ttlSeconds: deps.config.QUOTE_TTL_SECONDS,
+    metrics: tradingMetrics,
+  });
   const paper = createPaperChain({ db, clock, blockSeconds: deps.config.PAPER_BLOCK_SECONDS });
-  const wallets = createWalletsService({ db, clock, audit, paper, faucetUnits: limitUnits(deps.config.PAPER_FAUCET_USDT, 'PAPER_FAUCET_USDT') });
+  const wallets = createWalletsService({
+    db,
+    clock,
+    audit,
+    paper,
+    faucetUnits: limitUnits(deps.config.PAPER_FAUCET_USDT, 'PAPER_FAUCET_USDT'),
+  });
   createWalletMetrics(metrics.registry, db);
   const settlementDeps = {
     db,
@@ -170,7 +229,10 @@ export function compose(deps: ComposeDeps): Composition {
     events,
     notifications,
     settings: {
-      largeNotionalUnits: limitUnits(deps.config.SETTLEMENT_LARGE_NOTIONAL_USDT, 'SETTLEMENT_LARGE_NOTIONAL_USDT'),
+      largeNotionalUnits: limitUnits(
+        deps.config.SETTLEMENT_LARGE_NOTIONAL_USDT,
+        'SETTLEMENT_LARGE_NOTIONAL_USDT',
+      ),
       maxAttempts: deps.config.SETTLEMENT_MAX_ATTEMPTS,
       retryBaseMs: deps.config.SETTLEMENT_RETRY_BASE_MS,
       staleSeconds: deps.config.SETTLEMENT_STALE_SECONDS,
@@ -179,33 +241,120 @@ export function compose(deps: ComposeDeps): Composition {
     },
   };
   const settlement = createSettlementService(settlementDeps);
-  const settlementWorker = createSettlementWorker({ ...settlementDeps, metrics: createSettlementMetrics(metrics.registry, db), logger });
+  const settlementWorker = createSettlementWorker({
+    ...settlementDeps,
+    metrics: createSettlementMetrics(metrics.registry, db),
+    logger,
+  });
   const settlementQueries = createSettlementQueries(db);
   kinds.register(settlementRequeueKind({ settlement }));
   kinds.register(settlementDismissKind({ settlement }));
-  const trades = createTradesService({ db, audit, clock, clients, addresses, limits, metrics: tradingMetrics, approvals, settlement });
-  kinds.register(tradeCancelKind({ audit, clock, clients, addresses, limits, onTradeCancelled: (tx, trade, change) => settlement.onTradeCancelled(tx, trade, change) }));
+  const trades = createTradesService({
+    db,
+    audit,
+    clock,
+    clients,
+    addresses,
+    limits,
+    metrics: tradingMetrics,
+    approvals,
+    settlement,
+  });
+  kinds.register(
+    tradeCancelKind({
+      audit,
+      clock,
+      clients,
+      addresses,
+      limits,
+      onTradeCancelled: (tx, trade, change) => settlement.onTradeCancelled(tx, trade, change),
+    }),
+  );
   kinds.register(tradeAmendKind({ audit, clock, clients, addresses, limits }));
   const apiKeys = createApiKeysService({ db, audit, clock, clients });
-  const services: Services = { audit, operators, auth, account, notifications, kinds, approvals, flags, clients, trading: { addresses, limits, house, rfqs, trades }, wallets, paper, settlement: { service: settlement, worker: settlementWorker, queries: settlementQueries } };
+  const services: Services = {
+    audit,
+    operators,
+    auth,
+    account,
+    notifications,
+    kinds,
+    approvals,
+    flags,
+    clients,
+    trading: { addresses, limits, house, rfqs, trades },
+    wallets,
+    paper,
+    settlement: { service: settlement, worker: settlementWorker, queries: settlementQueries },
+  };
   const publicUrl = deps.config.PUBLIC_URL ?? `http://${deps.config.HOST}:${deps.config.PORT}`;
   const telegram = !tgRun
     ? null
-    : createTelegram({ settings: tgRun, db, clock, logger, registry: metrics.registry, publicUrl, notifications, account, auth, approvals, queries, clients, audit, trading: { rfqs, trades, addresses }, testing: deps.telegram });
+    : createTelegram({
+        settings: tgRun,
+        db,
+        clock,
+        logger,
+        registry: metrics.registry,
+        publicUrl,
+        notifications,
+        account,
+        auth,
+        approvals,
+        queries,
+        clients,
+        audit,
+        trading: { rfqs, trades, addresses },
+        testing: deps.telegram,
+      });
 
   const authenticator = createAuthenticator(auth);
-  const jobs: JobsModule[] = [auditJobs({ audit, config: deps.config, logger }), approvalsJobs({ approvals, logger }), settlementJobs({ worker: settlementWorker, logger }), ...(telegram ? [telegram.jobs] : [])];
+  const jobs: JobsModule[] = [
+    auditJobs({ audit, config: deps.config, logger }),
+    approvalsJobs({ approvals, logger }),
+    settlementJobs({ worker: settlementWorker, logger }),
+    ...(telegram ? [telegram.jobs] : []),
+  ];
 
   const routes: FastifyPluginAsync[] = [
     healthRoutes({
       version: VERSION,
       registry: metrics.registry,
       checks: [
-        { name: 'database', check: async () => ({ ok: (await db.selectNoFrom((eb) => eb.lit(1).as('one')).execute()).length === 1 }) },
-        { name: 'migrations', check: async () => { const pending = await pendingMigrations(db); return { ok: pending.length === 0, detail: pending.length ? { pending } : undefined }; } },
-        { name: 'worker', check: async () => ({ ok: deps.workerRunning ? deps.workerRunning() : true, detail: deps.workerRunning ? undefined : 'runs in a separate process' }) },
+        {
+          name: 'database',
+          check: async () => ({
+            ok: (await db.selectNoFrom((eb) => eb.lit(1).as('one')).execute()).length === 1,
+          }),
+        },
+        {
+          name: 'migrations',
+          check: async () => {
+            const pending = await pendingMigrations(db);
+            return { ok: pending.length === 0, detail: pending.length ? { pending } : undefined };
+          },
+        },
+        {
+          name: 'worker',
+          check: async () => ({
+            ok: deps.workerRunning ? deps.workerRunning() : true,
+            detail: deps.workerRunning ? undefined : 'runs in a separate process',
+          }),
+        },
         // Informational: a Telegram backlog must not take a serving node out of its load balancer.
-        { name: 'notifications', check: async () => ({ ok: true, detail: notificationsDetail(await notifications.backlog(db), clock.now(), telegram ? `telegram (${telegram.mode === 'send-only' ? 'send-only: TELEGRAM_MODE is off, no updates received' : telegram.mode})` : `off (${tg.mode === 'off' ? tg.reason : ''}): notifications stay queued`) }) },
+        {
+          name: 'notifications',
+          check: async () => ({
+            ok: true,
+            detail: notificationsDetail(
+              await notifications.backlog(db),
+              clock.now(),
+              telegram
+                ? `telegram (${telegram.mode === 'send-only' ? 'send-only: TELEGRAM_MODE is off, no updates received' : telegram.mode})`
+                : `off (${tg.mode === 'off' ? tg.reason : ''}): notifications stay queued`,
+            ),
+          }),
+        },
       ],
     }),
     operatorsRoutes({ auth, operators, config: deps.config }),
@@ -213,7 +362,13 @@ export function compose(deps: ComposeDeps): Composition {
     approvalsRoutes({ approvals, queries, db, directory }),
     flagsRoutes({ flags, approvals, queries, directory, db }),
     tradingRoutes({ addresses, approvals, house, trades, keys: apiKeys, clients, limits }),
-    clientApiRoutes({ db, keys: apiKeys, rfqs, trades, ratePerMinute: deps.config.CLIENT_API_RATE_PER_MINUTE }),
+    clientApiRoutes({
+      db,
+      keys: apiKeys,
+      rfqs,
+      trades,
+      ratePerMinute: deps.config.CLIENT_API_RATE_PER_MINUTE,
+    }),
     settlementRoutes({ queries: settlementQueries, paper: true, now: () => clock.now() }),
     walletsRoutes({ db, wallets }),
     operatorAdminRoutes({ operators, approvals }),
@@ -230,14 +385,34 @@ export function compose(deps: ComposeDeps): Composition {
     telegram,
     telegramOff: !telegram && tg.mode === 'off' ? tg.reason : null,
     prepare: () => wallets.ensureHotWallets(),
-    buildHttp: (extra = []) => buildServer({ logger, metrics, clock, authenticator, bodyLimit: deps.config.BODY_LIMIT_BYTES, trustProxy: deps.config.TRUST_PROXY, routes: [...routes, ...extra] }),
+    buildHttp: (extra = []) =>
+      buildServer({
+        logger,
+        metrics,
+        clock,
+        authenticator,
+        bodyLimit: deps.config.BODY_LIMIT_BYTES,
+        trustProxy: deps.config.TRUST_PROXY,
+        routes: [...routes, ...extra],
+      }),
   };
 }
 
 /** Notifications older than this in the queue are flagged in /ready. */
 export const QUEUED_TOO_LONG_SECONDS = 600;
 
-function notificationsDetail(b: { queued: number; oldestQueuedAt: Date | null }, now: Date, delivery: string) {
-  const oldestQueuedSeconds = b.oldestQueuedAt ? Math.max(0, Math.round((now.getTime() - b.oldestQueuedAt.getTime()) / 1000)) : 0;
-  return { delivery, queued: b.queued, oldestQueuedSeconds, queuedTooLong: oldestQueuedSeconds > QUEUED_TOO_LONG_SECONDS };
+function notificationsDetail(
+  b: { queued: number; oldestQueuedAt: Date | null },
+  now: Date,
+  delivery: string,
+) {
+  const oldestQueuedSeconds = b.oldestQueuedAt
+    ? Math.max(0, Math.round((now.getTime() - b.oldestQueuedAt.getTime()) / 1000))
+    : 0;
+  return {
+    delivery,
+    queued: b.queued,
+    oldestQueuedSeconds,
+    queuedTooLong: oldestQueuedSeconds > QUEUED_TOO_LONG_SECONDS,
+  };
 }

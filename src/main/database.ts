@@ -26,7 +26,11 @@ export interface OpenDatabase {
  * `src/shared/embedded-postgres.ts`) instead of starting another, so `desk` subcommands work alongside
  * `npm start`, and whichever process finishes last stops it.
  */
-export async function openDatabase(config: Config, logger: Logger, opts: { poolMax?: number } = {}): Promise<OpenDatabase> {
+export async function openDatabase(
+  config: Config,
+  logger: Logger,
+  opts: { poolMax?: number } = {},
+): Promise<OpenDatabase> {
   let url: string;
   let stopEmbedded = async () => {};
   let embedded = false;
@@ -39,7 +43,10 @@ export async function openDatabase(config: Config, logger: Logger, opts: { poolM
     url = pg.url('postgres');
     stopEmbedded = pg.stop;
     embedded = true;
-    logger.info({ dataDir: config.dataDir, reused: !pg.started }, pg.started ? 'embedded PostgreSQL started' : 'connected to the running embedded PostgreSQL');
+    logger.info(
+      { dataDir: config.dataDir, reused: !pg.started },
+      pg.started ? 'embedded PostgreSQL started' : 'connected to the running embedded PostgreSQL',
+    );
   }
   const pool = createPool(url, opts.poolMax ?? config.DB_POOL_MAX);
   const db = createDb(pool);

@@ -5,12 +5,18 @@ import { StartupError } from './run.js';
 
 /** Errors a person can act on get one line on stderr; anything else keeps its stack. Exit non-zero. */
 export function exitWithError(err: unknown): never {
-  const known = err instanceof ConfigError || err instanceof StartupError || err instanceof EmbeddedPostgresError || err instanceof MigrationError;
+  const known =
+    err instanceof ConfigError ||
+    err instanceof StartupError ||
+    err instanceof EmbeddedPostgresError ||
+    err instanceof MigrationError;
   const message = err instanceof Error ? err.message : String(err);
   if (known || (err instanceof Error && message.startsWith('cannot reach PostgreSQL'))) {
     process.stderr.write(`usdt-desk: ${message}\n`);
   } else {
-    process.stderr.write(`usdt-desk: unexpected failure: ${err instanceof Error ? (err.stack ?? message) : message}\n`);
+    process.stderr.write(
+      `usdt-desk: unexpected failure: ${err instanceof Error ? (err.stack ?? message) : message}\n`,
+    );
   }
   process.exit(1);
 }
@@ -37,7 +43,10 @@ export function onShutdown(stop: () => Promise<void>, log: (msg: string) => void
  * started so far — the embedded PostgreSQL included — and exits 0; once running, a signal stops
  * everything in order. A start-up failure is printed by `exitWithError`.
  */
-export function runUntilSignal(start: (signal: AbortSignal) => Promise<{ stop: () => Promise<void> }>, log: (msg: string) => void): void {
+export function runUntilSignal(
+  start: (signal: AbortSignal) => Promise<{ stop: () => Promise<void> }>,
+  log: (msg: string) => void,
+): void {
   const abort = new AbortController();
   const startup = start(abort.signal);
   onShutdown(async () => {

@@ -58,11 +58,24 @@ async function startBot(telegram: TelegramRuntime, logger: Logger): Promise<() =
       await telegram.start();
     } catch (err) {
       if (err instanceof GrammyError && (err.error_code === 401 || err.error_code === 404)) {
-        throw new StartupError(`Telegram refused TELEGRAM_BOT_TOKEN (${err.description}): copy the token from BotFather again, or unset it to run without the bot`);
+        throw new StartupError(
+          `Telegram refused TELEGRAM_BOT_TOKEN (${err.description}): copy the token from BotFather again, or unset it to run without the bot`,
+        );
       }
-      if (err instanceof GrammyError) throw new StartupError(`Telegram refused to start the bot: ${err.description}`);
-      logger.error({ err: (err as Error).message }, 'Telegram is unreachable: the bot retries in a minute; notifications stay queued meanwhile');
-      if (!stopped) timer = setTimeout(() => void attempt().catch((e: unknown) => logger.error({ err: (e as Error).message }, 'Telegram bot cannot start')), 60_000);
+      if (err instanceof GrammyError)
+        throw new StartupError(`Telegram refused to start the bot: ${err.description}`);
+      logger.error(
+        { err: (err as Error).message },
+        'Telegram is unreachable: the bot retries in a minute; notifications stay queued meanwhile',
+      );
+      if (!stopped)
+        timer = setTimeout(
+          () =>
+            void attempt().catch((e: unknown) =>
+              logger.error({ err: (e as Error).message }, 'Telegram bot cannot start'),
+            ),
+          60_000,
+        );
     }
   };
   await attempt();
@@ -79,7 +92,11 @@ async function startBot(telegram: TelegramRuntime, logger: Logger): Promise<() =
  * the embedded PostgreSQL (unless another desk process still uses it), in that order. If `opts.signal`
  * aborts first, it stops what has started and rejects with `StartupAborted`.
  */
-export async function runDesk(opts: RunOptions, config: Config = loadConfig(), logger: Logger = createLogger(config.LOG_LEVEL)) {
+export async function runDesk(
+  opts: RunOptions,
+  config: Config = loadConfig(),
+  logger: Logger = createLogger(config.LOG_LEVEL),
+) {
   opts = { ...opts, worker: opts.worker && config.WORKER_ENABLED };
   const checkAborted = () => {
     if (opts.signal?.aborted) throw new StartupAborted();
@@ -97,11 +114,25 @@ export async function runDesk(opts: RunOptions, config: Config = loadConfig(), l
     const applied = await migrateAll(database);
     if (applied.length > 0) logger.info({ applied }, 'migrations applied');
     checkAborted();
-    const desk = compose({ config, db: database.db, pool: database.pool, logger, clock: systemClock, secrets, workerRunning: opts.worker ? () => worker?.running() ?? false : undefined });
+    const desk = compose({
+      config,
+      db: database.db,
+      pool: database.pool,
+      logger,
+      clock: systemClock,
+      secrets,
+      workerRunning: opts.worker ? () => worker?.running() ?? false : undefined,
+    });
     if (opts.worker || opts.http) await desk.prepare();
     checkAborted();
     if (opts.worker) {
-      worker = await startWorker({ pool: database.pool, modules: desk.jobs, concurrency: config.WORKER_CONCURRENCY, logger, tuning: workerTuning(config) });
+      worker = await startWorker({
+        pool: database.pool,
+        modules: desk.jobs,
+        concurrency: config.WORKER_CONCURRENCY,
+        logger,
+        tuning: workerTuning(config),
+      });
     }
     checkAborted();
     let address: string | undefined;
@@ -112,13 +143,19 @@ export async function runDesk(opts: RunOptions, config: Config = loadConfig(), l
       logger.info({ address }, 'usdt-desk is serving');
       const setupUrl = await desk.services.operators.ensureSetupToken();
       // Printed plainly (not only logged) so the person starting the desk sees it, like Jenkins' first password.
-      if (setupUrl) process.stdout.write(`\nNo operator exists yet. Create the first platform_admin at:\n\n  ${setupUrl}\n\n(or POST /api/setup with {token, email, name, password}; the token works until used)\n\n`);
+      if (setupUrl)
+        process.stdout.write(
+          `\nNo operator exists yet. Create the first platform_admin at:\n\n  ${setupUrl}\n\n(or POST /api/setup with {token, email, name, password}; the token works until used)\n\n`,
+        );
       // The serving process receives updates (long polling, or the webhook it serves); any worker delivers.
       if (desk.telegram) {
         stopBot = await startBot(desk.telegram, logger);
       } else {
         const queued = await desk.services.notifications.queuedCount(database.db);
-        logger.warn({ queued }, `Telegram bot is off (${desk.telegramOff}): notifications stay queued in the outbox and are delivered once a token is configured`);
+        logger.warn(
+          { queued },
+          `Telegram bot is off (${desk.telegramOff}): notifications stay queued in the outbox and are delivered once a token is configured`,
+        );
       }
     }
     checkAborted();

@@ -1,7 +1,14 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { auditKeyPem, auditKeyProblem, ConfigError, decodeKey, splitJwtKeys, type Config } from '../config.js';
+import {
+  auditKeyPem,
+  auditKeyProblem,
+  ConfigError,
+  decodeKey,
+  splitJwtKeys,
+  type Config,
+} from '../config.js';
 
 export interface Secrets {
   /** kid → secret; the first entry signs. */
@@ -30,11 +37,21 @@ const errno = (err: unknown) => (err as NodeJS.ErrnoException).code ?? (err as E
 export function resolveSecrets(config: Config): Secrets {
   let dev: DevSecretsFile | undefined;
   const devFile = path.join(config.dataDir, 'dev-secrets.json');
-  const devSecrets = (): DevSecretsFile => (dev ??= readDevSecrets(devFile) ?? writeDevSecrets(config.dataDir, devFile));
+  const devSecrets = (): DevSecretsFile =>
+    (dev ??= readDevSecrets(devFile) ?? writeDevSecrets(config.dataDir, devFile));
 
-  const jwtKeys = parseJwtKeys(config.JWT_SIGNING_KEYS ?? devSecrets().jwt, config.JWT_SIGNING_KEYS ? 'JWT_SIGNING_KEYS' : devFile);
-  const auditSigningKeyPem = parseAuditKey(config.AUDIT_SIGNING_KEY ?? devSecrets().audit, config.AUDIT_SIGNING_KEY ? 'AUDIT_SIGNING_KEY' : devFile);
-  const dataEncryptionKey = parseDataKey(config.DATA_ENCRYPTION_KEY ?? devSecrets().data, config.DATA_ENCRYPTION_KEY ? 'DATA_ENCRYPTION_KEY' : devFile);
+  const jwtKeys = parseJwtKeys(
+    config.JWT_SIGNING_KEYS ?? devSecrets().jwt,
+    config.JWT_SIGNING_KEYS ? 'JWT_SIGNING_KEYS' : devFile,
+  );
+  const auditSigningKeyPem = parseAuditKey(
+    config.AUDIT_SIGNING_KEY ?? devSecrets().audit,
+    config.AUDIT_SIGNING_KEY ? 'AUDIT_SIGNING_KEY' : devFile,
+  );
+  const dataEncryptionKey = parseDataKey(
+    config.DATA_ENCRYPTION_KEY ?? devSecrets().data,
+    config.DATA_ENCRYPTION_KEY ? 'DATA_ENCRYPTION_KEY' : devFile,
+  );
   return { jwtKeys, auditSigningKeyPem, dataEncryptionKey };
 }
 
@@ -45,7 +62,9 @@ function readDevSecrets(devFile: string): DevSecretsFile | undefined {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     if ((err as NodeJS.ErrnoException).code === 'ENOTDIR') throw unwritable(path.dirname(devFile), err);
-    throw new ConfigError(`cannot read ${devFile} (${errno(err)}): fix its permissions, choose another DESK_DATA_DIR, ${SET_THEM}`);
+    throw new ConfigError(
+      `cannot read ${devFile} (${errno(err)}): fix its permissions, choose another DESK_DATA_DIR, ${SET_THEM}`,
+    );
   }
   let parsed: unknown;
   try {
@@ -54,7 +73,9 @@ function readDevSecrets(devFile: string): DevSecretsFile | undefined {
     parsed = undefined;
   }
   const ok = (v: unknown): v is DevSecretsFile =>
-    typeof v === 'object' && v !== null && ['jwt', 'audit', 'data'].every((k) => typeof (v as Record<string, unknown>)[k] === 'string');
+    typeof v === 'object' &&
+    v !== null &&
+    ['jwt', 'audit', 'data'].every((k) => typeof (v as Record<string, unknown>)[k] === 'string');
   if (!ok(parsed)) {
     throw new ConfigError(
       `${devFile} is damaged (it must hold the development secrets as JSON {jwt, audit, data}): restore it, or delete it to generate new ones (sessions end and audit checkpoints are signed with a new key from then on), ${SET_THEM}`,
@@ -80,12 +101,16 @@ function writeDevSecrets(dataDir: string, devFile: string): DevSecretsFile {
 }
 
 const unwritable = (dataDir: string, err: unknown) =>
-  new ConfigError(`cannot write to the data folder ${dataDir} (${errno(err)}), where development secrets are kept: choose another with DESK_DATA_DIR or fix its permissions, ${SET_THEM}`);
+  new ConfigError(
+    `cannot write to the data folder ${dataDir} (${errno(err)}), where development secrets are kept: choose another with DESK_DATA_DIR or fix its permissions, ${SET_THEM}`,
+  );
 
 function parseJwtKeys(spec: string, source: string): Secrets['jwtKeys'] {
   const entries = splitJwtKeys(spec);
   if (!entries) {
-    throw new ConfigError(`${source} must be a comma-separated list of kid:secret entries, the signing key first (e.g. k2:<openssl rand -base64 32>,k1:<the previous key>)`);
+    throw new ConfigError(
+      `${source} must be a comma-separated list of kid:secret entries, the signing key first (e.g. k2:<openssl rand -base64 32>,k1:<the previous key>)`,
+    );
   }
   return entries.map(({ kid, secret }) => ({ kid, secret: Buffer.from(secret) }));
 }
@@ -99,6 +124,9 @@ function parseAuditKey(raw: string, source: string): string {
 
 function parseDataKey(raw: string, source: string): Buffer {
   const key = decodeKey(raw);
-  if (key?.length !== 32) throw new ConfigError(`${source}: the data encryption key must be 32 bytes, base64 or hex (openssl rand -base64 32)`);
+  if (key?.length !== 32)
+    throw new ConfigError(
+      `${source}: the data encryption key must be 32 bytes, base64 or hex (openssl rand -base64 32)`,
+    );
   return key;
 }

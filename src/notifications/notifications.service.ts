@@ -66,16 +66,35 @@ export function createNotificationsService(opts: NotificationsOptions = {}): Not
       if (notifications.length === 0) return;
       await tx
         .insertInto('notifications')
-        .values(notifications.map((n) => ({ recipient_type: n.recipientType, recipient_id: n.recipientId ?? null, template: n.template, data: JSON.stringify(n.data) })))
+        .values(
+          notifications.map((n) => ({
+            recipient_type: n.recipientType,
+            recipient_id: n.recipientId ?? null,
+            template: n.template,
+            data: JSON.stringify(n.data),
+          })),
+        )
         .execute();
       await opts.afterEnqueue?.(tx);
     },
     async queuedCount(db) {
-      const row = await db.selectFrom('notifications').select((eb) => eb.fn.countAll<string>().as('n')).where('status', '=', 'queued').executeTakeFirstOrThrow();
+      const row = await db
+        .selectFrom('notifications')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .where('status', '=', 'queued')
+        .executeTakeFirstOrThrow();
       return Number(row.n);
     },
     async claimDue(db, now, limit) {
-      const { rows } = await sql<{ id: string; recipient_type: RecipientType; recipient_id: string | null; template: string; data: Record<string, unknown>; attempts: number; created_at: Date }>`
+      const { rows } = await sql<{
+        id: string;
+        recipient_type: RecipientType;
+        recipient_id: string | null;
+        template: string;
+        data: Record<string, unknown>;
+        attempts: number;
+        created_at: Date;
+      }>`
         update notifications set status = 'sending', attempts = attempts + 1, claimed_at = ${now}
         where id in (
           select id from notifications
@@ -86,32 +105,67 @@ export function createNotificationsService(opts: NotificationsOptions = {}): Not
         returning id, recipient_type, recipient_id, template, data, attempts, created_at`.execute(db);
       return rows
         .sort((a, b) => Number(a.id) - Number(b.id))
-        .map((r) => ({ id: r.id, recipientType: r.recipient_type, recipientId: r.recipient_id, template: r.template, data: r.data, attempts: r.attempts, createdAt: r.created_at }));
+        .map((r) => ({
+          id: r.id,
+          recipientType: r.recipient_type,
+          recipientId: r.recipient_id,
+          template: r.template,
+          data: r.data,
+          attempts: r.attempts,
+          createdAt: r.created_at,
+        }));
     },
     async markSent(db, id, now) {
-      await db.updateTable('notifications').set({ status: 'sent', sent_at: now, claimed_at: null, last_error: null }).where('id', '=', id).execute();
+      await db
+        .updateTable('notifications')
+        .set({ status: 'sent', sent_at: now, claimed_at: null, last_error: null })
+        .where('id', '=', id)
+        .execute();
     },
     async retryAt(db, id, at, error, refund = false) {
       await db
         .updateTable('notifications')
-        .set((eb) => ({ status: 'queued', next_attempt_at: at, claimed_at: null, last_error: error.slice(0, 500), attempts: refund ? eb('attempts', '-', 1) : eb.ref('attempts') }))
+        .set((eb) => ({
+          status: 'queued',
+          next_attempt_at: at,
+          claimed_at: null,
+          last_error: error.slice(0, 500),
+          attempts: refund ? eb('attempts', '-', 1) : eb.ref('attempts'),
+        }))
         .where('id', '=', id)
         .execute();
     },
     async markFailed(db, id, error) {
-      await db.updateTable('notifications').set({ status: 'failed', claimed_at: null, last_error: error.slice(0, 500) }).where('id', '=', id).execute();
+      await db
+        .updateTable('notifications')
+        .set({ status: 'failed', claimed_at: null, last_error: error.slice(0, 500) })
+        .where('id', '=', id)
+        .execute();
     },
     async markSkipped(db, id, reason) {
-      await db.updateTable('notifications').set({ status: 'skipped', claimed_at: null, last_error: reason.slice(0, 500) }).where('id', '=', id).execute();
+      await db
+        .updateTable('notifications')
+        .set({ status: 'skipped', claimed_at: null, last_error: reason.slice(0, 500) })
+        .where('id', '=', id)
+        .execute();
     },
     async requeueStale(db, olderThan) {
-      const r = await db.updateTable('notifications').set({ status: 'queued', claimed_at: null }).where('status', '=', 'sending').where('claimed_at', '<', olderThan).executeTakeFirst();
+      const r = await db
+        .updateTable('notifications')
+        .set({ status: 'queued', claimed_at: null })
+        .where('status', '=', 'sending')
+        .where('claimed_at', '<', olderThan)
+        .executeTakeFirst();
       return Number(r.numUpdatedRows);
     },
     async backlog(db) {
       const row = await db
         .selectFrom('notifications')
-        .select((eb) => [eb.fn.countAll<string>().as('n'), eb.fn.min('created_at').as('oldest'), eb.fn.min('next_attempt_at').as('next')])
+        .select((eb) => [
+          eb.fn.countAll<string>().as('n'),
+          eb.fn.min('created_at').as('oldest'),
+          eb.fn.min('next_attempt_at').as('next'),
+        ])
         .where('status', '=', 'queued')
         .executeTakeFirstOrThrow();
       const date = (v: unknown) => (v ? new Date(v as string) : null);

@@ -6,18 +6,24 @@ import { auditContext } from '../http/context.js';
 import { AppError } from '../shared/errors.js';
 import type { AccountService } from './operators.account.js';
 
-const passwordBody = z.object({ currentPassword: z.string().max(1024), newPassword: z.string().max(1024) }).strict();
+const passwordBody = z
+  .object({ currentPassword: z.string().max(1024), newPassword: z.string().max(1024) })
+  .strict();
 const linkCodeResponse = z.object({ code: z.string(), expiresAt: z.string() });
 const linkStatusResponse = z.object({ linked: z.boolean(), pendingCodeExpiresAt: z.string().nullable() });
 const passwordResponse = z.object({ changed: z.literal(true), sessionsRevoked: z.number().int() });
 
 function actorOf(request: FastifyRequest) {
-  if (!request.actor) throw new AppError('UNAUTHENTICATED', 'Sign in first: this needs an operator session or a bearer token.');
+  if (!request.actor)
+    throw new AppError('UNAUTHENTICATED', 'Sign in first: this needs an operator session or a bearer token.');
   return request.actor;
 }
 
 /** The caller's own account: password change (step-up) and the Telegram link code. */
-export function operatorAccountRoutes(deps: { account: AccountService; config: Pick<Config, 'LOGIN_RATE_PER_MINUTE'> }): FastifyPluginAsync {
+export function operatorAccountRoutes(deps: {
+  account: AccountService;
+  config: Pick<Config, 'LOGIN_RATE_PER_MINUTE'>;
+}): FastifyPluginAsync {
   const { account } = deps;
   const perIp = { rateLimit: { max: deps.config.LOGIN_RATE_PER_MINUTE, timeWindow: 60_000 } };
   return async (instance) => {
@@ -25,24 +31,47 @@ export function operatorAccountRoutes(deps: { account: AccountService; config: P
 
     app.post(
       '/api/me/password',
-      { config: { access: { permission: 'self', stepUp: true }, ...perIp }, schema: { tags: ['auth'], body: passwordBody, response: { 200: passwordResponse } } },
+      {
+        config: { access: { permission: 'self', stepUp: true }, ...perIp },
+        schema: { tags: ['auth'], body: passwordBody, response: { 200: passwordResponse } },
+      },
       async (request) => {
         const actor = actorOf(request);
-        const { sessionsRevoked } = await account.changePassword(actor, request.body, { ...auditContext(request), userAgent: request.headers['user-agent'] ?? null });
+        const { sessionsRevoked } = await account.changePassword(actor, request.body, {
+          ...auditContext(request),
+          userAgent: request.headers['user-agent'] ?? null,
+        });
         return { changed: true as const, sessionsRevoked };
       },
     );
 
-    app.get('/api/me/telegram-link', { config: { access: { permission: 'self' } }, schema: { tags: ['auth'], response: { 200: linkStatusResponse } } }, async (request) => {
-      const s = await account.telegramLinkStatus(actorOf(request).operatorId);
-      return { linked: s.linked, pendingCodeExpiresAt: s.pendingCodeExpiresAt?.toISOString() ?? null };
-    });
+    app.get(
+      '/api/me/telegram-link',
+      {
+        config: { access: { permission: 'self' } },
+        schema: { tags: ['auth'], response: { 200: linkStatusResponse } },
+      },
+      async (request) => {
+        const s = await account.telegramLinkStatus(actorOf(request).operatorId);
+        return { linked: s.linked, pendingCodeExpiresAt: s.pendingCodeExpiresAt?.toISOString() ?? null };
+      },
+    );
 
     app.post(
       '/api/me/telegram-link',
-      { config: { access: { permission: 'self' } }, schema: { tags: ['auth'], body: z.object({}).strict().nullish(), response: { 200: linkCodeResponse } } },
+      {
+        config: { access: { permission: 'self' } },
+        schema: {
+          tags: ['auth'],
+          body: z.object({}).strict().nullish(),
+          response: { 200: linkCodeResponse },
+        },
+      },
       async (request) => {
-        const { code, expiresAt } = await account.issueTelegramLinkCode(actorOf(request).operatorId, auditContext(request));
+        const { code, expiresAt } = await account.issueTelegramLinkCode(
+          actorOf(request).operatorId,
+          auditContext(request),
+        );
         return { code, expiresAt: expiresAt.toISOString() };
       },
     );

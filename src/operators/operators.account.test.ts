@@ -12,11 +12,18 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const post = (url: string, headers: Record<string, string>, payload?: Record<string, unknown>) => t.app.inject({ method: 'POST', url, headers, ...(payload === undefined ? {} : { payload }) });
+const post = (url: string, headers: Record<string, string>, payload?: Record<string, unknown>) =>
+  t.app.inject({ method: 'POST', url, headers, ...(payload === undefined ? {} : { payload }) });
 const get = (url: string, headers: Record<string, string>) => t.app.inject({ method: 'GET', url, headers });
 
 async function auditOf(operatorId: string, action: string) {
-  return t.database.db.selectFrom('audit_events').select(['action', 'actor_type', 'actor_id', 'data']).where('entity_id', '=', operatorId).where('action', '=', action).orderBy('id').execute();
+  return t.database.db
+    .selectFrom('audit_events')
+    .select(['action', 'actor_type', 'actor_id', 'data'])
+    .where('entity_id', '=', operatorId)
+    .where('action', '=', action)
+    .orderBy('id')
+    .execute();
 }
 
 describe('POST /api/me/password', () => {
@@ -26,7 +33,10 @@ describe('POST /api/me/password', () => {
     const other = await me.operator.login();
     const newPassword = 'a brand new long passphrase';
 
-    const res = await post('/api/me/password', me.bearer, { currentPassword: me.operator.password, newPassword });
+    const res = await post('/api/me/password', me.bearer, {
+      currentPassword: me.operator.password,
+      newPassword,
+    });
     expect(res.statusCode).toBe(200);
     // the other sign-in, and the session the factory's MFA enrolment left open
     expect(res.json()).toEqual({ changed: true, sessionsRevoked: 2 });
@@ -34,7 +44,12 @@ describe('POST /api/me/password', () => {
     expect((await get('/api/me', me.bearer)).statusCode).toBe(200);
     expect((await get('/api/me', other.bearer)).statusCode).toBe(401);
 
-    const login = (password: string) => t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: me.operator.email, password, totp: me.operator.totp() } });
+    const login = (password: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/api/auth/login',
+        payload: { email: me.operator.email, password, totp: me.operator.totp() },
+      });
     clock.advance(30_000);
     expect((await login(me.operator.password)).json()).toMatchObject({ code: 'INVALID_CREDENTIALS' });
     clock.advance(30_000);
@@ -42,7 +57,11 @@ describe('POST /api/me/password', () => {
 
     const [event, ...more] = await auditOf(me.operator.id, 'operator.password_changed');
     expect(more).toEqual([]);
-    expect(event).toMatchObject({ actor_type: 'operator', actor_id: me.operator.id, data: { sessionsRevoked: 2, keptSessionId: me.sessionId } });
+    expect(event).toMatchObject({
+      actor_type: 'operator',
+      actor_id: me.operator.id,
+      data: { sessionsRevoked: 2, keptSessionId: me.sessionId },
+    });
     const stored = JSON.stringify(event?.data);
     expect(stored).not.toContain(newPassword);
     expect(stored).not.toContain(me.operator.password);
@@ -51,7 +70,10 @@ describe('POST /api/me/password', () => {
 
   it('refuses a wrong current password next to the field, and counts it toward the lockout', async () => {
     const me = await signedInOperator(t, { roles: ['ops_approver'] });
-    const res = await post('/api/me/password', me.bearer, { currentPassword: 'not my password at all', newPassword: 'short' });
+    const res = await post('/api/me/password', me.bearer, {
+      currentPassword: 'not my password at all',
+      newPassword: 'short',
+    });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({
       code: 'VALIDATION_FAILED',
@@ -60,7 +82,11 @@ describe('POST /api/me/password', () => {
         { path: 'newPassword', message: 'must be at least 12 characters' },
       ],
     });
-    const row = await t.database.db.selectFrom('operators').select(['failed_logins', 'password_hash']).where('id', '=', me.operator.id).executeTakeFirstOrThrow();
+    const row = await t.database.db
+      .selectFrom('operators')
+      .select(['failed_logins', 'password_hash'])
+      .where('id', '=', me.operator.id)
+      .executeTakeFirstOrThrow();
     expect(row.failed_logins).toBe(1);
     expect(await auditOf(me.operator.id, 'operator.password_change_failed')).toHaveLength(1);
     expect((await get('/api/me', me.bearer)).statusCode).toBe(200); // a refusal is not a sign-out (no 401)
@@ -68,17 +94,30 @@ describe('POST /api/me/password', () => {
 
   it('applies the password policy to the new password', async () => {
     const me = await signedInOperator(t, { roles: ['ops_approver'] });
-    const refused = async (newPassword: string) => (await post('/api/me/password', me.bearer, { currentPassword: me.operator.password, newPassword })).json<{ code: string; errors: unknown[] }>();
-    expect(await refused('too short')).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ path: 'newPassword', message: 'must be at least 12 characters' }] });
-    expect(await refused(me.operator.email)).toMatchObject({ errors: [{ path: 'newPassword', message: 'must not be the email address' }] });
-    expect(await refused(me.operator.password)).toMatchObject({ errors: [{ path: 'newPassword', message: 'must differ from your current password' }] });
+    const refused = async (newPassword: string) =>
+      (
+        await post('/api/me/password', me.bearer, { currentPassword: me.operator.password, newPassword })
+      ).json<{ code: string; errors: unknown[] }>();
+    expect(await refused('too short')).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      errors: [{ path: 'newPassword', message: 'must be at least 12 characters' }],
+    });
+    expect(await refused(me.operator.email)).toMatchObject({
+      errors: [{ path: 'newPassword', message: 'must not be the email address' }],
+    });
+    expect(await refused(me.operator.password)).toMatchObject({
+      errors: [{ path: 'newPassword', message: 'must differ from your current password' }],
+    });
     expect(await auditOf(me.operator.id, 'operator.password_changed')).toEqual([]);
   });
 
   it('needs an open step-up window', async () => {
     const me = await signedInOperator(t, { roles: ['ops_approver'] });
     clock.advance(11 * 60_000);
-    const res = await post('/api/me/password', me.bearer, { currentPassword: me.operator.password, newPassword: 'another long passphrase' });
+    const res = await post('/api/me/password', me.bearer, {
+      currentPassword: me.operator.password,
+      newPassword: 'another long passphrase',
+    });
     expect(res.json()).toMatchObject({ status: 403, code: 'STEP_UP_REQUIRED' });
   });
 });
@@ -94,16 +133,27 @@ describe('Telegram link codes', () => {
     expect(code).toMatch(codeShape);
     expect(expiresAt).toBe(new Date(clock.now().getTime() + 10 * 60_000).toISOString());
 
-    const rows = await t.database.db.selectFrom('operator_telegram_links').selectAll().where('operator_id', '=', me.operator.id).execute();
+    const rows = await t.database.db
+      .selectFrom('operator_telegram_links')
+      .selectAll()
+      .where('operator_id', '=', me.operator.id)
+      .execute();
     expect(rows).toHaveLength(1);
     expect(rows[0]?.code_hash).toMatch(/^[0-9a-f]{64}$/);
     expect(JSON.stringify(rows)).not.toContain(code);
 
     const [event] = await auditOf(me.operator.id, 'operator.telegram_link_code_issued');
-    expect(event).toMatchObject({ actor_type: 'operator', actor_id: me.operator.id, data: { expiresAt, replacedUnusedCode: false, alreadyLinked: false } });
+    expect(event).toMatchObject({
+      actor_type: 'operator',
+      actor_id: me.operator.id,
+      data: { expiresAt, replacedUnusedCode: false, alreadyLinked: false },
+    });
     expect(JSON.stringify(event?.data)).not.toContain(code);
 
-    expect((await get('/api/me/telegram-link', me.bearer)).json()).toEqual({ linked: false, pendingCodeExpiresAt: expiresAt });
+    expect((await get('/api/me/telegram-link', me.bearer)).json()).toEqual({
+      linked: false,
+      pendingCodeExpiresAt: expiresAt,
+    });
   });
 
   it('a new code replaces the unused previous one; the code binds the Telegram account once', async () => {
@@ -112,16 +162,38 @@ describe('Telegram link codes', () => {
     const second = (await post('/api/me/telegram-link', me.bearer)).json<{ code: string }>().code;
     const { account } = t.desk.services;
 
-    await expect(account.consumeTelegramLinkCode(first, 777000111)).rejects.toMatchObject({ code: 'NOT_FOUND', detail: expect.stringMatching(/not valid/) as unknown });
+    await expect(account.consumeTelegramLinkCode(first, 777000111)).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      detail: expect.stringMatching(/not valid/) as unknown,
+    });
     const spaced = `${second.slice(0, 4).toLowerCase()}-${second.slice(4)} `;
-    expect(await account.consumeTelegramLinkCode(spaced, 777000111)).toEqual({ operatorId: me.operator.id, name: me.operator.name, email: me.operator.email, telegramUserId: '777000111' });
-    await expect(account.consumeTelegramLinkCode(second, 777000111)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(await account.consumeTelegramLinkCode(spaced, 777000111)).toEqual({
+      operatorId: me.operator.id,
+      name: me.operator.name,
+      email: me.operator.email,
+      telegramUserId: '777000111',
+    });
+    await expect(account.consumeTelegramLinkCode(second, 777000111)).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
 
-    const op = await t.database.db.selectFrom('operators').select('telegram_user_id').where('id', '=', me.operator.id).executeTakeFirstOrThrow();
+    const op = await t.database.db
+      .selectFrom('operators')
+      .select('telegram_user_id')
+      .where('id', '=', me.operator.id)
+      .executeTakeFirstOrThrow();
     expect(op.telegram_user_id).toBe('777000111');
-    expect((await get('/api/me/telegram-link', me.bearer)).json()).toEqual({ linked: true, pendingCodeExpiresAt: null });
+    expect((await get('/api/me/telegram-link', me.bearer)).json()).toEqual({
+      linked: true,
+      pendingCodeExpiresAt: null,
+    });
     expect(await auditOf(me.operator.id, 'operator.telegram_linked')).toEqual([
-      { action: 'operator.telegram_linked', actor_type: 'operator', actor_id: me.operator.id, data: { telegramUserId: '777000111', previousTelegramUserId: null } },
+      {
+        action: 'operator.telegram_linked',
+        actor_type: 'operator',
+        actor_id: me.operator.id,
+        data: { telegramUserId: '777000111', previousTelegramUserId: null },
+      },
     ]);
     const [, replaced] = await auditOf(me.operator.id, 'operator.telegram_link_code_issued');
     expect(replaced?.data).toMatchObject({ replacedUnusedCode: true });
@@ -132,25 +204,51 @@ describe('Telegram link codes', () => {
     const a = await signedInOperator(t, { roles: ['risk_officer'] });
     const b = await signedInOperator(t, { roles: ['risk_officer'] });
 
-    const expiring = await account.issueTelegramLinkCode(a.operator.id, { actorType: 'operator', actorId: a.operator.id });
+    const expiring = await account.issueTelegramLinkCode(a.operator.id, {
+      actorType: 'operator',
+      actorId: a.operator.id,
+    });
     clock.advance(10 * 60_000);
-    await expect(account.consumeTelegramLinkCode(expiring.code, 555)).rejects.toMatchObject({ code: 'EXPIRED', status: 410 });
+    await expect(account.consumeTelegramLinkCode(expiring.code, 555)).rejects.toMatchObject({
+      code: 'EXPIRED',
+      status: 410,
+    });
 
-    const bCode = await account.issueTelegramLinkCode(b.operator.id, { actorType: 'operator', actorId: b.operator.id });
+    const bCode = await account.issueTelegramLinkCode(b.operator.id, {
+      actorType: 'operator',
+      actorId: b.operator.id,
+    });
     await account.consumeTelegramLinkCode(bCode.code, 555);
-    const aCode = await account.issueTelegramLinkCode(a.operator.id, { actorType: 'operator', actorId: a.operator.id });
-    await expect(account.consumeTelegramLinkCode(aCode.code, '555')).rejects.toMatchObject({ code: 'ALREADY_EXISTS' });
+    const aCode = await account.issueTelegramLinkCode(a.operator.id, {
+      actorType: 'operator',
+      actorId: a.operator.id,
+    });
+    await expect(account.consumeTelegramLinkCode(aCode.code, '555')).rejects.toMatchObject({
+      code: 'ALREADY_EXISTS',
+    });
 
     const gone = await newOperator(t, { roles: ['ops_approver'] });
-    const goneCode = await account.issueTelegramLinkCode(gone.id, { actorType: 'operator', actorId: gone.id });
+    const goneCode = await account.issueTelegramLinkCode(gone.id, {
+      actorType: 'operator',
+      actorId: gone.id,
+    });
     await operators.deactivate(gone.id, { actorType: 'system' });
-    await expect(account.consumeTelegramLinkCode(goneCode.code, 556)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(account.consumeTelegramLinkCode(goneCode.code, 556)).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+    });
 
     await expect(account.consumeTelegramLinkCode('!!', 557)).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    await expect(account.consumeTelegramLinkCode(newLinkCode(), 557)).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    await expect(account.consumeTelegramLinkCode(aCode.code, -4)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    await expect(account.consumeTelegramLinkCode(newLinkCode(), 557)).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
+    await expect(account.consumeTelegramLinkCode(aCode.code, -4)).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+    });
     // the refused attempts did not spend a's code
-    expect(await account.consumeTelegramLinkCode(aCode.code, 558)).toMatchObject({ operatorId: a.operator.id, telegramUserId: '558' });
+    expect(await account.consumeTelegramLinkCode(aCode.code, 558)).toMatchObject({
+      operatorId: a.operator.id,
+      telegramUserId: '558',
+    });
   });
 
   it('codes use the unambiguous alphabet and normalise case, spaces and dashes', () => {

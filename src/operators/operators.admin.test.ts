@@ -24,7 +24,11 @@ describe('GET /api/operators', () => {
   });
 
   it('lists exactly the public fields of each operator', async () => {
-    const pending = await newOperator(t, { roles: ['risk_officer', 'ops_approver'], mfa: false, name: 'Pending Person' });
+    const pending = await newOperator(t, {
+      roles: ['risk_officer', 'ops_approver'],
+      mfa: false,
+      name: 'Pending Person',
+    });
     const { bearer } = await signedInOperator(t, { roles: ['auditor'] });
     const res = await t.app.inject({ method: 'GET', url: '/api/operators', headers: bearer });
     const listed = res.json<{ operators: Record<string, unknown>[] }>().operators;
@@ -44,26 +48,67 @@ describe('GET /api/operators', () => {
   });
 
   it('needs a session', async () => {
-    expect((await t.app.inject({ method: 'GET', url: '/api/operators' })).json()).toMatchObject({ status: 401, code: 'UNAUTHENTICATED' });
+    expect((await t.app.inject({ method: 'GET', url: '/api/operators' })).json()).toMatchObject({
+      status: 401,
+      code: 'UNAUTHENTICATED',
+    });
   });
 });
 
 describe('createOperator (the CLI path)', () => {
   it('creates an operator audited with actor type cli, and refuses a duplicate email', async () => {
     const { operators } = t.desk.services;
-    const created = await operators.createOperator({ email: 'Cli.Made@desk.test', name: 'Cli Made', roles: ['ops_approver', 'ops_approver'], password: 'a long enough passphrase' }, { actorType: 'cli', actorId: 'root' });
-    expect(created).toMatchObject({ email: 'cli.made@desk.test', roles: ['ops_approver'], mfaEnrolled: false });
+    const created = await operators.createOperator(
+      {
+        email: 'Cli.Made@desk.test',
+        name: 'Cli Made',
+        roles: ['ops_approver', 'ops_approver'],
+        password: 'a long enough passphrase',
+      },
+      { actorType: 'cli', actorId: 'root' },
+    );
+    expect(created).toMatchObject({
+      email: 'cli.made@desk.test',
+      roles: ['ops_approver'],
+      mfaEnrolled: false,
+    });
 
-    const event = await t.database.db.selectFrom('audit_events').select(['action', 'actor_type', 'actor_id', 'data']).where('entity_id', '=', created.id).executeTakeFirstOrThrow();
-    expect(event).toEqual({ action: 'operator.created', actor_type: 'cli', actor_id: 'root', data: { email: 'cli.made@desk.test', name: 'Cli Made', roles: ['ops_approver'] } });
+    const event = await t.database.db
+      .selectFrom('audit_events')
+      .select(['action', 'actor_type', 'actor_id', 'data'])
+      .where('entity_id', '=', created.id)
+      .executeTakeFirstOrThrow();
+    expect(event).toEqual({
+      action: 'operator.created',
+      actor_type: 'cli',
+      actor_id: 'root',
+      data: { email: 'cli.made@desk.test', name: 'Cli Made', roles: ['ops_approver'] },
+    });
 
-    const duplicate = operators.createOperator({ email: 'CLI.MADE@desk.test', name: 'Again', roles: ['auditor'], password: 'a long enough passphrase' }, { actorType: 'cli' });
+    const duplicate = operators.createOperator(
+      {
+        email: 'CLI.MADE@desk.test',
+        name: 'Again',
+        roles: ['auditor'],
+        password: 'a long enough passphrase',
+      },
+      { actorType: 'cli' },
+    );
     await expect(duplicate).rejects.toBeInstanceOf(AppError);
-    await expect(duplicate).rejects.toMatchObject({ code: 'ALREADY_EXISTS', detail: 'An operator with email cli.made@desk.test already exists.' });
+    await expect(duplicate).rejects.toMatchObject({
+      code: 'ALREADY_EXISTS',
+      detail: 'An operator with email cli.made@desk.test already exists.',
+    });
   });
 
   it('validates roles, email and password with per-field errors', async () => {
-    const attempt = t.desk.services.operators.createOperator({ email: 'nope', name: 'X', roles: ['root'], password: 'short' }, { actorType: 'cli' });
-    await expect(attempt).rejects.toMatchObject({ code: 'VALIDATION_FAILED', fields: [{ path: 'email' }, { path: 'roles' }, { path: 'password' }] });
+    const attempt = t.desk.services.operators.createOperator(
+      { email: 'nope', name: 'X', roles: ['root'], password: 'short' },
+      { actorType: 'cli' },
+    );
+    await expect(attempt).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      fields: [{ path: 'email' }, { path: 'roles' }, { path: 'password' }],
+    });
   });
 });

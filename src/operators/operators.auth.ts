@@ -53,7 +53,10 @@ const MAX_EMAIL_LENGTH = 254;
 /** An email as typed at sign-in, in the form operators are stored in (trimmed, lower-case), capped. */
 const typedEmail = (typed: string): string => typed.trim().toLowerCase().slice(0, MAX_EMAIL_LENGTH);
 
-type LoginOutcome = { kind: 'ok'; session: Omit<IssuedSession, keyof AccessToken> } | { kind: 'refused' } | { kind: 'mfa_required' };
+type LoginOutcome =
+  | { kind: 'ok'; session: Omit<IssuedSession, keyof AccessToken> }
+  | { kind: 'refused' }
+  | { kind: 'mfa_required' };
 
 export function createAuthService(deps: AuthDeps): AuthService {
   const { db, audit, clock } = deps;
@@ -70,7 +73,13 @@ export function createAuthService(deps: AuthDeps): AuthService {
 
     if (!found || found.status !== 'active') {
       await withTransaction(db, (tx) =>
-        audit.record(tx, { ...ctx, action: 'auth.login_failed', entityType: 'operator', entityId: found?.id ?? null, data: { email, reason: found ? 'deactivated' : 'unknown_email' } }),
+        audit.record(tx, {
+          ...ctx,
+          action: 'auth.login_failed',
+          entityType: 'operator',
+          entityId: found?.id ?? null,
+          data: { email, reason: found ? 'deactivated' : 'unknown_email' },
+        }),
       );
       throw invalidCredentials();
     }
@@ -79,7 +88,13 @@ export function createAuthService(deps: AuthDeps): AuthService {
       const op = await repo.findOperatorById(tx, found.id, { forUpdate: true });
       if (!op) return { kind: 'refused' };
       if (isLocked(op.locked_until, now)) {
-        await audit.record(tx, { ...ctx, action: 'auth.login_failed', entityType: 'operator', entityId: op.id, data: { reason: 'locked', lockedUntil: op.locked_until?.toISOString() } });
+        await audit.record(tx, {
+          ...ctx,
+          action: 'auth.login_failed',
+          entityType: 'operator',
+          entityId: op.id,
+          data: { reason: 'locked', lockedUntil: op.locked_until?.toISOString() },
+        });
         return { kind: 'refused' };
       }
       if (!passwordOk) {
@@ -99,20 +114,39 @@ export function createAuthService(deps: AuthDeps): AuthService {
       await kit.resetFailures(tx, op);
       // A valid code at login is a fresh proof of possession: it opens the step-up window too.
       const session = await kit.openSession(tx, op, { mfaVerified: enrolled, stepUp: enrolled }, ctx);
-      await audit.record(tx, { ...ctx, actorType: 'operator', actorId: op.id, action: 'auth.login', entityType: 'operator_session', entityId: session.sessionId, data: { mfaVerified: enrolled } });
+      await audit.record(tx, {
+        ...ctx,
+        actorType: 'operator',
+        actorId: op.id,
+        action: 'auth.login',
+        entityType: 'operator_session',
+        entityId: session.sessionId,
+        data: { mfaVerified: enrolled },
+      });
       return { kind: 'ok', session };
     });
 
-    if (outcome.kind === 'mfa_required') throw new AppError('MFA_REQUIRED', 'Enter the code from your authenticator app (field totp).');
+    if (outcome.kind === 'mfa_required')
+      throw new AppError('MFA_REQUIRED', 'Enter the code from your authenticator app (field totp).');
     if (outcome.kind === 'refused') throw invalidCredentials();
-    const access = await kit.accessToken({ operatorId: outcome.session.operator.id, sessionId: outcome.session.sessionId, sessionExpiresAt: outcome.session.sessionExpiresAt });
+    const access = await kit.accessToken({
+      operatorId: outcome.session.operator.id,
+      sessionId: outcome.session.sessionId,
+      sessionExpiresAt: outcome.session.sessionExpiresAt,
+    });
     return { ...outcome.session, ...access };
   }
 
   async function liveSession(ref: Pick<SessionRef, 'operatorId' | 'sessionId'>) {
     const s = await repo.findSession(db, ref.sessionId);
     if (!s || s.operator_id !== ref.operatorId) return null;
-    if (sessionRejection({ expiresAt: s.expires_at, revokedAt: s.revoked_at, operatorStatus: s.status }, clock.now())) return null;
+    if (
+      sessionRejection(
+        { expiresAt: s.expires_at, revokedAt: s.revoked_at, operatorStatus: s.status },
+        clock.now(),
+      )
+    )
+      return null;
     return s;
   }
 
@@ -129,7 +163,12 @@ export function createAuthService(deps: AuthDeps): AuthService {
     async logout(ref, ctx) {
       await withTransaction(db, async (tx) => {
         await repo.revokeSession(tx, ref.sessionId, clock.now());
-        await audit.record(tx, { ...ctx, action: 'auth.logout', entityType: 'operator_session', entityId: ref.sessionId });
+        await audit.record(tx, {
+          ...ctx,
+          action: 'auth.logout',
+          entityType: 'operator_session',
+          entityId: ref.sessionId,
+        });
       });
     },
 
@@ -139,7 +178,12 @@ export function createAuthService(deps: AuthDeps): AuthService {
       return {
         ...operatorView(op),
         permissions: permissionsOf(op.roles),
-        session: { id: ref.sessionId, mfaVerified: ref.mfaVerified, stepUpUntil: ref.stepUpUntil, stepUpOpen: isStepUpOpen(ref.stepUpUntil, clock.now()) },
+        session: {
+          id: ref.sessionId,
+          mfaVerified: ref.mfaVerified,
+          stepUpUntil: ref.stepUpUntil,
+          stepUpOpen: isStepUpOpen(ref.stepUpUntil, clock.now()),
+        },
       };
     },
 
@@ -148,7 +192,15 @@ export function createAuthService(deps: AuthDeps): AuthService {
       if (!claims) return null;
       const s = await liveSession(claims);
       if (!s) return null;
-      return { operatorId: s.operator_id, sessionId: s.id, roles: s.roles, mfaVerified: s.mfa_verified, stepUpUntil: s.step_up_until, sessionExpiresAt: s.expires_at, csrfToken: kit.csrf.forSession(s.id) };
+      return {
+        operatorId: s.operator_id,
+        sessionId: s.id,
+        roles: s.roles,
+        mfaVerified: s.mfa_verified,
+        stepUpUntil: s.step_up_until,
+        sessionExpiresAt: s.expires_at,
+        csrfToken: kit.csrf.forSession(s.id),
+      };
     },
   };
 }

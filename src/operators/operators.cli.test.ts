@@ -17,16 +17,46 @@ afterAll(async () => {
   await fs.rm(dataDir, { recursive: true, force: true });
 });
 
-const desk = (args: string[], stdin = '') => runDeskCli(args, { DATABASE_URL: database.url, DESK_DATA_DIR: dataDir }, stdin);
+const desk = (args: string[], stdin = '') =>
+  runDeskCli(args, { DATABASE_URL: database.url, DESK_DATA_DIR: dataDir }, stdin);
 
 describe('desk operators', () => {
   it('add prints the new id; --json prints {"id": …}; list shows them; a duplicate fails in one line', async () => {
-    const added = await desk(['operators', 'add', '--email', 'cli@desk.test', '--name', 'Cli Person', '--role', 'ops_approver', '--role', 'risk_officer', '--password-stdin'], 'a long enough passphrase\n');
+    const added = await desk(
+      [
+        'operators',
+        'add',
+        '--email',
+        'cli@desk.test',
+        '--name',
+        'Cli Person',
+        '--role',
+        'ops_approver',
+        '--role',
+        'risk_officer',
+        '--password-stdin',
+      ],
+      'a long enough passphrase\n',
+    );
     expect(added).toMatchObject({ code: 0, stderr: '' });
     const id = added.stdout.trim();
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
 
-    const json = await desk(['operators', 'add', '--email', 'json@desk.test', '--name', 'Json', '--role', 'auditor', '--password-stdin', '--json'], 'another long passphrase');
+    const json = await desk(
+      [
+        'operators',
+        'add',
+        '--email',
+        'json@desk.test',
+        '--name',
+        'Json',
+        '--role',
+        'auditor',
+        '--password-stdin',
+        '--json',
+      ],
+      'another long passphrase',
+    );
     expect(json.code).toBe(0);
     expect(Object.keys(JSON.parse(json.stdout) as object)).toEqual(['id']);
 
@@ -38,19 +68,48 @@ describe('desk operators', () => {
     ]);
     expect(list.stdout).not.toMatch(/hash|secret|password/i);
 
-    const duplicate = await desk(['operators', 'add', '--email', 'CLI@desk.test', '--name', 'Again', '--role', 'auditor', '--password-stdin'], 'a long enough passphrase');
+    const duplicate = await desk(
+      [
+        'operators',
+        'add',
+        '--email',
+        'CLI@desk.test',
+        '--name',
+        'Again',
+        '--role',
+        'auditor',
+        '--password-stdin',
+      ],
+      'a long enough passphrase',
+    );
     expect(duplicate.code).toBe(1);
     expect(duplicate.stderr).toBe('desk: An operator with email cli@desk.test already exists.\n');
 
-    const event = await database.db.selectFrom('audit_events').select(['actor_type', 'action']).where('entity_id', '=', id).executeTakeFirstOrThrow();
+    const event = await database.db
+      .selectFrom('audit_events')
+      .select(['actor_type', 'action'])
+      .where('entity_id', '=', id)
+      .executeTakeFirstOrThrow();
     expect(event).toEqual({ actor_type: 'cli', action: 'operator.created' });
   });
 
   it('refuses a missing --password-stdin and a weak password, exit code 1', async () => {
-    const noStdin = await desk(['operators', 'add', '--email', 'x@desk.test', '--name', 'X', '--role', 'auditor']);
+    const noStdin = await desk([
+      'operators',
+      'add',
+      '--email',
+      'x@desk.test',
+      '--name',
+      'X',
+      '--role',
+      'auditor',
+    ]);
     expect(noStdin.code).toBe(1);
     expect(noStdin.stderr).toContain('--password-stdin');
-    const weak = await desk(['operators', 'add', '--email', 'x@desk.test', '--name', 'X', '--role', 'auditor', '--password-stdin'], 'short');
+    const weak = await desk(
+      ['operators', 'add', '--email', 'x@desk.test', '--name', 'X', '--role', 'auditor', '--password-stdin'],
+      'short',
+    );
     expect(weak.code).toBe(1);
     expect(weak.stderr).toBe('desk: The operator is invalid: password must be at least 12 characters\n');
   });

@@ -11,23 +11,39 @@ export function registerOperatorCommands(program: Command): void {
     .description('create an operator; the password is read from stdin, never from the command line')
     .requiredOption('--email <email>', 'sign-in email')
     .requiredOption('--name <name>', 'display name')
-    .requiredOption('--role <role>', `role to grant, repeatable (${ROLES.join(', ')})`, (value: string, previous: string[]) => [...previous, value], [])
+    .requiredOption(
+      '--role <role>',
+      `role to grant, repeatable (${ROLES.join(', ')})`,
+      (value: string, previous: string[]) => [...previous, value],
+      [],
+    )
     .option('--password-stdin', 'read the password from stdin (required)')
     .option('--json', 'print {"id": …} as JSON')
-    .action(async (opts: { email: string; name: string; role: string[]; passwordStdin?: boolean; json?: boolean }) => {
-      if (!opts.passwordStdin) return fail('pass the password on stdin with --password-stdin, e.g. `printf %s "$PW" | desk operators add … --password-stdin`');
-      if (process.stdin.isTTY) process.stderr.write('password (then Enter and Ctrl-D): ');
-      const password = await readStdin();
-      await runOrFail(async () => {
-        await withDesk(async ({ desk }) => {
-          const created = await desk.services.operators.createOperator(
-            { email: opts.email, name: opts.name, roles: opts.role, password },
-            { actorType: 'cli', actorId: cliUser(), requestId: null, ip: null },
+    .action(
+      async (opts: {
+        email: string;
+        name: string;
+        role: string[];
+        passwordStdin?: boolean;
+        json?: boolean;
+      }) => {
+        if (!opts.passwordStdin)
+          return fail(
+            'pass the password on stdin with --password-stdin, e.g. `printf %s "$PW" | desk operators add … --password-stdin`',
           );
-          console.log(opts.json ? JSON.stringify({ id: created.id }) : created.id);
+        if (process.stdin.isTTY) process.stderr.write('password (then Enter and Ctrl-D): ');
+        const password = await readStdin();
+        await runOrFail(async () => {
+          await withDesk(async ({ desk }) => {
+            const created = await desk.services.operators.createOperator(
+              { email: opts.email, name: opts.name, roles: opts.role, password },
+              { actorType: 'cli', actorId: cliUser(), requestId: null, ip: null },
+            );
+            console.log(opts.json ? JSON.stringify({ id: created.id }) : created.id);
+          });
         });
-      });
-    });
+      },
+    );
 
   operators
     .command('list')
@@ -38,9 +54,21 @@ export function registerOperatorCommands(program: Command): void {
         await withDesk(async ({ desk }) => {
           const list = await desk.services.operators.listOperators();
           if (opts.json) return console.log(JSON.stringify(list));
-          if (list.length === 0) return console.log('no operators yet: run `desk operators add` or open the setup URL the desk printed');
+          if (list.length === 0)
+            return console.log(
+              'no operators yet: run `desk operators add` or open the setup URL the desk printed',
+            );
           for (const o of list) {
-            console.log([o.id, o.email, o.roles.join(','), o.status, o.mfaEnrolled ? 'mfa' : 'no-mfa', o.telegramLinked ? 'telegram' : '-'].join('\t'));
+            console.log(
+              [
+                o.id,
+                o.email,
+                o.roles.join(','),
+                o.status,
+                o.mfaEnrolled ? 'mfa' : 'no-mfa',
+                o.telegramLinked ? 'telegram' : '-',
+              ].join('\t'),
+            );
           }
         });
       });

@@ -2,7 +2,10 @@ import type { ApproverDirectory, ApproverInfo } from '../approvals/approvals.por
 import type { Executor } from '../shared/db.js';
 import { findOperatorById, listOperators, type OperatorRow } from './operators.repo.js';
 
-type Listed = Pick<OperatorRow, 'id' | 'email' | 'name' | 'roles' | 'status' | 'mfa_enrolled_at' | 'telegram_user_id'>;
+type Listed = Pick<
+  OperatorRow,
+  'id' | 'email' | 'name' | 'roles' | 'status' | 'mfa_enrolled_at' | 'telegram_user_id'
+>;
 
 function toApprover(o: Listed): ApproverInfo {
   return {

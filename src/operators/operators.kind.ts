@@ -23,8 +23,14 @@ export function operatorRoleKind(audit: AuditService): KindDefinition<RoleChange
     schema,
     async describe(tx, p) {
       const op = await findOperatorById(tx, p.operatorId);
-      if (!op) throw new AppError('VALIDATION_FAILED', 'There is no such operator.', [{ path: 'payload.operatorId', message: 'is not an operator' }]);
-      const after = p.action === 'grant' ? [...new Set([...op.roles, p.role])].sort() : op.roles.filter((r) => r !== p.role);
+      if (!op)
+        throw new AppError('VALIDATION_FAILED', 'There is no such operator.', [
+          { path: 'payload.operatorId', message: 'is not an operator' },
+        ]);
+      const after =
+        p.action === 'grant'
+          ? [...new Set([...op.roles, p.role])].sort()
+          : op.roles.filter((r) => r !== p.role);
       return {
         entity: { type: 'operator', id: op.id },
         version: op.version,
@@ -34,17 +40,37 @@ export function operatorRoleKind(audit: AuditService): KindDefinition<RoleChange
     },
     async validate(tx, p) {
       const op = await findOperatorById(tx, p.operatorId);
-      if (!op || op.status !== 'active') throw new AppError('VALIDATION_FAILED', 'That operator is deactivated.', [{ path: 'payload.operatorId', message: 'is not active' }]);
+      if (!op || op.status !== 'active')
+        throw new AppError('VALIDATION_FAILED', 'That operator is deactivated.', [
+          { path: 'payload.operatorId', message: 'is not active' },
+        ]);
       const has = op.roles.includes(p.role);
-      if (p.action === 'grant' && has) throw new AppError('VALIDATION_FAILED', `${op.name} already holds ${p.role}.`, [{ path: 'payload.role', message: 'is already held' }]);
-      if (p.action === 'revoke' && !has) throw new AppError('VALIDATION_FAILED', `${op.name} does not hold ${p.role}.`, [{ path: 'payload.role', message: 'is not held' }]);
+      if (p.action === 'grant' && has)
+        throw new AppError('VALIDATION_FAILED', `${op.name} already holds ${p.role}.`, [
+          { path: 'payload.role', message: 'is already held' },
+        ]);
+      if (p.action === 'revoke' && !has)
+        throw new AppError('VALIDATION_FAILED', `${op.name} does not hold ${p.role}.`, [
+          { path: 'payload.role', message: 'is not held' },
+        ]);
     },
     async apply(tx, p, ctx) {
       const op = await findOperatorById(tx, p.operatorId, { forUpdate: true });
       if (!op) throw new AppError('STALE_REQUEST', 'The operator no longer exists.');
-      const roles = p.action === 'grant' ? [...new Set([...op.roles, p.role])] : op.roles.filter((r) => r !== p.role);
-      await tx.updateTable('operators').set({ roles, version: sql`version + 1`, updated_at: sql`now()` }).where('id', '=', op.id).execute();
-      await audit.record(tx, { ...ctx.audit, action: `operator.role_${p.action === 'grant' ? 'granted' : 'revoked'}`, entityType: 'operator', entityId: op.id, data: { role: p.role, requestId: ctx.requestId, before: op.roles, after: roles } });
+      const roles =
+        p.action === 'grant' ? [...new Set([...op.roles, p.role])] : op.roles.filter((r) => r !== p.role);
+      await tx
+        .updateTable('operators')
+        .set({ roles, version: sql`version + 1`, updated_at: sql`now()` })
+        .where('id', '=', op.id)
+        .execute();
+      await audit.record(tx, {
+        ...ctx.audit,
+        action: `operator.role_${p.action === 'grant' ? 'granted' : 'revoked'}`,
+        entityType: 'operator',
+        entityId: op.id,
+        data: { role: p.role, requestId: ctx.requestId, before: op.roles, after: roles },
+      });
     },
   };
 }

@@ -11,14 +11,23 @@ let ipCounter = 0;
 const nextIp = () => `10.1.0.${++ipCounter}`;
 
 beforeAll(async () => {
-  t = await buildTestServer({ clock, env: { LOGIN_MAX_FAILURES: '3', LOGIN_LOCK_MINUTES: '15', LOGIN_RATE_PER_MINUTE: '8' } });
+  t = await buildTestServer({
+    clock,
+    env: { LOGIN_MAX_FAILURES: '3', LOGIN_LOCK_MINUTES: '15', LOGIN_RATE_PER_MINUTE: '8' },
+  });
 });
 afterAll(() => t.close());
 
-const login = (body: Record<string, unknown>, ip = nextIp()) => t.app.inject({ method: 'POST', url: '/api/auth/login', payload: body, remoteAddress: ip });
+const login = (body: Record<string, unknown>, ip = nextIp()) =>
+  t.app.inject({ method: 'POST', url: '/api/auth/login', payload: body, remoteAddress: ip });
 
 async function auditOf(operatorId: string) {
-  return t.database.db.selectFrom('audit_events').select(['action', 'actor_type', 'actor_id', 'data']).where('entity_id', '=', operatorId).orderBy('id').execute();
+  return t.database.db
+    .selectFrom('audit_events')
+    .select(['action', 'actor_type', 'actor_id', 'data'])
+    .where('entity_id', '=', operatorId)
+    .orderBy('id')
+    .execute();
 }
 
 describe('POST /api/auth/login', () => {
@@ -26,8 +35,21 @@ describe('POST /api/auth/login', () => {
     const op = await newOperator(t, { roles: ['auditor'] });
     const res = await login({ email: op.email.toUpperCase(), password: op.password, totp: op.totp() });
     expect(res.statusCode).toBe(200);
-    const body = res.json<{ token: string; expiresAt: string; csrfToken: string; mfaVerified: boolean; stepUpUntil: string; operator: unknown }>();
-    expect(body.operator).toEqual({ id: op.id, email: op.email, name: op.name, roles: ['auditor'], mfaEnrolled: true });
+    const body = res.json<{
+      token: string;
+      expiresAt: string;
+      csrfToken: string;
+      mfaVerified: boolean;
+      stepUpUntil: string;
+      operator: unknown;
+    }>();
+    expect(body.operator).toEqual({
+      id: op.id,
+      email: op.email,
+      name: op.name,
+      roles: ['auditor'],
+      mfaEnrolled: true,
+    });
     expect(body.mfaVerified).toBe(true);
     expect(body.expiresAt).toBe('2026-01-05T10:15:00.000Z');
     expect(body.stepUpUntil).toBe('2026-01-05T10:10:00.000Z');
@@ -37,11 +59,24 @@ describe('POST /api/auth/login', () => {
     expect(cookies).toMatch(new RegExp(`desk_csrf=${body.csrfToken}; .*SameSite=Strict`));
     expect(cookies.split('\n').find((c) => c.startsWith('desk_csrf'))).not.toContain('HttpOnly');
 
-    const me = await t.app.inject({ method: 'GET', url: '/api/me', headers: { authorization: `Bearer ${body.token}` } });
+    const me = await t.app.inject({
+      method: 'GET',
+      url: '/api/me',
+      headers: { authorization: `Bearer ${body.token}` },
+    });
     expect(me.statusCode).toBe(200);
-    expect(me.json()).toMatchObject({ id: op.id, permissions: permissionsOf(['auditor']), session: { mfaVerified: true, stepUpOpen: true } });
+    expect(me.json()).toMatchObject({
+      id: op.id,
+      permissions: permissionsOf(['auditor']),
+      session: { mfaVerified: true, stepUpOpen: true },
+    });
 
-    const [login1] = (await t.database.db.selectFrom('audit_events').select(['action', 'actor_type', 'actor_id']).where('action', '=', 'auth.login').where('actor_id', '=', op.id).execute());
+    const [login1] = await t.database.db
+      .selectFrom('audit_events')
+      .select(['action', 'actor_type', 'actor_id'])
+      .where('action', '=', 'auth.login')
+      .where('actor_id', '=', op.id)
+      .execute();
     expect(login1).toEqual({ action: 'auth.login', actor_type: 'operator', actor_id: op.id });
   });
 
@@ -57,7 +92,11 @@ describe('POST /api/auth/login', () => {
   it('answers wrong password, wrong code and unknown email identically (INVALID_CREDENTIALS)', async () => {
     const op = await newOperator(t);
     const wrongPassword = await login({ email: op.email, password: 'not the password', totp: op.totp() });
-    const wrongCode = await login({ email: op.email, password: op.password, totp: op.totpAt(new Date('2020-01-01T00:00:00Z')) });
+    const wrongCode = await login({
+      email: op.email,
+      password: op.password,
+      totp: op.totpAt(new Date('2020-01-01T00:00:00Z')),
+    });
     const unknown = await login({ email: 'nobody@desk.test', password: 'whatever it is', totp: '123456' });
     const shape = (r: typeof unknown) => {
       const { requestId: _r, ...rest } = r.json<{ requestId: string }>();
@@ -68,29 +107,54 @@ describe('POST /api/auth/login', () => {
     expect(shape(unknown)).toEqual(shape(wrongPassword));
 
     // Which factor failed is for the audit trail only.
-    const reasons = (await auditOf(op.id)).filter((e) => e.action === 'auth.login_failed').map((e) => (e.data as { reason: string }).reason);
+    const reasons = (await auditOf(op.id))
+      .filter((e) => e.action === 'auth.login_failed')
+      .map((e) => (e.data as { reason: string }).reason);
     expect(reasons).toEqual(['password', 'totp']);
-    const unknownEvent = await t.database.db.selectFrom('audit_events').select('data').where('action', '=', 'auth.login_failed').where('entity_id', 'is', null).executeTakeFirst();
+    const unknownEvent = await t.database.db
+      .selectFrom('audit_events')
+      .select('data')
+      .where('action', '=', 'auth.login_failed')
+      .where('entity_id', 'is', null)
+      .executeTakeFirst();
     expect(unknownEvent?.data).toMatchObject({ email: 'nobody@desk.test', reason: 'unknown_email' });
   });
 
   it('records a failed sign-in under the email as matched (trimmed, lower-case), capped at 254 characters', async () => {
     const failures = (requestId: string) =>
-      t.database.db.selectFrom('audit_events').select(['entity_id', 'data']).where('action', '=', 'auth.login_failed').where('request_id', '=', requestId).execute();
+      t.database.db
+        .selectFrom('audit_events')
+        .select(['entity_id', 'data'])
+        .where('action', '=', 'auth.login_failed')
+        .where('request_id', '=', requestId)
+        .execute();
 
     const unknown = await login({ email: '  NoSuch.Person@Desk.TEST ', password: 'whatever it is' });
     expect(unknown.statusCode).toBe(401);
-    expect(await failures(unknown.json<{ requestId: string }>().requestId)).toEqual([{ entity_id: null, data: { email: 'nosuch.person@desk.test', reason: 'unknown_email' } }]);
+    expect(await failures(unknown.json<{ requestId: string }>().requestId)).toEqual([
+      { entity_id: null, data: { email: 'nosuch.person@desk.test', reason: 'unknown_email' } },
+    ]);
 
     // Padded and upper-cased, an operator's own address is still theirs: a wrong password, not an unknown email.
     const op = await newOperator(t);
-    const padded = await login({ email: ` ${op.email.toUpperCase()}  `, password: 'not the password', totp: op.totp() });
+    const padded = await login({
+      email: ` ${op.email.toUpperCase()}  `,
+      password: 'not the password',
+      totp: op.totp(),
+    });
     expect(padded.statusCode).toBe(401);
-    expect((await failures(padded.json<{ requestId: string }>().requestId)).map((e) => e.entity_id)).toEqual([op.id]);
+    expect((await failures(padded.json<{ requestId: string }>().requestId)).map((e) => e.entity_id)).toEqual([
+      op.id,
+    ]);
 
     // The HTTP schema already refuses longer input; the service caps what it records for any other caller.
     const typed = `  ${'A'.repeat(300)}@Desk.Test`;
-    await expect(t.desk.services.auth.login({ email: typed, password: 'whatever it is' }, { actorType: 'system', requestId: 'long-email' })).rejects.toMatchObject({ code: 'INVALID_CREDENTIALS' });
+    await expect(
+      t.desk.services.auth.login(
+        { email: typed, password: 'whatever it is' },
+        { actorType: 'system', requestId: 'long-email' },
+      ),
+    ).rejects.toMatchObject({ code: 'INVALID_CREDENTIALS' });
     const [long] = await failures('long-email');
     expect(long?.data).toEqual({ email: 'a'.repeat(254), reason: 'unknown_email' });
   });
@@ -103,23 +167,33 @@ describe('POST /api/auth/login', () => {
     const replay = await login({ email: op.email, password: op.password, totp: code });
     expect(replay.statusCode).toBe(401);
     expect(replay.json()).toMatchObject({ code: 'INVALID_CREDENTIALS' });
-    expect((await auditOf(op.id)).at(-1)).toMatchObject({ action: 'auth.login_failed', data: { reason: 'totp_replay' } });
+    expect((await auditOf(op.id)).at(-1)).toMatchObject({
+      action: 'auth.login_failed',
+      data: { reason: 'totp_replay' },
+    });
   });
 
   it('locks the account after LOGIN_MAX_FAILURES failures, without revealing it, and audits the lock', async () => {
     const op = await newOperator(t);
     const lockedUntil = new Date(clock.now().getTime() + 15 * 60_000).toISOString();
-    for (let i = 0; i < 3; i++) expect((await login({ email: op.email, password: `wrong-${i}` })).statusCode).toBe(401);
+    for (let i = 0; i < 3; i++)
+      expect((await login({ email: op.email, password: `wrong-${i}` })).statusCode).toBe(401);
 
     clock.advance(30_000);
     const whileLocked = await login({ email: op.email, password: op.password, totp: op.totp() });
     expect(whileLocked.statusCode).toBe(401);
     expect(whileLocked.json()).toMatchObject({ code: 'INVALID_CREDENTIALS' });
     // Without a code a correct password would say MFA_REQUIRED; while locked it must not.
-    expect((await login({ email: op.email, password: op.password })).json()).toMatchObject({ code: 'INVALID_CREDENTIALS' });
+    expect((await login({ email: op.email, password: op.password })).json()).toMatchObject({
+      code: 'INVALID_CREDENTIALS',
+    });
 
     const events = await auditOf(op.id);
-    expect(events.filter((e) => e.action === 'auth.login_failed').map((e) => (e.data as { reason: string }).reason)).toEqual(['password', 'password', 'password', 'locked', 'locked']);
+    expect(
+      events
+        .filter((e) => e.action === 'auth.login_failed')
+        .map((e) => (e.data as { reason: string }).reason),
+    ).toEqual(['password', 'password', 'password', 'locked', 'locked']);
     expect(events.filter((e) => e.action === 'auth.locked')).toEqual([
       expect.objectContaining({ data: expect.objectContaining({ failedLogins: 3, lockedUntil }) as unknown }),
     ]);
@@ -127,7 +201,11 @@ describe('POST /api/auth/login', () => {
     clock.advance(15 * 60_000);
     const after = await login({ email: op.email, password: op.password, totp: op.totp() });
     expect(after.statusCode).toBe(200);
-    const row = await t.database.db.selectFrom('operators').select(['failed_logins', 'locked_until']).where('id', '=', op.id).executeTakeFirstOrThrow();
+    const row = await t.database.db
+      .selectFrom('operators')
+      .select(['failed_logins', 'locked_until'])
+      .where('id', '=', op.id)
+      .executeTakeFirstOrThrow();
     expect(row).toEqual({ failed_logins: 0, locked_until: null });
   });
 
@@ -137,13 +215,20 @@ describe('POST /api/auth/login', () => {
     for (let i = 0; i < 2; i++) await login({ email: op.email, password: 'wrong password!' });
     expect((await login({ email: op.email, password: op.password, totp: op.totp() })).statusCode).toBe(200);
     for (let i = 0; i < 2; i++) await login({ email: op.email, password: 'wrong password!' });
-    const row = await t.database.db.selectFrom('operators').select(['failed_logins', 'locked_until']).where('id', '=', op.id).executeTakeFirstOrThrow();
+    const row = await t.database.db
+      .selectFrom('operators')
+      .select(['failed_logins', 'locked_until'])
+      .where('id', '=', op.id)
+      .executeTakeFirstOrThrow();
     expect(row).toEqual({ failed_logins: 2, locked_until: null });
   });
 
   it('limits attempts per client IP: 429 problem+json with Retry-After', async () => {
     const ip = nextIp();
-    for (let i = 0; i < 8; i++) expect((await login({ email: `x${i}@desk.test`, password: 'wrong password' }, ip)).statusCode).toBe(401);
+    for (let i = 0; i < 8; i++)
+      expect((await login({ email: `x${i}@desk.test`, password: 'wrong password' }, ip)).statusCode).toBe(
+        401,
+      );
     const limited = await login({ email: 'x@desk.test', password: 'wrong password' }, ip);
     expect(limited.statusCode).toBe(429);
     expect(limited.headers['content-type']).toContain('application/problem+json');
@@ -153,8 +238,14 @@ describe('POST /api/auth/login', () => {
   });
 
   it('refuses unknown fields and missing ones', async () => {
-    expect((await login({ email: 'a@b.co', password: 'x', admin: true })).json()).toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
-    expect((await login({ email: 'a@b.co' })).json()).toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
+    expect((await login({ email: 'a@b.co', password: 'x', admin: true })).json()).toMatchObject({
+      status: 400,
+      code: 'VALIDATION_FAILED',
+    });
+    expect((await login({ email: 'a@b.co' })).json()).toMatchObject({
+      status: 400,
+      code: 'VALIDATION_FAILED',
+    });
   });
 
   it('never returns a password, hash or TOTP secret', async () => {
@@ -162,11 +253,25 @@ describe('POST /api/auth/login', () => {
     clock.advance(30_000);
     const res = await login({ email: op.email, password: op.password, totp: op.totp() });
     const token = res.json<{ token: string }>().token;
-    const row = await t.database.db.selectFrom('operators').select(['password_hash', 'mfa_secret_enc']).where('id', '=', op.id).executeTakeFirstOrThrow();
+    const row = await t.database.db
+      .selectFrom('operators')
+      .select(['password_hash', 'mfa_secret_enc'])
+      .where('id', '=', op.id)
+      .executeTakeFirstOrThrow();
     const bodies = [res.body];
-    for (const url of ['/api/me', '/api/operators']) bodies.push((await t.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } })).body);
+    for (const url of ['/api/me', '/api/operators'])
+      bodies.push(
+        (await t.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } })).body,
+      );
     for (const body of bodies) {
-      for (const secret of [op.password, row.password_hash, row.mfa_secret_enc ?? '-', op.secret ?? '-', '$argon2']) expect(body).not.toContain(secret);
+      for (const secret of [
+        op.password,
+        row.password_hash,
+        row.mfa_secret_enc ?? '-',
+        op.secret ?? '-',
+        '$argon2',
+      ])
+        expect(body).not.toContain(secret);
       expect(body).not.toMatch(/password|secret|hash/i);
     }
   });

@@ -5,15 +5,15 @@ import type { Role } from './operators.tables.js';
  * role or moving a permission is one edit here (and a row in docs/security.md).
  */
 export const PERMISSIONS = {
-  'self': 'read and manage one\'s own account (every signed-in operator)',
+  self: "read and manage one's own account (every signed-in operator)",
   'operators:read': 'list operators',
   'operators:write': 'create and deactivate operators',
   'audit:read': 'search the audit trail',
   'audit:export': 'export the audit trail',
   'approvals:read': 'see change requests, their history and the policies',
-  'approvals:request': 'file change requests and cancel one\'s own',
+  'approvals:request': "file change requests and cancel one's own",
   'approvals:decide': 'approve, co-sign or reject (the policy of each kind decides who exactly)',
-  'approvals:report': 'the regulators\' approvals report',
+  'approvals:report': "the regulators' approvals report",
   'flags:read': 'see feature flags and their history',
   'flags:emergency': 'turn AUTO_SETTLEMENT off at once (the safe direction)',
   'flags:review': 'acknowledge the post-hoc review of an emergency stop',
@@ -31,13 +31,54 @@ export type Permission = keyof typeof PERMISSIONS;
 
 export const ROLES: readonly Role[] = ['ops_approver', 'risk_officer', 'platform_admin', 'auditor'];
 
-const DECIDER: readonly Permission[] = ['approvals:read', 'approvals:request', 'approvals:decide', 'flags:read', 'pricing:read', 'trades:read', 'clients:read', 'settlements:read', 'wallets:read'];
+const DECIDER: readonly Permission[] = [
+  'approvals:read',
+  'approvals:request',
+  'approvals:decide',
+  'flags:read',
+  'pricing:read',
+  'trades:read',
+  'clients:read',
+  'settlements:read',
+  'wallets:read',
+];
 
 const GRANTS: Record<Role, readonly Permission[]> = {
   ops_approver: ['self', ...DECIDER, 'clients:keys', 'trades:change'],
-  risk_officer: ['self', ...DECIDER, 'audit:read', 'audit:export', 'approvals:report', 'flags:emergency', 'flags:review', 'pricing:write'],
-  platform_admin: ['self', ...DECIDER, 'operators:read', 'operators:write', 'audit:read', 'audit:export', 'approvals:report', 'flags:emergency'],
-  auditor: ['self', 'operators:read', 'audit:read', 'audit:export', 'approvals:read', 'approvals:report', 'flags:read', 'pricing:read', 'trades:read', 'clients:read', 'settlements:read', 'wallets:read'],
+  risk_officer: [
+    'self',
+    ...DECIDER,
+    'audit:read',
+    'audit:export',
+    'approvals:report',
+    'flags:emergency',
+    'flags:review',
+    'pricing:write',
+  ],
+  platform_admin: [
+    'self',
+    ...DECIDER,
+    'operators:read',
+    'operators:write',
+    'audit:read',
+    'audit:export',
+    'approvals:report',
+    'flags:emergency',
+  ],
+  auditor: [
+    'self',
+    'operators:read',
+    'audit:read',
+    'audit:export',
+    'approvals:read',
+    'approvals:report',
+    'flags:read',
+    'pricing:read',
+    'trades:read',
+    'clients:read',
+    'settlements:read',
+    'wallets:read',
+  ],
 };
 
 export function can(roles: readonly Role[], permission: Permission): boolean {

@@ -17,7 +17,11 @@ export async function findOperatorByEmail(db: Executor, email: string): Promise<
   return db.selectFrom('operators').selectAll().where('email', '=', email).executeTakeFirst();
 }
 
-export async function findOperatorById(db: Executor, id: string, opts: { forUpdate?: boolean } = {}): Promise<OperatorRow | undefined> {
+export async function findOperatorById(
+  db: Executor,
+  id: string,
+  opts: { forUpdate?: boolean } = {},
+): Promise<OperatorRow | undefined> {
   const query = db.selectFrom('operators').selectAll().where('id', '=', id);
   return (opts.forUpdate ? query.forUpdate() : query).executeTakeFirst();
 }
@@ -26,7 +30,17 @@ export async function findOperatorById(db: Executor, id: string, opts: { forUpda
 export async function insertOperator(db: Executor, row: NewOperatorRow): Promise<string | null> {
   const inserted = await db
     .insertInto('operators')
-    .values({ email: row.email, name: row.name, password_hash: row.passwordHash, roles: row.roles, mfa_secret_enc: null, mfa_enrolled_at: null, mfa_pending_secret_enc: null, locked_until: null, telegram_user_id: null })
+    .values({
+      email: row.email,
+      name: row.name,
+      password_hash: row.passwordHash,
+      roles: row.roles,
+      mfa_secret_enc: null,
+      mfa_enrolled_at: null,
+      mfa_pending_secret_enc: null,
+      locked_until: null,
+      telegram_user_id: null,
+    })
     .onConflict((oc) => oc.column('email').doNothing())
     .returning('id')
     .executeTakeFirst();
@@ -56,13 +70,28 @@ export async function saveLockoutState(db: Executor, id: string, state: LockoutS
 }
 
 export async function setPendingMfaSecret(db: Executor, id: string, sealed: string): Promise<void> {
-  await db.updateTable('operators').set({ mfa_pending_secret_enc: sealed, updated_at: sql<Date>`now()` }).where('id', '=', id).execute();
-}
-
-export async function completeMfaEnrolment(db: Executor, id: string, sealed: string, at: Date): Promise<void> {
   await db
     .updateTable('operators')
-    .set({ mfa_secret_enc: sealed, mfa_pending_secret_enc: null, mfa_enrolled_at: at, version: sql<number>`version + 1`, updated_at: sql<Date>`now()` })
+    .set({ mfa_pending_secret_enc: sealed, updated_at: sql<Date>`now()` })
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function completeMfaEnrolment(
+  db: Executor,
+  id: string,
+  sealed: string,
+  at: Date,
+): Promise<void> {
+  await db
+    .updateTable('operators')
+    .set({
+      mfa_secret_enc: sealed,
+      mfa_pending_secret_enc: null,
+      mfa_enrolled_at: at,
+      version: sql<number>`version + 1`,
+      updated_at: sql<Date>`now()`,
+    })
     .where('id', '=', id)
     .execute();
 }
@@ -80,14 +109,31 @@ export async function consumeTotpStep(db: Executor, operatorId: string, step: nu
     .columns(['operator_id', 'step'])
     .expression(
       db
-        .selectNoFrom([sql<string>`${operatorId}::uuid`.as('operator_id'), sql<string>`${String(step)}::bigint`.as('step')])
-        .where((eb) => eb.not(eb.exists(eb.selectFrom('operator_totp_used').select('step').where('operator_id', '=', operatorId).where('step', '>=', String(step))))),
+        .selectNoFrom([
+          sql<string>`${operatorId}::uuid`.as('operator_id'),
+          sql<string>`${String(step)}::bigint`.as('step'),
+        ])
+        .where((eb) =>
+          eb.not(
+            eb.exists(
+              eb
+                .selectFrom('operator_totp_used')
+                .select('step')
+                .where('operator_id', '=', operatorId)
+                .where('step', '>=', String(step)),
+            ),
+          ),
+        ),
     )
     .onConflict((oc) => oc.columns(['operator_id', 'step']).doNothing())
     .returning('step')
     .executeTakeFirst();
   // Steps older than any acceptance window can never match again; keep the table small (the latest stays).
-  await db.deleteFrom('operator_totp_used').where('operator_id', '=', operatorId).where('step', '<', String(step - 10)).execute();
+  await db
+    .deleteFrom('operator_totp_used')
+    .where('operator_id', '=', operatorId)
+    .where('step', '<', String(step - 10))
+    .execute();
   return inserted !== undefined;
 }
 
@@ -103,7 +149,15 @@ export interface NewSession {
 export async function insertSession(db: Executor, s: NewSession): Promise<{ id: string; expiresAt: Date }> {
   const row = await db
     .insertInto('operator_sessions')
-    .values({ operator_id: s.operatorId, expires_at: s.expiresAt, mfa_verified: s.mfaVerified, step_up_until: s.stepUpUntil, revoked_at: null, ip: s.ip, user_agent: s.userAgent?.slice(0, 500) ?? null })
+    .values({
+      operator_id: s.operatorId,
+      expires_at: s.expiresAt,
+      mfa_verified: s.mfaVerified,
+      step_up_until: s.stepUpUntil,
+      revoked_at: null,
+      ip: s.ip,
+      user_agent: s.userAgent?.slice(0, 500) ?? null,
+    })
     .returning(['id', 'expires_at'])
     .executeTakeFirstOrThrow();
   return { id: row.id, expiresAt: row.expires_at };
@@ -113,17 +167,35 @@ export async function findSession(db: Executor, sessionId: string) {
   return db
     .selectFrom('operator_sessions as s')
     .innerJoin('operators as o', 'o.id', 's.operator_id')
-    .select(['s.id', 's.operator_id', 's.expires_at', 's.revoked_at', 's.mfa_verified', 's.step_up_until', 'o.status', 'o.roles'])
+    .select([
+      's.id',
+      's.operator_id',
+      's.expires_at',
+      's.revoked_at',
+      's.mfa_verified',
+      's.step_up_until',
+      'o.status',
+      'o.roles',
+    ])
     .where('s.id', '=', sessionId)
     .executeTakeFirst();
 }
 
 export async function revokeSession(db: Executor, sessionId: string, at: Date): Promise<void> {
-  await db.updateTable('operator_sessions').set({ revoked_at: at }).where('id', '=', sessionId).where('revoked_at', 'is', null).execute();
+  await db
+    .updateTable('operator_sessions')
+    .set({ revoked_at: at })
+    .where('id', '=', sessionId)
+    .where('revoked_at', 'is', null)
+    .execute();
 }
 
 export async function setStepUpUntil(db: Executor, sessionId: string, until: Date): Promise<void> {
-  await db.updateTable('operator_sessions').set({ step_up_until: until }).where('id', '=', sessionId).execute();
+  await db
+    .updateTable('operator_sessions')
+    .set({ step_up_until: until })
+    .where('id', '=', sessionId)
+    .execute();
 }
 
 /**
@@ -131,15 +203,28 @@ export async function setStepUpUntil(db: Executor, sessionId: string, until: Dat
  * once and each prints its own URL. Only hashes are stored.
  */
 export async function insertSetupToken(db: Executor, tokenHash: string): Promise<void> {
-  await db.insertInto('setup_tokens').values({ token_hash: tokenHash, used_at: null }).onConflict((oc) => oc.column('token_hash').doNothing()).execute();
+  await db
+    .insertInto('setup_tokens')
+    .values({ token_hash: tokenHash, used_at: null })
+    .onConflict((oc) => oc.column('token_hash').doNothing())
+    .execute();
 }
 
 export async function retireSetupTokens(db: Executor, at: Date): Promise<void> {
   await db.updateTable('setup_tokens').set({ used_at: at }).where('used_at', 'is', null).execute();
 }
 
-export async function consumeSetupToken(db: Executor, tokenHash: string, at: Date): Promise<'consumed' | 'used' | 'unknown'> {
-  const row = await db.selectFrom('setup_tokens').select('used_at').where('token_hash', '=', tokenHash).forUpdate().executeTakeFirst();
+export async function consumeSetupToken(
+  db: Executor,
+  tokenHash: string,
+  at: Date,
+): Promise<'consumed' | 'used' | 'unknown'> {
+  const row = await db
+    .selectFrom('setup_tokens')
+    .select('used_at')
+    .where('token_hash', '=', tokenHash)
+    .forUpdate()
+    .executeTakeFirst();
   if (!row) return 'unknown';
   if (row.used_at) return 'used';
   await db.updateTable('setup_tokens').set({ used_at: at }).where('token_hash', '=', tokenHash).execute();

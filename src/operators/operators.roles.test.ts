@@ -17,55 +17,115 @@ describe('operators through the API: roles only under dual control', () => {
 
   beforeAll(async () => {
     t = await buildTestServer();
-    [admin, admin2, risk, ops] = await Promise.all([person(t, ['platform_admin']), person(t, ['platform_admin']), person(t, ['risk_officer']), person(t, ['ops_approver'])]);
+    [admin, admin2, risk, ops] = await Promise.all([
+      person(t, ['platform_admin']),
+      person(t, ['platform_admin']),
+      person(t, ['risk_officer']),
+      person(t, ['ops_approver']),
+    ]);
   });
   afterAll(() => t.close());
 
-  const rolesOf = async (id: string) => (await sql<{ roles: string[] }>`select roles from operators where id = ${id}`.execute(t.database.db)).rows[0]?.roles;
+  const rolesOf = async (id: string) =>
+    (await sql<{ roles: string[] }>`select roles from operators where id = ${id}`.execute(t.database.db))
+      .rows[0]?.roles;
 
   it('creates the operator with no role and files one operator.role request per role', async () => {
-    const res = await call<Created>(t, admin, 'POST', '/api/operators', { email: 'new.person@desk.test', name: 'New Person', password: 'a long enough password', roles: ['ops_approver', 'auditor'] });
+    const res = await call<Created>(t, admin, 'POST', '/api/operators', {
+      email: 'new.person@desk.test',
+      name: 'New Person',
+      password: 'a long enough password',
+      roles: ['ops_approver', 'auditor'],
+    });
     expect(res.status).toBe(201);
     expect(res.body.operator.roles).toEqual([]);
     expect(await rolesOf(res.body.operator.id)).toEqual([]);
     expect(res.body.roleRequests.map((r) => r.status)).toEqual(['pending', 'pending']);
-    const audit = await sql<{ actor_id: string }>`select actor_id from audit_events where action = 'operator.created' and entity_id = ${res.body.operator.id}`.execute(t.database.db);
+    const audit = await sql<{
+      actor_id: string;
+    }>`select actor_id from audit_events where action = 'operator.created' and entity_id = ${res.body.operator.id}`.execute(
+      t.database.db,
+    );
     expect(audit.rows).toEqual([{ actor_id: admin.id }]);
 
     // a second platform_admin approves, a risk officer co-signs: only then is the role granted
     const grant = res.body.roleRequests[0] as RequestBody;
-    const selfApprove = await call(t, admin, 'POST', `/api/approvals/${grant.id}/approve`, { reason: REASON, secondaryApproverId: risk.id });
+    const selfApprove = await call(t, admin, 'POST', `/api/approvals/${grant.id}/approve`, {
+      reason: REASON,
+      secondaryApproverId: risk.id,
+    });
     expect(selfApprove.body.code).toBe('SELF_APPROVAL');
-    await call(t, admin2, 'POST', `/api/approvals/${grant.id}/approve`, { reason: 'Hired as ops analyst, ticket HR-1' , secondaryApproverId: risk.id });
+    await call(t, admin2, 'POST', `/api/approvals/${grant.id}/approve`, {
+      reason: 'Hired as ops analyst, ticket HR-1',
+      secondaryApproverId: risk.id,
+    });
     expect(await rolesOf(res.body.operator.id)).toEqual([]);
     expect((await call(t, risk, 'POST', `/api/approvals/${grant.id}/cosign`, {})).status).toBe(200);
     expect(await rolesOf(res.body.operator.id)).toEqual(['ops_approver']);
   });
 
   it('only a platform_admin may create operators; a duplicate email is a 409 with the field', async () => {
-    const denied = await call(t, ops, 'POST', '/api/operators', { email: 'x@desk.test', name: 'X', password: 'a long enough password', roles: [] });
+    const denied = await call(t, ops, 'POST', '/api/operators', {
+      email: 'x@desk.test',
+      name: 'X',
+      password: 'a long enough password',
+      roles: [],
+    });
     expect([denied.status, denied.body.code]).toEqual([403, 'FORBIDDEN']);
-    await call(t, admin, 'POST', '/api/operators', { email: 'dupe@desk.test', name: 'Dupe', password: 'a long enough password', roles: ['auditor'] });
-    const dupe = await call(t, admin, 'POST', '/api/operators', { email: 'dupe@desk.test', name: 'Dupe', password: 'a long enough password', roles: ['auditor'] });
-    expect([dupe.status, dupe.body.code, dupe.body.errors?.[0]?.path]).toEqual([409, 'ALREADY_EXISTS', 'email']);
-    const requests = await sql<{ n: number }>`select count(*)::int as n from change_requests where note = 'new operator dupe@desk.test'`.execute(t.database.db);
+    await call(t, admin, 'POST', '/api/operators', {
+      email: 'dupe@desk.test',
+      name: 'Dupe',
+      password: 'a long enough password',
+      roles: ['auditor'],
+    });
+    const dupe = await call(t, admin, 'POST', '/api/operators', {
+      email: 'dupe@desk.test',
+      name: 'Dupe',
+      password: 'a long enough password',
+      roles: ['auditor'],
+    });
+    expect([dupe.status, dupe.body.code, dupe.body.errors?.[0]?.path]).toEqual([
+      409,
+      'ALREADY_EXISTS',
+      'email',
+    ]);
+    const requests = await sql<{
+      n: number;
+    }>`select count(*)::int as n from change_requests where note = 'new operator dupe@desk.test'`.execute(
+      t.database.db,
+    );
     expect(requests.rows[0]?.n).toBe(1); // the failed creation filed nothing
   });
 
   it('revoking a role is an operator.role request too', async () => {
-    const res = await call<RequestBody>(t, admin, 'POST', '/api/approvals', { kind: 'operator.role', payload: { operatorId: ops.id, role: 'ops_approver', action: 'revoke' } });
+    const res = await call<RequestBody>(t, admin, 'POST', '/api/approvals', {
+      kind: 'operator.role',
+      payload: { operatorId: ops.id, role: 'ops_approver', action: 'revoke' },
+    });
     expect(res.status).toBe(201);
     expect(res.body.diff).toEqual([{ field: 'roles', before: ['ops_approver'], after: [] }]);
-    const notHeld = await call(t, admin, 'POST', '/api/approvals', { kind: 'operator.role', payload: { operatorId: ops.id, role: 'auditor', action: 'revoke' } });
+    const notHeld = await call(t, admin, 'POST', '/api/approvals', {
+      kind: 'operator.role',
+      payload: { operatorId: ops.id, role: 'auditor', action: 'revoke' },
+    });
     expect([notHeld.status, notHeld.body.code]).toEqual([400, 'VALIDATION_FAILED']);
   });
 
   it('linking Telegram does not make a pending role request about the operator stale', async () => {
     const target = await person(t, ['auditor']);
-    const req = await call<RequestBody>(t, admin, 'POST', '/api/approvals', { kind: 'operator.role', payload: { operatorId: target.id, role: 'ops_approver', action: 'grant' } });
-    const { code } = await t.desk.services.account.issueTelegramLinkCode(target.id, { actorType: 'operator', actorId: target.id });
+    const req = await call<RequestBody>(t, admin, 'POST', '/api/approvals', {
+      kind: 'operator.role',
+      payload: { operatorId: target.id, role: 'ops_approver', action: 'grant' },
+    });
+    const { code } = await t.desk.services.account.issueTelegramLinkCode(target.id, {
+      actorType: 'operator',
+      actorId: target.id,
+    });
     await t.desk.services.account.consumeTelegramLinkCode(code, 424242);
-    await call(t, admin2, 'POST', `/api/approvals/${req.body.id}/approve`, { reason: REASON, secondaryApproverId: risk.id });
+    await call(t, admin2, 'POST', `/api/approvals/${req.body.id}/approve`, {
+      reason: REASON,
+      secondaryApproverId: risk.id,
+    });
     const cosigned = await call<RequestBody>(t, risk, 'POST', `/api/approvals/${req.body.id}/cosign`, {});
     expect([cosigned.status, cosigned.body.status]).toEqual([200, 'approved']);
   });
@@ -76,15 +136,27 @@ describe('operators through the API: roles only under dual control', () => {
     const res = await call(t, admin, 'POST', `/api/operators/${victim.id}/deactivate`, {});
     expect(res.status).toBe(200);
     expect((await call(t, victim, 'GET', '/api/me')).status).toBe(401);
-    const audit = await sql<{ actor_id: string }>`select actor_id from audit_events where action = 'operator.deactivated' and entity_id = ${victim.id}`.execute(t.database.db);
+    const audit = await sql<{
+      actor_id: string;
+    }>`select actor_id from audit_events where action = 'operator.deactivated' and entity_id = ${victim.id}`.execute(
+      t.database.db,
+    );
     expect(audit.rows).toEqual([{ actor_id: admin.id }]);
     const again = await call(t, admin, 'POST', `/api/operators/${victim.id}/deactivate`, {});
     expect([again.status, again.body.code]).toEqual([409, 'ALREADY_DECIDED']);
     const self = await call(t, admin, 'POST', `/api/operators/${admin.id}/deactivate`, {});
     expect([self.status, self.body.code]).toEqual([400, 'VALIDATION_FAILED']);
     // a deactivated operator is never offered as a secondary
-    const req = await call<RequestBody>(t, admin, 'POST', '/api/approvals', { kind: 'operator.role', payload: { operatorId: admin2.id, role: 'auditor', action: 'grant' } });
-    const eligible = await call<{ items: { id: string }[] }>(t, admin2, 'GET', `/api/approvals/${req.body.id}/eligible-approvers`);
+    const req = await call<RequestBody>(t, admin, 'POST', '/api/approvals', {
+      kind: 'operator.role',
+      payload: { operatorId: admin2.id, role: 'auditor', action: 'grant' },
+    });
+    const eligible = await call<{ items: { id: string }[] }>(
+      t,
+      admin2,
+      'GET',
+      `/api/approvals/${req.body.id}/eligible-approvers`,
+    );
     expect(eligible.body.items.map((i) => i.id)).not.toContain(victim.id);
   });
 });

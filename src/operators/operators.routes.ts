@@ -29,7 +29,8 @@ export interface OperatorsRoutesDeps {
 }
 
 function actorOf(request: FastifyRequest): Actor {
-  if (!request.actor) throw new AppError('UNAUTHENTICATED', 'Sign in first: this needs an operator session or a bearer token.');
+  if (!request.actor)
+    throw new AppError('UNAUTHENTICATED', 'Sign in first: this needs an operator session or a bearer token.');
   return request.actor;
 }
 
@@ -38,8 +39,17 @@ function requestContext(request: FastifyRequest): RequestContext {
 }
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
-const tokenJson = (a: AccessToken) => ({ token: a.token, expiresAt: a.expiresAt.toISOString(), csrfToken: a.csrfToken });
-const sessionJson = (s: IssuedSession) => ({ ...tokenJson(s), mfaVerified: s.mfaVerified, stepUpUntil: iso(s.stepUpUntil), operator: s.operator });
+const tokenJson = (a: AccessToken) => ({
+  token: a.token,
+  expiresAt: a.expiresAt.toISOString(),
+  csrfToken: a.csrfToken,
+});
+const sessionJson = (s: IssuedSession) => ({
+  ...tokenJson(s),
+  mfaVerified: s.mfaVerified,
+  stepUpUntil: iso(s.stepUpUntil),
+  operator: s.operator,
+});
 
 /** Sign-in, MFA, step-up, the caller's own account, the operator list and first-run setup. */
 export function operatorsRoutes(deps: OperatorsRoutesDeps): FastifyPluginAsync {
@@ -55,7 +65,10 @@ export function operatorsRoutes(deps: OperatorsRoutesDeps): FastifyPluginAsync {
 
     app.post(
       '/api/auth/login',
-      { config: { access: 'public', ...perIp }, schema: { tags: ['auth'], body: loginBody, response: { 200: sessionResponse } } },
+      {
+        config: { access: 'public', ...perIp },
+        schema: { tags: ['auth'], body: loginBody, response: { 200: sessionResponse } },
+      },
       async (request, reply) => {
         const session = await auth.login(request.body, requestContext(request));
         setSessionCookies(reply, session, cookies);
@@ -65,7 +78,10 @@ export function operatorsRoutes(deps: OperatorsRoutesDeps): FastifyPluginAsync {
 
     app.post(
       '/api/auth/refresh',
-      { config: { access: selfMfaPending }, schema: { tags: ['auth'], body: noBody, response: { 200: accessTokenResponse } } },
+      {
+        config: { access: selfMfaPending },
+        schema: { tags: ['auth'], body: noBody, response: { 200: accessTokenResponse } },
+      },
       async (request, reply) => {
         const access = await auth.refresh(actorOf(request));
         setSessionCookies(reply, access, cookies);
@@ -73,21 +89,31 @@ export function operatorsRoutes(deps: OperatorsRoutesDeps): FastifyPluginAsync {
       },
     );
 
-    app.post('/api/auth/logout', { config: { access: selfMfaPending }, schema: { tags: ['auth'], body: noBody } }, async (request, reply) => {
-      await auth.logout(actorOf(request), requestContext(request));
-      clearSessionCookies(reply, cookies);
-      return reply.status(204).send();
-    });
+    app.post(
+      '/api/auth/logout',
+      { config: { access: selfMfaPending }, schema: { tags: ['auth'], body: noBody } },
+      async (request, reply) => {
+        await auth.logout(actorOf(request), requestContext(request));
+        clearSessionCookies(reply, cookies);
+        return reply.status(204).send();
+      },
+    );
 
     app.post(
       '/api/auth/mfa/enroll',
-      { config: { access: selfMfaPending }, schema: { tags: ['auth'], body: noBody, response: { 200: enrolResponse } } },
+      {
+        config: { access: selfMfaPending },
+        schema: { tags: ['auth'], body: noBody, response: { 200: enrolResponse } },
+      },
       async (request) => auth.enrollMfa(actorOf(request), requestContext(request)),
     );
 
     app.post(
       '/api/auth/mfa/verify',
-      { config: { access: selfMfaPending, ...perIp }, schema: { tags: ['auth'], body: codeBody, response: { 200: sessionResponse } } },
+      {
+        config: { access: selfMfaPending, ...perIp },
+        schema: { tags: ['auth'], body: codeBody, response: { 200: sessionResponse } },
+      },
       async (request, reply) => {
         const session = await auth.verifyMfa(actorOf(request), request.body.code, requestContext(request));
         setSessionCookies(reply, session, cookies);
@@ -97,21 +123,35 @@ export function operatorsRoutes(deps: OperatorsRoutesDeps): FastifyPluginAsync {
 
     app.post(
       '/api/auth/step-up',
-      { config: { access: self, ...perIp }, schema: { tags: ['auth'], body: codeBody, response: { 200: stepUpResponse } } },
+      {
+        config: { access: self, ...perIp },
+        schema: { tags: ['auth'], body: codeBody, response: { 200: stepUpResponse } },
+      },
       async (request) => {
-        const { stepUpUntil } = await auth.stepUp(actorOf(request), request.body.code, requestContext(request));
+        const { stepUpUntil } = await auth.stepUp(
+          actorOf(request),
+          request.body.code,
+          requestContext(request),
+        );
         return { stepUpUntil: stepUpUntil.toISOString() };
       },
     );
 
-    app.get('/api/me', { config: { access: selfMfaPending }, schema: { tags: ['auth'], response: { 200: meResponse } } }, async (request) => {
-      const me = await auth.me(actorOf(request));
-      return { ...me, session: { ...me.session, stepUpUntil: iso(me.session.stepUpUntil) } };
-    });
+    app.get(
+      '/api/me',
+      { config: { access: selfMfaPending }, schema: { tags: ['auth'], response: { 200: meResponse } } },
+      async (request) => {
+        const me = await auth.me(actorOf(request));
+        return { ...me, session: { ...me.session, stepUpUntil: iso(me.session.stepUpUntil) } };
+      },
+    );
 
     app.get(
       '/api/operators',
-      { config: { access: { permission: 'operators:read' } }, schema: { tags: ['operators'], response: { 200: operatorListResponse } } },
+      {
+        config: { access: { permission: 'operators:read' } },
+        schema: { tags: ['operators'], response: { 200: operatorListResponse } },
+      },
       async () => {
         const list = await operators.listOperators();
         return { operators: list.map((o) => ({ ...o, createdAt: o.createdAt.toISOString() })) };
@@ -120,7 +160,10 @@ export function operatorsRoutes(deps: OperatorsRoutesDeps): FastifyPluginAsync {
 
     app.post(
       '/api/setup',
-      { config: { access: 'public', ...perIp }, schema: { tags: ['setup'], body: setupBody, response: { 201: setupResponse } } },
+      {
+        config: { access: 'public', ...perIp },
+        schema: { tags: ['setup'], body: setupBody, response: { 201: setupResponse } },
+      },
       async (request, reply) => {
         const operator = await operators.completeSetup(request.body, requestContext(request));
         return reply.status(201).send({ operator });

@@ -45,18 +45,42 @@ describe('operatorProblems', () => {
 
   it('allows no role only when asked (the API grants roles through operator.role requests)', () => {
     expect(operatorProblems({ email: 'a@b.co', name: 'A', roles: [] }, { requireRole: false })).toEqual([]);
-    expect(operatorProblems({ email: 'a@b.co', name: 'A', roles: ['root'] }, { requireRole: false }).map((p) => p.path)).toEqual(['roles']);
+    expect(
+      operatorProblems({ email: 'a@b.co', name: 'A', roles: ['root'] }, { requireRole: false }).map(
+        (p) => p.path,
+      ),
+    ).toEqual(['roles']);
   });
 });
 
 describe('lockout', () => {
   const policy = { maxFailures: 3, lockMinutes: 15 };
   it.each([
-    ['first failure', { failedLogins: 0, lockedUntil: null }, { failedLogins: 1, lockedUntil: null, lockedNow: false }],
-    ['one below the limit', { failedLogins: 1, lockedUntil: null }, { failedLogins: 2, lockedUntil: null, lockedNow: false }],
-    ['reaching the limit locks', { failedLogins: 2, lockedUntil: null }, { failedLogins: 3, lockedUntil: min(15), lockedNow: true }],
-    ['failures while locked do not extend the lock', { failedLogins: 3, lockedUntil: min(5) }, { failedLogins: 3, lockedUntil: min(5), lockedNow: false }],
-    ['after an expired lock, counting restarts', { failedLogins: 3, lockedUntil: min(-1) }, { failedLogins: 1, lockedUntil: null, lockedNow: false }],
+    [
+      'first failure',
+      { failedLogins: 0, lockedUntil: null },
+      { failedLogins: 1, lockedUntil: null, lockedNow: false },
+    ],
+    [
+      'one below the limit',
+      { failedLogins: 1, lockedUntil: null },
+      { failedLogins: 2, lockedUntil: null, lockedNow: false },
+    ],
+    [
+      'reaching the limit locks',
+      { failedLogins: 2, lockedUntil: null },
+      { failedLogins: 3, lockedUntil: min(15), lockedNow: true },
+    ],
+    [
+      'failures while locked do not extend the lock',
+      { failedLogins: 3, lockedUntil: min(5) },
+      { failedLogins: 3, lockedUntil: min(5), lockedNow: false },
+    ],
+    [
+      'after an expired lock, counting restarts',
+      { failedLogins: 3, lockedUntil: min(-1) },
+      { failedLogins: 1, lockedUntil: null, lockedNow: false },
+    ],
   ])('%s', (_name, state, expected) => {
     expect(afterFailure(state, policy, T)).toEqual(expected);
   });

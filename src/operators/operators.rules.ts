@@ -16,8 +16,10 @@ export const PASSWORD_MAX_LENGTH = 256;
 export function passwordProblems(password: string, context: { email?: string } = {}): FieldError[] {
   const problems: FieldError[] = [];
   const length = [...password].length;
-  if (length < PASSWORD_MIN_LENGTH) problems.push({ path: 'password', message: `must be at least ${PASSWORD_MIN_LENGTH} characters` });
-  if (length > PASSWORD_MAX_LENGTH) problems.push({ path: 'password', message: `must be at most ${PASSWORD_MAX_LENGTH} characters` });
+  if (length < PASSWORD_MIN_LENGTH)
+    problems.push({ path: 'password', message: `must be at least ${PASSWORD_MIN_LENGTH} characters` });
+  if (length > PASSWORD_MAX_LENGTH)
+    problems.push({ path: 'password', message: `must be at most ${PASSWORD_MAX_LENGTH} characters` });
   if (context.email && password.trim().toLowerCase() === context.email.trim().toLowerCase()) {
     problems.push({ path: 'password', message: 'must not be the email address' });
   }
@@ -28,13 +30,20 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** Field errors for a new operator's identity (the password policy is separate so setup and CLI share it). */
 /** `requireRole: false` is for the API, which creates operators with no role and files grant requests. */
-export function operatorProblems(input: { email: string; name: string; roles: readonly string[] }, opts: { requireRole?: boolean } = {}): FieldError[] {
+export function operatorProblems(
+  input: { email: string; name: string; roles: readonly string[] },
+  opts: { requireRole?: boolean } = {},
+): FieldError[] {
   const problems: FieldError[] = [];
-  if (!EMAIL.test(input.email) || input.email.length > 254) problems.push({ path: 'email', message: 'must be an email address' });
-  if (input.name.trim().length === 0 || input.name.length > 200) problems.push({ path: 'name', message: 'must be 1 to 200 characters' });
-  if (input.roles.length === 0 && opts.requireRole !== false) problems.push({ path: 'roles', message: `must name at least one role (${ROLES.join(', ')})` });
+  if (!EMAIL.test(input.email) || input.email.length > 254)
+    problems.push({ path: 'email', message: 'must be an email address' });
+  if (input.name.trim().length === 0 || input.name.length > 200)
+    problems.push({ path: 'name', message: 'must be 1 to 200 characters' });
+  if (input.roles.length === 0 && opts.requireRole !== false)
+    problems.push({ path: 'roles', message: `must name at least one role (${ROLES.join(', ')})` });
   for (const role of input.roles) {
-    if (!isRole(role)) problems.push({ path: 'roles', message: `${role} is not a role (${ROLES.join(', ')})` });
+    if (!isRole(role))
+      problems.push({ path: 'roles', message: `${role} is not a role (${ROLES.join(', ')})` });
   }
   return problems;
 }
@@ -62,12 +71,20 @@ export function isLocked(lockedUntil: Date | null, now: Date): boolean {
  * (otherwise anyone who knows an email could keep that operator out forever at no cost); once a lock
  * has expired, counting starts again from zero.
  */
-export function afterFailure(state: LockoutState, policy: LockoutPolicy, now: Date): LockoutState & { lockedNow: boolean } {
+export function afterFailure(
+  state: LockoutState,
+  policy: LockoutPolicy,
+  now: Date,
+): LockoutState & { lockedNow: boolean } {
   if (isLocked(state.lockedUntil, now)) return { ...state, lockedNow: false };
   const base = state.lockedUntil ? 0 : state.failedLogins;
   const failedLogins = base + 1;
   if (failedLogins >= policy.maxFailures) {
-    return { failedLogins, lockedUntil: new Date(now.getTime() + policy.lockMinutes * 60_000), lockedNow: true };
+    return {
+      failedLogins,
+      lockedUntil: new Date(now.getTime() + policy.lockMinutes * 60_000),
+      lockedNow: true,
+    };
   }
   return { failedLogins, lockedUntil: null, lockedNow: false };
 }
@@ -85,7 +102,12 @@ export function totpStep(now: Date): number {
  * time) so the answer's timing does not depend on which step matched. The caller must still record
  * the step as used: a code is valid once.
  */
-export function matchTotpStep(code: string, now: Date, codeForStep: (step: number) => string, window = TOTP_WINDOW): number | null {
+export function matchTotpStep(
+  code: string,
+  now: Date,
+  codeForStep: (step: number) => string,
+  window = TOTP_WINDOW,
+): number | null {
   if (!/^\d{6}$/.test(code)) return null;
   const current = totpStep(now);
   let matched: number | null = null;

@@ -53,7 +53,12 @@ export const sessionResponse = accessTokenResponse.extend({
 
 export const meResponse = operatorSummary.extend({
   permissions: z.array(z.string()),
-  session: z.object({ id: z.string(), mfaVerified: z.boolean(), stepUpUntil: isoDate.nullable(), stepUpOpen: z.boolean() }),
+  session: z.object({
+    id: z.string(),
+    mfaVerified: z.boolean(),
+    stepUpUntil: isoDate.nullable(),
+    stepUpOpen: z.boolean(),
+  }),
 });
 
 export const enrolResponse = z.object({ secret: z.string(), otpauthUrl: z.string() });

@@ -42,7 +42,11 @@ export interface OperatorsService {
    * Creates an operator (from the CLI, or an admin); audited as `operator.created` with the caller's
    * context. `andThen` runs in the same transaction (the API files role requests there).
    */
-  createOperator(input: NewOperator, ctx: AuditContext, andThen?: (tx: Tx, operator: OperatorView) => Promise<void>): Promise<OperatorView>;
+  createOperator(
+    input: NewOperator,
+    ctx: AuditContext,
+    andThen?: (tx: Tx, operator: OperatorView) => Promise<void>,
+  ): Promise<OperatorView>;
   /** Immediate (the safe direction): the operator can no longer sign in and every session is revoked. */
   deactivate(id: string, ctx: AuditContext): Promise<void>;
   listOperators(): Promise<OperatorListItem[]>;
@@ -71,22 +75,41 @@ export function createOperatorsService(deps: OperatorsDeps): OperatorsService {
   async function prepare(input: NewOperator) {
     const email = input.email.trim().toLowerCase();
     const name = input.name.trim();
-    const problems = [...operatorProblems({ email, name, roles: input.roles }, { requireRole: input.requireRole }), ...passwordProblems(input.password, { email })];
-    if (problems.length > 0) throw new AppError('VALIDATION_FAILED', `The operator is invalid: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}`, problems);
+    const problems = [
+      ...operatorProblems({ email, name, roles: input.roles }, { requireRole: input.requireRole }),
+      ...passwordProblems(input.password, { email }),
+    ];
+    if (problems.length > 0)
+      throw new AppError(
+        'VALIDATION_FAILED',
+        `The operator is invalid: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}`,
+        problems,
+      );
     const roles = [...new Set(input.roles.filter(isRole))];
     return { email, name, roles, passwordHash: await hashPassword(input.password) };
   }
 
   async function insert(tx: Tx, row: repo.NewOperatorRow, ctx: AuditContext): Promise<OperatorView> {
     const id = await repo.insertOperator(tx, row);
-    if (!id) throw new AppError('ALREADY_EXISTS', `An operator with email ${row.email} already exists.`, [{ path: 'email', message: 'is already taken' }]);
-    await audit.record(tx, { ...ctx, action: 'operator.created', entityType: 'operator', entityId: id, data: { email: row.email, name: row.name, roles: row.roles } });
+    if (!id)
+      throw new AppError('ALREADY_EXISTS', `An operator with email ${row.email} already exists.`, [
+        { path: 'email', message: 'is already taken' },
+      ]);
+    await audit.record(tx, {
+      ...ctx,
+      action: 'operator.created',
+      entityType: 'operator',
+      entityId: id,
+      data: { email: row.email, name: row.name, roles: row.roles },
+    });
     return { id, email: row.email, name: row.name, roles: row.roles, mfaEnrolled: false };
   }
 
   function setupUrl(token: string): string {
     const loopback = config.HOST === '0.0.0.0' || config.HOST === '::' ? '127.0.0.1' : config.HOST;
-    const base = (config.PUBLIC_URL ?? `http://${loopback.includes(':') ? `[${loopback}]` : loopback}:${config.PORT}`).replace(/\/+$/, '');
+    const base = (
+      config.PUBLIC_URL ?? `http://${loopback.includes(':') ? `[${loopback}]` : loopback}:${config.PORT}`
+    ).replace(/\/+$/, '');
     return `${base}/setup?token=${encodeURIComponent(token)}`;
   }
 
@@ -102,14 +125,37 @@ export function createOperatorsService(deps: OperatorsDeps): OperatorsService {
 
     async deactivate(id, ctx) {
       await withTransaction(db, async (tx) => {
-        const op = /^[0-9a-f-]{36}$/i.test(id) ? await repo.findOperatorById(tx, id, { forUpdate: true }) : undefined;
+        const op = /^[0-9a-f-]{36}$/i.test(id)
+          ? await repo.findOperatorById(tx, id, { forUpdate: true })
+          : undefined;
         if (!op) throw new AppError('NOT_FOUND', `Operator ${id} was not found.`);
-        if (op.id === ctx.actorId) throw new AppError('VALIDATION_FAILED', 'You cannot deactivate yourself: ask another platform_admin.', [{ path: 'id', message: 'is you' }]);
-        if (op.status === 'deactivated') throw new AppError('ALREADY_DECIDED', `${op.email} is already deactivated.`);
+        if (op.id === ctx.actorId)
+          throw new AppError(
+            'VALIDATION_FAILED',
+            'You cannot deactivate yourself: ask another platform_admin.',
+            [{ path: 'id', message: 'is you' }],
+          );
+        if (op.status === 'deactivated')
+          throw new AppError('ALREADY_DECIDED', `${op.email} is already deactivated.`);
         const now = clock.now();
-        await tx.updateTable('operators').set({ status: 'deactivated', version: sql`version + 1`, updated_at: now }).where('id', '=', op.id).execute();
-        const revoked = await tx.updateTable('operator_sessions').set({ revoked_at: now }).where('operator_id', '=', op.id).where('revoked_at', 'is', null).executeTakeFirst();
-        await audit.record(tx, { ...ctx, action: 'operator.deactivated', entityType: 'operator', entityId: op.id, data: { email: op.email, sessionsRevoked: Number(revoked.numUpdatedRows) } });
+        await tx
+          .updateTable('operators')
+          .set({ status: 'deactivated', version: sql`version + 1`, updated_at: now })
+          .where('id', '=', op.id)
+          .execute();
+        const revoked = await tx
+          .updateTable('operator_sessions')
+          .set({ revoked_at: now })
+          .where('operator_id', '=', op.id)
+          .where('revoked_at', 'is', null)
+          .executeTakeFirst();
+        await audit.record(tx, {
+          ...ctx,
+          action: 'operator.deactivated',
+          entityType: 'operator',
+          entityId: op.id,
+          data: { email: op.email, sessionsRevoked: Number(revoked.numUpdatedRows) },
+        });
       });
     },
 
@@ -135,7 +181,11 @@ export function createOperatorsService(deps: OperatorsDeps): OperatorsService {
     },
 
     async completeSetup(input, ctx) {
-      const setupDone = () => new AppError('SETUP_ALREADY_DONE', 'The desk is already set up: sign in, or ask a platform_admin for an account.');
+      const setupDone = () =>
+        new AppError(
+          'SETUP_ALREADY_DONE',
+          'The desk is already set up: sign in, or ask a platform_admin for an account.',
+        );
       if (await repo.anyOperatorExists(db)) throw setupDone();
       const row = await prepare({ ...input, roles: ['platform_admin'] });
       return withTransaction(db, async (tx) => {
@@ -144,10 +194,20 @@ export function createOperatorsService(deps: OperatorsDeps): OperatorsService {
         if (await repo.anyOperatorExists(tx)) throw setupDone();
         const spent = await repo.consumeSetupToken(tx, sha256Hex(input.token), clock.now());
         if (spent === 'used') throw setupDone();
-        if (spent === 'unknown') throw new AppError('INVALID_CREDENTIALS', 'This setup link is not valid: use the URL the desk printed at start.');
+        if (spent === 'unknown')
+          throw new AppError(
+            'INVALID_CREDENTIALS',
+            'This setup link is not valid: use the URL the desk printed at start.',
+          );
         await repo.retireSetupTokens(tx, clock.now());
         const operator = await insert(tx, row, ctx);
-        await audit.record(tx, { ...ctx, action: 'setup.completed', entityType: 'operator', entityId: operator.id, data: { email: operator.email } });
+        await audit.record(tx, {
+          ...ctx,
+          action: 'setup.completed',
+          entityType: 'operator',
+          entityId: operator.id,
+          data: { email: operator.email },
+        });
         return operator;
       });
     },

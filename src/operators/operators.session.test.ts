@@ -11,7 +11,9 @@ import { totpCodeAt, totpCodeForStep } from './operators.totp.js';
 const clock = fixedClock(new Date('2026-01-05T10:00:00Z'));
 /** Stands in for a decision route (approve, co-sign): it needs an open step-up window. */
 const decisionRoute: FastifyPluginAsync = async (app) => {
-  app.post('/api/test/decision', { config: { access: { permission: 'self', stepUp: true } } }, async () => ({ decided: true }));
+  app.post('/api/test/decision', { config: { access: { permission: 'self', stepUp: true } } }, async () => ({
+    decided: true,
+  }));
 };
 let t: TestServer;
 
@@ -22,28 +24,58 @@ afterAll(() => t.close());
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 const get = (url: string, headers: Record<string, string>) => t.app.inject({ method: 'GET', url, headers });
-const post = (url: string, headers: Record<string, string>, payload?: Record<string, unknown>) => t.app.inject({ method: 'POST', url, headers, ...(payload === undefined ? {} : { payload }) });
+const post = (url: string, headers: Record<string, string>, payload?: Record<string, unknown>) =>
+  t.app.inject({ method: 'POST', url, headers, ...(payload === undefined ? {} : { payload }) });
 
 describe('MFA enrolment', () => {
   it('an un-enrolled operator can read /api/me and enrol, but nothing else until verified', async () => {
     const op = await newOperator(t, { roles: ['platform_admin'], mfa: false });
-    const res = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: op.email, password: op.password } });
-    expect(res.json()).toMatchObject({ mfaVerified: false, stepUpUntil: null, operator: { mfaEnrolled: false } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { email: op.email, password: op.password },
+    });
+    expect(res.json()).toMatchObject({
+      mfaVerified: false,
+      stepUpUntil: null,
+      operator: { mfaEnrolled: false },
+    });
     const pending = res.json<{ token: string }>().token;
 
-    expect((await get('/api/me', bearer(pending))).json()).toMatchObject({ id: op.id, mfaEnrolled: false, session: { mfaVerified: false } });
-    expect((await get('/api/operators', bearer(pending))).json()).toMatchObject({ status: 403, code: 'MFA_ENROLMENT_REQUIRED' });
-    expect((await post('/api/auth/step-up', bearer(pending), { code: '123456' })).json()).toMatchObject({ code: 'MFA_ENROLMENT_REQUIRED' });
+    expect((await get('/api/me', bearer(pending))).json()).toMatchObject({
+      id: op.id,
+      mfaEnrolled: false,
+      session: { mfaVerified: false },
+    });
+    expect((await get('/api/operators', bearer(pending))).json()).toMatchObject({
+      status: 403,
+      code: 'MFA_ENROLMENT_REQUIRED',
+    });
+    expect((await post('/api/auth/step-up', bearer(pending), { code: '123456' })).json()).toMatchObject({
+      code: 'MFA_ENROLMENT_REQUIRED',
+    });
 
     const enrol = await post('/api/auth/mfa/enroll', bearer(pending));
     expect(enrol.statusCode).toBe(200);
     const { secret, otpauthUrl } = enrol.json<{ secret: string; otpauthUrl: string }>();
     expect(otpauthUrl).toMatch(/^otpauth:\/\/totp\/usdt-desk:.*secret=/);
-    const stored = await t.database.db.selectFrom('operators').select(['mfa_pending_secret_enc']).where('id', '=', op.id).executeTakeFirstOrThrow();
+    const stored = await t.database.db
+      .selectFrom('operators')
+      .select(['mfa_pending_secret_enc'])
+      .where('id', '=', op.id)
+      .executeTakeFirstOrThrow();
     expect(stored.mfa_pending_secret_enc).not.toContain(secret);
 
-    expect((await post('/api/auth/mfa/verify', bearer(pending), { code: totpCodeAt(secret, new Date('2020-01-01T00:00:00Z')) })).json()).toMatchObject({ code: 'INVALID_TOTP' });
-    const verified = await post('/api/auth/mfa/verify', bearer(pending), { code: totpCodeAt(secret, clock.now()) });
+    expect(
+      (
+        await post('/api/auth/mfa/verify', bearer(pending), {
+          code: totpCodeAt(secret, new Date('2020-01-01T00:00:00Z')),
+        })
+      ).json(),
+    ).toMatchObject({ code: 'INVALID_TOTP' });
+    const verified = await post('/api/auth/mfa/verify', bearer(pending), {
+      code: totpCodeAt(secret, clock.now()),
+    });
     expect(verified.statusCode).toBe(200);
     expect(verified.json()).toMatchObject({ mfaVerified: true, operator: { mfaEnrolled: true } });
     const full = verified.json<{ token: string }>().token;
@@ -52,28 +84,52 @@ describe('MFA enrolment', () => {
     expect((await get('/api/me', bearer(pending))).statusCode).toBe(401);
     expect((await get('/api/operators', bearer(full))).statusCode).toBe(200);
 
-    const actions = await t.database.db.selectFrom('audit_events').select('action').where('entity_id', '=', op.id).where('action', 'like', 'auth.mfa%').orderBy('id').execute();
-    expect(actions.map((a) => a.action)).toEqual(['auth.mfa_enrolment_started', 'auth.mfa_verify_failed', 'auth.mfa_enrolled']);
+    const actions = await t.database.db
+      .selectFrom('audit_events')
+      .select('action')
+      .where('entity_id', '=', op.id)
+      .where('action', 'like', 'auth.mfa%')
+      .orderBy('id')
+      .execute();
+    expect(actions.map((a) => a.action)).toEqual([
+      'auth.mfa_enrolment_started',
+      'auth.mfa_verify_failed',
+      'auth.mfa_enrolled',
+    ]);
   });
 
   it('re-enrolment of an enrolled operator needs an open step-up window', async () => {
     const { operator: op, token } = await signedInOperator(t);
     clock.advance(11 * 60_000);
-    expect((await post('/api/auth/mfa/enroll', bearer(token))).json()).toMatchObject({ status: 403, code: 'STEP_UP_REQUIRED' });
+    expect((await post('/api/auth/mfa/enroll', bearer(token))).json()).toMatchObject({
+      status: 403,
+      code: 'STEP_UP_REQUIRED',
+    });
 
     expect((await post('/api/auth/step-up', bearer(token), { code: op.totp() })).statusCode).toBe(200);
     const enrol = await post('/api/auth/mfa/enroll', bearer(token));
     expect(enrol.statusCode).toBe(200);
     const newSecret = enrol.json<{ secret: string }>().secret;
     clock.advance(30_000);
-    const verified = await post('/api/auth/mfa/verify', bearer(token), { code: totpCodeAt(newSecret, clock.now()) });
+    const verified = await post('/api/auth/mfa/verify', bearer(token), {
+      code: totpCodeAt(newSecret, clock.now()),
+    });
     expect(verified.statusCode).toBe(200);
 
-    const last = await t.database.db.selectFrom('audit_events').select('action').where('entity_id', '=', op.id).orderBy('id', 'desc').executeTakeFirstOrThrow();
+    const last = await t.database.db
+      .selectFrom('audit_events')
+      .select('action')
+      .where('entity_id', '=', op.id)
+      .orderBy('id', 'desc')
+      .executeTakeFirstOrThrow();
     expect(last.action).toBe('auth.mfa_reenrolled');
     // The old authenticator no longer signs in.
     clock.advance(30_000);
-    const withOld = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: op.email, password: op.password, totp: op.totp() } });
+    const withOld = await t.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { email: op.email, password: op.password, totp: op.totp() },
+    });
     expect(withOld.json()).toMatchObject({ code: 'INVALID_CREDENTIALS' });
   });
 });
@@ -87,7 +143,12 @@ describe('step-up', () => {
     const replay = await post('/api/auth/step-up', bearer(token), { code });
     expect(replay.statusCode).toBe(403);
     expect(replay.json()).toMatchObject({ code: 'INVALID_TOTP' });
-    const last = await t.database.db.selectFrom('audit_events').select(['action', 'data']).where('entity_id', '=', op.id).orderBy('id', 'desc').executeTakeFirstOrThrow();
+    const last = await t.database.db
+      .selectFrom('audit_events')
+      .select(['action', 'data'])
+      .where('entity_id', '=', op.id)
+      .orderBy('id', 'desc')
+      .executeTakeFirstOrThrow();
     expect(last).toMatchObject({ action: 'auth.step_up_failed', data: { reason: 'totp_replay' } });
   });
 
@@ -99,10 +160,17 @@ describe('step-up', () => {
     expect((await post('/api/auth/step-up', bearer(token), { code: codeFor(now + 1) })).statusCode).toBe(200); // a phone a little ahead
     const earlier = await post('/api/auth/step-up', bearer(token), { code: codeFor(now) }); // never used, but older
     expect(earlier.json()).toMatchObject({ status: 403, code: 'INVALID_TOTP' });
-    const last = await t.database.db.selectFrom('audit_events').select(['action', 'data']).where('entity_id', '=', op.id).orderBy('id', 'desc').executeTakeFirstOrThrow();
+    const last = await t.database.db
+      .selectFrom('audit_events')
+      .select(['action', 'data'])
+      .where('entity_id', '=', op.id)
+      .orderBy('id', 'desc')
+      .executeTakeFirstOrThrow();
     expect(last).toMatchObject({ action: 'auth.step_up_failed', data: { reason: 'totp_replay' } });
     clock.advance(60_000);
-    expect((await post('/api/auth/step-up', bearer(token), { code: codeFor(totpStep(clock.now())) })).statusCode).toBe(200); // later steps still work
+    expect(
+      (await post('/api/auth/step-up', bearer(token), { code: codeFor(totpStep(clock.now())) })).statusCode,
+    ).toBe(200); // later steps still work
   });
 
   it('the window opens at login and with a code, and closes after STEP_UP_MINUTES', async () => {
@@ -114,14 +182,18 @@ describe('step-up', () => {
     expect((await decide()).json()).toMatchObject({ status: 403, code: 'STEP_UP_REQUIRED' });
 
     const stepUp = await post('/api/auth/step-up', bearer(token), { code: op.totp() });
-    expect(stepUp.json()).toEqual({ stepUpUntil: new Date(clock.now().getTime() + 10 * 60_000).toISOString() });
+    expect(stepUp.json()).toEqual({
+      stepUpUntil: new Date(clock.now().getTime() + 10 * 60_000).toISOString(),
+    });
     expect((await decide()).statusCode).toBe(200);
     expect((await get('/api/me', bearer(token))).json()).toMatchObject({ session: { stepUpOpen: true } });
 
     // A refreshed token (the access token lives 15 minutes) does not extend the window.
     const fresh = (await post('/api/auth/refresh', bearer(token))).json<{ token: string }>().token;
     clock.advance(10 * 60_000);
-    expect((await post('/api/test/decision', bearer(fresh))).json()).toMatchObject({ code: 'STEP_UP_REQUIRED' });
+    expect((await post('/api/test/decision', bearer(fresh))).json()).toMatchObject({
+      code: 'STEP_UP_REQUIRED',
+    });
   });
 });
 
@@ -131,14 +203,26 @@ describe('sessions and tokens', () => {
     const out = await post('/api/auth/logout', bearer(token));
     expect(out.statusCode).toBe(204);
     expect([out.headers['set-cookie']].flat().join()).toMatch(/desk_session=;/);
-    expect((await get('/api/me', bearer(token))).json()).toMatchObject({ status: 401, code: 'UNAUTHENTICATED' });
-    const event = await t.database.db.selectFrom('audit_events').select(['actor_id', 'entity_id']).where('action', '=', 'auth.logout').where('entity_id', '=', sessionId).executeTakeFirst();
+    expect((await get('/api/me', bearer(token))).json()).toMatchObject({
+      status: 401,
+      code: 'UNAUTHENTICATED',
+    });
+    const event = await t.database.db
+      .selectFrom('audit_events')
+      .select(['actor_id', 'entity_id'])
+      .where('action', '=', 'auth.logout')
+      .where('entity_id', '=', sessionId)
+      .executeTakeFirst();
     expect(event).toEqual({ actor_id: op.id, entity_id: sessionId });
   });
 
   it('a deactivated operator is out on the next request', async () => {
     const { operator: op, token } = await signedInOperator(t);
-    await t.database.db.updateTable('operators').set({ status: 'deactivated' }).where('id', '=', op.id).execute();
+    await t.database.db
+      .updateTable('operators')
+      .set({ status: 'deactivated' })
+      .where('id', '=', op.id)
+      .execute();
     expect((await get('/api/me', bearer(token))).statusCode).toBe(401);
   });
 
@@ -164,10 +248,21 @@ describe('sessions and tokens', () => {
       .sign(randomBytes(32));
     const [header, payload, signature] = token.split('.') as [string, string, string];
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>;
-    const tampered = [header, Buffer.from(JSON.stringify({ ...claims, exp: Number(claims.exp) + 86_400 })).toString('base64url'), signature].join('.');
-    const unsigned = [Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url'), payload, ''].join('.');
+    const tampered = [
+      header,
+      Buffer.from(JSON.stringify({ ...claims, exp: Number(claims.exp) + 86_400 })).toString('base64url'),
+      signature,
+    ].join('.');
+    const unsigned = [
+      Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url'),
+      payload,
+      '',
+    ].join('.');
     for (const bad of [unknownKid, tampered, unsigned, 'not-a-jwt']) {
-      expect((await get('/api/me', bearer(bad))).json()).toMatchObject({ status: 401, code: 'UNAUTHENTICATED' });
+      expect((await get('/api/me', bearer(bad))).json()).toMatchObject({
+        status: 401,
+        code: 'UNAUTHENTICATED',
+      });
     }
     expect((await get('/api/me', bearer(token))).statusCode).toBe(200);
   });
@@ -176,16 +271,36 @@ describe('sessions and tokens', () => {
     const { token: oldToken } = await signedInOperator(t);
     const [oldKey] = t.secrets.jwtKeys;
     const newKey = { kid: 'rotated', secret: randomBytes(32) };
-    const rotated = await buildTestServer({ clock, database: t.database, secrets: { ...t.secrets, jwtKeys: [newKey, oldKey!] } });
-    const retired = await buildTestServer({ clock, database: t.database, secrets: { ...t.secrets, jwtKeys: [newKey] } });
+    const rotated = await buildTestServer({
+      clock,
+      database: t.database,
+      secrets: { ...t.secrets, jwtKeys: [newKey, oldKey!] },
+    });
+    const retired = await buildTestServer({
+      clock,
+      database: t.database,
+      secrets: { ...t.secrets, jwtKeys: [newKey] },
+    });
     try {
-      expect((await rotated.app.inject({ method: 'GET', url: '/api/me', headers: bearer(oldToken) })).statusCode).toBe(200);
-      const refreshed = await rotated.app.inject({ method: 'POST', url: '/api/auth/refresh', headers: bearer(oldToken) });
+      expect(
+        (await rotated.app.inject({ method: 'GET', url: '/api/me', headers: bearer(oldToken) })).statusCode,
+      ).toBe(200);
+      const refreshed = await rotated.app.inject({
+        method: 'POST',
+        url: '/api/auth/refresh',
+        headers: bearer(oldToken),
+      });
       const newToken = refreshed.json<{ token: string }>().token;
       expect(decodeProtectedHeader(newToken).kid).toBe('rotated');
-      expect((await rotated.app.inject({ method: 'GET', url: '/api/me', headers: bearer(newToken) })).statusCode).toBe(200);
-      expect((await retired.app.inject({ method: 'GET', url: '/api/me', headers: bearer(oldToken) })).statusCode).toBe(401);
-      expect((await retired.app.inject({ method: 'GET', url: '/api/me', headers: bearer(newToken) })).statusCode).toBe(200);
+      expect(
+        (await rotated.app.inject({ method: 'GET', url: '/api/me', headers: bearer(newToken) })).statusCode,
+      ).toBe(200);
+      expect(
+        (await retired.app.inject({ method: 'GET', url: '/api/me', headers: bearer(oldToken) })).statusCode,
+      ).toBe(401);
+      expect(
+        (await retired.app.inject({ method: 'GET', url: '/api/me', headers: bearer(newToken) })).statusCode,
+      ).toBe(200);
     } finally {
       await rotated.close();
       await retired.close();
@@ -199,9 +314,16 @@ describe('cookie sessions and CSRF', () => {
     clock.advance(30_000);
     expect((await get('/api/me', { cookie })).statusCode).toBe(200);
     const code = op.totp();
-    expect((await post('/api/auth/step-up', { cookie }, { code })).json()).toMatchObject({ status: 403, code: 'CSRF_REQUIRED' });
-    expect((await post('/api/auth/step-up', { cookie, 'x-csrf-token': 'forged' }, { code })).json()).toMatchObject({ code: 'CSRF_REQUIRED' });
-    expect((await post('/api/auth/step-up', { cookie, 'x-csrf-token': csrfToken }, { code })).statusCode).toBe(200);
+    expect((await post('/api/auth/step-up', { cookie }, { code })).json()).toMatchObject({
+      status: 403,
+      code: 'CSRF_REQUIRED',
+    });
+    expect(
+      (await post('/api/auth/step-up', { cookie, 'x-csrf-token': 'forged' }, { code })).json(),
+    ).toMatchObject({ code: 'CSRF_REQUIRED' });
+    expect(
+      (await post('/api/auth/step-up', { cookie, 'x-csrf-token': csrfToken }, { code })).statusCode,
+    ).toBe(200);
     clock.advance(30_000);
     expect((await post('/api/auth/step-up', bearer(token), { code: op.totp() })).statusCode).toBe(200);
   });
@@ -214,7 +336,9 @@ describe('cookie sessions and CSRF', () => {
   it('the CSRF token belongs to its session', async () => {
     const a = await signedInOperator(t);
     const b = await signedInOperator(t);
-    expect((await post('/api/auth/logout', { cookie: a.cookie, 'x-csrf-token': b.csrfToken })).json()).toMatchObject({ code: 'CSRF_REQUIRED' });
+    expect(
+      (await post('/api/auth/logout', { cookie: a.cookie, 'x-csrf-token': b.csrfToken })).json(),
+    ).toMatchObject({ code: 'CSRF_REQUIRED' });
     expect((await post('/api/auth/logout', a.console)).statusCode).toBe(204);
   });
 });

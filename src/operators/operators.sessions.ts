@@ -17,7 +17,10 @@ export interface AuthDeps {
   audit: AuditService;
   clock: Clock;
   secrets: Pick<Secrets, 'jwtKeys' | 'dataEncryptionKey'>;
-  config: Pick<Config, 'ACCESS_TOKEN_MINUTES' | 'SESSION_HOURS' | 'STEP_UP_MINUTES' | 'LOGIN_MAX_FAILURES' | 'LOGIN_LOCK_MINUTES'>;
+  config: Pick<
+    Config,
+    'ACCESS_TOKEN_MINUTES' | 'SESSION_HOURS' | 'STEP_UP_MINUTES' | 'LOGIN_MAX_FAILURES' | 'LOGIN_LOCK_MINUTES'
+  >;
 }
 
 /** Audit context plus what a new session records about the client. */
@@ -53,7 +56,8 @@ export interface IssuedSession extends AccessToken {
   operator: OperatorView;
 }
 
-export const isMfaEnrolled = (op: Pick<OperatorRow, 'mfa_secret_enc' | 'mfa_enrolled_at'>) => op.mfa_secret_enc !== null && op.mfa_enrolled_at !== null;
+export const isMfaEnrolled = (op: Pick<OperatorRow, 'mfa_secret_enc' | 'mfa_enrolled_at'>) =>
+  op.mfa_secret_enc !== null && op.mfa_enrolled_at !== null;
 
 export function operatorView(op: OperatorRow): OperatorView {
   return { id: op.id, email: op.email, name: op.name, roles: op.roles, mfaEnrolled: isMfaEnrolled(op) };
@@ -62,11 +66,17 @@ export function operatorView(op: OperatorRow): OperatorView {
 export function invalidCredentials(): AppError {
   // Deliberately one answer for unknown email, wrong password, wrong or replayed code and a locked
   // account: which one it was is in the audit trail, not in the response.
-  return new AppError('INVALID_CREDENTIALS', 'Email, password or authenticator code not accepted. After repeated failures the account is locked for a while.');
+  return new AppError(
+    'INVALID_CREDENTIALS',
+    'Email, password or authenticator code not accepted. After repeated failures the account is locked for a while.',
+  );
 }
 
 export function rejectedCode(): AppError {
-  return new AppError('INVALID_TOTP', 'That authenticator code was not accepted (wrong, expired or already used). Wait for the next code and try again.');
+  return new AppError(
+    'INVALID_TOTP',
+    'That authenticator code was not accepted (wrong, expired or already used). Wait for the next code and try again.',
+  );
 }
 
 export interface SessionKit {
@@ -75,8 +85,17 @@ export interface SessionKit {
   csrf: CsrfTokens;
   box: SecretBox;
   /** Opens a server-side session (inside the caller's transaction); sign its token after commit. */
-  openSession(tx: Executor, op: OperatorRow, opts: { mfaVerified: boolean; stepUp: boolean }, ctx: RequestContext): Promise<Omit<IssuedSession, keyof AccessToken>>;
-  accessToken(session: { operatorId: string; sessionId: string; sessionExpiresAt: Date }): Promise<AccessToken>;
+  openSession(
+    tx: Executor,
+    op: OperatorRow,
+    opts: { mfaVerified: boolean; stepUp: boolean },
+    ctx: RequestContext,
+  ): Promise<Omit<IssuedSession, keyof AccessToken>>;
+  accessToken(session: {
+    operatorId: string;
+    sessionId: string;
+    sessionExpiresAt: Date;
+  }): Promise<AccessToken>;
   /** Counts one failed proof (password or code) toward the lockout and audits it; locks when the rule says so. */
   recordFailure(tx: Tx, op: OperatorRow, action: string, reason: string, ctx: AuditContext): Promise<void>;
   resetFailures(tx: Executor, op: OperatorRow): Promise<void>;
@@ -105,7 +124,13 @@ export function createSessionKit(deps: AuthDeps): SessionKit {
         ip: ctx.ip ?? null,
         userAgent: ctx.userAgent ?? null,
       });
-      return { sessionId: session.id, sessionExpiresAt: session.expiresAt, mfaVerified: opts.mfaVerified, stepUpUntil: until, operator: operatorView(op) };
+      return {
+        sessionId: session.id,
+        sessionExpiresAt: session.expiresAt,
+        mfaVerified: opts.mfaVerified,
+        stepUpUntil: until,
+        operator: operatorView(op),
+      };
     },
 
     async accessToken(s) {
@@ -116,17 +141,30 @@ export function createSessionKit(deps: AuthDeps): SessionKit {
 
     async recordFailure(tx, op, action, reason, ctx) {
       const now = clock.now();
-      const next = afterFailure({ failedLogins: op.failed_logins, lockedUntil: op.locked_until }, { maxFailures: config.LOGIN_MAX_FAILURES, lockMinutes: config.LOGIN_LOCK_MINUTES }, now);
+      const next = afterFailure(
+        { failedLogins: op.failed_logins, lockedUntil: op.locked_until },
+        { maxFailures: config.LOGIN_MAX_FAILURES, lockMinutes: config.LOGIN_LOCK_MINUTES },
+        now,
+      );
       await repo.saveLockoutState(tx, op.id, next);
       const base = { ...ctx, entityType: 'operator', entityId: op.id };
       await audit.record(tx, { ...base, action, data: { reason, failedLogins: next.failedLogins } });
       if (next.lockedNow) {
-        await audit.record(tx, { ...base, action: 'auth.locked', data: { failedLogins: next.failedLogins, lockedUntil: next.lockedUntil?.toISOString(), lockMinutes: config.LOGIN_LOCK_MINUTES } });
+        await audit.record(tx, {
+          ...base,
+          action: 'auth.locked',
+          data: {
+            failedLogins: next.failedLogins,
+            lockedUntil: next.lockedUntil?.toISOString(),
+            lockMinutes: config.LOGIN_LOCK_MINUTES,
+          },
+        });
       }
     },
 
     async resetFailures(tx, op) {
-      if (op.failed_logins > 0 || op.locked_until !== null) await repo.saveLockoutState(tx, op.id, { failedLogins: 0, lockedUntil: null });
+      if (op.failed_logins > 0 || op.locked_until !== null)
+        await repo.saveLockoutState(tx, op.id, { failedLogins: 0, lockedUntil: null });
     },
   };
 }

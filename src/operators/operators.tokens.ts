@@ -22,7 +22,10 @@ const ISSUER = 'usdt-desk';
 const AUDIENCE = 'usdt-desk-api';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export function createAccessTokens(deps: { jwtKeys: { kid: string; secret: Buffer }[]; clock: Clock }): AccessTokens {
+export function createAccessTokens(deps: {
+  jwtKeys: { kid: string; secret: Buffer }[];
+  clock: Clock;
+}): AccessTokens {
   const signing = deps.jwtKeys[0];
   if (!signing) throw new Error('the JWT keyring is empty: configure JWT_SIGNING_KEYS');
   const keys = new Map(deps.jwtKeys.map((k) => [k.kid, new Uint8Array(k.secret)]));
@@ -49,10 +52,17 @@ export function createAccessTokens(deps: { jwtKeys: { kid: string; secret: Buffe
             if (!key) throw new errors.JWKSNoMatchingKey();
             return key;
           },
-          { algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE, currentDate: deps.clock.now(), requiredClaims: ['sub', 'sid', 'exp'] },
+          {
+            algorithms: ['HS256'],
+            issuer: ISSUER,
+            audience: AUDIENCE,
+            currentDate: deps.clock.now(),
+            requiredClaims: ['sub', 'sid', 'exp'],
+          },
         );
         const { sub, sid } = payload;
-        if (typeof sub !== 'string' || typeof sid !== 'string' || !UUID.test(sub) || !UUID.test(sid)) return null;
+        if (typeof sub !== 'string' || typeof sid !== 'string' || !UUID.test(sub) || !UUID.test(sid))
+          return null;
         return { operatorId: sub, sessionId: sid };
       } catch {
         return null;

@@ -9,11 +9,20 @@ export function newTotpSecret(): string {
 }
 
 export function otpauthUrl(secretBase32: string, account: string): string {
-  return new TOTP({ issuer: ISSUER, label: account, secret: Secret.fromBase32(secretBase32), period: TOTP_PERIOD_SECONDS }).toString();
+  return new TOTP({
+    issuer: ISSUER,
+    label: account,
+    secret: Secret.fromBase32(secretBase32),
+    period: TOTP_PERIOD_SECONDS,
+  }).toString();
 }
 
 export function totpCodeAt(secretBase32: string, at: Date): string {
-  return TOTP.generate({ secret: Secret.fromBase32(secretBase32), period: TOTP_PERIOD_SECONDS, timestamp: at.getTime() });
+  return TOTP.generate({
+    secret: Secret.fromBase32(secretBase32),
+    period: TOTP_PERIOD_SECONDS,
+    timestamp: at.getTime(),
+  });
 }
 
 export function totpCodeForStep(secretBase32: string, step: number): string {
@@ -23,5 +32,7 @@ export function totpCodeForStep(secretBase32: string, step: number): string {
 /** The time step the code belongs to (to be recorded as used), or null when it matches none in the window. */
 export function verifyTotp(secretBase32: string, code: string, now: Date): number | null {
   const secret = Secret.fromBase32(secretBase32);
-  return matchTotpStep(code, now, (step) => TOTP.generate({ secret, period: TOTP_PERIOD_SECONDS, timestamp: step * TOTP_PERIOD_SECONDS * 1000 }));
+  return matchTotpStep(code, now, (step) =>
+    TOTP.generate({ secret, period: TOTP_PERIOD_SECONDS, timestamp: step * TOTP_PERIOD_SECONDS * 1000 }),
+  );
 }

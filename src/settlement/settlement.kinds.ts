@@ -9,14 +9,24 @@ const eventIds = z.array(z.string().uuid()).min(1).max(500);
 const requeueSchema = z
   .object({ eventIds: eventIds.optional(), reason: z.enum(FLAG_REASONS).optional() })
   .strict()
-  .refine((p) => (p.eventIds === undefined) !== (p.reason === undefined), { message: 'give eventIds (one or a list) or reason (every open event of it), not both', path: ['eventIds'] });
-const dismissSchema = z.object({ eventIds, reason: z.string().trim().min(10, 'say why, in at least 10 characters').max(1000) }).strict();
+  .refine((p) => (p.eventIds === undefined) !== (p.reason === undefined), {
+    message: 'give eventIds (one or a list) or reason (every open event of it), not both',
+    path: ['eventIds'],
+  });
+const dismissSchema = z
+  .object({ eventIds, reason: z.string().trim().min(10, 'say why, in at least 10 characters').max(1000) })
+  .strict();
 export type SettlementRequeue = z.infer<typeof requeueSchema>;
 export type SettlementDismiss = z.infer<typeof dismissSchema>;
 
-const refuse = (message: string, path = 'payload.eventIds') => new AppError('VALIDATION_FAILED', message, [{ path, message }]);
+const refuse = (message: string, path = 'payload.eventIds') =>
+  new AppError('VALIDATION_FAILED', message, [{ path, message }]);
 
-async function targets(tx: Tx, settlement: SettlementService, p: { eventIds?: string[]; reason?: FlagReason }) {
+async function targets(
+  tx: Tx,
+  settlement: SettlementService,
+  p: { eventIds?: string[]; reason?: FlagReason },
+) {
   const events = await settlement.resolveTargets(tx, p);
   if (p.eventIds) {
     const found = new Map(events.map((e) => [e.id, e]));
@@ -32,13 +42,24 @@ async function targets(tx: Tx, settlement: SettlementService, p: { eventIds?: st
 }
 
 const describeTargets = (events: { id: string; reason: string }[], p: { reason?: string }) => ({
-  entity: { type: 'settlement_flagged_events', id: p.reason ? `reason:${p.reason}` : events.map((e) => e.id).sort().join(',').slice(0, 400) },
+  entity: {
+    type: 'settlement_flagged_events',
+    id: p.reason
+      ? `reason:${p.reason}`
+      : events
+          .map((e) => e.id)
+          .sort()
+          .join(',')
+          .slice(0, 400),
+  },
   count: events.length,
   reasons: [...new Set(events.map((e) => e.reason))].sort().join(', '),
 });
 
 /** `settlement.requeue`: open flagged events become queued settlements when co-signed (AUTO_SETTLEMENT must be on). */
-export function settlementRequeueKind(deps: { settlement: SettlementService }): KindDefinition<SettlementRequeue> {
+export function settlementRequeueKind(deps: {
+  settlement: SettlementService;
+}): KindDefinition<SettlementRequeue> {
   return {
     kind: 'settlement.requeue',
     schema: requeueSchema,
@@ -48,23 +69,41 @@ export function settlementRequeueKind(deps: { settlement: SettlementService }): 
       return {
         entity: d.entity,
         version: null,
-        diff: [{ field: 'flaggedEvents', before: `${d.count} open (${d.reasons || p.reason || 'none'})`, after: `${d.count} requeued for settlement` }],
-        summary: p.reason ? `Requeue every open ${p.reason} event (${d.count} now)` : `Requeue ${d.count} flagged settlement${d.count === 1 ? '' : 's'} (${d.reasons})`,
+        diff: [
+          {
+            field: 'flaggedEvents',
+            before: `${d.count} open (${d.reasons || p.reason || 'none'})`,
+            after: `${d.count} requeued for settlement`,
+          },
+        ],
+        summary: p.reason
+          ? `Requeue every open ${p.reason} event (${d.count} now)`
+          : `Requeue ${d.count} flagged settlement${d.count === 1 ? '' : 's'} (${d.reasons})`,
       };
     },
     async validate(tx, p) {
       await targets(tx, deps.settlement, p);
-      if (!(await deps.settlement.autoSettlementOn(tx))) throw refuse('AUTO_SETTLEMENT is off: turn it on (flag.set) before requeueing, or the settlements would be held again.', 'payload');
+      if (!(await deps.settlement.autoSettlementOn(tx)))
+        throw refuse(
+          'AUTO_SETTLEMENT is off: turn it on (flag.set) before requeueing, or the settlements would be held again.',
+          'payload',
+        );
     },
     async apply(tx, p, ctx) {
       const events = await targets(tx, deps.settlement, p);
-      await deps.settlement.requeue(tx, events.map((e) => e.id), { approvalId: ctx.requestId, audit: ctx.audit });
+      await deps.settlement.requeue(
+        tx,
+        events.map((e) => e.id),
+        { approvalId: ctx.requestId, audit: ctx.audit },
+      );
     },
   };
 }
 
 /** `settlement.dismiss`: open flagged events are closed with a reason and their trades cancelled, when co-signed. */
-export function settlementDismissKind(deps: { settlement: SettlementService }): KindDefinition<SettlementDismiss> {
+export function settlementDismissKind(deps: {
+  settlement: SettlementService;
+}): KindDefinition<SettlementDismiss> {
   return {
     kind: 'settlement.dismiss',
     schema: dismissSchema,
@@ -86,7 +125,12 @@ export function settlementDismissKind(deps: { settlement: SettlementService }): 
     },
     async apply(tx, p, ctx) {
       const events = await targets(tx, deps.settlement, { eventIds: p.eventIds });
-      await deps.settlement.dismiss(tx, events.map((e) => e.id), p.reason, { approvalId: ctx.requestId, audit: ctx.audit });
+      await deps.settlement.dismiss(
+        tx,
+        events.map((e) => e.id),
+        p.reason,
+        { approvalId: ctx.requestId, audit: ctx.audit },
+      );
     },
   };
 }

@@ -9,7 +9,12 @@ export interface SettlementMetrics {
 
 /** Sums of the trigger-kept counters (a few rows per label), never a scan of settlements. */
 async function counts(db: Db, metric: string): Promise<Map<string, number>> {
-  const { rows } = await sql<{ label: string; n: string }>`select label, sum(n)::text as n from settlement_counts where metric = ${metric} group by label`.execute(db);
+  const { rows } = await sql<{
+    label: string;
+    n: string;
+  }>`select label, sum(n)::text as n from settlement_counts where metric = ${metric} group by label`.execute(
+    db,
+  );
   return new Map(rows.map((r) => [r.label, Number(r.n)]));
 }
 

@@ -86,14 +86,32 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
       type: fc.constant('book' as const),
       side: fc.constantFrom('buy' as const, 'buy' as const, 'sell' as const),
       network: fc.constantFrom(...NETWORKS),
-      usdt: fc.oneof({ weight: 5, arbitrary: fc.integer({ min: 1, max: 2000 }) }, { weight: 1, arbitrary: fc.integer({ min: 2001, max: 4000 }) }),
+      usdt: fc.oneof(
+        { weight: 5, arbitrary: fc.integer({ min: 1, max: 2000 }) },
+        { weight: 1, arbitrary: fc.integer({ min: 2001, max: 4000 }) },
+      ),
     }),
   },
-  { weight: 2, arbitrary: fc.record({ type: fc.constant('flag' as const), on: fc.oneof({ weight: 3, arbitrary: fc.constant(true) }, { weight: 2, arbitrary: fc.constant(false) }) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      type: fc.constant('flag' as const),
+      on: fc.oneof({ weight: 3, arbitrary: fc.constant(true) }, { weight: 2, arbitrary: fc.constant(false) }),
+    }),
+  },
   { weight: 3, arbitrary: fc.record({ type: fc.constant('requeue' as const), pick, all: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ type: fc.constant('dismiss' as const), pick }) },
   { weight: 1, arbitrary: fc.record({ type: fc.constant('cancel' as const), pick }) },
-  { weight: 3, arbitrary: fc.record({ type: fc.constant('fail' as const), modes: fc.array(fc.constantFrom('fail' as const, 'fail' as const, 'lost' as const), { minLength: 1, maxLength: 4 }) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      type: fc.constant('fail' as const),
+      modes: fc.array(fc.constantFrom('fail' as const, 'fail' as const, 'lost' as const), {
+        minLength: 1,
+        maxLength: 4,
+      }),
+    }),
+  },
   {
     weight: 12,
     arbitrary: fc.record({
@@ -103,7 +121,10 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
         { weight: 4, arbitrary: fc.constant<Op[]>(['process']) },
         { weight: 3, arbitrary: fc.constant<Op[]>(['confirm']) },
         { weight: 1, arbitrary: fc.constant<Op[]>(['process', 'process', 'process']) },
-        { weight: 3, arbitrary: fc.array(fc.constantFrom<Op>('process', 'confirm'), { minLength: 2, maxLength: 3 }) },
+        {
+          weight: 3,
+          arbitrary: fc.array(fc.constantFrom<Op>('process', 'confirm'), { minLength: 2, maxLength: 3 }),
+        },
       ),
       concurrent: fc.boolean(),
       with: fc.option(pick, { freq: 3 }),
@@ -116,17 +137,33 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
       pick,
       failures: fc.oneof(
         fc.constant(Array.from({ length: MAX_ATTEMPTS }, () => 'fail' as const)),
-        fc.array(fc.constantFrom('fail' as const, 'fail' as const, 'fail' as const, 'lost' as const), { minLength: 1, maxLength: MAX_ATTEMPTS + 1 }),
+        fc.array(fc.constantFrom('fail' as const, 'fail' as const, 'fail' as const, 'lost' as const), {
+          minLength: 1,
+          maxLength: MAX_ATTEMPTS + 1,
+        }),
       ),
       times: fc.oneof(fc.constant(MAX_ATTEMPTS), fc.integer({ min: 1, max: MAX_ATTEMPTS + 1 })),
     }),
   },
   { weight: 3, arbitrary: fc.record({ type: fc.constant('inflight' as const), pick }) },
-  { weight: 3, arbitrary: fc.record({ type: fc.constant('release' as const), pick, outcome: fc.constantFrom<Outcome>('land', 'land', 'fail', 'lost', 'crash', 'crashAfterLanding') }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      type: fc.constant('release' as const),
+      pick,
+      outcome: fc.constantFrom<Outcome>('land', 'land', 'fail', 'lost', 'crash', 'crashAfterLanding'),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ type: fc.constant('deposit' as const), pick }) },
-  { weight: 3, arbitrary: fc.record({ type: fc.constant('time' as const), blocks: fc.integer({ min: 0, max: 2 }) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({ type: fc.constant('time' as const), blocks: fc.integer({ min: 0, max: 2 }) }),
+  },
 );
-const scenarioArb = fc.record({ flagOn: fc.boolean(), commands: fc.array(commandArb, { minLength: 10, maxLength: 40 }) });
+const scenarioArb = fc.record({
+  flagOn: fc.boolean(),
+  commands: fc.array(commandArb, { minLength: 10, maxLength: 40 }),
+});
 
 /** A wider pool: a broadcast held in flight keeps its session, and the commands waiting on its locks keep theirs. */
 const widerTestDatabase = () => createTestDatabase({ poolMax: 24 });
@@ -163,7 +200,8 @@ async function broadcastSpy(network: Network, raw: string, ex?: Executor): Promi
     throw injected();
   }
   const gate = plan.gate;
-  if (ex?.isTransaction) gate.pid = (await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(ex)).rows[0]?.pid;
+  if (ex?.isTransaction)
+    gate.pid = (await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(ex)).rows[0]?.pid;
   const outcome = await new Promise<Outcome>((resolve) => {
     gate.release = resolve;
     gate.entered = true;
@@ -201,10 +239,19 @@ interface Run {
   errors: unknown[];
 }
 
-const tally = { runs: 0, commands: {} as Record<string, number>, refusals: {} as Record<string, number>, finalStatuses: {} as Record<string, number>, seenStatuses: {} as Record<string, number>, flagged: {} as Record<string, number>, confirmedBeforeEnd: 0 };
+const tally = {
+  runs: 0,
+  commands: {} as Record<string, number>,
+  refusals: {} as Record<string, number>,
+  finalStatuses: {} as Record<string, number>,
+  seenStatuses: {} as Record<string, number>,
+  flagged: {} as Record<string, number>,
+  confirmedBeforeEnd: 0,
+};
 const bump = (m: Record<string, number>, k: string, n = 1) => (m[k] = (m[k] ?? 0) + n);
 
-const hotWallets = (ex: Executor = db()) => ex.selectFrom('wallets').selectAll().where('role', '=', 'hot').orderBy('network').execute();
+const hotWallets = (ex: Executor = db()) =>
+  ex.selectFrom('wallets').selectAll().where('role', '=', 'hot').orderBy('network').execute();
 
 /** Moves a hot wallet's available balance to `target`, on the chain and in the ledger alike (a treasury top-up or sweep to cold). */
 async function setAvailable(network: Network, target: bigint) {
@@ -216,7 +263,16 @@ async function setAvailable(network: Network, target: bigint) {
   if (delta > 0n) await services().paper.send(network, PAPER_FAUCET, w.address, delta, `topup:${ref}`);
   else await services().paper.send(network, w.address, 'PAPER-COLD', -delta, `sweep:${ref}`);
   await withTransaction(db(), (tx) =>
-    ledger.post(tx, { key: `fund:property:${ref}`, kind: 'fund', memo: 'property test treasury move', at: clock.now(), postings: [{ accountId: accountIds.faucet, amount: -delta }, { accountId: w.account_id, amount: delta }] }),
+    ledger.post(tx, {
+      key: `fund:property:${ref}`,
+      kind: 'fund',
+      memo: 'property test treasury move',
+      at: clock.now(),
+      postings: [
+        { accountId: accountIds.faucet, amount: -delta },
+        { accountId: w.account_id, amount: delta },
+      ],
+    }),
   );
 }
 
@@ -228,12 +284,25 @@ async function applyKind(kind: string, payload: unknown) {
   await withTransaction(db(), async (tx) => {
     const current = await def.describe(tx, p);
     await def.validate(tx, p, current);
-    await def.apply(tx, p, { requestId: randomUUID(), audit: { actorType: 'operator', actorId: null }, approvers: { primaryId: randomUUID(), secondaryId: randomUUID() } });
+    await def.apply(tx, p, {
+      requestId: randomUUID(),
+      audit: { actorType: 'operator', actorId: null },
+      approvers: { primaryId: randomUUID(), secondaryId: randomUUID() },
+    });
   });
 }
 
 async function setFlag(on: boolean) {
-  await withTransaction(db(), (tx) => services().flags.apply(tx, { key: AUTO_SETTLEMENT, enabled: on, via: 'request', reason: 'property test', requestId: null, ctx: { actorType: 'operator', actorId: null } }));
+  await withTransaction(db(), (tx) =>
+    services().flags.apply(tx, {
+      key: AUTO_SETTLEMENT,
+      enabled: on,
+      via: 'request',
+      reason: 'property test',
+      requestId: null,
+      ctx: { actorType: 'operator', actorId: null },
+    }),
+  );
 }
 
 const settlementsOf = (run: Run, ex: Executor = db()) =>
@@ -242,7 +311,11 @@ const settlementsOf = (run: Run, ex: Executor = db()) =>
     : ex
         .selectFrom('settlements')
         .selectAll()
-        .where('trade_id', 'in', run.trades.map((x) => x.id))
+        .where(
+          'trade_id',
+          'in',
+          run.trades.map((x) => x.id),
+        )
         .orderBy('created_at')
         .orderBy('id')
         .execute();
@@ -253,7 +326,11 @@ const openEventsOf = (run: Run) =>
         .selectFrom('settlement_flagged_events')
         .selectAll()
         .where('status', '=', 'open')
-        .where('trade_id', 'in', run.trades.map((x) => x.id))
+        .where(
+          'trade_id',
+          'in',
+          run.trades.map((x) => x.id),
+        )
         .orderBy('created_at')
         .orderBy('id')
         .execute();
@@ -295,10 +372,19 @@ type Settlement = Awaited<ReturnType<typeof settlementsOf>>[number];
 
 /** When no buy is queued: a new one (queued if AUTO_SETTLEMENT is on and the wallet can pay it). */
 async function freshBuy(run: Run, n: number, why: string): Promise<Settlement | undefined> {
-  const trade = await bookTrade(t, { usdt: BigInt(1 + (n % 40) * 50), side: 'buy', network: NETWORKS[n % 2] ?? 'tron' });
+  const trade = await bookTrade(t, {
+    usdt: BigInt(1 + (n % 40) * 50),
+    side: 'buy',
+    network: NETWORKS[n % 2] ?? 'tron',
+  });
   run.trades.push(trade);
   bump(tally.commands, `${why}:booked`);
-  return db().selectFrom('settlements').selectAll().where('trade_id', '=', trade.id).where('status', '=', 'queued').executeTakeFirst();
+  return db()
+    .selectFrom('settlements')
+    .selectAll()
+    .where('trade_id', '=', trade.id)
+    .where('status', '=', 'queued')
+    .executeTakeFirst();
 }
 
 async function step(run: Run, cmd: Command) {
@@ -317,17 +403,35 @@ async function step(run: Run, cmd: Command) {
       const open = await openEventsOf(run);
       const e = choose(open, [], cmd.pick);
       if (!e) return;
-      return refusable('requeue', applyKind('settlement.requeue', cmd.all ? { reason: e.reason } : { eventIds: [e.id] }));
+      return refusable(
+        'requeue',
+        applyKind('settlement.requeue', cmd.all ? { reason: e.reason } : { eventIds: [e.id] }),
+      );
     }
     case 'dismiss': {
       const e = choose(await openEventsOf(run), [], cmd.pick);
       if (!e) return;
-      return refusable('dismiss', applyKind('settlement.dismiss', { eventIds: [e.id], reason: 'property test: the client withdrew' }));
+      return refusable(
+        'dismiss',
+        applyKind('settlement.dismiss', { eventIds: [e.id], reason: 'property test: the client withdrew' }),
+      );
     }
     case 'cancel': {
-      const status = new Map((await db().selectFrom('trades').select(['id', 'status']).where('id', 'in', run.trades.length ? run.trades.map((x) => x.id) : [randomUUID()]).execute()).map((x) => [x.id, x.status]));
+      const status = new Map(
+        (
+          await db()
+            .selectFrom('trades')
+            .select(['id', 'status'])
+            .where('id', 'in', run.trades.length ? run.trades.map((x) => x.id) : [randomUUID()])
+            .execute()
+        ).map((x) => [x.id, x.status]),
+      );
       // mostly a booked trade; the kind refuses the others (settling, settled, cancelled)
-      const tr = choose(cmd.pick % 4 === 0 ? [] : run.trades.filter((x) => status.get(x.id) === 'booked'), run.trades, cmd.pick);
+      const tr = choose(
+        cmd.pick % 4 === 0 ? [] : run.trades.filter((x) => status.get(x.id) === 'booked'),
+        run.trades,
+        cmd.pick,
+      );
       if (!tr) return;
       return refusable('cancel', applyKind('trade.cancel', { tradeId: tr.id }));
     }
@@ -336,23 +440,33 @@ async function step(run: Run, cmd: Command) {
       return;
     case 'step': {
       // now and then the one whose broadcast is held in flight (a second run of its job, the sweep's)
-      const flying = cmd.pick % 3 === 0 ? all.filter((x) => run.inflight.some((f) => f.settlementId === x.id)) : [];
+      const flying =
+        cmd.pick % 3 === 0 ? all.filter((x) => run.inflight.some((f) => f.settlementId === x.id)) : [];
       const s = choose(
         flying.length ? flying : all.filter((x) => x.status === 'queued' || x.status === 'submitted'),
         all,
         cmd.pick,
       );
       if (!s) return;
-      const other = cmd.with === null ? undefined : choose(all.filter((x) => x.id !== s.id && (x.status === 'queued' || x.status === 'submitted')), [], cmd.with);
+      const other =
+        cmd.with === null
+          ? undefined
+          : choose(
+              all.filter((x) => x.id !== s.id && (x.status === 'queued' || x.status === 'submitted')),
+              [],
+              cmd.with,
+            );
       const calls: (() => Promise<void>)[] = cmd.ops.map((op) => () => worker[op](s.id));
-      if (other) calls.push(() => (other.status === 'queued' ? worker.process(other.id) : worker.confirm(other.id)));
+      if (other)
+        calls.push(() => (other.status === 'queued' ? worker.process(other.id) : worker.confirm(other.id)));
       if (cmd.concurrent) await Promise.all(calls.map((c) => tolerate(run, c())));
       else for (const c of calls) await tolerate(run, c());
       return;
     }
     case 'retry': {
       // a settlement's broadcasts fail `failures` times while the worker runs it `times` times
-      const flying = cmd.pick % 3 === 0 ? all.filter((x) => run.inflight.some((f) => f.settlementId === x.id)) : [];
+      const flying =
+        cmd.pick % 3 === 0 ? all.filter((x) => run.inflight.some((f) => f.settlementId === x.id)) : [];
       const s =
         choose(
           flying.length ? flying : all.filter((x) => x.status === 'queued' && x.side === 'buy'),
@@ -403,7 +517,9 @@ async function step(run: Run, cmd: Command) {
       return;
     }
     case 'deposit': {
-      const sells = all.filter((x) => x.side === 'sell' && x.status === 'submitted' && !run.deposited.has(x.id));
+      const sells = all.filter(
+        (x) => x.side === 'sell' && x.status === 'submitted' && !run.deposited.has(x.id),
+      );
       const s = choose(sells, [], cmd.pick);
       if (!s) return;
       const trade = run.trades.find((x) => x.id === s.trade_id);
@@ -420,11 +536,16 @@ async function step(run: Run, cmd: Command) {
 
 // ─── invariants ────────────────────────────────────────────────────────────────────────────────
 
-const decodeReference = (raw: string) => (JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as { reference: string }).reference;
+const decodeReference = (raw: string) =>
+  (JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as { reference: string }).reference;
 
 /** Database sessions of this database waiting on a lock (behind a held broadcast, directly or not). */
 async function lockWaiters(): Promise<number> {
-  const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`.execute(db());
+  const { rows } = await sql<{
+    n: number;
+  }>`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`.execute(
+    db(),
+  );
   return rows[0]?.n ?? 0;
 }
 
@@ -446,7 +567,12 @@ async function checkInvariants(ex: Executor, run: Run, where: string) {
   const byId = new Map(settlements.map((s) => [s.id, s]));
 
   // 2. at most one paper transfer per settlement, and it is the persisted one, paying what it says
-  const sent = await ex.selectFrom('paper_transactions').selectAll().where('from_address', 'in', hot).where('broadcast_at', '>=', run.since).execute();
+  const sent = await ex
+    .selectFrom('paper_transactions')
+    .selectAll()
+    .where('from_address', 'in', hot)
+    .where('broadcast_at', '>=', run.since)
+    .execute();
   const perSettlement = new Map<string, string[]>();
   for (const tx of sent) {
     const ref = decodeReference(tx.raw);
@@ -455,13 +581,29 @@ async function checkInvariants(ex: Executor, run: Run, where: string) {
     const s = byId.get(ref);
     expect(s, `${where}: a hot wallet transfer for no settlement of this run (${ref})`).toBeDefined();
     if (!s) continue;
-    expect({ hash: tx.hash, to: tx.to_address, amount: tx.amount, side: s.side }, `${where}: transfer of settlement ${s.id}`).toEqual({ hash: s.tx_hash, to: s.counterparty, amount: s.amount_units, side: 'buy' });
+    expect(
+      { hash: tx.hash, to: tx.to_address, amount: tx.amount, side: s.side },
+      `${where}: transfer of settlement ${s.id}`,
+    ).toEqual({ hash: s.tx_hash, to: s.counterparty, amount: s.amount_units, side: 'buy' });
   }
-  for (const [ref, hashes] of perSettlement) expect(hashes, `${where}: transfers for settlement ${ref}`).toHaveLength(1);
+  for (const [ref, hashes] of perSettlement)
+    expect(hashes, `${where}: transfers for settlement ${ref}`).toHaveLength(1);
 
   // 3. per settlement: reservations and the chain agree with its status
-  const kinds = await ex.selectFrom('ledger_entries').select(['settlement_id', 'kind']).where('settlement_id', 'in', settlements.length ? settlements.map((s) => s.id) : [randomUUID()]).execute();
-  const trades = new Map((await ex.selectFrom('trades').select(['id', 'status']).where('id', 'in', run.trades.length ? run.trades.map((x) => x.id) : [randomUUID()]).execute()).map((x) => [x.id, x.status]));
+  const kinds = await ex
+    .selectFrom('ledger_entries')
+    .select(['settlement_id', 'kind'])
+    .where('settlement_id', 'in', settlements.length ? settlements.map((s) => s.id) : [randomUUID()])
+    .execute();
+  const trades = new Map(
+    (
+      await ex
+        .selectFrom('trades')
+        .select(['id', 'status'])
+        .where('id', 'in', run.trades.length ? run.trades.map((x) => x.id) : [randomUUID()])
+        .execute()
+    ).map((x) => [x.id, x.status]),
+  );
   for (const s of settlements) {
     const mine = kinds.filter((k) => k.settlement_id === s.id).map((k) => k.kind);
     const reserves = mine.filter((k) => k === 'reserve').length;
@@ -471,21 +613,35 @@ async function checkInvariants(ex: Executor, run: Run, where: string) {
     const trade = trades.get(s.trade_id);
     const view = { status: s.status, side: s.side, outstanding, settles, onChain, trade };
     bump(tally.seenStatuses, s.status);
-    expect(outstanding === 0 || outstanding === 1, `${where}: ${s.id} ${JSON.stringify(view)}: outstanding reservations`).toBe(true);
+    expect(
+      outstanding === 0 || outstanding === 1,
+      `${where}: ${s.id} ${JSON.stringify(view)}: outstanding reservations`,
+    ).toBe(true);
     expect(settles <= 1, `${where}: ${s.id} settled twice`).toBe(true);
     if (s.status === 'held' || s.status === 'failed' || s.status === 'cancelled') {
-      expect({ outstanding, settles, onChain }, `${where}: ${s.id} is ${s.status}: nothing reserved, nothing sent ${JSON.stringify(view)}`).toEqual({ outstanding: 0, settles: 0, onChain: false });
+      expect(
+        { outstanding, settles, onChain },
+        `${where}: ${s.id} is ${s.status}: nothing reserved, nothing sent ${JSON.stringify(view)}`,
+      ).toEqual({ outstanding: 0, settles: 0, onChain: false });
     }
     if (s.status === 'cancelled') expect(trade, `${where}: ${s.id} cancelled`).toBe('cancelled');
     if (s.status === 'confirmed') {
-      expect({ outstanding, settles, trade }, `${where}: ${s.id} confirmed`).toEqual({ outstanding: 0, settles: 1, trade: 'settled' });
+      expect({ outstanding, settles, trade }, `${where}: ${s.id} confirmed`).toEqual({
+        outstanding: 0,
+        settles: 1,
+        trade: 'settled',
+      });
       if (s.side === 'buy') expect(onChain, `${where}: ${s.id} confirmed but not on chain`).toBe(true);
     }
     if (s.status === 'submitted') {
       expect(outstanding, `${where}: ${s.id} submitted without a reservation`).toBe(1);
       if (s.side === 'buy') expect(onChain, `${where}: ${s.id} submitted but not on chain`).toBe(true);
     }
-    if (trade === 'cancelled') expect({ status: s.status, onChain }, `${where}: ${s.id}: the trade is cancelled`).toEqual({ status: 'cancelled', onChain: false });
+    if (trade === 'cancelled')
+      expect({ status: s.status, onChain }, `${where}: ${s.id}: the trade is cancelled`).toEqual({
+        status: 'cancelled',
+        onChain: false,
+      });
   }
 
   // 4. the hot wallets' reserved / receivable balances are exactly the outstanding reservations (all runs)
@@ -495,11 +651,20 @@ async function checkInvariants(ex: Executor, run: Run, where: string) {
       from ledger_entries where settlement_id is not null and kind in ('reserve', 'release', 'settle') group by settlement_id
     )
     select s.wallet_id, s.side, coalesce(sum(s.amount_units), 0)::text as amount
-    from settlements s join o on o.settlement_id = s.id where o.n > 0 group by s.wallet_id, s.side`.execute(ex);
-  const balances = await ledger.balances(ex, wallets.flatMap((w) => [w.reserved_account_id, w.receivable_account_id]));
+    from settlements s join o on o.settlement_id = s.id where o.n > 0 group by s.wallet_id, s.side`.execute(
+    ex,
+  );
+  const balances = await ledger.balances(
+    ex,
+    wallets.flatMap((w) => [w.reserved_account_id, w.receivable_account_id]),
+  );
   for (const w of wallets) {
-    const owed = (side: string) => BigInt(rows.find((r) => r.wallet_id === w.id && r.side === side)?.amount ?? '0');
-    expect({ reserved: balances.get(w.reserved_account_id), receivable: balances.get(w.receivable_account_id) }, `${where}: ${w.id} reserved/receivable`).toEqual({ reserved: owed('buy'), receivable: owed('sell') });
+    const owed = (side: string) =>
+      BigInt(rows.find((r) => r.wallet_id === w.id && r.side === side)?.amount ?? '0');
+    expect(
+      { reserved: balances.get(w.reserved_account_id), receivable: balances.get(w.receivable_account_id) },
+      `${where}: ${w.id} reserved/receivable`,
+    ).toEqual({ reserved: owed('buy'), receivable: owed('sell') });
   }
 }
 
@@ -524,7 +689,8 @@ async function finish(run: Run) {
   const worker = services().settlement.worker;
   for (let round = 0; round < 12; round++) {
     for (const reason of FLAG_REASONS as readonly FlagReason[]) {
-      if ((await openEventsOf(run)).some((e) => e.reason === reason)) await applyKind('settlement.requeue', { reason });
+      if ((await openEventsOf(run)).some((e) => e.reason === reason))
+        await applyKind('settlement.requeue', { reason });
     }
     const open = (await settlementsOf(run)).filter((s) => s.status === 'queued' || s.status === 'submitted');
     if (open.length === 0 && (await openEventsOf(run)).length === 0) break;
@@ -547,7 +713,15 @@ async function finish(run: Run) {
 
   const settlements = await settlementsOf(run);
   const bySettlementTrade = new Map(settlements.map((s) => [s.trade_id, s]));
-  const tradeStatus = new Map((await db().selectFrom('trades').select(['id', 'status']).where('id', 'in', run.trades.length ? run.trades.map((x) => x.id) : [randomUUID()]).execute()).map((x) => [x.id, x.status]));
+  const tradeStatus = new Map(
+    (
+      await db()
+        .selectFrom('trades')
+        .select(['id', 'status'])
+        .where('id', 'in', run.trades.length ? run.trades.map((x) => x.id) : [randomUUID()])
+        .execute()
+    ).map((x) => [x.id, x.status]),
+  );
   expect(await openEventsOf(run), 'open flagged events after the final requeue').toEqual([]);
   for (const tr of run.trades) {
     const s = bySettlementTrade.get(tr.id);
@@ -557,24 +731,48 @@ async function finish(run: Run) {
       expect(s?.status ?? 'cancelled', `trade ${tr.id} cancelled`).toBe('cancelled');
       continue;
     }
-    expect({ trade: status, settlement: s?.status }, `trade ${tr.id}`).toEqual({ trade: 'settled', settlement: 'confirmed' });
+    expect({ trade: status, settlement: s?.status }, `trade ${tr.id}`).toEqual({
+      trade: 'settled',
+      settlement: 'confirmed',
+    });
     if (!s) continue;
-    const settles = await db().selectFrom('ledger_entries').select('id').where('settlement_id', '=', s.id).where('kind', '=', 'settle').execute();
+    const settles = await db()
+      .selectFrom('ledger_entries')
+      .select('id')
+      .where('settlement_id', '=', s.id)
+      .where('kind', '=', 'settle')
+      .execute();
     expect(settles, `${s.id}: one settle entry`).toHaveLength(1);
     if (s.side === 'buy') {
-      const paid = await db().selectFrom('paper_transactions').select(['hash', 'amount', 'to_address']).where('to_address', '=', s.counterparty).execute();
-      expect(paid, `${s.id}: paid once`).toEqual([{ hash: s.tx_hash, amount: s.amount_units, to_address: s.counterparty }]);
+      const paid = await db()
+        .selectFrom('paper_transactions')
+        .select(['hash', 'amount', 'to_address'])
+        .where('to_address', '=', s.counterparty)
+        .execute();
+      expect(paid, `${s.id}: paid once`).toEqual([
+        { hash: s.tx_hash, amount: s.amount_units, to_address: s.counterparty },
+      ]);
     }
   }
   // chain == ledger: each hot wallet's chain balance moved exactly as its ledger balance did this run
-  expect(await chainMinusLedger(), 'chain minus ledger per hot wallet, against the start of the run').toEqual(run.baseline);
+  expect(await chainMinusLedger(), 'chain minus ledger per hot wallet, against the start of the run').toEqual(
+    run.baseline,
+  );
 }
 
 async function runScenario({ flagOn, commands }: { flagOn: boolean; commands: Command[] }) {
   clock.advance(60_000); // what earlier runs sent is before `since`
   await setFlag(flagOn);
   for (const n of NETWORKS) await setAvailable(n, START_AVAILABLE);
-  const run: Run = { trades: [], deposited: new Set(), inflight: [], parked: [], baseline: await chainMinusLedger(), since: clock.now(), errors: [] };
+  const run: Run = {
+    trades: [],
+    deposited: new Set(),
+    inflight: [],
+    parked: [],
+    baseline: await chainMinusLedger(),
+    since: clock.now(),
+    errors: [],
+  };
   plans.length = 0;
   try {
     for (const [i, cmd] of commands.entries()) {
@@ -592,7 +790,8 @@ async function runScenario({ flagOn, commands }: { flagOn: boolean; commands: Co
           },
         );
         for (let waited = 0; ; waited += POLL_MS) {
-          if (await Promise.race([parked, new Promise<false>((r) => setTimeout(() => r(false), POLL_MS))])) break;
+          if (await Promise.race([parked, new Promise<false>((r) => setTimeout(() => r(false), POLL_MS))]))
+            break;
           if ((await lockWaiters()) > waitingBefore || waited > PARK_AFTER_MS) {
             bump(tally.commands, `parked:${cmd.type}`);
             run.parked.push(parked.then(() => undefined));
@@ -604,7 +803,12 @@ async function runScenario({ flagOn, commands }: { flagOn: boolean; commands: Co
       await assertInvariants(run, `after command ${i} ${JSON.stringify(cmd)}`);
     }
     tally.confirmedBeforeEnd += (await settlementsOf(run)).filter((s) => s.status === 'confirmed').length;
-    for (const e of await db().selectFrom('settlement_flagged_events').select('reason').where('trade_id', 'in', run.trades.length ? run.trades.map((x) => x.id) : [randomUUID()]).execute()) bump(tally.flagged, e.reason);
+    for (const e of await db()
+      .selectFrom('settlement_flagged_events')
+      .select('reason')
+      .where('trade_id', 'in', run.trades.length ? run.trades.map((x) => x.id) : [randomUUID()])
+      .execute())
+      bump(tally.flagged, e.reason);
     await finish(run);
     tally.runs++;
   } finally {
@@ -623,7 +827,14 @@ describe('settlement: any interleaving of book / requeue / dismiss / cancel / fa
   beforeAll(async () => {
     t = await buildTestServer({
       database: await widerTestDatabase(),
-      env: { ...SETTLEMENT_ENV, PAPER_FAUCET_USDT: '20000', SETTLEMENT_MAX_ATTEMPTS: String(MAX_ATTEMPTS), SETTLEMENT_RETRY_BASE_MS: '1', CONFIRMATIONS_REQUIRED: 'tron:1,ethereum:1', SETTLEMENT_LARGE_NOTIONAL_USDT: String(LARGE_USDT) },
+      env: {
+        ...SETTLEMENT_ENV,
+        PAPER_FAUCET_USDT: '20000',
+        SETTLEMENT_MAX_ATTEMPTS: String(MAX_ATTEMPTS),
+        SETTLEMENT_RETRY_BASE_MS: '1',
+        CONFIRMATIONS_REQUIRED: 'tron:1,ethereum:1',
+        SETTLEMENT_LARGE_NOTIONAL_USDT: String(LARGE_USDT),
+      },
       clock,
       prepare: true,
     });
@@ -646,8 +857,25 @@ describe('settlement: any interleaving of book / requeue / dismiss / cancel / fa
       fc.asyncProperty(scenarioArb, runScenario),
       // SETTLEMENT_PROPERTY_RUNS=300 for a deeper search; SETTLEMENT_PROPERTY_SEED=<seed printed by a failure> replays it.
       {
-        examples: [[{ flagOn: true, commands: [{ type: 'book', side: 'buy', network: 'tron', usdt: 10 }, { type: 'inflight', pick: 0 }, { type: 'flag', on: false }, { type: 'step', pick: 0, ops: ['process'], concurrent: false, with: null }, { type: 'release', pick: 0, outcome: 'land' }] }]],
-        numRuns: Number(process.env.SETTLEMENT_PROPERTY_RUNS ?? 25), ...(process.env.SETTLEMENT_PROPERTY_SEED ? { seed: Number(process.env.SETTLEMENT_PROPERTY_SEED) } : {}) },
+        examples: [
+          [
+            {
+              flagOn: true,
+              commands: [
+                { type: 'book', side: 'buy', network: 'tron', usdt: 10 },
+                { type: 'inflight', pick: 0 },
+                { type: 'flag', on: false },
+                { type: 'step', pick: 0, ops: ['process'], concurrent: false, with: null },
+                { type: 'release', pick: 0, outcome: 'land' },
+              ],
+            },
+          ],
+        ],
+        numRuns: Number(process.env.SETTLEMENT_PROPERTY_RUNS ?? 25),
+        ...(process.env.SETTLEMENT_PROPERTY_SEED
+          ? { seed: Number(process.env.SETTLEMENT_PROPERTY_SEED) }
+          : {}),
+      },
     );
     // the runs went past the happy path: something was held back or given up on, and things settled
     expect((tally.seenStatuses.held ?? 0) + (tally.seenStatuses.failed ?? 0)).toBeGreaterThan(0);

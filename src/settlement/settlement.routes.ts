@@ -46,14 +46,31 @@ export const flaggedView = (e: FlaggedRow) => ({
 });
 
 /** Settlements, flagged events and the queue summary. Requeue and dismiss are change requests (POST /api/approvals). */
-export function settlementRoutes(deps: { queries: SettlementQueries; paper: boolean; now: () => Date }): FastifyPluginAsync {
+export function settlementRoutes(deps: {
+  queries: SettlementQueries;
+  paper: boolean;
+  now: () => Date;
+}): FastifyPluginAsync {
   return async (app) => {
     const r = app.withTypeProvider<ZodTypeProvider>();
     const read = { access: { permission: 'settlements:read' as const } };
 
     r.get(
       '/api/settlements',
-      { config: read, schema: { querystring: z.object({ status: z.enum(SETTLEMENT_STATUSES).optional(), network: z.enum(NETWORKS).optional(), tradeId: z.string().uuid().optional(), cursor: z.string().max(200).optional(), limit }).strict() } },
+      {
+        config: read,
+        schema: {
+          querystring: z
+            .object({
+              status: z.enum(SETTLEMENT_STATUSES).optional(),
+              network: z.enum(NETWORKS).optional(),
+              tradeId: z.string().uuid().optional(),
+              cursor: z.string().max(200).optional(),
+              limit,
+            })
+            .strict(),
+        },
+      },
       async (req) => {
         const { items, nextCursor } = await deps.queries.list(req.query);
         return { items: items.map((s) => settlementView(s, deps.paper)), nextCursor, paper: deps.paper };
@@ -62,28 +79,56 @@ export function settlementRoutes(deps: { queries: SettlementQueries; paper: bool
 
     r.get('/api/settlements/summary', { config: read }, async () => {
       const s = await deps.queries.summary();
-      const oldestQueuedSeconds = s.oldestQueuedAt ? Math.max(0, Math.round((deps.now().getTime() - s.oldestQueuedAt.getTime()) / 1000)) : null;
-      return { byStatus: s.byStatus, oldestQueuedAt: s.oldestQueuedAt?.toISOString() ?? null, oldestQueuedSeconds, openFlagged: s.openFlagged, openFlaggedByReason: s.openFlaggedByReason, paper: deps.paper };
+      const oldestQueuedSeconds = s.oldestQueuedAt
+        ? Math.max(0, Math.round((deps.now().getTime() - s.oldestQueuedAt.getTime()) / 1000))
+        : null;
+      return {
+        byStatus: s.byStatus,
+        oldestQueuedAt: s.oldestQueuedAt?.toISOString() ?? null,
+        oldestQueuedSeconds,
+        openFlagged: s.openFlagged,
+        openFlaggedByReason: s.openFlaggedByReason,
+        paper: deps.paper,
+      };
     });
 
     r.get(
       '/api/settlements/flagged',
-      { config: read, schema: { querystring: z.object({ status: z.enum(['open', 'requeued', 'dismissed']).optional(), reason: z.enum(FLAG_REASONS).optional(), cursor: z.string().max(200).optional(), limit }).strict() } },
+      {
+        config: read,
+        schema: {
+          querystring: z
+            .object({
+              status: z.enum(['open', 'requeued', 'dismissed']).optional(),
+              reason: z.enum(FLAG_REASONS).optional(),
+              cursor: z.string().max(200).optional(),
+              limit,
+            })
+            .strict(),
+        },
+      },
       async (req) => {
         const { items, nextCursor } = await deps.queries.flagged(req.query);
         return { items: items.map(flaggedView), nextCursor };
       },
     );
 
-    r.get('/api/settlements/:id', { config: read, schema: { params: z.object({ id: z.string().uuid() }).strict() } }, async (req) => {
-      const s = await deps.queries.get(req.params.id);
-      if (!s) throw new AppError('NOT_FOUND', 'There is no such settlement.');
-      const [steps, flagged] = await Promise.all([deps.queries.steps(s.id), deps.queries.eventsOfTrade(s.trade_id)]);
-      return {
-        settlement: settlementView(s, deps.paper),
-        timeline: steps.map((t) => ({ at: t.at.toISOString(), step: t.step, detail: t.detail })),
-        flagged: flagged.map(flaggedView),
-      };
-    });
+    r.get(
+      '/api/settlements/:id',
+      { config: read, schema: { params: z.object({ id: z.string().uuid() }).strict() } },
+      async (req) => {
+        const s = await deps.queries.get(req.params.id);
+        if (!s) throw new AppError('NOT_FOUND', 'There is no such settlement.');
+        const [steps, flagged] = await Promise.all([
+          deps.queries.steps(s.id),
+          deps.queries.eventsOfTrade(s.trade_id),
+        ]);
+        return {
+          settlement: settlementView(s, deps.paper),
+          timeline: steps.map((t) => ({ at: t.at.toISOString(), step: t.step, detail: t.detail })),
+          flagged: flagged.map(flaggedView),
+        };
+      },
+    );
   };
 }

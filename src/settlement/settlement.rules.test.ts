@@ -10,10 +10,17 @@ describe('the gate checks the flag first, then the risk rules, in order', () => 
     expect(gate({ ...base, amount: 100_000n * U })?.reason ?? null).toBeNull(); // at the threshold is not above it
   });
   it('names the first reason that trips', () => {
-    expect(gate({ ...base, autoSettlement: false, amount: 1_000_000n * U, hotWallet: false })?.reason).toBe('AUTO_SETTLEMENT_DISABLED');
-    expect(gate({ ...base, amount: 100_000n * U + 1n, hotWallet: false })).toEqual({ reason: 'LARGE_NOTIONAL_REVIEW', detail: '100000.000001 USDT is above the 100000 USDT review threshold.' });
+    expect(gate({ ...base, autoSettlement: false, amount: 1_000_000n * U, hotWallet: false })?.reason).toBe(
+      'AUTO_SETTLEMENT_DISABLED',
+    );
+    expect(gate({ ...base, amount: 100_000n * U + 1n, hotWallet: false })).toEqual({
+      reason: 'LARGE_NOTIONAL_REVIEW',
+      detail: '100000.000001 USDT is above the 100000 USDT review threshold.',
+    });
     expect(gate({ ...base, hotWallet: false })?.reason).toBe('INSUFFICIENT_HOT_WALLET_BALANCE');
-    expect(insufficientDetail(250n * U, 1000n * U)).toBe('The hot wallet can pay 250 USDT, the trade needs 1000 USDT.');
+    expect(insufficientDetail(250n * U, 1000n * U)).toBe(
+      'The hot wallet can pay 250 USDT, the trade needs 1000 USDT.',
+    );
   });
 });
 

@@ -19,13 +19,23 @@ export interface GateInput {
  * is still held back, by the ledger's reservation (`insufficientDetail`).
  */
 export function gate(i: GateInput): { reason: FlagReason; detail: string } | null {
-  if (!i.autoSettlement) return { reason: 'AUTO_SETTLEMENT_DISABLED', detail: 'AUTO_SETTLEMENT is off: nothing settles until it is turned on and the event is requeued.' };
-  if (i.amount > i.largeNotional) return { reason: 'LARGE_NOTIONAL_REVIEW', detail: `${formatUsdt(i.amount)} USDT is above the ${formatUsdt(i.largeNotional)} USDT review threshold.` };
-  if (!i.hotWallet) return { reason: 'INSUFFICIENT_HOT_WALLET_BALANCE', detail: 'There is no hot wallet for this network.' };
+  if (!i.autoSettlement)
+    return {
+      reason: 'AUTO_SETTLEMENT_DISABLED',
+      detail: 'AUTO_SETTLEMENT is off: nothing settles until it is turned on and the event is requeued.',
+    };
+  if (i.amount > i.largeNotional)
+    return {
+      reason: 'LARGE_NOTIONAL_REVIEW',
+      detail: `${formatUsdt(i.amount)} USDT is above the ${formatUsdt(i.largeNotional)} USDT review threshold.`,
+    };
+  if (!i.hotWallet)
+    return { reason: 'INSUFFICIENT_HOT_WALLET_BALANCE', detail: 'There is no hot wallet for this network.' };
   return null;
 }
 
-export const insufficientDetail = (available: bigint, amount: bigint) => `The hot wallet can pay ${formatUsdt(available)} USDT, the trade needs ${formatUsdt(amount)} USDT.`;
+export const insufficientDetail = (available: bigint, amount: bigint) =>
+  `The hot wallet can pay ${formatUsdt(available)} USDT, the trade needs ${formatUsdt(amount)} USDT.`;
 
 /** Exponential backoff for the next attempt: base, 2×base, 4×base … capped at ten minutes. */
 export function retryDelayMs(attempts: number, baseMs: number): number {

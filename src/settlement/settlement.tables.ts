@@ -4,9 +4,21 @@ import type { Side } from '../trading/trading.tables.js';
 
 type Units = ColumnType<string, string, string>;
 
-export const SETTLEMENT_STATUSES = ['queued', 'submitted', 'confirmed', 'failed', 'held', 'cancelled'] as const;
+export const SETTLEMENT_STATUSES = [
+  'queued',
+  'submitted',
+  'confirmed',
+  'failed',
+  'held',
+  'cancelled',
+] as const;
 export type SettlementStatus = (typeof SETTLEMENT_STATUSES)[number];
-export const FLAG_REASONS = ['AUTO_SETTLEMENT_DISABLED', 'LARGE_NOTIONAL_REVIEW', 'INSUFFICIENT_HOT_WALLET_BALANCE', 'MAX_RETRIES_EXCEEDED'] as const;
+export const FLAG_REASONS = [
+  'AUTO_SETTLEMENT_DISABLED',
+  'LARGE_NOTIONAL_REVIEW',
+  'INSUFFICIENT_HOT_WALLET_BALANCE',
+  'MAX_RETRIES_EXCEEDED',
+] as const;
 export type FlagReason = (typeof FLAG_REASONS)[number];
 export type FlaggedStatus = 'open' | 'requeued' | 'dismissed';
 

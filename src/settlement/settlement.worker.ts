@@ -11,7 +11,13 @@ import type { FlagReason, SettlementsTable } from './settlement.tables.js';
 
 type Settlement = Selectable<SettlementsTable>;
 
-const movement = (s: Settlement): Movement => ({ settlementId: s.id, walletId: s.wallet_id, side: s.side, clientId: s.client_id, amount: BigInt(s.amount_units) });
+const movement = (s: Settlement): Movement => ({
+  settlementId: s.id,
+  walletId: s.wallet_id,
+  side: s.side,
+  clientId: s.client_id,
+  amount: BigInt(s.amount_units),
+});
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err)).slice(0, 500);
 
 /**
@@ -26,7 +32,9 @@ const message = (err: unknown) => (err instanceof Error ? err.message : String(e
  * `confirm` polls until the network's confirmations, then posts the final ledger entries, marks it
  * confirmed and tells the client. A sell waits for the client's deposit instead of sending.
  */
-export function createSettlementWorker(deps: SettlementDeps & { metrics: SettlementMetrics; logger: Logger }) {
+export function createSettlementWorker(
+  deps: SettlementDeps & { metrics: SettlementMetrics; logger: Logger },
+) {
   const { db, clock, wallets, settings } = deps;
   const store = settlementStore(deps);
 
@@ -35,16 +43,31 @@ export function createSettlementWorker(deps: SettlementDeps & { metrics: Settlem
    * then the settlement, so taking them in the same order everywhere leaves no room for a deadlock.
    */
   async function lockWithTrade(tx: Tx, id: string) {
-    const peek = await tx.selectFrom('settlements').select('trade_id').where('id', '=', id).executeTakeFirst();
+    const peek = await tx
+      .selectFrom('settlements')
+      .select('trade_id')
+      .where('id', '=', id)
+      .executeTakeFirst();
     if (!peek) return undefined;
     const trade = await deps.trades.lock(tx, peek.trade_id);
-    const settlement = await tx.selectFrom('settlements').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+    const settlement = await tx
+      .selectFrom('settlements')
+      .selectAll()
+      .where('id', '=', id)
+      .forUpdate()
+      .executeTakeFirst();
     return settlement ? { settlement, trade } : undefined;
   }
   const lockSettlement = async (tx: Tx, id: string) => (await lockWithTrade(tx, id))?.settlement;
 
   /** Holds a settlement back as a flagged event (nothing was sent; any reservation is released). */
-  async function hold(tx: Tx, s: Settlement, reason: FlagReason, detail: string, status: 'held' | 'failed' = 'held') {
+  async function hold(
+    tx: Tx,
+    s: Settlement,
+    reason: FlagReason,
+    detail: string,
+    status: 'held' | 'failed' = 'held',
+  ) {
     await wallets.release(tx, movement(s));
     await store.setStatus(tx, s.id, status);
     await store.step(tx, s.id, status, { reason, detail });
@@ -61,21 +84,42 @@ export function createSettlementWorker(deps: SettlementDeps & { metrics: Settlem
     const attempts = s.attempts + 1;
     await store.step(tx, s.id, 'attempt_failed', { attempt: attempts, error: message(err) });
     if (attempts < settings.maxAttempts) {
-      await tx.updateTable('settlements').set({ attempts, last_error: message(err), updated_at: clock.now() }).where('id', '=', s.id).execute();
+      await tx
+        .updateTable('settlements')
+        .set({ attempts, last_error: message(err), updated_at: clock.now() })
+        .where('id', '=', s.id)
+        .execute();
       await store.count(tx, 'attempts', 'retry');
-      await store.enqueueProcess(tx, s.id, new Date(clock.now().getTime() + retryDelayMs(attempts, settings.retryBaseMs)));
+      await store.enqueueProcess(
+        tx,
+        s.id,
+        new Date(clock.now().getTime() + retryDelayMs(attempts, settings.retryBaseMs)),
+      );
       return;
     }
     // Before giving up: if the chain has the transfer, it was sent — follow it, never release it.
     if (s.tx_hash && (await adapter.confirmations(s.network, s.tx_hash, tx)) !== null) {
       await store.setStatus(tx, s.id, 'submitted', { attempts });
-      await store.step(tx, s.id, 'broadcast', { txHash: s.tx_hash, found: 'on chain after a failed attempt' });
+      await store.step(tx, s.id, 'broadcast', {
+        txHash: s.tx_hash,
+        found: 'on chain after a failed attempt',
+      });
       await store.enqueueConfirm(tx, s.id);
       return;
     }
-    await tx.updateTable('settlements').set({ attempts, last_error: message(err) }).where('id', '=', s.id).execute();
+    await tx
+      .updateTable('settlements')
+      .set({ attempts, last_error: message(err) })
+      .where('id', '=', s.id)
+      .execute();
     await store.count(tx, 'attempts', 'failed');
-    await hold(tx, { ...s, attempts }, 'MAX_RETRIES_EXCEEDED', `${attempts} attempts failed; the last: ${message(err)}`, 'failed');
+    await hold(
+      tx,
+      { ...s, attempts },
+      'MAX_RETRIES_EXCEEDED',
+      `${attempts} attempts failed; the last: ${message(err)}`,
+      'failed',
+    );
   }
 
   async function process(id: string): Promise<void> {
@@ -93,9 +137,17 @@ export function createSettlementWorker(deps: SettlementDeps & { metrics: Settlem
       }
       if (!(await deps.flags.isEnabled(tx, AUTO_SETTLEMENT))) {
         // A transfer the chain already has is out of the desk's hands: follow it to confirmation.
-        const sent = s.tx_hash && s.side === 'buy' ? (await adapter.confirmations(s.network, s.tx_hash)) !== null : false;
+        const sent =
+          s.tx_hash && s.side === 'buy'
+            ? (await adapter.confirmations(s.network, s.tx_hash)) !== null
+            : false;
         if (!sent) {
-          await hold(tx, s, 'AUTO_SETTLEMENT_DISABLED', 'AUTO_SETTLEMENT was turned off before this settlement was sent: nothing left the desk.');
+          await hold(
+            tx,
+            s,
+            'AUTO_SETTLEMENT_DISABLED',
+            'AUTO_SETTLEMENT was turned off before this settlement was sent: nothing left the desk.',
+          );
           return null;
         }
       }
@@ -106,17 +158,30 @@ export function createSettlementWorker(deps: SettlementDeps & { metrics: Settlem
       if (!s.raw_tx && (trade.amount_units !== s.amount_units || trade.address !== s.counterparty)) {
         await wallets.release(tx, movement(s));
         current = { ...s, amount_units: trade.amount_units, counterparty: trade.address };
-        await tx.updateTable('settlements').set({ amount_units: current.amount_units, counterparty: current.counterparty }).where('id', '=', s.id).execute();
-        await store.step(tx, s.id, 'amended', { amountUsdt: formatUsdt(BigInt(current.amount_units)), counterparty: current.counterparty });
+        await tx
+          .updateTable('settlements')
+          .set({ amount_units: current.amount_units, counterparty: current.counterparty })
+          .where('id', '=', s.id)
+          .execute();
+        await store.step(tx, s.id, 'amended', {
+          amountUsdt: formatUsdt(BigInt(current.amount_units)),
+          counterparty: current.counterparty,
+        });
       }
       const reserved = await wallets.reserve(tx, movement(current));
       if (reserved === 'insufficient') {
         const wallet = await wallets.walletById(tx, s.wallet_id);
-        await hold(tx, current, 'INSUFFICIENT_HOT_WALLET_BALANCE', insufficientDetail(await wallets.available(tx, wallet), BigInt(current.amount_units)));
+        await hold(
+          tx,
+          current,
+          'INSUFFICIENT_HOT_WALLET_BALANCE',
+          insufficientDetail(await wallets.available(tx, wallet), BigInt(current.amount_units)),
+        );
         return null;
       }
       await deps.trades.markSettling(tx, trade.id);
-      if (reserved === 'reserved') await store.step(tx, s.id, 'reserved', { amountUsdt: formatUsdt(BigInt(current.amount_units)) });
+      if (reserved === 'reserved')
+        await store.step(tx, s.id, 'reserved', { amountUsdt: formatUsdt(BigInt(current.amount_units)) });
       if (s.raw_tx) return s;
       const wallet = await wallets.walletById(tx, s.wallet_id);
       if (s.side === 'sell') {
@@ -124,13 +189,35 @@ export function createSettlementWorker(deps: SettlementDeps & { metrics: Settlem
         await store.step(tx, s.id, 'awaiting_deposit', { from: current.counterparty, to: wallet.address });
         // The client needs to know where to send, from where, and exactly how much.
         await deps.notifications.enqueue(tx, [
-          { recipientType: 'client', recipientId: s.client_id, template: 'settlement.deposit_requested', data: { tradeId: s.trade_id, network: s.network, amountUsdt: formatUsdt(BigInt(current.amount_units)), from: current.counterparty, to: wallet.address, paper: adapter.paper } },
+          {
+            recipientType: 'client',
+            recipientId: s.client_id,
+            template: 'settlement.deposit_requested',
+            data: {
+              tradeId: s.trade_id,
+              network: s.network,
+              amountUsdt: formatUsdt(BigInt(current.amount_units)),
+              from: current.counterparty,
+              to: wallet.address,
+              paper: adapter.paper,
+            },
+          },
         ]);
         await store.enqueueConfirm(tx, s.id);
         return null;
       }
-      const t = await wallets.adapter.prepareTransfer({ network: s.network, from: wallet.address, to: current.counterparty, amountUnits: BigInt(current.amount_units), reference: s.id });
-      await tx.updateTable('settlements').set({ raw_tx: t.raw, tx_hash: t.txHash, updated_at: clock.now() }).where('id', '=', s.id).execute();
+      const t = await wallets.adapter.prepareTransfer({
+        network: s.network,
+        from: wallet.address,
+        to: current.counterparty,
+        amountUnits: BigInt(current.amount_units),
+        reference: s.id,
+      });
+      await tx
+        .updateTable('settlements')
+        .set({ raw_tx: t.raw, tx_hash: t.txHash, updated_at: clock.now() })
+        .where('id', '=', s.id)
+        .execute();
       await store.step(tx, s.id, 'prepared', { txHash: t.txHash });
       return { ...current, raw_tx: t.raw, tx_hash: t.txHash };
     });
@@ -162,15 +249,25 @@ export function createSettlementWorker(deps: SettlementDeps & { metrics: Settlem
   /** A sell: the first deposit from the client's address of exactly the amount, not claimed by another settlement. */
   async function claimDeposit(s: Settlement): Promise<string | null> {
     const wallet = await wallets.walletById(db, s.wallet_id);
-    const incoming = await wallets.adapter.incomingTransfers(s.network, wallet.address, { from: s.counterparty });
+    const incoming = await wallets.adapter.incomingTransfers(s.network, wallet.address, {
+      from: s.counterparty,
+    });
     for (const t of incoming) {
       if (t.amountUnits !== BigInt(s.amount_units)) continue;
-      const taken = await db.selectFrom('settlements').select('id').where('tx_hash', '=', t.txHash).executeTakeFirst();
+      const taken = await db
+        .selectFrom('settlements')
+        .select('id')
+        .where('tx_hash', '=', t.txHash)
+        .executeTakeFirst();
       if (taken) continue;
       const claimed = await withTransaction(db, async (tx) => {
         const locked = await lockSettlement(tx, s.id);
         if (!locked || locked.status !== 'submitted' || locked.tx_hash) return false;
-        await tx.updateTable('settlements').set({ tx_hash: t.txHash, updated_at: clock.now() }).where('id', '=', s.id).execute();
+        await tx
+          .updateTable('settlements')
+          .set({ tx_hash: t.txHash, updated_at: clock.now() })
+          .where('id', '=', s.id)
+          .execute();
         await store.step(tx, s.id, 'deposit_seen', { txHash: t.txHash });
         return true;
       }).catch(() => false); // another settlement claimed it first (tx_hash is unique): look further
@@ -188,14 +285,19 @@ export function createSettlementWorker(deps: SettlementDeps & { metrics: Settlem
     if (hash) {
       confirmations = await adapter.confirmations(s.network, hash);
       // Submitted but unknown to the chain (a node that lost it): send the persisted transfer again.
-      if (confirmations === null && s.side === 'buy' && s.raw_tx) await adapter.broadcast(s.network, s.raw_tx);
+      if (confirmations === null && s.side === 'buy' && s.raw_tx)
+        await adapter.broadcast(s.network, s.raw_tx);
     }
     const needed = settings.confirmations[s.network];
     const done = await withTransaction(db, async (tx) => {
       const locked = await lockSettlement(tx, id);
       if (!locked || locked.status !== 'submitted') return false;
       if (confirmations === null || confirmations < needed) {
-        await tx.updateTable('settlements').set({ confirmations: confirmations ?? locked.confirmations, updated_at: clock.now() }).where('id', '=', id).execute();
+        await tx
+          .updateTable('settlements')
+          .set({ confirmations: confirmations ?? locked.confirmations, updated_at: clock.now() })
+          .where('id', '=', id)
+          .execute();
         await store.enqueueConfirm(tx, id, new Date(clock.now().getTime() + settings.pollMs));
         return false;
       }
@@ -204,7 +306,19 @@ export function createSettlementWorker(deps: SettlementDeps & { metrics: Settlem
       await store.step(tx, id, 'confirmed', { txHash: locked.tx_hash, confirmations });
       await deps.trades.markSettled(tx, locked.trade_id);
       await deps.notifications.enqueue(tx, [
-        { recipientType: 'client', recipientId: locked.client_id, template: 'settlement.confirmed', data: { tradeId: locked.trade_id, side: locked.side, network: locked.network, amountUsdt: formatUsdt(BigInt(locked.amount_units)), txHash: locked.tx_hash, paper: adapter.paper } },
+        {
+          recipientType: 'client',
+          recipientId: locked.client_id,
+          template: 'settlement.confirmed',
+          data: {
+            tradeId: locked.trade_id,
+            side: locked.side,
+            network: locked.network,
+            amountUsdt: formatUsdt(BigInt(locked.amount_units)),
+            txHash: locked.tx_hash,
+            paper: adapter.paper,
+          },
+        },
       ]);
       return true;
     });
@@ -231,7 +345,12 @@ export function createSettlementWorker(deps: SettlementDeps & { metrics: Settlem
       limit 1000`.execute(db);
     for (const s of stale) {
       await withTransaction(db, async (tx) => {
-        await tx.updateTable('settlements').set({ updated_at: clock.now() }).where('id', '=', s.id).where('status', '=', s.status).execute();
+        await tx
+          .updateTable('settlements')
+          .set({ updated_at: clock.now() })
+          .where('id', '=', s.id)
+          .where('status', '=', s.status)
+          .execute();
         if (s.status === 'queued') await store.enqueueProcess(tx, s.id);
         else await store.enqueueConfirm(tx, s.id);
       });

@@ -13,4 +13,15 @@ import type { SettlementTables } from '../settlement/settlement.tables.js';
  * The whole schema as Kysely sees it: each domain declares its own tables in `<domain>.tables.ts`
  * and is the only one that queries them.
  */
-export interface Database extends AuditTables, OperatorTables, ApprovalTables, FlagTables, NotificationTables, ClientTables, TelegramTables, TradingTables, WalletTables, SettlementTables {}
+export interface Database
+  extends
+    AuditTables,
+    OperatorTables,
+    ApprovalTables,
+    FlagTables,
+    NotificationTables,
+    ClientTables,
+    TelegramTables,
+    TradingTables,
+    WalletTables,
+    SettlementTables {}

@@ -12,7 +12,8 @@ describe('withTransaction', () => {
   });
   afterAll(() => t.drop());
 
-  const count = async () => Number((await sql<{ n: string }>`select count(*) as n from tx_probe`.execute(t.db)).rows[0]?.n);
+  const count = async () =>
+    Number((await sql<{ n: string }>`select count(*) as n from tx_probe`.execute(t.db)).rows[0]?.n);
 
   it('commits everything or nothing', async () => {
     await expect(
@@ -22,14 +23,20 @@ describe('withTransaction', () => {
       }),
     ).rejects.toThrow('stop');
     expect(await count()).toBe(0);
-    await withTransaction(t.db, async (tx) => void (await sql`insert into tx_probe values (1, 1)`.execute(tx)));
+    await withTransaction(
+      t.db,
+      async (tx) => void (await sql`insert into tx_probe values (1, 1)`.execute(tx)),
+    );
     expect(await count()).toBe(1);
   });
 
   it('joins an open transaction instead of nesting', async () => {
     await expect(
       withTransaction(t.db, async (outer) => {
-        await withTransaction(outer, async (inner) => void (await sql`insert into tx_probe values (2, 2)`.execute(inner)));
+        await withTransaction(
+          outer,
+          async (inner) => void (await sql`insert into tx_probe values (2, 2)`.execute(inner)),
+        );
         throw new Error('outer fails');
       }),
     ).rejects.toThrow('outer fails');

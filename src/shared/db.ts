@@ -41,7 +41,8 @@ export async function withTransaction<T>(db: Executor, fn: (tx: Tx) => Promise<T
       for (const callback of (last && afterCommit.get(last)) ?? []) callback();
       return result;
     } catch (err) {
-      if (err instanceof AppError || attempt >= attempts || !TRANSIENT_SQLSTATES.has(sqlState(err) ?? '')) throw err;
+      if (err instanceof AppError || attempt >= attempts || !TRANSIENT_SQLSTATES.has(sqlState(err) ?? ''))
+        throw err;
     }
   }
 }
@@ -66,7 +67,9 @@ export async function assertReachable(url: string): Promise<void> {
     await client.query('select 1');
   } catch (err) {
     const where = safeUrl(url);
-    throw new Error(`cannot reach PostgreSQL at ${where} (${(err as Error).message}): check DATABASE_URL and that the server is running`);
+    throw new Error(
+      `cannot reach PostgreSQL at ${where} (${(err as Error).message}): check DATABASE_URL and that the server is running`,
+    );
   } finally {
     await client.end().catch(() => undefined);
   }

@@ -43,7 +43,9 @@ async function binaries(): Promise<Binaries> {
     const mod = (await import(pkg)) as { postgres: string; initdb: string };
     return { postgres: mod.postgres, initdb: mod.initdb };
   } catch {
-    throw new EmbeddedPostgresError(`no embedded PostgreSQL for ${os.platform()}-${os.arch()} (${pkg}); set DATABASE_URL to use your own server`);
+    throw new EmbeddedPostgresError(
+      `no embedded PostgreSQL for ${os.platform()}-${os.arch()} (${pkg}); set DATABASE_URL to use your own server`,
+    );
   }
 }
 
@@ -67,7 +69,11 @@ function run(cmd: string, args: string[], opts: { uid?: number; gid?: number } =
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(output) : reject(new EmbeddedPostgresError(`${path.basename(cmd)} failed: ${output.trim()}`))));
+    child.on('close', (code) =>
+      code === 0
+        ? resolve(output)
+        : reject(new EmbeddedPostgresError(`${path.basename(cmd)} failed: ${output.trim()}`)),
+    );
   });
 }
 
@@ -140,13 +146,21 @@ async function withLock<T>(dataDir: string, fn: () => Promise<T>): Promise<T> {
       break;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw new EmbeddedPostgresError(`cannot create ${lockPath} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): choose another DESK_DATA_DIR or fix its permissions`);
+        throw new EmbeddedPostgresError(
+          `cannot create ${lockPath} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): choose another DESK_DATA_DIR or fix its permissions`,
+        );
       }
     }
     const holder = await fs.readFile(lockPath, 'utf8').catch(() => undefined);
     if (holder === undefined) continue; // released meanwhile
     // An empty lock is one being written this instant, unless it has been empty for a while (its writer died).
-    const stale = holder.trim() === '' ? await fs.stat(lockPath).then((s) => Date.now() - s.mtimeMs > 10_000, () => false) : !stampAlive(holder);
+    const stale =
+      holder.trim() === ''
+        ? await fs.stat(lockPath).then(
+            (s) => Date.now() - s.mtimeMs > 10_000,
+            () => false,
+          )
+        : !stampAlive(holder);
     if (stale) {
       await breakStaleLock(lockPath, holder);
       continue;
@@ -197,7 +211,9 @@ async function liveLeases(leaseDir: string, except?: string): Promise<string[]> 
 }
 
 /** A cluster process (alive) from `postmaster.pid`, PostgreSQL's own lock file: pid, port and status. */
-async function clusterProcess(pgDir: string): Promise<{ pid: number; port: number; ready: boolean } | undefined> {
+async function clusterProcess(
+  pgDir: string,
+): Promise<{ pid: number; port: number; ready: boolean } | undefined> {
   const content = await fs.readFile(path.join(pgDir, 'postmaster.pid'), 'utf8').catch(() => undefined);
   if (!content) return undefined;
   const lines = content.split('\n');
@@ -210,7 +226,7 @@ async function clusterProcess(pgDir: string): Promise<{ pid: number; port: numbe
 /** Fast shutdown (SIGINT: disconnect clients, checkpoint, exit); immediate (SIGQUIT) if that hangs. */
 async function stopServer(pid: number): Promise<void> {
   const waitGone = async (ms: number) => {
-    for (const until = Date.now() + ms; isAlive(pid) && Date.now() < until; ) await sleep(50);
+    for (const until = Date.now() + ms; isAlive(pid) && Date.now() < until;) await sleep(50);
     return !isAlive(pid);
   };
   try {
@@ -224,7 +240,10 @@ async function stopServer(pid: number): Promise<void> {
   } catch {
     return;
   }
-  if (!(await waitGone(5_000))) throw new EmbeddedPostgresError(`the embedded PostgreSQL (pid ${pid}) did not stop; stop it and start again`);
+  if (!(await waitGone(5_000)))
+    throw new EmbeddedPostgresError(
+      `the embedded PostgreSQL (pid ${pid}) did not stop; stop it and start again`,
+    );
 }
 
 async function ensureWritable(dataDir: string): Promise<void> {
@@ -232,11 +251,16 @@ async function ensureWritable(dataDir: string): Promise<void> {
     await fs.mkdir(dataDir, { recursive: true });
     await fs.access(dataDir, fsConstants.W_OK);
   } catch {
-    throw new EmbeddedPostgresError(`cannot write to the data folder ${dataDir}: choose another with DESK_DATA_DIR or fix its permissions`);
+    throw new EmbeddedPostgresError(
+      `cannot write to the data folder ${dataDir}: choose another with DESK_DATA_DIR or fix its permissions`,
+    );
   }
 }
 
-export async function startEmbeddedPostgres(opts: { dataDir: string; fast?: boolean }): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres(opts: {
+  dataDir: string;
+  fast?: boolean;
+}): Promise<EmbeddedPostgres> {
   const dataDir = path.resolve(opts.dataDir);
   await ensureWritable(dataDir);
   const pgDir = path.join(dataDir, 'pg');
@@ -257,12 +281,19 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; fast?: bool
   };
   let stopping: Promise<void> | undefined;
   const handle = (port: number, password: string, started: boolean, serverPid: number): EmbeddedPostgres => ({
-    url: (database = 'postgres') => `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`,
+    url: (database = 'postgres') =>
+      `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`,
     started,
     stop: () =>
       (stopping ??= (async () => {
         // The data folder removed under us (a test cleaning up early): nobody can hold a lease any more.
-        if (!(await fs.stat(dataDir).then(() => true, () => false))) return stopServer(serverPid);
+        if (
+          !(await fs.stat(dataDir).then(
+            () => true,
+            () => false,
+          ))
+        )
+          return stopServer(serverPid);
         await withLock(dataDir, async () => {
           await fs.rm(lease, { force: true });
           if ((await liveLeases(leaseDir)).length > 0) return; // others still use it: the last one out stops it
@@ -278,9 +309,15 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; fast?: bool
     const cluster = await clusterProcess(pgDir);
     if (cluster && others.length > 0) {
       // Another desk process uses it: join it.
-      if (!password) throw new EmbeddedPostgresError(`${passwordFile} is missing; the embedded database in ${pgDir} cannot be opened`);
+      if (!password)
+        throw new EmbeddedPostgresError(
+          `${passwordFile} is missing; the embedded database in ${pgDir} cannot be opened`,
+        );
       const ready = cluster.ready || (await waitForReadyFile(pgDir, cluster.pid, () => false));
-      if (!ready) throw new EmbeddedPostgresError(`the embedded PostgreSQL in ${pgDir} (pid ${cluster.pid}) is not accepting connections`);
+      if (!ready)
+        throw new EmbeddedPostgresError(
+          `the embedded PostgreSQL in ${pgDir} (pid ${cluster.pid}) is not accepting connections`,
+        );
       await takeLease();
       return handle(cluster.port, password, false, cluster.pid);
     }
@@ -289,7 +326,10 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; fast?: bool
     await fs.rm(path.join(dataDir, 'owner.pid'), { force: true }); // written by earlier versions
 
     const bins = await binaries();
-    const initialised = await fs.stat(path.join(pgDir, 'PG_VERSION')).then(() => true, () => false);
+    const initialised = await fs.stat(path.join(pgDir, 'PG_VERSION')).then(
+      () => true,
+      () => false,
+    );
     if (!initialised) {
       password = randomBytes(24).toString('hex');
       await fs.rm(pgDir, { recursive: true, force: true });
@@ -301,37 +341,71 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; fast?: bool
         await fs.chown(pwTmp, owner.uid, owner.gid);
       }
       try {
-        await run(bins.initdb, ['-D', pgDir, '-U', USER, '--auth=scram-sha-256', `--pwfile=${pwTmp}`, '-E', 'UTF8', '--locale=C'], owner ?? {});
+        await run(
+          bins.initdb,
+          ['-D', pgDir, '-U', USER, '--auth=scram-sha-256', `--pwfile=${pwTmp}`, '-E', 'UTF8', '--locale=C'],
+          owner ?? {},
+        );
       } finally {
         await fs.rm(pwTmp, { force: true });
       }
       await fs.writeFile(passwordFile, password, { mode: 0o600 });
     }
-    if (!password) throw new EmbeddedPostgresError(`${passwordFile} is missing; the embedded database in ${pgDir} cannot be opened`);
+    if (!password)
+      throw new EmbeddedPostgresError(
+        `${passwordFile} is missing; the embedded database in ${pgDir} cannot be opened`,
+      );
 
     const port = await freePort();
-    const flags = ['-D', pgDir, '-p', String(port), '-h', '127.0.0.1', '-k', pgDir, '-c', 'max_connections=200'];
-    if (opts.fast) flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
+    const flags = [
+      '-D',
+      pgDir,
+      '-p',
+      String(port),
+      '-h',
+      '127.0.0.1',
+      '-k',
+      pgDir,
+      '-c',
+      'max_connections=200',
+    ];
+    if (opts.fast)
+      flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
     // Its output goes to a file, not a pipe: the server may outlive this process (others still use it).
     const logFile = path.join(dataDir, 'postgres.log');
-    const size = await fs.stat(logFile).then((s) => s.size, () => 0);
+    const size = await fs.stat(logFile).then(
+      (s) => s.size,
+      () => 0,
+    );
     const log = await fs.open(logFile, size > LOG_ROTATE_BYTES ? 'w' : 'a', 0o644);
     let exited: number | null | undefined;
     let pid: number | undefined;
     try {
       // Detached (its own process group): a Ctrl-C in the terminal reaches only the desk processes, and
       // the last of them stops PostgreSQL after HTTP and the worker have finished with it.
-      const child = spawn(bins.postgres, flags, { ...(owner ?? {}), detached: true, stdio: ['ignore', log.fd, log.fd], env: { ...process.env, LC_ALL: 'C' } });
+      const child = spawn(bins.postgres, flags, {
+        ...(owner ?? {}),
+        detached: true,
+        stdio: ['ignore', log.fd, log.fd],
+        env: { ...process.env, LC_ALL: 'C' },
+      });
       child.unref(); // a `desk` command that is not the last user must be able to exit while it runs
       const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
       child.once('exit', (code) => (exited = code));
       pid = child.pid;
-      if (pid === undefined) throw new EmbeddedPostgresError(`cannot run ${bins.postgres}: ${(await spawnError).message}`);
+      if (pid === undefined)
+        throw new EmbeddedPostgresError(`cannot run ${bins.postgres}: ${(await spawnError).message}`);
       const ready = await waitForReadyFile(pgDir, pid, () => exited !== undefined);
       if (!ready) {
         if (exited === undefined) await stopServer(pid);
-        const tail = (await fs.readFile(logFile, 'utf8').catch(() => '')).trim().split('\n').slice(-3).join(' | ');
-        throw new EmbeddedPostgresError(`embedded PostgreSQL ${exited === undefined ? 'did not become ready' : `exited (code ${exited})`}: ${tail} (see ${logFile})`);
+        const tail = (await fs.readFile(logFile, 'utf8').catch(() => ''))
+          .trim()
+          .split('\n')
+          .slice(-3)
+          .join(' | ');
+        throw new EmbeddedPostgresError(
+          `embedded PostgreSQL ${exited === undefined ? 'did not become ready' : `exited (code ${exited})`}: ${tail} (see ${logFile})`,
+        );
       }
     } finally {
       await log.close();
@@ -343,7 +417,7 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; fast?: bool
 
 /** Waits until `postmaster.pid` names `pid` with status "ready" (false if `gone()` or on timeout). */
 async function waitForReadyFile(pgDir: string, pid: number, gone: () => boolean): Promise<boolean> {
-  for (const until = Date.now() + READY_WAIT_MS; Date.now() < until; ) {
+  for (const until = Date.now() + READY_WAIT_MS; Date.now() < until;) {
     if (gone() || !isAlive(pid)) return false;
     const cluster = await clusterProcess(pgDir);
     if (cluster?.pid === pid && cluster.ready) return true;

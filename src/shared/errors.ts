@@ -67,7 +67,9 @@ export const notFound = (what: string) => new AppError('NOT_FOUND', `${what} was
 export const TRANSIENT_SQLSTATES = new Set(['40001', '40P01', '55P03', '57P01', '08006', '08003']);
 
 export function sqlState(err: unknown): string | undefined {
-  return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
+  return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string'
+    ? err.code
+    : undefined;
 }
 
 export const isUniqueViolation = (err: unknown) => sqlState(err) === '23505';

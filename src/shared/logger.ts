@@ -6,8 +6,19 @@ const CENSOR = '[redacted]';
 
 /** Fields whose value is a secret wherever they sit (matched without regard to case). */
 const SECRET_FIELDS = new Set([
-  'totp', 'otpauthurl', 'authorization', 'cookie', 'set-cookie', 'x-csrf-token',
-  'apikey', 'database_url', 'jwt_signing_keys', 'audit_signing_key', 'data_encryption_key', 'setup_token', 'pricing_lp_token',
+  'totp',
+  'otpauthurl',
+  'authorization',
+  'cookie',
+  'set-cookie',
+  'x-csrf-token',
+  'apikey',
+  'database_url',
+  'jwt_signing_keys',
+  'audit_signing_key',
+  'data_encryption_key',
+  'setup_token',
+  'pricing_lp_token',
 ]);
 /** …and any field named like these: password, newPassword, token, csrfToken, x-telegram-bot-api-secret-token, secret. */
 const SECRET_SUFFIXES = ['password', 'token', 'secret'];
@@ -39,7 +50,8 @@ export function censorSecrets(value: unknown, depth = 0, ancestors = new WeakSet
   try {
     if (Array.isArray(value)) return value.map((v) => censorSecrets(v, depth + 1, ancestors));
     const out: Record<string, unknown> = {};
-    for (const [key, v] of Object.entries(value)) out[key] = isSecretField(key, v) ? CENSOR : censorSecrets(v, depth + 1, ancestors);
+    for (const [key, v] of Object.entries(value))
+      out[key] = isSecretField(key, v) ? CENSOR : censorSecrets(v, depth + 1, ancestors);
     return out;
   } finally {
     ancestors.delete(value);

@@ -29,6 +29,11 @@ export function createMetrics(): Metrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
     }),
-    errors: new Counter({ name: 'desk_errors_total', help: 'Unexpected errors by where they happened', labelNames: ['kind'], registers: [registry] }),
+    errors: new Counter({
+      name: 'desk_errors_total',
+      help: 'Unexpected errors by where they happened',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
   };
 }

@@ -32,24 +32,35 @@ describe('migrations', () => {
   it('each migration runs in its own transaction: a failure names itself, rolls back only itself and keeps the ones before it', async () => {
     await withEmptyDb(async (db) => {
       const list = {
-        '0001_good': { up: async (k: Kysely<unknown>) => void (await sql`create table good_one (id int)`.execute(k)) },
+        '0001_good': {
+          up: async (k: Kysely<unknown>) => void (await sql`create table good_one (id int)`.execute(k)),
+        },
         '0002_broken': {
           up: async (k: Kysely<unknown>) => {
             await sql`create table half_done (id int)`.execute(k);
             await sql`create table oops (id nonexistent_type)`.execute(k);
           },
         },
-        '0003_later': { up: async (k: Kysely<unknown>) => void (await sql`create table later_one (id int)`.execute(k)) },
+        '0003_later': {
+          up: async (k: Kysely<unknown>) => void (await sql`create table later_one (id int)`.execute(k)),
+        },
       };
       const err = await migrateUp(db, list).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(MigrationError);
       expect((err as MigrationError).migration).toBe('0002_broken');
       expect((err as Error).message).toMatch(/^migration 0002_broken failed: .*nonexistent_type/);
-      const tables = async (name: string) => (await sql<{ n: number }>`select count(*)::int as n from pg_tables where tablename = ${name}`.execute(db)).rows[0]?.n;
+      const tables = async (name: string) =>
+        (
+          await sql<{
+            n: number;
+          }>`select count(*)::int as n from pg_tables where tablename = ${name}`.execute(db)
+        ).rows[0]?.n;
       expect(await tables('good_one')).toBe(1); // committed in its own transaction
       expect(await tables('half_done')).toBe(0); // the failing migration left nothing behind
       expect(await tables('later_one')).toBe(0); // nothing after the failure ran
-      const { rows } = await sql<{ name: string }>`select name from desk_migrations order by name`.execute(db);
+      const { rows } = await sql<{ name: string }>`select name from desk_migrations order by name`.execute(
+        db,
+      );
       expect(rows.map((r) => r.name)).toEqual(['0001_good']);
     });
   });

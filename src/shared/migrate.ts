@@ -13,7 +13,10 @@ function migrator(db: Kysely<unknown>, list: Record<string, Migration> = migrati
 }
 
 export class MigrationError extends Error {
-  constructor(readonly migration: string, cause: unknown) {
+  constructor(
+    readonly migration: string,
+    cause: unknown,
+  ) {
     super(`migration ${migration} failed: ${cause instanceof Error ? cause.message : String(cause)}`);
   }
 }

@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertTelegramHtml, buildTelegramServer, RecordingTelegram, updates, type TelegramTestServer, type TgUser } from '../../test/support/telegram.js';
+import {
+  assertTelegramHtml,
+  buildTelegramServer,
+  RecordingTelegram,
+  updates,
+  type TelegramTestServer,
+  type TgUser,
+} from '../../test/support/telegram.js';
 
 const TRON = 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t';
 
@@ -10,9 +17,24 @@ describe('Telegram /address', () => {
   });
   afterAll(() => t.close());
 
-  async function clientUser(id: number, status: 'active' | 'suspended' = 'active'): Promise<{ user: TgUser; clientId: string }> {
+  async function clientUser(
+    id: number,
+    status: 'active' | 'suspended' = 'active',
+  ): Promise<{ user: TgUser; clientId: string }> {
     const user: TgUser = { id, first_name: 'Dana' };
-    const client = await t.database.db.insertInto('clients').values({ telegram_user_id: String(id), telegram_username: null, name: 'Dana', company: 'Dana Ltd', country: 'CH', monthly_volume: '1-5M', status }).returningAll().executeTakeFirstOrThrow();
+    const client = await t.database.db
+      .insertInto('clients')
+      .values({
+        telegram_user_id: String(id),
+        telegram_username: null,
+        name: 'Dana',
+        company: 'Dana Ltd',
+        country: 'CH',
+        monthly_volume: '1-5M',
+        status,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
     return { user, clientId: client.id };
   }
   const lastText = (user: TgUser) => String(t.tg.lastTo(user.id).text);
@@ -25,8 +47,16 @@ describe('Telegram /address', () => {
     const text = lastText(user);
     assertTelegramHtml(text);
     expect(text).toMatch(/awaits the desk's approval/);
-    const requests = await t.database.db.selectFrom('change_requests').selectAll().where('kind', '=', 'client.address').execute();
-    expect(requests.some((r) => JSON.stringify(r.payload).includes(clientId) && JSON.stringify(r.payload).includes(TRON))).toBe(true);
+    const requests = await t.database.db
+      .selectFrom('change_requests')
+      .selectAll()
+      .where('kind', '=', 'client.address')
+      .execute();
+    expect(
+      requests.some(
+        (r) => JSON.stringify(r.payload).includes(clientId) && JSON.stringify(r.payload).includes(TRON),
+      ),
+    ).toBe(true);
     await t.send(updates.text(user, '/address'));
     expect(lastText(user)).toMatch(new RegExp(`${TRON}</code> — awaiting approval`));
   });
@@ -48,7 +78,11 @@ describe('Telegram /address', () => {
     const text = lastText(user);
     assertTelegramHtml(text);
     expect(text).toMatch(/awaits the desk's approval/);
-    const requests = await t.database.db.selectFrom('change_requests').selectAll().where('kind', '=', 'client.address').execute();
+    const requests = await t.database.db
+      .selectFrom('change_requests')
+      .selectAll()
+      .where('kind', '=', 'client.address')
+      .execute();
     const mine = requests.filter((r) => JSON.stringify(r.payload).includes(clientId));
     expect(mine).toHaveLength(1);
     expect(mine[0]?.payload).toMatchObject({ clientId, network: 'tron', address: TRON, action: 'whitelist' });

@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildTestServer } from '../../test/support/server.js';
-import { BOT_INFO, buildTelegramServer, PUBLIC_URL, RecordingTelegram, TEST_BOT_TOKEN, updates, type TelegramTestServer } from '../../test/support/telegram.js';
+import {
+  BOT_INFO,
+  buildTelegramServer,
+  PUBLIC_URL,
+  RecordingTelegram,
+  TEST_BOT_TOKEN,
+  updates,
+  type TelegramTestServer,
+} from '../../test/support/telegram.js';
 import { fixedClock } from '../shared/clock.js';
 import { AppError } from '../shared/errors.js';
 import { alertText, plainWords } from './errors.js';
@@ -22,7 +30,11 @@ describe('the bot (polling mode, updates fed with handleUpdate)', () => {
 
   it('a reply that meets a 429 waits its retry_after and is sent; the outbox deliverer does not wait', async () => {
     t.tg.clear();
-    t.tg.fail('sendMessage', { error_code: 429, description: 'Too Many Requests: retry after 1', parameters: { retry_after: 1 } }, { chatId: alice.id });
+    t.tg.fail(
+      'sendMessage',
+      { error_code: 429, description: 'Too Many Requests: retry after 1', parameters: { retry_after: 1 } },
+      { chatId: alice.id },
+    );
     await t.send(updates.text(alice, '/help'));
     const tries = t.tg.of('sendMessage', alice.id);
     expect(tries).toHaveLength(2); // refused, then sent
@@ -30,8 +42,14 @@ describe('the bot (polling mode, updates fed with handleUpdate)', () => {
 
     // The deliverer's calls go through bot.api, without the retry: a 429 there reschedules the row instead.
     t.tg.clear();
-    t.tg.fail('sendMessage', { error_code: 429, description: 'Too Many Requests: retry after 1', parameters: { retry_after: 1 } });
-    await expect(t.desk.telegram?.bot.api.sendMessage(alice.id, 'x')).rejects.toMatchObject({ error_code: 429 });
+    t.tg.fail('sendMessage', {
+      error_code: 429,
+      description: 'Too Many Requests: retry after 1',
+      parameters: { retry_after: 1 },
+    });
+    await expect(t.desk.telegram?.bot.api.sendMessage(alice.id, 'x')).rejects.toMatchObject({
+      error_code: 429,
+    });
     expect(t.tg.of('sendMessage')).toHaveLength(1);
   });
 
@@ -42,7 +60,11 @@ describe('the bot (polling mode, updates fed with handleUpdate)', () => {
     await t.send(u);
     await t.send(structuredClone(u));
     expect(t.tg.of('sendMessage', alice.id)).toHaveLength(1);
-    const seen = await t.database.db.selectFrom('telegram_updates').select('update_id').where('update_id', '=', String(u.update_id)).execute();
+    const seen = await t.database.db
+      .selectFrom('telegram_updates')
+      .select('update_id')
+      .where('update_id', '=', String(u.update_id))
+      .execute();
     expect(seen).toHaveLength(1);
   });
 
@@ -67,10 +89,19 @@ describe('the bot (polling mode, updates fed with handleUpdate)', () => {
 
 describe('errors in plain words', () => {
   it.each([
-    [new AppError('SELF_APPROVAL', 'You filed this request, so you cannot decide it.'), /Not allowed<\/b>\nYou filed this request/],
-    [new AppError('STEP_UP_REQUIRED', 'Confirm with a fresh code (POST /api/auth/step-up) to decide.'), /Code needed<\/b>\nConfirm with a fresh code to decide\./],
+    [
+      new AppError('SELF_APPROVAL', 'You filed this request, so you cannot decide it.'),
+      /Not allowed<\/b>\nYou filed this request/,
+    ],
+    [
+      new AppError('STEP_UP_REQUIRED', 'Confirm with a fresh code (POST /api/auth/step-up) to decide.'),
+      /Code needed<\/b>\nConfirm with a fresh code to decide\./,
+    ],
     [new AppError('ALREADY_DECIDED', 'This request is already approved.'), /Already decided/],
-    [new AppError('EXPIRED', 'This request expired <soon>.'), /Expired<\/b>\nThis request expired &lt;soon&gt;\./],
+    [
+      new AppError('EXPIRED', 'This request expired <soon>.'),
+      /Expired<\/b>\nThis request expired &lt;soon&gt;\./,
+    ],
     [new Error('connection reset: secret stuff'), /Something went wrong on our side/],
   ])('%s', (err, text) => {
     expect(plainWords(err)).toMatch(text);
@@ -78,7 +109,9 @@ describe('errors in plain words', () => {
   });
 
   it('a button’s alert (no parse mode) shows the characters, not their HTML entities', () => {
-    expect(alertText(plainWords(new AppError('VALIDATION_FAILED', 'Cannot grant “<b>*_[ & Co”: it is "active".')))).toBe('✏️ Not valid\nCannot grant “<b>*_[ & Co”: it is "active".');
+    expect(
+      alertText(plainWords(new AppError('VALIDATION_FAILED', 'Cannot grant “<b>*_[ & Co”: it is "active".'))),
+    ).toBe('✏️ Not valid\nCannot grant “<b>*_[ & Co”: it is "active".');
     expect(alertText(plainWords(new AppError('VALIDATION_FAILED', 'x'.repeat(500))))).toHaveLength(200);
   });
 });
@@ -89,23 +122,39 @@ describe('webhook mode', () => {
   const tg = new RecordingTelegram();
   beforeAll(async () => {
     t = await buildTestServer({
-      env: { TELEGRAM_BOT_TOKEN: TEST_BOT_TOKEN, TELEGRAM_MODE: 'webhook', TELEGRAM_WEBHOOK_SECRET: secret, PUBLIC_URL },
+      env: {
+        TELEGRAM_BOT_TOKEN: TEST_BOT_TOKEN,
+        TELEGRAM_MODE: 'webhook',
+        TELEGRAM_WEBHOOK_SECRET: secret,
+        PUBLIC_URL,
+      },
       telegram: { botInfo: BOT_INFO, configureApi: tg.install },
     });
   });
   afterAll(() => t.close());
 
-  const post = (headers: Record<string, string>, payload: object) => t.app.inject({ method: 'POST', url: '/telegram/webhook', headers, payload });
+  const post = (headers: Record<string, string>, payload: object) =>
+    t.app.inject({ method: 'POST', url: '/telegram/webhook', headers, payload });
 
   it('registers the webhook with its secret on start', async () => {
     await t.desk.telegram?.start();
-    expect(tg.of('setWebhook')).toEqual([{ url: `${PUBLIC_URL}/telegram/webhook`, secret_token: secret, allowed_updates: ['message', 'callback_query'] }]);
+    expect(tg.of('setWebhook')).toEqual([
+      {
+        url: `${PUBLIC_URL}/telegram/webhook`,
+        secret_token: secret,
+        allowed_updates: ['message', 'callback_query'],
+      },
+    ]);
     await t.desk.telegram?.stop();
   });
 
   it('refuses calls without the secret header, or with a wrong one, with 401', async () => {
     const u = updates.text(alice, '/help');
-    for (const headers of [{} as Record<string, string>, { 'x-telegram-bot-api-secret-token': 'wrong' }, { 'x-telegram-bot-api-secret-token': `${secret}x` }]) {
+    for (const headers of [
+      {} as Record<string, string>,
+      { 'x-telegram-bot-api-secret-token': 'wrong' },
+      { 'x-telegram-bot-api-secret-token': `${secret}x` },
+    ]) {
       const res = await post(headers, u);
       expect(res.statusCode).toBe(401);
       expect(res.headers['content-type']).toMatch(/problem\+json/);
@@ -115,7 +164,9 @@ describe('webhook mode', () => {
 
   it('checks the secret before looking at the body', async () => {
     expect((await post({}, { nonsense: true })).statusCode).toBe(401);
-    expect((await post({ 'x-telegram-bot-api-secret-token': secret }, { nonsense: true })).statusCode).toBe(400);
+    expect((await post({ 'x-telegram-bot-api-secret-token': secret }, { nonsense: true })).statusCode).toBe(
+      400,
+    );
   });
 
   it('processes a genuine update, and a redelivered one only once', async () => {
@@ -134,7 +185,9 @@ describe('the per-user rate limit over time', () => {
     const presser = { id: 7003, first_name: 'Presser' };
     try {
       for (let i = 0; i < 35; i++) await t.send(updates.callback(presser, 'pg:0'));
-      const alerts = t.tg.answers().filter((a) => a.text === 'Too many messages: wait a minute, then try again.');
+      const alerts = t.tg
+        .answers()
+        .filter((a) => a.text === 'Too many messages: wait a minute, then try again.');
       expect(alerts).toEqual([expect.objectContaining({ show_alert: true })]);
       expect(t.tg.answers()).toHaveLength(31); // 30 answered presses, then the one alert; the rest ignored
       await t.send(updates.text(presser, '/help'));
@@ -176,10 +229,19 @@ describe('without a token', () => {
     try {
       expect(t.desk.telegram).toBeNull();
       expect(t.desk.telegramOff).toBe('TELEGRAM_BOT_TOKEN is not set');
-      await t.desk.services.notifications.enqueue(t.database.db, [{ recipientType: 'ops_chat', template: 'approval.requested', data: {} }]);
+      await t.desk.services.notifications.enqueue(t.database.db, [
+        { recipientType: 'ops_chat', template: 'approval.requested', data: {} },
+      ]);
       const res = await t.app.inject({ method: 'GET', url: '/ready' });
       expect(res.statusCode).toBe(200);
-      const check = res.json<{ checks: { notifications: { ok: boolean; detail: { delivery: string; queued: number; queuedTooLong: boolean } } } }>().checks.notifications;
+      const check = res.json<{
+        checks: {
+          notifications: {
+            ok: boolean;
+            detail: { delivery: string; queued: number; queuedTooLong: boolean };
+          };
+        };
+      }>().checks.notifications;
       expect(check).toMatchObject({ ok: true, detail: { queued: 1, queuedTooLong: false } });
       expect(check.detail.delivery).toMatch(/^off .*stay queued/);
       expect(t.desk.jobs.flatMap((j) => Object.keys(j.tasks))).not.toContain('telegram_deliver');

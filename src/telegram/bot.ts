@@ -43,7 +43,12 @@ export interface BotDeps {
   /** Updates per user per minute before the bot stops answering them for the rest of the minute. */
   rateLimitPerMinute: number;
   /** RFQs and accepts for /quote (absent: the command is not offered). */
-  trading?: { rfqs: Pick<RfqService, 'request'>; trades: Pick<TradesService, 'accept'> & Partial<Pick<TradesService, 'list' | 'requestTradeCancel' | 'requestTradeAmend'>>; addresses?: Pick<AddressesService, 'request' | 'list'> };
+  trading?: {
+    rfqs: Pick<RfqService, 'request'>;
+    trades: Pick<TradesService, 'accept'> &
+      Partial<Pick<TradesService, 'list' | 'requestTradeCancel' | 'requestTradeAmend'>>;
+    addresses?: Pick<AddressesService, 'request' | 'list'>;
+  };
 }
 
 export interface DeskBotOptions {
@@ -56,7 +61,8 @@ export interface DeskBotOptions {
 /** The bot's numeric id is the part of the token before the colon. */
 export const botIdOf = (token: string) => Number(token.split(':')[0]);
 
-export const consoleUrl = (publicUrl: string, requestId: string) => new URL(`/approvals/${encodeURIComponent(requestId)}`, publicUrl).toString();
+export const consoleUrl = (publicUrl: string, requestId: string) =>
+  new URL(`/approvals/${encodeURIComponent(requestId)}`, publicUrl).toString();
 
 /**
  * Processes each update once, whichever process receives it (PostgreSQL remembers update ids): a
@@ -81,8 +87,15 @@ function rateLimit(deps: BotDeps) {
     if (!warned) {
       await deps.store.markWarned(from.id);
       deps.logger.warn({ telegramUserId: from.id, count }, 'telegram user rate limited');
-      if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: 'Too many messages: wait a minute, then try again.', show_alert: true });
-      else if (ctx.chat?.type === 'private') await ctx.reply('🐢 Too many messages: I will ignore what you send for the next minute. Then try again.');
+      if (ctx.callbackQuery)
+        await ctx.answerCallbackQuery({
+          text: 'Too many messages: wait a minute, then try again.',
+          show_alert: true,
+        });
+      else if (ctx.chat?.type === 'private')
+        await ctx.reply(
+          '🐢 Too many messages: I will ignore what you send for the next minute. Then try again.',
+        );
     }
   };
 }
@@ -105,11 +118,30 @@ export function createDeskBot(opts: DeskBotOptions, deps: BotDeps): Bot {
   const bot = new Bot(opts.token, { botInfo: opts.botInfo, client: { apiRoot: opts.apiRoot } });
   bot.use(retryReplies);
   // One update at a time per user (a code typed right after a button press is read after it).
-  bot.use(sequentialize((ctx: Context) => (ctx.from ? String(ctx.from.id) : ctx.chat ? String(ctx.chat.id) : undefined)));
+  bot.use(
+    sequentialize((ctx: Context) =>
+      ctx.from ? String(ctx.from.id) : ctx.chat ? String(ctx.chat.id) : undefined,
+    ),
+  );
   bot.use(onlyOnce(deps, botIdOf(opts.token)));
   bot.use(rateLimit(deps));
-  bot.errorBoundary(errorBoundary(deps.logger), linkFeature(deps), decisionFeature(deps), pendingFeature(deps), quoteFeature(deps), addressFeature(deps), tradesFeature(deps), onboardingFeature(deps), helpFeature(deps));
+  bot.errorBoundary(
+    errorBoundary(deps.logger),
+    linkFeature(deps),
+    decisionFeature(deps),
+    pendingFeature(deps),
+    quoteFeature(deps),
+    addressFeature(deps),
+    tradesFeature(deps),
+    onboardingFeature(deps),
+    helpFeature(deps),
+  );
   // Errors outside the boundary (the store itself failing): logged; the update is not retried.
-  bot.catch((err) => deps.logger.error({ err: err.error, updateId: err.ctx.update.update_id }, 'telegram update failed before reaching a feature'));
+  bot.catch((err) =>
+    deps.logger.error(
+      { err: err.error, updateId: err.ctx.update.update_id },
+      'telegram update failed before reaching a feature',
+    ),
+  );
   return bot;
 }

@@ -12,8 +12,16 @@ import type { ClientTokenAction } from './telegram.tables.js';
 export const CLIENT_TOKEN_DATA = new RegExp(`^${CLIENT_TOKEN_PREFIX}([A-Za-z0-9_-]{22})$`);
 
 /** Callback data for one button of `telegramUserId`, valid until `expiresAt`. */
-export async function clientButton(deps: Pick<BotDeps, 'store'>, telegramUserId: number, action: ClientTokenAction, payload: Record<string, string>, expiresAt: Date): Promise<string> {
-  return CLIENT_TOKEN_PREFIX + (await deps.store.issueClientToken({ action, telegramUserId, payload }, expiresAt));
+export async function clientButton(
+  deps: Pick<BotDeps, 'store'>,
+  telegramUserId: number,
+  action: ClientTokenAction,
+  payload: Record<string, string>,
+  expiresAt: Date,
+): Promise<string> {
+  return (
+    CLIENT_TOKEN_PREFIX + (await deps.store.issueClientToken({ action, telegramUserId, payload }, expiresAt))
+  );
 }
 
 const REFUSED = {
@@ -28,13 +36,21 @@ const REFUSED = {
  * spent or expired token, and otherwise spends the token and runs `handle` with its payload. Tokens
  * of other actions pass to the next feature.
  */
-export function onClientButton(deps: Pick<BotDeps, 'store' | 'clock' | 'logger'>, actions: readonly ClientTokenAction[], handle: (ctx: CallbackQueryContext<Context>, payload: Record<string, string>) => Promise<unknown>) {
+export function onClientButton(
+  deps: Pick<BotDeps, 'store' | 'clock' | 'logger'>,
+  actions: readonly ClientTokenAction[],
+  handle: (ctx: CallbackQueryContext<Context>, payload: Record<string, string>) => Promise<unknown>,
+) {
   return async (ctx: CallbackQueryContext<Context>, next: NextFunction) => {
     const token = ctx.match[1] ?? '';
     const press = await deps.store.pressClientToken(token, actions, ctx.from.id, deps.clock.now());
     if (!press.ok) {
       if (press.why === 'elsewhere') return next();
-      if (press.why === 'not yours') deps.logger.warn({ telegramUserId: ctx.from.id, actions }, 'telegram client button pressed by someone else');
+      if (press.why === 'not yours')
+        deps.logger.warn(
+          { telegramUserId: ctx.from.id, actions },
+          'telegram client button pressed by someone else',
+        );
       return ctx.answerCallbackQuery({ text: REFUSED[press.why], show_alert: true });
     }
     await ctx.answerCallbackQuery();

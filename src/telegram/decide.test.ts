@@ -1,7 +1,14 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { call, fileFlagRequest, person, REASON, type Person } from '../../test/support/approvals.js';
-import { buildTelegramServer, linkTelegram, OPS_CHAT_ID, RecordingTelegram, updates, type TelegramTestServer } from '../../test/support/telegram.js';
+import {
+  buildTelegramServer,
+  linkTelegram,
+  OPS_CHAT_ID,
+  RecordingTelegram,
+  updates,
+  type TelegramTestServer,
+} from '../../test/support/telegram.js';
 import { fixedClock } from '../shared/clock.js';
 
 /**
@@ -22,7 +29,12 @@ describe('co-signing and rejecting in Telegram', () => {
 
   beforeAll(async () => {
     t = await buildTelegramServer({ clock });
-    [requester, primary, secondary, other] = await Promise.all([person(t, ['risk_officer']), person(t, ['risk_officer']), person(t, ['platform_admin']), person(t, ['risk_officer'])]);
+    [requester, primary, secondary, other] = await Promise.all([
+      person(t, ['risk_officer']),
+      person(t, ['risk_officer']),
+      person(t, ['platform_admin']),
+      person(t, ['risk_officer']),
+    ]);
     await linkTelegram(t, secondary.id, secondaryTg);
     await linkTelegram(t, other.id, otherTg);
   });
@@ -44,15 +56,33 @@ describe('co-signing and rejecting in Telegram', () => {
   /** A flag.set request approved by the primary, naming `secondary`; returns its co-sign prompt's buttons. */
   async function cosignPrompt() {
     const req = await fileFlagRequest(t, requester, !flagOn);
-    expect((await call(t, primary, 'POST', `/api/approvals/${req.id}/approve`, { reason: REASON, secondaryApproverId: secondary.id })).status).toBe(200);
+    expect(
+      (
+        await call(t, primary, 'POST', `/api/approvals/${req.id}/approve`, {
+          reason: REASON,
+          secondaryApproverId: secondary.id,
+        })
+      ).status,
+    ).toBe(200);
     await settle();
-    const prompt = t.tg.of('sendMessage', secondaryTg.id).find((m) => /Your co-sign is requested/.test(String(m.text)) && String(m.text).includes(req.digest.slice(0, 16)));
+    const prompt = t.tg
+      .of('sendMessage', secondaryTg.id)
+      .find(
+        (m) =>
+          /Your co-sign is requested/.test(String(m.text)) &&
+          String(m.text).includes(req.digest.slice(0, 16)),
+      );
     if (!prompt) throw new Error('no co-sign prompt was sent');
     const [cosign, reject] = RecordingTelegram.buttons(prompt).map((b) => b.callback_data ?? '');
     return { req, cosign: cosign ?? '', reject: reject ?? '' };
   }
 
-  const requestStatus = async (id: string) => (await t.database.db.selectFrom('change_requests').select(['status', 'rejection_reason']).where('id', '=', id).executeTakeFirstOrThrow());
+  const requestStatus = async (id: string) =>
+    await t.database.db
+      .selectFrom('change_requests')
+      .select(['status', 'rejection_reason'])
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
   const lastAnswer = () => t.tg.answers().at(-1) ?? {};
   const lastTo = (id: number) => String(t.tg.lastTo(id).text);
 
@@ -70,15 +100,29 @@ describe('co-signing and rejecting in Telegram', () => {
     const { req, cosign } = await cosignPrompt();
     t.tg.clear();
     await t.send(updates.callback(otherTg, cosign, { chatId: OPS_CHAT_ID, messageId: 77 }));
-    expect(lastAnswer()).toMatchObject({ show_alert: true, text: expect.stringMatching(/only for the operator named to decide it/) as unknown });
+    expect(lastAnswer()).toMatchObject({
+      show_alert: true,
+      text: expect.stringMatching(/only for the operator named to decide it/) as unknown,
+    });
     await t.send(updates.callback(strangerTg, cosign, { chatId: OPS_CHAT_ID, messageId: 77 }));
-    expect(lastAnswer()).toMatchObject({ text: expect.stringMatching(/only for the operator named/) as unknown });
+    expect(lastAnswer()).toMatchObject({
+      text: expect.stringMatching(/only for the operator named/) as unknown,
+    });
     expect(t.tg.of('sendMessage', otherTg.id)).toHaveLength(0);
     expect(t.tg.of('sendMessage', strangerTg.id)).toHaveLength(0);
     expect((await requestStatus(req.id)).status).toBe('awaiting_secondary');
-    const refused = await sql<{ actor_type: string; actor_id: string | null; data: { telegramUserId: string } }>`
-      select actor_type, actor_id, data from audit_events where action = 'telegram.decision_refused' and entity_id = ${req.id} order by id`.execute(t.database.db);
-    expect(refused.rows.map((r) => [r.actor_type, r.actor_id, r.data.telegramUserId])).toEqual([['operator', other.id, String(otherTg.id)], ['system', null, String(strangerTg.id)]]);
+    const refused = await sql<{
+      actor_type: string;
+      actor_id: string | null;
+      data: { telegramUserId: string };
+    }>`
+      select actor_type, actor_id, data from audit_events where action = 'telegram.decision_refused' and entity_id = ${req.id} order by id`.execute(
+      t.database.db,
+    );
+    expect(refused.rows.map((r) => [r.actor_type, r.actor_id, r.data.telegramUserId])).toEqual([
+      ['operator', other.id, String(otherTg.id)],
+      ['system', null, String(strangerTg.id)],
+    ]);
 
     // The stranger pressing did not burn it: the named operator still can.
     await t.send(updates.callback(secondaryTg, cosign));
@@ -92,12 +136,20 @@ describe('co-signing and rejecting in Telegram', () => {
 
     const wrong = updates.text(secondaryTg, '000000');
     await t.send(wrong);
-    expect(t.tg.of('deleteMessage', secondaryTg.id)).toEqual([{ chat_id: secondaryTg.id, message_id: wrong.message?.message_id }]);
-    expect(lastTo(secondaryTg.id)).toMatch(/Code not accepted.*\n.*wrong, expired or already used[\s\S]*Send the next code, or \/cancel/);
+    expect(t.tg.of('deleteMessage', secondaryTg.id)).toEqual([
+      { chat_id: secondaryTg.id, message_id: wrong.message?.message_id },
+    ]);
+    expect(lastTo(secondaryTg.id)).toMatch(
+      /Code not accepted.*\n.*wrong, expired or already used[\s\S]*Send the next code, or \/cancel/,
+    );
     await t.send(updates.text(secondaryTg, 'hello'));
     expect(lastTo(secondaryTg.id)).toMatch(/not a 6-digit code/);
     expect((await requestStatus(req.id)).status).toBe('awaiting_secondary');
-    const failures = await sql<{ n: number }>`select count(*)::int as n from audit_events where entity_id = ${secondary.id} and action = 'auth.step_up_failed'`.execute(t.database.db);
+    const failures = await sql<{
+      n: number;
+    }>`select count(*)::int as n from audit_events where entity_id = ${secondary.id} and action = 'auth.step_up_failed'`.execute(
+      t.database.db,
+    );
     expect(failures.rows[0]?.n).toBe(1); // counts toward the lockout like any wrong code
     await t.send(updates.text(secondaryTg, '/cancel'));
     expect(lastTo(secondaryTg.id)).toMatch(/Stopped/);
@@ -108,23 +160,38 @@ describe('co-signing and rejecting in Telegram', () => {
     await t.send(updates.callback(secondaryTg, cosign));
     const code = updates.text(secondaryTg, secondary.op.totp());
     await t.send(code);
-    expect(t.tg.of('deleteMessage', secondaryTg.id)).toContainEqual({ chat_id: secondaryTg.id, message_id: code.message?.message_id });
+    expect(t.tg.of('deleteMessage', secondaryTg.id)).toContainEqual({
+      chat_id: secondaryTg.id,
+      message_id: code.message?.message_id,
+    });
     expect(lastTo(secondaryTg.id)).toMatch(/Co-signed.*is applied/);
     expect((await requestStatus(req.id)).status).toBe('approved');
     flagOn = !flagOn;
 
-    const audit = await sql<{ action: string; actor_id: string; request_id: string; data: Record<string, unknown> }>`
-      select action, actor_id, request_id, data from audit_events where actor_id = ${secondary.id} and action in ('auth.step_up', 'approval.cosigned') order by id desc limit 2`.execute(t.database.db);
+    const audit = await sql<{
+      action: string;
+      actor_id: string;
+      request_id: string;
+      data: Record<string, unknown>;
+    }>`
+      select action, actor_id, request_id, data from audit_events where actor_id = ${secondary.id} and action in ('auth.step_up', 'approval.cosigned') order by id desc limit 2`.execute(
+      t.database.db,
+    );
     expect(audit.rows.map((r) => r.action).sort()).toEqual(['approval.cosigned', 'auth.step_up']);
     expect(audit.rows.find((r) => r.action === 'auth.step_up')?.data).toMatchObject({ channel: 'telegram' });
     expect(audit.rows.every((r) => r.request_id.startsWith('telegram:'))).toBe(true);
 
     await t.send(updates.callback(secondaryTg, cosign));
-    expect(lastAnswer()).toMatchObject({ show_alert: true, text: expect.stringMatching(/already used/) as unknown });
+    expect(lastAnswer()).toMatchObject({
+      show_alert: true,
+      text: expect.stringMatching(/already used/) as unknown,
+    });
 
     // The decision edits the prompt: its buttons go.
     await settle();
-    const edit = t.tg.of('editMessageText', secondaryTg.id).find((e) => String(e.text).includes(req.digest.slice(0, 16)));
+    const edit = t.tg
+      .of('editMessageText', secondaryTg.id)
+      .find((e) => String(e.text).includes(req.digest.slice(0, 16)));
     expect(edit?.text).toMatch(/Decided: approved and applied/);
     expect(RecordingTelegram.buttons(edit ?? {}).map((b) => b.text)).toEqual(['Open in console']);
   });
@@ -142,21 +209,35 @@ describe('co-signing and rejecting in Telegram', () => {
       expect(lastTo(secondaryTg.id)).toMatch(/To reject/);
       await t.send(updates.text(secondaryTg, secondary.op.totp()));
       expect(lastTo(secondaryTg.id)).toMatch(/Rejected/);
-      expect(await requestStatus(req.id)).toEqual({ status: 'rejected', rejection_reason: 'The pilot plan is not signed off yet' });
+      expect(await requestStatus(req.id)).toEqual({
+        status: 'rejected',
+        rejection_reason: 'The pilot plan is not signed off yet',
+      });
       t.tg.clear();
       await settle();
 
       // The requester gets the outcome as a new message.
-      const told = t.tg.of('sendMessage', requesterTg.id).filter((m) => String(m.text).includes('The pilot plan is not signed off yet'));
+      const told = t.tg
+        .of('sendMessage', requesterTg.id)
+        .filter((m) => String(m.text).includes('The pilot plan is not signed off yet'));
       expect(told).toHaveLength(1);
       expect(told[0]?.text).toMatch(/❌ <b>Rejected<\/b>/);
       // The secondary, who decided, gets no second message about it: their prompt is edited instead.
       expect(t.tg.of('sendMessage', secondaryTg.id)).toEqual([]);
-      const edit = t.tg.of('editMessageText', secondaryTg.id).find((e) => String(e.text).includes(req.digest.slice(0, 16)));
+      const edit = t.tg
+        .of('editMessageText', secondaryTg.id)
+        .find((e) => String(e.text).includes(req.digest.slice(0, 16)));
       expect(edit?.text).toMatch(new RegExp(`Status:</b> ❌ Decided: rejected by ${secondary.op.name}$`));
       expect(RecordingTelegram.buttons(edit ?? {}).map((b) => b.text)).toEqual(['Open in console']);
-      const own = await sql<{ status: string; last_error: string | null }>`select status, last_error from notifications where template = 'approval.rejected' and recipient_id = ${secondary.id} and data->>'requestId' = ${req.id}`.execute(t.database.db);
-      expect(own.rows).toEqual([{ status: 'skipped', last_error: 'the decider is not told of their own decision' }]);
+      const own = await sql<{
+        status: string;
+        last_error: string | null;
+      }>`select status, last_error from notifications where template = 'approval.rejected' and recipient_id = ${secondary.id} and data->>'requestId' = ${req.id}`.execute(
+        t.database.db,
+      );
+      expect(own.rows).toEqual([
+        { status: 'skipped', last_error: 'the decider is not told of their own decision' },
+      ]);
     } finally {
       await t.send(updates.text(requesterTg, '/unlink'));
     }
@@ -173,9 +254,18 @@ describe('co-signing and rejecting in Telegram', () => {
   /** A request approved by the primary naming `who` as secondary; returns its co-sign button's data. */
   async function promptFor(who: Person, tg: { id: number }) {
     const req = await fileFlagRequest(t, requester, !flagOn);
-    expect((await call(t, primary, 'POST', `/api/approvals/${req.id}/approve`, { reason: REASON, secondaryApproverId: who.id })).status).toBe(200);
+    expect(
+      (
+        await call(t, primary, 'POST', `/api/approvals/${req.id}/approve`, {
+          reason: REASON,
+          secondaryApproverId: who.id,
+        })
+      ).status,
+    ).toBe(200);
     await settle();
-    const prompt = t.tg.of('sendMessage', tg.id).find((m) => String(m.text).includes(req.digest.slice(0, 16)));
+    const prompt = t.tg
+      .of('sendMessage', tg.id)
+      .find((m) => String(m.text).includes(req.digest.slice(0, 16)));
     return { req, cosign: RecordingTelegram.buttons(prompt ?? {})[0]?.callback_data ?? '' };
   }
 
@@ -186,7 +276,11 @@ describe('co-signing and rejecting in Telegram', () => {
     const { req, cosign } = await promptFor(admin, adminTg);
     await t.send(updates.callback(adminTg, cosign));
     for (let i = 0; i < 5; i++) await t.send(updates.text(adminTg, '000000')); // LOGIN_MAX_FAILURES
-    const locked = await sql<{ n: number }>`select count(*)::int as n from audit_events where entity_id = ${admin.id} and action = 'auth.locked'`.execute(t.database.db);
+    const locked = await sql<{
+      n: number;
+    }>`select count(*)::int as n from audit_events where entity_id = ${admin.id} and action = 'auth.locked'`.execute(
+      t.database.db,
+    );
     expect(locked.rows[0]?.n).toBe(1);
     clock.advance(30_000); // a fresh time step, so the code below is not a replay
     await t.send(updates.text(adminTg, admin.op.totp()));
@@ -207,10 +301,19 @@ describe('co-signing and rejecting in Telegram', () => {
     clock.advance(30_000); // enrolment and sign-in used this step and the next: the code needs a fresh one
     const code = updates.text(adminTg, admin.op.totp());
     await t.send(code);
-    expect(t.tg.of('deleteMessage', adminTg.id)).toContainEqual({ chat_id: adminTg.id, message_id: code.message?.message_id }); // the code still leaves the chat
+    expect(t.tg.of('deleteMessage', adminTg.id)).toContainEqual({
+      chat_id: adminTg.id,
+      message_id: code.message?.message_id,
+    }); // the code still leaves the chat
     expect(lastTo(adminTg.id)).toMatch(/Not allowed<\/b>\nThis Telegram account is no longer linked/);
     expect((await requestStatus(req.id)).status).toBe('awaiting_secondary');
-    expect(await t.database.db.selectFrom('telegram_conversations').select('flow').where('telegram_user_id', '=', String(adminTg.id)).executeTakeFirst()).toBeUndefined();
+    expect(
+      await t.database.db
+        .selectFrom('telegram_conversations')
+        .select('flow')
+        .where('telegram_user_id', '=', String(adminTg.id))
+        .executeTakeFirst(),
+    ).toBeUndefined();
     expect((await call(t, requester, 'POST', `/api/approvals/${req.id}/cancel`)).status).toBe(200);
   });
 
@@ -225,16 +328,33 @@ describe('co-signing and rejecting in Telegram', () => {
   it('a /pending button pressed after the request was decided says so, without asking for (and using up) a code', async () => {
     const { req } = await cosignPrompt();
     await t.send(updates.text(secondaryTg, '/pending'));
-    const buttons = RecordingTelegram.buttons(t.tg.lastTo(secondaryTg.id)).filter((b) => /^✅ Co-sign/.test(b.text));
-    const forReq = await Promise.all(buttons.map(async (b) => ((await t.desk.telegram?.store.peekToken(String(b.callback_data).slice(2)))?.request_id === req.id ? b.callback_data : null)));
+    const buttons = RecordingTelegram.buttons(t.tg.lastTo(secondaryTg.id)).filter((b) =>
+      /^✅ Co-sign/.test(b.text),
+    );
+    const forReq = await Promise.all(
+      buttons.map(async (b) =>
+        (await t.desk.telegram?.store.peekToken(String(b.callback_data).slice(2)))?.request_id === req.id
+          ? b.callback_data
+          : null,
+      ),
+    );
     const mine = forReq.find((x) => x) ?? '';
     expect(mine).toMatch(/^t:/);
     expect((await call(t, requester, 'POST', `/api/approvals/${req.id}/cancel`)).status).toBe(200);
     t.tg.clear();
     await t.send(updates.callback(secondaryTg, mine));
-    expect(lastAnswer()).toMatchObject({ show_alert: true, text: 'Already decided: cancelled by the requester.' });
+    expect(lastAnswer()).toMatchObject({
+      show_alert: true,
+      text: 'Already decided: cancelled by the requester.',
+    });
     expect(t.tg.of('sendMessage', secondaryTg.id)).toHaveLength(0); // no "send the code"
-    expect(await t.database.db.selectFrom('telegram_conversations').select('flow').where('telegram_user_id', '=', String(secondaryTg.id)).executeTakeFirst()).toBeUndefined();
+    expect(
+      await t.database.db
+        .selectFrom('telegram_conversations')
+        .select('flow')
+        .where('telegram_user_id', '=', String(secondaryTg.id))
+        .executeTakeFirst(),
+    ).toBeUndefined();
     expect((await t.desk.telegram?.store.peekToken(mine.slice(2)))?.used_at).toBeNull();
     await settle();
   });

@@ -2,7 +2,16 @@ import type { JobHelpers, Task } from 'graphile-worker';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { call, fileFlagRequest, person, REASON, type Person } from '../../test/support/approvals.js';
-import { assertTelegramHtml, buildTelegramServer, linkTelegram, OPS_CHAT_ID, PUBLIC_URL, RecordingTelegram, updates, type TelegramTestServer } from '../../test/support/telegram.js';
+import {
+  assertTelegramHtml,
+  buildTelegramServer,
+  linkTelegram,
+  OPS_CHAT_ID,
+  PUBLIC_URL,
+  RecordingTelegram,
+  updates,
+  type TelegramTestServer,
+} from '../../test/support/telegram.js';
 import { fixedClock } from '../shared/clock.js';
 
 /** The outbox drained to Telegram: recipients, retries, 429, permanent failures, edits, escaping. */
@@ -20,7 +29,12 @@ describe('notification delivery', () => {
 
   beforeAll(async () => {
     t = await buildTelegramServer({ clock });
-    [requester, primary, secondary, unlinked] = await Promise.all([person(t, ['risk_officer']), person(t, ['risk_officer']), person(t, ['platform_admin']), person(t, ['risk_officer'])]);
+    [requester, primary, secondary, unlinked] = await Promise.all([
+      person(t, ['risk_officer']),
+      person(t, ['risk_officer']),
+      person(t, ['platform_admin']),
+      person(t, ['risk_officer']),
+    ]);
     await linkTelegram(t, primary.id, primaryTg);
     await linkTelegram(t, secondary.id, secondaryTg);
   });
@@ -33,8 +47,20 @@ describe('notification delivery', () => {
   });
 
   const status = async (requestId: string) =>
-    (await sql<{ recipient_type: string; recipient_id: string | null; template: string; status: string; attempts: number; last_error: string | null; next_attempt_at: Date }>`
-      select recipient_type, recipient_id, template, status, attempts, last_error, next_attempt_at from notifications where data->>'requestId' = ${requestId} order by id`.execute(t.database.db)).rows;
+    (
+      await sql<{
+        recipient_type: string;
+        recipient_id: string | null;
+        template: string;
+        status: string;
+        attempts: number;
+        last_error: string | null;
+        next_attempt_at: Date;
+      }>`
+      select recipient_type, recipient_id, template, status, attempts, last_error, next_attempt_at from notifications where data->>'requestId' = ${requestId} order by id`.execute(
+        t.database.db,
+      )
+    ).rows;
 
   /** Delivers until nothing is left, letting Telegram's per-chat pace (a group: one message in 3 s) pass. */
   const settle = async () => {
@@ -64,19 +90,28 @@ describe('notification delivery', () => {
     expect(ops.text).toContain('Kind: <code>flag.set</code>');
     expect(ops.text).toContain(`Requested by: ${requester.op.name}`);
     expect(ops.text).toMatch(/Expires: \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
-    expect(RecordingTelegram.buttons(ops)).toEqual([{ text: 'Open in console', url: `${PUBLIC_URL}/approvals/${req.id}` }]);
+    expect(RecordingTelegram.buttons(ops)).toEqual([
+      { text: 'Open in console', url: `${PUBLIC_URL}/approvals/${req.id}` },
+    ]);
     assertTelegramHtml(String(ops.text));
     expect(t.tg.textsTo(primaryTg.id)).toHaveLength(1);
     expect(t.tg.textsTo(secondaryTg.id)).toHaveLength(1);
 
     const rows = await status(req.id);
-    expect(rows.find((r) => r.recipient_id === unlinked.id)).toMatchObject({ status: 'skipped', last_error: 'the operator has no linked Telegram account' });
+    expect(rows.find((r) => r.recipient_id === unlinked.id)).toMatchObject({
+      status: 'skipped',
+      last_error: 'the operator has no linked Telegram account',
+    });
     expect(rows.find((r) => r.recipient_type === 'ops_chat')).toMatchObject({ status: 'sent', attempts: 1 });
     expect(rows.some((r) => r.recipient_id === requester.id)).toBe(false);
   });
 
   it('honours a 429 retry_after: the row waits exactly that long, and the attempt is not counted', async () => {
-    t.tg.fail('sendMessage', { error_code: 429, description: 'Too Many Requests: retry after 7', parameters: { retry_after: 7 } }, { chatId: OPS_CHAT_ID });
+    t.tg.fail(
+      'sendMessage',
+      { error_code: 429, description: 'Too Many Requests: retry after 7', parameters: { retry_after: 7 } },
+      { chatId: OPS_CHAT_ID },
+    );
     const before = await metric('rate_limited');
     const req = await fileFlag();
     const from = clock.now().getTime();
@@ -97,14 +132,29 @@ describe('notification delivery', () => {
   });
 
   it('gives up at once on 403 (bot blocked) and 400 (chat not found), counting them', async () => {
-    t.tg.fail('sendMessage', { error_code: 403, description: 'Forbidden: bot was blocked by the user' }, { chatId: primaryTg.id });
-    t.tg.fail('sendMessage', { error_code: 400, description: 'Bad Request: chat not found' }, { chatId: OPS_CHAT_ID });
+    t.tg.fail(
+      'sendMessage',
+      { error_code: 403, description: 'Forbidden: bot was blocked by the user' },
+      { chatId: primaryTg.id },
+    );
+    t.tg.fail(
+      'sendMessage',
+      { error_code: 400, description: 'Bad Request: chat not found' },
+      { chatId: OPS_CHAT_ID },
+    );
     const before = await metric('failed_permanent');
     const req = await fileFlag();
     await t.deliver();
     const rows = await status(req.id);
-    expect(rows.find((r) => r.recipient_id === primary.id)).toMatchObject({ status: 'failed', attempts: 1, last_error: 'Forbidden: bot was blocked by the user' });
-    expect(rows.find((r) => r.recipient_type === 'ops_chat')).toMatchObject({ status: 'failed', last_error: 'Bad Request: chat not found' });
+    expect(rows.find((r) => r.recipient_id === primary.id)).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      last_error: 'Forbidden: bot was blocked by the user',
+    });
+    expect(rows.find((r) => r.recipient_type === 'ops_chat')).toMatchObject({
+      status: 'failed',
+      last_error: 'Bad Request: chat not found',
+    });
     expect(await metric('failed_permanent')).toBe(before + 2);
     clock.advance(3_600_000);
     await t.deliver();
@@ -112,17 +162,31 @@ describe('notification delivery', () => {
   });
 
   it('a 400 about the "Open in console" button sends the message again once, without the button', async () => {
-    t.tg.fail('sendMessage', { error_code: 400, description: 'Bad Request: BUTTON_URL_INVALID' }, { chatId: OPS_CHAT_ID });
+    t.tg.fail(
+      'sendMessage',
+      { error_code: 400, description: 'Bad Request: BUTTON_URL_INVALID' },
+      { chatId: OPS_CHAT_ID },
+    );
     const req = await fileFlag();
     await t.deliver();
     const tries = t.tg.of('sendMessage', OPS_CHAT_ID);
     expect(tries).toHaveLength(2);
-    expect(RecordingTelegram.buttons(tries[0] ?? {})).toEqual([{ text: 'Open in console', url: `${PUBLIC_URL}/approvals/${req.id}` }]);
+    expect(RecordingTelegram.buttons(tries[0] ?? {})).toEqual([
+      { text: 'Open in console', url: `${PUBLIC_URL}/approvals/${req.id}` },
+    ]);
     expect(tries[1]?.reply_markup).toBeUndefined();
     expect(tries[1]?.text).toBe(tries[0]?.text);
-    expect((await status(req.id)).find((r) => r.recipient_type === 'ops_chat')).toMatchObject({ status: 'sent', attempts: 1 });
+    expect((await status(req.id)).find((r) => r.recipient_type === 'ops_chat')).toMatchObject({
+      status: 'sent',
+      attempts: 1,
+    });
     // Later edits of that message do not bring the refused button back.
-    const kept = await t.database.db.selectFrom('telegram_messages').select('url').where('request_id', '=', req.id).where('chat_id', '=', String(OPS_CHAT_ID)).executeTakeFirstOrThrow();
+    const kept = await t.database.db
+      .selectFrom('telegram_messages')
+      .select('url')
+      .where('request_id', '=', req.id)
+      .where('chat_id', '=', String(OPS_CHAT_ID))
+      .executeTakeFirstOrThrow();
     expect(kept.url).toBeNull();
     expect((await call(t, requester, 'POST', `/api/approvals/${req.id}/cancel`)).status).toBe(200);
     await settle();
@@ -132,7 +196,11 @@ describe('notification delivery', () => {
   });
 
   it('retries a server error with backoff, then gives up after the last attempt', async () => {
-    t.tg.fail('sendMessage', { error_code: 502, description: 'Bad Gateway' }, { chatId: secondaryTg.id, times: 10 });
+    t.tg.fail(
+      'sendMessage',
+      { error_code: 502, description: 'Bad Gateway' },
+      { chatId: secondaryTg.id, times: 10 },
+    );
     const req = await fileFlag();
     const row = async () => (await status(req.id)).find((r) => r.recipient_id === secondary.id);
     const [gaveUp, permanent] = [await metric('gave_up'), await metric('failed_permanent')];
@@ -145,7 +213,11 @@ describe('notification delivery', () => {
       clock.advance(15 * 60_000);
       await t.deliver();
     }
-    expect(await row()).toMatchObject({ status: 'failed', attempts: 10, last_error: 'gave up after 10 attempts: Bad Gateway' });
+    expect(await row()).toMatchObject({
+      status: 'failed',
+      attempts: 10,
+      last_error: 'gave up after 10 attempts: Bad Gateway',
+    });
     expect(t.tg.of('sendMessage', secondaryTg.id)).toHaveLength(10);
     expect([await metric('gave_up'), await metric('failed_permanent')]).toEqual([gaveUp + 1, permanent]);
   });
@@ -154,7 +226,14 @@ describe('notification delivery', () => {
     const req = await fileFlag();
     await t.deliver();
     const opsMessage = t.tg.lastTo(OPS_CHAT_ID);
-    expect((await call(t, primary, 'POST', `/api/approvals/${req.id}/approve`, { reason: REASON, secondaryApproverId: secondary.id })).status).toBe(200);
+    expect(
+      (
+        await call(t, primary, 'POST', `/api/approvals/${req.id}/approve`, {
+          reason: REASON,
+          secondaryApproverId: secondary.id,
+        })
+      ).status,
+    ).toBe(200);
     t.tg.clear();
     await settle();
     // The co-sign prompt to the secondary, with its buttons; the ops chat message edited to say so.
@@ -164,10 +243,16 @@ describe('notification delivery', () => {
     expect(prompt.text).toContain(`Approved by ${primary.op.name}: “${REASON}”`);
     expect(prompt.text).toContain(`• <b>enabled</b>: ${String(flagOn)} → ${String(!flagOn)}`);
     expect(prompt.text).toContain('Kind: <code>flag.set</code>');
-    expect(RecordingTelegram.buttons(prompt).map((b) => b.text)).toEqual(['✅ Co-sign', '❌ Reject', 'Open in console']);
+    expect(RecordingTelegram.buttons(prompt).map((b) => b.text)).toEqual([
+      '✅ Co-sign',
+      '❌ Reject',
+      'Open in console',
+    ]);
     const opsEdit = t.tg.of('editMessageText', OPS_CHAT_ID);
     expect(opsEdit).toHaveLength(1);
-    expect(opsEdit[0]?.text).toMatch(new RegExp(`Status:</b> ⏳ Approved by ${primary.op.name}; awaiting co-sign by ${secondary.op.name}`));
+    expect(opsEdit[0]?.text).toMatch(
+      new RegExp(`Status:</b> ⏳ Approved by ${primary.op.name}; awaiting co-sign by ${secondary.op.name}`),
+    );
     expect(t.tg.of('sendMessage', OPS_CHAT_ID)).toHaveLength(0);
     expect(opsMessage).toBeDefined();
 
@@ -176,9 +261,13 @@ describe('notification delivery', () => {
     t.tg.clear();
     await settle();
     const edits = t.tg.of('editMessageText');
-    const promptEdit = edits.find((e) => String(e.chat_id) === String(secondaryTg.id) && /co-sign is requested/.test(String(e.text)));
+    const promptEdit = edits.find(
+      (e) => String(e.chat_id) === String(secondaryTg.id) && /co-sign is requested/.test(String(e.text)),
+    );
     expect(promptEdit?.text).toMatch(/Status:<\/b> ✅ Decided: approved and applied/);
-    expect(RecordingTelegram.buttons(promptEdit ?? {})).toEqual([{ text: 'Open in console', url: `${PUBLIC_URL}/approvals/${req.id}` }]); // decision buttons gone
+    expect(RecordingTelegram.buttons(promptEdit ?? {})).toEqual([
+      { text: 'Open in console', url: `${PUBLIC_URL}/approvals/${req.id}` },
+    ]); // decision buttons gone
     expect(edits.find((e) => String(e.chat_id) === String(OPS_CHAT_ID))?.text).toMatch(/Decided: approved/);
     for (const e of edits) assertTelegramHtml(String(e.text));
   });
@@ -195,12 +284,19 @@ describe('notification delivery', () => {
       // Only the requester's own row announced the cancel: it sends nothing, yet brings the edits.
       expect(t.tg.of('sendMessage')).toEqual([]);
       expect((await status(req.id)).filter((r) => r.template === 'approval.cancelled')).toEqual([
-        expect.objectContaining({ recipient_type: 'operator', recipient_id: requester.id, status: 'skipped', last_error: 'the decider is not told of their own decision' }),
+        expect.objectContaining({
+          recipient_type: 'operator',
+          recipient_id: requester.id,
+          status: 'skipped',
+          last_error: 'the decider is not told of their own decision',
+        }),
       ]);
       for (const chat of [OPS_CHAT_ID, primaryTg.id, secondaryTg.id]) {
         const edits = t.tg.of('editMessageText', chat);
         expect(edits, `edits in chat ${chat}`).toHaveLength(1);
-        expect(edits[0]?.text).toMatch(/New request awaiting approval[\s\S]*Status:<\/b> 🚫 Cancelled by the requester$/);
+        expect(edits[0]?.text).toMatch(
+          /New request awaiting approval[\s\S]*Status:<\/b> 🚫 Cancelled by the requester$/,
+        );
       }
     } finally {
       await t.send(updates.text(requesterTg, '/unlink'));
@@ -208,12 +304,19 @@ describe('notification delivery', () => {
   });
 
   it('a system request that expires before anyone acts has its alerts edited to say so, and nothing new is sent', async () => {
-    const { request } = await t.desk.services.approvals.file({ kind: 'flag.set', payload: { key: 'AUTO_SETTLEMENT', enabled: !flagOn } }, { type: 'system', id: null }, { actorType: 'system' });
+    const { request } = await t.desk.services.approvals.file(
+      { kind: 'flag.set', payload: { key: 'AUTO_SETTLEMENT', enabled: !flagOn } },
+      { type: 'system', id: null },
+      { actorType: 'system' },
+    );
     await settle();
     expect(t.tg.lastTo(OPS_CHAT_ID).text).toMatch(/New request awaiting approval/);
     // Past its TTL; the worker's expiry job finds it.
-    await sql`update change_requests set expires_at = ${new Date(clock.now().getTime() - 1000)} where id = ${request.id}`.execute(t.database.db);
-    const expire = (Object.assign({}, ...t.desk.jobs.map((m) => m.tasks)) as Record<string, Task | undefined>).approvals_expire;
+    await sql`update change_requests set expires_at = ${new Date(clock.now().getTime() - 1000)} where id = ${request.id}`.execute(
+      t.database.db,
+    );
+    const expire = (Object.assign({}, ...t.desk.jobs.map((m) => m.tasks)) as Record<string, Task | undefined>)
+      .approvals_expire;
     if (!expire) throw new Error('approvals_expire is not registered');
     await expire({}, {} as JobHelpers);
     t.tg.clear();
@@ -221,13 +324,24 @@ describe('notification delivery', () => {
     expect(t.tg.of('sendMessage')).toEqual([]);
     // (The job also expires what earlier tests left open: only this request's messages are looked at.)
     for (const chat of [OPS_CHAT_ID, primaryTg.id, secondaryTg.id]) {
-      const edits = t.tg.of('editMessageText', chat).filter((e) => RecordingTelegram.buttons(e).some((b) => b.url === `${PUBLIC_URL}/approvals/${request.id}`));
+      const edits = t.tg
+        .of('editMessageText', chat)
+        .filter((e) =>
+          RecordingTelegram.buttons(e).some((b) => b.url === `${PUBLIC_URL}/approvals/${request.id}`),
+        );
       expect(edits, `edits in chat ${chat}`).toHaveLength(1);
-      expect(edits[0]?.text).toMatch(/New request awaiting approval[\s\S]*Status:<\/b> ⌛ Expired without a decision$/);
+      expect(edits[0]?.text).toMatch(
+        /New request awaiting approval[\s\S]*Status:<\/b> ⌛ Expired without a decision$/,
+      );
     }
     // Nobody was to be told (no requester, no approver involved): one row all the same, only for the edits.
     expect((await status(request.id)).filter((r) => r.template === 'approval.expired')).toEqual([
-      expect.objectContaining({ recipient_type: 'ops_chat', recipient_id: null, status: 'skipped', last_error: 'nobody to tell: only edits the earlier messages' }),
+      expect.objectContaining({
+        recipient_type: 'ops_chat',
+        recipient_id: null,
+        status: 'skipped',
+        last_error: 'nobody to tell: only edits the earlier messages',
+      }),
     ]);
   });
 
@@ -238,18 +352,42 @@ describe('notification delivery', () => {
       const req = await fileFlag();
       await settle();
       // The requester's copy of the primary's approval fails once: it is retried after the co-sign.
-      t.tg.fail('sendMessage', { error_code: 502, description: 'Bad Gateway' }, { chatId: requesterTg.id, times: 1 });
-      expect((await call(t, primary, 'POST', `/api/approvals/${req.id}/approve`, { reason: REASON, secondaryApproverId: secondary.id })).status).toBe(200);
+      t.tg.fail(
+        'sendMessage',
+        { error_code: 502, description: 'Bad Gateway' },
+        { chatId: requesterTg.id, times: 1 },
+      );
+      expect(
+        (
+          await call(t, primary, 'POST', `/api/approvals/${req.id}/approve`, {
+            reason: REASON,
+            secondaryApproverId: secondary.id,
+          })
+        ).status,
+      ).toBe(200);
       clock.advance(5000);
       await t.deliver();
-      expect((await status(req.id)).find((r) => r.recipient_id === requester.id && r.template === 'approval.primary_approved')).toMatchObject({ status: 'queued', last_error: 'Bad Gateway' });
+      expect(
+        (await status(req.id)).find(
+          (r) => r.recipient_id === requester.id && r.template === 'approval.primary_approved',
+        ),
+      ).toMatchObject({ status: 'queued', last_error: 'Bad Gateway' });
       expect((await call(t, secondary, 'POST', `/api/approvals/${req.id}/cosign`, {})).status).toBe(200);
       flagOn = !flagOn;
       await t.deliver(); // the decision goes out before the retry is due
       await settle();
-      expect((await status(req.id)).find((r) => r.recipient_id === requester.id && r.template === 'approval.primary_approved')).toMatchObject({ status: 'sent', attempts: 2 });
-      const opsEdits = t.tg.of('editMessageText', OPS_CHAT_ID).map((e) => String(e.text).split('Status:</b> ')[1]);
-      expect(opsEdits).toEqual([`⏳ Approved by ${primary.op.name}; awaiting co-sign by ${secondary.op.name}`, '✅ Decided: approved and applied']);
+      expect(
+        (await status(req.id)).find(
+          (r) => r.recipient_id === requester.id && r.template === 'approval.primary_approved',
+        ),
+      ).toMatchObject({ status: 'sent', attempts: 2 });
+      const opsEdits = t.tg
+        .of('editMessageText', OPS_CHAT_ID)
+        .map((e) => String(e.text).split('Status:</b> ')[1]);
+      expect(opsEdits).toEqual([
+        `⏳ Approved by ${primary.op.name}; awaiting co-sign by ${secondary.op.name}`,
+        '✅ Decided: approved and applied',
+      ]);
     } finally {
       await t.send(updates.text(requesterTg, '/unlink'));
     }
@@ -258,10 +396,24 @@ describe('notification delivery', () => {
   it('an edit refused with a 429 waits its retry_after; a 5xx is retried; "not modified" counts as done', async () => {
     const req = await fileFlag();
     await t.deliver();
-    const edits = async () => (await t.database.db.selectFrom('telegram_messages').select(['chat_id', 'edit_state', 'edit_next_at']).where('request_id', '=', req.id).orderBy('id').execute());
-    t.tg.fail('editMessageText', { error_code: 429, description: 'Too Many Requests: retry after 7', parameters: { retry_after: 7 } }, { chatId: OPS_CHAT_ID });
+    const edits = async () =>
+      await t.database.db
+        .selectFrom('telegram_messages')
+        .select(['chat_id', 'edit_state', 'edit_next_at'])
+        .where('request_id', '=', req.id)
+        .orderBy('id')
+        .execute();
+    t.tg.fail(
+      'editMessageText',
+      { error_code: 429, description: 'Too Many Requests: retry after 7', parameters: { retry_after: 7 } },
+      { chatId: OPS_CHAT_ID },
+    );
     t.tg.fail('editMessageText', { error_code: 502, description: 'Bad Gateway' }, { chatId: primaryTg.id });
-    t.tg.fail('editMessageText', { error_code: 400, description: 'Bad Request: message is not modified' }, { chatId: secondaryTg.id });
+    t.tg.fail(
+      'editMessageText',
+      { error_code: 400, description: 'Bad Request: message is not modified' },
+      { chatId: secondaryTg.id },
+    );
     expect((await call(t, requester, 'POST', `/api/approvals/${req.id}/cancel`)).status).toBe(200);
     clock.advance(5000);
     const from = clock.now().getTime();
@@ -281,10 +433,19 @@ describe('notification delivery', () => {
 
   it('a message sent after the request was decided says so and carries no decision buttons', async () => {
     const req = await fileFlag();
-    expect((await call(t, primary, 'POST', `/api/approvals/${req.id}/approve`, { reason: REASON, secondaryApproverId: secondary.id })).status).toBe(200);
+    expect(
+      (
+        await call(t, primary, 'POST', `/api/approvals/${req.id}/approve`, {
+          reason: REASON,
+          secondaryApproverId: secondary.id,
+        })
+      ).status,
+    ).toBe(200);
     expect((await call(t, requester, 'POST', `/api/approvals/${req.id}/cancel`)).status).toBe(200);
     await settle(); // the bot was behind: everything goes out now
-    const prompt = t.tg.of('sendMessage', secondaryTg.id).find((m) => /Your co-sign is requested/.test(String(m.text)));
+    const prompt = t.tg
+      .of('sendMessage', secondaryTg.id)
+      .find((m) => /Your co-sign is requested/.test(String(m.text)));
     expect(prompt?.text).toMatch(/Status:<\/b> 🚫 Cancelled by the requester$/);
     expect(RecordingTelegram.buttons(prompt ?? {}).map((b) => b.text)).toEqual(['Open in console']);
     const ops = t.tg.of('sendMessage', OPS_CHAT_ID).find((m) => /New request/.test(String(m.text)));
@@ -294,14 +455,29 @@ describe('notification delivery', () => {
   it('keeps a group to one message in 3 s: the rest go back to the queue at the chat’s turn, attempt refunded', async () => {
     const before = await metric('throttled');
     const stops = ['stop 1', 'stop 2', 'stop 3'];
-    await t.desk.services.notifications.enqueue(t.database.db, stops.map((reason) => ({ recipientType: 'ops_chat' as const, template: 'flag.emergency_disabled', data: { reason } })));
+    await t.desk.services.notifications.enqueue(
+      t.database.db,
+      stops.map((reason) => ({
+        recipientType: 'ops_chat' as const,
+        template: 'flag.emergency_disabled',
+        data: { reason },
+      })),
+    );
     const from = clock.now().getTime();
     expect(await t.deliver()).toEqual({ sent: 1, throttled: 2 });
     expect(t.tg.textsTo(OPS_CHAT_ID)).toHaveLength(1);
     expect(await metric('throttled')).toBe(before + 2);
-    const rows = (await sql<{ status: string; attempts: number; next_attempt_at: Date; last_error: string | null }>`
-      select status, attempts, next_attempt_at, last_error from notifications where template = 'flag.emergency_disabled' and data->>'reason' like 'stop %' order by id`.execute(t.database.db)).rows;
-    expect(rows.map((r) => [r.status, r.attempts])).toEqual([['sent', 1], ['queued', 0], ['queued', 0]]);
+    const rows = (
+      await sql<{ status: string; attempts: number; next_attempt_at: Date; last_error: string | null }>`
+      select status, attempts, next_attempt_at, last_error from notifications where template = 'flag.emergency_disabled' and data->>'reason' like 'stop %' order by id`.execute(
+        t.database.db,
+      )
+    ).rows;
+    expect(rows.map((r) => [r.status, r.attempts])).toEqual([
+      ['sent', 1],
+      ['queued', 0],
+      ['queued', 0],
+    ]);
     for (const r of rows.slice(1)) {
       expect(r.last_error).toBe('waiting for the chat’s turn (Telegram limits)');
       expect(r.next_attempt_at.getTime()).toBe(from + 3000);
@@ -319,8 +495,14 @@ describe('notification delivery', () => {
     const runtime = t.desk.telegram;
     await Promise.all([runtime?.deliverer.drain(), runtime?.deliverer.drain(), runtime?.deliverer.drain()]);
     await settle();
-    const rows = (await Promise.all(reqs.map((r) => status(r.id)))).flat().filter((r) => r.recipient_type === 'ops_chat');
-    expect(rows.map((r) => [r.status, r.attempts])).toEqual([['sent', 1], ['sent', 1], ['sent', 1]]);
+    const rows = (await Promise.all(reqs.map((r) => status(r.id))))
+      .flat()
+      .filter((r) => r.recipient_type === 'ops_chat');
+    expect(rows.map((r) => [r.status, r.attempts])).toEqual([
+      ['sent', 1],
+      ['sent', 1],
+      ['sent', 1],
+    ]);
     expect(t.tg.of('sendMessage', OPS_CHAT_ID)).toHaveLength(3);
   });
 
@@ -337,12 +519,23 @@ describe('notification delivery', () => {
     await fileFlag();
     clock.advance(11 * 60_000);
     const res = await t.app.inject({ method: 'GET', url: '/ready' });
-    const check = res.json<{ checks: { notifications: { ok: boolean; detail: { delivery: string; queued: number; queuedTooLong: boolean; oldestQueuedSeconds: number } } } }>().checks.notifications;
+    const check = res.json<{
+      checks: {
+        notifications: {
+          ok: boolean;
+          detail: { delivery: string; queued: number; queuedTooLong: boolean; oldestQueuedSeconds: number };
+        };
+      };
+    }>().checks.notifications;
     expect(check.detail).toMatchObject({ delivery: 'telegram (polling)', queuedTooLong: true });
     expect(check.detail.queued).toBeGreaterThan(0);
     expect(check.detail.oldestQueuedSeconds).toBeGreaterThan(600);
     await settle();
-    const after = (await t.app.inject({ method: 'GET', url: '/ready' })).json<typeof res extends never ? never : { checks: { notifications: { detail: { queued: number; queuedTooLong: boolean } } } }>();
+    const after = (await t.app.inject({ method: 'GET', url: '/ready' })).json<
+      typeof res extends never
+        ? never
+        : { checks: { notifications: { detail: { queued: number; queuedTooLong: boolean } } } }
+    >();
     expect(after.checks.notifications.detail).toMatchObject({ queued: 0, queuedTooLong: false });
   });
 });
@@ -354,15 +547,28 @@ describe('the global pace (all chats together)', () => {
 
   it('holds across chats: past the global rate a notice waits for the next slot, whichever chat it is for', async () => {
     // One message every 4 s overall (Telegram allows about 30/s; slowed down so that a wait beyond 2 s shows).
-    t = await buildTelegramServer({ clock, rules: { globalPerSecond: 0.25, privateIntervalMs: 1000, groupIntervalMs: 3000 } });
+    t = await buildTelegramServer({
+      clock,
+      rules: { globalPerSecond: 0.25, privateIntervalMs: 1000, groupIntervalMs: 3000 },
+    });
     const [a, b] = await Promise.all([person(t, ['risk_officer']), person(t, ['risk_officer'])]);
     await linkTelegram(t, a.id, { id: 8301, first_name: 'Ann' });
     await linkTelegram(t, b.id, { id: 8302, first_name: 'Ben' });
     clock.advance(10_000);
     await t.desk.services.notifications.enqueue(t.database.db, [
       { recipientType: 'ops_chat', template: 'flag.emergency_disabled', data: { reason: 'r1' } },
-      { recipientType: 'operator', recipientId: a.id, template: 'flag.emergency_disabled', data: { reason: 'r2' } },
-      { recipientType: 'operator', recipientId: b.id, template: 'flag.emergency_disabled', data: { reason: 'r3' } },
+      {
+        recipientType: 'operator',
+        recipientId: a.id,
+        template: 'flag.emergency_disabled',
+        data: { reason: 'r2' },
+      },
+      {
+        recipientType: 'operator',
+        recipientId: b.id,
+        template: 'flag.emergency_disabled',
+        data: { reason: 'r3' },
+      },
     ]);
     t.tg.clear();
     expect(await t.deliver()).toEqual({ sent: 1, throttled: 2 });
@@ -370,6 +576,10 @@ describe('the global pace (all chats together)', () => {
     expect(await t.deliver()).toEqual({ sent: 1, throttled: 1 });
     clock.advance(4000);
     expect(await t.deliver()).toEqual({ sent: 1 });
-    expect(t.tg.of('sendMessage').map((m) => String(m.chat_id))).toEqual([String(OPS_CHAT_ID), '8301', '8302']);
+    expect(t.tg.of('sendMessage').map((m) => String(m.chat_id))).toEqual([
+      String(OPS_CHAT_ID),
+      '8301',
+      '8302',
+    ]);
   });
 });

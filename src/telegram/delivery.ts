@@ -11,7 +11,17 @@ import { isPublicUrl } from './public-url.js';
 import { decisionKeyboard, openInConsole } from './keyboards.js';
 import type { TelegramStore } from './telegram.store.js';
 import { DECIDED_LINE, EDIT_TRIGGERS, editedText, render, type RequestView } from './templates.js';
-import { backoffSeconds, classifyFailure, delayFor, newThrottleState, pauseChat, recordSend, TELEGRAM_LIMITS, type ThrottleRules, type ThrottleState } from './throttle.js';
+import {
+  backoffSeconds,
+  classifyFailure,
+  delayFor,
+  newThrottleState,
+  pauseChat,
+  recordSend,
+  TELEGRAM_LIMITS,
+  type ThrottleRules,
+  type ThrottleState,
+} from './throttle.js';
 
 /** Where a notification goes in Telegram; null when the recipient has no Telegram chat. */
 export interface Recipients {
@@ -19,7 +29,11 @@ export interface Recipients {
   client(clientId: string): Promise<string | null>;
   opsChat: string | null;
   /** A readable name for whoever filed a request (an operator's or a client's name). */
-  requesterName(type: string, id: string | null, people: Map<string, { name: string } | undefined>): Promise<string>;
+  requesterName(
+    type: string,
+    id: string | null,
+    people: Map<string, { name: string } | undefined>,
+  ): Promise<string>;
 }
 
 export interface Timer {
@@ -27,7 +41,10 @@ export interface Timer {
   sleep(ms: number): Promise<void>;
 }
 
-export const realTimer: Timer = { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) };
+export const realTimer: Timer = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+};
 
 export interface DeliveryDeps {
   api: Api;
@@ -48,7 +65,8 @@ export interface DeliveryDeps {
 }
 
 /** `failed_permanent`: Telegram will never take it (blocked, chat not found); `gave_up`: transient failures past the last attempt. */
-export type DeliveryResult = 'sent' | 'retry' | 'rate_limited' | 'throttled' | 'failed_permanent' | 'gave_up' | 'skipped';
+export type DeliveryResult =
+  'sent' | 'retry' | 'rate_limited' | 'throttled' | 'failed_permanent' | 'gave_up' | 'skipped';
 
 /** The longest we wait in line for a chat's turn; longer, the row goes back to the queue. */
 const MAX_INLINE_WAIT_MS = 2000;
@@ -75,14 +93,26 @@ export function createDeliverer(deps: DeliveryDeps) {
   async function chatFor(n: ClaimedNotification): Promise<string | null> {
     if (n.recipientType === 'ops_chat') return deps.recipients.opsChat;
     if (!n.recipientId) return null;
-    return n.recipientType === 'operator' ? deps.recipients.operator(n.recipientId) : deps.recipients.client(n.recipientId);
+    return n.recipientType === 'operator'
+      ? deps.recipients.operator(n.recipientId)
+      : deps.recipients.client(n.recipientId);
   }
 
   async function requestView(requestId: unknown): Promise<RequestView | undefined> {
     if (typeof requestId !== 'string') return undefined;
     try {
       const { request: r, people } = await deps.requests.get(requestId);
-      return { id: r.id, kind: r.kind, summary: r.summary, status: r.status, digest: r.digest, diff: r.diff, note: r.note, expiresAt: r.expires_at, requester: await deps.recipients.requesterName(r.requested_by_type, r.requested_by_id, people) };
+      return {
+        id: r.id,
+        kind: r.kind,
+        summary: r.summary,
+        status: r.status,
+        digest: r.digest,
+        diff: r.diff,
+        note: r.note,
+        expiresAt: r.expires_at,
+        requester: await deps.recipients.requesterName(r.requested_by_type, r.requested_by_id, people),
+      };
     } catch {
       return undefined;
     }
@@ -108,45 +138,87 @@ export function createDeliverer(deps: DeliveryDeps) {
     const trigger = EDIT_TRIGGERS[n.template];
     // Earlier messages are edited whether or not this notice itself reaches anyone, but only while the
     // request still is where the notice says: a retried "awaiting co-sign" must not undo a "Decided".
-    if (trigger && requestId && (!request || request.status === trigger.when)) await deps.store.scheduleEdits(requestId, trigger.status(n.data), trigger.only, now);
+    if (trigger && requestId && (!request || request.status === trigger.when))
+      await deps.store.scheduleEdits(requestId, trigger.status(n.data), trigger.only, now);
     // The decider already has their answer, or nobody is to be told: this row was only there to bring the edits above.
     if (n.data.selfDecided === true || n.data.editOnly === true) {
-      await deps.notifications.markSkipped(deps.db, n.id, n.data.selfDecided === true ? 'the decider is not told of their own decision' : 'nobody to tell: only edits the earlier messages');
+      await deps.notifications.markSkipped(
+        deps.db,
+        n.id,
+        n.data.selfDecided === true
+          ? 'the decider is not told of their own decision'
+          : 'nobody to tell: only edits the earlier messages',
+      );
       return 'skipped';
     }
 
     const chatId = await chatFor(n);
     if (!chatId) {
-      await deps.notifications.markSkipped(deps.db, n.id, n.recipientType === 'ops_chat' ? 'no ops chat configured (TELEGRAM_OPS_CHAT_ID)' : `the ${n.recipientType} has no linked Telegram account`);
+      await deps.notifications.markSkipped(
+        deps.db,
+        n.id,
+        n.recipientType === 'ops_chat'
+          ? 'no ops chat configured (TELEGRAM_OPS_CHAT_ID)'
+          : `the ${n.recipientType} has no linked Telegram account`,
+      );
       return 'skipped';
     }
     const link = requestId ? consoleUrl(deps.publicUrl, requestId) : null;
     const buttonUrl = link && isPublicUrl(link) ? link : null;
-    const rendered = render({ template: n.template, recipientType: n.recipientType, data: n.data, request, consoleUrl: buttonUrl });
+    const rendered = render({
+      template: n.template,
+      recipientType: n.recipientType,
+      data: n.data,
+      request,
+      consoleUrl: buttonUrl,
+    });
     // Sent late (the bot was off or behind) about a request already decided: say so, and offer no buttons.
     const decided = request ? DECIDED_LINE[request.status] : undefined;
-    if (rendered && decided && (n.template === 'approval.requested' || n.template === 'approval.cosign_requested')) {
+    if (
+      rendered &&
+      decided &&
+      (n.template === 'approval.requested' || n.template === 'approval.cosign_requested')
+    ) {
       rendered.text = editedText(rendered.text, decided);
       rendered.decision = false;
     }
     if (!rendered) {
-      await deps.notifications.markSkipped(deps.db, n.id, `nothing to tell a ${n.recipientType} about ${n.template}`);
+      await deps.notifications.markSkipped(
+        deps.db,
+        n.id,
+        `nothing to tell a ${n.recipientType} about ${n.template}`,
+      );
       return 'skipped';
     }
 
     const wait = await takeTurn(chatId);
     if (wait > 0) {
-      await deps.notifications.retryAt(deps.db, n.id, new Date(now.getTime() + wait), 'waiting for the chat’s turn (Telegram limits)', true);
+      await deps.notifications.retryAt(
+        deps.db,
+        n.id,
+        new Date(now.getTime() + wait),
+        'waiting for the chat’s turn (Telegram limits)',
+        true,
+      );
       return 'throttled';
     }
 
     let tokens: { cosign: string; reject: string } | null = null;
     if (rendered.decision && n.recipientType === 'operator' && n.recipientId && requestId && request) {
       const owner = { requestId, operatorId: n.recipientId };
-      tokens = { cosign: await deps.store.issueToken({ ...owner, action: 'cosign' }, request.expiresAt), reject: await deps.store.issueToken({ ...owner, action: 'reject' }, request.expiresAt) };
+      tokens = {
+        cosign: await deps.store.issueToken({ ...owner, action: 'cosign' }, request.expiresAt),
+        reject: await deps.store.issueToken({ ...owner, action: 'reject' }, request.expiresAt),
+      };
     }
-    const keyboard = (url: string | null): InlineKeyboardMarkup | undefined => (tokens ? decisionKeyboard(tokens, url) : openInConsole(url));
-    const send = (url: string | null) => deps.api.sendMessage(chatId, rendered.text, { parse_mode: 'HTML', reply_markup: keyboard(url), link_preview_options: { is_disabled: true } });
+    const keyboard = (url: string | null): InlineKeyboardMarkup | undefined =>
+      tokens ? decisionKeyboard(tokens, url) : openInConsole(url);
+    const send = (url: string | null) =>
+      deps.api.sendMessage(chatId, rendered.text, {
+        parse_mode: 'HTML',
+        reply_markup: keyboard(url),
+        link_preview_options: { is_disabled: true },
+      });
 
     try {
       let url = buttonUrl;
@@ -156,11 +228,22 @@ export function createDeliverer(deps: DeliveryDeps) {
       } catch (err) {
         if (!url || !refusesButtonUrl(err)) throw err;
         // PUBLIC_URL looked public but Telegram will not link to it: the message matters more than the button.
-        deps.logger.warn({ notificationId: n.id, url, reason: err.description }, 'Telegram refused the "Open in console" button (check PUBLIC_URL); sent without it');
+        deps.logger.warn(
+          { notificationId: n.id, url, reason: err.description },
+          'Telegram refused the "Open in console" button (check PUBLIC_URL); sent without it',
+        );
         url = null;
         sent = await send(url);
       }
-      await deps.store.recordSent({ notificationId: n.id, requestId, chatId, messageId: sent.message_id, template: n.template, text: rendered.text, url });
+      await deps.store.recordSent({
+        notificationId: n.id,
+        requestId,
+        chatId,
+        messageId: sent.message_id,
+        template: n.template,
+        text: rendered.text,
+        url,
+      });
       await deps.notifications.markSent(deps.db, n.id, deps.clock.now());
       return 'sent';
     } catch (err) {
@@ -173,20 +256,35 @@ export function createDeliverer(deps: DeliveryDeps) {
     const f = classifyFailure(err instanceof GrammyError ? err : null);
     if (f.kind === 'rate_limited') {
       pauseChat(throttle, chatId, timer.now(), f.retryAfter);
-      await deps.notifications.retryAt(deps.db, n.id, new Date(now.getTime() + f.retryAfter * 1000), `429: retry after ${f.retryAfter} s`, true);
+      await deps.notifications.retryAt(
+        deps.db,
+        n.id,
+        new Date(now.getTime() + f.retryAfter * 1000),
+        `429: retry after ${f.retryAfter} s`,
+        true,
+      );
       return 'rate_limited';
     }
     if (f.kind === 'permanent') {
-      deps.logger.warn({ notificationId: n.id, recipientType: n.recipientType, reason: f.reason }, 'telegram delivery failed for good');
+      deps.logger.warn(
+        { notificationId: n.id, recipientType: n.recipientType, reason: f.reason },
+        'telegram delivery failed for good',
+      );
       await deps.notifications.markFailed(deps.db, n.id, f.reason);
       return 'failed_permanent';
     }
-    const reason = err instanceof GrammyError ? f.reason : `${f.reason}: ${(err as Error)?.message ?? String(err)}`;
+    const reason =
+      err instanceof GrammyError ? f.reason : `${f.reason}: ${(err as Error)?.message ?? String(err)}`;
     if (n.attempts >= maxAttempts) {
       await deps.notifications.markFailed(deps.db, n.id, `gave up after ${n.attempts} attempts: ${reason}`);
       return 'gave_up';
     }
-    await deps.notifications.retryAt(deps.db, n.id, new Date(now.getTime() + backoffSeconds(n.attempts) * 1000), reason);
+    await deps.notifications.retryAt(
+      deps.db,
+      n.id,
+      new Date(now.getTime() + backoffSeconds(n.attempts) * 1000),
+      reason,
+    );
     return 'retry';
   }
 
@@ -199,7 +297,16 @@ export function createDeliverer(deps: DeliveryDeps) {
         continue;
       }
       try {
-        await deps.api.editMessageText(m.chat_id, Number(m.message_id), editedText(m.text, m.edit_text ?? ''), { parse_mode: 'HTML', reply_markup: openInConsole(m.url), link_preview_options: { is_disabled: true } });
+        await deps.api.editMessageText(
+          m.chat_id,
+          Number(m.message_id),
+          editedText(m.text, m.edit_text ?? ''),
+          {
+            parse_mode: 'HTML',
+            reply_markup: openInConsole(m.url),
+            link_preview_options: { is_disabled: true },
+          },
+        );
         await deps.store.editDone(m.id, 'done');
         count('edited');
       } catch (err) {
@@ -211,7 +318,10 @@ export function createDeliverer(deps: DeliveryDeps) {
           // "message is not modified" or deleted by the user: nothing left to edit.
           await deps.store.editDone(m.id, /not modified/i.test(f.reason) ? 'done' : 'failed');
         } else {
-          await deps.store.editRetryAt(m.id, new Date(deps.clock.now().getTime() + backoffSeconds(m.edit_attempts) * 1000));
+          await deps.store.editRetryAt(
+            m.id,
+            new Date(deps.clock.now().getTime() + backoffSeconds(m.edit_attempts) * 1000),
+          );
         }
       }
     }
@@ -222,7 +332,9 @@ export function createDeliverer(deps: DeliveryDeps) {
    * Delivers what is due, batch by batch, for at most `budgetMs`. Returns counts per result; the rows
    * left (throttled, retrying) are picked up by the next run.
    */
-  async function drain(opts: { budgetMs?: number; batch?: number } = {}): Promise<Partial<Record<DeliveryResult, number>>> {
+  async function drain(
+    opts: { budgetMs?: number; batch?: number } = {},
+  ): Promise<Partial<Record<DeliveryResult, number>>> {
     const started = timer.now();
     const budget = opts.budgetMs ?? 20_000;
     const tally: Partial<Record<DeliveryResult, number>> = {};
@@ -232,7 +344,14 @@ export function createDeliverer(deps: DeliveryDeps) {
       for (const [i, n] of rows.entries()) {
         if (timer.now() - started > budget) {
           // Out of time: hand the rest back untouched.
-          for (const rest of rows.slice(i)) await deps.notifications.retryAt(deps.db, rest.id, deps.clock.now(), 'deferred to the next run', true);
+          for (const rest of rows.slice(i))
+            await deps.notifications.retryAt(
+              deps.db,
+              rest.id,
+              deps.clock.now(),
+              'deferred to the next run',
+              true,
+            );
           return tally;
         }
         let result: DeliveryResult;

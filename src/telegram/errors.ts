@@ -57,7 +57,8 @@ export function errorBoundary(logger: Logger) {
   return async (error: BotError<Context>) => {
     const { ctx } = error;
     const err = error.error;
-    if (!(err instanceof AppError)) logger.error({ err, updateId: ctx.update.update_id }, 'telegram update failed');
+    if (!(err instanceof AppError))
+      logger.error({ err, updateId: ctx.update.update_id }, 'telegram update failed');
     const text = plainWords(err);
     try {
       if (ctx.callbackQuery) {
@@ -67,7 +68,8 @@ export function errorBoundary(logger: Logger) {
       }
     } catch (sendErr) {
       // The chat may be gone (blocked bot): nothing more to tell anyone.
-      if (!(sendErr instanceof GrammyError)) logger.warn({ err: sendErr }, 'could not report an error in Telegram');
+      if (!(sendErr instanceof GrammyError))
+        logger.warn({ err: sendErr }, 'could not report an error in Telegram');
     }
   };
 }

@@ -11,7 +11,8 @@ export const MAX_MESSAGE_LENGTH = 4096;
 export function text(value: unknown): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
+    return String(value);
   return JSON.stringify(value) ?? '';
 }
 
@@ -61,8 +62,10 @@ export function when(value: Date | string | null | undefined): string {
 export function showValue(value: unknown): string {
   if (value === null || value === undefined) return '—';
   if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
-  if (Array.isArray(value) && value.every((v) => typeof v !== 'object')) return value.length ? value.join(', ') : '(none)';
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
+    return String(value);
+  if (Array.isArray(value) && value.every((v) => typeof v !== 'object'))
+    return value.length ? value.join(', ') : '(none)';
   if (typeof value === 'object') {
     return Object.entries(value as Record<string, unknown>)
       .map(([k, v]) => `${k}: ${typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}`)
@@ -77,7 +80,12 @@ export type Diff = { field: string; before: unknown; after: unknown }[];
 export function diffLines(diff: unknown, maxFields = 15): string[] {
   if (!Array.isArray(diff)) return [];
   const rows = diff as Diff;
-  const lines = rows.slice(0, maxFields).map((d) => `• <b>${user(d.field, 60)}</b>: ${user(showValue(d.before), 300)} → ${user(showValue(d.after), 300)}`);
+  const lines = rows
+    .slice(0, maxFields)
+    .map(
+      (d) =>
+        `• <b>${user(d.field, 60)}</b>: ${user(showValue(d.before), 300)} → ${user(showValue(d.after), 300)}`,
+    );
   if (rows.length > maxFields) lines.push(`• … and ${rows.length - maxFields} more`);
   return lines;
 }

@@ -8,8 +8,13 @@ export function openInConsole(url: string | null): InlineKeyboard | undefined {
 }
 
 /** Co-sign / Reject carry opaque single-use tokens, never the request id or an action the server trusts. */
-export function decisionKeyboard(tokens: { cosign: string; reject: string }, url: string | null): InlineKeyboard {
-  const kb = new InlineKeyboard().text('✅ Co-sign', TOKEN_PREFIX + tokens.cosign).text('❌ Reject', TOKEN_PREFIX + tokens.reject);
+export function decisionKeyboard(
+  tokens: { cosign: string; reject: string },
+  url: string | null,
+): InlineKeyboard {
+  const kb = new InlineKeyboard()
+    .text('✅ Co-sign', TOKEN_PREFIX + tokens.cosign)
+    .text('❌ Reject', TOKEN_PREFIX + tokens.reject);
   return url ? kb.row().url('Open in console', url) : kb;
 }
 

@@ -18,8 +18,21 @@ describe('operator linking', () => {
   });
   afterAll(() => t.close());
 
-  const linkedId = async (operatorId: string) => (await t.database.db.selectFrom('operators').select('telegram_user_id').where('id', '=', operatorId).executeTakeFirstOrThrow()).telegram_user_id;
-  const code = async (operatorId: string) => (await t.desk.services.account.issueTelegramLinkCode(operatorId, { actorType: 'operator', actorId: operatorId })).code;
+  const linkedId = async (operatorId: string) =>
+    (
+      await t.database.db
+        .selectFrom('operators')
+        .select('telegram_user_id')
+        .where('id', '=', operatorId)
+        .executeTakeFirstOrThrow()
+    ).telegram_user_id;
+  const code = async (operatorId: string) =>
+    (
+      await t.desk.services.account.issueTelegramLinkCode(operatorId, {
+        actorType: 'operator',
+        actorId: operatorId,
+      })
+    ).code;
   const reply = () => String(t.tg.lastTo(tgUser.id).text);
 
   it('operator features need a linked account', async () => {
@@ -43,8 +56,20 @@ describe('operator linking', () => {
     await t.send(updates.text(tgUser, `/link ${c.toLowerCase().slice(0, 4)}-${c.slice(4)}`));
     expect(reply()).toMatch(new RegExp(`Linked.*operator ${op.name}`));
     expect(await linkedId(op.id)).toBe(String(tgUser.id));
-    const audit = await sql<{ action: string; actor_id: string; data: { telegramUserId: string } }>`select action, actor_id, data from audit_events where entity_id = ${op.id} and action = 'operator.telegram_linked'`.execute(t.database.db);
-    expect(audit.rows).toEqual([{ action: 'operator.telegram_linked', actor_id: op.id, data: expect.objectContaining({ telegramUserId: String(tgUser.id) }) as unknown }]);
+    const audit = await sql<{
+      action: string;
+      actor_id: string;
+      data: { telegramUserId: string };
+    }>`select action, actor_id, data from audit_events where entity_id = ${op.id} and action = 'operator.telegram_linked'`.execute(
+      t.database.db,
+    );
+    expect(audit.rows).toEqual([
+      {
+        action: 'operator.telegram_linked',
+        actor_id: op.id,
+        data: expect.objectContaining({ telegramUserId: String(tgUser.id) }) as unknown,
+      },
+    ]);
   });
 
   it('the same code cannot be used twice', async () => {
@@ -66,7 +91,11 @@ describe('operator linking', () => {
     await t.send(updates.text(tgUser, '/unlink'));
     expect(reply()).toMatch(new RegExp(`no longer operator ${op.name}'s`));
     expect(await linkedId(op.id)).toBeNull();
-    const audit = await sql<{ n: number }>`select count(*)::int as n from audit_events where entity_id = ${op.id} and action = 'operator.telegram_unlinked'`.execute(t.database.db);
+    const audit = await sql<{
+      n: number;
+    }>`select count(*)::int as n from audit_events where entity_id = ${op.id} and action = 'operator.telegram_unlinked'`.execute(
+      t.database.db,
+    );
     expect(audit.rows[0]?.n).toBe(1);
     await t.send(updates.text(tgUser, '/unlink'));
     expect(reply()).toMatch(/not linked to any operator/);
@@ -77,8 +106,14 @@ describe('operator linking', () => {
       { recipientType: 'ops_chat', template: 'approval.requested', data: {} },
       { recipientType: 'operator', recipientId: op.id, template: 'approval.requested', data: {} },
     ]);
-    await t.desk.services.notifications.enqueue(t.database.db, [{ recipientType: 'ops_chat', template: 'approval.requested', data: {} }]);
-    const jobs = await sql<{ n: number }>`select count(*)::int as n from graphile_worker.jobs where task_identifier = ${DELIVER_TASK}`.execute(t.database.db);
+    await t.desk.services.notifications.enqueue(t.database.db, [
+      { recipientType: 'ops_chat', template: 'approval.requested', data: {} },
+    ]);
+    const jobs = await sql<{
+      n: number;
+    }>`select count(*)::int as n from graphile_worker.jobs where task_identifier = ${DELIVER_TASK}`.execute(
+      t.database.db,
+    );
     expect(jobs.rows[0]?.n).toBe(1);
   });
 });

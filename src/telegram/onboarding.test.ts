@@ -2,7 +2,17 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, person, REASON, type Person } from '../../test/support/approvals.js';
 import { buildTestServer } from '../../test/support/server.js';
-import { assertTelegramHtml, BOT_INFO, buildTelegramServer, OPS_CHAT_ID, PUBLIC_URL, RecordingTelegram, TEST_BOT_TOKEN, updates, type TelegramTestServer } from '../../test/support/telegram.js';
+import {
+  assertTelegramHtml,
+  BOT_INFO,
+  buildTelegramServer,
+  OPS_CHAT_ID,
+  PUBLIC_URL,
+  RecordingTelegram,
+  TEST_BOT_TOKEN,
+  updates,
+  type TelegramTestServer,
+} from '../../test/support/telegram.js';
 
 /** Client onboarding end to end: /start → four answers → client.access request → two operators decide → client told. */
 describe('client onboarding', () => {
@@ -20,11 +30,34 @@ describe('client onboarding', () => {
   afterAll(() => t.close());
 
   const reply = (id = client.id) => String(t.tg.lastTo(id).text);
-  const conversation = async (id: number) => t.database.db.selectFrom('telegram_conversations').select(['flow', 'step', 'data']).where('telegram_user_id', '=', String(id)).executeTakeFirst();
-  const clientRow = async () => t.database.db.selectFrom('clients').selectAll().where('telegram_user_id', '=', String(client.id)).executeTakeFirstOrThrow();
+  const conversation = async (id: number) =>
+    t.database.db
+      .selectFrom('telegram_conversations')
+      .select(['flow', 'step', 'data'])
+      .where('telegram_user_id', '=', String(id))
+      .executeTakeFirst();
+  const clientRow = async () =>
+    t.database.db
+      .selectFrom('clients')
+      .selectAll()
+      .where('telegram_user_id', '=', String(client.id))
+      .executeTakeFirstOrThrow();
   const decide = async (requestId: string, by: [Person, Person] = [ops1, ops2]) => {
-    expect((await call(t, by[0], 'POST', `/api/approvals/${requestId}/approve`, { reason: REASON, secondaryApproverId: by[1].id })).status).toBe(200);
-    const cosigned = await call<{ status: string }>(t, by[1], 'POST', `/api/approvals/${requestId}/cosign`, {});
+    expect(
+      (
+        await call(t, by[0], 'POST', `/api/approvals/${requestId}/approve`, {
+          reason: REASON,
+          secondaryApproverId: by[1].id,
+        })
+      ).status,
+    ).toBe(200);
+    const cosigned = await call<{ status: string }>(
+      t,
+      by[1],
+      'POST',
+      `/api/approvals/${requestId}/cosign`,
+      {},
+    );
     expect(cosigned.body.status).toBe('approved');
   };
 
@@ -35,11 +68,19 @@ describe('client onboarding', () => {
     expect(reply()).toMatch(/A name needs 2 to 100 characters/);
     await t.send(updates.text(client, hostile));
     expect(reply()).toMatch(/2\/4 · Which company/);
-    expect(await conversation(client.id)).toEqual({ flow: 'onboarding', step: 'company', data: { name: hostile } });
+    expect(await conversation(client.id)).toEqual({
+      flow: 'onboarding',
+      step: 'company',
+      data: { name: hostile },
+    });
 
     // Another desk process (a restart, a second replica) carries on where this one stopped.
     const tg2 = new RecordingTelegram();
-    const other = await buildTestServer({ database: t.database, env: { TELEGRAM_BOT_TOKEN: TEST_BOT_TOKEN, PUBLIC_URL }, telegram: { botInfo: BOT_INFO, configureApi: tg2.install } });
+    const other = await buildTestServer({
+      database: t.database,
+      env: { TELEGRAM_BOT_TOKEN: TEST_BOT_TOKEN, PUBLIC_URL },
+      telegram: { botInfo: BOT_INFO, configureApi: tg2.install },
+    });
     try {
       await other.desk.telegram?.bot.handleUpdate(updates.text(client, 'ACME <Trading> & Co'));
       expect(String(tg2.lastTo(client.id).text)).toMatch(/3\/4 · In which country/);
@@ -49,7 +90,12 @@ describe('client onboarding', () => {
     await t.send(updates.text(client, 'Malta'));
     const q4 = t.tg.lastTo(client.id);
     expect(q4.text).toMatch(/4\/4 · What volume/);
-    expect(RecordingTelegram.buttons(q4).map((b) => b.text)).toEqual(['under 100k USDT', '100k–1M USDT', '1M–10M USDT', 'over 10M USDT']);
+    expect(RecordingTelegram.buttons(q4).map((b) => b.text)).toEqual([
+      'under 100k USDT',
+      '100k–1M USDT',
+      '1M–10M USDT',
+      'over 10M USDT',
+    ]);
     await t.send(updates.text(client, 'lots'));
     expect(reply()).toMatch(/Choose one of the buttons/);
   });
@@ -60,11 +106,34 @@ describe('client onboarding', () => {
     assertTelegramHtml(reply());
     const row = await clientRow();
     clientId = row.id;
-    expect(row).toMatchObject({ status: 'pending', name: hostile, company: 'ACME <Trading> & Co', country: 'Malta', monthly_volume: '100k–1M USDT', telegram_username: 'bea' });
-    const req = await sql<{ kind: string; status: string; requested_by_type: string; requested_by_id: string; summary: string; payload: unknown }>`
-      select kind, status, requested_by_type, requested_by_id, summary, payload from change_requests where requested_by_id = ${row.id}`.execute(t.database.db);
+    expect(row).toMatchObject({
+      status: 'pending',
+      name: hostile,
+      company: 'ACME <Trading> & Co',
+      country: 'Malta',
+      monthly_volume: '100k–1M USDT',
+      telegram_username: 'bea',
+    });
+    const req = await sql<{
+      kind: string;
+      status: string;
+      requested_by_type: string;
+      requested_by_id: string;
+      summary: string;
+      payload: unknown;
+    }>`
+      select kind, status, requested_by_type, requested_by_id, summary, payload from change_requests where requested_by_id = ${row.id}`.execute(
+      t.database.db,
+    );
     expect(req.rows).toEqual([
-      { kind: 'client.access', status: 'pending', requested_by_type: 'client', requested_by_id: row.id, summary: `Grant access to ${hostile} (ACME <Trading> & Co, Malta; 100k–1M USDT a month)`, payload: { clientId: row.id, action: 'grant' } },
+      {
+        kind: 'client.access',
+        status: 'pending',
+        requested_by_type: 'client',
+        requested_by_id: row.id,
+        summary: `Grant access to ${hostile} (ACME <Trading> & Co, Malta; 100k–1M USDT a month)`,
+        payload: { clientId: row.id, action: 'grant' },
+      },
     ]);
     expect(await conversation(client.id)).toBeUndefined();
 
@@ -83,7 +152,11 @@ describe('client onboarding', () => {
   });
 
   it('two operators decide in the API; the client is told, once, in plain words', async () => {
-    const [req] = (await sql<{ id: string }>`select id from change_requests where requested_by_id = ${clientId}`.execute(t.database.db)).rows;
+    const [req] = (
+      await sql<{ id: string }>`select id from change_requests where requested_by_id = ${clientId}`.execute(
+        t.database.db,
+      )
+    ).rows;
     await decide(req?.id ?? '');
     expect((await clientRow()).status).toBe('active');
     t.tg.clear();
@@ -96,23 +169,35 @@ describe('client onboarding', () => {
   });
 
   it('a suspended client is told they cannot trade, and told again when reinstated', async () => {
-    const filed = await call<{ id: string }>(t, ops1, 'POST', '/api/approvals', { kind: 'client.access', payload: { clientId, action: 'suspend' }, note: 'Compliance review' });
+    const filed = await call<{ id: string }>(t, ops1, 'POST', '/api/approvals', {
+      kind: 'client.access',
+      payload: { clientId, action: 'suspend' },
+      note: 'Compliance review',
+    });
     expect(filed.status).toBe(201);
     const ops3 = await person(t, ['ops_approver']);
     await decide(filed.body.id, [ops2, ops3]);
     t.tg.clear();
     await t.deliver();
-    expect(t.tg.textsTo(client.id)).toEqual([expect.stringMatching(/Your account is suspended.*\n.*cannot trade/)]);
+    expect(t.tg.textsTo(client.id)).toEqual([
+      expect.stringMatching(/Your account is suspended.*\n.*cannot trade/),
+    ]);
     await t.send(updates.text(client, 'I want to buy 100k USDT'));
     expect(reply()).toMatch(/suspended: you cannot trade/);
     await t.send(updates.text(client, '/status'));
     expect(reply()).toMatch(/suspended<\/b>: you cannot trade/);
 
     // The engine refuses what does not fit the client's status, in the API's words.
-    const again = await call<{ code: string }>(t, ops1, 'POST', '/api/approvals', { kind: 'client.access', payload: { clientId, action: 'suspend' } });
+    const again = await call<{ code: string }>(t, ops1, 'POST', '/api/approvals', {
+      kind: 'client.access',
+      payload: { clientId, action: 'suspend' },
+    });
     expect(again).toMatchObject({ status: 400, body: { code: 'VALIDATION_FAILED' } });
 
-    const reinstate = await call<{ id: string }>(t, ops3, 'POST', '/api/approvals', { kind: 'client.access', payload: { clientId, action: 'reinstate' } });
+    const reinstate = await call<{ id: string }>(t, ops3, 'POST', '/api/approvals', {
+      kind: 'client.access',
+      payload: { clientId, action: 'reinstate' },
+    });
     await decide(reinstate.body.id);
     t.tg.clear();
     await t.deliver();
@@ -125,8 +210,21 @@ describe('client onboarding', () => {
     await t.send(updates.text(applicant, '/start'));
     for (const answer of ['Cy Young', 'Young Ltd', 'Chile']) await t.send(updates.text(applicant, answer));
     await t.send(updates.callback(applicant, 'ob:v:0'));
-    const [req] = (await sql<{ id: string; requested_by_id: string }>`select id, requested_by_id from change_requests where summary like 'Grant access to Cy Young%'`.execute(t.database.db)).rows;
-    expect((await call(t, ops1, 'POST', `/api/approvals/${req?.id}/reject`, { reason: 'Could not verify the company' })).status).toBe(200);
+    const [req] = (
+      await sql<{
+        id: string;
+        requested_by_id: string;
+      }>`select id, requested_by_id from change_requests where summary like 'Grant access to Cy Young%'`.execute(
+        t.database.db,
+      )
+    ).rows;
+    expect(
+      (
+        await call(t, ops1, 'POST', `/api/approvals/${req?.id}/reject`, {
+          reason: 'Could not verify the company',
+        })
+      ).status,
+    ).toBe(200);
     t.tg.clear();
     await t.deliver();
     expect(t.tg.textsTo(applicant.id)).toEqual([expect.stringMatching(/not approved/)]);
@@ -139,8 +237,15 @@ describe('client onboarding', () => {
     await t.send(updates.callback(applicant, 'ap:again'));
     expect(reply(applicant.id)).toMatch(/filed again/);
     await t.send(updates.callback(applicant, 'ap:again'));
-    expect(t.tg.answers().at(-1)).toMatchObject({ show_alert: true, text: expect.stringMatching(/Not now\nYour application is already being reviewed/) as unknown });
-    const filed = await sql<{ n: number }>`select count(*)::int as n from change_requests where requested_by_id = ${req?.requested_by_id} and status = 'pending'`.execute(t.database.db);
+    expect(t.tg.answers().at(-1)).toMatchObject({
+      show_alert: true,
+      text: expect.stringMatching(/Not now\nYour application is already being reviewed/) as unknown,
+    });
+    const filed = await sql<{
+      n: number;
+    }>`select count(*)::int as n from change_requests where requested_by_id = ${req?.requested_by_id} and status = 'pending'`.execute(
+      t.database.db,
+    );
     expect(filed.rows[0]?.n).toBe(1);
   });
 
@@ -149,7 +254,13 @@ describe('client onboarding', () => {
     await t.send(updates.text(u, '/start'));
     for (const answer of [name, `${name} Ltd`, 'Peru']) await t.send(updates.text(u, answer));
     await t.send(updates.callback(u, 'ob:v:0'));
-    const [req] = (await sql<{ id: string }>`select id from change_requests where summary like ${`Grant access to ${name} (%`}`.execute(t.database.db)).rows;
+    const [req] = (
+      await sql<{
+        id: string;
+      }>`select id from change_requests where summary like ${`Grant access to ${name} (%`}`.execute(
+        t.database.db,
+      )
+    ).rows;
     if (!req) throw new Error(`no application from ${name}`);
     return req.id;
   };
@@ -157,25 +268,52 @@ describe('client onboarding', () => {
   it('an applicant whose request expires is told, in plain words', async () => {
     const u = { id: 9304, first_name: 'Eve' };
     const id = await apply(u, 'Eve Late');
-    await sql`update change_requests set expires_at = now() - interval '1 second' where id = ${id}`.execute(t.database.db);
+    await sql`update change_requests set expires_at = now() - interval '1 second' where id = ${id}`.execute(
+      t.database.db,
+    );
     expect(await t.desk.services.approvals.expireDue()).toBeGreaterThanOrEqual(1);
     t.tg.clear();
     await t.deliver();
-    expect(t.tg.textsTo(u.id)).toEqual([expect.stringMatching(/^⌛ <b>Your application was not reviewed in time\.<\/b>\nIt expired without a decision\. Send \/start to apply again\.$/)]);
+    expect(t.tg.textsTo(u.id)).toEqual([
+      expect.stringMatching(
+        /^⌛ <b>Your application was not reviewed in time\.<\/b>\nIt expired without a decision\. Send \/start to apply again\.$/,
+      ),
+    ]);
   });
 
   it('an applicant whose request fails at co-sign (the client changed meanwhile) is told, in plain words', async () => {
     const u = { id: 9305, first_name: 'Fay' };
     const id = await apply(u, 'Fay Moved');
-    expect((await call(t, ops1, 'POST', `/api/approvals/${id}/approve`, { reason: REASON, secondaryApproverId: ops2.id })).status).toBe(200);
+    expect(
+      (
+        await call(t, ops1, 'POST', `/api/approvals/${id}/approve`, {
+          reason: REASON,
+          secondaryApproverId: ops2.id,
+        })
+      ).status,
+    ).toBe(200);
     // The client's record changes between the two approvals: what the co-signer would apply is no longer what was approved.
-    await sql`update clients set version = version + 1 where telegram_user_id = ${String(u.id)}`.execute(t.database.db);
+    await sql`update clients set version = version + 1 where telegram_user_id = ${String(u.id)}`.execute(
+      t.database.db,
+    );
     const cosigned = await call(t, ops2, 'POST', `/api/approvals/${id}/cosign`, {});
     expect(cosigned).toMatchObject({ status: 409, body: { code: 'STALE_REQUEST' } });
-    expect((await t.database.db.selectFrom('change_requests').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status).toBe('failed');
+    expect(
+      (
+        await t.database.db
+          .selectFrom('change_requests')
+          .select('status')
+          .where('id', '=', id)
+          .executeTakeFirstOrThrow()
+      ).status,
+    ).toBe('failed');
     t.tg.clear();
     await t.deliver();
-    expect(t.tg.textsTo(u.id)).toEqual([expect.stringMatching(/^⚠️ <b>Your application could not be completed\.<\/b>\nSomething changed while it was being approved\. Send \/start to apply again\.$/)]);
+    expect(t.tg.textsTo(u.id)).toEqual([
+      expect.stringMatching(
+        /^⚠️ <b>Your application could not be completed\.<\/b>\nSomething changed while it was being approved\. Send \/start to apply again\.$/,
+      ),
+    ]);
   });
 
   it('/cancel stops an application; /help lists the commands', async () => {

@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertTelegramHtml, buildTelegramServer, RecordingTelegram, updates, type TelegramTestServer, type TgUser } from '../../test/support/telegram.js';
+import {
+  assertTelegramHtml,
+  buildTelegramServer,
+  RecordingTelegram,
+  updates,
+  type TelegramTestServer,
+  type TgUser,
+} from '../../test/support/telegram.js';
 
 const TRON = 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t';
 
@@ -12,8 +19,30 @@ describe('Telegram /quote and Accept', () => {
 
   async function clientUser(id: number): Promise<{ user: TgUser; clientId: string }> {
     const user: TgUser = { id, first_name: 'Dana' };
-    const client = await t.database.db.insertInto('clients').values({ telegram_user_id: String(id), telegram_username: null, name: 'Dana', company: 'Dana Ltd', country: 'CH', monthly_volume: '1-5M', status: 'active' }).returningAll().executeTakeFirstOrThrow();
-    await t.database.db.insertInto('client_addresses').values({ client_id: client.id, network: 'tron', address: TRON, status: 'whitelisted', whitelisted_at: new Date(), removed_at: null }).execute();
+    const client = await t.database.db
+      .insertInto('clients')
+      .values({
+        telegram_user_id: String(id),
+        telegram_username: null,
+        name: 'Dana',
+        company: 'Dana Ltd',
+        country: 'CH',
+        monthly_volume: '1-5M',
+        status: 'active',
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await t.database.db
+      .insertInto('client_addresses')
+      .values({
+        client_id: client.id,
+        network: 'tron',
+        address: TRON,
+        status: 'whitelisted',
+        whitelisted_at: new Date(),
+        removed_at: null,
+      })
+      .execute();
     return { user, clientId: client.id };
   }
   const last = (user: TgUser) => t.tg.lastTo(user.id);
@@ -38,7 +67,9 @@ describe('Telegram /quote and Accept', () => {
     await t.send(updates.callback(user, String(button?.callback_data)));
     expect(t.tg.answers().at(-1)).toMatchObject({ text: 'This button was already used.', show_alert: true });
     expect(t.tg.of('sendMessage', user.id)).toHaveLength(sent);
-    expect(await t.database.db.selectFrom('trades').select('id').where('client_id', '=', clientId).execute()).toHaveLength(1);
+    expect(
+      await t.database.db.selectFrom('trades').select('id').where('client_id', '=', clientId).execute(),
+    ).toHaveLength(1);
   });
 
   it('guided /quote: Buy → network → amount (a bad one is asked again) → the same quote → Accept books the trade', async () => {
@@ -54,10 +85,14 @@ describe('Telegram /quote and Accept', () => {
     expect(String(last(user).text)).toMatch(/How many USDT do you want to buy on TRON/);
 
     await t.send(updates.text(user, 'lots'));
-    expect(String(last(user).text)).toMatch(/That amount is refused: the amount must be a decimal number[\s\S]*Send the number of USDT/);
+    expect(String(last(user).text)).toMatch(
+      /That amount is refused: the amount must be a decimal number[\s\S]*Send the number of USDT/,
+    );
     await t.send(updates.text(user, '1.1234567'));
     expect(String(last(user).text)).toMatch(/at most 6 decimals/);
-    expect(await t.database.db.selectFrom('rfqs').select('id').where('client_id', '=', clientId).execute()).toHaveLength(0);
+    expect(
+      await t.database.db.selectFrom('rfqs').select('id').where('client_id', '=', clientId).execute(),
+    ).toHaveLength(0);
 
     await t.send(updates.text(user, '25000'));
     const quote = last(user);
@@ -72,7 +107,13 @@ describe('Telegram /quote and Accept', () => {
     expect(accept?.text).toBe('Accept');
     await t.send(updates.callback(user, String(accept?.callback_data)));
     expect(String(last(user).text)).toMatch(/Trade booked[\s\S]*You buy 25000 USDT/);
-    expect(await t.database.db.selectFrom('trades').select('amount_units').where('client_id', '=', clientId).execute()).toEqual([{ amount_units: '25000000000' }]);
+    expect(
+      await t.database.db
+        .selectFrom('trades')
+        .select('amount_units')
+        .where('client_id', '=', clientId)
+        .execute(),
+    ).toEqual([{ amount_units: '25000000000' }]);
   });
 
   it('Accept pressed by another Telegram user is refused and the token stays good for the client', async () => {
@@ -83,8 +124,14 @@ describe('Telegram /quote and Accept', () => {
     await t.send(updates.callback(other, String(accept?.callback_data)));
     expect(t.tg.answers().at(-1)).toMatchObject({ show_alert: true });
     expect(String(t.tg.answers().at(-1)?.text)).toMatch(/not yours/);
-    expect(await t.database.db.selectFrom('trades').select('id').where('client_id', '=', clientId).execute()).toHaveLength(0);
-    const tokens = await t.database.db.selectFrom('telegram_callback_tokens').select(['used_at', 'action']).where('telegram_user_id', '=', String(user.id)).execute();
+    expect(
+      await t.database.db.selectFrom('trades').select('id').where('client_id', '=', clientId).execute(),
+    ).toHaveLength(0);
+    const tokens = await t.database.db
+      .selectFrom('telegram_callback_tokens')
+      .select(['used_at', 'action'])
+      .where('telegram_user_id', '=', String(user.id))
+      .execute();
     expect(tokens).toEqual([{ used_at: null, action: 'quote.accept' }]);
 
     await t.send(updates.callback(user, String(accept?.callback_data)));
@@ -99,7 +146,11 @@ describe('Telegram /quote and Accept', () => {
     const { user, clientId } = await clientUser(7_000_002);
     await t.send(updates.text(user, '/quote sell 10 tron'));
     const [button] = RecordingTelegram.buttons(last(user));
-    await t.database.db.updateTable('quotes').set({ expires_at: new Date(Date.now() - 1000) }).where('client_id', '=', clientId).execute();
+    await t.database.db
+      .updateTable('quotes')
+      .set({ expires_at: new Date(Date.now() - 1000) })
+      .where('client_id', '=', clientId)
+      .execute();
     await t.send(updates.callback(user, String(button?.callback_data)));
     expect(String(last(user).text)).toMatch(/expired[\s\S]*Re-quote/);
     const [requote] = RecordingTelegram.buttons(last(user));
@@ -130,6 +181,12 @@ describe('Telegram /quote and Accept', () => {
     const [cancel] = RecordingTelegram.buttons(last(user));
     await t.send(updates.callback(user, String(cancel?.callback_data)));
     expect(String(last(user).text)).toMatch(/cancellation request is filed/);
-    expect(await t.database.db.selectFrom('change_requests').select('id').where('kind', '=', 'trade.cancel').execute()).toHaveLength(1);
+    expect(
+      await t.database.db
+        .selectFrom('change_requests')
+        .select('id')
+        .where('kind', '=', 'trade.cancel')
+        .execute(),
+    ).toHaveLength(1);
   });
 });

@@ -26,7 +26,9 @@ import { telegramWebhookRoutes } from './webhook.routes.js';
 export const ALLOWED_UPDATES = ['message', 'callback_query'] as const;
 
 /** How the bot runs: receiving updates (polling, webhook), or only delivering notifications. */
-export type TelegramRunSettings = Exclude<TelegramSettings, { mode: 'off' }> | ({ mode: 'send-only' } & NonNullable<Extract<TelegramSettings, { mode: 'off' }>['sendOnly']>);
+export type TelegramRunSettings =
+  | Exclude<TelegramSettings, { mode: 'off' }>
+  | ({ mode: 'send-only' } & NonNullable<Extract<TelegramSettings, { mode: 'off' }>['sendOnly']>);
 
 export interface TelegramDeps {
   settings: TelegramRunSettings;
@@ -43,7 +45,12 @@ export interface TelegramDeps {
   clients: ClientsService;
   audit: AuditService;
   /** Tests: skip getMe, record outgoing calls, fake time for throttling. */
-  testing?: { botInfo?: UserFromGetMe; configureApi?: (api: Api) => void; timer?: Timer; rules?: ThrottleRules };
+  testing?: {
+    botInfo?: UserFromGetMe;
+    configureApi?: (api: Api) => void;
+    timer?: Timer;
+    rules?: ThrottleRules;
+  };
   rateLimitPerMinute?: number;
   trading?: BotDeps['trading'];
 }
@@ -88,7 +95,12 @@ export function createTelegram(deps: TelegramDeps): TelegramRuntime {
   );
   deps.testing?.configureApi?.(bot.api);
 
-  const deliveries = new Counter({ name: 'desk_telegram_deliveries_total', help: 'Telegram deliveries of outbox notifications by result (sent, retry, rate_limited, throttled, failed_permanent, gave_up, skipped, edited)', labelNames: ['result'], registers: [deps.registry] });
+  const deliveries = new Counter({
+    name: 'desk_telegram_deliveries_total',
+    help: 'Telegram deliveries of outbox notifications by result (sent, retry, rate_limited, throttled, failed_permanent, gave_up, skipped, edited)',
+    labelNames: ['result'],
+    registers: [deps.registry],
+  });
   const deliverer = createDeliverer({
     api: bot.api,
     db: deps.db,
@@ -122,18 +134,31 @@ export function createTelegram(deps: TelegramDeps): TelegramRuntime {
     bot,
     store,
     deliverer,
-    jobs: telegramJobs({ deliverer, store, notifications: deps.notifications, db: deps.db, clock: deps.clock, logger: log }),
+    jobs: telegramJobs({
+      deliverer,
+      store,
+      notifications: deps.notifications,
+      db: deps.db,
+      clock: deps.clock,
+      logger: log,
+    }),
     routes: settings.mode === 'webhook' ? [telegramWebhookRoutes({ bot, secret: settings.secret })] : [],
     polling: () => runner,
     async start() {
       await bot.init();
       if (settings.mode === 'send-only') {
         // TELEGRAM_MODE=off: no polling, and the webhook (if any) is left as it is, for whoever owns it.
-        log.info({ bot: bot.botInfo.username }, 'telegram bot: send-only (TELEGRAM_MODE is off): notifications are delivered, no updates are received');
+        log.info(
+          { bot: bot.botInfo.username },
+          'telegram bot: send-only (TELEGRAM_MODE is off): notifications are delivered, no updates are received',
+        );
         return;
       }
       if (settings.mode === 'webhook') {
-        await bot.api.setWebhook(settings.url, { secret_token: settings.secret, allowed_updates: [...ALLOWED_UPDATES] });
+        await bot.api.setWebhook(settings.url, {
+          secret_token: settings.secret,
+          allowed_updates: [...ALLOWED_UPDATES],
+        });
         log.info({ bot: bot.botInfo.username, url: settings.url }, 'telegram bot: webhook registered');
         return;
       }

@@ -10,14 +10,22 @@ import type { TelegramStore } from './telegram.store.js';
 export const DELIVER_TASK = 'telegram_deliver';
 
 /** Wakes the deliverer in the transaction that wrote notifications (one pending job, whatever the number). */
-export const wakeDeliverer = (tx: Executor) => enqueue(tx, DELIVER_TASK, {}, { jobKey: DELIVER_TASK, maxAttempts: 3 });
+export const wakeDeliverer = (tx: Executor) =>
+  enqueue(tx, DELIVER_TASK, {}, { jobKey: DELIVER_TASK, maxAttempts: 3 });
 
 /**
  * Delivery runs as a worker task: woken when notifications are written, every minute as a safety net
  * (rows waiting for a retry, or queued while the bot was off), and again at the next retry time when
  * that is sooner. Pruning of the bot's bookkeeping runs daily.
  */
-export function telegramJobs(deps: { deliverer: Deliverer; store: TelegramStore; notifications: NotificationsService; db: Db; clock: Clock; logger: Logger }): JobsModule {
+export function telegramJobs(deps: {
+  deliverer: Deliverer;
+  store: TelegramStore;
+  notifications: NotificationsService;
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+}): JobsModule {
   return {
     tasks: {
       [DELIVER_TASK]: async () => {
@@ -26,7 +34,16 @@ export function telegramJobs(deps: { deliverer: Deliverer; store: TelegramStore;
         const { nextAttemptAt } = await deps.notifications.backlog(deps.db);
         const now = deps.clock.now().getTime();
         if (nextAttemptAt && nextAttemptAt.getTime() - now < 60_000) {
-          await enqueue(deps.db, DELIVER_TASK, {}, { jobKey: `${DELIVER_TASK}_retry`, runAt: new Date(Math.max(now, nextAttemptAt.getTime())), maxAttempts: 3 });
+          await enqueue(
+            deps.db,
+            DELIVER_TASK,
+            {},
+            {
+              jobKey: `${DELIVER_TASK}_retry`,
+              runAt: new Date(Math.max(now, nextAttemptAt.getTime())),
+              maxAttempts: 3,
+            },
+          );
         }
       },
       telegram_prune: async () => deps.store.prune(deps.clock.now()),

@@ -31,7 +31,9 @@ export interface ClientToken {
 }
 
 /** What pressing a client's button found: the payload to act on, or why it is refused. */
-export type ClientPress = { ok: true; action: ClientTokenAction; payload: Record<string, string> } | { ok: false; why: 'invalid' | 'elsewhere' | 'not yours' | 'used' | 'expired' };
+export type ClientPress =
+  | { ok: true; action: ClientTokenAction; payload: Record<string, string> }
+  | { ok: false; why: 'invalid' | 'elsewhere' | 'not yours' | 'used' | 'expired' };
 
 /** Prefix of callback data that carries a decision token (the rest is 22 base64url characters). */
 export const TOKEN_PREFIX = 't:';
@@ -81,13 +83,28 @@ export function createTelegramStore(db: Db) {
       return rows[0] ?? { count: 1, warned: false };
     },
     async markWarned(telegramUserId: number): Promise<void> {
-      await db.updateTable('telegram_rate_limits').set({ warned: true }).where('telegram_user_id', '=', String(telegramUserId)).execute();
+      await db
+        .updateTable('telegram_rate_limits')
+        .set({ warned: true })
+        .where('telegram_user_id', '=', String(telegramUserId))
+        .execute();
     },
 
     /** A new opaque token for one button; only its hash is stored. */
     async issueToken(t: CallbackToken, expiresAt: Date, ex: Executor = db): Promise<string> {
       const token = randomBytes(16).toString('base64url');
-      await ex.insertInto('telegram_callback_tokens').values({ token_hash: hashToken(token), action: t.action, request_id: t.requestId, operator_id: t.operatorId, expires_at: expiresAt, used_at: null, used_by: null }).execute();
+      await ex
+        .insertInto('telegram_callback_tokens')
+        .values({
+          token_hash: hashToken(token),
+          action: t.action,
+          request_id: t.requestId,
+          operator_id: t.operatorId,
+          expires_at: expiresAt,
+          used_at: null,
+          used_by: null,
+        })
+        .execute();
       return token;
     },
     /** A new opaque token for one client's trading button (Accept, Re-quote, Cancel, Change address). */
@@ -95,7 +112,17 @@ export function createTelegramStore(db: Db) {
       const token = randomBytes(16).toString('base64url');
       await ex
         .insertInto('telegram_callback_tokens')
-        .values({ token_hash: hashToken(token), action: t.action, request_id: null, operator_id: null, telegram_user_id: String(t.telegramUserId), payload: JSON.stringify(t.payload), expires_at: expiresAt, used_at: null, used_by: null })
+        .values({
+          token_hash: hashToken(token),
+          action: t.action,
+          request_id: null,
+          operator_id: null,
+          telegram_user_id: String(t.telegramUserId),
+          payload: JSON.stringify(t.payload),
+          expires_at: expiresAt,
+          used_at: null,
+          used_by: null,
+        })
         .execute();
       return token;
     },
@@ -104,8 +131,17 @@ export function createTelegramStore(db: Db) {
      * Another user's press is refused without spending it (a stranger cannot burn the owner's
      * button); a token of another action is `elsewhere` (another feature's button), untouched.
      */
-    async pressClientToken(token: string, actions: readonly ClientTokenAction[], telegramUserId: number, now: Date): Promise<ClientPress> {
-      const row = await db.selectFrom('telegram_callback_tokens').selectAll().where('token_hash', '=', hashToken(token)).executeTakeFirst();
+    async pressClientToken(
+      token: string,
+      actions: readonly ClientTokenAction[],
+      telegramUserId: number,
+      now: Date,
+    ): Promise<ClientPress> {
+      const row = await db
+        .selectFrom('telegram_callback_tokens')
+        .selectAll()
+        .where('token_hash', '=', hashToken(token))
+        .executeTakeFirst();
       if (!row || !row.telegram_user_id || !row.payload) return { ok: false, why: 'invalid' };
       if (!(actions as readonly string[]).includes(row.action)) return { ok: false, why: 'elsewhere' };
       if (row.telegram_user_id !== String(telegramUserId)) return { ok: false, why: 'not yours' };
@@ -116,17 +152,37 @@ export function createTelegramStore(db: Db) {
     },
     /** Reads a token without spending it (to refuse a stranger without burning the owner's button). */
     async peekToken(token: string) {
-      return db.selectFrom('telegram_callback_tokens').selectAll().where('token_hash', '=', hashToken(token)).executeTakeFirst();
+      return db
+        .selectFrom('telegram_callback_tokens')
+        .selectAll()
+        .where('token_hash', '=', hashToken(token))
+        .executeTakeFirst();
     },
     /** Spends a token once: true for the first caller only, and only while it is unexpired. */
     spendToken,
 
     async conversation(telegramUserId: number, now: Date): Promise<Conversation | undefined> {
-      const row = await db.selectFrom('telegram_conversations').selectAll().where('telegram_user_id', '=', String(telegramUserId)).where('expires_at', '>', now).executeTakeFirst();
+      const row = await db
+        .selectFrom('telegram_conversations')
+        .selectAll()
+        .where('telegram_user_id', '=', String(telegramUserId))
+        .where('expires_at', '>', now)
+        .executeTakeFirst();
       return row && { flow: row.flow, step: row.step, data: row.data };
     },
-    async saveConversation(telegramUserId: number, c: Conversation, now: Date, ttlSeconds: number): Promise<void> {
-      const values = { flow: c.flow, step: c.step, data: JSON.stringify(c.data), updated_at: now, expires_at: new Date(now.getTime() + ttlSeconds * 1000) };
+    async saveConversation(
+      telegramUserId: number,
+      c: Conversation,
+      now: Date,
+      ttlSeconds: number,
+    ): Promise<void> {
+      const values = {
+        flow: c.flow,
+        step: c.step,
+        data: JSON.stringify(c.data),
+        updated_at: now,
+        expires_at: new Date(now.getTime() + ttlSeconds * 1000),
+      };
       await db
         .insertInto('telegram_conversations')
         .values({ telegram_user_id: String(telegramUserId), ...values })
@@ -134,13 +190,35 @@ export function createTelegramStore(db: Db) {
         .execute();
     },
     async endConversation(telegramUserId: number): Promise<void> {
-      await db.deleteFrom('telegram_conversations').where('telegram_user_id', '=', String(telegramUserId)).execute();
+      await db
+        .deleteFrom('telegram_conversations')
+        .where('telegram_user_id', '=', String(telegramUserId))
+        .execute();
     },
 
-    async recordSent(m: { notificationId: string | null; requestId: string | null; chatId: number | string; messageId: number; template: string; text: string; url: string | null }): Promise<void> {
+    async recordSent(m: {
+      notificationId: string | null;
+      requestId: string | null;
+      chatId: number | string;
+      messageId: number;
+      template: string;
+      text: string;
+      url: string | null;
+    }): Promise<void> {
       await db
         .insertInto('telegram_messages')
-        .values({ notification_id: m.notificationId, request_id: m.requestId, chat_id: String(m.chatId), message_id: String(m.messageId), template: m.template, text: m.text, url: m.url, edit_state: null, edit_text: null, edit_next_at: null })
+        .values({
+          notification_id: m.notificationId,
+          request_id: m.requestId,
+          chat_id: String(m.chatId),
+          message_id: String(m.messageId),
+          template: m.template,
+          text: m.text,
+          url: m.url,
+          edit_state: null,
+          edit_text: null,
+          edit_next_at: null,
+        })
         .execute();
     },
     /**
@@ -148,7 +226,12 @@ export function createTelegramStore(db: Db) {
      * Messages already showing (or about to show) that line are left alone, so every notice about the
      * same change (one per recipient, and their retries) edits each message once.
      */
-    async scheduleEdits(requestId: string, statusLine: string, templates: string[] | undefined, now: Date): Promise<number> {
+    async scheduleEdits(
+      requestId: string,
+      statusLine: string,
+      templates: string[] | undefined,
+      now: Date,
+    ): Promise<number> {
       let q = db
         .updateTable('telegram_messages')
         .set({ edit_state: 'due', edit_text: statusLine, edit_next_at: now, edit_attempts: 0 })
@@ -166,7 +249,12 @@ export function createTelegramStore(db: Db) {
       return rows.sort((a, b) => Number(a.id) - Number(b.id));
     },
     async editDone(id: string, state: 'done' | 'failed'): Promise<void> {
-      await db.updateTable('telegram_messages').set({ edit_state: state }).where('id', '=', id).where('edit_state', '=', 'due').execute();
+      await db
+        .updateTable('telegram_messages')
+        .set({ edit_state: state })
+        .where('id', '=', id)
+        .where('edit_state', '=', 'due')
+        .execute();
     },
     async editRetryAt(id: string, at: Date): Promise<void> {
       await db.updateTable('telegram_messages').set({ edit_next_at: at }).where('id', '=', id).execute();
@@ -178,7 +266,10 @@ export function createTelegramStore(db: Db) {
       await db.deleteFrom('telegram_updates').where('received_at', '<', weekAgo).execute();
       await db.deleteFrom('telegram_callback_tokens').where('expires_at', '<', weekAgo).execute();
       await db.deleteFrom('telegram_conversations').where('expires_at', '<', now).execute();
-      await db.deleteFrom('telegram_rate_limits').where('window_start', '<', new Date(now.getTime() - 3_600_000)).execute();
+      await db
+        .deleteFrom('telegram_rate_limits')
+        .where('window_start', '<', new Date(now.getTime() - 3_600_000))
+        .execute();
     },
   };
 }

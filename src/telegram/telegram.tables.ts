@@ -12,7 +12,8 @@ export interface TelegramUpdatesTable {
 
 export type DecisionTokenAction = 'cosign' | 'reject';
 /** What a client's trading button does (the token's payload says on what). */
-export type ClientTokenAction = 'quote.accept' | 'quote.requote' | 'trade.cancel' | 'trade.amend' | 'trade.amend.address';
+export type ClientTokenAction =
+  'quote.accept' | 'quote.requote' | 'trade.cancel' | 'trade.amend' | 'trade.amend.address';
 
 /**
  * Opaque, single-use button tokens: only a SHA-256 of the token is stored. A decision token names the

@@ -37,7 +37,11 @@ function header(icon: string, title: string, input: RenderInput): string[] {
   const r = input.request;
   const kind = r?.kind ?? str(input.data.kind);
   const summary = r?.summary ?? str(input.data.summary);
-  return [`${icon} <b>${esc(title)}</b>`, `<b>${user(summary, 500)}</b>`, `Kind: <code>${user(kind, 60)}</code>`];
+  return [
+    `${icon} <b>${esc(title)}</b>`,
+    `<b>${user(summary, 500)}</b>`,
+    `Kind: <code>${user(kind, 60)}</code>`,
+  ];
 }
 
 /** What a client reads: plain words, no internal names or reasons. */
@@ -46,15 +50,32 @@ function forClient(input: RenderInput): RenderedMessage | null {
   const say = (lines: string[]): RenderedMessage => ({ text: fitLines(lines), decision: false, url: null });
   switch (input.template) {
     case 'client.status_changed':
-      if (d.status === 'active' && d.action === 'grant') return say(['✅ <b>Your account is active.</b>', 'You can now trade with the desk. Send /help to see what you can do.']);
-      if (d.status === 'active') return say(['✅ <b>Your account is active again.</b>', 'You can trade with the desk again.']);
-      if (d.status === 'suspended') return say(['⛔ <b>Your account is suspended.</b>', 'You cannot trade for now. Contact the desk if you think this is a mistake.']);
+      if (d.status === 'active' && d.action === 'grant')
+        return say([
+          '✅ <b>Your account is active.</b>',
+          'You can now trade with the desk. Send /help to see what you can do.',
+        ]);
+      if (d.status === 'active')
+        return say(['✅ <b>Your account is active again.</b>', 'You can trade with the desk again.']);
+      if (d.status === 'suspended')
+        return say([
+          '⛔ <b>Your account is suspended.</b>',
+          'You cannot trade for now. Contact the desk if you think this is a mistake.',
+        ]);
       return null;
     case 'settlement.confirmed': {
       const paper = d.paper === true ? ' (PAPER: simulated chain, no real funds)' : '';
       const network = d.network === 'ethereum' ? 'Ethereum' : 'TRON';
-      const what = d.side === 'sell' ? `We received your ${user(str(d.amountUsdt), 40)} USDT on ${network}${paper}.` : `We sent you ${user(str(d.amountUsdt), 40)} USDT on ${network}${paper}.`;
-      return say([`✅ <b>Trade settled.</b>`, what, `Transaction: <code>${user(str(d.txHash), 100)}</code>`, `Trade: <code>${user(str(d.tradeId), 40)}</code>`]);
+      const what =
+        d.side === 'sell'
+          ? `We received your ${user(str(d.amountUsdt), 40)} USDT on ${network}${paper}.`
+          : `We sent you ${user(str(d.amountUsdt), 40)} USDT on ${network}${paper}.`;
+      return say([
+        `✅ <b>Trade settled.</b>`,
+        what,
+        `Transaction: <code>${user(str(d.txHash), 100)}</code>`,
+        `Trade: <code>${user(str(d.tradeId), 40)}</code>`,
+      ]);
     }
     case 'settlement.deposit_requested': {
       const network = d.network === 'ethereum' ? 'Ethereum (ERC-20)' : 'TRON (TRC-20)';
@@ -67,11 +88,20 @@ function forClient(input: RenderInput): RenderedMessage | null {
       ]);
     }
     case 'approval.rejected':
-      return say(['❌ <b>Your application was not approved.</b>', 'The desk reviewed it and declined it. You can contact the desk, or send /start to apply again.']);
+      return say([
+        '❌ <b>Your application was not approved.</b>',
+        'The desk reviewed it and declined it. You can contact the desk, or send /start to apply again.',
+      ]);
     case 'approval.expired':
-      return say(['⌛ <b>Your application was not reviewed in time.</b>', 'It expired without a decision. Send /start to apply again.']);
+      return say([
+        '⌛ <b>Your application was not reviewed in time.</b>',
+        'It expired without a decision. Send /start to apply again.',
+      ]);
     case 'approval.failed':
-      return say(['⚠️ <b>Your application could not be completed.</b>', 'Something changed while it was being approved. Send /start to apply again.']);
+      return say([
+        '⚠️ <b>Your application could not be completed.</b>',
+        'Something changed while it was being approved. Send /start to apply again.',
+      ]);
     case 'approval.cancelled':
       return say(['Your application was withdrawn.']);
     default:
@@ -86,7 +116,11 @@ export function render(input: RenderInput): RenderedMessage | null {
   const d = input.data;
   const r = input.request;
   const url = input.consoleUrl ?? null;
-  const msg = (lines: string[], decision = false): RenderedMessage => ({ text: fitLines(lines), decision, url });
+  const msg = (lines: string[], decision = false): RenderedMessage => ({
+    text: fitLines(lines),
+    decision,
+    url,
+  });
   const expires = `Expires: ${when(r?.expiresAt ?? str(d.expiresAt))}`;
 
   switch (input.template) {
@@ -113,7 +147,10 @@ export function render(input: RenderInput): RenderedMessage | null {
         true,
       );
     case 'approval.primary_approved':
-      return msg([...header('⏳', 'Approved, awaiting co-sign', input), `${user(d.primary, 120)} approved and named ${user(d.secondary, 120)} to co-sign.`]);
+      return msg([
+        ...header('⏳', 'Approved, awaiting co-sign', input),
+        `${user(d.primary, 120)} approved and named ${user(d.secondary, 120)} to co-sign.`,
+      ]);
     case 'approval.approved':
       return msg([...header('✅', 'Approved and applied', input)]);
     case 'approval.rejected':
@@ -147,13 +184,23 @@ export function render(input: RenderInput): RenderedMessage | null {
  * `when` is the request status the line describes: a notice is applied only while the request is in
  * it, so a late or retried "awaiting co-sign" never replaces a final "Decided".
  */
-export const EDIT_TRIGGERS: Record<string, { status: (d: Record<string, unknown>) => string; when: string; only?: string[] }> = {
-  'approval.primary_approved': { status: (d) => `⏳ Approved by ${user(d.primary, 120)}; awaiting co-sign by ${user(d.secondary, 120)}`, when: 'awaiting_secondary', only: ['approval.requested'] },
+export const EDIT_TRIGGERS: Record<
+  string,
+  { status: (d: Record<string, unknown>) => string; when: string; only?: string[] }
+> = {
+  'approval.primary_approved': {
+    status: (d) => `⏳ Approved by ${user(d.primary, 120)}; awaiting co-sign by ${user(d.secondary, 120)}`,
+    when: 'awaiting_secondary',
+    only: ['approval.requested'],
+  },
   'approval.approved': { status: () => '✅ Decided: approved and applied', when: 'approved' },
   'approval.rejected': { status: (d) => `❌ Decided: rejected by ${user(d.by, 120)}`, when: 'rejected' },
   'approval.expired': { status: () => '⌛ Expired without a decision', when: 'expired' },
   'approval.cancelled': { status: () => '🚫 Cancelled by the requester', when: 'cancelled' },
-  'approval.failed': { status: () => '⚠️ Co-signed but not applied (the change no longer fit)', when: 'failed' },
+  'approval.failed': {
+    status: () => '⚠️ Co-signed but not applied (the change no longer fit)',
+    when: 'failed',
+  },
 };
 
 /** The earlier message's text with the new status line appended (within the length limit). */

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { backoffSeconds, classifyFailure, delayFor, newThrottleState, pauseChat, recordSend } from './throttle.js';
+import {
+  backoffSeconds,
+  classifyFailure,
+  delayFor,
+  newThrottleState,
+  pauseChat,
+  recordSend,
+} from './throttle.js';
 
 describe('delivery throttle rules', () => {
   it('spaces messages to one private chat a second apart, to a group three seconds apart', () => {
@@ -36,17 +43,43 @@ describe('delivery throttle rules', () => {
   });
 
   it.each([
-    [{ error_code: 429, description: 'Too Many Requests: retry after 12', parameters: { retry_after: 12 } }, { kind: 'rate_limited', retryAfter: 12 }],
-    [{ error_code: 403, description: 'Forbidden: bot was blocked by the user' }, { kind: 'permanent', reason: 'Forbidden: bot was blocked by the user' }],
-    [{ error_code: 400, description: 'Bad Request: chat not found' }, { kind: 'permanent', reason: 'Bad Request: chat not found' }],
-    [{ error_code: 502, description: 'Bad Gateway' }, { kind: 'transient', reason: 'Bad Gateway' }],
+    [
+      { error_code: 429, description: 'Too Many Requests: retry after 12', parameters: { retry_after: 12 } },
+      { kind: 'rate_limited', retryAfter: 12 },
+    ],
+    [
+      { error_code: 403, description: 'Forbidden: bot was blocked by the user' },
+      { kind: 'permanent', reason: 'Forbidden: bot was blocked by the user' },
+    ],
+    [
+      { error_code: 400, description: 'Bad Request: chat not found' },
+      { kind: 'permanent', reason: 'Bad Request: chat not found' },
+    ],
+    [
+      { error_code: 502, description: 'Bad Gateway' },
+      { kind: 'transient', reason: 'Bad Gateway' },
+    ],
     [null, { kind: 'transient', reason: 'network error' }],
   ])('%j → %j', (err, outcome) => {
     expect(classifyFailure(err)).toEqual(outcome);
   });
 
   it('names the new id when a group became a supergroup', () => {
-    expect(classifyFailure({ error_code: 400, description: 'Bad Request: group chat was upgraded to a supergroup chat', parameters: { migrate_to_chat_id: -1009 } })).toMatchObject({ kind: 'permanent' });
-    expect(JSON.stringify(classifyFailure({ error_code: 400, description: 'upgraded', parameters: { migrate_to_chat_id: -1009 } }))).toMatch(/-1009/);
+    expect(
+      classifyFailure({
+        error_code: 400,
+        description: 'Bad Request: group chat was upgraded to a supergroup chat',
+        parameters: { migrate_to_chat_id: -1009 },
+      }),
+    ).toMatchObject({ kind: 'permanent' });
+    expect(
+      JSON.stringify(
+        classifyFailure({
+          error_code: 400,
+          description: 'upgraded',
+          parameters: { migrate_to_chat_id: -1009 },
+        }),
+      ),
+    ).toMatch(/-1009/);
   });
 });

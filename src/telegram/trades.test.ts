@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertTelegramHtml, buildTelegramServer, RecordingTelegram, updates, type TelegramTestServer, type TgUser } from '../../test/support/telegram.js';
+import {
+  assertTelegramHtml,
+  buildTelegramServer,
+  RecordingTelegram,
+  updates,
+  type TelegramTestServer,
+  type TgUser,
+} from '../../test/support/telegram.js';
 import { statusWords } from './features/trades.js';
 
 const TRON = 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t';
@@ -12,11 +19,36 @@ describe('Telegram /trades: pages, Cancel and Change address', () => {
   });
   afterAll(() => t.close());
 
-  async function clientUser(id: number, addresses: string[] = [TRON]): Promise<{ user: TgUser; clientId: string }> {
+  async function clientUser(
+    id: number,
+    addresses: string[] = [TRON],
+  ): Promise<{ user: TgUser; clientId: string }> {
     const user: TgUser = { id, first_name: 'Dana' };
-    const client = await t.database.db.insertInto('clients').values({ telegram_user_id: String(id), telegram_username: null, name: 'Dana', company: 'Dana Ltd', country: 'CH', monthly_volume: '1-5M', status: 'active' }).returningAll().executeTakeFirstOrThrow();
+    const client = await t.database.db
+      .insertInto('clients')
+      .values({
+        telegram_user_id: String(id),
+        telegram_username: null,
+        name: 'Dana',
+        company: 'Dana Ltd',
+        country: 'CH',
+        monthly_volume: '1-5M',
+        status: 'active',
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
     for (const [i, address] of addresses.entries()) {
-      await t.database.db.insertInto('client_addresses').values({ client_id: client.id, network: 'tron', address, status: 'whitelisted', whitelisted_at: new Date(Date.now() - (addresses.length - i) * 1000), removed_at: null }).execute();
+      await t.database.db
+        .insertInto('client_addresses')
+        .values({
+          client_id: client.id,
+          network: 'tron',
+          address,
+          status: 'whitelisted',
+          whitelisted_at: new Date(Date.now() - (addresses.length - i) * 1000),
+          removed_at: null,
+        })
+        .execute();
     }
     return { user, clientId: client.id };
   }
@@ -24,8 +56,16 @@ describe('Telegram /trades: pages, Cancel and Change address', () => {
   /** Books a trade the way the client API does (the bot's Accept is tested in quote.test.ts). */
   async function book(clientId: string, usdt: number): Promise<string> {
     const { rfqs, trades } = t.desk.services.trading;
-    const { best } = await rfqs.request({ clientId, side: 'buy', network: 'tron', amountUnits: BigInt(usdt) * 1_000_000n });
-    const { trade } = await trades.accept({ quoteId: best.id, clientId }, { actorType: 'client', actorId: clientId });
+    const { best } = await rfqs.request({
+      clientId,
+      side: 'buy',
+      network: 'tron',
+      amountUnits: BigInt(usdt) * 1_000_000n,
+    });
+    const { trade } = await trades.accept(
+      { quoteId: best.id, clientId },
+      { actorType: 'client', actorId: clientId },
+    );
     return trade.id;
   }
   const last = (user: TgUser) => t.tg.lastTo(user.id);
@@ -56,14 +96,23 @@ describe('Telegram /trades: pages, Cancel and Change address', () => {
     expect(pager).not.toContain('Next ▶');
     expect(pager).toContain('Cancel 7');
 
-    await t.send(updates.callback(user, String(RecordingTelegram.buttons(second).find((b) => b.text === '◀ Previous')?.callback_data)));
+    await t.send(
+      updates.callback(
+        user,
+        String(RecordingTelegram.buttons(second).find((b) => b.text === '◀ Previous')?.callback_data),
+      ),
+    );
     expect(String(t.tg.of('editMessageText', user.id).at(-1)?.text)).toMatch(/page 1[\s\S]*5\. /);
   });
 
   it('Change address offers the other whitelisted addresses on the network and files trade.amend', async () => {
     const { user, clientId } = await clientUser(7_200_002, [TRON, TRON_2]);
     const tradeId = await book(clientId, 10);
-    const booked = await t.database.db.selectFrom('trades').select('address').where('id', '=', tradeId).executeTakeFirstOrThrow();
+    const booked = await t.database.db
+      .selectFrom('trades')
+      .select('address')
+      .where('id', '=', tradeId)
+      .executeTakeFirstOrThrow();
     const other = booked.address === TRON ? TRON_2 : TRON;
     await t.send(updates.text(user, '/trades'));
     const change = RecordingTelegram.buttons(last(user)).find((b) => b.text === 'Change address 1');
@@ -85,8 +134,17 @@ describe('Telegram /trades: pages, Cancel and Change address', () => {
     await t.send(updates.callback(user, String(options[0]?.callback_data)));
     expect(String(last(user).text)).toMatch(/request to pay trade \w{8} to .* is filed/);
 
-    const { payload } = await t.database.db.selectFrom('change_requests').select('payload').where('kind', '=', 'trade.amend').executeTakeFirstOrThrow();
-    const addressRow = await t.database.db.selectFrom('client_addresses').select('id').where('client_id', '=', clientId).where('address', '=', other).executeTakeFirstOrThrow();
+    const { payload } = await t.database.db
+      .selectFrom('change_requests')
+      .select('payload')
+      .where('kind', '=', 'trade.amend')
+      .executeTakeFirstOrThrow();
+    const addressRow = await t.database.db
+      .selectFrom('client_addresses')
+      .select('id')
+      .where('client_id', '=', clientId)
+      .where('address', '=', other)
+      .executeTakeFirstOrThrow();
     expect(payload).toEqual({ tradeId, addressId: addressRow.id });
 
     // The spent Change address button says so.
@@ -102,13 +160,25 @@ describe('Telegram /trades: pages, Cancel and Change address', () => {
     expect(buttons.map((b) => b.text)).toEqual(['Cancel 1', 'Change address 1']);
     await t.send(updates.callback(user, String(buttons[1]?.callback_data)));
     expect(String(last(user).text)).toMatch(/no other approved TRON payout address. Add one with \/address/);
-    const before = (await t.database.db.selectFrom('change_requests').select('id').where('kind', '=', 'trade.cancel').execute()).length;
+    const before = (
+      await t.database.db
+        .selectFrom('change_requests')
+        .select('id')
+        .where('kind', '=', 'trade.cancel')
+        .execute()
+    ).length;
     await t.send(updates.callback(user, String(buttons[0]?.callback_data)));
     expect(String(last(user).text)).toMatch(/cancellation request is filed/);
-    expect(await t.database.db.selectFrom('change_requests').select('id').where('kind', '=', 'trade.cancel').execute()).toHaveLength(before + 1);
+    expect(
+      await t.database.db
+        .selectFrom('change_requests')
+        .select('id')
+        .where('kind', '=', 'trade.cancel')
+        .execute(),
+    ).toHaveLength(before + 1);
   });
 
-  it('says where each trade stands in the client\'s words', () => {
+  it("says where each trade stands in the client's words", () => {
     expect(statusWords({ status: 'booked', side: 'buy' })).toBe('booked');
     expect(statusWords({ status: 'settling', side: 'buy' })).toBe('being paid');
     expect(statusWords({ status: 'settling', side: 'sell' })).toBe('waiting for your USDT');

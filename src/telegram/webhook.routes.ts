@@ -29,7 +29,10 @@ export function telegramWebhookRoutes(deps: { bot: Bot; secret: string }): Fasti
         schema: { tags: ['telegram'], body: update, hide: true },
         onRequest: async (request) => {
           if (!sameSecret(request.headers['x-telegram-bot-api-secret-token'], deps.secret)) {
-            throw new AppError('UNAUTHENTICATED', 'This endpoint only accepts calls from Telegram (X-Telegram-Bot-Api-Secret-Token).');
+            throw new AppError(
+              'UNAUTHENTICATED',
+              'This endpoint only accepts calls from Telegram (X-Telegram-Bot-Api-Secret-Token).',
+            );
           }
         },
       },

@@ -1,7 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { base58CheckEncode, base58Decode, base58Encode, checkAddress, checkEthereumAddress, checkTronAddress, toChecksumAddress } from './addresses.js';
+import {
+  base58CheckEncode,
+  base58Decode,
+  base58Encode,
+  checkAddress,
+  checkEthereumAddress,
+  checkTronAddress,
+  toChecksumAddress,
+} from './addresses.js';
 
 describe('TRON addresses', () => {
   it.each([
@@ -41,9 +49,11 @@ describe('TRON addresses', () => {
         expect(checkTronAddress(a)).toEqual({ ok: true, address: a });
       }),
     );
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 40 }), (bytes) => {
-      expect(Array.from(base58Decode(base58Encode(bytes)) ?? [])).toEqual(Array.from(bytes));
-    }));
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 40 }), (bytes) => {
+        expect(Array.from(base58Decode(base58Encode(bytes)) ?? [])).toEqual(Array.from(bytes));
+      }),
+    );
   });
 });
 
@@ -61,7 +71,10 @@ describe('Ethereum addresses (EIP-55)', () => {
 
   it.each([
     ['0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD', /checksum does not match/],
-    ['0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed', /no EIP-55 checksum.*0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed/],
+    [
+      '0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed',
+      /no EIP-55 checksum.*0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed/,
+    ],
     ['0x5AAEB6053F3E94C9B9A09F33669435E7EF1BEAED', /no EIP-55 checksum/],
     ['5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed', /starts with 0x/],
     ['0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeA', /40 hex digits/],

@@ -58,16 +58,21 @@ export function base58CheckEncode(payload: Uint8Array): string {
 /** TRON: base58check of 21 bytes, version byte 0x41, so every address starts with `T` and has 34 characters. */
 export function checkTronAddress(input: string): AddressCheck {
   const text = input.trim();
-  if (text.startsWith('0x') || /^41[0-9a-fA-F]{40}$/.test(text)) return { ok: false, reason: 'give the TRON address in its base58 form (starting with T), not hex' };
+  if (text.startsWith('0x') || /^41[0-9a-fA-F]{40}$/.test(text))
+    return { ok: false, reason: 'give the TRON address in its base58 form (starting with T), not hex' };
   if (!text.startsWith('T')) return { ok: false, reason: 'a TRON address starts with T' };
-  if (text.length !== 34) return { ok: false, reason: `a TRON address has 34 characters, this one has ${text.length}` };
+  if (text.length !== 34)
+    return { ok: false, reason: `a TRON address has 34 characters, this one has ${text.length}` };
   const bytes = base58Decode(text);
   if (!bytes) return { ok: false, reason: 'a TRON address uses base58 characters only (no 0, O, I or l)' };
-  if (bytes.length !== 25) return { ok: false, reason: 'this is not a TRON address (wrong length once decoded)' };
+  if (bytes.length !== 25)
+    return { ok: false, reason: 'this is not a TRON address (wrong length once decoded)' };
   const payload = bytes.subarray(0, 21);
-  if (payload[0] !== 0x41) return { ok: false, reason: 'this is not a TRON mainnet address (version byte is not 0x41)' };
+  if (payload[0] !== 0x41)
+    return { ok: false, reason: 'this is not a TRON mainnet address (version byte is not 0x41)' };
   const check = sha256(sha256(payload)).subarray(0, 4);
-  if (!Buffer.from(check).equals(Buffer.from(bytes.subarray(21)))) return { ok: false, reason: 'the TRON address checksum does not match: a character is wrong or missing' };
+  if (!Buffer.from(check).equals(Buffer.from(bytes.subarray(21))))
+    return { ok: false, reason: 'the TRON address checksum does not match: a character is wrong or missing' };
   return { ok: true, address: text };
 }
 
@@ -92,15 +97,25 @@ export function checkEthereumAddress(input: string): AddressCheck {
   const text = input.trim();
   if (!/^0x/i.test(text)) return { ok: false, reason: 'an Ethereum address starts with 0x' };
   const hex = text.slice(2);
-  if (hex.length !== 40) return { ok: false, reason: `an Ethereum address has 40 hex digits after 0x, this one has ${hex.length}` };
-  if (!/^[0-9a-fA-F]{40}$/.test(hex)) return { ok: false, reason: 'an Ethereum address has only hex digits (0-9, a-f) after 0x' };
+  if (hex.length !== 40)
+    return {
+      ok: false,
+      reason: `an Ethereum address has 40 hex digits after 0x, this one has ${hex.length}`,
+    };
+  if (!/^[0-9a-fA-F]{40}$/.test(hex))
+    return { ok: false, reason: 'an Ethereum address has only hex digits (0-9, a-f) after 0x' };
   if (/^0+$/.test(hex)) return { ok: false, reason: 'the zero address cannot receive a payout' };
   const expected = toChecksumAddress(hex);
   if (hex === hex.toLowerCase() || hex === hex.toUpperCase()) {
-    if (/[a-f]/i.test(hex)) return { ok: false, reason: `the address has no EIP-55 checksum (all one case); paste the checksummed form, e.g. ${expected}` };
+    if (/[a-f]/i.test(hex))
+      return {
+        ok: false,
+        reason: `the address has no EIP-55 checksum (all one case); paste the checksummed form, e.g. ${expected}`,
+      };
     return { ok: true, address: expected }; // digits only: there is no case to check
   }
-  if (`0x${hex}` !== expected) return { ok: false, reason: 'the EIP-55 checksum does not match: a character is wrong' };
+  if (`0x${hex}` !== expected)
+    return { ok: false, reason: 'the EIP-55 checksum does not match: a character is wrong' };
   return { ok: true, address: expected };
 }
 

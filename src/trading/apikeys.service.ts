@@ -13,38 +13,99 @@ export const LAST_USED_RESOLUTION_MS = 60_000;
  * Client API keys: 256 random bits shown once at issue; only their SHA-256 is stored (a key this
  * long cannot be guessed from its hash, so a slow hash would only slow every request).
  */
-export function createApiKeysService(deps: { db: Db; audit: AuditService; clock: Clock; clients: ClientsService }) {
+export function createApiKeysService(deps: {
+  db: Db;
+  audit: AuditService;
+  clock: Clock;
+  clients: ClientsService;
+}) {
   const { db, audit, clock } = deps;
   return {
-    async issue(clientId: string, label: string | null, operatorId: string, ctx: AuditContext): Promise<{ id: string; key: string; prefix: string }> {
+    async issue(
+      clientId: string,
+      label: string | null,
+      operatorId: string,
+      ctx: AuditContext,
+    ): Promise<{ id: string; key: string; prefix: string }> {
       const client = await deps.clients.get(clientId);
       if (!client) throw new AppError('NOT_FOUND', 'There is no such client.');
-      if (client.status !== 'active') throw new AppError('CLIENT_NOT_ACTIVE', `The client's account is ${client.status}: it cannot get an API key.`);
+      if (client.status !== 'active')
+        throw new AppError(
+          'CLIENT_NOT_ACTIVE',
+          `The client's account is ${client.status}: it cannot get an API key.`,
+        );
       const prefix = randomBytes(4).toString('hex');
       const key = `usdk_${prefix}_${randomBytes(32).toString('base64url')}`;
       return withTransaction(db, async (tx) => {
-        const row = await tx.insertInto('client_api_keys').values({ client_id: client.id, prefix, key_hash: hash(key), label, created_by: operatorId, revoked_at: null, revoked_by: null, last_used_at: null }).returning('id').executeTakeFirstOrThrow();
-        await audit.record(tx, { ...ctx, action: 'client.api_key_issued', entityType: 'client', entityId: client.id, data: { keyId: row.id, prefix, label } });
+        const row = await tx
+          .insertInto('client_api_keys')
+          .values({
+            client_id: client.id,
+            prefix,
+            key_hash: hash(key),
+            label,
+            created_by: operatorId,
+            revoked_at: null,
+            revoked_by: null,
+            last_used_at: null,
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        await audit.record(tx, {
+          ...ctx,
+          action: 'client.api_key_issued',
+          entityType: 'client',
+          entityId: client.id,
+          data: { keyId: row.id, prefix, label },
+        });
         return { id: row.id, key, prefix };
       });
     },
 
     async revoke(clientId: string, keyId: string, operatorId: string, ctx: AuditContext): Promise<void> {
       await withTransaction(db, async (tx) => {
-        const row = await tx.selectFrom('client_api_keys').selectAll().where('id', '=', keyId).where('client_id', '=', clientId).forUpdate().executeTakeFirst();
+        const row = await tx
+          .selectFrom('client_api_keys')
+          .selectAll()
+          .where('id', '=', keyId)
+          .where('client_id', '=', clientId)
+          .forUpdate()
+          .executeTakeFirst();
         if (!row) throw new AppError('NOT_FOUND', 'There is no such API key.');
         if (row.revoked_at) throw new AppError('CONFLICT', 'The key is already revoked.');
-        await tx.updateTable('client_api_keys').set({ revoked_at: clock.now(), revoked_by: operatorId }).where('id', '=', row.id).execute();
-        await audit.record(tx, { ...ctx, action: 'client.api_key_revoked', entityType: 'client', entityId: clientId, data: { keyId: row.id, prefix: row.prefix } });
+        await tx
+          .updateTable('client_api_keys')
+          .set({ revoked_at: clock.now(), revoked_by: operatorId })
+          .where('id', '=', row.id)
+          .execute();
+        await audit.record(tx, {
+          ...ctx,
+          action: 'client.api_key_revoked',
+          entityType: 'client',
+          entityId: clientId,
+          data: { keyId: row.id, prefix: row.prefix },
+        });
       });
     },
 
-    list: (clientId: string) => db.selectFrom('client_api_keys').select(['id', 'prefix', 'label', 'created_by', 'created_at', 'revoked_at', 'last_used_at']).where('client_id', '=', clientId).orderBy('created_at', 'desc').execute(),
+    list: (clientId: string) =>
+      db
+        .selectFrom('client_api_keys')
+        .select(['id', 'prefix', 'label', 'created_by', 'created_at', 'revoked_at', 'last_used_at'])
+        .where('client_id', '=', clientId)
+        .orderBy('created_at', 'desc')
+        .execute(),
 
     /** The key's client if the key is live; null otherwise (unknown, malformed or revoked alike). */
-    async authenticate(raw: string | undefined): Promise<{ keyId: string; clientId: string; prefix: string } | null> {
+    async authenticate(
+      raw: string | undefined,
+    ): Promise<{ keyId: string; clientId: string; prefix: string } | null> {
       if (!raw || !KEY.test(raw)) return null;
-      const row = await db.selectFrom('client_api_keys').select(['id', 'client_id', 'prefix', 'revoked_at', 'last_used_at']).where('key_hash', '=', hash(raw)).executeTakeFirst();
+      const row = await db
+        .selectFrom('client_api_keys')
+        .select(['id', 'client_id', 'prefix', 'revoked_at', 'last_used_at'])
+        .where('key_hash', '=', hash(raw))
+        .executeTakeFirst();
       if (!row || row.revoked_at) return null;
       // "Last used" to the minute: a key in steady use costs one read per call, not a write as well.
       const now = clock.now();

@@ -21,7 +21,8 @@ const access = 'client-key' as const;
 const idParams = z.object({ id: z.string().uuid() }).strict();
 
 function clientOf(req: FastifyRequest) {
-  if (!req.apiClient) throw new AppError('UNAUTHENTICATED', 'Send your API key in the Authorization header: Bearer usdk_…');
+  if (!req.apiClient)
+    throw new AppError('UNAUTHENTICATED', 'Send your API key in the Authorization header: Bearer usdk_…');
   return req.apiClient;
 }
 
@@ -29,7 +30,13 @@ function clientOf(req: FastifyRequest) {
  * The client API (`/api/client/v1`): authenticated by a client API key (Authorization: Bearer), rate
  * limited per key. Errors are problem+json with stable codes (QUOTE_EXPIRED, LIMIT_EXCEEDED, …).
  */
-export function clientApiRoutes(deps: { db: Db; keys: ApiKeysService; rfqs: RfqService; trades: TradesService; ratePerMinute: number }): FastifyPluginAsync {
+export function clientApiRoutes(deps: {
+  db: Db;
+  keys: ApiKeysService;
+  rfqs: RfqService;
+  trades: TradesService;
+  ratePerMinute: number;
+}): FastifyPluginAsync {
   return async (app) => {
     app.decorateRequest('apiClient', null);
     app.addHook('onRequest', async (req) => {
@@ -37,32 +44,76 @@ export function clientApiRoutes(deps: { db: Db; keys: ApiKeysService; rfqs: RfqS
       const header = req.headers.authorization;
       const raw = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
       const who = await deps.keys.authenticate(raw);
-      if (!who) throw new AppError('UNAUTHENTICATED', 'Send a valid, unrevoked API key in the Authorization header: Bearer usdk_…');
+      if (!who)
+        throw new AppError(
+          'UNAUTHENTICATED',
+          'Send a valid, unrevoked API key in the Authorization header: Bearer usdk_…',
+        );
       req.apiClient = who;
     });
-    const rateLimit = { max: deps.ratePerMinute, timeWindow: '1 minute', keyGenerator: (req: FastifyRequest) => `client-key:${req.apiClient?.keyId ?? req.ip}` };
+    const rateLimit = {
+      max: deps.ratePerMinute,
+      timeWindow: '1 minute',
+      keyGenerator: (req: FastifyRequest) => `client-key:${req.apiClient?.keyId ?? req.ip}`,
+    };
     const r = app.withTypeProvider<ZodTypeProvider>();
 
     r.post(
       '/api/client/v1/rfqs',
-      { config: { access, rateLimit }, schema: { body: z.object({ side: z.enum(['buy', 'sell']), amount: z.string().max(40), network: z.enum(NETWORKS) }).strict() } },
+      {
+        config: { access, rateLimit },
+        schema: {
+          body: z
+            .object({ side: z.enum(['buy', 'sell']), amount: z.string().max(40), network: z.enum(NETWORKS) })
+            .strict(),
+        },
+      },
       async (req, reply) => {
         const { clientId } = clientOf(req);
         const amount = parseUsdt(req.body.amount);
-        if (!amount.ok) throw new AppError('VALIDATION_FAILED', `The amount is refused: ${amount.reason}.`, [{ path: 'amount', message: amount.reason }]);
-        const { rfqId, best } = await deps.rfqs.request({ clientId, side: req.body.side, network: req.body.network, amountUnits: amount.units });
-        return reply.status(201).send({ rfqId, quote: { ...quoteView(best), totalCurrency: 'USD', totalRounding: best.side === 'buy' ? 'up to the cent (you pay)' : 'down to the cent (you receive)' } });
+        if (!amount.ok)
+          throw new AppError('VALIDATION_FAILED', `The amount is refused: ${amount.reason}.`, [
+            { path: 'amount', message: amount.reason },
+          ]);
+        const { rfqId, best } = await deps.rfqs.request({
+          clientId,
+          side: req.body.side,
+          network: req.body.network,
+          amountUnits: amount.units,
+        });
+        return reply.status(201).send({
+          rfqId,
+          quote: {
+            ...quoteView(best),
+            totalCurrency: 'USD',
+            totalRounding:
+              best.side === 'buy' ? 'up to the cent (you pay)' : 'down to the cent (you receive)',
+          },
+        });
       },
     );
 
-    r.post('/api/client/v1/quotes/:id/accept', { config: { access, rateLimit }, schema: { params: idParams, body: z.object({}).strict().nullish() } }, async (req, reply) => {
-      const { clientId } = clientOf(req);
-      const idem = req.headers['idempotency-key'];
-      if (typeof idem !== 'string' || !/^[\x21-\x7e]{1,200}$/.test(idem)) throw new AppError('VALIDATION_FAILED', 'Send an Idempotency-Key header (1–200 printable characters).', [{ path: 'Idempotency-Key', message: 'is required' }]);
-      const quote = await deps.db.selectFrom('quotes').select('id').where('id', '=', req.params.id).where('client_id', '=', clientId).executeTakeFirst();
-      if (!quote) throw new AppError('NOT_FOUND', 'There is no such quote.');
-      // Pin the key to this quote, or read the quote it was pinned to before, in one statement.
-      const { rows } = await sql<{ quote_id: string }>`
+    r.post(
+      '/api/client/v1/quotes/:id/accept',
+      { config: { access, rateLimit }, schema: { params: idParams, body: z.object({}).strict().nullish() } },
+      async (req, reply) => {
+        const { clientId } = clientOf(req);
+        const idem = req.headers['idempotency-key'];
+        if (typeof idem !== 'string' || !/^[\x21-\x7e]{1,200}$/.test(idem))
+          throw new AppError(
+            'VALIDATION_FAILED',
+            'Send an Idempotency-Key header (1–200 printable characters).',
+            [{ path: 'Idempotency-Key', message: 'is required' }],
+          );
+        const quote = await deps.db
+          .selectFrom('quotes')
+          .select('id')
+          .where('id', '=', req.params.id)
+          .where('client_id', '=', clientId)
+          .executeTakeFirst();
+        if (!quote) throw new AppError('NOT_FOUND', 'There is no such quote.');
+        // Pin the key to this quote, or read the quote it was pinned to before, in one statement.
+        const { rows } = await sql<{ quote_id: string }>`
         with pinned as (
           insert into client_idempotency_keys (client_id, key, quote_id) values (${clientId}, ${idem}, ${quote.id})
           on conflict (client_id, key) do nothing returning quote_id)
@@ -70,29 +121,82 @@ export function clientApiRoutes(deps: { db: Db; keys: ApiKeysService; rfqs: RfqS
         union all
         select quote_id from client_idempotency_keys where client_id = ${clientId} and key = ${idem}
         limit 1`.execute(deps.db);
-      // Nothing seen: a concurrent request pinned the key after this statement's snapshot; read it now.
-      const pinned = rows[0] ?? (await deps.db.selectFrom('client_idempotency_keys').select('quote_id').where('client_id', '=', clientId).where('key', '=', idem).executeTakeFirstOrThrow());
-      if (pinned.quote_id !== quote.id) throw new AppError('IDEMPOTENCY_CONFLICT', 'This Idempotency-Key was used to accept another quote.');
-      const { trade, replayed } = await deps.trades.accept({ quoteId: quote.id, clientId }, { actorType: 'client', actorId: clientId, ip: req.ip });
-      return reply.status(replayed ? 200 : 201).send(tradeView(trade));
-    });
+        // Nothing seen: a concurrent request pinned the key after this statement's snapshot; read it now.
+        const pinned =
+          rows[0] ??
+          (await deps.db
+            .selectFrom('client_idempotency_keys')
+            .select('quote_id')
+            .where('client_id', '=', clientId)
+            .where('key', '=', idem)
+            .executeTakeFirstOrThrow());
+        if (pinned.quote_id !== quote.id)
+          throw new AppError(
+            'IDEMPOTENCY_CONFLICT',
+            'This Idempotency-Key was used to accept another quote.',
+          );
+        const { trade, replayed } = await deps.trades.accept(
+          { quoteId: quote.id, clientId },
+          { actorType: 'client', actorId: clientId, ip: req.ip },
+        );
+        return reply.status(replayed ? 200 : 201).send(tradeView(trade));
+      },
+    );
 
-    r.get('/api/client/v1/trades/:id', { config: { access, rateLimit }, schema: { params: idParams } }, async (req) => {
-      const { clientId } = clientOf(req);
-      const trade = await deps.trades.get(req.params.id);
-      if (!trade || trade.client_id !== clientId) throw new AppError('NOT_FOUND', 'There is no such trade.');
-      return tradeView(trade);
-    });
+    r.get(
+      '/api/client/v1/trades/:id',
+      { config: { access, rateLimit }, schema: { params: idParams } },
+      async (req) => {
+        const { clientId } = clientOf(req);
+        const trade = await deps.trades.get(req.params.id);
+        if (!trade || trade.client_id !== clientId)
+          throw new AppError('NOT_FOUND', 'There is no such trade.');
+        return tradeView(trade);
+      },
+    );
 
-    r.post('/api/client/v1/trades/:id/cancel', { config: { access, rateLimit }, schema: { params: idParams, body: z.object({ reason: z.string().max(2000).optional() }).strict().nullish() } }, async (req, reply) => {
-      const { clientId } = clientOf(req);
-      const { request } = await deps.trades.requestTradeCancel(clientId, req.params.id, { actorType: 'client', actorId: clientId, ip: req.ip }, req.body?.reason);
-      return reply.status(201).send({ requestId: request.id, kind: request.kind, status: request.status, summary: request.summary, expiresAt: request.expires_at.toISOString() });
-    });
+    r.post(
+      '/api/client/v1/trades/:id/cancel',
+      {
+        config: { access, rateLimit },
+        schema: {
+          params: idParams,
+          body: z
+            .object({ reason: z.string().max(2000).optional() })
+            .strict()
+            .nullish(),
+        },
+      },
+      async (req, reply) => {
+        const { clientId } = clientOf(req);
+        const { request } = await deps.trades.requestTradeCancel(
+          clientId,
+          req.params.id,
+          { actorType: 'client', actorId: clientId, ip: req.ip },
+          req.body?.reason,
+        );
+        return reply.status(201).send({
+          requestId: request.id,
+          kind: request.kind,
+          status: request.status,
+          summary: request.summary,
+          expiresAt: request.expires_at.toISOString(),
+        });
+      },
+    );
 
-    r.get('/api/client/v1/trades', { config: { access, rateLimit }, schema: { querystring: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) }).strict() } }, async (req) => {
-      const { clientId } = clientOf(req);
-      return { items: (await deps.trades.list({ clientId, limit: req.query.limit })).map(tradeView) };
-    });
+    r.get(
+      '/api/client/v1/trades',
+      {
+        config: { access, rateLimit },
+        schema: {
+          querystring: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) }).strict(),
+        },
+      },
+      async (req) => {
+        const { clientId } = clientOf(req);
+        return { items: (await deps.trades.list({ clientId, limit: req.query.limit })).map(tradeView) };
+      },
+    );
   };
 }

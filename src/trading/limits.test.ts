@@ -7,8 +7,12 @@ const defaults = { perTrade: 100n * U, perDay: 250n * U };
 describe('limits', () => {
   it('a client without its own limits gets the defaults; its own replace them one by one', () => {
     expect(effectiveLimits(undefined, defaults)).toEqual(defaults);
-    expect(effectiveLimits({ max_per_trade_units: null, max_per_day_units: null }, defaults)).toEqual(defaults);
-    expect(effectiveLimits({ max_per_trade_units: String(5n * U), max_per_day_units: null }, defaults)).toEqual({ perTrade: 5n * U, perDay: 250n * U });
+    expect(effectiveLimits({ max_per_trade_units: null, max_per_day_units: null }, defaults)).toEqual(
+      defaults,
+    );
+    expect(
+      effectiveLimits({ max_per_trade_units: String(5n * U), max_per_day_units: null }, defaults),
+    ).toEqual({ perTrade: 5n * U, perDay: 250n * U });
   });
 
   it.each([

@@ -46,7 +46,10 @@ export function createHttpLpSource(options: HttpLpOptions): PricingSource {
       // The caller's signal aborts at the deadline; the adapter also stops there on its own.
       const remaining = Math.max(0, deadline.getTime() - Date.now());
       const aborted = AbortSignal.any([signal, AbortSignal.timeout(remaining)]);
-      const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+      const headers: Record<string, string> = {
+        'content-type': 'application/json',
+        accept: 'application/json',
+      };
       if (options.token) headers.authorization = `Bearer ${options.token}`;
       const started = Date.now();
       const timedOut = () => new Error(`timeout: no answer before the deadline (${Date.now() - started} ms)`);
@@ -54,7 +57,13 @@ export function createHttpLpSource(options: HttpLpOptions): PricingSource {
       let response: Response;
       try {
         // No redirects: a 3xx is a failure, and the bearer token never follows one elsewhere.
-        response = await doFetch(options.url, { method: 'POST', headers, body: JSON.stringify(body), signal: aborted, redirect: 'manual' });
+        response = await doFetch(options.url, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify(body),
+          signal: aborted,
+          redirect: 'manual',
+        });
       } catch (err) {
         if (aborted.aborted) throw timedOut();
         throw new Error(`unreachable: ${networkReason(err)}`);
@@ -65,7 +74,9 @@ export function createHttpLpSource(options: HttpLpOptions): PricingSource {
         text = await readBounded(response, LP_MAX_RESPONSE_BYTES);
       } catch (err) {
         if (aborted.aborted) throw timedOut();
-        throw err instanceof BodyTooLarge ? new Error(`response larger than ${LP_MAX_RESPONSE_BYTES} bytes`) : new Error(`response unreadable: ${networkReason(err)}`);
+        throw err instanceof BodyTooLarge
+          ? new Error(`response larger than ${LP_MAX_RESPONSE_BYTES} bytes`)
+          : new Error(`response unreadable: ${networkReason(err)}`);
       }
       if (response.status !== 200) throw new Error(`HTTP ${response.status}${snippet(text)}`);
 
@@ -75,12 +86,14 @@ export function createHttpLpSource(options: HttpLpOptions): PricingSource {
       } catch {
         throw new Error(`response is not JSON${snippet(text)}`);
       }
-      if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new Error('response is not a JSON object');
+      if (typeof json !== 'object' || json === null || Array.isArray(json))
+        throw new Error('response is not a JSON object');
       const price = (json as { price?: unknown }).price;
       if (price === undefined || price === null) throw new Error('response has no "price"');
       if (typeof price !== 'string') throw new Error(`"price" must be a decimal string, got ${typeof price}`);
       const parsed = parsePrice(price);
-      if (!parsed.ok) throw new Error(`invalid price ${JSON.stringify(price.slice(0, 40))}: ${parsed.reason}`);
+      if (!parsed.ok)
+        throw new Error(`invalid price ${JSON.stringify(price.slice(0, 40))}: ${parsed.reason}`);
       return { price: price.trim() };
     },
   };
@@ -114,7 +127,8 @@ async function readBounded(response: Response, limit: number): Promise<string> {
 
 /** A short, plain reason for a failed fetch (undici hides the useful part in `cause`). */
 function networkReason(err: unknown): string {
-  const cause = err instanceof Error ? (err.cause as { code?: string; message?: string } | undefined) : undefined;
+  const cause =
+    err instanceof Error ? (err.cause as { code?: string; message?: string } | undefined) : undefined;
   const text = cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
   return text.slice(0, 120);
 }
@@ -126,6 +140,15 @@ function snippet(text: string): string {
 }
 
 /** The liquidity providers `PRICING_LP_URLS` names, each sent `PRICING_LP_TOKEN` when set. */
-export function httpLpSources(config: { PRICING_LP_URLS?: string | undefined; PRICING_LP_TOKEN?: string | undefined }, fetchImpl?: typeof fetch): PricingSource[] {
-  return parseLpUrls(config.PRICING_LP_URLS).map((lp) => createHttpLpSource({ ...lp, ...(config.PRICING_LP_TOKEN ? { token: config.PRICING_LP_TOKEN } : {}), ...(fetchImpl ? { fetch: fetchImpl } : {}) }));
+export function httpLpSources(
+  config: { PRICING_LP_URLS?: string | undefined; PRICING_LP_TOKEN?: string | undefined },
+  fetchImpl?: typeof fetch,
+): PricingSource[] {
+  return parseLpUrls(config.PRICING_LP_URLS).map((lp) =>
+    createHttpLpSource({
+      ...lp,
+      ...(config.PRICING_LP_TOKEN ? { token: config.PRICING_LP_TOKEN } : {}),
+      ...(fetchImpl ? { fetch: fetchImpl } : {}),
+    }),
+  );
 }

@@ -1,7 +1,15 @@
 import { Decimal } from 'decimal.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatPrice, formatUsdt, formatUsdtFixed, MAX_USDT_UNITS, parsePrice, parseUsdt, quoteTotal } from './money.js';
+import {
+  formatPrice,
+  formatUsdt,
+  formatUsdtFixed,
+  MAX_USDT_UNITS,
+  parsePrice,
+  parseUsdt,
+  quoteTotal,
+} from './money.js';
 
 describe('parseUsdt', () => {
   it.each([

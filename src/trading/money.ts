@@ -56,7 +56,8 @@ const PRICE = /^(0|[1-9]\d*)(?:\.\d+)?$/;
 /** A positive price as a decimal string (plain digits, no exponent). */
 export function parsePrice(input: string): { ok: true; price: Decimal } | { ok: false; reason: string } {
   const text = input.trim();
-  if (!PRICE.test(text)) return { ok: false, reason: 'the price must be a positive decimal number in plain digits' };
+  if (!PRICE.test(text))
+    return { ok: false, reason: 'the price must be a positive decimal number in plain digits' };
   const price = new Decimal(text);
   if (price.lte(0)) return { ok: false, reason: 'the price must be positive' };
   return { ok: true, price };

@@ -1,6 +1,14 @@
 import { Decimal } from 'decimal.js';
 import { describe, expect, it } from 'vitest';
-import { housePrice, isBetter, MAX_SPREAD_BPS, parseSpreadTiers, spreadFor, spreadTiersView, validateSpreadTiers } from './pricing.js';
+import {
+  housePrice,
+  isBetter,
+  MAX_SPREAD_BPS,
+  parseSpreadTiers,
+  spreadFor,
+  spreadTiersView,
+  validateSpreadTiers,
+} from './pricing.js';
 
 const U = 1_000_000n;
 
@@ -16,30 +24,78 @@ describe('spread tiers', () => {
   ])('%s units → %s bps', (amount, bps) => {
     expect(spreadFor(tiers, amount).toFixed()).toBe(bps);
   });
-  it.each([['5:10', /start at 0/], ['0:10,0:5', /same notional/], ['0:abc', /fromUsdt:bps/], ['', /fromUsdt:bps/]])('%j is refused', (text, reason) => {
+  it.each([
+    ['5:10', /start at 0/],
+    ['0:10,0:5', /same notional/],
+    ['0:abc', /fromUsdt:bps/],
+    ['', /fromUsdt:bps/],
+  ])('%j is refused', (text, reason) => {
     expect(() => parseSpreadTiers(text)).toThrow(reason);
   });
 });
 
 describe('spread tiers set through the API', () => {
   it('accepts ascending tiers from 0 with whole bps (0 and the maximum included)', () => {
-    const checked = validateSpreadTiers([{ fromUsdt: '0', bps: MAX_SPREAD_BPS }, { fromUsdt: '100000', bps: 10 }, { fromUsdt: '1000000', bps: 0 }]);
-    expect(checked.ok && spreadTiersView(checked.tiers)).toEqual([{ fromUsdt: '0', bps: 1000 }, { fromUsdt: '100000', bps: 10 }, { fromUsdt: '1000000', bps: 0 }]);
+    const checked = validateSpreadTiers([
+      { fromUsdt: '0', bps: MAX_SPREAD_BPS },
+      { fromUsdt: '100000', bps: 10 },
+      { fromUsdt: '1000000', bps: 0 },
+    ]);
+    expect(checked.ok && spreadTiersView(checked.tiers)).toEqual([
+      { fromUsdt: '0', bps: 1000 },
+      { fromUsdt: '100000', bps: 10 },
+      { fromUsdt: '1000000', bps: 0 },
+    ]);
     expect(checked.ok && spreadFor(checked.tiers, 100_000n * U).toFixed()).toBe('10');
   });
   it.each([
     [[], [['tiers', /at least one/]]],
     [Array.from({ length: 21 }, (_, i) => ({ fromUsdt: String(i), bps: 1 })), [['tiers', /more than 20/]]],
     [[{ fromUsdt: '5', bps: 10 }], [['tiers.0.fromUsdt', /start at 0/]]],
-    [[{ fromUsdt: '0', bps: 10 }, { fromUsdt: '0', bps: 5 }], [['tiers.1.fromUsdt', /above the previous tier's 0/]]],
-    [[{ fromUsdt: '0', bps: 10 }, { fromUsdt: '100000', bps: 5 }, { fromUsdt: '50000', bps: 7 }], [['tiers.2.fromUsdt', /ascend/]]],
-    [[{ fromUsdt: '0', bps: 10 }, { fromUsdt: '1.5', bps: 5 }], [['tiers.1.fromUsdt', /whole USDT/]]],
-    [[{ fromUsdt: '0', bps: 10 }, { fromUsdt: '-1', bps: 5 }], [['tiers.1.fromUsdt', /whole USDT/]]],
+    [
+      [
+        { fromUsdt: '0', bps: 10 },
+        { fromUsdt: '0', bps: 5 },
+      ],
+      [['tiers.1.fromUsdt', /above the previous tier's 0/]],
+    ],
+    [
+      [
+        { fromUsdt: '0', bps: 10 },
+        { fromUsdt: '100000', bps: 5 },
+        { fromUsdt: '50000', bps: 7 },
+      ],
+      [['tiers.2.fromUsdt', /ascend/]],
+    ],
+    [
+      [
+        { fromUsdt: '0', bps: 10 },
+        { fromUsdt: '1.5', bps: 5 },
+      ],
+      [['tiers.1.fromUsdt', /whole USDT/]],
+    ],
+    [
+      [
+        { fromUsdt: '0', bps: 10 },
+        { fromUsdt: '-1', bps: 5 },
+      ],
+      [['tiers.1.fromUsdt', /whole USDT/]],
+    ],
     [[{ fromUsdt: '0', bps: -1 }], [['tiers.0.bps', /whole number/]]],
     [[{ fromUsdt: '0', bps: 7.5 }], [['tiers.0.bps', /whole number/]]],
     [[{ fromUsdt: '0', bps: MAX_SPREAD_BPS + 1 }], [['tiers.0.bps', /from 0 to 1000/]]],
     [[{ fromUsdt: '0', bps: Number.NaN }], [['tiers.0.bps', /whole number/]]],
-    [[{ fromUsdt: '1', bps: 1e9 }, { fromUsdt: '1', bps: 1 }], [['tiers.0.fromUsdt', /start at 0/], ['tiers.0.bps', /from 0/], ['tiers.1.fromUsdt', /above/]]],
+    [
+      [
+        { fromUsdt: '1', bps: 1e9 },
+        { fromUsdt: '1', bps: 1 },
+      ],
+      [
+        ['tiers.0.fromUsdt', /start at 0/],
+        ['tiers.0.bps', /from 0/],
+        ['tiers.1.fromUsdt', /above/],
+      ],
+    ],
   ] as const)('%j is refused, each problem at its path', (input, expected) => {
     const checked = validateSpreadTiers(input);
     expect(checked.ok).toBe(false);

@@ -30,12 +30,14 @@ export interface SpreadTier {
 export function parseSpreadTiers(text: string): SpreadTier[] {
   const tiers = text.split(',').map((pair) => {
     const [from = '', bps = ''] = pair.split(':');
-    if (!/^\d+$/.test(from) || !/^\d+(\.\d+)?$/.test(bps)) throw new Error(`spread tier "${pair}" is not fromUsdt:bps`);
+    if (!/^\d+$/.test(from) || !/^\d+(\.\d+)?$/.test(bps))
+      throw new Error(`spread tier "${pair}" is not fromUsdt:bps`);
     return { fromUnits: BigInt(from) * 1_000_000n, bps: new Decimal(bps) };
   });
   tiers.sort((a, b) => (a.fromUnits < b.fromUnits ? -1 : a.fromUnits > b.fromUnits ? 1 : 0));
   if (tiers[0]?.fromUnits !== 0n) throw new Error('the first spread tier must start at 0');
-  if (new Set(tiers.map((t) => t.fromUnits)).size !== tiers.length) throw new Error('two spread tiers start at the same notional');
+  if (new Set(tiers.map((t) => t.fromUnits)).size !== tiers.length)
+    throw new Error('two spread tiers start at the same notional');
   return tiers;
 }
 
@@ -74,21 +76,37 @@ export const MAX_SPREAD_TIERS = 20;
  * Spread tiers set through the API: ascending by notional from 0, whole USDT, whole bps from 0 to
  * `MAX_SPREAD_BPS`. Every problem is reported with its path (`tiers.1.bps`), not just the first.
  */
-export function validateSpreadTiers(input: readonly SpreadTierInput[]): { ok: true; tiers: SpreadTier[] } | { ok: false; errors: { path: string; message: string }[] } {
+export function validateSpreadTiers(
+  input: readonly SpreadTierInput[],
+): { ok: true; tiers: SpreadTier[] } | { ok: false; errors: { path: string; message: string }[] } {
   const errors: { path: string; message: string }[] = [];
   if (input.length === 0) errors.push({ path: 'tiers', message: 'needs at least one tier (from 0)' });
-  if (input.length > MAX_SPREAD_TIERS) errors.push({ path: 'tiers', message: `has more than ${MAX_SPREAD_TIERS} tiers` });
+  if (input.length > MAX_SPREAD_TIERS)
+    errors.push({ path: 'tiers', message: `has more than ${MAX_SPREAD_TIERS} tiers` });
   let previous: bigint | undefined;
   input.forEach((t, i) => {
     const from = /^\d{1,13}$/.test(t.fromUsdt) ? BigInt(t.fromUsdt) : undefined;
-    if (from === undefined) errors.push({ path: `tiers.${i}.fromUsdt`, message: 'must be whole USDT (digits only, at most 13)' });
-    else if (i === 0 && from !== 0n) errors.push({ path: `tiers.${i}.fromUsdt`, message: 'the first tier must start at 0' });
-    else if (previous !== undefined && from <= previous) errors.push({ path: `tiers.${i}.fromUsdt`, message: `must be above the previous tier's ${previous.toString()} (tiers ascend by notional)` });
+    if (from === undefined)
+      errors.push({ path: `tiers.${i}.fromUsdt`, message: 'must be whole USDT (digits only, at most 13)' });
+    else if (i === 0 && from !== 0n)
+      errors.push({ path: `tiers.${i}.fromUsdt`, message: 'the first tier must start at 0' });
+    else if (previous !== undefined && from <= previous)
+      errors.push({
+        path: `tiers.${i}.fromUsdt`,
+        message: `must be above the previous tier's ${previous.toString()} (tiers ascend by notional)`,
+      });
     if (from !== undefined) previous = from;
-    if (!Number.isInteger(t.bps) || t.bps < 0 || t.bps > MAX_SPREAD_BPS) errors.push({ path: `tiers.${i}.bps`, message: `must be a whole number of basis points from 0 to ${MAX_SPREAD_BPS}` });
+    if (!Number.isInteger(t.bps) || t.bps < 0 || t.bps > MAX_SPREAD_BPS)
+      errors.push({
+        path: `tiers.${i}.bps`,
+        message: `must be a whole number of basis points from 0 to ${MAX_SPREAD_BPS}`,
+      });
   });
   if (errors.length > 0) return { ok: false, errors };
-  return { ok: true, tiers: input.map((t) => ({ fromUnits: BigInt(t.fromUsdt) * 1_000_000n, bps: new Decimal(t.bps) })) };
+  return {
+    ok: true,
+    tiers: input.map((t) => ({ fromUnits: BigInt(t.fromUsdt) * 1_000_000n, bps: new Decimal(t.bps) })),
+  };
 }
 
 /** Tiers as the API shows them (config tiers may have fractional bps: `7.5`). */

@@ -16,32 +16,87 @@ describe('operator trade views', () => {
 
   it('GET /api/trades filters by client and status; GET /api/trades/{id} carries every quote of its RFQ', async () => {
     const [a, b] = [await newClient(t), await newClient(t)];
-    for (const c of [a, b]) await t.database.db.insertInto('client_addresses').values({ client_id: c.id, network: 'tron', address: 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t', status: 'whitelisted', whitelisted_at: new Date(), removed_at: null }).execute();
+    for (const c of [a, b])
+      await t.database.db
+        .insertInto('client_addresses')
+        .values({
+          client_id: c.id,
+          network: 'tron',
+          address: 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t',
+          status: 'whitelisted',
+          whitelisted_at: new Date(),
+          removed_at: null,
+        })
+        .execute();
     const { trading } = t.desk.services;
     const book = async (clientId: string, usdt: bigint) => {
-      const { best } = await trading.rfqs.request({ clientId, side: 'sell', network: 'tron', amountUnits: usdt * U });
-      return (await trading.trades.accept({ quoteId: best.id, clientId }, { actorType: 'client', actorId: clientId })).trade;
+      const { best } = await trading.rfqs.request({
+        clientId,
+        side: 'sell',
+        network: 'tron',
+        amountUnits: usdt * U,
+      });
+      return (
+        await trading.trades.accept(
+          { quoteId: best.id, clientId },
+          { actorType: 'client', actorId: clientId },
+        )
+      ).trade;
     };
     const ta = await book(a.id, 1234n);
     await book(b.id, 10n);
 
-    const list = await call<{ items: { id: string; amountUsdt: string; total: string }[] }>(t, auditor, 'GET', `/api/trades?client=${a.id}&status=booked`);
+    const list = await call<{ items: { id: string; amountUsdt: string; total: string }[] }>(
+      t,
+      auditor,
+      'GET',
+      `/api/trades?client=${a.id}&status=booked`,
+    );
     expect(list.status).toBe(200);
-    expect(list.body.items).toEqual([expect.objectContaining({ id: ta.id, amountUsdt: '1234', price: '0.999', total: '1232.76' })]);
-    expect((await call<{ items: unknown[] }>(t, auditor, 'GET', `/api/trades?client=${a.id}&status=cancelled`)).body.items).toEqual([]);
-    expect((await call<{ items: unknown[] }>(t, auditor, 'GET', `/api/trades?from=2999-01-01T00:00:00Z`)).body.items).toEqual([]);
+    expect(list.body.items).toEqual([
+      expect.objectContaining({ id: ta.id, amountUsdt: '1234', price: '0.999', total: '1232.76' }),
+    ]);
+    expect(
+      (await call<{ items: unknown[] }>(t, auditor, 'GET', `/api/trades?client=${a.id}&status=cancelled`))
+        .body.items,
+    ).toEqual([]);
+    expect(
+      (await call<{ items: unknown[] }>(t, auditor, 'GET', `/api/trades?from=2999-01-01T00:00:00Z`)).body
+        .items,
+    ).toEqual([]);
 
-    const detail = await call<{ id: string; quotes: { source: string; status: string; price: string }[] }>(t, auditor, 'GET', `/api/trades/${ta.id}`);
+    const detail = await call<{ id: string; quotes: { source: string; status: string; price: string }[] }>(
+      t,
+      auditor,
+      'GET',
+      `/api/trades/${ta.id}`,
+    );
     expect(detail.status).toBe(200);
-    expect(detail.body.quotes).toEqual([expect.objectContaining({ source: 'house', status: 'accepted', price: '0.999' })]);
-    expect((await call(t, auditor, 'GET', '/api/trades/00000000-0000-0000-0000-000000000000')).status).toBe(404);
+    expect(detail.body.quotes).toEqual([
+      expect.objectContaining({ source: 'house', status: 'accepted', price: '0.999' }),
+    ]);
+    expect((await call(t, auditor, 'GET', '/api/trades/00000000-0000-0000-0000-000000000000')).status).toBe(
+      404,
+    );
 
-    const profile = await call<{ status: string; limits: Record<string, unknown>; addresses: { status: string }[]; trades: { id: string }[] }>(t, auditor, 'GET', `/api/clients/${a.id}`);
+    const profile = await call<{
+      status: string;
+      limits: Record<string, unknown>;
+      addresses: { status: string }[];
+      trades: { id: string }[];
+    }>(t, auditor, 'GET', `/api/clients/${a.id}`);
     expect(profile.status).toBe(200);
-    expect(profile.body).toMatchObject({ status: 'active', limits: { maxPerTradeUsdt: '250000', maxPerDayUsdt: '1000000', own: false, bookedLast24hUsdt: '1234' }, addresses: [{ status: 'whitelisted' }], trades: [{ id: ta.id }] });
+    expect(profile.body).toMatchObject({
+      status: 'active',
+      limits: { maxPerTradeUsdt: '250000', maxPerDayUsdt: '1000000', own: false, bookedLast24hUsdt: '1234' },
+      addresses: [{ status: 'whitelisted' }],
+      trades: [{ id: ta.id }],
+    });
     const clients = await call<{ items: { id: string }[] }>(t, auditor, 'GET', '/api/clients?status=active');
     expect(clients.body.items.map((c) => c.id)).toEqual(expect.arrayContaining([a.id, b.id]));
-    expect((await call(t, auditor, 'GET', '/api/clients/00000000-0000-0000-0000-000000000000')).status).toBe(404);
+    expect((await call(t, auditor, 'GET', '/api/clients/00000000-0000-0000-0000-000000000000')).status).toBe(
+      404,
+    );
 
     const metrics = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
     expect(metrics).toContain('desk_trades_total{side="sell",network="tron"} 2');

@@ -17,9 +17,20 @@ const tradeId = z.string().uuid();
 const cancelSchema = z.object({ tradeId }).strict();
 /** `amount` is USDT smallest units as a decimal-integer string (the policy tier reads it as such). */
 const amendSchema = z
-  .object({ tradeId, amount: z.string().regex(/^[1-9]\d{0,37}$/, 'must be a positive integer of USDT smallest units').optional(), addressId: z.string().uuid().optional(), address: z.string().min(1).max(100).optional() })
+  .object({
+    tradeId,
+    amount: z
+      .string()
+      .regex(/^[1-9]\d{0,37}$/, 'must be a positive integer of USDT smallest units')
+      .optional(),
+    addressId: z.string().uuid().optional(),
+    address: z.string().min(1).max(100).optional(),
+  })
   .strict()
-  .refine((p) => !(p.addressId && p.address), { message: 'give addressId or address, not both', path: ['address'] });
+  .refine((p) => !(p.addressId && p.address), {
+    message: 'give addressId or address, not both',
+    path: ['address'],
+  });
 export type TradeCancel = z.infer<typeof cancelSchema>;
 export type TradeAmend = z.infer<typeof amendSchema>;
 
@@ -33,7 +44,8 @@ interface Deps {
   onTradeCancelled?: (tx: Tx, trade: { id: string }, change: { approvalId: string }) => Promise<void>;
 }
 
-const refuse = (message: string, path = 'payload.tradeId') => new AppError('VALIDATION_FAILED', message, [{ path, message }]);
+const refuse = (message: string, path = 'payload.tradeId') =>
+  new AppError('VALIDATION_FAILED', message, [{ path, message }]);
 
 async function tradeFor(tx: Tx, id: string, lock = false) {
   let q = tx.selectFrom('trades').selectAll().where('id', '=', id);
@@ -45,10 +57,14 @@ async function tradeFor(tx: Tx, id: string, lock = false) {
 
 /** A trade can change only while it is `booked`: once settlement has started (or it was cancelled) it cannot. */
 function mustBeBooked(t: { id: string; status: string }) {
-  if (t.status !== 'booked') throw refuse(`Trade ${t.id} is ${t.status}: only a booked trade that has not started settling can change.`);
+  if (t.status !== 'booked')
+    throw refuse(
+      `Trade ${t.id} is ${t.status}: only a booked trade that has not started settling can change.`,
+    );
 }
 
-const label = (t: { side: string; network: string; amount_units: string }) => `${t.side} ${formatUsdt(BigInt(t.amount_units))} USDT on ${t.network === 'tron' ? 'TRON' : 'Ethereum'}`;
+const label = (t: { side: string; network: string; amount_units: string }) =>
+  `${t.side} ${formatUsdt(BigInt(t.amount_units))} USDT on ${t.network === 'tron' ? 'TRON' : 'Ethereum'}`;
 
 /** `trade.cancel`: cancels a booked trade (policy in migration 0003). */
 export function tradeCancelKind(deps: Deps): KindDefinition<TradeCancel> {
@@ -57,7 +73,12 @@ export function tradeCancelKind(deps: Deps): KindDefinition<TradeCancel> {
     schema: cancelSchema,
     async describe(tx, p) {
       const t = await tradeFor(tx, p.tradeId);
-      return { entity: { type: 'trade', id: t.id }, version: t.version, diff: [{ field: 'status', before: t.status, after: 'cancelled' }], summary: `Cancel trade ${t.id} (${label(t)})` };
+      return {
+        entity: { type: 'trade', id: t.id },
+        version: t.version,
+        diff: [{ field: 'status', before: t.status, after: 'cancelled' }],
+        summary: `Cancel trade ${t.id} (${label(t)})`,
+      };
     },
     async validate(tx, p) {
       mustBeBooked(await tradeFor(tx, p.tradeId));
@@ -65,8 +86,23 @@ export function tradeCancelKind(deps: Deps): KindDefinition<TradeCancel> {
     async apply(tx, p, ctx) {
       const t = await tradeFor(tx, p.tradeId, true);
       mustBeBooked(t);
-      await tx.updateTable('trades').set({ status: 'cancelled', version: sql`version + 1` }).where('id', '=', t.id).execute();
-      await deps.audit.record(tx, { ...ctx.audit, action: 'trade.cancelled', entityType: 'trade', entityId: t.id, data: { requestId: ctx.requestId, clientId: t.client_id, amountUsdt: formatUsdt(BigInt(t.amount_units)), before: t.status } });
+      await tx
+        .updateTable('trades')
+        .set({ status: 'cancelled', version: sql`version + 1` })
+        .where('id', '=', t.id)
+        .execute();
+      await deps.audit.record(tx, {
+        ...ctx.audit,
+        action: 'trade.cancelled',
+        entityType: 'trade',
+        entityId: t.id,
+        data: {
+          requestId: ctx.requestId,
+          clientId: t.client_id,
+          amountUsdt: formatUsdt(BigInt(t.amount_units)),
+          before: t.status,
+        },
+      });
       await deps.onTradeCancelled?.(tx, t, { approvalId: ctx.requestId });
     },
   };
@@ -80,13 +116,23 @@ async function amended(tx: Tx, deps: Deps, p: TradeAmend) {
   if (p.addressId || p.address) {
     const row = p.addressId
       ? await tx.selectFrom('client_addresses').selectAll().where('id', '=', p.addressId).executeTakeFirst()
-      : await deps.addresses.live(tx, t.client_id, t.network, deps.addresses.canonical(t.network, p.address ?? ''));
+      : await deps.addresses.live(
+          tx,
+          t.client_id,
+          t.network,
+          deps.addresses.canonical(t.network, p.address ?? ''),
+        );
     if (!row || row.client_id !== t.client_id || row.network !== t.network || row.status !== 'whitelisted') {
-      throw new AppError('ADDRESS_NOT_WHITELISTED', `The new payout address is not a whitelisted ${t.network === 'tron' ? 'TRON' : 'Ethereum'} address of this client.`, [{ path: p.addressId ? 'payload.addressId' : 'payload.address', message: 'is not whitelisted' }]);
+      throw new AppError(
+        'ADDRESS_NOT_WHITELISTED',
+        `The new payout address is not a whitelisted ${t.network === 'tron' ? 'TRON' : 'Ethereum'} address of this client.`,
+        [{ path: p.addressId ? 'payload.addressId' : 'payload.address', message: 'is not whitelisted' }],
+      );
     }
     address = { id: row.id, address: row.address };
   }
-  const total = amount === BigInt(t.amount_units) ? t.total : quoteTotal(amount, new Decimal(t.price), t.side);
+  const total =
+    amount === BigInt(t.amount_units) ? t.total : quoteTotal(amount, new Decimal(t.price), t.side);
   return { trade: t, amount, total, address };
 }
 
@@ -98,10 +144,25 @@ export function tradeAmendKind(deps: Deps): KindDefinition<TradeAmend> {
     async describe(tx, p) {
       const { trade: t, amount, total, address } = await amended(tx, deps, p);
       const diff = [];
-      if (amount !== BigInt(t.amount_units)) diff.push({ field: 'amountUsdt', before: formatUsdt(BigInt(t.amount_units)), after: formatUsdt(amount) }, { field: 'total', before: t.total, after: total });
-      if (address.id !== t.address_id) diff.push({ field: 'address', before: t.address, after: address.address });
-      const what = [amount !== BigInt(t.amount_units) ? `amount ${formatUsdt(amount)} USDT` : null, address.id !== t.address_id ? `address ${address.address}` : null].filter(Boolean).join(', ');
-      return { entity: { type: 'trade', id: t.id }, version: t.version, diff, summary: `Amend trade ${t.id} (${label(t)}): ${what || 'no change'}` };
+      if (amount !== BigInt(t.amount_units))
+        diff.push(
+          { field: 'amountUsdt', before: formatUsdt(BigInt(t.amount_units)), after: formatUsdt(amount) },
+          { field: 'total', before: t.total, after: total },
+        );
+      if (address.id !== t.address_id)
+        diff.push({ field: 'address', before: t.address, after: address.address });
+      const what = [
+        amount !== BigInt(t.amount_units) ? `amount ${formatUsdt(amount)} USDT` : null,
+        address.id !== t.address_id ? `address ${address.address}` : null,
+      ]
+        .filter(Boolean)
+        .join(', ');
+      return {
+        entity: { type: 'trade', id: t.id },
+        version: t.version,
+        diff,
+        summary: `Amend trade ${t.id} (${label(t)}): ${what || 'no change'}`,
+      };
     },
     async validate(tx, p, current) {
       const { trade: t, amount } = await amended(tx, deps, p);
@@ -110,25 +171,47 @@ export function tradeAmendKind(deps: Deps): KindDefinition<TradeAmend> {
       const old = BigInt(t.amount_units);
       if (amount > old) {
         const client = await deps.clients.get(t.client_id, tx);
-        if (client?.status !== 'active') throw new AppError('CLIENT_NOT_ACTIVE', `The client's account is ${client?.status ?? 'missing'}: it cannot trade more.`);
+        if (client?.status !== 'active')
+          throw new AppError(
+            'CLIENT_NOT_ACTIVE',
+            `The client's account is ${client?.status ?? 'missing'}: it cannot trade more.`,
+          );
         const now = deps.clock.now();
         const { limits, bookedLast24h } = await deps.limits.lockForTrade(tx, t.client_id, now);
         const counted = t.booked_at.getTime() > now.getTime() - DAY_MS ? old : 0n;
         const refusal = limitRefusal(amount, bookedLast24h - counted, limits);
-        if (refusal) throw new AppError('LIMIT_EXCEEDED', `The amendment is refused: ${refusal}.`, [{ path: 'payload.amount', message: refusal }]);
+        if (refusal)
+          throw new AppError('LIMIT_EXCEEDED', `The amendment is refused: ${refusal}.`, [
+            { path: 'payload.amount', message: refusal },
+          ]);
       }
     },
     async apply(tx, p, ctx) {
       await tradeFor(tx, p.tradeId, true);
       const { trade: t, amount, total, address } = await amended(tx, deps, p);
       mustBeBooked(t);
-      await tx.updateTable('trades').set({ amount_units: amount.toString(), total, address_id: address.id, address: address.address, version: sql`version + 1` }).where('id', '=', t.id).execute();
+      await tx
+        .updateTable('trades')
+        .set({
+          amount_units: amount.toString(),
+          total,
+          address_id: address.id,
+          address: address.address,
+          version: sql`version + 1`,
+        })
+        .where('id', '=', t.id)
+        .execute();
       await deps.audit.record(tx, {
         ...ctx.audit,
         action: 'trade.amended',
         entityType: 'trade',
         entityId: t.id,
-        data: { requestId: ctx.requestId, clientId: t.client_id, before: { amountUsdt: formatUsdt(BigInt(t.amount_units)), total: t.total, address: t.address }, after: { amountUsdt: formatUsdt(amount), total, address: address.address } },
+        data: {
+          requestId: ctx.requestId,
+          clientId: t.client_id,
+          before: { amountUsdt: formatUsdt(BigInt(t.amount_units)), total: t.total, address: t.address },
+          after: { amountUsdt: formatUsdt(amount), total, address: address.address },
+        },
       });
     },
   };

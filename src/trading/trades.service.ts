@@ -26,13 +26,26 @@ export interface SettlementHook {
  * a whitelisted address for the network, and — holding the client's limits row, so that accepts by
  * one client serialize — the per-trade and rolling 24 h limits; then books the trade.
  */
-export function createTradesService(deps: { db: Db; audit: AuditService; clock: Clock; clients: Pick<ClientsService, 'get'>; addresses: AddressesService; limits: LimitsService; settlement?: SettlementHook; metrics?: TradingMetrics; approvals?: Pick<ApprovalsService, 'file'> }) {
+export function createTradesService(deps: {
+  db: Db;
+  audit: AuditService;
+  clock: Clock;
+  clients: Pick<ClientsService, 'get'>;
+  addresses: AddressesService;
+  limits: LimitsService;
+  settlement?: SettlementHook;
+  metrics?: TradingMetrics;
+  approvals?: Pick<ApprovalsService, 'file'>;
+}) {
   const { db, audit, clock } = deps;
 
   /** The trade if the requester may ask to change it: a client only its own trades. */
   async function changeable(tradeId: string, requester: Requester) {
-    const trade = /^[0-9a-f-]{36}$/i.test(tradeId) ? await db.selectFrom('trades').select(['id', 'client_id']).where('id', '=', tradeId).executeTakeFirst() : undefined;
-    if (!trade || (requester.type === 'client' && trade.client_id !== requester.id)) throw new AppError('NOT_FOUND', 'There is no such trade.');
+    const trade = /^[0-9a-f-]{36}$/i.test(tradeId)
+      ? await db.selectFrom('trades').select(['id', 'client_id']).where('id', '=', tradeId).executeTakeFirst()
+      : undefined;
+    if (!trade || (requester.type === 'client' && trade.client_id !== requester.id))
+      throw new AppError('NOT_FOUND', 'There is no such trade.');
     if (!deps.approvals) throw new Error('trades service built without the approvals engine');
     return { trade, approvals: deps.approvals };
   }
@@ -44,9 +57,20 @@ export function createTradesService(deps: { db: Db; audit: AuditService; clock: 
   }
 
   /** Files `trade.amend`: `amountUnits` (USDT smallest units) and/or a new whitelisted payout address. */
-  async function fileAmend(tradeId: string, change: { amountUnits?: bigint; address?: string; addressId?: string }, requester: Requester, ctx: AuditContext, note?: string) {
+  async function fileAmend(
+    tradeId: string,
+    change: { amountUnits?: bigint; address?: string; addressId?: string },
+    requester: Requester,
+    ctx: AuditContext,
+    note?: string,
+  ) {
     const { trade, approvals } = await changeable(tradeId, requester);
-    const payload = { tradeId: trade.id, ...(change.amountUnits !== undefined ? { amount: change.amountUnits.toString() } : {}), ...(change.address !== undefined ? { address: change.address } : {}), ...(change.addressId !== undefined ? { addressId: change.addressId } : {}) };
+    const payload = {
+      tradeId: trade.id,
+      ...(change.amountUnits !== undefined ? { amount: change.amountUnits.toString() } : {}),
+      ...(change.address !== undefined ? { address: change.address } : {}),
+      ...(change.addressId !== undefined ? { addressId: change.addressId } : {}),
+    };
     return approvals.file({ kind: 'trade.amend', payload, note }, requester, ctx);
   }
 
@@ -54,16 +78,33 @@ export function createTradesService(deps: { db: Db; audit: AuditService; clock: 
     fileCancel,
     fileAmend,
     /** For the bot: a client asks to cancel its own trade. */
-    requestTradeCancel: (clientId: string, tradeId: string, ctx: AuditContext, note?: string) => fileCancel(tradeId, { type: 'client', id: clientId }, ctx, note),
+    requestTradeCancel: (clientId: string, tradeId: string, ctx: AuditContext, note?: string) =>
+      fileCancel(tradeId, { type: 'client', id: clientId }, ctx, note),
     /** For the bot: a client asks to change its own trade's amount or payout address. */
-    requestTradeAmend: (clientId: string, tradeId: string, change: { amountUnits?: bigint; address?: string; addressId?: string }, ctx: AuditContext, note?: string) =>
-      fileAmend(tradeId, change, { type: 'client', id: clientId }, ctx, note),
+    requestTradeAmend: (
+      clientId: string,
+      tradeId: string,
+      change: { amountUnits?: bigint; address?: string; addressId?: string },
+      ctx: AuditContext,
+      note?: string,
+    ) => fileAmend(tradeId, change, { type: 'client', id: clientId }, ctx, note),
 
-    get: (id: string, ex: Executor = db) => (/^[0-9a-f-]{36}$/i.test(id) ? ex.selectFrom('trades').selectAll().where('id', '=', id).executeTakeFirst() : Promise.resolve(undefined)),
+    get: (id: string, ex: Executor = db) =>
+      /^[0-9a-f-]{36}$/i.test(id)
+        ? ex.selectFrom('trades').selectAll().where('id', '=', id).executeTakeFirst()
+        : Promise.resolve(undefined),
 
     /** Operator list, newest first, filtered by status, client and booking time. */
-    list(f: { status?: string; clientId?: string; from?: Date; to?: Date; limit: number }, ex: Executor = db) {
-      let q = ex.selectFrom('trades').selectAll().orderBy('booked_at', 'desc').orderBy('id', 'desc').limit(f.limit);
+    list(
+      f: { status?: string; clientId?: string; from?: Date; to?: Date; limit: number },
+      ex: Executor = db,
+    ) {
+      let q = ex
+        .selectFrom('trades')
+        .selectAll()
+        .orderBy('booked_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(f.limit);
       if (f.status) q = q.where('status', '=', f.status);
       if (f.clientId) q = q.where('client_id', '=', f.clientId);
       if (f.from) q = q.where('booked_at', '>=', f.from);
@@ -72,24 +113,60 @@ export function createTradesService(deps: { db: Db; audit: AuditService; clock: 
     },
 
     /** Every quote received for the trade's RFQ: the best-execution record. */
-    quotesOf: (rfqId: string, ex: Executor = db) => ex.selectFrom('quotes').selectAll().where('rfq_id', '=', rfqId).orderBy('received_at').orderBy('source').execute(),
+    quotesOf: (rfqId: string, ex: Executor = db) =>
+      ex
+        .selectFrom('quotes')
+        .selectAll()
+        .where('rfq_id', '=', rfqId)
+        .orderBy('received_at')
+        .orderBy('source')
+        .execute(),
 
-    async accept(input: { quoteId: string; clientId: string }, ctx: AuditContext): Promise<{ trade: TradeRow; replayed: boolean }> {
+    async accept(
+      input: { quoteId: string; clientId: string },
+      ctx: AuditContext,
+    ): Promise<{ trade: TradeRow; replayed: boolean }> {
       if (!/^[0-9a-f-]{36}$/i.test(input.quoteId)) throw new AppError('NOT_FOUND', 'There is no such quote.');
       const result = await withTransaction(db, async (tx) => {
-        const quote = await tx.selectFrom('quotes').selectAll().where('id', '=', input.quoteId).forUpdate().executeTakeFirst();
-        if (!quote || quote.client_id !== input.clientId) throw new AppError('NOT_FOUND', 'There is no such quote.');
-        const existing = await tx.selectFrom('trades').selectAll().where('quote_id', '=', quote.id).executeTakeFirst();
+        const quote = await tx
+          .selectFrom('quotes')
+          .selectAll()
+          .where('id', '=', input.quoteId)
+          .forUpdate()
+          .executeTakeFirst();
+        if (!quote || quote.client_id !== input.clientId)
+          throw new AppError('NOT_FOUND', 'There is no such quote.');
+        const existing = await tx
+          .selectFrom('trades')
+          .selectAll()
+          .where('quote_id', '=', quote.id)
+          .executeTakeFirst();
         if (existing) return { trade: existing, replayed: true };
-        if (quote.status !== 'offered' || !quote.price || !quote.total || !quote.expires_at) throw new AppError('NO_QUOTE', 'This quote was not offered to you: only the best quote of a request can be accepted.');
+        if (quote.status !== 'offered' || !quote.price || !quote.total || !quote.expires_at)
+          throw new AppError(
+            'NO_QUOTE',
+            'This quote was not offered to you: only the best quote of a request can be accepted.',
+          );
         const now = clock.now();
-        if (quote.expires_at <= now) throw new AppError('QUOTE_EXPIRED', `The quote expired at ${quote.expires_at.toISOString()}. Ask for a new quote.`);
+        if (quote.expires_at <= now)
+          throw new AppError(
+            'QUOTE_EXPIRED',
+            `The quote expired at ${quote.expires_at.toISOString()}. Ask for a new quote.`,
+          );
 
         const client = await deps.clients.get(quote.client_id, tx);
         if (!client) throw new AppError('NOT_FOUND', 'There is no such client.');
-        if (client.status !== 'active') throw new AppError('CLIENT_NOT_ACTIVE', `The client's account is ${client.status}: it cannot trade.`);
+        if (client.status !== 'active')
+          throw new AppError(
+            'CLIENT_NOT_ACTIVE',
+            `The client's account is ${client.status}: it cannot trade.`,
+          );
         const address = await deps.addresses.whitelisted(tx, client.id, quote.network);
-        if (!address) throw new AppError('ADDRESS_NOT_WHITELISTED', `There is no whitelisted ${quote.network === 'tron' ? 'TRON' : 'Ethereum'} payout address: register one and wait for it to be approved.`);
+        if (!address)
+          throw new AppError(
+            'ADDRESS_NOT_WHITELISTED',
+            `There is no whitelisted ${quote.network === 'tron' ? 'TRON' : 'Ethereum'} payout address: register one and wait for it to be approved.`,
+          );
 
         const amount = BigInt(quote.amount_units);
         const { limits, bookedLast24h } = await deps.limits.lockForTrade(tx, client.id, now);
@@ -98,7 +175,19 @@ export function createTradesService(deps: { db: Db; audit: AuditService; clock: 
 
         const trade = await tx
           .insertInto('trades')
-          .values({ quote_id: quote.id, rfq_id: quote.rfq_id, client_id: client.id, side: quote.side, network: quote.network, amount_units: quote.amount_units, price: quote.price, total: quote.total, address_id: address.id, address: address.address, booked_at: now })
+          .values({
+            quote_id: quote.id,
+            rfq_id: quote.rfq_id,
+            client_id: client.id,
+            side: quote.side,
+            network: quote.network,
+            amount_units: quote.amount_units,
+            price: quote.price,
+            total: quote.total,
+            address_id: address.id,
+            address: address.address,
+            booked_at: now,
+          })
           .returningAll()
           .executeTakeFirstOrThrow();
         await tx.updateTable('quotes').set({ status: 'accepted' }).where('id', '=', quote.id).execute();
@@ -107,7 +196,17 @@ export function createTradesService(deps: { db: Db; audit: AuditService; clock: 
           action: 'trade.booked',
           entityType: 'trade',
           entityId: trade.id,
-          data: { clientId: client.id, quoteId: quote.id, source: quote.source, side: trade.side, network: trade.network, amountUsdt: formatUsdt(amount), price: trade.price, total: trade.total, address: trade.address },
+          data: {
+            clientId: client.id,
+            quoteId: quote.id,
+            source: quote.source,
+            side: trade.side,
+            network: trade.network,
+            amountUsdt: formatUsdt(amount),
+            price: trade.price,
+            total: trade.total,
+            address: trade.address,
+          },
         });
         await deps.settlement?.onTradeBooked(tx, trade);
         return { trade, replayed: false };

@@ -12,20 +12,49 @@ import type { TradeRow } from './trades.service.js';
  */
 export function createTradeSettlementPort(deps: { audit: AuditService }) {
   async function move(tx: Tx, tradeId: string, from: string[], to: string) {
-    const row = await tx.updateTable('trades').set({ status: to, version: sql`version + 1` }).where('id', '=', tradeId).where('status', 'in', from).returningAll().executeTakeFirst();
+    const row = await tx
+      .updateTable('trades')
+      .set({ status: to, version: sql`version + 1` })
+      .where('id', '=', tradeId)
+      .where('status', 'in', from)
+      .returningAll()
+      .executeTakeFirst();
     return row ?? null;
   }
   return {
     /** Locks the trade for the settlement's transaction (a cancel or amend of it waits, or has already happened). */
-    lock: (tx: Tx, tradeId: string): Promise<TradeRow> => tx.selectFrom('trades').selectAll().where('id', '=', tradeId).forUpdate().executeTakeFirstOrThrow(),
+    lock: (tx: Tx, tradeId: string): Promise<TradeRow> =>
+      tx.selectFrom('trades').selectAll().where('id', '=', tradeId).forUpdate().executeTakeFirstOrThrow(),
     markSettling: (tx: Tx, tradeId: string) => move(tx, tradeId, ['booked'], 'settling'),
     markSettled: (tx: Tx, tradeId: string) => move(tx, tradeId, ['settling'], 'settled'),
     /** A dismissed settlement cancels its trade (booked, or settling with nothing sent). */
-    async cancel(tx: Tx, tradeId: string, audit: AuditContext, change: { approvalId: string; reason: string }): Promise<TradeRow | null> {
-      const before = await tx.selectFrom('trades').select('status').where('id', '=', tradeId).executeTakeFirst();
+    async cancel(
+      tx: Tx,
+      tradeId: string,
+      audit: AuditContext,
+      change: { approvalId: string; reason: string },
+    ): Promise<TradeRow | null> {
+      const before = await tx
+        .selectFrom('trades')
+        .select('status')
+        .where('id', '=', tradeId)
+        .executeTakeFirst();
       const t = await move(tx, tradeId, ['booked', 'settling'], 'cancelled');
       if (t) {
-        await deps.audit.record(tx, { ...audit, action: 'trade.cancelled', entityType: 'trade', entityId: t.id, data: { requestId: change.approvalId, clientId: t.client_id, amountUsdt: formatUsdt(BigInt(t.amount_units)), before: before?.status, reason: change.reason, via: 'settlement.dismiss' } });
+        await deps.audit.record(tx, {
+          ...audit,
+          action: 'trade.cancelled',
+          entityType: 'trade',
+          entityId: t.id,
+          data: {
+            requestId: change.approvalId,
+            clientId: t.client_id,
+            amountUsdt: formatUsdt(BigInt(t.amount_units)),
+            before: before?.status,
+            reason: change.reason,
+            via: 'settlement.dismiss',
+          },
+        });
       }
       return t;
     },

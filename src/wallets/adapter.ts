@@ -26,7 +26,13 @@ export interface WalletAdapter {
   /** True for the simulated chain: API responses, the console and the bot say PAPER. */
   readonly paper: boolean;
   balance(network: Network, address: string): Promise<bigint>;
-  prepareTransfer(t: { network: Network; from: string; to: string; amountUnits: bigint; reference: string }): Promise<PreparedTransfer>;
+  prepareTransfer(t: {
+    network: Network;
+    from: string;
+    to: string;
+    amountUnits: bigint;
+    reference: string;
+  }): Promise<PreparedTransfer>;
   /**
    * `ex`: the caller's open transaction. The paper chain broadcasts inside it (the transfer commits or
    * rolls back with the caller's record of it); an adapter for a real chain ignores it.
@@ -34,7 +40,11 @@ export interface WalletAdapter {
   broadcast(network: Network, raw: string, ex?: Executor): Promise<{ txHash: string }>;
   /** null when the chain does not know the transaction; otherwise blocks since (and including) its own. `ex` as for `broadcast`. */
   confirmations(network: Network, txHash: string, ex?: Executor): Promise<number | null>;
-  incomingTransfers(network: Network, to: string, opts?: { from?: string; sinceHeight?: number }): Promise<ChainTransfer[]>;
+  incomingTransfers(
+    network: Network,
+    to: string,
+    opts?: { from?: string; sinceHeight?: number },
+  ): Promise<ChainTransfer[]>;
 }
 
 export class ChainError extends Error {

@@ -33,52 +33,97 @@ export const accountIds = {
  * clearer message. Balances are derived from the postings.
  */
 export const ledger = {
-  async ensureAccount(ex: Executor, a: { id: string; kind: LedgerAccountKind; network?: Network | null; name: string }): Promise<void> {
-    await ex.insertInto('ledger_accounts').values({ id: a.id, kind: a.kind, network: a.network ?? null, name: a.name }).onConflict((oc) => oc.column('id').doNothing()).execute();
+  async ensureAccount(
+    ex: Executor,
+    a: { id: string; kind: LedgerAccountKind; network?: Network | null; name: string },
+  ): Promise<void> {
+    await ex
+      .insertInto('ledger_accounts')
+      .values({ id: a.id, kind: a.kind, network: a.network ?? null, name: a.name })
+      .onConflict((oc) => oc.column('id').doNothing())
+      .execute();
   },
 
   async post(tx: Tx, e: NewEntry): Promise<{ id: string; created: boolean }> {
     const sum = e.postings.reduce((s, p) => s + p.amount, 0n);
-    if (e.postings.length < 2 || sum !== 0n) throw new Error(`ledger entry ${e.key} does not balance (${e.postings.length} postings, sum ${sum})`);
+    if (e.postings.length < 2 || sum !== 0n)
+      throw new Error(`ledger entry ${e.key} does not balance (${e.postings.length} postings, sum ${sum})`);
     if (e.postings.some((p) => p.amount === 0n)) throw new Error(`ledger entry ${e.key} has a zero posting`);
     const inserted = await tx
       .insertInto('ledger_entries')
-      .values({ key: e.key, kind: e.kind, settlement_id: e.settlementId ?? null, memo: e.memo, created_at: e.at })
+      .values({
+        key: e.key,
+        kind: e.kind,
+        settlement_id: e.settlementId ?? null,
+        memo: e.memo,
+        created_at: e.at,
+      })
       .onConflict((oc) => oc.column('key').doNothing())
       .returning('id')
       .executeTakeFirst();
     if (!inserted) {
-      const existing = await tx.selectFrom('ledger_entries').select('id').where('key', '=', e.key).executeTakeFirstOrThrow();
+      const existing = await tx
+        .selectFrom('ledger_entries')
+        .select('id')
+        .where('key', '=', e.key)
+        .executeTakeFirstOrThrow();
       return { id: existing.id, created: false };
     }
     await tx
       .insertInto('ledger_postings')
-      .values(e.postings.map((p) => ({ entry_id: inserted.id, account_id: p.accountId, asset: USDT, amount: p.amount.toString() })))
+      .values(
+        e.postings.map((p) => ({
+          entry_id: inserted.id,
+          account_id: p.accountId,
+          asset: USDT,
+          amount: p.amount.toString(),
+        })),
+      )
       .execute();
     return { id: inserted.id, created: true };
   },
 
   async balance(ex: Executor, accountId: string): Promise<bigint> {
-    const row = await ex.selectFrom('ledger_balances').select('balance').where('account_id', '=', accountId).where('asset', '=', USDT).executeTakeFirst();
+    const row = await ex
+      .selectFrom('ledger_balances')
+      .select('balance')
+      .where('account_id', '=', accountId)
+      .where('asset', '=', USDT)
+      .executeTakeFirst();
     return BigInt(row?.balance ?? '0');
   },
 
   async balances(ex: Executor, accountIds: string[]): Promise<Map<string, bigint>> {
     const out = new Map(accountIds.map((id) => [id, 0n]));
     if (accountIds.length === 0) return out;
-    const rows = await ex.selectFrom('ledger_balances').select(['account_id', 'balance']).where('account_id', 'in', accountIds).where('asset', '=', USDT).execute();
+    const rows = await ex
+      .selectFrom('ledger_balances')
+      .select(['account_id', 'balance'])
+      .where('account_id', 'in', accountIds)
+      .where('asset', '=', USDT)
+      .execute();
     for (const r of rows) out.set(r.account_id, BigInt(r.balance));
     return out;
   },
 
   /** Holds the account's row until commit, so that check-then-post sequences on it serialize. */
   async lock(tx: Tx, accountId: string): Promise<void> {
-    await tx.selectFrom('ledger_accounts').select('id').where('id', '=', accountId).forUpdate().executeTakeFirstOrThrow();
+    await tx
+      .selectFrom('ledger_accounts')
+      .select('id')
+      .where('id', '=', accountId)
+      .forUpdate()
+      .executeTakeFirstOrThrow();
   },
 
   /** Entries of one settlement by kind, to know whether a reservation is outstanding. */
   async entryKinds(ex: Executor, settlementId: string): Promise<LedgerEntryKind[]> {
-    const rows = await ex.selectFrom('ledger_entries').select('kind').where('settlement_id', '=', settlementId).orderBy('created_at').execute();
+    const rows = await ex
+      .selectFrom('ledger_entries')
+      .select('kind')
+      .where('settlement_id', '=', settlementId)
+      .orderBy('created_at')
+      .execute();
     return rows.map((r) => r.kind);
   },
 
@@ -87,7 +132,17 @@ export const ledger = {
     let q = ex
       .selectFrom('ledger_postings as p')
       .innerJoin('ledger_entries as e', 'e.id', 'p.entry_id')
-      .select(['p.id as posting_id', 'p.amount', 'p.asset', 'e.id as entry_id', 'e.key', 'e.kind', 'e.memo', 'e.settlement_id', 'e.created_at'])
+      .select([
+        'p.id as posting_id',
+        'p.amount',
+        'p.asset',
+        'e.id as entry_id',
+        'e.key',
+        'e.kind',
+        'e.memo',
+        'e.settlement_id',
+        'e.created_at',
+      ])
       .where('p.account_id', '=', accountId)
       .orderBy('p.id', 'desc')
       .limit(page.limit);
@@ -95,11 +150,14 @@ export const ledger = {
     return q.execute();
   },
 
-  account: (ex: Executor, id: string) => ex.selectFrom('ledger_accounts').selectAll().where('id', '=', id).executeTakeFirst(),
+  account: (ex: Executor, id: string) =>
+    ex.selectFrom('ledger_accounts').selectAll().where('id', '=', id).executeTakeFirst(),
 
   /** Every entry whose postings do not sum to zero (the database makes this empty; tests assert it). */
   async unbalancedEntries(ex: Executor): Promise<string[]> {
-    const { rows } = await sql<{ entry_id: string }>`select entry_id from ledger_postings group by entry_id, asset having sum(amount) <> 0`.execute(ex);
+    const { rows } = await sql<{
+      entry_id: string;
+    }>`select entry_id from ledger_postings group by entry_id, asset having sum(amount) <> 0`.execute(ex);
     return rows.map((r) => r.entry_id);
   },
 };

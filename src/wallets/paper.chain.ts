@@ -23,7 +23,8 @@ const hashOf = (raw: string) => `0x${createHash('sha256').update(raw).digest('he
 
 function parseRaw(raw: string): RawTransfer {
   const t = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as RawTransfer;
-  if (t.chain !== 'paper' || !t.from || !t.to || !/^[1-9]\d*$/.test(t.amount)) throw new ChainError('not a paper transfer');
+  if (t.chain !== 'paper' || !t.from || !t.to || !/^[1-9]\d*$/.test(t.amount))
+    throw new ChainError('not a paper transfer');
   return t;
 }
 
@@ -42,8 +43,16 @@ export function createPaperChain(deps: { db: Db; clock: Clock; blockSeconds: num
   async function chain(network: Network) {
     let g = genesis.get(network);
     if (!g) {
-      await db.insertInto('paper_chains').values({ network, genesis_at: clock.now(), block_seconds: deps.blockSeconds }).onConflict((oc) => oc.column('network').doNothing()).execute();
-      const row = await db.selectFrom('paper_chains').selectAll().where('network', '=', network).executeTakeFirstOrThrow();
+      await db
+        .insertInto('paper_chains')
+        .values({ network, genesis_at: clock.now(), block_seconds: deps.blockSeconds })
+        .onConflict((oc) => oc.column('network').doNothing())
+        .execute();
+      const row = await db
+        .selectFrom('paper_chains')
+        .selectAll()
+        .where('network', '=', network)
+        .executeTakeFirstOrThrow();
       g = { at: row.genesis_at.getTime(), seconds: row.block_seconds };
       genesis.set(network, g);
     }
@@ -56,7 +65,12 @@ export function createPaperChain(deps: { db: Db; clock: Clock; blockSeconds: num
   }
 
   async function balance(network: Network, address: string): Promise<bigint> {
-    const row = await db.selectFrom('paper_accounts').select('balance').where('network', '=', network).where('address', '=', address).executeTakeFirst();
+    const row = await db
+      .selectFrom('paper_accounts')
+      .select('balance')
+      .where('network', '=', network)
+      .where('address', '=', address)
+      .executeTakeFirst();
     return BigInt(row?.balance ?? '0');
   }
 
@@ -69,7 +83,10 @@ export function createPaperChain(deps: { db: Db; clock: Clock; blockSeconds: num
     const amount = BigInt(t.amount);
     await withTransaction(ex, async (tx) => {
       // Two broadcasts of one transfer at once: the second one's insert fails on the hash and rolls back its debit.
-      if (await tx.selectFrom('paper_transactions').select('hash').where('hash', '=', hash).executeTakeFirst()) return;
+      if (
+        await tx.selectFrom('paper_transactions').select('hash').where('hash', '=', hash).executeTakeFirst()
+      )
+        return;
       if (t.from !== PAPER_FAUCET) {
         const debited = await tx
           .updateTable('paper_accounts')
@@ -83,9 +100,25 @@ export function createPaperChain(deps: { db: Db; clock: Clock; blockSeconds: num
       await tx
         .insertInto('paper_accounts')
         .values({ network, address: t.to, balance: amount.toString() })
-        .onConflict((oc) => oc.columns(['network', 'address']).doUpdateSet({ balance: sql`paper_accounts.balance + excluded.balance` }))
+        .onConflict((oc) =>
+          oc
+            .columns(['network', 'address'])
+            .doUpdateSet({ balance: sql`paper_accounts.balance + excluded.balance` }),
+        )
         .execute();
-      await tx.insertInto('paper_transactions').values({ hash, network, from_address: t.from, to_address: t.to, amount: amount.toString(), raw, block_height: block, broadcast_at: clock.now() }).execute();
+      await tx
+        .insertInto('paper_transactions')
+        .values({
+          hash,
+          network,
+          from_address: t.from,
+          to_address: t.to,
+          amount: amount.toString(),
+          raw,
+          block_height: block,
+          broadcast_at: clock.now(),
+        })
+        .execute();
     }).catch((err: unknown) => {
       if (!isUniqueViolation(err)) throw err;
     });
@@ -97,23 +130,48 @@ export function createPaperChain(deps: { db: Db; clock: Clock; blockSeconds: num
     paper: true,
     balance,
     async prepareTransfer(t): Promise<PreparedTransfer> {
-      const body: RawTransfer = { chain: 'paper', network: t.network, from: t.from, to: t.to, amount: t.amountUnits.toString(), reference: t.reference };
+      const body: RawTransfer = {
+        chain: 'paper',
+        network: t.network,
+        from: t.from,
+        to: t.to,
+        amount: t.amountUnits.toString(),
+        reference: t.reference,
+      };
       const raw = Buffer.from(JSON.stringify(body)).toString('base64url');
       return { txHash: hashOf(raw), raw };
     },
     broadcast,
     async confirmations(network, txHash, ex = db) {
-      const row = await ex.selectFrom('paper_transactions').select('block_height').where('hash', '=', txHash).where('network', '=', network).executeTakeFirst();
+      const row = await ex
+        .selectFrom('paper_transactions')
+        .select('block_height')
+        .where('hash', '=', txHash)
+        .where('network', '=', network)
+        .executeTakeFirst();
       if (!row) return null;
       return Math.max(0, (await height(network)) - Number(row.block_height) + 1);
     },
     async incomingTransfers(network, to, opts = {}): Promise<ChainTransfer[]> {
       const now = await height(network);
-      let q = db.selectFrom('paper_transactions').selectAll().where('network', '=', network).where('to_address', '=', to).orderBy('block_height').orderBy('hash');
+      let q = db
+        .selectFrom('paper_transactions')
+        .selectAll()
+        .where('network', '=', network)
+        .where('to_address', '=', to)
+        .orderBy('block_height')
+        .orderBy('hash');
       if (opts.from) q = q.where('from_address', '=', opts.from);
       if (opts.sinceHeight !== undefined) q = q.where('block_height', '>=', String(opts.sinceHeight));
       const rows = await q.execute();
-      return rows.map((r) => ({ txHash: r.hash, from: r.from_address, to: r.to_address, amountUnits: BigInt(r.amount), blockHeight: Number(r.block_height), confirmations: Math.max(0, now - Number(r.block_height) + 1) }));
+      return rows.map((r) => ({
+        txHash: r.hash,
+        from: r.from_address,
+        to: r.to_address,
+        amountUnits: BigInt(r.amount),
+        blockHeight: Number(r.block_height),
+        confirmations: Math.max(0, now - Number(r.block_height) + 1),
+      }));
     },
   };
 
@@ -127,7 +185,13 @@ export function createPaperChain(deps: { db: Db; clock: Clock; blockSeconds: num
       return `T${Array.from(bytes, (b) => BASE58[b % 58]).join('')}`;
     },
     /** Sends from anyone's paper address (a client's deposit in tests and demos, or the faucet). */
-    async send(network: Network, from: string, to: string, amountUnits: bigint, reference = randomBytes(8).toString('hex')) {
+    async send(
+      network: Network,
+      from: string,
+      to: string,
+      amountUnits: bigint,
+      reference = randomBytes(8).toString('hex'),
+    ) {
       const prepared = await adapter.prepareTransfer({ network, from, to, amountUnits, reference });
       return broadcast(network, prepared.raw);
     },

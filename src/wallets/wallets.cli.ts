@@ -7,7 +7,8 @@ import { formatUsdt, parseUsdt } from '../trading/money.js';
 import { PAPER_FAUCET } from './paper.chain.js';
 
 function network(value: string): Network {
-  if (!(NETWORKS as readonly string[]).includes(value)) throw new AppError('VALIDATION_FAILED', `--network must be one of ${NETWORKS.join(', ')}`);
+  if (!(NETWORKS as readonly string[]).includes(value))
+    throw new AppError('VALIDATION_FAILED', `--network must be one of ${NETWORKS.join(', ')}`);
   return value as Network;
 }
 
@@ -40,8 +41,19 @@ export function registerWalletCommands(program: Command): void {
             reservedUsdt: formatUsdt(w.reserved),
           }));
           if (opts.json) return console.log(JSON.stringify(rows));
-          if (rows.length === 0) return console.log('no wallets yet: they are created when the desk first starts');
-          for (const r of rows) console.log([r.id, r.label, r.address, `chain ${r.chainUsdt}`, `ledger ${r.ledgerUsdt}`, `reserved ${r.reservedUsdt}`].join('\t'));
+          if (rows.length === 0)
+            return console.log('no wallets yet: they are created when the desk first starts');
+          for (const r of rows)
+            console.log(
+              [
+                r.id,
+                r.label,
+                r.address,
+                `chain ${r.chainUsdt}`,
+                `ledger ${r.ledgerUsdt}`,
+                `reserved ${r.reservedUsdt}`,
+              ].join('\t'),
+            );
         }),
       );
     });
@@ -53,7 +65,14 @@ export function registerWalletCommands(program: Command): void {
     await withDesk(async ({ desk, database }) => {
       const { txHash } = await desk.services.paper.send(net, o.from, o.to, amount);
       await withTransaction(database.db, (tx) =>
-        desk.services.audit.record(tx, { actorType: 'cli', actorId: cliUser(), action: 'paper.transfer', entityType: 'paper_transaction', entityId: txHash, data: { network: net, from: o.from, to: o.to, amountUsdt: formatUsdt(amount) } }),
+        desk.services.audit.record(tx, {
+          actorType: 'cli',
+          actorId: cliUser(),
+          action: 'paper.transfer',
+          entityType: 'paper_transaction',
+          entityId: txHash,
+          data: { network: net, from: o.from, to: o.to, amountUsdt: formatUsdt(amount) },
+        }),
       );
       console.log(txHash);
     });
@@ -61,15 +80,19 @@ export function registerWalletCommands(program: Command): void {
 
   paper
     .command('fund')
-    .description('the paper faucet sends USDT to an address (e.g. a client\'s, before it deposits for a sell)')
+    .description("the paper faucet sends USDT to an address (e.g. a client's, before it deposits for a sell)")
     .requiredOption('--network <network>', NETWORKS.join(' | '))
     .requiredOption('--to <address>', 'receiving address')
     .requiredOption('--amount <usdt>', 'USDT, e.g. 25000')
-    .action(async (o: { network: string; to: string; amount: string }) => runOrFail(() => transfer({ ...o, from: PAPER_FAUCET })));
+    .action(async (o: { network: string; to: string; amount: string }) =>
+      runOrFail(() => transfer({ ...o, from: PAPER_FAUCET })),
+    );
 
   paper
     .command('send')
-    .description('send USDT from one paper address to another (e.g. a client\'s deposit to the desk\'s hot wallet)')
+    .description(
+      "send USDT from one paper address to another (e.g. a client's deposit to the desk's hot wallet)",
+    )
     .requiredOption('--network <network>', NETWORKS.join(' | '))
     .requiredOption('--from <address>', 'sending address')
     .requiredOption('--to <address>', 'receiving address')
@@ -78,7 +101,8 @@ export function registerWalletCommands(program: Command): void {
       runOrFail(async () => {
         if (o.from === PAPER_FAUCET) return fail('use `desk paper fund` to send from the faucet');
         await transfer(o).catch((err: unknown) => {
-          if (err instanceof Error && err.name === 'ChainError') throw new AppError('VALIDATION_FAILED', `the paper chain refused the transfer: ${err.message}`);
+          if (err instanceof Error && err.name === 'ChainError')
+            throw new AppError('VALIDATION_FAILED', `the paper chain refused the transfer: ${err.message}`);
           throw err;
         });
       }),

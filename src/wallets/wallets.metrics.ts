@@ -6,7 +6,7 @@ import type { Db } from '../shared/db.js';
 export function createWalletMetrics(registry: Registry, db: Db): void {
   new Gauge({
     name: 'desk_wallet_balance_usdt',
-    help: 'Each desk wallet\'s ledger balance (available + reserved), in USDT',
+    help: "Each desk wallet's ledger balance (available + reserved), in USDT",
     labelNames: ['wallet'],
     registers: [registry],
     async collect() {

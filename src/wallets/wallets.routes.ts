@@ -33,22 +33,59 @@ export function walletsRoutes(deps: { db: Db; wallets: WalletsService }): Fastif
           receivable: usdt(w.receivable),
           difference: usdt(w.chainBalance - w.ledgerBalance),
           blockHeight: w.height,
-          accounts: { main: w.wallet.account_id, reserved: w.wallet.reserved_account_id, receivable: w.wallet.receivable_account_id },
+          accounts: {
+            main: w.wallet.account_id,
+            reserved: w.wallet.reserved_account_id,
+            receivable: w.wallet.receivable_account_id,
+          },
         })),
       };
     });
 
     r.get(
       '/api/ledger/accounts/:id/entries',
-      { config: read, schema: { params: z.object({ id: z.string().min(1).max(200) }).strict(), querystring: z.object({ before: z.string().regex(/^\d{1,19}$/).optional(), limit: z.coerce.number().int().min(1).max(200).default(50) }).strict() } },
+      {
+        config: read,
+        schema: {
+          params: z.object({ id: z.string().min(1).max(200) }).strict(),
+          querystring: z
+            .object({
+              before: z
+                .string()
+                .regex(/^\d{1,19}$/)
+                .optional(),
+              limit: z.coerce.number().int().min(1).max(200).default(50),
+            })
+            .strict(),
+        },
+      },
       async (req) => {
         const account = await ledger.account(deps.db, req.params.id);
         if (!account) throw new AppError('NOT_FOUND', 'There is no such ledger account.');
-        const rows = await ledger.entries(deps.db, account.id, { before: req.query.before, limit: req.query.limit });
+        const rows = await ledger.entries(deps.db, account.id, {
+          before: req.query.before,
+          limit: req.query.limit,
+        });
         const balance = await ledger.balance(deps.db, account.id);
         return {
-          account: { id: account.id, kind: account.kind, network: account.network, name: account.name, balance: usdt(balance) },
-          items: rows.map((e) => ({ postingId: e.posting_id, entryId: e.entry_id, key: e.key, kind: e.kind, memo: e.memo, settlementId: e.settlement_id, amount: usdt(BigInt(e.amount)), asset: e.asset, at: e.created_at.toISOString() })),
+          account: {
+            id: account.id,
+            kind: account.kind,
+            network: account.network,
+            name: account.name,
+            balance: usdt(balance),
+          },
+          items: rows.map((e) => ({
+            postingId: e.posting_id,
+            entryId: e.entry_id,
+            key: e.key,
+            kind: e.kind,
+            memo: e.memo,
+            settlementId: e.settlement_id,
+            amount: usdt(BigInt(e.amount)),
+            asset: e.asset,
+            at: e.created_at.toISOString(),
+          })),
           nextBefore: rows.length === req.query.limit ? (rows[rows.length - 1]?.posting_id ?? null) : null,
         };
       },

@@ -10,7 +10,12 @@ import { PAPER_FAUCET, type PaperChain } from './paper.chain.js';
 export type WalletRow = Awaited<ReturnType<typeof hotWallet>>;
 
 function hotWallet(ex: Executor, network: Network) {
-  return ex.selectFrom('wallets').selectAll().where('network', '=', network).where('role', '=', 'hot').executeTakeFirst();
+  return ex
+    .selectFrom('wallets')
+    .selectAll()
+    .where('network', '=', network)
+    .where('role', '=', 'hot')
+    .executeTakeFirst();
 }
 
 /** What a settlement moves in the ledger. */
@@ -30,7 +35,13 @@ export interface Movement {
  * deposit is confirmed. The wallet's ledger balance (account + reserved) equals its chain balance
  * once nothing is in flight.
  */
-export function createWalletsService(deps: { db: Db; clock: Clock; audit: AuditService; paper: PaperChain; faucetUnits: bigint }) {
+export function createWalletsService(deps: {
+  db: Db;
+  clock: Clock;
+  audit: AuditService;
+  paper: PaperChain;
+  faucetUnits: bigint;
+}) {
   const { db, clock } = deps;
 
   async function walletById(ex: Executor, id: string) {
@@ -41,9 +52,14 @@ export function createWalletsService(deps: { db: Db; clock: Clock; audit: AuditS
   async function reservations(ex: Executor, settlementId: string) {
     const kinds = await ledger.entryKinds(ex, settlementId);
     const count = (...of: string[]) => kinds.filter((k) => of.includes(k)).length;
-    return { reserves: count('reserve'), releases: count('release'), outstanding: count('reserve') - count('release', 'settle') };
+    return {
+      reserves: count('reserve'),
+      releases: count('release'),
+      outstanding: count('reserve') - count('release', 'settle'),
+    };
   }
-  const outstanding = async (ex: Executor, settlementId: string) => (await reservations(ex, settlementId)).outstanding;
+  const outstanding = async (ex: Executor, settlementId: string) =>
+    (await reservations(ex, settlementId)).outstanding;
 
   return {
     /** The chain adapter (one today: the paper chain). */
@@ -58,24 +74,63 @@ export function createWalletsService(deps: { db: Db; clock: Clock; audit: AuditS
         if (await hotWallet(db, network)) continue;
         const id = `paper:${network}:hot`;
         const address = deps.paper.newAddress(network);
-        if (deps.faucetUnits > 0n) await deps.paper.send(network, PAPER_FAUCET, address, deps.faucetUnits, `fund:${address}`);
+        if (deps.faucetUnits > 0n)
+          await deps.paper.send(network, PAPER_FAUCET, address, deps.faucetUnits, `fund:${address}`);
         await withTransaction(db, async (tx) => {
           const account = `wallet:${id}`;
-          await ledger.ensureAccount(tx, { id: account, kind: 'wallet', network, name: `${network} hot wallet (paper)` });
-          await ledger.ensureAccount(tx, { id: `${account}:reserved`, kind: 'reserved', network, name: `${network} hot wallet, reserved for payouts` });
-          await ledger.ensureAccount(tx, { id: `${account}:receivable`, kind: 'receivable', network, name: `${network} deposits owed by clients` });
+          await ledger.ensureAccount(tx, {
+            id: account,
+            kind: 'wallet',
+            network,
+            name: `${network} hot wallet (paper)`,
+          });
+          await ledger.ensureAccount(tx, {
+            id: `${account}:reserved`,
+            kind: 'reserved',
+            network,
+            name: `${network} hot wallet, reserved for payouts`,
+          });
+          await ledger.ensureAccount(tx, {
+            id: `${account}:receivable`,
+            kind: 'receivable',
+            network,
+            name: `${network} deposits owed by clients`,
+          });
           await ledger.ensureAccount(tx, { id: accountIds.faucet, kind: 'equity', name: 'Paper faucet' });
           const inserted = await tx
             .insertInto('wallets')
-            .values({ id, network, adapter: 'paper', address, account_id: account, reserved_account_id: `${account}:reserved`, receivable_account_id: `${account}:receivable` })
+            .values({
+              id,
+              network,
+              adapter: 'paper',
+              address,
+              account_id: account,
+              reserved_account_id: `${account}:reserved`,
+              receivable_account_id: `${account}:receivable`,
+            })
             .onConflict((oc) => oc.doNothing())
             .returning('id')
             .executeTakeFirst();
           if (!inserted) return;
           if (deps.faucetUnits > 0n) {
-            await ledger.post(tx, { key: `fund:${id}:genesis`, kind: 'fund', memo: `paper faucet funds the ${network} hot wallet`, at: clock.now(), postings: [{ accountId: accountIds.faucet, amount: -deps.faucetUnits }, { accountId: account, amount: deps.faucetUnits }] });
+            await ledger.post(tx, {
+              key: `fund:${id}:genesis`,
+              kind: 'fund',
+              memo: `paper faucet funds the ${network} hot wallet`,
+              at: clock.now(),
+              postings: [
+                { accountId: accountIds.faucet, amount: -deps.faucetUnits },
+                { accountId: account, amount: deps.faucetUnits },
+              ],
+            });
           }
-          await deps.audit.record(tx, { actorType: 'system', action: 'wallet.created', entityType: 'wallet', entityId: id, data: { network, address, adapter: 'paper', fundedUsdtUnits: deps.faucetUnits.toString() } });
+          await deps.audit.record(tx, {
+            actorType: 'system',
+            action: 'wallet.created',
+            entityType: 'wallet',
+            entityId: id,
+            data: { network, address, adapter: 'paper', fundedUsdtUnits: deps.faucetUnits.toString() },
+          });
         });
       }
     },
@@ -92,27 +147,66 @@ export function createWalletsService(deps: { db: Db; clock: Clock; audit: AuditS
       if (open > 0) return 'already';
       const w = await walletById(tx, m.walletId);
       const client = accountIds.clientOf(m.clientId);
-      await ledger.ensureAccount(tx, { id: client, kind: 'client', network: null, name: `client ${m.clientId}` });
+      await ledger.ensureAccount(tx, {
+        id: client,
+        kind: 'client',
+        network: null,
+        name: `client ${m.clientId}`,
+      });
       if (m.side === 'buy') {
         await ledger.lock(tx, w.account_id);
         if ((await ledger.balance(tx, w.account_id)) < m.amount) return 'insufficient';
-        await ledger.post(tx, { key: `reserve:${m.settlementId}:${n}`, kind: 'reserve', settlementId: m.settlementId, memo: 'payout reserved', at: clock.now(), postings: [{ accountId: w.account_id, amount: -m.amount }, { accountId: w.reserved_account_id, amount: m.amount }] });
+        await ledger.post(tx, {
+          key: `reserve:${m.settlementId}:${n}`,
+          kind: 'reserve',
+          settlementId: m.settlementId,
+          memo: 'payout reserved',
+          at: clock.now(),
+          postings: [
+            { accountId: w.account_id, amount: -m.amount },
+            { accountId: w.reserved_account_id, amount: m.amount },
+          ],
+        });
       } else {
-        await ledger.post(tx, { key: `reserve:${m.settlementId}:${n}`, kind: 'reserve', settlementId: m.settlementId, memo: 'deposit expected from the client', at: clock.now(), postings: [{ accountId: client, amount: -m.amount }, { accountId: w.receivable_account_id, amount: m.amount }] });
+        await ledger.post(tx, {
+          key: `reserve:${m.settlementId}:${n}`,
+          kind: 'reserve',
+          settlementId: m.settlementId,
+          memo: 'deposit expected from the client',
+          at: clock.now(),
+          postings: [
+            { accountId: client, amount: -m.amount },
+            { accountId: w.receivable_account_id, amount: m.amount },
+          ],
+        });
       }
       return 'reserved';
     },
 
     /** Final entries once the transfer is confirmed (only with a reservation outstanding; once). */
     async settle(tx: Tx, m: Movement): Promise<void> {
-      if ((await outstanding(tx, m.settlementId)) <= 0) throw new Error(`settlement ${m.settlementId} has no reservation to settle`);
+      if ((await outstanding(tx, m.settlementId)) <= 0)
+        throw new Error(`settlement ${m.settlementId} has no reservation to settle`);
       const w = await walletById(tx, m.walletId);
       const client = accountIds.clientOf(m.clientId);
       const postings =
         m.side === 'buy'
-          ? [{ accountId: w.reserved_account_id, amount: -m.amount }, { accountId: client, amount: m.amount }]
-          : [{ accountId: w.receivable_account_id, amount: -m.amount }, { accountId: w.account_id, amount: m.amount }];
-      await ledger.post(tx, { key: `settle:${m.settlementId}`, kind: 'settle', settlementId: m.settlementId, memo: m.side === 'buy' ? 'paid to the client' : 'deposit received', at: clock.now(), postings });
+          ? [
+              { accountId: w.reserved_account_id, amount: -m.amount },
+              { accountId: client, amount: m.amount },
+            ]
+          : [
+              { accountId: w.receivable_account_id, amount: -m.amount },
+              { accountId: w.account_id, amount: m.amount },
+            ];
+      await ledger.post(tx, {
+        key: `settle:${m.settlementId}`,
+        kind: 'settle',
+        settlementId: m.settlementId,
+        memo: m.side === 'buy' ? 'paid to the client' : 'deposit received',
+        at: clock.now(),
+        postings,
+      });
     },
 
     /** Undoes an outstanding reservation (failed or cancelled); nothing to do without one. */
@@ -123,16 +217,32 @@ export function createWalletsService(deps: { db: Db; clock: Clock; audit: AuditS
       const client = accountIds.clientOf(m.clientId);
       const postings =
         m.side === 'buy'
-          ? [{ accountId: w.reserved_account_id, amount: -m.amount }, { accountId: w.account_id, amount: m.amount }]
-          : [{ accountId: w.receivable_account_id, amount: -m.amount }, { accountId: client, amount: m.amount }];
-      await ledger.post(tx, { key: `release:${m.settlementId}:${n}`, kind: 'release', settlementId: m.settlementId, memo: 'reservation released', at: clock.now(), postings });
+          ? [
+              { accountId: w.reserved_account_id, amount: -m.amount },
+              { accountId: w.account_id, amount: m.amount },
+            ]
+          : [
+              { accountId: w.receivable_account_id, amount: -m.amount },
+              { accountId: client, amount: m.amount },
+            ];
+      await ledger.post(tx, {
+        key: `release:${m.settlementId}:${n}`,
+        kind: 'release',
+        settlementId: m.settlementId,
+        memo: 'reservation released',
+        at: clock.now(),
+        postings,
+      });
       return true;
     },
 
     /** Each wallet with its chain balance and ledger balances (in smallest units). */
     async overview(ex: Executor = db) {
       const wallets = await ex.selectFrom('wallets').selectAll().orderBy('network').execute();
-      const balances = await ledger.balances(ex, wallets.flatMap((w) => [w.account_id, w.reserved_account_id, w.receivable_account_id]));
+      const balances = await ledger.balances(
+        ex,
+        wallets.flatMap((w) => [w.account_id, w.reserved_account_id, w.receivable_account_id]),
+      );
       return Promise.all(
         wallets.map(async (w) => {
           const adapter: WalletAdapter = deps.paper.adapter;

@@ -10,7 +10,12 @@ export interface EnqueueOptions {
 }
 
 /** Enqueues a job inside the caller's transaction: it exists if and only if the change commits. */
-export async function enqueue(db: Executor, task: string, payload: object, opts: EnqueueOptions = {}): Promise<void> {
+export async function enqueue(
+  db: Executor,
+  task: string,
+  payload: object,
+  opts: EnqueueOptions = {},
+): Promise<void> {
   await sql`select graphile_worker.add_job(
     ${task}, ${JSON.stringify(payload)}::json,
     queue_name => ${opts.queueName ?? null}, run_at => ${opts.runAt ?? null}::timestamptz,

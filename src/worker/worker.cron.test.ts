@@ -26,20 +26,31 @@ describe('the composed worker', () => {
       expect(sealer.match({ min: 0, hour: 0, date: 1, month: 1, dow: 1 })).toBe(true);
       expect(sealer.match({ min: 37, hour: 13, date: 17, month: 6, dow: 3 })).toBe(true);
 
-      await withTransaction(database.db, (tx) => desk.services.audit.record(tx, { actorType: 'system', action: 'test.cron_sealed' }));
+      await withTransaction(database.db, (tx) =>
+        desk.services.audit.record(tx, { actorType: 'system', action: 'test.cron_sealed' }),
+      );
       const chained = async () =>
         (
-          await sql<{ n: number }>`select count(*)::int as n from audit_chain c join audit_events e on e.id = c.event_id where e.action = 'test.cron_sealed'`.execute(database.db)
+          await sql<{
+            n: number;
+          }>`select count(*)::int as n from audit_chain c join audit_events e on e.id = c.event_id where e.action = 'test.cron_sealed'`.execute(
+            database.db,
+          )
         ).rows[0]?.n ?? 0;
       expect(await chained()).toBe(0);
 
       // The real worker with the composed jobs runs what its cron enqueues each minute: enqueue it now.
-      const worker = await startWorker({ pool: database.pool, modules: desk.jobs, concurrency: 1, logger: createLogger('silent') });
+      const worker = await startWorker({
+        pool: database.pool,
+        modules: desk.jobs,
+        concurrency: 1,
+        logger: createLogger('silent'),
+      });
       const utils = await makeWorkerUtils({ pgPool: database.pool });
       try {
         // The sealing horizon is cluster-wide (another test file's open transaction holds it back), so
         // the job may need to run more than once, as the minutely cron would.
-        for (const deadline = Date.now() + 60_000; (await chained()) === 0; ) {
+        for (const deadline = Date.now() + 60_000; (await chained()) === 0;) {
           if (Date.now() > deadline) throw new Error('the audit_seal job did not seal the event');
           await utils.addJob(sealer.task, sealer.payload ?? {}, { jobKey: 'test-audit-seal' });
           await new Promise((r) => setTimeout(r, 200));
@@ -48,7 +59,9 @@ describe('the composed worker', () => {
         await utils.release();
         await worker.stop();
       }
-      const { rows } = await sql<{ n: number }>`select count(*)::int as n from audit_checkpoints`.execute(database.db);
+      const { rows } = await sql<{ n: number }>`select count(*)::int as n from audit_checkpoints`.execute(
+        database.db,
+      );
       expect(rows[0]?.n).toBeGreaterThan(0);
     } finally {
       await server.close();

@@ -8,12 +8,20 @@ describe('worker tuning', () => {
   });
 
   it('maps WORKER_LOCAL_QUEUE_SIZE and WORKER_COMPLETE_BATCH_MS onto graphile-worker 0.17 preset options', () => {
-    const config = loadConfig({ NODE_ENV: 'test', WORKER_LOCAL_QUEUE_SIZE: '32', WORKER_COMPLETE_BATCH_MS: '50' });
-    expect(tuningPreset(workerTuning(config))).toEqual({ worker: { localQueue: { size: 32 }, completeJobBatchDelay: 50, failJobBatchDelay: 50 } });
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      WORKER_LOCAL_QUEUE_SIZE: '32',
+      WORKER_COMPLETE_BATCH_MS: '50',
+    });
+    expect(tuningPreset(workerTuning(config))).toEqual({
+      worker: { localQueue: { size: 32 }, completeJobBatchDelay: 50, failJobBatchDelay: 50 },
+    });
     expect(tuningPreset({ localQueueSize: 8 })).toEqual({ worker: { localQueue: { size: 8 } } });
   });
 
   it('refuses negative values', () => {
-    expect(() => loadConfig({ NODE_ENV: 'test', WORKER_LOCAL_QUEUE_SIZE: '-1' })).toThrow(/WORKER_LOCAL_QUEUE_SIZE/);
+    expect(() => loadConfig({ NODE_ENV: 'test', WORKER_LOCAL_QUEUE_SIZE: '-1' })).toThrow(
+      /WORKER_LOCAL_QUEUE_SIZE/,
+    );
   });
 });

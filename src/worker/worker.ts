@@ -18,7 +18,9 @@ export interface DeskWorker {
 
 function adaptLogger(logger: Logger): WorkerLogger {
   return new WorkerLogger((scope) => (level, message, meta) => {
-    const method = ({ error: 'error', warning: 'warn', info: 'info', debug: 'debug' } as const)[level as string] ?? 'debug';
+    const method =
+      ({ error: 'error', warning: 'warn', info: 'info', debug: 'debug' } as const)[level as string] ??
+      'debug';
     const error = meta && 'error' in meta ? String(meta.error) : undefined;
     logger[method]({ task: scope.taskIdentifier, jobId: scope.jobId, ...(error ? { error } : {}) }, message);
   });
@@ -49,9 +51,20 @@ export function tuningPreset(t: WorkerTuning): GraphileConfig.Preset | undefined
   return Object.keys(worker).length > 0 ? { worker } : undefined;
 }
 
-export const workerTuning = (config: Pick<Config, 'WORKER_LOCAL_QUEUE_SIZE' | 'WORKER_COMPLETE_BATCH_MS'>): WorkerTuning => ({ localQueueSize: config.WORKER_LOCAL_QUEUE_SIZE, completeBatchMs: config.WORKER_COMPLETE_BATCH_MS });
+export const workerTuning = (
+  config: Pick<Config, 'WORKER_LOCAL_QUEUE_SIZE' | 'WORKER_COMPLETE_BATCH_MS'>,
+): WorkerTuning => ({
+  localQueueSize: config.WORKER_LOCAL_QUEUE_SIZE,
+  completeBatchMs: config.WORKER_COMPLETE_BATCH_MS,
+});
 
-export async function startWorker(opts: { pool: pg.Pool; modules: JobsModule[]; concurrency: number; logger: Logger; tuning?: WorkerTuning }): Promise<DeskWorker> {
+export async function startWorker(opts: {
+  pool: pg.Pool;
+  modules: JobsModule[];
+  concurrency: number;
+  logger: Logger;
+  tuning?: WorkerTuning;
+}): Promise<DeskWorker> {
   const taskList: TaskList = Object.assign({}, ...opts.modules.map((m) => m.tasks)) as TaskList;
   const crontab = opts.modules.flatMap((m) => m.crontab ?? []).join('\n');
   const preset = tuningPreset(opts.tuning ?? {});

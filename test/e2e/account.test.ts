@@ -41,14 +41,22 @@ describe('console: my account', () => {
     await page.getByRole('button', { name: 'Change password' }).click();
     const done = page.getByTestId('password-changed');
     await done.waitFor();
-    expect(await done.textContent()).toMatch(/Your password was changed\. \d+ other sessions? (was|were) signed out\./);
+    expect(await done.textContent()).toMatch(
+      /Your password was changed\. \d+ other sessions? (was|were) signed out\./,
+    );
     expect(await current.inputValue()).toBe('');
     // this browser stays signed in; the other session does not
     await page.reload();
     await page.getByRole('heading', { name: 'My account' }).waitFor();
-    expect((await desk.t.app.inject({ method: 'GET', url: '/api/me', headers: elsewhere.bearer })).statusCode).toBe(401);
+    expect(
+      (await desk.t.app.inject({ method: 'GET', url: '/api/me', headers: elsewhere.bearer })).statusCode,
+    ).toBe(401);
     desk.clock.advance(30_000);
-    const login = await desk.t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: op.email, password: 'a much longer new passphrase', totp: op.totp() } });
+    const login = await desk.t.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { email: op.email, password: 'a much longer new passphrase', totp: op.totp() },
+    });
     expect(login.statusCode).toBe(200);
     expect(desk.consoleErrors).toEqual([]);
     await context.close();
@@ -80,8 +88,15 @@ describe('console: my account', () => {
     // what the bot does on "/link CODE"
     await desk.t.desk.services.account.consumeTelegramLinkCode(code, 424242);
     await page.reload();
-    await page.getByTestId('telegram-status').filter({ hasText: 'Your Telegram account is linked' }).waitFor();
-    const row = await desk.t.database.db.selectFrom('operators').select('telegram_user_id').where('id', '=', op.id).executeTakeFirstOrThrow();
+    await page
+      .getByTestId('telegram-status')
+      .filter({ hasText: 'Your Telegram account is linked' })
+      .waitFor();
+    const row = await desk.t.database.db
+      .selectFrom('operators')
+      .select('telegram_user_id')
+      .where('id', '=', op.id)
+      .executeTakeFirstOrThrow();
     expect(row.telegram_user_id).toBe('424242');
     expect(desk.consoleErrors).toEqual([]);
     await context.close();
@@ -89,7 +104,9 @@ describe('console: my account', () => {
 
   it('re-enrols the authenticator after the step-up dialog', async () => {
     const { page, context, op } = await signIn(desk, ['risk_officer'], { name: 'Mia Mfa' });
-    await sql`update operator_sessions set step_up_until = ${new Date(desk.clock.now().getTime() - 1000)} where operator_id = ${op.id}`.execute(desk.t.database.db);
+    await sql`update operator_sessions set step_up_until = ${new Date(desk.clock.now().getTime() - 1000)} where operator_id = ${op.id}`.execute(
+      desk.t.database.db,
+    );
     await page.goto('/account');
     await page.getByRole('button', { name: 'Re-enrol my authenticator…' }).click();
     await page.getByRole('button', { name: 'Start re-enrolment' }).click();
@@ -106,7 +123,12 @@ describe('console: my account', () => {
     await page.getByLabel('Code from the app').fill(totpCodeAt(secret, desk.clock.now()));
     await page.getByRole('button', { name: 'Confirm' }).click();
     await page.waitForURL(/\/approvals/);
-    const events = await desk.t.database.db.selectFrom('audit_events').select('action').where('entity_id', '=', op.id).where('action', '=', 'auth.mfa_reenrolled').execute();
+    const events = await desk.t.database.db
+      .selectFrom('audit_events')
+      .select('action')
+      .where('entity_id', '=', op.id)
+      .where('action', '=', 'auth.mfa_reenrolled')
+      .execute();
     expect(events).toHaveLength(1);
     expect(desk.consoleErrors).toEqual([]);
     await context.close();

@@ -1,7 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newOperator } from '../support/factories.js';
-import { screenshot, signIn, startConsoleDesk, type ConsoleDesk, type ConsoleUser } from './support/browser.js';
-import { approveInEngine, expireRequest, fileFlagSet, fillApprove, openRequest, REASON, signInOnSameBrowser, statusOf } from './support/approvals.js';
+import {
+  screenshot,
+  signIn,
+  startConsoleDesk,
+  type ConsoleDesk,
+  type ConsoleUser,
+} from './support/browser.js';
+import {
+  approveInEngine,
+  expireRequest,
+  fileFlagSet,
+  fillApprove,
+  openRequest,
+  REASON,
+  signInOnSameBrowser,
+  statusOf,
+} from './support/approvals.js';
 
 /**
  * Every refusal of the desk shown where the operator is looking, in words, the instant it comes
@@ -36,7 +51,10 @@ describe('console: decision refusals shown inline', () => {
     // Nothing chosen: the API's schema refuses secondaryApproverId (errors[]); shown under the drop-down.
     await fillApprove(ben.page, '', null);
     await approve.click();
-    await ben.page.locator('#approve-secondary-error').filter({ hasText: 'Choose who co-signs from the list.' }).waitFor();
+    await ben.page
+      .locator('#approve-secondary-error')
+      .filter({ hasText: 'Choose who co-signs from the list.' })
+      .waitFor();
     expect(await select.getAttribute('aria-invalid')).toBe('true');
     expect(await select.getAttribute('aria-describedby')).toContain('approve-secondary-error');
     expect(await ben.page.locator('#approve-secondary:focus').count()).toBe(1);
@@ -44,7 +62,10 @@ describe('console: decision refusals shown inline', () => {
     // A co-signer but no reason at all: REASON_REQUIRED, under the reason, which gets the focus; the choice stays.
     await fillApprove(ben.page, '', 'Cleo Cosigner');
     await approve.click();
-    await ben.page.locator('#approve-reason-error').filter({ hasText: 'The reason needs at least 10 characters.' }).waitFor();
+    await ben.page
+      .locator('#approve-reason-error')
+      .filter({ hasText: 'The reason needs at least 10 characters.' })
+      .waitFor();
     expect(await reason.getAttribute('aria-invalid')).toBe('true');
     expect(await ben.page.locator('#approve-reason:focus').count()).toBe(1);
     expect(await select.locator('option:checked').textContent()).toMatch(/^Cleo Cosigner/);
@@ -55,7 +76,10 @@ describe('console: decision refusals shown inline', () => {
     // A co-signer but a reason of 9 non-blank characters: REASON_REQUIRED, under the reason.
     await fillApprove(ben.page, 'too   short', 'Cleo Cosigner');
     await approve.click();
-    await ben.page.locator('#approve-reason-error').filter({ hasText: 'The reason needs at least 10 characters.' }).waitFor();
+    await ben.page
+      .locator('#approve-reason-error')
+      .filter({ hasText: 'The reason needs at least 10 characters.' })
+      .waitFor();
     expect(await reason.getAttribute('aria-invalid')).toBe('true');
     expect(await reason.getAttribute('aria-describedby')).toContain('approve-reason-error');
     expect(await ben.page.locator('#approve-reason:focus').count()).toBe(1);
@@ -76,25 +100,36 @@ describe('console: decision refusals shown inline', () => {
   });
 
   it('NOT_ELIGIBLE: the chosen co-signer is deactivated before the click; said next to the drop-down, nothing typed lost', async () => {
-    const gus = await newOperator({ desk: desk.t.desk, clock: desk.clock }, { roles: ['platform_admin'], name: 'Gus Leaving' });
+    const gus = await newOperator(
+      { desk: desk.t.desk, clock: desk.clock },
+      { roles: ['platform_admin'], name: 'Gus Leaving' },
+    );
     const filed = await fileFlagSet(ada, true, 'Pilot while Gus leaves');
     await openRequest(ben.page, filed.id);
     await fillApprove(ben.page, REASON, 'Gus Leaving'); // listed when the drop-down loaded
 
     // Meanwhile a platform admin deactivates Gus through the API (he is leaving the desk).
     const csrf = (await dora.context.cookies()).find((c) => c.name === 'desk_csrf')?.value ?? '';
-    const res = await dora.page.request.post(`/api/operators/${gus.id}/deactivate`, { headers: { 'x-csrf-token': csrf } });
+    const res = await dora.page.request.post(`/api/operators/${gus.id}/deactivate`, {
+      headers: { 'x-csrf-token': csrf },
+    });
     expect(res.status(), await res.text()).toBe(200);
 
     await ben.page.getByRole('button', { name: 'Approve and request co-sign' }).click();
     const select = ben.page.getByLabel('Co-signer (secondary approver)');
-    await ben.page.locator('#approve-secondary-error').filter({ hasText: 'The co-signer you chose may not co-sign this request.' }).waitFor();
+    await ben.page
+      .locator('#approve-secondary-error')
+      .filter({ hasText: 'The co-signer you chose may not co-sign this request.' })
+      .waitFor();
     expect(await select.getAttribute('aria-invalid')).toBe('true');
     expect(await select.getAttribute('aria-describedby')).toContain('approve-secondary-error');
     expect(await ben.page.locator('#approve-secondary:focus').count()).toBe(1);
     expect(await formError(ben).count()).toBe(0);
     // The choice stays (marked as no longer listed once the list is fetched again), and so does the reason.
-    await select.locator('option:checked').filter({ hasText: /^Gus Leaving.*\(no longer listed\)$/ }).waitFor({ state: 'attached' });
+    await select
+      .locator('option:checked')
+      .filter({ hasText: /^Gus Leaving.*\(no longer listed\)$/ })
+      .waitFor({ state: 'attached' });
     expect(await ben.page.getByLabel('Reason for approving').inputValue()).toBe(REASON);
     await statusOf(ben.page).filter({ hasText: 'Pending' }).waitFor(); // nothing was decided
     await screenshot(ben.page, 'approval-refused-not-eligible');
@@ -131,7 +166,9 @@ describe('console: decision refusals shown inline', () => {
     // The page catches up with who is really signed in: Ada, who sees why she cannot decide it.
     await eve.page.getByTestId('signed-in-as').filter({ hasText: 'Ada Requester' }).waitFor();
     await eve.page.getByTestId('viewer-notice').filter({ hasText: 'You filed this request' }).waitFor();
-    expect(await eve.page.getByRole('button', { name: 'Approve and request co-sign' }).isDisabled()).toBe(true);
+    expect(await eve.page.getByRole('button', { name: 'Approve and request co-sign' }).isDisabled()).toBe(
+      true,
+    );
     await screenshot(eve.page, 'approval-refused-self');
     await eve.context.close();
     expect(desk.consoleErrors).toEqual([]);
@@ -143,7 +180,10 @@ describe('console: decision refusals shown inline', () => {
 
     // Dora may co-sign flag.set requests but was not named: no Co-sign form, and she is told who is.
     await openRequest(dora.page, filed.id);
-    await dora.page.getByTestId('viewer-notice').filter({ hasText: 'waits for Cleo Cosigner to co-sign' }).waitFor();
+    await dora.page
+      .getByTestId('viewer-notice')
+      .filter({ hasText: 'waits for Cleo Cosigner to co-sign' })
+      .waitFor();
     expect(await dora.page.getByRole('heading', { name: 'Co-sign' }).count()).toBe(0);
     await dora.page.getByRole('heading', { name: 'Reject' }).waitFor(); // she may still reject it
 
@@ -157,11 +197,16 @@ describe('console: decision refusals shown inline', () => {
     await shared.page.getByLabel('Comment (optional)').fill('Looks right to me');
     await signInOnSameBrowser(desk, shared.context, dora.op);
     await shared.page.getByRole('button', { name: 'Co-sign and apply' }).click();
-    await formError(shared).filter({ hasText: 'Only the operator the primary approver named may co-sign this request.' }).waitFor();
+    await formError(shared)
+      .filter({ hasText: 'Only the operator the primary approver named may co-sign this request.' })
+      .waitFor();
     expect(await shared.page.getByLabel('Comment (optional)').inputValue()).toBe('Looks right to me');
     await statusOf(shared.page).filter({ hasText: 'Awaiting co-sign' }).waitFor();
     await shared.page.getByTestId('signed-in-as').filter({ hasText: 'Dora Admin' }).waitFor();
-    await shared.page.getByTestId('viewer-notice').filter({ hasText: 'waits for Finn Cosigner to co-sign' }).waitFor();
+    await shared.page
+      .getByTestId('viewer-notice')
+      .filter({ hasText: 'waits for Finn Cosigner to co-sign' })
+      .waitFor();
     expect(await shared.page.getByRole('button', { name: 'Co-sign and apply' }).isDisabled()).toBe(true);
     await screenshot(shared.page, 'approval-refused-not-named');
     await shared.context.close();
@@ -184,9 +229,15 @@ describe('console: decision refusals shown inline', () => {
     expect(await statusOf(stale).textContent()).toBe('Pending'); // tab 2 still shows the old state
 
     await stale.getByRole('button', { name: 'Approve and request co-sign' }).click();
-    await stale.locator('.form-error').filter({ hasText: 'This request is already rejected. Someone decided this request meanwhile.' }).waitFor();
+    await stale
+      .locator('.form-error')
+      .filter({ hasText: 'This request is already rejected. Someone decided this request meanwhile.' })
+      .waitFor();
     await statusOf(stale).filter({ hasText: 'Rejected' }).waitFor(); // refreshed without the live stream
-    await stale.getByRole('region', { name: 'Decisions so far' }).getByText('Not during the quarter-end freeze').waitFor();
+    await stale
+      .getByRole('region', { name: 'Decisions so far' })
+      .getByText('Not during the quarter-end freeze')
+      .waitFor();
     expect(await stale.getByLabel('Reason for approving').inputValue()).toBe(REASON);
     expect(await stale.getByRole('button', { name: 'Approve and request co-sign' }).isDisabled()).toBe(true);
     await screenshot(stale, 'approval-refused-already-decided');
@@ -201,11 +252,16 @@ describe('console: decision refusals shown inline', () => {
     await expireRequest(desk, filed.id); // no event: the expiry job has not run yet
 
     await ben.page.getByRole('button', { name: 'Approve and request co-sign' }).click();
-    await ben.page.locator('.form-error').filter({ hasText: /This request expired at .*; file a new one\./ }).waitFor();
+    await ben.page
+      .locator('.form-error')
+      .filter({ hasText: /This request expired at .*; file a new one\./ })
+      .waitFor();
     await statusOf(ben.page).filter({ hasText: 'Expired' }).waitFor();
     await ben.page.getByTestId('history').getByText('Expired').waitFor();
     expect(await ben.page.getByLabel('Reason for approving').inputValue()).toBe(REASON);
-    expect(await ben.page.getByRole('button', { name: 'Approve and request co-sign' }).isDisabled()).toBe(true);
+    expect(await ben.page.getByRole('button', { name: 'Approve and request co-sign' }).isDisabled()).toBe(
+      true,
+    );
     await screenshot(ben.page, 'approval-refused-expired');
     expect(desk.consoleErrors).toEqual([]);
   });
@@ -219,13 +275,24 @@ describe('console: decision refusals shown inline', () => {
     await openRequest(cleo.page, second.id);
     await cleo.page.getByLabel('Comment (optional)').fill('Go');
     const stepUpUntil = new Date(desk.clock.now().getTime() + 60_000);
-    await desk.t.desk.services.approvals.cosign(first.id, { reason: null }, { operatorId: cleo.op.id, stepUpUntil, audit: { actorType: 'operator', actorId: cleo.op.id, requestId: 'e2e-setup' } });
+    await desk.t.desk.services.approvals.cosign(
+      first.id,
+      { reason: null },
+      {
+        operatorId: cleo.op.id,
+        stepUpUntil,
+        audit: { actorType: 'operator', actorId: cleo.op.id, requestId: 'e2e-setup' },
+      },
+    );
     await cleo.page.getByTestId('auto-settlement').filter({ hasText: 'AUTO_SETTLEMENT ON' }).waitFor(); // live
 
     await cleo.page.getByRole('button', { name: 'Co-sign and apply' }).click();
     await formError(cleo).filter({ hasText: 'The change could not be applied' }).waitFor();
     await statusOf(cleo.page).filter({ hasText: 'Failed' }).waitFor();
-    await cleo.page.getByRole('region', { name: 'Decisions so far' }).getByText(/changed since the request was filed|already on/).waitFor();
+    await cleo.page
+      .getByRole('region', { name: 'Decisions so far' })
+      .getByText(/changed since the request was filed|already on/)
+      .waitFor();
     expect(await cleo.page.getByLabel('Comment (optional)').inputValue()).toBe('Go');
     expect(desk.consoleErrors).toEqual([]);
   });

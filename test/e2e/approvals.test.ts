@@ -1,8 +1,26 @@
 import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { focused, SCREENSHOTS, screenshot, signIn, startConsoleDesk, type ConsoleDesk, type ConsoleUser } from './support/browser.js';
-import { approveInEngine, cosignerChoices, expireStepUp, fileFlagSet, fileRequest, fillApprove, openRequest, REASON, statusOf } from './support/approvals.js';
+import {
+  focused,
+  SCREENSHOTS,
+  screenshot,
+  signIn,
+  startConsoleDesk,
+  type ConsoleDesk,
+  type ConsoleUser,
+} from './support/browser.js';
+import {
+  approveInEngine,
+  cosignerChoices,
+  expireStepUp,
+  fileFlagSet,
+  fileRequest,
+  fillApprove,
+  openRequest,
+  REASON,
+  statusOf,
+} from './support/approvals.js';
 
 /**
  * Issue #4 screens 2 and 3 in a real browser: the queue, the request detail, and the dual-control
@@ -24,7 +42,12 @@ describe('console: approvals queue, request detail and the dual-control journey'
   });
   afterAll(() => desk.close());
 
-  const flagEnabled = async () => (await sql<{ enabled: boolean }>`select enabled from feature_flags where key = 'AUTO_SETTLEMENT'`.execute(desk.t.database.db)).rows[0]?.enabled;
+  const flagEnabled = async () =>
+    (
+      await sql<{
+        enabled: boolean;
+      }>`select enabled from feature_flags where key = 'AUTO_SETTLEMENT'`.execute(desk.t.database.db)
+    ).rows[0]?.enabled;
 
   it('A files, B approves naming C, C sees it appear live in "Awaiting my co-sign" and co-signs; the flag turns on', async () => {
     // C is already looking at their co-sign tab; B at the open queue. Neither will reload.
@@ -43,8 +66,16 @@ describe('console: approvals queue, request detail and the dual-control journey'
     const filedLink = ada.page.getByTestId('filed-request').getByRole('link');
     await filedLink.waitFor();
     const filedId = ((await filedLink.getAttribute('href')) ?? '').replace(/^\/approvals\//, '');
-    const filed = await desk.t.database.db.selectFrom('change_requests').select(['id', 'kind', 'payload', 'digest', 'requested_by_id']).where('id', '=', filedId).executeTakeFirstOrThrow();
-    expect(filed).toMatchObject({ kind: 'flag.set', payload: { key: 'AUTO_SETTLEMENT', enabled: true }, requested_by_id: ada.op.id });
+    const filed = await desk.t.database.db
+      .selectFrom('change_requests')
+      .select(['id', 'kind', 'payload', 'digest', 'requested_by_id'])
+      .where('id', '=', filedId)
+      .executeTakeFirstOrThrow();
+    expect(filed).toMatchObject({
+      kind: 'flag.set',
+      payload: { key: 'AUTO_SETTLEMENT', enabled: true },
+      requested_by_id: ada.op.id,
+    });
 
     // B's queue shows it without a reload: kind, summary, status, requester, age, time left.
     const row = ben.page.getByTestId('approval-row').filter({ hasText: 'Turn AUTO_SETTLEMENT on' });
@@ -64,12 +95,19 @@ describe('console: approvals queue, request detail and the dual-control journey'
     await row.click();
     await ben.page.getByRole('heading', { name: 'Turn AUTO_SETTLEMENT on', level: 1 }).waitFor();
     expect(await ben.page.getByTestId('digest').textContent()).toBe(filed.digest);
-    expect(await ben.page.getByTestId('diff').locator('tbody tr').allTextContents()).toEqual(['enabledoffon']);
+    expect(await ben.page.getByTestId('diff').locator('tbody tr').allTextContents()).toEqual([
+      'enabledoffon',
+    ]);
     expect(await ben.page.getByTestId('requester').textContent()).toBe('Ada Requester');
     expect(await ben.page.getByTestId('requester-email').textContent()).toBe(ada.op.email);
-    expect(await ben.page.getByRole('list', { name: "Requester's roles" }).getByRole('listitem').allTextContents()).toEqual(['Risk officer']);
+    expect(
+      await ben.page.getByRole('list', { name: "Requester's roles" }).getByRole('listitem').allTextContents(),
+    ).toEqual(['Risk officer']);
     expect(await ben.page.locator('q.note').textContent()).toBe('Pilot with two desks starts Monday');
-    await ben.page.getByRole('region', { name: 'Policy in force' }).getByText('Risk officer, Platform admin').waitFor();
+    await ben.page
+      .getByRole('region', { name: 'Policy in force' })
+      .getByText('Risk officer, Platform admin')
+      .waitFor();
     expect(await ben.page.getByTestId('history').locator('li').count()).toBe(1);
 
     // The drop-down offers eligible co-signers only: never the requester (Ada) nor B himself.
@@ -77,14 +115,19 @@ describe('console: approvals queue, request detail and the dual-control journey'
     await fillApprove(ben.page, REASON, 'Cleo Cosigner');
     await screenshot(ben.page, 'approval-detail-approve');
     await ben.page.getByRole('button', { name: 'Approve and request co-sign' }).click();
-    await ben.page.getByTestId('decision-notice').filter({ hasText: 'Cleo Cosigner has been asked to co-sign it' }).waitFor();
+    await ben.page
+      .getByTestId('decision-notice')
+      .filter({ hasText: 'Cleo Cosigner has been asked to co-sign it' })
+      .waitFor();
     await statusOf(ben.page).filter({ hasText: 'Awaiting co-sign' }).waitFor();
     expect(await flagEnabled()).toBe(false); // naming a co-signer applies nothing
 
     // C's open page updates itself: the row and the badge appear, no reload.
     await cleo.page.getByTestId('approval-row').filter({ hasText: 'Turn AUTO_SETTLEMENT on' }).waitFor();
     expect(await cleo.page.getByTestId('awaiting-me-count').textContent()).toBe('1');
-    expect(await cleo.page.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+    expect(
+      await cleo.page.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded),
+    ).toBe(true);
     expect(await cleo.page.getByTestId('auto-settlement').textContent()).toBe('AUTO_SETTLEMENT OFF');
     await screenshot(cleo.page, 'approvals-awaiting-my-cosign');
 
@@ -99,7 +142,11 @@ describe('console: approvals queue, request detail and the dual-control journey'
     await statusOf(cleo.page).filter({ hasText: 'Approved' }).waitFor();
     await cleo.page.getByTestId('auto-settlement').filter({ hasText: 'AUTO_SETTLEMENT ON' }).waitFor();
     expect(await flagEnabled()).toBe(true);
-    expect(await cleo.page.getByTestId('history').locator('strong').allTextContents()).toEqual(['Filed', 'Approved by the primary approver', 'Co-signed: the change was applied']);
+    expect(await cleo.page.getByTestId('history').locator('strong').allTextContents()).toEqual([
+      'Filed',
+      'Approved by the primary approver',
+      'Co-signed: the change was applied',
+    ]);
     // B's page, still open on the request, followed along.
     await statusOf(ben.page).filter({ hasText: 'Approved' }).waitFor();
     await ben.page.getByTestId('auto-settlement').filter({ hasText: 'AUTO_SETTLEMENT ON' }).waitFor();
@@ -126,7 +173,12 @@ describe('console: approvals queue, request detail and the dual-control journey'
   });
 
   it('step-up: the dialog asks for a fresh code, then the approval goes through with the reason as typed', async () => {
-    const filed = await fileRequest(ada, 'operator.role', { operatorId: dora.op.id, role: 'auditor', action: 'grant' }, 'Dora helps with the quarterly audit');
+    const filed = await fileRequest(
+      ada,
+      'operator.role',
+      { operatorId: dora.op.id, role: 'auditor', action: 'grant' },
+      'Dora helps with the quarterly audit',
+    );
     await openRequest(cleo.page, filed.id); // operator.role: platform admins approve, risk officers co-sign
     await expireStepUp(desk, cleo.op.id);
     const reason = 'Quarterly audit needs a second reader; agreed with compliance';
@@ -147,7 +199,10 @@ describe('console: approvals queue, request detail and the dual-control journey'
     await dialog.getByLabel('Authenticator code').fill(cleo.op.totp());
     await cleo.page.screenshot({ path: path.join(SCREENSHOTS, 'step-up-dialog.png') }); // the viewport: a modal's backdrop covers only that
     await dialog.getByRole('button', { name: 'Confirm' }).click();
-    await cleo.page.getByTestId('decision-notice').filter({ hasText: 'Ben Approver has been asked to co-sign it' }).waitFor();
+    await cleo.page
+      .getByTestId('decision-notice')
+      .filter({ hasText: 'Ben Approver has been asked to co-sign it' })
+      .waitFor();
     await statusOf(cleo.page).filter({ hasText: 'Awaiting co-sign' }).waitFor();
     await cleo.page.getByRole('region', { name: 'Decisions so far' }).getByText(reason).waitFor();
     expect(await dialog.isVisible()).toBe(false);
@@ -161,7 +216,9 @@ describe('console: approvals queue, request detail and the dual-control journey'
     const rows = ben.page.getByTestId('approval-row');
     await rows.nth(24).waitFor();
     expect(await rows.count()).toBe(25);
-    const total = (await sql<{ n: number }>`select count(*)::int as n from change_requests`.execute(desk.t.database.db)).rows[0]?.n ?? 0;
+    const total =
+      (await sql<{ n: number }>`select count(*)::int as n from change_requests`.execute(desk.t.database.db))
+        .rows[0]?.n ?? 0;
     expect(total).toBe(27);
     await ben.page.getByRole('button', { name: 'Load more' }).click();
     await rows.nth(total - 1).waitFor();
@@ -173,21 +230,28 @@ describe('console: approvals queue, request detail and the dual-control journey'
     await expect.poll(() => rows.count()).toBe(1);
     await ben.page.getByLabel('Kind').selectOption('flag.set');
     await ben.page.getByLabel('Status').selectOption('approved');
-    await expect.poll(() => rows.allTextContents()).toEqual([expect.stringContaining('Turn AUTO_SETTLEMENT on')]);
+    await expect
+      .poll(() => rows.allTextContents())
+      .toEqual([expect.stringContaining('Turn AUTO_SETTLEMENT on')]);
 
     await ben.page.getByRole('tab', { name: 'Open' }).click();
     await expect.poll(() => ben.page.getByLabel('Status').inputValue()).toBe(''); // "approved" is not an open status
     await ben.page.getByLabel('Status').selectOption('awaiting_secondary');
     await expect.poll(() => rows.count()).toBe(1); // Ben's own flag.set request, approved by Ada
     await ben.page.getByLabel('Kind').selectOption('policy.set');
-    await ben.page.getByTestId('queue-empty').filter({ hasText: 'No requests match these filters.' }).waitFor();
+    await ben.page
+      .getByTestId('queue-empty')
+      .filter({ hasText: 'No requests match these filters.' })
+      .waitFor();
     await ben.page.getByRole('button', { name: 'Clear filters' }).click();
     await expect.poll(() => rows.count()).toBeGreaterThan(20);
 
     // Keyboard: arrows move between tabs.
     await ben.page.getByRole('tab', { name: 'Open' }).focus();
     await ben.page.keyboard.press('ArrowRight');
-    await expect.poll(() => ben.page.getByRole('tab', { name: /Awaiting my co-sign/ }).getAttribute('aria-selected')).toBe('true');
+    await expect
+      .poll(() => ben.page.getByRole('tab', { name: /Awaiting my co-sign/ }).getAttribute('aria-selected'))
+      .toBe('true');
     await ben.page.getByRole('row').filter({ hasText: 'Grant auditor' }).waitFor(); // Cleo named Ben for the role grant
     expect(await ben.page.getByTestId('awaiting-me-count').textContent()).toBe('1');
     expect(desk.consoleErrors).toEqual([]);
@@ -212,11 +276,22 @@ describe('console: approvals queue, request detail and the dual-control journey'
     await expect.poll(() => focused(ada.page)).toBe('Yes, cancel the request'); // the confirmation has the focus
     await screenshot(ada.page, 'approval-cancel-confirm');
     await yes.click();
-    await ada.page.getByTestId('decision-notice').filter({ hasText: 'You cancelled this request.' }).waitFor();
+    await ada.page
+      .getByTestId('decision-notice')
+      .filter({ hasText: 'You cancelled this request.' })
+      .waitFor();
     await statusOf(ada.page).filter({ hasText: 'Cancelled' }).waitFor();
     await ada.page.getByTestId('history').getByText('Cancelled').waitFor();
     await screenshot(ada.page, 'approval-cancelled');
-    expect((await desk.t.database.db.selectFrom('change_requests').select('status').where('id', '=', filed.id).executeTakeFirstOrThrow()).status).toBe('cancelled');
+    expect(
+      (
+        await desk.t.database.db
+          .selectFrom('change_requests')
+          .select('status')
+          .where('id', '=', filed.id)
+          .executeTakeFirstOrThrow()
+      ).status,
+    ).toBe('cancelled');
 
     // Ben's open page follows: cancelled, and nothing left to decide.
     await statusOf(ben.page).filter({ hasText: 'Cancelled' }).waitFor();

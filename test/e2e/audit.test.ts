@@ -17,7 +17,11 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 /** `desk audit verify FILE`: checks a file on its own, no database; resolves with the exit code and output. */
 async function deskVerify(file: string): Promise<{ code: number; out: string }> {
   try {
-    const { stdout, stderr } = await run(path.join(ROOT, 'node_modules/.bin/tsx'), ['src/cli/desk.ts', 'audit', 'verify', file], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'silent' } });
+    const { stdout, stderr } = await run(
+      path.join(ROOT, 'node_modules/.bin/tsx'),
+      ['src/cli/desk.ts', 'audit', 'verify', file],
+      { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'silent' } },
+    );
     return { code: 0, out: stdout + stderr };
   } catch (err) {
     const e = err as { code?: number; stdout?: string; stderr?: string };
@@ -41,7 +45,15 @@ describe('console: audit trail and approvals report', () => {
     // 60 events of one action, to page through
     const { audit } = desk.t.desk.services;
     await withTransaction(desk.t.database.db, async (tx) => {
-      for (let i = 0; i < 60; i++) await audit.record(tx, { actorType: 'system', actorId: 'e2e', action: 'test.bulk', entityType: 'bulk', entityId: String(i), data: { n: i } });
+      for (let i = 0; i < 60; i++)
+        await audit.record(tx, {
+          actorType: 'system',
+          actorId: 'e2e',
+          action: 'test.bulk',
+          entityType: 'bulk',
+          entityId: String(i),
+          data: { n: i },
+        });
     });
   });
   afterAll(async () => {
@@ -70,7 +82,9 @@ describe('console: audit trail and approvals report', () => {
     await screenshot(page, 'audit-filtered');
 
     // the export links carry the applied filter
-    expect(await page.getByTestId('export-csv').getAttribute('href')).toBe('/api/audit/export?format=csv&action=test.bulk');
+    expect(await page.getByTestId('export-csv').getAttribute('href')).toBe(
+      '/api/audit/export?format=csv&action=test.bulk',
+    );
     const csv = await download(page, 'export-csv', tmp);
     expect(csv).toMatch(/\.csv$/);
     const csvCheck = await deskVerify(csv);
@@ -109,7 +123,10 @@ describe('console: audit trail and approvals report', () => {
   });
 
   it('searches by actor (from the list of operators) and by entity, by a time range that holds events, and exports that filter verifiably', async () => {
-    const olga = await newOperator({ desk: desk.t.desk, clock: desk.clock }, { roles: ['risk_officer'], name: 'Olga Window' });
+    const olga = await newOperator(
+      { desk: desk.t.desk, clock: desk.clock },
+      { roles: ['risk_officer'], name: 'Olga Window' },
+    );
     // Olga's four events: three inside 10:00–11:00 UTC on a June day (on W-1, W-1, W-2), one at noon;
     // and one by the desk itself on W-1.
     const at = (hhmm: string) => new Date(`2025-06-10T${hhmm}:00Z`);
@@ -121,7 +138,9 @@ describe('console: audit trail and approvals report', () => {
       [at('10:30'), 'system', 'e2e', 'W-1', 'the desk on W-1'],
     ];
     for (const [occurred, actorType, actorId, entityId, note] of events) {
-      await sql`insert into audit_events (occurred_at, actor_type, actor_id, action, entity_type, entity_id, data) values (${occurred}, ${actorType}, ${actorId}, 'test.window', 'thing', ${entityId}, ${JSON.stringify({ note })}::jsonb)`.execute(desk.t.database.db);
+      await sql`insert into audit_events (occurred_at, actor_type, actor_id, action, entity_type, entity_id, data) values (${occurred}, ${actorType}, ${actorId}, 'test.window', 'thing', ${entityId}, ${JSON.stringify({ note })}::jsonb)`.execute(
+        desk.t.database.db,
+      );
     }
     await sealAll(desk.t.database.db, desk.t.desk.services.audit);
 
@@ -131,7 +150,10 @@ describe('console: audit trail and approvals report', () => {
     await table.waitFor();
     const rows = table.locator('tbody tr');
     // Each row as its note (the seeded events) or "sign-in" (newOperator signs Olga in once, now).
-    const notes = async () => (await rows.allTextContents()).map((t) => /note: ([a-zA-Z0-9 -]+)/.exec(t)?.[1] ?? (t.includes('auth.login') ? 'sign-in' : t));
+    const notes = async () =>
+      (await rows.allTextContents()).map(
+        (t) => /note: ([a-zA-Z0-9 -]+)/.exec(t)?.[1] ?? (t.includes('auth.login') ? 'sign-in' : t),
+      );
 
     // By actor: the list offers Olga by name; choosing her puts operator:<id> in the field.
     const olgaOption = page.locator('#audit-actors option', { hasText: 'Olga Window' });
@@ -155,7 +177,8 @@ describe('console: audit trail and approvals report', () => {
     await screenshot(page, 'audit-by-entity');
 
     // A time range that holds events, with the actor: 10:00 to 11:00 UTC, typed in the browser's local time.
-    const local = (d: Date) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}T${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+    const local = (d: Date) =>
+      `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}T${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
     await page.getByLabel('Entity').fill('');
     await page.getByLabel('Actor').fill(actor);
     await page.getByLabel('From').fill(local(at('10:00')));
@@ -168,7 +191,12 @@ describe('console: audit trail and approvals report', () => {
 
     // Export exactly that filter; `desk audit verify` accepts both files and counts the three events.
     const href = new URL((await page.getByTestId('export-jsonl').getAttribute('href')) ?? '', desk.base);
-    expect(Object.fromEntries(href.searchParams)).toEqual({ format: 'jsonl', from: at('10:00').toISOString(), to: at('11:00').toISOString(), actor });
+    expect(Object.fromEntries(href.searchParams)).toEqual({
+      format: 'jsonl',
+      from: at('10:00').toISOString(),
+      to: at('11:00').toISOString(),
+      actor,
+    });
     for (const testId of ['export-csv', 'export-jsonl']) {
       const file = await download(page, testId, tmp);
       const check = await deskVerify(file);
@@ -182,18 +210,46 @@ describe('console: audit trail and approvals report', () => {
   it('shows the approvals report with time to decision and pairs, and downloads it as CSV', async () => {
     const t = { desk: desk.t.desk, clock: desk.clock };
     const { approvals } = desk.t.desk.services;
-    const requester = await newOperator(t, { roles: ['risk_officer'], name: 'Rhea Requester', email: 'rhea@desk.test' });
-    const primary = await newOperator(t, { roles: ['risk_officer'], name: 'Paul Primary', email: 'paul@desk.test' });
-    const secondary = await newOperator(t, { roles: ['platform_admin'], name: 'Cleo Cosigner', email: 'cleo@desk.test' });
-    const decider = (id: string) => ({ operatorId: id, stepUpUntil: new Date(desk.clock.now().getTime() + 600_000), audit: { actorType: 'operator' as const, actorId: id } });
+    const requester = await newOperator(t, {
+      roles: ['risk_officer'],
+      name: 'Rhea Requester',
+      email: 'rhea@desk.test',
+    });
+    const primary = await newOperator(t, {
+      roles: ['risk_officer'],
+      name: 'Paul Primary',
+      email: 'paul@desk.test',
+    });
+    const secondary = await newOperator(t, {
+      roles: ['platform_admin'],
+      name: 'Cleo Cosigner',
+      email: 'cleo@desk.test',
+    });
+    const decider = (id: string) => ({
+      operatorId: id,
+      stepUpUntil: new Date(desk.clock.now().getTime() + 600_000),
+      audit: { actorType: 'operator' as const, actorId: id },
+    });
     for (const enabled of [true, false]) {
-      const { request } = await approvals.file({ kind: 'flag.set', payload: { key: 'AUTO_SETTLEMENT', enabled }, note: 'report fixture' }, { type: 'operator', id: requester.id }, { actorType: 'operator', actorId: requester.id });
+      const { request } = await approvals.file(
+        { kind: 'flag.set', payload: { key: 'AUTO_SETTLEMENT', enabled }, note: 'report fixture' },
+        { type: 'operator', id: requester.id },
+        { actorType: 'operator', actorId: requester.id },
+      );
       desk.clock.advance(90_000);
-      await approvals.approve(request.id, { reason: 'Checked against the runbook', secondaryApproverId: secondary.id }, decider(primary.id));
+      await approvals.approve(
+        request.id,
+        { reason: 'Checked against the runbook', secondaryApproverId: secondary.id },
+        decider(primary.id),
+      );
       desk.clock.advance(30_000);
       await approvals.cosign(request.id, {}, decider(secondary.id));
     }
-    const { request: rejected } = await approvals.file({ kind: 'flag.set', payload: { key: 'AUTO_SETTLEMENT', enabled: true }, note: 'again' }, { type: 'operator', id: requester.id }, { actorType: 'operator', actorId: requester.id });
+    const { request: rejected } = await approvals.file(
+      { kind: 'flag.set', payload: { key: 'AUTO_SETTLEMENT', enabled: true }, note: 'again' },
+      { type: 'operator', id: requester.id },
+      { actorType: 'operator', actorId: requester.id },
+    );
     await approvals.reject(rejected.id, { reason: 'Not during the audit week' }, decider(primary.id));
 
     const { page, context } = await signIn(desk, ['risk_officer'], { name: 'Rory Reporter' });
@@ -213,9 +269,19 @@ describe('console: audit trail and approvals report', () => {
     expect(await totals.textContent()).toMatch(/3\s*requests filed/);
     expect(await totals.textContent()).toMatch(/2\s*approved/);
     const ttd = page.getByTestId('time-to-decision');
-    expect(await ttd.locator('tbody tr').filter({ hasText: 'paul@desk.test' }).filter({ hasText: 'Approve (primary)' }).textContent()).toContain('1 min 30 s');
-    expect(await ttd.locator('tbody tr').filter({ hasText: 'cleo@desk.test' }).textContent()).toMatch(/Co-sign\s*2\s*30 s\s*30 s/);
-    expect(await page.getByTestId('pairs').locator('tbody tr').textContent()).toMatch(/(paul|cleo)@desk\.test.*(paul|cleo)@desk\.test\s*2/);
+    expect(
+      await ttd
+        .locator('tbody tr')
+        .filter({ hasText: 'paul@desk.test' })
+        .filter({ hasText: 'Approve (primary)' })
+        .textContent(),
+    ).toContain('1 min 30 s');
+    expect(await ttd.locator('tbody tr').filter({ hasText: 'cleo@desk.test' }).textContent()).toMatch(
+      /Co-sign\s*2\s*30 s\s*30 s/,
+    );
+    expect(await page.getByTestId('pairs').locator('tbody tr').textContent()).toMatch(
+      /(paul|cleo)@desk\.test.*(paul|cleo)@desk\.test\s*2/,
+    );
     expect(await page.getByTestId('report-requests').locator('tbody tr').count()).toBe(3);
     await screenshot(page, 'audit-report');
 

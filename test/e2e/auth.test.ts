@@ -3,12 +3,22 @@ import QRCode from 'qrcode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { totpCodeAt } from '../../src/operators/operators.totp.js';
 import { newOperator } from '../support/factories.js';
-import { focused, LAPTOP, screenshot, signIn, startConsoleDesk, watchConsole, type ConsoleDesk } from './support/browser.js';
+import {
+  focused,
+  LAPTOP,
+  screenshot,
+  signIn,
+  startConsoleDesk,
+  watchConsole,
+  type ConsoleDesk,
+} from './support/browser.js';
 
 /** The QR code's modules (dark = true), row by row, as the console draws it (margin 1, 220 px). */
 function qrModules(text: string): boolean[][] {
   const { modules } = QRCode.create(text, {});
-  return Array.from({ length: modules.size }, (_, r) => Array.from({ length: modules.size }, (_, c) => Boolean(modules.get(r, c))));
+  return Array.from({ length: modules.size }, (_, r) =>
+    Array.from({ length: modules.size }, (_, c) => Boolean(modules.get(r, c))),
+  );
 }
 
 /**
@@ -59,7 +69,9 @@ describe('console: setup, sign-in, MFA enrolment, header', () => {
     await page.getByRole('button', { name: 'Create account' }).click();
     // Refused once, next to the password, which gets the focus and is marked invalid; what was typed stays.
     const password = page.getByLabel(/^Password/);
-    await expect.poll(() => page.locator('#setup-password-error').textContent()).toBe('must be at least 12 characters');
+    await expect
+      .poll(() => page.locator('#setup-password-error').textContent())
+      .toBe('must be at least 12 characters');
     await expect.poll(() => focused(page)).toBe('setup-password');
     expect(await password.getAttribute('aria-invalid')).toBe('true');
     expect((await password.getAttribute('aria-describedby'))?.split(' ')).toContain('setup-password-error');
@@ -75,7 +87,10 @@ describe('console: setup, sign-in, MFA enrolment, header', () => {
   });
 
   it('an operator without MFA signs in, enrols with the QR code, and lands on the console', async () => {
-    const op = await newOperator({ desk: desk.t.desk, clock: desk.clock }, { roles: ['risk_officer'], mfa: false, name: 'Rita Risk' });
+    const op = await newOperator(
+      { desk: desk.t.desk, clock: desk.clock },
+      { roles: ['risk_officer'], mfa: false, name: 'Rita Risk' },
+    );
     const context = await desk.browser.newContext({ baseURL: desk.base, viewport: LAPTOP });
     const page = await context.newPage();
     watchConsole(desk, page);
@@ -83,10 +98,15 @@ describe('console: setup, sign-in, MFA enrolment, header', () => {
     await page.getByLabel('Email').fill(op.email);
     await page.getByLabel('Password').fill('wrong password entirely');
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('alert').filter({ hasText: /not accepted/ }).waitFor();
+    await page
+      .getByRole('alert')
+      .filter({ hasText: /not accepted/ })
+      .waitFor();
     await screenshot(page, 'login-refused');
     await page.getByLabel('Password').fill(op.password);
-    const enrolment = page.waitForResponse((r) => r.url().endsWith('/api/auth/mfa/enroll') && r.status() === 200);
+    const enrolment = page.waitForResponse(
+      (r) => r.url().endsWith('/api/auth/mfa/enroll') && r.status() === 200,
+    );
     await page.getByRole('button', { name: 'Sign in' }).click();
 
     await page.getByRole('img', { name: /QR code/ }).waitFor();
@@ -112,7 +132,10 @@ describe('console: setup, sign-in, MFA enrolment, header', () => {
     await page.getByLabel('Email').fill(op.email);
     await page.getByLabel('Password').fill(op.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.locator('#totp-error').filter({ hasText: 'Enter the 6-digit code from your authenticator app' }).waitFor();
+    await page
+      .locator('#totp-error')
+      .filter({ hasText: 'Enter the 6-digit code from your authenticator app' })
+      .waitFor();
     await expect.poll(() => focused(page)).toBe('totp');
     expect(await page.locator('.form-error').count()).toBe(0);
     await screenshot(page, 'login-totp');

@@ -12,16 +12,41 @@ describe('console: feature flags', () => {
   });
   afterAll(() => desk.close());
 
-  const decider = (op: TestOperator) => ({ operatorId: op.id, stepUpUntil: new Date(desk.clock.now().getTime() + 600_000), audit: { actorType: 'operator' as const, actorId: op.id } });
+  const decider = (op: TestOperator) => ({
+    operatorId: op.id,
+    stepUpUntil: new Date(desk.clock.now().getTime() + 600_000),
+    audit: { actorType: 'operator' as const, actorId: op.id },
+  });
 
   /** Turns AUTO_SETTLEMENT on the only way there is: filed, approved, co-signed in the engine. */
   async function turnOnThroughTheEngine() {
     const { approvals } = desk.t.desk.services;
-    const requester = await newOperator({ desk: desk.t.desk, clock: desk.clock }, { roles: ['risk_officer'], name: 'Rhea Requester' });
-    const primary = await newOperator({ desk: desk.t.desk, clock: desk.clock }, { roles: ['risk_officer'], name: 'Paul Primary' });
-    const secondary = await newOperator({ desk: desk.t.desk, clock: desk.clock }, { roles: ['platform_admin'], name: 'Cleo Cosigner' });
-    const { request } = await approvals.file({ kind: 'flag.set', payload: { key: KEY, enabled: true }, note: 'Pilot with the two desks starts today' }, { type: 'operator', id: requester.id }, { actorType: 'operator', actorId: requester.id });
-    await approvals.approve(request.id, { reason: 'Runbook checked with treasury', secondaryApproverId: secondary.id }, decider(primary));
+    const requester = await newOperator(
+      { desk: desk.t.desk, clock: desk.clock },
+      { roles: ['risk_officer'], name: 'Rhea Requester' },
+    );
+    const primary = await newOperator(
+      { desk: desk.t.desk, clock: desk.clock },
+      { roles: ['risk_officer'], name: 'Paul Primary' },
+    );
+    const secondary = await newOperator(
+      { desk: desk.t.desk, clock: desk.clock },
+      { roles: ['platform_admin'], name: 'Cleo Cosigner' },
+    );
+    const { request } = await approvals.file(
+      {
+        kind: 'flag.set',
+        payload: { key: KEY, enabled: true },
+        note: 'Pilot with the two desks starts today',
+      },
+      { type: 'operator', id: requester.id },
+      { actorType: 'operator', actorId: requester.id },
+    );
+    await approvals.approve(
+      request.id,
+      { reason: 'Runbook checked with treasury', secondaryApproverId: secondary.id },
+      decider(primary),
+    );
     await approvals.cosign(request.id, { reason: 'Agreed' }, decider(secondary));
     return request.id;
   }
@@ -80,15 +105,30 @@ describe('console: feature flags', () => {
     await filed.waitFor();
     const href = (await filed.getByRole('link').getAttribute('href')) ?? '';
     expect(href).toMatch(/^\/approvals\/[0-9a-f-]{36}$/);
-    const row = await desk.t.database.db.selectFrom('change_requests').select(['kind', 'payload', 'status', 'note', 'requested_by_id']).where('id', '=', href.split('/').pop() ?? '').executeTakeFirstOrThrow();
-    expect(row).toEqual({ kind: 'flag.set', payload: { key: KEY, enabled: true }, status: 'pending', note: 'pilot with two desks starts Monday', requested_by_id: op.id });
+    const row = await desk.t.database.db
+      .selectFrom('change_requests')
+      .select(['kind', 'payload', 'status', 'note', 'requested_by_id'])
+      .where('id', '=', href.split('/').pop() ?? '')
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({
+      kind: 'flag.set',
+      payload: { key: KEY, enabled: true },
+      status: 'pending',
+      note: 'pilot with two desks starts Monday',
+      requested_by_id: op.id,
+    });
     expect(await reason.inputValue()).toBe('');
-    await page.getByTestId('open-flag-requests').getByRole('link', { name: `Turn ${KEY} on` }).waitFor();
+    await page
+      .getByTestId('open-flag-requests')
+      .getByRole('link', { name: `Turn ${KEY} on` })
+      .waitFor();
     await screenshot(page, 'flag-proposed');
     expect(desk.consoleErrors).toEqual([]);
     await context.close();
     // leave no open request behind for the next test
-    await sql`update change_requests set status = 'cancelled', decided_at = now() where kind = 'flag.set' and status = 'pending'`.execute(desk.t.database.db);
+    await sql`update change_requests set status = 'cancelled', decided_at = now() where kind = 'flag.set' and status = 'pending'`.execute(
+      desk.t.database.db,
+    );
   });
 
   it('emergency disable: reason, confirmation, header OFF at once; a second risk officer acknowledges the review', async () => {
@@ -114,7 +154,9 @@ describe('console: feature flags', () => {
     await stop.click();
     const dialog = page.getByRole('dialog', { name: 'Turn AUTO_SETTLEMENT off now?' });
     await dialog.waitFor();
-    expect(await dialog.getByTestId('confirm-reason').textContent()).toBe('Settlement wallet balance does not reconcile');
+    expect(await dialog.getByTestId('confirm-reason').textContent()).toBe(
+      'Settlement wallet balance does not reconcile',
+    );
     expect(await dialog.textContent()).toContain('without a second approver');
     expect(await focused(page)).toBe('Cancel');
     await screenshot(page, 'flag-emergency-confirm');
@@ -135,12 +177,18 @@ describe('console: feature flags', () => {
     const open = page.getByTestId('review-open');
     await open.waitFor();
     expect(await open.textContent()).toContain('You made this stop');
-    await expect.poll(() => page.getByTestId('flag-history').locator('li').first().textContent()).toMatch(/Turned\s*OFF\s*emergency stop.*Rita Risk \(you\).*Settlement wallet balance does not reconcile/);
+    await expect
+      .poll(() => page.getByTestId('flag-history').locator('li').first().textContent())
+      .toMatch(
+        /Turned\s*OFF\s*emergency stop.*Rita Risk \(you\).*Settlement wallet balance does not reconcile/,
+      );
     await screenshot(page, 'flag-emergency-done');
 
     // a second risk officer, whose step-up window has closed, acknowledges it
     const ravi = await signIn(desk, ['risk_officer'], { name: 'Ravi Reviewer' });
-    await sql`update operator_sessions set step_up_until = ${new Date(desk.clock.now().getTime() - 1000)} where operator_id = ${ravi.op.id}`.execute(desk.t.database.db);
+    await sql`update operator_sessions set step_up_until = ${new Date(desk.clock.now().getTime() - 1000)} where operator_id = ${ravi.op.id}`.execute(
+      desk.t.database.db,
+    );
     await ravi.page.goto(`/flags/${KEY}`);
     const review = ravi.page.getByTestId('review-open');
     await review.filter({ hasText: 'stopped by Rita Risk' }).waitFor(); // the name comes from the audit trail
@@ -165,7 +213,10 @@ describe('console: feature flags', () => {
     await done.waitFor();
     expect(await done.textContent()).toContain('Acknowledged by Ravi Reviewer (you)');
     expect(await done.textContent()).toContain('Checked the wallet: the stop was right');
-    const stored = await desk.t.database.db.selectFrom('flag_reviews').select(['status', 'acknowledged_by']).executeTakeFirstOrThrow();
+    const stored = await desk.t.database.db
+      .selectFrom('flag_reviews')
+      .select(['status', 'acknowledged_by'])
+      .executeTakeFirstOrThrow();
     expect(stored).toEqual({ status: 'acknowledged', acknowledged_by: ravi.op.id });
     await screenshot(ravi.page, 'flag-review-acknowledged');
 

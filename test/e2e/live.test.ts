@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Route } from 'playwright-core';
-import { screenshot, signIn, startConsoleDesk, type ConsoleDesk, type ConsoleUser } from './support/browser.js';
+import {
+  screenshot,
+  signIn,
+  startConsoleDesk,
+  type ConsoleDesk,
+  type ConsoleUser,
+} from './support/browser.js';
 import { fileFlagSet } from './support/approvals.js';
 
 /**
@@ -44,7 +50,9 @@ describe('console: live updates after the event stream reconnects', () => {
     const row = ben.page.getByTestId('approval-row').filter({ hasText: 'Turn AUTO_SETTLEMENT on' });
     await row.waitFor();
     await row.filter({ hasText: 'Ada Requester' }).waitFor();
-    expect(await ben.page.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+    expect(
+      await ben.page.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded),
+    ).toBe(true);
     await screenshot(ben.page, 'approvals-queue-after-reconnect');
     expect(desk.consoleErrors).toEqual([]);
   });
@@ -58,7 +66,10 @@ describe('console: live updates after the event stream reconnects', () => {
     const cookies = await cleo.context.cookies();
     const res = await fetch(`${desk.base}/api/auth/logout`, {
       method: 'POST',
-      headers: { cookie: cookies.map((c) => `${c.name}=${c.value}`).join('; '), 'x-csrf-token': cookies.find((c) => c.name === 'desk_csrf')?.value ?? '' },
+      headers: {
+        cookie: cookies.map((c) => `${c.name}=${c.value}`).join('; '),
+        'x-csrf-token': cookies.find((c) => c.name === 'desk_csrf')?.value ?? '',
+      },
     });
     expect(res.status).toBeLessThan(300);
     await cleo.page.getByRole('heading', { name: 'Sign in to the ops console' }).waitFor({ timeout: 15_000 });

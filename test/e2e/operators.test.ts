@@ -10,13 +10,25 @@ describe('console: operators', () => {
   afterAll(() => desk.close());
 
   it('a platform admin adds an operator (roles become requests), proposes a revoke and deactivates someone', async () => {
-    const vera = await newOperator({ desk: desk.t.desk, clock: desk.clock }, { roles: ['risk_officer', 'ops_approver'], name: 'Vera Veteran', email: 'vera@desk.test' });
+    const vera = await newOperator(
+      { desk: desk.t.desk, clock: desk.clock },
+      { roles: ['risk_officer', 'ops_approver'], name: 'Vera Veteran', email: 'vera@desk.test' },
+    );
     const { page, context } = await signIn(desk, ['platform_admin'], { name: 'Pat Admin' });
     await page.goto('/operators');
     const veraRow = page.getByTestId('operator-vera@desk.test');
     await veraRow.waitFor();
-    expect(await veraRow.textContent()).toMatch(/Vera Veteran.*Risk officer.*Ops approver.*Active.*✓ Enrolled.*Not linked/);
-    expect(await page.getByTestId('operators').locator('tbody tr').filter({ hasText: 'Pat Admin (you)' }).getByRole('button', { name: /Deactivate/ }).count()).toBe(0);
+    expect(await veraRow.textContent()).toMatch(
+      /Vera Veteran.*Risk officer.*Ops approver.*Active.*✓ Enrolled.*Not linked/,
+    );
+    expect(
+      await page
+        .getByTestId('operators')
+        .locator('tbody tr')
+        .filter({ hasText: 'Pat Admin (you)' })
+        .getByRole('button', { name: /Deactivate/ })
+        .count(),
+    ).toBe(0);
     await screenshot(page, 'operators-list');
 
     // add: the server's refusals land next to their fields, and nothing typed is lost
@@ -42,16 +54,36 @@ describe('console: operators', () => {
     expect(await created.textContent()).toContain('Nina Newcomer (nina@desk.test) was created with no role');
     const links = created.getByTestId('role-requests').getByRole('link');
     expect(await links.count()).toBe(2);
-    expect(await links.allTextContents()).toEqual(expect.arrayContaining(['Grant ops_approver to Nina Newcomer <nina@desk.test>', 'Grant auditor to Nina Newcomer <nina@desk.test>']));
+    expect(await links.allTextContents()).toEqual(
+      expect.arrayContaining([
+        'Grant ops_approver to Nina Newcomer <nina@desk.test>',
+        'Grant auditor to Nina Newcomer <nina@desk.test>',
+      ]),
+    );
     expect(await links.first().getAttribute('href')).toMatch(/^\/approvals\/[0-9a-f-]{36}$/);
-    const nina = await desk.t.database.db.selectFrom('operators').select(['id', 'roles', 'status']).where('email', '=', 'nina@desk.test').executeTakeFirstOrThrow();
+    const nina = await desk.t.database.db
+      .selectFrom('operators')
+      .select(['id', 'roles', 'status'])
+      .where('email', '=', 'nina@desk.test')
+      .executeTakeFirstOrThrow();
     expect(nina.roles).toEqual([]);
-    const requests = await desk.t.database.db.selectFrom('change_requests').select(['kind', 'status', 'payload']).where('kind', '=', 'operator.role').execute();
+    const requests = await desk.t.database.db
+      .selectFrom('change_requests')
+      .select(['kind', 'status', 'payload'])
+      .where('kind', '=', 'operator.role')
+      .execute();
     expect(requests).toHaveLength(2);
-    expect(requests.every((r) => r.status === 'pending' && (r.payload as { operatorId: string }).operatorId === nina.id)).toBe(true);
+    expect(
+      requests.every(
+        (r) => r.status === 'pending' && (r.payload as { operatorId: string }).operatorId === nina.id,
+      ),
+    ).toBe(true);
     // the list shows the new operator with their pending grants
     const ninaRow = page.getByTestId('operator-nina@desk.test');
-    await ninaRow.filter({ hasText: 'Ops approver pending' }).filter({ hasText: 'Auditor pending' }).waitFor();
+    await ninaRow
+      .filter({ hasText: 'Ops approver pending' })
+      .filter({ hasText: 'Auditor pending' })
+      .waitFor();
     expect(await ninaRow.textContent()).toContain('Not yet'); // MFA
     await screenshot(page, 'operators-added');
     await form.getByRole('button', { name: 'Close' }).click();
@@ -66,8 +98,17 @@ describe('console: operators', () => {
     const filed = panel.getByTestId('role-request-filed');
     await filed.waitFor();
     expect(await filed.textContent()).toContain('Revoke risk_officer from Vera Veteran <vera@desk.test>');
-    const revoke = await desk.t.database.db.selectFrom('change_requests').select(['payload', 'note', 'status']).where('kind', '=', 'operator.role').where('note', '=', 'Moved to the treasury team').executeTakeFirstOrThrow();
-    expect(revoke).toEqual({ payload: { operatorId: vera.id, role: 'risk_officer', action: 'revoke' }, note: 'Moved to the treasury team', status: 'pending' });
+    const revoke = await desk.t.database.db
+      .selectFrom('change_requests')
+      .select(['payload', 'note', 'status'])
+      .where('kind', '=', 'operator.role')
+      .where('note', '=', 'Moved to the treasury team')
+      .executeTakeFirstOrThrow();
+    expect(revoke).toEqual({
+      payload: { operatorId: vera.id, role: 'risk_officer', action: 'revoke' },
+      note: 'Moved to the treasury team',
+      status: 'pending',
+    });
     await veraRow.filter({ hasText: '− Risk officer pending' }).waitFor();
     await screenshot(page, 'operators-revoke');
     await panel.getByRole('button', { name: 'Close' }).click();
@@ -80,7 +121,15 @@ describe('console: operators', () => {
     await screenshot(page, 'operators-deactivate-confirm');
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     await dialog.waitFor({ state: 'hidden' });
-    expect((await desk.t.database.db.selectFrom('operators').select('status').where('id', '=', vera.id).executeTakeFirstOrThrow()).status).toBe('active');
+    expect(
+      (
+        await desk.t.database.db
+          .selectFrom('operators')
+          .select('status')
+          .where('id', '=', vera.id)
+          .executeTakeFirstOrThrow()
+      ).status,
+    ).toBe('active');
 
     const veraSession = await vera.login();
     await veraRow.getByRole('button', { name: 'Deactivate Vera Veteran' }).click();
@@ -88,8 +137,18 @@ describe('console: operators', () => {
     await page.getByTestId('operators-outcome').filter({ hasText: 'Vera Veteran was deactivated' }).waitFor();
     await veraRow.filter({ hasText: 'Deactivated' }).waitFor();
     expect(await veraRow.getByRole('button').count()).toBe(0);
-    expect((await desk.t.database.db.selectFrom('operators').select('status').where('id', '=', vera.id).executeTakeFirstOrThrow()).status).toBe('deactivated');
-    expect((await desk.t.app.inject({ method: 'GET', url: '/api/me', headers: veraSession.bearer })).statusCode).toBe(401);
+    expect(
+      (
+        await desk.t.database.db
+          .selectFrom('operators')
+          .select('status')
+          .where('id', '=', vera.id)
+          .executeTakeFirstOrThrow()
+      ).status,
+    ).toBe('deactivated');
+    expect(
+      (await desk.t.app.inject({ method: 'GET', url: '/api/me', headers: veraSession.bearer })).statusCode,
+    ).toBe(401);
     await screenshot(page, 'operators-deactivated');
 
     expect(desk.consoleErrors).toEqual([]);
@@ -97,11 +156,20 @@ describe('console: operators', () => {
   });
 
   it('shows who linked Telegram, and a role grant proposed from the Roles… panel files an operator.role request', async () => {
-    const tess = await newOperator({ desk: desk.t.desk, clock: desk.clock }, { roles: ['ops_approver'], name: 'Tess Telegram', email: 'tess@desk.test' });
-    const otto = await newOperator({ desk: desk.t.desk, clock: desk.clock }, { roles: ['ops_approver'], name: 'Otto Offline', email: 'otto@desk.test' });
+    const tess = await newOperator(
+      { desk: desk.t.desk, clock: desk.clock },
+      { roles: ['ops_approver'], name: 'Tess Telegram', email: 'tess@desk.test' },
+    );
+    const otto = await newOperator(
+      { desk: desk.t.desk, clock: desk.clock },
+      { roles: ['ops_approver'], name: 'Otto Offline', email: 'otto@desk.test' },
+    );
     // Tess links her Telegram account the real way: a code from My account, sent to the bot (/link CODE).
     const { account } = desk.t.desk.services;
-    const { code } = await account.issueTelegramLinkCode(tess.id, { actorType: 'operator', actorId: tess.id });
+    const { code } = await account.issueTelegramLinkCode(tess.id, {
+      actorType: 'operator',
+      actorId: tess.id,
+    });
     await account.consumeTelegramLinkCode(code, 424242, { actorType: 'operator', actorId: tess.id });
 
     const { page, context } = await signIn(desk, ['platform_admin'], { name: 'Priya Admin' });
@@ -127,10 +195,27 @@ describe('console: operators', () => {
     await filed.waitFor();
     expect(await filed.textContent()).toContain('Grant auditor to Otto Offline <otto@desk.test>');
     const href = (await filed.getByRole('link').first().getAttribute('href')) ?? '';
-    const grant = await desk.t.database.db.selectFrom('change_requests').select(['id', 'kind', 'payload', 'note', 'status']).where('id', '=', href.split('/').pop() ?? '').executeTakeFirstOrThrow();
-    expect(grant).toMatchObject({ kind: 'operator.role', payload: { operatorId: otto.id, role: 'auditor', action: 'grant' }, note: 'Second reader for the quarterly audit', status: 'pending' });
+    const grant = await desk.t.database.db
+      .selectFrom('change_requests')
+      .select(['id', 'kind', 'payload', 'note', 'status'])
+      .where('id', '=', href.split('/').pop() ?? '')
+      .executeTakeFirstOrThrow();
+    expect(grant).toMatchObject({
+      kind: 'operator.role',
+      payload: { operatorId: otto.id, role: 'auditor', action: 'grant' },
+      note: 'Second reader for the quarterly audit',
+      status: 'pending',
+    });
     await ottoRow.filter({ hasText: 'Auditor pending' }).waitFor();
-    expect((await desk.t.database.db.selectFrom('operators').select('roles').where('id', '=', otto.id).executeTakeFirstOrThrow()).roles).toEqual(['ops_approver']); // nothing granted until approved and co-signed
+    expect(
+      (
+        await desk.t.database.db
+          .selectFrom('operators')
+          .select('roles')
+          .where('id', '=', otto.id)
+          .executeTakeFirstOrThrow()
+      ).roles,
+    ).toEqual(['ops_approver']); // nothing granted until approved and co-signed
     await screenshot(page, 'operators-grant');
     expect(desk.consoleErrors).toEqual([]);
     await context.close();

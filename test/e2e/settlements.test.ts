@@ -1,14 +1,24 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, type RequestBody } from '../support/approvals.js';
-import { autoSettlementOn, bookTrade, clientDeposits, deskPeople, drainSettlements, SETTLEMENT_ENV, type Desk } from '../support/settlement.js';
+import {
+  autoSettlementOn,
+  bookTrade,
+  clientDeposits,
+  deskPeople,
+  drainSettlements,
+  SETTLEMENT_ENV,
+  type Desk,
+} from '../support/settlement.js';
 import { REASON } from './support/approvals.js';
 import { screenshot, signIn, startConsoleDesk, type ConsoleDesk } from './support/browser.js';
 
 const rows = (page: Page) => page.getByTestId('flagged-row');
 /** Each row's data attribute, top to bottom. */
-const attrs = async (loc: ReturnType<Page['getByTestId']>, name: string) => Promise.all((await loc.all()).map((row) => row.getAttribute(name)));
-const tick = (page: Page, eventId: string) => page.locator(`[data-event-id="${eventId}"] input[type=checkbox]`);
+const attrs = async (loc: ReturnType<Page['getByTestId']>, name: string) =>
+  Promise.all((await loc.all()).map((row) => row.getAttribute(name)));
+const tick = (page: Page, eventId: string) =>
+  page.locator(`[data-event-id="${eventId}"] input[type=checkbox]`);
 
 describe('console: settlements', () => {
   let desk: ConsoleDesk;
@@ -20,10 +30,21 @@ describe('console: settlements', () => {
   afterAll(() => desk.close());
 
   const db = () => desk.t.database.db;
-  const eventOf = async (tradeId: string) => (await db().selectFrom('settlement_flagged_events').select('id').where('trade_id', '=', tradeId).executeTakeFirstOrThrow()).id;
+  const eventOf = async (tradeId: string) =>
+    (
+      await db()
+        .selectFrom('settlement_flagged_events')
+        .select('id')
+        .where('trade_id', '=', tradeId)
+        .executeTakeFirstOrThrow()
+    ).id;
 
   it('held-back fills are listed live; a requeue is refused inline while AUTO_SETTLEMENT is off, filed once it is on; co-signed and drained, the list turns confirmed live; the detail shows every step', async () => {
-    const trades = [await bookTrade(desk.t, { usdt: 1500n, network: 'tron' }), await bookTrade(desk.t, { usdt: 2500n, network: 'ethereum' }), await bookTrade(desk.t, { usdt: 700n, side: 'sell' })];
+    const trades = [
+      await bookTrade(desk.t, { usdt: 1500n, network: 'tron' }),
+      await bookTrade(desk.t, { usdt: 2500n, network: 'ethereum' }),
+      await bookTrade(desk.t, { usdt: 700n, side: 'sell' }),
+    ];
     const { page, context } = await signIn(desk, ['ops_approver'], { name: 'Olga Ops' });
     await page.goto('/settlements');
     await page.getByRole('heading', { name: 'Settlements', level: 1 }).waitFor();
@@ -54,10 +75,18 @@ describe('console: settlements', () => {
     const refusal = page.getByRole('form', { name: 'Request requeue' }).getByRole('alert');
     await refusal.waitFor();
     expect(await refusal.textContent()).toContain('AUTO_SETTLEMENT is off');
-    expect(await page.getByTestId('turn-on-hint').getByRole('link').getAttribute('href')).toBe('/flags/AUTO_SETTLEMENT');
+    expect(await page.getByTestId('turn-on-hint').getByRole('link').getAttribute('href')).toBe(
+      '/flags/AUTO_SETTLEMENT',
+    );
     expect(await note.inputValue()).toBe('Client confirmed both payout addresses by phone');
     for (const id of chosen) expect(await tick(page, id).isChecked()).toBe(true);
-    expect(await db().selectFrom('change_requests').select('id').where('kind', '=', 'settlement.requeue').execute()).toEqual([]);
+    expect(
+      await db()
+        .selectFrom('change_requests')
+        .select('id')
+        .where('kind', '=', 'settlement.requeue')
+        .execute(),
+    ).toEqual([]);
     await screenshot(page, 'settlements-requeue-refused');
 
     // a dismissal needs a reason: refused next to the field, in the server's words
@@ -65,7 +94,9 @@ describe('console: settlements', () => {
     const reasonError = page.locator('#dismiss-reason-error');
     await reasonError.waitFor();
     expect(await reasonError.textContent()).toContain('at least 10 characters');
-    expect(await page.evaluate<string>('document.activeElement ? document.activeElement.id : ""')).toBe('dismiss-reason');
+    expect(await page.evaluate<string>('document.activeElement ? document.activeElement.id : ""')).toBe(
+      'dismiss-reason',
+    );
     await screenshot(page, 'settlements-dismiss-refused');
 
     // AUTO_SETTLEMENT on through a co-signed flag.set; the header follows live
@@ -77,8 +108,16 @@ describe('console: settlements', () => {
     const href = (await filed.getByRole('link').getAttribute('href')) ?? '';
     expect(href).toMatch(/^\/approvals\/[0-9a-f-]{36}$/);
     const requestId = href.split('/').pop() ?? '';
-    const request = await db().selectFrom('change_requests').select(['kind', 'payload', 'status', 'note']).where('id', '=', requestId).executeTakeFirstOrThrow();
-    expect(request).toMatchObject({ kind: 'settlement.requeue', status: 'pending', note: 'Client confirmed both payout addresses by phone' });
+    const request = await db()
+      .selectFrom('change_requests')
+      .select(['kind', 'payload', 'status', 'note'])
+      .where('id', '=', requestId)
+      .executeTakeFirstOrThrow();
+    expect(request).toMatchObject({
+      kind: 'settlement.requeue',
+      status: 'pending',
+      note: 'Client confirmed both payout addresses by phone',
+    });
     expect([...(request.payload as { eventIds: string[] }).eventIds].sort()).toEqual([...chosen].sort());
     expect(await note.inputValue()).toBe('');
     // the rows say a requeue is requested, with a link to it
@@ -96,9 +135,18 @@ describe('console: settlements', () => {
     await expect.poll(() => rows(page).count()).toBe(4);
 
     // two people approve it through the API; the two events leave the open list live
-    const approved = await call(desk.t, people.risk, 'POST', `/api/approvals/${requestId}/approve`, { reason: REASON, secondaryApproverId: people.risk2.id });
+    const approved = await call(desk.t, people.risk, 'POST', `/api/approvals/${requestId}/approve`, {
+      reason: REASON,
+      secondaryApproverId: people.risk2.id,
+    });
     expect(approved.status).toBe(200);
-    const cosigned = await call<RequestBody>(desk.t, people.risk2, 'POST', `/api/approvals/${requestId}/cosign`, {});
+    const cosigned = await call<RequestBody>(
+      desk.t,
+      people.risk2,
+      'POST',
+      `/api/approvals/${requestId}/cosign`,
+      {},
+    );
     expect(cosigned.body.status).toBe('approved');
     await expect.poll(() => rows(page).count()).toBe(2);
     await expect.poll(() => page.getByTestId('tile-queued').textContent()).toContain('2');
@@ -121,19 +169,37 @@ describe('console: settlements', () => {
     await screenshot(page, 'settlements-confirmed');
 
     // the detail: the timeline of every step, the tx hash, the flagged event it came from
-    const s = await db().selectFrom('settlements').selectAll().where('trade_id', '=', trades[0]!.id).executeTakeFirstOrThrow();
+    const s = await db()
+      .selectFrom('settlements')
+      .selectAll()
+      .where('trade_id', '=', trades[0]!.id)
+      .executeTakeFirstOrThrow();
     await page.locator(`[data-settlement-id="${s.id}"]`).getByRole('link').click();
     await page.getByRole('heading', { name: 'Client buys 1,500 USDT on Tron (TRC-20)' }).waitFor();
     const steps = await attrs(page.getByTestId('timeline').locator('li'), 'data-step');
     // every step, in the order the desk recorded them (where `reserved` falls is the worker's business)
-    expect([...steps].sort()).toEqual(['broadcast', 'confirmed', 'prepared', 'queued', 'requeued', 'reserved']);
+    expect([...steps].sort()).toEqual([
+      'broadcast',
+      'confirmed',
+      'prepared',
+      'queued',
+      'requeued',
+      'reserved',
+    ]);
     expect(steps[0]).toBe('queued');
     expect(steps.at(-1)).toBe('confirmed');
-    const stored = await db().selectFrom('settlement_steps').select('step').where('settlement_id', '=', s.id).orderBy('id').execute();
+    const stored = await db()
+      .selectFrom('settlement_steps')
+      .select('step')
+      .where('settlement_id', '=', s.id)
+      .orderBy('id')
+      .execute();
     expect(steps).toEqual(stored.map((x) => x.step));
     expect(await page.getByTestId('tx-hash').textContent()).toBe(s.tx_hash);
     expect(Number(await page.getByTestId('confirmations').textContent())).toBeGreaterThanOrEqual(1);
-    expect(await page.getByTestId('detail-flagged').textContent()).toMatch(/Automatic settlement was off\s*Requeued/);
+    expect(await page.getByTestId('detail-flagged').textContent()).toMatch(
+      /Automatic settlement was off\s*Requeued/,
+    );
     expect(await page.getByTestId('settlement-status').textContent()).toContain('Confirmed');
     await screenshot(page, 'settlement-detail');
 
@@ -142,13 +208,23 @@ describe('console: settlements', () => {
     await expect.poll(() => rows(page).count()).toBe(2);
     await page.getByRole('button', { name: 'Requeue all open AUTO_SETTLEMENT_DISABLED (2)' }).click();
     await page.getByTestId('filed-request').waitFor();
-    const all = await db().selectFrom('change_requests').select(['payload', 'status']).where('kind', '=', 'settlement.requeue').where('status', '=', 'pending').executeTakeFirstOrThrow();
+    const all = await db()
+      .selectFrom('change_requests')
+      .select(['payload', 'status'])
+      .where('kind', '=', 'settlement.requeue')
+      .where('status', '=', 'pending')
+      .executeTakeFirstOrThrow();
     expect(all.payload).toEqual({ reason: 'AUTO_SETTLEMENT_DISABLED' });
-    await page.locator(`[data-event-id="${await eventOf(late.id)}"]`).getByRole('link', { name: 'requeue requested' }).waitFor();
+    await page
+      .locator(`[data-event-id="${await eventOf(late.id)}"]`)
+      .getByRole('link', { name: 'requeue requested' })
+      .waitFor();
     // the requeued ones stay on record, with the request that moved them
     await page.getByLabel('Status', { exact: true }).selectOption('requeued');
     await expect.poll(() => rows(page).count()).toBe(2);
-    expect(await rows(page).first().getByRole('link', { name: 'the request' }).getAttribute('href')).toBe(`/approvals/${requestId}`);
+    expect(await rows(page).first().getByRole('link', { name: 'the request' }).getAttribute('href')).toBe(
+      `/approvals/${requestId}`,
+    );
 
     expect(desk.consoleErrors).toEqual([]);
     await context.close();
@@ -157,7 +233,11 @@ describe('console: settlements', () => {
   it('a sell settles on the detail page live: queued, waiting for the deposit, then confirmed once it lands', async () => {
     // AUTO_SETTLEMENT is on since the first test: the sell is queued at booking, not flagged
     const sell = await bookTrade(desk.t, { usdt: 321n, side: 'sell', network: 'ethereum' });
-    const s = await db().selectFrom('settlements').select('id').where('trade_id', '=', sell.id).executeTakeFirstOrThrow();
+    const s = await db()
+      .selectFrom('settlements')
+      .select('id')
+      .where('trade_id', '=', sell.id)
+      .executeTakeFirstOrThrow();
     const { page, context } = await signIn(desk, ['risk_officer'], { name: 'Rita Risk' });
     await page.goto(`/settlements/${s.id}`);
     await page.getByRole('heading', { name: 'Client sells 321 USDT on Ethereum (ERC-20)' }).waitFor();
@@ -172,7 +252,9 @@ describe('console: settlements', () => {
     await drainSettlements(desk.t, { advance: (ms) => desk.clock.advance(ms) });
     await page.getByTestId('settlement-status').filter({ hasText: 'Confirmed' }).waitFor();
     const steps = await attrs(page.getByTestId('timeline').locator('li'), 'data-step');
-    expect(steps).toEqual(expect.arrayContaining(['queued', 'awaiting_deposit', 'deposit_seen', 'confirmed']));
+    expect(steps).toEqual(
+      expect.arrayContaining(['queued', 'awaiting_deposit', 'deposit_seen', 'confirmed']),
+    );
     expect(await page.getByTestId('tx-hash').textContent()).toMatch(/^0x[0-9a-f]+$/);
     expect(await page.getByTestId('detail-flagged').count()).toBe(0);
     await screenshot(page, 'settlement-detail-sell');
@@ -182,7 +264,11 @@ describe('console: settlements', () => {
 
   it('an auditor sees the queue and the flagged events but no requeue or dismiss actions', async () => {
     const { page, context } = await signIn(desk, ['auditor'], { name: 'Ada Auditor' });
-    const open = await db().selectFrom('settlement_flagged_events').select('id').where('status', '=', 'open').execute();
+    const open = await db()
+      .selectFrom('settlement_flagged_events')
+      .select('id')
+      .where('status', '=', 'open')
+      .execute();
     expect(open.length).toBeGreaterThan(0);
     await page.goto('/settlements');
     await expect.poll(() => rows(page).count()).toBe(open.length);

@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { autoSettlementOn, bookTrade, deskPeople, drainSettlements, SETTLEMENT_ENV, U } from '../support/settlement.js';
+import {
+  autoSettlementOn,
+  bookTrade,
+  deskPeople,
+  drainSettlements,
+  SETTLEMENT_ENV,
+  U,
+} from '../support/settlement.js';
 import { screenshot, signIn, startConsoleDesk, type ConsoleDesk } from './support/browser.js';
 
 describe('console: wallets', () => {

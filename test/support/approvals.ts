@@ -21,8 +21,20 @@ export interface ApiResult<T = Record<string, unknown>> {
 }
 
 /** `app.inject` as a person, returning status and parsed JSON. */
-export async function call<T = Record<string, unknown>>(t: TestServer, who: Person, method: 'GET' | 'POST', url: string, payload?: unknown, headers: Record<string, string> = {}): Promise<ApiResult<T>> {
-  const res = await t.app.inject({ method, url, headers: { ...who.session.bearer, ...headers }, ...(payload === undefined ? {} : { payload: payload as object }) });
+export async function call<T = Record<string, unknown>>(
+  t: TestServer,
+  who: Person,
+  method: 'GET' | 'POST',
+  url: string,
+  payload?: unknown,
+  headers: Record<string, string> = {},
+): Promise<ApiResult<T>> {
+  const res = await t.app.inject({
+    method,
+    url,
+    headers: { ...who.session.bearer, ...headers },
+    ...(payload === undefined ? {} : { payload: payload as object }),
+  });
   return { status: res.statusCode, body: res.json<ApiResult<T>['body']>() };
 }
 
@@ -36,7 +48,11 @@ export interface RequestBody {
 }
 
 export async function fileFlagRequest(t: TestServer, who: Person, enabled = true): Promise<RequestBody> {
-  const res = await call<RequestBody>(t, who, 'POST', '/api/approvals', { kind: 'flag.set', payload: { key: 'AUTO_SETTLEMENT', enabled }, note: 'turn it on for the pilot' });
+  const res = await call<RequestBody>(t, who, 'POST', '/api/approvals', {
+    kind: 'flag.set',
+    payload: { key: 'AUTO_SETTLEMENT', enabled },
+    note: 'turn it on for the pilot',
+  });
   if (res.status !== 201) throw new Error(`filing failed: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body;
 }

@@ -13,7 +13,11 @@ export async function sealAll(db: Db, audit: AuditService, timeoutMs = 60_000): 
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     await audit.seal();
-    const { rows } = await sql<{ n: string }>`select count(*) as n from audit_events e where not exists (select 1 from audit_chain c where c.event_id = e.id)`.execute(db);
+    const { rows } = await sql<{
+      n: string;
+    }>`select count(*) as n from audit_events e where not exists (select 1 from audit_chain c where c.event_id = e.id)`.execute(
+      db,
+    );
     if (rows[0]?.n === '0') return;
     if (Date.now() > deadline) throw new Error(`${rows[0]?.n} events still unsealed after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
@@ -21,7 +25,11 @@ export async function sealAll(db: Db, audit: AuditService, timeoutMs = 60_000): 
 }
 
 /** Inserts `count` events in one statement (fast fixtures for volume tests). */
-export async function insertEvents(db: Db, count: number, opts: { action?: string; actorId?: string } = {}): Promise<void> {
+export async function insertEvents(
+  db: Db,
+  count: number,
+  opts: { action?: string; actorId?: string } = {},
+): Promise<void> {
   const action = opts.action ?? 'test.bulk';
   const actor = opts.actorId ?? 'bulk-writer';
   await sql`
@@ -32,7 +40,11 @@ export async function insertEvents(db: Db, count: number, opts: { action?: strin
 }
 
 /** A whole export as one string: for small test exports only. */
-export async function exportText(audit: AuditService, format: ExportFormatName, filter: AuditFilter = {}): Promise<string> {
+export async function exportText(
+  audit: AuditService,
+  format: ExportFormatName,
+  filter: AuditFilter = {},
+): Promise<string> {
   const file = await audit.export(format, filter, { actorType: 'system', actorId: 'test' });
   let text = '';
   for await (const chunk of file.chunks) text += chunk;

@@ -9,7 +9,9 @@ export interface CliResult {
 /** Runs the real `desk` binary (through tsx) with the given environment and stdin. */
 export function runDeskCli(args: string[], env: Record<string, string>, stdin = ''): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/desk.ts', ...args], { env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', ...env } });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/desk.ts', ...args], {
+      env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', ...env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

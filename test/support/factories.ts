@@ -54,7 +54,12 @@ export interface TestOperator {
   login(): Promise<SignedIn>;
 }
 
-const FACTORY_CONTEXT: RequestContext = { actorType: 'system', ip: '127.0.0.1', requestId: 'test-factory', userAgent: 'test-factory' };
+const FACTORY_CONTEXT: RequestContext = {
+  actorType: 'system',
+  ip: '127.0.0.1',
+  requestId: 'test-factory',
+  userAgent: 'test-factory',
+};
 
 function signedIn(s: IssuedSession): SignedIn {
   const cookie = `${SESSION_COOKIE}=${s.token}`;
@@ -78,7 +83,10 @@ export async function newOperator(t: FactoryTarget, opts: OperatorOptions = {}):
   const name = opts.name ?? `Operator ${suffix}`;
   const password = opts.password ?? `pw-${suffix}-correct-horse`;
   const roles = opts.roles ?? ['ops_approver'];
-  const created = await operators.createOperator({ email, name, roles, password }, { actorType: 'system', requestId: 'test-factory' });
+  const created = await operators.createOperator(
+    { email, name, roles, password },
+    { actorType: 'system', requestId: 'test-factory' },
+  );
 
   let secret: string | null = null;
   let lastStep = -Infinity;
@@ -86,14 +94,22 @@ export async function newOperator(t: FactoryTarget, opts: OperatorOptions = {}):
     if (!secret) throw new Error(`${email} has no authenticator (created with mfa: false)`);
     const current = totpStep(clock.now());
     const step = Math.max(lastStep + 1, current);
-    if (step > current + 1) throw new Error('no unused TOTP step left at this clock time: advance the fixed clock by 30 s (clock.advance(30_000))');
+    if (step > current + 1)
+      throw new Error(
+        'no unused TOTP step left at this clock time: advance the fixed clock by 30 s (clock.advance(30_000))',
+      );
     lastStep = step;
     return totpCodeForStep(secret, step);
   };
 
   if (opts.mfa !== false) {
     const first = await auth.login({ email, password }, FACTORY_CONTEXT);
-    const ref = { operatorId: created.id, sessionId: first.sessionId, mfaVerified: first.mfaVerified, stepUpUntil: first.stepUpUntil };
+    const ref = {
+      operatorId: created.id,
+      sessionId: first.sessionId,
+      mfaVerified: first.mfaVerified,
+      stepUpUntil: first.stepUpUntil,
+    };
     secret = (await auth.enrollMfa(ref, FACTORY_CONTEXT)).secret;
     await auth.verifyMfa(ref, totp(), FACTORY_CONTEXT);
   }
@@ -112,12 +128,16 @@ export async function newOperator(t: FactoryTarget, opts: OperatorOptions = {}):
       if (!secret) throw new Error(`${email} has no authenticator (created with mfa: false)`);
       return totpCodeAt(secret, at);
     },
-    login: async () => signedIn(await auth.login({ email, password, ...(secret ? { totp: totp() } : {}) }, FACTORY_CONTEXT)),
+    login: async () =>
+      signedIn(await auth.login({ email, password, ...(secret ? { totp: totp() } : {}) }, FACTORY_CONTEXT)),
   };
 }
 
 /** An operator with these roles and a fresh (step-up open) session: the shortest way to a bearer token. */
-export async function signedInOperator(t: FactoryTarget, opts: OperatorOptions = {}): Promise<{ operator: TestOperator } & SignedIn> {
+export async function signedInOperator(
+  t: FactoryTarget,
+  opts: OperatorOptions = {},
+): Promise<{ operator: TestOperator } & SignedIn> {
   const operator = await newOperator(t, opts);
   return { operator, ...(await operator.login()) };
 }

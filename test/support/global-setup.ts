@@ -29,9 +29,13 @@ export default async function setup(project: TestProject) {
   const root = path.resolve(import.meta.dirname, '../..');
   let consoleBuildError = '';
   try {
-    execFileSync(path.join(root, 'node_modules/.bin/tsx'), ['scripts/ensure-console.ts'], { cwd: root, stdio: 'inherit' });
+    execFileSync(path.join(root, 'node_modules/.bin/tsx'), ['scripts/ensure-console.ts'], {
+      cwd: root,
+      stdio: 'inherit',
+    });
   } catch (err) {
-    consoleBuildError = 'the ops console does not build (npm run build): the console tests do not run against an old web/dist';
+    consoleBuildError =
+      'the ops console does not build (npm run build): the console tests do not run against an old web/dist';
     // In CI nothing runs: a green run must mean the console that was tested is the one in the tree.
     if (process.env.CI) throw new Error(consoleBuildError, { cause: err });
     // Locally the server tests still run; every console test fails with this message (startConsoleDesk).

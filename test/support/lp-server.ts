@@ -63,7 +63,10 @@ export async function startTestLp(initial: LpBehaviour = { price: '1' }): Promis
           res.writeHead(b.status ?? 200, { 'content-type': 'application/json' }).end(body);
           return;
         }
-        res.writeHead(b.status ?? 200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
+        res.writeHead(b.status ?? 200, {
+          'content-type': 'application/json',
+          'transfer-encoding': 'chunked',
+        });
         for (let i = 0; i < body.length; i += 8192) res.write(body.slice(i, i + 8192));
         res.end();
       };

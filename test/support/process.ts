@@ -48,7 +48,11 @@ function track(child: ChildProcess, stdin?: string): DeskProcess {
   return { child, output: () => out, stderr: () => err, exited };
 }
 
-export async function runDeskCommand(args: string[], env: Record<string, string>, stdin?: string): Promise<{ code: number | null; output: string }> {
+export async function runDeskCommand(
+  args: string[],
+  env: Record<string, string>,
+  stdin?: string,
+): Promise<{ code: number | null; output: string }> {
   const p = spawnDesk(['src/cli/desk.ts', ...args], env, stdin);
   const code = await p.exited;
   return { code, output: p.output() };
@@ -69,7 +73,10 @@ export async function waitForReady(url: string, proc: DeskProcess, timeoutMs = 6
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (proc.child.exitCode !== null) throw new Error(`desk exited early:\n${proc.output()}`);
-    const ok = await fetch(url).then((r) => r.ok, () => false);
+    const ok = await fetch(url).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return;
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -77,8 +84,12 @@ export async function waitForReady(url: string, proc: DeskProcess, timeoutMs = 6
 }
 
 /** Waits until `check` holds (polling), or throws `message` after `timeoutMs`. */
-export async function waitUntil(check: () => boolean | Promise<boolean>, message: string, timeoutMs = 60_000): Promise<void> {
-  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {
+export async function waitUntil(
+  check: () => boolean | Promise<boolean>,
+  message: string,
+  timeoutMs = 60_000,
+): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline;) {
     if (await check()) return;
     await new Promise((r) => setTimeout(r, 25));
   }
@@ -87,7 +98,11 @@ export async function waitUntil(check: () => boolean | Promise<boolean>, message
 
 /** The lines a process wrote to stderr (for "one line saying what to do" assertions). */
 export function stderrLines(proc: DeskProcess): string[] {
-  return proc.stderr().trim().split('\n').filter((l) => l !== '');
+  return proc
+    .stderr()
+    .trim()
+    .split('\n')
+    .filter((l) => l !== '');
 }
 
 /** The pid of the embedded PostgreSQL serving `dataDir`, if one is running. */

@@ -29,13 +29,30 @@ export interface TestServer {
 
 /** The real HTTP API on a fresh database, driven with `app.inject`. Close it in afterAll. */
 export async function buildTestServer(
-  opts: { env?: Record<string, string>; clock?: Clock; logger?: Logger; database?: TestDatabase; extraRoutes?: FastifyPluginAsync[]; secrets?: Secrets; telegram?: ComposeDeps['telegram']; prepare?: boolean } = {},
+  opts: {
+    env?: Record<string, string>;
+    clock?: Clock;
+    logger?: Logger;
+    database?: TestDatabase;
+    extraRoutes?: FastifyPluginAsync[];
+    secrets?: Secrets;
+    telegram?: ComposeDeps['telegram'];
+    prepare?: boolean;
+  } = {},
 ): Promise<TestServer> {
   const database = opts.database ?? (await createTestDatabase());
   const config = loadConfig({ NODE_ENV: 'test', DESK_DATA_DIR: '/nonexistent-test-dir', ...opts.env });
   const clock = opts.clock ?? systemClock;
   const secrets = opts.secrets ?? testSecrets();
-  const desk = compose({ config, db: database.db, pool: database.pool, logger: opts.logger ?? createLogger('silent'), clock, secrets, telegram: opts.telegram });
+  const desk = compose({
+    config,
+    db: database.db,
+    pool: database.pool,
+    logger: opts.logger ?? createLogger('silent'),
+    clock,
+    secrets,
+    telegram: opts.telegram,
+  });
   // The paper hot wallets (created and funded as on a first start), for tests that settle.
   if (opts.prepare) await desk.prepare();
   const app = await desk.buildHttp(opts.extraRoutes);

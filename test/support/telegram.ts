@@ -50,7 +50,12 @@ export class RecordingTelegram {
 
   /** Makes the next `times` calls of `method` (to `chatId`, if given) fail with this Bot API error. */
   fail(method: string, error: ApiErrorBody, opts: { chatId?: string | number; times?: number } = {}): void {
-    this.failures.push({ method, error, chatId: opts.chatId === undefined ? undefined : String(opts.chatId), times: opts.times ?? 1 });
+    this.failures.push({
+      method,
+      error,
+      chatId: opts.chatId === undefined ? undefined : String(opts.chatId),
+      times: opts.times ?? 1,
+    });
   }
 
   /** Updates the next getUpdates call hands out (long polling). */
@@ -70,7 +75,10 @@ export class RecordingTelegram {
         if (this.polled.length === 0) await new Promise((r) => setTimeout(r, 20));
         return { ok: true, result: this.polled.splice(0) } as never;
       }
-      const failure = this.failures.find((f) => f.method === method && f.times > 0 && (f.chatId === undefined || f.chatId === String(p.chat_id)));
+      const failure = this.failures.find(
+        (f) =>
+          f.method === method && f.times > 0 && (f.chatId === undefined || f.chatId === String(p.chat_id)),
+      );
       if (failure) {
         failure.times--;
         return { ok: false, ...failure.error } as never;
@@ -81,16 +89,39 @@ export class RecordingTelegram {
 
   private answer(method: string, p: Record<string, unknown>): unknown {
     const chatId = Number(p.chat_id);
-    const chat = chatId < 0 ? { id: chatId, type: 'supergroup', title: 'Ops' } : { id: chatId, type: 'private', first_name: 'Someone' };
-    const from = { id: BOT_INFO.id, is_bot: true, first_name: BOT_INFO.first_name, username: BOT_INFO.username };
+    const chat =
+      chatId < 0
+        ? { id: chatId, type: 'supergroup', title: 'Ops' }
+        : { id: chatId, type: 'private', first_name: 'Someone' };
+    const from = {
+      id: BOT_INFO.id,
+      is_bot: true,
+      first_name: BOT_INFO.first_name,
+      username: BOT_INFO.username,
+    };
     const date = Math.floor(Date.now() / 1000);
     switch (method) {
       case 'getMe':
         return BOT_INFO;
       case 'sendMessage':
-        return { message_id: this.nextMessageId++, date, chat, from, text: stripTags(String(p.text)), ...(p.reply_markup ? { reply_markup: p.reply_markup } : {}) };
+        return {
+          message_id: this.nextMessageId++,
+          date,
+          chat,
+          from,
+          text: stripTags(String(p.text)),
+          ...(p.reply_markup ? { reply_markup: p.reply_markup } : {}),
+        };
       case 'editMessageText':
-        return { message_id: Number(p.message_id), date, edit_date: date, chat, from, text: stripTags(String(p.text)), ...(p.reply_markup ? { reply_markup: p.reply_markup } : {}) };
+        return {
+          message_id: Number(p.message_id),
+          date,
+          edit_date: date,
+          chat,
+          from,
+          text: stripTags(String(p.text)),
+          ...(p.reply_markup ? { reply_markup: p.reply_markup } : {}),
+        };
       default:
         // deleteMessage, answerCallbackQuery, setWebhook, deleteWebhook, editMessageReplyMarkup…
         return true;
@@ -99,7 +130,11 @@ export class RecordingTelegram {
 
   /** Calls of one method, optionally to one chat. */
   of(method: string, chatId?: string | number): Record<string, unknown>[] {
-    return this.calls.filter((c) => c.method === method && (chatId === undefined || String(c.payload.chat_id) === String(chatId))).map((c) => c.payload);
+    return this.calls
+      .filter(
+        (c) => c.method === method && (chatId === undefined || String(c.payload.chat_id) === String(chatId)),
+      )
+      .map((c) => c.payload);
   }
 
   /** Texts sent to a chat (sendMessage), oldest first. */
@@ -110,13 +145,15 @@ export class RecordingTelegram {
   lastTo(chatId: string | number): Record<string, unknown> {
     const all = this.of('sendMessage', chatId);
     const last = all[all.length - 1];
-    if (!last) throw new Error(`nothing was sent to ${chatId}; calls: ${this.calls.map((c) => c.method).join(', ')}`);
+    if (!last)
+      throw new Error(`nothing was sent to ${chatId}; calls: ${this.calls.map((c) => c.method).join(', ')}`);
     return last;
   }
 
   /** Callback data of every inline button of a sent message. */
   static buttons(payload: Record<string, unknown>): { text: string; callback_data?: string; url?: string }[] {
-    const markup = payload.reply_markup as { inline_keyboard?: { text: string; callback_data?: string; url?: string }[][] } | undefined;
+    const markup = payload.reply_markup as
+      { inline_keyboard?: { text: string; callback_data?: string; url?: string }[][] } | undefined;
     return markup?.inline_keyboard?.flat() ?? [];
   }
 
@@ -129,7 +166,12 @@ export class RecordingTelegram {
   }
 }
 
-const stripTags = (html: string) => html.replace(/<[^>]+>/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+const stripTags = (html: string) =>
+  html
+    .replace(/<[^>]+>/g, '')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 
 export interface TgUser {
   id: number;
@@ -142,29 +184,58 @@ let messageSeq = 1;
 
 /** Updates as Telegram sends them. */
 export const updates = {
-  text(from: TgUser, text: string, chat: { id: number; type: 'private' | 'supergroup' } = { id: from.id, type: 'private' }): Update {
+  text(
+    from: TgUser,
+    text: string,
+    chat: { id: number; type: 'private' | 'supergroup' } = { id: from.id, type: 'private' },
+  ): Update {
     const command = /^\/\w+/.exec(text)?.[0];
     return {
       update_id: ++updateSeq,
       message: {
         message_id: ++messageSeq,
         date: Math.floor(Date.now() / 1000),
-        chat: chat.type === 'private' ? { id: chat.id, type: 'private', first_name: from.first_name } : { id: chat.id, type: 'supergroup', title: 'Ops' },
-        from: { id: from.id, is_bot: false, first_name: from.first_name, ...(from.username ? { username: from.username } : {}) },
+        chat:
+          chat.type === 'private'
+            ? { id: chat.id, type: 'private', first_name: from.first_name }
+            : { id: chat.id, type: 'supergroup', title: 'Ops' },
+        from: {
+          id: from.id,
+          is_bot: false,
+          first_name: from.first_name,
+          ...(from.username ? { username: from.username } : {}),
+        },
         text,
         ...(command ? { entities: [{ type: 'bot_command', offset: 0, length: command.length }] } : {}),
       },
     };
   },
-  callback(from: TgUser, data: string, message: { chatId: number; messageId: number } = { chatId: from.id, messageId: 1 }): Update {
+  callback(
+    from: TgUser,
+    data: string,
+    message: { chatId: number; messageId: number } = { chatId: from.id, messageId: 1 },
+  ): Update {
     return {
       update_id: ++updateSeq,
       callback_query: {
         id: String(++updateSeq),
-        from: { id: from.id, is_bot: false, first_name: from.first_name, ...(from.username ? { username: from.username } : {}) },
+        from: {
+          id: from.id,
+          is_bot: false,
+          first_name: from.first_name,
+          ...(from.username ? { username: from.username } : {}),
+        },
         chat_instance: 'ci',
         data,
-        message: { message_id: message.messageId, date: Math.floor(Date.now() / 1000), chat: message.chatId < 0 ? { id: message.chatId, type: 'supergroup', title: 'Ops' } : { id: message.chatId, type: 'private', first_name: from.first_name }, text: 'earlier message' },
+        message: {
+          message_id: message.messageId,
+          date: Math.floor(Date.now() / 1000),
+          chat:
+            message.chatId < 0
+              ? { id: message.chatId, type: 'supergroup', title: 'Ops' }
+              : { id: message.chatId, type: 'private', first_name: from.first_name },
+          text: 'earlier message',
+        },
       },
     };
   },
@@ -191,12 +262,29 @@ export interface TelegramTestServer extends TestServer {
 }
 
 /** The desk with the bot on (polling mode, never started), its Bot API recorded. */
-export async function buildTelegramServer(opts: { env?: Record<string, string>; clock?: Clock & { advance?(ms: number): void }; maxAttempts?: number; rules?: ThrottleRules } = {}): Promise<TelegramTestServer> {
+export async function buildTelegramServer(
+  opts: {
+    env?: Record<string, string>;
+    clock?: Clock & { advance?(ms: number): void };
+    maxAttempts?: number;
+    rules?: ThrottleRules;
+  } = {},
+): Promise<TelegramTestServer> {
   const tg = new RecordingTelegram();
   const t = await buildTestServer({
     clock: opts.clock,
-    env: { TELEGRAM_BOT_TOKEN: TEST_BOT_TOKEN, TELEGRAM_OPS_CHAT_ID: String(OPS_CHAT_ID), PUBLIC_URL, ...opts.env },
-    telegram: { botInfo: BOT_INFO, configureApi: tg.install, timer: fakeTimer(opts.clock), rules: opts.rules },
+    env: {
+      TELEGRAM_BOT_TOKEN: TEST_BOT_TOKEN,
+      TELEGRAM_OPS_CHAT_ID: String(OPS_CHAT_ID),
+      PUBLIC_URL,
+      ...opts.env,
+    },
+    telegram: {
+      botInfo: BOT_INFO,
+      configureApi: tg.install,
+      timer: fakeTimer(opts.clock),
+      rules: opts.rules,
+    },
   });
   const runtime = t.desk.telegram;
   if (!runtime) throw new Error('the bot is off in this test server');
@@ -204,15 +292,19 @@ export async function buildTelegramServer(opts: { env?: Record<string, string>; 
     ...t,
     tg,
     send: (update) => runtime.bot.handleUpdate(update),
-    deliver: async () => (await runtime.deliverer.drain({ budgetMs: 60_000 })),
+    deliver: async () => await runtime.deliverer.drain({ budgetMs: 60_000 }),
   };
 }
 
 /** Links an operator's Telegram account the way an operator does: a console code, then `/link CODE`. */
 export async function linkTelegram(t: TelegramTestServer, operatorId: string, user: TgUser): Promise<void> {
-  const { code } = await t.desk.services.account.issueTelegramLinkCode(operatorId, { actorType: 'operator', actorId: operatorId });
+  const { code } = await t.desk.services.account.issueTelegramLinkCode(operatorId, {
+    actorType: 'operator',
+    actorId: operatorId,
+  });
   await t.send(updates.text(user, `/link ${code}`));
-  if (!/Linked/.test(String(t.tg.lastTo(user.id).text))) throw new Error(`linking failed: ${String(t.tg.lastTo(user.id).text)}`);
+  if (!/Linked/.test(String(t.tg.lastTo(user.id).text)))
+    throw new Error(`linking failed: ${String(t.tg.lastTo(user.id).text)}`);
 }
 
 const ALLOWED_TAGS = new Set(['b', 'i', 'u', 's', 'code', 'pre', 'a']);

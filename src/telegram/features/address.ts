@@ -7,9 +7,20 @@ import { canTrade } from '../../clients/clients.rules.js';
 import type { ClientRow } from '../../clients/clients.service.js';
 import { AppError } from '../../shared/errors.js';
 
-const USAGE = 'Register a payout address like this: <code>/address tron T…</code> or <code>/address ethereum 0x…</code>. Send <code>/address</code> alone to see your addresses and add one with buttons.';
-const NETWORK: Record<string, Network> = { tron: 'tron', trc20: 'tron', ethereum: 'ethereum', eth: 'ethereum', erc20: 'ethereum' };
-const STATUS: Record<string, string> = { pending: 'awaiting approval', whitelisted: 'approved', removed: 'removed' };
+const USAGE =
+  'Register a payout address like this: <code>/address tron T…</code> or <code>/address ethereum 0x…</code>. Send <code>/address</code> alone to see your addresses and add one with buttons.';
+const NETWORK: Record<string, Network> = {
+  tron: 'tron',
+  trc20: 'tron',
+  ethereum: 'ethereum',
+  eth: 'ethereum',
+  erc20: 'ethereum',
+};
+const STATUS: Record<string, string> = {
+  pending: 'awaiting approval',
+  whitelisted: 'approved',
+  removed: 'removed',
+};
 const label = (n: Network) => (n === 'tron' ? 'TRON' : 'Ethereum');
 
 /** The guided /address waits this long for the address text. */
@@ -31,7 +42,8 @@ export function addressFeature(deps: BotDeps) {
   async function activeClient(ctx: Context): Promise<ClientRow | undefined> {
     const client = await deps.clients.findByTelegramId(ctx.from!.id);
     if (!client) await ctx.reply('You have no account with the desk yet. Send /start to apply.');
-    else if (!canTrade(client.status)) await ctx.reply('Your account is not active, so you cannot register payout addresses.');
+    else if (!canTrade(client.status))
+      await ctx.reply('Your account is not active, so you cannot register payout addresses.');
     else return client;
     return undefined;
   }
@@ -39,8 +51,15 @@ export function addressFeature(deps: BotDeps) {
   /** Files the whitelist request, exactly as the one-line /address does. */
   async function file(ctx: Context, client: ClientRow, network: Network, address: string) {
     try {
-      await addresses.request({ clientId: client.id, network, address, action: 'whitelist' }, { type: 'client', id: client.id }, { actorType: 'client', actorId: client.id });
-      return await ctx.reply(`Your ${label(network)} address <code>${esc(address)}</code> is registered and awaits the desk's approval. You will be able to trade to it once it is approved.`, { parse_mode: 'HTML' });
+      await addresses.request(
+        { clientId: client.id, network, address, action: 'whitelist' },
+        { type: 'client', id: client.id },
+        { actorType: 'client', actorId: client.id },
+      );
+      return await ctx.reply(
+        `Your ${label(network)} address <code>${esc(address)}</code> is registered and awaits the desk's approval. You will be able to trade to it once it is approved.`,
+        { parse_mode: 'HTML' },
+      );
     } catch (err) {
       if (err instanceof AppError) return ctx.reply(plainWords(err), { parse_mode: 'HTML' });
       throw err;
@@ -56,14 +75,26 @@ export function addressFeature(deps: BotDeps) {
     if (!networkText) {
       const rows = await addresses.list(client.id);
       const add = new InlineKeyboard().text('➕ Add address', 'ad:add');
-      if (rows.length === 0) return ctx.reply(`You have no payout addresses yet.\n${USAGE}`, { parse_mode: 'HTML', reply_markup: add });
-      const lines = rows.map((a) => `• ${label(a.network)}: <code>${esc(a.address)}</code> — ${esc(STATUS[a.status] ?? a.status)}`);
-      return ctx.reply(['<b>Your payout addresses</b>', ...lines].join('\n'), { parse_mode: 'HTML', reply_markup: add });
+      if (rows.length === 0)
+        return ctx.reply(`You have no payout addresses yet.\n${USAGE}`, {
+          parse_mode: 'HTML',
+          reply_markup: add,
+        });
+      const lines = rows.map(
+        (a) => `• ${label(a.network)}: <code>${esc(a.address)}</code> — ${esc(STATUS[a.status] ?? a.status)}`,
+      );
+      return ctx.reply(['<b>Your payout addresses</b>', ...lines].join('\n'), {
+        parse_mode: 'HTML',
+        reply_markup: add,
+      });
     }
     const network = NETWORK[networkText.toLowerCase()];
     if (!network || !addressText) return ctx.reply(USAGE, { parse_mode: 'HTML' });
     const check = checkAddress(network, addressText);
-    if (!check.ok) return ctx.reply(`${esc(`The address is refused: ${check.reason}.`)}\n${USAGE}`, { parse_mode: 'HTML' });
+    if (!check.ok)
+      return ctx.reply(`${esc(`The address is refused: ${check.reason}.`)}\n${USAGE}`, {
+        parse_mode: 'HTML',
+      });
     return file(ctx, client, network, check.address);
   });
 
@@ -71,7 +102,11 @@ export function addressFeature(deps: BotDeps) {
     await ctx.answerCallbackQuery();
     if (!(await activeClient(ctx))) return;
     await ctx.editMessageReplyMarkup().catch(() => undefined);
-    return ctx.reply('On which network is the address?', { reply_markup: new InlineKeyboard().text('TRON (TRC-20)', 'ad:n:tron').text('Ethereum (ERC-20)', 'ad:n:ethereum') });
+    return ctx.reply('On which network is the address?', {
+      reply_markup: new InlineKeyboard()
+        .text('TRON (TRC-20)', 'ad:n:tron')
+        .text('Ethereum (ERC-20)', 'ad:n:ethereum'),
+    });
   });
 
   c.callbackQuery(/^ad:n:(tron|ethereum)$/, async (ctx) => {
@@ -79,7 +114,12 @@ export function addressFeature(deps: BotDeps) {
     if (!(await activeClient(ctx))) return;
     const network = ctx.match[1] as Network;
     await ctx.editMessageReplyMarkup().catch(() => undefined);
-    await deps.store.saveConversation(ctx.from.id, { flow: ADDRESS_FLOW, step: 'address', data: { network } }, deps.clock.now(), ADDRESS_FLOW_TTL_SECONDS);
+    await deps.store.saveConversation(
+      ctx.from.id,
+      { flow: ADDRESS_FLOW, step: 'address', data: { network } },
+      deps.clock.now(),
+      ADDRESS_FLOW_TTL_SECONDS,
+    );
     const hint = network === 'tron' ? 'it starts with T' : 'it starts with 0x';
     return ctx.reply(`Send your ${label(network)} payout address (${hint}). /cancel stops.`);
   });
@@ -90,7 +130,11 @@ export function addressFeature(deps: BotDeps) {
     if (!conv || conv.flow !== ADDRESS_FLOW || ctx.message.text.startsWith('/')) return next();
     const network: Network = conv.data.network === 'ethereum' ? 'ethereum' : 'tron';
     const check = checkAddress(network, ctx.message.text.trim());
-    if (!check.ok) return ctx.reply(`${esc(`The address is refused: ${check.reason}.`)}\nSend the ${label(network)} address again, or /cancel.`, { parse_mode: 'HTML' });
+    if (!check.ok)
+      return ctx.reply(
+        `${esc(`The address is refused: ${check.reason}.`)}\nSend the ${label(network)} address again, or /cancel.`,
+        { parse_mode: 'HTML' },
+      );
     await deps.store.endConversation(ctx.from.id);
     const client = await activeClient(ctx);
     if (!client) return;

@@ -6,14 +6,30 @@ import { esc, when } from '../format.js';
 const OPEN = ['pending', 'awaiting_secondary'];
 
 /** Where a client stands, in plain words; `canReapply` when their last application ended undecided or declined. */
-export async function clientStatusText(deps: BotDeps, client: ClientRow): Promise<{ text: string; canReapply: boolean }> {
-  if (client.status === 'active') return { text: '✅ Your account is <b>active</b>: you can trade with the desk.', canReapply: false };
-  if (client.status === 'suspended') return { text: '⛔ Your account is <b>suspended</b>: you cannot trade. Contact the desk if you think this is a mistake.', canReapply: false };
+export async function clientStatusText(
+  deps: BotDeps,
+  client: ClientRow,
+): Promise<{ text: string; canReapply: boolean }> {
+  if (client.status === 'active')
+    return { text: '✅ Your account is <b>active</b>: you can trade with the desk.', canReapply: false };
+  if (client.status === 'suspended')
+    return {
+      text: '⛔ Your account is <b>suspended</b>: you cannot trade. Contact the desk if you think this is a mistake.',
+      canReapply: false,
+    };
   const latest = await deps.clients.latestApplication(client.id);
   if (latest && OPEN.includes(latest.status)) {
-    return { text: `⏳ Your application (filed ${when(latest.created_at)}) is <b>being reviewed</b>. I will tell you here when it is decided.`, canReapply: false };
+    return {
+      text: `⏳ Your application (filed ${when(latest.created_at)}) is <b>being reviewed</b>. I will tell you here when it is decided.`,
+      canReapply: false,
+    };
   }
-  const why = latest?.status === 'rejected' ? 'was not approved' : latest?.status === 'expired' ? 'expired without a decision' : 'is not open';
+  const why =
+    latest?.status === 'rejected'
+      ? 'was not approved'
+      : latest?.status === 'expired'
+        ? 'expired without a decision'
+        : 'is not open';
   return { text: `Your application ${why}. You can apply again.`, canReapply: true };
 }
 
@@ -31,14 +47,26 @@ export function helpFeature(deps: BotDeps) {
           '/unlink — stop receiving alerts here',
           'Co-sign and Reject buttons ask for your authenticator code; nothing is decided without it.',
         ]
-      : ['<b>usdt-desk</b>', '/start — open an account (or see yours)', '/status — where your account stands', '/quote — a firm price to trade: buttons guide you, or in one line <code>/quote buy 25000 tron</code>', '/address — your payout addresses (add one with a button)', '/trades — your trades (cancel or change the payout address of a booked one)', '/link CODE — operators: link this account to the ops console'];
+      : [
+          '<b>usdt-desk</b>',
+          '/start — open an account (or see yours)',
+          '/status — where your account stands',
+          '/quote — a firm price to trade: buttons guide you, or in one line <code>/quote buy 25000 tron</code>',
+          '/address — your payout addresses (add one with a button)',
+          '/trades — your trades (cancel or change the payout address of a booked one)',
+          '/link CODE — operators: link this account to the ops console',
+        ];
     lines.push('/cancel — stop what you are doing', '/help — this list');
     await ctx.reply(lines.join('\n'), { parse_mode: 'HTML' });
   });
 
   dm.command('status', async (ctx) => {
     const operator = await deps.account.operatorByTelegramId(ctx.from.id);
-    if (operator) return ctx.reply(`This account is linked to operator ${esc(operator.name)}. /pending lists what awaits you.`, { parse_mode: 'HTML' });
+    if (operator)
+      return ctx.reply(
+        `This account is linked to operator ${esc(operator.name)}. /pending lists what awaits you.`,
+        { parse_mode: 'HTML' },
+      );
     const client = await deps.clients.findByTelegramId(ctx.from.id);
     if (!client) return ctx.reply('You have no account with the desk yet. Send /start to apply.');
     return ctx.reply((await clientStatusText(deps, client)).text, { parse_mode: 'HTML' });
@@ -52,7 +80,10 @@ export function helpFeature(deps: BotDeps) {
 
   dm.on('message', async (ctx) => {
     const client = await deps.clients.findByTelegramId(ctx.from.id);
-    if (client?.status === 'suspended') return ctx.reply('⛔ Your account is suspended: you cannot trade. Contact the desk if you think this is a mistake.');
+    if (client?.status === 'suspended')
+      return ctx.reply(
+        '⛔ Your account is suspended: you cannot trade. Contact the desk if you think this is a mistake.',
+      );
     return ctx.reply('I did not understand that. /help lists what I can do.');
   });
   return c;

@@ -6,8 +6,15 @@ import { esc } from '../format.js';
 import { formatUsdt, parseUsdt } from '../../trading/money.js';
 import { AppError } from '../../shared/errors.js';
 
-const USAGE = 'Ask like this: <code>/quote buy 25000 tron</code> or <code>/quote sell 1000.5 ethereum</code> (amount in USDT, at most 6 decimals), or send <code>/quote</code> alone and choose with buttons.';
-const NETWORK: Record<string, 'tron' | 'ethereum'> = { tron: 'tron', trc20: 'tron', ethereum: 'ethereum', eth: 'ethereum', erc20: 'ethereum' };
+const USAGE =
+  'Ask like this: <code>/quote buy 25000 tron</code> or <code>/quote sell 1000.5 ethereum</code> (amount in USDT, at most 6 decimals), or send <code>/quote</code> alone and choose with buttons.';
+const NETWORK: Record<string, 'tron' | 'ethereum'> = {
+  tron: 'tron',
+  trc20: 'tron',
+  ethereum: 'ethereum',
+  eth: 'ethereum',
+  erc20: 'ethereum',
+};
 type Side = 'buy' | 'sell';
 type Net = 'tron' | 'ethereum';
 const label = (n: Net) => (n === 'tron' ? 'TRON' : 'Ethereum');
@@ -39,14 +46,20 @@ export function quoteFeature(deps: BotDeps) {
     const conv = await deps.store.conversation(ctx.from.id, deps.clock.now());
     if (conv?.flow === QUOTE_FLOW) await deps.store.endConversation(ctx.from.id);
     if (!ctx.match.trim()) {
-      return ctx.reply('Do you want to <b>buy</b> or <b>sell</b> USDT?', { parse_mode: 'HTML', reply_markup: new InlineKeyboard().text('Buy', 'qg:buy').text('Sell', 'qg:sell') });
+      return ctx.reply('Do you want to <b>buy</b> or <b>sell</b> USDT?', {
+        parse_mode: 'HTML',
+        reply_markup: new InlineKeyboard().text('Buy', 'qg:buy').text('Sell', 'qg:sell'),
+      });
     }
     const [sideText = '', amountText = '', networkText = ''] = ctx.match.trim().toLowerCase().split(/\s+/);
     const side = sideText === 'buy' || sideText === 'sell' ? sideText : null;
     const network = NETWORK[networkText];
     const amount = parseUsdt(amountText);
     if (!side || !network) return ctx.reply(USAGE, { parse_mode: 'HTML' });
-    if (!amount.ok) return ctx.reply(`${esc(`The amount is refused: ${amount.reason}.`)}\n${USAGE}`, { parse_mode: 'HTML' });
+    if (!amount.ok)
+      return ctx.reply(`${esc(`The amount is refused: ${amount.reason}.`)}\n${USAGE}`, {
+        parse_mode: 'HTML',
+      });
     return offer(ctx, client.id, side, network, amount.units);
   });
 
@@ -54,7 +67,9 @@ export function quoteFeature(deps: BotDeps) {
     await ctx.answerCallbackQuery();
     const side = ctx.match[1] as Side;
     await ctx.editMessageReplyMarkup().catch(() => undefined);
-    const kb = new InlineKeyboard().text('TRON (TRC-20)', `qg:${side}:tron`).text('Ethereum (ERC-20)', `qg:${side}:ethereum`);
+    const kb = new InlineKeyboard()
+      .text('TRON (TRC-20)', `qg:${side}:tron`)
+      .text('Ethereum (ERC-20)', `qg:${side}:ethereum`);
     return ctx.reply(`You ${side} USDT. On which network?`, { reply_markup: kb });
   });
 
@@ -65,8 +80,16 @@ export function quoteFeature(deps: BotDeps) {
     const side = ctx.match[1] as Side;
     const network = ctx.match[2] as Net;
     await ctx.editMessageReplyMarkup().catch(() => undefined);
-    await deps.store.saveConversation(ctx.from.id, { flow: QUOTE_FLOW, step: 'amount', data: { side, network } }, deps.clock.now(), QUOTE_FLOW_TTL_SECONDS);
-    return ctx.reply(`How many USDT do you want to ${side} on ${label(network)}? Send the amount, like <code>25000</code> or <code>1000.5</code>. /cancel stops.`, { parse_mode: 'HTML' });
+    await deps.store.saveConversation(
+      ctx.from.id,
+      { flow: QUOTE_FLOW, step: 'amount', data: { side, network } },
+      deps.clock.now(),
+      QUOTE_FLOW_TTL_SECONDS,
+    );
+    return ctx.reply(
+      `How many USDT do you want to ${side} on ${label(network)}? Send the amount, like <code>25000</code> or <code>1000.5</code>. /cancel stops.`,
+      { parse_mode: 'HTML' },
+    );
   });
 
   /** The amount of a guided /quote. */
@@ -77,7 +100,10 @@ export function quoteFeature(deps: BotDeps) {
     const network = conv.data.network === 'ethereum' ? 'ethereum' : 'tron';
     const amount = parseUsdt(ctx.message.text);
     if (!amount.ok) {
-      return ctx.reply(`${esc(`That amount is refused: ${amount.reason}.`)}\nSend the number of USDT you want to ${side}, like <code>25000</code> or <code>1000.5</code>, or /cancel.`, { parse_mode: 'HTML' });
+      return ctx.reply(
+        `${esc(`That amount is refused: ${amount.reason}.`)}\nSend the number of USDT you want to ${side}, like <code>25000</code> or <code>1000.5</code>, or /cancel.`,
+        { parse_mode: 'HTML' },
+      );
     }
     await deps.store.endConversation(ctx.from.id);
     const client = await deps.clients.findByTelegramId(ctx.from.id);
@@ -92,10 +118,27 @@ export function quoteFeature(deps: BotDeps) {
       const expiresAt = best.expires_at ?? deps.clock.now();
       const seconds = Math.max(0, Math.round((expiresAt.getTime() - deps.clock.now().getTime()) / 1000));
       const verb = side === 'buy' ? 'You buy' : 'You sell';
-      const totalLine = side === 'buy' ? `You pay <b>${esc(best.total ?? '')} USD</b> (rounded up to the cent)` : `You receive <b>${esc(best.total ?? '')} USD</b> (rounded down to the cent)`;
-      const text = [`<b>Quote</b> — ${verb} <b>${esc(formatUsdt(units))} USDT</b> on ${label(network)}`, `Price: <b>${esc(best.price ?? '')}</b> USD per USDT`, totalLine, `Firm for <b>${seconds} s</b>. Press Accept to trade.`].join('\n');
-      const accept = await clientButton(deps, from, 'quote.accept', { quoteId: best.id, side, network, amount: units.toString() }, new Date(expiresAt.getTime() + BUTTON_GRACE_MS));
-      return await ctx.reply(text, { parse_mode: 'HTML', reply_markup: new InlineKeyboard().text('Accept', accept) });
+      const totalLine =
+        side === 'buy'
+          ? `You pay <b>${esc(best.total ?? '')} USD</b> (rounded up to the cent)`
+          : `You receive <b>${esc(best.total ?? '')} USD</b> (rounded down to the cent)`;
+      const text = [
+        `<b>Quote</b> — ${verb} <b>${esc(formatUsdt(units))} USDT</b> on ${label(network)}`,
+        `Price: <b>${esc(best.price ?? '')}</b> USD per USDT`,
+        totalLine,
+        `Firm for <b>${seconds} s</b>. Press Accept to trade.`,
+      ].join('\n');
+      const accept = await clientButton(
+        deps,
+        from,
+        'quote.accept',
+        { quoteId: best.id, side, network, amount: units.toString() },
+        new Date(expiresAt.getTime() + BUTTON_GRACE_MS),
+      );
+      return await ctx.reply(text, {
+        parse_mode: 'HTML',
+        reply_markup: new InlineKeyboard().text('Accept', accept),
+      });
     } catch (err) {
       if (err instanceof AppError) return ctx.reply(plainWords(err), { parse_mode: 'HTML' });
       throw err;
@@ -108,7 +151,13 @@ export function quoteFeature(deps: BotDeps) {
       const client = await deps.clients.findByTelegramId(ctx.from.id);
       if (!client) return ctx.reply(noAccount);
       await ctx.editMessageReplyMarkup().catch(() => undefined);
-      return offer(ctx, client.id, p.side === 'sell' ? 'sell' : 'buy', p.network === 'ethereum' ? 'ethereum' : 'tron', BigInt(p.amount ?? '0'));
+      return offer(
+        ctx,
+        client.id,
+        p.side === 'sell' ? 'sell' : 'buy',
+        p.network === 'ethereum' ? 'ethereum' : 'tron',
+        BigInt(p.amount ?? '0'),
+      );
     }),
   );
 
@@ -120,15 +169,32 @@ export function quoteFeature(deps: BotDeps) {
       await ctx.editMessageReplyMarkup().catch(() => undefined);
       try {
         // The trading service makes Accept idempotent too: a second accept of a quote returns the same trade.
-        const { trade } = await trading.trades.accept({ quoteId: p.quoteId ?? '', clientId: client.id }, { actorType: 'client', actorId: client.id });
+        const { trade } = await trading.trades.accept(
+          { quoteId: p.quoteId ?? '', clientId: client.id },
+          { actorType: 'client', actorId: client.id },
+        );
         return await ctx.reply(
-          [`✅ <b>Trade booked</b> (${esc(trade.id.slice(0, 8))})`, `${trade.side === 'buy' ? 'You buy' : 'You sell'} ${esc(formatUsdt(BigInt(trade.amount_units)))} USDT at ${esc(trade.price)}: ${esc(trade.total)} USD`, `Payout address: <code>${esc(trade.address)}</code>`, '/trades lists your trades.'].join('\n'),
+          [
+            `✅ <b>Trade booked</b> (${esc(trade.id.slice(0, 8))})`,
+            `${trade.side === 'buy' ? 'You buy' : 'You sell'} ${esc(formatUsdt(BigInt(trade.amount_units)))} USDT at ${esc(trade.price)}: ${esc(trade.total)} USD`,
+            `Payout address: <code>${esc(trade.address)}</code>`,
+            '/trades lists your trades.',
+          ].join('\n'),
           { parse_mode: 'HTML' },
         );
       } catch (err) {
         if (err instanceof AppError && err.code === 'QUOTE_EXPIRED') {
-          const requote = await clientButton(deps, ctx.from.id, 'quote.requote', { side: p.side ?? 'buy', network: p.network ?? 'tron', amount: p.amount ?? '0' }, new Date(deps.clock.now().getTime() + BUTTON_GRACE_MS));
-          return ctx.reply(`${plainWords(err)}\nPress Re-quote for a new price on the same trade, or send /quote again.`, { parse_mode: 'HTML', reply_markup: new InlineKeyboard().text('Re-quote', requote) });
+          const requote = await clientButton(
+            deps,
+            ctx.from.id,
+            'quote.requote',
+            { side: p.side ?? 'buy', network: p.network ?? 'tron', amount: p.amount ?? '0' },
+            new Date(deps.clock.now().getTime() + BUTTON_GRACE_MS),
+          );
+          return ctx.reply(
+            `${plainWords(err)}\nPress Re-quote for a new price on the same trade, or send /quote again.`,
+            { parse_mode: 'HTML', reply_markup: new InlineKeyboard().text('Re-quote', requote) },
+          );
         }
         if (err instanceof AppError) return ctx.reply(plainWords(err), { parse_mode: 'HTML' });
         throw err;

@@ -19,7 +19,8 @@ export function statusWords(t: { status: string; side: string }): string {
   if (t.status === 'settled') return 'settled ✅';
   return t.status;
 }
-const short = (address: string) => (address.length > 16 ? `${address.slice(0, 8)}…${address.slice(-6)}` : address);
+const short = (address: string) =>
+  address.length > 16 ? `${address.slice(0, 8)}…${address.slice(-6)}` : address;
 
 /**
  * /trades → the client's trades, newest first, five a page (Previous / Next). A booked trade has
@@ -47,10 +48,18 @@ export function tradesFeature(deps: BotDeps) {
     const lines = [`<b>Your trades</b>${p > 0 || hasNext ? ` — page ${p + 1}` : ''}`];
     for (const [i, t] of shown.entries()) {
       const n = p * TRADES_PAGE_SIZE + i + 1;
-      lines.push(`${n}. ${esc(t.id.slice(0, 8))} ${t.side} ${esc(formatUsdt(BigInt(t.amount_units)))} USDT on ${t.network} — ${esc(statusWords(t))}`);
+      lines.push(
+        `${n}. ${esc(t.id.slice(0, 8))} ${t.side} ${esc(formatUsdt(BigInt(t.amount_units)))} USDT on ${t.network} — ${esc(statusWords(t))}`,
+      );
       if (t.status !== 'booked') continue;
       const cancelData = await clientButton(deps, from, 'trade.cancel', { tradeId: t.id }, expires);
-      const amendData = await clientButton(deps, from, 'trade.amend', { tradeId: t.id, network: t.network, address: t.address }, expires);
+      const amendData = await clientButton(
+        deps,
+        from,
+        'trade.amend',
+        { tradeId: t.id, network: t.network, address: t.address },
+        expires,
+      );
       kb.text(`Cancel ${n}`, cancelData).text(`Change address ${n}`, amendData).row();
     }
     if (p > 0) kb.text('◀ Previous', `tp:${p - 1}`);
@@ -90,7 +99,11 @@ export function tradesFeature(deps: BotDeps) {
       const client = await deps.clients.findByTelegramId(ctx.from.id);
       if (!client) return ctx.reply(noAccount);
       const tradeId = p.tradeId ?? '';
-      return filed(ctx, () => cancel(client.id, tradeId, { actorType: 'client', actorId: client.id }), `Your cancellation request is filed (trade ${esc(tradeId.slice(0, 8))}); the desk will confirm it.`);
+      return filed(
+        ctx,
+        () => cancel(client.id, tradeId, { actorType: 'client', actorId: client.id }),
+        `Your cancellation request is filed (trade ${esc(tradeId.slice(0, 8))}); the desk will confirm it.`,
+      );
     }),
   );
 
@@ -102,16 +115,31 @@ export function tradesFeature(deps: BotDeps) {
       if (!client) return ctx.reply(noAccount);
       const tradeId = p.tradeId ?? '';
       const network = p.network === 'ethereum' ? 'ethereum' : 'tron';
-      const others = (addresses ? await addresses.list(client.id) : []).filter((a) => a.status === 'whitelisted' && a.network === network && a.address !== p.address);
+      const others = (addresses ? await addresses.list(client.id) : []).filter(
+        (a) => a.status === 'whitelisted' && a.network === network && a.address !== p.address,
+      );
       if (others.length === 0) {
-        return ctx.reply(`You have no other approved ${label(network)} payout address. Add one with /address; once the desk approves it, you can move this trade to it.`);
+        return ctx.reply(
+          `You have no other approved ${label(network)} payout address. Add one with /address; once the desk approves it, you can move this trade to it.`,
+        );
       }
       const expires = new Date(deps.clock.now().getTime() + BUTTON_TTL_MS);
       const kb = new InlineKeyboard();
-      const lines = [`Where should trade ${esc(tradeId.slice(0, 8))} pay out? Now: <code>${esc(p.address ?? '')}</code>`];
+      const lines = [
+        `Where should trade ${esc(tradeId.slice(0, 8))} pay out? Now: <code>${esc(p.address ?? '')}</code>`,
+      ];
       for (const [i, a] of others.entries()) {
         lines.push(`${i + 1}. <code>${esc(a.address)}</code>`);
-        kb.text(`${i + 1}. ${short(a.address)}`, await clientButton(deps, ctx.from.id, 'trade.amend.address', { tradeId, addressId: a.id, address: a.address }, expires)).row();
+        kb.text(
+          `${i + 1}. ${short(a.address)}`,
+          await clientButton(
+            deps,
+            ctx.from.id,
+            'trade.amend.address',
+            { tradeId, addressId: a.id, address: a.address },
+            expires,
+          ),
+        ).row();
       }
       return ctx.reply(fitLines(lines), { parse_mode: 'HTML', reply_markup: kb });
     }),
@@ -126,7 +154,13 @@ export function tradesFeature(deps: BotDeps) {
       await ctx.editMessageReplyMarkup().catch(() => undefined);
       return filed(
         ctx,
-        () => amend(client.id, tradeId, { addressId: p.addressId ?? '' }, { actorType: 'client', actorId: client.id }),
+        () =>
+          amend(
+            client.id,
+            tradeId,
+            { addressId: p.addressId ?? '' },
+            { actorType: 'client', actorId: client.id },
+          ),
         `Your request to pay trade ${esc(tradeId.slice(0, 8))} to <code>${esc(p.address ?? '')}</code> is filed; the desk will confirm it.`,
       );
     }),

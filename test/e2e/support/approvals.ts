@@ -14,31 +14,60 @@ export interface Filed {
 }
 
 /** Files a change request through the public API with the operator's own console session (cookie + CSRF). */
-export async function fileRequest(user: ConsoleUser, kind: string, payload: unknown, note?: string): Promise<Filed> {
+export async function fileRequest(
+  user: ConsoleUser,
+  kind: string,
+  payload: unknown,
+  note?: string,
+): Promise<Filed> {
   const csrf = (await user.context.cookies()).find((c) => c.name === 'desk_csrf')?.value ?? '';
-  const res = await user.page.request.post('/api/approvals', { data: { kind, payload, ...(note ? { note } : {}) }, headers: { 'x-csrf-token': csrf } });
+  const res = await user.page.request.post('/api/approvals', {
+    data: { kind, payload, ...(note ? { note } : {}) },
+    headers: { 'x-csrf-token': csrf },
+  });
   if (res.status() !== 201) throw new Error(`filing ${kind} failed: ${res.status()} ${await res.text()}`);
   return (await res.json()) as Filed;
 }
 
-export const fileFlagSet = (user: ConsoleUser, enabled: boolean, note = 'Pilot with two desks starts Monday') => fileRequest(user, 'flag.set', { key: 'AUTO_SETTLEMENT', enabled }, note);
+export const fileFlagSet = (
+  user: ConsoleUser,
+  enabled: boolean,
+  note = 'Pilot with two desks starts Monday',
+) => fileRequest(user, 'flag.set', { key: 'AUTO_SETTLEMENT', enabled }, note);
 
 /** A primary approval taken directly in the engine (setup for tests about the co-sign step). */
-export async function approveInEngine(desk: ConsoleDesk, requestId: string, primary: TestOperator, secondary: TestOperator) {
+export async function approveInEngine(
+  desk: ConsoleDesk,
+  requestId: string,
+  primary: TestOperator,
+  secondary: TestOperator,
+) {
   const stepUpUntil = new Date(desk.clock.now().getTime() + 60_000);
-  await desk.t.desk.services.approvals.approve(requestId, { reason: REASON, secondaryApproverId: secondary.id }, { operatorId: primary.id, stepUpUntil, audit: { actorType: 'operator', actorId: primary.id, requestId: 'e2e-setup' } });
+  await desk.t.desk.services.approvals.approve(
+    requestId,
+    { reason: REASON, secondaryApproverId: secondary.id },
+    {
+      operatorId: primary.id,
+      stepUpUntil,
+      audit: { actorType: 'operator', actorId: primary.id, requestId: 'e2e-setup' },
+    },
+  );
 }
 
 /** Closes the operator's step-up window, at the desk's own (fixed) clock, so the next decision asks for a code. */
 export async function expireStepUp(desk: ConsoleDesk, operatorId: string) {
   const past = new Date(desk.clock.now().getTime() - 1000);
-  await sql`update operator_sessions set step_up_until = ${past} where operator_id = ${operatorId}`.execute(desk.t.database.db);
+  await sql`update operator_sessions set step_up_until = ${past} where operator_id = ${operatorId}`.execute(
+    desk.t.database.db,
+  );
 }
 
 /** Moves a request's expiry into the past (at the desk's clock) without any event: as if its time ran out. */
 export async function expireRequest(desk: ConsoleDesk, requestId: string) {
   const past = new Date(desk.clock.now().getTime() - 60_000);
-  await sql`update change_requests set expires_at = ${past} where id = ${requestId}`.execute(desk.t.database.db);
+  await sql`update change_requests set expires_at = ${past} where id = ${requestId}`.execute(
+    desk.t.database.db,
+  );
 }
 
 /**
@@ -46,7 +75,11 @@ export async function expireRequest(desk: ConsoleDesk, requestId: string) {
  * operator out and signs `who` in with password and TOTP. Tabs already open keep rendering for the
  * operator who opened them until they reload, but their next call carries `who`'s session.
  */
-export async function signInOnSameBrowser(desk: ConsoleDesk, context: BrowserContext, who: TestOperator): Promise<Page> {
+export async function signInOnSameBrowser(
+  desk: ConsoleDesk,
+  context: BrowserContext,
+  who: TestOperator,
+): Promise<Page> {
   const tab = await context.newPage();
   watchConsole(desk, tab);
   await tab.goto('/approvals');
@@ -71,7 +104,10 @@ export async function openRequest(page: Page, id: string) {
 export async function fillApprove(page: Page, reason: string, cosigner: string | null) {
   await page.getByLabel('Reason for approving').fill(reason);
   const select = page.getByLabel('Co-signer (secondary approver)');
-  await select.locator('option', { hasText: cosigner ?? 'Choose who co-signs' }).first().waitFor({ state: 'attached' });
+  await select
+    .locator('option', { hasText: cosigner ?? 'Choose who co-signs' })
+    .first()
+    .waitFor({ state: 'attached' });
   if (cosigner) {
     const value = await select.locator('option', { hasText: cosigner }).first().getAttribute('value');
     await select.selectOption(value ?? '');

@@ -11,7 +11,16 @@ import { buildTestServer, type TestServer } from '../../support/server.js';
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const SCREENSHOTS = path.resolve(import.meta.dirname, '../screenshots');
 
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 export interface ConsoleDesk {
   t: TestServer;
@@ -30,10 +39,15 @@ export interface ConsoleDesk {
  * settlement screens. `configuredPort` gives the desk its port through its config (HOST/PORT), as
  * `npm start` does, so the URLs it prints (the setup link) are the ones it serves.
  */
-export async function startConsoleDesk(opts: { env?: Record<string, string>; prepare?: boolean; configuredPort?: boolean } = {}): Promise<ConsoleDesk> {
+export async function startConsoleDesk(
+  opts: { env?: Record<string, string>; prepare?: boolean; configuredPort?: boolean } = {},
+): Promise<ConsoleDesk> {
   const buildError = inject('consoleBuildError');
   if (buildError) throw new Error(buildError); // see test/support/global-setup.ts
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}: apt-get install -y chromium (.ci/run does this)`);
+  if (!fs.existsSync(CHROMIUM))
+    throw new Error(
+      `Chromium is not installed at ${CHROMIUM}: apt-get install -y chromium (.ci/run does this)`,
+    );
   const clock = fixedClock(new Date());
   const port = opts.configuredPort ? await freePort() : 0;
   const env = { ...(opts.configuredPort ? { HOST: '127.0.0.1', PORT: String(port) } : {}), ...opts.env };
@@ -61,7 +75,9 @@ function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -76,13 +92,27 @@ export interface ConsoleUser {
 }
 
 /** An operator signed in to the console in their own browser context (as a separate person would be). */
-export async function signIn(desk: ConsoleDesk, roles: Role[], opts: { name?: string } = {}): Promise<ConsoleUser> {
-  const op = await newOperator({ desk: desk.t.desk, clock: desk.clock }, { roles, ...(opts.name ? { name: opts.name } : {}) });
+export async function signIn(
+  desk: ConsoleDesk,
+  roles: Role[],
+  opts: { name?: string } = {},
+): Promise<ConsoleUser> {
+  const op = await newOperator(
+    { desk: desk.t.desk, clock: desk.clock },
+    { roles, ...(opts.name ? { name: opts.name } : {}) },
+  );
   const session = await op.login();
   const context = await desk.browser.newContext({ baseURL: desk.base, viewport: LAPTOP });
   const url = new URL(desk.base);
   await context.addCookies([
-    { name: 'desk_session', value: session.token, domain: url.hostname, path: '/', httpOnly: true, sameSite: 'Strict' },
+    {
+      name: 'desk_session',
+      value: session.token,
+      domain: url.hostname,
+      path: '/',
+      httpOnly: true,
+      sameSite: 'Strict',
+    },
     { name: 'desk_csrf', value: session.csrfToken, domain: url.hostname, path: '/', sameSite: 'Strict' },
   ]);
   const page = await context.newPage();
@@ -95,13 +125,20 @@ export function watchConsole(desk: ConsoleDesk, page: Page) {
   page.setDefaultTimeout(8_000);
   page.on('console', (msg) => {
     // A refused API call shows in the console as a failed resource load: that is the API working, not a bug.
-    if (msg.type() === 'error' && !/Failed to load resource: the server responded with a status of (4\d\d)/.test(msg.text())) desk.consoleErrors.push(msg.text());
+    if (
+      msg.type() === 'error' &&
+      !/Failed to load resource: the server responded with a status of (4\d\d)/.test(msg.text())
+    )
+      desk.consoleErrors.push(msg.text());
   });
   page.on('pageerror', (err) => desk.consoleErrors.push(err.message));
 }
 
 /** The focused element's id, or its text when it has none (the console runs in the page, not in Node). */
-export const focused = (page: Page) => page.evaluate<string>('document.activeElement ? (document.activeElement.id || document.activeElement.textContent || "") : ""');
+export const focused = (page: Page) =>
+  page.evaluate<string>(
+    'document.activeElement ? (document.activeElement.id || document.activeElement.textContent || "") : ""',
+  );
 
 export async function screenshot(page: Page, name: string) {
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });

@@ -87,7 +87,13 @@ async function toProblem(res: Response): Promise<Problem> {
       /* fall through */
     }
   }
-  return { type: 'about:blank', title: res.statusText, status: res.status, detail: `The desk answered ${res.status} ${res.statusText}.`, code: res.status >= 500 ? 'INTERNAL' : 'UNKNOWN' };
+  return {
+    type: 'about:blank',
+    title: res.statusText,
+    status: res.status,
+    detail: `The desk answered ${res.status} ${res.statusText}.`,
+    code: res.status >= 500 ? 'INTERNAL' : 'UNKNOWN',
+  };
 }
 
 export async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
@@ -99,9 +105,20 @@ export async function request<T>(method: string, path: string, opts: RequestOpti
   }
   let res: Response;
   try {
-    res = await fetch(path, { method, headers, credentials: 'same-origin', body: opts.body === undefined ? undefined : JSON.stringify(opts.body) });
+    res = await fetch(path, {
+      method,
+      headers,
+      credentials: 'same-origin',
+      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+    });
   } catch {
-    throw new ApiError({ type: 'about:blank', title: 'Network error', status: 0, detail: 'The desk cannot be reached. Check your connection and try again.', code: 'NETWORK' });
+    throw new ApiError({
+      type: 'about:blank',
+      title: 'Network error',
+      status: 0,
+      detail: 'The desk cannot be reached. Check your connection and try again.',
+      code: 'NETWORK',
+    });
   }
   if (res.ok) {
     if (res.status === 204) return undefined as T;
@@ -112,13 +129,15 @@ export async function request<T>(method: string, path: string, opts: RequestOpti
   if (problem.code === 'STEP_UP_REQUIRED' && !opts.noStepUp && stepUpHandler) {
     if (await stepUp(stepUpHandler)) return request<T>(method, path, { ...opts, noStepUp: true });
   }
-  if (res.status === 401 && unauthenticatedHandler && !path.startsWith('/api/auth/login')) unauthenticatedHandler();
+  if (res.status === 401 && unauthenticatedHandler && !path.startsWith('/api/auth/login'))
+    unauthenticatedHandler();
   throw new ApiError(problem);
 }
 
 export const api = {
   get: <T>(path: string) => request<T>('GET', path),
-  post: <T>(path: string, body?: unknown, headers?: Record<string, string>) => request<T>('POST', path, { body: body ?? {}, headers }),
+  post: <T>(path: string, body?: unknown, headers?: Record<string, string>) =>
+    request<T>('POST', path, { body: body ?? {}, headers }),
 };
 
 /** Turns a query object into `?a=1&b=2`, skipping empty values. */

@@ -28,7 +28,8 @@ export interface LoginResponse {
   operator: { id: string; email: string; name: string; roles: Role[]; mfaEnrolled: boolean };
 }
 
-export type RequestStatus = 'pending' | 'awaiting_secondary' | 'approved' | 'rejected' | 'expired' | 'cancelled' | 'failed';
+export type RequestStatus =
+  'pending' | 'awaiting_secondary' | 'approved' | 'rejected' | 'expired' | 'cancelled' | 'failed';
 
 export interface Person {
   id: string;
@@ -61,7 +62,13 @@ export interface ChangeRequest {
   diff: DiffEntry[];
   entity: { type: string; id: string; version: number | null };
   /** An operator requester also carries their roles and email on the detail endpoint (when the desk sends them). */
-  requestedBy: { type: 'operator' | 'client' | 'system'; id: string | null; name?: string | null; roles?: string[]; email?: string };
+  requestedBy: {
+    type: 'operator' | 'client' | 'system';
+    id: string | null;
+    name?: string | null;
+    roles?: string[];
+    email?: string;
+  };
   note: string | null;
   policy: Policy;
   createdAt: string;
@@ -111,8 +118,27 @@ export interface Flag {
 }
 
 export interface FlagDetail extends Flag {
-  history: { at: string; enabled: boolean; previous: boolean | null; via: string; actor: { type: string; id: string | null; name?: string | null }; reason: string | null; requestId: string | null }[];
-  reviews: { id: string; status: 'open' | 'acknowledged'; reason: string; openedBy: string; openedByName?: string | null; createdAt: string; acknowledgedBy: string | null; acknowledgedByName?: string | null; acknowledgedAt: string | null; comment: string | null }[];
+  history: {
+    at: string;
+    enabled: boolean;
+    previous: boolean | null;
+    via: string;
+    actor: { type: string; id: string | null; name?: string | null };
+    reason: string | null;
+    requestId: string | null;
+  }[];
+  reviews: {
+    id: string;
+    status: 'open' | 'acknowledged';
+    reason: string;
+    openedBy: string;
+    openedByName?: string | null;
+    createdAt: string;
+    acknowledgedBy: string | null;
+    acknowledgedByName?: string | null;
+    acknowledgedAt: string | null;
+    comment: string | null;
+  }[];
 }
 
 export interface OperatorListItem {

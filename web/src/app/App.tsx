@@ -19,11 +19,24 @@ export interface FeatureRoute {
   element: React.ReactNode;
 }
 
-const FEATURES: FeatureRoute[] = [...approvalRoutes, ...flagRoutes, ...auditRoutes, ...operatorRoutes, ...accountRoutes, ...settlementRoutes, ...walletRoutes];
+const FEATURES: FeatureRoute[] = [
+  ...approvalRoutes,
+  ...flagRoutes,
+  ...auditRoutes,
+  ...operatorRoutes,
+  ...accountRoutes,
+  ...settlementRoutes,
+  ...walletRoutes,
+];
 
 function RequireSession({ children }: { children: React.ReactNode }) {
   const { me, loading } = useSession();
-  if (loading) return <p className="loading" role="status">Loading…</p>;
+  if (loading)
+    return (
+      <p className="loading" role="status">
+        Loading…
+      </p>
+    );
   if (!me) return <Navigate to="/login" replace />;
   if (!me.session.mfaVerified) return <Navigate to="/mfa" replace />;
   return children;
@@ -36,7 +49,10 @@ export function App() {
       <StepUpDialog />
       <Routes>
         <Route path="/setup" element={<SetupPage />} />
-        <Route path="/login" element={me?.session.mfaVerified ? <Navigate to="/approvals" replace /> : <LoginPage />} />
+        <Route
+          path="/login"
+          element={me?.session.mfaVerified ? <Navigate to="/approvals" replace /> : <LoginPage />}
+        />
         <Route path="/mfa" element={me ? <MfaEnrolPage /> : <Navigate to="/login" replace />} />
         <Route
           element={

@@ -10,7 +10,12 @@ function AutoSettlementBadge() {
   const flag = flags.data?.items.find((f) => f.key === 'AUTO_SETTLEMENT');
   if (!flag) return <span className="badge muted">AUTO_SETTLEMENT …</span>;
   return (
-    <NavLink to="/flags/AUTO_SETTLEMENT" className={`badge ${flag.enabled ? 'on' : 'off'}`} data-testid="auto-settlement" aria-label={`AUTO_SETTLEMENT is ${flag.enabled ? 'on' : 'off'}`}>
+    <NavLink
+      to="/flags/AUTO_SETTLEMENT"
+      className={`badge ${flag.enabled ? 'on' : 'off'}`}
+      data-testid="auto-settlement"
+      aria-label={`AUTO_SETTLEMENT is ${flag.enabled ? 'on' : 'off'}`}
+    >
       AUTO_SETTLEMENT {flag.enabled ? 'ON' : 'OFF'}
     </NavLink>
   );

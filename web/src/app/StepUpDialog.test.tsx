@@ -18,12 +18,23 @@ function desk() {
   let open = false;
   return fakeFetch((call: Call) => {
     if (call.path === '/api/auth/step-up') {
-      if ((call.body as { code: string }).code !== GOOD) return { status: 403, body: refusal('INVALID_TOTP', 'That code is not valid: type the current one from your authenticator app.', 403) };
+      if ((call.body as { code: string }).code !== GOOD)
+        return {
+          status: 403,
+          body: refusal(
+            'INVALID_TOTP',
+            'That code is not valid: type the current one from your authenticator app.',
+            403,
+          ),
+        };
       open = true;
       return { body: { stepUpUntil: new Date(Date.now() + 300_000).toISOString() } };
     }
     if (call.path === '/api/me') return { body: {} };
-    if (call.path.endsWith('/approve') || call.path.endsWith('/cosign')) return open ? { body: { done: call.path } } : { status: 403, body: refusal('STEP_UP_REQUIRED', 'Confirm with a fresh authenticator code.', 403) };
+    if (call.path.endsWith('/approve') || call.path.endsWith('/cosign'))
+      return open
+        ? { body: { done: call.path } }
+        : { status: 403, body: refusal('STEP_UP_REQUIRED', 'Confirm with a fresh authenticator code.', 403) };
     return undefined;
   });
 }
@@ -60,7 +71,9 @@ describe('StepUpDialog', () => {
     const calls = desk();
     renderScreen(<StepUpDialog />);
     const action = api.post('/api/approvals/r1/approve', {});
-    const refused = expect(action).rejects.toSatisfy((e) => e instanceof ApiError && e.code === 'STEP_UP_REQUIRED');
+    const refused = expect(action).rejects.toSatisfy(
+      (e) => e instanceof ApiError && e.code === 'STEP_UP_REQUIRED',
+    );
     await waitFor(() => expect(isOpen()).toBe(true));
     fireEvent.click(screen.getByRole('button', { name: 'Cancel', hidden: true }));
     await refused;
@@ -78,7 +91,10 @@ describe('StepUpDialog', () => {
     // Let the second refusal be read and reach the step-up hook too (no timers: one turn of the event loop).
     await act(() => new Promise<void>((resolve) => setTimeout(resolve, 0)));
     enter(GOOD);
-    await expect(Promise.all([first, second])).resolves.toEqual([{ done: '/api/approvals/r1/approve' }, { done: '/api/approvals/r2/cosign' }]);
+    await expect(Promise.all([first, second])).resolves.toEqual([
+      { done: '/api/approvals/r1/approve' },
+      { done: '/api/approvals/r2/cosign' },
+    ]);
     expect(calls.filter((c) => c.path === '/api/auth/step-up')).toHaveLength(1);
     expect(screen.getAllByRole('dialog', { hidden: true })).toHaveLength(1);
   });

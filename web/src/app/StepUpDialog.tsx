@@ -58,7 +58,18 @@ export function StepUpDialog() {
         <h2 id="step-up-title">Confirm it is you</h2>
         <p>Decisions need a fresh code from your authenticator app (valid for the next few minutes).</p>
         <label htmlFor="step-up-code">Authenticator code</label>
-        <input id="step-up-code" name="code" inputMode="numeric" autoComplete="one-time-code" pattern="\d{6}" maxLength={6} required autoFocus value={code} onChange={(e) => setCode(e.target.value)} />
+        <input
+          id="step-up-code"
+          name="code"
+          inputMode="numeric"
+          autoComplete="one-time-code"
+          pattern="\d{6}"
+          maxLength={6}
+          required
+          autoFocus
+          value={code}
+          onChange={(e) => setCode(e.target.value)}
+        />
         <FormError error={error} />
         <div className="actions">
           <button type="button" className="secondary" onClick={() => finish(false)}>

@@ -70,7 +70,16 @@ describe('connectLive', () => {
     expect(refreshed).toEqual([]); // the page loaded its own data
     stream(0).fail(false);
     stream(0).open(); // EventSource reconnected by itself: events may have been missed meanwhile
-    expect(refreshed).toEqual([['approvals'], ['approval'], ['flags'], ['flag'], ['settlements'], ['settlement'], ['wallets'], ['ledger']]);
+    expect(refreshed).toEqual([
+      ['approvals'],
+      ['approval'],
+      ['flags'],
+      ['flag'],
+      ['settlements'],
+      ['settlement'],
+      ['wallets'],
+      ['ledger'],
+    ]);
     expect(FakeEventSource.made).toHaveLength(1);
     stop();
   });

@@ -2,7 +2,16 @@ import { useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
 
 /** Every query an event can touch: what a console refreshes after missing events while disconnected. */
-const LIVE_KEYS = [['approvals'], ['approval'], ['flags'], ['flag'], ['settlements'], ['settlement'], ['wallets'], ['ledger']] as const;
+const LIVE_KEYS = [
+  ['approvals'],
+  ['approval'],
+  ['flags'],
+  ['flag'],
+  ['settlements'],
+  ['settlement'],
+  ['wallets'],
+  ['ledger'],
+] as const;
 
 /** After the browser gives up on the stream (a proxy answering 502, say), how long before trying again; doubled each time, up to a minute. */
 export const RECONNECT_MS = 5_000;

@@ -16,7 +16,15 @@ interface Props {
  * A modal confirmation step (native <dialog>: focus is trapped, Escape cancels). Focus starts on
  * Cancel so that pressing Enter by reflex does not confirm something irreversible.
  */
-export function ConfirmDialog({ open, title, children, confirmLabel, danger = false, onConfirm, onCancel }: Props) {
+export function ConfirmDialog({
+  open,
+  title,
+  children,
+  confirmLabel,
+  danger = false,
+  onConfirm,
+  onCancel,
+}: Props) {
   const dialog = useRef<HTMLDialogElement>(null);
   const cancel = useRef<HTMLButtonElement>(null);
   const titleId = useId();

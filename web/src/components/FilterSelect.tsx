@@ -1,5 +1,13 @@
 /** One labelled filter above a list: "Any …" first, then each value in words. */
-export function FilterSelect<V extends string>(props: { id: string; label: string; any: string; value: V | ''; options: readonly V[]; words: (v: V) => string; onChange: (v: V | '') => void }) {
+export function FilterSelect<V extends string>(props: {
+  id: string;
+  label: string;
+  any: string;
+  value: V | '';
+  options: readonly V[];
+  words: (v: V) => string;
+  onChange: (v: V | '') => void;
+}) {
   return (
     <div>
       <label htmlFor={props.id}>{props.label}</label>

@@ -6,7 +6,14 @@ export interface PagedList {
 }
 
 /** The footer under a paged table: how many rows are shown, and a button for the older ones. */
-export function LoadMore(props: { list: PagedList; shown: number; one: string; many: string; label?: string; className?: string }) {
+export function LoadMore(props: {
+  list: PagedList;
+  shown: number;
+  one: string;
+  many: string;
+  label?: string;
+  className?: string;
+}) {
   const { list, shown } = props;
   return (
     <div className={props.className ?? 'table-footer'}>
@@ -14,7 +21,12 @@ export function LoadMore(props: { list: PagedList; shown: number; one: string; m
         {shown} {shown === 1 ? props.one : props.many} shown{list.hasNextPage ? '; more are older' : ''}
       </span>
       {list.hasNextPage && (
-        <button type="button" className="secondary" disabled={list.isFetchingNextPage} onClick={() => void list.fetchNextPage()}>
+        <button
+          type="button"
+          className="secondary"
+          disabled={list.isFetchingNextPage}
+          onClick={() => void list.fetchNextPage()}
+        >
           {list.isFetchingNextPage ? 'Loading…' : (props.label ?? 'Load more')}
         </button>
       )}

@@ -36,7 +36,9 @@ export function ReasonField({ id, label, value, onChange, error, disabled, requi
       <div id={`${id}-hint`} className="field-hint split reason-hint">
         {required ? (
           <>
-            <span>{hint ?? `At least ${MIN_REASON} characters (spaces do not count); kept in the audit trail.`}</span>
+            <span>
+              {hint ?? `At least ${MIN_REASON} characters (spaces do not count); kept in the audit trail.`}
+            </span>
             <span className={`counter ${count >= MIN_REASON ? 'enough' : ''}`} aria-hidden="true">
               {count >= MIN_REASON ? `${count} characters` : `${count} of ${MIN_REASON}`}
             </span>

@@ -14,12 +14,17 @@ export interface SplitProblem<F extends string> {
  * to the server paths that mean it (`reason` also matches `body.reason`), so a refusal is shown next
  * to what the operator has to change, and anything else (SELF_APPROVAL, a network error) at the form.
  */
-export function splitProblem<F extends string>(error: unknown, fields: Record<F, readonly string[]>): SplitProblem<F> {
+export function splitProblem<F extends string>(
+  error: unknown,
+  fields: Record<F, readonly string[]>,
+): SplitProblem<F> {
   const out: Partial<Record<F, string>> = {};
   let first: F | undefined;
   if (!(error instanceof ApiError)) return { fields: out, form: error ?? null, first };
   const unmatched = (error.problem.errors ?? []).filter((e) => {
-    const field = (Object.keys(fields) as F[]).find((f) => fields[f].some((p) => e.path === p || e.path.endsWith(`.${p}`)));
+    const field = (Object.keys(fields) as F[]).find((f) =>
+      fields[f].some((p) => e.path === p || e.path.endsWith(`.${p}`)),
+    );
     if (!field) return true;
     out[field] = out[field] ? `${out[field]}; ${e.message}` : e.message;
     return false;

@@ -21,17 +21,32 @@ export function fakeFetch(handler: (call: Call) => Answer | undefined): Call[] {
   vi.stubGlobal(
     'fetch',
     vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
-      const call: Call = { method: init?.method ?? 'GET', path: typeof input === 'string' ? input : input instanceof URL ? input.href : input.url, body: typeof init?.body === 'string' ? JSON.parse(init.body) : undefined };
+      const call: Call = {
+        method: init?.method ?? 'GET',
+        path: typeof input === 'string' ? input : input instanceof URL ? input.href : input.url,
+        body: typeof init?.body === 'string' ? JSON.parse(init.body) : undefined,
+      };
       calls.push(call);
-      const answer = handler(call) ?? { status: 404, body: refusal('NOT_FOUND', `No fake for ${call.method} ${call.path}`, 404) };
+      const answer = handler(call) ?? {
+        status: 404,
+        body: refusal('NOT_FOUND', `No fake for ${call.method} ${call.path}`, 404),
+      };
       const status = answer.status ?? 200;
-      return new Response(JSON.stringify(answer.body ?? {}), { status, headers: { 'content-type': status >= 400 ? 'application/problem+json' : 'application/json' } });
+      return new Response(JSON.stringify(answer.body ?? {}), {
+        status,
+        headers: { 'content-type': status >= 400 ? 'application/problem+json' : 'application/json' },
+      });
     }),
   );
   return calls;
 }
 
-export function refusal(code: string, detail: string, status = 400, errors?: { path: string; message: string }[]) {
+export function refusal(
+  code: string,
+  detail: string,
+  status = 400,
+  errors?: { path: string; message: string }[],
+) {
   return { type: 'about:blank', title: code, status, detail, code, ...(errors ? { errors } : {}) };
 }
 
@@ -46,7 +61,10 @@ export function renderScreen(ui: ReactNode) {
 
 /** jsdom has no modal dialogs: enough of <dialog> for a confirmation step. */
 export function polyfillDialog() {
-  const proto = HTMLDialogElement.prototype as HTMLDialogElement & { showModal: () => void; close: () => void };
+  const proto = HTMLDialogElement.prototype as HTMLDialogElement & {
+    showModal: () => void;
+    close: () => void;
+  };
   proto.showModal = function (this: HTMLDialogElement) {
     this.setAttribute('open', '');
   };

@@ -6,7 +6,12 @@ import { useSession } from '../app/session';
 export const operatorsKey = ['operators'] as const;
 
 export function useOperatorList(enabled = true) {
-  return useQuery({ queryKey: operatorsKey, queryFn: () => api.get<{ operators: OperatorListItem[] }>('/api/operators'), enabled, staleTime: 30_000 });
+  return useQuery({
+    queryKey: operatorsKey,
+    queryFn: () => api.get<{ operators: OperatorListItem[] }>('/api/operators'),
+    enabled,
+    staleTime: 30_000,
+  });
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -28,14 +33,25 @@ export function useOperatorNames(
   for (const [id, name] of provided) if (id && name) known.set(id, name);
   for (const o of list.data?.operators ?? []) known.set(o.id, o.name);
 
-  const unknown = listAllowed || !can('audit:read') ? [] : [...new Set(ids.filter((id): id is string => !!id && UUID.test(id) && id !== me?.id && !known.has(id)))];
+  const unknown =
+    listAllowed || !can('audit:read')
+      ? []
+      : [
+          ...new Set(
+            ids.filter((id): id is string => !!id && UUID.test(id) && id !== me?.id && !known.has(id)),
+          ),
+        ];
   const looked = useQueries({
     queries: unknown.map((id) => ({
       queryKey: ['operator-name', 'audit', id] as const,
       queryFn: async () => {
-        const page = await api.get<{ events: { data: unknown }[] }>(`/api/audit${qs({ action: 'operator.created', entity: `operator:${id}`, limit: 1 })}`);
+        const page = await api.get<{ events: { data: unknown }[] }>(
+          `/api/audit${qs({ action: 'operator.created', entity: `operator:${id}`, limit: 1 })}`,
+        );
         const data = page.events[0]?.data;
-        return data && typeof data === 'object' && 'name' in data && typeof data.name === 'string' ? data.name : null;
+        return data && typeof data === 'object' && 'name' in data && typeof data.name === 'string'
+          ? data.name
+          : null;
       },
       staleTime: Infinity,
       retry: false,

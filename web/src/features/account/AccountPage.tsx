@@ -23,7 +23,10 @@ export function AccountPage() {
               <dt>Email</dt>
               <dd>{me.email}</dd>
               <dt>Roles</dt>
-              <dd>{me.roles.map((r) => ROLE_LABELS[r]).join(', ') || 'none yet: a platform admin must request one for you'}</dd>
+              <dd>
+                {me.roles.map((r) => ROLE_LABELS[r]).join(', ') ||
+                  'none yet: a platform admin must request one for you'}
+              </dd>
               <dt>Authenticator</dt>
               <dd>{me.mfaEnrolled ? 'Enrolled' : 'Not enrolled'}</dd>
             </dl>
@@ -36,7 +39,10 @@ export function AccountPage() {
             {!reenrol ? (
               <>
                 <h2>Authenticator app</h2>
-                <p className="form-intro">Moving to a new phone? Re-enrol: you confirm with a code from your current app, scan a new QR code, then confirm with a code from the new one.</p>
+                <p className="form-intro">
+                  Moving to a new phone? Re-enrol: you confirm with a code from your current app, scan a new
+                  QR code, then confirm with a code from the new one.
+                </p>
                 <button type="button" className="secondary" onClick={() => setReenrol(true)}>
                   Re-enrol my authenticator…
                 </button>

@@ -49,8 +49,16 @@ describe('ChangePassword', () => {
     const calls = fakeFetch(() => ({ body: { changed: true, sessionsRevoked: 2 } }));
     renderScreen(<ChangePassword />);
     fill('the old passphrase', 'the new passphrase', 'the new passphrase');
-    expect((await screen.findByTestId('password-changed')).textContent).toBe('Your password was changed. 2 other sessions were signed out.');
-    expect(calls).toEqual([{ method: 'POST', path: '/api/me/password', body: { currentPassword: 'the old passphrase', newPassword: 'the new passphrase' } }]);
+    expect((await screen.findByTestId('password-changed')).textContent).toBe(
+      'Your password was changed. 2 other sessions were signed out.',
+    );
+    expect(calls).toEqual([
+      {
+        method: 'POST',
+        path: '/api/me/password',
+        body: { currentPassword: 'the old passphrase', newPassword: 'the new passphrase' },
+      },
+    ]);
     expect(screen.getByLabelText<HTMLInputElement>('Current password').value).toBe('');
   });
 });

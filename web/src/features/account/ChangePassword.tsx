@@ -34,7 +34,10 @@ export function ChangePassword() {
     setBusy(true);
     setError(null);
     try {
-      const res = await api.post<{ changed: true; sessionsRevoked: number }>('/api/me/password', { currentPassword: current, newPassword: next });
+      const res = await api.post<{ changed: true; sessionsRevoked: number }>('/api/me/password', {
+        currentPassword: current,
+        newPassword: next,
+      });
       setDone(res.sessionsRevoked);
       setCurrent('');
       setNext('');
@@ -46,7 +49,8 @@ export function ChangePassword() {
     }
   };
 
-  const describe = (id: string, message: string | undefined, hint?: string) => [hint, message ? `${id}-error` : undefined].filter(Boolean).join(' ') || undefined;
+  const describe = (id: string, message: string | undefined, hint?: string) =>
+    [hint, message ? `${id}-error` : undefined].filter(Boolean).join(' ') || undefined;
   return (
     <section className="card" aria-labelledby="password-title">
       <h2 id="password-title">Change your password</h2>
@@ -74,7 +78,9 @@ export function ChangePassword() {
           aria-describedby={describe('new-password', problem.fields.next, 'new-password-hint')}
           onChange={(e) => setNext(e.target.value)}
         />
-        <FieldHint id="new-password-hint">At least 12 characters, not your email. A passphrase of a few words is easiest.</FieldHint>
+        <FieldHint id="new-password-hint">
+          At least 12 characters, not your email. A passphrase of a few words is easiest.
+        </FieldHint>
         <FieldError id="new-password-error" message={problem.fields.next} />
         <label htmlFor="new-password-again">New password again</label>
         <input
@@ -92,7 +98,9 @@ export function ChangePassword() {
         />
         <FieldError id="new-password-again-error" message={mismatch} />
         <FormError error={problem.form} />
-        <p className="field-hint">Changing it needs a fresh authenticator code, and signs you out everywhere else.</p>
+        <p className="field-hint">
+          Changing it needs a fresh authenticator code, and signs you out everywhere else.
+        </p>
         <div className="actions">
           <button type="submit" disabled={busy}>
             {busy ? 'Changing…' : 'Change password'}
@@ -100,7 +108,10 @@ export function ChangePassword() {
         </div>
         {done !== null && (
           <p className="notice" role="status" data-testid="password-changed">
-            Your password was changed. {done === 0 ? 'You had no other sessions.' : `${done} other session${done === 1 ? ' was' : 's were'} signed out.`}
+            Your password was changed.{' '}
+            {done === 0
+              ? 'You had no other sessions.'
+              : `${done} other session${done === 1 ? ' was' : 's were'} signed out.`}
           </p>
         )}
       </form>

@@ -49,7 +49,15 @@ export function TelegramLink() {
     <section className="card" aria-labelledby="telegram-title">
       <h2 id="telegram-title">Telegram</h2>
       <p data-testid="telegram-status">
-        {status.isLoading ? 'Checking…' : linked ? <span className="yes">✓ Your Telegram account is linked: alerts and co-sign requests reach you there.</span> : 'Not linked yet. Link your Telegram account to get alerts and co-sign requests in chat.'}
+        {status.isLoading ? (
+          'Checking…'
+        ) : linked ? (
+          <span className="yes">
+            ✓ Your Telegram account is linked: alerts and co-sign requests reach you there.
+          </span>
+        ) : (
+          'Not linked yet. Link your Telegram account to get alerts and co-sign requests in chat.'
+        )}
       </p>
       {code && !expired && (
         <div className="info-box" role="status" data-testid="telegram-code">
@@ -58,12 +66,18 @@ export function TelegramLink() {
             <code className="link-code">/link {code.code}</code>
           </p>
           <p className="field-hint">
-            The code works once and expires at {new Date(code.expiresAt).toLocaleTimeString()}. {linked ? 'Using it links that Telegram account instead of the current one.' : ''}
+            The code works once and expires at {new Date(code.expiresAt).toLocaleTimeString()}.{' '}
+            {linked ? 'Using it links that Telegram account instead of the current one.' : ''}
           </p>
         </div>
       )}
       {expired && <p className="warn-box">That code expired unused. Get a new one.</p>}
-      {!code && status.data?.pendingCodeExpiresAt && <p className="field-hint">You have an unused code until {new Date(status.data.pendingCodeExpiresAt).toLocaleTimeString()}; getting a new one replaces it.</p>}
+      {!code && status.data?.pendingCodeExpiresAt && (
+        <p className="field-hint">
+          You have an unused code until {new Date(status.data.pendingCodeExpiresAt).toLocaleTimeString()};
+          getting a new one replaces it.
+        </p>
+      )}
       <FormError error={error} />
       <button type="button" onClick={() => void issue()} disabled={busy}>
         {busy ? 'Getting a code…' : code ? 'Get a new code' : 'Get a link code'}

@@ -33,7 +33,11 @@ export function ApproveForm({ request, closed = false, onDone, onRefused }: Form
   const reasonRef = useRef<HTMLTextAreaElement>(null);
   const selectRef = useRef<HTMLSelectElement>(null);
   const decision = useDecision(request.id, 'approve', {
-    onDone: (r) => onDone(`You approved this request. ${r.secondary?.name ?? people.find((p) => p.id === secondary)?.name ?? 'The co-signer'} has been asked to co-sign it.`, r.status),
+    onDone: (r) =>
+      onDone(
+        `You approved this request. ${r.secondary?.name ?? people.find((p) => p.id === secondary)?.name ?? 'The co-signer'} has been asked to co-sign it.`,
+        r.status,
+      ),
     onRefused,
   });
   const refusal = splitRefusal(decision.error, ['reason', 'secondaryApproverId']);
@@ -46,7 +50,8 @@ export function ApproveForm({ request, closed = false, onDone, onRefused }: Form
   // Someone chosen who has since left the list (roles changed, deactivated) stays chosen and marked:
   // the choice is the operator's, and the desk's refusal will say why it no longer holds.
   const [chosen, setChosen] = useState<EligibleApprover | null>(null);
-  const options = chosen && !people.some((p) => p.id === chosen.id) ? [...people, { ...chosen, gone: true }] : people;
+  const options =
+    chosen && !people.some((p) => p.id === chosen.id) ? [...people, { ...chosen, gone: true }] : people;
 
   const choose = (id: string) => {
     setSecondary(id);
@@ -62,8 +67,19 @@ export function ApproveForm({ request, closed = false, onDone, onRefused }: Form
   return (
     <form className="decision approve" aria-labelledby="approve-title" noValidate onSubmit={submit}>
       <h3 id="approve-title">Approve</h3>
-      <p className="form-intro">Your approval alone changes nothing: the co-signer you name must co-sign before it applies.</p>
-      <ReasonField ref={reasonRef} id="approve-reason" label="Reason for approving" required value={reason} onChange={setReason} error={refusal.fields.reason} disabled={closed} />
+      <p className="form-intro">
+        Your approval alone changes nothing: the co-signer you name must co-sign before it applies.
+      </p>
+      <ReasonField
+        ref={reasonRef}
+        id="approve-reason"
+        label="Reason for approving"
+        required
+        value={reason}
+        onChange={setReason}
+        error={refusal.fields.reason}
+        disabled={closed}
+      />
 
       <div className="field">
         <label htmlFor="approve-secondary">Co-signer (secondary approver)</label>
@@ -77,7 +93,13 @@ export function ApproveForm({ request, closed = false, onDone, onRefused }: Form
           aria-describedby={`approve-secondary-hint${selectError ? ' approve-secondary-error' : ''}`}
           onChange={(e) => choose(e.target.value)}
         >
-          <option value="">{eligible.isPending ? 'Loading who may co-sign…' : people.length ? 'Choose who co-signs…' : 'Nobody may co-sign'}</option>
+          <option value="">
+            {eligible.isPending
+              ? 'Loading who may co-sign…'
+              : people.length
+                ? 'Choose who co-signs…'
+                : 'Nobody may co-sign'}
+          </option>
           {options.map((p) => (
             <option key={p.id} value={p.id}>
               {`${approverLabel(p)}${'gone' in p ? ' (no longer listed)' : ''}`}
@@ -96,7 +118,10 @@ export function ApproveForm({ request, closed = false, onDone, onRefused }: Form
 
       <FormError error={refusal.form} />
       <div className="actions">
-        <button type="submit" disabled={decision.busy || closed || (eligible.isSuccess && people.length === 0)}>
+        <button
+          type="submit"
+          disabled={decision.busy || closed || (eligible.isSuccess && people.length === 0)}
+        >
           {decision.busy ? 'Approving…' : 'Approve and request co-sign'}
         </button>
       </div>

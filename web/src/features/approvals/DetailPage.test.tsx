@@ -4,16 +4,38 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ChangeRequestDetail, Me } from '../../api/types';
 import { SessionProvider } from '../../app/session';
 import { DetailPage } from './DetailPage';
-import { fakeDesk, flagRequest, me, PEOPLE, problem, renderWithClient, REQUEST_ID, type Call } from './test-utils';
+import {
+  fakeDesk,
+  flagRequest,
+  me,
+  PEOPLE,
+  problem,
+  renderWithClient,
+  REQUEST_ID,
+  type Call,
+} from './test-utils';
 
-const person = (p: (typeof PEOPLE)[keyof typeof PEOPLE], extra: { reason?: string | null; at?: string | null } = {}) => ({ ...p, email: null, reason: null, at: null, ...extra });
-const awaiting = () => flagRequest({ status: 'awaiting_secondary', primary: person(PEOPLE.primary, { reason: 'Checked the runbook', at: new Date().toISOString() }), secondary: person(PEOPLE.secondary) });
+const person = (
+  p: (typeof PEOPLE)[keyof typeof PEOPLE],
+  extra: { reason?: string | null; at?: string | null } = {},
+) => ({ ...p, email: null, reason: null, at: null, ...extra });
+const awaiting = () =>
+  flagRequest({
+    status: 'awaiting_secondary',
+    primary: person(PEOPLE.primary, { reason: 'Checked the runbook', at: new Date().toISOString() }),
+    secondary: person(PEOPLE.secondary),
+  });
 
-function open(viewer: Me, detail: () => ChangeRequestDetail, decide: (call: Call) => { status?: number; body?: unknown } | undefined = () => undefined) {
+function open(
+  viewer: Me,
+  detail: () => ChangeRequestDetail,
+  decide: (call: Call) => { status?: number; body?: unknown } | undefined = () => undefined,
+) {
   const calls = fakeDesk((call) => {
     if (call.path === '/api/me') return { body: viewer };
     if (call.path === `/api/approvals/${REQUEST_ID}`) return { body: detail() };
-    if (call.path.endsWith('/eligible-approvers')) return { body: { items: [{ ...PEOPLE.secondary, email: 'c@desk.test', telegramLinked: false }] } };
+    if (call.path.endsWith('/eligible-approvers'))
+      return { body: { items: [{ ...PEOPLE.secondary, email: 'c@desk.test', telegramLinked: false }] } };
     if (call.method === 'POST') return decide(call);
     return undefined;
   });
@@ -52,7 +74,17 @@ describe('DetailPage', () => {
   });
 
   it('shows the requester’s roles as badges and their email when the desk sends them', async () => {
-    open(me(PEOPLE.primary), () => flagRequest({ requestedBy: { type: 'operator', id: PEOPLE.requester.id, name: PEOPLE.requester.name, roles: ['risk_officer', 'ops_approver'], email: 'rita@desk.test' } }));
+    open(me(PEOPLE.primary), () =>
+      flagRequest({
+        requestedBy: {
+          type: 'operator',
+          id: PEOPLE.requester.id,
+          name: PEOPLE.requester.name,
+          roles: ['risk_officer', 'ops_approver'],
+          email: 'rita@desk.test',
+        },
+      }),
+    );
     await screen.findByRole('heading', { name: 'Turn AUTO_SETTLEMENT on', level: 1 });
     const roles = within(screen.getByRole('list', { name: "Requester's roles" })).getAllByRole('listitem');
     expect(roles.map((r) => [r.textContent, r.className])).toEqual([
@@ -64,7 +96,11 @@ describe('DetailPage', () => {
   });
 
   it('says a requester has no role, and shows neither roles nor email when the desk sends none', async () => {
-    open(me(PEOPLE.primary), () => flagRequest({ requestedBy: { type: 'operator', id: PEOPLE.requester.id, name: PEOPLE.requester.name, roles: [] } }));
+    open(me(PEOPLE.primary), () =>
+      flagRequest({
+        requestedBy: { type: 'operator', id: PEOPLE.requester.id, name: PEOPLE.requester.name, roles: [] },
+      }),
+    );
     await screen.findByRole('heading', { name: 'Turn AUTO_SETTLEMENT on', level: 1 });
     expect(screen.getByTestId('requester-roles').textContent).toBe('No role');
     expect(screen.queryByTestId('requester-email')).toBeNull();
@@ -92,11 +128,15 @@ describe('DetailPage', () => {
 
   it('the requester cancels after confirming once; the page says so', async () => {
     let current = flagRequest();
-    const { calls } = open(me(PEOPLE.requester), () => current, (call) => {
-      if (!call.path.endsWith('/cancel')) return undefined;
-      current = flagRequest({ status: 'cancelled', decidedAt: new Date().toISOString() });
-      return { body: current };
-    });
+    const { calls } = open(
+      me(PEOPLE.requester),
+      () => current,
+      (call) => {
+        if (!call.path.endsWith('/cancel')) return undefined;
+        current = flagRequest({ status: 'cancelled', decidedAt: new Date().toISOString() });
+        return { body: current };
+      },
+    );
     fireEvent.click(await screen.findByRole('button', { name: 'Cancel this request' }));
     const yes = screen.getByRole('button', { name: 'Yes, cancel the request' });
     // Focus moves in an effect after the message renders: wait for it rather than race it.
@@ -105,7 +145,9 @@ describe('DetailPage', () => {
     fireEvent.click(yes);
     expect((await screen.findByTestId('decision-notice')).textContent).toBe('You cancelled this request.');
     await waitFor(() => expect(screen.getByTestId('request-status').textContent).toBe('Cancelled'));
-    expect(calls.filter((c) => c.method === 'POST').map((c) => [c.path, c.body])).toEqual([[`/api/approvals/${REQUEST_ID}/cancel`, {}]]);
+    expect(calls.filter((c) => c.method === 'POST').map((c) => [c.path, c.body])).toEqual([
+      [`/api/approvals/${REQUEST_ID}/cancel`, {}],
+    ]);
     expect(decisionForms()).toEqual([]);
   });
 
@@ -113,7 +155,11 @@ describe('DetailPage', () => {
     open(me(PEOPLE.secondary), awaiting);
     await screen.findByRole('heading', { name: 'Co-sign' });
     expect(decisionForms()).toEqual(['Co-sign', 'Reject']);
-    expect(screen.getByText('Checked the runbook', { selector: 'blockquote.primary-reason, blockquote.primary-reason *' })).toBeTruthy();
+    expect(
+      screen.getByText('Checked the runbook', {
+        selector: 'blockquote.primary-reason, blockquote.primary-reason *',
+      }),
+    ).toBeTruthy();
     cleanup();
     vi.unstubAllGlobals();
     open(me(PEOPLE.other), awaiting);
@@ -124,21 +170,39 @@ describe('DetailPage', () => {
 
   it('ALREADY_DECIDED: the form stays with the refusal and the reason, the page shows the real state', async () => {
     let current = flagRequest();
-    const { calls } = open(me(PEOPLE.primary), () => current, (call) => {
-      if (!call.path.endsWith('/approve')) return undefined;
-      current = flagRequest({ status: 'rejected', decidedAt: new Date().toISOString(), rejection: { ...PEOPLE.other, email: null, reason: 'Not during the audit' } });
-      return { status: 409, body: problem('ALREADY_DECIDED', 'This request is already rejected.', 409) };
-    });
+    const { calls } = open(
+      me(PEOPLE.primary),
+      () => current,
+      (call) => {
+        if (!call.path.endsWith('/approve')) return undefined;
+        current = flagRequest({
+          status: 'rejected',
+          decidedAt: new Date().toISOString(),
+          rejection: { ...PEOPLE.other, email: null, reason: 'Not during the audit' },
+        });
+        return { status: 409, body: problem('ALREADY_DECIDED', 'This request is already rejected.', 409) };
+      },
+    );
     await screen.findByRole('option', { name: /Carla Cosigner/ });
-    fireEvent.change(screen.getByLabelText('Reason for approving'), { target: { value: 'Checked the runbook and the plan' } });
-    fireEvent.change(screen.getByLabelText('Co-signer (secondary approver)'), { target: { value: PEOPLE.secondary.id } });
+    fireEvent.change(screen.getByLabelText('Reason for approving'), {
+      target: { value: 'Checked the runbook and the plan' },
+    });
+    fireEvent.change(screen.getByLabelText('Co-signer (secondary approver)'), {
+      target: { value: PEOPLE.secondary.id },
+    });
     fireEvent.click(screen.getByRole('button', { name: 'Approve and request co-sign' }));
-    const alert = await screen.findByText(/This request is already rejected\. Someone decided this request meanwhile/);
+    const alert = await screen.findByText(
+      /This request is already rejected\. Someone decided this request meanwhile/,
+    );
     await waitFor(() => expect(screen.getByTestId('request-status').textContent).toBe('Rejected'));
     // Focus moves in an effect after the message renders: wait for it rather than race it.
     await waitFor(() => expect(document.activeElement).toBe(alert));
-    expect(screen.getByLabelText<HTMLTextAreaElement>('Reason for approving').value).toBe('Checked the runbook and the plan');
-    expect(screen.getByRole<HTMLButtonElement>('button', { name: 'Approve and request co-sign' }).disabled).toBe(true);
+    expect(screen.getByLabelText<HTMLTextAreaElement>('Reason for approving').value).toBe(
+      'Checked the runbook and the plan',
+    );
+    expect(
+      screen.getByRole<HTMLButtonElement>('button', { name: 'Approve and request co-sign' }).disabled,
+    ).toBe(true);
     expect(decisionForms()).toEqual(['Approve']); // Reject went away: the request is closed
     expect(calls.filter((c) => c.path === `/api/approvals/${REQUEST_ID}`).length).toBeGreaterThanOrEqual(2);
   });
@@ -149,12 +213,18 @@ describe('DetailPage', () => {
     await screen.findByRole('heading', { name: 'Approve' });
     current = awaiting();
     await act(() => client.invalidateQueries({ queryKey: ['approval', REQUEST_ID] }));
-    expect((await screen.findByTestId('decision-notice')).textContent).toBe('This request changed while you were viewing it: it is now awaiting co-sign.');
+    expect((await screen.findByTestId('decision-notice')).textContent).toBe(
+      'This request changed while you were viewing it: it is now awaiting co-sign.',
+    );
     expect(decisionForms()).toEqual(['Reject']);
   });
 
   it('a missing request says so', async () => {
-    fakeDesk((call) => (call.path === '/api/me' ? { body: me(PEOPLE.primary) } : { status: 404, body: problem('NOT_FOUND', 'Change request x was not found.', 404) }));
+    fakeDesk((call) =>
+      call.path === '/api/me'
+        ? { body: me(PEOPLE.primary) }
+        : { status: 404, body: problem('NOT_FOUND', 'Change request x was not found.', 404) },
+    );
     renderWithClient(
       <SessionProvider>
         <DetailPage />

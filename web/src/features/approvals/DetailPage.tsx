@@ -2,7 +2,12 @@ import { useEffect, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { ApiError } from '../../api/client';
 import { errorMessage } from '../../api/messages';
-import { ROLE_LABELS, type ChangeRequestDetail, type HistoryEntry, type RequestStatus } from '../../api/types';
+import {
+  ROLE_LABELS,
+  type ChangeRequestDetail,
+  type HistoryEntry,
+  type RequestStatus,
+} from '../../api/types';
 import { dateTime, duration, STATUS_LABELS, value } from '../../components/format';
 import { useSession } from '../../app/session';
 import { ApproveForm } from './ApproveForm';
@@ -38,14 +43,26 @@ function History({ request }: { request: ChangeRequestDetail }) {
   return (
     <ol className="history" data-testid="history">
       {request.history.map((h, i) => {
-        const named = h.data && typeof h.data === 'object' && 'secondaryApproverId' in h.data ? String((h.data as Record<string, unknown>).secondaryApproverId) : null;
+        const named =
+          h.data && typeof h.data === 'object' && 'secondaryApproverId' in h.data
+            ? String((h.data as Record<string, unknown>).secondaryApproverId)
+            : null;
         return (
           <li key={`${h.at}-${i}`}>
             <time dateTime={h.at} className="muted-text">
               {dateTime(h.at)}
             </time>{' '}
             <strong>{HISTORY_LABELS[h.action] ?? h.action}</strong> by {actorName(h)}
-            {named && <> — named {named === request.secondary?.id ? (request.secondary.name ?? 'a co-signer') : 'a co-signer'} to co-sign</>}
+            {named && (
+              <>
+                {' '}
+                — named{' '}
+                {named === request.secondary?.id
+                  ? (request.secondary.name ?? 'a co-signer')
+                  : 'a co-signer'}{' '}
+                to co-sign
+              </>
+            )}
             {h.reason && <blockquote className="history-reason">{h.reason}</blockquote>}
           </li>
         );
@@ -82,13 +99,17 @@ function WhatChanges({ request }: { request: ChangeRequestDetail }) {
           </tbody>
         </table>
       ) : (
-        <p className="muted-text">This request changes nothing visible (the before and after are the same).</p>
+        <p className="muted-text">
+          This request changes nothing visible (the before and after are the same).
+        </p>
       )}
       <h3>Digest</h3>
       <code className="digest" data-testid="digest">
         {request.digest}
       </code>
-      <p className="field-hint">SHA-256 of the kind and the exact payload: what you approve is exactly what is applied.</p>
+      <p className="field-hint">
+        SHA-256 of the kind and the exact payload: what you approve is exactly what is applied.
+      </p>
       <details className="payload">
         <summary>Payload as filed</summary>
         <pre>{JSON.stringify(request.payload, null, 2)}</pre>
@@ -105,7 +126,11 @@ function RequesterCard({ request, now }: { request: ChangeRequestDetail; now: nu
       <h2 id="requester-title">Who asked, and when</h2>
       <dl className="facts">
         <dt>Requested by</dt>
-        <dd data-testid="requester">{by.type === 'system' ? 'The desk' : (by.name ?? (by.type === 'client' ? 'A client' : 'An operator'))}</dd>
+        <dd data-testid="requester">
+          {by.type === 'system'
+            ? 'The desk'
+            : (by.name ?? (by.type === 'client' ? 'A client' : 'An operator'))}
+        </dd>
         <dt>Requester type</dt>
         <dd>{by.type}</dd>
         {by.email && (
@@ -135,7 +160,13 @@ function RequesterCard({ request, now }: { request: ChangeRequestDetail; now: nu
           </>
         )}
         <dt>Their note</dt>
-        <dd>{request.note ? <q className="note">{request.note}</q> : <span className="muted-text">No note</span>}</dd>
+        <dd>
+          {request.note ? (
+            <q className="note">{request.note}</q>
+          ) : (
+            <span className="muted-text">No note</span>
+          )}
+        </dd>
         <dt>Status</dt>
         <dd>
           <span className={`status ${request.status}`} data-testid="request-status">
@@ -167,7 +198,9 @@ function PolicyCard({ request }: { request: ChangeRequestDetail }) {
   return (
     <section className="card" aria-labelledby="policy-title">
       <h2 id="policy-title">Policy in force</h2>
-      <p className="field-hint">As it stood when the request was filed; later policy changes do not apply to it.</p>
+      <p className="field-hint">
+        As it stood when the request was filed; later policy changes do not apply to it.
+      </p>
       <dl className="facts">
         <dt>Approves (primary)</dt>
         <dd>{rolesText(p.primaryRoles)}</dd>
@@ -183,7 +216,8 @@ function PolicyCard({ request }: { request: ChangeRequestDetail }) {
             <ul className="tiers">
               {p.tiers.map((t) => (
                 <li key={t.name} className={t === tier ? 'applies' : undefined}>
-                  <strong>{t.name}</strong>: when <code>{t.when.path}</code> {OPS[t.when.op] ?? t.when.op} {t.when.value}, co-signed by {rolesText(t.secondaryRoles)}
+                  <strong>{t.name}</strong>: when <code>{t.when.path}</code> {OPS[t.when.op] ?? t.when.op}{' '}
+                  {t.when.value}, co-signed by {rolesText(t.secondaryRoles)}
                   {t === tier && <span className="badge muted">applies here</span>}
                 </li>
               ))}
@@ -206,7 +240,10 @@ function DecisionsSoFar({ request }: { request: ChangeRequestDetail }) {
           <>
             <dt>Approved by</dt>
             <dd>
-              {primary.name ?? 'An operator'} <span className="muted-text">({rolesText(primary.roles)}, {dateTime(primary.at)})</span>
+              {primary.name ?? 'An operator'}{' '}
+              <span className="muted-text">
+                ({rolesText(primary.roles)}, {dateTime(primary.at)})
+              </span>
               {primary.reason && <blockquote className="history-reason">{primary.reason}</blockquote>}
             </dd>
           </>
@@ -215,7 +252,11 @@ function DecisionsSoFar({ request }: { request: ChangeRequestDetail }) {
           <>
             <dt>{secondary.at ? 'Co-signed by' : 'Named to co-sign'}</dt>
             <dd data-testid="named-secondary">
-              {secondary.name ?? 'An operator'} <span className="muted-text">({rolesText(secondary.roles)}{secondary.at ? `, ${dateTime(secondary.at)}` : ''})</span>
+              {secondary.name ?? 'An operator'}{' '}
+              <span className="muted-text">
+                ({rolesText(secondary.roles)}
+                {secondary.at ? `, ${dateTime(secondary.at)}` : ''})
+              </span>
               {secondary.reason && <blockquote className="history-reason">{secondary.reason}</blockquote>}
             </dd>
           </>
@@ -253,7 +294,11 @@ function Decide({ request, now }: { request: ChangeRequestDetail; now: number })
   useEffect(() => {
     if (lastStatus.current === request.status) return;
     lastStatus.current = request.status;
-    if (request.status !== expected.current && held.length === 0) setNotice({ tone: 'info', text: `This request changed while you were viewing it: it is now ${STATUS_LABELS[request.status]?.toLowerCase()}.` });
+    if (request.status !== expected.current && held.length === 0)
+      setNotice({
+        tone: 'info',
+        text: `This request changed while you were viewing it: it is now ${STATUS_LABELS[request.status]?.toLowerCase()}.`,
+      });
   }, [request.status, held.length]);
 
   if (!me) return null;
@@ -277,15 +322,29 @@ function Decide({ request, now }: { request: ChangeRequestDetail; now: number })
     <section className="card decide" aria-labelledby="decide-title">
       <h2 id="decide-title">Your decision</h2>
       {notice && (
-        <p className={notice.tone === 'ok' ? 'notice' : 'info-notice'} role="status" data-testid="decision-notice">
+        <p
+          className={notice.tone === 'ok' ? 'notice' : 'info-notice'}
+          role="status"
+          data-testid="decision-notice"
+        >
           {notice.text}
         </p>
       )}
-      {actions.notice && <p className="info-notice" data-testid="viewer-notice">{actions.notice}</p>}
-      {timeUp && anyForm && <p className="warn-notice">The time to decide is up: the desk will refuse decisions on this request.</p>}
+      {actions.notice && (
+        <p className="info-notice" data-testid="viewer-notice">
+          {actions.notice}
+        </p>
+      )}
+      {timeUp && anyForm && (
+        <p className="warn-notice">
+          The time to decide is up: the desk will refuse decisions on this request.
+        </p>
+      )}
       {!anyForm && !actions.notice && (
         <p className="muted-text" data-testid="no-decision">
-          {request.status === 'pending' || request.status === 'awaiting_secondary' ? 'There is nothing for you to decide here.' : `This request is ${STATUS_LABELS[request.status]?.toLowerCase()}: no decision can be taken any more.`}
+          {request.status === 'pending' || request.status === 'awaiting_secondary'
+            ? 'There is nothing for you to decide here.'
+            : `This request is ${STATUS_LABELS[request.status]?.toLowerCase()}: no decision can be taken any more.`}
         </p>
       )}
       {show('cosign') && <CosignForm {...props('cosign')} />}
@@ -310,7 +369,8 @@ export function DetailPage() {
     );
   }
   if (query.isError) {
-    const missing = query.error instanceof ApiError && (query.error.status === 404 || query.error.status === 400);
+    const missing =
+      query.error instanceof ApiError && (query.error.status === 404 || query.error.status === 400);
     return (
       <section>
         <p className="crumbs">
@@ -339,7 +399,9 @@ export function DetailPage() {
         <div className="request-head-status">
           <span className={`status ${request.status}`}>{STATUS_LABELS[request.status]}</span>
           {left.tone !== 'closed' && (
-            <span className={`time-left ${left.tone}`}>{left.tone === 'expired' ? 'time is up' : `${left.text} left`}</span>
+            <span className={`time-left ${left.tone}`}>
+              {left.tone === 'expired' ? 'time is up' : `${left.text} left`}
+            </span>
           )}
         </div>
       </header>

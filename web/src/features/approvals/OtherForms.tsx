@@ -9,7 +9,13 @@ import { useDecision } from './useDecision';
 export function CosignForm({ request, closed = false, onDone, onRefused }: FormProps) {
   const [comment, setComment] = useState('');
   const decision = useDecision(request.id, 'cosign', {
-    onDone: (r) => onDone(r.status === 'approved' ? 'You co-signed this request: the change is applied.' : 'Your co-sign was recorded.', r.status),
+    onDone: (r) =>
+      onDone(
+        r.status === 'approved'
+          ? 'You co-signed this request: the change is applied.'
+          : 'Your co-sign was recorded.',
+        r.status,
+      ),
     onRefused,
   });
   const refusal = splitRefusal(decision.error, ['reason']);
@@ -27,7 +33,8 @@ export function CosignForm({ request, closed = false, onDone, onRefused }: FormP
     <form className="decision cosign" aria-labelledby="cosign-title" noValidate onSubmit={submit}>
       <h3 id="cosign-title">Co-sign</h3>
       <p className="form-intro">
-        {request.primary?.name ?? 'The primary approver'} approved this request and named you to co-sign it. Co-signing applies the change at once.
+        {request.primary?.name ?? 'The primary approver'} approved this request and named you to co-sign it.
+        Co-signing applies the change at once.
       </p>
       {request.primary?.reason && (
         <blockquote className="primary-reason">
@@ -35,7 +42,16 @@ export function CosignForm({ request, closed = false, onDone, onRefused }: FormP
           {request.primary.reason}
         </blockquote>
       )}
-      <ReasonField ref={ref} id="cosign-comment" label="Comment (optional)" required={false} value={comment} onChange={setComment} error={refusal.fields.reason} disabled={closed} />
+      <ReasonField
+        ref={ref}
+        id="cosign-comment"
+        label="Comment (optional)"
+        required={false}
+        value={comment}
+        onChange={setComment}
+        error={refusal.fields.reason}
+        disabled={closed}
+      />
       <FormError error={refusal.form} />
       <div className="actions">
         <button type="submit" disabled={decision.busy || closed}>
@@ -49,7 +65,10 @@ export function CosignForm({ request, closed = false, onDone, onRefused }: FormP
 /** Rejection: a justification is required (the same rule as an approval's reason). */
 export function RejectForm({ request, closed = false, onDone, onRefused }: FormProps) {
   const [reason, setReason] = useState('');
-  const decision = useDecision(request.id, 'reject', { onDone: (r) => onDone('You rejected this request. The requester has been told why.', r.status), onRefused });
+  const decision = useDecision(request.id, 'reject', {
+    onDone: (r) => onDone('You rejected this request. The requester has been told why.', r.status),
+    onRefused,
+  });
   const refusal = splitRefusal(decision.error, ['reason']);
   const ref = useRef<HTMLTextAreaElement>(null);
   useEffect(() => {
@@ -64,8 +83,19 @@ export function RejectForm({ request, closed = false, onDone, onRefused }: FormP
   return (
     <form className="decision reject" aria-labelledby="reject-title" noValidate onSubmit={submit}>
       <h3 id="reject-title">Reject</h3>
-      <p className="form-intro">Rejecting closes the request; nothing changes. The requester sees your justification.</p>
-      <ReasonField ref={ref} id="reject-reason" label="Justification for rejecting" required value={reason} onChange={setReason} error={refusal.fields.reason} disabled={closed} />
+      <p className="form-intro">
+        Rejecting closes the request; nothing changes. The requester sees your justification.
+      </p>
+      <ReasonField
+        ref={ref}
+        id="reject-reason"
+        label="Justification for rejecting"
+        required
+        value={reason}
+        onChange={setReason}
+        error={refusal.fields.reason}
+        disabled={closed}
+      />
       <FormError error={refusal.form} />
       <div className="actions">
         <button type="submit" className="danger" disabled={decision.busy || closed}>
@@ -79,7 +109,10 @@ export function RejectForm({ request, closed = false, onDone, onRefused }: FormP
 /** The requester withdraws their own open request, after saying yes once more. */
 export function CancelForm({ request, closed = false, onDone, onRefused }: FormProps) {
   const [confirming, setConfirming] = useState(false);
-  const decision = useDecision(request.id, 'cancel', { onDone: (r) => onDone('You cancelled this request.', r.status), onRefused });
+  const decision = useDecision(request.id, 'cancel', {
+    onDone: (r) => onDone('You cancelled this request.', r.status),
+    onRefused,
+  });
   const yes = useRef<HTMLButtonElement>(null);
   useEffect(() => {
     if (confirming) yes.current?.focus();
@@ -96,10 +129,13 @@ export function CancelForm({ request, closed = false, onDone, onRefused }: FormP
       <h3 id="cancel-title">Cancel your request</h3>
       {confirming ? (
         <p className="form-intro" id="cancel-confirm">
-          Cancel it for good? Nobody will be able to decide it afterwards; file a new one if it is needed again.
+          Cancel it for good? Nobody will be able to decide it afterwards; file a new one if it is needed
+          again.
         </p>
       ) : (
-        <p className="form-intro">You filed this request. If it is no longer needed, cancel it so nobody spends time on it.</p>
+        <p className="form-intro">
+          You filed this request. If it is no longer needed, cancel it so nobody spends time on it.
+        </p>
       )}
       <FormError error={decision.error} />
       <div className="actions">
@@ -108,7 +144,13 @@ export function CancelForm({ request, closed = false, onDone, onRefused }: FormP
             Keep it open
           </button>
         )}
-        <button ref={yes} type="submit" className={confirming ? 'danger' : 'secondary'} disabled={decision.busy || closed} aria-describedby={confirming ? 'cancel-confirm' : undefined}>
+        <button
+          ref={yes}
+          type="submit"
+          className={confirming ? 'danger' : 'secondary'}
+          disabled={decision.busy || closed}
+          aria-describedby={confirming ? 'cancel-confirm' : undefined}
+        >
           {decision.busy ? 'Cancelling…' : confirming ? 'Yes, cancel the request' : 'Cancel this request'}
         </button>
       </div>

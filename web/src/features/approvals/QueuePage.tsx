@@ -35,7 +35,10 @@ function readFilter(params: URLSearchParams): ListFilter {
 
 /** How many requests wait for the viewer's co-sign: its own tiny query, so every tab shows the badge. */
 function useAwaitingMe() {
-  return useQuery({ queryKey: ['approvals', 'awaiting-me'], queryFn: async () => (await api.get<RequestPage>('/api/approvals?awaitingMe=true&limit=1')).awaitingMe });
+  return useQuery({
+    queryKey: ['approvals', 'awaiting-me'],
+    queryFn: async () => (await api.get<RequestPage>('/api/approvals?awaitingMe=true&limit=1')).awaitingMe,
+  });
 }
 
 function Requester({ request, names }: { request: ChangeRequest; names: Map<string, string> }) {
@@ -99,7 +102,11 @@ export function QueuePage() {
           >
             {t.label}
             {t.id === 'mine' && (awaitingMe.data ?? 0) > 0 && (
-              <span className="badge count" data-testid="awaiting-me-count" aria-label={`${awaitingMe.data} awaiting`}>
+              <span
+                className="badge count"
+                data-testid="awaiting-me-count"
+                aria-label={`${awaitingMe.data} awaiting`}
+              >
                 {awaitingMe.data}
               </span>
             )}
@@ -123,7 +130,11 @@ export function QueuePage() {
           {filter.tab !== 'mine' && (
             <div>
               <label htmlFor="filter-status">Status</label>
-              <select id="filter-status" value={filter.status} onChange={(e) => update({ status: e.target.value as RequestStatus | '' })}>
+              <select
+                id="filter-status"
+                value={filter.status}
+                onChange={(e) => update({ status: e.target.value as RequestStatus | '' })}
+              >
                 <option value="">{filter.tab === 'open' ? 'Any open status' : 'Any status'}</option>
                 {statusesFor(filter.tab).map((s) => (
                   <option key={s} value={s}>
@@ -134,7 +145,11 @@ export function QueuePage() {
             </div>
           )}
           {filtered && (
-            <button type="button" className="link clear-filters" onClick={() => update({ kind: '', status: '' })}>
+            <button
+              type="button"
+              className="link clear-filters"
+              onClick={() => update({ kind: '', status: '' })}
+            >
               Clear filters
             </button>
           )}
@@ -170,7 +185,13 @@ export function QueuePage() {
                 {items.map((r) => {
                   const left = timeLeft(r, now);
                   return (
-                    <tr key={r.id} className="clickable" data-testid="approval-row" data-request-id={r.id} onClick={() => void navigate(`/approvals/${r.id}`)}>
+                    <tr
+                      key={r.id}
+                      className="clickable"
+                      data-testid="approval-row"
+                      data-request-id={r.id}
+                      onClick={() => void navigate(`/approvals/${r.id}`)}
+                    >
                       <td className="kind">
                         {kindLabel(r.kind)}
                         <div className="muted-text mono-small">{r.kind}</div>
@@ -195,7 +216,13 @@ export function QueuePage() {
                 })}
               </tbody>
             </table>
-            <LoadMore list={list} shown={items.length} one="request" many="requests" className="queue-footer" />
+            <LoadMore
+              list={list}
+              shown={items.length}
+              one="request"
+              many="requests"
+              className="queue-footer"
+            />
           </>
         )}
       </div>

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import type { ChangeRequest, Policy } from '../../api/types';
 import { kindLabel, secondaryRolesFor, tierMatches, visibleActions, type Viewer } from './model';
 
-const policy: Policy = { kind: 'flag.set', primaryRoles: ['risk_officer'], secondaryRoles: ['risk_officer', 'platform_admin'], ttlSeconds: 4 * 3600, tiers: [] };
+const policy: Policy = {
+  kind: 'flag.set',
+  primaryRoles: ['risk_officer'],
+  secondaryRoles: ['risk_officer', 'platform_admin'],
+  ttlSeconds: 4 * 3600,
+  tiers: [],
+};
 const DECIDER = ['approvals:read', 'approvals:request', 'approvals:decide'];
 
 const requester: Viewer = { id: 'req', roles: ['risk_officer'], permissions: DECIDER };
@@ -12,7 +18,10 @@ const otherAdmin: Viewer = { id: 'admin2', roles: ['platform_admin'], permission
 const ops: Viewer = { id: 'ops', roles: ['ops_approver'], permissions: DECIDER };
 const auditor: Viewer = { id: 'aud', roles: ['auditor'], permissions: ['approvals:read'] };
 
-function request(status: ChangeRequest['status'], extra: Partial<ChangeRequest> = {}): Pick<ChangeRequest, 'status' | 'requestedBy' | 'policy' | 'payload' | 'secondary' | 'primary' | 'kind'> {
+function request(
+  status: ChangeRequest['status'],
+  extra: Partial<ChangeRequest> = {},
+): Pick<ChangeRequest, 'status' | 'requestedBy' | 'policy' | 'payload' | 'secondary' | 'primary' | 'kind'> {
   const person = (id: string) => ({ id, name: id, email: null, roles: [], reason: null, at: null });
   return {
     kind: 'flag.set',
@@ -26,7 +35,8 @@ function request(status: ChangeRequest['status'], extra: Partial<ChangeRequest> 
   };
 }
 
-const forms = (a: ReturnType<typeof visibleActions>) => (['approve', 'cosign', 'reject', 'cancel'] as const).filter((k) => a[k]);
+const forms = (a: ReturnType<typeof visibleActions>) =>
+  (['approve', 'cosign', 'reject', 'cancel'] as const).filter((k) => a[k]);
 
 describe('visibleActions: which forms a viewer sees', () => {
   it.each([
@@ -53,11 +63,15 @@ describe('visibleActions: which forms a viewer sees', () => {
     expect(visibleActions(request('pending'), requester).notice).toMatch(/You filed this request/);
   });
   it('tells an eligible non-named operator who must co-sign', () => {
-    expect(visibleActions(request('awaiting_secondary'), otherAdmin).notice).toBe('This request waits for admin to co-sign: only the person the primary approver named can co-sign.');
+    expect(visibleActions(request('awaiting_secondary'), otherAdmin).notice).toBe(
+      'This request waits for admin to co-sign: only the person the primary approver named can co-sign.',
+    );
     expect(visibleActions(request('awaiting_secondary'), risk).notice).toMatch(/^You approved this request/);
   });
   it('names the roles that may approve when the viewer has none of them', () => {
-    expect(visibleActions(request('pending'), ops).notice).toBe('Approving a feature flag request needs one of these roles: Risk officer.');
+    expect(visibleActions(request('pending'), ops).notice).toBe(
+      'Approving a feature flag request needs one of these roles: Risk officer.',
+    );
     expect(visibleActions(request('pending'), auditor).notice).toMatch(/do not let you decide/);
   });
   it('a client- or system-filed request has no operator requester', () => {
@@ -68,14 +82,32 @@ describe('visibleActions: which forms a viewer sees', () => {
     expect(visibleActions(request('approved'), ops).notice).toBeNull();
   });
   it('a tier widens who may reject', () => {
-    const tiered: Policy = { ...policy, secondaryRoles: ['platform_admin'], tiers: [{ name: 'large', when: { path: 'amount', op: 'gte', value: '1000000' }, secondaryRoles: ['ops_approver'] }] };
-    expect(forms(visibleActions(request('pending', { policy: tiered, payload: { amount: '2000000' } }), ops))).toEqual(['reject']);
-    expect(forms(visibleActions(request('pending', { policy: tiered, payload: { amount: '10' } }), ops))).toEqual([]);
+    const tiered: Policy = {
+      ...policy,
+      secondaryRoles: ['platform_admin'],
+      tiers: [
+        {
+          name: 'large',
+          when: { path: 'amount', op: 'gte', value: '1000000' },
+          secondaryRoles: ['ops_approver'],
+        },
+      ],
+    };
+    expect(
+      forms(visibleActions(request('pending', { policy: tiered, payload: { amount: '2000000' } }), ops)),
+    ).toEqual(['reject']);
+    expect(
+      forms(visibleActions(request('pending', { policy: tiered, payload: { amount: '10' } }), ops)),
+    ).toEqual([]);
   });
 });
 
 describe('tiers as the server reads them', () => {
-  const tier = (op: 'gt' | 'gte' | 'lt' | 'lte' | 'eq', value: string) => ({ name: 't', when: { path: 'trade.amount', op, value }, secondaryRoles: ['risk_officer' as const] });
+  const tier = (op: 'gt' | 'gte' | 'lt' | 'lte' | 'eq', value: string) => ({
+    name: 't',
+    when: { path: 'trade.amount', op, value },
+    secondaryRoles: ['risk_officer' as const],
+  });
   it('compares integers exactly, even past 2^53', () => {
     expect(tierMatches(tier('gt', '9007199254740992'), { trade: { amount: '9007199254740993' } })).toBe(true);
     expect(tierMatches(tier('lte', '100'), { trade: { amount: 100 } })).toBe(true);
@@ -88,7 +120,10 @@ describe('tiers as the server reads them', () => {
     expect(tierMatches(tier('eq', '1'), { trade: { amount: { nested: 1 } } })).toBe(false);
   });
   it('the first matching tier decides the co-signers', () => {
-    const p: Policy = { ...policy, tiers: [tier('gte', '10'), { ...tier('gte', '1'), secondaryRoles: ['auditor'] }] };
+    const p: Policy = {
+      ...policy,
+      tiers: [tier('gte', '10'), { ...tier('gte', '1'), secondaryRoles: ['auditor'] }],
+    };
     expect(secondaryRolesFor(p, { trade: { amount: '50' } })).toEqual(['risk_officer']);
     expect(secondaryRolesFor(p, { trade: { amount: '5' } })).toEqual(['auditor']);
     expect(secondaryRolesFor(p, { trade: { amount: '0' } })).toEqual(policy.secondaryRoles);

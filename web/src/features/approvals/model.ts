@@ -1,4 +1,11 @@
-import { ROLE_LABELS, type ChangeRequest, type Me, type Policy, type RequestStatus, type Role } from '../../api/types';
+import {
+  ROLE_LABELS,
+  type ChangeRequest,
+  type Me,
+  type Policy,
+  type RequestStatus,
+  type Role,
+} from '../../api/types';
 
 /**
  * What the approvals screens know about requests without asking the server: labels, which statuses
@@ -7,7 +14,15 @@ import { ROLE_LABELS, type ChangeRequest, type Me, type Policy, type RequestStat
  */
 
 export const OPEN_STATUSES: RequestStatus[] = ['pending', 'awaiting_secondary'];
-export const ALL_STATUSES: RequestStatus[] = ['pending', 'awaiting_secondary', 'approved', 'rejected', 'expired', 'cancelled', 'failed'];
+export const ALL_STATUSES: RequestStatus[] = [
+  'pending',
+  'awaiting_secondary',
+  'approved',
+  'rejected',
+  'expired',
+  'cancelled',
+  'failed',
+];
 
 export function isOpen(status: RequestStatus): boolean {
   return OPEN_STATUSES.includes(status);
@@ -31,7 +46,12 @@ export function rolesText(roles: readonly Role[]): string {
 }
 
 function readPath(payload: unknown, path: string): unknown {
-  return path.split('.').reduce<unknown>((v, key) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined), payload);
+  return path
+    .split('.')
+    .reduce<unknown>(
+      (v, key) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined),
+      payload,
+    );
 }
 
 type Tier = Policy['tiers'][number];
@@ -39,7 +59,13 @@ type Tier = Policy['tiers'][number];
 /** The server's tier rule (approvals.rules.ts): integers compare exactly, anything else only with `eq`. */
 export function tierMatches(tier: Tier, payload: unknown): boolean {
   const raw = readPath(payload, tier.when.path);
-  if (typeof raw !== 'string' && typeof raw !== 'number' && typeof raw !== 'bigint' && typeof raw !== 'boolean') return false;
+  if (
+    typeof raw !== 'string' &&
+    typeof raw !== 'number' &&
+    typeof raw !== 'bigint' &&
+    typeof raw !== 'boolean'
+  )
+    return false;
   const actual = String(raw);
   const { op, value } = tier.when;
   if (/^-?\d+$/.test(actual) && /^-?\d+$/.test(value)) {
@@ -72,7 +98,10 @@ export interface VisibleActions {
   notice: string | null;
 }
 
-export function isRequester(request: Pick<ChangeRequest, 'requestedBy'>, viewer: Pick<Viewer, 'id'>): boolean {
+export function isRequester(
+  request: Pick<ChangeRequest, 'requestedBy'>,
+  viewer: Pick<Viewer, 'id'>,
+): boolean {
   return request.requestedBy.type === 'operator' && request.requestedBy.id === viewer.id;
 }
 
@@ -83,19 +112,37 @@ export function isRequester(request: Pick<ChangeRequest, 'requestedBy'>, viewer:
  * - reject: an open request, not filed by the viewer, whose policy lets the viewer approve or co-sign;
  * - cancel: an open request the viewer filed.
  */
-export function visibleActions(request: Pick<ChangeRequest, 'status' | 'requestedBy' | 'policy' | 'payload' | 'secondary' | 'primary' | 'kind'>, viewer: Viewer): VisibleActions {
+export function visibleActions(
+  request: Pick<
+    ChangeRequest,
+    'status' | 'requestedBy' | 'policy' | 'payload' | 'secondary' | 'primary' | 'kind'
+  >,
+  viewer: Viewer,
+): VisibleActions {
   const none: VisibleActions = { approve: false, cosign: false, reject: false, cancel: false, notice: null };
   if (!isOpen(request.status)) return none;
   const mine = isRequester(request, viewer);
   if (mine) {
-    return { ...none, cancel: true, notice: 'You filed this request, so two other people decide it: an approver, then the co-signer they name. You can cancel it while it is open.' };
+    return {
+      ...none,
+      cancel: true,
+      notice:
+        'You filed this request, so two other people decide it: an approver, then the co-signer they name. You can cancel it while it is open.',
+    };
   }
   const decides = viewer.permissions.includes('approvals:decide');
   const has = (roles: readonly Role[]) => viewer.roles.some((r) => roles.includes(r));
   const mayApprove = decides && has(request.policy.primaryRoles);
-  const mayReject = decides && has([...request.policy.primaryRoles, ...secondaryRolesFor(request.policy, request.payload)]);
+  const mayReject =
+    decides && has([...request.policy.primaryRoles, ...secondaryRolesFor(request.policy, request.payload)]);
   const named = request.status === 'awaiting_secondary' && request.secondary?.id === viewer.id;
-  const actions: VisibleActions = { approve: request.status === 'pending' && mayApprove, cosign: named, reject: mayReject, cancel: false, notice: null };
+  const actions: VisibleActions = {
+    approve: request.status === 'pending' && mayApprove,
+    cosign: named,
+    reject: mayReject,
+    cancel: false,
+    notice: null,
+  };
 
   if (!decides) actions.notice = 'You can follow this request but your roles do not let you decide requests.';
   else if (request.status === 'pending' && !mayApprove) {

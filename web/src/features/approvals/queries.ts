@@ -1,6 +1,13 @@
 import { useInfiniteQuery, useQueries, useQuery } from '@tanstack/react-query';
 import { api, qs } from '../../api/client';
-import type { ChangeRequest, ChangeRequestDetail, EligibleApprover, Policy, RequestPage, RequestStatus } from '../../api/types';
+import type {
+  ChangeRequest,
+  ChangeRequestDetail,
+  EligibleApprover,
+  Policy,
+  RequestPage,
+  RequestStatus,
+} from '../../api/types';
 
 /**
  * Query keys the live stream refreshes (app/live.ts): everything under `['approvals']` on any
@@ -26,8 +33,17 @@ export interface ListFilter {
 export const PAGE_SIZE = 25;
 
 export function listQueryString(filter: ListFilter, cursor: string | null): string {
-  const status = filter.tab === 'mine' ? undefined : filter.status || (filter.tab === 'open' ? 'pending,awaiting_secondary' : undefined);
-  return qs({ status, kind: filter.kind || undefined, awaitingMe: filter.tab === 'mine' ? 'true' : undefined, cursor, limit: PAGE_SIZE });
+  const status =
+    filter.tab === 'mine'
+      ? undefined
+      : filter.status || (filter.tab === 'open' ? 'pending,awaiting_secondary' : undefined);
+  return qs({
+    status,
+    kind: filter.kind || undefined,
+    awaitingMe: filter.tab === 'mine' ? 'true' : undefined,
+    cursor,
+    limit: PAGE_SIZE,
+  });
 }
 
 export function useApprovalList(filter: ListFilter) {
@@ -40,15 +56,27 @@ export function useApprovalList(filter: ListFilter) {
 }
 
 export function usePolicies() {
-  return useQuery({ queryKey: keys.policies, queryFn: () => api.get<{ items: Policy[] }>('/api/approvals/policies'), staleTime: 5 * 60_000 });
+  return useQuery({
+    queryKey: keys.policies,
+    queryFn: () => api.get<{ items: Policy[] }>('/api/approvals/policies'),
+    staleTime: 5 * 60_000,
+  });
 }
 
 export function useApproval(id: string) {
-  return useQuery({ queryKey: keys.detail(id), queryFn: () => api.get<ChangeRequestDetail>(`/api/approvals/${id}`), retry: false });
+  return useQuery({
+    queryKey: keys.detail(id),
+    queryFn: () => api.get<ChangeRequestDetail>(`/api/approvals/${id}`),
+    retry: false,
+  });
 }
 
 export function useEligibleApprovers(id: string, enabled: boolean) {
-  return useQuery({ queryKey: keys.eligible(id), queryFn: () => api.get<{ items: EligibleApprover[] }>(`/api/approvals/${id}/eligible-approvers`), enabled });
+  return useQuery({
+    queryKey: keys.eligible(id),
+    queryFn: () => api.get<{ items: EligibleApprover[] }>(`/api/approvals/${id}/eligible-approvers`),
+    enabled,
+  });
 }
 
 /**
@@ -58,13 +86,20 @@ export function useEligibleApprovers(id: string, enabled: boolean) {
 export function useRequesterNames(items: ChangeRequest[]): Map<string, string> {
   const byOperator = new Map<string, string>();
   for (const r of items) {
-    if (r.requestedBy.type === 'operator' && r.requestedBy.id && !r.requestedBy.name && !byOperator.has(r.requestedBy.id)) byOperator.set(r.requestedBy.id, r.id);
+    if (
+      r.requestedBy.type === 'operator' &&
+      r.requestedBy.id &&
+      !r.requestedBy.name &&
+      !byOperator.has(r.requestedBy.id)
+    )
+      byOperator.set(r.requestedBy.id, r.id);
   }
   const entries = [...byOperator.entries()];
   const results = useQueries({
     queries: entries.map(([operatorId, requestId]) => ({
       queryKey: keys.operatorName(operatorId),
-      queryFn: async () => (await api.get<ChangeRequestDetail>(`/api/approvals/${requestId}`)).requestedBy.name ?? null,
+      queryFn: async () =>
+        (await api.get<ChangeRequestDetail>(`/api/approvals/${requestId}`)).requestedBy.name ?? null,
       staleTime: Infinity,
     })),
   });
@@ -73,6 +108,7 @@ export function useRequesterNames(items: ChangeRequest[]): Map<string, string> {
     const name = results[i]?.data;
     if (name) names.set(operatorId, name);
   });
-  for (const r of items) if (r.requestedBy.id && r.requestedBy.name) names.set(r.requestedBy.id, r.requestedBy.name);
+  for (const r of items)
+    if (r.requestedBy.id && r.requestedBy.name) names.set(r.requestedBy.id, r.requestedBy.name);
   return names;
 }

@@ -34,7 +34,8 @@ export function closesForm(err: unknown): boolean {
 
 function sentence(field: DecisionField, message: string): string {
   const text = message.trim().replace(/\.$/, '');
-  if (field === 'secondaryApproverId' && /uuid|invalid|required|expected string/i.test(text)) return 'Choose who co-signs from the list.';
+  if (field === 'secondaryApproverId' && /uuid|invalid|required|expected string/i.test(text))
+    return 'Choose who co-signs from the list.';
   return /^[a-z]/.test(text) ? `${FIELD_NAMES[field]} ${text}.` : `${FIELD_NAMES[field]}: ${text}.`;
 }
 
@@ -62,7 +63,9 @@ export function splitRefusal(err: unknown, formFields: readonly DecisionField[])
     fields.reason = 'The reason needs at least 10 characters (spaces do not count).';
   }
   // Field errors the form cannot show (another path) still need to be seen: keep the form message then.
-  const unplaced = (err.problem.errors ?? []).some((e) => !formFields.some((f) => e.path === f || e.path.endsWith(`.${f}`)));
+  const unplaced = (err.problem.errors ?? []).some(
+    (e) => !formFields.some((f) => e.path === f || e.path.endsWith(`.${f}`)),
+  );
   return { fields, form: Object.keys(fields).length && !unplaced ? null : err };
 }
 

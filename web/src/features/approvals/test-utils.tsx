@@ -21,9 +21,16 @@ export type Answer = { status?: number; body?: unknown } | Promise<{ status?: nu
 export function fakeDesk(handler: (call: Call) => Answer | undefined) {
   const calls: Call[] = [];
   const fetchMock = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
-    const call: Call = { method: init?.method ?? 'GET', path: typeof input === 'string' ? input : input instanceof URL ? input.href : input.url, body: typeof init?.body === 'string' ? JSON.parse(init.body) : undefined };
+    const call: Call = {
+      method: init?.method ?? 'GET',
+      path: typeof input === 'string' ? input : input instanceof URL ? input.href : input.url,
+      body: typeof init?.body === 'string' ? JSON.parse(init.body) : undefined,
+    };
     calls.push(call);
-    const answer = (await handler(call)) ?? { status: 404, body: problem('NOT_FOUND', `No fake for ${call.method} ${call.path}`, 404) };
+    const answer = (await handler(call)) ?? {
+      status: 404,
+      body: problem('NOT_FOUND', `No fake for ${call.method} ${call.path}`, 404),
+    };
     const status = answer.status ?? 200;
     const type = status >= 400 ? 'application/problem+json' : 'application/json';
     return new Response(JSON.stringify(answer.body ?? {}), { status, headers: { 'content-type': type } });
@@ -32,11 +39,19 @@ export function fakeDesk(handler: (call: Call) => Answer | undefined) {
   return calls;
 }
 
-export function problem(code: string, detail: string, status = 400, errors?: { path: string; message: string }[]) {
+export function problem(
+  code: string,
+  detail: string,
+  status = 400,
+  errors?: { path: string; message: string }[],
+) {
   return { type: 'about:blank', title: code, status, detail, code, ...(errors ? { errors } : {}) };
 }
 
-export function renderWithClient(ui: ReactNode, { path = '/', route = '/' }: { path?: string; route?: string } = {}) {
+export function renderWithClient(
+  ui: ReactNode,
+  { path = '/', route = '/' }: { path?: string; route?: string } = {},
+) {
   const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
   const result = render(
     <QueryClientProvider client={client}>
@@ -51,9 +66,21 @@ export function renderWithClient(ui: ReactNode, { path = '/', route = '/' }: { p
 }
 
 export const PEOPLE = {
-  requester: { id: '11111111-1111-4111-8111-111111111111', name: 'Rita Requester', roles: ['risk_officer' as const] },
-  primary: { id: '22222222-2222-4222-8222-222222222222', name: 'Bob Primary', roles: ['risk_officer' as const] },
-  secondary: { id: '33333333-3333-4333-8333-333333333333', name: 'Carla Cosigner', roles: ['platform_admin' as const] },
+  requester: {
+    id: '11111111-1111-4111-8111-111111111111',
+    name: 'Rita Requester',
+    roles: ['risk_officer' as const],
+  },
+  primary: {
+    id: '22222222-2222-4222-8222-222222222222',
+    name: 'Bob Primary',
+    roles: ['risk_officer' as const],
+  },
+  secondary: {
+    id: '33333333-3333-4333-8333-333333333333',
+    name: 'Carla Cosigner',
+    roles: ['platform_admin' as const],
+  },
   other: { id: '44444444-4444-4444-8444-444444444444', name: 'Dan Other', roles: ['risk_officer' as const] },
 };
 
@@ -82,7 +109,13 @@ export function flagRequest(overrides: Partial<ChangeRequestDetail> = {}): Chang
     entity: { type: 'flag', id: 'AUTO_SETTLEMENT', version: 1 },
     requestedBy: { type: 'operator', id: PEOPLE.requester.id, name: PEOPLE.requester.name },
     note: 'pilot starts Monday',
-    policy: { kind: 'flag.set', primaryRoles: ['risk_officer'], secondaryRoles: ['risk_officer', 'platform_admin'], ttlSeconds: 14400, tiers: [] },
+    policy: {
+      kind: 'flag.set',
+      primaryRoles: ['risk_officer'],
+      secondaryRoles: ['risk_officer', 'platform_admin'],
+      ttlSeconds: 14400,
+      tiers: [],
+    },
     createdAt: new Date(now - 60_000).toISOString(),
     expiresAt: new Date(now + 4 * 3600_000).toISOString(),
     decidedAt: null,
@@ -90,7 +123,15 @@ export function flagRequest(overrides: Partial<ChangeRequestDetail> = {}): Chang
     secondary: null,
     rejection: null,
     failureReason: null,
-    history: [{ at: new Date(now - 60_000).toISOString(), action: 'filed', actor: { type: 'operator', id: PEOPLE.requester.id, name: PEOPLE.requester.name }, reason: null, data: null }],
+    history: [
+      {
+        at: new Date(now - 60_000).toISOString(),
+        action: 'filed',
+        actor: { type: 'operator', id: PEOPLE.requester.id, name: PEOPLE.requester.name },
+        reason: null,
+        data: null,
+      },
+    ],
     ...overrides,
   };
 }

@@ -18,15 +18,28 @@ describe('formatSpan', () => {
 
 describe('timeLeft', () => {
   it('counts down an open request, warning in its last 15 minutes', () => {
-    expect(timeLeft({ status: 'pending', expiresAt: at(4 * 3600_000) }, T)).toEqual({ text: '4 h 00 min', tone: 'ok' });
-    expect(timeLeft({ status: 'awaiting_secondary', expiresAt: at(15 * 60_000) }, T)).toEqual({ text: '15 min 00 s', tone: 'soon' });
-    expect(timeLeft({ status: 'pending', expiresAt: at(30_000) }, T + 1_000)).toEqual({ text: '29 s', tone: 'soon' });
+    expect(timeLeft({ status: 'pending', expiresAt: at(4 * 3600_000) }, T)).toEqual({
+      text: '4 h 00 min',
+      tone: 'ok',
+    });
+    expect(timeLeft({ status: 'awaiting_secondary', expiresAt: at(15 * 60_000) }, T)).toEqual({
+      text: '15 min 00 s',
+      tone: 'soon',
+    });
+    expect(timeLeft({ status: 'pending', expiresAt: at(30_000) }, T + 1_000)).toEqual({
+      text: '29 s',
+      tone: 'soon',
+    });
   });
   it('says expired once the time is up, even before the desk closes it', () => {
-    expect(timeLeft({ status: 'pending', expiresAt: at(0) }, T)).toEqual({ text: 'expired', tone: 'expired' });
+    expect(timeLeft({ status: 'pending', expiresAt: at(0) }, T)).toEqual({
+      text: 'expired',
+      tone: 'expired',
+    });
   });
   it('a decided request has no time left', () => {
-    for (const status of ['approved', 'rejected', 'expired', 'cancelled', 'failed'] as const) expect(timeLeft({ status, expiresAt: at(3600_000) }, T)).toEqual({ text: '—', tone: 'closed' });
+    for (const status of ['approved', 'rejected', 'expired', 'cancelled', 'failed'] as const)
+      expect(timeLeft({ status, expiresAt: at(3600_000) }, T)).toEqual({ text: '—', tone: 'closed' });
   });
 });
 

@@ -12,7 +12,11 @@ export type Decision = 'approve' | 'cosign' | 'reject' | 'cancel';
  * dialog and retries, while the form stays as it is (busy). Any other refusal is kept for the form
  * to show; the request is fetched again so the page shows its real state.
  */
-export function useDecision(requestId: string, decision: Decision, handlers: { onDone: (request: ChangeRequest) => void; onRefused?: (err: unknown) => void }) {
+export function useDecision(
+  requestId: string,
+  decision: Decision,
+  handlers: { onDone: (request: ChangeRequest) => void; onRefused?: (err: unknown) => void },
+) {
   const client = useQueryClient();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);

@@ -8,7 +8,21 @@ import { FieldError, FieldHint } from '../../components/FormError';
 import { dateTime } from '../../components/format';
 import { useOperatorList, useOperatorNames } from '../../components/useOperatorNames';
 import { AuditTabs } from './AuditTabs';
-import { dataSummary, EMPTY_FILTER, entityLink, exportPath, filterFromParams, filterParams, filterProblem, fromLocalInput, KNOWN_ACTIONS, KNOWN_ENTITIES, searchPath, toLocalInput, type AuditFilter } from './model';
+import {
+  dataSummary,
+  EMPTY_FILTER,
+  entityLink,
+  exportPath,
+  filterFromParams,
+  filterParams,
+  filterProblem,
+  fromLocalInput,
+  KNOWN_ACTIONS,
+  KNOWN_ENTITIES,
+  searchPath,
+  toLocalInput,
+  type AuditFilter,
+} from './model';
 
 export interface AuditEvent {
   id: string;
@@ -29,11 +43,16 @@ const PAGE = 50;
 /** The form edits a draft; "Search" puts it in the URL, which is what the list and the exports use. */
 function FilterForm({ applied, onApply }: { applied: AuditFilter; onApply: (f: AuditFilter) => void }) {
   const { can } = useSession();
-  const [draft, setDraft] = useState(() => ({ ...applied, from: toLocalInput(applied.from), to: toLocalInput(applied.to) }));
+  const [draft, setDraft] = useState(() => ({
+    ...applied,
+    from: toLocalInput(applied.from),
+    to: toLocalInput(applied.to),
+  }));
   const [problem, setProblem] = useState<string | undefined>();
   const toRef = useRef<HTMLInputElement>(null);
   const operators = useOperatorList(can('operators:read'));
-  const set = (k: keyof AuditFilter) => (e: React.ChangeEvent<HTMLInputElement>) => setDraft({ ...draft, [k]: e.target.value });
+  const set = (k: keyof AuditFilter) => (e: React.ChangeEvent<HTMLInputElement>) =>
+    setDraft({ ...draft, [k]: e.target.value });
 
   useEffect(() => {
     setDraft({ ...applied, from: toLocalInput(applied.from), to: toLocalInput(applied.to) });
@@ -61,12 +80,27 @@ function FilterForm({ applied, onApply }: { applied: AuditFilter; onApply: (f: A
       </div>
       <div>
         <label htmlFor="audit-to">To (before)</label>
-        <input ref={toRef} id="audit-to" type="datetime-local" value={draft.to} onChange={set('to')} aria-invalid={problem ? true : undefined} aria-describedby={problem ? 'audit-to-error' : undefined} />
+        <input
+          ref={toRef}
+          id="audit-to"
+          type="datetime-local"
+          value={draft.to}
+          onChange={set('to')}
+          aria-invalid={problem ? true : undefined}
+          aria-describedby={problem ? 'audit-to-error' : undefined}
+        />
         <FieldError id="audit-to-error" message={problem} />
       </div>
       <div>
         <label htmlFor="audit-actor">Actor</label>
-        <input id="audit-actor" list="audit-actors" value={draft.actor} onChange={set('actor')} aria-describedby="audit-actor-hint" placeholder="anyone" />
+        <input
+          id="audit-actor"
+          list="audit-actors"
+          value={draft.actor}
+          onChange={set('actor')}
+          aria-describedby="audit-actor-hint"
+          placeholder="anyone"
+        />
         <datalist id="audit-actors">
           {operators.data?.operators.map((o) => (
             <option key={o.id} value={`operator:${o.id}`}>
@@ -75,11 +109,19 @@ function FilterForm({ applied, onApply }: { applied: AuditFilter; onApply: (f: A
           ))}
           <option value="system">the desk</option>
         </datalist>
-        <FieldHint id="audit-actor-hint">{actorName ? `Operator: ${actorName}` : 'An operator id, or type:id'}</FieldHint>
+        <FieldHint id="audit-actor-hint">
+          {actorName ? `Operator: ${actorName}` : 'An operator id, or type:id'}
+        </FieldHint>
       </div>
       <div>
         <label htmlFor="audit-action">Action</label>
-        <input id="audit-action" list="audit-actions" value={draft.action} onChange={set('action')} placeholder="any action" />
+        <input
+          id="audit-action"
+          list="audit-actions"
+          value={draft.action}
+          onChange={set('action')}
+          placeholder="any action"
+        />
         <datalist id="audit-actions">
           {KNOWN_ACTIONS.map((a) => (
             <option key={a} value={a} />
@@ -88,7 +130,14 @@ function FilterForm({ applied, onApply }: { applied: AuditFilter; onApply: (f: A
       </div>
       <div>
         <label htmlFor="audit-entity">Entity</label>
-        <input id="audit-entity" list="audit-entities" value={draft.entity} onChange={set('entity')} aria-describedby="audit-entity-hint" placeholder="anything" />
+        <input
+          id="audit-entity"
+          list="audit-entities"
+          value={draft.entity}
+          onChange={set('entity')}
+          aria-describedby="audit-entity-hint"
+          placeholder="anything"
+        />
         <datalist id="audit-entities">
           {KNOWN_ENTITIES.map((a) => (
             <option key={a} value={a} />
@@ -113,10 +162,20 @@ function FilterForm({ applied, onApply }: { applied: AuditFilter; onApply: (f: A
         {can('audit:export') && (
           <div className="exports" aria-label="Export the events matching the applied filter">
             <span className="muted-text">Export what matches:</span>
-            <a className="button secondary" href={exportPath(applied, 'csv')} download data-testid="export-csv">
+            <a
+              className="button secondary"
+              href={exportPath(applied, 'csv')}
+              download
+              data-testid="export-csv"
+            >
               CSV
             </a>
-            <a className="button secondary" href={exportPath(applied, 'jsonl')} download data-testid="export-jsonl">
+            <a
+              className="button secondary"
+              href={exportPath(applied, 'jsonl')}
+              download
+              data-testid="export-jsonl"
+            >
               JSONL
             </a>
           </div>
@@ -128,7 +187,12 @@ function FilterForm({ applied, onApply }: { applied: AuditFilter; onApply: (f: A
 
 function EventRow({ e, name }: { e: AuditEvent; name: (id: string | null) => string }) {
   const link = entityLink(e.entityType, e.entityId);
-  const who = e.actorType === 'operator' ? name(e.actorId) : e.actorType === 'system' ? `the desk${e.actorId ? ` (${e.actorId})` : ''}` : `${e.actorType}${e.actorId ? ` ${e.actorId}` : ''}`;
+  const who =
+    e.actorType === 'operator'
+      ? name(e.actorId)
+      : e.actorType === 'system'
+        ? `the desk${e.actorId ? ` (${e.actorId})` : ''}`
+        : `${e.actorType}${e.actorId ? ` ${e.actorId}` : ''}`;
   const summary = dataSummary(e.data);
   return (
     <tr>
@@ -147,7 +211,13 @@ function EventRow({ e, name }: { e: AuditEvent; name: (id: string | null) => str
           <>
             <span>{e.entityType}</span>
             {e.entityId && (
-              <div className="field-hint">{link ? <Link to={link}>{e.entityId.length > 20 ? `${e.entityId.slice(0, 8)}…` : e.entityId}</Link> : <code>{e.entityId.length > 20 ? `${e.entityId.slice(0, 8)}…` : e.entityId}</code>}</div>
+              <div className="field-hint">
+                {link ? (
+                  <Link to={link}>{e.entityId.length > 20 ? `${e.entityId.slice(0, 8)}…` : e.entityId}</Link>
+                ) : (
+                  <code>{e.entityId.length > 20 ? `${e.entityId.slice(0, 8)}…` : e.entityId}</code>
+                )}
+              </div>
             )}
           </>
         ) : (
@@ -166,7 +236,15 @@ function EventRow({ e, name }: { e: AuditEvent; name: (id: string | null) => str
           <span className="muted-text">—</span>
         )}
       </td>
-      <td className="nowrap">{e.chain ? <span className="sealed" title={`hash ${e.chain.hash}`}>sealed #{e.chain.seq}</span> : <span className="unsealed">not yet sealed</span>}</td>
+      <td className="nowrap">
+        {e.chain ? (
+          <span className="sealed" title={`hash ${e.chain.hash}`}>
+            sealed #{e.chain.seq}
+          </span>
+        ) : (
+          <span className="unsealed">not yet sealed</span>
+        )}
+      </td>
     </tr>
   );
 }
@@ -177,7 +255,8 @@ export function AuditPage() {
   const applied = filterFromParams(params);
   const events = useInfiniteQuery({
     queryKey: ['audit', 'search', applied],
-    queryFn: ({ pageParam }) => api.get<{ events: AuditEvent[]; nextCursor: string | null }>(searchPath(applied, pageParam, PAGE)),
+    queryFn: ({ pageParam }) =>
+      api.get<{ events: AuditEvent[]; nextCursor: string | null }>(searchPath(applied, pageParam, PAGE)),
     initialPageParam: null as string | null,
     getNextPageParam: (last) => last.nextCursor,
   });
@@ -191,13 +270,23 @@ export function AuditPage() {
       <AuditTabs />
       <FilterForm applied={applied} onApply={(f) => setParams(filterParams(f))} />
       <h2 className="sr-only">Events</h2>
-      {events.isLoading && <p className="loading" role="status">Searching the audit trail…</p>}
+      {events.isLoading && (
+        <p className="loading" role="status">
+          Searching the audit trail…
+        </p>
+      )}
       {events.isError && (
         <p className="form-error" role="alert">
           {errorMessage(events.error)}
         </p>
       )}
-      {events.data && rows.length === 0 && <p className="empty">{filtered ? 'No event matches this filter. Widen the time range or clear a field.' : 'The audit trail is empty.'}</p>}
+      {events.data && rows.length === 0 && (
+        <p className="empty">
+          {filtered
+            ? 'No event matches this filter. Widen the time range or clear a field.'
+            : 'The audit trail is empty.'}
+        </p>
+      )}
       {rows.length > 0 && (
         <>
           <table className="data events" data-testid="audit-events">
@@ -219,10 +308,16 @@ export function AuditPage() {
           </table>
           <div className="table-footer">
             <span className="muted-text" role="status">
-              {rows.length} event{rows.length === 1 ? '' : 's'} shown, newest first{events.hasNextPage ? '' : ' — that is all'}
+              {rows.length} event{rows.length === 1 ? '' : 's'} shown, newest first
+              {events.hasNextPage ? '' : ' — that is all'}
             </span>
             {events.hasNextPage && (
-              <button type="button" className="secondary" onClick={() => void events.fetchNextPage()} disabled={events.isFetchingNextPage}>
+              <button
+                type="button"
+                className="secondary"
+                onClick={() => void events.fetchNextPage()}
+                disabled={events.isFetchingNextPage}
+              >
                 {events.isFetchingNextPage ? 'Loading…' : `Load ${PAGE} older events`}
               </button>
             )}

@@ -30,12 +30,23 @@ export interface ApprovalsReport {
     decidedAt: string | null;
   }[];
   statistics: {
-    timeToDecision: { operatorId: string; email: string | null; step: string; decisions: number; medianSeconds: number; p90Seconds: number }[];
+    timeToDecision: {
+      operatorId: string;
+      email: string | null;
+      step: string;
+      decisions: number;
+      medianSeconds: number;
+      p90Seconds: number;
+    }[];
     pairs: { a: ReportPerson; b: ReportPerson; approved: number }[];
   };
 }
 
-const STEP_LABELS: Record<string, string> = { primary: 'Approve (primary)', secondary: 'Co-sign', reject: 'Reject' };
+const STEP_LABELS: Record<string, string> = {
+  primary: 'Approve (primary)',
+  secondary: 'Co-sign',
+  reject: 'Reject',
+};
 /** Two people approving this many of each other's requests in one period is worth a look. */
 export const PAIR_WATCH = 3;
 
@@ -95,11 +106,23 @@ export function ReportPage() {
       <form className="report-form" onSubmit={submit} noValidate aria-label="Report period">
         <div>
           <label htmlFor="report-from">From</label>
-          <input id="report-from" type="date" value={draft.from} onChange={(e) => setDraft({ ...draft, from: e.target.value })} />
+          <input
+            id="report-from"
+            type="date"
+            value={draft.from}
+            onChange={(e) => setDraft({ ...draft, from: e.target.value })}
+          />
         </div>
         <div>
           <label htmlFor="report-to">To (included)</label>
-          <input id="report-to" type="date" value={draft.to} aria-invalid={problem ? true : undefined} aria-describedby={problem ? 'report-to-error' : undefined} onChange={(e) => setDraft({ ...draft, to: e.target.value })} />
+          <input
+            id="report-to"
+            type="date"
+            value={draft.to}
+            aria-invalid={problem ? true : undefined}
+            aria-describedby={problem ? 'report-to-error' : undefined}
+            onChange={(e) => setDraft({ ...draft, to: e.target.value })}
+          />
           <FieldError id="report-to-error" message={problem} />
         </div>
         <button type="submit">Show report</button>
@@ -138,7 +161,9 @@ export function ReportPage() {
           <div className="columns">
             <section className="card" aria-labelledby="ttd-title">
               <h2 id="ttd-title">Time to decision, per approver</h2>
-              <p className="form-intro">From filing to the primary decision, and from it to the co-sign; median and 90th percentile.</p>
+              <p className="form-intro">
+                From filing to the primary decision, and from it to the co-sign; median and 90th percentile.
+              </p>
               {r.statistics.timeToDecision.length === 0 ? (
                 <p className="muted-text">Nobody decided a request filed in this period.</p>
               ) : (
@@ -168,7 +193,10 @@ export function ReportPage() {
             </section>
             <section className="card" aria-labelledby="pairs-title">
               <h2 id="pairs-title">Who approves with whom</h2>
-              <p className="form-intro">Pairs of primary approver and co-signer on approved requests. The same two people approving many requests together is a collusion signal{' '}(highlighted from {PAIR_WATCH}).</p>
+              <p className="form-intro">
+                Pairs of primary approver and co-signer on approved requests. The same two people approving
+                many requests together is a collusion signal (highlighted from {PAIR_WATCH}).
+              </p>
               {r.statistics.pairs.length === 0 ? (
                 <p className="muted-text">No request filed in this period was approved.</p>
               ) : (
@@ -182,7 +210,10 @@ export function ReportPage() {
                   </thead>
                   <tbody>
                     {r.statistics.pairs.map((p) => (
-                      <tr key={`${p.a.id}-${p.b.id}`} className={p.approved >= PAIR_WATCH ? 'watch' : undefined}>
+                      <tr
+                        key={`${p.a.id}-${p.b.id}`}
+                        className={p.approved >= PAIR_WATCH ? 'watch' : undefined}
+                      >
                         <td>{who(p.a)}</td>
                         <td>{who(p.b)}</td>
                         <td>{p.approved}</td>
@@ -231,7 +262,10 @@ export function ReportPage() {
                 </tbody>
               </table>
             )}
-            <p className="field-hint">Generated {dateTime(r.generatedAt)}. The CSV holds the same rows with every reason and timestamp.</p>
+            <p className="field-hint">
+              Generated {dateTime(r.generatedAt)}. The CSV holds the same rows with every reason and
+              timestamp.
+            </p>
           </section>
         </>
       )}

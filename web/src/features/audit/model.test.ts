@@ -1,14 +1,38 @@
 import { describe, expect, it } from 'vitest';
-import { dataSummary, entityLink, exportPath, filterFromParams, filterProblem, fromLocalInput, searchPath, seconds, toLocalInput } from './model';
+import {
+  dataSummary,
+  entityLink,
+  exportPath,
+  filterFromParams,
+  filterProblem,
+  fromLocalInput,
+  searchPath,
+  seconds,
+  toLocalInput,
+} from './model';
 
 describe('audit filter', () => {
   it('round-trips through the URL and builds the search and export paths from the set fields only', () => {
-    const f = filterFromParams(new URLSearchParams('from=2026-01-01T00:00:00.000Z&actor=operator:abc&action=+flag.changed+&junk=1'));
-    expect(f).toEqual({ from: '2026-01-01T00:00:00.000Z', to: '', actor: 'operator:abc', action: 'flag.changed', entity: '' });
-    expect(searchPath(f, null)).toBe('/api/audit?from=2026-01-01T00%3A00%3A00.000Z&actor=operator%3Aabc&action=flag.changed&limit=50');
+    const f = filterFromParams(
+      new URLSearchParams('from=2026-01-01T00:00:00.000Z&actor=operator:abc&action=+flag.changed+&junk=1'),
+    );
+    expect(f).toEqual({
+      from: '2026-01-01T00:00:00.000Z',
+      to: '',
+      actor: 'operator:abc',
+      action: 'flag.changed',
+      entity: '',
+    });
+    expect(searchPath(f, null)).toBe(
+      '/api/audit?from=2026-01-01T00%3A00%3A00.000Z&actor=operator%3Aabc&action=flag.changed&limit=50',
+    );
     expect(searchPath(f, 'YTE6OQ')).toContain('cursor=YTE6OQ');
-    expect(exportPath(f, 'csv')).toBe('/api/audit/export?format=csv&from=2026-01-01T00%3A00%3A00.000Z&actor=operator%3Aabc&action=flag.changed');
-    expect(exportPath({ from: '', to: '', actor: '', action: '', entity: '' }, 'jsonl')).toBe('/api/audit/export?format=jsonl');
+    expect(exportPath(f, 'csv')).toBe(
+      '/api/audit/export?format=csv&from=2026-01-01T00%3A00%3A00.000Z&actor=operator%3Aabc&action=flag.changed',
+    );
+    expect(exportPath({ from: '', to: '', actor: '', action: '', entity: '' }, 'jsonl')).toBe(
+      '/api/audit/export?format=jsonl',
+    );
   });
 
   it('converts between datetime-local values and instants in the browser time zone', () => {
@@ -21,14 +45,32 @@ describe('audit filter', () => {
   });
 
   it('refuses a range that ends before it starts', () => {
-    expect(filterProblem({ from: '2026-01-02T00:00:00Z', to: '2026-01-01T00:00:00Z', actor: '', action: '', entity: '' })).toEqual({ field: 'to', message: 'must be after "From"' });
-    expect(filterProblem({ from: '2026-01-01T00:00:00Z', to: '2026-01-02T00:00:00Z', actor: '', action: '', entity: '' })).toBeNull();
+    expect(
+      filterProblem({
+        from: '2026-01-02T00:00:00Z',
+        to: '2026-01-01T00:00:00Z',
+        actor: '',
+        action: '',
+        entity: '',
+      }),
+    ).toEqual({ field: 'to', message: 'must be after "From"' });
+    expect(
+      filterProblem({
+        from: '2026-01-01T00:00:00Z',
+        to: '2026-01-02T00:00:00Z',
+        actor: '',
+        action: '',
+        entity: '',
+      }),
+    ).toBeNull();
   });
 });
 
 describe('audit display', () => {
   it('summarises event data and links entities', () => {
-    expect(dataSummary({ enabled: false, previous: true, via: 'emergency', reason: 'x', extra: 1, none: null })).toBe('enabled: false · previous: true · via: emergency · reason: x · +1 more');
+    expect(
+      dataSummary({ enabled: false, previous: true, via: 'emergency', reason: 'x', extra: 1, none: null }),
+    ).toBe('enabled: false · previous: true · via: emergency · reason: x · +1 more');
     expect(dataSummary({ roles: ['auditor'] })).toBe('roles: ["auditor"]');
     expect(dataSummary(null)).toBe('');
     expect(entityLink('change_request', 'r1')).toBe('/approvals/r1');

@@ -28,8 +28,10 @@ export function filterParams(f: AuditFilter): Record<string, string> {
   return out;
 }
 
-export const searchPath = (f: AuditFilter, cursor: string | null, limit = 50) => `/api/audit${qs({ ...filterParams(f), cursor, limit })}`;
-export const exportPath = (f: AuditFilter, format: 'csv' | 'jsonl') => `/api/audit/export${qs({ format, ...filterParams(f) })}`;
+export const searchPath = (f: AuditFilter, cursor: string | null, limit = 50) =>
+  `/api/audit${qs({ ...filterParams(f), cursor, limit })}`;
+export const exportPath = (f: AuditFilter, format: 'csv' | 'jsonl') =>
+  `/api/audit/export${qs({ format, ...filterParams(f) })}`;
 
 const pad = (n: number) => String(n).padStart(2, '0');
 
@@ -50,7 +52,8 @@ export function fromLocalInput(local: string): string {
 
 /** A problem with the filter the operator can fix before asking the desk, or null. */
 export function filterProblem(f: AuditFilter): { field: 'to'; message: string } | null {
-  if (f.from && f.to && new Date(f.from) >= new Date(f.to)) return { field: 'to', message: 'must be after "From"' };
+  if (f.from && f.to && new Date(f.from) >= new Date(f.to))
+    return { field: 'to', message: 'must be after "From"' };
   return null;
 }
 
@@ -58,8 +61,12 @@ export function filterProblem(f: AuditFilter): { field: 'to'; message: string } 
 export function dataSummary(data: unknown, max = 4): string {
   if (data === null || data === undefined) return '';
   if (typeof data !== 'object') return JSON.stringify(data);
-  const entries = Object.entries(data as Record<string, unknown>).filter(([, v]) => v !== undefined && v !== null);
-  const shown = entries.slice(0, max).map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
+  const entries = Object.entries(data as Record<string, unknown>).filter(
+    ([, v]) => v !== undefined && v !== null,
+  );
+  const shown = entries
+    .slice(0, max)
+    .map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
   return shown.join(' · ') + (entries.length > max ? ` · +${entries.length - max} more` : '');
 }
 
@@ -85,11 +92,35 @@ export function seconds(value: number | null | undefined): string {
 }
 
 export const KNOWN_ACTIONS = [
-  'approval.filed', 'approval.approved', 'approval.cosigned', 'approval.rejected', 'approval.cancelled', 'approval.expired', 'approval.failed',
-  'auth.login', 'auth.login_failed', 'auth.locked', 'auth.logout', 'auth.step_up', 'auth.step_up_failed', 'auth.mfa_enrolled', 'auth.mfa_reenrolled',
-  'flag.changed', 'flag.changed_outside_api', 'flag.review_opened', 'flag.review_acknowledged',
-  'operator.created', 'operator.deactivated', 'operator.role_granted', 'operator.role_revoked', 'operator.password_changed', 'operator.telegram_link_code_issued', 'operator.telegram_linked',
-  'policy.changed', 'audit.exported', 'setup.completed',
+  'approval.filed',
+  'approval.approved',
+  'approval.cosigned',
+  'approval.rejected',
+  'approval.cancelled',
+  'approval.expired',
+  'approval.failed',
+  'auth.login',
+  'auth.login_failed',
+  'auth.locked',
+  'auth.logout',
+  'auth.step_up',
+  'auth.step_up_failed',
+  'auth.mfa_enrolled',
+  'auth.mfa_reenrolled',
+  'flag.changed',
+  'flag.changed_outside_api',
+  'flag.review_opened',
+  'flag.review_acknowledged',
+  'operator.created',
+  'operator.deactivated',
+  'operator.role_granted',
+  'operator.role_revoked',
+  'operator.password_changed',
+  'operator.telegram_link_code_issued',
+  'operator.telegram_linked',
+  'policy.changed',
+  'audit.exported',
+  'setup.completed',
 ];
 
 export const KNOWN_ENTITIES = ['change_request', 'flag', 'flag_review', 'operator', 'operator_session'];

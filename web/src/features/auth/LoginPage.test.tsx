@@ -17,10 +17,15 @@ function signIn(email: string, password: string) {
 
 describe('LoginPage', () => {
   it('a right password without a code: asks for the code next to its field, in words, and focuses it', async () => {
-    const calls = fakeFetch(() => ({ status: 401, body: refusal('MFA_REQUIRED', 'Enter the code from your authenticator app (field totp).', 401) }));
+    const calls = fakeFetch(() => ({
+      status: 401,
+      body: refusal('MFA_REQUIRED', 'Enter the code from your authenticator app (field totp).', 401),
+    }));
     renderScreen(<LoginPage />);
     signIn('ada@desk.test', 'the right passphrase');
-    const message = await screen.findByText('Enter the 6-digit code from your authenticator app to finish signing in.');
+    const message = await screen.findByText(
+      'Enter the 6-digit code from your authenticator app to finish signing in.',
+    );
     const code = screen.getByLabelText(/^Authenticator code/);
     await waitFor(() => expect(document.activeElement).toBe(code));
     expect(code.getAttribute('aria-invalid')).toBe('true');
@@ -32,7 +37,10 @@ describe('LoginPage', () => {
   });
 
   it('wrong credentials are said at the form, focused', async () => {
-    fakeFetch(() => ({ status: 401, body: refusal('INVALID_CREDENTIALS', 'Email or password not accepted.', 401) }));
+    fakeFetch(() => ({
+      status: 401,
+      body: refusal('INVALID_CREDENTIALS', 'Email or password not accepted.', 401),
+    }));
     renderScreen(<LoginPage />);
     signIn('ada@desk.test', 'wrong');
     const alert = await screen.findByText('Email or password not accepted.');

@@ -30,7 +30,11 @@ export function LoginPage() {
     setBusy(true);
     setError(null);
     try {
-      const res = await api.post<LoginResponse>('/api/auth/login', { email, password, ...(totp.trim() ? { totp: totp.trim() } : {}) });
+      const res = await api.post<LoginResponse>('/api/auth/login', {
+        email,
+        password,
+        ...(totp.trim() ? { totp: totp.trim() } : {}),
+      });
       await client.invalidateQueries({ queryKey: ['me'] });
       void navigate(res.mfaVerified ? '/approvals' : '/mfa');
     } catch (err) {
@@ -46,9 +50,23 @@ export function LoginPage() {
       <form className="card auth" onSubmit={(e) => void submit(e)} aria-labelledby="login-title">
         <h1 id="login-title">Sign in to the ops console</h1>
         <label htmlFor="email">Email</label>
-        <input id="email" type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} />
+        <input
+          id="email"
+          type="email"
+          autoComplete="username"
+          required
+          value={email}
+          onChange={(e) => setEmail(e.target.value)}
+        />
         <label htmlFor="password">Password</label>
-        <input id="password" type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
+        <input
+          id="password"
+          type="password"
+          autoComplete="current-password"
+          required
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+        />
         <label htmlFor="totp">Authenticator code {needsCode ? '' : '(if enrolled)'}</label>
         <input
           ref={totpRef}

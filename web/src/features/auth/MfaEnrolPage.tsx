@@ -43,7 +43,10 @@ export function MfaEnrolPage({ reenrol = false }: { reenrol?: boolean }) {
     <div className={reenrol ? '' : 'auth-page'}>
       <div className="card auth">
         <h1>{reenrol ? 'Re-enrol your authenticator' : 'Enrol your authenticator app'}</h1>
-        <p>Every operator who can decide uses a second factor. Scan the code with an authenticator app (or type the secret), then enter the 6-digit code it shows.</p>
+        <p>
+          Every operator who can decide uses a second factor. Scan the code with an authenticator app (or type
+          the secret), then enter the 6-digit code it shows.
+        </p>
         {!enrolment && (
           <button type="button" onClick={() => void start()}>
             {reenrol ? 'Start re-enrolment' : 'Show my code'}
@@ -56,7 +59,15 @@ export function MfaEnrolPage({ reenrol = false }: { reenrol?: boolean }) {
               Secret: <code data-testid="mfa-secret">{enrolment.secret}</code>
             </p>
             <label htmlFor="mfa-code">Code from the app</label>
-            <input id="mfa-code" inputMode="numeric" autoComplete="one-time-code" maxLength={6} required value={code} onChange={(e) => setCode(e.target.value)} />
+            <input
+              id="mfa-code"
+              inputMode="numeric"
+              autoComplete="one-time-code"
+              maxLength={6}
+              required
+              value={code}
+              onChange={(e) => setCode(e.target.value)}
+            />
             <button type="submit">Confirm</button>
           </form>
         )}

@@ -30,7 +30,12 @@ function fill(name: string, email: string, password: string) {
 }
 
 // What the desk answers for a weak password (operators.service.ts): a developer-worded detail plus field errors.
-const weakPassword = refusal('VALIDATION_FAILED', 'The operator is invalid: password must be at least 12 characters', 400, [{ path: 'password', message: 'must be at least 12 characters' }]);
+const weakPassword = refusal(
+  'VALIDATION_FAILED',
+  'The operator is invalid: password must be at least 12 characters',
+  400,
+  [{ path: 'password', message: 'must be at least 12 characters' }],
+);
 
 describe('SetupPage', () => {
   it('shows a refusal once, next to its field, marks the field invalid and focuses it', async () => {
@@ -49,16 +54,27 @@ describe('SetupPage', () => {
     // What was typed is kept.
     expect(password.value).toBe('short');
     expect(screen.getByLabelText<HTMLInputElement>('Name').value).toBe('First Admin');
-    expect(calls).toEqual([{ method: 'POST', path: '/api/setup', body: { token: 'tok-123', name: 'First Admin', email: 'first.admin@desk.test', password: 'short' } }]);
+    expect(calls).toEqual([
+      {
+        method: 'POST',
+        path: '/api/setup',
+        body: { token: 'tok-123', name: 'First Admin', email: 'first.admin@desk.test', password: 'short' },
+      },
+    ]);
   });
 
   it('focuses the first field in error when several are refused', async () => {
     fakeFetch(() => ({
       status: 400,
-      body: refusal('VALIDATION_FAILED', 'The operator is invalid: email must be an email address; password must be at least 12 characters', 400, [
-        { path: 'email', message: 'must be an email address' },
-        { path: 'password', message: 'must be at least 12 characters' },
-      ]),
+      body: refusal(
+        'VALIDATION_FAILED',
+        'The operator is invalid: email must be an email address; password must be at least 12 characters',
+        400,
+        [
+          { path: 'email', message: 'must be an email address' },
+          { path: 'password', message: 'must be at least 12 characters' },
+        ],
+      ),
     }));
     renderSetup();
     fill('First Admin', 'first.admin@desk', 'short');
@@ -68,16 +84,36 @@ describe('SetupPage', () => {
   });
 
   it('puts a refusal no field explains at the form, focused', async () => {
-    fakeFetch(() => ({ status: 401, body: refusal('INVALID_CREDENTIALS', 'This setup link is not valid: use the URL the desk printed at start.', 401) }));
+    fakeFetch(() => ({
+      status: 401,
+      body: refusal(
+        'INVALID_CREDENTIALS',
+        'This setup link is not valid: use the URL the desk printed at start.',
+        401,
+      ),
+    }));
     renderSetup();
     fill('First Admin', 'first.admin@desk.test', 'a long enough password');
-    const alert = await screen.findByText('This setup link is not valid: use the URL the desk printed at start.');
+    const alert = await screen.findByText(
+      'This setup link is not valid: use the URL the desk printed at start.',
+    );
     await waitFor(() => expect(document.activeElement).toBe(alert));
     expect(screen.getByLabelText('Password').getAttribute('aria-invalid')).toBeNull();
   });
 
   it('says the account is created once the desk accepts it', async () => {
-    fakeFetch(() => ({ status: 201, body: { operator: { id: 'op-1', email: 'first.admin@desk.test', name: 'First Admin', roles: ['platform_admin'], mfaEnrolled: false } } }));
+    fakeFetch(() => ({
+      status: 201,
+      body: {
+        operator: {
+          id: 'op-1',
+          email: 'first.admin@desk.test',
+          name: 'First Admin',
+          roles: ['platform_admin'],
+          mfaEnrolled: false,
+        },
+      },
+    }));
     renderSetup();
     fill('First Admin', 'first.admin@desk.test', 'a long enough password');
     expect(await screen.findByRole('heading', { name: 'The desk is set up' })).toBeTruthy();

@@ -14,7 +14,11 @@ export function SetupPage() {
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const [done, setDone] = useState(false);
-  const refs = { name: useRef<HTMLInputElement>(null), email: useRef<HTMLInputElement>(null), password: useRef<HTMLInputElement>(null) };
+  const refs = {
+    name: useRef<HTMLInputElement>(null),
+    email: useRef<HTMLInputElement>(null),
+    password: useRef<HTMLInputElement>(null),
+  };
   const token = params.get('token') ?? '';
   // Each message goes next to its field; the form-level alert only carries what no field explains.
   const problem = splitProblem<Field>(error, FIELDS);
@@ -51,7 +55,9 @@ export function SetupPage() {
     );
   }
 
-  const described = (f: Field, hint?: boolean) => [hint ? `setup-${f}-hint` : '', problem.fields[f] ? `setup-${f}-error` : ''].filter(Boolean).join(' ') || undefined;
+  const described = (f: Field, hint?: boolean) =>
+    [hint ? `setup-${f}-hint` : '', problem.fields[f] ? `setup-${f}-error` : ''].filter(Boolean).join(' ') ||
+    undefined;
   const field = (f: Field) => ({
     ref: refs[f],
     id: `setup-${f}`,
@@ -64,16 +70,30 @@ export function SetupPage() {
     <div className="auth-page">
       <form className="card auth" onSubmit={(e) => void submit(e)} aria-labelledby="setup-title">
         <h1 id="setup-title">Create the first platform admin</h1>
-        {!token && <p className="form-error">This page needs the setup link the desk printed when it first started.</p>}
+        {!token && (
+          <p className="form-error">This page needs the setup link the desk printed when it first started.</p>
+        )}
         <label htmlFor="setup-name">Name</label>
         <input {...field('name')} autoComplete="name" aria-describedby={described('name')} />
         <FieldError id="setup-name-error" message={problem.fields.name} />
         <label htmlFor="setup-email">Email</label>
-        <input {...field('email')} type="email" autoComplete="username" aria-describedby={described('email')} />
+        <input
+          {...field('email')}
+          type="email"
+          autoComplete="username"
+          aria-describedby={described('email')}
+        />
         <FieldError id="setup-email-error" message={problem.fields.email} />
         <label htmlFor="setup-password">Password</label>
-        <input {...field('password')} type="password" autoComplete="new-password" aria-describedby={described('password', true)} />
-        <FieldHint id="setup-password-hint">At least 12 characters, not your email. A passphrase of a few words is easiest.</FieldHint>
+        <input
+          {...field('password')}
+          type="password"
+          autoComplete="new-password"
+          aria-describedby={described('password', true)}
+        />
+        <FieldHint id="setup-password-hint">
+          At least 12 characters, not your email. A passphrase of a few words is easiest.
+        </FieldHint>
         <FieldError id="setup-password-error" message={problem.fields.password} />
         <FormError error={problem.form} />
         <button type="submit" disabled={!token || busy}>

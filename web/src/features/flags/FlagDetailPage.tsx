@@ -22,7 +22,11 @@ function actor(a: { type: string; id: string | null }, name: Name): string {
 
 /** The request that made the current state: who asked, why, who approved and co-signed. */
 function ApprovingRequest({ id }: { id: string }) {
-  const request = useQuery({ queryKey: ['approval', id], queryFn: () => api.get<ChangeRequestDetail>(`/api/approvals/${id}`), retry: false });
+  const request = useQuery({
+    queryKey: ['approval', id],
+    queryFn: () => api.get<ChangeRequestDetail>(`/api/approvals/${id}`),
+    retry: false,
+  });
   const r = request.data;
   return (
     <>
@@ -78,7 +82,9 @@ function CurrentState({ flag, name }: { flag: FlagDetail; name: Name }) {
         ) : (
           <>
             <dt>Reason</dt>
-            <dd data-testid="flag-reason">{flagReason(flag) ?? latest?.reason ?? <span className="muted-text">—</span>}</dd>
+            <dd data-testid="flag-reason">
+              {flagReason(flag) ?? latest?.reason ?? <span className="muted-text">—</span>}
+            </dd>
           </>
         )}
       </dl>
@@ -114,7 +120,9 @@ function History({ flag, name }: { flag: FlagDetail; name: Name }) {
                   </>
                 )}
               </div>
-              {h.reason && h.reason !== `approved change request ${h.requestId}` && <blockquote className="quoted">{h.reason}</blockquote>}
+              {h.reason && h.reason !== `approved change request ${h.requestId}` && (
+                <blockquote className="quoted">{h.reason}</blockquote>
+              )}
             </li>
           ))}
         </ol>
@@ -133,7 +141,9 @@ function Reviews({ flag, name }: { flag: FlagDetail; name: Name }) {
         {flag.reviews.map((v) => (
           <li key={v.id} className={`review ${v.status}`} data-testid={`review-${v.status}`}>
             <div className="review-head">
-              <span className={`status ${v.status === 'open' ? 'pending' : 'approved'}`}>{v.status === 'open' ? 'Awaiting review' : 'Acknowledged'}</span>
+              <span className={`status ${v.status === 'open' ? 'pending' : 'approved'}`}>
+                {v.status === 'open' ? 'Awaiting review' : 'Acknowledged'}
+              </span>
               <span className="muted-text">
                 stopped by {name(v.openedBy)}, {dateTime(v.createdAt)}
               </span>
@@ -147,7 +157,9 @@ function Reviews({ flag, name }: { flag: FlagDetail; name: Name }) {
             )}
             {v.status === 'open' &&
               (!can('flags:review') ? (
-                <p className="field-hint">A risk officer other than the one who stopped it must acknowledge this review.</p>
+                <p className="field-hint">
+                  A risk officer other than the one who stopped it must acknowledge this review.
+                </p>
               ) : v.openedBy === me?.id ? (
                 <p className="field-hint">You made this stop, so another risk officer must acknowledge it.</p>
               ) : (
@@ -168,9 +180,22 @@ export function FlagDetailPage() {
   const open = useOpenFlagRequests(can('approvals:read'));
   const f = flag.data;
   const name = useOperatorNames(
-    f ? [f.updatedBy.id, ...f.history.map((h) => h.actor.id), ...f.reviews.flatMap((v) => [v.openedBy, v.acknowledgedBy])] : [],
     f
-      ? [[f.updatedBy.id, f.updatedBy.name] as const, ...f.history.map((h) => [h.actor.id, h.actor.name] as const), ...f.reviews.flatMap((v) => [[v.openedBy, v.openedByName] as const, [v.acknowledgedBy, v.acknowledgedByName] as const])]
+      ? [
+          f.updatedBy.id,
+          ...f.history.map((h) => h.actor.id),
+          ...f.reviews.flatMap((v) => [v.openedBy, v.acknowledgedBy]),
+        ]
+      : [],
+    f
+      ? [
+          [f.updatedBy.id, f.updatedBy.name] as const,
+          ...f.history.map((h) => [h.actor.id, h.actor.name] as const),
+          ...f.reviews.flatMap((v) => [
+            [v.openedBy, v.openedByName] as const,
+            [v.acknowledgedBy, v.acknowledgedByName] as const,
+          ]),
+        ]
       : [],
   );
 
@@ -210,8 +235,8 @@ export function FlagDetailPage() {
       </div>
       {openReviews > 0 && (
         <p className="warn-box" role="status">
-          {openReviews === 1 ? 'An emergency stop is' : `${openReviews} emergency stops are`} awaiting review by a risk officer.{' '}
-          <a href="#reviews-title">Go to the review</a>
+          {openReviews === 1 ? 'An emergency stop is' : `${openReviews} emergency stops are`} awaiting review
+          by a risk officer. <a href="#reviews-title">Go to the review</a>
         </p>
       )}
       <div className="columns">
@@ -222,7 +247,9 @@ export function FlagDetailPage() {
         <div className="column-side">
           <Reviews flag={f} name={name} />
           {f.key === 'AUTO_SETTLEMENT' && can('flags:emergency') && <EmergencyDisable flag={f} />}
-          {can('approvals:request') && <ProposeChange flag={f} openRequests={requestsFor(f.key, open.data)} />}
+          {can('approvals:request') && (
+            <ProposeChange flag={f} openRequests={requestsFor(f.key, open.data)} />
+          )}
         </div>
       </div>
     </div>

@@ -17,7 +17,16 @@ const ON: FlagDetail = {
   history: [],
   reviews: [],
 };
-const REVIEW: FlagDetail['reviews'][number] = { id: '22222222-2222-4222-8222-222222222222', status: 'open', reason: 'wallet does not reconcile', openedBy: 'x', createdAt: new Date().toISOString(), acknowledgedBy: null, acknowledgedAt: null, comment: null };
+const REVIEW: FlagDetail['reviews'][number] = {
+  id: '22222222-2222-4222-8222-222222222222',
+  status: 'open',
+  reason: 'wallet does not reconcile',
+  openedBy: 'x',
+  createdAt: new Date().toISOString(),
+  acknowledgedBy: null,
+  acknowledgedAt: null,
+  comment: null,
+};
 
 beforeAll(polyfillDialog);
 afterEach(() => {
@@ -30,7 +39,9 @@ const stop = () => fireEvent.click(screen.getByRole('button', { name: 'Turn AUTO
 
 describe('EmergencyDisable', () => {
   it('asks for a reason before the confirmation step, and the confirmation restates it', async () => {
-    const calls = fakeFetch(() => ({ body: { key: 'AUTO_SETTLEMENT', enabled: false, wasEnabled: true, reviewId: REVIEW.id } }));
+    const calls = fakeFetch(() => ({
+      body: { key: 'AUTO_SETTLEMENT', enabled: false, wasEnabled: true, reviewId: REVIEW.id },
+    }));
     renderScreen(<EmergencyDisable flag={ON} />);
     fireEvent.change(reason(), { target: { value: 'too    short' } });
     stop();
@@ -48,28 +59,52 @@ describe('EmergencyDisable', () => {
     stop();
     fireEvent.click(screen.getByRole('button', { name: 'Yes, turn it off now', hidden: true }));
     expect(await screen.findByTestId('emergency-done')).toBeTruthy();
-    expect(calls).toEqual([{ method: 'POST', path: '/api/flags/AUTO_SETTLEMENT/emergency-disable', body: { reason: 'Wallet balance does not reconcile' } }]);
+    expect(calls).toEqual([
+      {
+        method: 'POST',
+        path: '/api/flags/AUTO_SETTLEMENT/emergency-disable',
+        body: { reason: 'Wallet balance does not reconcile' },
+      },
+    ]);
   });
 
   it('shows a refusal after the confirmation next to the reason, keeping it', async () => {
-    fakeFetch(() => ({ status: 400, body: refusal('REASON_REQUIRED', 'Give a reason of at least 10 characters.', 400, [{ path: 'reason', message: 'needs at least 10 characters' }]) }));
+    fakeFetch(() => ({
+      status: 400,
+      body: refusal('REASON_REQUIRED', 'Give a reason of at least 10 characters.', 400, [
+        { path: 'reason', message: 'needs at least 10 characters' },
+      ]),
+    }));
     renderScreen(<EmergencyDisable flag={ON} />);
     fireEvent.change(reason(), { target: { value: '. . . . . . . . . . x' } });
     stop();
     fireEvent.click(screen.getByRole('button', { name: 'Yes, turn it off now', hidden: true }));
     expect(await screen.findByText('needs at least 10 characters')).toBeTruthy();
-    expect(screen.getByLabelText<HTMLTextAreaElement>('What happened (reason for the stop)').value).toBe('. . . . . . . . . . x');
+    expect(screen.getByLabelText<HTMLTextAreaElement>('What happened (reason for the stop)').value).toBe(
+      '. . . . . . . . . . x',
+    );
   });
 });
 
 describe('AcknowledgeForm', () => {
   it('shows a refusal without a field (SELF_APPROVAL) at the form, with what to do', async () => {
-    fakeFetch(() => ({ status: 403, body: refusal('SELF_APPROVAL', 'You made the emergency change; another risk officer must review it.', 403) }));
+    fakeFetch(() => ({
+      status: 403,
+      body: refusal(
+        'SELF_APPROVAL',
+        'You made the emergency change; another risk officer must review it.',
+        403,
+      ),
+    }));
     renderScreen(<AcknowledgeForm review={REVIEW} flagKey="AUTO_SETTLEMENT" />);
-    fireEvent.change(screen.getByLabelText('Your review comment'), { target: { value: 'Checked the wallet myself' } });
+    fireEvent.change(screen.getByLabelText('Your review comment'), {
+      target: { value: 'Checked the wallet myself' },
+    });
     fireEvent.click(screen.getByRole('button', { name: 'Acknowledge review' }));
     const alert = await screen.findByRole('alert');
     expect(alert.textContent).toContain('another risk officer must review it');
-    expect(screen.getByLabelText<HTMLTextAreaElement>('Your review comment').value).toBe('Checked the wallet myself');
+    expect(screen.getByLabelText<HTMLTextAreaElement>('Your review comment').value).toBe(
+      'Checked the wallet myself',
+    );
   });
 });

@@ -11,7 +11,11 @@ import { ReasonField } from '../../components/ReasonField';
 import { flagKeys } from './queries';
 
 /** Focuses the field a refusal points at, once per refusal. */
-function useFocusOn(error: unknown, field: React.RefObject<HTMLTextAreaElement | null>, hasFieldError: boolean) {
+function useFocusOn(
+  error: unknown,
+  field: React.RefObject<HTMLTextAreaElement | null>,
+  hasFieldError: boolean,
+) {
   useEffect(() => {
     if (error && hasFieldError) field.current?.focus();
   }, [error]); // once per refusal
@@ -34,7 +38,10 @@ export function ProposeChange({ flag, openRequests }: { flag: FlagDetail; openRe
     setBusy(true);
     setError(null);
     try {
-      const request = await api.post<ChangeRequest>(`/api/flags/${encodeURIComponent(flag.key)}/requests`, { enabled: target, reason });
+      const request = await api.post<ChangeRequest>(`/api/flags/${encodeURIComponent(flag.key)}/requests`, {
+        enabled: target,
+        reason,
+      });
       setFiled(request);
       setReason('');
       void client.invalidateQueries({ queryKey: ['approvals'] });
@@ -49,7 +56,8 @@ export function ProposeChange({ flag, openRequests }: { flag: FlagDetail; openRe
     <section className="card" aria-labelledby="propose-title">
       <h2 id="propose-title">Propose a change</h2>
       <p className="form-intro">
-        This files a request to turn <strong>{flag.key}</strong> <strong>{target ? 'ON' : 'OFF'}</strong>. Nothing changes until a primary approver approves it and the co-signer they name co-signs it.
+        This files a request to turn <strong>{flag.key}</strong> <strong>{target ? 'ON' : 'OFF'}</strong>.
+        Nothing changes until a primary approver approves it and the co-signer they name co-signs it.
       </p>
       {openRequests.length > 0 && (
         <div className="info-box" data-testid="open-flag-requests">
@@ -57,14 +65,25 @@ export function ProposeChange({ flag, openRequests }: { flag: FlagDetail; openRe
           <ul>
             {openRequests.map((r) => (
               <li key={r.id}>
-                <Link to={`/approvals/${r.id}`}>{r.summary}</Link> <span className={`status ${r.status}`}>{r.status === 'pending' ? 'Pending' : 'Awaiting co-sign'}</span>
+                <Link to={`/approvals/${r.id}`}>{r.summary}</Link>{' '}
+                <span className={`status ${r.status}`}>
+                  {r.status === 'pending' ? 'Pending' : 'Awaiting co-sign'}
+                </span>
               </li>
             ))}
           </ul>
         </div>
       )}
       <form onSubmit={(e) => void submit(e)} noValidate aria-labelledby="propose-title">
-        <ReasonField required ref={ref} id="propose-reason" label={`Why turn ${flag.key} ${target ? 'on' : 'off'}?`} value={reason} onChange={setReason} error={problem.fields.reason} />
+        <ReasonField
+          required
+          ref={ref}
+          id="propose-reason"
+          label={`Why turn ${flag.key} ${target ? 'on' : 'off'}?`}
+          value={reason}
+          onChange={setReason}
+          error={problem.fields.reason}
+        />
         <FormError error={problem.form} />
         <div className="actions">
           <button type="submit" disabled={busy}>
@@ -74,7 +93,9 @@ export function ProposeChange({ flag, openRequests }: { flag: FlagDetail; openRe
       </form>
       {filed && (
         <div className="notice" role="status" data-testid="filed-request">
-          Request filed: <Link to={`/approvals/${filed.id}`}>{filed.summary}</Link>. It now waits for a primary approver ({filed.policy.primaryRoles.map((r) => ROLE_LABELS[r].toLowerCase()).join(' or ')}).
+          Request filed: <Link to={`/approvals/${filed.id}`}>{filed.summary}</Link>. It now waits for a
+          primary approver ({filed.policy.primaryRoles.map((r) => ROLE_LABELS[r].toLowerCase()).join(' or ')}
+          ).
         </div>
       )}
     </section>
@@ -114,7 +135,10 @@ export function EmergencyDisable({ flag }: { flag: FlagDetail }) {
       await api.post('/api/flags/AUTO_SETTLEMENT/emergency-disable', { reason });
       setDone(true);
       setReason('');
-      await Promise.all([client.invalidateQueries({ queryKey: flagKeys.list }), client.invalidateQueries({ queryKey: flagKeys.detail(flag.key) })]);
+      await Promise.all([
+        client.invalidateQueries({ queryKey: flagKeys.list }),
+        client.invalidateQueries({ queryKey: flagKeys.detail(flag.key) }),
+      ]);
     } catch (err) {
       setError(err);
     } finally {
@@ -127,14 +151,33 @@ export function EmergencyDisable({ flag }: { flag: FlagDetail }) {
       <h2 id="emergency-title">Emergency stop</h2>
       {done && (
         <div className="notice" role="status" data-testid="emergency-done">
-          AUTO_SETTLEMENT is now OFF. Every operator has been alerted, and a review is open for another risk officer to acknowledge.
+          AUTO_SETTLEMENT is now OFF. Every operator has been alerted, and a review is open for another risk
+          officer to acknowledge.
         </div>
       )}
-      {!flag.enabled && !done && <p className="muted-text">AUTO_SETTLEMENT is off: there is nothing to stop. Turning it on again needs an approved request.</p>}
+      {!flag.enabled && !done && (
+        <p className="muted-text">
+          AUTO_SETTLEMENT is off: there is nothing to stop. Turning it on again needs an approved request.
+        </p>
+      )}
       {flag.enabled && (
         <form onSubmit={ask} noValidate aria-labelledby="emergency-title">
-          <p className="form-intro">Turn AUTO_SETTLEMENT off at once, without a second approver. Use it when automatic settlement must stop now; it is reviewed afterwards.</p>
-          <ReasonField required ref={ref} id="emergency-reason" label="What happened (reason for the stop)" value={reason} onChange={(v) => { setReason(v); setLocalError(undefined); }} error={reasonError} />
+          <p className="form-intro">
+            Turn AUTO_SETTLEMENT off at once, without a second approver. Use it when automatic settlement must
+            stop now; it is reviewed afterwards.
+          </p>
+          <ReasonField
+            required
+            ref={ref}
+            id="emergency-reason"
+            label="What happened (reason for the stop)"
+            value={reason}
+            onChange={(v) => {
+              setReason(v);
+              setLocalError(undefined);
+            }}
+            error={reasonError}
+          />
           <FormError error={problem.form} />
           <div className="actions">
             <button type="submit" className="danger" disabled={busy}>
@@ -143,7 +186,14 @@ export function EmergencyDisable({ flag }: { flag: FlagDetail }) {
           </div>
         </form>
       )}
-      <ConfirmDialog open={confirming} title="Turn AUTO_SETTLEMENT off now?" confirmLabel="Yes, turn it off now" danger onConfirm={() => void disable()} onCancel={() => setConfirming(false)}>
+      <ConfirmDialog
+        open={confirming}
+        title="Turn AUTO_SETTLEMENT off now?"
+        confirmLabel="Yes, turn it off now"
+        danger
+        onConfirm={() => void disable()}
+        onCancel={() => setConfirming(false)}
+      >
         <ul className="consequences">
           <li>It takes effect immediately, without a second approver.</li>
           <li>Booked trades are no longer settled automatically: each one is flagged for manual review.</li>
@@ -186,8 +236,22 @@ export function AcknowledgeForm({ review, flagKey }: { review: Review; flagKey: 
   };
 
   return (
-    <form className="ack-form" onSubmit={(e) => void submit(e)} noValidate aria-label="Acknowledge this review">
-      <ReasonField required ref={ref} id={`ack-${review.id}`} label="Your review comment" hint="What you checked; at least 10 characters, kept in the audit trail." value={comment} onChange={setComment} error={problem.fields.comment} />
+    <form
+      className="ack-form"
+      onSubmit={(e) => void submit(e)}
+      noValidate
+      aria-label="Acknowledge this review"
+    >
+      <ReasonField
+        required
+        ref={ref}
+        id={`ack-${review.id}`}
+        label="Your review comment"
+        hint="What you checked; at least 10 characters, kept in the audit trail."
+        value={comment}
+        onChange={setComment}
+        error={problem.fields.comment}
+      />
       <FormError error={problem.form} />
       <div className="actions">
         <button type="submit" disabled={busy}>

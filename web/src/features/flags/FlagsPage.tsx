@@ -6,19 +6,27 @@ import { useFlags } from './queries';
 import { flagReason } from './reason';
 
 export function OnOff({ enabled, big = false }: { enabled: boolean; big?: boolean }) {
-  return <span className={`badge ${enabled ? 'on' : 'off'}${big ? ' big' : ''}`}>{enabled ? 'ON' : 'OFF'}</span>;
+  return (
+    <span className={`badge ${enabled ? 'on' : 'off'}${big ? ' big' : ''}`}>{enabled ? 'ON' : 'OFF'}</span>
+  );
 }
 
 /** Every flag with its state and who set it last, why and when. */
 export function FlagsPage() {
   const flags = useFlags();
   const items = flags.data?.items ?? [];
-  const name = useOperatorNames(items.map((f) => f.updatedBy.id), items.map((f) => [f.updatedBy.id, f.updatedBy.name] as const));
+  const name = useOperatorNames(
+    items.map((f) => f.updatedBy.id),
+    items.map((f) => [f.updatedBy.id, f.updatedBy.name] as const),
+  );
 
   return (
     <div className="screen flags-page">
       <h1>Feature flags</h1>
-      <p className="lede">A flag changes only through a request that two people approve, except the emergency stop of AUTO_SETTLEMENT (the safe direction), which is reviewed afterwards.</p>
+      <p className="lede">
+        A flag changes only through a request that two people approve, except the emergency stop of
+        AUTO_SETTLEMENT (the safe direction), which is reviewed afterwards.
+      </p>
       {flags.isLoading && (
         <p className="loading" role="status">
           Loading flags…
@@ -55,7 +63,11 @@ export function FlagsPage() {
                 <td>
                   <div>{dateTime(f.updatedAt)}</div>
                   <div className="field-hint">
-                    {f.updatedBy.type === 'operator' ? name(f.updatedBy.id) : f.updatedBy.type === 'system' ? 'the desk' : f.updatedBy.type}
+                    {f.updatedBy.type === 'operator'
+                      ? name(f.updatedBy.id)
+                      : f.updatedBy.type === 'system'
+                        ? 'the desk'
+                        : f.updatedBy.type}
                     {f.requestId ? (
                       <>
                         {' · '}
@@ -72,7 +84,11 @@ export function FlagsPage() {
           </tbody>
         </table>
       )}
-      {flags.data && flags.data.items.length > 0 && <p className="field-hint">Open a flag to see its full history, propose a change or, for AUTO_SETTLEMENT, stop it at once.</p>}
+      {flags.data && flags.data.items.length > 0 && (
+        <p className="field-hint">
+          Open a flag to see its full history, propose a change or, for AUTO_SETTLEMENT, stop it at once.
+        </p>
+      )}
     </div>
   );
 }

@@ -14,20 +14,30 @@ export function useFlags() {
 }
 
 export function useFlag(key: string) {
-  return useQuery({ queryKey: flagKeys.detail(key), queryFn: () => api.get<FlagDetail>(`/api/flags/${encodeURIComponent(key)}`), retry: false });
+  return useQuery({
+    queryKey: flagKeys.detail(key),
+    queryFn: () => api.get<FlagDetail>(`/api/flags/${encodeURIComponent(key)}`),
+    retry: false,
+  });
 }
 
 /** Open `flag.set` requests (under `['approvals']`, so approval events refresh them). */
 export function useOpenFlagRequests(enabled: boolean) {
   return useQuery({
     queryKey: flagKeys.openRequests,
-    queryFn: () => api.get<RequestPage>(`/api/approvals${qs({ kind: 'flag.set', status: 'pending,awaiting_secondary', limit: 200 })}`),
+    queryFn: () =>
+      api.get<RequestPage>(
+        `/api/approvals${qs({ kind: 'flag.set', status: 'pending,awaiting_secondary', limit: 200 })}`,
+      ),
     enabled,
   });
 }
 
 export function requestsFor(key: string, page: RequestPage | undefined): ChangeRequest[] {
-  return (page?.items ?? []).filter((r) => typeof r.payload === 'object' && r.payload !== null && (r.payload as { key?: unknown }).key === key);
+  return (page?.items ?? []).filter(
+    (r) =>
+      typeof r.payload === 'object' && r.payload !== null && (r.payload as { key?: unknown }).key === key,
+  );
 }
 
 export const VIA_LABELS: Record<string, string> = {

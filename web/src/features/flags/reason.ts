@@ -5,8 +5,11 @@ import type { Flag } from '../../api/types';
  * an approved request, an emergency stop (both with a reason) or its seed at install: the seeded
  * state has no reason on the flag itself, so it reads as its history does ("initial value: off").
  */
-export function flagReason(flag: Pick<Flag, 'reason' | 'requestId' | 'updatedBy' | 'enabled'>): string | null {
+export function flagReason(
+  flag: Pick<Flag, 'reason' | 'requestId' | 'updatedBy' | 'enabled'>,
+): string | null {
   if (flag.reason) return flag.reason;
-  if (!flag.requestId && flag.updatedBy.type === 'system') return `initial value: ${flag.enabled ? 'on' : 'off'}`;
+  if (!flag.requestId && flag.updatedBy.type === 'system')
+    return `initial value: ${flag.enabled ? 'on' : 'off'}`;
   return null;
 }

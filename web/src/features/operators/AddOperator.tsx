@@ -23,7 +23,12 @@ export function AddOperator({ onClose }: { onClose: () => void }) {
   const [busy, setBusy] = useState(false);
   const [created, setCreated] = useState<Created | null>(null);
   const client = useQueryClient();
-  const refs = { email: useRef<HTMLInputElement>(null), name: useRef<HTMLInputElement>(null), password: useRef<HTMLInputElement>(null), roles: useRef<HTMLInputElement>(null) };
+  const refs = {
+    email: useRef<HTMLInputElement>(null),
+    name: useRef<HTMLInputElement>(null),
+    password: useRef<HTMLInputElement>(null),
+    roles: useRef<HTMLInputElement>(null),
+  };
   const problem = splitProblem<Field>(error, FIELDS);
   const firstInput = useRef<HTMLInputElement>(null);
 
@@ -41,7 +46,10 @@ export function AddOperator({ onClose }: { onClose: () => void }) {
       setCreated(res);
       setForm({ email: '', name: '', password: '' });
       setRoles([]);
-      await Promise.all([client.invalidateQueries({ queryKey: operatorsKey }), client.invalidateQueries({ queryKey: ['approvals'] })]);
+      await Promise.all([
+        client.invalidateQueries({ queryKey: operatorsKey }),
+        client.invalidateQueries({ queryKey: ['approvals'] }),
+      ]);
     } catch (err) {
       setError(err);
     } finally {
@@ -49,7 +57,9 @@ export function AddOperator({ onClose }: { onClose: () => void }) {
     }
   };
 
-  const described = (f: Field, hint?: boolean) => [hint ? `new-${f}-hint` : '', problem.fields[f] ? `new-${f}-error` : ''].filter(Boolean).join(' ') || undefined;
+  const described = (f: Field, hint?: boolean) =>
+    [hint ? `new-${f}-hint` : '', problem.fields[f] ? `new-${f}-error` : ''].filter(Boolean).join(' ') ||
+    undefined;
 
   return (
     <section className="card" aria-labelledby="add-title">
@@ -58,7 +68,9 @@ export function AddOperator({ onClose }: { onClose: () => void }) {
         <div className="notice" role="status" data-testid="created-operator">
           <p>
             <strong>{created.operator.name}</strong> ({created.operator.email}) was created with no role.{' '}
-            {created.roleRequests.length === 0 ? 'No role was requested: propose one from the list when needed.' : 'These role requests now need a platform admin to approve and a risk officer to co-sign:'}
+            {created.roleRequests.length === 0
+              ? 'No role was requested: propose one from the list when needed.'
+              : 'These role requests now need a platform admin to approve and a risk officer to co-sign:'}
           </p>
           {created.roleRequests.length > 0 && (
             <ul data-testid="role-requests">
@@ -69,7 +81,10 @@ export function AddOperator({ onClose }: { onClose: () => void }) {
               ))}
             </ul>
           )}
-          <p>Give them the temporary password over a separate channel; at first sign-in they enrol an authenticator app.</p>
+          <p>
+            Give them the temporary password over a separate channel; at first sign-in they enrol an
+            authenticator app.
+          </p>
         </div>
       )}
       <form onSubmit={(e) => void submit(e)} noValidate aria-labelledby="add-title">
@@ -92,7 +107,16 @@ export function AddOperator({ onClose }: { onClose: () => void }) {
           </div>
           <div>
             <label htmlFor="new-email">Email</label>
-            <input ref={refs.email} id="new-email" type="email" autoComplete="off" value={form.email} aria-invalid={problem.fields.email ? true : undefined} aria-describedby={described('email')} onChange={(e) => setForm({ ...form, email: e.target.value })} />
+            <input
+              ref={refs.email}
+              id="new-email"
+              type="email"
+              autoComplete="off"
+              value={form.email}
+              aria-invalid={problem.fields.email ? true : undefined}
+              aria-describedby={described('email')}
+              onChange={(e) => setForm({ ...form, email: e.target.value })}
+            />
             <FieldError id="new-email-error" message={problem.fields.email} />
           </div>
         </div>
@@ -107,7 +131,9 @@ export function AddOperator({ onClose }: { onClose: () => void }) {
           aria-describedby={described('password', true)}
           onChange={(e) => setForm({ ...form, password: e.target.value })}
         />
-        <FieldHint id="new-password-hint">At least 12 characters, not the email. They can change it under My account.</FieldHint>
+        <FieldHint id="new-password-hint">
+          At least 12 characters, not the email. They can change it under My account.
+        </FieldHint>
         <FieldError id="new-password-error" message={problem.fields.password} />
         <fieldset aria-describedby={described('roles', true)}>
           <legend>Roles to request</legend>
@@ -124,7 +150,9 @@ export function AddOperator({ onClose }: { onClose: () => void }) {
               </label>
             ))}
           </div>
-          <FieldHint id="new-roles-hint">No role is granted here: each one becomes a request under dual control.</FieldHint>
+          <FieldHint id="new-roles-hint">
+            No role is granted here: each one becomes a request under dual control.
+          </FieldHint>
           <FieldError id="new-roles-error" message={problem.fields.roles} />
         </fieldset>
         <FormError error={problem.form} />

@@ -23,14 +23,20 @@ interface PendingRole {
 function usePendingRoles(enabled: boolean) {
   const q = useQuery({
     queryKey: ['approvals', 'operator.role', 'open'],
-    queryFn: () => api.get<RequestPage>(`/api/approvals${qs({ kind: 'operator.role', status: 'pending,awaiting_secondary', limit: 200 })}`),
+    queryFn: () =>
+      api.get<RequestPage>(
+        `/api/approvals${qs({ kind: 'operator.role', status: 'pending,awaiting_secondary', limit: 200 })}`,
+      ),
     enabled,
   });
   const byOperator = new Map<string, PendingRole[]>();
   for (const r of q.data?.items ?? []) {
     const p = r.payload as { operatorId?: string; role?: Role; action?: 'grant' | 'revoke' };
     if (!p.operatorId || !p.role || !p.action) continue;
-    byOperator.set(p.operatorId, [...(byOperator.get(p.operatorId) ?? []), { id: r.id, role: p.role, action: p.action, status: r.status }]);
+    byOperator.set(p.operatorId, [
+      ...(byOperator.get(p.operatorId) ?? []),
+      { id: r.id, role: p.role, action: p.action, status: r.status },
+    ]);
   }
   return { query: q, byOperator };
 }
@@ -80,7 +86,12 @@ export function OperatorsPage() {
           </button>
         )}
       </div>
-      {!manage && <p className="lede">You can see who has access; only a platform admin can add operators, propose role changes or deactivate someone.</p>}
+      {!manage && (
+        <p className="lede">
+          You can see who has access; only a platform admin can add operators, propose role changes or
+          deactivate someone.
+        </p>
+      )}
       {adding && (
         <AddOperator
           onClose={() => {
@@ -95,7 +106,11 @@ export function OperatorsPage() {
         </p>
       )}
       {outcome && 'error' in outcome && <FormError error={outcome.error} />}
-      {list.isLoading && <p className="loading" role="status">Loading operators…</p>}
+      {list.isLoading && (
+        <p className="loading" role="status">
+          Loading operators…
+        </p>
+      )}
       {list.isError && (
         <p className="form-error" role="alert">
           {errorMessage(list.error)}
@@ -133,14 +148,21 @@ export function OperatorsPage() {
                       <div className="field-hint">{o.email}</div>
                     </td>
                     <td>
-                      {o.roles.length === 0 && open.length === 0 && <span className="muted-text">no role</span>}
+                      {o.roles.length === 0 && open.length === 0 && (
+                        <span className="muted-text">no role</span>
+                      )}
                       {o.roles.map((r) => (
                         <span key={r} className="role-chip">
                           {ROLE_LABELS[r]}
                         </span>
                       ))}
                       {open.map((p) => (
-                        <Link key={p.id} to={`/approvals/${p.id}`} className="pending-chip" title="Open request: needs approval and a co-sign">
+                        <Link
+                          key={p.id}
+                          to={`/approvals/${p.id}`}
+                          className="pending-chip"
+                          title="Open request: needs approval and a co-sign"
+                        >
                           {p.action === 'grant' ? '+' : '−'} {ROLE_LABELS[p.role]} pending
                         </Link>
                       ))}
@@ -159,11 +181,22 @@ export function OperatorsPage() {
                       <td className="row-actions">
                         {active && (
                           <>
-                            <button type="button" className="secondary" aria-expanded={roleFor === o.id} onClick={() => setRoleFor(roleFor === o.id ? null : o.id)} aria-label={`Propose a role change for ${o.name}`}>
+                            <button
+                              type="button"
+                              className="secondary"
+                              aria-expanded={roleFor === o.id}
+                              onClick={() => setRoleFor(roleFor === o.id ? null : o.id)}
+                              aria-label={`Propose a role change for ${o.name}`}
+                            >
                               Roles…
                             </button>
                             {!isMe && (
-                              <button type="button" className="danger" onClick={() => setDeactivating(o)} aria-label={`Deactivate ${o.name}`}>
+                              <button
+                                type="button"
+                                className="danger"
+                                onClick={() => setDeactivating(o)}
+                                aria-label={`Deactivate ${o.name}`}
+                              >
                                 Deactivate
                               </button>
                             )}
@@ -197,9 +230,12 @@ export function OperatorsPage() {
       >
         <ul className="consequences">
           <li>
-            {deactivating?.name} ({deactivating?.email}) is signed out of every session at once and can no longer sign in or decide anything.
+            {deactivating?.name} ({deactivating?.email}) is signed out of every session at once and can no
+            longer sign in or decide anything.
           </li>
-          <li>It takes effect immediately, without a second approver: removing access is the safe direction.</li>
+          <li>
+            It takes effect immediately, without a second approver: removing access is the safe direction.
+          </li>
           <li>Their past decisions and the audit trail stay as they are.</li>
         </ul>
       </ConfirmDialog>

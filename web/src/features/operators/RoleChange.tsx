@@ -37,7 +37,11 @@ export function RoleChange({ operator, onClose }: { operator: OperatorListItem; 
     setBusy(true);
     setError(null);
     try {
-      const request = await api.post<ChangeRequest>('/api/approvals', { kind: 'operator.role', payload: { operatorId: operator.id, role, action }, ...(note.trim() ? { note: note.trim() } : {}) });
+      const request = await api.post<ChangeRequest>('/api/approvals', {
+        kind: 'operator.role',
+        payload: { operatorId: operator.id, role, action },
+        ...(note.trim() ? { note: note.trim() } : {}),
+      });
       setFiled(request);
       setNote('');
       await client.invalidateQueries({ queryKey: ['approvals'] });
@@ -50,11 +54,21 @@ export function RoleChange({ operator, onClose }: { operator: OperatorListItem; 
 
   const idp = `role-${operator.id}`;
   return (
-    <form className="role-panel" onSubmit={(e) => void submit(e)} noValidate aria-label={`Propose a role change for ${operator.name}`}>
+    <form
+      className="role-panel"
+      onSubmit={(e) => void submit(e)}
+      noValidate
+      aria-label={`Propose a role change for ${operator.name}`}
+    >
       <div className="role-form">
         <div>
           <label htmlFor={`${idp}-action`}>Change</label>
-          <select ref={actionRef} id={`${idp}-action`} value={action} onChange={(e) => changeAction(e.target.value as 'grant' | 'revoke')}>
+          <select
+            ref={actionRef}
+            id={`${idp}-action`}
+            value={action}
+            onChange={(e) => changeAction(e.target.value as 'grant' | 'revoke')}
+          >
             <option value="grant" disabled={ROLES.every(holds)}>
               Grant
             </option>
@@ -65,7 +79,14 @@ export function RoleChange({ operator, onClose }: { operator: OperatorListItem; 
         </div>
         <div>
           <label htmlFor={`${idp}-role`}>Role</label>
-          <select ref={roleRef} id={`${idp}-role`} value={role} aria-invalid={problem.fields.role ? true : undefined} aria-describedby={problem.fields.role ? `${idp}-role-error` : undefined} onChange={(e) => setRole(e.target.value as Role)}>
+          <select
+            ref={roleRef}
+            id={`${idp}-role`}
+            value={role}
+            aria-invalid={problem.fields.role ? true : undefined}
+            aria-describedby={problem.fields.role ? `${idp}-role-error` : undefined}
+            onChange={(e) => setRole(e.target.value as Role)}
+          >
             {choices.map((r) => (
               <option key={r} value={r}>
                 {ROLE_LABELS[r]}
@@ -76,7 +97,13 @@ export function RoleChange({ operator, onClose }: { operator: OperatorListItem; 
         </div>
         <div>
           <label htmlFor={`${idp}-note`}>Note for the approvers (optional)</label>
-          <input id={`${idp}-note`} value={note} maxLength={2000} aria-invalid={problem.fields.note ? true : undefined} onChange={(e) => setNote(e.target.value)} />
+          <input
+            id={`${idp}-note`}
+            value={note}
+            maxLength={2000}
+            aria-invalid={problem.fields.note ? true : undefined}
+            onChange={(e) => setNote(e.target.value)}
+          />
           <FieldError id={`${idp}-note-error`} message={problem.fields.note} />
         </div>
         <div className="actions">
@@ -88,7 +115,9 @@ export function RoleChange({ operator, onClose }: { operator: OperatorListItem; 
           </button>
         </div>
       </div>
-      <p className="field-hint">Nothing changes until a platform admin approves the request and a risk officer co-signs it.</p>
+      <p className="field-hint">
+        Nothing changes until a platform admin approves the request and a risk officer co-signs it.
+      </p>
       <FormError error={problem.form} />
       {filed && (
         <div className="notice" role="status" data-testid="role-request-filed">

@@ -12,8 +12,11 @@ type Action = 'requeue' | 'dismiss' | 'requeue-all';
 
 /** A refusal naming an event that is no longer open (resolved by someone else meanwhile). */
 function StaleHint({ error }: { error: unknown }) {
-  if (!(error instanceof ApiError) || !error.problem.errors?.some((e) => e.path === 'payload.eventIds')) return null;
-  return <p className="field-hint">The table now shows each event as it is; check your ticks and file again.</p>;
+  if (!(error instanceof ApiError) || !error.problem.errors?.some((e) => e.path === 'payload.eventIds'))
+    return null;
+  return (
+    <p className="field-hint">The table now shows each event as it is; check your ticks and file again.</p>
+  );
 }
 
 interface Props {
@@ -40,8 +43,13 @@ export function FlaggedActions({ selected, openByReason, onFiled }: Props) {
   const client = useQueryClient();
   const reasonRef = useRef<HTMLTextAreaElement>(null);
 
-  const requeueProblem = splitProblem(error && error.action !== 'dismiss' ? error.error : null, { note: ['note'] });
-  const dismissProblem = splitProblem(error?.action === 'dismiss' ? error.error : null, { reason: ['payload.reason'], note: ['note'] });
+  const requeueProblem = splitProblem(error && error.action !== 'dismiss' ? error.error : null, {
+    note: ['note'],
+  });
+  const dismissProblem = splitProblem(error?.action === 'dismiss' ? error.error : null, {
+    reason: ['payload.reason'],
+    note: ['note'],
+  });
   const reasons = (Object.entries(openByReason) as [FlagReason, number][]).filter(([, n]) => n > 0);
 
   const file = async (action: Action, kind: string, payload: unknown, withNote: boolean) => {
@@ -50,7 +58,11 @@ export function FlaggedActions({ selected, openByReason, onFiled }: Props) {
     setLocal(null);
     setFiled(null);
     try {
-      const request = await api.post<ChangeRequest>('/api/approvals', { kind, payload, ...(withNote && note.trim() ? { note } : {}) });
+      const request = await api.post<ChangeRequest>('/api/approvals', {
+        kind,
+        payload,
+        ...(withNote && note.trim() ? { note } : {}),
+      });
       setFiled(request);
       setNote('');
       if (action === 'dismiss') setDismissReason('');
@@ -59,8 +71,10 @@ export function FlaggedActions({ selected, openByReason, onFiled }: Props) {
     } catch (err) {
       setError({ action, error: err });
       // An event someone else resolved meanwhile: show the table as it is now (the ticks on it drop out).
-      if (err instanceof ApiError && err.problem.errors?.some((e) => e.path === 'payload.eventIds')) void client.invalidateQueries({ queryKey: ['settlements'] });
-      if (action === 'dismiss' && splitProblem(err, { reason: ['payload.reason'] }).fields.reason) reasonRef.current?.focus();
+      if (err instanceof ApiError && err.problem.errors?.some((e) => e.path === 'payload.eventIds'))
+        void client.invalidateQueries({ queryKey: ['settlements'] });
+      if (action === 'dismiss' && splitProblem(err, { reason: ['payload.reason'] }).fields.reason)
+        reasonRef.current?.focus();
     } finally {
       setBusy(null);
     }
@@ -80,7 +94,8 @@ export function FlaggedActions({ selected, openByReason, onFiled }: Props) {
 
   const dismiss = (e: React.FormEvent) => {
     e.preventDefault();
-    if (!needSelection('dismiss')) void file('dismiss', 'settlement.dismiss', { eventIds: selected, reason: dismissReason }, false);
+    if (!needSelection('dismiss'))
+      void file('dismiss', 'settlement.dismiss', { eventIds: selected, reason: dismissReason }, false);
   };
 
   const count = selected.length;
@@ -89,20 +104,32 @@ export function FlaggedActions({ selected, openByReason, onFiled }: Props) {
     <section className="card flagged-actions" aria-labelledby="flagged-actions-title">
       <h2 id="flagged-actions-title">Act on flagged events</h2>
       <p className="form-intro" data-testid="selected-count">
-        {count === 0 ? 'No event ticked.' : `${events} ticked.`} Each action files a change request; nothing moves until it is approved and co-signed.
+        {count === 0 ? 'No event ticked.' : `${events} ticked.`} Each action files a change request; nothing
+        moves until it is approved and co-signed.
       </p>
       {filed && (
         <div className="notice" role="status" data-testid="filed-request">
-          Request filed: <Link to={`/approvals/${filed.id}`}>{filed.summary}</Link>. It now waits for a primary approver, then a co-signer.
+          Request filed: <Link to={`/approvals/${filed.id}`}>{filed.summary}</Link>. It now waits for a
+          primary approver, then a co-signer.
         </div>
       )}
 
       <form onSubmit={requeue} noValidate aria-label="Request requeue">
         <h3>Requeue</h3>
-        <p className="form-intro">The events become queued settlements once the request is co-signed. AUTO_SETTLEMENT must be on, or they would be held back again.</p>
+        <p className="form-intro">
+          The events become queued settlements once the request is co-signed. AUTO_SETTLEMENT must be on, or
+          they would be held back again.
+        </p>
         <div className="field">
           <label htmlFor="requeue-note">Note for the approvers</label>
-          <textarea id="requeue-note" value={note} maxLength={2000} aria-describedby="requeue-note-hint" aria-invalid={requeueProblem.fields.note ? true : undefined} onChange={(e) => setNote(e.target.value)} />
+          <textarea
+            id="requeue-note"
+            value={note}
+            maxLength={2000}
+            aria-describedby="requeue-note-hint"
+            aria-invalid={requeueProblem.fields.note ? true : undefined}
+            onChange={(e) => setNote(e.target.value)}
+          />
           <div id="requeue-note-hint" className="field-hint">
             Optional; kept with the request in the audit trail.
           </div>
@@ -119,11 +146,13 @@ export function FlaggedActions({ selected, openByReason, onFiled }: Props) {
         )}
         <FormError error={requeueProblem.form} />
         <StaleHint error={requeueProblem.form} />
-        {requeueProblem.form instanceof ApiError && requeueProblem.form.problem.detail.includes('AUTO_SETTLEMENT is off') && (
-          <p className="field-hint" data-testid="turn-on-hint">
-            <Link to="/flags/AUTO_SETTLEMENT">Propose turning AUTO_SETTLEMENT on</Link>; once two people approve it, file the requeue again (your note and ticks are kept here).
-          </p>
-        )}
+        {requeueProblem.form instanceof ApiError &&
+          requeueProblem.form.problem.detail.includes('AUTO_SETTLEMENT is off') && (
+            <p className="field-hint" data-testid="turn-on-hint">
+              <Link to="/flags/AUTO_SETTLEMENT">Propose turning AUTO_SETTLEMENT on</Link>; once two people
+              approve it, file the requeue again (your note and ticks are kept here).
+            </p>
+          )}
         <div className="actions split-actions">
           <button type="submit" disabled={busy !== null}>
             {busy === 'requeue' ? 'Filing…' : count > 0 ? `Request requeue of ${events}` : 'Request requeue'}
@@ -131,9 +160,17 @@ export function FlaggedActions({ selected, openByReason, onFiled }: Props) {
         </div>
         {reasons.length > 0 && (
           <div className="requeue-all">
-            <span className="muted-text">Or every open event of one reason (the note above goes with it):</span>
+            <span className="muted-text">
+              Or every open event of one reason (the note above goes with it):
+            </span>
             {reasons.map(([reason, n]) => (
-              <button key={reason} type="button" className="secondary" disabled={busy !== null} onClick={() => void file('requeue-all', 'settlement.requeue', { reason }, true)}>
+              <button
+                key={reason}
+                type="button"
+                className="secondary"
+                disabled={busy !== null}
+                onClick={() => void file('requeue-all', 'settlement.requeue', { reason }, true)}
+              >
                 Requeue all open {reason} ({n})
               </button>
             ))}
@@ -143,7 +180,10 @@ export function FlaggedActions({ selected, openByReason, onFiled }: Props) {
 
       <form onSubmit={dismiss} noValidate aria-label="Request dismissal" className="dismiss-form">
         <h3>Dismiss</h3>
-        <p className="form-intro">Dismissing closes the events and cancels their trades once the request is co-signed. Nothing is paid.</p>
+        <p className="form-intro">
+          Dismissing closes the events and cancels their trades once the request is co-signed. Nothing is
+          paid.
+        </p>
         <ReasonField
           required
           ref={reasonRef}
@@ -163,7 +203,11 @@ export function FlaggedActions({ selected, openByReason, onFiled }: Props) {
         <StaleHint error={dismissProblem.form} />
         <div className="actions">
           <button type="submit" className="danger" disabled={busy !== null}>
-            {busy === 'dismiss' ? 'Filing…' : count > 0 ? `Request dismissal of ${events}` : 'Request dismissal'}
+            {busy === 'dismiss'
+              ? 'Filing…'
+              : count > 0
+                ? `Request dismissal of ${events}`
+                : 'Request dismissal'}
           </button>
         </div>
       </form>

@@ -5,7 +5,17 @@ import type { ChangeRequest } from '../../api/types';
 import { useSession } from '../../app/session';
 import { dateTime } from '../../components/format';
 import { FlaggedActions } from './FlaggedActions';
-import { FLAG_REASONS, FLAGGED_STATUSES, FLAGGED_WORDS, networkName, REASON_WORDS, shortTime, usdt, type FlaggedEvent, type Summary } from './model';
+import {
+  FLAG_REASONS,
+  FLAGGED_STATUSES,
+  FLAGGED_WORDS,
+  networkName,
+  REASON_WORDS,
+  shortTime,
+  usdt,
+  type FlaggedEvent,
+  type Summary,
+} from './model';
 import { useClientNames, useFlagged, useOpenSettlementRequests, type FlaggedFilter } from './queries';
 import { FilterSelect } from '../../components/FilterSelect';
 import { LoadMore } from '../../components/LoadMore';
@@ -41,14 +51,25 @@ function Resolution({ e }: { e: FlaggedEvent }) {
 }
 
 /** Flagged events: why each fill was held back, the trade as booked, and the requeue / dismiss requests. */
-export function FlaggedSection({ filter, onFilter, summary }: { filter: FlaggedFilter; onFilter: (f: Partial<FlaggedFilter>) => void; summary: Summary | undefined }) {
+export function FlaggedSection({
+  filter,
+  onFilter,
+  summary,
+}: {
+  filter: FlaggedFilter;
+  onFilter: (f: Partial<FlaggedFilter>) => void;
+  summary: Summary | undefined;
+}) {
   const { can } = useSession();
   const mayRequest = can('approvals:request');
   const list = useFlagged(filter);
   const open = useOpenSettlementRequests(can('approvals:read'));
   const [ticked, setTicked] = useState<Set<string>>(new Set());
   const items = list.data?.pages.flatMap((p) => p.items) ?? [];
-  const client = useClientNames(items.map((e) => e.trade.clientId), can('clients:read'));
+  const client = useClientNames(
+    items.map((e) => e.trade.clientId),
+    can('clients:read'),
+  );
   const openItems = items.filter((e) => e.status === 'open');
   // Only ticks on open events that are still shown count (an event requeued meanwhile drops out).
   const selected = openItems.filter((e) => ticked.has(e.id)).map((e) => e.id);
@@ -66,8 +87,24 @@ export function FlaggedSection({ filter, onFilter, summary }: { filter: FlaggedF
     <div className="columns flagged">
       <div className="column-main">
         <div className="filters">
-          <FilterSelect id="flagged-status" label="Status" any="Any status" value={filter.status} options={FLAGGED_STATUSES} words={(s) => FLAGGED_WORDS[s]} onChange={(status) => onFilter({ status })} />
-          <FilterSelect id="flagged-reason" label="Reason" any="Any reason" value={filter.reason} options={FLAG_REASONS} words={(r) => REASON_WORDS[r].title} onChange={(reason) => onFilter({ reason })} />
+          <FilterSelect
+            id="flagged-status"
+            label="Status"
+            any="Any status"
+            value={filter.status}
+            options={FLAGGED_STATUSES}
+            words={(s) => FLAGGED_WORDS[s]}
+            onChange={(status) => onFilter({ status })}
+          />
+          <FilterSelect
+            id="flagged-reason"
+            label="Reason"
+            any="Any reason"
+            value={filter.reason}
+            options={FLAG_REASONS}
+            words={(r) => REASON_WORDS[r].title}
+            onChange={(reason) => onFilter({ reason })}
+          />
         </div>
         {list.isPending ? (
           <p className="loading" role="status">
@@ -79,7 +116,9 @@ export function FlaggedSection({ filter, onFilter, summary }: { filter: FlaggedF
           </p>
         ) : items.length === 0 ? (
           <p className="empty" data-testid="flagged-empty">
-            {filter.status === 'open' && !filter.reason ? 'No fill is held back: every booked trade is settling.' : 'No flagged events match these filters.'}
+            {filter.status === 'open' && !filter.reason
+              ? 'No fill is held back: every booked trade is settling.'
+              : 'No flagged events match these filters.'}
           </p>
         ) : (
           <>
@@ -89,7 +128,15 @@ export function FlaggedSection({ filter, onFilter, summary }: { filter: FlaggedF
                 <tr>
                   {mayRequest && (
                     <th scope="col" className="tick">
-                      <input type="checkbox" aria-label="Tick every open event shown" checked={allTicked} disabled={openItems.length === 0} onChange={(e) => setTicked(e.target.checked ? new Set(openItems.map((x) => x.id)) : new Set())} />
+                      <input
+                        type="checkbox"
+                        aria-label="Tick every open event shown"
+                        checked={allTicked}
+                        disabled={openItems.length === 0}
+                        onChange={(e) =>
+                          setTicked(e.target.checked ? new Set(openItems.map((x) => x.id)) : new Set())
+                        }
+                      />
                     </th>
                   )}
                   <th scope="col">Why it was held back</th>
@@ -104,11 +151,21 @@ export function FlaggedSection({ filter, onFilter, summary }: { filter: FlaggedF
                   const pending = requestsFor(e, open.data ?? []);
                   const t = e.trade;
                   return (
-                    <tr key={e.id} data-testid="flagged-row" data-event-id={e.id} className={ticked.has(e.id) && e.status === 'open' ? 'ticked' : undefined}>
+                    <tr
+                      key={e.id}
+                      data-testid="flagged-row"
+                      data-event-id={e.id}
+                      className={ticked.has(e.id) && e.status === 'open' ? 'ticked' : undefined}
+                    >
                       {mayRequest && (
                         <td className="tick">
                           {e.status === 'open' && (
-                            <input type="checkbox" aria-label={`Tick the ${t.side ?? ''} of ${usdt(t.amountUsdt)} USDT`} checked={ticked.has(e.id)} onChange={(x) => toggle(e.id, x.target.checked)} />
+                            <input
+                              type="checkbox"
+                              aria-label={`Tick the ${t.side ?? ''} of ${usdt(t.amountUsdt)} USDT`}
+                              checked={ticked.has(e.id)}
+                              onChange={(x) => toggle(e.id, x.target.checked)}
+                            />
                           )}
                         </td>
                       )}
@@ -118,7 +175,9 @@ export function FlaggedSection({ filter, onFilter, summary }: { filter: FlaggedF
                         <div className="mono-small muted-text reason-code">{e.reason}</div>
                       </td>
                       <td>
-                        <span className={`side side-${t.side}`}>{t.side === 'sell' ? 'Client sells' : 'Client buys'}</span>
+                        <span className={`side side-${t.side}`}>
+                          {t.side === 'sell' ? 'Client sells' : 'Client buys'}
+                        </span>
                         <div className="amount">{usdt(t.amountUsdt)} USDT</div>
                         <div className="field-hint">{networkName(t.network)}</div>
                       </td>
@@ -139,7 +198,11 @@ export function FlaggedSection({ filter, onFilter, summary }: { filter: FlaggedF
                         {e.status === 'open' &&
                           pending.map((r) => (
                             <div key={r.id} className="field-hint">
-                              <Link to={`/approvals/${r.id}`}>{r.kind === 'settlement.dismiss' ? 'dismissal requested' : 'requeue requested'}</Link>
+                              <Link to={`/approvals/${r.id}`}>
+                                {r.kind === 'settlement.dismiss'
+                                  ? 'dismissal requested'
+                                  : 'requeue requested'}
+                              </Link>
                             </div>
                           ))}
                         <Resolution e={e} />
@@ -155,7 +218,11 @@ export function FlaggedSection({ filter, onFilter, summary }: { filter: FlaggedF
       </div>
       {mayRequest && (
         <div className="column-side">
-          <FlaggedActions selected={selected} openByReason={summary?.openFlaggedByReason ?? {}} onFiled={() => setTicked(new Set())} />
+          <FlaggedActions
+            selected={selected}
+            openByReason={summary?.openFlaggedByReason ?? {}}
+            onFiled={() => setTicked(new Set())}
+          />
         </div>
       )}
     </div>

@@ -3,7 +3,15 @@ import { Link } from 'react-router';
 import { api, qs } from '../../api/client';
 import type { ChangeRequest } from '../../api/types';
 import { useSession } from '../../app/session';
-import { FLAGGED_WORDS, networkName, REASON_WORDS, shortTime, usdt, type FlaggedEvent, type Page } from './model';
+import {
+  FLAGGED_WORDS,
+  networkName,
+  REASON_WORDS,
+  shortTime,
+  usdt,
+  type FlaggedEvent,
+  type Page,
+} from './model';
 import { useClientNames } from './queries';
 
 /**
@@ -17,11 +25,19 @@ export function RequestTargets({ request }: { request: ChangeRequest }) {
   const allowed = can('settlements:read');
   const events = useQuery({
     queryKey: ['settlements', 'flagged', 'of-request', request.id],
-    queryFn: () => api.get<Page<FlaggedEvent>>(`/api/settlements/flagged${qs({ reason: p.eventIds ? undefined : p.reason, limit: 200 })}`),
+    queryFn: () =>
+      api.get<Page<FlaggedEvent>>(
+        `/api/settlements/flagged${qs({ reason: p.eventIds ? undefined : p.reason, limit: 200 })}`,
+      ),
     enabled: allowed,
   });
-  const items = (events.data?.items ?? []).filter((e) => (p.eventIds ? p.eventIds.includes(e.id) : e.resolvedByRequest === request.id || e.status === 'open'));
-  const client = useClientNames(items.map((e) => e.trade.clientId), can('clients:read'));
+  const items = (events.data?.items ?? []).filter((e) =>
+    p.eventIds ? p.eventIds.includes(e.id) : e.resolvedByRequest === request.id || e.status === 'open',
+  );
+  const client = useClientNames(
+    items.map((e) => e.trade.clientId),
+    can('clients:read'),
+  );
   if (!allowed) return null;
   const missing = p.eventIds ? p.eventIds.length - items.length : 0;
   return (
@@ -30,7 +46,9 @@ export function RequestTargets({ request }: { request: ChangeRequest }) {
       {events.isPending ? (
         <p className="muted-text">Loading the events…</p>
       ) : items.length === 0 ? (
-        <p className="muted-text">{p.reason ? `No open ${p.reason} event right now.` : 'None of the named events could be found.'}</p>
+        <p className="muted-text">
+          {p.reason ? `No open ${p.reason} event right now.` : 'None of the named events could be found.'}
+        </p>
       ) : (
         <table className="targets">
           <thead>
@@ -47,7 +65,8 @@ export function RequestTargets({ request }: { request: ChangeRequest }) {
               <tr key={e.id}>
                 <td>{REASON_WORDS[e.reason]?.title ?? e.reason}</td>
                 <td>
-                  {e.trade.side === 'sell' ? 'sells' : 'buys'} <strong>{usdt(e.trade.amountUsdt)} USDT</strong>
+                  {e.trade.side === 'sell' ? 'sells' : 'buys'}{' '}
+                  <strong>{usdt(e.trade.amountUsdt)} USDT</strong>
                   <div className="muted-text nowrap">{networkName(e.trade.network)}</div>
                 </td>
                 <td>{client(e.trade.clientId)}</td>
@@ -66,7 +85,11 @@ export function RequestTargets({ request }: { request: ChangeRequest }) {
           </tbody>
         </table>
       )}
-      {missing > 0 && <p className="field-hint">{missing} more not shown here (older than the newest 200 flagged events).</p>}
+      {missing > 0 && (
+        <p className="field-hint">
+          {missing} more not shown here (older than the newest 200 flagged events).
+        </p>
+      )}
     </section>
   );
 }

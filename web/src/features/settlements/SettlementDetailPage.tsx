@@ -3,7 +3,16 @@ import { ApiError } from '../../api/client';
 import { errorMessage } from '../../api/messages';
 import { useSession } from '../../app/session';
 import { dateTime } from '../../components/format';
-import { FLAGGED_WORDS, networkName, REASON_WORDS, stepDetails, stepTitle, usdt, type FlaggedEvent, type TimelineStep } from './model';
+import {
+  FLAGGED_WORDS,
+  networkName,
+  REASON_WORDS,
+  stepDetails,
+  stepTitle,
+  usdt,
+  type FlaggedEvent,
+  type TimelineStep,
+} from './model';
 import { useClientNames, useSettlement } from './queries';
 import { StatusChip } from './SettlementList';
 
@@ -16,7 +25,11 @@ function Timeline({ steps }: { steps: TimelineStep[] }) {
       {steps.map((t, i) => {
         const approvalId = typeof t.detail.approvalId === 'string' ? t.detail.approvalId : null;
         return (
-          <li key={`${t.at}-${i}`} className={`step step-${t.step}${BAD_STEPS.has(t.step) ? ' bad' : ''}`} data-step={t.step}>
+          <li
+            key={`${t.at}-${i}`}
+            className={`step step-${t.step}${BAD_STEPS.has(t.step) ? ' bad' : ''}`}
+            data-step={t.step}
+          >
             <div className="step-line">
               <strong>{stepTitle(t.step)}</strong>
               <span className="mono-small muted-text">{t.step}</span>
@@ -26,7 +39,8 @@ function Timeline({ steps }: { steps: TimelineStep[] }) {
             </div>
             {stepDetails(t.detail).map((d) => (
               <div key={d.key} className="field-hint step-detail">
-                {d.key}: {d.key === 'tx' || d.key === 'from' || d.key === 'to' ? <code>{d.value}</code> : d.value}
+                {d.key}:{' '}
+                {d.key === 'tx' || d.key === 'from' || d.key === 'to' ? <code>{d.value}</code> : d.value}
               </div>
             ))}
             {approvalId && (
@@ -57,7 +71,11 @@ function Flagged({ events }: { events: FlaggedEvent[] }) {
               </div>
               <div className="field-hint">
                 {e.detail} Flagged {dateTime(e.createdAt)}
-                {e.resolvedAt && <>, {e.status} {dateTime(e.resolvedAt)}</>}
+                {e.resolvedAt && (
+                  <>
+                    , {e.status} {dateTime(e.resolvedAt)}
+                  </>
+                )}
                 {e.resolvedByRequest && (
                   <>
                     {' · '}
@@ -82,9 +100,15 @@ export function SettlementDetailPage() {
   const s = detail.data?.settlement;
   const client = useClientNames([s?.clientId], can('clients:read'));
 
-  if (detail.isLoading) return <p className="loading" role="status">Loading the settlement…</p>;
+  if (detail.isLoading)
+    return (
+      <p className="loading" role="status">
+        Loading the settlement…
+      </p>
+    );
   if (!detail.data || !s) {
-    const missing = detail.error instanceof ApiError && (detail.error.status === 404 || detail.error.status === 400);
+    const missing =
+      detail.error instanceof ApiError && (detail.error.status === 404 || detail.error.status === 400);
     return (
       <div className="screen">
         <p className="crumbs">
@@ -105,12 +129,18 @@ export function SettlementDetailPage() {
       <div className="page-head">
         <div>
           <h1>
-            {s.side === 'sell' ? 'Client sells' : 'Client buys'} {usdt(s.amountUsdt)} USDT on {networkName(s.network)}
+            {s.side === 'sell' ? 'Client sells' : 'Client buys'} {usdt(s.amountUsdt)} USDT on{' '}
+            {networkName(s.network)}
           </h1>
-          <p className="lede">{s.side === 'sell' ? 'The client sends USDT to the desk’s hot wallet; the settlement confirms once the deposit has enough confirmations.' : 'The desk pays the client’s whitelisted address from its hot wallet.'}</p>
+          <p className="lede">
+            {s.side === 'sell'
+              ? 'The client sends USDT to the desk’s hot wallet; the settlement confirms once the deposit has enough confirmations.'
+              : 'The desk pays the client’s whitelisted address from its hot wallet.'}
+          </p>
         </div>
         <div className="page-head-side" data-testid="settlement-status">
-          {s.paper && <span className="badge paper">PAPER</span>} <StatusChip status={s.status} side={s.side} />
+          {s.paper && <span className="badge paper">PAPER</span>}{' '}
+          <StatusChip status={s.status} side={s.side} />
         </div>
       </div>
       <div className="columns">
@@ -138,7 +168,9 @@ export function SettlementDetailPage() {
                 <code>{s.counterparty}</code>
               </dd>
               <dt>Transaction</dt>
-              <dd data-testid="tx-hash">{s.txHash ? <code>{s.txHash}</code> : <span className="muted-text">not sent yet</span>}</dd>
+              <dd data-testid="tx-hash">
+                {s.txHash ? <code>{s.txHash}</code> : <span className="muted-text">not sent yet</span>}
+              </dd>
               <dt>Confirmations</dt>
               <dd data-testid="confirmations">{s.confirmations}</dd>
               <dt>Attempts</dt>

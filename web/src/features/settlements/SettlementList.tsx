@@ -2,7 +2,17 @@ import { Link, useNavigate } from 'react-router';
 import { errorMessage } from '../../api/messages';
 import { useSession } from '../../app/session';
 import { dateTime } from '../../components/format';
-import { NETWORKS, networkName, SETTLEMENT_STATUSES, shortHash, shortTime, statusWords, STATUS_WORDS, usdt, type SettlementStatus } from './model';
+import {
+  NETWORKS,
+  networkName,
+  SETTLEMENT_STATUSES,
+  shortHash,
+  shortTime,
+  statusWords,
+  STATUS_WORDS,
+  usdt,
+  type SettlementStatus,
+} from './model';
 import { useClientNames, useSettlementList, type ListFilter } from './queries';
 import { FilterSelect } from '../../components/FilterSelect';
 import { LoadMore } from '../../components/LoadMore';
@@ -12,21 +22,50 @@ export function StatusChip({ status, side }: { status: SettlementStatus; side?: 
 }
 
 /** Every settlement, newest first, filtered by status and network, a page at a time; live over SSE. */
-export function SettlementList({ filter, onFilter }: { filter: ListFilter; onFilter: (f: Partial<ListFilter>) => void }) {
+export function SettlementList({
+  filter,
+  onFilter,
+}: {
+  filter: ListFilter;
+  onFilter: (f: Partial<ListFilter>) => void;
+}) {
   const { can } = useSession();
   const list = useSettlementList(filter);
   const navigate = useNavigate();
   const items = list.data?.pages.flatMap((p) => p.items) ?? [];
-  const client = useClientNames(items.map((s) => s.clientId), can('clients:read'));
+  const client = useClientNames(
+    items.map((s) => s.clientId),
+    can('clients:read'),
+  );
   const filtered = Boolean(filter.status || filter.network);
 
   return (
     <>
       <div className="filters">
-        <FilterSelect id="settlement-status" label="Status" any="Any status" value={filter.status} options={SETTLEMENT_STATUSES} words={(s) => STATUS_WORDS[s]} onChange={(status) => onFilter({ status })} />
-        <FilterSelect id="settlement-network" label="Network" any="Any network" value={filter.network} options={NETWORKS} words={networkName} onChange={(network) => onFilter({ network })} />
+        <FilterSelect
+          id="settlement-status"
+          label="Status"
+          any="Any status"
+          value={filter.status}
+          options={SETTLEMENT_STATUSES}
+          words={(s) => STATUS_WORDS[s]}
+          onChange={(status) => onFilter({ status })}
+        />
+        <FilterSelect
+          id="settlement-network"
+          label="Network"
+          any="Any network"
+          value={filter.network}
+          options={NETWORKS}
+          words={networkName}
+          onChange={(network) => onFilter({ network })}
+        />
         {filtered && (
-          <button type="button" className="link clear-filters" onClick={() => onFilter({ status: '', network: '' })}>
+          <button
+            type="button"
+            className="link clear-filters"
+            onClick={() => onFilter({ status: '', network: '' })}
+          >
             Clear filters
           </button>
         )}
@@ -41,7 +80,9 @@ export function SettlementList({ filter, onFilter }: { filter: ListFilter; onFil
         </p>
       ) : items.length === 0 ? (
         <p className="empty" data-testid="settlements-empty">
-          {filtered ? 'No settlements match these filters.' : 'No settlements yet. A booked trade is queued here when AUTO_SETTLEMENT is on, or once its flagged event is requeued.'}
+          {filtered
+            ? 'No settlements match these filters.'
+            : 'No settlements yet. A booked trade is queued here when AUTO_SETTLEMENT is on, or once its flagged event is requeued.'}
         </p>
       ) : (
         <>
@@ -59,9 +100,20 @@ export function SettlementList({ filter, onFilter }: { filter: ListFilter; onFil
             </thead>
             <tbody>
               {items.map((s) => (
-                <tr key={s.id} className="clickable" data-testid="settlement-row" data-settlement-id={s.id} data-status={s.status} onClick={() => void navigate(`/settlements/${s.id}`)}>
+                <tr
+                  key={s.id}
+                  className="clickable"
+                  data-testid="settlement-row"
+                  data-settlement-id={s.id}
+                  data-status={s.status}
+                  onClick={() => void navigate(`/settlements/${s.id}`)}
+                >
                   <td>
-                    <Link to={`/settlements/${s.id}`} className="strong-link" onClick={(e) => e.stopPropagation()}>
+                    <Link
+                      to={`/settlements/${s.id}`}
+                      className="strong-link"
+                      onClick={(e) => e.stopPropagation()}
+                    >
                       {s.side === 'sell' ? 'Client sells' : 'Client buys'} {usdt(s.amountUsdt)} USDT
                     </Link>
                     <div className="field-hint nowrap">
@@ -72,13 +124,21 @@ export function SettlementList({ filter, onFilter }: { filter: ListFilter; onFil
                   <td>{client(s.clientId)}</td>
                   <td>
                     <StatusChip status={s.status} side={s.side} />
-                    {s.attempts > 0 && s.status !== 'confirmed' && <div className="field-hint">{s.attempts} failed attempt{s.attempts === 1 ? '' : 's'}</div>}
+                    {s.attempts > 0 && s.status !== 'confirmed' && (
+                      <div className="field-hint">
+                        {s.attempts} failed attempt{s.attempts === 1 ? '' : 's'}
+                      </div>
+                    )}
                   </td>
                   <td>
                     <code className="nowrap" title={s.txHash ?? undefined}>
                       {shortHash(s.txHash)}
                     </code>
-                    {s.txHash && <div className="field-hint">{s.confirmations} confirmation{s.confirmations === 1 ? '' : 's'}</div>}
+                    {s.txHash && (
+                      <div className="field-hint">
+                        {s.confirmations} confirmation{s.confirmations === 1 ? '' : 's'}
+                      </div>
+                    )}
                   </td>
                   <td className="nowrap" title={dateTime(s.bookedAt)}>
                     {shortTime(s.bookedAt)}

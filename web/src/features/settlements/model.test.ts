@@ -22,7 +22,15 @@ describe('settlement words', () => {
   });
 
   it('words a step detail, without the approval id (a link instead) and with the reason in words', () => {
-    expect(stepDetails({ approvalId: 'x', reason: 'AUTO_SETTLEMENT_DISABLED', amountUsdt: '1500', attempt: 2, error: null })).toEqual([
+    expect(
+      stepDetails({
+        approvalId: 'x',
+        reason: 'AUTO_SETTLEMENT_DISABLED',
+        amountUsdt: '1500',
+        attempt: 2,
+        error: null,
+      }),
+    ).toEqual([
       { key: 'reason', value: 'Automatic settlement was off' },
       { key: 'amount', value: '1,500 USDT' },
       { key: 'attempt', value: '2' },

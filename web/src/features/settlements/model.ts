@@ -1,11 +1,27 @@
 /** Shapes of the settlement API (src/settlement/settlement.routes.ts) and how the console words them. */
 
 export type SettlementStatus = 'queued' | 'submitted' | 'confirmed' | 'failed' | 'held' | 'cancelled';
-export const SETTLEMENT_STATUSES: SettlementStatus[] = ['queued', 'submitted', 'confirmed', 'failed', 'held', 'cancelled'];
+export const SETTLEMENT_STATUSES: SettlementStatus[] = [
+  'queued',
+  'submitted',
+  'confirmed',
+  'failed',
+  'held',
+  'cancelled',
+];
 export type Network = 'tron' | 'ethereum';
 export const NETWORKS: Network[] = ['tron', 'ethereum'];
-export type FlagReason = 'AUTO_SETTLEMENT_DISABLED' | 'LARGE_NOTIONAL_REVIEW' | 'INSUFFICIENT_HOT_WALLET_BALANCE' | 'MAX_RETRIES_EXCEEDED';
-export const FLAG_REASONS: FlagReason[] = ['AUTO_SETTLEMENT_DISABLED', 'LARGE_NOTIONAL_REVIEW', 'INSUFFICIENT_HOT_WALLET_BALANCE', 'MAX_RETRIES_EXCEEDED'];
+export type FlagReason =
+  | 'AUTO_SETTLEMENT_DISABLED'
+  | 'LARGE_NOTIONAL_REVIEW'
+  | 'INSUFFICIENT_HOT_WALLET_BALANCE'
+  | 'MAX_RETRIES_EXCEEDED';
+export const FLAG_REASONS: FlagReason[] = [
+  'AUTO_SETTLEMENT_DISABLED',
+  'LARGE_NOTIONAL_REVIEW',
+  'INSUFFICIENT_HOT_WALLET_BALANCE',
+  'MAX_RETRIES_EXCEEDED',
+];
 export type FlaggedStatus = 'open' | 'requeued' | 'dismissed';
 export const FLAGGED_STATUSES: FlaggedStatus[] = ['open', 'requeued', 'dismissed'];
 
@@ -99,14 +115,31 @@ export function statusWords(status: SettlementStatus, side?: 'buy' | 'sell'): st
   return STATUS_WORDS[status] ?? status;
 }
 
-export const FLAGGED_WORDS: Record<FlaggedStatus, string> = { open: 'Open', requeued: 'Requeued', dismissed: 'Dismissed' };
+export const FLAGGED_WORDS: Record<FlaggedStatus, string> = {
+  open: 'Open',
+  requeued: 'Requeued',
+  dismissed: 'Dismissed',
+};
 
 /** Each reason a fill was held back, as the operator needs to read it. */
 export const REASON_WORDS: Record<FlagReason, { title: string; short: string }> = {
-  AUTO_SETTLEMENT_DISABLED: { title: 'Automatic settlement was off', short: 'Booked while automatic settlement was off; it settles once AUTO_SETTLEMENT is on and the event is requeued.' },
-  LARGE_NOTIONAL_REVIEW: { title: 'Large trade, needs review', short: 'Above the review threshold: two people must requeue it before it settles.' },
-  INSUFFICIENT_HOT_WALLET_BALANCE: { title: 'Hot wallet could not pay', short: 'The hot wallet did not hold enough to pay this buy when it was booked.' },
-  MAX_RETRIES_EXCEEDED: { title: 'Gave up after retries', short: 'Every attempt to send it failed; nothing was paid and the reservation was released.' },
+  AUTO_SETTLEMENT_DISABLED: {
+    title: 'Automatic settlement was off',
+    short:
+      'Booked while automatic settlement was off; it settles once AUTO_SETTLEMENT is on and the event is requeued.',
+  },
+  LARGE_NOTIONAL_REVIEW: {
+    title: 'Large trade, needs review',
+    short: 'Above the review threshold: two people must requeue it before it settles.',
+  },
+  INSUFFICIENT_HOT_WALLET_BALANCE: {
+    title: 'Hot wallet could not pay',
+    short: 'The hot wallet did not hold enough to pay this buy when it was booked.',
+  },
+  MAX_RETRIES_EXCEEDED: {
+    title: 'Gave up after retries',
+    short: 'Every attempt to send it failed; nothing was paid and the reservation was released.',
+  },
 };
 
 export function reasonTitle(reason: string): string {
@@ -138,7 +171,13 @@ export const stepTitle = (step: string) => STEP_WORDS[step] ?? step;
 /** "24 Nov, 08:37:46": for table cells, where the full date would wrap. */
 export function shortTime(iso: string | null | undefined): string {
   if (!iso) return '—';
-  return new Date(iso).toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  return new Date(iso).toLocaleString(undefined, {
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  });
 }
 
 /** "1000000.5" → "1,000,000.5": grouped without going through a float. */
@@ -160,8 +199,31 @@ export function shortHash(h: string | null | undefined, keep = 10): string {
 
 /** The timeline's detail, as short "key: value" parts (approvalId becomes a link elsewhere). */
 export function stepDetails(detail: Record<string, unknown>): { key: string; value: string }[] {
-  const LABELS: Record<string, string> = { txHash: 'tx', attempt: 'attempt', error: 'error', reason: 'reason', detail: 'detail', amountUsdt: 'amount', from: 'from', to: 'to', confirmations: 'confirmations', found: 'note', why: 'why', eventId: 'flagged event' };
+  const LABELS: Record<string, string> = {
+    txHash: 'tx',
+    attempt: 'attempt',
+    error: 'error',
+    reason: 'reason',
+    detail: 'detail',
+    amountUsdt: 'amount',
+    from: 'from',
+    to: 'to',
+    confirmations: 'confirmations',
+    found: 'note',
+    why: 'why',
+    eventId: 'flagged event',
+  };
   return Object.entries(detail)
     .filter(([k, v]) => k !== 'approvalId' && v !== null && v !== undefined && v !== '')
-    .map(([k, v]) => ({ key: LABELS[k] ?? k, value: k === 'reason' && typeof v === 'string' ? reasonTitle(v) : k === 'amountUsdt' && typeof v === 'string' ? `${usdt(v)} USDT` : typeof v === 'string' || typeof v === 'number' ? String(v) : JSON.stringify(v) }));
+    .map(([k, v]) => ({
+      key: LABELS[k] ?? k,
+      value:
+        k === 'reason' && typeof v === 'string'
+          ? reasonTitle(v)
+          : k === 'amountUsdt' && typeof v === 'string'
+            ? `${usdt(v)} USDT`
+            : typeof v === 'string' || typeof v === 'number'
+              ? String(v)
+              : JSON.stringify(v),
+    }));
 }

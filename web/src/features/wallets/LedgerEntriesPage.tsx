@@ -6,7 +6,12 @@ import { networkName, usdt } from '../settlements/model';
 import { useEntries } from './queries';
 import { LoadMore } from '../../components/LoadMore';
 
-const KIND_WORDS: Record<string, string> = { reserve: 'Reserved for a settlement', settle: 'Settled', release: 'Reservation released', fund: 'Funded' };
+const KIND_WORDS: Record<string, string> = {
+  reserve: 'Reserved for a settlement',
+  settle: 'Settled',
+  release: 'Reservation released',
+  fund: 'Funded',
+};
 
 /** One ledger account's journal postings, newest first, a page at a time. */
 export function LedgerEntriesPage() {
@@ -15,7 +20,12 @@ export function LedgerEntriesPage() {
   const account = entries.data?.pages[0]?.account;
   const items = entries.data?.pages.flatMap((p) => p.items) ?? [];
 
-  if (entries.isPending) return <p className="loading" role="status">Loading ledger entries…</p>;
+  if (entries.isPending)
+    return (
+      <p className="loading" role="status">
+        Loading ledger entries…
+      </p>
+    );
   if (!account) {
     const missing = entries.error instanceof ApiError && entries.error.status === 404;
     return (
@@ -74,8 +84,16 @@ export function LedgerEntriesPage() {
                     {e.memo && <div className="field-hint">{e.memo}</div>}
                     <div className="mono-small muted-text">{e.key}</div>
                   </td>
-                  <td className={`num ${e.amount.usdt.startsWith('-') ? 'debit' : 'credit'}`}>{e.amount.usdt.startsWith('-') ? usdt(e.amount.usdt) : `+${usdt(e.amount.usdt)}`}</td>
-                  <td>{e.settlementId ? <Link to={`/settlements/${e.settlementId}`}>open</Link> : <span className="muted-text">—</span>}</td>
+                  <td className={`num ${e.amount.usdt.startsWith('-') ? 'debit' : 'credit'}`}>
+                    {e.amount.usdt.startsWith('-') ? usdt(e.amount.usdt) : `+${usdt(e.amount.usdt)}`}
+                  </td>
+                  <td>
+                    {e.settlementId ? (
+                      <Link to={`/settlements/${e.settlementId}`}>open</Link>
+                    ) : (
+                      <span className="muted-text">—</span>
+                    )}
+                  </td>
                 </tr>
               ))}
             </tbody>

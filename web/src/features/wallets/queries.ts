@@ -57,7 +57,10 @@ export const ENTRIES_PAGE = 25;
 export function useEntries(accountId: string) {
   return useInfiniteQuery({
     queryKey: walletKeys.entries(accountId),
-    queryFn: ({ pageParam }) => api.get<EntriesPage>(`/api/ledger/accounts/${encodeURIComponent(accountId)}/entries${qs({ before: pageParam, limit: ENTRIES_PAGE })}`),
+    queryFn: ({ pageParam }) =>
+      api.get<EntriesPage>(
+        `/api/ledger/accounts/${encodeURIComponent(accountId)}/entries${qs({ before: pageParam, limit: ENTRIES_PAGE })}`,
+      ),
     initialPageParam: null as string | null,
     getNextPageParam: (last) => last.nextBefore,
     retry: false,

@@ -171,6 +171,14 @@ const schema = z.object({
 
 export type Config = z.infer<typeof schema> & { dataDir: string };
 
+/** The secrets the desk runs with, resolved once at start (src/main/secrets.ts): from env or *_FILE, or generated for development. */
+export interface Secrets {
+  /** kid → secret; the first entry signs. */
+  jwtKeys: { kid: string; secret: Buffer }[];
+  auditSigningKeyPem: string;
+  dataEncryptionKey: Buffer;
+}
+
 /** Every setting's name (the README's configuration table and .env.example list each one). */
 export const SETTING_NAMES = Object.keys(schema.shape);
 

@@ -1,6 +1,6 @@
 import { sql, type Selectable } from 'kysely';
 import type { Executor } from '../shared/db.js';
-import type { Role } from '../operators/operators.tables.js';
+import type { Role } from '../shared/roles.js';
 import type { Policy, PolicyTier, RequestStatus } from './approvals.rules.js';
 import type { ChangeRequestsTable } from './approvals.tables.js';
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Role } from '../operators/operators.tables.js';
+import type { Role } from '../shared/roles.js';
 
 /**
  * The dual-control rules as pure functions over plain data. The engine calls them inside the

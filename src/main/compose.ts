@@ -39,7 +39,7 @@ import { operatorAccountRoutes } from '../operators/operators.account.routes.js'
 import { createEventHub } from '../shared/event-hub.js';
 import { pgEventPublisher } from '../shared/events.js';
 import type pg from 'pg';
-import type { Secrets } from './secrets.js';
+import type { Secrets } from '../config.js';
 import { telegramSettings } from '../config.js';
 import { clientAccessKind } from '../clients/clients.kind.js';
 import { createClientsService, type ClientsService } from '../clients/clients.service.js';

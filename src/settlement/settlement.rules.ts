@@ -1,5 +1,5 @@
-import type { Network } from '../trading/addresses.js';
-import { formatUsdt } from '../trading/money.js';
+import type { Network } from '../shared/networks.js';
+import { formatUsdt } from '../shared/money.js';
 import type { TradeRow } from '../trading/trades.service.js';
 import { tradeView } from '../trading/trades.views.js';
 import type { FlagReason } from './settlement.tables.js';

@@ -1,17 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import type { AuditContext, AuditService } from '../audit/audit.service.js';
+import type { AuditService } from '../audit/audit.service.js';
+import type { AuditContext } from '../shared/request-context.js';
 import { AUTO_SETTLEMENT, type FlagsService } from '../flags/flags.service.js';
 import type { NotificationsService } from '../notifications/notifications.service.js';
 import type { Clock } from '../shared/clock.js';
 import type { Db, Executor, Tx } from '../shared/db.js';
 import type { EventPublisher } from '../shared/events.js';
-import type { Network } from '../trading/addresses.js';
+import type { Network } from '../shared/networks.js';
 import type { TradeSettlementPort } from '../trading/trades.settlement.js';
 import type { TradeRow } from '../trading/trades.service.js';
 import type { WalletsService } from '../wallets/wallets.service.js';
 import { enqueue } from '../worker/enqueue.js';
-import { formatUsdt } from '../trading/money.js';
+import { formatUsdt } from '../shared/money.js';
 import { gate, insufficientDetail, tradeSnapshot } from './settlement.rules.js';
 import type { FlagReason, SettlementStatus } from './settlement.tables.js';
 

@@ -1,4 +1,4 @@
-import { formatUsdt, parseUsdt } from './money.js';
+import { formatUsdt, parseUsdt } from '../shared/money.js';
 
 export interface Limits {
   perTrade: bigint;

@@ -1,5 +1,5 @@
 import { parseLpUrls } from '../config.js';
-import { formatUsdt, parsePrice } from './money.js';
+import { formatUsdt, parsePrice } from '../shared/money.js';
 import type { PriceRequest, PricingSource } from './pricing.js';
 
 /** The largest LP response body the desk reads; a longer one is refused, not buffered. */

@@ -1,6 +1,6 @@
 import { Decimal } from 'decimal.js';
-import type { Network } from './addresses.js';
-import type { Side } from './trading.tables.js';
+import type { Network } from '../shared/networks.js';
+import type { Side } from '../shared/money.js';
 
 /** What a pricing source is asked. `side` is the client's: `buy` means the client buys USDT. */
 export interface PriceRequest {

@@ -10,7 +10,7 @@ import { AppError } from '../shared/errors.js';
 import type { AddressesService } from './addresses.service.js';
 import { limitRefusal } from './limits.js';
 import type { LimitsService } from './limits.service.js';
-import { formatUsdt, quoteTotal } from './money.js';
+import { formatUsdt, quoteTotal } from '../shared/money.js';
 
 const DAY_MS = 24 * 3600 * 1000;
 const tradeId = z.string().uuid();

@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely';
-import type { AuditContext, AuditService } from '../audit/audit.service.js';
+import type { AuditService } from '../audit/audit.service.js';
+import type { AuditContext } from '../shared/request-context.js';
 import type { Requester } from '../approvals/approvals.ports.js';
 import type { ApprovalsService } from '../approvals/approvals.service.js';
 import type { ClientsService } from '../clients/clients.service.js';
@@ -9,7 +10,7 @@ import { AppError } from '../shared/errors.js';
 import type { AddressesService } from './addresses.service.js';
 import { limitRefusal } from './limits.js';
 import type { LimitsService } from './limits.service.js';
-import { formatUsdt, usdtToDecimal } from './money.js';
+import { formatUsdt, usdtToDecimal } from '../shared/money.js';
 import type { TradesTable } from './trading.tables.js';
 import type { TradingMetrics } from './trading.metrics.js';
 

@@ -1,11 +1,8 @@
 import type { ColumnType, Generated } from 'kysely';
-import type { Network } from './addresses.js';
-
-/** numeric(38,0) smallest units: read as a string, written from a bigint's string. */
-type Units = ColumnType<string, string, string>;
+import type { Side, Units } from '../shared/money.js';
+import type { Network } from '../shared/networks.js';
 
 export type AddressStatus = 'pending' | 'whitelisted' | 'removed';
-export type Side = 'buy' | 'sell';
 export type QuoteStatus = 'offered' | 'not_best' | 'failed' | 'accepted';
 
 export interface ClientAddressesTable {

@@ -2,7 +2,7 @@ import { Composer, InlineKeyboard, type Context } from 'grammy';
 import type { BotDeps } from '../bot.js';
 import { plainWords } from '../errors.js';
 import { esc } from '../format.js';
-import { checkAddress, type Network } from '../../trading/addresses.js';
+import { checkAddress, type Network } from '../../shared/networks.js';
 import { canTrade } from '../../clients/clients.rules.js';
 import type { ClientRow } from '../../clients/clients.service.js';
 import { AppError } from '../../shared/errors.js';

@@ -1,6 +1,6 @@
 import { Composer, InlineKeyboard, type Context } from 'grammy';
 import { eligibility, type Policy } from '../../approvals/approvals.rules.js';
-import type { Role } from '../../operators/operators.tables.js';
+import type { Role } from '../../shared/roles.js';
 import type { BotDeps } from '../bot.js';
 import { consoleUrl } from '../bot.js';
 import { esc, fitLines, user, when } from '../format.js';

@@ -3,7 +3,7 @@ import type { BotDeps } from '../bot.js';
 import { clientButton, CLIENT_TOKEN_DATA, onClientButton } from '../client-buttons.js';
 import { plainWords } from '../errors.js';
 import { esc } from '../format.js';
-import { formatUsdt, parseUsdt } from '../../trading/money.js';
+import { formatUsdt, parseUsdt } from '../../shared/money.js';
 import { AppError } from '../../shared/errors.js';
 
 const USAGE =

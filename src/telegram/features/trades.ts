@@ -3,7 +3,7 @@ import type { BotDeps } from '../bot.js';
 import { clientButton, CLIENT_TOKEN_DATA, onClientButton } from '../client-buttons.js';
 import { plainWords } from '../errors.js';
 import { esc, fitLines } from '../format.js';
-import { formatUsdt } from '../../trading/money.js';
+import { formatUsdt } from '../../shared/money.js';
 import { AppError } from '../../shared/errors.js';
 
 export const TRADES_PAGE_SIZE = 5;

@@ -10,7 +10,7 @@ import type { Db } from '../shared/db.js';
 import type { Logger } from '../shared/logger.js';
 import { createMetrics, type Metrics } from '../shared/metrics.js';
 import { pendingMigrations } from '../shared/migrate.js';
-import type { JobsModule } from '../worker/worker.js';
+import type { JobsModule } from '../shared/jobs.js';
 import { createAuthService, type AuthService } from '../operators/operators.auth.js';
 import { createAuthenticator } from '../operators/operators.authenticator.js';
 import { operatorsRoutes } from '../operators/operators.routes.js';

@@ -11,7 +11,8 @@ import type { Network } from '../shared/networks.js';
 import type { TradeSettlementPort } from '../trading/trades.settlement.js';
 import type { TradeRow } from '../trading/trades.service.js';
 import type { WalletsService } from '../wallets/wallets.service.js';
-import { enqueue } from '../worker/enqueue.js';
+import { enqueue } from '../shared/jobs.js';
+import { SETTLEMENT_CONFIRM, SETTLEMENT_PROCESS } from './settlement.jobs.js';
 import { formatUsdt } from '../shared/money.js';
 import { gate, insufficientDetail, tradeSnapshot } from './settlement.rules.js';
 import type { FlagReason, SettlementStatus } from './settlement.tables.js';
@@ -72,20 +73,10 @@ export function settlementStore(deps: Pick<SettlementDeps, 'clock' | 'events' | 
       await deps.events.publish(tx, { type: 'settlement.changed', id, status });
     },
     async enqueueProcess(tx: Executor, id: string, runAt?: Date) {
-      await enqueue(
-        tx,
-        'settlement_process',
-        { id },
-        { jobKey: jobKeys.process(id), runAt, maxAttempts: 25 },
-      );
+      await enqueue(tx, SETTLEMENT_PROCESS, { id }, { jobKey: jobKeys.process(id), runAt, maxAttempts: 25 });
     },
     async enqueueConfirm(tx: Executor, id: string, runAt?: Date) {
-      await enqueue(
-        tx,
-        'settlement_confirm',
-        { id },
-        { jobKey: jobKeys.confirm(id), runAt, maxAttempts: 25 },
-      );
+      await enqueue(tx, SETTLEMENT_CONFIRM, { id }, { jobKey: jobKeys.confirm(id), runAt, maxAttempts: 25 });
     },
     async flag(
       tx: Executor,

@@ -14,7 +14,7 @@ import type { AuthService } from '../operators/operators.auth.js';
 import type { Clock } from '../shared/clock.js';
 import type { Db } from '../shared/db.js';
 import type { Logger } from '../shared/logger.js';
-import type { JobsModule } from '../worker/worker.js';
+import type { JobsModule } from '../shared/jobs.js';
 import { createDeskBot, type BotDeps } from './bot.js';
 import { createDeliverer, type Deliverer, type Timer } from './delivery.js';
 import { telegramJobs } from './telegram.jobs.js';

@@ -1,5 +1,5 @@
 import type { CallbackQueryContext, Context, NextFunction } from 'grammy';
-import type { BotDeps } from './bot.js';
+import type { BotDeps } from './deps.js';
 import { CLIENT_TOKEN_PREFIX } from './telegram.store.js';
 import type { ClientTokenAction } from './telegram.tables.js';
 

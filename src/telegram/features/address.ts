@@ -1,5 +1,5 @@
 import { Composer, InlineKeyboard, type Context } from 'grammy';
-import type { BotDeps } from '../bot.js';
+import type { BotDeps } from '../deps.js';
 import { plainWords } from '../errors.js';
 import { esc } from '../format.js';
 import { checkAddress, type Network } from '../../shared/networks.js';

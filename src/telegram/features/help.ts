@@ -1,6 +1,6 @@
 import { Composer } from 'grammy';
 import type { ClientRow } from '../../clients/clients.service.js';
-import type { BotDeps } from '../bot.js';
+import type { BotDeps } from '../deps.js';
 import { esc, when } from '../format.js';
 
 const OPEN = ['pending', 'awaiting_secondary'];

@@ -1,6 +1,6 @@
 import { Composer, InlineKeyboard, type Context } from 'grammy';
 import { cleanProfileField, VOLUME_BRACKETS, type ClientProfile } from '../../clients/clients.rules.js';
-import type { BotDeps } from '../bot.js';
+import type { BotDeps } from '../deps.js';
 import { esc } from '../format.js';
 import { volumeKeyboard } from '../keyboards.js';
 import { clientStatusText } from './help.js';

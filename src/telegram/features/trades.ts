@@ -1,5 +1,5 @@
 import { Composer, InlineKeyboard, type Context } from 'grammy';
-import type { BotDeps } from '../bot.js';
+import type { BotDeps } from '../deps.js';
 import { clientButton, CLIENT_TOKEN_DATA, onClientButton } from '../client-buttons.js';
 import { plainWords } from '../errors.js';
 import { esc, fitLines } from '../format.js';

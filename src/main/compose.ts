@@ -43,20 +43,23 @@ import type { Secrets } from '../config.js';
 import { telegramSettings } from '../config.js';
 import { clientAccessKind } from '../clients/clients.kind.js';
 import { createClientsService, type ClientsService } from '../clients/clients.service.js';
-import { clientAddressKind } from '../trading/addresses.kind.js';
-import { createAddressesService } from '../trading/addresses.service.js';
+import { clientAddressKind } from '../clients/addresses.kind.js';
+import { createAddressesService } from '../clients/addresses.service.js';
 import { tradingRoutes } from '../trading/trading.routes.js';
-import { clientLimitsKind } from '../trading/limits.kind.js';
-import { limitUnits } from '../trading/limits.js';
-import { createLimitsService, type LimitsService } from '../trading/limits.service.js';
+import { tradeView } from '../trading/trades.views.js';
+import { clientsRoutes } from '../clients/clients.routes.js';
+import { clientLimitsKind } from '../clients/limits.kind.js';
+import { limitUnits } from '../clients/limits.js';
+import { createLimitsService, type LimitsService } from '../clients/limits.service.js';
+import { bookedSince } from '../trading/trades.usage.js';
 import { createHousePricer, type HousePricer } from '../trading/house.pricer.js';
 import { parseSpreadTiers } from '../trading/pricing.js';
 import { createRfqService, type RfqService } from '../trading/rfq.service.js';
 import { httpLpSources } from '../trading/lp.http.js';
-import type { AddressesService } from '../trading/addresses.service.js';
+import type { AddressesService } from '../clients/addresses.service.js';
 import { createTradesService, type TradesService } from '../trading/trades.service.js';
 import { tradeAmendKind, tradeCancelKind } from '../trading/trades.kinds.js';
-import { createApiKeysService } from '../trading/apikeys.service.js';
+import { createApiKeysService } from '../clients/apikeys.service.js';
 import { clientApiRoutes } from '../trading/client.routes.js';
 import { createTradingMetrics } from '../trading/trading.metrics.js';
 import { wakeDeliverer } from '../telegram/telegram.jobs.js';
@@ -185,6 +188,7 @@ export function compose(deps: ComposeDeps): Composition {
     db,
     audit,
     clock,
+    bookedSince,
     defaults: {
       perTrade: limitUnits(deps.config.LIMIT_MAX_PER_TRADE_USDT, 'LIMIT_MAX_PER_TRADE_USDT'),
       perDay: limitUnits(deps.config.LIMIT_MAX_PER_DAY_USDT, 'LIMIT_MAX_PER_DAY_USDT'),
@@ -361,7 +365,15 @@ export function compose(deps: ComposeDeps): Composition {
     auditRoutes({ audit }),
     approvalsRoutes({ approvals, queries, db, directory }),
     flagsRoutes({ flags, approvals, queries, directory, db }),
-    tradingRoutes({ addresses, approvals, house, trades, keys: apiKeys, clients, limits }),
+    tradingRoutes({ house, trades }),
+    clientsRoutes({
+      clients,
+      addresses,
+      limits,
+      keys: apiKeys,
+      approvals,
+      recentTrades: async (clientId) => (await trades.list({ clientId, limit: 50 })).map(tradeView),
+    }),
     clientApiRoutes({
       db,
       keys: apiKeys,

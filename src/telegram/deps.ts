@@ -7,7 +7,7 @@ import type { AuthService } from '../operators/operators.auth.js';
 import type { Clock } from '../shared/clock.js';
 import type { Db } from '../shared/db.js';
 import type { Logger } from '../shared/logger.js';
-import type { AddressesService } from '../trading/addresses.service.js';
+import type { AddressesService } from '../clients/addresses.service.js';
 import type { RfqService } from '../trading/rfq.service.js';
 import type { TradesService } from '../trading/trades.service.js';
 import type { TelegramStore } from './telegram.store.js';

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { Db } from '../shared/db.js';
 import { AppError } from '../shared/errors.js';
 import { NETWORKS } from '../shared/networks.js';
-import type { ApiKeysService } from './apikeys.service.js';
+import type { ApiKeysService } from '../clients/apikeys.service.js';
 import { parseUsdt } from '../shared/money.js';
 import type { RfqService } from './rfq.service.js';
 import type { TradesService } from './trades.service.js';

@@ -66,12 +66,10 @@ export async function savePolicy(
 }
 
 export async function lockRequest(db: Executor, id: string): Promise<RequestRow | undefined> {
-  if (!isUuid(id)) return undefined;
   return db.selectFrom('change_requests').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
 }
 
 export async function findRequest(db: Executor, id: string): Promise<RequestRow | undefined> {
-  if (!isUuid(id)) return undefined;
   return db.selectFrom('change_requests').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
@@ -164,6 +162,3 @@ export async function countOpenByKind(db: Executor): Promise<{ kind: string; n: 
     .execute();
   return rows.map((r) => ({ kind: r.kind, n: Number(r.n) }));
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const isUuid = (s: string) => UUID.test(s);

@@ -7,6 +7,7 @@ import type { ClientsService } from '../clients/clients.service.js';
 import type { Clock } from '../shared/clock.js';
 import { withTransaction, type Db, type Executor, type Tx } from '../shared/db.js';
 import { AppError } from '../shared/errors.js';
+import { isUuid } from '../shared/ids.js';
 import type { AddressesService } from '../clients/addresses.service.js';
 import { limitRefusal } from '../clients/limits.js';
 import type { LimitsService } from '../clients/limits.service.js';
@@ -127,7 +128,7 @@ export function createTradesService(deps: {
       input: { quoteId: string; clientId: string },
       ctx: AuditContext,
     ): Promise<{ trade: TradeRow; replayed: boolean }> {
-      if (!/^[0-9a-f-]{36}$/i.test(input.quoteId)) throw new AppError('NOT_FOUND', 'There is no such quote.');
+      if (!isUuid(input.quoteId)) throw new AppError('NOT_FOUND', 'There is no such quote.');
       const result = await withTransaction(db, async (tx) => {
         const quote = await tx
           .selectFrom('quotes')

@@ -375,7 +375,6 @@ export function compose(deps: ComposeDeps): Composition {
       recentTrades: async (clientId) => (await trades.list({ clientId, limit: 50 })).map(tradeView),
     }),
     clientApiRoutes({
-      db,
       keys: apiKeys,
       rfqs,
       trades,

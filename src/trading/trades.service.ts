@@ -12,6 +12,7 @@ import type { AddressesService } from '../clients/addresses.service.js';
 import { limitRefusal } from '../clients/limits.js';
 import type { LimitsService } from '../clients/limits.service.js';
 import { formatUsdt, usdtToDecimal } from '../shared/money.js';
+import { idempotentAccept } from './trades.idempotency.js';
 import type { TradesTable } from './trading.tables.js';
 import type { TradingMetrics } from './trading.metrics.js';
 
@@ -76,7 +77,7 @@ export function createTradesService(deps: {
     return approvals.file({ kind: 'trade.amend', payload, note }, requester, ctx);
   }
 
-  return {
+  const service = {
     fileCancel,
     fileAmend,
     /** For the bot: a client asks to cancel its own trade. */
@@ -219,6 +220,10 @@ export function createTradesService(deps: {
       }
       return result;
     },
+  };
+  return {
+    ...service,
+    acceptWithIdempotencyKey: idempotentAccept(db, (input, ctx) => service.accept(input, ctx)),
   };
 }
 

@@ -1,5 +1,5 @@
 // The import rules of docs/architecture.md, checked by `npm run lint` (depcruise).
-// Transport (http, telegram, worker, cli, main) → domains → shared (with config.ts beside it).
+// Transport (http, telegram, worker, cli, main) → domains → shared (with config*.ts beside it).
 const DOMAINS = '(alerts|approvals|audit|clients|flags|notifications|operators|settlement|trading|wallets)';
 const TRANSPORT = '(http|telegram|worker|cli|main)';
 // Tests may compose the whole desk (main/compose.ts) to drive it the way a user would.
@@ -33,8 +33,8 @@ module.exports = {
       name: 'shared-not-to-domains',
       severity: 'error',
       comment:
-        'shared/ and config.ts import no domain or transport (shared/migrate.ts lists the migrations, which import nothing of ours).',
-      from: { path: '^src/(shared/|config\\.ts)' },
+        'shared/ and config*.ts import no domain or transport (shared/migrate.ts lists the migrations, which import nothing of ours).',
+      from: { path: '^src/(shared/|config[.])', pathNot: TEST },
       to: {
         path: `^src/(${DOMAINS.slice(1, -1)}|${TRANSPORT.slice(1, -1)})/`,
         dependencyTypesNot: ['type-only'],
@@ -44,7 +44,7 @@ module.exports = {
       name: 'shared-types-only-from-database',
       severity: 'error',
       comment: 'Only shared/database.ts may name domain types (the table composition).',
-      from: { path: '^src/(shared/|config\\.ts)', pathNot: '^src/shared/database\\.ts$' },
+      from: { path: '^src/(shared/|config[.])', pathNot: [TEST, '^src/shared/database\\.ts$'] },
       to: { path: `^src/(${DOMAINS.slice(1, -1)}|${TRANSPORT.slice(1, -1)})/` },
     },
     {

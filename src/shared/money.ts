@@ -11,6 +11,12 @@ export const USDT_DECIMALS = 6;
 /** The client's side of a trade: a buy pays USDT out to the client, a sell takes it in. */
 export type Side = 'buy' | 'sell';
 
+/** A spread each side of the mid (`bps`) for notionals from `fromUnits` up. */
+export interface SpreadTier {
+  fromUnits: bigint;
+  bps: Decimal;
+}
+
 /** A numeric(38,0) column of smallest units: read as a string, written from a bigint's string. */
 export type Units = ColumnType<string, string, string>;
 const UNIT = 10n ** BigInt(USDT_DECIMALS);

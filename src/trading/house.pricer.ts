@@ -11,9 +11,9 @@ import {
   spreadTiersView,
   validateSpreadTiers,
   type PricingSource,
-  type SpreadTier,
   type SpreadTierInput,
 } from './pricing.js';
+import type { SpreadTier } from '../shared/money.js';
 
 export const HOUSE = 'house';
 

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { AuditService } from '../audit/audit.service.js';
 import { ROLES } from '../shared/roles.js';
-import type { Role } from '../shared/roles.js';
 import { AppError } from '../shared/errors.js';
 import type { KindDefinition } from './approvals.registry.js';
 import { findPolicy, savePolicy } from './approvals.repo.js';

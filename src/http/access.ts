@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Authenticator } from '../shared/request-context.js';
 import { can, type Permission } from '../operators/operators.permissions.js';
 import { AppError } from '../shared/errors.js';

@@ -7,7 +7,6 @@ import { auditContext } from '../shared/request-context.js';
 import { AppError } from '../shared/errors.js';
 import { ROLES } from '../shared/roles.js';
 import type { OperatorsService } from './operators.service.js';
-import type { Role } from '../shared/roles.js';
 
 const createBody = z
   .object({

@@ -5,7 +5,6 @@ import type { AuditService } from '../audit/audit.service.js';
 import { AppError } from '../shared/errors.js';
 import { ROLES } from '../shared/roles.js';
 import { findOperatorById } from './operators.repo.js';
-import type { Role } from '../shared/roles.js';
 
 const schema = z
   .object({

@@ -61,8 +61,7 @@ export function createAccessTokens(deps: {
           },
         );
         const { sub, sid } = payload;
-        if (typeof sub !== 'string' || typeof sid !== 'string' || !isUuid(sub) || !isUuid(sid))
-          return null;
+        if (typeof sub !== 'string' || typeof sid !== 'string' || !isUuid(sub) || !isUuid(sid)) return null;
         return { operatorId: sub, sessionId: sid };
       } catch {
         return null;

@@ -2,6 +2,7 @@ import { autoRetry } from '@grammyjs/auto-retry';
 import { sequentialize } from '@grammyjs/runner';
 import { Bot, type Context, type NextFunction } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
+import { clientFeatures } from './client-context.js';
 import type { BotDeps } from './deps.js';
 import { errorBoundary } from './errors.js';
 import { decisionFeature } from './features/decide.js';
@@ -89,11 +90,14 @@ export function createDeskBot(opts: DeskBotOptions, deps: BotDeps): Bot {
     linkFeature(deps),
     decisionFeature(deps),
     pendingFeature(deps),
-    quoteFeature(deps),
-    addressFeature(deps),
-    tradesFeature(deps),
-    onboardingFeature(deps),
-    helpFeature(deps),
+    clientFeatures(
+      deps,
+      quoteFeature(deps),
+      addressFeature(deps),
+      tradesFeature(deps),
+      onboardingFeature(deps),
+      helpFeature(deps),
+    ),
   );
   // Errors outside the boundary (the store itself failing): logged; the update is not retried.
   bot.catch((err) =>

@@ -29,12 +29,11 @@ export interface BotDeps {
   publicUrl: string;
   /** Updates per user per minute before the bot stops answering them for the rest of the minute. */
   rateLimitPerMinute: number;
-  /** RFQs and accepts for /quote (absent: the command is not offered). */
-  trading?: {
+  /** RFQs and accepts for /quote, the client's trades for /trades, payout addresses for /address. */
+  trading: {
     rfqs: Pick<RfqService, 'request'>;
-    trades: Pick<TradesService, 'accept'> &
-      Partial<Pick<TradesService, 'list' | 'requestTradeCancel' | 'requestTradeAmend'>>;
-    addresses?: Pick<AddressesService, 'request' | 'list'>;
+    trades: Pick<TradesService, 'accept' | 'list' | 'requestTradeCancel' | 'requestTradeAmend'>;
+    addresses: Pick<AddressesService, 'request' | 'list'>;
   };
 }
 

@@ -53,7 +53,7 @@ export interface TelegramDeps {
     rules?: ThrottleRules;
   };
   rateLimitPerMinute?: number;
-  trading?: BotDeps['trading'];
+  trading: BotDeps['trading'];
 }
 
 export interface TelegramRuntime {

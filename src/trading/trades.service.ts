@@ -18,7 +18,7 @@ import type { TradingMetrics } from './trading.metrics.js';
 
 export type TradeRow = Selectable<TradesTable>;
 
-/** The settlement domain's hook, called in the booking transaction (until it exists, a trade stays `booked`). */
+/** The settlement domain's hook, called in the booking transaction. */
 export interface SettlementHook {
   onTradeBooked(tx: Tx, trade: TradeRow): Promise<void>;
 }
@@ -36,11 +36,11 @@ export function createTradesService(deps: {
   clients: Pick<ClientsService, 'get'>;
   addresses: AddressesService;
   limits: LimitsService;
-  settlement?: SettlementHook;
-  metrics?: TradingMetrics;
-  approvals?: Pick<ApprovalsService, 'file'>;
+  settlement: SettlementHook;
+  metrics: TradingMetrics;
+  approvals: Pick<ApprovalsService, 'file'>;
 }) {
-  const { db, audit, clock } = deps;
+  const { db, audit, clock, approvals } = deps;
 
   /** The trade if the requester may ask to change it: a client only its own trades. */
   async function changeable(tradeId: string, requester: Requester) {
@@ -49,13 +49,12 @@ export function createTradesService(deps: {
       : undefined;
     if (!trade || (requester.type === 'client' && trade.client_id !== requester.id))
       throw new AppError('NOT_FOUND', 'There is no such trade.');
-    if (!deps.approvals) throw new Error('trades service built without the approvals engine');
-    return { trade, approvals: deps.approvals };
+    return trade;
   }
 
   /** Files `trade.cancel` (applied only when co-signed, and only if the trade is still `booked`). */
   async function fileCancel(tradeId: string, requester: Requester, ctx: AuditContext, note?: string) {
-    const { trade, approvals } = await changeable(tradeId, requester);
+    const trade = await changeable(tradeId, requester);
     return approvals.file({ kind: 'trade.cancel', payload: { tradeId: trade.id }, note }, requester, ctx);
   }
 
@@ -67,7 +66,7 @@ export function createTradesService(deps: {
     ctx: AuditContext,
     note?: string,
   ) {
-    const { trade, approvals } = await changeable(tradeId, requester);
+    const trade = await changeable(tradeId, requester);
     const payload = {
       tradeId: trade.id,
       ...(change.amountUnits !== undefined ? { amount: change.amountUnits.toString() } : {}),
@@ -211,12 +210,12 @@ export function createTradesService(deps: {
             address: trade.address,
           },
         });
-        await deps.settlement?.onTradeBooked(tx, trade);
+        await deps.settlement.onTradeBooked(tx, trade);
         return { trade, replayed: false };
       });
       if (!result.replayed) {
-        deps.metrics?.trades.inc({ side: result.trade.side, network: result.trade.network });
-        deps.metrics?.notional.inc(Number(usdtToDecimal(BigInt(result.trade.amount_units)).toFixed()));
+        deps.metrics.trades.inc({ side: result.trade.side, network: result.trade.network });
+        deps.metrics.notional.inc(Number(usdtToDecimal(BigInt(result.trade.amount_units)).toFixed()));
       }
       return result;
     },

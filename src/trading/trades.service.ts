@@ -44,7 +44,7 @@ export function createTradesService(deps: {
 
   /** The trade if the requester may ask to change it: a client only its own trades. */
   async function changeable(tradeId: string, requester: Requester) {
-    const trade = /^[0-9a-f-]{36}$/i.test(tradeId)
+    const trade = isUuid(tradeId)
       ? await db.selectFrom('trades').select(['id', 'client_id']).where('id', '=', tradeId).executeTakeFirst()
       : undefined;
     if (!trade || (requester.type === 'client' && trade.client_id !== requester.id))

@@ -167,9 +167,26 @@ const schema = z.object({
     .string()
     .regex(/^\d+(\.\d{1,6})?$/, 'a USDT amount such as 10000000')
     .default('10000000'),
+  /** How often the worker evaluates the alert rules. */
+  ALERTS_EVAL_SECONDS: intFromEnv(15, 1),
+  /** While an alert fires, a reminder this often (like Alertmanager's repeat_interval). */
+  ALERTS_REPEAT_MINUTES: intFromEnv(60, 1),
+  /** The longest silence of any rule. */
+  ALERTS_SILENCE_MAX_MINUTES: intFromEnv(7 * 24 * 60, 1),
+  /** The longest silence of a critical rule. */
+  ALERTS_SILENCE_MAX_CRITICAL_MINUTES: intFromEnv(240, 1),
 });
 
-export type Config = z.infer<typeof schema> & { dataDir: string };
+export type Config = z.infer<typeof schema> & {
+  dataDir: string;
+  /**
+   * ALERT_<RULE>_THRESHOLD / ALERT_<RULE>_FOR as given: a pattern, not fixed names (each rule has its
+   * own), checked against the rules when they are seeded (src/alerts/alerts.rules.ts).
+   */
+  alertSettings: Record<string, string>;
+};
+
+const ALERT_SETTING = /^ALERT_[A-Z0-9_]+_(THRESHOLD|FOR)$/;
 
 /** Every setting's name (the README's configuration table and .env.example list each one). */
 export const SETTING_NAMES = Object.keys(schema.shape);
@@ -202,7 +219,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new ConfigError(`invalid configuration: ${problems}`);
   }
-  const config = { ...parsed.data, dataDir: path.resolve(parsed.data.DESK_DATA_DIR) };
+  const alertSettings = Object.fromEntries(
+    Object.entries(env).filter((e): e is [string, string] => ALERT_SETTING.test(e[0]) && e[1] !== undefined),
+  );
+  const config = { ...parsed.data, dataDir: path.resolve(parsed.data.DESK_DATA_DIR), alertSettings };
   if (config.NODE_ENV === 'production') assertProductionSecrets(config);
   telegramSettings(config);
   return config;

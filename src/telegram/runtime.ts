@@ -16,6 +16,7 @@ import type { Db } from '../shared/db.js';
 import type { Logger } from '../shared/logger.js';
 import type { JobsModule } from '../worker/worker.js';
 import { createDeskBot, type BotDeps } from './bot.js';
+import type { ErrorCounts } from '../shared/error-counts.js';
 import { createDeliverer, type Deliverer, type Timer } from './delivery.js';
 import { telegramJobs } from './telegram.jobs.js';
 import { createTelegramStore, type TelegramStore } from './telegram.store.js';
@@ -44,6 +45,8 @@ export interface TelegramDeps {
   queries: ApprovalQueries;
   clients: ClientsService;
   audit: AuditService;
+  /** Deliveries Telegram will never take count in desk_errors_total{source="telegram"}. */
+  errors?: Pick<ErrorCounts, 'note'>;
   /** Tests: skip getMe, record outgoing calls, fake time for throttling. */
   testing?: {
     botInfo?: UserFromGetMe;
@@ -110,6 +113,7 @@ export function createTelegram(deps: TelegramDeps): TelegramRuntime {
     clock: deps.clock,
     logger: log,
     deliveries,
+    errors: deps.errors,
     publicUrl: deps.publicUrl,
     timer: deps.testing?.timer,
     rules: deps.testing?.rules,

@@ -11,6 +11,7 @@ import { metricReader } from './alerts.promql.js';
 import {
   appendEvent,
   rulesAndStates,
+  saveBaseline,
   saveState,
   toRuleState,
   tryEvaluatorLock,
@@ -50,14 +51,34 @@ const toDecimal = (v: number | null) =>
  * cycle already done) and records nothing, so each transition is recorded and notified once.
  */
 export function createEvaluator(deps: EvaluatorDeps) {
-  let seeded: Promise<void> | null = null;
+  let primed: Promise<void> | null = null;
+
+  /**
+   * First start: seeds the rules, and gives each counter rule never evaluated its baseline (the
+   * counter as it stands), so what happens after the start is measured from there: a flag changed in
+   * SQL a second after the start fires at the first evaluation.
+   */
+  async function prime(): Promise<void> {
+    await deps.seed();
+    const read = metricReader(deps.metrics);
+    const now = deps.clock.now();
+    await withTransaction(deps.db, async (tx) => {
+      const stored = new Map((await rulesAndStates(tx, true)).map((r) => [r.name, r]));
+      for (const rule of deps.rules.all()) {
+        const row = stored.get(rule.name);
+        if (!rule.sample.increaseOverSeconds || !row || row.evaluated_at || row.samples.length > 0) continue;
+        const total = await read(rule.sample);
+        if (total !== null) await saveBaseline(tx, rule.name, [[now.getTime(), total]]);
+      }
+    });
+  }
 
   async function cycle(): Promise<CycleResult> {
-    seeded ??= deps.seed().catch((err: unknown) => {
-      seeded = null;
+    primed ??= prime().catch((err: unknown) => {
+      primed = null;
       throw err;
     });
-    await seeded;
+    await primed;
     const now = deps.clock.now();
     const read = metricReader(deps.metrics);
     const rules = deps.rules.all();
@@ -154,7 +175,7 @@ export function createEvaluator(deps: EvaluatorDeps) {
       await deps.events.publish(tx, { type: 'alert.changed', id: rule.name, state: s.next.state });
   }
 
-  return { cycle };
+  return { cycle, prime };
 }
 
 export type Evaluator = ReturnType<typeof createEvaluator>;

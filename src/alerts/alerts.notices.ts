@@ -55,7 +55,7 @@ export async function alertNotifications(
   const template = ALERT_TEMPLATES[f.notice];
   const ids = await owners(db, f.rule.owner);
   return [
-    { recipientType: 'ops_chat', recipientId: null, template, data },
-    ...ids.map((id) => ({ recipientType: 'operator' as const, recipientId: id, template, data })),
+    { recipientType: 'ops_chat', recipientId: null, template, data, at: f.at },
+    ...ids.map((id) => ({ recipientType: 'operator' as const, recipientId: id, template, data, at: f.at })),
   ];
 }

@@ -130,6 +130,14 @@ export async function saveState(
     .execute();
 }
 
+export async function saveBaseline(db: Executor, name: string, samples: [number, number][]): Promise<void> {
+  await db
+    .updateTable('alert_state')
+    .set({ samples: JSON.stringify(samples) })
+    .where('name', '=', name)
+    .execute();
+}
+
 export async function appendEvent(
   db: Executor,
   e: {

@@ -440,7 +440,7 @@ export function compose(deps: ComposeDeps): Composition {
     telegramOff: !telegram && tg.mode === 'off' ? tg.reason : null,
     prepare: async () => {
       await wallets.ensureHotWallets();
-      await alerts.seed();
+      await evaluator.prime();
     },
     buildHttp: (extra = []) =>
       buildServer({

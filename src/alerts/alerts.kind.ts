@@ -39,7 +39,6 @@ export function alertRuleKind(alerts: AlertsService): KindDefinition<AlertRuleCh
         throw new AppError('VALIDATION_FAILED', `There is no alert rule ${p.name}.`, [
           { path: 'payload.name', message: 'is not an alert rule' },
         ]);
-      await alerts.seed();
       const row = await alerts.findRule(tx, p.name);
       if (!row)
         throw new AppError('VALIDATION_FAILED', `There is no alert rule ${p.name}.`, [

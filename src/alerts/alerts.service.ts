@@ -196,7 +196,7 @@ export function createAlertsService(deps: AlertsDeps) {
   }
 
   async function lockedState(tx: Tx, name: string) {
-    await seed(); // a rule registered since the last start has its row before anyone silences it
+    // Rows exist from the first start (prepare) or the evaluator's first cycle in this process.
     const s = await findState(tx, name, true);
     if (!s) throw new AppError('NOT_FOUND', `There is no alert rule ${name}.`);
     return s;

@@ -196,7 +196,7 @@ export const CORE_RULES: AlertRule[] = [
     keepFiringForSeconds: 0,
     severity: 'critical',
     owner: 'platform_admin',
-    why: 'Workers beat every evaluation (15 s by default); two minutes of silence is several missed beats, and without a worker nothing settles or is delivered.',
+    why: 'The heartbeat is a job the queue runs every minute: two minutes without one means no worker takes jobs (or the queue is stuck), and then nothing settles or is delivered.',
     sample: { metric: 'desk_worker_heartbeat_age_seconds', aggregate: 'max' },
   },
   {

@@ -63,3 +63,24 @@ export function prometheusRules(rules: ExportedRule[]): string {
   }
   return `${lines.join('\n')}\n`;
 }
+
+/** The one table of rules in docs/alerts.md (a test compares the file with this). */
+export function markdownTable(rules: ExportedRule[]): string {
+  const rows = rules.map((e) =>
+    [
+      `\`${e.rule.name}\``,
+      e.rule.summary,
+      `${e.rule.measure} ${e.rule.comparison} ${e.threshold} (${e.rule.unit})`,
+      promDuration(e.forSeconds),
+      promDuration(e.keepFiringForSeconds),
+      e.rule.severity,
+      `\`${e.rule.owner}\``,
+      `[${e.rule.name}.md](runbooks/${e.rule.name}.md)`,
+    ].join(' | '),
+  );
+  return [
+    '| rule | what it says | condition (default threshold) | for | keep firing for | severity | owner | runbook |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...rows.map((r) => `| ${r} |`),
+  ].join('\n');
+}

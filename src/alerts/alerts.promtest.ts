@@ -80,6 +80,7 @@ export function promtoolTests(rules: ExportedRule[]): string {
         `resolves once clear for keep_firing_for (${promDuration(e.keepFiringForSeconds)})`,
         `${good}x${lead} ${bad}x${hold} ${good}x${keep + 10}`,
         [
+          { at: lead + hold - 1, firing: true },
           ...(keep > 0 ? [{ at: lead + hold + keep - 1, firing: true }] : []),
           { at: lead + hold + keep + 2, firing: false },
         ],
@@ -104,7 +105,10 @@ export function promtoolTests(rules: ExportedRule[]): string {
       test(
         `resolves once the window is clear for keep_firing_for (${promDuration(e.keepFiringForSeconds)})`,
         rise,
-        [{ at: lead + hold + window + keep + 3, firing: false }],
+        [
+          { at: lead + hold - 1, firing: true },
+          { at: lead + hold + window + keep + 3, firing: false },
+        ],
       );
     }
   }

@@ -84,7 +84,7 @@ export function alertsRoutes(deps: { alerts: AlertsService }): FastifyPluginAsyn
       '/api/alerts/:name/silence',
       {
         config: { access: { permission: 'alerts:silence', stepUp: true } },
-        schema: { params: nameParams },
+        schema: { params: nameParams, body: z.object({}).strict().nullish() },
       },
       async (req) =>
         alerts.unsilence(req.params.name, { roles: req.actor?.roles ?? [], ctx: auditContext(req) }),

@@ -53,15 +53,15 @@ interface Scenario {
   telegram?: boolean;
   env?: Record<string, string>;
   extraRoutes?: FastifyPluginAsync[];
-  setup?(c: Ctx): Promise<void>;
+  setup?: (c: Ctx) => Promise<void>;
   /** Makes the condition true now. */
-  raise(c: Ctx): Promise<void>;
+  raise: (c: Ctx) => Promise<void>;
   /** Before each step while it must keep holding (a counter rule raises again now and then). */
-  keep?(c: Ctx): Promise<void>;
+  keep?: (c: Ctx) => Promise<void>;
   /** Makes it false now (a counter rule: nothing; its window empties with time). */
-  clear(c: Ctx): Promise<void>;
+  clear: (c: Ctx) => Promise<void>;
   /** Before each step while it must stay clear. */
-  whileClear?(c: Ctx): Promise<void>;
+  whileClear?: (c: Ctx) => Promise<void>;
 }
 
 const again = (everyMs: number) => async (c: Ctx, raise: (c: Ctx) => Promise<void>) => {

@@ -135,7 +135,9 @@ describe('silences', () => {
     const res = await silence(admin, { minutes: 61, reason: 'maintenance of the worker hosts' });
     expect(res.status).toBe(422);
     expect(res.body.code).toBe('SILENCE_TOO_LONG');
-    expect(res.body.errors).toEqual([{ path: 'minutes', message: 'must be at most 60 for a critical rule' }]);
+    expect(res.body.errors).toEqual([
+      { path: 'minutes', message: 'must be at most 60 minutes for a critical rule' },
+    ]);
   });
 
   it('only the owner role may silence, with a reason, and the route asks for a fresh step-up', async () => {

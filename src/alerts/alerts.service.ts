@@ -153,7 +153,7 @@ export function createAlertsService(deps: AlertsDeps) {
       throw new AppError(
         'SILENCE_TOO_LONG',
         `${r.name} is ${r.severity}: it can be silenced for at most ${max} minutes.`,
-        [{ path: 'minutes', message: `must be at most ${max} for a ${r.severity} rule` }],
+        [{ path: 'minutes', message: `must be at most ${max} minutes for a ${r.severity} rule` }],
       );
     if (!isValidReason(input.reason))
       throw new AppError('REASON_REQUIRED', 'Say why the alert is silenced (at least 10 characters).', [

@@ -34,7 +34,7 @@ function FiringAlertsBadge() {
       data-testid="alerts-firing-count"
       aria-label={n === 1 ? '1 alert firing' : `${n} alerts firing`}
     >
-      {n > 0 ? `🔔 ${n} FIRING` : 'NO ALERTS'}
+      {n === 0 ? 'NO ALERTS FIRING' : `${n} ${n === 1 ? 'ALERT' : 'ALERTS'} FIRING`}
     </NavLink>
   );
 }

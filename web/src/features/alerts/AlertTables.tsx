@@ -13,6 +13,13 @@ export function SeverityChip({ severity }: { severity: string }) {
 }
 
 function Condition({ rule }: { rule: AlertRule }) {
+  if (rule.unit === 'flag')
+    return (
+      <>
+        <strong>{formatValue(rule.value, rule.unit)}</strong>{' '}
+        <span className="muted-text">(holds while off)</span>
+      </>
+    );
   return (
     <>
       <strong>{formatValue(rule.value, rule.unit)}</strong>{' '}
@@ -67,6 +74,8 @@ export function AlertList({
   now: number;
   testId: string;
 }) {
+  // The desk's clock, as of its last evaluation, when it is ahead of this browser's.
+  const at = (r: AlertRule) => Math.max(now, r.evaluatedAt ? new Date(r.evaluatedAt).getTime() : 0);
   if (rules.length === 0)
     return (
       <p className="empty" data-testid={`${testId}-empty`}>
@@ -89,13 +98,13 @@ export function AlertList({
             </span>
             {r.state === 'firing' && r.firingSince && (
               <span>
-                firing for {duration(now - new Date(r.firingSince).getTime())} (since{' '}
+                firing for {duration(at(r) - new Date(r.firingSince).getTime())} (since{' '}
                 {dateTime(r.firingSince)})
               </span>
             )}
             {r.state === 'pending' && r.since && (
               <span>
-                pending {duration(now - new Date(r.since).getTime())} of {formatFor(r.forSeconds)}
+                pending {duration(at(r) - new Date(r.since).getTime())} of {formatFor(r.forSeconds)}
               </span>
             )}
             {r.silence && (
@@ -139,7 +148,9 @@ export function RulesTable({ rules }: { rules: AlertRule[] }) {
                 <div className="field-hint">{r.summary}</div>
               </td>
               <td>
-                {r.measure} {r.comparison} {formatValue(r.threshold, r.unit)}
+                {r.unit === 'flag'
+                  ? `${r.measure}: holds while off`
+                  : `${r.measure} ${r.comparison} ${formatValue(r.threshold, r.unit)}`}
               </td>
               <td>{formatFor(r.forSeconds)}</td>
               <td>

@@ -90,7 +90,7 @@ export function formatValue(value: string | null, unit: string): string {
     const s = Math.round(Number(value));
     if (s < 120) return `${s} s`;
     if (s < 7200) return `${Math.round(s / 60)} min`;
-    return `${(s / 3600).toFixed(1)} h`;
+    return `${Number((s / 3600).toFixed(1))} h`;
   }
   if (unit === 'USDT') return `${Number(value).toLocaleString('en-US', { maximumFractionDigits: 6 })} USDT`;
   if (unit === 'flag') return value === '1' ? 'on' : 'off';

@@ -1,4 +1,4 @@
-import type { Role } from '../operators/operators.tables.js';
+import type { Role } from '../shared/roles.js';
 
 export const SEVERITIES = ['critical', 'warning', 'info'] as const;
 export type Severity = (typeof SEVERITIES)[number];

@@ -1,10 +1,10 @@
 import os from 'node:os';
 import type { Logger } from '../shared/logger.js';
-import type { JobsModule } from '../worker/worker.js';
+import { cron, defineTask, handle, type JobsModule } from '../shared/jobs.js';
 import type { Evaluator } from './alerts.evaluator.js';
 import type { AlertsService } from './alerts.service.js';
 
-export const HEARTBEAT_TASK = 'alerts_heartbeat';
+export const ALERTS_HEARTBEAT = defineTask('alerts_heartbeat', {});
 
 /**
  * The evaluator runs on a timer in every worker process (every ALERTS_EVAL_SECONDS); the advisory lock
@@ -34,8 +34,8 @@ export function alertsJobs(deps: {
       });
   };
   return {
-    tasks: { [HEARTBEAT_TASK]: async () => deps.alerts.heartbeat(workerId) },
-    crontab: [`* * * * * ${HEARTBEAT_TASK}`],
+    tasks: handle(ALERTS_HEARTBEAT, () => deps.alerts.heartbeat(workerId)),
+    crontab: [cron('* * * * *', ALERTS_HEARTBEAT)],
     onStart: async () => {
       await deps.alerts.heartbeat(workerId);
       tick();

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTelegramServer, OPS_CHAT_ID, type TelegramTestServer } from '../../test/support/telegram.js';
 import { withTransaction } from '../shared/db.js';
 import { createLogger } from '../shared/logger.js';
-import { enqueue } from '../worker/enqueue.js';
+import { defineTask, enqueue, handle } from '../shared/jobs.js';
 import { startWorker } from '../worker/worker.js';
 
 /** DESIGN 4.8's metrics, as exported (docs/alerts.md lists the renames). */
@@ -34,6 +34,8 @@ const ALERT_METRICS = [
   'desk_worker_heartbeat_age_seconds',
   'desk_notifications_queued',
 ];
+
+const ALWAYS_FAILS = defineTask('test_always_fails', {});
 
 const boom: FastifyPluginAsync = async (app) => {
   app.get('/test/boom', { config: { access: 'public' } }, async () => {
@@ -73,12 +75,12 @@ describe('/metrics for the alerts', () => {
     // A job that fails for good, run by the real job queue.
     const worker = await startWorker({
       pool: t.database.pool,
-      modules: [{ tasks: { test_always_fails: () => Promise.reject(new Error('cannot')) } }],
+      modules: [{ tasks: handle(ALWAYS_FAILS, () => Promise.reject(new Error('cannot'))) }],
       concurrency: 1,
       logger: createLogger('silent'),
       onJobFailed: () => t.desk.metrics.errors.note('job'),
     });
-    await withTransaction(t.database.db, (tx) => enqueue(tx, 'test_always_fails', {}, { maxAttempts: 1 }));
+    await withTransaction(t.database.db, (tx) => enqueue(tx, ALWAYS_FAILS, {}, { maxAttempts: 1 }));
     for (let i = 0; i < 100 && !(await scrape()).includes('desk_errors_total{source="job"} 1'); i++)
       await new Promise((r) => setTimeout(r, 100));
     await worker.stop();

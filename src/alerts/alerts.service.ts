@@ -1,8 +1,9 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { sql } from 'kysely';
-import type { AuditContext, AuditService } from '../audit/audit.service.js';
-import type { Role } from '../operators/operators.tables.js';
+import type { AuditService } from '../audit/audit.service.js';
+import type { AuditContext } from '../shared/request-context.js';
+import type { Role } from '../shared/roles.js';
 import type { Clock } from '../shared/clock.js';
 import { decodeCursor, encodeCursor } from '../shared/cursor.js';
 import { withTransaction, type Db, type Tx } from '../shared/db.js';

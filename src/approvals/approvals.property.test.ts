@@ -6,8 +6,8 @@ import { createTestDatabase, type TestDatabase } from '../../test/support/db.js'
 import { testSecrets } from '../../test/support/server.js';
 import { loadConfig } from '../config.js';
 import { compose } from '../main/compose.js';
-import type { Secrets } from '../main/secrets.js';
-import type { Role } from '../operators/operators.tables.js';
+import type { Secrets } from '../config.js';
+import type { Role } from '../shared/roles.js';
 import { fixedClock } from '../shared/clock.js';
 import { AppError } from '../shared/errors.js';
 import { createLogger } from '../shared/logger.js';

@@ -1,6 +1,6 @@
 import { sql, type Selectable } from 'kysely';
 import type { Executor } from '../shared/db.js';
-import type { Role } from '../operators/operators.tables.js';
+import type { Role } from '../shared/roles.js';
 import type { Policy, PolicyTier, RequestStatus } from './approvals.rules.js';
 import type { ChangeRequestsTable } from './approvals.tables.js';
 
@@ -66,12 +66,10 @@ export async function savePolicy(
 }
 
 export async function lockRequest(db: Executor, id: string): Promise<RequestRow | undefined> {
-  if (!isUuid(id)) return undefined;
   return db.selectFrom('change_requests').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
 }
 
 export async function findRequest(db: Executor, id: string): Promise<RequestRow | undefined> {
-  if (!isUuid(id)) return undefined;
   return db.selectFrom('change_requests').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
@@ -176,6 +174,3 @@ export async function oldestOpenAt(db: Executor): Promise<Date | null> {
     .executeTakeFirst();
   return row?.created_at ?? null;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const isUuid = (s: string) => UUID.test(s);

@@ -1,4 +1,4 @@
-import type { AuditContext } from '../audit/audit.service.js';
+import type { AuditContext } from '../shared/request-context.js';
 import type { Notification } from '../notifications/notifications.service.js';
 import { onCommit, type Tx } from '../shared/db.js';
 import type { ApprovalsDeps } from './approvals.ports.js';

@@ -14,7 +14,8 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import type { Logger } from '../shared/logger.js';
 import type { Metrics } from '../shared/metrics.js';
 import type { Clock } from '../shared/clock.js';
-import { installAccessControl, type Authenticator, type RegisteredRoute } from './access.js';
+import type { Authenticator } from '../shared/request-context.js';
+import { installAccessControl, type RegisteredRoute } from './access.js';
 import { installProblemHandlers } from './problem.js';
 
 export interface ServerDeps {

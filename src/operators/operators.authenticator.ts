@@ -1,5 +1,5 @@
 import type { FastifyReply } from 'fastify';
-import type { Authenticator } from '../http/access.js';
+import type { Authenticator } from '../shared/request-context.js';
 import type { AuthService } from './operators.auth.js';
 import type { AccessToken } from './operators.sessions.js';
 

@@ -1,4 +1,4 @@
-import type { Role } from './operators.tables.js';
+import type { Role } from '../shared/roles.js';
 
 /**
  * Least privilege: what each role may do. Routes declare a permission, never a role, so adding a
@@ -30,8 +30,6 @@ export const PERMISSIONS = {
 } as const;
 
 export type Permission = keyof typeof PERMISSIONS;
-
-export const ROLES: readonly Role[] = ['ops_approver', 'risk_officer', 'platform_admin', 'auditor'];
 
 const DECIDER: readonly Permission[] = [
   'approvals:read',

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FieldError } from '../shared/errors.js';
-import type { Role } from './operators.tables.js';
-import { ROLES } from './operators.permissions.js';
+import type { Role } from '../shared/roles.js';
+import { ROLES } from '../shared/roles.js';
 
 /**
  * The operators domain's decisions as plain functions over plain data: password policy, lockout,

@@ -8,7 +8,7 @@ import { bookTrade, clientDeposits, SETTLEMENT_ENV, U } from '../../test/support
 import { fixedClock } from '../shared/clock.js';
 import { withTransaction, type Executor } from '../shared/db.js';
 import { AppError } from '../shared/errors.js';
-import type { Network } from '../trading/addresses.js';
+import type { Network } from '../shared/networks.js';
 import type { TradeRow } from '../trading/trades.service.js';
 import { ChainError } from '../wallets/adapter.js';
 import { accountIds, ledger } from '../wallets/ledger.js';

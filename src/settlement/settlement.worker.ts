@@ -1,7 +1,7 @@
 import { sql, type Selectable } from 'kysely';
 import type { Logger } from '../shared/logger.js';
 import { withTransaction, type Tx } from '../shared/db.js';
-import { formatUsdt } from '../trading/money.js';
+import { formatUsdt } from '../shared/money.js';
 import type { Movement } from '../wallets/wallets.service.js';
 import { insufficientDetail, retryDelayMs } from './settlement.rules.js';
 import { AUTO_SETTLEMENT } from '../flags/flags.service.js';

@@ -75,3 +75,5 @@ export function sqlState(err: unknown): string | undefined {
 }
 
 export const isUniqueViolation = (err: unknown) => sqlState(err) === '23505';
+/** 22P02: a value PostgreSQL cannot read as its column's type (e.g. an id that is not a UUID). */
+export const isInvalidTextRepresentation = (err: unknown) => sqlState(err) === '22P02';

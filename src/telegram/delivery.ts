@@ -7,7 +7,7 @@ import type { Clock } from '../shared/clock.js';
 import type { Db } from '../shared/db.js';
 import type { ErrorCounts } from '../shared/error-counts.js';
 import type { Logger } from '../shared/logger.js';
-import { consoleUrl } from './bot.js';
+import { consoleUrl } from './deps.js';
 import { isPublicUrl } from './public-url.js';
 import { decisionKeyboard, openInConsole } from './keyboards.js';
 import type { TelegramStore } from './telegram.store.js';

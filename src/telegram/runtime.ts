@@ -14,8 +14,9 @@ import type { AuthService } from '../operators/operators.auth.js';
 import type { Clock } from '../shared/clock.js';
 import type { Db } from '../shared/db.js';
 import type { Logger } from '../shared/logger.js';
-import type { JobsModule } from '../worker/worker.js';
-import { createDeskBot, type BotDeps } from './bot.js';
+import type { JobsModule } from '../shared/jobs.js';
+import { createDeskBot } from './bot.js';
+import type { BotDeps } from './deps.js';
 import type { ErrorCounts } from '../shared/error-counts.js';
 import { createDeliverer, type Deliverer, type Timer } from './delivery.js';
 import { telegramJobs } from './telegram.jobs.js';
@@ -55,7 +56,7 @@ export interface TelegramDeps {
     rules?: ThrottleRules;
   };
   rateLimitPerMinute?: number;
-  trading?: BotDeps['trading'];
+  trading: BotDeps['trading'];
 }
 
 export interface TelegramRuntime {

@@ -1,5 +1,5 @@
 import type { Executor } from '../shared/db.js';
-import type { Network } from '../trading/addresses.js';
+import type { Network } from '../shared/networks.js';
 
 /** A transfer built and signed but not yet sent: persist it, then broadcast exactly this. */
 export interface PreparedTransfer {

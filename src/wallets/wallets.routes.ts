@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../shared/errors.js';
 import type { Db } from '../shared/db.js';
-import { formatUsdt } from '../trading/money.js';
+import { formatUsdt } from '../shared/money.js';
 import { ledger } from './ledger.js';
 import type { WalletsService } from './wallets.service.js';
 

@@ -1,8 +1,8 @@
 import type { AuditService } from '../audit/audit.service.js';
 import type { Clock } from '../shared/clock.js';
 import { withTransaction, type Db, type Executor, type Tx } from '../shared/db.js';
-import { NETWORKS, type Network } from '../trading/addresses.js';
-import type { Side } from '../trading/trading.tables.js';
+import { NETWORKS, type Network } from '../shared/networks.js';
+import type { Side } from '../shared/money.js';
 import type { WalletAdapter } from './adapter.js';
 import { accountIds, ledger } from './ledger.js';
 import { PAPER_FAUCET, type PaperChain } from './paper.chain.js';

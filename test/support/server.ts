@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { loadConfig, type Config } from '../../src/config.js';
 import { compose, type ComposeDeps, type Composition } from '../../src/main/compose.js';
-import type { Secrets } from '../../src/main/secrets.js';
+import type { Secrets } from '../../src/config.js';
 import { systemClock, type Clock } from '../../src/shared/clock.js';
 import { createLogger, type Logger } from '../../src/shared/logger.js';
 import type { DeskServer } from '../../src/http/server.js';

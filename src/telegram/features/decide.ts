@@ -2,7 +2,7 @@ import { Composer, type Context } from 'grammy';
 import { isValidReason, MIN_REASON_LENGTH } from '../../approvals/approvals.rules.js';
 import { withTransaction } from '../../shared/db.js';
 import { AppError } from '../../shared/errors.js';
-import type { BotDeps } from '../bot.js';
+import type { BotDeps } from '../deps.js';
 import { plainWords } from '../errors.js';
 import { esc, user } from '../format.js';
 import { TOKEN_PREFIX, type Conversation } from '../telegram.store.js';

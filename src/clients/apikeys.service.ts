@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { AuditContext, AuditService } from '../audit/audit.service.js';
-import type { ClientsService } from '../clients/clients.service.js';
+import type { AuditService } from '../audit/audit.service.js';
+import type { AuditContext } from '../shared/request-context.js';
+import type { ClientsService } from './clients.service.js';
 import type { Clock } from '../shared/clock.js';
 import { withTransaction, type Db } from '../shared/db.js';
 import { AppError } from '../shared/errors.js';

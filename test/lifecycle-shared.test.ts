@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditTrailAt } from './support/audit.js';
 import {
   freePort,
   postgresPid,
@@ -72,13 +72,7 @@ describe('desk processes sharing one embedded PostgreSQL', () => {
 
     const ready = await fetch(`${base}/ready`);
     expect(ready.status).toBe(200);
-    const client = new pg.Client({ connectionString: await pgUrl() });
-    await client.connect();
-    const { rows } = await client.query<{ n: number }>(
-      `select count(*)::int as n from audit_events where action = 'audit.exported'`,
-    );
-    await client.end();
-    expect(rows[0]?.n).toBe(1);
+    expect(await auditTrailAt(await pgUrl(), { action: 'audit.exported' })).toHaveLength(1);
     expect(await fetch(`${base}/api/me`).then((r) => r.status)).toBe(401); // the desk answers requests that query
 
     // The desk is the last one out: it stops PostgreSQL.
@@ -100,19 +94,8 @@ describe('desk processes sharing one embedded PostgreSQL', () => {
     );
     // Once its audit.exported event exists, the command is stuck opening the FIFO nobody reads: a
     // libuv thread is blocked for good, so only dying by the signal (not process.exit) can end it.
-    const exportRecorded = async () => {
-      const client = new pg.Client({ connectionString: await pgUrl() });
-      await client.connect();
-      try {
-        const { rows } = await client.query<{ n: number }>(
-          `select count(*)::int as n from audit_events where action = 'audit.exported' and occurred_at >= $1`,
-          [startedAt],
-        );
-        return (rows[0]?.n ?? 0) > 0;
-      } finally {
-        await client.end();
-      }
-    };
+    const exportRecorded = async () =>
+      (await auditTrailAt(await pgUrl(), { action: 'audit.exported', from: startedAt })).length > 0;
     await waitUntil(exportRecorded, `the command did not start exporting:\n${cli.output()}`);
     cli.child.kill('SIGTERM');
     expect(await cli.exited).toBe(143);

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditTrailAt } from './support/audit.js';
 import {
   freePort,
   postgresPid,
@@ -89,13 +90,7 @@ describe('desk process lifecycle', () => {
     await waitForReady(`${base}/ready`, desk);
     expect(desk.output()).not.toContain('migrations applied');
     expect(desk.output()).not.toContain('/setup?token='); // an operator exists now
-    const client = new pg.Client({ connectionString: await pgUrl() });
-    await client.connect();
-    const { rows } = await client.query<{ n: string }>(
-      `select count(*) as n from audit_events where action = 'test.marker'`,
-    );
-    await client.end();
-    expect(rows[0]?.n).toBe('1');
+    expect(await auditTrailAt(await pgUrl(), { action: 'test.marker' })).toHaveLength(1);
     desk.child.kill('SIGINT');
     expect(await desk.exited).toBe(0);
     expect(postgresPid(dataDir)).toBeUndefined();

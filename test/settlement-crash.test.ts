@@ -12,6 +12,7 @@ import type { TradeRow } from '../src/trading/trades.service.js';
 import { PAPER_FAUCET } from '../src/wallets/paper.chain.js';
 import { ledger } from '../src/wallets/ledger.js';
 import { createTestDatabase, type TestDatabase } from './support/db.js';
+import { notificationsFor } from './support/notifications.js';
 import { buildTestServer, type TestServer } from './support/server.js';
 import {
   autoSettlementOn,
@@ -379,11 +380,7 @@ describe('settlement survives SIGKILL of the worker process at random moments', 
         expect(w.reserved, w.wallet).toBe(0n);
       }
       // The client heard once per settlement.
-      const notices = await db()
-        .selectFrom('notifications')
-        .select('data')
-        .where('template', '=', 'settlement.confirmed')
-        .execute();
+      const notices = await notificationsFor(t, { template: 'settlement.confirmed' });
       expect(notices).toHaveLength(SETTLEMENTS);
 
       const landed = (phase: 'prepared' | 'broadcast') => kills.filter((k) => k.caught[phase] > 0).length;

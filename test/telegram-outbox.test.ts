@@ -5,6 +5,7 @@ import type { Db } from '../src/shared/db.js';
 import { DELIVER_TASK } from '../src/telegram/telegram.jobs.js';
 import { fileFlagRequest, person } from './support/approvals.js';
 import { createTestDatabase } from './support/db.js';
+import { notificationsFor } from './support/notifications.js';
 import { buildTestServer, type TestServer } from './support/server.js';
 import {
   BOT_INFO,
@@ -16,18 +17,6 @@ import {
   TEST_BOT_TOKEN,
 } from './support/telegram.js';
 
-const outbox = async (db: Db) =>
-  (
-    await sql<{
-      id: string;
-      recipient_type: string;
-      status: string;
-      attempts: number;
-      next_attempt_at: Date;
-    }>`select id, recipient_type, status, attempts, next_attempt_at from notifications order by id`.execute(
-      db,
-    )
-  ).rows;
 const jobs = async (db: Db, key: string) =>
   (
     await sql<{
@@ -69,7 +58,7 @@ describe('TELEGRAM_MODE=off with a token: send-only', () => {
       });
       await t.deliver();
       expect(t.tg.lastTo(OPS_CHAT_ID).text).toMatch(/New request awaiting approval/);
-      expect((await outbox(t.database.db)).find((r) => r.recipient_type === 'ops_chat')).toMatchObject({
+      expect((await notificationsFor(t)).find((r) => r.recipientType === 'ops_chat')).toMatchObject({
         status: 'sent',
         attempts: 1,
       });
@@ -92,7 +81,7 @@ describe('never lost', () => {
         await off.close();
       }
       expect(
-        (await outbox(database.db)).filter((r) => r.recipient_type === 'ops_chat').map((r) => r.status),
+        (await notificationsFor(database)).filter((r) => r.recipientType === 'ops_chat').map((r) => r.status),
       ).toEqual(['queued']);
 
       // The token is configured and the desk restarted: Telegram first answers 429 for the ops chat.
@@ -111,19 +100,19 @@ describe('never lost', () => {
       });
       try {
         await runDeliverTask(on);
-        const ops = (await outbox(database.db)).find((r) => r.recipient_type === 'ops_chat');
+        const ops = (await notificationsFor(database)).find((r) => r.recipientType === 'ops_chat');
         expect(ops).toMatchObject({ status: 'queued', attempts: 0 });
-        expect(ops?.next_attempt_at.getTime()).toBe(clock.now().getTime() + 7000);
+        expect(ops?.nextAttemptAt.getTime()).toBe(clock.now().getTime() + 7000);
         const retry = await jobs(database.db, `${DELIVER_TASK.name}_retry`);
         expect(retry).toHaveLength(1);
         expect(retry[0]).toMatchObject({ task_identifier: DELIVER_TASK.name });
-        expect(retry[0]?.run_at.getTime()).toBe(ops?.next_attempt_at.getTime());
+        expect(retry[0]?.run_at.getTime()).toBe(ops?.nextAttemptAt.getTime());
 
         clock.advance(7000);
         await runDeliverTask(on);
         expect(tg.of('sendMessage', OPS_CHAT_ID)).toHaveLength(2); // the refused try, then the message
         expect(String(tg.lastTo(OPS_CHAT_ID).text)).toMatch(/New request awaiting approval/);
-        expect((await outbox(database.db)).find((r) => r.recipient_type === 'ops_chat')).toMatchObject({
+        expect((await notificationsFor(database)).find((r) => r.recipientType === 'ops_chat')).toMatchObject({
           status: 'sent',
           attempts: 1,
         });

@@ -1,7 +1,7 @@
 import type { AlertRule } from './alerts.definitions.js';
 
 /**
- * The desk's own alert rules (DESIGN 4.8). A domain that brings its own rule registers it beside its
+ * The desk's own alert rules. A domain that brings its own rule registers it beside its
  * other parts at composition (`alerts.registry.register(...)`); `wallet_reconciliation_drift` and
  * `hot_wallet_low_gas` arrive that way with the EVM chain.
  */

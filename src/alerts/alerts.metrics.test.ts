@@ -6,7 +6,7 @@ import { createLogger } from '../shared/logger.js';
 import { defineTask, enqueue, handle } from '../shared/jobs.js';
 import { startWorker } from '../worker/worker.js';
 
-/** DESIGN 4.8's metrics, as exported (docs/alerts.md lists the renames). */
+/** The metrics the product design lists, as exported (docs/alerts.md lists the renames). */
 const DESIGN_METRICS = [
   'desk_approvals_pending',
   'desk_approval_decision_seconds',
@@ -23,7 +23,7 @@ const DESIGN_METRICS = [
   'desk_errors_total',
   'desk_telegram_deliveries_total',
   'process_cpu_seconds_total',
-  // desk_reconciliation_drift comes with reconciliation (the EVM chain, #13).
+  // desk_reconciliation_drift comes with reconciliation (the EVM chain).
 ];
 const ALERT_METRICS = [
   'desk_alerts_firing',
@@ -53,7 +53,7 @@ describe('/metrics for the alerts', () => {
   });
   afterAll(() => t.close());
 
-  it('every metric DESIGN 4.8 names is there, and those the rules read', async () => {
+  it('every metric the design lists is there, and those the rules read', async () => {
     const text = await scrape();
     for (const name of [...DESIGN_METRICS, ...ALERT_METRICS])
       expect(text, `${name} is missing`).toMatch(new RegExp(`^# TYPE ${name} `, 'm'));

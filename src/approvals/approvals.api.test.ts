@@ -1,5 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditTrail } from '../../test/support/audit.js';
+import { notificationsFor } from '../../test/support/notifications.js';
 import { buildTestServer, type TestServer } from '../../test/support/server.js';
 import {
   call,
@@ -11,7 +13,7 @@ import {
 } from '../../test/support/approvals.js';
 import { newOperator } from '../../test/support/factories.js';
 
-/** DESIGN 4.2 invariants and every error code, through the HTTP API. */
+/** The engine's invariants (src/approvals/README.md) and every error code, through the HTTP API. */
 describe('approvals API', () => {
   let t: TestServer;
   let requester: Person; // risk officer: may file flag.set
@@ -90,22 +92,11 @@ describe('approvals API', () => {
     expect(flag.body).toMatchObject({ enabled: true, requestId: req.id });
     expect(flag.body.history[0]?.via).toBe('request');
 
-    const audit = await sql<{
-      action: string;
-    }>`select action from audit_events where entity_id = ${req.id} order by id`.execute(t.database.db);
-    expect(audit.rows.map((r) => r.action)).toEqual([
-      'approval.filed',
-      'approval.approved',
-      'approval.cosigned',
-    ]);
-    const notes = await sql<{
-      template: string;
-      recipient_id: string | null;
-    }>`select template, recipient_id from notifications where data->>'requestId' = ${req.id} order by id`.execute(
-      t.database.db,
-    );
-    expect(notes.rows).toContainEqual({ template: 'approval.cosign_requested', recipient_id: secondary.id });
-    expect(notes.rows).toContainEqual({ template: 'approval.approved', recipient_id: requester.id });
+    const audit = await auditTrail(t, { entityId: req.id });
+    expect(audit.map((r) => r.action)).toEqual(['approval.filed', 'approval.approved', 'approval.cosigned']);
+    const notes = await notificationsFor(t, { requestId: req.id, fields: ['template', 'recipientId'] });
+    expect(notes).toContainEqual({ template: 'approval.cosign_requested', recipientId: secondary.id });
+    expect(notes).toContainEqual({ template: 'approval.approved', recipientId: requester.id });
 
     // turn it back off through dual control for the next tests
     const off = await call<RequestBody>(t, requester, 'POST', '/api/approvals', {
@@ -248,20 +239,10 @@ describe('approvals API', () => {
       expect(after.body.status).toBe('failed');
       expect(after.body.failureReason).toMatch(c.why);
       expect(await flagEnabled()).toBe(false);
-      const audit = await sql<{
-        action: string;
-      }>`select action from audit_events where entity_id = ${req.id} order by id`.execute(t.database.db);
-      expect(audit.rows.map((r) => r.action)).toEqual([
-        'approval.filed',
-        'approval.approved',
-        'approval.failed',
-      ]);
-      const notes = await sql<{
-        recipient_id: string;
-      }>`select recipient_id from notifications where template = 'approval.failed' and data->>'requestId' = ${req.id}`.execute(
-        t.database.db,
-      );
-      expect(notes.rows.map((r) => r.recipient_id)).toContain(requester.id);
+      const audit = await auditTrail(t, { entityId: req.id });
+      expect(audit.map((r) => r.action)).toEqual(['approval.filed', 'approval.approved', 'approval.failed']);
+      const notes = await notificationsFor(t, { template: 'approval.failed', requestId: req.id });
+      expect(notes.map((r) => r.recipientId)).toContain(requester.id);
     }
   });
 
@@ -461,12 +442,12 @@ describe('approvals API', () => {
     expect((await call<RequestBody>(t, auditor, 'GET', `/api/approvals/${req.id}`)).body.status).toBe(
       'expired',
     );
-    const audit = await sql<{
-      actor_type: string;
-    }>`select actor_type from audit_events where entity_id = ${req.id} and action = 'approval.expired'`.execute(
-      t.database.db,
-    );
-    expect(audit.rows).toEqual([{ actor_type: 'system' }]);
+    const audit = await auditTrail(t, {
+      entityId: req.id,
+      action: 'approval.expired',
+      fields: ['actorType'],
+    });
+    expect(audit).toEqual([{ actorType: 'system' }]);
     const res = await call(t, secondary, 'POST', `/api/approvals/${req.id}/cosign`, {});
     expect([res.status, res.body.code]).toEqual([410, 'EXPIRED']);
   });
@@ -540,7 +521,7 @@ describe('approvals API', () => {
     await call(t, requester, 'POST', `/api/approvals/${req.id}/cancel`, {});
   });
 
-  it("the default policies are DESIGN 4.2's table (roles per step and TTL per kind, the trade.amend tier)", async () => {
+  it('the default policies are the documented table (docs/dual-control.md: roles per step and TTL per kind, the trade.amend tier)', async () => {
     const res = await call<{
       items: {
         kind: string;
@@ -566,7 +547,7 @@ describe('approvals API', () => {
       'flag.set': [['risk_officer'], ['platform_admin', 'risk_officer'], 4 * h],
       'settlement.requeue': [['ops_approver', 'risk_officer'], ['risk_officer'], 24 * h],
       'operator.role': [['platform_admin'], ['risk_officer'], 24 * h],
-      // not in DESIGN's table: policy changes are dual-controlled like flags; dismissing flagged settlements like requeueing them
+      // beyond the desk's original table: policy changes are dual-controlled like flags; dismissing flagged settlements like requeueing them
       'policy.set': [['risk_officer'], ['platform_admin', 'risk_officer'], 24 * h],
       'settlement.dismiss': [['ops_approver', 'risk_officer'], ['risk_officer'], 24 * h],
       // DESIGN 4.8: alert thresholds change only by a co-signed alert.rule

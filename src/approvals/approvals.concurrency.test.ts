@@ -1,5 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditTrail } from '../../test/support/audit.js';
+import { notificationsFor } from '../../test/support/notifications.js';
 import { buildTestServer, type TestServer } from '../../test/support/server.js';
 import {
   call,
@@ -12,7 +14,7 @@ import {
 } from '../../test/support/approvals.js';
 
 /**
- * DESIGN 4.2 invariants 6 and 7 under contention, through the HTTP API: a request is decided once
+ * Invariants 6 and 7 (src/approvals/README.md) under contention, through the HTTP API: a request is decided once
  * and its change applied once, however many decisions arrive at the same moment; and a change is
  * never applied over an entity that moved after the co-sign read it.
  */
@@ -33,13 +35,8 @@ async function count(t: TestServer, query: ReturnType<typeof sql<{ n: number }>>
   return (await query.execute(t.database.db)).rows[0]?.n ?? -1;
 }
 
-const auditCount = (t: TestServer, requestId: string, action: string) =>
-  count(
-    t,
-    sql<{
-      n: number;
-    }>`select count(*)::int as n from audit_events where entity_type = 'change_request' and entity_id = ${requestId} and action = ${action}`,
-  );
+const auditCount = async (t: TestServer, requestId: string, action: string) =>
+  (await auditTrail(t, { entityType: 'change_request', entityId: requestId, action })).length;
 const flagChangesVia = (t: TestServer, via: string, requestId?: string) =>
   count(
     t,
@@ -157,16 +154,8 @@ describe(`${PARALLEL} parallel co-signs of one request by its named secondary`, 
     // its trace: one co-sign in the audit trail and in the history
     expect(await auditCount(t, req.id, 'approval.cosigned')).toBe(1);
     expect(await historyCount(t, req.id, 'cosigned')).toBe(1);
-    const audit = await sql<{
-      action: string;
-    }>`select action from audit_events where entity_type = 'change_request' and entity_id = ${req.id} order by id`.execute(
-      t.database.db,
-    );
-    expect(audit.rows.map((r) => r.action)).toEqual([
-      'approval.filed',
-      'approval.approved',
-      'approval.cosigned',
-    ]);
+    const audit = await auditTrail(t, { entityType: 'change_request', entityId: req.id });
+    expect(audit.map((r) => r.action)).toEqual(['approval.filed', 'approval.approved', 'approval.cosigned']);
   });
 });
 
@@ -215,13 +204,8 @@ describe(`${PARALLEL} parallel primary approvals of one pending request`, () => 
     });
     expect(await auditCount(t, req.id, 'approval.approved')).toBe(1);
     expect(await historyCount(t, req.id, 'approved')).toBe(1);
-    const notices = await count(
-      t,
-      sql<{
-        n: number;
-      }>`select count(*)::int as n from notifications where template = 'approval.cosign_requested' and data->>'requestId' = ${req.id}`,
-    );
-    expect(notices).toBe(1);
+    const notices = await notificationsFor(t, { template: 'approval.cosign_requested', requestId: req.id });
+    expect(notices).toHaveLength(1);
     expect((await flagState(t)).enabled).toBe(false); // naming a secondary applies nothing
 
     // and the request then completes normally, applying the change once
@@ -305,13 +289,11 @@ describe('different decisions racing on one request', () => {
       expect(await statusOf(t, req.id)).toBe(expected);
       expect(await flagChangesVia(t, 'request')).toBe(flagChanges + (won === 'cosign' ? 1 : 0));
       expect((await flagState(t)).enabled).toBe(won === 'cosign' ? !enabled : enabled);
-      const decisions = await count(
-        t,
-        sql<{
-          n: number;
-        }>`select count(*)::int as n from audit_events where entity_id = ${req.id} and action in ('approval.cosigned', 'approval.rejected', 'approval.cancelled', 'approval.failed')`,
-      );
-      expect(decisions).toBe(1);
+      const decisions = await auditTrail(t, {
+        entityId: req.id,
+        actions: ['approval.cosigned', 'approval.rejected', 'approval.cancelled', 'approval.failed'],
+      });
+      expect(decisions).toHaveLength(1);
     }
   });
 });
@@ -432,11 +414,7 @@ describe('a co-sign never applies over an entity that moved after it was read (i
       )
     ).rows[0]?.roles;
     expect(roles?.sort()).toEqual(['auditor', 'ops_approver']);
-    const grants = await sql<{
-      request_id: string;
-    }>`select data->>'requestId' as request_id from audit_events where action = 'operator.role_granted' and entity_id = ${target.id}`.execute(
-      t.database.db,
-    );
-    expect(grants.rows).toEqual([{ request_id: a }]);
+    const grants = await auditTrail(t, { action: 'operator.role_granted', entityId: target.id });
+    expect(grants.map((g) => (g.data as { requestId?: string }).requestId)).toEqual([a]);
   });
 });

@@ -1,6 +1,8 @@
 import { parseCrontab, type JobHelpers, type Task } from 'graphile-worker';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditTrail } from '../../test/support/audit.js';
+import { notificationsFor } from '../../test/support/notifications.js';
 import { buildTestServer, type TestServer } from '../../test/support/server.js';
 import {
   call,
@@ -66,24 +68,19 @@ describe('the approvals expiry cron job', () => {
     expect((await call<RequestBody>(t, primary, 'GET', `/api/approvals/${notDue.id}`)).body.status).toBe(
       'pending',
     );
-    const audit = await sql<{
-      actor_type: string;
-      data: { from: string; to: string };
-    }>`select actor_type, data from audit_events where entity_id = ${due.id} and action = 'approval.expired'`.execute(
-      t.database.db,
-    );
-    expect(audit.rows).toEqual([
+    const audit = await auditTrail(t, {
+      entityId: due.id,
+      action: 'approval.expired',
+      fields: ['actorType', 'data'],
+    });
+    expect(audit).toEqual([
       {
-        actor_type: 'system',
+        actorType: 'system',
         data: expect.objectContaining({ from: 'awaiting_secondary', to: 'expired' }) as unknown,
       },
     ]);
-    const told = await sql<{
-      recipient_id: string;
-    }>`select recipient_id from notifications where template = 'approval.expired' and data->>'requestId' = ${due.id} order by recipient_id`.execute(
-      t.database.db,
-    );
-    expect(told.rows.map((r) => r.recipient_id)).toEqual([requester.id, primary.id, secondary.id].sort());
+    const told = await notificationsFor(t, { template: 'approval.expired', requestId: due.id });
+    expect(told.map((r) => r.recipientId).sort()).toEqual([requester.id, primary.id, secondary.id].sort());
     const late = await call(t, secondary, 'POST', `/api/approvals/${due.id}/cosign`, {});
     expect([late.status, late.body.code]).toEqual([410, 'EXPIRED']);
   });

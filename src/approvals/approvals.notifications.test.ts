@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestServer, type TestServer } from '../../test/support/server.js';
+import { notificationsFor, type NotificationRow } from '../../test/support/notifications.js';
 import {
   call,
   fileFlagRequest,
@@ -10,16 +11,10 @@ import {
   type RequestBody,
 } from '../../test/support/approvals.js';
 
-interface Note {
-  template: string;
-  recipient_type: string;
-  recipient_id: string | null;
-  status: string;
-  self_decided: boolean;
-}
+const isSelfDecided = (n: NotificationRow) => n.data.selfDecided === true;
 
 /**
- * DESIGN 4.2 invariant 8 and issue item 7: every transition writes the outbox rows for the people
+ * Invariant 8 (src/approvals/README.md): every transition writes the outbox rows for the people
  * concerned, in its own transaction — eligible approvers on a new request, the named secondary when
  * named, the requester on every decision — and they stay queued until delivered. Whoever decided is
  * not told again: their row is marked `selfDecided` (it only brings the edits of earlier messages).
@@ -46,21 +41,15 @@ describe('approvals notifications outbox', () => {
   });
   afterAll(() => t.close());
 
-  const notes = async (requestId: string, template?: string) =>
-    (
-      await sql<Note>`select template, recipient_type, recipient_id, status, coalesce((data->>'selfDecided')::boolean, false) as self_decided from notifications
-        where data->>'requestId' = ${requestId} ${template ? sql`and template = ${template}` : sql``} order by id`.execute(
-        t.database.db,
-      )
-    ).rows;
+  const notes = (requestId: string, template?: string) => notificationsFor(t, { requestId, template });
   const operatorsTold = async (requestId: string, template: string) =>
     (await notes(requestId, template))
-      .filter((n) => n.recipient_type === 'operator' && !n.self_decided)
-      .map((n) => n.recipient_id)
+      .filter((n) => n.recipientType === 'operator' && !isSelfDecided(n))
+      .map((n) => n.recipientId)
       .sort();
   /** The decider's own row: written (its delivery edits earlier messages), but it tells them nothing. */
   const selfDecided = async (requestId: string, template: string) =>
-    (await notes(requestId, template)).filter((n) => n.self_decided).map((n) => n.recipient_id);
+    (await notes(requestId, template)).filter(isSelfDecided).map((n) => n.recipientId);
   const sorted = (...people: Person[]) => people.map((p) => p.id).sort();
 
   it('a new request tells every eligible approver and the ops chat, not the requester nor other roles', async () => {
@@ -68,7 +57,7 @@ describe('approvals notifications outbox', () => {
     await t.desk.services.operators.deactivate(deactivated.id, { actorType: 'system', requestId: 'test' });
     const req = await fileFlagRequest(t, requester);
     const rows = await notes(req.id, 'approval.requested');
-    expect(rows.filter((n) => n.recipient_type === 'ops_chat')).toHaveLength(1);
+    expect(rows.filter((n) => n.recipientType === 'ops_chat')).toHaveLength(1);
     // flag.set: risk_officer primary; risk_officer or platform_admin secondary
     expect(await operatorsTold(req.id, 'approval.requested')).toEqual(sorted(primary, secondary, spare));
     expect(rows.every((n) => n.status === 'queued')).toBe(true);
@@ -174,12 +163,12 @@ describe('approvals notifications outbox', () => {
     const res = await call(t, secondary, 'POST', `/api/approvals/${req.id}/cosign`, {});
     expect(res.body.code).toBe('STALE_REQUEST');
     expect(await operatorsTold(req.id, 'approval.failed')).toEqual(sorted(requester, primary));
-    const failed = await sql<{
-      data: { failure: string };
-    }>`select data from notifications where template = 'approval.failed' and recipient_id = ${requester.id} and data->>'requestId' = ${req.id}`.execute(
-      t.database.db,
-    );
-    expect(failed.rows[0]?.data.failure).toMatch(/changed since the request was filed/);
+    const [failed] = await notificationsFor(t, {
+      template: 'approval.failed',
+      recipientId: requester.id,
+      requestId: req.id,
+    });
+    expect(failed?.data.failure).toMatch(/changed since the request was filed/);
   });
 
   it('a request filed by a client or the system tells no requester, and ineligible people hear of nothing', async () => {
@@ -194,11 +183,10 @@ describe('approvals notifications outbox', () => {
     });
     expect(await operatorsTold(request.id, 'approval.primary_approved')).toEqual([]);
     expect(await operatorsTold(request.id, 'approval.cosign_requested')).toEqual([secondary.id]);
-    const strangers = await sql<{
-      n: number;
-    }>`select count(*)::int as n from notifications where recipient_id in (${ops.id}, ${auditor.id}) and template like 'approval.%'`.execute(
-      t.database.db,
-    );
-    expect(strangers.rows[0]?.n).toBe(0);
+    const strangers = await notificationsFor(t, {
+      recipientIds: [ops.id, auditor.id],
+      templatePrefix: 'approval.',
+    });
+    expect(strangers).toHaveLength(0);
   });
 });

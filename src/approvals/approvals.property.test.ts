@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditTrail } from '../../test/support/audit.js';
 import { createTestDatabase, type TestDatabase } from '../../test/support/db.js';
 import { testSecrets } from '../../test/support/server.js';
 import { loadConfig } from '../config.js';
@@ -10,18 +11,19 @@ import type { Secrets } from '../config.js';
 import type { Role } from '../shared/roles.js';
 import { fixedClock } from '../shared/clock.js';
 import { AppError } from '../shared/errors.js';
+import type { AuditEventView } from '../audit/audit.search.js';
 import { createLogger } from '../shared/logger.js';
 import type { Decider, Requester } from './approvals.ports.js';
 import type { RequestRow } from './approvals.repo.js';
 import type { ApprovalsService } from './approvals.service.js';
 
 /**
- * "No decision path bypasses a rule" (DESIGN 4.2, §6): random sequences of filings, approvals,
+ * "No decision path bypasses a rule" (src/approvals/README.md): random sequences of filings, approvals,
  * co-signs, rejections, cancellations and the passing of time, by a small population of operators
  * with random roles under random policies, against the real engine on a fresh database per run.
  *
  * Two oracles:
- * - a model, written here from DESIGN 4.2 and independent of the engine's rule functions, predicts
+ * - a model, written here from the invariants in src/approvals/README.md and independent of the engine's rule functions, predicts
  *   every outcome (success, or the set of error codes the violated rules allow) and every status;
  * - after each run, the database alone must show the invariants: who approved and co-signed, with
  *   which roles at that moment, before expiry; no change applied without an approved request; and
@@ -241,7 +243,7 @@ const scenarioArb = fc.record({
 });
 type Scenario = { roles: Role[][]; policies: Record<Kind, PolicyData | null>; commands: Command[] };
 
-// ─── the model (DESIGN 4.2, written independently of approvals.rules.ts) ─────────────────────────
+// ─── the model (the README's invariants, written independently of approvals.rules.ts) ─────────────────────────
 
 type Status = 'pending' | 'awaiting_secondary' | 'approved' | 'rejected' | 'expired' | 'cancelled' | 'failed';
 const OPEN: readonly Status[] = ['pending', 'awaiting_secondary'];
@@ -728,36 +730,16 @@ async function step(world: World, m: Model, cmd: Command, n: number): Promise<vo
 
 // ─── what the database alone must show after a run ──────────────────────────────────────────────
 
-interface AuditRow {
-  id: string;
-  action: string;
-  actor_type: string;
-  actor_id: string | null;
-  entity_type: string | null;
-  entity_id: string | null;
-  data: Record<string, unknown>;
-}
+type AuditRow = AuditEventView & { data: Record<string, unknown> };
+const REPLAYED_ACTIONS = ['operator.role_granted', 'operator.role_revoked', 'policy.changed', 'flag.changed'];
 
 async function assertInvariants(world: World, initialRoles: Map<string, Role[]>): Promise<void> {
   const { db } = world.database;
   const requests = await db.selectFrom('change_requests').selectAll().execute();
   const history = await db.selectFrom('change_request_events').selectAll().orderBy('id').execute();
-  const audit = (await db
-    .selectFrom('audit_events')
-    .select(['id', 'action', 'actor_type', 'actor_id', 'entity_type', 'entity_id', 'data'])
-    .where((eb) =>
-      eb.or([
-        eb('action', 'like', 'approval.%'),
-        eb('action', 'in', [
-          'operator.role_granted',
-          'operator.role_revoked',
-          'policy.changed',
-          'flag.changed',
-        ]),
-      ]),
-    )
-    .orderBy('id')
-    .execute()) as unknown as AuditRow[];
+  const audit = (await auditTrail(db, {
+    where: (e) => e.action.startsWith('approval.') || REPLAYED_ACTIONS.includes(e.action),
+  })) as AuditRow[];
   const flagChanges = await db.selectFrom('feature_flag_changes').select(['request_id', 'via']).execute();
   const byId = new Map(requests.map((r) => [r.id, r]));
   const approved = new Set(requests.filter((r) => r.status === 'approved').map((r) => r.id));
@@ -834,7 +816,7 @@ async function assertInvariants(world: World, initialRoles: Map<string, Role[]>)
   // 3. The audit trail replays to the final state, each transition from the state the previous one left.
   const replayed = new Map<string, string>();
   for (const e of audit.filter((a) => a.action.startsWith('approval.'))) {
-    const id = e.entity_id ?? '';
+    const id = e.entityId ?? '';
     if (e.action === 'approval.filed') {
       expect(replayed.has(id), `${id} filed twice`).toBe(false);
       replayed.set(id, 'pending');
@@ -857,15 +839,15 @@ async function assertInvariants(world: World, initialRoles: Map<string, Role[]>)
   for (const e of audit) {
     if (e.action.startsWith('operator.role_')) {
       const d = e.data as { requestId: string; before: Role[]; after: Role[] };
-      roleChangeOf.set(d.requestId, { operatorId: e.entity_id ?? '', before: d.before });
-      roles.set(e.entity_id ?? '', d.after);
+      roleChangeOf.set(d.requestId, { operatorId: e.entityId ?? '', before: d.before });
+      roles.set(e.entityId ?? '', d.after);
       continue;
     }
     if (!['approval.approved', 'approval.cosigned', 'approval.rejected'].includes(e.action)) continue;
-    const r = byId.get(e.entity_id ?? '');
-    if (!r) throw new Error(`audit event for an unknown request ${e.entity_id}`);
-    const actor = e.actor_id ?? '';
-    expect(e.actor_type).toBe('operator');
+    const r = byId.get(e.entityId ?? '');
+    if (!r) throw new Error(`audit event for an unknown request ${e.entityId}`);
+    const actor = e.actorId ?? '';
+    expect(e.actorType).toBe('operator');
     expect(actor, `${e.action} on ${r.id} by its requester`).not.toBe(requesterOp(r));
     const policy = r.policy as PolicyData;
     const payload = r.payload as Record<string, unknown>;
@@ -897,7 +879,7 @@ async function assertInvariants(world: World, initialRoles: Map<string, Role[]>)
     'roles replayed from the audit trail',
   ).toEqual(Object.fromEntries(world.ids.map((id) => [id, [...(roles.get(id) ?? [])].sort()])));
   let flagOn = false;
-  for (const e of audit.filter((a) => a.action === 'flag.changed' && a.entity_id === 'AUTO_SETTLEMENT')) {
+  for (const e of audit.filter((a) => a.action === 'flag.changed' && a.entityId === 'AUTO_SETTLEMENT')) {
     expect(e.data.previous, 'flag.changed starts from the replayed value').toBe(flagOn);
     flagOn = e.data.enabled === true;
   }
@@ -913,7 +895,7 @@ async function assertInvariants(world: World, initialRoles: Map<string, Role[]>)
   >();
   for (const e of audit.filter((a) => a.action === 'policy.changed'))
     lastPolicy.set(
-      e.entity_id ?? '',
+      e.entityId ?? '',
       e.data.after as { primaryRoles: Role[]; secondaryRoles: Role[]; ttlSeconds: number; tiers?: unknown[] },
     );
   if (lastPolicy.size > 0) {

@@ -4,7 +4,11 @@ import type { Role } from '../shared/roles.js';
 import type { Policy, PolicyTier, RequestStatus } from './approvals.rules.js';
 import type { ChangeRequestsTable } from './approvals.tables.js';
 
-/** Every query on the approvals tables. Only the approvals services call these. */
+/**
+ * The engine's reads and writes of requests, their events and the policies (find, lock, update), shared
+ * by the decisions, the service and the queries; the list, the report and the metrics keep their own
+ * reads beside them. Nothing outside src/approvals queries these tables.
+ */
 export type RequestRow = Selectable<ChangeRequestsTable>;
 
 export async function findPolicy(

@@ -4,7 +4,7 @@ import type { ApproverInfo } from './approvals.ports.js';
 import type { RequestRow } from './approvals.repo.js';
 import { matchingTier, secondaryRolesFor, type Policy } from './approvals.rules.js';
 
-export const STATUSES = [
+const STATUSES = [
   'pending',
   'awaiting_secondary',
   'approved',
@@ -56,7 +56,7 @@ export function idempotencyKeyOf(headers: Record<string, string | string[] | und
   return key;
 }
 
-export function personView(p: ApproverInfo | undefined, id: string | null) {
+function personView(p: ApproverInfo | undefined, id: string | null) {
   if (!id) return null;
   return p
     ? { id: p.id, name: p.name, email: p.email, roles: p.roles }

@@ -16,7 +16,7 @@ export interface Transition {
 
 /**
  * One state change of a request, always with its history event, audit event, notifications and live
- * event, in the caller's transaction (DESIGN 4.2 invariant 8).
+ * event, in the caller's transaction (invariant 8, src/approvals/README.md).
  */
 export async function recordTransition(
   deps: ApprovalsDeps,

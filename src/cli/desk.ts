@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { exitWithError, runUntilSignal } from '../main/process.js';
 import { runDesk } from '../main/run.js';
-import { VERSION } from '../main/compose.js';
+import { VERSION } from '../shared/version.js';
 import { registerMigrateCommands } from './migrate.cli.js';
 import { registerOperatorCommands } from './operators.cli.js';
 import { registerAuditCommands } from './audit.cli.js';

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { firstAuditEvent, pick } from '../../test/support/audit.js';
 import { runDeskCli } from '../../test/support/cli.js';
 import { createTestDatabase, type TestDatabase } from '../../test/support/db.js';
 
@@ -85,12 +86,8 @@ describe('desk operators', () => {
     expect(duplicate.code).toBe(1);
     expect(duplicate.stderr).toBe('desk: An operator with email cli@desk.test already exists.\n');
 
-    const event = await database.db
-      .selectFrom('audit_events')
-      .select(['actor_type', 'action'])
-      .where('entity_id', '=', id)
-      .executeTakeFirstOrThrow();
-    expect(event).toEqual({ actor_type: 'cli', action: 'operator.created' });
+    const event = await firstAuditEvent(database, { entityId: id });
+    expect(pick(event, ['actorType', 'action'])).toEqual({ actorType: 'cli', action: 'operator.created' });
   });
 
   it('refuses a missing --password-stdin and a weak password, exit code 1', async () => {

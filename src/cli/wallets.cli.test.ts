@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditTrail } from '../../test/support/audit.js';
 import { runDeskCli } from '../../test/support/cli.js';
 import { createTestDatabase, type TestDatabase } from '../../test/support/db.js';
 import { buildTestServer, type TestServer } from '../../test/support/server.js';
@@ -76,14 +77,10 @@ describe('desk wallets and desk paper', () => {
         ledgerUsdt: '5000',
       }),
     );
-    const audited = await database.db
-      .selectFrom('audit_events')
-      .select(['actor_type', 'action'])
-      .where('action', '=', 'paper.transfer')
-      .execute();
+    const audited = await auditTrail(database, { action: 'paper.transfer', fields: ['actorType', 'action'] });
     expect(audited).toEqual([
-      { actor_type: 'cli', action: 'paper.transfer' },
-      { actor_type: 'cli', action: 'paper.transfer' },
+      { actorType: 'cli', action: 'paper.transfer' },
+      { actorType: 'cli', action: 'paper.transfer' },
     ]);
   });
 });

@@ -8,7 +8,7 @@ import { AppError } from '../shared/errors.js';
 
 const hash = (key: string) => createHash('sha256').update(key).digest('hex');
 const KEY = /^usdk_([0-9a-f]{8})_([A-Za-z0-9_-]{43})$/;
-export const LAST_USED_RESOLUTION_MS = 60_000;
+const LAST_USED_RESOLUTION_MS = 60_000;
 
 /**
  * Client API keys: 256 random bits shown once at issue; only their SHA-256 is stored (a key this

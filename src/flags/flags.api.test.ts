@@ -1,5 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditTrail } from '../../test/support/audit.js';
+import { notificationsFor } from '../../test/support/notifications.js';
 import { buildTestServer, type TestServer } from '../../test/support/server.js';
 import { call, person, REASON, type Person, type RequestBody } from '../../test/support/approvals.js';
 
@@ -34,6 +36,8 @@ describe('feature flags and the AUTO_SETTLEMENT switch', () => {
     const res = await t.app.inject({ method: 'GET', url: '/metrics' });
     return res.body.split('\n').filter((l) => l.startsWith(name));
   };
+  /** How many changes made outside the API (straight in SQL) the audit trail holds. */
+  const outsideChanges = async () => (await auditTrail(t, { action: 'flag.changed_outside_api' })).length;
 
   it('AUTO_SETTLEMENT exists from the first migration, off, and isEnabled reads it inside a transaction', async () => {
     const flags = await call<{ items: { key: string; enabled: boolean }[] }>(t, auditor, 'GET', '/api/flags');
@@ -187,24 +191,14 @@ describe('feature flags and the AUTO_SETTLEMENT switch', () => {
     });
     expect(flag.body.reviews[0]).toMatchObject({ id: res.body.reviewId, status: 'open' });
 
-    const audit = await sql<{
-      action: string;
-      actor_id: string;
-    }>`select action, actor_id from audit_events where action in ('flag.changed', 'flag.review_opened') order by id desc limit 2`.execute(
-      t.database.db,
-    );
-    expect(audit.rows.map((r) => r.action).sort()).toEqual(['flag.changed', 'flag.review_opened']);
-    expect(audit.rows.every((r) => r.actor_id === risk.id)).toBe(true);
+    const audit = (await auditTrail(t, { actions: ['flag.changed', 'flag.review_opened'] })).slice(-2); // the newest two
+    expect(audit.map((r) => r.action).sort()).toEqual(['flag.changed', 'flag.review_opened']);
+    expect(audit.every((r) => r.actorId === risk.id)).toBe(true);
 
-    const alerted = await sql<{
-      recipient_id: string | null;
-      recipient_type: string;
-    }>`select recipient_type, recipient_id from notifications where template = 'flag.emergency_disabled'`.execute(
-      t.database.db,
-    );
-    const recipients = alerted.rows.map((r) => r.recipient_id);
+    const alerted = await notificationsFor(t, { template: 'flag.emergency_disabled' });
+    const recipients = alerted.map((r) => r.recipientId);
     for (const p of [risk, risk2, admin, ops, auditor]) expect(recipients).toContain(p.id);
-    expect(alerted.rows.some((r) => r.recipient_type === 'ops_chat')).toBe(true);
+    expect(alerted.some((r) => r.recipientType === 'ops_chat')).toBe(true);
 
     // the post-hoc review: not by the person who pulled the switch, not by a non-risk role; by another risk officer
     const self = await call(t, risk, 'POST', `/api/flags/reviews/${res.body.reviewId}/acknowledge`, {
@@ -241,15 +235,12 @@ describe('feature flags and the AUTO_SETTLEMENT switch', () => {
 
   it('a direct UPDATE in SQL shows up in the audit trail and the flag history with the database role', async () => {
     await sql`update feature_flags set enabled = true where key = 'AUTO_SETTLEMENT'`.execute(t.database.db);
-    const audit = await sql<{
-      actor_type: string;
-      actor_id: string;
-      data: { enabled: boolean };
-    }>`select actor_type, actor_id, data from audit_events where action = 'flag.changed_outside_api'`.execute(
-      t.database.db,
-    );
-    expect(audit.rows).toEqual([
-      { actor_type: 'database', actor_id: 'desk', data: { enabled: true, previous: false } },
+    const audit = await auditTrail(t, {
+      action: 'flag.changed_outside_api',
+      fields: ['actorType', 'actorId', 'data'],
+    });
+    expect(audit).toEqual([
+      { actorType: 'database', actorId: 'desk', data: { enabled: true, previous: false } },
     ]);
     expect(await metric('desk_flag_changes_total')).toContain(
       'desk_flag_changes_total{key="AUTO_SETTLEMENT",via="sql"} 1',
@@ -268,12 +259,7 @@ describe('feature flags and the AUTO_SETTLEMENT switch', () => {
     await call(t, risk, 'POST', '/api/flags/AUTO_SETTLEMENT/emergency-disable', {
       reason: 'Undo the manual SQL change',
     });
-    const again = await sql<{
-      n: number;
-    }>`select count(*)::int as n from audit_events where action = 'flag.changed_outside_api'`.execute(
-      t.database.db,
-    );
-    expect(again.rows[0]?.n).toBe(1);
+    expect(await outsideChanges()).toBe(1);
   });
 
   it('a direct UPDATE in SQL bumps the version, is audited, and makes a flag.set filed before it stale', async () => {
@@ -303,13 +289,8 @@ describe('feature flags and the AUTO_SETTLEMENT switch', () => {
       reason: 'changed directly in the database',
       requestId: null,
     });
-    const audit = await sql<{
-      actor_type: string;
-      data: { enabled: boolean; previous: boolean };
-    }>`select actor_type, data from audit_events where action = 'flag.changed_outside_api' order by id desc limit 1`.execute(
-      t.database.db,
-    );
-    expect(audit.rows).toEqual([{ actor_type: 'database', data: { enabled: true, previous: false } }]);
+    const audit = await auditTrail(t, { action: 'flag.changed_outside_api', fields: ['actorType', 'data'] });
+    expect(audit.slice(-1)).toEqual([{ actorType: 'database', data: { enabled: true, previous: false } }]); // the newest
 
     const cosign = await call<RequestBody>(t, cosigner, 'POST', `/api/approvals/${filed.body.id}/cosign`, {});
     expect([cosign.status, cosign.body.code]).toEqual([409, 'STALE_REQUEST']);
@@ -362,21 +343,13 @@ describe('feature flags and the AUTO_SETTLEMENT switch', () => {
   });
 
   it('the old "ours" marker cannot hide an SQL change: setting desk.flag_change in psql still gets audited', async () => {
-    const before = await sql<{
-      n: number;
-    }>`select count(*)::int as n from audit_events where action = 'flag.changed_outside_api'`.execute(
-      t.database.db,
-    );
+    const before = await outsideChanges();
     await t.database.db.transaction().execute(async (tx) => {
       await sql`select set_config('desk.flag_change', 'request', true)`.execute(tx);
       await sql`update feature_flags set enabled = true where key = 'AUTO_SETTLEMENT'`.execute(tx);
     });
-    const after = await sql<{
-      n: number;
-    }>`select count(*)::int as n from audit_events where action = 'flag.changed_outside_api'`.execute(
-      t.database.db,
-    );
-    expect(after.rows[0]?.n).toBe((before.rows[0]?.n ?? 0) + 1);
+    const after = await outsideChanges();
+    expect(after).toBe(before + 1);
     const flag = await call<FlagBody>(t, auditor, 'GET', '/api/flags/AUTO_SETTLEMENT');
     expect(flag.body).toMatchObject({ enabled: true, updatedBy: { type: 'database', id: 'desk' } });
     expect(flag.body.history[0]).toMatchObject({ via: 'sql', enabled: true });
@@ -384,12 +357,7 @@ describe('feature flags and the AUTO_SETTLEMENT switch', () => {
       reason: 'Undo the manual SQL change',
     });
     // a desk change in the same shape is not reported as an outside one
-    const last = await sql<{
-      n: number;
-    }>`select count(*)::int as n from audit_events where action = 'flag.changed_outside_api'`.execute(
-      t.database.db,
-    );
-    expect(last.rows[0]?.n).toBe(after.rows[0]?.n);
+    expect(await outsideChanges()).toBe(after);
   });
 
   it('flags cannot be deleted', async () => {

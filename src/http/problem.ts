@@ -35,7 +35,7 @@ const TITLES: Partial<Record<number, string>> = {
   503: 'Service Unavailable',
 };
 
-export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: AppError): FastifyReply {
+function sendProblem(reply: FastifyReply, request: FastifyRequest, err: AppError): FastifyReply {
   const body: Problem = {
     type: `urn:usdt-desk:problem:${err.code.toLowerCase().replaceAll('_', '-')}`,
     title: TITLES[err.status] ?? 'Error',
@@ -58,7 +58,7 @@ function isValidationError(err: unknown): err is ValidationError {
 }
 
 /** Translates whatever was thrown into an AppError; anything unrecognised becomes an opaque 500. */
-export function toAppError(err: unknown): AppError {
+function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   if (isValidationError(err)) {
     const fields = err.validation.map((v) => ({

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { firstAuditEvent } from '../../test/support/audit.js';
 import { createTestDatabase, type TestDatabase } from '../../test/support/db.js';
 import { newOperator } from '../../test/support/factories.js';
 import { buildTestServer, type TestServer } from '../../test/support/server.js';
@@ -46,13 +47,11 @@ describe('TRUST_PROXY', () => {
       payload: { email: op.email, password: op.password, totp: op.totp() },
     });
     expect(res.statusCode).toBe(200);
-    const row = await database.db
-      .selectFrom('audit_events')
-      .select('ip')
-      .where('action', '=', 'auth.login')
-      .where('request_id', '=', String(res.headers['x-request-id']))
-      .executeTakeFirstOrThrow();
-    return row.ip;
+    const login = await firstAuditEvent(database, {
+      action: 'auth.login',
+      requestId: String(res.headers['x-request-id']),
+    });
+    return login.ip;
   }
 
   it('behind a trusted proxy, the login limit counts each client behind it separately', async () => {

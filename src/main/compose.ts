@@ -40,6 +40,7 @@ import { pgEventPublisher } from '../shared/events.js';
 import type pg from 'pg';
 import type { Secrets } from '../config.js';
 import { readinessChecks } from './readiness.js';
+import { VERSION } from '../shared/version.js';
 import { clientAccessKind } from '../clients/clients.kind.js';
 import { createClientsService, type ClientsService } from '../clients/clients.service.js';
 import { clientAddressKind } from '../clients/addresses.kind.js';
@@ -85,8 +86,6 @@ import { createAlertsService, type AlertsService } from '../alerts/alerts.servic
 import { createAuditMetrics } from '../audit/audit.metrics.js';
 import { createNotificationMetrics } from '../notifications/notifications.metrics.js';
 
-export const VERSION = '0.1.0';
-
 export interface Services {
   audit: AuditService;
   operators: OperatorsService;
@@ -94,13 +93,13 @@ export interface Services {
   /** The operator's own account: password change, Telegram link codes (`consumeTelegramLinkCode` for the bot). */
   account: AccountService;
   notifications: NotificationsService;
-  /** Later domains register their change kinds here (client.*, trade.*, settlement.requeue). */
+  /** Every controlled change's kind, registered here by its domain (operator.role, flag.set, client.*, …). */
   kinds: KindRegistry;
   approvals: ApprovalsService;
   flags: FlagsService;
-  /** Telegram users who applied through the bot; their access changes through `client.access`. */
+  /** Clients (Telegram users who applied, API-only institutions); access changes through `client.access`. */
   clients: ClientsService;
-  /** Payout addresses, limits, the house pricer, RFQs and accepts (src/trading). */
+  /** Payout addresses and limits (src/clients); the house pricer, RFQs, accepts and trades (src/trading). */
   trading: {
     addresses: AddressesService;
     limits: LimitsService;

@@ -5,7 +5,7 @@ import type { Db } from '../shared/db.js';
 import { pendingMigrations } from '../shared/migrate.js';
 
 /** Notifications older than this in the queue are flagged in /ready. */
-export const QUEUED_TOO_LONG_SECONDS = 600;
+const QUEUED_TOO_LONG_SECONDS = 600;
 
 /**
  * What `GET /ready` checks: the database answers, migrations are current, the worker runs (when this

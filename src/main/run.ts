@@ -20,7 +20,7 @@ export interface RunOptions {
 }
 
 /** The start-up was interrupted by a signal; whatever had started has been stopped. */
-export class StartupAborted extends Error {
+class StartupAborted extends Error {
   constructor() {
     super('start-up interrupted by a signal');
   }

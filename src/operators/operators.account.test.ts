@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditTrail } from '../../test/support/audit.js';
 import { fixedClock } from '../shared/clock.js';
 import { newOperator, signedInOperator } from '../../test/support/factories.js';
 import { buildTestServer, type TestServer } from '../../test/support/server.js';
@@ -16,15 +17,8 @@ const post = (url: string, headers: Record<string, string>, payload?: Record<str
   t.app.inject({ method: 'POST', url, headers, ...(payload === undefined ? {} : { payload }) });
 const get = (url: string, headers: Record<string, string>) => t.app.inject({ method: 'GET', url, headers });
 
-async function auditOf(operatorId: string, action: string) {
-  return t.database.db
-    .selectFrom('audit_events')
-    .select(['action', 'actor_type', 'actor_id', 'data'])
-    .where('entity_id', '=', operatorId)
-    .where('action', '=', action)
-    .orderBy('id')
-    .execute();
-}
+const auditOf = (operatorId: string, action: string) =>
+  auditTrail(t, { entityId: operatorId, action, fields: ['action', 'actorType', 'actorId', 'data'] });
 
 describe('POST /api/me/password', () => {
   it('changes the password, keeps this session and revokes every other one', async () => {
@@ -58,8 +52,8 @@ describe('POST /api/me/password', () => {
     const [event, ...more] = await auditOf(me.operator.id, 'operator.password_changed');
     expect(more).toEqual([]);
     expect(event).toMatchObject({
-      actor_type: 'operator',
-      actor_id: me.operator.id,
+      actorType: 'operator',
+      actorId: me.operator.id,
       data: { sessionsRevoked: 2, keptSessionId: me.sessionId },
     });
     const stored = JSON.stringify(event?.data);
@@ -144,8 +138,8 @@ describe('Telegram link codes', () => {
 
     const [event] = await auditOf(me.operator.id, 'operator.telegram_link_code_issued');
     expect(event).toMatchObject({
-      actor_type: 'operator',
-      actor_id: me.operator.id,
+      actorType: 'operator',
+      actorId: me.operator.id,
       data: { expiresAt, replacedUnusedCode: false, alreadyLinked: false },
     });
     expect(JSON.stringify(event?.data)).not.toContain(code);
@@ -190,8 +184,8 @@ describe('Telegram link codes', () => {
     expect(await auditOf(me.operator.id, 'operator.telegram_linked')).toEqual([
       {
         action: 'operator.telegram_linked',
-        actor_type: 'operator',
-        actor_id: me.operator.id,
+        actorType: 'operator',
+        actorId: me.operator.id,
         data: { telegramUserId: '777000111', previousTelegramUserId: null },
       },
     ]);

@@ -21,7 +21,7 @@ import type { Role } from '../shared/roles.js';
 /** No 0/O, 1/I/L: a code read off a screen and typed into a phone should not be ambiguous. */
 export const LINK_CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
 export const LINK_CODE_LENGTH = 8;
-export const LINK_CODE_TTL_MINUTES = 10;
+const LINK_CODE_TTL_MINUTES = 10;
 
 export interface PasswordChange {
   currentPassword: string;

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { firstAuditEvent, pick } from '../../test/support/audit.js';
 import { AppError } from '../shared/errors.js';
 import { newOperator, signedInOperator } from '../../test/support/factories.js';
 import { buildTestServer, type TestServer } from '../../test/support/server.js';
@@ -73,15 +74,11 @@ describe('createOperator (the CLI path)', () => {
       mfaEnrolled: false,
     });
 
-    const event = await t.database.db
-      .selectFrom('audit_events')
-      .select(['action', 'actor_type', 'actor_id', 'data'])
-      .where('entity_id', '=', created.id)
-      .executeTakeFirstOrThrow();
-    expect(event).toEqual({
+    const event = await firstAuditEvent(t, { entityId: created.id });
+    expect(pick(event, ['action', 'actorType', 'actorId', 'data'])).toEqual({
       action: 'operator.created',
-      actor_type: 'cli',
-      actor_id: 'root',
+      actorType: 'cli',
+      actorId: 'root',
       data: { email: 'cli.made@desk.test', name: 'Cli Made', roles: ['ops_approver'] },
     });
 

@@ -10,7 +10,7 @@ import type { AccessToken } from './operators.sessions.js';
  * the cookie is ignored, so a malformed bearer never falls back to ambient credentials.
  */
 export const SESSION_COOKIE = 'desk_session';
-export const CSRF_COOKIE = 'desk_csrf';
+const CSRF_COOKIE = 'desk_csrf';
 
 export function createAuthenticator(auth: AuthService): Authenticator {
   return {

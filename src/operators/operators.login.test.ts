@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditTrail } from '../../test/support/audit.js';
 import { fixedClock } from '../shared/clock.js';
 import { permissionsOf } from './operators.permissions.js';
 import { newOperator } from '../../test/support/factories.js';
@@ -21,14 +22,8 @@ afterAll(() => t.close());
 const login = (body: Record<string, unknown>, ip = nextIp()) =>
   t.app.inject({ method: 'POST', url: '/api/auth/login', payload: body, remoteAddress: ip });
 
-async function auditOf(operatorId: string) {
-  return t.database.db
-    .selectFrom('audit_events')
-    .select(['action', 'actor_type', 'actor_id', 'data'])
-    .where('entity_id', '=', operatorId)
-    .orderBy('id')
-    .execute();
-}
+const auditOf = (operatorId: string) =>
+  auditTrail(t, { entityId: operatorId, fields: ['action', 'actorType', 'actorId', 'data'] });
 
 describe('POST /api/auth/login', () => {
   it('signs in with email, password and code: token, session cookie, CSRF token, step-up open', async () => {
@@ -71,13 +66,12 @@ describe('POST /api/auth/login', () => {
       session: { mfaVerified: true, stepUpOpen: true },
     });
 
-    const [login1] = await t.database.db
-      .selectFrom('audit_events')
-      .select(['action', 'actor_type', 'actor_id'])
-      .where('action', '=', 'auth.login')
-      .where('actor_id', '=', op.id)
-      .execute();
-    expect(login1).toEqual({ action: 'auth.login', actor_type: 'operator', actor_id: op.id });
+    const [login1] = await auditTrail(t, {
+      action: 'auth.login',
+      actorId: op.id,
+      fields: ['action', 'actorType', 'actorId'],
+    });
+    expect(login1).toEqual({ action: 'auth.login', actorType: 'operator', actorId: op.id });
   });
 
   it('answers 401 MFA_REQUIRED when an enrolled operator sends no code', async () => {
@@ -111,28 +105,18 @@ describe('POST /api/auth/login', () => {
       .filter((e) => e.action === 'auth.login_failed')
       .map((e) => (e.data as { reason: string }).reason);
     expect(reasons).toEqual(['password', 'totp']);
-    const unknownEvent = await t.database.db
-      .selectFrom('audit_events')
-      .select('data')
-      .where('action', '=', 'auth.login_failed')
-      .where('entity_id', 'is', null)
-      .executeTakeFirst();
+    const [unknownEvent] = await auditTrail(t, { action: 'auth.login_failed', entityId: null });
     expect(unknownEvent?.data).toMatchObject({ email: 'nobody@desk.test', reason: 'unknown_email' });
   });
 
   it('records a failed sign-in under the email as matched (trimmed, lower-case), capped at 254 characters', async () => {
     const failures = (requestId: string) =>
-      t.database.db
-        .selectFrom('audit_events')
-        .select(['entity_id', 'data'])
-        .where('action', '=', 'auth.login_failed')
-        .where('request_id', '=', requestId)
-        .execute();
+      auditTrail(t, { action: 'auth.login_failed', requestId, fields: ['entityId', 'data'] });
 
     const unknown = await login({ email: '  NoSuch.Person@Desk.TEST ', password: 'whatever it is' });
     expect(unknown.statusCode).toBe(401);
     expect(await failures(unknown.json<{ requestId: string }>().requestId)).toEqual([
-      { entity_id: null, data: { email: 'nosuch.person@desk.test', reason: 'unknown_email' } },
+      { entityId: null, data: { email: 'nosuch.person@desk.test', reason: 'unknown_email' } },
     ]);
 
     // Padded and upper-cased, an operator's own address is still theirs: a wrong password, not an unknown email.
@@ -143,7 +127,7 @@ describe('POST /api/auth/login', () => {
       totp: op.totp(),
     });
     expect(padded.statusCode).toBe(401);
-    expect((await failures(padded.json<{ requestId: string }>().requestId)).map((e) => e.entity_id)).toEqual([
+    expect((await failures(padded.json<{ requestId: string }>().requestId)).map((e) => e.entityId)).toEqual([
       op.id,
     ]);
 

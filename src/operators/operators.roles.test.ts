@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditTrail } from '../../test/support/audit.js';
 import { buildTestServer, type TestServer } from '../../test/support/server.js';
 import { call, person, REASON, type Person, type RequestBody } from '../../test/support/approvals.js';
 
@@ -41,12 +42,12 @@ describe('operators through the API: roles only under dual control', () => {
     expect(res.body.operator.roles).toEqual([]);
     expect(await rolesOf(res.body.operator.id)).toEqual([]);
     expect(res.body.roleRequests.map((r) => r.status)).toEqual(['pending', 'pending']);
-    const audit = await sql<{
-      actor_id: string;
-    }>`select actor_id from audit_events where action = 'operator.created' and entity_id = ${res.body.operator.id}`.execute(
-      t.database.db,
-    );
-    expect(audit.rows).toEqual([{ actor_id: admin.id }]);
+    const audit = await auditTrail(t, {
+      action: 'operator.created',
+      entityId: res.body.operator.id,
+      fields: ['actorId'],
+    });
+    expect(audit).toEqual([{ actorId: admin.id }]);
 
     // a second platform_admin approves, a risk officer co-signs: only then is the role granted
     const grant = res.body.roleRequests[0] as RequestBody;
@@ -136,12 +137,12 @@ describe('operators through the API: roles only under dual control', () => {
     const res = await call(t, admin, 'POST', `/api/operators/${victim.id}/deactivate`, {});
     expect(res.status).toBe(200);
     expect((await call(t, victim, 'GET', '/api/me')).status).toBe(401);
-    const audit = await sql<{
-      actor_id: string;
-    }>`select actor_id from audit_events where action = 'operator.deactivated' and entity_id = ${victim.id}`.execute(
-      t.database.db,
-    );
-    expect(audit.rows).toEqual([{ actor_id: admin.id }]);
+    const audit = await auditTrail(t, {
+      action: 'operator.deactivated',
+      entityId: victim.id,
+      fields: ['actorId'],
+    });
+    expect(audit).toEqual([{ actorId: admin.id }]);
     const again = await call(t, admin, 'POST', `/api/operators/${victim.id}/deactivate`, {});
     expect([again.status, again.body.code]).toEqual([409, 'ALREADY_DECIDED']);
     const self = await call(t, admin, 'POST', `/api/operators/${admin.id}/deactivate`, {});

@@ -31,7 +31,7 @@ export const setupBody = z
   })
   .strict();
 
-export const operatorSummary = z.object({
+const operatorSummary = z.object({
   id: z.string(),
   email: z.string(),
   name: z.string(),

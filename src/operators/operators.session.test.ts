@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import { decodeProtectedHeader, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditTrail, lastAuditEvent } from '../../test/support/audit.js';
 import { fixedClock } from '../shared/clock.js';
 import { newOperator, signedInOperator } from '../../test/support/factories.js';
 import { buildTestServer, type TestServer } from '../../test/support/server.js';
@@ -84,13 +85,7 @@ describe('MFA enrolment', () => {
     expect((await get('/api/me', bearer(pending))).statusCode).toBe(401);
     expect((await get('/api/operators', bearer(full))).statusCode).toBe(200);
 
-    const actions = await t.database.db
-      .selectFrom('audit_events')
-      .select('action')
-      .where('entity_id', '=', op.id)
-      .where('action', 'like', 'auth.mfa%')
-      .orderBy('id')
-      .execute();
+    const actions = await auditTrail(t, { entityId: op.id, actionPrefix: 'auth.mfa' });
     expect(actions.map((a) => a.action)).toEqual([
       'auth.mfa_enrolment_started',
       'auth.mfa_verify_failed',
@@ -116,12 +111,7 @@ describe('MFA enrolment', () => {
     });
     expect(verified.statusCode).toBe(200);
 
-    const last = await t.database.db
-      .selectFrom('audit_events')
-      .select('action')
-      .where('entity_id', '=', op.id)
-      .orderBy('id', 'desc')
-      .executeTakeFirstOrThrow();
+    const last = await lastAuditEvent(t, { entityId: op.id });
     expect(last.action).toBe('auth.mfa_reenrolled');
     // The old authenticator no longer signs in.
     clock.advance(30_000);
@@ -143,12 +133,7 @@ describe('step-up', () => {
     const replay = await post('/api/auth/step-up', bearer(token), { code });
     expect(replay.statusCode).toBe(403);
     expect(replay.json()).toMatchObject({ code: 'INVALID_TOTP' });
-    const last = await t.database.db
-      .selectFrom('audit_events')
-      .select(['action', 'data'])
-      .where('entity_id', '=', op.id)
-      .orderBy('id', 'desc')
-      .executeTakeFirstOrThrow();
+    const last = await lastAuditEvent(t, { entityId: op.id });
     expect(last).toMatchObject({ action: 'auth.step_up_failed', data: { reason: 'totp_replay' } });
   });
 
@@ -160,12 +145,7 @@ describe('step-up', () => {
     expect((await post('/api/auth/step-up', bearer(token), { code: codeFor(now + 1) })).statusCode).toBe(200); // a phone a little ahead
     const earlier = await post('/api/auth/step-up', bearer(token), { code: codeFor(now) }); // never used, but older
     expect(earlier.json()).toMatchObject({ status: 403, code: 'INVALID_TOTP' });
-    const last = await t.database.db
-      .selectFrom('audit_events')
-      .select(['action', 'data'])
-      .where('entity_id', '=', op.id)
-      .orderBy('id', 'desc')
-      .executeTakeFirstOrThrow();
+    const last = await lastAuditEvent(t, { entityId: op.id });
     expect(last).toMatchObject({ action: 'auth.step_up_failed', data: { reason: 'totp_replay' } });
     clock.advance(60_000);
     expect(
@@ -207,13 +187,12 @@ describe('sessions and tokens', () => {
       status: 401,
       code: 'UNAUTHENTICATED',
     });
-    const event = await t.database.db
-      .selectFrom('audit_events')
-      .select(['actor_id', 'entity_id'])
-      .where('action', '=', 'auth.logout')
-      .where('entity_id', '=', sessionId)
-      .executeTakeFirst();
-    expect(event).toEqual({ actor_id: op.id, entity_id: sessionId });
+    const [event] = await auditTrail(t, {
+      action: 'auth.logout',
+      entityId: sessionId,
+      fields: ['actorId', 'entityId'],
+    });
+    expect(event).toEqual({ actorId: op.id, entityId: sessionId });
   });
 
   it('a deactivated operator is out on the next request', async () => {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditTrail } from '../../test/support/audit.js';
 import { buildTestServer, type TestServer } from '../../test/support/server.js';
 import { sha256Hex } from './operators.crypto.js';
 
@@ -73,12 +74,7 @@ describe('first-run setup', () => {
         .execute(),
     ).toEqual([]);
 
-    const events = await t.database.db
-      .selectFrom('audit_events')
-      .select(['action', 'data'])
-      .where('entity_id', '=', operator.id)
-      .orderBy('id')
-      .execute();
+    const events = await auditTrail(t, { entityId: operator.id, fields: ['action', 'data'] });
     expect(events.map((e) => e.action)).toEqual(['operator.created', 'setup.completed']);
     expect(JSON.stringify(events)).not.toContain(admin.password);
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, type RequestBody } from '../../test/support/approvals.js';
 import { buildTestServer, type TestServer } from '../../test/support/server.js';
+import { notificationsFor } from '../../test/support/notifications.js';
 import { sql } from 'kysely';
 import {
   autoSettlementOn,
@@ -140,11 +141,7 @@ describe('the AUTO_SETTLEMENT gate: nothing settles unless it is deliberately on
       expect(w.chain, w.wallet).toBe(w.ledger);
       expect(w.reserved, w.wallet).toBe(0n);
     }
-    const notices = await db()
-      .selectFrom('notifications')
-      .select(['recipient_id', 'template'])
-      .where('template', '=', 'settlement.confirmed')
-      .execute();
+    const notices = await notificationsFor(t, { template: 'settlement.confirmed' });
     expect(notices).toHaveLength(N);
     expect(await metric('desk_settlement_queue_depth')).toContain(
       `desk_settlement_queue_depth{status="confirmed"} ${N}`,
@@ -162,12 +159,8 @@ describe('the AUTO_SETTLEMENT gate: nothing settles unless it is deliberately on
       .execute();
     expect(reasons).toEqual([{ trade_id: large.id, reason: 'LARGE_NOTIONAL_REVIEW' }]);
     // the ops chat hears about a fill held by a risk rule (not about each one held while the flag is off)
-    const told = await db()
-      .selectFrom('notifications')
-      .select(['recipient_type', 'data'])
-      .where('template', '=', 'settlement.flagged')
-      .execute();
-    expect(told.map((n) => n.recipient_type)).toEqual(['ops_chat']);
+    const told = await notificationsFor(t, { template: 'settlement.flagged' });
+    expect(told.map((n) => n.recipientType)).toEqual(['ops_chat']);
     expect(told[0]?.data).toMatchObject({
       reason: 'LARGE_NOTIONAL_REVIEW',
       tradeId: large.id,

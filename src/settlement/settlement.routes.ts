@@ -31,7 +31,7 @@ const settlementView = (s: SettlementRow, paper: boolean) => ({
   paper,
 });
 
-export const flaggedView = (e: FlaggedRow) => ({
+const flaggedView = (e: FlaggedRow) => ({
   id: e.id,
   tradeId: e.trade_id,
   settlementId: e.settlement_id,

@@ -39,7 +39,7 @@ export interface SettlementDeps {
   settings: SettlementSettings;
 }
 
-export const jobKeys = {
+const jobKeys = {
   process: (id: string) => `settlement:${id}`,
   confirm: (id: string) => `settlement-confirm:${id}`,
 };

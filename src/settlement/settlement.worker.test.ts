@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildTestServer, type TestServer } from '../../test/support/server.js';
+import { notificationsFor } from '../../test/support/notifications.js';
 import {
   autoSettlementOn,
   bookTrade,
@@ -87,13 +88,11 @@ describe('the settlement worker: persist before broadcast, retry with backoff, n
       (await db().selectFrom('trades').select('status').where('id', '=', trade.id).executeTakeFirstOrThrow())
         .status,
     ).toBe('settled');
-    const notice = await db()
-      .selectFrom('notifications')
-      .select(['recipient_type', 'recipient_id', 'data'])
-      .where('template', '=', 'settlement.confirmed')
-      .where('recipient_id', '=', trade.client_id)
-      .executeTakeFirstOrThrow();
-    expect(notice.data).toMatchObject({
+    const [notice] = await notificationsFor(t, {
+      template: 'settlement.confirmed',
+      recipientId: trade.client_id,
+    });
+    expect(notice?.data).toMatchObject({
       tradeId: trade.id,
       txHash: done.tx_hash,
       paper: true,
@@ -259,12 +258,10 @@ describe('the settlement worker: persist before broadcast, retry with backoff, n
     expect((await settlementOf(a.id)).status).toBe('submitted');
     // the client is told where to send, from where and how much
     const hot = await t.desk.services.wallets.hotWallet(db(), 'ethereum');
-    const asked = await db()
-      .selectFrom('notifications')
-      .select('data')
-      .where('template', '=', 'settlement.deposit_requested')
-      .where('recipient_id', '=', client.id)
-      .execute();
+    const asked = await notificationsFor(t, {
+      template: 'settlement.deposit_requested',
+      recipientId: client.id,
+    });
     expect(asked.map((n) => n.data)).toContainEqual(
       expect.objectContaining({
         tradeId: a.id,

@@ -2,7 +2,7 @@
  * The one error type of the desk. Each edge translates it once: HTTP → problem+json (status from
  * STATUS_BY_CODE), Telegram → a plain message, worker → retry or permanent failure.
  */
-export const STATUS_BY_CODE = {
+const STATUS_BY_CODE = {
   VALIDATION_FAILED: 400,
   INVALID_JSON: 400,
   REASON_REQUIRED: 400,
@@ -62,8 +62,6 @@ export class AppError extends Error {
     this.status = STATUS_BY_CODE[code];
   }
 }
-
-export const notFound = (what: string) => new AppError('NOT_FOUND', `${what} was not found`);
 
 /** PostgreSQL SQLSTATEs that mean "try the same transaction again". */
 export const TRANSIENT_SQLSTATES = new Set(['40001', '40P01', '55P03', '57P01', '08006', '08003']);

@@ -6,7 +6,7 @@ import type { ColumnType } from 'kysely';
  * string at the edge, formatted back exactly. Prices are decimal strings computed with decimal.js,
  * never JavaScript numbers, so no amount or price ever passes through a binary float.
  */
-export const USDT_DECIMALS = 6;
+const USDT_DECIMALS = 6;
 
 /** The client's side of a trade: a buy pays USDT out to the client, a sell takes it in. */
 export type Side = 'buy' | 'sell';

@@ -22,7 +22,7 @@ export interface DeskBotOptions {
 }
 
 /** The bot's numeric id is the part of the token before the colon. */
-export const botIdOf = (token: string) => Number(token.split(':')[0]);
+const botIdOf = (token: string) => Number(token.split(':')[0]);
 
 /**
  * Processes each update once, whichever process receives it (PostgreSQL remembers update ids): a
@@ -61,7 +61,7 @@ function rateLimit(deps: BotDeps) {
 }
 
 /** How long a reply may wait on Telegram's `retry_after` (a person is waiting for it), and how often it is tried again. */
-export const REPLY_RETRY = { maxDelaySeconds: 10, maxRetryAttempts: 3 };
+const REPLY_RETRY = { maxDelaySeconds: 10, maxRetryAttempts: 3 };
 
 /**
  * Replies inside a handler (ctx.reply, answerCallbackQuery, deleteMessage…) wait out a 429's

@@ -1,6 +1,7 @@
-import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { auditTrail } from '../../test/support/audit.js';
 import { call, fileFlagRequest, person, REASON, type Person } from '../../test/support/approvals.js';
+import { notificationsFor } from '../../test/support/notifications.js';
 import {
   buildTelegramServer,
   linkTelegram,
@@ -12,7 +13,7 @@ import {
 import { fixedClock } from '../shared/clock.js';
 
 /**
- * Deciding in Telegram (DESIGN 4.9): only the named secondary's linked account, an opaque single-use
+ * Deciding in Telegram (docs/telegram.md): only the named secondary's linked account, an opaque single-use
  * token, a TOTP code whose message is deleted, and the same engine call as the console.
  */
 describe('co-signing and rejecting in Telegram', () => {
@@ -111,15 +112,10 @@ describe('co-signing and rejecting in Telegram', () => {
     expect(t.tg.of('sendMessage', otherTg.id)).toHaveLength(0);
     expect(t.tg.of('sendMessage', strangerTg.id)).toHaveLength(0);
     expect((await requestStatus(req.id)).status).toBe('awaiting_secondary');
-    const refused = await sql<{
-      actor_type: string;
-      actor_id: string | null;
-      data: { telegramUserId: string };
-    }>`
-      select actor_type, actor_id, data from audit_events where action = 'telegram.decision_refused' and entity_id = ${req.id} order by id`.execute(
-      t.database.db,
-    );
-    expect(refused.rows.map((r) => [r.actor_type, r.actor_id, r.data.telegramUserId])).toEqual([
+    const refused = await auditTrail(t, { action: 'telegram.decision_refused', entityId: req.id });
+    expect(
+      refused.map((r) => [r.actorType, r.actorId, (r.data as { telegramUserId: string }).telegramUserId]),
+    ).toEqual([
       ['operator', other.id, String(otherTg.id)],
       ['system', null, String(strangerTg.id)],
     ]);
@@ -145,12 +141,8 @@ describe('co-signing and rejecting in Telegram', () => {
     await t.send(updates.text(secondaryTg, 'hello'));
     expect(lastTo(secondaryTg.id)).toMatch(/not a 6-digit code/);
     expect((await requestStatus(req.id)).status).toBe('awaiting_secondary');
-    const failures = await sql<{
-      n: number;
-    }>`select count(*)::int as n from audit_events where entity_id = ${secondary.id} and action = 'auth.step_up_failed'`.execute(
-      t.database.db,
-    );
-    expect(failures.rows[0]?.n).toBe(1); // counts toward the lockout like any wrong code
+    const failures = await auditTrail(t, { entityId: secondary.id, action: 'auth.step_up_failed' });
+    expect(failures).toHaveLength(1); // counts toward the lockout like any wrong code
     await t.send(updates.text(secondaryTg, '/cancel'));
     expect(lastTo(secondaryTg.id)).toMatch(/Stopped/);
   });
@@ -168,18 +160,12 @@ describe('co-signing and rejecting in Telegram', () => {
     expect((await requestStatus(req.id)).status).toBe('approved');
     flagOn = !flagOn;
 
-    const audit = await sql<{
-      action: string;
-      actor_id: string;
-      request_id: string;
-      data: Record<string, unknown>;
-    }>`
-      select action, actor_id, request_id, data from audit_events where actor_id = ${secondary.id} and action in ('auth.step_up', 'approval.cosigned') order by id desc limit 2`.execute(
-      t.database.db,
-    );
-    expect(audit.rows.map((r) => r.action).sort()).toEqual(['approval.cosigned', 'auth.step_up']);
-    expect(audit.rows.find((r) => r.action === 'auth.step_up')?.data).toMatchObject({ channel: 'telegram' });
-    expect(audit.rows.every((r) => r.request_id.startsWith('telegram:'))).toBe(true);
+    const audit = (
+      await auditTrail(t, { actorId: secondary.id, actions: ['auth.step_up', 'approval.cosigned'] })
+    ).slice(-2); // the newest two
+    expect(audit.map((r) => r.action).sort()).toEqual(['approval.cosigned', 'auth.step_up']);
+    expect(audit.find((r) => r.action === 'auth.step_up')?.data).toMatchObject({ channel: 'telegram' });
+    expect(audit.every((r) => r.requestId?.startsWith('telegram:'))).toBe(true);
 
     await t.send(updates.callback(secondaryTg, cosign));
     expect(lastAnswer()).toMatchObject({
@@ -229,14 +215,14 @@ describe('co-signing and rejecting in Telegram', () => {
         .find((e) => String(e.text).includes(req.digest.slice(0, 16)));
       expect(edit?.text).toMatch(new RegExp(`Status:</b> ❌ Decided: rejected by ${secondary.op.name}$`));
       expect(RecordingTelegram.buttons(edit ?? {}).map((b) => b.text)).toEqual(['Open in console']);
-      const own = await sql<{
-        status: string;
-        last_error: string | null;
-      }>`select status, last_error from notifications where template = 'approval.rejected' and recipient_id = ${secondary.id} and data->>'requestId' = ${req.id}`.execute(
-        t.database.db,
-      );
-      expect(own.rows).toEqual([
-        { status: 'skipped', last_error: 'the decider is not told of their own decision' },
+      const own = await notificationsFor(t, {
+        template: 'approval.rejected',
+        recipientId: secondary.id,
+        requestId: req.id,
+        fields: ['status', 'lastError'],
+      });
+      expect(own).toEqual([
+        { status: 'skipped', lastError: 'the decider is not told of their own decision' },
       ]);
     } finally {
       await t.send(updates.text(requesterTg, '/unlink'));
@@ -276,12 +262,8 @@ describe('co-signing and rejecting in Telegram', () => {
     const { req, cosign } = await promptFor(admin, adminTg);
     await t.send(updates.callback(adminTg, cosign));
     for (let i = 0; i < 5; i++) await t.send(updates.text(adminTg, '000000')); // LOGIN_MAX_FAILURES
-    const locked = await sql<{
-      n: number;
-    }>`select count(*)::int as n from audit_events where entity_id = ${admin.id} and action = 'auth.locked'`.execute(
-      t.database.db,
-    );
-    expect(locked.rows[0]?.n).toBe(1);
+    const locked = await auditTrail(t, { entityId: admin.id, action: 'auth.locked' });
+    expect(locked).toHaveLength(1);
     clock.advance(30_000); // a fresh time step, so the code below is not a replay
     await t.send(updates.text(adminTg, admin.op.totp()));
     expect(lastTo(adminTg.id)).toMatch(/Code not accepted/);

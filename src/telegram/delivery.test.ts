@@ -2,6 +2,7 @@ import type { JobHelpers, Task } from 'graphile-worker';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { call, fileFlagRequest, person, REASON, type Person } from '../../test/support/approvals.js';
+import { notificationsFor } from '../../test/support/notifications.js';
 import {
   assertTelegramHtml,
   buildTelegramServer,
@@ -46,21 +47,7 @@ describe('notification delivery', () => {
     t.tg.clear();
   });
 
-  const status = async (requestId: string) =>
-    (
-      await sql<{
-        recipient_type: string;
-        recipient_id: string | null;
-        template: string;
-        status: string;
-        attempts: number;
-        last_error: string | null;
-        next_attempt_at: Date;
-      }>`
-      select recipient_type, recipient_id, template, status, attempts, last_error, next_attempt_at from notifications where data->>'requestId' = ${requestId} order by id`.execute(
-        t.database.db,
-      )
-    ).rows;
+  const status = (requestId: string) => notificationsFor(t, { requestId });
 
   /** Delivers until nothing is left, letting Telegram's per-chat pace (a group: one message in 3 s) pass. */
   const settle = async () => {
@@ -98,12 +85,12 @@ describe('notification delivery', () => {
     expect(t.tg.textsTo(secondaryTg.id)).toHaveLength(1);
 
     const rows = await status(req.id);
-    expect(rows.find((r) => r.recipient_id === unlinked.id)).toMatchObject({
+    expect(rows.find((r) => r.recipientId === unlinked.id)).toMatchObject({
       status: 'skipped',
-      last_error: 'the operator has no linked Telegram account',
+      lastError: 'the operator has no linked Telegram account',
     });
-    expect(rows.find((r) => r.recipient_type === 'ops_chat')).toMatchObject({ status: 'sent', attempts: 1 });
-    expect(rows.some((r) => r.recipient_id === requester.id)).toBe(false);
+    expect(rows.find((r) => r.recipientType === 'ops_chat')).toMatchObject({ status: 'sent', attempts: 1 });
+    expect(rows.some((r) => r.recipientId === requester.id)).toBe(false);
   });
 
   it('honours a 429 retry_after: the row waits exactly that long, and the attempt is not counted', async () => {
@@ -116,17 +103,17 @@ describe('notification delivery', () => {
     const req = await fileFlag();
     const from = clock.now().getTime();
     await t.deliver();
-    let ops = (await status(req.id)).find((r) => r.recipient_type === 'ops_chat');
-    expect(ops).toMatchObject({ status: 'queued', attempts: 0, last_error: '429: retry after 7 s' });
-    expect(ops?.next_attempt_at.getTime()).toBeGreaterThanOrEqual(from + 7000);
-    expect(ops?.next_attempt_at.getTime()).toBeLessThanOrEqual(clock.now().getTime() + 7000);
+    let ops = (await status(req.id)).find((r) => r.recipientType === 'ops_chat');
+    expect(ops).toMatchObject({ status: 'queued', attempts: 0, lastError: '429: retry after 7 s' });
+    expect(ops?.nextAttemptAt.getTime()).toBeGreaterThanOrEqual(from + 7000);
+    expect(ops?.nextAttemptAt.getTime()).toBeLessThanOrEqual(clock.now().getTime() + 7000);
     expect(await metric('rate_limited')).toBe(before + 1);
 
     await t.deliver(); // not yet due
     expect(t.tg.of('sendMessage', OPS_CHAT_ID)).toHaveLength(1); // the refused try only
     clock.advance(7000);
     await t.deliver();
-    ops = (await status(req.id)).find((r) => r.recipient_type === 'ops_chat');
+    ops = (await status(req.id)).find((r) => r.recipientType === 'ops_chat');
     expect(ops).toMatchObject({ status: 'sent', attempts: 1 });
     expect(t.tg.of('sendMessage', OPS_CHAT_ID)).toHaveLength(2);
   });
@@ -146,14 +133,14 @@ describe('notification delivery', () => {
     const req = await fileFlag();
     await t.deliver();
     const rows = await status(req.id);
-    expect(rows.find((r) => r.recipient_id === primary.id)).toMatchObject({
+    expect(rows.find((r) => r.recipientId === primary.id)).toMatchObject({
       status: 'failed',
       attempts: 1,
-      last_error: 'Forbidden: bot was blocked by the user',
+      lastError: 'Forbidden: bot was blocked by the user',
     });
-    expect(rows.find((r) => r.recipient_type === 'ops_chat')).toMatchObject({
+    expect(rows.find((r) => r.recipientType === 'ops_chat')).toMatchObject({
       status: 'failed',
-      last_error: 'Bad Request: chat not found',
+      lastError: 'Bad Request: chat not found',
     });
     expect(await metric('failed_permanent')).toBe(before + 2);
     clock.advance(3_600_000);
@@ -176,7 +163,7 @@ describe('notification delivery', () => {
     ]);
     expect(tries[1]?.reply_markup).toBeUndefined();
     expect(tries[1]?.text).toBe(tries[0]?.text);
-    expect((await status(req.id)).find((r) => r.recipient_type === 'ops_chat')).toMatchObject({
+    expect((await status(req.id)).find((r) => r.recipientType === 'ops_chat')).toMatchObject({
       status: 'sent',
       attempts: 1,
     });
@@ -202,13 +189,13 @@ describe('notification delivery', () => {
       { chatId: secondaryTg.id, times: 10 },
     );
     const req = await fileFlag();
-    const row = async () => (await status(req.id)).find((r) => r.recipient_id === secondary.id);
+    const row = async () => (await status(req.id)).find((r) => r.recipientId === secondary.id);
     const [gaveUp, permanent] = [await metric('gave_up'), await metric('failed_permanent')];
     const from = clock.now().getTime();
     await t.deliver();
-    expect(await row()).toMatchObject({ status: 'queued', attempts: 1, last_error: 'Bad Gateway' });
-    expect((await row())?.next_attempt_at.getTime()).toBeGreaterThanOrEqual(from + 5000);
-    expect((await row())?.next_attempt_at.getTime()).toBeLessThanOrEqual(clock.now().getTime() + 5000);
+    expect(await row()).toMatchObject({ status: 'queued', attempts: 1, lastError: 'Bad Gateway' });
+    expect((await row())?.nextAttemptAt.getTime()).toBeGreaterThanOrEqual(from + 5000);
+    expect((await row())?.nextAttemptAt.getTime()).toBeLessThanOrEqual(clock.now().getTime() + 5000);
     for (let i = 0; i < 12; i++) {
       clock.advance(15 * 60_000);
       await t.deliver();
@@ -216,7 +203,7 @@ describe('notification delivery', () => {
     expect(await row()).toMatchObject({
       status: 'failed',
       attempts: 10,
-      last_error: 'gave up after 10 attempts: Bad Gateway',
+      lastError: 'gave up after 10 attempts: Bad Gateway',
     });
     expect(t.tg.of('sendMessage', secondaryTg.id)).toHaveLength(10);
     expect([await metric('gave_up'), await metric('failed_permanent')]).toEqual([gaveUp + 1, permanent]);
@@ -285,10 +272,10 @@ describe('notification delivery', () => {
       expect(t.tg.of('sendMessage')).toEqual([]);
       expect((await status(req.id)).filter((r) => r.template === 'approval.cancelled')).toEqual([
         expect.objectContaining({
-          recipient_type: 'operator',
-          recipient_id: requester.id,
+          recipientType: 'operator',
+          recipientId: requester.id,
           status: 'skipped',
-          last_error: 'the decider is not told of their own decision',
+          lastError: 'the decider is not told of their own decision',
         }),
       ]);
       for (const chat of [OPS_CHAT_ID, primaryTg.id, secondaryTg.id]) {
@@ -337,10 +324,10 @@ describe('notification delivery', () => {
     // Nobody was to be told (no requester, no approver involved): one row all the same, only for the edits.
     expect((await status(request.id)).filter((r) => r.template === 'approval.expired')).toEqual([
       expect.objectContaining({
-        recipient_type: 'ops_chat',
-        recipient_id: null,
+        recipientType: 'ops_chat',
+        recipientId: null,
         status: 'skipped',
-        last_error: 'nobody to tell: only edits the earlier messages',
+        lastError: 'nobody to tell: only edits the earlier messages',
       }),
     ]);
   });
@@ -369,16 +356,16 @@ describe('notification delivery', () => {
       await t.deliver();
       expect(
         (await status(req.id)).find(
-          (r) => r.recipient_id === requester.id && r.template === 'approval.primary_approved',
+          (r) => r.recipientId === requester.id && r.template === 'approval.primary_approved',
         ),
-      ).toMatchObject({ status: 'queued', last_error: 'Bad Gateway' });
+      ).toMatchObject({ status: 'queued', lastError: 'Bad Gateway' });
       expect((await call(t, secondary, 'POST', `/api/approvals/${req.id}/cosign`, {})).status).toBe(200);
       flagOn = !flagOn;
       await t.deliver(); // the decision goes out before the retry is due
       await settle();
       expect(
         (await status(req.id)).find(
-          (r) => r.recipient_id === requester.id && r.template === 'approval.primary_approved',
+          (r) => r.recipientId === requester.id && r.template === 'approval.primary_approved',
         ),
       ).toMatchObject({ status: 'sent', attempts: 2 });
       const opsEdits = t.tg
@@ -467,20 +454,18 @@ describe('notification delivery', () => {
     expect(await t.deliver()).toEqual({ sent: 1, throttled: 2 });
     expect(t.tg.textsTo(OPS_CHAT_ID)).toHaveLength(1);
     expect(await metric('throttled')).toBe(before + 2);
-    const rows = (
-      await sql<{ status: string; attempts: number; next_attempt_at: Date; last_error: string | null }>`
-      select status, attempts, next_attempt_at, last_error from notifications where template = 'flag.emergency_disabled' and data->>'reason' like 'stop %' order by id`.execute(
-        t.database.db,
-      )
-    ).rows;
+    const rows = await notificationsFor(t, {
+      template: 'flag.emergency_disabled',
+      where: (n) => typeof n.data.reason === 'string' && n.data.reason.startsWith('stop '),
+    });
     expect(rows.map((r) => [r.status, r.attempts])).toEqual([
       ['sent', 1],
       ['queued', 0],
       ['queued', 0],
     ]);
     for (const r of rows.slice(1)) {
-      expect(r.last_error).toBe('waiting for the chat’s turn (Telegram limits)');
-      expect(r.next_attempt_at.getTime()).toBe(from + 3000);
+      expect(r.lastError).toBe('waiting for the chat’s turn (Telegram limits)');
+      expect(r.nextAttemptAt.getTime()).toBe(from + 3000);
     }
     expect(await t.deliver()).toEqual({}); // not their turn yet
     clock.advance(3000);
@@ -497,7 +482,7 @@ describe('notification delivery', () => {
     await settle();
     const rows = (await Promise.all(reqs.map((r) => status(r.id))))
       .flat()
-      .filter((r) => r.recipient_type === 'ops_chat');
+      .filter((r) => r.recipientType === 'ops_chat');
     expect(rows.map((r) => [r.status, r.attempts])).toEqual([
       ['sent', 1],
       ['sent', 1],

@@ -42,7 +42,7 @@ export interface Timer {
   sleep(ms: number): Promise<void>;
 }
 
-export const realTimer: Timer = {
+const realTimer: Timer = {
   now: () => Date.now(),
   sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
 };

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditTrail } from '../../test/support/audit.js';
 import { newOperator, type TestOperator } from '../../test/support/factories.js';
 import { buildTelegramServer, updates, type TelegramTestServer } from '../../test/support/telegram.js';
 import { DELIVER_TASK } from './telegram.jobs.js';
@@ -56,17 +57,15 @@ describe('operator linking', () => {
     await t.send(updates.text(tgUser, `/link ${c.toLowerCase().slice(0, 4)}-${c.slice(4)}`));
     expect(reply()).toMatch(new RegExp(`Linked.*operator ${op.name}`));
     expect(await linkedId(op.id)).toBe(String(tgUser.id));
-    const audit = await sql<{
-      action: string;
-      actor_id: string;
-      data: { telegramUserId: string };
-    }>`select action, actor_id, data from audit_events where entity_id = ${op.id} and action = 'operator.telegram_linked'`.execute(
-      t.database.db,
-    );
-    expect(audit.rows).toEqual([
+    const audit = await auditTrail(t, {
+      entityId: op.id,
+      action: 'operator.telegram_linked',
+      fields: ['action', 'actorId', 'data'],
+    });
+    expect(audit).toEqual([
       {
         action: 'operator.telegram_linked',
-        actor_id: op.id,
+        actorId: op.id,
         data: expect.objectContaining({ telegramUserId: String(tgUser.id) }) as unknown,
       },
     ]);
@@ -91,12 +90,8 @@ describe('operator linking', () => {
     await t.send(updates.text(tgUser, '/unlink'));
     expect(reply()).toMatch(new RegExp(`no longer operator ${op.name}'s`));
     expect(await linkedId(op.id)).toBeNull();
-    const audit = await sql<{
-      n: number;
-    }>`select count(*)::int as n from audit_events where entity_id = ${op.id} and action = 'operator.telegram_unlinked'`.execute(
-      t.database.db,
-    );
-    expect(audit.rows[0]?.n).toBe(1);
+    const audit = await auditTrail(t, { entityId: op.id, action: 'operator.telegram_unlinked' });
+    expect(audit).toHaveLength(1);
     await t.send(updates.text(tgUser, '/unlink'));
     expect(reply()).toMatch(/not linked to any operator/);
   });

@@ -85,7 +85,7 @@ describe('client onboarding', () => {
       await other.desk.telegram?.bot.handleUpdate(updates.text(client, 'ACME <Trading> & Co'));
       expect(String(tg2.lastTo(client.id).text)).toMatch(/3\/4 · In which country/);
     } finally {
-      await other.app.close();
+      await other.close(); // the database is t's: close() leaves it to t
     }
     await t.send(updates.text(client, 'Malta'));
     const q4 = t.tg.lastTo(client.id);

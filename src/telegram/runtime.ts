@@ -25,7 +25,7 @@ import type { ThrottleRules } from './throttle.js';
 import { telegramWebhookRoutes } from './webhook.routes.js';
 
 /** The updates the bot handles; Telegram sends no others. */
-export const ALLOWED_UPDATES = ['message', 'callback_query'] as const;
+const ALLOWED_UPDATES = ['message', 'callback_query'] as const;
 
 /** How the bot runs: receiving updates (polling, webhook), or only delivering notifications. */
 export type TelegramRunSettings =

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditTrail } from '../../test/support/audit.js';
 import { call, person, type Person } from '../../test/support/approvals.js';
 import { newClient } from '../../test/support/clients.js';
 import { buildTestServer, type TestServer } from '../../test/support/server.js';
@@ -74,14 +75,7 @@ describe('client API', () => {
       `/api/clients/${client.id}/api-keys`,
     );
     expect(JSON.stringify(listed.body)).not.toContain(key);
-    expect(
-      await t.database.db
-        .selectFrom('audit_events')
-        .select('action')
-        .where('action', '=', 'client.api_key_issued')
-        .where('entity_id', '=', client.id)
-        .execute(),
-    ).toHaveLength(1);
+    expect(await auditTrail(t, { action: 'client.api_key_issued', entityId: client.id })).toHaveLength(1);
     expect((await call(t, risk, 'POST', `/api/clients/${client.id}/api-keys`, {})).status).toBe(403);
   });
 

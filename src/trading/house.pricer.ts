@@ -15,7 +15,7 @@ import {
 } from './pricing.js';
 import type { SpreadTier } from '../shared/money.js';
 
-export const HOUSE = 'house';
+const HOUSE = 'house';
 
 export interface Reference {
   mid: string;

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditTrail } from '../../test/support/audit.js';
 import { call, person, type Person } from '../../test/support/approvals.js';
 import { newClient } from '../../test/support/clients.js';
 import { buildTestServer, type TestServer } from '../../test/support/server.js';
@@ -81,12 +82,8 @@ describe('house pricer and RFQ', () => {
     expect(res.json()).toEqual({
       reference: { mid: '1', setAt: '2026-03-02T10:00:00.000Z', via: 'api', stale: false },
     });
-    const audited = await t.database.db
-      .selectFrom('audit_events')
-      .selectAll()
-      .where('action', '=', 'pricing.reference_set')
-      .execute();
-    expect(audited.map((a) => [a.actor_id, a.data])).toEqual([[risk.id, { before: null, after: '1' }]]);
+    const audited = await auditTrail(t, { action: 'pricing.reference_set' });
+    expect(audited.map((a) => [a.actorId, a.data])).toEqual([[risk.id, { before: null, after: '1' }]]);
 
     const client = await newClient(t);
     const small = await t.desk.services.trading.rfqs.request({
@@ -300,13 +297,7 @@ describe('spread tiers through the API', () => {
     expect((await put(t, risk, { tiers: [] })).statusCode).toBe(400);
     expect((await put(t, risk, { tiers, note: 'x' })).statusCode).toBe(400);
     expect(await t.database.db.selectFrom('pricing_spreads').selectAll().execute()).toEqual([]);
-    expect(
-      await t.database.db
-        .selectFrom('audit_events')
-        .select('id')
-        .where('action', '=', 'pricing.spreads_set')
-        .execute(),
-    ).toEqual([]);
+    expect(await auditTrail(t, { action: 'pricing.spreads_set' })).toEqual([]);
   });
 
   it('stored tiers are audited with before and after, priced from at once, and kept across a restart', async () => {
@@ -360,13 +351,8 @@ describe('spread tiers through the API', () => {
       await restarted.close();
     }
 
-    const audited = await t.database.db
-      .selectFrom('audit_events')
-      .selectAll()
-      .where('action', '=', 'pricing.spreads_set')
-      .orderBy('occurred_at')
-      .execute();
-    expect(audited.map((a) => [a.actor_id, a.entity_type, a.entity_id, a.data])).toEqual([
+    const audited = await auditTrail(t, { action: 'pricing.spreads_set' }); // oldest first
+    expect(audited.map((a) => [a.actorId, a.entityType, a.entityId, a.data])).toEqual([
       [
         risk.id,
         'pricing_spreads',

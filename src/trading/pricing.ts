@@ -50,7 +50,7 @@ export interface SpreadTierInput {
 
 /** The widest spread the API accepts (10 %): anything wider is a typo, not a price. */
 export const MAX_SPREAD_BPS = 1_000;
-export const MAX_SPREAD_TIERS = 20;
+const MAX_SPREAD_TIERS = 20;
 
 /**
  * Spread tiers set through the API: ascending by notional from 0, whole USDT, whole bps from 0 to

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditTrail } from '../../test/support/audit.js';
 import { newClient } from '../../test/support/clients.js';
 import { buildTestServer, type TestServer } from '../../test/support/server.js';
 import { AppError } from '../shared/errors.js';
@@ -71,12 +72,7 @@ describe('accepting a quote books a trade exactly once, within the rules', () =>
     });
     const second = await accept(q.id, client.id);
     expect(second).toEqual({ trade: first.trade, replayed: true });
-    const audited = await t.database.db
-      .selectFrom('audit_events')
-      .select('data')
-      .where('action', '=', 'trade.booked')
-      .where('entity_id', '=', first.trade.id)
-      .execute();
+    const audited = await auditTrail(t, { action: 'trade.booked', entityId: first.trade.id });
     expect(audited).toHaveLength(1);
   });
 

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditTrail } from '../../test/support/audit.js';
 import { call, person, REASON, type Person, type RequestBody } from '../../test/support/approvals.js';
 import { newClient } from '../../test/support/clients.js';
 import { buildTestServer, type TestServer } from '../../test/support/server.js';
@@ -93,14 +94,7 @@ describe('trade changes (trade.cancel, trade.amend) under dual control', () => {
     const done = await cosign(filed.body.id);
     expect([done.status, done.body.status]).toEqual([200, 'approved']);
     expect(await trade(booked.id)).toMatchObject({ status: 'cancelled', version: booked.version + 1 });
-    expect(
-      await db()
-        .selectFrom('audit_events')
-        .select('action')
-        .where('action', '=', 'trade.cancelled')
-        .where('entity_id', '=', booked.id)
-        .execute(),
-    ).toHaveLength(1);
+    expect(await auditTrail(t, { action: 'trade.cancelled', entityId: booked.id })).toHaveLength(1);
     // a cancelled trade cannot be changed again
     const again = await call<{ code: string; detail: string }>(
       t,
@@ -135,14 +129,7 @@ describe('trade changes (trade.cancel, trade.amend) under dual control', () => {
       status: 'booked',
       version: booked.version + 1,
     });
-    expect(
-      await db()
-        .selectFrom('audit_events')
-        .select('action')
-        .where('action', '=', 'trade.amended')
-        .where('entity_id', '=', booked.id)
-        .execute(),
-    ).toHaveLength(1);
+    expect(await auditTrail(t, { action: 'trade.amended', entityId: booked.id })).toHaveLength(1);
   });
 
   it('amend refuses nothing-changes, a non-whitelisted address, and an amount above the limits', async () => {

@@ -24,10 +24,12 @@ export interface SettlementHook {
 }
 
 /**
- * Accepting a quote books a trade exactly once. One transaction locks the quote row (so a second
- * accept of the same quote waits and then finds the trade), checks it is live, the client active,
- * a whitelisted address for the network, and — holding the client's limits row, so that accepts by
- * one client serialize — the per-trade and rolling 24 h limits; then books the trade.
+ * Trades: booking, listing and filing changes. Accepting a quote books a trade exactly once. One
+ * transaction locks the quote row (so a second accept of the same quote waits and then finds the
+ * trade), checks it is live, the client active, a whitelisted address for the network, and — holding
+ * the client's limits row, so that accepts by one client serialize — the per-trade and rolling 24 h
+ * limits; then books the trade, records its audit event and hands it to settlement (`onTradeBooked`:
+ * its reservation, settlement row and job, or a flagged event), all in that one transaction.
  */
 export function createTradesService(deps: {
   db: Db;

@@ -7,8 +7,6 @@ import type { WalletAdapter } from './adapter.js';
 import { accountIds, ledger } from './ledger.js';
 import { PAPER_FAUCET, type PaperChain } from './paper.chain.js';
 
-export type WalletRow = Awaited<ReturnType<typeof hotWallet>>;
-
 function hotWallet(ex: Executor, network: Network) {
   return ex
     .selectFrom('wallets')

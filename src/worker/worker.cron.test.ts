@@ -1,13 +1,14 @@
 import { sql } from 'kysely';
 import { makeWorkerUtils, parseCrontab } from 'graphile-worker';
 import { describe, expect, it } from 'vitest';
+import { auditTrail } from '../../test/support/audit.js';
 import { buildTestServer } from '../../test/support/server.js';
 import { withTransaction } from '../shared/db.js';
 import { createLogger } from '../shared/logger.js';
 import { startWorker } from './worker.js';
 
 /**
- * The audit sealer is the worker's cron job (issue: "the audit sealer is its first cron job"): the
+ * The audit sealer is the worker's first cron job: the
  * composition root hands the worker a crontab line for `audit_seal` on AUDIT_SEAL_CRON, and the task of
  * that name, run by the real worker from its queue, chains what was recorded and signs a checkpoint.
  */
@@ -30,13 +31,7 @@ describe('the composed worker', () => {
         desk.services.audit.record(tx, { actorType: 'system', action: 'test.cron_sealed' }),
       );
       const chained = async () =>
-        (
-          await sql<{
-            n: number;
-          }>`select count(*)::int as n from audit_chain c join audit_events e on e.id = c.event_id where e.action = 'test.cron_sealed'`.execute(
-            database.db,
-          )
-        ).rows[0]?.n ?? 0;
+        (await auditTrail(database, { action: 'test.cron_sealed' })).filter((e) => e.chain !== null).length;
       expect(await chained()).toBe(0);
 
       // The real worker with the composed jobs runs what its cron enqueues each minute: enqueue it now.

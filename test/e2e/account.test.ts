@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { totpCodeAt } from '../../src/operators/operators.totp.js';
+import { auditTrail } from '../support/audit.js';
 import { focused, screenshot, signIn, startConsoleDesk, type ConsoleDesk } from './support/browser.js';
 
 describe('console: my account', () => {
@@ -123,12 +124,7 @@ describe('console: my account', () => {
     await page.getByLabel('Code from the app').fill(totpCodeAt(secret, desk.clock.now()));
     await page.getByRole('button', { name: 'Confirm' }).click();
     await page.waitForURL(/\/approvals/);
-    const events = await desk.t.database.db
-      .selectFrom('audit_events')
-      .select('action')
-      .where('entity_id', '=', op.id)
-      .where('action', '=', 'auth.mfa_reenrolled')
-      .execute();
+    const events = await auditTrail(desk.t, { entityId: op.id, action: 'auth.mfa_reenrolled' });
     expect(events).toHaveLength(1);
     expect(desk.consoleErrors).toEqual([]);
     await context.close();

@@ -3,6 +3,7 @@ import pg from 'pg';
 import { inject } from 'vitest';
 import { createDb, createPool, type Db } from '../../src/shared/db.js';
 import { TEMPLATE_DB, withDatabase } from './global-setup.js';
+import { trackOpen } from './open-handles.js';
 
 export interface TestDatabase {
   name: string;
@@ -23,6 +24,7 @@ export async function createTestDatabase(opts: { poolMax?: number } = {}): Promi
   const url = withDatabase(adminUrl, name);
   const pool = createPool(url, opts.poolMax ?? 10);
   const db = createDb(pool);
+  const handle = trackOpen(`createTestDatabase(): database ${name} and its pool; drop() closes them`);
   return {
     name,
     url,
@@ -34,6 +36,7 @@ export async function createTestDatabase(opts: { poolMax?: number } = {}): Promi
       await a.connect();
       await a.query(`drop database if exists ${name} with (force)`);
       await a.end();
+      handle.closed();
     },
   };
 }

@@ -7,6 +7,7 @@ import { systemClock, type Clock } from '../../src/shared/clock.js';
 import { createLogger, type Logger } from '../../src/shared/logger.js';
 import type { DeskServer } from '../../src/http/server.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
+import { trackOpen, trackWhileOpen } from './open-handles.js';
 
 export function testSecrets(): Secrets {
   const { privateKey } = generateKeyPairSync('ed25519');
@@ -27,20 +28,30 @@ export interface TestServer {
   close: () => Promise<void>;
 }
 
+export interface TestServerOptions {
+  env?: Record<string, string>;
+  clock?: Clock;
+  logger?: Logger;
+  database?: TestDatabase;
+  extraRoutes?: FastifyPluginAsync[];
+  secrets?: Secrets;
+  telegram?: ComposeDeps['telegram'];
+  prepare?: boolean;
+}
+
 /** The real HTTP API on a fresh database, driven with `app.inject`. Close it in afterAll. */
-export async function buildTestServer(
-  opts: {
-    env?: Record<string, string>;
-    clock?: Clock;
-    logger?: Logger;
-    database?: TestDatabase;
-    extraRoutes?: FastifyPluginAsync[];
-    secrets?: Secrets;
-    telegram?: ComposeDeps['telegram'];
-    prepare?: boolean;
-  } = {},
-): Promise<TestServer> {
+export async function buildTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
   const database = opts.database ?? (await createTestDatabase());
+  try {
+    return await composeOn(database, opts);
+  } catch (err) {
+    // Nothing was handed to the test to close: drop what was opened for it here.
+    if (!opts.database) await database.drop();
+    throw err;
+  }
+}
+
+async function composeOn(database: TestDatabase, opts: TestServerOptions): Promise<TestServer> {
   const config = loadConfig({ NODE_ENV: 'test', DESK_DATA_DIR: '/nonexistent-test-dir', ...opts.env });
   const clock = opts.clock ?? systemClock;
   const secrets = opts.secrets ?? testSecrets();
@@ -56,6 +67,13 @@ export async function buildTestServer(
   // The paper hot wallets (created and funded as on a first start), for tests that settle.
   if (opts.prepare) await desk.prepare();
   const app = await desk.buildHttp(opts.extraRoutes);
+  const handle = trackOpen(`buildTestServer(): the test server on ${database.name}; close() closes it`);
+  const telegram = desk.telegram;
+  if (telegram)
+    trackWhileOpen(
+      "the Telegram bot's long polling (desk.telegram.start()); desk.telegram.stop() ends it",
+      () => telegram.polling()?.isRunning() ?? false,
+    );
   return {
     app,
     desk,
@@ -66,6 +84,7 @@ export async function buildTestServer(
     close: async () => {
       await app.close();
       if (!opts.database) await database.drop();
+      handle.closed();
     },
   };
 }

@@ -3,6 +3,7 @@ import type { Update, UserFromGetMe } from 'grammy/types';
 import type { Timer } from '../../src/telegram/delivery.js';
 import type { ThrottleRules } from '../../src/telegram/throttle.js';
 import { buildTestServer, type TestServer } from './server.js';
+import { trackWhileOpen } from './open-handles.js';
 import type { Clock } from '../../src/shared/clock.js';
 
 export const TEST_BOT_TOKEN = '123456:TEST-token-abcdefghijklmnopqrstuvwxyz';
@@ -287,12 +288,24 @@ export async function buildTelegramServer(
     },
   });
   const runtime = t.desk.telegram;
-  if (!runtime) throw new Error('the bot is off in this test server');
+  if (!runtime) {
+    await t.close();
+    throw new Error('the bot is off in this test server');
+  }
+  let draining = 0;
+  trackWhileOpen('a Telegram delivery (t.deliver()) still running: await it', () => draining > 0);
   return {
     ...t,
     tg,
     send: (update) => runtime.bot.handleUpdate(update),
-    deliver: async () => await runtime.deliverer.drain({ budgetMs: 60_000 }),
+    deliver: async () => {
+      draining++;
+      try {
+        return await runtime.deliverer.drain({ budgetMs: 60_000 });
+      } finally {
+        draining--;
+      }
+    },
   };
 }
 

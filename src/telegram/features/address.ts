@@ -22,8 +22,8 @@ const STATUS: Record<string, string> = {
 const label = (n: Network) => (n === 'tron' ? 'TRON' : 'Ethereum');
 
 /** The guided /address waits this long for the address text. */
-export const ADDRESS_FLOW = 'address';
-export const ADDRESS_FLOW_TTL_SECONDS = 5 * 60;
+const ADDRESS_FLOW = 'address';
+const ADDRESS_FLOW_TTL_SECONDS = 5 * 60;
 
 /**
  * /address network address → a client.address whitelist request filed by the client; /address alone

@@ -12,7 +12,7 @@ import { clientStatusText } from './help.js';
  * a `client.access` request in the client's name. Two operators decide it; the client is told.
  */
 
-export const ONBOARDING_FLOW = 'onboarding';
+const ONBOARDING_FLOW = 'onboarding';
 const ONBOARDING_TTL_SECONDS = 24 * 3600;
 
 type Step = 'name' | 'company' | 'country' | 'volume';

@@ -21,8 +21,8 @@ type Net = 'tron' | 'ethereum';
 const label = (n: Net) => (n === 'tron' ? 'TRON' : 'Ethereum');
 
 /** The guided /quote waits this long for the amount. */
-export const QUOTE_FLOW = 'quote';
-export const QUOTE_FLOW_TTL_SECONDS = 5 * 60;
+const QUOTE_FLOW = 'quote';
+const QUOTE_FLOW_TTL_SECONDS = 5 * 60;
 /**
  * An Accept button outlives its quote by this much, so a late press still reaches the desk, which
  * refuses the expired quote in plain words and offers a Re-quote.

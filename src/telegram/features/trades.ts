@@ -5,7 +5,7 @@ import { clientOf, type ClientContext } from '../client-context.js';
 import { esc, fitLines } from '../format.js';
 import { formatUsdt } from '../../shared/money.js';
 
-export const TRADES_PAGE_SIZE = 5;
+const TRADES_PAGE_SIZE = 5;
 /** Pages beyond this are not offered (the list reads every trade up to the page shown). */
 const MAX_PAGE = 199;
 /** Cancel / Change address buttons stay valid this long (the desk still re-checks the trade's state). */

@@ -7,6 +7,7 @@ import type { Role } from '../../../src/shared/roles.js';
 import { fixedClock } from '../../../src/shared/clock.js';
 import { newOperator, type TestOperator } from '../../support/factories.js';
 import { buildTestServer, type TestServer } from '../../support/server.js';
+import { trackWhileOpen } from '../../support/open-handles.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const SCREENSHOTS = path.resolve(import.meta.dirname, '../screenshots');
@@ -52,8 +53,16 @@ export async function startConsoleDesk(
   const port = opts.configuredPort ? await freePort() : 0;
   const env = { ...(opts.configuredPort ? { HOST: '127.0.0.1', PORT: String(port) } : {}), ...opts.env };
   const t = await buildTestServer({ clock, env, ...(opts.prepare ? { prepare: true } : {}) });
-  const base = await t.app.listen({ host: '127.0.0.1', port });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  let base: string;
+  let browser: Browser;
+  try {
+    base = await t.app.listen({ host: '127.0.0.1', port });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  } catch (err) {
+    await t.close(); // nothing was handed to the test to close yet
+    throw err;
+  }
+  trackWhileOpen('startConsoleDesk(): Chromium; close() closes it', () => browser.isConnected());
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
   return {
     t,

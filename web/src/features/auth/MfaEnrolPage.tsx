@@ -5,6 +5,8 @@ import { useNavigate } from 'react-router';
 import { api } from '../../api/client';
 import { FormError } from '../../components/FormError';
 
+const ENROLMENT = ['mfa-enrolment'];
+
 /** Enrol an authenticator app: QR code and the secret, then confirm with a first code. */
 export function MfaEnrolPage({ reenrol = false }: { reenrol?: boolean }) {
   const [enrolment, setEnrolment] = useState<{ secret: string; otpauthUrl: string; qr: string } | null>(null);
@@ -13,18 +15,26 @@ export function MfaEnrolPage({ reenrol = false }: { reenrol?: boolean }) {
   const client = useQueryClient();
   const navigate = useNavigate();
 
-  const start = async () => {
+  // One enrolment per visit: the page can mount twice on the way in (the session refreshing), and a
+  // second POST would replace the secret the QR code already showed. fetchQuery shares the first.
+  const start = async (fresh: boolean) => {
     setError(null);
     try {
-      const e = await api.post<{ secret: string; otpauthUrl: string }>('/api/auth/mfa/enroll');
+      if (fresh) client.removeQueries({ queryKey: ENROLMENT });
+      const e = await client.fetchQuery({
+        queryKey: ENROLMENT,
+        staleTime: Infinity,
+        queryFn: () => api.post<{ secret: string; otpauthUrl: string }>('/api/auth/mfa/enroll'),
+      });
       setEnrolment({ ...e, qr: await QRCode.toDataURL(e.otpauthUrl, { margin: 1, width: 220 }) });
     } catch (err) {
+      client.removeQueries({ queryKey: ENROLMENT });
       setError(err);
     }
   };
 
   useEffect(() => {
-    if (!reenrol) void start();
+    if (!reenrol) void start(false);
   }, []);
 
   const verify = async (e: React.FormEvent) => {
@@ -32,6 +42,7 @@ export function MfaEnrolPage({ reenrol = false }: { reenrol?: boolean }) {
     setError(null);
     try {
       await api.post('/api/auth/mfa/verify', { code: code.trim() });
+      client.removeQueries({ queryKey: ENROLMENT });
       await client.invalidateQueries({ queryKey: ['me'] });
       void navigate('/approvals');
     } catch (err) {
@@ -48,7 +59,7 @@ export function MfaEnrolPage({ reenrol = false }: { reenrol?: boolean }) {
           the secret), then enter the 6-digit code it shows.
         </p>
         {!enrolment && (
-          <button type="button" onClick={() => void start()}>
+          <button type="button" onClick={() => void start(true)}>
             {reenrol ? 'Start re-enrolment' : 'Show my code'}
           </button>
         )}

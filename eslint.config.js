@@ -3,18 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  {
-    ignores: [
-      'node_modules/',
-      'dist/',
-      'web/dist/',
-      'coverage/',
-      '.desk/',
-      'bin/',
-      'bench/.tmp-*',
-      '.dependency-cruiser.cjs',
-    ],
-  },
+  { ignores: ['node_modules/', 'dist/', 'web/dist/', 'coverage/', '.desk/', 'bin/', 'bench/.tmp-*'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

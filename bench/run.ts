@@ -1,3 +1,4 @@
+import { benchAlerts } from './alerts.bench.js';
 import { benchApprovals } from './approvals.bench.js';
 import { benchAudit } from './audit.bench.js';
 import { benchLogin } from './login.bench.js';
@@ -17,6 +18,7 @@ const benches: Record<string, () => Promise<BenchRow[]>> = {
   approvals: benchApprovals,
   trading: benchTrading,
   settlement: benchSettlement,
+  alerts: benchAlerts,
 };
 
 const wanted = process.argv.slice(2).filter((a) => a !== '--');

@@ -166,14 +166,30 @@ const schema = z.object({
     .regex(/^\d+(\.\d{1,6})?$/, 'a USDT amount such as 10000000')
     .default('10000000')
     .transform(parsedWith(parseUsdtSetting)),
+  /** How often the worker evaluates the alert rules. */
+  ALERTS_EVAL_SECONDS: intFromEnv(15, 1),
+  /** While an alert fires, a reminder this often (like Alertmanager's repeat_interval). */
+  ALERTS_REPEAT_MINUTES: intFromEnv(60, 1),
+  /** The longest silence of any rule. */
+  ALERTS_SILENCE_MAX_MINUTES: intFromEnv(7 * 24 * 60, 1),
+  /** The longest silence of a critical rule. */
+  ALERTS_SILENCE_MAX_CRITICAL_MINUTES: intFromEnv(240, 1),
 });
 
 /**
  * The settings as the desk uses them: parsed once (USDT amounts as bigint units, spread tiers,
  * confirmations per network, liquidity providers, trusted proxies), plus the data folder resolved and
- * the Telegram mode as a variant.
+ * the Telegram mode as a variant. `alertSettings`: ALERT_<RULE>_THRESHOLD / ALERT_<RULE>_FOR as given,
+ * a pattern rather than fixed names (each rule has its own), checked against the rules when they are
+ * seeded (src/alerts/alerts.rules.ts).
  */
-export type Config = z.output<typeof schema> & { dataDir: string; telegram: TelegramSettings };
+export type Config = z.output<typeof schema> & {
+  dataDir: string;
+  telegram: TelegramSettings;
+  alertSettings: Record<string, string>;
+};
+
+const ALERT_SETTING = /^ALERT_[A-Z0-9_]+_(THRESHOLD|FOR)$/;
 
 /** The secrets the desk runs with, resolved once at start (src/main/secrets.ts): from env or *_FILE, or generated for development. */
 export interface Secrets {
@@ -216,6 +232,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...parsed.data,
     dataDir: path.resolve(parsed.data.DESK_DATA_DIR),
     telegram: telegramSettings(parsed.data),
+    alertSettings: Object.fromEntries(
+      Object.entries(env).filter(
+        (e): e is [string, string] => ALERT_SETTING.test(e[0]) && e[1] !== undefined,
+      ),
+    ),
   };
   if (config.NODE_ENV === 'production') assertProductionSecrets(config);
   return config;

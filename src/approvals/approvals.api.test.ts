@@ -550,6 +550,8 @@ describe('approvals API', () => {
       // beyond the desk's original table: policy changes are dual-controlled like flags; dismissing flagged settlements like requeueing them
       'policy.set': [['risk_officer'], ['platform_admin', 'risk_officer'], 24 * h],
       'settlement.dismiss': [['ops_approver', 'risk_officer'], ['risk_officer'], 24 * h],
+      // DESIGN 4.8: alert thresholds change only by a co-signed alert.rule
+      'alert.rule': [['risk_officer'], ['platform_admin', 'risk_officer'], 24 * h],
     });
     // a trade.amend above 250,000 USDT (6 decimals) needs a risk officer as secondary
     expect(res.body.items.find((p) => p.kind === 'trade.amend')?.tiers).toEqual([

@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { Clock } from '../shared/clock.js';
 import type { Db } from '../shared/db.js';
-import { countOpenByKind } from './approvals.repo.js';
+import { countOpenByKind, oldestOpenAt } from './approvals.repo.js';
 
 export interface ApprovalMetrics {
   decisionSeconds: Histogram<'kind' | 'step'>;
@@ -8,7 +9,17 @@ export interface ApprovalMetrics {
 }
 
 /** `desk_approvals_pending` reads open requests through a partial index: cost follows the open queue, not history. */
-export function createApprovalMetrics(registry: Registry, db: Db): ApprovalMetrics {
+export function createApprovalMetrics(registry: Registry, db: Db, clock?: Clock): ApprovalMetrics {
+  if (clock)
+    new Gauge({
+      name: 'desk_approvals_oldest_pending_seconds',
+      help: 'Age of the oldest change request pending or awaiting a co-sign (0 when none)',
+      registers: [registry],
+      async collect() {
+        const oldest = await oldestOpenAt(db);
+        this.set(oldest ? Math.max(0, (clock.now().getTime() - oldest.getTime()) / 1000) : 0);
+      },
+    });
   new Gauge({
     name: 'desk_approvals_pending',
     help: 'Change requests pending or awaiting a co-sign, by kind',

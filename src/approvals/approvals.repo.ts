@@ -166,3 +166,15 @@ export async function countOpenByKind(db: Executor): Promise<{ kind: string; n: 
     .execute();
   return rows.map((r) => ({ kind: r.kind, n: Number(r.n) }));
 }
+
+/** The oldest open request's filing time, through the partial index of open requests. */
+export async function oldestOpenAt(db: Executor): Promise<Date | null> {
+  const row = await db
+    .selectFrom('change_requests')
+    .select('created_at')
+    .where('status', 'in', ['pending', 'awaiting_secondary'])
+    .orderBy('created_at', 'asc')
+    .limit(1)
+    .executeTakeFirst();
+  return row?.created_at ?? null;
+}

@@ -6,6 +6,7 @@ import { registerMigrateCommands } from './migrate.cli.js';
 import { registerOperatorCommands } from './operators.cli.js';
 import { registerAuditCommands } from './audit.cli.js';
 import { registerWalletCommands } from './wallets.cli.js';
+import { registerAlertCommands } from './alerts.cli.js';
 
 /** `desk`: one command for operating the desk; each group of subcommands has its own file here (`<domain>.cli.ts`), calling the domains' services. */
 const program = new Command('desk').description('usdt-desk operations').version(VERSION);
@@ -33,5 +34,6 @@ registerMigrateCommands(program);
 registerOperatorCommands(program);
 registerAuditCommands(program);
 registerWalletCommands(program);
+registerAlertCommands(program);
 
 program.parseAsync(process.argv).catch(exitWithError);

@@ -60,6 +60,23 @@ export function createFlagsService(deps: FlagsDeps) {
     },
   });
 
+  new Gauge({
+    name: 'desk_flag_review_oldest_open_seconds',
+    help: 'Age of the oldest emergency-stop review nobody has acknowledged (0 when none)',
+    registers: [deps.registry],
+    async collect() {
+      // The partial index flag_reviews_open: one row read.
+      const row = await db
+        .selectFrom('flag_reviews')
+        .select('created_at')
+        .where('status', '=', 'open')
+        .orderBy('created_at', 'asc')
+        .limit(1)
+        .executeTakeFirst();
+      this.set(row ? Math.max(0, (deps.clock.now().getTime() - row.created_at.getTime()) / 1000) : 0);
+    },
+  });
+
   /** Reads a flag inside the caller's transaction (so a settlement decision and the flag agree). */
   async function isEnabled(tx: Executor, key: string): Promise<boolean> {
     const row = await tx

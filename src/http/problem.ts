@@ -114,7 +114,7 @@ export function installProblemHandlers(
   app.setErrorHandler((err, request, reply) => {
     const appErr = toAppError(err);
     if (appErr.status >= 500) {
-      metrics.errors.inc({ kind: 'http' });
+      metrics.errors.note('http');
       request.log.error({ err }, 'unhandled error');
     }
     if (appErr.code === 'RATE_LIMITED' && typeof reply.getHeader('retry-after') === 'undefined')

@@ -74,6 +74,17 @@ import { settlementDismissKind, settlementRequeueKind } from '../settlement/sett
 import { settlementJobs } from '../settlement/settlement.jobs.js';
 import { settlementRoutes } from '../settlement/settlement.routes.js';
 import { createTelegram, type TelegramDeps, type TelegramRuntime } from '../telegram/runtime.js';
+import path from 'node:path';
+import { CORE_RULES } from '../alerts/alerts.catalog.js';
+import { createAlertRegistry, type AlertRegistry } from '../alerts/alerts.definitions.js';
+import { createEvaluator, type Evaluator } from '../alerts/alerts.evaluator.js';
+import { alertsJobs } from '../alerts/alerts.jobs.js';
+import { alertRuleKind } from '../alerts/alerts.kind.js';
+import { createAlertMetrics } from '../alerts/alerts.metrics.js';
+import { alertsRoutes } from '../alerts/alerts.routes.js';
+import { createAlertsService, type AlertsService } from '../alerts/alerts.service.js';
+import { createAuditMetrics } from '../audit/audit.metrics.js';
+import { createNotificationMetrics } from '../notifications/notifications.metrics.js';
 
 export interface Services {
   audit: AuditService;
@@ -101,6 +112,8 @@ export interface Services {
   paper: PaperChain;
   /** The AUTO_SETTLEMENT gate, flagged events, the settlement worker and its read side (src/settlement). */
   settlement: { service: SettlementService; worker: SettlementWorker; queries: SettlementQueries };
+  /** Alert rules (a domain adds its own with `alerts.rules.register`), their state, silences, the evaluator. */
+  alerts: { service: AlertsService; evaluator: Evaluator; rules: AlertRegistry };
 }
 
 export interface ComposeDeps {
@@ -134,7 +147,9 @@ export interface Composition {
 /** The one place where the desk's parts are created and wired together. */
 export function compose(deps: ComposeDeps): Composition {
   const { db, clock, logger } = deps;
-  const metrics = createMetrics();
+  const metrics = createMetrics(db, (err) =>
+    logger.error({ err: (err as Error).message }, 'desk_errors_total could not be written'),
+  );
   const audit = createAuditService({ db, clock, signingKeyPem: deps.secrets.auditSigningKeyPem });
   const operators = createOperatorsService({ db, audit, clock, config: deps.config });
   const auth = createAuthService({ db, audit, clock, secrets: deps.secrets, config: deps.config });
@@ -155,7 +170,7 @@ export function compose(deps: ComposeDeps): Composition {
     registry: kinds,
     directory,
     events,
-    metrics: createApprovalMetrics(metrics.registry, db),
+    metrics: createApprovalMetrics(metrics.registry, db, clock),
   });
   const flags = createFlagsService({
     db,
@@ -268,6 +283,42 @@ export function compose(deps: ComposeDeps): Composition {
   );
   kinds.register(tradeAmendKind({ audit, clock, clients, addresses, limits }));
   const apiKeys = createApiKeysService({ db, audit, clock, clients });
+  const publicUrl = deps.config.PUBLIC_URL ?? `http://${deps.config.HOST}:${deps.config.PORT}`;
+  createAuditMetrics(metrics.registry, db, clock);
+  createNotificationMetrics(metrics.registry, db, notifications);
+  // The desk's alert rules; a domain that brings its own registers it here (`alertRules.register(rule)`).
+  const alertRules = createAlertRegistry(CORE_RULES);
+  const alerts = createAlertsService({
+    db,
+    clock,
+    audit,
+    events,
+    rules: alertRules,
+    settings: {
+      silenceMaxMinutes: deps.config.ALERTS_SILENCE_MAX_MINUTES,
+      silenceMaxCriticalMinutes: deps.config.ALERTS_SILENCE_MAX_CRITICAL_MINUTES,
+      alertSettings: deps.config.alertSettings,
+      docsDir: path.resolve(import.meta.dirname, '../../docs'),
+    },
+  });
+  kinds.register(alertRuleKind(alerts));
+  createAlertMetrics(metrics.registry, db, clock, alertRules);
+  const evaluator = createEvaluator({
+    db,
+    clock,
+    rules: alertRules,
+    metrics: metrics.registry,
+    notifications,
+    events,
+    owners: async (tx, role) =>
+      (await directory.listActive(tx))
+        .filter((o) => o.telegramLinked && o.roles.includes(role))
+        .map((o) => o.id),
+    seed: async () => {
+      await alerts.seed();
+    },
+    settings: { repeatSeconds: deps.config.ALERTS_REPEAT_MINUTES * 60, publicUrl },
+  });
   const services: Services = {
     audit,
     operators,
@@ -282,8 +333,8 @@ export function compose(deps: ComposeDeps): Composition {
     wallets,
     paper,
     settlement: { service: settlement, worker: settlementWorker, queries: settlementQueries },
+    alerts: { service: alerts, evaluator, rules: alertRules },
   };
-  const publicUrl = deps.config.PUBLIC_URL ?? `http://${deps.config.HOST}:${deps.config.PORT}`;
   const telegram = !tgRun
     ? null
     : createTelegram({
@@ -301,6 +352,7 @@ export function compose(deps: ComposeDeps): Composition {
         clients,
         audit,
         trading: { rfqs, trades, addresses },
+        errors: metrics.errors,
         testing: deps.telegram,
       });
 
@@ -309,6 +361,7 @@ export function compose(deps: ComposeDeps): Composition {
     auditJobs({ audit, config: deps.config, logger }),
     approvalsJobs({ approvals, logger }),
     settlementJobs({ worker: settlementWorker, logger }),
+    alertsJobs({ alerts, evaluator, evalSeconds: deps.config.ALERTS_EVAL_SECONDS, logger }),
     ...(telegram ? [telegram.jobs] : []),
   ];
 
@@ -347,6 +400,7 @@ export function compose(deps: ComposeDeps): Composition {
     }),
     settlementRoutes({ queries: settlementQueries, paper: true, now: () => clock.now() }),
     walletsRoutes({ db, wallets }),
+    alertsRoutes({ alerts }),
     operatorAdminRoutes({ operators, approvals }),
     operatorAccountRoutes({ account, config: deps.config }),
     eventsRoutes({ hub: createEventHub(deps.pool), db, events, clock }),
@@ -360,7 +414,10 @@ export function compose(deps: ComposeDeps): Composition {
     jobs,
     telegram,
     telegramOff: !telegram && tg.mode === 'off' ? tg.reason : null,
-    prepare: () => wallets.ensureHotWallets(),
+    prepare: async () => {
+      await wallets.ensureHotWallets();
+      await evaluator.prime();
+    },
     buildHttp: (extra = []) =>
       buildServer({
         logger,

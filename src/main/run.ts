@@ -132,6 +132,7 @@ export async function runDesk(
         concurrency: config.WORKER_CONCURRENCY,
         logger,
         tuning: workerTuning(config),
+        onJobFailed: () => desk.metrics.errors.note('job'),
       });
     }
     checkAborted();

@@ -15,6 +15,7 @@ import * as m0013 from './0013_telegram_client_buttons.js';
 import * as m0014 from './0014_change_requests_immutable.js';
 import * as m0015 from './0015_session_revoked_event.js';
 import * as m0016 from './0016_flag_outside_api_unforgeable.js';
+import * as m0017 from './0017_alerts.js';
 
 /**
  * Forward-only migrations, in order. Never edit one that has shipped: add the next file instead.
@@ -38,4 +39,5 @@ export const migrations: Record<string, Migration> = {
   '0014_change_requests_immutable': m0014,
   '0015_session_revoked_event': m0015,
   '0016_flag_outside_api_unforgeable': m0016,
+  '0017_alerts': m0017,
 };

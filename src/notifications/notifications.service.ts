@@ -7,6 +7,8 @@ export interface Notification {
   recipientId?: string | null;
   template: string;
   data: Record<string, unknown>;
+  /** The earliest delivery (the writer's clock); the database's now() when not given. */
+  at?: Date;
 }
 
 /** A row taken for delivery (status `sending`); `attempts` already counts this try. */
@@ -72,6 +74,7 @@ export function createNotificationsService(opts: NotificationsOptions = {}): Not
             recipient_id: n.recipientId ?? null,
             template: n.template,
             data: JSON.stringify(n.data),
+            ...(n.at ? { next_attempt_at: n.at } : {}),
           })),
         )
         .execute();

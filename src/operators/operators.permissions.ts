@@ -25,6 +25,8 @@ const PERMISSIONS = {
   'pricing:write': 'set the house reference price and spread tiers (audited)',
   'settlements:read': 'see settlements, their timelines, flagged events and the queue summary',
   'wallets:read': 'see the desk wallets (chain and ledger balances) and ledger entries',
+  'alerts:read': 'see the alert rules, their state, history and runbooks',
+  'alerts:silence': 'silence or unsilence a rule whose owner role one holds (step-up, audited)',
 } as const;
 
 export type Permission = keyof typeof PERMISSIONS;
@@ -39,6 +41,8 @@ const DECIDER: readonly Permission[] = [
   'clients:read',
   'settlements:read',
   'wallets:read',
+  'alerts:read',
+  'alerts:silence',
 ];
 
 const GRANTS: Record<Role, readonly Permission[]> = {
@@ -76,6 +80,7 @@ const GRANTS: Record<Role, readonly Permission[]> = {
     'clients:read',
     'settlements:read',
     'wallets:read',
+    'alerts:read',
   ],
 };
 

@@ -1,3 +1,4 @@
+import type { AlertTables } from '../alerts/alerts.tables.js';
 import type { ApprovalTables } from '../approvals/approvals.tables.js';
 import type { AuditTables } from '../audit/audit.tables.js';
 import type { ClientTables } from '../clients/clients.tables.js';
@@ -24,4 +25,5 @@ export interface Database
     TelegramTables,
     TradingTables,
     WalletTables,
-    SettlementTables {}
+    SettlementTables,
+    AlertTables {}

@@ -34,6 +34,8 @@ const STATUS_BY_CODE = {
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   LIMIT_EXCEEDED: 422,
+  /** A silence longer than the rule allows (critical rules: ALERTS_SILENCE_MAX_CRITICAL_MINUTES); shorten it and retry. */
+  SILENCE_TOO_LONG: 422,
   ADDRESS_NOT_WHITELISTED: 422,
   RATE_LIMITED: 429,
   INTERNAL: 500,

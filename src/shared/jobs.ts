@@ -76,4 +76,6 @@ export interface JobsModule {
   crontab?: string[];
   /** Runs once when the worker has started (e.g. recovering work a crashed worker left behind). */
   onStart?: () => Promise<void>;
+  /** Runs when the worker stops, before the job runner does (e.g. a timer the module started). */
+  onStop?: () => Promise<void>;
 }

@@ -1,4 +1,6 @@
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import type { Db } from './db.js';
+import { createErrorCounts, type ErrorCounts } from './error-counts.js';
 
 /**
  * One registry per desk instance (tests build many). Domains add their own metrics to it; gauges
@@ -8,10 +10,11 @@ export interface Metrics {
   registry: Registry;
   httpRequests: Counter<'route' | 'method' | 'status'>;
   httpDuration: Histogram<'route' | 'method' | 'status'>;
-  errors: Counter<'kind'>;
+  /** `desk_errors_total{source}`, counted across processes in PostgreSQL. */
+  errors: ErrorCounts;
 }
 
-export function createMetrics(): Metrics {
+export function createMetrics(db: Db, onWriteError?: (err: unknown) => void): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   return {
@@ -29,11 +32,6 @@ export function createMetrics(): Metrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
     }),
-    errors: new Counter({
-      name: 'desk_errors_total',
-      help: 'Unexpected errors by where they happened',
-      labelNames: ['kind'],
-      registers: [registry],
-    }),
+    errors: createErrorCounts(db, registry, onWriteError),
   };
 }

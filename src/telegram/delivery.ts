@@ -5,6 +5,7 @@ import type { ApprovalQueries } from '../approvals/approvals.queries.js';
 import type { ClaimedNotification, NotificationsService } from '../notifications/notifications.service.js';
 import type { Clock } from '../shared/clock.js';
 import type { Db } from '../shared/db.js';
+import type { ErrorCounts } from '../shared/error-counts.js';
 import type { Logger } from '../shared/logger.js';
 import { consoleUrl } from './deps.js';
 import { isPublicUrl } from './public-url.js';
@@ -57,6 +58,8 @@ export interface DeliveryDeps {
   logger: Logger;
   /** Counter `desk_telegram_deliveries_total{result}`. */
   deliveries: Counter<'result'>;
+  /** `desk_errors_total{source="telegram"}`: each notification given up for good. */
+  errors?: Pick<ErrorCounts, 'note'>;
   publicUrl: string;
   timer?: Timer;
   rules?: ThrottleRules;
@@ -88,7 +91,10 @@ export function createDeliverer(deps: DeliveryDeps) {
   const rules = deps.rules ?? TELEGRAM_LIMITS;
   const throttle: ThrottleState = newThrottleState();
   const maxAttempts = deps.maxAttempts ?? 10;
-  const count = (result: DeliveryResult | 'edited') => deps.deliveries.inc({ result });
+  const count = (result: DeliveryResult | 'edited') => {
+    deps.deliveries.inc({ result });
+    if (result === 'failed_permanent' || result === 'gave_up') deps.errors?.note('telegram');
+  };
 
   async function chatFor(n: ClaimedNotification): Promise<string | null> {
     if (n.recipientType === 'ops_chat') return deps.recipients.opsChat;
@@ -163,7 +169,18 @@ export function createDeliverer(deps: DeliveryDeps) {
       );
       return 'skipped';
     }
-    const link = requestId ? consoleUrl(deps.publicUrl, requestId) : null;
+    const consolePath = typeof n.data.consolePath === 'string' ? n.data.consolePath : null;
+    const link = requestId
+      ? consoleUrl(deps.publicUrl, requestId)
+      : consolePath
+        ? new URL(consolePath, deps.publicUrl).toString()
+        : null;
+    // A thread (an alert's episode): the resolved notice and reminders reply to the first message in this chat.
+    const thread = typeof n.data.thread === 'string' ? n.data.thread : null;
+    const replyTo =
+      typeof n.data.replyToThread === 'string'
+        ? await deps.store.threadMessage(chatId, n.data.replyToThread)
+        : null;
     const buttonUrl = link && isPublicUrl(link) ? link : null;
     const rendered = render({
       template: n.template,
@@ -218,6 +235,7 @@ export function createDeliverer(deps: DeliveryDeps) {
         parse_mode: 'HTML',
         reply_markup: keyboard(url),
         link_preview_options: { is_disabled: true },
+        ...(replyTo ? { reply_parameters: { message_id: replyTo, allow_sending_without_reply: true } } : {}),
       });
 
     try {
@@ -243,6 +261,7 @@ export function createDeliverer(deps: DeliveryDeps) {
         template: n.template,
         text: rendered.text,
         url,
+        thread,
       });
       await deps.notifications.markSent(deps.db, n.id, deps.clock.now());
       return 'sent';

@@ -17,6 +17,7 @@ import type { Logger } from '../shared/logger.js';
 import type { JobsModule } from '../shared/jobs.js';
 import { createDeskBot } from './bot.js';
 import type { BotDeps } from './deps.js';
+import type { ErrorCounts } from '../shared/error-counts.js';
 import { createDeliverer, type Deliverer, type Timer } from './delivery.js';
 import { telegramJobs } from './telegram.jobs.js';
 import { createTelegramStore, type TelegramStore } from './telegram.store.js';
@@ -45,6 +46,8 @@ export interface TelegramDeps {
   queries: ApprovalQueries;
   clients: ClientsService;
   audit: AuditService;
+  /** Deliveries Telegram will never take count in desk_errors_total{source="telegram"}. */
+  errors?: Pick<ErrorCounts, 'note'>;
   /** Tests: skip getMe, record outgoing calls, fake time for throttling. */
   testing?: {
     botInfo?: UserFromGetMe;
@@ -111,6 +114,7 @@ export function createTelegram(deps: TelegramDeps): TelegramRuntime {
     clock: deps.clock,
     logger: log,
     deliveries,
+    errors: deps.errors,
     publicUrl: deps.publicUrl,
     timer: deps.testing?.timer,
     rules: deps.testing?.rules,

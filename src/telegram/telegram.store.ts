@@ -204,6 +204,7 @@ export function createTelegramStore(db: Db) {
       template: string;
       text: string;
       url: string | null;
+      thread?: string | null;
     }): Promise<void> {
       await db
         .insertInto('telegram_messages')
@@ -215,11 +216,24 @@ export function createTelegramStore(db: Db) {
           template: m.template,
           text: m.text,
           url: m.url,
+          thread: m.thread ?? null,
           edit_state: null,
           edit_text: null,
           edit_next_at: null,
         })
         .execute();
+    },
+    /** The first message of a thread in a chat (what a resolved alert replies to), if one was sent. */
+    async threadMessage(chatId: number | string, thread: string): Promise<number | null> {
+      const row = await db
+        .selectFrom('telegram_messages')
+        .select('message_id')
+        .where('chat_id', '=', String(chatId))
+        .where('thread', '=', thread)
+        .orderBy('id')
+        .limit(1)
+        .executeTakeFirst();
+      return row ? Number(row.message_id) : null;
     },
     /**
      * Marks the request's earlier messages (of `templates`, or all) to be edited to `statusLine`.

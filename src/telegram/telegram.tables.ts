@@ -57,6 +57,8 @@ export interface TelegramMessagesTable {
   edit_attempts: Generated<number>;
   edit_next_at: Date | null;
   created_at: Generated<Date>;
+  /** Links messages of one thread in a chat (an alert's firing notice and its resolved reply). */
+  thread: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface TelegramRateLimitsTable {

@@ -1,4 +1,5 @@
 import type { RecipientType } from '../notifications/notifications.tables.js';
+import { alertLines } from './alert-templates.js';
 import { diffLines, esc, fitLines, MAX_MESSAGE_LENGTH, text, user, when } from './format.js';
 
 /** What the deliverer knows about the request a notification is about (read when sending). */
@@ -122,6 +123,8 @@ export function render(input: RenderInput): RenderedMessage | null {
     url,
   });
   const expires = `Expires: ${when(r?.expiresAt ?? str(d.expiresAt))}`;
+  const alert = input.template.startsWith('alert.') ? alertLines(input.template, d) : null;
+  if (alert) return msg(alert);
 
   switch (input.template) {
     case 'approval.requested':

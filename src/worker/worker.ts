@@ -57,6 +57,8 @@ export async function startWorker(opts: {
   concurrency: number;
   logger: Logger;
   tuning?: WorkerTuning;
+  /** Each job that failed for good, its attempts spent (counted in desk_errors_total{source="job"}). */
+  onJobFailed?: () => void;
 }): Promise<DeskWorker> {
   const taskList: TaskList = Object.assign({}, ...opts.modules.map((m) => m.tasks)) as TaskList;
   const crontab = opts.modules.flatMap((m) => m.crontab ?? []).join('\n');
@@ -71,6 +73,7 @@ export async function startWorker(opts: {
     logger: adaptLogger(opts.logger.child({ part: 'worker' })),
     ...(preset ? { preset } : {}),
   });
+  if (opts.onJobFailed) runner.events.on('job:failed', () => opts.onJobFailed?.());
   for (const m of opts.modules) await m.onStart?.();
   let stopped = false;
   void runner.promise.finally(() => {
@@ -81,6 +84,7 @@ export async function startWorker(opts: {
     stop: async () => {
       if (stopped) return;
       stopped = true;
+      for (const m of opts.modules) await m.onStop?.();
       await runner.stop();
     },
   };

@@ -9,6 +9,7 @@ import { operatorRoutes } from '../features/operators/routes';
 import { accountRoutes } from '../features/account/routes';
 import { settlementRoutes } from '../features/settlements/routes';
 import { walletRoutes } from '../features/wallets/routes';
+import { alertRoutes } from '../features/alerts/routes';
 import type { FeatureRoute } from './FeatureRoute';
 import { Layout } from './Layout';
 import { useSession } from './session';
@@ -22,6 +23,7 @@ const FEATURES: FeatureRoute[] = [
   ...accountRoutes,
   ...settlementRoutes,
   ...walletRoutes,
+  ...alertRoutes,
 ];
 
 function RequireSession({ children }: { children: React.ReactNode }) {

@@ -2,6 +2,7 @@ import { useQuery } from '@tanstack/react-query';
 import { NavLink, Outlet } from 'react-router';
 import { api } from '../api/client';
 import { ROLE_LABELS, type Flag } from '../api/types';
+import { useAlerts } from '../features/alerts/queries';
 import { useLiveEvents } from './live';
 import { useSession } from './session';
 
@@ -21,6 +22,23 @@ function AutoSettlementBadge() {
   );
 }
 
+/** How many alerts fire now, beside the AUTO_SETTLEMENT badge; refreshed live by `alert.changed`. */
+function FiringAlertsBadge() {
+  const alerts = useAlerts();
+  const n = alerts.data?.firing;
+  if (n === undefined) return <span className="badge muted">ALERTS …</span>;
+  return (
+    <NavLink
+      to="/alerts"
+      className={`badge ${n > 0 ? 'alerts-firing' : 'muted'}`}
+      data-testid="alerts-firing-count"
+      aria-label={n === 1 ? '1 alert firing' : `${n} alerts firing`}
+    >
+      {n === 0 ? 'NO ALERTS FIRING' : `${n} ${n === 1 ? 'ALERT' : 'ALERTS'} FIRING`}
+    </NavLink>
+  );
+}
+
 /** The frame of every signed-in screen: who you are, the settlement switch, the sections. */
 export function Layout() {
   const { me, can, signOut } = useSession();
@@ -35,10 +53,14 @@ export function Layout() {
           {can('settlements:read') && <NavLink to="/settlements">Settlements</NavLink>}
           {can('wallets:read') && <NavLink to="/wallets">Wallets</NavLink>}
           {can('flags:read') && <NavLink to="/flags">Flags</NavLink>}
+          {can('alerts:read') && <NavLink to="/alerts">Alerts</NavLink>}
           {can('audit:read') && <NavLink to="/audit">Audit</NavLink>}
           {can('operators:read') && <NavLink to="/operators">Operators</NavLink>}
         </nav>
-        <AutoSettlementBadge />
+        <div className="badges">
+          <AutoSettlementBadge />
+          {can('alerts:read') && <FiringAlertsBadge />}
+        </div>
         <div className="who">
           <NavLink to="/account" data-testid="signed-in-as">
             {me.name}

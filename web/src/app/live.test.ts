@@ -79,6 +79,7 @@ describe('connectLive', () => {
       ['settlement'],
       ['wallets'],
       ['ledger'],
+      ['alerts'],
     ]);
     expect(FakeEventSource.made).toHaveLength(1);
     stop();

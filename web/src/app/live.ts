@@ -11,6 +11,7 @@ const LIVE_KEYS = [
   ['settlement'],
   ['wallets'],
   ['ledger'],
+  ['alerts'],
 ] as const;
 
 /** After the browser gives up on the stream (a proxy answering 502, say), how long before trying again; doubled each time, up to a minute. */
@@ -72,6 +73,8 @@ export function connectLive(client: QueryClient): () => void {
     s.addEventListener('flag.changed', onFlag);
     s.addEventListener('settlement.changed', onSettlement);
     s.addEventListener('settlement.flagged', onSettlement);
+    // An alert moved, was silenced or its threshold changed: the list, the header count, the history.
+    s.addEventListener('alert.changed', () => refresh(['alerts']));
   };
   connect();
   return () => {

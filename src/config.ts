@@ -17,6 +17,7 @@ const SECRET_NAMES = [
   'TELEGRAM_BOT_TOKEN',
   'TELEGRAM_WEBHOOK_SECRET',
   'PRICING_LP_TOKEN',
+  'EVM_HOT_WALLET_KEY',
 ] as const;
 
 const intFromEnv = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
@@ -167,6 +168,36 @@ const schema = z.object({
     .string()
     .regex(/^\d+(\.\d{1,6})?$/, 'a USDT amount such as 10000000')
     .default('10000000'),
+  /** The EVM JSON-RPC node the `ethereum` network settles through; unset: `ethereum` stays on the paper chain. */
+  EVM_RPC_URL: z.string().url().optional(),
+  /** The chain the node must serve (checked at start: 1 mainnet, 11155111 Sepolia, 31337 a local chain). */
+  EVM_CHAIN_ID: z.coerce.number().int().min(1).optional(),
+  /** The USDT token contract; its decimals() must be 6 (checked at start). */
+  EVM_USDT_CONTRACT: z
+    .string()
+    .regex(/^0x[0-9a-fA-F]{40}$/, 'an address such as 0xdAC17F958D2ee523a2206206994597C13D831ec7')
+    .optional(),
+  /** The hot wallet's private key (32 bytes hex); never logged or returned, only its address is shown. */
+  EVM_HOT_WALLET_KEY: z
+    .string()
+    .regex(/^(0x)?[0-9a-fA-F]{64}$/, 'must be a private key: 64 hex digits (0x…)')
+    .optional(),
+  /** The most the desk pays per gas (EIP-1559 max fee), in gwei: above it the desk waits and says why. */
+  EVM_MAX_FEE_GWEI: z
+    .string()
+    .regex(/^\d+(\.\d{1,9})?$/, 'gwei such as 150 or 12.5')
+    .default('200'),
+  /** A transfer not mined this long after it was sent is replaced at the same nonce with fees bumped ≥ 12.5 %. */
+  EVM_STUCK_SECONDS: intFromEnv(180, 1),
+  /** How often a transfer in flight on the EVM chain is checked (receipts, confirmations, deposits). */
+  EVM_POLL_MS: intFromEnv(3000, 10),
+  /** When wallets are reconciled against their chains (cron, in the worker). */
+  RECONCILE_CRON: z.string().default('*/10 * * * *'),
+  /** A reconciliation difference above this (USDT, per wallet and asset) raises wallet_reconciliation_drift and fails `desk wallets reconcile`. */
+  RECONCILE_TOLERANCE_USDT: z
+    .string()
+    .regex(/^\d+(\.\d{1,6})?$/, 'a USDT amount such as 0 or 0.01')
+    .default('0'),
 });
 
 export type Config = z.infer<typeof schema> & { dataDir: string };
@@ -205,7 +236,53 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const config = { ...parsed.data, dataDir: path.resolve(parsed.data.DESK_DATA_DIR) };
   if (config.NODE_ENV === 'production') assertProductionSecrets(config);
   telegramSettings(config);
+  evmSettings(config);
   return config;
+}
+
+/** The `ethereum` network's chain: off (paper), or everything needed to settle on an EVM node. */
+export type EvmSettings =
+  | { mode: 'off' }
+  | {
+      mode: 'on';
+      rpcUrl: string;
+      chainId: number;
+      usdtContract: `0x${string}`;
+      hotWalletKey: `0x${string}`;
+      maxFeeGwei: string;
+      stuckSeconds: number;
+      pollMs: number;
+    };
+
+export function evmSettings(
+  config: Pick<
+    Config,
+    | 'EVM_RPC_URL'
+    | 'EVM_CHAIN_ID'
+    | 'EVM_USDT_CONTRACT'
+    | 'EVM_HOT_WALLET_KEY'
+    | 'EVM_MAX_FEE_GWEI'
+    | 'EVM_STUCK_SECONDS'
+    | 'EVM_POLL_MS'
+  >,
+): EvmSettings {
+  if (!config.EVM_RPC_URL) return { mode: 'off' };
+  const missing = (['EVM_CHAIN_ID', 'EVM_USDT_CONTRACT', 'EVM_HOT_WALLET_KEY'] as const).filter(
+    (name) => config[name] === undefined,
+  );
+  if (missing.length > 0 || !config.EVM_CHAIN_ID || !config.EVM_USDT_CONTRACT || !config.EVM_HOT_WALLET_KEY)
+    throw new ConfigError(`EVM_RPC_URL is set: ${missing.join(', ')} must be set too`);
+  const key = config.EVM_HOT_WALLET_KEY;
+  return {
+    mode: 'on',
+    rpcUrl: config.EVM_RPC_URL,
+    chainId: config.EVM_CHAIN_ID,
+    usdtContract: config.EVM_USDT_CONTRACT as `0x${string}`,
+    hotWalletKey: (key.startsWith('0x') ? key : `0x${key}`) as `0x${string}`,
+    maxFeeGwei: config.EVM_MAX_FEE_GWEI,
+    stuckSeconds: config.EVM_STUCK_SECONDS,
+    pollMs: config.EVM_POLL_MS,
+  };
 }
 
 /** `TRUST_PROXY` → Fastify's `trustProxy`: `false`, a hop count, or addresses, CIDRs and proxy-addr's named ranges. */

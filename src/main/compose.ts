@@ -62,6 +62,8 @@ import { createTradingMetrics } from '../trading/trading.metrics.js';
 import { wakeDeliverer } from '../telegram/telegram.jobs.js';
 import { createTradeSettlementPort } from '../trading/trades.settlement.js';
 import { createPaperChain, type PaperChain } from '../wallets/paper.chain.js';
+import { createEvmAdapter, type EvmAdapter } from '../wallets/evm/evm.adapter.js';
+import type { EvmChain } from '../wallets/evm/evm.connect.js';
 import { createWalletsService, type WalletsService } from '../wallets/wallets.service.js';
 import { createWalletMetrics } from '../wallets/wallets.metrics.js';
 import { walletsRoutes } from '../wallets/wallets.routes.js';
@@ -101,6 +103,8 @@ export interface Services {
   /** The ledger, the desk's wallets and the paper chain (src/wallets). */
   wallets: WalletsService;
   paper: PaperChain;
+  /** The EVM adapter when EVM_RPC_URL is set. */
+  evm: EvmAdapter | undefined;
   /** The AUTO_SETTLEMENT gate, flagged events, the settlement worker and its read side (src/settlement). */
   settlement: { service: SettlementService; worker: SettlementWorker; queries: SettlementQueries };
 }
@@ -113,6 +117,8 @@ export interface ComposeDeps {
   logger: Logger;
   clock: Clock;
   secrets: Secrets;
+  /** The EVM chain `ethereum` settles on, connected and checked (EVM_RPC_URL set), else paper. */
+  evm?: EvmChain;
   /** Reports whether the in-process worker runs (false when this process runs no worker). */
   workerRunning?: () => boolean;
   /** Tests: the bot's info (no getMe), a transformer recording Bot API calls, fake time for throttling. */
@@ -211,11 +217,16 @@ export function compose(deps: ComposeDeps): Composition {
     metrics: tradingMetrics,
   });
   const paper = createPaperChain({ db, clock, blockSeconds: deps.config.PAPER_BLOCK_SECONDS });
+  const confirmations = parseConfirmations(deps.config.CONFIRMATIONS_REQUIRED);
+  const evm = deps.evm
+    ? createEvmAdapter({ db, clock, chain: deps.evm, logger, confirmations: confirmations.ethereum })
+    : undefined;
   const wallets = createWalletsService({
     db,
     clock,
     audit,
     paper,
+    evm,
     faucetUnits: limitUnits(deps.config.PAPER_FAUCET_USDT, 'PAPER_FAUCET_USDT'),
   });
   createWalletMetrics(metrics.registry, db);
@@ -236,8 +247,8 @@ export function compose(deps: ComposeDeps): Composition {
       maxAttempts: deps.config.SETTLEMENT_MAX_ATTEMPTS,
       retryBaseMs: deps.config.SETTLEMENT_RETRY_BASE_MS,
       staleSeconds: deps.config.SETTLEMENT_STALE_SECONDS,
-      confirmations: parseConfirmations(deps.config.CONFIRMATIONS_REQUIRED),
-      pollMs: deps.config.PAPER_BLOCK_SECONDS * 1000,
+      confirmations,
+      pollMs: Math.min(deps.config.PAPER_BLOCK_SECONDS * 1000, evm ? deps.config.EVM_POLL_MS : Infinity),
     },
   };
   const settlement = createSettlementService(settlementDeps);
@@ -285,6 +296,7 @@ export function compose(deps: ComposeDeps): Composition {
     trading: { addresses, limits, house, rfqs, trades },
     wallets,
     paper,
+    evm,
     settlement: { service: settlement, worker: settlementWorker, queries: settlementQueries },
   };
   const publicUrl = deps.config.PUBLIC_URL ?? `http://${deps.config.HOST}:${deps.config.PORT}`;
@@ -369,7 +381,12 @@ export function compose(deps: ComposeDeps): Composition {
       trades,
       ratePerMinute: deps.config.CLIENT_API_RATE_PER_MINUTE,
     }),
-    settlementRoutes({ queries: settlementQueries, paper: true, now: () => clock.now() }),
+    settlementRoutes({
+      queries: settlementQueries,
+      paper: !evm,
+      paperWallet: (id) => id.startsWith('paper:'),
+      now: () => clock.now(),
+    }),
     walletsRoutes({ db, wallets }),
     operatorAdminRoutes({ operators, approvals }),
     operatorAccountRoutes({ account, config: deps.config }),

@@ -33,10 +33,10 @@ export function registerWalletCommands(program: Command): void {
         withDesk(async ({ desk }) => {
           const rows = (await desk.services.wallets.overview()).map((w) => ({
             id: w.wallet.id,
-            label: w.paper ? 'PAPER' : '',
+            label: w.paper ? 'PAPER' : w.wallet.adapter.toUpperCase(),
             network: w.wallet.network,
             address: w.wallet.address,
-            chainUsdt: formatUsdt(w.chainBalance),
+            chainUsdt: w.chainBalance === null ? `unreachable (${w.chainError})` : formatUsdt(w.chainBalance),
             ledgerUsdt: formatUsdt(w.ledgerBalance),
             reservedUsdt: formatUsdt(w.reserved),
           }));

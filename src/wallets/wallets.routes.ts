@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { formatUnits } from 'viem';
 import { z } from 'zod';
 import { AppError } from '../shared/errors.js';
 import type { Db } from '../shared/db.js';
@@ -8,6 +9,8 @@ import { ledger } from './ledger.js';
 import type { WalletsService } from './wallets.service.js';
 
 const usdt = (units: bigint) => ({ usdt: formatUsdt(units), units: units.toString() });
+const eth = (wei: bigint | null) =>
+  wei === null ? null : { eth: formatUnits(wei, 18), wei: wei.toString() };
 
 /** The desk's wallets (chain and ledger side by side) and the ledger's entries per account. */
 export function walletsRoutes(deps: { db: Db; wallets: WalletsService }): FastifyPluginAsync {
@@ -25,13 +28,16 @@ export function walletsRoutes(deps: { db: Db; wallets: WalletsService }): Fastif
           adapter: w.wallet.adapter,
           paper: w.paper,
           label: w.paper ? 'PAPER' : null,
+          active: w.active,
           address: w.wallet.address,
-          chainBalance: usdt(w.chainBalance),
+          chainBalance: w.chainBalance === null ? null : usdt(w.chainBalance),
           ledgerBalance: usdt(w.ledgerBalance),
           available: usdt(w.available),
           reserved: usdt(w.reserved),
           receivable: usdt(w.receivable),
-          difference: usdt(w.chainBalance - w.ledgerBalance),
+          difference: w.chainBalance === null ? null : usdt(w.chainBalance - w.ledgerBalance),
+          gas: w.gasLedger === null ? null : { chain: eth(w.gasChain), ledger: eth(w.gasLedger) },
+          chainError: w.chainError,
           blockHeight: w.height,
           accounts: {
             main: w.wallet.account_id,

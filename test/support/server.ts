@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { loadConfig, type Config } from '../../src/config.js';
+import { evmSettings, loadConfig, type Config } from '../../src/config.js';
+import { connectConfiguredEvm } from '../../src/wallets/evm/evm.connect.js';
 import { compose, type ComposeDeps, type Composition } from '../../src/main/compose.js';
 import type { Secrets } from '../../src/main/secrets.js';
 import { systemClock, type Clock } from '../../src/shared/clock.js';
@@ -44,6 +45,7 @@ export async function buildTestServer(
   const config = loadConfig({ NODE_ENV: 'test', DESK_DATA_DIR: '/nonexistent-test-dir', ...opts.env });
   const clock = opts.clock ?? systemClock;
   const secrets = opts.secrets ?? testSecrets();
+  const evm = await connectConfiguredEvm(evmSettings(config));
   const desk = compose({
     config,
     db: database.db,
@@ -51,6 +53,7 @@ export async function buildTestServer(
     logger: opts.logger ?? createLogger('silent'),
     clock,
     secrets,
+    evm,
     telegram: opts.telegram,
   });
   // The paper hot wallets (created and funded as on a first start), for tests that settle.

@@ -112,11 +112,10 @@ export function createConfirmer(deps: WorkerDeps, parts: ReturnType<typeof worke
           tx,
           l,
           `reverted on chain in block ${fate.block} (${fate.txHash}): nothing moved`,
-          {
-            dead: true,
-          },
+          { dead: true, counted: true },
         );
-      if (fate?.state === 'dead' && l.side === 'buy') return attemptFailed(tx, l, fate.why, { dead: true });
+      if (fate?.state === 'dead' && l.side === 'buy')
+        return attemptFailed(tx, l, fate.why, { dead: true, counted: true });
       if ((fate?.state === 'mined' && final) || (fate?.state === 'dead' && l.side === 'sell')) {
         // a deposit that failed on chain paid nothing: look for another one
         await tx.updateTable('settlements').set({ tx_hash: null }).where('id', '=', id).execute();

@@ -75,9 +75,10 @@ export function workerParts(deps: WorkerDeps) {
     tx: Tx,
     s: Settlement,
     error: string,
-    o: { dead: boolean },
+    o: { dead: boolean; counted?: boolean },
   ): Promise<'retry' | 'give-up' | 'held'> {
-    const attempts = s.attempts + 1;
+    // A broadcast counts when it is made; its failure on chain later is the same attempt.
+    const attempts = o.counted ? Math.max(1, s.attempts) : s.attempts + 1;
     await store.step(tx, s.id, 'attempt_failed', { attempt: attempts, error });
     const raw = o.dead ? null : s.raw_tx;
     if (attempts < settings.maxAttempts) {

@@ -374,7 +374,7 @@ export function createEvmAdapter(deps: {
         );
         attempts.push(info(replacement));
       }
-      return { fate: { state: 'pending', note: 'replaced with higher fees' }, attempts, fees: [] };
+      return { fate: { state: 'pending' }, attempts, fees: [] };
     },
 
     /** Gives a transfer up: it landed, or its nonce is filled (a zero-value transaction) until the filler is final. */

@@ -47,6 +47,8 @@ export async function connectEvm(settings: Extract<EvmSettings, { mode: 'on' }>)
   const client = createPublicClient({
     transport: http(settings.rpcUrl, { timeout: 10_000, retryCount: 1, retryDelay: 200 }),
     pollingInterval: Math.min(1000, settings.pollMs),
+    // The head is read to count confirmations: never an old one from viem's cache.
+    cacheTime: 0,
   });
   let chainId: number;
   try {

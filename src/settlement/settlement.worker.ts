@@ -155,10 +155,11 @@ export function createSettlementWorker(deps: WorkerDeps) {
   async function giveUp(id: string, adapter: WalletAdapter): Promise<void> {
     const s = await read(id);
     if (!s || s.status !== 'queued' || !s.raw_tx || !s.tx_hash) return;
-    const fate = await adapter.abandon(s.network, s.tx_hash);
+    const { outcome: fate, fees } = await adapter.abandon(s.network, s.tx_hash);
     await withTransaction(db, async (tx) => {
       const l = await lockSettlement(tx, id);
       if (!l || l.status !== 'queued' || l.raw_tx !== s.raw_tx) return;
+      await wallets.postGas(tx, { settlementId: id, walletId: l.wallet_id, fees });
       if (fate === 'landed') {
         await store.setStatus(tx, id, 'submitted');
         await store.step(tx, id, 'broadcast', { txHash: l.tx_hash, found: 'on chain when it was given up' });

@@ -101,7 +101,11 @@ export interface WalletAdapter {
   sign(tx: Tx, plan: TransferPlan): Promise<PreparedTransfer>;
   broadcast(network: Network, raw: string): Promise<unknown>;
   follow(network: Network, txHash: string): Promise<FollowResult>;
-  abandon(network: Network, txHash: string): Promise<'dead' | 'landed' | 'pending'>;
+  /** `fees`: gas paid by what was mined in its slot (a filler) once it is final. */
+  abandon(
+    network: Network,
+    txHash: string,
+  ): Promise<{ outcome: 'dead' | 'landed' | 'pending'; fees: GasFee[] }>;
   incomingTransfers(network: Network, to: string, opts?: { from?: string }): Promise<ChainTransfer[]>;
   /** The address's balances at the chain's current block (reconciliation). */
   snapshot(network: Network, address: string): Promise<ChainSnapshot>;

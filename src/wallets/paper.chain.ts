@@ -213,13 +213,13 @@ export function createPaperChain(deps: { db: Db; clock: Clock; blockSeconds: num
     async abandon(network, txHash) {
       return withTransaction(db, async (tx) => {
         await lockTransfer(tx, txHash);
-        if ((await landed(network, txHash, tx)) !== null) return 'landed' as const;
+        if ((await landed(network, txHash, tx)) !== null) return { outcome: 'landed' as const, fees: [] };
         await tx
           .insertInto('paper_voided')
           .values({ hash: txHash, at: clock.now() })
           .onConflict((oc) => oc.doNothing())
           .execute();
-        return 'dead' as const;
+        return { outcome: 'dead' as const, fees: [] };
       });
     },
     async snapshot(network, address) {

@@ -15,7 +15,7 @@ import {
 import type { EvmChain } from './evm.connect.js';
 import { createDepositScanner } from './evm.deposits.js';
 import { bumped, capped, offer, weiToGwei, type Fees } from './evm.fees.js';
-import { RefusedForGood, sendRaw } from './evm.send.js';
+import { NONCE_HIGH, RefusedForGood, sendRaw } from './evm.send.js';
 import { evmStore, type AttemptRow, type TransferRow } from './evm.store.js';
 
 export const GAS_ASSET = 'ETH';
@@ -127,10 +127,31 @@ export function createEvmAdapter(deps: {
     return row;
   }
 
+  /**
+   * The wallet's earlier transfers the node has not seen (a worker died between storing and sending,
+   * or they were sent out of order): their stored bytes again, in nonce order.
+   */
+  async function sendEarlier(t: TransferRow): Promise<void> {
+    const count = BigInt(await client.getTransactionCount({ address: hot, blockTag: 'pending' }));
+    const gap = await evmStore.transfersBetween(db, chainId, hot, count, BigInt(t.nonce));
+    for (const earlier of gap) {
+      const all = await evmStore.attempts(db, earlier.id);
+      const latest = all[all.length - 1];
+      if (latest) await sendRaw(client, latest.raw as Hex).catch(() => undefined);
+    }
+  }
+
   /** Sends an attempt; a permanent refusal fills its nonce (a zero-value transaction) so later ones can go. */
   async function send(t: TransferRow, a: AttemptRow): Promise<void> {
     try {
-      await sendRaw(client, a.raw as Hex);
+      try {
+        await sendRaw(client, a.raw as Hex);
+      } catch (err) {
+        if (!(err instanceof ChainError) || err instanceof RefusedForGood || !NONCE_HIGH.test(err.message))
+          throw err;
+        await sendEarlier(t);
+        await sendRaw(client, a.raw as Hex);
+      }
     } catch (err) {
       if (!(err instanceof RefusedForGood) || a.filler) throw err;
       const filler = await signAgain(t, a, bumped(feesOf(a), (await currentFees()).fees), true);
@@ -380,17 +401,17 @@ export function createEvmAdapter(deps: {
     /** Gives a transfer up: it landed, or its nonce is filled (a zero-value transaction) until the filler is final. */
     async abandon(_network, txHash) {
       const found = await ours(txHash);
-      if (!found) return 'dead';
+      if (!found) return { outcome: 'dead', fees: [] };
       const { t, all } = found;
       const { result } = await inspect(t, all);
-      if (result?.fate.state === 'mined') return 'landed';
-      if (result?.fate.state === 'dead') return 'dead';
+      if (result?.fate.state === 'mined') return { outcome: 'landed', fees: [] };
+      if (result?.fate.state === 'dead') return { outcome: 'dead', fees: result.fees };
       let filler = all.find((a) => a.filler);
       const latest = all[all.length - 1];
       if (!filler && latest)
         filler = await signAgain(t, latest, bumped(feesOf(latest), (await currentFees()).fees), true);
-      if (filler) await sendRaw(client, filler.raw as Hex).catch(() => undefined);
-      return 'pending';
+      if (filler) await send(t, filler).catch(() => undefined);
+      return { outcome: 'pending', fees: [] };
     },
 
     incomingTransfers: (_network, to, opts = {}) => deposits.incoming(to, opts.from),

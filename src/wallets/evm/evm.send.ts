@@ -16,6 +16,8 @@ export function nodeText(err: unknown): string {
 const ALREADY = /already known|known transaction|already imported|already in (the )?mempool/i;
 const NONCE_LOW = /nonce too low|nonce has already been used/i;
 const UNDERPRICED = /underpriced/i;
+/** An earlier nonce of the wallet has not reached the node (hardhat's automine says so; others queue it). */
+export const NONCE_HIGH = /nonce too high/i;
 /** Refusals that sending the same bytes again can never overcome. */
 const PERMANENT =
   /exceeds block gas limit|intrinsic gas too low|invalid sender|invalid signature|incompatible chain ?id|invalid chain ?id|oversized data|transaction type not supported/i;

@@ -99,7 +99,20 @@ export const evmStore = {
       .execute();
   },
 
-  /** The transfers with a nonce in [from, to) of a wallet (contiguity checks, reconciliation). */
+  /** The wallet's transfers with a nonce in [from, to), in order. */
+  async transfersBetween(ex: Executor, chainId: number, address: string, from: bigint, to: bigint) {
+    return ex
+      .selectFrom('evm_transfers')
+      .selectAll()
+      .where('chain_id', '=', String(chainId))
+      .where('from_address', '=', address.toLowerCase())
+      .where('nonce', '>=', from.toString())
+      .where('nonce', '<', to.toString())
+      .orderBy('nonce')
+      .execute();
+  },
+
+  /** Every transfer of a wallet, in nonce order. */
   async transfersOf(ex: Executor, chainId: number, address: string): Promise<TransferRow[]> {
     return ex
       .selectFrom('evm_transfers')

@@ -12,7 +12,9 @@ const out = `${JSON.stringify(compileContracts(), null, 2)}\n`;
 if (process.argv.includes('--check')) {
   const committed = fs.readFileSync(ARTIFACTS_FILE, 'utf8');
   if (committed !== out) {
-    process.stderr.write(`${path.relative(process.cwd(), ARTIFACTS_FILE)} is stale: run npx tsx scripts/compile-contracts.ts\n`);
+    process.stderr.write(
+      `${path.relative(process.cwd(), ARTIFACTS_FILE)} is stale: run npx tsx scripts/compile-contracts.ts\n`,
+    );
     process.exit(1);
   }
   process.stdout.write('contracts/artifacts.json matches the sources\n');

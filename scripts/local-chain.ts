@@ -99,9 +99,14 @@ export async function startLocalChain(opts: LocalChainOptions = {}): Promise<Loc
   const server = new JsonRpcServer({ hostname: '127.0.0.1', port: opts.port ?? 0, provider });
   const { port } = await server.listen();
   const url = `http://127.0.0.1:${port}`;
-  const rpc = <T>(method: string, params: unknown[] = []) => provider.request({ method, params }) as Promise<T>;
-  const client = createPublicClient({ transport: http(url) });
-  const owner = createWalletClient({ account: privateKeyToAccount(ownerKey), transport: http(url) });
+  const rpc = <T>(method: string, params: unknown[] = []) =>
+    provider.request({ method, params }) as Promise<T>;
+  const client = createPublicClient({ transport: http(url), cacheTime: 0 });
+  const owner = createWalletClient({
+    account: privateKeyToAccount(ownerKey),
+    transport: http(url),
+    cacheTime: 0,
+  });
   const artifacts = JSON.parse(fs.readFileSync(ARTIFACTS_FILE, 'utf8')) as Record<string, Artifact>;
   const deploy = async (name: string): Promise<Address> => {
     const a = artifacts[name];

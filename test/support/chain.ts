@@ -68,7 +68,7 @@ export async function sendUsdt(
   units: bigint,
 ): Promise<{ hash: Hex; raw: Hex }> {
   const account = privateKeyToAccount(key);
-  const wallet = createWalletClient({ account, transport: http(chain.url) });
+  const wallet = createWalletClient({ account, transport: http(chain.url), cacheTime: 0 });
   const request = await wallet.prepareTransactionRequest({
     to: chain.usdt,
     data: encodeFunctionData({ abi: TEST_USDT_ABI, functionName: 'transfer', args: [to as Address, units] }),

@@ -71,7 +71,6 @@ const ETH = 10n ** 18n;
 export async function startLocalChain(opts: LocalChainOptions = {}): Promise<LocalChain> {
   process.env.HARDHAT_DISABLE_TELEMETRY_PROMPT = 'true';
   const require = createRequire(import.meta.url);
-  /* eslint-disable @typescript-eslint/no-require-imports */
   const { resolveConfig } = require('hardhat/internal/core/config/config-resolution') as {
     resolveConfig: (p: string, c: unknown) => unknown;
   };
@@ -81,7 +80,6 @@ export async function startLocalChain(opts: LocalChainOptions = {}): Promise<Loc
   const { JsonRpcServer } = require('hardhat/internal/hardhat-network/jsonrpc/server') as {
     JsonRpcServer: new (c: { hostname: string; port: number; provider: Provider }) => Server;
   };
-  /* eslint-enable @typescript-eslint/no-require-imports */
   const chainId = opts.chainId ?? 31337;
   const ownerKey = generatePrivateKey();
   const hotWalletKey = opts.hotWalletKey ?? generatePrivateKey();

@@ -192,7 +192,10 @@ const schema = z.object({
   /** How often a transfer in flight on the EVM chain is checked (receipts, confirmations, deposits). */
   EVM_POLL_MS: intFromEnv(3000, 10),
   /** When wallets are reconciled against their chains (cron, in the worker). */
-  RECONCILE_CRON: z.string().default('*/10 * * * *'),
+  RECONCILE_CRON: z
+    .string()
+    .regex(/^\S+( \S+){4}$/, 'a cron schedule of five fields such as */10 * * * *')
+    .default('*/10 * * * *'),
   /** A reconciliation difference above this (USDT, per wallet and asset) raises wallet_reconciliation_drift and fails `desk wallets reconcile`. */
   RECONCILE_TOLERANCE_USDT: z
     .string()

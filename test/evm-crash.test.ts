@@ -109,7 +109,7 @@ describe('EVM settlement survives SIGKILL of the worker process at random moment
       const firstNonce = await chain.client.getTransactionCount({ address: hot.address as Address });
 
       const buyers = await Promise.all(Array.from({ length: 16 }, () => tradingClient(t, 'ethereum')));
-      const sellers = [];
+      const sellers: Awaited<ReturnType<typeof chainClient>>[] = [];
       for (let i = 0; i < 8; i++) sellers.push(await chainClient(t, chain, { usdt: 100_000n * U })); // the owner mints one at a time
       const keyOf = new Map<string, Hex>(sellers.map((s) => [s.client.id, s.key]));
       const book = async (i: number): Promise<TradeRow> => {

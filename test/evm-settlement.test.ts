@@ -60,7 +60,7 @@ describe('EVM settlement against a local chain', () => {
         .where('settlement_id', '=', id)
         .orderBy('id')
         .execute()
-    ).map((s) => ({ step: s.step, detail: s.detail as Record<string, unknown> }));
+    ).map((s) => ({ step: s.step, detail: s.detail }));
   const hot = async () => {
     const w = await t.desk.services.wallets.hotWallet(db(), 'ethereum');
     if (!w) throw new Error('no EVM hot wallet');

@@ -67,6 +67,10 @@ import type { EvmChain } from '../wallets/evm/evm.connect.js';
 import { createWalletsService, type WalletsService } from '../wallets/wallets.service.js';
 import { createWalletMetrics } from '../wallets/wallets.metrics.js';
 import { walletsRoutes } from '../wallets/wallets.routes.js';
+import { createReconciliationService, type ReconciliationService } from '../wallets/reconcile.service.js';
+import { createReconciliationMetrics } from '../wallets/reconcile.metrics.js';
+import { walletsJobs } from '../wallets/wallets.jobs.js';
+import { parseUnits } from 'viem';
 import { createSettlementService, type SettlementService } from '../settlement/settlement.service.js';
 import { createSettlementWorker, type SettlementWorker } from '../settlement/settlement.worker.js';
 import { createSettlementMetrics } from '../settlement/settlement.metrics.js';
@@ -105,6 +109,8 @@ export interface Services {
   paper: PaperChain;
   /** The EVM adapter when EVM_RPC_URL is set. */
   evm: EvmAdapter | undefined;
+  /** Every wallet against its chain, scheduled and on demand (src/wallets). */
+  reconciliation: ReconciliationService;
   /** The AUTO_SETTLEMENT gate, flagged events, the settlement worker and its read side (src/settlement). */
   settlement: { service: SettlementService; worker: SettlementWorker; queries: SettlementQueries };
 }
@@ -258,6 +264,15 @@ export function compose(deps: ComposeDeps): Composition {
     logger,
   });
   const settlementQueries = createSettlementQueries(db);
+  const reconciliation = createReconciliationService({
+    db,
+    clock,
+    audit,
+    wallets,
+    inFlight: (ex) => settlementQueries.inFlight(ex),
+    toleranceUnits: parseUnits(deps.config.RECONCILE_TOLERANCE_USDT, 6),
+  });
+  createReconciliationMetrics(metrics.registry, db, reconciliation);
   kinds.register(settlementRequeueKind({ settlement }));
   kinds.register(settlementDismissKind({ settlement }));
   const trades = createTradesService({
@@ -297,6 +312,7 @@ export function compose(deps: ComposeDeps): Composition {
     wallets,
     paper,
     evm,
+    reconciliation,
     settlement: { service: settlement, worker: settlementWorker, queries: settlementQueries },
   };
   const publicUrl = deps.config.PUBLIC_URL ?? `http://${deps.config.HOST}:${deps.config.PORT}`;
@@ -325,6 +341,7 @@ export function compose(deps: ComposeDeps): Composition {
     auditJobs({ audit, config: deps.config, logger }),
     approvalsJobs({ approvals, logger }),
     settlementJobs({ worker: settlementWorker, logger }),
+    walletsJobs({ reconciliation, cron: deps.config.RECONCILE_CRON, logger }),
     ...(telegram ? [telegram.jobs] : []),
   ];
 
@@ -387,7 +404,7 @@ export function compose(deps: ComposeDeps): Composition {
       paperWallet: (id) => id.startsWith('paper:'),
       now: () => clock.now(),
     }),
-    walletsRoutes({ db, wallets }),
+    walletsRoutes({ db, wallets, reconciliation }),
     operatorAdminRoutes({ operators, approvals }),
     operatorAccountRoutes({ account, config: deps.config }),
     eventsRoutes({ hub: createEventHub(deps.pool), db, events, clock }),

@@ -25,6 +25,7 @@ export const PERMISSIONS = {
   'pricing:write': 'set the house reference price and spread tiers (audited)',
   'settlements:read': 'see settlements, their timelines, flagged events and the queue summary',
   'wallets:read': 'see the desk wallets (chain and ledger balances) and ledger entries',
+  'wallets:reconcile': 'run a wallet reconciliation against the chains now (audited; it moves no money)',
 } as const;
 
 export type Permission = keyof typeof PERMISSIONS;
@@ -41,6 +42,7 @@ const DECIDER: readonly Permission[] = [
   'clients:read',
   'settlements:read',
   'wallets:read',
+  'wallets:reconcile',
 ];
 
 const GRANTS: Record<Role, readonly Permission[]> = {

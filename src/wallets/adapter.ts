@@ -109,8 +109,14 @@ export interface WalletAdapter {
   incomingTransfers(network: Network, to: string, opts?: { from?: string }): Promise<ChainTransfer[]>;
   /** The address's balances at the chain's current block (reconciliation). */
   snapshot(network: Network, address: string): Promise<ChainSnapshot>;
-  /** The block a transaction was mined in, if it is on the canonical chain (reconciliation's in-flight). */
-  minedBlock(network: Network, txHash: string): Promise<number | null>;
+  /**
+   * Where a transfer (any attempt of it) was mined on the canonical chain, whether it moved anything,
+   * and the gas the desk paid for it: reconciliation's transfers in flight.
+   */
+  mined(
+    network: Network,
+    txHash: string,
+  ): Promise<{ block: number; success: boolean; gas: GasFee | null } | null>;
 }
 
 export class ChainError extends Error {

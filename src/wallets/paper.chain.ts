@@ -170,14 +170,14 @@ export function createPaperChain(deps: { db: Db; clock: Clock; blockSeconds: num
 
   const adapter: WalletAdapter & {
     broadcast: typeof broadcast;
-    prepareTransfer: typeof prepareTransfer;
+    prepareTransfer: (t: TransferRequest) => Promise<PreparedTransfer>;
     confirmations: typeof confirmations;
   } = {
     kind: 'paper',
     paper: true,
     gasAsset: null,
     balance,
-    prepareTransfer,
+    prepareTransfer: async (t) => prepareTransfer(t),
     confirmations,
     plan: async (request) => ({ request }),
     /** Deterministic (the same request signs to the same transfer); signing it again lifts a voiding. */
@@ -222,13 +222,17 @@ export function createPaperChain(deps: { db: Db; clock: Clock; blockSeconds: num
         return { outcome: 'dead' as const, fees: [] };
       });
     },
+    /** Paper balances include the transfers accepted for the next block: that is the block they stand at. */
     async snapshot(network, address) {
       return {
-        height: await height(network),
+        height: (await height(network)) + 1,
         balances: [{ asset: 'USDT', units: await balance(network, address) }],
       };
     },
-    minedBlock: (network, txHash) => landed(network, txHash),
+    async mined(network, txHash) {
+      const block = await landed(network, txHash);
+      return block === null ? null : { block, success: true, gas: null };
+    },
     async incomingTransfers(network, to, opts = {}): Promise<ChainTransfer[]> {
       const now = await height(network);
       let q = db

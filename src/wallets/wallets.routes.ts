@@ -7,13 +7,21 @@ import type { Db } from '../shared/db.js';
 import { formatUsdt } from '../trading/money.js';
 import { ledger } from './ledger.js';
 import type { WalletsService } from './wallets.service.js';
+import type { ReconciliationService } from './reconcile.service.js';
+import { auditContext } from '../http/context.js';
+import { differenceView, runView } from './reconcile.views.js';
 
 const usdt = (units: bigint) => ({ usdt: formatUsdt(units), units: units.toString() });
 const eth = (wei: bigint | null) =>
   wei === null ? null : { eth: formatUnits(wei, 18), wei: wei.toString() };
 
 /** The desk's wallets (chain and ledger side by side) and the ledger's entries per account. */
-export function walletsRoutes(deps: { db: Db; wallets: WalletsService }): FastifyPluginAsync {
+
+export function walletsRoutes(deps: {
+  db: Db;
+  wallets: WalletsService;
+  reconciliation: ReconciliationService;
+}): FastifyPluginAsync {
   return async (app) => {
     const r = app.withTypeProvider<ZodTypeProvider>();
     const read = { access: { permission: 'wallets:read' as const } };
@@ -47,6 +55,70 @@ export function walletsRoutes(deps: { db: Db; wallets: WalletsService }): Fastif
         })),
       };
     });
+
+    // A run observes and records; it moves no money, so repeating the call is harmless (a second run).
+    r.post(
+      '/api/wallets/reconcile',
+      { config: { access: { permission: 'wallets:reconcile' as const } } },
+      async (req, reply) => {
+        const { run, differences } = await deps.reconciliation.run({
+          trigger: 'api',
+          audit: auditContext(req),
+        });
+        const rows = await deps.reconciliation.differencesOf(run.id);
+        reply.code(201);
+        return {
+          run: runView(run),
+          differences: rows.map(differenceView),
+          beyondTolerance: differences.some((d) => d.beyondTolerance),
+        };
+      },
+    );
+
+    r.get(
+      '/api/wallets/reconciliations',
+      {
+        config: read,
+        schema: {
+          querystring: z
+            .object({
+              limit: z.coerce.number().int().min(1).max(100).default(20),
+              before: z.string().datetime().optional(),
+            })
+            .strict(),
+        },
+      },
+      async (req) => {
+        const runs = await deps.reconciliation.recent(
+          req.query.limit,
+          req.query.before ? new Date(req.query.before) : undefined,
+        );
+        const latest = runs[0]
+          ? (await deps.reconciliation.differencesOf(runs[0].id)).map(differenceView)
+          : [];
+        return {
+          items: runs.map(runView),
+          latest: runs[0] ? { run: runView(runs[0]), differences: latest } : null,
+        };
+      },
+    );
+
+    r.get(
+      '/api/wallets/reconciliations/:id',
+      { config: read, schema: { params: z.object({ id: z.string().uuid() }).strict() } },
+      async (req) => {
+        const run = await deps.db
+          .selectFrom('reconciliation_runs')
+          .selectAll()
+          .where('id', '=', req.params.id)
+          .executeTakeFirst();
+        if (!run) throw new AppError('NOT_FOUND', 'There is no such reconciliation run.');
+        return {
+          run: runView(run),
+          differences: (await deps.reconciliation.differencesOf(run.id)).map(differenceView),
+        };
+      },
+    );
 
     r.get(
       '/api/ledger/accounts/:id/entries',

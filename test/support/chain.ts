@@ -74,9 +74,7 @@ export async function sendUsdt(
     data: encodeFunctionData({ abi: TEST_USDT_ABI, functionName: 'transfer', args: [to as Address, units] }),
     chain: null,
   });
-  const raw = await wallet.signTransaction({ ...request, chain: null } as Parameters<
-    typeof wallet.signTransaction
-  >[0]);
+  const raw = await wallet.signTransaction({ ...request, chain: null });
   const hash = await chain.client.sendRawTransaction({ serializedTransaction: raw });
   return { hash, raw };
 }

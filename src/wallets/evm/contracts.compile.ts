@@ -43,7 +43,8 @@ export function compileContracts(): Record<(typeof CONTRACT_NAMES)[number], Arti
       return { error: `not found: ${p}` };
     }
   };
-  const output = JSON.parse(solc.compile(JSON.stringify(input), { import: findImports })) as SolcOutput;
+  const compiler = solc as { compile(input: string, o: { import: typeof findImports }): string };
+  const output = JSON.parse(compiler.compile(JSON.stringify(input), { import: findImports })) as SolcOutput;
   const errors = (output.errors ?? []).filter((e) => e.severity === 'error');
   if (errors.length > 0) throw new Error(errors.map((e) => e.formattedMessage).join('\n'));
   const pick = (name: string): Artifact => {

@@ -437,9 +437,21 @@ export function createEvmAdapter(deps: {
       };
     },
 
-    async minedBlock(_network, txHash) {
-      const r = await receipt(txHash);
-      return r?.blockNumber ? Number(BigInt(r.blockNumber)) : null;
+    async mined(_network, txHash) {
+      const found = await ours(txHash);
+      for (const hash of found ? found.all.map((a) => a.hash) : [txHash]) {
+        const r = await receipt(hash);
+        if (!r?.blockNumber) continue;
+        const filler = found?.all.find((a) => a.hash === hash)?.filler ?? false;
+        return {
+          block: Number(BigInt(r.blockNumber)),
+          success: r.status === '0x1' && !filler,
+          gas: found
+            ? { txHash: hash, asset: GAS_ASSET, units: BigInt(r.gasUsed) * BigInt(r.effectiveGasPrice) }
+            : null,
+        };
+      }
+      return null;
     },
   };
 

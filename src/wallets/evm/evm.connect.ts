@@ -39,7 +39,7 @@ const short = (err: unknown) =>
 export async function connectEvm(settings: Extract<EvmSettings, { mode: 'on' }>): Promise<EvmChain> {
   let account: PrivateKeyAccount;
   try {
-    account = privateKeyToAccount(settings.hotWalletKey as Hex);
+    account = privateKeyToAccount(settings.hotWalletKey);
   } catch {
     throw new EvmConfigError('EVM_HOT_WALLET_KEY is not a valid secp256k1 private key: 64 hex digits');
   }

@@ -65,7 +65,9 @@ export function registerWalletCommands(program: Command): void {
       'reconcile every desk wallet against its chain now (stored as a run); exits 1 when a difference is beyond RECONCILE_TOLERANCE_USDT',
     )
     .option('--json', 'print JSON')
-    .action(async (opts: { json?: boolean }) => {
+    .action(async (_opts: unknown, cmd: Command) => {
+      // `--json` may be parsed by `desk wallets` itself: read it from either
+      const opts = cmd.optsWithGlobals<{ json?: boolean }>();
       await runOrFail(() =>
         withDesk(async ({ desk }) => {
           const { run } = await desk.services.reconciliation.run({

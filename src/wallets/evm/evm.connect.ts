@@ -3,7 +3,6 @@ import {
   erc20Abi,
   http,
   type Address,
-  type Hex,
   type PrivateKeyAccount,
   type PublicClient,
 } from 'viem';

@@ -14,7 +14,7 @@ import { createDb, createPool, type Db } from '../src/shared/db.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/shared/embedded-postgres.js';
 import { createLogger } from '../src/shared/logger.js';
 import { migrateUp } from '../src/shared/migrate.js';
-import type { Network } from '../src/trading/addresses.js';
+import type { Network } from '../src/shared/networks.js';
 import { startWorker, workerTuning, type DeskWorker } from '../src/worker/worker.js';
 import type { TestServer } from '../test/support/server.js';
 import { testSecrets } from '../test/support/server.js';

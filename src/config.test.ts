@@ -5,13 +5,10 @@ import path from 'node:path';
 import { parseEnv } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { createSigner } from './audit/audit.chain.js';
-import {
-  ConfigError,
-  estimatedEntropyBits,
-  loadConfig,
-  parseTrustProxy,
-  telegramSettings,
-} from './config.js';
+import { ConfigError, loadConfig } from './config.js';
+import { parseTrustProxy } from './config.parse.js';
+import { estimatedEntropyBits } from './config.secrets.js';
+import { telegramSettings } from './config.telegram.js';
 import { strongProductionEnv } from '../test/support/production-env.js';
 
 const strongProd = strongProductionEnv();
@@ -55,6 +52,35 @@ describe('configuration', () => {
     const env = parseEnv(fs.readFileSync(path.resolve(import.meta.dirname, '../.env.example'), 'utf8'));
     const c = loadConfig(env);
     expect(c).toMatchObject({ AUDIT_SEAL_CRON: '* * * * *', TRUST_PROXY: false, PORT: 9090 });
+  });
+
+  it('returns parsed values: USDT amounts as units, spread tiers, confirmations, LPs, the Telegram variant', () => {
+    const c = loadConfig({
+      LIMIT_MAX_PER_TRADE_USDT: '1234.5',
+      PRICING_SPREAD_TIERS: '100000:10,0:15',
+      CONFIRMATIONS_REQUIRED: 'ethereum:12',
+      PRICING_LP_URLS: 'acme=https://lp.acme.example/q',
+    });
+    expect(c.LIMIT_MAX_PER_TRADE_USDT).toBe(1_234_500_000n);
+    expect(c.LIMIT_MAX_PER_DAY_USDT).toBe(1_000_000_000_000n);
+    expect(c.SETTLEMENT_LARGE_NOTIONAL_USDT).toBe(100_000_000_000n);
+    expect(c.PAPER_FAUCET_USDT).toBe(10_000_000_000_000n);
+    expect(c.PRICING_SPREAD_TIERS.map((t) => [t.fromUnits, t.bps.toString()])).toEqual([
+      [0n, '15'],
+      [100_000_000_000n, '10'],
+    ]);
+    expect(c.CONFIRMATIONS_REQUIRED).toEqual({ tron: 1, ethereum: 12 });
+    expect(c.PRICING_LP_URLS).toEqual([{ name: 'acme', url: 'https://lp.acme.example/q' }]);
+    expect(c.telegram).toEqual({ mode: 'off', reason: 'TELEGRAM_BOT_TOKEN is not set', sendOnly: null });
+  });
+
+  it('a value that reads but cannot be used is refused at start, naming the setting', () => {
+    expect(() => loadConfig({ PRICING_SPREAD_TIERS: '10:15' })).toThrow(
+      /PRICING_SPREAD_TIERS: the first spread tier must start at 0/,
+    );
+    expect(() => loadConfig({ LIMIT_MAX_PER_DAY_USDT: '0' })).toThrow(
+      /LIMIT_MAX_PER_DAY_USDT: the amount must be positive/,
+    );
   });
 
   it('names invalid settings', () => {

@@ -1,8 +1,23 @@
-import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
+import {
+  ConfigError,
+  parseConfirmations,
+  parsedWith,
+  parseLpUrls,
+  parseSpreadTiers,
+  parseTrustProxy,
+  parseUsdtSetting,
+} from './config.parse.js';
+import { assertProductionSecrets } from './config.secrets.js';
+import { telegramSettings, type TelegramSettings } from './config.telegram.js';
+import { evmSettings, type EvmSettings } from './config.evm.js';
+import { parseUnits } from 'viem';
+
+export { ConfigError } from './config.parse.js';
+export { auditKeyPem, auditKeyProblem, decodeKey, splitJwtKeys } from './config.secrets.js';
+export type { TelegramSettings } from './config.telegram.js';
 
 /**
  * Every setting of the desk, parsed once at start. Secrets may come from `NAME` or from a file named
@@ -51,17 +66,7 @@ const schema = z.object({
    * a hop count, or the proxies' addresses / CIDRs. `true` (believe any sender) is refused: anyone could
    * then pick the IP the login limit and the audit trail see.
    */
-  TRUST_PROXY: z
-    .string()
-    .default('false')
-    .transform((text, ctx): false | number | string[] => {
-      try {
-        return parseTrustProxy(text);
-      } catch (err) {
-        ctx.addIssue({ code: 'custom', message: err instanceof Error ? err.message : String(err) });
-        return z.NEVER;
-      }
-    }),
+  TRUST_PROXY: z.string().default('false').transform(parsedWith(parseTrustProxy)),
   WORKER_ENABLED: z
     .enum(['true', 'false'])
     .default('true')
@@ -101,15 +106,17 @@ const schema = z.object({
     .optional(),
   /** The Bot API server: Telegram's, or a self-hosted telegram-bot-api (or a test emulator). */
   TELEGRAM_API_ROOT: z.string().url().default('https://api.telegram.org'),
-  /** Default limits for a client without its own (`client.limits`), in USDT. */
+  /** Default limits for a client without its own (`client.limits`), in USDT (parsed to units). */
   LIMIT_MAX_PER_TRADE_USDT: z
     .string()
     .regex(/^\d+(\.\d{1,6})?$/, 'a USDT amount such as 250000')
-    .default('250000'),
+    .default('250000')
+    .transform(parsedWith(parseUsdtSetting)),
   LIMIT_MAX_PER_DAY_USDT: z
     .string()
     .regex(/^\d+(\.\d{1,6})?$/, 'a USDT amount such as 1000000')
-    .default('1000000'),
+    .default('1000000')
+    .transform(parsedWith(parseUsdtSetting)),
   /** The house pricer's reference mid (quote currency per USDT) until a risk officer sets one with PUT /api/pricing/reference. */
   PRICING_REFERENCE_MID: z
     .string()
@@ -121,21 +128,12 @@ const schema = z.object({
   PRICING_SPREAD_TIERS: z
     .string()
     .regex(/^\d+:\d+(\.\d+)?(,\d+:\d+(\.\d+)?)*$/, 'fromUsdt:bps pairs such as 0:15,100000:10')
-    .default('0:15,100000:10,1000000:7'),
+    .default('0:15,100000:10,1000000:7')
+    .transform(parsedWith(parseSpreadTiers)),
   /** How long every pricing source gets to answer an RFQ. */
   PRICING_DEADLINE_MS: intFromEnv(1500, 10),
   /** External liquidity providers over HTTP, asked alongside the house: `name=https://…,name2=https://…` (docs/trading.md). */
-  PRICING_LP_URLS: z
-    .string()
-    .optional()
-    .superRefine((text, ctx) => {
-      if (text === undefined) return;
-      try {
-        parseLpUrls(text);
-      } catch (err) {
-        ctx.addIssue({ code: 'custom', message: err instanceof Error ? err.message : String(err) });
-      }
-    }),
+  PRICING_LP_URLS: z.string().default('').transform(parsedWith(parseLpUrls)),
   /** Sent to every liquidity provider as `Authorization: Bearer <token>`. */
   PRICING_LP_TOKEN: z.string().min(1).optional(),
   /** How long an offered quote stays firm. */
@@ -146,7 +144,8 @@ const schema = z.object({
   SETTLEMENT_LARGE_NOTIONAL_USDT: z
     .string()
     .regex(/^\d+(\.\d{1,6})?$/, 'a USDT amount such as 100000')
-    .default('100000'),
+    .default('100000')
+    .transform(parsedWith(parseUsdtSetting)),
   /** Attempts at broadcasting a settlement before it is flagged `MAX_RETRIES_EXCEEDED`. */
   SETTLEMENT_MAX_ATTEMPTS: intFromEnv(5, 1),
   /** The first retry waits this long; each next one twice as long (capped at 10 minutes). */
@@ -160,14 +159,16 @@ const schema = z.object({
       /^(tron|ethereum):\d{1,4}(,(tron|ethereum):\d{1,4})*$/,
       'network:n pairs such as tron:19,ethereum:12',
     )
-    .default('tron:3,ethereum:3'),
+    .default('tron:3,ethereum:3')
+    .transform(parsedWith(parseConfirmations)),
   /** The paper chain's block interval: confirmations grow by one per block. */
   PAPER_BLOCK_SECONDS: intFromEnv(3, 1),
   /** What the paper faucet puts in each new paper hot wallet on first start (USDT). */
   PAPER_FAUCET_USDT: z
     .string()
     .regex(/^\d+(\.\d{1,6})?$/, 'a USDT amount such as 10000000')
-    .default('10000000'),
+    .default('10000000')
+    .transform(parsedWith(parseUsdtSetting)),
   /** The EVM JSON-RPC node the `ethereum` network settles through; unset: `ethereum` stays on the paper chain. */
   EVM_RPC_URL: z.string().url().optional(),
   /** The chain the node must serve (checked at start: 1 mainnet, 11155111 Sepolia, 31337 a local chain). */
@@ -200,15 +201,31 @@ const schema = z.object({
   RECONCILE_TOLERANCE_USDT: z
     .string()
     .regex(/^\d+(\.\d{1,6})?$/, 'a USDT amount such as 0 or 0.01')
-    .default('0'),
+    .default('0')
+    .transform((text) => parseUnits(text, 6)),
 });
 
-export type Config = z.infer<typeof schema> & { dataDir: string };
+/**
+ * The settings as the desk uses them: parsed once (USDT amounts as bigint units, spread tiers,
+ * confirmations per network, liquidity providers, trusted proxies), plus the data folder resolved and
+ * the Telegram mode as a variant.
+ */
+export type Config = z.output<typeof schema> & {
+  dataDir: string;
+  telegram: TelegramSettings;
+  evm: EvmSettings;
+};
+
+/** The secrets the desk runs with, resolved once at start (src/main/secrets.ts): from env or *_FILE, or generated for development. */
+export interface Secrets {
+  /** kid → secret; the first entry signs. */
+  jwtKeys: { kid: string; secret: Buffer }[];
+  auditSigningKeyPem: string;
+  dataEncryptionKey: Buffer;
+}
 
 /** Every setting's name (the README's configuration table and .env.example list each one). */
 export const SETTING_NAMES = Object.keys(schema.shape);
-
-export class ConfigError extends Error {}
 
 /**
  * Reads `NAME_FILE` into `NAME` for every secret, so the rest of the code sees one value. Setting both
@@ -236,285 +253,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new ConfigError(`invalid configuration: ${problems}`);
   }
-  const config = { ...parsed.data, dataDir: path.resolve(parsed.data.DESK_DATA_DIR) };
+  const config: Config = {
+    ...parsed.data,
+    dataDir: path.resolve(parsed.data.DESK_DATA_DIR),
+    telegram: telegramSettings(parsed.data),
+    evm: evmSettings(parsed.data),
+  };
   if (config.NODE_ENV === 'production') assertProductionSecrets(config);
-  telegramSettings(config);
-  evmSettings(config);
   return config;
-}
-
-/** The `ethereum` network's chain: off (paper), or everything needed to settle on an EVM node. */
-export type EvmSettings =
-  | { mode: 'off' }
-  | {
-      mode: 'on';
-      rpcUrl: string;
-      chainId: number;
-      usdtContract: `0x${string}`;
-      hotWalletKey: `0x${string}`;
-      maxFeeGwei: string;
-      stuckSeconds: number;
-      pollMs: number;
-    };
-
-export function evmSettings(
-  config: Pick<
-    Config,
-    | 'EVM_RPC_URL'
-    | 'EVM_CHAIN_ID'
-    | 'EVM_USDT_CONTRACT'
-    | 'EVM_HOT_WALLET_KEY'
-    | 'EVM_MAX_FEE_GWEI'
-    | 'EVM_STUCK_SECONDS'
-    | 'EVM_POLL_MS'
-  >,
-): EvmSettings {
-  if (!config.EVM_RPC_URL) return { mode: 'off' };
-  const missing = (['EVM_CHAIN_ID', 'EVM_USDT_CONTRACT', 'EVM_HOT_WALLET_KEY'] as const).filter(
-    (name) => config[name] === undefined,
-  );
-  if (missing.length > 0 || !config.EVM_CHAIN_ID || !config.EVM_USDT_CONTRACT || !config.EVM_HOT_WALLET_KEY)
-    throw new ConfigError(`EVM_RPC_URL is set: ${missing.join(', ')} must be set too`);
-  const key = config.EVM_HOT_WALLET_KEY;
-  return {
-    mode: 'on',
-    rpcUrl: config.EVM_RPC_URL,
-    chainId: config.EVM_CHAIN_ID,
-    usdtContract: config.EVM_USDT_CONTRACT as `0x${string}`,
-    hotWalletKey: (key.startsWith('0x') ? key : `0x${key}`) as `0x${string}`,
-    maxFeeGwei: config.EVM_MAX_FEE_GWEI,
-    stuckSeconds: config.EVM_STUCK_SECONDS,
-    pollMs: config.EVM_POLL_MS,
-  };
-}
-
-/** `TRUST_PROXY` → Fastify's `trustProxy`: `false`, a hop count, or addresses, CIDRs and proxy-addr's named ranges. */
-export function parseTrustProxy(text: string): false | number | string[] {
-  const value = text.trim();
-  if (value === '' || value === 'false') return false;
-  if (value === 'true')
-    throw new Error("true would believe any X-Forwarded-For: give the hop count or the proxies' addresses");
-  if (/^\d+$/.test(value)) return Number(value) === 0 ? false : Number(value);
-  return value.split(',').map((entry) => {
-    const item = entry.trim();
-    if (['loopback', 'linklocal', 'uniquelocal'].includes(item)) return item;
-    const [addr = '', prefix, extra] = item.split('/');
-    const family = isIP(addr);
-    const bits = family === 4 ? 32 : 128;
-    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits);
-    if (family === 0 || extra !== undefined || !prefixOk)
-      throw new Error(`"${item}" is not an address, a CIDR, loopback, linklocal or uniquelocal`);
-    return item;
-  });
-}
-
-/**
- * `PRICING_LP_URLS` → the liquidity providers: `name=url` pairs separated by commas; names are
- * 1–40 of `a-z 0-9 -`, unique and not `house`; URLs are http(s) without credentials.
- */
-export function parseLpUrls(text: string | undefined): { name: string; url: string }[] {
-  if (text === undefined || text.trim() === '') return [];
-  const seen = new Set<string>();
-  return text.split(',').map((pair) => {
-    const at = pair.indexOf('=');
-    const name = pair.slice(0, at).trim();
-    const url = pair.slice(at + 1).trim();
-    if (at < 0 || !/^[a-z0-9-]{1,40}$/.test(name))
-      throw new Error(`"${pair.trim()}" is not name=url (a name is 1–40 of a-z 0-9 -)`);
-    if (name === 'house')
-      throw new Error('"house" is the built-in pricer: name the liquidity provider otherwise');
-    if (seen.has(name)) throw new Error(`the liquidity provider "${name}" is named twice`);
-    seen.add(name);
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      throw new Error(`${name}: "${url}" is not a URL`);
-    }
-    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
-      throw new Error(`${name}: the URL must be http(s)`);
-    if (parsed.username || parsed.password)
-      throw new Error(`${name}: put no credentials in the URL (use PRICING_LP_TOKEN)`);
-    return { name, url: parsed.toString() };
-  });
-}
-
-/** The bot's mode as a discriminated variant: what runs, with exactly the settings that mode needs. */
-export type TelegramSettings =
-  /** No updates are received; with a token, `sendOnly` still delivers the notifications outbox. */
-  | {
-      mode: 'off';
-      reason: string;
-      sendOnly: { token: string; opsChatId: string | null; apiRoot: string } | null;
-    }
-  | { mode: 'polling'; token: string; opsChatId: string | null; apiRoot: string }
-  | {
-      mode: 'webhook';
-      token: string;
-      opsChatId: string | null;
-      apiRoot: string;
-      secret: string;
-      url: string;
-    };
-
-export function telegramSettings(
-  config: Pick<
-    Config,
-    | 'TELEGRAM_BOT_TOKEN'
-    | 'TELEGRAM_MODE'
-    | 'TELEGRAM_WEBHOOK_SECRET'
-    | 'TELEGRAM_OPS_CHAT_ID'
-    | 'TELEGRAM_API_ROOT'
-    | 'PUBLIC_URL'
-  >,
-): TelegramSettings {
-  const token = config.TELEGRAM_BOT_TOKEN;
-  if (!token) return { mode: 'off', reason: 'TELEGRAM_BOT_TOKEN is not set', sendOnly: null };
-  const common = { token, opsChatId: config.TELEGRAM_OPS_CHAT_ID ?? null, apiRoot: config.TELEGRAM_API_ROOT };
-  if (config.TELEGRAM_MODE === 'off')
-    return { mode: 'off', reason: 'TELEGRAM_MODE is off', sendOnly: common };
-  if (config.TELEGRAM_MODE === 'polling') return { mode: 'polling', ...common };
-  const problems: string[] = [];
-  if (!config.TELEGRAM_WEBHOOK_SECRET)
-    problems.push('TELEGRAM_WEBHOOK_SECRET is missing (Telegram must prove each webhook call)');
-  if (!config.PUBLIC_URL)
-    problems.push('PUBLIC_URL is missing (Telegram needs the address of POST /telegram/webhook)');
-  if (problems.length > 0 || !config.TELEGRAM_WEBHOOK_SECRET || !config.PUBLIC_URL)
-    throw new ConfigError(`TELEGRAM_MODE=webhook: ${problems.join('; ')}`);
-  return {
-    mode: 'webhook',
-    ...common,
-    secret: config.TELEGRAM_WEBHOOK_SECRET,
-    url: new URL('/telegram/webhook', config.PUBLIC_URL).toString(),
-  };
-}
-
-/**
- * The floor for a 32-character secret or a 32-byte key. A random one estimates at 90–250 bits (hex
- * shows fewer than base64), so an honest key always clears it; 'x' × 40, 'abcd' × 10 or
- * 'abcdef…0123…' estimate under 20.
- */
-const MIN_KEY_BITS = 64;
-const GENERATE_HINT =
-  'a repeated pattern, a sequence or too few distinct characters (generate one: openssl rand -base64 32)';
-
-/** In production, secrets have no defaults: name every missing or weak one and refuse to start. */
-function assertProductionSecrets(config: Config): void {
-  const problems: string[] = [];
-  if (!config.JWT_SIGNING_KEYS) problems.push('JWT_SIGNING_KEYS is missing');
-  else problems.push(...jwtKeyProblems(config.JWT_SIGNING_KEYS));
-  if (!config.AUDIT_SIGNING_KEY) problems.push('AUDIT_SIGNING_KEY is missing');
-  else problems.push(...auditKeyProblems(config.AUDIT_SIGNING_KEY));
-  if (!config.DATA_ENCRYPTION_KEY) problems.push('DATA_ENCRYPTION_KEY is missing');
-  else {
-    const key = decodeKey(config.DATA_ENCRYPTION_KEY);
-    if (key?.length !== 32) problems.push('DATA_ENCRYPTION_KEY must be 32 bytes (base64 or hex)');
-    else if (estimatedEntropyBits(key) < MIN_KEY_BITS)
-      problems.push(`DATA_ENCRYPTION_KEY is predictable: ${GENERATE_HINT}`);
-  }
-  const optional = [
-    ['SETUP_TOKEN', config.SETUP_TOKEN, 32, MIN_KEY_BITS],
-    ['PRICING_LP_TOKEN', config.PRICING_LP_TOKEN, 16, MIN_KEY_BITS / 2],
-    ['TELEGRAM_WEBHOOK_SECRET', config.TELEGRAM_WEBHOOK_SECRET, 16, MIN_KEY_BITS / 2],
-  ] as const;
-  for (const [name, value, minLength, minBits] of optional) {
-    if (value === undefined) continue;
-    if (value.length < minLength) problems.push(`${name} is shorter than ${minLength} characters`);
-    else if (estimatedEntropyBits(value) < minBits) problems.push(`${name} is predictable: ${GENERATE_HINT}`);
-  }
-  if (config.DATABASE_URL && /:(password|postgres|changeme)@/.test(config.DATABASE_URL)) {
-    problems.push('DATABASE_URL uses a well-known password');
-  }
-  const plainLps = parseLpUrls(config.PRICING_LP_URLS).filter(
-    (lp) => lp.url.startsWith('http:') && !/^http:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]/.test(lp.url),
-  );
-  if (plainLps.length > 0)
-    problems.push(
-      `PRICING_LP_URLS: ${plainLps.map((lp) => lp.name).join(', ')} must use https (the token and the prices travel over it)`,
-    );
-  if (problems.length > 0) {
-    throw new ConfigError(`refusing to start in production: ${problems.join('; ')}`);
-  }
-}
-
-function jwtKeyProblems(spec: string): string[] {
-  const entries = splitJwtKeys(spec);
-  if (!entries) return ['JWT_SIGNING_KEYS entries must look like kid:secret'];
-  const problems: string[] = [];
-  const kids = new Set<string>();
-  for (const { kid, secret } of entries) {
-    if (kids.has(kid)) problems.push(`JWT_SIGNING_KEYS names the key "${kid}" twice`);
-    kids.add(kid);
-    if (secret.length < 32) problems.push(`JWT_SIGNING_KEYS has a key shorter than 32 characters ("${kid}")`);
-    else if (estimatedEntropyBits(secret) < MIN_KEY_BITS)
-      problems.push(`JWT_SIGNING_KEYS key "${kid}" is predictable: ${GENERATE_HINT}`);
-  }
-  return problems;
-}
-
-/** `JWT_SIGNING_KEYS` as `kid:secret` entries, the signing key first; undefined when one is malformed. */
-export function splitJwtKeys(spec: string): { kid: string; secret: string }[] | undefined {
-  const entries = spec.split(',').map((entry) => {
-    const at = entry.indexOf(':');
-    return { kid: at > 0 ? entry.slice(0, at).trim() : '', secret: at > 0 ? entry.slice(at + 1).trim() : '' };
-  });
-  return entries.every((e) => e.kid !== '' && e.secret !== '') ? entries : undefined;
-}
-
-function auditKeyProblems(raw: string): string[] {
-  const problem = auditKeyProblem(auditKeyPem(raw));
-  return problem ? [`AUDIT_SIGNING_KEY ${problem}`] : [];
-}
-
-/** Why this PEM cannot sign audit checkpoints (checked at start, not after migrations); undefined when it can. */
-export function auditKeyProblem(pem: string): string | undefined {
-  let type: string | undefined;
-  try {
-    type = createPrivateKey(pem).asymmetricKeyType;
-  } catch {
-    return 'is not a private key (PKCS#8 PEM or its base64 body; openssl genpkey -algorithm ed25519)';
-  }
-  return type === 'ed25519'
-    ? undefined
-    : `must be an Ed25519 key, not ${type ?? 'unknown'} (openssl genpkey -algorithm ed25519)`;
-}
-
-/** `AUDIT_SIGNING_KEY` as PEM: either given so, or the base64 body of one. */
-export function auditKeyPem(raw: string): string {
-  return raw.includes('BEGIN') ? raw : `-----BEGIN PRIVATE KEY-----\n${raw}\n-----END PRIVATE KEY-----\n`;
-}
-
-/**
- * A cautious guess at a secret's entropy in bits, to refuse the obviously weak: the Shannon entropy of
- * its symbols times their count, after collapsing a repeated unit ("abcabc" counts as "abc"), and no
- * more than the same for the steps between neighbours (so "abcdef…" counts as a run, not 26 letters).
- * It cannot see that a random-looking string was copied from a blog post; it only catches the lazy.
- */
-export function estimatedEntropyBits(value: string | Uint8Array): number {
-  const symbols =
-    typeof value === 'string' ? Array.from(value, (c) => c.codePointAt(0) ?? 0) : Array.from(value);
-  const unit = shortestRepeatingUnit(symbols);
-  const steps = unit.slice(1).map((c, i) => c - (unit[i] ?? 0));
-  return Math.min(shannonBits(unit), shannonBits(steps));
-}
-
-function shortestRepeatingUnit(symbols: number[]): number[] {
-  for (let period = 1; period <= symbols.length / 2; period++) {
-    if (symbols.every((c, i) => c === symbols[i % period])) return symbols.slice(0, period);
-  }
-  return symbols;
-}
-
-function shannonBits(symbols: number[]): number {
-  const counts = new Map<number, number>();
-  for (const s of symbols) counts.set(s, (counts.get(s) ?? 0) + 1);
-  let perSymbol = 0;
-  for (const n of counts.values()) perSymbol -= (n / symbols.length) * Math.log2(n / symbols.length);
-  return perSymbol * symbols.length;
-}
-
-export function decodeKey(value: string): Buffer | undefined {
-  if (/^[0-9a-f]{64}$/i.test(value)) return Buffer.from(value, 'hex');
-  const b = Buffer.from(value, 'base64');
-  return b.length > 0 ? b : undefined;
 }

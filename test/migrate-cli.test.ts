@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrations } from '../src/migrations/index.js';
 import { runDeskCli } from './support/cli.js';
 import { createEmptyDatabase } from './support/db.js';
-import { postgresPid } from './support/process.js';
+import { childEnv, postgresPid } from './support/process.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const NAMES = Object.keys(migrations);
@@ -63,14 +63,12 @@ describe('desk migrate against DATABASE_URL', () => {
       const run = await new Promise<{ code: number | null; out: string }>((resolve) => {
         const child = spawn('npm', ['run', '--silent', 'migrate:dev'], {
           cwd: ROOT,
-          env: {
-            PATH: process.env.PATH ?? '',
-            HOME: process.env.HOME ?? '/root',
+          env: childEnv({
             NODE_ENV: 'test',
             LOG_LEVEL: 'silent',
             DATABASE_URL: empty.url,
             DESK_DATA_DIR: dataDir,
-          },
+          }),
         });
         let out = '';
         child.stdout.on('data', (d: Buffer) => (out += d.toString()));

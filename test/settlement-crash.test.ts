@@ -5,8 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Secrets } from '../src/main/secrets.js';
-import type { Network } from '../src/trading/addresses.js';
+import type { Secrets } from '../src/config.js';
+import { childEnv } from './support/process.js';
+import type { Network } from '../src/shared/networks.js';
 import type { TradeRow } from '../src/trading/trades.service.js';
 import { PAPER_FAUCET } from '../src/wallets/paper.chain.js';
 import { ledger } from '../src/wallets/ledger.js';
@@ -120,7 +121,7 @@ describe('settlement survives SIGKILL of the worker process at random moments', 
   function startWorker(): Worker {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/desk.ts', 'worker'], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...workerEnv },
+      env: childEnv(workerEnv),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     live.add(child);

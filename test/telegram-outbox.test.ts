@@ -42,7 +42,7 @@ const delivery = async (t: TestServer) =>
 
 /** The worker task itself, as graphile-worker runs it (it uses no helper). */
 async function runDeliverTask(t: TestServer): Promise<void> {
-  const task = t.desk.jobs.map((j) => j.tasks[DELIVER_TASK]).find((x) => x !== undefined);
+  const task = t.desk.jobs.map((j) => j.tasks[DELIVER_TASK.name]).find((x) => x !== undefined);
   if (!task) throw new Error('no telegram_deliver task');
   await task({}, {} as never);
 }
@@ -63,7 +63,7 @@ describe('TELEGRAM_MODE=off with a token: send-only', () => {
 
       const requester = await person(t, ['risk_officer']);
       await fileFlagRequest(t, requester);
-      expect(await jobs(t.database.db, DELIVER_TASK)).toHaveLength(1); // writing the notice woke the deliverer
+      expect(await jobs(t.database.db, DELIVER_TASK.name)).toHaveLength(1); // writing the notice woke the deliverer
       expect(await delivery(t)).toMatchObject({
         delivery: 'telegram (send-only: TELEGRAM_MODE is off, no updates received)',
       });
@@ -87,7 +87,7 @@ describe('never lost', () => {
       try {
         expect(off.desk.telegram).toBeNull();
         await fileFlagRequest(off, await person(off, ['risk_officer']));
-        expect(await jobs(database.db, DELIVER_TASK)).toHaveLength(0);
+        expect(await jobs(database.db, DELIVER_TASK.name)).toHaveLength(0);
       } finally {
         await off.close();
       }
@@ -114,9 +114,9 @@ describe('never lost', () => {
         const ops = (await outbox(database.db)).find((r) => r.recipient_type === 'ops_chat');
         expect(ops).toMatchObject({ status: 'queued', attempts: 0 });
         expect(ops?.next_attempt_at.getTime()).toBe(clock.now().getTime() + 7000);
-        const retry = await jobs(database.db, `${DELIVER_TASK}_retry`);
+        const retry = await jobs(database.db, `${DELIVER_TASK.name}_retry`);
         expect(retry).toHaveLength(1);
-        expect(retry[0]).toMatchObject({ task_identifier: DELIVER_TASK });
+        expect(retry[0]).toMatchObject({ task_identifier: DELIVER_TASK.name });
         expect(retry[0]?.run_at.getTime()).toBe(ops?.next_attempt_at.getTime());
 
         clock.advance(7000);

@@ -11,7 +11,7 @@ import {
 } from '../../test/support/approvals.js';
 import { newOperator } from '../../test/support/factories.js';
 
-/** DESIGN 4.2 invariants and every error code, through the HTTP API. */
+/** The engine's invariants (src/approvals/README.md) and every error code, through the HTTP API. */
 describe('approvals API', () => {
   let t: TestServer;
   let requester: Person; // risk officer: may file flag.set
@@ -540,7 +540,7 @@ describe('approvals API', () => {
     await call(t, requester, 'POST', `/api/approvals/${req.id}/cancel`, {});
   });
 
-  it("the default policies are DESIGN 4.2's table (roles per step and TTL per kind, the trade.amend tier)", async () => {
+  it('the default policies are the documented table (docs/dual-control.md: roles per step and TTL per kind, the trade.amend tier)', async () => {
     const res = await call<{
       items: {
         kind: string;
@@ -566,7 +566,7 @@ describe('approvals API', () => {
       'flag.set': [['risk_officer'], ['platform_admin', 'risk_officer'], 4 * h],
       'settlement.requeue': [['ops_approver', 'risk_officer'], ['risk_officer'], 24 * h],
       'operator.role': [['platform_admin'], ['risk_officer'], 24 * h],
-      // not in DESIGN's table: policy changes are dual-controlled like flags; dismissing flagged settlements like requeueing them
+      // beyond the desk's original table: policy changes are dual-controlled like flags; dismissing flagged settlements like requeueing them
       'policy.set': [['risk_officer'], ['platform_admin', 'risk_officer'], 24 * h],
       'settlement.dismiss': [['ops_approver', 'risk_officer'], ['risk_officer'], 24 * h],
     });

@@ -12,7 +12,7 @@ import {
 } from '../../test/support/approvals.js';
 
 /**
- * DESIGN 4.2 invariants 6 and 7 under contention, through the HTTP API: a request is decided once
+ * Invariants 6 and 7 (src/approvals/README.md) under contention, through the HTTP API: a request is decided once
  * and its change applied once, however many decisions arrive at the same moment; and a change is
  * never applied over an entity that moved after the co-sign read it.
  */

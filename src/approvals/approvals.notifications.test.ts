@@ -19,7 +19,7 @@ interface Note {
 }
 
 /**
- * DESIGN 4.2 invariant 8 and issue item 7: every transition writes the outbox rows for the people
+ * Invariant 8 (src/approvals/README.md): every transition writes the outbox rows for the people
  * concerned, in its own transaction — eligible approvers on a new request, the named secondary when
  * named, the requester on every decision — and they stay queued until delivered. Whoever decided is
  * not told again: their row is marked `selfDecided` (it only brings the edits of earlier messages).

@@ -1,6 +1,7 @@
-import type { AuditContext, AuditService } from '../audit/audit.service.js';
+import type { AuditService } from '../audit/audit.service.js';
+import type { AuditContext } from '../shared/request-context.js';
 import type { NotificationsService } from '../notifications/notifications.service.js';
-import type { Role } from '../operators/operators.tables.js';
+import type { Role } from '../shared/roles.js';
 import type { Clock } from '../shared/clock.js';
 import type { Db, Executor } from '../shared/db.js';
 import type { EventPublisher } from '../shared/events.js';

@@ -6,8 +6,8 @@ import { createTestDatabase, type TestDatabase } from '../../test/support/db.js'
 import { testSecrets } from '../../test/support/server.js';
 import { loadConfig } from '../config.js';
 import { compose } from '../main/compose.js';
-import type { Secrets } from '../main/secrets.js';
-import type { Role } from '../operators/operators.tables.js';
+import type { Secrets } from '../config.js';
+import type { Role } from '../shared/roles.js';
 import { fixedClock } from '../shared/clock.js';
 import { AppError } from '../shared/errors.js';
 import { createLogger } from '../shared/logger.js';
@@ -16,12 +16,12 @@ import type { RequestRow } from './approvals.repo.js';
 import type { ApprovalsService } from './approvals.service.js';
 
 /**
- * "No decision path bypasses a rule" (DESIGN 4.2, §6): random sequences of filings, approvals,
+ * "No decision path bypasses a rule" (src/approvals/README.md): random sequences of filings, approvals,
  * co-signs, rejections, cancellations and the passing of time, by a small population of operators
  * with random roles under random policies, against the real engine on a fresh database per run.
  *
  * Two oracles:
- * - a model, written here from DESIGN 4.2 and independent of the engine's rule functions, predicts
+ * - a model, written here from the invariants in src/approvals/README.md and independent of the engine's rule functions, predicts
  *   every outcome (success, or the set of error codes the violated rules allow) and every status;
  * - after each run, the database alone must show the invariants: who approved and co-signed, with
  *   which roles at that moment, before expiry; no change applied without an approved request; and
@@ -241,7 +241,7 @@ const scenarioArb = fc.record({
 });
 type Scenario = { roles: Role[][]; policies: Record<Kind, PolicyData | null>; commands: Command[] };
 
-// ─── the model (DESIGN 4.2, written independently of approvals.rules.ts) ─────────────────────────
+// ─── the model (the README's invariants, written independently of approvals.rules.ts) ─────────────────────────
 
 type Status = 'pending' | 'awaiting_secondary' | 'approved' | 'rejected' | 'expired' | 'cancelled' | 'failed';
 const OPEN: readonly Status[] = ['pending', 'awaiting_secondary'];

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { Tx } from '../shared/db.js';
-import type { AuditContext } from '../audit/audit.service.js';
+import type { AuditContext } from '../shared/request-context.js';
 
 /** What an approver sees changing: one entry per field, before and after. */
 export type Diff = { field: string; before: unknown; after: unknown }[];

@@ -1,10 +1,14 @@
 import { sql, type Selectable } from 'kysely';
 import type { Executor } from '../shared/db.js';
-import type { Role } from '../operators/operators.tables.js';
+import type { Role } from '../shared/roles.js';
 import type { Policy, PolicyTier, RequestStatus } from './approvals.rules.js';
 import type { ChangeRequestsTable } from './approvals.tables.js';
 
-/** Every query on the approvals tables. Only the approvals services call these. */
+/**
+ * The engine's reads and writes of requests, their events and the policies (find, lock, update), shared
+ * by the decisions, the service and the queries; the list, the report and the metrics keep their own
+ * reads beside them. Nothing outside src/approvals queries these tables.
+ */
 export type RequestRow = Selectable<ChangeRequestsTable>;
 
 export async function findPolicy(
@@ -66,12 +70,10 @@ export async function savePolicy(
 }
 
 export async function lockRequest(db: Executor, id: string): Promise<RequestRow | undefined> {
-  if (!isUuid(id)) return undefined;
   return db.selectFrom('change_requests').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
 }
 
 export async function findRequest(db: Executor, id: string): Promise<RequestRow | undefined> {
-  if (!isUuid(id)) return undefined;
   return db.selectFrom('change_requests').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
@@ -164,6 +166,3 @@ export async function countOpenByKind(db: Executor): Promise<{ kind: string; n: 
     .execute();
   return rows.map((r) => ({ kind: r.kind, n: Number(r.n) }));
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const isUuid = (s: string) => UUID.test(s);

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { auditContext } from '../http/context.js';
+import { auditContext } from '../shared/request-context.js';
 import { AppError } from '../shared/errors.js';
 import type { Decider } from './approvals.ports.js';
 import type { ApprovalQueries } from './approvals.queries.js';

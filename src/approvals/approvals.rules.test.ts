@@ -6,6 +6,7 @@ import {
   isExpired,
   isValidReason,
   payloadDigest,
+  matchingTier,
   secondaryRolesFor,
   tierMatches,
   type Approver,
@@ -75,7 +76,36 @@ describe('tiers', () => {
     [tier('gt', '100'), { amount: 'many' }, false],
     [tier('gt', '100'), {}, false],
     [tier('gt', '9007199254740993'), { amount: '9007199254740994' }, true], // beyond float precision
+    [tier('lte', '100'), { amount: 100 }, true], // a JSON number compares as the integer it is
+    [tier('lt', '100'), { amount: 100 }, false],
+    [tier('eq', 'true'), { amount: true }, true], // anything else only with eq
+    [tier('gt', 'abc'), { amount: 'abd' }, false],
+    [tier('eq', '1'), { amount: { nested: 1 } }, false],
   ])('%j on %j → %s', (t, payload, expected) => expect(tierMatches(t, payload)).toBe(expected));
+
+  it("the first matching tier decides the co-signers; none matching leaves the policy's own", () => {
+    const policy = {
+      kind: 'x',
+      primaryRoles: ['ops_approver' as const],
+      secondaryRoles: ['platform_admin' as const],
+      ttlSeconds: 60,
+      tiers: [
+        tier('gte', '10'),
+        { ...tier('gte', '1'), name: 'small', secondaryRoles: ['auditor' as const] },
+      ],
+    };
+    expect([
+      matchingTier(policy, { amount: '50' })?.name,
+      secondaryRolesFor(policy, { amount: '50' }),
+    ]).toEqual(['t', ['risk_officer']]);
+    expect([matchingTier(policy, { amount: '5' })?.name, secondaryRolesFor(policy, { amount: '5' })]).toEqual(
+      ['small', ['auditor']],
+    );
+    expect([matchingTier(policy, { amount: '0' }), secondaryRolesFor(policy, { amount: '0' })]).toEqual([
+      undefined,
+      ['platform_admin'],
+    ]);
+  });
 
   it('a large trade.amend needs a risk officer as secondary', () => {
     expect(secondaryRolesFor(amend, { amount: '250000000001' })).toEqual(['risk_officer']);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Role } from '../operators/operators.tables.js';
+import type { Role } from '../shared/roles.js';
 
 /**
  * The dual-control rules as pure functions over plain data. The engine calls them inside the
@@ -82,9 +82,14 @@ export function tierMatches(tier: PolicyTier, payload: unknown): boolean {
   return op === 'eq' && actual === value;
 }
 
+/** The tier that applies to this payload: the first that matches, if any. */
+export function matchingTier(policy: Policy, payload: unknown): PolicyTier | undefined {
+  return policy.tiers.find((t) => tierMatches(t, payload));
+}
+
 /** The roles that may co-sign this payload: the first matching tier wins, else the policy's own. */
 export function secondaryRolesFor(policy: Policy, payload: unknown): Role[] {
-  return policy.tiers.find((t) => tierMatches(t, payload))?.secondaryRoles ?? policy.secondaryRoles;
+  return matchingTier(policy, payload)?.secondaryRoles ?? policy.secondaryRoles;
 }
 
 export type EligibilityFailure = 'SELF_APPROVAL' | 'SAME_APPROVER' | 'NOT_ELIGIBLE';

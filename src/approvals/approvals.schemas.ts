@@ -2,8 +2,9 @@ import { z } from 'zod';
 import { AppError } from '../shared/errors.js';
 import type { ApproverInfo } from './approvals.ports.js';
 import type { RequestRow } from './approvals.repo.js';
+import { matchingTier, secondaryRolesFor, type Policy } from './approvals.rules.js';
 
-export const STATUSES = [
+const STATUSES = [
   'pending',
   'awaiting_secondary',
   'approved',
@@ -55,7 +56,7 @@ export function idempotencyKeyOf(headers: Record<string, string | string[] | und
   return key;
 }
 
-export function personView(p: ApproverInfo | undefined, id: string | null) {
+function personView(p: ApproverInfo | undefined, id: string | null) {
   if (!id) return null;
   return p
     ? { id: p.id, name: p.name, email: p.email, roles: p.roles }
@@ -85,6 +86,8 @@ export function requestView(
   people: Map<string, ApproverInfo | undefined> = new Map(),
   clients: Map<string, string | null> = new Map(),
 ) {
+  // The policy snapshot the request was filed under decides its co-signers; the console shows what it says.
+  const policy = r.policy as Policy;
   return {
     id: r.id,
     kind: r.kind,
@@ -97,6 +100,10 @@ export function requestView(
     requestedBy: requesterView(r, people, clients),
     note: r.note,
     policy: r.policy,
+    /** The name of the policy tier that applies to this request (null: none does). */
+    matchedTier: matchingTier(policy, r.payload)?.name ?? null,
+    /** Who may co-sign it: the matched tier's roles, else the policy's own. */
+    coSignerRoles: secondaryRolesFor(policy, r.payload),
     createdAt: r.created_at.toISOString(),
     expiresAt: r.expires_at.toISOString(),
     decidedAt: r.decided_at?.toISOString() ?? null,

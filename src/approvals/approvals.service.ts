@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { AuditContext } from '../audit/audit.service.js';
+import type { AuditContext } from '../shared/request-context.js';
 import { AppError } from '../shared/errors.js';
 import { withTransaction, type Executor, type Tx } from '../shared/db.js';
 import { createDecisions } from './approvals.decisions.js';

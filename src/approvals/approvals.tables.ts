@@ -1,5 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
-import type { Role } from '../operators/operators.tables.js';
+import type { Role } from '../shared/roles.js';
 import type { PolicyTier, RequestStatus } from './approvals.rules.js';
 
 type Json<T> = ColumnType<T, string, string>;

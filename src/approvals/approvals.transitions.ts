@@ -1,4 +1,4 @@
-import type { AuditContext } from '../audit/audit.service.js';
+import type { AuditContext } from '../shared/request-context.js';
 import type { Notification } from '../notifications/notifications.service.js';
 import { onCommit, type Tx } from '../shared/db.js';
 import type { ApprovalsDeps } from './approvals.ports.js';
@@ -16,7 +16,7 @@ export interface Transition {
 
 /**
  * One state change of a request, always with its history event, audit event, notifications and live
- * event, in the caller's transaction (DESIGN 4.2 invariant 8).
+ * event, in the caller's transaction (invariant 8, src/approvals/README.md).
  */
 export async function recordTransition(
   deps: ApprovalsDeps,

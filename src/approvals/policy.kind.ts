@@ -1,13 +1,12 @@
 import { z } from 'zod';
 import type { AuditService } from '../audit/audit.service.js';
-import { ROLES } from '../operators/operators.permissions.js';
-import type { Role } from '../operators/operators.tables.js';
+import { ROLES } from '../shared/roles.js';
 import { AppError } from '../shared/errors.js';
 import type { KindDefinition } from './approvals.registry.js';
 import { findPolicy, savePolicy } from './approvals.repo.js';
 import { canonicalJson } from './approvals.rules.js';
 
-const role = z.enum(ROLES as [Role, ...Role[]]);
+const role = z.enum(ROLES);
 const schema = z
   .object({
     kind: z.string().min(1),

@@ -103,7 +103,7 @@ export function encodeRecord(format: ExportFormatName, r: ExportRecord): string 
   return CSV_COLUMNS.map((c) => cell(row[c])).join(',');
 }
 
-export class FormatError extends Error {}
+class FormatError extends Error {}
 
 /** Splits one CSV record into cells: null for an empty unquoted cell, the text otherwise. */
 export function parseCsvRow(text: string): (string | null)[] {

@@ -1,7 +1,9 @@
 import type { Config } from '../config.js';
+import { cron, defineTask, handle, type JobsModule } from '../shared/jobs.js';
 import type { Logger } from '../shared/logger.js';
-import type { JobsModule } from '../worker/worker.js';
 import type { AuditService } from './audit.service.js';
+
+export const AUDIT_SEAL = defineTask('audit_seal', {});
 
 /**
  * `audit_seal` chains what committed since the last run and signs a checkpoint. Overlapping runs
@@ -14,13 +16,11 @@ export function auditJobs(deps: {
   logger: Logger;
 }): JobsModule {
   return {
-    tasks: {
-      audit_seal: async () => {
-        const result = await deps.audit.seal();
-        if (result.chained > 0)
-          deps.logger.debug({ chained: result.chained, seq: result.seq }, 'audit events sealed');
-      },
-    },
-    crontab: [`${deps.config.AUDIT_SEAL_CRON} audit_seal`],
+    tasks: handle(AUDIT_SEAL, async () => {
+      const result = await deps.audit.seal();
+      if (result.chained > 0)
+        deps.logger.debug({ chained: result.chained, seq: result.seq }, 'audit events sealed');
+    }),
+    crontab: [cron(deps.config.AUDIT_SEAL_CRON, AUDIT_SEAL)],
   };
 }

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { auditContext } from '../http/context.js';
+import { auditContext } from '../shared/request-context.js';
 import { exportQuery, searchQuery, searchResponse } from './audit.schemas.js';
 import type { AuditService } from './audit.service.js';
 

@@ -29,7 +29,7 @@ export interface AuditPage {
   nextCursor: string | null;
 }
 
-export const DEFAULT_PAGE = 50;
+const DEFAULT_PAGE = 50;
 export const MAX_PAGE = 500;
 
 // Opaque to clients so the key can change (e.g. to a compound one) without breaking them.

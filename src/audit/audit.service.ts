@@ -6,15 +6,7 @@ import { exportChunks, planExport, type ExportPlan } from './audit.export.js';
 import { CONTENT_TYPES, type ExportFormatName } from './audit.format.js';
 import { searchAuditEvents, type AuditPage, type AuditSearchQuery } from './audit.search.js';
 import { createSealer, type SealResult } from './audit.sealer.js';
-import type { AuditEventsTable } from './audit.tables.js';
-
-/** Who did something, and where the request came from. HTTP routes build it from the request. */
-export interface AuditContext {
-  actorType: AuditEventsTable['actor_type'];
-  actorId?: string | null;
-  requestId?: string | null;
-  ip?: string | null;
-}
+import type { AuditContext } from '../shared/request-context.js';
 
 export interface AuditEvent extends AuditContext {
   action: string;

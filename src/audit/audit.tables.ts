@@ -1,10 +1,11 @@
+import type { ActorType } from '../shared/request-context.js';
 import type { ColumnType, Generated } from 'kysely';
 
 export interface AuditEventsTable {
   id: ColumnType<string, never, never>;
   occurred_at: ColumnType<Date, never, never>;
   tx_id: ColumnType<string, never, never>;
-  actor_type: 'operator' | 'client' | 'system' | 'cli' | 'database';
+  actor_type: ActorType;
   actor_id: string | null;
   action: string;
   entity_type: string | null;

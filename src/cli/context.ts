@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { evmSettings, loadConfig, type Config } from '../config.js';
+import { loadConfig, type Config } from '../config.js';
 import { connectConfiguredEvm } from '../wallets/evm/evm.connect.js';
 import { compose, type Composition } from '../main/compose.js';
 import { migrateAll, openDatabase, type OpenDatabase } from '../main/database.js';
@@ -32,7 +32,7 @@ export async function withDesk<T>(
   const logger = createLogger(process.env.LOG_LEVEL ?? 'warn', process.stderr);
   // Before the database: an unusable data folder or a malformed key is one line, not a half-done command.
   const secrets = resolveSecrets(config);
-  const evm = await connectConfiguredEvm(evmSettings(config));
+  const evm = await connectConfiguredEvm(config.evm);
   let database: OpenDatabase | undefined;
   let exiting: Promise<never> | undefined;
   let signalled: NodeJS.Signals | undefined;

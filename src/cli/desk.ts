@@ -1,13 +1,13 @@
 import { Command } from 'commander';
 import { exitWithError, runUntilSignal } from '../main/process.js';
 import { runDesk } from '../main/run.js';
-import { VERSION } from '../main/compose.js';
+import { VERSION } from '../shared/version.js';
 import { registerMigrateCommands } from './migrate.cli.js';
-import { registerOperatorCommands } from '../operators/operators.cli.js';
-import { registerAuditCommands } from '../audit/audit.cli.js';
-import { registerWalletCommands } from '../wallets/wallets.cli.js';
+import { registerOperatorCommands } from './operators.cli.js';
+import { registerAuditCommands } from './audit.cli.js';
+import { registerWalletCommands } from './wallets.cli.js';
 
-/** `desk`: one command for operating the desk. Each domain adds its subcommands from its own *.cli.ts. */
+/** `desk`: one command for operating the desk; each group of subcommands has its own file here (`<domain>.cli.ts`), calling the domains' services. */
 const program = new Command('desk').description('usdt-desk operations').version(VERSION);
 
 program

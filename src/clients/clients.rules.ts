@@ -13,7 +13,7 @@ export type AccessAction = 'grant' | 'suspend' | 'reinstate';
 /** The expected monthly volume is a bracket chosen from buttons, not an amount: nothing to parse. */
 export const VOLUME_BRACKETS = ['under 100k USDT', '100k–1M USDT', '1M–10M USDT', 'over 10M USDT'] as const;
 
-export const PROFILE_LIMITS = { name: [2, 100], company: [1, 120], country: [2, 60] } as const;
+const PROFILE_LIMITS = { name: [2, 100], company: [1, 120], country: [2, 60] } as const;
 
 /** The status a `client.access` action moves a client from, and to. */
 export const ACCESS_TRANSITIONS: Record<AccessAction, { from: ClientStatus; to: ClientStatus }> = {

@@ -1,5 +1,6 @@
 import { sql, type Selectable } from 'kysely';
-import type { AuditContext, AuditService } from '../audit/audit.service.js';
+import type { AuditService } from '../audit/audit.service.js';
+import type { AuditContext } from '../shared/request-context.js';
 import type { ApprovalQueries } from '../approvals/approvals.queries.js';
 import type { ApprovalsService } from '../approvals/approvals.service.js';
 import type { Clock } from '../shared/clock.js';

@@ -1,6 +1,9 @@
 import type { Generated } from 'kysely';
+import type { Units } from '../shared/money.js';
+import type { Network } from '../shared/networks.js';
 
 export type ClientStatus = 'pending' | 'active' | 'suspended';
+export type AddressStatus = 'pending' | 'whitelisted' | 'removed';
 
 export interface ClientsTable {
   id: Generated<string>;
@@ -17,6 +20,45 @@ export interface ClientsTable {
   updated_at: Generated<Date>;
 }
 
+/** A payout address; paid only once a co-signed `client.address` whitelisted it. */
+export interface ClientAddressesTable {
+  id: Generated<string>;
+  client_id: string;
+  network: Network;
+  address: string;
+  status: Generated<AddressStatus>;
+  version: Generated<number>;
+  created_at: Generated<Date>;
+  whitelisted_at: Date | null;
+  removed_at: Date | null;
+}
+
+export interface ClientLimitsTable {
+  client_id: string;
+  /** null: the desk's default from config. */
+  max_per_trade_units: Units | null;
+  max_per_day_units: Units | null;
+  version: Generated<number>;
+  updated_at: Generated<Date>;
+}
+
+/** Client API keys: stored as a hash; the key itself is shown once. */
+export interface ClientApiKeysTable {
+  id: Generated<string>;
+  client_id: string;
+  prefix: string;
+  key_hash: string;
+  label: string | null;
+  created_by: string;
+  created_at: Generated<Date>;
+  revoked_at: Date | null;
+  revoked_by: string | null;
+  last_used_at: Date | null;
+}
+
 export interface ClientTables {
   clients: ClientsTable;
+  client_addresses: ClientAddressesTable;
+  client_limits: ClientLimitsTable;
+  client_api_keys: ClientApiKeysTable;
 }

@@ -7,7 +7,7 @@ import type { ApprovalQueries } from '../approvals/approvals.queries.js';
 import type { Executor } from '../shared/db.js';
 import { idempotencyKeyOf, requestView } from '../approvals/approvals.schemas.js';
 import { isValidReason } from '../approvals/approvals.rules.js';
-import { auditContext } from '../http/context.js';
+import { auditContext } from '../shared/request-context.js';
 import { AppError } from '../shared/errors.js';
 import { AUTO_SETTLEMENT, type FlagsService } from './flags.service.js';
 

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { AuditContext, AuditService } from '../audit/audit.service.js';
+import type { AuditService } from '../audit/audit.service.js';
+import type { AuditContext } from '../shared/request-context.js';
 import type { NotificationsService } from '../notifications/notifications.service.js';
 import type { Clock } from '../shared/clock.js';
 import { withTransaction, type Db, type Executor, type Tx } from '../shared/db.js';

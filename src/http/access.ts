@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Role } from '../operators/operators.tables.js';
+import type { FastifyInstance } from 'fastify';
+import type { Authenticator } from '../shared/request-context.js';
 import { can, type Permission } from '../operators/operators.permissions.js';
 import { AppError } from '../shared/errors.js';
 import type { Clock } from '../shared/clock.js';
@@ -15,30 +15,9 @@ import type { Clock } from '../shared/clock.js';
 export type Access =
   'public' | 'client-key' | { permission: Permission; mfaPending?: boolean; stepUp?: boolean };
 
-export interface Actor {
-  operatorId: string;
-  sessionId: string;
-  roles: Role[];
-  mfaVerified: boolean;
-  stepUpUntil: Date | null;
-  /** When the session itself ends (not the access token): long-lived streams close then. */
-  sessionExpiresAt: Date;
-  via: 'bearer' | 'cookie';
-  /** For cookie sessions: the value the X-CSRF-Token header must carry on mutations. */
-  csrfToken?: string;
-}
-
-/** Supplied by the operators domain: resolves the caller from the bearer token or session cookie. */
-export interface Authenticator {
-  authenticate(request: FastifyRequest): Promise<Actor | null>;
-}
-
 declare module 'fastify' {
   interface FastifyContextConfig {
     access?: Access;
-  }
-  interface FastifyRequest {
-    actor: Actor | null;
   }
 }
 

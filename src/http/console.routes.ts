@@ -4,7 +4,7 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync } from 'fastify';
 import { AppError } from '../shared/errors.js';
 
-export const CONSOLE_DIR = path.resolve(import.meta.dirname, '../../web/dist');
+const CONSOLE_DIR = path.resolve(import.meta.dirname, '../../web/dist');
 
 /**
  * Serves the ops console (the Vite build in web/dist) at `/`. Unknown paths outside /api fall back to

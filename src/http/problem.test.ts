@@ -4,7 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { buildTestServer, type TestServer } from '../../test/support/server.js';
 import { signedInOperator } from '../../test/support/factories.js';
+import { sql } from 'kysely';
 import { AppError } from '../shared/errors.js';
+import type { Db } from '../shared/db.js';
 
 interface ProblemBody {
   type: string;
@@ -16,8 +18,16 @@ interface ProblemBody {
   requestId: string;
 }
 
+let probeDb: Db | undefined;
+
 /** Routes that exist only in this test, to drive each error class through the real HTTP machinery. */
 const probeRoutes: FastifyPluginAsync = async (app) => {
+  // Hands PostgreSQL whatever the path holds, unvalidated, as a route that forgot its schema would.
+  app.get('/test/lookup/:id', { config: { access: 'public' } }, async (req) => {
+    const { id } = req.params as { id: string };
+    if (!probeDb) throw new Error('no database');
+    return (await sql<{ id: string }>`select ${id}::uuid as id`.execute(probeDb)).rows[0];
+  });
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.post(
     '/test/echo',
@@ -45,6 +55,7 @@ describe('problem+json for every error class', () => {
   let t: TestServer;
   beforeAll(async () => {
     t = await buildTestServer({ extraRoutes: [probeRoutes], env: { BODY_LIMIT_BYTES: '2048' } });
+    probeDb = t.database.db;
   });
   afterAll(() => t.close());
 
@@ -156,6 +167,17 @@ describe('problem+json for every error class', () => {
     });
     const body = expectProblem(res, 400, 'VALIDATION_FAILED');
     expect(body.errors?.map((e) => e.path)).toEqual(['headers.content-length']);
+  });
+
+  it('400 VALIDATION_FAILED (not 500) for a value PostgreSQL cannot read, such as an id that is not a UUID', async () => {
+    const ok = await t.app.inject({
+      method: 'GET',
+      url: '/test/lookup/6f1c3f5e-1d2a-4c1b-9a43-2f0e5d7c8b9a',
+    });
+    expect(ok.statusCode).toBe(200);
+    const res = await t.app.inject({ method: 'GET', url: '/test/lookup/not-a-uuid' });
+    expectProblem(res, 400, 'VALIDATION_FAILED');
+    expect(res.json<ProblemBody>().detail).toMatch(/must be a UUID/);
   });
 
   it('404 NOT_FOUND', async () => {

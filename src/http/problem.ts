@@ -1,5 +1,11 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, isUniqueViolation, type ErrorCode, type FieldError } from '../shared/errors.js';
+import {
+  AppError,
+  isInvalidTextRepresentation,
+  isUniqueViolation,
+  type ErrorCode,
+  type FieldError,
+} from '../shared/errors.js';
 import type { Metrics } from '../shared/metrics.js';
 
 /** RFC 9457 problem details: the only error shape a client of the desk ever sees. */
@@ -29,7 +35,7 @@ const TITLES: Partial<Record<number, string>> = {
   503: 'Service Unavailable',
 };
 
-export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: AppError): FastifyReply {
+function sendProblem(reply: FastifyReply, request: FastifyRequest, err: AppError): FastifyReply {
   const body: Problem = {
     type: `urn:usdt-desk:problem:${err.code.toLowerCase().replaceAll('_', '-')}`,
     title: TITLES[err.status] ?? 'Error',
@@ -52,7 +58,7 @@ function isValidationError(err: unknown): err is ValidationError {
 }
 
 /** Translates whatever was thrown into an AppError; anything unrecognised becomes an opaque 500. */
-export function toAppError(err: unknown): AppError {
+function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   if (isValidationError(err)) {
     const fields = err.validation.map((v) => ({
@@ -66,6 +72,13 @@ export function toAppError(err: unknown): AppError {
     );
   }
   if (isUniqueViolation(err)) return new AppError('ALREADY_EXISTS', 'That already exists.');
+  // One place for every malformed value that reached PostgreSQL (a non-UUID id, most often): the
+  // caller's mistake, so a 400 saying what is wrong, never a 500.
+  if (isInvalidTextRepresentation(err))
+    return new AppError(
+      'VALIDATION_FAILED',
+      'A value in the request does not have the form it must have (an id must be a UUID).',
+    );
   const fe = err as Partial<FastifyError>;
   switch (fe.code) {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':

@@ -14,7 +14,9 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import type { Logger } from '../shared/logger.js';
 import type { Metrics } from '../shared/metrics.js';
 import type { Clock } from '../shared/clock.js';
-import { installAccessControl, type Authenticator, type RegisteredRoute } from './access.js';
+import { VERSION } from '../shared/version.js';
+import type { Authenticator } from '../shared/request-context.js';
+import { installAccessControl, type RegisteredRoute } from './access.js';
 import { installProblemHandlers } from './problem.js';
 
 export interface ServerDeps {
@@ -122,7 +124,7 @@ export async function buildServer(deps: ServerDeps): Promise<DeskServer> {
   await app.register(rateLimit, { global: false });
   await app.register(swagger, {
     openapi: {
-      info: { title: 'usdt-desk API', version: '0.1.0' },
+      info: { title: 'usdt-desk API', version: VERSION },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },
     transform: jsonSchemaTransform,

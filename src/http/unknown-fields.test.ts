@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestServer, type TestServer } from '../../test/support/server.js';
 import { signedInOperator } from '../../test/support/factories.js';
 import { newClient } from '../../test/support/clients.js';
-import { ROLES } from '../operators/operators.permissions.js';
+import { ROLES } from '../shared/roles.js';
 
 interface ProblemBody {
   code: string;

@@ -9,8 +9,7 @@ import type { Clock } from '../shared/clock.js';
 import type { Db } from '../shared/db.js';
 import type { Logger } from '../shared/logger.js';
 import { createMetrics, type Metrics } from '../shared/metrics.js';
-import { pendingMigrations } from '../shared/migrate.js';
-import type { JobsModule } from '../worker/worker.js';
+import type { JobsModule } from '../shared/jobs.js';
 import { createAuthService, type AuthService } from '../operators/operators.auth.js';
 import { createAuthenticator } from '../operators/operators.authenticator.js';
 import { operatorsRoutes } from '../operators/operators.routes.js';
@@ -39,24 +38,26 @@ import { operatorAccountRoutes } from '../operators/operators.account.routes.js'
 import { createEventHub } from '../shared/event-hub.js';
 import { pgEventPublisher } from '../shared/events.js';
 import type pg from 'pg';
-import type { Secrets } from './secrets.js';
-import { telegramSettings } from '../config.js';
+import type { Secrets } from '../config.js';
+import { readinessChecks } from './readiness.js';
+import { VERSION } from '../shared/version.js';
 import { clientAccessKind } from '../clients/clients.kind.js';
 import { createClientsService, type ClientsService } from '../clients/clients.service.js';
-import { clientAddressKind } from '../trading/addresses.kind.js';
-import { createAddressesService } from '../trading/addresses.service.js';
+import { clientAddressKind } from '../clients/addresses.kind.js';
+import { createAddressesService } from '../clients/addresses.service.js';
 import { tradingRoutes } from '../trading/trading.routes.js';
-import { clientLimitsKind } from '../trading/limits.kind.js';
-import { limitUnits } from '../trading/limits.js';
-import { createLimitsService, type LimitsService } from '../trading/limits.service.js';
+import { tradeView } from '../trading/trades.views.js';
+import { clientsRoutes } from '../clients/clients.routes.js';
+import { clientLimitsKind } from '../clients/limits.kind.js';
+import { createLimitsService, type LimitsService } from '../clients/limits.service.js';
+import { bookedSince } from '../trading/trades.usage.js';
 import { createHousePricer, type HousePricer } from '../trading/house.pricer.js';
-import { parseSpreadTiers } from '../trading/pricing.js';
 import { createRfqService, type RfqService } from '../trading/rfq.service.js';
 import { httpLpSources } from '../trading/lp.http.js';
-import type { AddressesService } from '../trading/addresses.service.js';
+import type { AddressesService } from '../clients/addresses.service.js';
 import { createTradesService, type TradesService } from '../trading/trades.service.js';
 import { tradeAmendKind, tradeCancelKind } from '../trading/trades.kinds.js';
-import { createApiKeysService } from '../trading/apikeys.service.js';
+import { createApiKeysService } from '../clients/apikeys.service.js';
 import { clientApiRoutes } from '../trading/client.routes.js';
 import { createTradingMetrics } from '../trading/trading.metrics.js';
 import { wakeDeliverer } from '../telegram/telegram.jobs.js';
@@ -70,7 +71,6 @@ import { walletsRoutes } from '../wallets/wallets.routes.js';
 import { createReconciliationService, type ReconciliationService } from '../wallets/reconcile.service.js';
 import { createReconciliationMetrics } from '../wallets/reconcile.metrics.js';
 import { walletsJobs } from '../wallets/wallets.jobs.js';
-import { parseUnits } from 'viem';
 import { createSettlementService, type SettlementService } from '../settlement/settlement.service.js';
 import { createSettlementWorker, type SettlementWorker } from '../settlement/settlement.worker.js';
 import { createSettlementMetrics } from '../settlement/settlement.metrics.js';
@@ -78,10 +78,7 @@ import { createSettlementQueries, type SettlementQueries } from '../settlement/s
 import { settlementDismissKind, settlementRequeueKind } from '../settlement/settlement.kinds.js';
 import { settlementJobs } from '../settlement/settlement.jobs.js';
 import { settlementRoutes } from '../settlement/settlement.routes.js';
-import { parseConfirmations } from '../settlement/settlement.rules.js';
 import { createTelegram, type TelegramDeps, type TelegramRuntime } from '../telegram/runtime.js';
-
-export const VERSION = '0.1.0';
 
 export interface Services {
   audit: AuditService;
@@ -90,13 +87,13 @@ export interface Services {
   /** The operator's own account: password change, Telegram link codes (`consumeTelegramLinkCode` for the bot). */
   account: AccountService;
   notifications: NotificationsService;
-  /** Later domains register their change kinds here (client.*, trade.*, settlement.requeue). */
+  /** Every controlled change's kind, registered here by its domain (operator.role, flag.set, client.*, …). */
   kinds: KindRegistry;
   approvals: ApprovalsService;
   flags: FlagsService;
-  /** Telegram users who applied through the bot; their access changes through `client.access`. */
+  /** Clients (Telegram users who applied, API-only institutions); access changes through `client.access`. */
   clients: ClientsService;
-  /** Payout addresses, limits, the house pricer, RFQs and accepts (src/trading). */
+  /** Payout addresses and limits (src/clients); the house pricer, RFQs, accepts and trades (src/trading). */
   trading: {
     addresses: AddressesService;
     limits: LimitsService;
@@ -153,7 +150,7 @@ export function compose(deps: ComposeDeps): Composition {
   const operators = createOperatorsService({ db, audit, clock, config: deps.config });
   const auth = createAuthService({ db, audit, clock, secrets: deps.secrets, config: deps.config });
   const account = createAccountService({ db, audit, clock, secrets: deps.secrets, config: deps.config });
-  const tg = telegramSettings(deps.config);
+  const tg = deps.config.telegram;
   // TELEGRAM_MODE=off with a token receives nothing but still delivers the outbox (send-only).
   const tgRun = tg.mode !== 'off' ? tg : tg.sendOnly && ({ mode: 'send-only', ...tg.sendOnly } as const);
   // With a bot, writing a notification wakes the deliverer; without one they wait in the outbox.
@@ -197,9 +194,10 @@ export function compose(deps: ComposeDeps): Composition {
     db,
     audit,
     clock,
+    bookedSince,
     defaults: {
-      perTrade: limitUnits(deps.config.LIMIT_MAX_PER_TRADE_USDT, 'LIMIT_MAX_PER_TRADE_USDT'),
-      perDay: limitUnits(deps.config.LIMIT_MAX_PER_DAY_USDT, 'LIMIT_MAX_PER_DAY_USDT'),
+      perTrade: deps.config.LIMIT_MAX_PER_TRADE_USDT,
+      perDay: deps.config.LIMIT_MAX_PER_DAY_USDT,
     },
   });
   kinds.register(clientLimitsKind({ clients, limits }));
@@ -211,7 +209,7 @@ export function compose(deps: ComposeDeps): Composition {
     clock,
     configMid: deps.config.PRICING_REFERENCE_MID,
     maxAgeSeconds: deps.config.PRICING_REFERENCE_MAX_AGE_SECONDS,
-    tiers: parseSpreadTiers(deps.config.PRICING_SPREAD_TIERS),
+    tiers: deps.config.PRICING_SPREAD_TIERS,
   });
   const rfqs = createRfqService({
     db,
@@ -223,7 +221,7 @@ export function compose(deps: ComposeDeps): Composition {
     metrics: tradingMetrics,
   });
   const paper = createPaperChain({ db, clock, blockSeconds: deps.config.PAPER_BLOCK_SECONDS });
-  const confirmations = parseConfirmations(deps.config.CONFIRMATIONS_REQUIRED);
+  const confirmations = deps.config.CONFIRMATIONS_REQUIRED;
   const evm = deps.evm
     ? createEvmAdapter({ db, clock, chain: deps.evm, logger, confirmations: confirmations.ethereum })
     : undefined;
@@ -233,7 +231,7 @@ export function compose(deps: ComposeDeps): Composition {
     audit,
     paper,
     evm,
-    faucetUnits: limitUnits(deps.config.PAPER_FAUCET_USDT, 'PAPER_FAUCET_USDT'),
+    faucetUnits: deps.config.PAPER_FAUCET_USDT,
   });
   createWalletMetrics(metrics.registry, db);
   const settlementDeps = {
@@ -246,10 +244,7 @@ export function compose(deps: ComposeDeps): Composition {
     events,
     notifications,
     settings: {
-      largeNotionalUnits: limitUnits(
-        deps.config.SETTLEMENT_LARGE_NOTIONAL_USDT,
-        'SETTLEMENT_LARGE_NOTIONAL_USDT',
-      ),
+      largeNotionalUnits: deps.config.SETTLEMENT_LARGE_NOTIONAL_USDT,
       maxAttempts: deps.config.SETTLEMENT_MAX_ATTEMPTS,
       retryBaseMs: deps.config.SETTLEMENT_RETRY_BASE_MS,
       staleSeconds: deps.config.SETTLEMENT_STALE_SECONDS,
@@ -270,7 +265,7 @@ export function compose(deps: ComposeDeps): Composition {
     audit,
     wallets,
     inFlight: (ex) => settlementQueries.inFlight(ex),
-    toleranceUnits: parseUnits(deps.config.RECONCILE_TOLERANCE_USDT, 6),
+    toleranceUnits: deps.config.RECONCILE_TOLERANCE_USDT,
   });
   createReconciliationMetrics(metrics.registry, db, reconciliation);
   kinds.register(settlementRequeueKind({ settlement }));
@@ -349,50 +344,30 @@ export function compose(deps: ComposeDeps): Composition {
     healthRoutes({
       version: VERSION,
       registry: metrics.registry,
-      checks: [
-        {
-          name: 'database',
-          check: async () => ({
-            ok: (await db.selectNoFrom((eb) => eb.lit(1).as('one')).execute()).length === 1,
-          }),
-        },
-        {
-          name: 'migrations',
-          check: async () => {
-            const pending = await pendingMigrations(db);
-            return { ok: pending.length === 0, detail: pending.length ? { pending } : undefined };
-          },
-        },
-        {
-          name: 'worker',
-          check: async () => ({
-            ok: deps.workerRunning ? deps.workerRunning() : true,
-            detail: deps.workerRunning ? undefined : 'runs in a separate process',
-          }),
-        },
-        // Informational: a Telegram backlog must not take a serving node out of its load balancer.
-        {
-          name: 'notifications',
-          check: async () => ({
-            ok: true,
-            detail: notificationsDetail(
-              await notifications.backlog(db),
-              clock.now(),
-              telegram
-                ? `telegram (${telegram.mode === 'send-only' ? 'send-only: TELEGRAM_MODE is off, no updates received' : telegram.mode})`
-                : `off (${tg.mode === 'off' ? tg.reason : ''}): notifications stay queued`,
-            ),
-          }),
-        },
-      ],
+      checks: readinessChecks({
+        db,
+        clock,
+        notifications,
+        workerRunning: deps.workerRunning,
+        delivery: telegram
+          ? `telegram (${telegram.mode === 'send-only' ? 'send-only: TELEGRAM_MODE is off, no updates received' : telegram.mode})`
+          : `off (${tg.mode === 'off' ? tg.reason : ''}): notifications stay queued`,
+      }),
     }),
     operatorsRoutes({ auth, operators, config: deps.config }),
     auditRoutes({ audit }),
     approvalsRoutes({ approvals, queries, db, directory }),
     flagsRoutes({ flags, approvals, queries, directory, db }),
-    tradingRoutes({ addresses, approvals, house, trades, keys: apiKeys, clients, limits }),
+    tradingRoutes({ house, trades }),
+    clientsRoutes({
+      clients,
+      addresses,
+      limits,
+      keys: apiKeys,
+      approvals,
+      recentTrades: async (clientId) => (await trades.list({ clientId, limit: 50 })).map(tradeView),
+    }),
     clientApiRoutes({
-      db,
       keys: apiKeys,
       rfqs,
       trades,
@@ -429,24 +404,5 @@ export function compose(deps: ComposeDeps): Composition {
         trustProxy: deps.config.TRUST_PROXY,
         routes: [...routes, ...extra],
       }),
-  };
-}
-
-/** Notifications older than this in the queue are flagged in /ready. */
-export const QUEUED_TOO_LONG_SECONDS = 600;
-
-function notificationsDetail(
-  b: { queued: number; oldestQueuedAt: Date | null },
-  now: Date,
-  delivery: string,
-) {
-  const oldestQueuedSeconds = b.oldestQueuedAt
-    ? Math.max(0, Math.round((now.getTime() - b.oldestQueuedAt.getTime()) / 1000))
-    : 0;
-  return {
-    delivery,
-    queued: b.queued,
-    oldestQueuedSeconds,
-    queuedTooLong: oldestQueuedSeconds > QUEUED_TOO_LONG_SECONDS,
   };
 }

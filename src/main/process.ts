@@ -24,7 +24,7 @@ export function exitWithError(err: unknown): never {
 }
 
 /** Runs `stop` once on SIGINT/SIGTERM, then exits 0; a second signal forces exit. */
-export function onShutdown(stop: () => Promise<void>, log: (msg: string) => void): void {
+function onShutdown(stop: () => Promise<void>, log: (msg: string) => void): void {
   let stopping = false;
   const handler = (signal: NodeJS.Signals) => {
     if (stopping) process.exit(130);

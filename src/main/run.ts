@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { evmSettings, loadConfig, type Config } from '../config.js';
+import { loadConfig, type Config } from '../config.js';
 import { connectConfiguredEvm } from '../wallets/evm/evm.connect.js';
 import { systemClock } from '../shared/clock.js';
 import { createLogger, type Logger } from '../shared/logger.js';
@@ -21,7 +21,7 @@ export interface RunOptions {
 }
 
 /** The start-up was interrupted by a signal; whatever had started has been stopped. */
-export class StartupAborted extends Error {
+class StartupAborted extends Error {
   constructor() {
     super('start-up interrupted by a signal');
   }
@@ -107,7 +107,7 @@ export async function runDesk(
   const secrets = resolveSecrets(config);
   checkAborted();
   // The chain's settings checked against the node (chain id, the token's decimals) before anything starts.
-  const evm = await connectConfiguredEvm(evmSettings(config));
+  const evm = await connectConfiguredEvm(config.evm);
   checkAborted();
   const database = await openDatabase(config, logger);
   let worker: DeskWorker | undefined;

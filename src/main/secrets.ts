@@ -8,14 +8,8 @@ import {
   decodeKey,
   splitJwtKeys,
   type Config,
+  type Secrets,
 } from '../config.js';
-
-export interface Secrets {
-  /** kid → secret; the first entry signs. */
-  jwtKeys: { kid: string; secret: Buffer }[];
-  auditSigningKeyPem: string;
-  dataEncryptionKey: Buffer;
-}
 
 interface DevSecretsFile {
   jwt: string;

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 
 /**
- * DESIGN 4.2 invariant 9 in the database too: what was filed is what gets approved. Once a change
+ * Dual-control invariant 9 (src/approvals/README.md) in the database too: what was filed is what gets approved. Once a change
  * request exists, its kind, payload, digest, diff, summary, entity and version, requester, note,
  * policy snapshot, idempotency key and creation time never change — the co-sign compares the payload
  * with the digest of the same row, so rewriting both (or widening the policy snapshot) in psql would

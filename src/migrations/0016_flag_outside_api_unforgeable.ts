@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 
 /**
- * DESIGN 4.3: a database trigger audits flag changes made directly in SQL. Until now the trigger took
+ * Flags (docs/dual-control.md, Feature flags): a database trigger audits flag changes made directly in SQL. Until now the trigger took
  * a change as the desk's own when the transaction-local setting `desk.flag_change` was set — which
  * anyone in psql can set too, changing AUTO_SETTLEMENT with no audit event and no history row.
  *

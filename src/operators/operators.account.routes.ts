@@ -2,7 +2,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Config } from '../config.js';
-import { auditContext } from '../http/context.js';
+import { auditContext } from '../shared/request-context.js';
 import { AppError } from '../shared/errors.js';
 import type { AccountService } from './operators.account.js';
 

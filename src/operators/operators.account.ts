@@ -1,5 +1,5 @@
 import { createHmac, hkdfSync, randomInt } from 'node:crypto';
-import type { AuditContext } from '../audit/audit.service.js';
+import type { AuditContext } from '../shared/request-context.js';
 import { withTransaction } from '../shared/db.js';
 import { AppError, type FieldError } from '../shared/errors.js';
 import { hashPassword, verifyPassword } from './operators.crypto.js';
@@ -11,7 +11,7 @@ import {
   type RequestContext,
   type SessionRef,
 } from './operators.sessions.js';
-import type { Role } from './operators.tables.js';
+import type { Role } from '../shared/roles.js';
 
 /**
  * The signed-in operator's own account: changing the password, and the one-time code that links a
@@ -21,7 +21,7 @@ import type { Role } from './operators.tables.js';
 /** No 0/O, 1/I/L: a code read off a screen and typed into a phone should not be ambiguous. */
 export const LINK_CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
 export const LINK_CODE_LENGTH = 8;
-export const LINK_CODE_TTL_MINUTES = 10;
+const LINK_CODE_TTL_MINUTES = 10;
 
 export interface PasswordChange {
   currentPassword: string;

@@ -3,21 +3,17 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ApprovalsService } from '../approvals/approvals.service.js';
 import { requestView } from '../approvals/approvals.schemas.js';
-import { auditContext } from '../http/context.js';
+import { auditContext } from '../shared/request-context.js';
 import { AppError } from '../shared/errors.js';
-import { ROLES } from './operators.permissions.js';
+import { ROLES } from '../shared/roles.js';
 import type { OperatorsService } from './operators.service.js';
-import type { Role } from './operators.tables.js';
 
 const createBody = z
   .object({
     email: z.string().email().max(254),
     name: z.string().min(1).max(200),
     password: z.string().max(1024),
-    roles: z
-      .array(z.enum(ROLES as [Role, ...Role[]]))
-      .max(ROLES.length)
-      .default([]),
+    roles: z.array(z.enum(ROLES)).max(ROLES.length).default([]),
   })
   .strict();
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../shared/errors.js';
 import { newOperator, signedInOperator } from '../../test/support/factories.js';
 import { buildTestServer, type TestServer } from '../../test/support/server.js';
-import type { Role } from './operators.tables.js';
+import type { Role } from '../shared/roles.js';
 
 let t: TestServer;
 beforeAll(async () => {

@@ -17,7 +17,7 @@ import {
   type RequestContext,
   type SessionRef,
 } from './operators.sessions.js';
-import type { Role } from './operators.tables.js';
+import type { Role } from '../shared/roles.js';
 import { verifyTotp } from './operators.totp.js';
 
 export interface LoginInput {

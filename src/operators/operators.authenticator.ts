@@ -1,5 +1,5 @@
 import type { FastifyReply } from 'fastify';
-import type { Authenticator } from '../http/access.js';
+import type { Authenticator } from '../shared/request-context.js';
 import type { AuthService } from './operators.auth.js';
 import type { AccessToken } from './operators.sessions.js';
 
@@ -10,7 +10,7 @@ import type { AccessToken } from './operators.sessions.js';
  * the cookie is ignored, so a malformed bearer never falls back to ambient credentials.
  */
 export const SESSION_COOKIE = 'desk_session';
-export const CSRF_COOKIE = 'desk_csrf';
+const CSRF_COOKIE = 'desk_csrf';
 
 export function createAuthenticator(auth: AuthService): Authenticator {
   return {

@@ -3,14 +3,13 @@ import { z } from 'zod';
 import type { KindDefinition } from '../approvals/approvals.registry.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { AppError } from '../shared/errors.js';
-import { ROLES } from './operators.permissions.js';
+import { ROLES } from '../shared/roles.js';
 import { findOperatorById } from './operators.repo.js';
-import type { Role } from './operators.tables.js';
 
 const schema = z
   .object({
     operatorId: z.string().uuid(),
-    role: z.enum(ROLES as [Role, ...Role[]]),
+    role: z.enum(ROLES),
     action: z.enum(['grant', 'revoke']),
   })
   .strict();

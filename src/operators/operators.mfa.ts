@@ -41,7 +41,7 @@ export interface MfaUseCases {
 }
 
 /** How long a code confirmed outside a session authorises the decision it was given for. */
-export const CONFIRMED_CODE_SECONDS = 60;
+const CONFIRMED_CODE_SECONDS = 60;
 
 type Checked = { ok: true } | { ok: false };
 

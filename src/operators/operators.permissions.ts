@@ -1,10 +1,10 @@
-import type { Role } from './operators.tables.js';
+import type { Role } from '../shared/roles.js';
 
 /**
  * Least privilege: what each role may do. Routes declare a permission, never a role, so adding a
  * role or moving a permission is one edit here (and a row in docs/security.md).
  */
-export const PERMISSIONS = {
+const PERMISSIONS = {
   self: "read and manage one's own account (every signed-in operator)",
   'operators:read': 'list operators',
   'operators:write': 'create and deactivate operators',
@@ -29,8 +29,6 @@ export const PERMISSIONS = {
 } as const;
 
 export type Permission = keyof typeof PERMISSIONS;
-
-export const ROLES: readonly Role[] = ['ops_approver', 'risk_officer', 'platform_admin', 'auditor'];
 
 const DECIDER: readonly Permission[] = [
   'approvals:read',

@@ -1,6 +1,7 @@
 import { sql, type Selectable } from 'kysely';
 import type { Executor } from '../shared/db.js';
-import type { OperatorsTable, Role } from './operators.tables.js';
+import type { OperatorsTable } from './operators.tables.js';
+import type { Role } from '../shared/roles.js';
 import type { LockoutState } from './operators.rules.js';
 
 /** Every query on the operators tables. Only the operators services call these. */

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Config } from '../config.js';
-import type { Actor } from '../http/access.js';
-import { auditContext } from '../http/context.js';
+import type { Actor } from '../shared/request-context.js';
+import { auditContext } from '../shared/request-context.js';
 import { AppError } from '../shared/errors.js';
 import type { AuthService } from './operators.auth.js';
 import { clearSessionCookies, setSessionCookies, type CookiePolicy } from './operators.authenticator.js';

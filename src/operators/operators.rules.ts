@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FieldError } from '../shared/errors.js';
-import type { Role } from './operators.tables.js';
-import { ROLES } from './operators.permissions.js';
+import type { Role } from '../shared/roles.js';
+import { ROLES } from '../shared/roles.js';
 
 /**
  * The operators domain's decisions as plain functions over plain data: password policy, lockout,
@@ -9,9 +9,9 @@ import { ROLES } from './operators.permissions.js';
  * write the outcome.
  */
 
-export const PASSWORD_MIN_LENGTH = 12;
+const PASSWORD_MIN_LENGTH = 12;
 // argon2 hashes whatever it is given; an upper bound keeps one request from buying minutes of CPU.
-export const PASSWORD_MAX_LENGTH = 256;
+const PASSWORD_MAX_LENGTH = 256;
 
 export function passwordProblems(password: string, context: { email?: string } = {}): FieldError[] {
   const problems: FieldError[] = [];
@@ -91,7 +91,7 @@ export function afterFailure(
 
 export const TOTP_PERIOD_SECONDS = 30;
 /** Steps accepted either side of the current one: tolerates ±30 s of clock drift between phone and server. */
-export const TOTP_WINDOW = 1;
+const TOTP_WINDOW = 1;
 
 export function totpStep(now: Date): number {
   return Math.floor(now.getTime() / 1000 / TOTP_PERIOD_SECONDS);

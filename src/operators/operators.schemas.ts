@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { ROLES } from './operators.permissions.js';
+import { ROLES } from '../shared/roles.js';
 
 /**
  * Request and response shapes of the operators API. Requests are strict (unknown fields are refused);
  * responses list every field they may carry, so nothing else (a hash, a secret) can slip out.
  */
 const code = z.string().regex(/^\d{6}$/, 'must be the 6-digit code from the authenticator app');
-const role = z.enum(ROLES as [string, ...string[]]);
+const role = z.enum(ROLES);
 const isoDate = z.string();
 
 export const loginBody = z
@@ -31,7 +31,7 @@ export const setupBody = z
   })
   .strict();
 
-export const operatorSummary = z.object({
+const operatorSummary = z.object({
   id: z.string(),
   email: z.string(),
   name: z.string(),

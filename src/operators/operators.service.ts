@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
-import type { AuditContext, AuditService } from '../audit/audit.service.js';
+import type { AuditService } from '../audit/audit.service.js';
+import type { AuditContext } from '../shared/request-context.js';
 import type { Config } from '../config.js';
 import type { Clock } from '../shared/clock.js';
 import { withTransaction, type Db, type Tx } from '../shared/db.js';
@@ -8,7 +9,7 @@ import { hashPassword, randomToken, sha256Hex } from './operators.crypto.js';
 import * as repo from './operators.repo.js';
 import { isRole, operatorProblems, passwordProblems } from './operators.rules.js';
 import type { OperatorView } from './operators.sessions.js';
-import type { Role } from './operators.tables.js';
+import type { Role } from '../shared/roles.js';
 
 export interface NewOperator {
   email: string;

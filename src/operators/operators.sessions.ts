@@ -1,6 +1,7 @@
-import type { AuditContext, AuditService } from '../audit/audit.service.js';
+import type { AuditService } from '../audit/audit.service.js';
+import type { AuditContext } from '../shared/request-context.js';
 import type { Config } from '../config.js';
-import type { Secrets } from '../main/secrets.js';
+import type { Secrets } from '../config.js';
 import type { Clock } from '../shared/clock.js';
 import type { Db, Executor, Tx } from '../shared/db.js';
 import { AppError } from '../shared/errors.js';
@@ -8,7 +9,7 @@ import { createCsrfTokens, createSecretBox, type CsrfTokens, type SecretBox } fr
 import * as repo from './operators.repo.js';
 import type { OperatorRow } from './operators.repo.js';
 import { accessTokenExpiry, afterFailure, stepUpUntil } from './operators.rules.js';
-import type { Role } from './operators.tables.js';
+import type { Role } from '../shared/roles.js';
 import { createAccessTokens, type AccessTokens } from './operators.tokens.js';
 
 /** What the auth and MFA use cases share: issuing sessions and tokens, and counting failures. */

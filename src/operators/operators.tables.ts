@@ -1,6 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
-
-export type Role = 'ops_approver' | 'risk_officer' | 'platform_admin' | 'auditor';
+import type { Role } from '../shared/roles.js';
 
 export interface OperatorsTable {
   id: Generated<string>;

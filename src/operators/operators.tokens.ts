@@ -1,5 +1,6 @@
 import { errors, jwtVerify, SignJWT } from 'jose';
 import type { Clock } from '../shared/clock.js';
+import { isUuid } from '../shared/ids.js';
 
 /**
  * Access tokens: HS256 JWTs signed with the first key of the keyring and verified with whichever key
@@ -20,7 +21,6 @@ export interface AccessTokens {
 
 const ISSUER = 'usdt-desk';
 const AUDIENCE = 'usdt-desk-api';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function createAccessTokens(deps: {
   jwtKeys: { kid: string; secret: Buffer }[];
@@ -61,8 +61,7 @@ export function createAccessTokens(deps: {
           },
         );
         const { sub, sid } = payload;
-        if (typeof sub !== 'string' || typeof sid !== 'string' || !UUID.test(sub) || !UUID.test(sid))
-          return null;
+        if (typeof sub !== 'string' || typeof sid !== 'string' || !isUuid(sub) || !isUuid(sid)) return null;
         return { operatorId: sub, sessionId: sid };
       } catch {
         return null;

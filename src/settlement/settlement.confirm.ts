@@ -1,8 +1,7 @@
 import { withTransaction, type Tx } from '../shared/db.js';
-import { formatUsdt } from '../trading/money.js';
+import { formatUsdt } from '../shared/money.js';
 import type { AttemptInfo, FollowResult, WalletAdapter } from '../wallets/adapter.js';
-import type { Settlement, WorkerDeps, workerParts } from './settlement.worker.js';
-import { movement } from './settlement.worker.js';
+import { movement, type Settlement, type WorkerDeps, type workerParts } from './settlement.steps.js';
 
 /**
  * `confirm` follows a submitted settlement's transfer (a buy's payout, or a sell's deposit) outside

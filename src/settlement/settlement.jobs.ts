@@ -1,12 +1,14 @@
+import { z } from 'zod';
+import { cron, defineTask, handle, type JobsModule } from '../shared/jobs.js';
 import type { Logger } from '../shared/logger.js';
-import type { JobsModule } from '../worker/worker.js';
 import type { SettlementWorker } from './settlement.worker.js';
 
-const idOf = (payload: unknown): string => {
-  const id = (payload as { id?: unknown } | null)?.id;
-  if (typeof id !== 'string') throw new Error('settlement job without an id');
-  return id;
-};
+/** Takes a queued settlement to the chain (reserve, sign and persist, broadcast). */
+export const SETTLEMENT_PROCESS = defineTask('settlement_process', { id: z.string().min(1) });
+/** Polls a submitted settlement's confirmations until final. */
+export const SETTLEMENT_CONFIRM = defineTask('settlement_confirm', { id: z.string().min(1) });
+/** Re-enqueues settlements whose job a crashed worker lost or holds. */
+export const SETTLEMENT_SWEEP = defineTask('settlement_sweep', {});
 
 /** The settlement worker's tasks; the sweep also runs when the worker starts (after a crash). */
 export function settlementJobs(deps: { worker: SettlementWorker; logger: Logger }): JobsModule {
@@ -16,11 +18,11 @@ export function settlementJobs(deps: { worker: SettlementWorker; logger: Logger 
   };
   return {
     tasks: {
-      settlement_process: async (payload) => deps.worker.process(idOf(payload)),
-      settlement_confirm: async (payload) => deps.worker.confirm(idOf(payload)),
-      settlement_sweep: sweep,
+      ...handle(SETTLEMENT_PROCESS, async ({ id }) => deps.worker.process(id)),
+      ...handle(SETTLEMENT_CONFIRM, async ({ id }) => deps.worker.confirm(id)),
+      ...handle(SETTLEMENT_SWEEP, sweep),
     },
-    crontab: ['* * * * * settlement_sweep'],
+    crontab: [cron('* * * * *', SETTLEMENT_SWEEP)],
     onStart: sweep,
   };
 }

@@ -8,7 +8,7 @@ import { bookTrade, clientDeposits, SETTLEMENT_ENV, U } from '../../test/support
 import { fixedClock } from '../shared/clock.js';
 import { withTransaction, type Executor } from '../shared/db.js';
 import { AppError } from '../shared/errors.js';
-import type { Network } from '../trading/addresses.js';
+import type { Network } from '../shared/networks.js';
 import type { TradeRow } from '../trading/trades.service.js';
 import { ChainError } from '../wallets/adapter.js';
 import { accountIds, ledger } from '../wallets/ledger.js';
@@ -18,7 +18,7 @@ import { FLAG_REASONS, type FlagReason } from './settlement.tables.js';
 
 /**
  * "Any interleaving of book / requeue / fail / retry / cancel keeps the ledger balanced and never
- * transfers twice" (issue 7). Random command sequences against the real services on one database
+ * transfers twice". Random command sequences against the real services on one database
  * (one server for the file; every run books its own trades for its own clients):
  *
  * - book a buy or a sell; turn AUTO_SETTLEMENT on or off; requeue one open flagged event or every

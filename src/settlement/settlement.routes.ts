@@ -2,8 +2,8 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../shared/errors.js';
-import { NETWORKS } from '../trading/addresses.js';
-import { formatUsdt } from '../trading/money.js';
+import { NETWORKS } from '../shared/networks.js';
+import { formatUsdt } from '../shared/money.js';
 import type { FlaggedRow, SettlementQueries, SettlementRow } from './settlement.queries.js';
 import { FLAG_REASONS, SETTLEMENT_STATUSES } from './settlement.tables.js';
 
@@ -31,7 +31,7 @@ const settlementView = (s: SettlementRow, paper: boolean) => ({
   paper,
 });
 
-export const flaggedView = (e: FlaggedRow) => ({
+const flaggedView = (e: FlaggedRow) => ({
   id: e.id,
   tradeId: e.trade_id,
   settlementId: e.settlement_id,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { gate, insufficientDetail, parseConfirmations, retryDelayMs } from './settlement.rules.js';
+import { parseConfirmations } from '../config.parse.js';
+import { gate, insufficientDetail, retryDelayMs } from './settlement.rules.js';
 
 const U = 1_000_000n;
 const base = { autoSettlement: true, amount: 1000n * U, largeNotional: 100_000n * U, hotWallet: true };

@@ -1,5 +1,4 @@
-import type { Network } from '../trading/addresses.js';
-import { formatUsdt } from '../trading/money.js';
+import { formatUsdt } from '../shared/money.js';
 import type { TradeRow } from '../trading/trades.service.js';
 import { tradeView } from '../trading/trades.views.js';
 import type { FlagReason } from './settlement.tables.js';
@@ -43,15 +42,6 @@ export function retryDelayMs(attempts: number, baseMs: number): number {
 }
 
 /** `tron:19,ethereum:12` → per-network confirmations (networks not named need 1). */
-export function parseConfirmations(spec: string): Record<Network, number> {
-  const out: Record<Network, number> = { tron: 1, ethereum: 1 };
-  for (const part of spec.split(',')) {
-    const [network, n] = part.split(':');
-    if ((network === 'tron' || network === 'ethereum') && n) out[network] = Math.max(1, Number(n));
-  }
-  return out;
-}
-
 /** The trade as it was when its fill was held back (kept with the flagged event for ever). */
 export function tradeSnapshot(t: TradeRow): Record<string, unknown> {
   return { ...tradeView(t), amountUnits: t.amount_units };

@@ -1,17 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import type { AuditContext, AuditService } from '../audit/audit.service.js';
+import type { AuditService } from '../audit/audit.service.js';
+import type { AuditContext } from '../shared/request-context.js';
 import { AUTO_SETTLEMENT, type FlagsService } from '../flags/flags.service.js';
 import type { NotificationsService } from '../notifications/notifications.service.js';
 import type { Clock } from '../shared/clock.js';
 import type { Db, Executor, Tx } from '../shared/db.js';
 import type { EventPublisher } from '../shared/events.js';
-import type { Network } from '../trading/addresses.js';
+import type { Network } from '../shared/networks.js';
 import type { TradeSettlementPort } from '../trading/trades.settlement.js';
 import type { TradeRow } from '../trading/trades.service.js';
 import type { WalletsService } from '../wallets/wallets.service.js';
-import { enqueue } from '../worker/enqueue.js';
-import { formatUsdt } from '../trading/money.js';
+import { enqueue } from '../shared/jobs.js';
+import { SETTLEMENT_CONFIRM, SETTLEMENT_PROCESS } from './settlement.jobs.js';
+import { formatUsdt } from '../shared/money.js';
 import { gate, insufficientDetail, tradeSnapshot } from './settlement.rules.js';
 import type { FlagReason, SettlementStatus } from './settlement.tables.js';
 
@@ -37,7 +39,7 @@ export interface SettlementDeps {
   settings: SettlementSettings;
 }
 
-export const jobKeys = {
+const jobKeys = {
   process: (id: string) => `settlement:${id}`,
   confirm: (id: string) => `settlement-confirm:${id}`,
 };
@@ -71,20 +73,10 @@ export function settlementStore(deps: Pick<SettlementDeps, 'clock' | 'events' | 
       await deps.events.publish(tx, { type: 'settlement.changed', id, status });
     },
     async enqueueProcess(tx: Executor, id: string, runAt?: Date) {
-      await enqueue(
-        tx,
-        'settlement_process',
-        { id },
-        { jobKey: jobKeys.process(id), runAt, maxAttempts: 25 },
-      );
+      await enqueue(tx, SETTLEMENT_PROCESS, { id }, { jobKey: jobKeys.process(id), runAt, maxAttempts: 25 });
     },
     async enqueueConfirm(tx: Executor, id: string, runAt?: Date) {
-      await enqueue(
-        tx,
-        'settlement_confirm',
-        { id },
-        { jobKey: jobKeys.confirm(id), runAt, maxAttempts: 25 },
-      );
+      await enqueue(tx, SETTLEMENT_CONFIRM, { id }, { jobKey: jobKeys.confirm(id), runAt, maxAttempts: 25 });
     },
     async flag(
       tx: Executor,

@@ -1,8 +1,6 @@
 import type { ColumnType, Generated, JSONColumnType } from 'kysely';
-import type { Network } from '../trading/addresses.js';
-import type { Side } from '../trading/trading.tables.js';
-
-type Units = ColumnType<string, string, string>;
+import type { Side, Units } from '../shared/money.js';
+import type { Network } from '../shared/networks.js';
 
 export const SETTLEMENT_STATUSES = [
   'queued',

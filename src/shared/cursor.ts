@@ -1,4 +1,5 @@
 import { AppError } from './errors.js';
+import { isUuid } from './ids.js';
 
 /** Keyset pagination over (timestamp desc, id desc): an opaque cursor naming the last row of a page. */
 export const encodeCursor = (at: Date, id: string) =>
@@ -7,7 +8,7 @@ export const encodeCursor = (at: Date, id: string) =>
 export function decodeCursor(cursor: string): { at: Date; id: string } {
   const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
   const date = new Date(at ?? '');
-  if (!id || Number.isNaN(date.getTime()))
+  if (!id || !isUuid(id) || Number.isNaN(date.getTime()))
     throw new AppError('VALIDATION_FAILED', 'The cursor is not one this API returned.', [
       { path: 'querystring.cursor', message: 'is invalid' },
     ]);

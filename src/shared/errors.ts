@@ -2,7 +2,7 @@
  * The one error type of the desk. Each edge translates it once: HTTP → problem+json (status from
  * STATUS_BY_CODE), Telegram → a plain message, worker → retry or permanent failure.
  */
-export const STATUS_BY_CODE = {
+const STATUS_BY_CODE = {
   VALIDATION_FAILED: 400,
   INVALID_JSON: 400,
   REASON_REQUIRED: 400,
@@ -61,8 +61,6 @@ export class AppError extends Error {
   }
 }
 
-export const notFound = (what: string) => new AppError('NOT_FOUND', `${what} was not found`);
-
 /** PostgreSQL SQLSTATEs that mean "try the same transaction again". */
 export const TRANSIENT_SQLSTATES = new Set(['40001', '40P01', '55P03', '57P01', '08006', '08003']);
 
@@ -73,3 +71,5 @@ export function sqlState(err: unknown): string | undefined {
 }
 
 export const isUniqueViolation = (err: unknown) => sqlState(err) === '23505';
+/** 22P02: a value PostgreSQL cannot read as its column's type (e.g. an id that is not a UUID). */
+export const isInvalidTextRepresentation = (err: unknown) => sqlState(err) === '22P02';

@@ -37,7 +37,7 @@ function isSecretField(key: string, value: unknown): boolean {
  * own redaction matches fixed paths, so `err.input.password` or `data.body.totp` slipped through).
  * Errors are serialised first, so fields a library attached to an error are censored too.
  */
-export function censorSecrets(value: unknown, depth = 0, ancestors = new WeakSet<object>()): unknown {
+function censorSecrets(value: unknown, depth = 0, ancestors = new WeakSet<object>()): unknown {
   // pino's error serialiser gives {type, message, stack, ...the error's own fields}; walked as plain data.
   if (value instanceof Error) return censorSecrets({ ...stdSerializers.err(value) }, depth, ancestors);
   if (typeof value !== 'object' || value === null) return value;

@@ -1,7 +1,7 @@
 import { Migrator, type Migration, type MigrationResult, type Kysely } from 'kysely';
 import { migrations } from '../migrations/index.js';
 
-export const MIGRATION_TABLE = 'desk_migrations';
+const MIGRATION_TABLE = 'desk_migrations';
 
 function migrator(db: Kysely<unknown>, list: Record<string, Migration> = migrations): Migrator {
   return new Migrator({

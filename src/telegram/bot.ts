@@ -2,15 +2,8 @@ import { autoRetry } from '@grammyjs/auto-retry';
 import { sequentialize } from '@grammyjs/runner';
 import { Bot, type Context, type NextFunction } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
-import type { ApprovalQueries } from '../approvals/approvals.queries.js';
-import type { ApprovalsService } from '../approvals/approvals.service.js';
-import type { AuditService } from '../audit/audit.service.js';
-import type { ClientsService } from '../clients/clients.service.js';
-import type { AccountService } from '../operators/operators.account.js';
-import type { AuthService } from '../operators/operators.auth.js';
-import type { Clock } from '../shared/clock.js';
-import type { Db } from '../shared/db.js';
-import type { Logger } from '../shared/logger.js';
+import { clientFeatures } from './client-context.js';
+import type { BotDeps } from './deps.js';
 import { errorBoundary } from './errors.js';
 import { decisionFeature } from './features/decide.js';
 import { helpFeature } from './features/help.js';
@@ -20,36 +13,6 @@ import { pendingFeature } from './features/pending.js';
 import { quoteFeature } from './features/quote.js';
 import { addressFeature } from './features/address.js';
 import { tradesFeature } from './features/trades.js';
-import type { AddressesService } from '../trading/addresses.service.js';
-import type { RfqService } from '../trading/rfq.service.js';
-import type { TradesService } from '../trading/trades.service.js';
-import type { TelegramStore } from './telegram.store.js';
-
-/** What the bot's features call: domain services only (and the bot's own state store). */
-export interface BotDeps {
-  store: TelegramStore;
-  account: Pick<AccountService, 'consumeTelegramLinkCode' | 'unlinkTelegram' | 'operatorByTelegramId'>;
-  auth: Pick<AuthService, 'confirmCode'>;
-  approvals: Pick<ApprovalsService, 'cosign' | 'reject'>;
-  queries: Pick<ApprovalQueries, 'list' | 'get'>;
-  clients: ClientsService;
-  /** Refused decision attempts go to the audit trail (who pressed whose button). */
-  audit: Pick<AuditService, 'record'>;
-  db: Db;
-  clock: Clock;
-  logger: Logger;
-  /** Base for "Open in console" links (PUBLIC_URL). */
-  publicUrl: string;
-  /** Updates per user per minute before the bot stops answering them for the rest of the minute. */
-  rateLimitPerMinute: number;
-  /** RFQs and accepts for /quote (absent: the command is not offered). */
-  trading?: {
-    rfqs: Pick<RfqService, 'request'>;
-    trades: Pick<TradesService, 'accept'> &
-      Partial<Pick<TradesService, 'list' | 'requestTradeCancel' | 'requestTradeAmend'>>;
-    addresses?: Pick<AddressesService, 'request' | 'list'>;
-  };
-}
 
 export interface DeskBotOptions {
   token: string;
@@ -59,10 +22,7 @@ export interface DeskBotOptions {
 }
 
 /** The bot's numeric id is the part of the token before the colon. */
-export const botIdOf = (token: string) => Number(token.split(':')[0]);
-
-export const consoleUrl = (publicUrl: string, requestId: string) =>
-  new URL(`/approvals/${encodeURIComponent(requestId)}`, publicUrl).toString();
+const botIdOf = (token: string) => Number(token.split(':')[0]);
 
 /**
  * Processes each update once, whichever process receives it (PostgreSQL remembers update ids): a
@@ -101,7 +61,7 @@ function rateLimit(deps: BotDeps) {
 }
 
 /** How long a reply may wait on Telegram's `retry_after` (a person is waiting for it), and how often it is tried again. */
-export const REPLY_RETRY = { maxDelaySeconds: 10, maxRetryAttempts: 3 };
+const REPLY_RETRY = { maxDelaySeconds: 10, maxRetryAttempts: 3 };
 
 /**
  * Replies inside a handler (ctx.reply, answerCallbackQuery, deleteMessage…) wait out a 429's
@@ -130,11 +90,14 @@ export function createDeskBot(opts: DeskBotOptions, deps: BotDeps): Bot {
     linkFeature(deps),
     decisionFeature(deps),
     pendingFeature(deps),
-    quoteFeature(deps),
-    addressFeature(deps),
-    tradesFeature(deps),
-    onboardingFeature(deps),
-    helpFeature(deps),
+    clientFeatures(
+      deps,
+      quoteFeature(deps),
+      addressFeature(deps),
+      tradesFeature(deps),
+      onboardingFeature(deps),
+      helpFeature(deps),
+    ),
   );
   // Errors outside the boundary (the store itself failing): logged; the update is not retried.
   bot.catch((err) =>

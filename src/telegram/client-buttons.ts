@@ -1,5 +1,6 @@
 import type { CallbackQueryContext, Context, NextFunction } from 'grammy';
-import type { BotDeps } from './bot.js';
+import type { BotDeps } from './deps.js';
+import { refusedInChat } from './errors.js';
 import { CLIENT_TOKEN_PREFIX } from './telegram.store.js';
 import type { ClientTokenAction } from './telegram.tables.js';
 
@@ -33,15 +34,15 @@ const REFUSED = {
 
 /**
  * Middleware for presses on client tokens of `actions`: refuses another user's press (token kept), a
- * spent or expired token, and otherwise spends the token and runs `handle` with its payload. Tokens
- * of other actions pass to the next feature.
+ * spent or expired token, and otherwise spends the token, answers the press and runs `handle` with its
+ * payload, the desk's refusals told in the chat. Tokens of other actions pass to the next feature.
  */
-export function onClientButton(
+export function onClientButton<C extends Context>(
   deps: Pick<BotDeps, 'store' | 'clock' | 'logger'>,
   actions: readonly ClientTokenAction[],
-  handle: (ctx: CallbackQueryContext<Context>, payload: Record<string, string>) => Promise<unknown>,
+  handle: (ctx: CallbackQueryContext<C>, payload: Record<string, string>) => Promise<unknown>,
 ) {
-  return async (ctx: CallbackQueryContext<Context>, next: NextFunction) => {
+  return async (ctx: CallbackQueryContext<C>, next: NextFunction) => {
     const token = ctx.match[1] ?? '';
     const press = await deps.store.pressClientToken(token, actions, ctx.from.id, deps.clock.now());
     if (!press.ok) {
@@ -54,6 +55,6 @@ export function onClientButton(
       return ctx.answerCallbackQuery({ text: REFUSED[press.why], show_alert: true });
     }
     await ctx.answerCallbackQuery();
-    return handle(ctx, press.payload);
+    return handle(ctx, press.payload).catch(refusedInChat);
   };
 }

@@ -12,7 +12,7 @@ import {
 import { fixedClock } from '../shared/clock.js';
 
 /**
- * Deciding in Telegram (DESIGN 4.9): only the named secondary's linked account, an opaque single-use
+ * Deciding in Telegram (docs/telegram.md): only the named secondary's linked account, an opaque single-use
  * token, a TOTP code whose message is deleted, and the same engine call as the console.
  */
 describe('co-signing and rejecting in Telegram', () => {

@@ -6,7 +6,7 @@ import type { ClaimedNotification, NotificationsService } from '../notifications
 import type { Clock } from '../shared/clock.js';
 import type { Db } from '../shared/db.js';
 import type { Logger } from '../shared/logger.js';
-import { consoleUrl } from './bot.js';
+import { consoleUrl } from './deps.js';
 import { isPublicUrl } from './public-url.js';
 import { decisionKeyboard, openInConsole } from './keyboards.js';
 import type { TelegramStore } from './telegram.store.js';
@@ -41,7 +41,7 @@ export interface Timer {
   sleep(ms: number): Promise<void>;
 }
 
-export const realTimer: Timer = {
+const realTimer: Timer = {
   now: () => Date.now(),
   sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
 };

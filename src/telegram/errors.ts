@@ -1,4 +1,4 @@
-import { GrammyError, type BotError, type Context } from 'grammy';
+import { GrammyError, type BotError, type Context, type InlineKeyboard } from 'grammy';
 import { AppError, type ErrorCode } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { esc } from './format.js';
@@ -52,16 +52,44 @@ export function alertText(html: string): string {
     .slice(0, 200);
 }
 
-/** The one error boundary: every feature's error ends here and becomes a message, never silence. */
+/**
+ * A refusal already in the user's words, which the boundary sends as it is in reply mode: a chat
+ * message, also for a button press (whose handler answered the press before its work began).
+ */
+export class Refusal extends Error {
+  constructor(
+    readonly text: string,
+    readonly extra: { parse_mode?: 'HTML'; reply_markup?: InlineKeyboard } = {},
+  ) {
+    super(text);
+    this.name = 'Refusal';
+  }
+}
+
+/**
+ * For work after a press is answered: the desk's refusal (an AppError) goes to the boundary in reply
+ * mode, in plain words; anything else goes on unchanged. Use as `work().catch(refusedInChat)`.
+ */
+export function refusedInChat(err: unknown): never {
+  throw err instanceof AppError ? new Refusal(plainWords(err), { parse_mode: 'HTML' }) : err;
+}
+
+/**
+ * The one error boundary: every feature's error ends here and becomes a message, never silence. A
+ * Refusal is replied in the chat (reply mode); any other error is a callback alert for a press, else
+ * a reply.
+ */
 export function errorBoundary(logger: Logger) {
   return async (error: BotError<Context>) => {
     const { ctx } = error;
     const err = error.error;
-    if (!(err instanceof AppError))
+    if (!(err instanceof AppError) && !(err instanceof Refusal))
       logger.error({ err, updateId: ctx.update.update_id }, 'telegram update failed');
     const text = plainWords(err);
     try {
-      if (ctx.callbackQuery) {
+      if (err instanceof Refusal) {
+        await ctx.reply(err.text, err.extra);
+      } else if (ctx.callbackQuery) {
         await ctx.answerCallbackQuery({ text: alertText(text), show_alert: true });
       } else if (ctx.chat) {
         await ctx.reply(text, { parse_mode: 'HTML' });

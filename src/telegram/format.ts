@@ -22,7 +22,7 @@ export function esc(value: unknown): string {
 }
 
 /** Cuts plain text to `max` characters with an ellipsis (before escaping, so no entity is cut). */
-export function clip(value: unknown, max: number): string {
+function clip(value: unknown, max: number): string {
   const s = text(value);
   return s.length <= max ? s : `${s.slice(0, Math.max(0, max - 1))}…`;
 }
@@ -59,7 +59,7 @@ export function when(value: Date | string | null | undefined): string {
 }
 
 /** A diff value as a short readable string (scalars as they are, objects as compact JSON). */
-export function showValue(value: unknown): string {
+function showValue(value: unknown): string {
   if (value === null || value === undefined) return '—';
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')

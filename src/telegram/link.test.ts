@@ -111,7 +111,7 @@ describe('operator linking', () => {
     ]);
     const jobs = await sql<{
       n: number;
-    }>`select count(*)::int as n from graphile_worker.jobs where task_identifier = ${DELIVER_TASK}`.execute(
+    }>`select count(*)::int as n from graphile_worker.jobs where task_identifier = ${DELIVER_TASK.name}`.execute(
       t.database.db,
     );
     expect(jobs.rows[0]?.n).toBe(1);

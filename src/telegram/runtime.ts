@@ -14,8 +14,9 @@ import type { AuthService } from '../operators/operators.auth.js';
 import type { Clock } from '../shared/clock.js';
 import type { Db } from '../shared/db.js';
 import type { Logger } from '../shared/logger.js';
-import type { JobsModule } from '../worker/worker.js';
-import { createDeskBot, type BotDeps } from './bot.js';
+import type { JobsModule } from '../shared/jobs.js';
+import { createDeskBot } from './bot.js';
+import type { BotDeps } from './deps.js';
 import { createDeliverer, type Deliverer, type Timer } from './delivery.js';
 import { telegramJobs } from './telegram.jobs.js';
 import { createTelegramStore, type TelegramStore } from './telegram.store.js';
@@ -23,7 +24,7 @@ import type { ThrottleRules } from './throttle.js';
 import { telegramWebhookRoutes } from './webhook.routes.js';
 
 /** The updates the bot handles; Telegram sends no others. */
-export const ALLOWED_UPDATES = ['message', 'callback_query'] as const;
+const ALLOWED_UPDATES = ['message', 'callback_query'] as const;
 
 /** How the bot runs: receiving updates (polling, webhook), or only delivering notifications. */
 export type TelegramRunSettings =
@@ -52,7 +53,7 @@ export interface TelegramDeps {
     rules?: ThrottleRules;
   };
   rateLimitPerMinute?: number;
-  trading?: BotDeps['trading'];
+  trading: BotDeps['trading'];
 }
 
 export interface TelegramRuntime {

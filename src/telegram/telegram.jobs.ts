@@ -2,16 +2,18 @@ import type { NotificationsService } from '../notifications/notifications.servic
 import type { Clock } from '../shared/clock.js';
 import type { Db, Executor } from '../shared/db.js';
 import type { Logger } from '../shared/logger.js';
-import { enqueue } from '../worker/enqueue.js';
-import type { JobsModule } from '../worker/worker.js';
+import { cron, defineTask, enqueue, handle, type JobsModule } from '../shared/jobs.js';
 import type { Deliverer } from './delivery.js';
 import type { TelegramStore } from './telegram.store.js';
 
-export const DELIVER_TASK = 'telegram_deliver';
+/** Drains the notifications outbox to Telegram. */
+export const DELIVER_TASK = defineTask('telegram_deliver', {});
+/** Prunes the bot's bookkeeping (processed updates, spent callback tokens). */
+export const PRUNE_TASK = defineTask('telegram_prune', {});
 
 /** Wakes the deliverer in the transaction that wrote notifications (one pending job, whatever the number). */
 export const wakeDeliverer = (tx: Executor) =>
-  enqueue(tx, DELIVER_TASK, {}, { jobKey: DELIVER_TASK, maxAttempts: 3 });
+  enqueue(tx, DELIVER_TASK, {}, { jobKey: DELIVER_TASK.name, maxAttempts: 3 });
 
 /**
  * Delivery runs as a worker task: woken when notifications are written, every minute as a safety net
@@ -28,7 +30,7 @@ export function telegramJobs(deps: {
 }): JobsModule {
   return {
     tasks: {
-      [DELIVER_TASK]: async () => {
+      ...handle(DELIVER_TASK, async () => {
         const tally = await deps.deliverer.drain();
         if (Object.keys(tally).length > 0) deps.logger.info({ tally }, 'telegram deliveries');
         const { nextAttemptAt } = await deps.notifications.backlog(deps.db);
@@ -39,15 +41,15 @@ export function telegramJobs(deps: {
             DELIVER_TASK,
             {},
             {
-              jobKey: `${DELIVER_TASK}_retry`,
+              jobKey: `${DELIVER_TASK.name}_retry`,
               runAt: new Date(Math.max(now, nextAttemptAt.getTime())),
               maxAttempts: 3,
             },
           );
         }
-      },
-      telegram_prune: async () => deps.store.prune(deps.clock.now()),
+      }),
+      ...handle(PRUNE_TASK, async () => deps.store.prune(deps.clock.now())),
     },
-    crontab: [`* * * * * ${DELIVER_TASK}`, '23 3 * * * telegram_prune'],
+    crontab: [cron('* * * * *', DELIVER_TASK), cron('23 3 * * *', PRUNE_TASK)],
   };
 }

@@ -24,7 +24,7 @@ export interface ThrottleState {
 }
 
 /** Group and channel ids are negative; users' are positive. */
-export const isGroupChat = (chatId: string | number) => String(chatId).startsWith('-');
+const isGroupChat = (chatId: string | number) => String(chatId).startsWith('-');
 
 /** How long (ms) to wait before a message to `chatId` may be sent at `now`; 0 when it may go now. */
 export function delayFor(state: ThrottleState, chatId: string, now: number): number {

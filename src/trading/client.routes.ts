@@ -1,12 +1,10 @@
-import { sql } from 'kysely';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Db } from '../shared/db.js';
 import { AppError } from '../shared/errors.js';
-import { NETWORKS } from './addresses.js';
-import type { ApiKeysService } from './apikeys.service.js';
-import { parseUsdt } from './money.js';
+import { NETWORKS } from '../shared/networks.js';
+import type { ApiKeysService } from '../clients/apikeys.service.js';
+import { parseUsdt } from '../shared/money.js';
 import type { RfqService } from './rfq.service.js';
 import type { TradesService } from './trades.service.js';
 import { quoteView, tradeView } from './trades.views.js';
@@ -31,7 +29,6 @@ function clientOf(req: FastifyRequest) {
  * limited per key. Errors are problem+json with stable codes (QUOTE_EXPIRED, LIMIT_EXCEEDED, …).
  */
 export function clientApiRoutes(deps: {
-  db: Db;
   keys: ApiKeysService;
   rfqs: RfqService;
   trades: TradesService;
@@ -105,38 +102,8 @@ export function clientApiRoutes(deps: {
             'Send an Idempotency-Key header (1–200 printable characters).',
             [{ path: 'Idempotency-Key', message: 'is required' }],
           );
-        const quote = await deps.db
-          .selectFrom('quotes')
-          .select('id')
-          .where('id', '=', req.params.id)
-          .where('client_id', '=', clientId)
-          .executeTakeFirst();
-        if (!quote) throw new AppError('NOT_FOUND', 'There is no such quote.');
-        // Pin the key to this quote, or read the quote it was pinned to before, in one statement.
-        const { rows } = await sql<{ quote_id: string }>`
-        with pinned as (
-          insert into client_idempotency_keys (client_id, key, quote_id) values (${clientId}, ${idem}, ${quote.id})
-          on conflict (client_id, key) do nothing returning quote_id)
-        select quote_id from pinned
-        union all
-        select quote_id from client_idempotency_keys where client_id = ${clientId} and key = ${idem}
-        limit 1`.execute(deps.db);
-        // Nothing seen: a concurrent request pinned the key after this statement's snapshot; read it now.
-        const pinned =
-          rows[0] ??
-          (await deps.db
-            .selectFrom('client_idempotency_keys')
-            .select('quote_id')
-            .where('client_id', '=', clientId)
-            .where('key', '=', idem)
-            .executeTakeFirstOrThrow());
-        if (pinned.quote_id !== quote.id)
-          throw new AppError(
-            'IDEMPOTENCY_CONFLICT',
-            'This Idempotency-Key was used to accept another quote.',
-          );
-        const { trade, replayed } = await deps.trades.accept(
-          { quoteId: quote.id, clientId },
+        const { trade, replayed } = await deps.trades.acceptWithIdempotencyKey(
+          { quoteId: req.params.id, clientId, key: idem },
           { actorType: 'client', actorId: clientId, ip: req.ip },
         );
         return reply.status(replayed ? 200 : 201).send(tradeView(trade));

@@ -1,20 +1,21 @@
 import { Decimal } from 'decimal.js';
-import type { AuditContext, AuditService } from '../audit/audit.service.js';
+import type { AuditService } from '../audit/audit.service.js';
+import type { AuditContext } from '../shared/request-context.js';
 import type { Clock } from '../shared/clock.js';
 import { withTransaction, type Db } from '../shared/db.js';
 import { AppError } from '../shared/errors.js';
-import { formatPrice, parsePrice } from './money.js';
+import { formatPrice, parsePrice } from '../shared/money.js';
 import {
   housePrice,
   spreadFor,
   spreadTiersView,
   validateSpreadTiers,
   type PricingSource,
-  type SpreadTier,
   type SpreadTierInput,
 } from './pricing.js';
+import type { SpreadTier } from '../shared/money.js';
 
-export const HOUSE = 'house';
+const HOUSE = 'house';
 
 export interface Reference {
   mid: string;

@@ -1,5 +1,4 @@
-import { parseLpUrls } from '../config.js';
-import { formatUsdt, parsePrice } from './money.js';
+import { formatUsdt, parsePrice } from '../shared/money.js';
 import type { PriceRequest, PricingSource } from './pricing.js';
 
 /** The largest LP response body the desk reads; a longer one is refused, not buffered. */
@@ -141,10 +140,10 @@ function snippet(text: string): string {
 
 /** The liquidity providers `PRICING_LP_URLS` names, each sent `PRICING_LP_TOKEN` when set. */
 export function httpLpSources(
-  config: { PRICING_LP_URLS?: string | undefined; PRICING_LP_TOKEN?: string | undefined },
+  config: { PRICING_LP_URLS: { name: string; url: string }[]; PRICING_LP_TOKEN?: string | undefined },
   fetchImpl?: typeof fetch,
 ): PricingSource[] {
-  return parseLpUrls(config.PRICING_LP_URLS).map((lp) =>
+  return config.PRICING_LP_URLS.map((lp) =>
     createHttpLpSource({
       ...lp,
       ...(config.PRICING_LP_TOKEN ? { token: config.PRICING_LP_TOKEN } : {}),

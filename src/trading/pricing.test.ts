@@ -4,11 +4,11 @@ import {
   housePrice,
   isBetter,
   MAX_SPREAD_BPS,
-  parseSpreadTiers,
   spreadFor,
   spreadTiersView,
   validateSpreadTiers,
 } from './pricing.js';
+import { parseSpreadTiers } from '../config.parse.js';
 
 const U = 1_000_000n;
 

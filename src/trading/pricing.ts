@@ -1,6 +1,6 @@
 import { Decimal } from 'decimal.js';
-import type { Network } from './addresses.js';
-import type { Side } from './trading.tables.js';
+import type { Network } from '../shared/networks.js';
+import type { Side, SpreadTier } from '../shared/money.js';
 
 /** What a pricing source is asked. `side` is the client's: `buy` means the client buys USDT. */
 export interface PriceRequest {
@@ -19,26 +19,6 @@ export interface PriceRequest {
 export interface PricingSource {
   readonly name: string;
   quote(request: PriceRequest, options: { deadline: Date; signal: AbortSignal }): Promise<{ price: string }>;
-}
-
-export interface SpreadTier {
-  fromUnits: bigint;
-  bps: Decimal;
-}
-
-/** `fromUsdt:bps,…` → tiers sorted by notional; the first tier must start at 0. */
-export function parseSpreadTiers(text: string): SpreadTier[] {
-  const tiers = text.split(',').map((pair) => {
-    const [from = '', bps = ''] = pair.split(':');
-    if (!/^\d+$/.test(from) || !/^\d+(\.\d+)?$/.test(bps))
-      throw new Error(`spread tier "${pair}" is not fromUsdt:bps`);
-    return { fromUnits: BigInt(from) * 1_000_000n, bps: new Decimal(bps) };
-  });
-  tiers.sort((a, b) => (a.fromUnits < b.fromUnits ? -1 : a.fromUnits > b.fromUnits ? 1 : 0));
-  if (tiers[0]?.fromUnits !== 0n) throw new Error('the first spread tier must start at 0');
-  if (new Set(tiers.map((t) => t.fromUnits)).size !== tiers.length)
-    throw new Error('two spread tiers start at the same notional');
-  return tiers;
 }
 
 export function spreadFor(tiers: readonly SpreadTier[], amountUnits: bigint): Decimal {
@@ -70,7 +50,7 @@ export interface SpreadTierInput {
 
 /** The widest spread the API accepts (10 %): anything wider is a typo, not a price. */
 export const MAX_SPREAD_BPS = 1_000;
-export const MAX_SPREAD_TIERS = 20;
+const MAX_SPREAD_TIERS = 20;
 
 /**
  * Spread tiers set through the API: ascending by notional from 0, whole USDT, whole bps from 0 to

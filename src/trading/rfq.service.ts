@@ -4,7 +4,7 @@ import type { ClientsService } from '../clients/clients.service.js';
 import type { Clock } from '../shared/clock.js';
 import { withTransaction, type Db } from '../shared/db.js';
 import { AppError } from '../shared/errors.js';
-import { formatPrice, parsePrice, quoteTotal } from './money.js';
+import { formatPrice, parsePrice, quoteTotal } from '../shared/money.js';
 import { isBetter, type PriceRequest, type PricingSource } from './pricing.js';
 import type { QuotesTable } from './trading.tables.js';
 import type { TradingMetrics } from './trading.metrics.js';

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newClient } from '../../test/support/clients.js';
 import { buildTestServer, type TestServer } from '../../test/support/server.js';
 import { AppError } from '../shared/errors.js';
-import type { Network } from './addresses.js';
+import type { Network } from '../shared/networks.js';
 
 const U = 1_000_000n;
 const TRON = 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t';

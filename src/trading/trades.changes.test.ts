@@ -171,6 +171,9 @@ describe('trade changes (trade.cancel, trade.amend) under dual control', () => {
       reason: 'bigger',
     });
     expect(filed.status, JSON.stringify(filed.body)).toBe(201);
+    // the request says which tier applies and who may co-sign, as the engine judges it
+    expect(filed.body).toMatchObject({ coSignerRoles: ['risk_officer'] });
+    expect(typeof (filed.body as { matchedTier?: unknown }).matchedTier).toBe('string');
     const wrong = await approve(filed.body.id, secondary);
     expect(wrong.status).toBeGreaterThanOrEqual(400);
     expect((await approve(filed.body.id, risk)).status).toBe(200);

@@ -7,10 +7,10 @@ import type { ClientsService } from '../clients/clients.service.js';
 import type { Clock } from '../shared/clock.js';
 import type { Tx } from '../shared/db.js';
 import { AppError } from '../shared/errors.js';
-import type { AddressesService } from './addresses.service.js';
-import { limitRefusal } from './limits.js';
-import type { LimitsService } from './limits.service.js';
-import { formatUsdt, quoteTotal } from './money.js';
+import type { AddressesService } from '../clients/addresses.service.js';
+import { limitRefusal } from '../clients/limits.js';
+import type { LimitsService } from '../clients/limits.service.js';
+import { formatUsdt, quoteTotal } from '../shared/money.js';
 
 const DAY_MS = 24 * 3600 * 1000;
 const tradeId = z.string().uuid();
@@ -115,7 +115,7 @@ async function amended(tx: Tx, deps: Deps, p: TradeAmend) {
   let address = { id: t.address_id, address: t.address };
   if (p.addressId || p.address) {
     const row = p.addressId
-      ? await tx.selectFrom('client_addresses').selectAll().where('id', '=', p.addressId).executeTakeFirst()
+      ? await deps.addresses.byId(tx, p.addressId)
       : await deps.addresses.live(
           tx,
           t.client_id,

@@ -1,30 +1,35 @@
 import type { Selectable } from 'kysely';
-import type { AuditContext, AuditService } from '../audit/audit.service.js';
+import type { AuditService } from '../audit/audit.service.js';
+import type { AuditContext } from '../shared/request-context.js';
 import type { Requester } from '../approvals/approvals.ports.js';
 import type { ApprovalsService } from '../approvals/approvals.service.js';
 import type { ClientsService } from '../clients/clients.service.js';
 import type { Clock } from '../shared/clock.js';
 import { withTransaction, type Db, type Executor, type Tx } from '../shared/db.js';
 import { AppError } from '../shared/errors.js';
-import type { AddressesService } from './addresses.service.js';
-import { limitRefusal } from './limits.js';
-import type { LimitsService } from './limits.service.js';
-import { formatUsdt, usdtToDecimal } from './money.js';
+import { isUuid } from '../shared/ids.js';
+import type { AddressesService } from '../clients/addresses.service.js';
+import { limitRefusal } from '../clients/limits.js';
+import type { LimitsService } from '../clients/limits.service.js';
+import { formatUsdt, usdtToDecimal } from '../shared/money.js';
+import { idempotentAccept } from './trades.idempotency.js';
 import type { TradesTable } from './trading.tables.js';
 import type { TradingMetrics } from './trading.metrics.js';
 
 export type TradeRow = Selectable<TradesTable>;
 
-/** The settlement domain's hook, called in the booking transaction (until it exists, a trade stays `booked`). */
+/** The settlement domain's hook, called in the booking transaction. */
 export interface SettlementHook {
   onTradeBooked(tx: Tx, trade: TradeRow): Promise<void>;
 }
 
 /**
- * Accepting a quote books a trade exactly once. One transaction locks the quote row (so a second
- * accept of the same quote waits and then finds the trade), checks it is live, the client active,
- * a whitelisted address for the network, and — holding the client's limits row, so that accepts by
- * one client serialize — the per-trade and rolling 24 h limits; then books the trade.
+ * Trades: booking, listing and filing changes. Accepting a quote books a trade exactly once. One
+ * transaction locks the quote row (so a second accept of the same quote waits and then finds the
+ * trade), checks it is live, the client active, a whitelisted address for the network, and — holding
+ * the client's limits row, so that accepts by one client serialize — the per-trade and rolling 24 h
+ * limits; then books the trade, records its audit event and hands it to settlement (`onTradeBooked`:
+ * its reservation, settlement row and job, or a flagged event), all in that one transaction.
  */
 export function createTradesService(deps: {
   db: Db;
@@ -33,26 +38,25 @@ export function createTradesService(deps: {
   clients: Pick<ClientsService, 'get'>;
   addresses: AddressesService;
   limits: LimitsService;
-  settlement?: SettlementHook;
-  metrics?: TradingMetrics;
-  approvals?: Pick<ApprovalsService, 'file'>;
+  settlement: SettlementHook;
+  metrics: TradingMetrics;
+  approvals: Pick<ApprovalsService, 'file'>;
 }) {
-  const { db, audit, clock } = deps;
+  const { db, audit, clock, approvals } = deps;
 
   /** The trade if the requester may ask to change it: a client only its own trades. */
   async function changeable(tradeId: string, requester: Requester) {
-    const trade = /^[0-9a-f-]{36}$/i.test(tradeId)
+    const trade = isUuid(tradeId)
       ? await db.selectFrom('trades').select(['id', 'client_id']).where('id', '=', tradeId).executeTakeFirst()
       : undefined;
     if (!trade || (requester.type === 'client' && trade.client_id !== requester.id))
       throw new AppError('NOT_FOUND', 'There is no such trade.');
-    if (!deps.approvals) throw new Error('trades service built without the approvals engine');
-    return { trade, approvals: deps.approvals };
+    return trade;
   }
 
   /** Files `trade.cancel` (applied only when co-signed, and only if the trade is still `booked`). */
   async function fileCancel(tradeId: string, requester: Requester, ctx: AuditContext, note?: string) {
-    const { trade, approvals } = await changeable(tradeId, requester);
+    const trade = await changeable(tradeId, requester);
     return approvals.file({ kind: 'trade.cancel', payload: { tradeId: trade.id }, note }, requester, ctx);
   }
 
@@ -64,7 +68,7 @@ export function createTradesService(deps: {
     ctx: AuditContext,
     note?: string,
   ) {
-    const { trade, approvals } = await changeable(tradeId, requester);
+    const trade = await changeable(tradeId, requester);
     const payload = {
       tradeId: trade.id,
       ...(change.amountUnits !== undefined ? { amount: change.amountUnits.toString() } : {}),
@@ -74,7 +78,7 @@ export function createTradesService(deps: {
     return approvals.file({ kind: 'trade.amend', payload, note }, requester, ctx);
   }
 
-  return {
+  const service = {
     fileCancel,
     fileAmend,
     /** For the bot: a client asks to cancel its own trade. */
@@ -126,7 +130,7 @@ export function createTradesService(deps: {
       input: { quoteId: string; clientId: string },
       ctx: AuditContext,
     ): Promise<{ trade: TradeRow; replayed: boolean }> {
-      if (!/^[0-9a-f-]{36}$/i.test(input.quoteId)) throw new AppError('NOT_FOUND', 'There is no such quote.');
+      if (!isUuid(input.quoteId)) throw new AppError('NOT_FOUND', 'There is no such quote.');
       const result = await withTransaction(db, async (tx) => {
         const quote = await tx
           .selectFrom('quotes')
@@ -208,15 +212,19 @@ export function createTradesService(deps: {
             address: trade.address,
           },
         });
-        await deps.settlement?.onTradeBooked(tx, trade);
+        await deps.settlement.onTradeBooked(tx, trade);
         return { trade, replayed: false };
       });
       if (!result.replayed) {
-        deps.metrics?.trades.inc({ side: result.trade.side, network: result.trade.network });
-        deps.metrics?.notional.inc(Number(usdtToDecimal(BigInt(result.trade.amount_units)).toFixed()));
+        deps.metrics.trades.inc({ side: result.trade.side, network: result.trade.network });
+        deps.metrics.notional.inc(Number(usdtToDecimal(BigInt(result.trade.amount_units)).toFixed()));
       }
       return result;
     },
+  };
+  return {
+    ...service,
+    acceptWithIdempotencyKey: idempotentAccept(db, (input, ctx) => service.accept(input, ctx)),
   };
 }
 

@@ -1,7 +1,8 @@
 import { sql } from 'kysely';
-import type { AuditContext, AuditService } from '../audit/audit.service.js';
+import type { AuditService } from '../audit/audit.service.js';
+import type { AuditContext } from '../shared/request-context.js';
 import type { Executor, Tx } from '../shared/db.js';
-import { formatUsdt } from './money.js';
+import { formatUsdt } from '../shared/money.js';
 import type { TradeRow } from './trades.service.js';
 
 /**

@@ -1,4 +1,4 @@
-import { formatUsdt } from './money.js';
+import { formatUsdt } from '../shared/money.js';
 import type { QuoteRow } from './rfq.service.js';
 import type { TradeRow } from './trades.service.js';
 

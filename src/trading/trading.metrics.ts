@@ -1,6 +1,6 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
 
-/** Trading metrics (DESIGN 4.4): RFQ outcomes, each source's latency, trades and their notional. */
+/** Trading metrics: RFQ outcomes, each source's latency, trades and their notional. */
 export function createTradingMetrics(registry: Registry) {
   return {
     rfqs: new Counter({

@@ -1,33 +1,8 @@
 import type { ColumnType, Generated } from 'kysely';
-import type { Network } from './addresses.js';
+import type { Side, Units } from '../shared/money.js';
+import type { Network } from '../shared/networks.js';
 
-/** numeric(38,0) smallest units: read as a string, written from a bigint's string. */
-type Units = ColumnType<string, string, string>;
-
-export type AddressStatus = 'pending' | 'whitelisted' | 'removed';
-export type Side = 'buy' | 'sell';
 export type QuoteStatus = 'offered' | 'not_best' | 'failed' | 'accepted';
-
-export interface ClientAddressesTable {
-  id: Generated<string>;
-  client_id: string;
-  network: Network;
-  address: string;
-  status: Generated<AddressStatus>;
-  version: Generated<number>;
-  created_at: Generated<Date>;
-  whitelisted_at: Date | null;
-  removed_at: Date | null;
-}
-
-export interface ClientLimitsTable {
-  client_id: string;
-  /** null: the desk's default from config. */
-  max_per_trade_units: Units | null;
-  max_per_day_units: Units | null;
-  version: Generated<number>;
-  updated_at: Generated<Date>;
-}
 
 export interface PricingReferencesTable {
   source: string;
@@ -91,19 +66,6 @@ export interface TradesTable {
   booked_at: Date;
 }
 
-export interface ClientApiKeysTable {
-  id: Generated<string>;
-  client_id: string;
-  prefix: string;
-  key_hash: string;
-  label: string | null;
-  created_by: string;
-  created_at: Generated<Date>;
-  revoked_at: Date | null;
-  revoked_by: string | null;
-  last_used_at: Date | null;
-}
-
 export interface ClientIdempotencyKeysTable {
   client_id: string;
   key: string;
@@ -112,10 +74,7 @@ export interface ClientIdempotencyKeysTable {
 }
 
 export interface TradingTables {
-  client_api_keys: ClientApiKeysTable;
   client_idempotency_keys: ClientIdempotencyKeysTable;
-  client_addresses: ClientAddressesTable;
-  client_limits: ClientLimitsTable;
   pricing_references: PricingReferencesTable;
   pricing_spreads: PricingSpreadsTable;
   rfqs: RfqsTable;

@@ -1,5 +1,5 @@
 import type { Tx } from '../shared/db.js';
-import type { Network } from '../trading/addresses.js';
+import type { Network } from '../shared/networks.js';
 import type { AdapterKind } from './wallets.tables.js';
 
 /** A transfer built and signed but not yet sent: persist it, then broadcast exactly this. */

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Executor, Tx } from '../shared/db.js';
-import type { Network } from '../trading/addresses.js';
+import type { Network } from '../shared/networks.js';
 import type { LedgerAccountKind, LedgerEntryKind } from './wallets.tables.js';
 
 export const USDT = 'USDT';

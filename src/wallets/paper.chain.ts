@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { Clock } from '../shared/clock.js';
 import { withTransaction, type Db, type Executor } from '../shared/db.js';
 import { isUniqueViolation } from '../shared/errors.js';
-import type { Network } from '../trading/addresses.js';
+import type { Network } from '../shared/networks.js';
 import {
   ChainError,
   TransferDead,

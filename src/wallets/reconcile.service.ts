@@ -1,7 +1,8 @@
-import type { AuditContext, AuditService } from '../audit/audit.service.js';
+import type { AuditService } from '../audit/audit.service.js';
+import type { AuditContext } from '../shared/request-context.js';
 import type { Clock } from '../shared/clock.js';
 import { withTransaction, type Db, type Executor } from '../shared/db.js';
-import type { Side } from '../trading/trading.tables.js';
+import type { Side } from '../shared/money.js';
 import { ledger, USDT } from './ledger.js';
 import { gasAccountOf, type WalletRow, type WalletsService } from './wallets.service.js';
 

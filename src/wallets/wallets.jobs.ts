@@ -1,8 +1,9 @@
+import { cron, defineTask, handle, type JobsModule } from '../shared/jobs.js';
 import type { Logger } from '../shared/logger.js';
-import type { JobsModule } from '../worker/worker.js';
 import type { ReconciliationService } from './reconcile.service.js';
 
-export const RECONCILE_TASK = 'wallets_reconcile';
+/** Reconciles every desk wallet against its chain (stored as a run). */
+export const WALLETS_RECONCILE = defineTask('wallets_reconcile', {});
 
 /** Reconciliation on RECONCILE_CRON (graphile-worker's cron: one run per tick across all workers). */
 export function walletsJobs(deps: {
@@ -11,14 +12,12 @@ export function walletsJobs(deps: {
   logger: Logger;
 }): JobsModule {
   return {
-    tasks: {
-      [RECONCILE_TASK]: async () => {
-        const { run } = await deps.reconciliation.run({ trigger: 'schedule' });
-        const log =
-          run.beyond_tolerance > 0 ? deps.logger.warn.bind(deps.logger) : deps.logger.info.bind(deps.logger);
-        log({ runId: run.id, beyondTolerance: run.beyond_tolerance }, 'wallets reconciled');
-      },
-    },
-    crontab: [`${deps.cron} ${RECONCILE_TASK}`],
+    tasks: handle(WALLETS_RECONCILE, async () => {
+      const { run } = await deps.reconciliation.run({ trigger: 'schedule' });
+      const fields = { runId: run.id, beyondTolerance: run.beyond_tolerance };
+      if (run.beyond_tolerance > 0) deps.logger.warn(fields, 'wallets reconciled: drift beyond tolerance');
+      else deps.logger.info(fields, 'wallets reconciled');
+    }),
+    crontab: [cron(deps.cron, WALLETS_RECONCILE)],
   };
 }

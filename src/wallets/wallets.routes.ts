@@ -4,11 +4,11 @@ import { formatUnits } from 'viem';
 import { z } from 'zod';
 import { AppError } from '../shared/errors.js';
 import type { Db } from '../shared/db.js';
-import { formatUsdt } from '../trading/money.js';
+import { formatUsdt } from '../shared/money.js';
 import { ledger } from './ledger.js';
 import type { WalletsService } from './wallets.service.js';
 import type { ReconciliationService } from './reconcile.service.js';
-import { auditContext } from '../http/context.js';
+import { auditContext } from '../shared/request-context.js';
 import { differenceView, runView } from './reconcile.views.js';
 
 const usdt = (units: bigint) => ({ usdt: formatUsdt(units), units: units.toString() });

@@ -1,8 +1,6 @@
 import type { ColumnType, Generated } from 'kysely';
-import type { Network } from '../trading/addresses.js';
-
-/** numeric(38,0) smallest units: read as a string, written from a bigint's string. */
-type Units = ColumnType<string, string, string>;
+import type { Units } from '../shared/money.js';
+import type { Network } from '../shared/networks.js';
 
 export type LedgerAccountKind = 'wallet' | 'reserved' | 'receivable' | 'client' | 'equity' | 'expense';
 export type LedgerEntryKind = 'fund' | 'reserve' | 'settle' | 'release' | 'gas' | 'opening';

@@ -7,7 +7,7 @@ import { createLogger } from '../shared/logger.js';
 import { startWorker } from './worker.js';
 
 /**
- * The audit sealer is the worker's cron job (issue: "the audit sealer is its first cron job"): the
+ * The audit sealer is the worker's first cron job: the
  * composition root hands the worker a crontab line for `audit_seal` on AUDIT_SEAL_CRON, and the task of
  * that name, run by the real worker from its queue, chains what was recorded and signs a checkpoint.
  */

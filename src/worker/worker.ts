@@ -1,15 +1,8 @@
 import { Logger as WorkerLogger, run, type Runner, type TaskList } from 'graphile-worker';
 import type pg from 'pg';
 import type { Config } from '../config.js';
+import type { JobsModule } from '../shared/jobs.js';
 import type { Logger } from '../shared/logger.js';
-
-/** What each domain's `*.jobs.ts` contributes: its tasks and its crontab lines. */
-export interface JobsModule {
-  tasks: TaskList;
-  crontab?: string[];
-  /** Runs once when the worker has started (e.g. recovering work a crashed worker left behind). */
-  onStart?: () => Promise<void>;
-}
 
 export interface DeskWorker {
   running: () => boolean;

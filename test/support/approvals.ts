@@ -1,4 +1,4 @@
-import type { Role } from '../../src/operators/operators.tables.js';
+import type { Role } from '../../src/shared/roles.js';
 import type { TestServer } from './server.js';
 import { newOperator, type SignedIn, type TestOperator } from './factories.js';
 

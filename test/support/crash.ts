@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import path from 'node:path';
-import type { Secrets } from '../../src/main/secrets.js';
+import type { Secrets } from '../../src/config.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 

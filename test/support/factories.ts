@@ -3,7 +3,7 @@ import type { Composition } from '../../src/main/compose.js';
 import { SESSION_COOKIE } from '../../src/operators/operators.authenticator.js';
 import { totpStep } from '../../src/operators/operators.rules.js';
 import type { IssuedSession, RequestContext } from '../../src/operators/operators.sessions.js';
-import type { Role } from '../../src/operators/operators.tables.js';
+import type { Role } from '../../src/shared/roles.js';
 import { totpCodeAt, totpCodeForStep } from '../../src/operators/operators.totp.js';
 import { systemClock, type Clock } from '../../src/shared/clock.js';
 

@@ -14,11 +14,28 @@ export interface DeskProcess {
   exited: Promise<number | null>;
 }
 
+/**
+ * The environment a desk child process starts with: a clean one (PATH and HOME), plus whatever
+ * moves the machine's clock for the whole process tree when the suite runs under libfaketime
+ * (`npm run test:time-shift`), so a child never runs on another clock than the test that started it.
+ */
+export function childEnv(env: Record<string, string>): Record<string, string> {
+  const clock = Object.entries(process.env).filter(
+    (e): e is [string, string] => /^(LD_PRELOAD|FAKETIME.*|TZ)$/.test(e[0]) && e[1] !== undefined,
+  );
+  return {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '/root',
+    ...Object.fromEntries(clock),
+    ...env,
+  };
+}
+
 /** Runs a desk entry point (`src/main/start.ts`, `src/cli/desk.ts …`) as a real child process. */
 export function spawnDesk(args: string[], env: Record<string, string>, stdin?: string): DeskProcess {
   const child = spawn(TSX, args, {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', LOG_LEVEL: 'info', ...env },
+    env: childEnv({ LOG_LEVEL: 'info', ...env }),
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   return track(child, stdin);
@@ -28,7 +45,7 @@ export function spawnDesk(args: string[], env: Record<string, string>, stdin?: s
 export function spawnNpmStart(env: Record<string, string>): DeskProcess {
   const child = spawn('npm', ['start', '--silent'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', LOG_LEVEL: 'info', ...env },
+    env: childEnv({ LOG_LEVEL: 'info', ...env }),
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   return track(child);

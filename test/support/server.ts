@@ -1,9 +1,9 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { evmSettings, loadConfig, type Config } from '../../src/config.js';
+import { loadConfig, type Config } from '../../src/config.js';
 import { connectConfiguredEvm } from '../../src/wallets/evm/evm.connect.js';
 import { compose, type ComposeDeps, type Composition } from '../../src/main/compose.js';
-import type { Secrets } from '../../src/main/secrets.js';
+import type { Secrets } from '../../src/config.js';
 import { systemClock, type Clock } from '../../src/shared/clock.js';
 import { createLogger, type Logger } from '../../src/shared/logger.js';
 import type { DeskServer } from '../../src/http/server.js';
@@ -45,7 +45,7 @@ export async function buildTestServer(
   const config = loadConfig({ NODE_ENV: 'test', DESK_DATA_DIR: '/nonexistent-test-dir', ...opts.env });
   const clock = opts.clock ?? systemClock;
   const secrets = opts.secrets ?? testSecrets();
-  const evm = await connectConfiguredEvm(evmSettings(config));
+  const evm = await connectConfiguredEvm(config.evm);
   const desk = compose({
     config,
     db: database.db,

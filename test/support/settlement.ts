@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Network } from '../../src/trading/addresses.js';
+import type { Network } from '../../src/shared/networks.js';
 import type { TradeRow } from '../../src/trading/trades.service.js';
 import { call, person, REASON, type Person, type RequestBody } from './approvals.js';
 import { newClient } from './clients.js';

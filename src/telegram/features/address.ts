@@ -1,11 +1,9 @@
 import { Composer, InlineKeyboard, type Context } from 'grammy';
-import type { BotDeps } from '../bot.js';
-import { plainWords } from '../errors.js';
+import type { BotDeps } from '../deps.js';
+import { activeClientOf, type ClientContext } from '../client-context.js';
 import { esc } from '../format.js';
-import { checkAddress, type Network } from '../../trading/addresses.js';
-import { canTrade } from '../../clients/clients.rules.js';
+import { checkAddress, type Network } from '../../shared/networks.js';
 import type { ClientRow } from '../../clients/clients.service.js';
-import { AppError } from '../../shared/errors.js';
 
 const USAGE =
   'Register a payout address like this: <code>/address tron T…</code> or <code>/address ethereum 0x…</code>. Send <code>/address</code> alone to see your addresses and add one with buttons.';
@@ -24,51 +22,37 @@ const STATUS: Record<string, string> = {
 const label = (n: Network) => (n === 'tron' ? 'TRON' : 'Ethereum');
 
 /** The guided /address waits this long for the address text. */
-export const ADDRESS_FLOW = 'address';
-export const ADDRESS_FLOW_TTL_SECONDS = 5 * 60;
+const ADDRESS_FLOW = 'address';
+const ADDRESS_FLOW_TTL_SECONDS = 5 * 60;
 
 /**
  * /address network address → a client.address whitelist request filed by the client; /address alone
  * lists them with an "Add address" button (network → the address text → the same request).
  */
 export function addressFeature(deps: BotDeps) {
-  const c = new Composer();
-  const trading = deps.trading;
-  if (!trading?.addresses) return c;
-  const addresses = trading.addresses;
+  const c = new Composer<ClientContext>();
+  const addresses = deps.trading.addresses;
   const dm = c.chatType('private');
 
-  /** The client who may register addresses, or a reply saying why not. */
-  async function activeClient(ctx: Context): Promise<ClientRow | undefined> {
-    const client = await deps.clients.findByTelegramId(ctx.from!.id);
-    if (!client) await ctx.reply('You have no account with the desk yet. Send /start to apply.');
-    else if (!canTrade(client.status))
-      await ctx.reply('Your account is not active, so you cannot register payout addresses.');
-    else return client;
-    return undefined;
-  }
+  /** The client who may register addresses; otherwise the refusal saying why not. */
+  const activeClient = (ctx: ClientContext) =>
+    activeClientOf(ctx, 'Your account is not active, so you cannot register payout addresses.');
 
   /** Files the whitelist request, exactly as the one-line /address does. */
   async function file(ctx: Context, client: ClientRow, network: Network, address: string) {
-    try {
-      await addresses.request(
-        { clientId: client.id, network, address, action: 'whitelist' },
-        { type: 'client', id: client.id },
-        { actorType: 'client', actorId: client.id },
-      );
-      return await ctx.reply(
-        `Your ${label(network)} address <code>${esc(address)}</code> is registered and awaits the desk's approval. You will be able to trade to it once it is approved.`,
-        { parse_mode: 'HTML' },
-      );
-    } catch (err) {
-      if (err instanceof AppError) return ctx.reply(plainWords(err), { parse_mode: 'HTML' });
-      throw err;
-    }
+    await addresses.request(
+      { clientId: client.id, network, address, action: 'whitelist' },
+      { type: 'client', id: client.id },
+      { actorType: 'client', actorId: client.id },
+    );
+    return ctx.reply(
+      `Your ${label(network)} address <code>${esc(address)}</code> is registered and awaits the desk's approval. You will be able to trade to it once it is approved.`,
+      { parse_mode: 'HTML' },
+    );
   }
 
   dm.command('address', async (ctx) => {
-    const client = await activeClient(ctx);
-    if (!client) return;
+    const client = activeClient(ctx);
     const conv = await deps.store.conversation(ctx.from.id, deps.clock.now());
     if (conv?.flow === ADDRESS_FLOW) await deps.store.endConversation(ctx.from.id);
     const [networkText = '', addressText = ''] = ctx.match.trim().split(/\s+/);
@@ -100,7 +84,7 @@ export function addressFeature(deps: BotDeps) {
 
   c.callbackQuery('ad:add', async (ctx) => {
     await ctx.answerCallbackQuery();
-    if (!(await activeClient(ctx))) return;
+    activeClient(ctx);
     await ctx.editMessageReplyMarkup().catch(() => undefined);
     return ctx.reply('On which network is the address?', {
       reply_markup: new InlineKeyboard()
@@ -111,7 +95,7 @@ export function addressFeature(deps: BotDeps) {
 
   c.callbackQuery(/^ad:n:(tron|ethereum)$/, async (ctx) => {
     await ctx.answerCallbackQuery();
-    if (!(await activeClient(ctx))) return;
+    activeClient(ctx);
     const network = ctx.match[1] as Network;
     await ctx.editMessageReplyMarkup().catch(() => undefined);
     await deps.store.saveConversation(
@@ -136,9 +120,7 @@ export function addressFeature(deps: BotDeps) {
         { parse_mode: 'HTML' },
       );
     await deps.store.endConversation(ctx.from.id);
-    const client = await activeClient(ctx);
-    if (!client) return;
-    return file(ctx, client, network, check.address);
+    return file(ctx, activeClient(ctx), network, check.address);
   });
 
   return c;

@@ -2,23 +2,23 @@ import { Composer, type Context } from 'grammy';
 import { isValidReason, MIN_REASON_LENGTH } from '../../approvals/approvals.rules.js';
 import { withTransaction } from '../../shared/db.js';
 import { AppError } from '../../shared/errors.js';
-import type { BotDeps } from '../bot.js';
+import type { BotDeps } from '../deps.js';
 import { plainWords } from '../errors.js';
 import { esc, user } from '../format.js';
 import { TOKEN_PREFIX, type Conversation } from '../telegram.store.js';
 import { OUTCOME } from '../templates.js';
 
 /**
- * Deciding in Telegram (DESIGN 4.9). A Co-sign or Reject button carries only an opaque, single-use
+ * Deciding in Telegram (docs/telegram.md). A Co-sign or Reject button carries only an opaque, single-use
  * token. It is honoured only when pressed by the Telegram account linked to the operator the token
  * was issued to (the named secondary); then the bot asks for a reason (reject) and an authenticator
  * code, deletes the message with the code, proves the code through the operators domain, and calls
  * the same engine function as the console. Every rule of the engine applies unchanged.
  */
 
-export const DECIDE_FLOW = 'decide';
+const DECIDE_FLOW = 'decide';
 /** How long the bot waits for the reason and the code after a button press. */
-export const DECIDE_TTL_SECONDS = 5 * 60;
+const DECIDE_TTL_SECONDS = 5 * 60;
 
 interface DecideData {
   action: 'cosign' | 'reject';

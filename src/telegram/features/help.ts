@@ -1,6 +1,7 @@
 import { Composer } from 'grammy';
 import type { ClientRow } from '../../clients/clients.service.js';
-import type { BotDeps } from '../bot.js';
+import { clientOf, type ClientContext } from '../client-context.js';
+import type { BotDeps } from '../deps.js';
 import { esc, when } from '../format.js';
 
 const OPEN = ['pending', 'awaiting_secondary'];
@@ -35,7 +36,7 @@ export async function clientStatusText(
 
 /** /help, /status, /cancel, and the answer to anything else. */
 export function helpFeature(deps: BotDeps) {
-  const c = new Composer();
+  const c = new Composer<ClientContext>();
   const dm = c.chatType('private');
 
   dm.command('help', async (ctx) => {
@@ -67,9 +68,7 @@ export function helpFeature(deps: BotDeps) {
         `This account is linked to operator ${esc(operator.name)}. /pending lists what awaits you.`,
         { parse_mode: 'HTML' },
       );
-    const client = await deps.clients.findByTelegramId(ctx.from.id);
-    if (!client) return ctx.reply('You have no account with the desk yet. Send /start to apply.');
-    return ctx.reply((await clientStatusText(deps, client)).text, { parse_mode: 'HTML' });
+    return ctx.reply((await clientStatusText(deps, clientOf(ctx))).text, { parse_mode: 'HTML' });
   });
 
   dm.command('cancel', async (ctx) => {
@@ -79,8 +78,7 @@ export function helpFeature(deps: BotDeps) {
   });
 
   dm.on('message', async (ctx) => {
-    const client = await deps.clients.findByTelegramId(ctx.from.id);
-    if (client?.status === 'suspended')
+    if (ctx.client?.status === 'suspended')
       return ctx.reply(
         '⛔ Your account is suspended: you cannot trade. Contact the desk if you think this is a mistake.',
       );

@@ -1,5 +1,5 @@
 import { Composer } from 'grammy';
-import type { BotDeps } from '../bot.js';
+import type { BotDeps } from '../deps.js';
 import { esc } from '../format.js';
 
 /**

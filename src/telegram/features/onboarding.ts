@@ -1,6 +1,7 @@
 import { Composer, InlineKeyboard, type Context } from 'grammy';
 import { cleanProfileField, VOLUME_BRACKETS, type ClientProfile } from '../../clients/clients.rules.js';
-import type { BotDeps } from '../bot.js';
+import type { ClientContext } from '../client-context.js';
+import type { BotDeps } from '../deps.js';
 import { esc } from '../format.js';
 import { volumeKeyboard } from '../keyboards.js';
 import { clientStatusText } from './help.js';
@@ -11,7 +12,7 @@ import { clientStatusText } from './help.js';
  * a `client.access` request in the client's name. Two operators decide it; the client is told.
  */
 
-export const ONBOARDING_FLOW = 'onboarding';
+const ONBOARDING_FLOW = 'onboarding';
 const ONBOARDING_TTL_SECONDS = 24 * 3600;
 
 type Step = 'name' | 'company' | 'country' | 'volume';
@@ -32,7 +33,7 @@ const TOO_LONG: Record<Exclude<Step, 'volume'>, string> = {
 };
 
 export function onboardingFeature(deps: BotDeps) {
-  const c = new Composer();
+  const c = new Composer<ClientContext>();
   const dm = c.chatType('private');
   const now = () => deps.clock.now();
 
@@ -57,7 +58,7 @@ export function onboardingFeature(deps: BotDeps) {
       );
       return;
     }
-    const client = await deps.clients.findByTelegramId(ctx.from.id);
+    const client = ctx.client;
     if (!client) return begin(ctx);
     const status = await clientStatusText(deps, client);
     await ctx.reply(status.text, {
@@ -128,7 +129,7 @@ export function onboardingFeature(deps: BotDeps) {
   });
 
   c.callbackQuery('ap:again', async (ctx) => {
-    const client = await deps.clients.findByTelegramId(ctx.from.id);
+    const client = ctx.client;
     await ctx.answerCallbackQuery();
     if (!client) return;
     await deps.clients.reapply(client.id);

@@ -1,8 +1,8 @@
 import { Composer, InlineKeyboard, type Context } from 'grammy';
 import { eligibility, type Policy } from '../../approvals/approvals.rules.js';
-import type { Role } from '../../operators/operators.tables.js';
-import type { BotDeps } from '../bot.js';
-import { consoleUrl } from '../bot.js';
+import type { Role } from '../../shared/roles.js';
+import type { BotDeps } from '../deps.js';
+import { consoleUrl } from '../deps.js';
 import { esc, fitLines, user, when } from '../format.js';
 import { pagerKeyboard } from '../keyboards.js';
 import { TOKEN_PREFIX } from '../telegram.store.js';

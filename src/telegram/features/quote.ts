@@ -1,9 +1,10 @@
 import { Composer, InlineKeyboard, type Context } from 'grammy';
-import type { BotDeps } from '../bot.js';
+import type { BotDeps } from '../deps.js';
 import { clientButton, CLIENT_TOKEN_DATA, onClientButton } from '../client-buttons.js';
-import { plainWords } from '../errors.js';
+import { clientOf, type ClientContext } from '../client-context.js';
+import { plainWords, Refusal } from '../errors.js';
 import { esc } from '../format.js';
-import { formatUsdt, parseUsdt } from '../../trading/money.js';
+import { formatUsdt, parseUsdt } from '../../shared/money.js';
 import { AppError } from '../../shared/errors.js';
 
 const USAGE =
@@ -20,8 +21,8 @@ type Net = 'tron' | 'ethereum';
 const label = (n: Net) => (n === 'tron' ? 'TRON' : 'Ethereum');
 
 /** The guided /quote waits this long for the amount. */
-export const QUOTE_FLOW = 'quote';
-export const QUOTE_FLOW_TTL_SECONDS = 5 * 60;
+const QUOTE_FLOW = 'quote';
+const QUOTE_FLOW_TTL_SECONDS = 5 * 60;
 /**
  * An Accept button outlives its quote by this much, so a late press still reaches the desk, which
  * refuses the expired quote in plain words and offers a Re-quote.
@@ -33,16 +34,12 @@ const BUTTON_GRACE_MS = 60 * 60 * 1000;
  * with an Accept button; Accept books the trade. Buttons carry single-use tokens bound to the client.
  */
 export function quoteFeature(deps: BotDeps) {
-  const c = new Composer();
-  const trading = deps.trading;
-  if (!trading) return c;
-  const rfqs = trading.rfqs;
+  const c = new Composer<ClientContext>();
+  const { rfqs, trades } = deps.trading;
   const dm = c.chatType('private');
-  const noAccount = 'You have no account with the desk yet. Send /start to apply.';
 
   dm.command('quote', async (ctx) => {
-    const client = await deps.clients.findByTelegramId(ctx.from.id);
-    if (!client) return ctx.reply(noAccount);
+    const client = clientOf(ctx);
     const conv = await deps.store.conversation(ctx.from.id, deps.clock.now());
     if (conv?.flow === QUOTE_FLOW) await deps.store.endConversation(ctx.from.id);
     if (!ctx.match.trim()) {
@@ -75,8 +72,7 @@ export function quoteFeature(deps: BotDeps) {
 
   c.callbackQuery(/^qg:(buy|sell):(tron|ethereum)$/, async (ctx) => {
     await ctx.answerCallbackQuery();
-    const client = await deps.clients.findByTelegramId(ctx.from.id);
-    if (!client) return ctx.reply(noAccount);
+    clientOf(ctx); // only a client is asked for an amount
     const side = ctx.match[1] as Side;
     const network = ctx.match[2] as Net;
     await ctx.editMessageReplyMarkup().catch(() => undefined);
@@ -106,50 +102,38 @@ export function quoteFeature(deps: BotDeps) {
       );
     }
     await deps.store.endConversation(ctx.from.id);
-    const client = await deps.clients.findByTelegramId(ctx.from.id);
-    if (!client) return ctx.reply(noAccount);
-    return offer(ctx, client.id, side, network, amount.units);
+    return offer(ctx, clientOf(ctx).id, side, network, amount.units);
   });
 
   async function offer(ctx: Context, clientId: string, side: Side, network: Net, units: bigint) {
-    const from = ctx.from!.id;
-    try {
-      const { best } = await rfqs.request({ clientId, side, network, amountUnits: units });
-      const expiresAt = best.expires_at ?? deps.clock.now();
-      const seconds = Math.max(0, Math.round((expiresAt.getTime() - deps.clock.now().getTime()) / 1000));
-      const verb = side === 'buy' ? 'You buy' : 'You sell';
-      const totalLine =
-        side === 'buy'
-          ? `You pay <b>${esc(best.total ?? '')} USD</b> (rounded up to the cent)`
-          : `You receive <b>${esc(best.total ?? '')} USD</b> (rounded down to the cent)`;
-      const text = [
-        `<b>Quote</b> — ${verb} <b>${esc(formatUsdt(units))} USDT</b> on ${label(network)}`,
-        `Price: <b>${esc(best.price ?? '')}</b> USD per USDT`,
-        totalLine,
-        `Firm for <b>${seconds} s</b>. Press Accept to trade.`,
-      ].join('\n');
-      const accept = await clientButton(
-        deps,
-        from,
-        'quote.accept',
-        { quoteId: best.id, side, network, amount: units.toString() },
-        new Date(expiresAt.getTime() + BUTTON_GRACE_MS),
-      );
-      return await ctx.reply(text, {
-        parse_mode: 'HTML',
-        reply_markup: new InlineKeyboard().text('Accept', accept),
-      });
-    } catch (err) {
-      if (err instanceof AppError) return ctx.reply(plainWords(err), { parse_mode: 'HTML' });
-      throw err;
-    }
+    const { best } = await rfqs.request({ clientId, side, network, amountUnits: units });
+    const expiresAt = best.expires_at ?? deps.clock.now();
+    const seconds = Math.max(0, Math.round((expiresAt.getTime() - deps.clock.now().getTime()) / 1000));
+    const verb = side === 'buy' ? 'You buy' : 'You sell';
+    const totalLine =
+      side === 'buy'
+        ? `You pay <b>${esc(best.total ?? '')} USD</b> (rounded up to the cent)`
+        : `You receive <b>${esc(best.total ?? '')} USD</b> (rounded down to the cent)`;
+    const text = [
+      `<b>Quote</b> — ${verb} <b>${esc(formatUsdt(units))} USDT</b> on ${label(network)}`,
+      `Price: <b>${esc(best.price ?? '')}</b> USD per USDT`,
+      totalLine,
+      `Firm for <b>${seconds} s</b>. Press Accept to trade.`,
+    ].join('\n');
+    const accept = await clientButton(
+      deps,
+      ctx.from!.id,
+      'quote.accept',
+      { quoteId: best.id, side, network, amount: units.toString() },
+      new Date(expiresAt.getTime() + BUTTON_GRACE_MS),
+    );
+    return ctx.reply(text, { parse_mode: 'HTML', reply_markup: new InlineKeyboard().text('Accept', accept) });
   }
 
   c.callbackQuery(
     CLIENT_TOKEN_DATA,
     onClientButton(deps, ['quote.requote'], async (ctx, p) => {
-      const client = await deps.clients.findByTelegramId(ctx.from.id);
-      if (!client) return ctx.reply(noAccount);
+      const client = clientOf(ctx);
       await ctx.editMessageReplyMarkup().catch(() => undefined);
       return offer(
         ctx,
@@ -161,44 +145,43 @@ export function quoteFeature(deps: BotDeps) {
     }),
   );
 
+  /** An expired quote's refusal, with a Re-quote button for the same trade. */
+  async function requoteOffer(ctx: Context, p: Record<string, string>, err: unknown): Promise<never> {
+    if (!(err instanceof AppError && err.code === 'QUOTE_EXPIRED')) throw err;
+    const requote = await clientButton(
+      deps,
+      ctx.from!.id,
+      'quote.requote',
+      { side: p.side ?? 'buy', network: p.network ?? 'tron', amount: p.amount ?? '0' },
+      new Date(deps.clock.now().getTime() + BUTTON_GRACE_MS),
+    );
+    throw new Refusal(
+      `${plainWords(err)}\nPress Re-quote for a new price on the same trade, or send /quote again.`,
+      { parse_mode: 'HTML', reply_markup: new InlineKeyboard().text('Re-quote', requote) },
+    );
+  }
+
   c.callbackQuery(
     CLIENT_TOKEN_DATA,
     onClientButton(deps, ['quote.accept'], async (ctx, p) => {
-      const client = await deps.clients.findByTelegramId(ctx.from.id);
-      if (!client) return ctx.reply(noAccount);
+      const client = clientOf(ctx);
       await ctx.editMessageReplyMarkup().catch(() => undefined);
-      try {
-        // The trading service makes Accept idempotent too: a second accept of a quote returns the same trade.
-        const { trade } = await trading.trades.accept(
+      // The trading service makes Accept idempotent too: a second accept of a quote returns the same trade.
+      const { trade } = await trades
+        .accept(
           { quoteId: p.quoteId ?? '', clientId: client.id },
           { actorType: 'client', actorId: client.id },
-        );
-        return await ctx.reply(
-          [
-            `✅ <b>Trade booked</b> (${esc(trade.id.slice(0, 8))})`,
-            `${trade.side === 'buy' ? 'You buy' : 'You sell'} ${esc(formatUsdt(BigInt(trade.amount_units)))} USDT at ${esc(trade.price)}: ${esc(trade.total)} USD`,
-            `Payout address: <code>${esc(trade.address)}</code>`,
-            '/trades lists your trades.',
-          ].join('\n'),
-          { parse_mode: 'HTML' },
-        );
-      } catch (err) {
-        if (err instanceof AppError && err.code === 'QUOTE_EXPIRED') {
-          const requote = await clientButton(
-            deps,
-            ctx.from.id,
-            'quote.requote',
-            { side: p.side ?? 'buy', network: p.network ?? 'tron', amount: p.amount ?? '0' },
-            new Date(deps.clock.now().getTime() + BUTTON_GRACE_MS),
-          );
-          return ctx.reply(
-            `${plainWords(err)}\nPress Re-quote for a new price on the same trade, or send /quote again.`,
-            { parse_mode: 'HTML', reply_markup: new InlineKeyboard().text('Re-quote', requote) },
-          );
-        }
-        if (err instanceof AppError) return ctx.reply(plainWords(err), { parse_mode: 'HTML' });
-        throw err;
-      }
+        )
+        .catch((err: unknown) => requoteOffer(ctx, p, err));
+      return ctx.reply(
+        [
+          `✅ <b>Trade booked</b> (${esc(trade.id.slice(0, 8))})`,
+          `${trade.side === 'buy' ? 'You buy' : 'You sell'} ${esc(formatUsdt(BigInt(trade.amount_units)))} USDT at ${esc(trade.price)}: ${esc(trade.total)} USD`,
+          `Payout address: <code>${esc(trade.address)}</code>`,
+          '/trades lists your trades.',
+        ].join('\n'),
+        { parse_mode: 'HTML' },
+      );
     }),
   );
 

@@ -1,12 +1,11 @@
 import { Composer, InlineKeyboard, type Context } from 'grammy';
-import type { BotDeps } from '../bot.js';
+import type { BotDeps } from '../deps.js';
 import { clientButton, CLIENT_TOKEN_DATA, onClientButton } from '../client-buttons.js';
-import { plainWords } from '../errors.js';
+import { clientOf, type ClientContext } from '../client-context.js';
 import { esc, fitLines } from '../format.js';
-import { formatUsdt } from '../../trading/money.js';
-import { AppError } from '../../shared/errors.js';
+import { formatUsdt } from '../../shared/money.js';
 
-export const TRADES_PAGE_SIZE = 5;
+const TRADES_PAGE_SIZE = 5;
 /** Pages beyond this are not offered (the list reads every trade up to the page shown). */
 const MAX_PAGE = 199;
 /** Cancel / Change address buttons stay valid this long (the desk still re-checks the trade's state). */
@@ -28,12 +27,9 @@ const short = (address: string) =>
  * files trade.amend). Those buttons carry single-use tokens bound to the client's Telegram user.
  */
 export function tradesFeature(deps: BotDeps) {
-  const c = new Composer();
-  const trades = deps.trading?.trades;
-  if (!trades?.list || !trades.requestTradeCancel || !trades.requestTradeAmend) return c;
-  const { list, requestTradeCancel: cancel, requestTradeAmend: amend } = trades;
-  const addresses = deps.trading?.addresses;
-  const noAccount = 'You have no account with the desk yet. Send /start to apply.';
+  const c = new Composer<ClientContext>();
+  const { list, requestTradeCancel: cancel, requestTradeAmend: amend } = deps.trading.trades;
+  const addresses = deps.trading.addresses;
 
   async function show(ctx: Context, clientId: string, page: number, edit: boolean) {
     const from = ctx.from!.id;
@@ -69,40 +65,23 @@ export function tradesFeature(deps: BotDeps) {
     return ctx.reply(fitLines(lines), other);
   }
 
-  c.chatType('private').command('trades', async (ctx) => {
-    const client = await deps.clients.findByTelegramId(ctx.from.id);
-    if (!client) return ctx.reply(noAccount);
-    return show(ctx, client.id, 0, false);
-  });
+  c.chatType('private').command('trades', (ctx) => show(ctx, clientOf(ctx).id, 0, false));
 
   // Paging shows only the presser's own trades, so the page number needs no token.
   c.callbackQuery(/^tp:(\d{1,3})$/, async (ctx) => {
     await ctx.answerCallbackQuery();
-    const client = await deps.clients.findByTelegramId(ctx.from.id);
-    if (!client) return ctx.reply(noAccount);
-    return show(ctx, client.id, Math.min(Number(ctx.match[1]), MAX_PAGE), true);
+    return show(ctx, clientOf(ctx).id, Math.min(Number(ctx.match[1]), MAX_PAGE), true);
   });
-
-  const filed = async (ctx: Context, work: () => Promise<unknown>, done: string) => {
-    try {
-      await work();
-      return await ctx.reply(done, { parse_mode: 'HTML' });
-    } catch (err) {
-      if (err instanceof AppError) return ctx.reply(plainWords(err), { parse_mode: 'HTML' });
-      throw err;
-    }
-  };
 
   c.callbackQuery(
     CLIENT_TOKEN_DATA,
     onClientButton(deps, ['trade.cancel'], async (ctx, p) => {
-      const client = await deps.clients.findByTelegramId(ctx.from.id);
-      if (!client) return ctx.reply(noAccount);
+      const client = clientOf(ctx);
       const tradeId = p.tradeId ?? '';
-      return filed(
-        ctx,
-        () => cancel(client.id, tradeId, { actorType: 'client', actorId: client.id }),
+      await cancel(client.id, tradeId, { actorType: 'client', actorId: client.id });
+      return ctx.reply(
         `Your cancellation request is filed (trade ${esc(tradeId.slice(0, 8))}); the desk will confirm it.`,
+        { parse_mode: 'HTML' },
       );
     }),
   );
@@ -111,11 +90,10 @@ export function tradesFeature(deps: BotDeps) {
   c.callbackQuery(
     CLIENT_TOKEN_DATA,
     onClientButton(deps, ['trade.amend'], async (ctx, p) => {
-      const client = await deps.clients.findByTelegramId(ctx.from.id);
-      if (!client) return ctx.reply(noAccount);
+      const client = clientOf(ctx);
       const tradeId = p.tradeId ?? '';
       const network = p.network === 'ethereum' ? 'ethereum' : 'tron';
-      const others = (addresses ? await addresses.list(client.id) : []).filter(
+      const others = (await addresses.list(client.id)).filter(
         (a) => a.status === 'whitelisted' && a.network === network && a.address !== p.address,
       );
       if (others.length === 0) {
@@ -148,20 +126,18 @@ export function tradesFeature(deps: BotDeps) {
   c.callbackQuery(
     CLIENT_TOKEN_DATA,
     onClientButton(deps, ['trade.amend.address'], async (ctx, p) => {
-      const client = await deps.clients.findByTelegramId(ctx.from.id);
-      if (!client) return ctx.reply(noAccount);
+      const client = clientOf(ctx);
       const tradeId = p.tradeId ?? '';
       await ctx.editMessageReplyMarkup().catch(() => undefined);
-      return filed(
-        ctx,
-        () =>
-          amend(
-            client.id,
-            tradeId,
-            { addressId: p.addressId ?? '' },
-            { actorType: 'client', actorId: client.id },
-          ),
+      await amend(
+        client.id,
+        tradeId,
+        { addressId: p.addressId ?? '' },
+        { actorType: 'client', actorId: client.id },
+      );
+      return ctx.reply(
         `Your request to pay trade ${esc(tradeId.slice(0, 8))} to <code>${esc(p.address ?? '')}</code> is filed; the desk will confirm it.`,
+        { parse_mode: 'HTML' },
       );
     }),
   );

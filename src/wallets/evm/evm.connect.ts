@@ -7,7 +7,7 @@ import {
   type PublicClient,
 } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
-import type { EvmSettings } from '../../config.js';
+import type { EvmSettings } from '../../config.evm.js';
 import { gweiToWei } from './evm.fees.js';
 
 /** A setting the node disagrees with: one line saying what to fix (a start-up error). */

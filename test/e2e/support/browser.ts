@@ -3,7 +3,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { inject } from 'vitest';
-import type { Role } from '../../../src/operators/operators.tables.js';
+import type { Role } from '../../../src/shared/roles.js';
 import { fixedClock } from '../../../src/shared/clock.js';
 import { newOperator, type TestOperator } from '../../support/factories.js';
 import { buildTestServer, type TestServer } from '../../support/server.js';

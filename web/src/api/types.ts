@@ -71,6 +71,10 @@ export interface ChangeRequest {
   };
   note: string | null;
   policy: Policy;
+  /** The policy tier that applies to this request, as the server judges it (null: none). */
+  matchedTier: string | null;
+  /** Who may co-sign it: the matched tier's roles, else the policy's own. */
+  coSignerRoles: Role[];
   createdAt: string;
   expiresAt: string;
   decidedAt: string | null;

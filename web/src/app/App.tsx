@@ -9,15 +9,10 @@ import { operatorRoutes } from '../features/operators/routes';
 import { accountRoutes } from '../features/account/routes';
 import { settlementRoutes } from '../features/settlements/routes';
 import { walletRoutes } from '../features/wallets/routes';
+import type { FeatureRoute } from './FeatureRoute';
 import { Layout } from './Layout';
 import { useSession } from './session';
 import { StepUpDialog } from './StepUpDialog';
-
-/** Each feature contributes `{ path, element }` routes under the signed-in layout. */
-export interface FeatureRoute {
-  path: string;
-  element: React.ReactNode;
-}
 
 const FEATURES: FeatureRoute[] = [
   ...approvalRoutes,

@@ -73,6 +73,35 @@ describe('DetailPage', () => {
     expect(within(screen.getByTestId('history')).getByText('Filed')).toBeTruthy();
   });
 
+  it('marks the tier the server matched and names its co-signers (the console does not judge tiers itself)', async () => {
+    const tiered = () =>
+      flagRequest({
+        policy: {
+          kind: 'flag.set',
+          primaryRoles: ['risk_officer'],
+          secondaryRoles: ['risk_officer', 'platform_admin'],
+          ttlSeconds: 14400,
+          tiers: [
+            {
+              name: 'small',
+              when: { path: 'amount', op: 'lt', value: '10' },
+              secondaryRoles: ['ops_approver'],
+            },
+            { name: 'large', when: { path: 'amount', op: 'gte', value: '10' }, secondaryRoles: ['auditor'] },
+          ],
+        },
+        matchedTier: 'large',
+        coSignerRoles: ['auditor'],
+      });
+    open(me(PEOPLE.primary), tiered);
+    await screen.findByRole('heading', { name: 'Policy in force' });
+    const applies = screen.getByText('applies here').closest('li');
+    expect(applies?.className).toBe('applies');
+    expect(applies?.textContent).toContain('large');
+    expect(screen.getAllByText('applies here')).toHaveLength(1);
+    expect(screen.getByText('Auditor')).toBeTruthy();
+  });
+
   it('shows the requester’s roles as badges and their email when the desk sends them', async () => {
     open(me(PEOPLE.primary), () =>
       flagRequest({

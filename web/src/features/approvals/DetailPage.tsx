@@ -11,7 +11,7 @@ import {
 import { dateTime, duration, STATUS_LABELS, value } from '../../components/format';
 import { useSession } from '../../app/session';
 import { ApproveForm } from './ApproveForm';
-import { kindLabel, matchingTier, rolesText, visibleActions } from './model';
+import { kindLabel, rolesText, visibleActions } from './model';
 import { CancelForm, CosignForm, RejectForm } from './OtherForms';
 import { useApproval } from './queries';
 import { closesForm, questionsIdentity } from './refusals';
@@ -194,7 +194,6 @@ function RequesterCard({ request, now }: { request: ChangeRequestDetail; now: nu
 
 function PolicyCard({ request }: { request: ChangeRequestDetail }) {
   const p = request.policy;
-  const tier = matchingTier(p, request.payload);
   return (
     <section className="card" aria-labelledby="policy-title">
       <h2 id="policy-title">Policy in force</h2>
@@ -205,7 +204,7 @@ function PolicyCard({ request }: { request: ChangeRequestDetail }) {
         <dt>Approves (primary)</dt>
         <dd>{rolesText(p.primaryRoles)}</dd>
         <dt>Co-signs (secondary)</dt>
-        <dd>{rolesText(tier ? tier.secondaryRoles : p.secondaryRoles)}</dd>
+        <dd>{rolesText(request.coSignerRoles)}</dd>
         <dt>Time to decide</dt>
         <dd>{duration(p.ttlSeconds * 1000)}</dd>
         <dt>Tiers</dt>
@@ -215,10 +214,10 @@ function PolicyCard({ request }: { request: ChangeRequestDetail }) {
           ) : (
             <ul className="tiers">
               {p.tiers.map((t) => (
-                <li key={t.name} className={t === tier ? 'applies' : undefined}>
+                <li key={t.name} className={t.name === request.matchedTier ? 'applies' : undefined}>
                   <strong>{t.name}</strong>: when <code>{t.when.path}</code> {OPS[t.when.op] ?? t.when.op}{' '}
                   {t.when.value}, co-signed by {rolesText(t.secondaryRoles)}
-                  {t === tier && <span className="badge muted">applies here</span>}
+                  {t.name === request.matchedTier && <span className="badge muted">applies here</span>}
                 </li>
               ))}
             </ul>

@@ -1,11 +1,4 @@
-import {
-  ROLE_LABELS,
-  type ChangeRequest,
-  type Me,
-  type Policy,
-  type RequestStatus,
-  type Role,
-} from '../../api/types';
+import { ROLE_LABELS, type ChangeRequest, type Me, type RequestStatus, type Role } from '../../api/types';
 
 /**
  * What the approvals screens know about requests without asking the server: labels, which statuses
@@ -45,48 +38,6 @@ export function rolesText(roles: readonly Role[]): string {
   return roles.length ? roles.map((r) => ROLE_LABELS[r] ?? r).join(', ') : 'nobody';
 }
 
-function readPath(payload: unknown, path: string): unknown {
-  return path
-    .split('.')
-    .reduce<unknown>(
-      (v, key) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined),
-      payload,
-    );
-}
-
-type Tier = Policy['tiers'][number];
-
-/** The server's tier rule (approvals.rules.ts): integers compare exactly, anything else only with `eq`. */
-export function tierMatches(tier: Tier, payload: unknown): boolean {
-  const raw = readPath(payload, tier.when.path);
-  if (
-    typeof raw !== 'string' &&
-    typeof raw !== 'number' &&
-    typeof raw !== 'bigint' &&
-    typeof raw !== 'boolean'
-  )
-    return false;
-  const actual = String(raw);
-  const { op, value } = tier.when;
-  if (/^-?\d+$/.test(actual) && /^-?\d+$/.test(value)) {
-    const a = BigInt(actual);
-    const b = BigInt(value);
-    const results: Record<string, boolean> = { gt: a > b, gte: a >= b, lt: a < b, lte: a <= b, eq: a === b };
-    return results[op] ?? false;
-  }
-  return op === 'eq' && actual === value;
-}
-
-/** The tier that applies to this request's payload, if any (the first that matches wins). */
-export function matchingTier(policy: Policy, payload: unknown): Tier | undefined {
-  return policy.tiers.find((t) => tierMatches(t, payload));
-}
-
-/** Who may co-sign this request: the matching tier's roles, else the policy's own. */
-export function secondaryRolesFor(policy: Policy, payload: unknown): Role[] {
-  return matchingTier(policy, payload)?.secondaryRoles ?? policy.secondaryRoles;
-}
-
 export type Viewer = Pick<Me, 'id' | 'roles' | 'permissions'>;
 
 export interface VisibleActions {
@@ -115,7 +66,7 @@ export function isRequester(
 export function visibleActions(
   request: Pick<
     ChangeRequest,
-    'status' | 'requestedBy' | 'policy' | 'payload' | 'secondary' | 'primary' | 'kind'
+    'status' | 'requestedBy' | 'policy' | 'coSignerRoles' | 'payload' | 'secondary' | 'primary' | 'kind'
   >,
   viewer: Viewer,
 ): VisibleActions {
@@ -133,8 +84,7 @@ export function visibleActions(
   const decides = viewer.permissions.includes('approvals:decide');
   const has = (roles: readonly Role[]) => viewer.roles.some((r) => roles.includes(r));
   const mayApprove = decides && has(request.policy.primaryRoles);
-  const mayReject =
-    decides && has([...request.policy.primaryRoles, ...secondaryRolesFor(request.policy, request.payload)]);
+  const mayReject = decides && has([...request.policy.primaryRoles, ...request.coSignerRoles]);
   const named = request.status === 'awaiting_secondary' && request.secondary?.id === viewer.id;
   const actions: VisibleActions = {
     approve: request.status === 'pending' && mayApprove,

@@ -1,4 +1,4 @@
-import type { FeatureRoute } from '../../app/App';
+import type { FeatureRoute } from '../../app/FeatureRoute';
 import { DetailPage } from './DetailPage';
 import { QueuePage } from './QueuePage';
 

@@ -116,6 +116,8 @@ export function flagRequest(overrides: Partial<ChangeRequestDetail> = {}): Chang
       ttlSeconds: 14400,
       tiers: [],
     },
+    matchedTier: null,
+    coSignerRoles: ['risk_officer', 'platform_admin'],
     createdAt: new Date(now - 60_000).toISOString(),
     expiresAt: new Date(now + 4 * 3600_000).toISOString(),
     decidedAt: null,

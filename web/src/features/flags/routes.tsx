@@ -1,4 +1,4 @@
-import type { FeatureRoute } from '../../app/App';
+import type { FeatureRoute } from '../../app/FeatureRoute';
 import '../../components/screens.css';
 import { FlagDetailPage } from './FlagDetailPage';
 import { FlagsPage } from './FlagsPage';

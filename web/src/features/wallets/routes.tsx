@@ -1,4 +1,4 @@
-import type { FeatureRoute } from '../../app/App';
+import type { FeatureRoute } from '../../app/FeatureRoute';
 import '../../components/screens.css';
 import '../settlements/settlements.css';
 import { LedgerEntriesPage } from './LedgerEntriesPage';

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { KindDefinition } from '../approvals/approvals.registry.js';
-import type { ClientsService } from '../clients/clients.service.js';
+import type { ClientsService } from './clients.service.js';
 import { AppError } from '../shared/errors.js';
-import { checkAddress, NETWORKS } from './addresses.js';
+import { checkAddress, NETWORKS } from '../shared/networks.js';
 import type { AddressesService } from './addresses.service.js';
 
 const schema = z

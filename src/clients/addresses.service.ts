@@ -1,12 +1,13 @@
 import { sql } from 'kysely';
-import type { AuditContext, AuditService } from '../audit/audit.service.js';
+import type { AuditService } from '../audit/audit.service.js';
+import type { AuditContext } from '../shared/request-context.js';
 import type { ApprovalsService } from '../approvals/approvals.service.js';
 import type { Requester } from '../approvals/approvals.ports.js';
-import type { ClientsService } from '../clients/clients.service.js';
+import type { ClientsService } from './clients.service.js';
 import type { Clock } from '../shared/clock.js';
 import { withTransaction, type Db, type Executor, type Tx } from '../shared/db.js';
 import { AppError } from '../shared/errors.js';
-import { checkAddress, type Network } from './addresses.js';
+import { checkAddress, type Network } from '../shared/networks.js';
 
 export type AddressAction = 'whitelist' | 'remove';
 
@@ -47,6 +48,8 @@ export function createAddressesService(deps: {
   return {
     canonical,
     live,
+    byId: (ex: Executor, id: string) =>
+      ex.selectFrom('client_addresses').selectAll().where('id', '=', id).executeTakeFirst(),
     list: (clientId: string, ex: Executor = db) =>
       ex
         .selectFrom('client_addresses')

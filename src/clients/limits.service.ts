@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
-import type { AuditContext, AuditService } from '../audit/audit.service.js';
+import type { AuditService } from '../audit/audit.service.js';
+import type { AuditContext } from '../shared/request-context.js';
 import type { Clock } from '../shared/clock.js';
 import type { Db, Executor, Tx } from '../shared/db.js';
 import { effectiveLimits, type Limits } from './limits.js';
@@ -10,21 +11,17 @@ const DAY_MS = 24 * 3600 * 1000;
  * Per-client limits. Accepts lock the client's `client_limits` row (created on first use) so that
  * two accepts by one client serialize and the rolling 24 h sum they each check is the one they add to.
  */
-export function createLimitsService(deps: { db: Db; audit: AuditService; clock: Clock; defaults: Limits }) {
-  const { db, audit, clock, defaults } = deps;
+export function createLimitsService(deps: {
+  db: Db;
+  audit: AuditService;
+  clock: Clock;
+  defaults: Limits;
+  /** What the client booked since a time (trades not cancelled): the trading domain knows its trades. */
+  bookedSince: (ex: Executor, clientId: string, since: Date) => Promise<bigint>;
+}) {
+  const { db, audit, clock, defaults, bookedSince } = deps;
   const row = (ex: Executor, clientId: string) =>
     ex.selectFrom('client_limits').selectAll().where('client_id', '=', clientId).executeTakeFirst();
-
-  async function bookedSince(ex: Executor, clientId: string, since: Date): Promise<bigint> {
-    const r = await ex
-      .selectFrom('trades')
-      .select(sql<string>`coalesce(sum(amount_units), 0)::text`.as('total'))
-      .where('client_id', '=', clientId)
-      .where('booked_at', '>', since)
-      .where('status', '<>', 'cancelled')
-      .executeTakeFirstOrThrow();
-    return BigInt(r.total);
-  }
 
   return {
     defaults,

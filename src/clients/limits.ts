@@ -1,15 +1,8 @@
-import { formatUsdt, parseUsdt } from './money.js';
+import { formatUsdt } from '../shared/money.js';
 
 export interface Limits {
   perTrade: bigint;
   perDay: bigint;
-}
-
-/** A configured or requested limit: a positive USDT amount. */
-export function limitUnits(text: string, name: string): bigint {
-  const r = parseUsdt(text);
-  if (!r.ok) throw new Error(`${name}: ${r.reason}`);
-  return r.units;
 }
 
 /** A client's own limits where set, the desk's defaults otherwise. */

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { cliUser, fail, readStdin, runOrFail, withDesk } from '../cli/context.js';
-import { ROLES } from './operators.permissions.js';
+import { cliUser, fail, readStdin, runOrFail, withDesk } from './context.js';
+import { ROLES } from '../shared/roles.js';
 
 /** `desk operators add|list`: account management for whoever runs the desk's host (audited as `cli`). */
 export function registerOperatorCommands(program: Command): void {

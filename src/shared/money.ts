@@ -1,11 +1,24 @@
 import { Decimal } from 'decimal.js';
+import type { ColumnType } from 'kysely';
 
 /**
  * USDT amounts are bigint smallest units (6 decimals) end to end: parsed once from a decimal
  * string at the edge, formatted back exactly. Prices are decimal strings computed with decimal.js,
  * never JavaScript numbers, so no amount or price ever passes through a binary float.
  */
-export const USDT_DECIMALS = 6;
+const USDT_DECIMALS = 6;
+
+/** The client's side of a trade: a buy pays USDT out to the client, a sell takes it in. */
+export type Side = 'buy' | 'sell';
+
+/** A spread each side of the mid (`bps`) for notionals from `fromUnits` up. */
+export interface SpreadTier {
+  fromUnits: bigint;
+  bps: Decimal;
+}
+
+/** A numeric(38,0) column of smallest units: read as a string, written from a bigint's string. */
+export type Units = ColumnType<string, string, string>;
 const UNIT = 10n ** BigInt(USDT_DECIMALS);
 /** Larger than any trade the desk will see; bounds parsing so a huge string cannot pass as an amount. */
 export const MAX_USDT_UNITS = 10n ** 15n * UNIT;

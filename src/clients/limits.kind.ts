@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import type { KindDefinition } from '../approvals/approvals.registry.js';
-import type { ClientsService } from '../clients/clients.service.js';
+import type { ClientsService } from './clients.service.js';
 import { AppError } from '../shared/errors.js';
 import type { LimitsService } from './limits.service.js';
-import { formatUsdt, parseUsdt } from './money.js';
+import { formatUsdt, parseUsdt } from '../shared/money.js';
 
 const amount = z.string().max(40).nullable();
 const schema = z

@@ -3,10 +3,10 @@ import os from 'node:os';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Option, type Command } from 'commander';
-import { withDesk } from '../cli/context.js';
-import type { AuditFilter } from './audit.filter.js';
-import type { ExportFormatName } from './audit.format.js';
-import { verifyExport } from './audit.verify.js';
+import { withDesk } from './context.js';
+import type { AuditFilter } from '../audit/audit.filter.js';
+import type { ExportFormatName } from '../audit/audit.format.js';
+import { verifyExport } from '../audit/audit.verify.js';
 
 interface ExportOptions {
   format: ExportFormatName;

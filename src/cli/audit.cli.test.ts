@@ -8,7 +8,7 @@ import { sealAll } from '../../test/support/audit.js';
 import { testSecrets } from '../../test/support/server.js';
 import { systemClock } from '../shared/clock.js';
 import { withTransaction } from '../shared/db.js';
-import { createAuditService, type AuditService } from './audit.service.js';
+import { createAuditService, type AuditService } from '../audit/audit.service.js';
 
 describe('desk audit export | verify | seal', () => {
   let t: TestDatabase;

@@ -1,13 +1,14 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { AuditContext, AuditService } from '../audit/audit.service.js';
-import type { ClientsService } from '../clients/clients.service.js';
+import type { AuditService } from '../audit/audit.service.js';
+import type { AuditContext } from '../shared/request-context.js';
+import type { ClientsService } from './clients.service.js';
 import type { Clock } from '../shared/clock.js';
 import { withTransaction, type Db } from '../shared/db.js';
 import { AppError } from '../shared/errors.js';
 
 const hash = (key: string) => createHash('sha256').update(key).digest('hex');
 const KEY = /^usdk_([0-9a-f]{8})_([A-Za-z0-9_-]{43})$/;
-export const LAST_USED_RESOLUTION_MS = 60_000;
+const LAST_USED_RESOLUTION_MS = 60_000;
 
 /**
  * Client API keys: 256 random bits shown once at issue; only their SHA-256 is stored (a key this

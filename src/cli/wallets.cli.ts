@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
-import { cliUser, fail, runOrFail, withDesk } from '../cli/context.js';
+import { cliUser, fail, runOrFail, withDesk } from './context.js';
 import { AppError } from '../shared/errors.js';
 import { withTransaction } from '../shared/db.js';
-import { NETWORKS, type Network } from '../trading/addresses.js';
-import { formatUsdt, parseUsdt } from '../trading/money.js';
-import { PAPER_FAUCET } from './paper.chain.js';
-import { differenceView, runView } from './reconcile.views.js';
+import { NETWORKS, type Network } from '../shared/networks.js';
+import { formatUsdt, parseUsdt } from '../shared/money.js';
+import { PAPER_FAUCET } from '../wallets/paper.chain.js';
+import { differenceView, runView } from '../wallets/reconcile.views.js';
 
 function network(value: string): Network {
   if (!(NETWORKS as readonly string[]).includes(value))

@@ -9,7 +9,7 @@ import {
   checkEthereumAddress,
   checkTronAddress,
   toChecksumAddress,
-} from './addresses.js';
+} from './networks.js';
 
 describe('TRON addresses', () => {
   it.each([

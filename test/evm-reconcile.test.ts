@@ -118,8 +118,8 @@ describe('wallet reconciliation', () => {
     ).toBe('-5');
     const runs = await db()
       .selectFrom('reconciliation_runs')
-      .select(['trigger', 'beyond_tolerance'])
-      .orderBy('started_at')
+      .select(['trigger', 'beyond_tolerance', 'seq'])
+      .orderBy('seq')
       .execute();
     expect(runs.map((r) => r.trigger)).toEqual(['api', 'api', 'cli']);
     const audited = await db()

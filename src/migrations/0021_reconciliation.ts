@@ -10,6 +10,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
     create table reconciliation_runs (
       id uuid primary key default gen_random_uuid(),
+      -- the order runs were recorded in (several can share a start time)
+      seq bigint generated always as identity unique,
       started_at timestamptz not null,
       finished_at timestamptz not null,
       trigger text not null check (trigger in ('schedule', 'cli', 'api')),
@@ -19,7 +21,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       beyond_tolerance integer not null,
       error text
     );
-    create index reconciliation_runs_recent on reconciliation_runs (started_at desc, id desc);
+    
 
     create table reconciliation_differences (
       id bigserial primary key,

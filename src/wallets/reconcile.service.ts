@@ -193,14 +193,10 @@ export function createReconciliationService(deps: {
       return { run, differences };
     },
 
-    recent: (limit: number, before?: Date) => {
-      let q = db
-        .selectFrom('reconciliation_runs')
-        .selectAll()
-        .orderBy('started_at', 'desc')
-        .orderBy('id', 'desc')
-        .limit(limit);
-      if (before) q = q.where('started_at', '<', before);
+    /** The latest runs first; `before` is a run's `seq` to page from. */
+    recent: (limit: number, before?: string) => {
+      let q = db.selectFrom('reconciliation_runs').selectAll().orderBy('seq', 'desc').limit(limit);
+      if (before) q = q.where('seq', '<', before as never);
       return q.execute();
     },
 
@@ -217,8 +213,7 @@ export function createReconciliationService(deps: {
       const run = await db
         .selectFrom('reconciliation_runs')
         .selectAll()
-        .orderBy('started_at', 'desc')
-        .orderBy('id', 'desc')
+        .orderBy('seq', 'desc')
         .limit(1)
         .executeTakeFirst();
       return run ? { run, differences: await differencesOf(run.id) } : null;

@@ -10,6 +10,7 @@ const amount = (asset: string, units: string | null) =>
 
 export const runView = (r: RunRow) => ({
   id: r.id,
+  seq: r.seq,
   startedAt: r.started_at.toISOString(),
   finishedAt: r.finished_at.toISOString(),
   trigger: r.trigger,

@@ -83,16 +83,16 @@ export function walletsRoutes(deps: {
           querystring: z
             .object({
               limit: z.coerce.number().int().min(1).max(100).default(20),
-              before: z.string().datetime().optional(),
+              before: z
+                .string()
+                .regex(/^\d{1,19}$/)
+                .optional(),
             })
             .strict(),
         },
       },
       async (req) => {
-        const runs = await deps.reconciliation.recent(
-          req.query.limit,
-          req.query.before ? new Date(req.query.before) : undefined,
-        );
+        const runs = await deps.reconciliation.recent(req.query.limit, req.query.before);
         const latest = runs[0]
           ? (await deps.reconciliation.differencesOf(runs[0].id)).map(differenceView)
           : [];

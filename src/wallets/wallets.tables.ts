@@ -81,6 +81,7 @@ export interface PaperVoidedTable {
 
 export interface ReconciliationRunsTable {
   id: Generated<string>;
+  seq: ColumnType<string, never, never>;
   started_at: Date;
   finished_at: Date;
   trigger: 'schedule' | 'cli' | 'api';

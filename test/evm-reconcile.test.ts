@@ -50,6 +50,7 @@ describe('wallet reconciliation', () => {
       who,
       'POST',
       '/api/wallets/reconcile',
+      {},
     );
   };
   const evmId = async () => (await t.desk.services.wallets.hotWallet(db(), 'ethereum'))!.id;

@@ -59,7 +59,10 @@ export function walletsRoutes(deps: {
     // A run observes and records; it moves no money, so repeating the call is harmless (a second run).
     r.post(
       '/api/wallets/reconcile',
-      { config: { access: { permission: 'wallets:reconcile' as const } } },
+      {
+        config: { access: { permission: 'wallets:reconcile' as const } },
+        schema: { body: z.object({}).strict() },
+      },
       async (req, reply) => {
         const { run, differences } = await deps.reconciliation.run({
           trigger: 'api',

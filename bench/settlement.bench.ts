@@ -20,6 +20,7 @@ import type { TestServer } from '../test/support/server.js';
 import { testSecrets } from '../test/support/server.js';
 import { autoSettlementOn, deskPeople, tradingClient, U } from '../test/support/settlement.js';
 import type { BenchRow } from './table.js';
+import { benchSettlementEvm } from './settlement.evm.bench.js';
 
 const run = promisify(execFile);
 
@@ -469,7 +470,8 @@ async function pgbench(
 
 /**
  * Settlements per second end to end on the paper chain (confirmations 1, one block a second), with
- * the worker at today's defaults and tuned, against pgbench TPC-B on the same embedded PostgreSQL.
+ * the worker at today's defaults and tuned, then on a local EVM node (automine, and a block a second),
+ * against pgbench TPC-B on the same embedded PostgreSQL.
  */
 export async function benchSettlement(): Promise<BenchRow[]> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'desk-bench-settlement-'));
@@ -488,6 +490,8 @@ export async function benchSettlement(): Promise<BenchRow[]> {
       results.push(r);
       rows.push(...r.rows);
     }
+    // the same flow on a local EVM node (SETTLEMENT_BENCH_EVM=0 leaves it out)
+    if (process.env.SETTLEMENT_BENCH_EVM !== '0') rows.push(...(await benchSettlementEvm(server, dataDir)));
     process.stderr.write('  settlement: pgbench…\n');
     const bench = await pgbench(server);
     if ('skipped' in bench) {

@@ -12,6 +12,8 @@ import {
 } from './config.parse.js';
 import { assertProductionSecrets } from './config.secrets.js';
 import { telegramSettings, type TelegramSettings } from './config.telegram.js';
+import { evmSettings, type EvmSettings } from './config.evm.js';
+import { parseUnits } from 'viem';
 
 export { ConfigError } from './config.parse.js';
 export { auditKeyPem, auditKeyProblem, decodeKey, splitJwtKeys } from './config.secrets.js';
@@ -30,6 +32,7 @@ const SECRET_NAMES = [
   'TELEGRAM_BOT_TOKEN',
   'TELEGRAM_WEBHOOK_SECRET',
   'PRICING_LP_TOKEN',
+  'EVM_HOT_WALLET_KEY',
 ] as const;
 
 const intFromEnv = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
@@ -174,6 +177,40 @@ const schema = z.object({
   ALERTS_SILENCE_MAX_MINUTES: intFromEnv(7 * 24 * 60, 1),
   /** The longest silence of a critical rule. */
   ALERTS_SILENCE_MAX_CRITICAL_MINUTES: intFromEnv(240, 1),
+  /** The EVM JSON-RPC node the `ethereum` network settles through; unset: `ethereum` stays on the paper chain. */
+  EVM_RPC_URL: z.string().url().optional(),
+  /** The chain the node must serve (checked at start: 1 mainnet, 11155111 Sepolia, 31337 a local chain). */
+  EVM_CHAIN_ID: z.coerce.number().int().min(1).optional(),
+  /** The USDT token contract; its decimals() must be 6 (checked at start). */
+  EVM_USDT_CONTRACT: z
+    .string()
+    .regex(/^0x[0-9a-fA-F]{40}$/, 'an address such as 0xdAC17F958D2ee523a2206206994597C13D831ec7')
+    .optional(),
+  /** The hot wallet's private key (32 bytes hex); never logged or returned, only its address is shown. */
+  EVM_HOT_WALLET_KEY: z
+    .string()
+    .regex(/^(0x)?[0-9a-fA-F]{64}$/, 'must be a private key: 64 hex digits (0x…)')
+    .optional(),
+  /** The most the desk pays per gas (EIP-1559 max fee), in gwei: above it the desk waits and says why. */
+  EVM_MAX_FEE_GWEI: z
+    .string()
+    .regex(/^\d+(\.\d{1,9})?$/, 'gwei such as 150 or 12.5')
+    .default('200'),
+  /** A transfer not mined this long after it was sent is replaced at the same nonce with fees bumped ≥ 12.5 %. */
+  EVM_STUCK_SECONDS: intFromEnv(180, 1),
+  /** How often a transfer in flight on the EVM chain is checked (receipts, confirmations, deposits). */
+  EVM_POLL_MS: intFromEnv(3000, 10),
+  /** When wallets are reconciled against their chains (cron, in the worker). */
+  RECONCILE_CRON: z
+    .string()
+    .regex(/^\S+( \S+){4}$/, 'a cron schedule of five fields such as */10 * * * *')
+    .default('*/10 * * * *'),
+  /** A reconciliation difference above this (USDT, per wallet and asset) raises wallet_reconciliation_drift and fails `desk wallets reconcile`. */
+  RECONCILE_TOLERANCE_USDT: z
+    .string()
+    .regex(/^\d+(\.\d{1,6})?$/, 'a USDT amount such as 0 or 0.01')
+    .default('0')
+    .transform((text) => parseUnits(text, 6)),
 });
 
 /**
@@ -187,6 +224,7 @@ export type Config = z.output<typeof schema> & {
   dataDir: string;
   telegram: TelegramSettings;
   alertSettings: Record<string, string>;
+  evm: EvmSettings;
 };
 
 const ALERT_SETTING = /^ALERT_[A-Z0-9_]+_(THRESHOLD|FOR)$/;
@@ -237,6 +275,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         (e): e is [string, string] => ALERT_SETTING.test(e[0]) && e[1] !== undefined,
       ),
     ),
+    evm: evmSettings(parsed.data),
   };
   if (config.NODE_ENV === 'production') assertProductionSecrets(config);
   return config;

@@ -27,7 +27,7 @@ export interface AlertRule {
   summary: string;
   /** What the value is, with its unit (shown beside it). */
   measure: string;
-  unit: 'seconds' | 'count' | 'USDT' | 'flag';
+  unit: 'seconds' | 'count' | 'USDT' | 'ETH' | 'flag';
   comparison: Comparison;
   /** Defaults; each is seeded once from ALERT_<NAME>_THRESHOLD / ALERT_<NAME>_FOR, then lives in the database. */
   threshold: string;

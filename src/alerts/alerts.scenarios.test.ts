@@ -68,6 +68,8 @@ const again = (everyMs: number) => async (c: Ctx, raise: (c: Ctx) => Promise<voi
   if (c.clock.now().getTime() - c.lastRaise >= everyMs) await raise(c);
 };
 const nothing = async () => {};
+/** An address outside the desk, on the paper chain. */
+const OUTSIDER = 'TJRabPrwbZy45sbavfcjinPJC18kjpRTv8';
 const advance = (ms: number) => (c: Ctx) => {
   c.clock.advance(ms);
   return Promise.resolve();
@@ -269,6 +271,22 @@ const SCENARIOS: Scenario[] = [
     raise: outbox(3),
     clear: async (c) => void (await (c.t as TelegramTestServer).deliver()),
     whileClear: async (c) => void (await (c.t as TelegramTestServer).deliver()),
+  },
+  {
+    rule: 'wallet_reconciliation_drift',
+    forSeconds: 120,
+    async raise(c) {
+      // 7 USDT leave the paper hot wallet without the desk knowing (as a stolen key would move them)
+      const hot = await c.t.desk.services.wallets.hotWallet(c.t.database.db, 'tron');
+      await c.t.desk.services.paper.send('tron', hot!.address, OUTSIDER, 7_000_000n);
+      await c.t.desk.services.reconciliation.run({ trigger: 'schedule' });
+    },
+    keep: (c) => c.t.desk.services.reconciliation.run({ trigger: 'schedule' }).then(() => undefined),
+    async clear(c) {
+      const hot = await c.t.desk.services.wallets.hotWallet(c.t.database.db, 'tron');
+      await c.t.desk.services.paper.send('tron', OUTSIDER, hot!.address, 7_000_000n);
+      await c.t.desk.services.reconciliation.run({ trigger: 'schedule' });
+    },
   },
 ];
 

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { loadConfig, type Config } from '../config.js';
+import { connectConfiguredEvm } from '../wallets/evm/evm.connect.js';
 import { compose, type Composition } from '../main/compose.js';
 import { migrateAll, openDatabase, type OpenDatabase } from '../main/database.js';
 import { resolveSecrets } from '../main/secrets.js';
@@ -31,6 +32,7 @@ export async function withDesk<T>(
   const logger = createLogger(process.env.LOG_LEVEL ?? 'warn', process.stderr);
   // Before the database: an unusable data folder or a malformed key is one line, not a half-done command.
   const secrets = resolveSecrets(config);
+  const evm = await connectConfiguredEvm(config.evm);
   let database: OpenDatabase | undefined;
   let exiting: Promise<never> | undefined;
   let signalled: NodeJS.Signals | undefined;
@@ -71,6 +73,7 @@ export async function withDesk<T>(
       logger,
       clock: systemClock,
       secrets,
+      evm,
     });
     return await fn({ config, logger, database, desk });
   } catch (err) {

@@ -5,6 +5,7 @@ import { withTransaction } from '../shared/db.js';
 import { NETWORKS, type Network } from '../shared/networks.js';
 import { formatUsdt, parseUsdt } from '../shared/money.js';
 import { PAPER_FAUCET } from '../wallets/paper.chain.js';
+import { differenceView, runView } from '../wallets/reconcile.views.js';
 
 function network(value: string): Network {
   if (!(NETWORKS as readonly string[]).includes(value))
@@ -24,7 +25,7 @@ function units(value: string): bigint {
  * of a sell — audited as `paper.transfer` with actor `cli`.
  */
 export function registerWalletCommands(program: Command): void {
-  program
+  const wallets = program
     .command('wallets')
     .description('the desk wallets: chain balance, ledger balance, reserved (PAPER when simulated)')
     .option('--json', 'print JSON')
@@ -33,10 +34,10 @@ export function registerWalletCommands(program: Command): void {
         withDesk(async ({ desk }) => {
           const rows = (await desk.services.wallets.overview()).map((w) => ({
             id: w.wallet.id,
-            label: w.paper ? 'PAPER' : '',
+            label: w.paper ? 'PAPER' : w.wallet.adapter.toUpperCase(),
             network: w.wallet.network,
             address: w.wallet.address,
-            chainUsdt: formatUsdt(w.chainBalance),
+            chainUsdt: w.chainBalance === null ? `unreachable (${w.chainError})` : formatUsdt(w.chainBalance),
             ledgerUsdt: formatUsdt(w.ledgerBalance),
             reservedUsdt: formatUsdt(w.reserved),
           }));
@@ -54,6 +55,45 @@ export function registerWalletCommands(program: Command): void {
                 `reserved ${r.reservedUsdt}`,
               ].join('\t'),
             );
+        }),
+      );
+    });
+
+  wallets
+    .command('reconcile')
+    .description(
+      'reconcile every desk wallet against its chain now (stored as a run); exits 1 when a difference is beyond RECONCILE_TOLERANCE_USDT',
+    )
+    .option('--json', 'print JSON')
+    .action(async (_opts: unknown, cmd: Command) => {
+      // `--json` may be parsed by `desk wallets` itself: read it from either
+      const opts = cmd.optsWithGlobals<{ json?: boolean }>();
+      await runOrFail(() =>
+        withDesk(async ({ desk }) => {
+          const { run } = await desk.services.reconciliation.run({
+            trigger: 'cli',
+            audit: { actorType: 'cli', actorId: cliUser() },
+          });
+          const rows = (await desk.services.reconciliation.differencesOf(run.id)).map(differenceView);
+          if (opts.json) console.log(JSON.stringify({ run: runView(run), differences: rows }));
+          else {
+            console.log(`run ${run.id}: ${run.wallets} wallets, ${run.beyond_tolerance} beyond tolerance`);
+            for (const d of rows)
+              console.log(
+                [
+                  d.walletId,
+                  d.asset,
+                  `block ${d.blockHeight ?? '—'}`,
+                  `chain ${d.chain?.amount ?? '—'}`,
+                  `ledger ${d.ledger?.amount ?? '—'}`,
+                  `in flight ${d.inFlight?.amount ?? '0'}`,
+                  `difference ${d.difference?.amount ?? '—'}`,
+                  d.beyondTolerance ? 'BEYOND TOLERANCE' : 'ok',
+                  d.error ?? '',
+                ].join('\t'),
+              );
+          }
+          if (run.beyond_tolerance > 0) process.exitCode = 1;
         }),
       );
     });

@@ -63,9 +63,14 @@ import { createTradingMetrics } from '../trading/trading.metrics.js';
 import { wakeDeliverer } from '../telegram/telegram.jobs.js';
 import { createTradeSettlementPort } from '../trading/trades.settlement.js';
 import { createPaperChain, type PaperChain } from '../wallets/paper.chain.js';
+import { createEvmAdapter, type EvmAdapter } from '../wallets/evm/evm.adapter.js';
+import type { EvmChain } from '../wallets/evm/evm.connect.js';
 import { createWalletsService, type WalletsService } from '../wallets/wallets.service.js';
 import { createWalletMetrics } from '../wallets/wallets.metrics.js';
 import { walletsRoutes } from '../wallets/wallets.routes.js';
+import { createReconciliationService, type ReconciliationService } from '../wallets/reconcile.service.js';
+import { createReconciliationMetrics } from '../wallets/reconcile.metrics.js';
+import { walletsJobs } from '../wallets/wallets.jobs.js';
 import { createSettlementService, type SettlementService } from '../settlement/settlement.service.js';
 import { createSettlementWorker, type SettlementWorker } from '../settlement/settlement.worker.js';
 import { createSettlementMetrics } from '../settlement/settlement.metrics.js';
@@ -76,6 +81,7 @@ import { settlementRoutes } from '../settlement/settlement.routes.js';
 import { createTelegram, type TelegramDeps, type TelegramRuntime } from '../telegram/runtime.js';
 import path from 'node:path';
 import { CORE_RULES } from '../alerts/alerts.catalog.js';
+import { WALLET_ALERT_RULES } from '../wallets/wallets.alerts.js';
 import { createAlertRegistry, type AlertRegistry } from '../alerts/alerts.definitions.js';
 import { createEvaluator, type Evaluator } from '../alerts/alerts.evaluator.js';
 import { alertsJobs } from '../alerts/alerts.jobs.js';
@@ -110,6 +116,10 @@ export interface Services {
   /** The ledger, the desk's wallets and the paper chain (src/wallets). */
   wallets: WalletsService;
   paper: PaperChain;
+  /** The EVM adapter when EVM_RPC_URL is set. */
+  evm: EvmAdapter | undefined;
+  /** Every wallet against its chain, scheduled and on demand (src/wallets). */
+  reconciliation: ReconciliationService;
   /** The AUTO_SETTLEMENT gate, flagged events, the settlement worker and its read side (src/settlement). */
   settlement: { service: SettlementService; worker: SettlementWorker; queries: SettlementQueries };
   /** Alert rules (a domain adds its own with `alerts.rules.register`), their state, silences, the evaluator. */
@@ -124,6 +134,8 @@ export interface ComposeDeps {
   logger: Logger;
   clock: Clock;
   secrets: Secrets;
+  /** The EVM chain `ethereum` settles on, connected and checked (EVM_RPC_URL set), else paper. */
+  evm?: EvmChain;
   /** Reports whether the in-process worker runs (false when this process runs no worker). */
   workerRunning?: () => boolean;
   /** Tests: the bot's info (no getMe), a transformer recording Bot API calls, fake time for throttling. */
@@ -225,11 +237,16 @@ export function compose(deps: ComposeDeps): Composition {
     metrics: tradingMetrics,
   });
   const paper = createPaperChain({ db, clock, blockSeconds: deps.config.PAPER_BLOCK_SECONDS });
+  const confirmations = deps.config.CONFIRMATIONS_REQUIRED;
+  const evm = deps.evm
+    ? createEvmAdapter({ db, clock, chain: deps.evm, logger, confirmations: confirmations.ethereum })
+    : undefined;
   const wallets = createWalletsService({
     db,
     clock,
     audit,
     paper,
+    evm,
     faucetUnits: deps.config.PAPER_FAUCET_USDT,
   });
   createWalletMetrics(metrics.registry, db);
@@ -247,8 +264,8 @@ export function compose(deps: ComposeDeps): Composition {
       maxAttempts: deps.config.SETTLEMENT_MAX_ATTEMPTS,
       retryBaseMs: deps.config.SETTLEMENT_RETRY_BASE_MS,
       staleSeconds: deps.config.SETTLEMENT_STALE_SECONDS,
-      confirmations: deps.config.CONFIRMATIONS_REQUIRED,
-      pollMs: deps.config.PAPER_BLOCK_SECONDS * 1000,
+      confirmations,
+      pollMs: Math.min(deps.config.PAPER_BLOCK_SECONDS * 1000, evm ? deps.config.EVM_POLL_MS : Infinity),
     },
   };
   const settlement = createSettlementService(settlementDeps);
@@ -258,6 +275,15 @@ export function compose(deps: ComposeDeps): Composition {
     logger,
   });
   const settlementQueries = createSettlementQueries(db);
+  const reconciliation = createReconciliationService({
+    db,
+    clock,
+    audit,
+    wallets,
+    inFlight: (ex) => settlementQueries.inFlight(ex),
+    toleranceUnits: deps.config.RECONCILE_TOLERANCE_USDT,
+  });
+  createReconciliationMetrics(metrics.registry, db, reconciliation);
   kinds.register(settlementRequeueKind({ settlement }));
   kinds.register(settlementDismissKind({ settlement }));
   const trades = createTradesService({
@@ -288,6 +314,7 @@ export function compose(deps: ComposeDeps): Composition {
   createNotificationMetrics(metrics.registry, db, notifications);
   // The desk's alert rules; a domain that brings its own registers it here (`alertRules.register(rule)`).
   const alertRules = createAlertRegistry(CORE_RULES);
+  for (const rule of WALLET_ALERT_RULES) alertRules.register(rule);
   const alerts = createAlertsService({
     db,
     clock,
@@ -332,6 +359,8 @@ export function compose(deps: ComposeDeps): Composition {
     trading: { addresses, limits, house, rfqs, trades },
     wallets,
     paper,
+    evm,
+    reconciliation,
     settlement: { service: settlement, worker: settlementWorker, queries: settlementQueries },
     alerts: { service: alerts, evaluator, rules: alertRules },
   };
@@ -362,6 +391,7 @@ export function compose(deps: ComposeDeps): Composition {
     approvalsJobs({ approvals, logger }),
     settlementJobs({ worker: settlementWorker, logger }),
     alertsJobs({ alerts, evaluator, evalSeconds: deps.config.ALERTS_EVAL_SECONDS, logger }),
+    walletsJobs({ reconciliation, cron: deps.config.RECONCILE_CRON, logger }),
     ...(telegram ? [telegram.jobs] : []),
   ];
 
@@ -398,8 +428,13 @@ export function compose(deps: ComposeDeps): Composition {
       trades,
       ratePerMinute: deps.config.CLIENT_API_RATE_PER_MINUTE,
     }),
-    settlementRoutes({ queries: settlementQueries, paper: true, now: () => clock.now() }),
-    walletsRoutes({ db, wallets }),
+    settlementRoutes({
+      queries: settlementQueries,
+      paper: !evm,
+      paperWallet: (id) => id.startsWith('paper:'),
+      now: () => clock.now(),
+    }),
+    walletsRoutes({ db, wallets, reconciliation }),
     alertsRoutes({ alerts }),
     operatorAdminRoutes({ operators, approvals }),
     operatorAccountRoutes({ account, config: deps.config }),

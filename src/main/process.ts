@@ -2,12 +2,14 @@ import { ConfigError } from '../config.js';
 import { EmbeddedPostgresError } from '../shared/embedded-postgres.js';
 import { MigrationError } from '../shared/migrate.js';
 import { StartupError } from './run.js';
+import { EvmConfigError } from '../wallets/evm/evm.connect.js';
 
 /** Errors a person can act on get one line on stderr; anything else keeps its stack. Exit non-zero. */
 export function exitWithError(err: unknown): never {
   const known =
     err instanceof ConfigError ||
     err instanceof StartupError ||
+    err instanceof EvmConfigError ||
     err instanceof EmbeddedPostgresError ||
     err instanceof MigrationError;
   const message = err instanceof Error ? err.message : String(err);

@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { loadConfig, type Config } from '../config.js';
+import { connectConfiguredEvm } from '../wallets/evm/evm.connect.js';
 import { systemClock } from '../shared/clock.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { startWorker, workerTuning, type DeskWorker } from '../worker/worker.js';
@@ -105,6 +106,9 @@ export async function runDesk(
   // Before the database: an unusable data folder or a malformed key is a one-line error, not a half start.
   const secrets = resolveSecrets(config);
   checkAborted();
+  // The chain's settings checked against the node (chain id, the token's decimals) before anything starts.
+  const evm = await connectConfiguredEvm(config.evm);
+  checkAborted();
   const database = await openDatabase(config, logger);
   let worker: DeskWorker | undefined;
   let closeHttp = async () => {};
@@ -121,6 +125,7 @@ export async function runDesk(
       logger,
       clock: systemClock,
       secrets,
+      evm,
       workerRunning: opts.worker ? () => worker?.running() ?? false : undefined,
     });
     if (opts.worker || opts.http) await desk.prepare();

@@ -16,6 +16,8 @@ import * as m0014 from './0014_change_requests_immutable.js';
 import * as m0015 from './0015_session_revoked_event.js';
 import * as m0016 from './0016_flag_outside_api_unforgeable.js';
 import * as m0017 from './0017_alerts.js';
+import * as m0020 from './0020_evm.js';
+import * as m0021 from './0021_reconciliation.js';
 
 /**
  * Forward-only migrations, in order. Never edit one that has shipped: add the next file instead.
@@ -40,4 +42,6 @@ export const migrations: Record<string, Migration> = {
   '0015_session_revoked_event': m0015,
   '0016_flag_outside_api_unforgeable': m0016,
   '0017_alerts': m0017,
+  '0020_evm': m0020,
+  '0021_reconciliation': m0021,
 };

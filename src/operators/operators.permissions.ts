@@ -27,6 +27,7 @@ const PERMISSIONS = {
   'wallets:read': 'see the desk wallets (chain and ledger balances) and ledger entries',
   'alerts:read': 'see the alert rules, their state, history and runbooks',
   'alerts:silence': 'silence or unsilence a rule whose owner role one holds (step-up, audited)',
+  'wallets:reconcile': 'run a wallet reconciliation against the chains now (audited; it moves no money)',
 } as const;
 
 export type Permission = keyof typeof PERMISSIONS;
@@ -43,6 +44,7 @@ const DECIDER: readonly Permission[] = [
   'wallets:read',
   'alerts:read',
   'alerts:silence',
+  'wallets:reconcile',
 ];
 
 const GRANTS: Record<Role, readonly Permission[]> = {

@@ -36,7 +36,8 @@ import { FLAG_REASONS, type FlagReason } from './settlement.tables.js';
  * The first example is the race this test found: a broadcast in flight, AUTO_SETTLEMENT turned off,
  * a second run of the job held the settlement and released its reservation, then the first
  * broadcast landed — paid, yet `held` (and dismissable, cancelling the paid trade). The worker now
- * broadcasts holding the settlement's lock, and the paper chain inside that transaction.
+ * broadcasts holding nothing, and gives a prepared transfer up only once the chain refuses it for good
+ * (`abandon`: the paper chain voids it atomically) or has it.
  *
  * After every command: no unbalanced ledger entry; at most one paper transfer per settlement, and
  * that one is the settlement's persisted transfer; a held, failed or cancelled settlement has no
@@ -670,7 +671,8 @@ async function checkInvariants(ex: Executor, run: Run, where: string) {
 
 async function chainMinusLedger() {
   const out = new Map<string, bigint>();
-  for (const w of await services().wallets.overview()) out.set(w.wallet.id, w.chainBalance - w.ledgerBalance);
+  for (const w of await services().wallets.overview())
+    out.set(w.wallet.id, (w.chainBalance ?? 0n) - w.ledgerBalance);
   return out;
 }
 

@@ -51,6 +51,14 @@ export function createSettlementQueries(db: Executor) {
     },
 
     get: (id: string) => db.selectFrom('settlements').selectAll().where('id', '=', id).executeTakeFirst(),
+    /** Settlements whose transfer may have moved on chain while the ledger does not show it yet (reconciliation). */
+    inFlight: (ex: Executor) =>
+      ex
+        .selectFrom('settlements')
+        .select(['id', 'wallet_id', 'side', 'amount_units', 'tx_hash'])
+        .where('status', 'in', ['queued', 'submitted'])
+        .where('tx_hash', 'is not', null)
+        .execute(),
     steps: (id: string) =>
       db.selectFrom('settlement_steps').selectAll().where('settlement_id', '=', id).orderBy('id').execute(),
     eventsOfTrade: (tradeId: string) =>

@@ -48,7 +48,10 @@ const flaggedView = (e: FlaggedRow) => ({
 /** Settlements, flagged events and the queue summary. Requeue and dismiss are change requests (POST /api/approvals). */
 export function settlementRoutes(deps: {
   queries: SettlementQueries;
+  /** Every network settles on the paper chain. */
   paper: boolean;
+  /** Whether a settlement's wallet is on the paper chain. */
+  paperWallet: (walletId: string) => boolean;
   now: () => Date;
 }): FastifyPluginAsync {
   return async (app) => {
@@ -73,7 +76,11 @@ export function settlementRoutes(deps: {
       },
       async (req) => {
         const { items, nextCursor } = await deps.queries.list(req.query);
-        return { items: items.map((s) => settlementView(s, deps.paper)), nextCursor, paper: deps.paper };
+        return {
+          items: items.map((s) => settlementView(s, deps.paperWallet(s.wallet_id))),
+          nextCursor,
+          paper: deps.paper,
+        };
       },
     );
 
@@ -124,7 +131,7 @@ export function settlementRoutes(deps: {
           deps.queries.eventsOfTrade(s.trade_id),
         ]);
         return {
-          settlement: settlementView(s, deps.paper),
+          settlement: settlementView(s, deps.paperWallet(s.wallet_id)),
           timeline: steps.map((t) => ({ at: t.at.toISOString(), step: t.step, detail: t.detail })),
           flagged: flagged.map(flaggedView),
         };

@@ -1,133 +1,153 @@
-import { sql, type Selectable } from 'kysely';
-import type { Logger } from '../shared/logger.js';
-import { withTransaction, type Tx } from '../shared/db.js';
+import { sql } from 'kysely';
+import { withTransaction } from '../shared/db.js';
 import { formatUsdt } from '../shared/money.js';
-import type { Movement } from '../wallets/wallets.service.js';
-import { insufficientDetail, retryDelayMs } from './settlement.rules.js';
+import { FeeCapExceeded, TransferDead, type TransferPlan, type WalletAdapter } from '../wallets/adapter.js';
+import { insufficientDetail } from './settlement.rules.js';
 import { AUTO_SETTLEMENT } from '../flags/flags.service.js';
-import { settlementStore, type SettlementDeps } from './settlement.service.js';
-import type { SettlementMetrics } from './settlement.metrics.js';
-import type { FlagReason, SettlementsTable } from './settlement.tables.js';
-
-type Settlement = Selectable<SettlementsTable>;
-
-const movement = (s: Settlement): Movement => ({
-  settlementId: s.id,
-  walletId: s.wallet_id,
-  side: s.side,
-  clientId: s.client_id,
-  amount: BigInt(s.amount_units),
-});
-const message = (err: unknown) => (err instanceof Error ? err.message : String(err)).slice(0, 500);
+import { createConfirmer } from './settlement.confirm.js';
+import { message, movement, workerParts, type Settlement, type WorkerDeps } from './settlement.steps.js';
 
 /**
- * The settlement worker. `process` takes a queued settlement to the chain in three steps, each safe to
- * repeat after a crash at any point:
- *   1. one transaction: lock the settlement and its trade, reserve in the ledger, build and sign the
- *      transfer and persist it (raw + hash) — nothing has left the desk yet;
- *   2. one transaction: lock it again, broadcast exactly the persisted transfer (the chain ignores one
- *      it already has), mark it submitted and schedule the confirmation poll — or count the failed
- *      attempt. Holding the settlement across the broadcast is what lets a hold or a give-up trust
- *      the chain's answer: no other run's broadcast of it can be in flight meanwhile.
- * `confirm` polls until the network's confirmations, then posts the final ledger entries, marks it
- * confirmed and tells the client. A sell waits for the client's deposit instead of sending.
+ * The settlement worker. `process` takes a queued settlement to the chain, each step safe to repeat
+ * after a crash at any point, and no network call inside a transaction that holds the settlement,
+ * its trade or the wallet:
+ *   1. plan the transfer on the network (fees, gas), holding nothing;
+ *   2. one transaction: lock the settlement and its trade, reserve in the ledger, sign the transfer
+ *      and persist it (raw bytes and hash; the adapter takes its nonce there) — nothing has left yet;
+ *   3. broadcast exactly the persisted transfer, holding nothing (the chain ignores one it has);
+ *   4. one transaction: record the outcome — submitted, or a failed attempt.
+ * A transfer that may be out there is never released: holding one back (AUTO_SETTLEMENT off, the last
+ * attempt failed) first makes the chain refuse it for good (`abandon`) or finds it landed.
+ * `confirm` (settlement.confirm.ts) follows it to the required depth. A sell waits for the deposit.
  */
-export function createSettlementWorker(
-  deps: SettlementDeps & { metrics: SettlementMetrics; logger: Logger },
-) {
+export function createSettlementWorker(deps: WorkerDeps) {
   const { db, clock, wallets, settings } = deps;
-  const store = settlementStore(deps);
+  const parts = workerParts(deps);
+  const { store, lockWithTrade, lockSettlement, hold, attemptFailed } = parts;
+  const confirmer = createConfirmer(deps, parts);
 
-  /**
-   * Locks a settlement and its trade, the trade first: trade.cancel / trade.amend lock the trade and
-   * then the settlement, so taking them in the same order everywhere leaves no room for a deadlock.
-   */
-  async function lockWithTrade(tx: Tx, id: string) {
-    const peek = await tx
-      .selectFrom('settlements')
-      .select('trade_id')
-      .where('id', '=', id)
-      .executeTakeFirst();
-    if (!peek) return undefined;
-    const trade = await deps.trades.lock(tx, peek.trade_id);
-    const settlement = await tx
-      .selectFrom('settlements')
-      .selectAll()
-      .where('id', '=', id)
-      .forUpdate()
-      .executeTakeFirst();
-    return settlement ? { settlement, trade } : undefined;
-  }
-  const lockSettlement = async (tx: Tx, id: string) => (await lockWithTrade(tx, id))?.settlement;
+  const read = (id: string) =>
+    db.selectFrom('settlements').selectAll().where('id', '=', id).executeTakeFirst();
 
-  /** Holds a settlement back as a flagged event (nothing was sent; any reservation is released). */
-  async function hold(
-    tx: Tx,
-    s: Settlement,
-    reason: FlagReason,
-    detail: string,
-    status: 'held' | 'failed' = 'held',
-  ) {
-    await wallets.release(tx, movement(s));
-    await store.setStatus(tx, s.id, status);
-    await store.step(tx, s.id, status, { reason, detail });
-    const trade = await deps.trades.lock(tx, s.trade_id);
-    await store.flag(tx, { trade, settlementId: s.id, reason, detail });
+  /** The network asks the desk to wait (fees above the cap): said once on the timeline, checked again later. */
+  async function wait(id: string, why: string) {
+    await withTransaction(db, async (tx) => {
+      const s = await lockSettlement(tx, id);
+      if (!s || s.status !== 'queued') return;
+      if (s.last_error !== why) {
+        await store.step(tx, id, 'waiting', { why });
+        await tx.updateTable('settlements').set({ last_error: why }).where('id', '=', id).execute();
+      }
+      await store.enqueueProcess(tx, id, new Date(clock.now().getTime() + settings.pollMs));
+    });
   }
 
-  /**
-   * A failed attempt, inside the broadcasting transaction (the settlement locked): retry later with
-   * backoff, or give up and flag it (releasing the reservation).
-   */
-  async function attemptFailed(tx: Tx, s: Settlement, err: unknown) {
-    const adapter = wallets.adapter;
-    const attempts = s.attempts + 1;
-    await store.step(tx, s.id, 'attempt_failed', { attempt: attempts, error: message(err) });
-    if (attempts < settings.maxAttempts) {
-      await tx
-        .updateTable('settlements')
-        .set({ attempts, last_error: message(err), updated_at: clock.now() })
-        .where('id', '=', s.id)
-        .execute();
-      await store.count(tx, 'attempts', 'retry');
-      await store.enqueueProcess(
-        tx,
-        s.id,
-        new Date(clock.now().getTime() + retryDelayMs(attempts, settings.retryBaseMs)),
-      );
-      return;
+  /** Gives a prepared transfer up: abandoned on the chain first (outside any transaction), then held. */
+  async function giveUp(id: string, adapter: WalletAdapter): Promise<void> {
+    const s = await read(id);
+    if (!s || s.status !== 'queued' || !s.raw_tx || !s.tx_hash) return;
+    const { outcome: fate, fees } = await adapter.abandon(s.network, s.tx_hash);
+    await withTransaction(db, async (tx) => {
+      const l = await lockSettlement(tx, id);
+      if (!l || l.status !== 'queued' || l.raw_tx !== s.raw_tx) return;
+      await wallets.postGas(tx, { settlementId: id, walletId: l.wallet_id, fees });
+      if (fate === 'landed') {
+        await store.setStatus(tx, id, 'submitted');
+        await store.step(tx, id, 'broadcast', { txHash: l.tx_hash, found: 'on chain when it was given up' });
+        await store.enqueueConfirm(tx, id);
+        return;
+      }
+      if (fate === 'pending') {
+        await store.enqueueProcess(tx, id, new Date(clock.now().getTime() + settings.pollMs));
+        return;
+      }
+      await tx.updateTable('settlements').set({ raw_tx: null }).where('id', '=', id).execute();
+      await store.step(tx, id, 'abandoned', { txHash: l.tx_hash });
+      if (l.attempts >= settings.maxAttempts) {
+        await store.count(tx, 'attempts', 'failed');
+        await hold(
+          tx,
+          l,
+          'MAX_RETRIES_EXCEEDED',
+          `${l.attempts} attempts failed; the last: ${l.last_error ?? 'unknown'}`,
+          'failed',
+        );
+      } else if (!(await deps.flags.isEnabled(tx, AUTO_SETTLEMENT))) {
+        await hold(
+          tx,
+          l,
+          'AUTO_SETTLEMENT_DISABLED',
+          'AUTO_SETTLEMENT was turned off before this settlement was sent: nothing left the desk.',
+        );
+      } else {
+        await store.enqueueProcess(tx, id); // turned back on meanwhile: sign it again
+      }
+    });
+  }
+
+  /** Broadcasts the persisted transfer, holding nothing, then records the outcome. */
+  async function send(id: string, adapter: WalletAdapter, network: Settlement['network'], raw: string) {
+    let error: unknown;
+    try {
+      await adapter.broadcast(network, raw);
+    } catch (err) {
+      error = err;
+      deps.logger.warn({ settlementId: id, error: message(err) }, 'settlement broadcast failed');
     }
-    // Before giving up: if the chain has the transfer, it was sent — follow it, never release it.
-    if (s.tx_hash && (await adapter.confirmations(s.network, s.tx_hash, tx)) !== null) {
-      await store.setStatus(tx, s.id, 'submitted', { attempts });
-      await store.step(tx, s.id, 'broadcast', {
-        txHash: s.tx_hash,
-        found: 'on chain after a failed attempt',
-      });
-      await store.enqueueConfirm(tx, s.id);
-      return;
-    }
-    await tx
-      .updateTable('settlements')
-      .set({ attempts, last_error: message(err) })
-      .where('id', '=', s.id)
-      .execute();
-    await store.count(tx, 'attempts', 'failed');
-    await hold(
-      tx,
-      { ...s, attempts },
-      'MAX_RETRIES_EXCEEDED',
-      `${attempts} attempts failed; the last: ${message(err)}`,
-      'failed',
-    );
+    const next = await withTransaction(db, async (tx) => {
+      const s = await lockSettlement(tx, id);
+      if (!s || s.status !== 'queued' || s.raw_tx !== raw) return null;
+      if (error !== undefined)
+        return attemptFailed(tx, s, message(error), { dead: error instanceof TransferDead });
+      await store.setStatus(tx, s.id, 'submitted', { attempts: s.attempts + 1, last_error: null });
+      await store.step(tx, s.id, 'broadcast', { txHash: s.tx_hash });
+      await store.count(tx, 'attempts', 'ok');
+      await store.enqueueConfirm(tx, s.id, new Date(clock.now().getTime() + settings.pollMs));
+      return null;
+    });
+    if (next === 'give-up') await giveUp(id, adapter);
   }
 
   async function process(id: string): Promise<void> {
-    const adapter = wallets.adapter;
+    const s0 = await read(id);
+    if (!s0 || s0.status !== 'queued') return;
+    const adapter = await wallets.adapterOfWallet(s0.wallet_id);
+    if (
+      s0.raw_tx &&
+      (s0.attempts >= settings.maxAttempts || !(await deps.flags.isEnabled(db, AUTO_SETTLEMENT)))
+    )
+      return giveUp(id, adapter);
+
+    // 1. Plan an unsigned buy on the network, holding nothing.
+    let plan: TransferPlan | undefined;
+    if (s0.side === 'buy' && !s0.raw_tx) {
+      const trade = await deps.trades.peek(db, s0.trade_id);
+      const wallet = await wallets.walletById(db, s0.wallet_id);
+      if (!trade) return;
+      try {
+        plan = await adapter.plan({
+          network: s0.network,
+          from: wallet.address,
+          to: trade.address,
+          amountUnits: BigInt(trade.amount_units),
+          reference: s0.id,
+        });
+      } catch (err) {
+        if (err instanceof FeeCapExceeded) return wait(id, err.message);
+        const next = await withTransaction(db, async (tx) => {
+          const s = await lockSettlement(tx, id);
+          if (!s || s.status !== 'queued' || s.raw_tx) return null;
+          return attemptFailed(tx, s, message(err), { dead: false });
+        });
+        if (next === 'give-up') await giveUp(id, adapter);
+        return;
+      }
+    }
+
+    // 2. Reserve, sign and persist, in one transaction.
     const prepared = await withTransaction(db, async (tx) => {
       const locked = await lockWithTrade(tx, id);
       if (!locked || locked.settlement.status !== 'queued') return null;
-      // The trade as locked just now (a second lock would read the same row again).
       const { settlement: s, trade } = locked;
       if (trade.status === 'cancelled') {
         await wallets.release(tx, movement(s));
@@ -136,24 +156,20 @@ export function createSettlementWorker(
         return null;
       }
       if (!(await deps.flags.isEnabled(tx, AUTO_SETTLEMENT))) {
-        // A transfer the chain already has is out of the desk's hands: follow it to confirmation.
-        const sent =
-          s.tx_hash && s.side === 'buy'
-            ? (await adapter.confirmations(s.network, s.tx_hash)) !== null
-            : false;
-        if (!sent) {
-          await hold(
-            tx,
-            s,
-            'AUTO_SETTLEMENT_DISABLED',
-            'AUTO_SETTLEMENT was turned off before this settlement was sent: nothing left the desk.',
-          );
+        if (s.raw_tx) {
+          await store.enqueueProcess(tx, s.id); // a prepared transfer is given up outside this transaction
           return null;
         }
+        await hold(
+          tx,
+          s,
+          'AUTO_SETTLEMENT_DISABLED',
+          'AUTO_SETTLEMENT was turned off before this settlement was sent: nothing left the desk.',
+        );
+        return null;
       }
       // Not yet prepared: the trade may have been amended while it waited, so settle what it says now
-      // (moving the reservation made at booking). Prepared (before a crash, a failed broadcast or a
-      // hold): the signed transfer fixes what is sent.
+      // (moving the reservation made at booking). Prepared: the signed transfer fixes what is sent.
       let current: Settlement = s;
       if (!s.raw_tx && (trade.amount_units !== s.amount_units || trade.address !== s.counterparty)) {
         await wallets.release(tx, movement(s));
@@ -206,123 +222,22 @@ export function createSettlementWorker(
         await store.enqueueConfirm(tx, s.id);
         return null;
       }
-      const t = await wallets.adapter.prepareTransfer({
-        network: s.network,
-        from: wallet.address,
-        to: current.counterparty,
-        amountUnits: BigInt(current.amount_units),
-        reference: s.id,
-      });
+      const r = plan?.request;
+      if (!plan || r?.to !== current.counterparty || r.amountUnits !== BigInt(current.amount_units)) {
+        await store.enqueueProcess(tx, s.id); // planned for what the trade said before: plan again
+        return null;
+      }
+      const t = await adapter.sign(tx, plan);
       await tx
         .updateTable('settlements')
         .set({ raw_tx: t.raw, tx_hash: t.txHash, updated_at: clock.now() })
         .where('id', '=', s.id)
         .execute();
-      await store.step(tx, s.id, 'prepared', { txHash: t.txHash });
+      await store.step(tx, s.id, 'prepared', { txHash: t.txHash, ...t.detail });
       return { ...current, raw_tx: t.raw, tx_hash: t.txHash };
     });
     if (!prepared?.raw_tx) return;
-
-    // Broadcast while holding the settlement (and its trade): a hold, a give-up, a dismissal or a
-    // second run of this job waits until the transfer is either on the chain and the settlement
-    // `submitted`, or known not to be. Broadcast outside it, a transfer still in flight could land
-    // after another run had released its reservation and held it (paid, yet held or cancelled).
-    // The paper chain broadcasts in this very transaction, so the transfer and `submitted` commit
-    // together; an adapter for a real chain sends it and the commit follows.
-    await withTransaction(db, async (tx) => {
-      const s = await lockSettlement(tx, id);
-      if (!s || s.status !== 'queued' || s.raw_tx !== prepared.raw_tx || !s.raw_tx) return;
-      try {
-        await adapter.broadcast(s.network, s.raw_tx, tx);
-      } catch (err) {
-        deps.logger.warn({ settlementId: id, error: message(err) }, 'settlement broadcast failed');
-        await attemptFailed(tx, s, err);
-        return;
-      }
-      await store.setStatus(tx, s.id, 'submitted', { attempts: s.attempts + 1 });
-      await store.step(tx, s.id, 'broadcast', { txHash: s.tx_hash });
-      await store.count(tx, 'attempts', 'ok');
-      await store.enqueueConfirm(tx, s.id, new Date(clock.now().getTime() + settings.pollMs));
-    });
-  }
-
-  /** A sell: the first deposit from the client's address of exactly the amount, not claimed by another settlement. */
-  async function claimDeposit(s: Settlement): Promise<string | null> {
-    const wallet = await wallets.walletById(db, s.wallet_id);
-    const incoming = await wallets.adapter.incomingTransfers(s.network, wallet.address, {
-      from: s.counterparty,
-    });
-    for (const t of incoming) {
-      if (t.amountUnits !== BigInt(s.amount_units)) continue;
-      const taken = await db
-        .selectFrom('settlements')
-        .select('id')
-        .where('tx_hash', '=', t.txHash)
-        .executeTakeFirst();
-      if (taken) continue;
-      const claimed = await withTransaction(db, async (tx) => {
-        const locked = await lockSettlement(tx, s.id);
-        if (!locked || locked.status !== 'submitted' || locked.tx_hash) return false;
-        await tx
-          .updateTable('settlements')
-          .set({ tx_hash: t.txHash, updated_at: clock.now() })
-          .where('id', '=', s.id)
-          .execute();
-        await store.step(tx, s.id, 'deposit_seen', { txHash: t.txHash });
-        return true;
-      }).catch(() => false); // another settlement claimed it first (tx_hash is unique): look further
-      if (claimed) return t.txHash;
-    }
-    return null;
-  }
-
-  async function confirm(id: string): Promise<void> {
-    const s = await db.selectFrom('settlements').selectAll().where('id', '=', id).executeTakeFirst();
-    if (!s || s.status !== 'submitted') return;
-    const adapter = wallets.adapter;
-    const hash = s.tx_hash ?? (s.side === 'sell' ? await claimDeposit(s) : null);
-    let confirmations: number | null = null;
-    if (hash) {
-      confirmations = await adapter.confirmations(s.network, hash);
-      // Submitted but unknown to the chain (a node that lost it): send the persisted transfer again.
-      if (confirmations === null && s.side === 'buy' && s.raw_tx)
-        await adapter.broadcast(s.network, s.raw_tx);
-    }
-    const needed = settings.confirmations[s.network];
-    const done = await withTransaction(db, async (tx) => {
-      const locked = await lockSettlement(tx, id);
-      if (!locked || locked.status !== 'submitted') return false;
-      if (confirmations === null || confirmations < needed) {
-        await tx
-          .updateTable('settlements')
-          .set({ confirmations: confirmations ?? locked.confirmations, updated_at: clock.now() })
-          .where('id', '=', id)
-          .execute();
-        await store.enqueueConfirm(tx, id, new Date(clock.now().getTime() + settings.pollMs));
-        return false;
-      }
-      await wallets.settle(tx, movement(locked));
-      await store.setStatus(tx, id, 'confirmed', { confirmations, confirmed_at: clock.now() });
-      await store.step(tx, id, 'confirmed', { txHash: locked.tx_hash, confirmations });
-      await deps.trades.markSettled(tx, locked.trade_id);
-      await deps.notifications.enqueue(tx, [
-        {
-          recipientType: 'client',
-          recipientId: locked.client_id,
-          template: 'settlement.confirmed',
-          data: {
-            tradeId: locked.trade_id,
-            side: locked.side,
-            network: locked.network,
-            amountUsdt: formatUsdt(BigInt(locked.amount_units)),
-            txHash: locked.tx_hash,
-            paper: adapter.paper,
-          },
-        },
-      ]);
-      return true;
-    });
-    if (done) deps.metrics.duration.observe((clock.now().getTime() - s.booked_at.getTime()) / 1000);
+    await send(id, adapter, prepared.network, prepared.raw_tx);
   }
 
   /**
@@ -358,7 +273,7 @@ export function createSettlementWorker(
     return stale.length;
   }
 
-  return { process, confirm, sweep };
+  return { process, confirm: confirmer.confirm, sweep };
 }
 
 export type SettlementWorker = ReturnType<typeof createSettlementWorker>;

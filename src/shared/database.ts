@@ -9,6 +9,7 @@ import type { TelegramTables } from '../telegram/telegram.tables.js';
 import type { TradingTables } from '../trading/trading.tables.js';
 import type { WalletTables } from '../wallets/wallets.tables.js';
 import type { SettlementTables } from '../settlement/settlement.tables.js';
+import type { EvmTables } from '../wallets/evm/evm.tables.js';
 
 /**
  * The whole schema as Kysely sees it: each domain declares its own tables in `<domain>.tables.ts`
@@ -26,4 +27,5 @@ export interface Database
     TradingTables,
     WalletTables,
     SettlementTables,
-    AlertTables {}
+    AlertTables,
+    EvmTables {}

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { AuditService } from '../audit/audit.service.js';
 import type { AuditContext } from '../shared/request-context.js';
-import type { Tx } from '../shared/db.js';
+import type { Executor, Tx } from '../shared/db.js';
 import { formatUsdt } from '../shared/money.js';
 import type { TradeRow } from './trades.service.js';
 
@@ -26,6 +26,13 @@ export function createTradeSettlementPort(deps: { audit: AuditService }) {
     /** Locks the trade for the settlement's transaction (a cancel or amend of it waits, or has already happened). */
     lock: (tx: Tx, tradeId: string): Promise<TradeRow> =>
       tx.selectFrom('trades').selectAll().where('id', '=', tradeId).forUpdate().executeTakeFirstOrThrow(),
+    /** What the trade pays now (read without a lock, to plan a transfer; the settlement re-checks it locked). */
+    peek: (ex: Executor, tradeId: string) =>
+      ex
+        .selectFrom('trades')
+        .select(['amount_units', 'address'])
+        .where('id', '=', tradeId)
+        .executeTakeFirst(),
     markSettling: (tx: Tx, tradeId: string) => move(tx, tradeId, ['booked'], 'settling'),
     markSettled: (tx: Tx, tradeId: string) => move(tx, tradeId, ['settling'], 'settled'),
     /** A dismissed settlement cancels its trade (booked, or settling with nothing sent). */

@@ -9,6 +9,8 @@ export interface Posting {
   accountId: string;
   /** Signed smallest units: what the account gains (positive) or gives (negative). */
   amount: bigint;
+  /** USDT unless told (gas is posted in the chain's gas asset, e.g. ETH in wei). */
+  asset?: string;
 }
 
 export interface NewEntry {
@@ -25,6 +27,9 @@ export interface NewEntry {
 export const accountIds = {
   clientOf: (clientId: string) => `client:${clientId}`,
   faucet: 'equity:paper-faucet',
+  /** What a wallet held when the desk first saw it (a wallet on a real chain comes with its balances). */
+  opening: 'equity:opening-balances',
+  gasExpense: (network: string) => `expense:gas:${network}`,
 };
 
 /**
@@ -45,9 +50,13 @@ export const ledger = {
   },
 
   async post(tx: Tx, e: NewEntry): Promise<{ id: string; created: boolean }> {
-    const sum = e.postings.reduce((s, p) => s + p.amount, 0n);
-    if (e.postings.length < 2 || sum !== 0n)
-      throw new Error(`ledger entry ${e.key} does not balance (${e.postings.length} postings, sum ${sum})`);
+    const sums = new Map<string, bigint>();
+    for (const p of e.postings) sums.set(p.asset ?? USDT, (sums.get(p.asset ?? USDT) ?? 0n) + p.amount);
+    const off = [...sums].filter(([, sum]) => sum !== 0n);
+    if (e.postings.length < 2 || off.length > 0)
+      throw new Error(
+        `ledger entry ${e.key} does not balance (${e.postings.length} postings, ${JSON.stringify(off.map(([a, n]) => `${a} ${n}`))})`,
+      );
     if (e.postings.some((p) => p.amount === 0n)) throw new Error(`ledger entry ${e.key} has a zero posting`);
     const inserted = await tx
       .insertInto('ledger_entries')
@@ -75,7 +84,7 @@ export const ledger = {
         e.postings.map((p) => ({
           entry_id: inserted.id,
           account_id: p.accountId,
-          asset: USDT,
+          asset: p.asset ?? USDT,
           amount: p.amount.toString(),
         })),
       )
@@ -83,24 +92,24 @@ export const ledger = {
     return { id: inserted.id, created: true };
   },
 
-  async balance(ex: Executor, accountId: string): Promise<bigint> {
+  async balance(ex: Executor, accountId: string, asset = USDT): Promise<bigint> {
     const row = await ex
       .selectFrom('ledger_balances')
       .select('balance')
       .where('account_id', '=', accountId)
-      .where('asset', '=', USDT)
+      .where('asset', '=', asset)
       .executeTakeFirst();
     return BigInt(row?.balance ?? '0');
   },
 
-  async balances(ex: Executor, accountIds: string[]): Promise<Map<string, bigint>> {
+  async balances(ex: Executor, accountIds: string[], asset = USDT): Promise<Map<string, bigint>> {
     const out = new Map(accountIds.map((id) => [id, 0n]));
     if (accountIds.length === 0) return out;
     const rows = await ex
       .selectFrom('ledger_balances')
       .select(['account_id', 'balance'])
       .where('account_id', 'in', accountIds)
-      .where('asset', '=', USDT)
+      .where('asset', '=', asset)
       .execute();
     for (const r of rows) out.set(r.account_id, BigInt(r.balance));
     return out;

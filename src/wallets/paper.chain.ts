@@ -4,7 +4,14 @@ import type { Clock } from '../shared/clock.js';
 import { withTransaction, type Db, type Executor } from '../shared/db.js';
 import { isUniqueViolation } from '../shared/errors.js';
 import type { Network } from '../shared/networks.js';
-import { ChainError, type ChainTransfer, type PreparedTransfer, type WalletAdapter } from './adapter.js';
+import {
+  ChainError,
+  TransferDead,
+  type ChainTransfer,
+  type PreparedTransfer,
+  type TransferRequest,
+  type WalletAdapter,
+} from './adapter.js';
 
 /** The address the paper faucet pays from: it has no balance and needs none. */
 export const PAPER_FAUCET = 'PAPER-FAUCET';
@@ -74,6 +81,10 @@ export function createPaperChain(deps: { db: Db; clock: Clock; blockSeconds: num
     return BigInt(row?.balance ?? '0');
   }
 
+  /** Serializes what is done with one transfer: its broadcast, its voiding, its signing again. */
+  const lockTransfer = (tx: Executor, hash: string) =>
+    sql`select pg_advisory_xact_lock(hashtextextended(${`paper:${hash}`}, 0))`.execute(tx);
+
   /** In `ex` when it is an open transaction (the transfer then commits with the caller's work), else in its own. */
   async function broadcast(network: Network, raw: string, ex: Executor = db): Promise<{ txHash: string }> {
     const t = parseRaw(raw);
@@ -82,6 +93,9 @@ export function createPaperChain(deps: { db: Db; clock: Clock; blockSeconds: num
     const block = (await height(network)) + 1;
     const amount = BigInt(t.amount);
     await withTransaction(ex, async (tx) => {
+      await lockTransfer(tx, hash);
+      if (await tx.selectFrom('paper_voided').select('hash').where('hash', '=', hash).executeTakeFirst())
+        throw new TransferDead('the desk gave this paper transfer up: it is refused');
       // Two broadcasts of one transfer at once: the second one's insert fails on the hash and rolls back its debit.
       if (
         await tx.selectFrom('paper_transactions').select('hash').where('hash', '=', hash).executeTakeFirst()
@@ -125,32 +139,99 @@ export function createPaperChain(deps: { db: Db; clock: Clock; blockSeconds: num
     return { txHash: hash };
   }
 
-  const adapter: WalletAdapter = {
+  function prepareTransfer(t: TransferRequest): PreparedTransfer {
+    const body: RawTransfer = {
+      chain: 'paper',
+      network: t.network,
+      from: t.from,
+      to: t.to,
+      amount: t.amountUnits.toString(),
+      reference: t.reference,
+    };
+    const raw = Buffer.from(JSON.stringify(body)).toString('base64url');
+    return { txHash: hashOf(raw), raw };
+  }
+
+  async function landed(network: Network, txHash: string, ex: Executor = db) {
+    const row = await ex
+      .selectFrom('paper_transactions')
+      .select('block_height')
+      .where('hash', '=', txHash)
+      .where('network', '=', network)
+      .executeTakeFirst();
+    return row ? Number(row.block_height) : null;
+  }
+
+  async function confirmations(network: Network, txHash: string, ex: Executor = db) {
+    const block = await landed(network, txHash, ex);
+    if (block === null) return null;
+    return Math.max(0, (await height(network)) - block + 1);
+  }
+
+  const adapter: WalletAdapter & {
+    broadcast: typeof broadcast;
+    prepareTransfer: (t: TransferRequest) => Promise<PreparedTransfer>;
+    confirmations: typeof confirmations;
+  } = {
     kind: 'paper',
     paper: true,
+    gasAsset: null,
     balance,
-    async prepareTransfer(t): Promise<PreparedTransfer> {
-      const body: RawTransfer = {
-        chain: 'paper',
-        network: t.network,
-        from: t.from,
-        to: t.to,
-        amount: t.amountUnits.toString(),
-        reference: t.reference,
-      };
-      const raw = Buffer.from(JSON.stringify(body)).toString('base64url');
-      return { txHash: hashOf(raw), raw };
+    prepareTransfer: async (t) => prepareTransfer(t),
+    confirmations,
+    plan: async (request) => ({ request }),
+    /** Deterministic (the same request signs to the same transfer); signing it again lifts a voiding. */
+    async sign(tx, plan) {
+      const prepared = prepareTransfer(plan.request);
+      await lockTransfer(tx, prepared.txHash);
+      await tx.deleteFrom('paper_voided').where('hash', '=', prepared.txHash).execute();
+      return prepared;
     },
     broadcast,
-    async confirmations(network, txHash, ex = db) {
-      const row = await ex
-        .selectFrom('paper_transactions')
-        .select('block_height')
-        .where('hash', '=', txHash)
-        .where('network', '=', network)
-        .executeTakeFirst();
-      if (!row) return null;
-      return Math.max(0, (await height(network)) - Number(row.block_height) + 1);
+    async follow(network, txHash) {
+      const block = await landed(network, txHash);
+      if (block === null) {
+        const voided = await db
+          .selectFrom('paper_voided')
+          .select('hash')
+          .where('hash', '=', txHash)
+          .executeTakeFirst();
+        return {
+          fate: voided ? { state: 'dead', why: 'given up by the desk' } : { state: 'unknown' },
+          attempts: [],
+          fees: [],
+        };
+      }
+      const confirmed = Math.max(0, (await height(network)) - block + 1);
+      return {
+        fate: { state: 'mined', txHash, confirmations: confirmed, success: true, block },
+        attempts: [],
+        fees: [],
+      };
+    },
+    /** Atomic on the paper chain: the transfer is on it already, or it is voided and refused from now on. */
+    async abandon(network, txHash) {
+      return withTransaction(db, async (tx) => {
+        await lockTransfer(tx, txHash);
+        if ((await landed(network, txHash, tx)) !== null) return { outcome: 'landed' as const, fees: [] };
+        await tx
+          .insertInto('paper_voided')
+          .values({ hash: txHash, at: clock.now() })
+          .onConflict((oc) => oc.doNothing())
+          .execute();
+        return { outcome: 'dead' as const, fees: [] };
+      });
+    },
+    /** Paper balances include the transfers accepted for the next block: that is the block they stand at. */
+    async snapshot(network, address) {
+      return {
+        height: (await height(network)) + 1,
+        balances: [{ asset: 'USDT', units: await balance(network, address) }],
+      };
+    },
+    async mined(network, txHash) {
+      const block = await landed(network, txHash);
+      return block === null ? null : { block, success: true, gas: null };
     },
     async incomingTransfers(network, to, opts = {}): Promise<ChainTransfer[]> {
       const now = await height(network);
@@ -162,7 +243,6 @@ export function createPaperChain(deps: { db: Db; clock: Clock; blockSeconds: num
         .orderBy('block_height')
         .orderBy('hash');
       if (opts.from) q = q.where('from_address', '=', opts.from);
-      if (opts.sinceHeight !== undefined) q = q.where('block_height', '>=', String(opts.sinceHeight));
       const rows = await q.execute();
       return rows.map((r) => ({
         txHash: r.hash,
@@ -192,7 +272,7 @@ export function createPaperChain(deps: { db: Db; clock: Clock; blockSeconds: num
       amountUnits: bigint,
       reference = randomBytes(8).toString('hex'),
     ) {
-      const prepared = await adapter.prepareTransfer({ network, from, to, amountUnits, reference });
+      const prepared = prepareTransfer({ network, from, to, amountUnits, reference });
       return broadcast(network, prepared.raw);
     },
   };

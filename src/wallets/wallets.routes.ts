@@ -1,16 +1,27 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { formatUnits } from 'viem';
 import { z } from 'zod';
 import { AppError } from '../shared/errors.js';
 import type { Db } from '../shared/db.js';
 import { formatUsdt } from '../shared/money.js';
 import { ledger } from './ledger.js';
 import type { WalletsService } from './wallets.service.js';
+import type { ReconciliationService } from './reconcile.service.js';
+import { auditContext } from '../shared/request-context.js';
+import { differenceView, runView } from './reconcile.views.js';
 
 const usdt = (units: bigint) => ({ usdt: formatUsdt(units), units: units.toString() });
+const eth = (wei: bigint | null) =>
+  wei === null ? null : { eth: formatUnits(wei, 18), wei: wei.toString() };
 
 /** The desk's wallets (chain and ledger side by side) and the ledger's entries per account. */
-export function walletsRoutes(deps: { db: Db; wallets: WalletsService }): FastifyPluginAsync {
+
+export function walletsRoutes(deps: {
+  db: Db;
+  wallets: WalletsService;
+  reconciliation: ReconciliationService;
+}): FastifyPluginAsync {
   return async (app) => {
     const r = app.withTypeProvider<ZodTypeProvider>();
     const read = { access: { permission: 'wallets:read' as const } };
@@ -25,13 +36,16 @@ export function walletsRoutes(deps: { db: Db; wallets: WalletsService }): Fastif
           adapter: w.wallet.adapter,
           paper: w.paper,
           label: w.paper ? 'PAPER' : null,
+          active: w.active,
           address: w.wallet.address,
-          chainBalance: usdt(w.chainBalance),
+          chainBalance: w.chainBalance === null ? null : usdt(w.chainBalance),
           ledgerBalance: usdt(w.ledgerBalance),
           available: usdt(w.available),
           reserved: usdt(w.reserved),
           receivable: usdt(w.receivable),
-          difference: usdt(w.chainBalance - w.ledgerBalance),
+          difference: w.chainBalance === null ? null : usdt(w.chainBalance - w.ledgerBalance),
+          gas: w.gasLedger === null ? null : { chain: eth(w.gasChain), ledger: eth(w.gasLedger) },
+          chainError: w.chainError,
           blockHeight: w.height,
           accounts: {
             main: w.wallet.account_id,
@@ -41,6 +55,73 @@ export function walletsRoutes(deps: { db: Db; wallets: WalletsService }): Fastif
         })),
       };
     });
+
+    // A run observes and records; it moves no money, so repeating the call is harmless (a second run).
+    r.post(
+      '/api/wallets/reconcile',
+      {
+        config: { access: { permission: 'wallets:reconcile' as const } },
+        schema: { body: z.object({}).strict() },
+      },
+      async (req, reply) => {
+        const { run, differences } = await deps.reconciliation.run({
+          trigger: 'api',
+          audit: auditContext(req),
+        });
+        const rows = await deps.reconciliation.differencesOf(run.id);
+        reply.code(201);
+        return {
+          run: runView(run),
+          differences: rows.map(differenceView),
+          beyondTolerance: differences.some((d) => d.beyondTolerance),
+        };
+      },
+    );
+
+    r.get(
+      '/api/wallets/reconciliations',
+      {
+        config: read,
+        schema: {
+          querystring: z
+            .object({
+              limit: z.coerce.number().int().min(1).max(100).default(20),
+              before: z
+                .string()
+                .regex(/^\d{1,19}$/)
+                .optional(),
+            })
+            .strict(),
+        },
+      },
+      async (req) => {
+        const runs = await deps.reconciliation.recent(req.query.limit, req.query.before);
+        const latest = runs[0]
+          ? (await deps.reconciliation.differencesOf(runs[0].id)).map(differenceView)
+          : [];
+        return {
+          items: runs.map(runView),
+          latest: runs[0] ? { run: runView(runs[0]), differences: latest } : null,
+        };
+      },
+    );
+
+    r.get(
+      '/api/wallets/reconciliations/:id',
+      { config: read, schema: { params: z.object({ id: z.string().uuid() }).strict() } },
+      async (req) => {
+        const run = await deps.db
+          .selectFrom('reconciliation_runs')
+          .selectAll()
+          .where('id', '=', req.params.id)
+          .executeTakeFirst();
+        if (!run) throw new AppError('NOT_FOUND', 'There is no such reconciliation run.');
+        return {
+          run: runView(run),
+          differences: (await deps.reconciliation.differencesOf(run.id)).map(differenceView),
+        };
+      },
+    );
 
     r.get(
       '/api/ledger/accounts/:id/entries',

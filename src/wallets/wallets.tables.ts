@@ -2,8 +2,9 @@ import type { ColumnType, Generated } from 'kysely';
 import type { Units } from '../shared/money.js';
 import type { Network } from '../shared/networks.js';
 
-export type LedgerAccountKind = 'wallet' | 'reserved' | 'receivable' | 'client' | 'equity';
-export type LedgerEntryKind = 'fund' | 'reserve' | 'settle' | 'release';
+export type LedgerAccountKind = 'wallet' | 'reserved' | 'receivable' | 'client' | 'equity' | 'expense';
+export type LedgerEntryKind = 'fund' | 'reserve' | 'settle' | 'release' | 'gas' | 'opening';
+export type AdapterKind = 'paper' | 'evm';
 
 export interface LedgerAccountsTable {
   id: string;
@@ -41,7 +42,7 @@ export interface LedgerBalancesTable {
 export interface WalletsTable {
   id: string;
   network: Network;
-  adapter: 'paper';
+  adapter: AdapterKind;
   role: Generated<'hot'>;
   address: string;
   account_id: string;
@@ -73,6 +74,40 @@ export interface PaperTransactionsTable {
   broadcast_at: Date;
 }
 
+export interface PaperVoidedTable {
+  hash: string;
+  at: Date;
+}
+
+export interface ReconciliationRunsTable {
+  id: Generated<string>;
+  seq: ColumnType<string, never, never>;
+  started_at: Date;
+  finished_at: Date;
+  trigger: 'schedule' | 'cli' | 'api';
+  actor_id: string | null;
+  tolerance_units: Units;
+  wallets: number;
+  beyond_tolerance: number;
+  error: string | null;
+}
+
+export interface ReconciliationDifferencesTable {
+  id: Generated<string>;
+  run_id: string;
+  wallet_id: string;
+  network: Network;
+  adapter: AdapterKind;
+  asset: string;
+  block_height: ColumnType<string | null, string | number | null, never>;
+  chain_balance: ColumnType<string | null, string | null, never>;
+  ledger_balance: Units;
+  in_flight: Units;
+  difference: ColumnType<string | null, string | null, never>;
+  beyond_tolerance: boolean;
+  error: string | null;
+}
+
 export interface WalletTables {
   ledger_accounts: LedgerAccountsTable;
   ledger_entries: LedgerEntriesTable;
@@ -82,4 +117,7 @@ export interface WalletTables {
   paper_chains: PaperChainsTable;
   paper_accounts: PaperAccountsTable;
   paper_transactions: PaperTransactionsTable;
+  paper_voided: PaperVoidedTable;
+  reconciliation_runs: ReconciliationRunsTable;
+  reconciliation_differences: ReconciliationDifferencesTable;
 }

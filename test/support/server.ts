@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { loadConfig, type Config } from '../../src/config.js';
+import { connectConfiguredEvm } from '../../src/wallets/evm/evm.connect.js';
 import { compose, type ComposeDeps, type Composition } from '../../src/main/compose.js';
 import type { Secrets } from '../../src/config.js';
 import { systemClock, type Clock } from '../../src/shared/clock.js';
@@ -55,6 +56,7 @@ async function composeOn(database: TestDatabase, opts: TestServerOptions): Promi
   const config = loadConfig({ NODE_ENV: 'test', DESK_DATA_DIR: '/nonexistent-test-dir', ...opts.env });
   const clock = opts.clock ?? systemClock;
   const secrets = opts.secrets ?? testSecrets();
+  const evm = await connectConfiguredEvm(config.evm);
   const desk = compose({
     config,
     db: database.db,
@@ -62,6 +64,7 @@ async function composeOn(database: TestDatabase, opts: TestServerOptions): Promi
     logger: opts.logger ?? createLogger('silent'),
     clock,
     secrets,
+    evm,
     telegram: opts.telegram,
   });
   // The paper hot wallets (created and funded as on a first start), for tests that settle.

@@ -131,12 +131,16 @@ export async function drainSettlements(
 /** Ledger balance of each wallet (available + reserved) next to its paper chain balance. */
 export async function walletsAgree(t: TestServer) {
   const overview = await t.desk.services.wallets.overview();
-  return overview.map((w) => ({
-    wallet: w.wallet.id,
-    chain: w.chainBalance,
-    ledger: w.ledgerBalance,
-    reserved: w.reserved,
-  }));
+  return overview.map((w) => {
+    if (w.chainBalance === null)
+      throw new Error(`${w.wallet.id}: the chain did not answer (${w.chainError})`);
+    return {
+      wallet: w.wallet.id,
+      chain: w.chainBalance,
+      ledger: w.ledgerBalance,
+      reserved: w.reserved,
+    };
+  });
 }
 
 /** A sell's client pays the desk on the paper chain (the faucet gives the client the USDT first). */

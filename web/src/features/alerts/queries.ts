@@ -93,6 +93,7 @@ export function formatValue(value: string | null, unit: string): string {
     return `${Number((s / 3600).toFixed(1))} h`;
   }
   if (unit === 'USDT') return `${Number(value).toLocaleString('en-US', { maximumFractionDigits: 6 })} USDT`;
+  if (unit === 'ETH') return `${Number(value).toLocaleString('en-US', { maximumFractionDigits: 6 })} ETH`;
   if (unit === 'flag') return value === '1' ? 'on' : 'off';
   return value;
 }

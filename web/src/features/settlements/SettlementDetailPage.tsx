@@ -16,7 +16,15 @@ import {
 import { useClientNames, useSettlement } from './queries';
 import { StatusChip } from './SettlementList';
 
-const BAD_STEPS = new Set(['attempt_failed', 'held', 'failed', 'cancelled', 'dismissed']);
+const BAD_STEPS = new Set([
+  'attempt_failed',
+  'held',
+  'failed',
+  'cancelled',
+  'dismissed',
+  'left_chain',
+  'deposit_failed',
+]);
 
 function Timeline({ steps }: { steps: TimelineStep[] }) {
   if (steps.length === 0) return <p className="muted-text">No step recorded yet.</p>;

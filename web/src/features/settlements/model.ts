@@ -159,6 +159,12 @@ export const STEP_WORDS: Record<string, string> = {
   prepared: 'Transfer signed and stored',
   broadcast: 'Transfer broadcast',
   attempt_failed: 'Attempt failed',
+  replaced: 'Stuck: replaced with higher fees',
+  filled: 'Nonce filled (given up on chain)',
+  waiting: 'Waiting',
+  left_chain: 'Its block left the chain: waiting again',
+  abandoned: 'Given up: it can never land',
+  deposit_failed: 'The deposit failed on chain',
   confirmed: 'Confirmed on chain',
   held: 'Held back',
   failed: 'Failed',
@@ -212,6 +218,9 @@ export function stepDetails(detail: Record<string, unknown>): { key: string; val
     found: 'note',
     why: 'why',
     eventId: 'flagged event',
+    maxFeeGwei: 'max fee (gwei)',
+    priorityFeeGwei: 'tip (gwei)',
+    block: 'block',
   };
   return Object.entries(detail)
     .filter(([k, v]) => k !== 'approvalId' && v !== null && v !== undefined && v !== '')

@@ -2,8 +2,16 @@ import { Link } from 'react-router';
 import { errorMessage } from '../../api/messages';
 import { isZero, networkName, usdt } from '../settlements/model';
 import { useWallets, type Amount, type Wallet } from './queries';
+import { ReconciliationSection } from './ReconciliationSection';
 
 const ROLE_WORDS: Record<string, string> = { hot: 'hot wallet' };
+
+/** ETH to the gwei (9 decimals): the wei are in the API and in reconciliation. */
+const eth = (value: string | undefined) => {
+  if (value === undefined) return '—';
+  const [whole, frac] = value.split('.');
+  return frac && frac.length > 9 ? `${whole}.${frac.slice(0, 9)}` : value;
+};
 
 function Balance({
   label,
@@ -14,19 +22,19 @@ function Balance({
   signed,
 }: {
   label: string;
-  amount: Amount;
+  amount: Amount | null;
   testId: string;
   tone?: string;
   hint?: string;
   signed?: boolean;
 }) {
-  const plus = signed && !amount.usdt.startsWith('-') && !isZero(amount.usdt) ? '+' : '';
+  const plus = amount && signed && !amount.usdt.startsWith('-') && !isZero(amount.usdt) ? '+' : '';
   return (
     <div className={`balance ${tone ?? ''}`} data-testid={testId}>
       <span className="l">{label}</span>
       <span className="n">
         {plus}
-        {usdt(amount.usdt)}
+        {amount ? usdt(amount.usdt) : '—'}
       </span>
       {hint && <span className="h">{hint}</span>}
     </div>
@@ -34,7 +42,7 @@ function Balance({
 }
 
 function WalletCard({ w }: { w: Wallet }) {
-  const off = !isZero(w.difference.usdt);
+  const off = w.difference !== null && !isZero(w.difference.usdt);
   return (
     <section
       className="card wallet-card"
@@ -55,7 +63,17 @@ function WalletCard({ w }: { w: Wallet }) {
             {w.label ?? 'PAPER'}
           </span>
         ) : (
-          <span className="badge muted">{w.adapter}</span>
+          <span className="badge muted" data-testid="chain-badge" title="A real chain, reached over JSON-RPC">
+            {w.adapter.toUpperCase()}
+          </span>
+        )}
+        {!w.active && (
+          <span
+            className="badge muted"
+            title="No new trade settles from this wallet; it is still reconciled."
+          >
+            retired
+          </span>
         )}
         <span className="muted-text block-height" data-testid="block-height">
           block {w.blockHeight ?? '—'}
@@ -80,11 +98,13 @@ function WalletCard({ w }: { w: Wallet }) {
           signed
           tone={off ? 'bad' : 'ok'}
           hint={
-            off
-              ? w.difference.usdt.startsWith('-')
-                ? 'chain holds less than the ledger'
-                : 'chain holds more than the ledger'
-              : 'chain equals ledger'
+            w.difference === null
+              ? 'the chain did not answer'
+              : off
+                ? w.difference.usdt.startsWith('-')
+                  ? 'chain holds less than the ledger'
+                  : 'chain holds more than the ledger'
+                : 'chain equals ledger'
           }
         />
         <Balance
@@ -106,6 +126,17 @@ function WalletCard({ w }: { w: Wallet }) {
           hint="due from selling clients"
         />
       </div>
+      {w.chainError && (
+        <p className="form-error" role="alert" data-testid="chain-error">
+          The chain did not answer: {w.chainError}
+        </p>
+      )}
+      {w.gas && (
+        <p className="gas-line" data-testid="gas">
+          <span className="muted-text">Gas: </span>
+          {eth(w.gas.chain?.eth)} ETH on chain · {eth(w.gas.ledger?.eth)} ETH in the ledger
+        </p>
+      )}
       <p className="accounts">
         <span className="muted-text">Ledger entries: </span>
         <Link to={`/wallets/accounts/${encodeURIComponent(w.accounts.main)}`}>available</Link>
@@ -123,7 +154,8 @@ export function WalletsPage() {
   const wallets = useWallets();
   const items = wallets.data?.items ?? [];
   const paper = items.some((w) => w.paper);
-  const off = items.filter((w) => !isZero(w.difference.usdt));
+  const allPaper = paper && items.every((w) => w.paper);
+  const off = items.filter((w) => w.difference !== null && !isZero(w.difference.usdt));
   return (
     <div className="screen wallets-page">
       <div className="page-head">
@@ -134,7 +166,7 @@ export function WalletsPage() {
             USDT; they update as settlements move.
           </p>
         </div>
-        {paper && (
+        {allPaper && (
           <span
             className="badge paper big"
             data-testid="paper-page-badge"
@@ -146,8 +178,17 @@ export function WalletsPage() {
       </div>
       {paper && (
         <p className="info-box paper-note" role="note">
-          <strong>Paper wallets.</strong> The chain is simulated by the desk (addresses, balances, blocks).
-          Nothing here is real money.
+          {allPaper ? (
+            <>
+              <strong>Paper wallets.</strong> The chain is simulated by the desk (addresses, balances,
+              blocks). Nothing here is real money.
+            </>
+          ) : (
+            <>
+              <strong>Mixed chains.</strong> Wallets marked PAPER are simulated by the desk and hold no real
+              money; the others are on real chains.
+            </>
+          )}
         </p>
       )}
       {off.length > 0 && (
@@ -174,6 +215,7 @@ export function WalletsPage() {
           <WalletCard key={w.id} w={w} />
         ))}
       </div>
+      <ReconciliationSection />
     </div>
   );
 }

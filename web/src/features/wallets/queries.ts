@@ -1,4 +1,4 @@
-import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, qs } from '../../api/client';
 
 export interface Amount {
@@ -14,12 +14,15 @@ export interface Wallet {
   paper: boolean;
   label: string | null;
   address: string;
-  chainBalance: Amount;
+  active: boolean;
+  chainBalance: Amount | null;
   ledgerBalance: Amount;
   available: Amount;
   reserved: Amount;
   receivable: Amount;
-  difference: Amount;
+  difference: Amount | null;
+  gas: { chain: { eth: string; wei: string } | null; ledger: { eth: string; wei: string } | null } | null;
+  chainError: string | null;
   blockHeight: number | null;
   accounts: { main: string; reserved: string; receivable: string };
 }
@@ -64,5 +67,61 @@ export function useEntries(accountId: string) {
     initialPageParam: null as string | null,
     getNextPageParam: (last) => last.nextBefore,
     retry: false,
+  });
+}
+
+export interface AssetAmount {
+  amount: string;
+  units: string;
+}
+
+export interface ReconciliationRun {
+  id: string;
+  startedAt: string;
+  finishedAt: string;
+  trigger: 'schedule' | 'cli' | 'api';
+  actorId: string | null;
+  tolerance: AssetAmount | null;
+  wallets: number;
+  beyondTolerance: number;
+}
+
+export interface ReconciliationDifference {
+  walletId: string;
+  network: string;
+  adapter: string;
+  asset: string;
+  blockHeight: number | null;
+  chain: AssetAmount | null;
+  ledger: AssetAmount | null;
+  inFlight: AssetAmount | null;
+  difference: AssetAmount | null;
+  beyondTolerance: boolean;
+  error: string | null;
+}
+
+export interface ReconciliationHistory {
+  items: ReconciliationRun[];
+  latest: { run: ReconciliationRun; differences: ReconciliationDifference[] } | null;
+}
+
+export const reconciliationKeys = { history: ['reconciliations'] as const };
+
+export function useReconciliations() {
+  return useQuery({
+    queryKey: reconciliationKeys.history,
+    queryFn: () => api.get<ReconciliationHistory>('/api/wallets/reconciliations?limit=10'),
+  });
+}
+
+export function useReconcileNow() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: () =>
+      api.post<{ run: ReconciliationRun; differences: ReconciliationDifference[] }>('/api/wallets/reconcile'),
+    onSuccess: async () => {
+      await client.invalidateQueries({ queryKey: reconciliationKeys.history });
+      await client.invalidateQueries({ queryKey: walletKeys.list });
+    },
   });
 }

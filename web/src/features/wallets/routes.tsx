@@ -1,6 +1,7 @@
 import type { FeatureRoute } from '../../app/FeatureRoute';
 import '../../components/screens.css';
 import '../settlements/settlements.css';
+import './wallets.css';
 import { LedgerEntriesPage } from './LedgerEntriesPage';
 import { WalletsPage } from './WalletsPage';
 

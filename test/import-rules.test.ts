@@ -12,8 +12,10 @@ const config = path.join(root, '.dependency-cruiser.cjs');
 
 /** Runs the import rules over a tree and returns the names of the rules it breaks. */
 async function violations(cwd: string, dirs: string[]): Promise<string[]> {
+  // The JSON report of the whole tree is several megabytes: room for it, not the default 1 MB.
   const { stdout } = await run(depcruise, [...dirs, '--config', config, '--output-type', 'json'], {
     cwd,
+    maxBuffer: 256 * 1024 * 1024,
   }).catch((err: { stdout?: string }) => ({ stdout: err.stdout ?? '' }));
   const report = JSON.parse(stdout) as { summary: { violations: { rule: { name: string } }[] } };
   return report.summary.violations.map((v) => v.rule.name).sort();

@@ -26,8 +26,11 @@ describe('console: live updates after the event stream reconnects', () => {
   afterAll(() => desk.close());
 
   it('a request filed while the stream was down appears once it reconnects, without a reload', async () => {
+    // His stream must be open before it is dropped: the queue can render before the browser connects.
+    const streamOpen = ben.page.waitForResponse((r) => r.url().endsWith('/api/events') && r.status() === 200);
     await ben.page.goto('/approvals');
     await ben.page.getByTestId('queue-empty').waitFor();
+    await streamOpen;
     await ben.page.evaluate(() => ((globalThis as unknown as { notReloaded: boolean }).notReloaded = true));
 
     // From now on the browser's attempts to reconnect hang (a proxy that stopped answering).

@@ -114,10 +114,14 @@ describe('console: alerts', () => {
     const history = page.getByTestId('alert-history');
     await history.waitFor();
     await page.getByLabel('Rule', { exact: true }).selectOption('worker_down');
-    await page.waitForFunction(
-      // rows shown, and every one of them the chosen rule's (an empty table while it loads passes no wait)
-      '(() => { const c = Array.from(document.querySelectorAll("[data-testid=alert-history] tbody tr code")); return c.length > 0 && c.every((e) => e.textContent === "worker_down"); })()',
-    );
+    // Rows shown, and every one of them the chosen rule's (an empty table while it loads passes no wait).
+    // Polled from the test, not in the page: the console's CSP forbids evaluating strings there.
+    await expect
+      .poll(async () => {
+        const rules = await history.locator('tbody tr code').allTextContents();
+        return rules.length > 0 && rules.every((r) => r === 'worker_down');
+      })
+      .toBe(true);
     expect(await history.locator('tbody tr').allTextContents()).toEqual([
       expect.stringMatching(/worker_down.*pending → firing/),
       expect.stringMatching(/worker_down.*inactive → pending/),

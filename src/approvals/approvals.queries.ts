@@ -10,6 +10,8 @@ export interface ListFilter {
   kind?: string;
   awaitingMe?: boolean;
   requestedBy?: string;
+  /** Requests about any of these entities (a client page: the client, its limits, its addresses). */
+  entities?: { type: string; id: string }[];
   cursor?: string;
   limit: number;
 }
@@ -65,6 +67,13 @@ export function createApprovalQueries(deps: ApprovalQueriesDeps) {
     if (filter.status?.length) q = q.where('status', 'in', filter.status);
     if (filter.kind) q = q.where('kind', '=', filter.kind);
     if (filter.requestedBy) q = q.where('requested_by_id', '=', filter.requestedBy);
+    const entities = filter.entities;
+    if (entities) {
+      if (entities.length === 0) return { items: [], nextCursor: null };
+      q = q.where((eb) =>
+        eb.or(entities.map((e) => eb.and([eb('entity_type', '=', e.type), eb('entity_id', '=', e.id)]))),
+      );
+    }
     if (filter.awaitingMe)
       q = q.where('status', '=', 'awaiting_secondary').where('secondary_approver_id', '=', me);
     if (filter.cursor) {

@@ -48,6 +48,7 @@ import { createAddressesService } from '../clients/addresses.service.js';
 import { tradingRoutes } from '../trading/trading.routes.js';
 import { tradeView } from '../trading/trades.views.js';
 import { clientsRoutes } from '../clients/clients.routes.js';
+import { clientsConsoleRoutes } from '../clients/clients.console.routes.js';
 import { clientLimitsKind } from '../clients/limits.kind.js';
 import { createLimitsService, type LimitsService } from '../clients/limits.service.js';
 import { bookedSince } from '../trading/trades.usage.js';
@@ -421,6 +422,13 @@ export function compose(deps: ComposeDeps): Composition {
       keys: apiKeys,
       approvals,
       recentTrades: async (clientId) => (await trades.list({ clientId, limit: 50 })).map(tradeView),
+    }),
+    clientsConsoleRoutes({
+      clients,
+      addresses,
+      requests: queries,
+      tradingSince: (since) => trades.clientsTradingSince(since),
+      now: () => clock.now(),
     }),
     clientApiRoutes({
       keys: apiKeys,

@@ -116,6 +116,17 @@ export function createTradesService(deps: {
       return q.execute();
     },
 
+    /** The clients who booked a trade since a time (the clients list's activity filter). */
+    async clientsTradingSince(since: Date, ex: Executor = db): Promise<string[]> {
+      const rows = await ex
+        .selectFrom('trades')
+        .select('client_id')
+        .distinct()
+        .where('booked_at', '>=', since)
+        .execute();
+      return rows.map((r) => r.client_id);
+    },
+
     /** Every quote received for the trade's RFQ: the best-execution record. */
     quotesOf: (rfqId: string, ex: Executor = db) =>
       ex

@@ -41,9 +41,10 @@ export async function searchClients(
   }
   if (f.network) {
     const network = f.network;
-    q = q.where(({ exists, selectFrom }) =>
-      exists(
-        selectFrom('client_addresses as a')
+    q = q.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('client_addresses as a')
           .select(sql.lit(1).as('one'))
           .whereRef('a.client_id', '=', 'clients.id')
           .where('a.network', '=', network)

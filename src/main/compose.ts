@@ -46,6 +46,7 @@ import { createClientsService, type ClientsService } from '../clients/clients.se
 import { clientAddressKind } from '../clients/addresses.kind.js';
 import { createAddressesService } from '../clients/addresses.service.js';
 import { tradingRoutes } from '../trading/trading.routes.js';
+import { tradesConsoleRoutes } from '../trading/trades.console.routes.js';
 import { tradeView } from '../trading/trades.views.js';
 import { clientsRoutes } from '../clients/clients.routes.js';
 import { clientsConsoleRoutes } from '../clients/clients.console.routes.js';
@@ -415,13 +416,14 @@ export function compose(deps: ComposeDeps): Composition {
     approvalsRoutes({ approvals, queries, db, directory }),
     flagsRoutes({ flags, approvals, queries, directory, db }),
     tradingRoutes({ house, trades }),
+    tradesConsoleRoutes({ trades, requests: queries }),
     clientsRoutes({
       clients,
       addresses,
       limits,
       keys: apiKeys,
       approvals,
-      recentTrades: async (clientId) => (await trades.list({ clientId, limit: 50 })).map(tradeView),
+      recentTrades: async (clientId) => (await trades.list({ clientId, limit: 50 })).items.map(tradeView),
     }),
     clientsConsoleRoutes({
       clients,

@@ -13,6 +13,7 @@ import { limitRefusal } from '../clients/limits.js';
 import type { LimitsService } from '../clients/limits.service.js';
 import { formatUsdt, usdtToDecimal } from '../shared/money.js';
 import { idempotentAccept } from './trades.idempotency.js';
+import { listTrades, type TradeFilter } from './trades.list.js';
 import type { TradesTable } from './trading.tables.js';
 import type { TradingMetrics } from './trading.metrics.js';
 
@@ -98,23 +99,12 @@ export function createTradesService(deps: {
         ? ex.selectFrom('trades').selectAll().where('id', '=', id).executeTakeFirst()
         : Promise.resolve(undefined),
 
-    /** Operator list, newest first, filtered by status, client and booking time. */
-    list(
-      f: { status?: string; clientId?: string; from?: Date; to?: Date; limit: number },
-      ex: Executor = db,
-    ) {
-      let q = ex
-        .selectFrom('trades')
-        .selectAll()
-        .orderBy('booked_at', 'desc')
-        .orderBy('id', 'desc')
-        .limit(f.limit);
-      if (f.status) q = q.where('status', '=', f.status);
-      if (f.clientId) q = q.where('client_id', '=', f.clientId);
-      if (f.from) q = q.where('booked_at', '>=', f.from);
-      if (f.to) q = q.where('booked_at', '<', f.to);
-      return q.execute();
-    },
+    /** Operator list, newest first, filtered by status, side, network, client and booking time; keyset pages. */
+    list: (f: TradeFilter, ex: Executor = db) => listTrades(ex, f),
+
+    /** The RFQ a trade answered: what the client asked for and when. */
+    rfqOf: (rfqId: string, ex: Executor = db) =>
+      ex.selectFrom('rfqs').selectAll().where('id', '=', rfqId).executeTakeFirst(),
 
     /** The clients who booked a trade since a time (the clients list's activity filter). */
     async clientsTradingSince(since: Date, ex: Executor = db): Promise<string[]> {

@@ -10,6 +10,8 @@ import { accountRoutes } from '../features/account/routes';
 import { settlementRoutes } from '../features/settlements/routes';
 import { walletRoutes } from '../features/wallets/routes';
 import { alertRoutes } from '../features/alerts/routes';
+import { clientRoutes } from '../features/clients/routes';
+import { tradeRoutes } from '../features/trades/routes';
 import type { FeatureRoute } from './FeatureRoute';
 import { Layout } from './Layout';
 import { useSession } from './session';
@@ -24,6 +26,8 @@ const FEATURES: FeatureRoute[] = [
   ...settlementRoutes,
   ...walletRoutes,
   ...alertRoutes,
+  ...clientRoutes,
+  ...tradeRoutes,
 ];
 
 function RequireSession({ children }: { children: React.ReactNode }) {

@@ -50,6 +50,8 @@ export function Layout() {
         <div className="brand">usdt-desk</div>
         <nav aria-label="Sections">
           <NavLink to="/approvals">Approvals</NavLink>
+          {can('clients:read') && <NavLink to="/clients">Clients</NavLink>}
+          {can('trades:read') && <NavLink to="/trades">Trades</NavLink>}
           {can('settlements:read') && <NavLink to="/settlements">Settlements</NavLink>}
           {can('wallets:read') && <NavLink to="/wallets">Wallets</NavLink>}
           {can('flags:read') && <NavLink to="/flags">Flags</NavLink>}

@@ -60,7 +60,9 @@ export function AccessSection({
       {openAccess ? (
         <p className="info-box" data-testid="open-access-request">
           Waiting for a decision: <Link to={`/approvals/${openAccess.id}`}>{openAccess.summary}</Link>{' '}
-          <span className={`status ${openAccess.status}`}>{STATUS_LABELS[openAccess.status] ?? openAccess.status}</span>
+          <span className={`status ${openAccess.status}`}>
+            {STATUS_LABELS[openAccess.status] ?? openAccess.status}
+          </span>
         </p>
       ) : (
         canRequest && (
@@ -78,42 +80,27 @@ export function AccessSection({
       {requests.length === 0 ? (
         <p className="muted-text">No requests about this client yet.</p>
       ) : (
-        <div className="table-scroll">
-          <table className="data" data-testid="client-history">
-            <caption className="sr-only">Requests about this client, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Request</th>
-                <th scope="col">Status</th>
-                <th scope="col">Filed by</th>
-                <th scope="col">Filed</th>
-                <th scope="col">Decided</th>
-              </tr>
-            </thead>
-            <tbody>
-              {requests.map((r) => (
-                <tr key={r.id}>
-                  <td>
-                    <span className="field-hint">{KIND_WORDS[r.kind] ?? r.kind}</span>
-                    <div>
-                      <Link to={`/approvals/${r.id}`}>{r.summary}</Link>
-                    </div>
-                  </td>
-                  <td>
-                    <span className={`status ${r.status}`}>{STATUS_LABELS[r.status] ?? r.status}</span>
-                  </td>
-                  <td>{r.requestedBy.name ?? (r.requestedBy.type === 'client' ? 'the client' : 'the desk')}</td>
-                  <td className="nowrap" title={dateTime(r.createdAt)}>
-                    {shortTime(r.createdAt)}
-                  </td>
-                  <td className="nowrap" title={dateTime(r.decidedAt)}>
-                    {shortTime(r.decidedAt)}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <ul className="address-list" data-testid="client-history">
+          {requests.map((r) => (
+            <li key={r.id} data-testid="client-request" data-status={r.status}>
+              <div>
+                <strong>{KIND_WORDS[r.kind] ?? r.kind}</strong>{' '}
+                <span className={`status ${r.status}`}>{STATUS_LABELS[r.status] ?? r.status}</span>
+              </div>
+              <Link to={`/approvals/${r.id}`}>{r.summary}</Link>
+              <div className="field-hint">
+                Filed by {r.requestedBy.name ?? (r.requestedBy.type === 'client' ? 'the client' : 'the desk')}{' '}
+                <span title={dateTime(r.createdAt)}>{shortTime(r.createdAt)}</span>
+                {r.decidedAt && (
+                  <>
+                    {' · decided '}
+                    <span title={dateTime(r.decidedAt)}>{shortTime(r.decidedAt)}</span>
+                  </>
+                )}
+              </div>
+            </li>
+          ))}
+        </ul>
       )}
     </section>
   );

@@ -32,7 +32,8 @@ export function AddressesSection({ client, canRequest }: { client: ClientDetail;
     if (await request({ network, address: address.trim(), action: 'whitelist' })) setAddress('');
   };
 
-  const remove = (a: ClientAddress) => void request({ network: a.network, address: a.address, action: 'remove' });
+  const remove = (a: ClientAddress) =>
+    void request({ network: a.network, address: a.address, action: 'remove' });
 
   return (
     <section className="card" aria-labelledby="addresses-title" data-testid="client-addresses">
@@ -50,7 +51,9 @@ export function AddressesSection({ client, canRequest }: { client: ClientDetail;
               </div>
               <code className="address">{a.address}</code>
               <div className="field-hint" title={dateTime(a.whitelistedAt ?? a.createdAt)}>
-                {a.whitelistedAt ? `Whitelisted ${shortTime(a.whitelistedAt)}` : `Added ${shortTime(a.createdAt)}`}
+                {a.whitelistedAt
+                  ? `Whitelisted ${shortTime(a.whitelistedAt)}`
+                  : `Added ${shortTime(a.createdAt)}`}
                 {canRequest && a.status === 'whitelisted' && (
                   <>
                     {' · '}
@@ -70,7 +73,11 @@ export function AddressesSection({ client, canRequest }: { client: ClientDetail;
           <div className="form-grid address-form">
             <div>
               <label htmlFor="address-network">Network</label>
-              <select id="address-network" value={network} onChange={(e) => setNetwork(e.target.value as Network)}>
+              <select
+                id="address-network"
+                value={network}
+                onChange={(e) => setNetwork(e.target.value as Network)}
+              >
                 {NETWORKS.map((n) => (
                   <option key={n} value={n}>
                     {networkName(n)}

@@ -59,7 +59,11 @@ export function ApiKeysSection({ client }: { client: ClientDetail }) {
               </div>
               <div className="field-hint">
                 Issued <span title={dateTime(k.createdAt)}>{shortTime(k.createdAt)}</span> · last used{' '}
-                {k.lastUsedAt ? <span title={dateTime(k.lastUsedAt)}>{shortTime(k.lastUsedAt)}</span> : 'never'}
+                {k.lastUsedAt ? (
+                  <span title={dateTime(k.lastUsedAt)}>{shortTime(k.lastUsedAt)}</span>
+                ) : (
+                  'never'
+                )}
                 {!k.revokedAt && (
                   <>
                     {' · '}
@@ -101,12 +105,13 @@ export function ApiKeysSection({ client }: { client: ClientDetail }) {
         onConfirm={() => {
           const k = revoking;
           setRevoking(null);
-          if (k) void revoke.run(() => api.post<undefined>(`/api/clients/${client.id}/api-keys/${k.id}/revoke`));
+          if (k)
+            void revoke.run(() => api.post<undefined>(`/api/clients/${client.id}/api-keys/${k.id}/revoke`));
         }}
       >
         <p>
-          Calls signed with <code>usdk_{revoking?.prefix}_…</code> are refused from now on. This cannot be undone;
-          issue a new key if the client still needs one.
+          Calls signed with <code>usdk_{revoking?.prefix}_…</code> are refused from now on. This cannot be
+          undone; issue a new key if the client still needs one.
         </p>
       </ConfirmDialog>
     </section>

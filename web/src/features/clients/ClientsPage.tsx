@@ -150,7 +150,11 @@ export function ClientsPage() {
                     <td>
                       <StatusChip status={c.status} />
                     </td>
-                    <td>{c.telegram ? `Telegram${c.telegramUsername ? ` @${c.telegramUsername}` : ''}` : 'API only'}</td>
+                    <td>
+                      {c.telegram
+                        ? `Telegram${c.telegramUsername ? ` @${c.telegramUsername}` : ''}`
+                        : 'API only'}
+                    </td>
                     <td className="nowrap" title={dateTime(c.createdAt)}>
                       {shortTime(c.createdAt)}
                     </td>

@@ -49,7 +49,8 @@ export function LimitsSection({ client, canRequest }: { client: ClientDetail; ca
         <dd>{usdt(limits.maxPerDayUsdt)} USDT</dd>
         <dt>Used in the last 24 hours</dt>
         <dd data-testid="limits-used">
-          {usdt(limits.bookedLast24hUsdt)} USDT ({used}%)
+          {usdt(limits.bookedLast24hUsdt)} USDT (
+          {used === 0 && Number(limits.bookedLast24hUsdt) > 0 ? 'under 1' : used}%)
           <div className="meter" aria-hidden="true">
             <span style={{ width: `${used}%` }} />
           </div>

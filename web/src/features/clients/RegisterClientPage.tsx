@@ -88,15 +88,27 @@ export function RegisterClientPage() {
       </p>
       {file.done ? (
         <>
-          <Filed id={file.done.requestId} what={`${file.done.client.name} is registered, waiting for access.`} />
+          <Filed
+            id={file.done.requestId}
+            what={`${file.done.client.name} is registered, waiting for access.`}
+          />
           <p>
-            <Link to={`/clients/${file.done.client.id}`} className="strong-link" data-testid="registered-client">
+            <Link
+              to={`/clients/${file.done.client.id}`}
+              className="strong-link"
+              data-testid="registered-client"
+            >
               Open {file.done.client.name}’s page
             </Link>
           </p>
         </>
       ) : (
-        <form className="card" onSubmit={(e) => void submit(e)} noValidate aria-label="Register an API client">
+        <form
+          className="card"
+          onSubmit={(e) => void submit(e)}
+          noValidate
+          aria-label="Register an API client"
+        >
           <div className="form-grid">
             {input('name', 'Contact name', 'name')}
             {input('company', 'Company', 'organization')}

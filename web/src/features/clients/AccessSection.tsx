@@ -5,7 +5,6 @@ import type { ChangeRequest } from '../../api/types';
 import { FormError } from '../../components/FormError';
 import { dateTime, STATUS_LABELS } from '../../components/format';
 import { shortTime } from '../settlements/model';
-import { Filed } from './Filed';
 import { KIND_WORDS, type ClientDetail, type ClientRequest } from './model';
 import { StatusChip } from './ClientsPage';
 import { useFile } from './useFile';
@@ -56,7 +55,6 @@ export function AccessSection({
             ? 'Can ask for quotes and trade.'
             : 'Cannot trade; open quotes and keys are refused.'}
       </p>
-      {file.done && <Filed id={file.done.id} what="Access change requested." />}
       {openAccess ? (
         <p className="info-box" data-testid="open-access-request">
           Waiting for a decision: <Link to={`/approvals/${openAccess.id}`}>{openAccess.summary}</Link>{' '}

@@ -10,7 +10,16 @@ import { ADDRESS_WORDS, type ClientAddress, type ClientDetail } from './model';
 import { useFile } from './useFile';
 
 /** Payout addresses and their whitelist state; adding or removing one is a `client.address` request. */
-export function AddressesSection({ client, canRequest }: { client: ClientDetail; canRequest: boolean }) {
+export function AddressesSection({
+  client,
+  canRequest,
+  open,
+}: {
+  client: ClientDetail;
+  canRequest: boolean;
+  /** Ids of the open requests about this client. */
+  open: Set<string>;
+}) {
   const [network, setNetwork] = useState<Network>('tron');
   const [address, setAddress] = useState('');
   const [local, setLocal] = useState<string | undefined>();
@@ -67,7 +76,9 @@ export function AddressesSection({ client, canRequest }: { client: ClientDetail;
           ))}
         </ul>
       )}
-      {file.done && <Filed id={file.done.request.id} what="Address change requested." />}
+      {file.done && open.has(file.done.request.id) && (
+        <Filed id={file.done.request.id} what="Address change requested." />
+      )}
       {canRequest && (
         <form onSubmit={(e) => void submit(e)} noValidate aria-label="Request a payout address">
           <div className="form-grid address-form">

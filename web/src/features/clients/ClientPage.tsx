@@ -39,6 +39,12 @@ export function ClientPage() {
       </div>
     );
   const c = client.data;
+  // A "request filed" notice stays only while that request is open: once decided, the page shows the result.
+  const open = new Set(
+    (requests.data?.items ?? [])
+      .filter((r) => r.status === 'pending' || r.status === 'awaiting_secondary')
+      .map((r) => r.id),
+  );
   return (
     <div className="screen client-page" data-testid="client-page" data-client-id={c.id}>
       <p className="crumbs">
@@ -78,8 +84,8 @@ export function ClientPage() {
           </section>
         </div>
         <div>
-          <LimitsSection client={c} canRequest={canRequest} />
-          <AddressesSection client={c} canRequest={canRequest} />
+          <LimitsSection client={c} canRequest={canRequest} open={open} />
+          <AddressesSection client={c} canRequest={canRequest} open={open} />
           {can('clients:keys') && <ApiKeysSection client={c} />}
         </div>
       </div>

@@ -11,7 +11,16 @@ import { useFile } from './useFile';
 const AMOUNT = /^\d{1,15}(\.\d{1,6})?$/;
 
 /** Limits and what the last 24 hours used of them; a `client.limits` request to change them. */
-export function LimitsSection({ client, canRequest }: { client: ClientDetail; canRequest: boolean }) {
+export function LimitsSection({
+  client,
+  canRequest,
+  open,
+}: {
+  client: ClientDetail;
+  canRequest: boolean;
+  /** Ids of the open requests about this client. */
+  open: Set<string>;
+}) {
   const { limits } = client;
   const [perTrade, setPerTrade] = useState('');
   const [perDay, setPerDay] = useState('');
@@ -57,7 +66,7 @@ export function LimitsSection({ client, canRequest }: { client: ClientDetail; ca
         </dd>
       </dl>
       <p className="field-hint">{limits.own ? 'The client’s own limits.' : 'The desk’s default limits.'}</p>
-      {file.done && <Filed id={file.done.id} what="Limits change requested." />}
+      {file.done && open.has(file.done.id) && <Filed id={file.done.id} what="Limits change requested." />}
       {canRequest && (
         <form onSubmit={(e) => void submit(e)} noValidate aria-label="Request new limits">
           <div className="form-grid">

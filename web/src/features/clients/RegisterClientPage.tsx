@@ -20,7 +20,7 @@ function check(form: Record<Field, string>): Partial<Record<Field, string>> {
   for (const f of Object.keys(BOUNDS) as Field[]) {
     const [min, max, what] = BOUNDS[f];
     const n = form[f].trim().replace(/\s+/g, ' ').length;
-    if (n < min) out[f] = `Enter ${what} (at least ${min} character${min === 1 ? '' : 's'}).`;
+    if (n < min) out[f] = min === 1 ? `Enter ${what}.` : `Enter ${what} (at least ${min} characters).`;
     else if (n > max) out[f] = `Shorten ${what} to ${max} characters.`;
   }
   return out;

@@ -5,15 +5,12 @@ import { useSession } from '../../app/session';
 import { dateTime } from '../../components/format';
 import { Timeline } from '../settlements/SettlementDetailPage';
 import { StatusChip as SettlementStatus } from '../settlements/SettlementList';
-import { networkName, usdt } from '../settlements/model';
+import { networkName, shortTime, usdt } from '../settlements/model';
 import { useClientNames } from '../settlements/queries';
 import { QUOTE_WORDS, type TradeDetail } from './model';
 import { useTrade, useTradeSettlement } from './queries';
 import { TradeChanges } from './TradeChanges';
 import { sideWords, TRADE_STATUS_WORDS } from './TradeTable';
-
-/** Milliseconds between two instants, for "quoted 240 ms after the RFQ". */
-const after = (from: string, to: string) => Math.max(0, new Date(to).getTime() - new Date(from).getTime());
 
 function Quotes({ trade }: { trade: TradeDetail }) {
   return (
@@ -34,9 +31,9 @@ function Quotes({ trade }: { trade: TradeDetail }) {
             <tr>
               <th scope="col">Source</th>
               <th scope="col">Answer</th>
+              <th scope="col">Latency</th>
               <th scope="col">Price</th>
               <th scope="col">Total</th>
-              <th scope="col">Latency</th>
               <th scope="col">Received</th>
             </tr>
           </thead>
@@ -53,11 +50,13 @@ function Quotes({ trade }: { trade: TradeDetail }) {
                   <span className={`status quote-${q.status}`}>{QUOTE_WORDS[q.status]}</span>
                   {q.error && <div className="field-hint">{q.error}</div>}
                 </td>
+                <td className="nowrap" data-testid="quote-latency">
+                  {q.latencyMs} ms
+                </td>
                 <td className="nowrap">{q.price ?? '—'}</td>
                 <td className="nowrap">{q.total ? usdt(q.total) : '—'}</td>
-                <td className="nowrap">{q.latencyMs} ms</td>
                 <td className="nowrap" title={dateTime(q.receivedAt)}>
-                  {trade.rfq ? `+${after(trade.rfq.createdAt, q.receivedAt)} ms` : dateTime(q.receivedAt)}
+                  {shortTime(q.receivedAt)}
                 </td>
               </tr>
             ))}
@@ -73,7 +72,11 @@ function Settlement({ tradeId }: { tradeId: string }) {
   const s = useTradeSettlement(tradeId, can('settlements:read'));
   if (!can('settlements:read')) return null;
   return (
-    <section className="card" aria-labelledby="settlement-title" data-testid="trade-settlement">
+    <section
+      className="card settlement-detail"
+      aria-labelledby="settlement-title"
+      data-testid="trade-settlement"
+    >
       <h2 id="settlement-title">Settlement</h2>
       {s.isPending ? (
         <p className="loading">Loading…</p>
@@ -131,7 +134,7 @@ export function TradeDetailPage() {
         {sideWords(t.side)} {usdt(t.amountUsdt)} USDT{' '}
         <span className={`status trade-${t.status}`}>{TRADE_STATUS_WORDS[t.status] ?? t.status}</span>
       </h1>
-      <dl className="facts">
+      <dl className="facts trade-facts">
         <dt>Client</dt>
         <dd>
           <Link to={`/clients/${t.clientId}`} data-testid="trade-client">

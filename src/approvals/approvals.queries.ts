@@ -1,6 +1,8 @@
 import { AppError } from '../shared/errors.js';
 import { decodeCursor, encodeCursor as encodeAt } from '../shared/cursor.js';
 import type { Executor } from '../shared/db.js';
+import type { WindowName } from '../shared/windows.js';
+import { approvalsOverview } from './approvals.overview.js';
 import type { ApproverDirectory, ApproverInfo } from './approvals.ports.js';
 import { findRequest, listEvents, listPolicies, type RequestRow } from './approvals.repo.js';
 import { eligibility, type Policy, type RequestStatus } from './approvals.rules.js';
@@ -126,7 +128,16 @@ export function createApprovalQueries(deps: ApprovalQueriesDeps) {
     );
   }
 
-  return { list, awaitingMeCount, get, peopleOf, eligibleApprovers, policies: () => listPolicies(db) };
+  return {
+    list,
+    awaitingMeCount,
+    get,
+    peopleOf,
+    eligibleApprovers,
+    policies: () => listPolicies(db),
+    /** The overview: what waits now and requests filed and decided over a window. */
+    overview: (window: WindowName, now: Date) => approvalsOverview(db, window, now),
+  };
 }
 
 export type ApprovalQueries = ReturnType<typeof createApprovalQueries>;

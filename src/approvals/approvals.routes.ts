@@ -9,6 +9,7 @@ import type { ApprovalsService } from './approvals.service.js';
 import { approvalsReport, reportCsv } from './approvals.report.js';
 import type { ApproverDirectory } from './approvals.ports.js';
 import type { Executor } from '../shared/db.js';
+import { bucketSchema, windowQuery } from '../shared/windows.js';
 import {
   approveBody,
   cosignBody,
@@ -44,6 +45,7 @@ export function approvalsRoutes(deps: {
   queries: ApprovalQueries;
   db: Executor;
   directory: ApproverDirectory;
+  now?: () => Date;
 }): FastifyPluginAsync {
   const { approvals, queries } = deps;
   return async (app) => {
@@ -97,6 +99,36 @@ export function approvalsRoutes(deps: {
             .send(reportCsv(report));
         }
         return report;
+      },
+    );
+
+    r.get(
+      '/api/approvals/overview',
+      {
+        config: read,
+        schema: {
+          tags: ['overview'],
+          querystring: windowQuery,
+          response: {
+            200: bucketSchema.extend({
+              waiting: z.number(),
+              oldestWaitingAt: z.string().nullable(),
+              awaitingMe: z.number(),
+              filed: z.array(z.number()),
+              decided: z.array(z.number()),
+              /** Mean seconds from filing to decision of the requests decided in each bucket (null: none). */
+              secondsToDecision: z.array(z.number().nullable()),
+            }),
+          },
+        },
+      },
+      async (req) => {
+        const me = actorOf(req).operatorId;
+        const [o, awaitingMe] = await Promise.all([
+          queries.overview(req.query.window, (deps.now ?? (() => new Date()))()),
+          queries.awaitingMeCount(me),
+        ]);
+        return { ...o, awaitingMe };
       },
     );
 

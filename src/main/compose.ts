@@ -413,7 +413,7 @@ export function compose(deps: ComposeDeps): Composition {
     }),
     operatorsRoutes({ auth, operators, config: deps.config }),
     auditRoutes({ audit }),
-    approvalsRoutes({ approvals, queries, db, directory }),
+    approvalsRoutes({ approvals, queries, db, directory, now: () => clock.now() }),
     flagsRoutes({ flags, approvals, queries, directory, db }),
     tradingRoutes({ house, trades }),
     tradesConsoleRoutes({ trades, requests: queries }),

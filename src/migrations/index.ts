@@ -19,6 +19,7 @@ import * as m0017 from './0017_alerts.js';
 import * as m0020 from './0020_evm.js';
 import * as m0021 from './0021_reconciliation.js';
 import * as m0047 from './0047_console_clients.js';
+import * as m0048 from './0048_overview_indexes.js';
 
 /**
  * Forward-only migrations, in order. Never edit one that has shipped: add the next file instead.
@@ -46,4 +47,5 @@ export const migrations: Record<string, Migration> = {
   '0020_evm': m0020,
   '0021_reconciliation': m0021,
   '0047_console_clients': m0047,
+  '0048_overview_indexes': m0048,
 };

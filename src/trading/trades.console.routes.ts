@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { bucketSchema, windowQuery } from '../shared/windows.js';
 import type { ApprovalQueries } from '../approvals/approvals.queries.js';
 import { AppError } from '../shared/errors.js';
 import { formatUsdt } from '../shared/money.js';
@@ -104,6 +105,25 @@ export function tradesConsoleRoutes(deps: {
         const page = await deps.trades.list({ ...f, clientId: client });
         return { items: page.items.map(tradeView), nextCursor: page.nextCursor };
       },
+    );
+
+    r.get(
+      '/api/trades/overview',
+      {
+        config: { access: { permission: 'trades:read' } },
+        schema: {
+          tags: ['overview'],
+          querystring: windowQuery,
+          response: {
+            200: bucketSchema.extend({
+              /** USDT booked (not cancelled) per bucket and network, exact decimal strings. */
+              volumeUsdt: z.object({ tron: z.array(z.string()), ethereum: z.array(z.string()) }),
+              trades: z.object({ tron: z.array(z.number()), ethereum: z.array(z.number()) }),
+            }),
+          },
+        },
+      },
+      async (req) => deps.trades.overview(req.query.window),
     );
 
     r.get(

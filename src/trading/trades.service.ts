@@ -14,6 +14,8 @@ import type { LimitsService } from '../clients/limits.service.js';
 import { formatUsdt, usdtToDecimal } from '../shared/money.js';
 import { idempotentAccept } from './trades.idempotency.js';
 import { listTrades, type TradeFilter } from './trades.list.js';
+import { tradesOverview } from './trades.overview.js';
+import type { WindowName } from '../shared/windows.js';
 import type { TradesTable } from './trading.tables.js';
 import type { TradingMetrics } from './trading.metrics.js';
 
@@ -101,6 +103,9 @@ export function createTradesService(deps: {
 
     /** Operator list, newest first, filtered by status, side, network, client and booking time; keyset pages. */
     list: (f: TradeFilter, ex: Executor = db) => listTrades(ex, f),
+
+    /** The overview's trade volume by network over a window. */
+    overview: (window: WindowName, ex: Executor = db) => tradesOverview(ex, window, clock.now()),
 
     /** The RFQ a trade answered: what the client asked for and when. */
     rfqOf: (rfqId: string, ex: Executor = db) =>

@@ -185,6 +185,25 @@ describe('console: clients and trades', () => {
     await both(page, 'clients-list');
     await page.getByLabel('Activity').selectOption('idle_30d');
     await page.getByTestId('clients-empty').waitFor();
+
+    // the overview, the landing screen: the numbers, and charts drawn from the real settlement and trade
+    await page.goto('/');
+    await page.waitForURL(/\/overview$/);
+    const settlements = page.getByTestId('chart-settlements');
+    await settlements.locator('canvas').waitFor();
+    expect(await settlements.getByRole('img').getAttribute('aria-label')).toContain('Confirmed: 1 in all');
+    expect(await page.getByTestId('chart-volume').getByRole('img').getAttribute('aria-label')).toContain(
+      'Tron (TRC-20): 1.5k in all',
+    );
+    expect(await page.getByTestId('o-auto').textContent()).toContain('ON');
+    expect(await page.getByTestId('o-queue-confirmed').textContent()).toContain('1');
+    await page.getByTestId('o-hot-tron').waitFor();
+    await page.getByRole('button', { name: 'Last hour' }).click();
+    await page.waitForURL(/window=1h/);
+    await settlements.getByRole('img', { name: /Confirmed: 1 in all/ }).waitFor();
+    await both(page, 'overview');
+    await page.setViewportSize(PHONE);
+    expect(await pageOverflow(page)).toBeLessThanOrEqual(0);
     expect(desk.consoleErrors).toEqual([]);
   });
 });

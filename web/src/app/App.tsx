@@ -12,6 +12,7 @@ import { walletRoutes } from '../features/wallets/routes';
 import { alertRoutes } from '../features/alerts/routes';
 import { clientRoutes } from '../features/clients/routes';
 import { tradeRoutes } from '../features/trades/routes';
+import { overviewRoutes } from '../features/overview/routes';
 import type { FeatureRoute } from './FeatureRoute';
 import { Layout } from './Layout';
 import { useSession } from './session';
@@ -28,6 +29,7 @@ const FEATURES: FeatureRoute[] = [
   ...alertRoutes,
   ...clientRoutes,
   ...tradeRoutes,
+  ...overviewRoutes,
 ];
 
 function RequireSession({ children }: { children: React.ReactNode }) {
@@ -62,7 +64,7 @@ export function App() {
             </RequireSession>
           }
         >
-          <Route index element={<Navigate to="/approvals" replace />} />
+          <Route index element={<Navigate to="/overview" replace />} />
           {FEATURES.map((r) => (
             <Route key={r.path} path={r.path} element={r.element} />
           ))}

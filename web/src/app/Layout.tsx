@@ -49,6 +49,7 @@ export function Layout() {
       <header className="topbar">
         <div className="brand">usdt-desk</div>
         <nav aria-label="Sections">
+          <NavLink to="/overview">Overview</NavLink>
           <NavLink to="/approvals">Approvals</NavLink>
           {can('clients:read') && <NavLink to="/clients">Clients</NavLink>}
           {can('trades:read') && <NavLink to="/trades">Trades</NavLink>}

@@ -47,6 +47,7 @@ import { clientAddressKind } from '../clients/addresses.kind.js';
 import { createAddressesService } from '../clients/addresses.service.js';
 import { tradingRoutes } from '../trading/trading.routes.js';
 import { tradesConsoleRoutes } from '../trading/trades.console.routes.js';
+import { pricingConsoleRoutes } from '../trading/pricing.console.routes.js';
 import { tradeView } from '../trading/trades.views.js';
 import { clientsRoutes } from '../clients/clients.routes.js';
 import { clientsConsoleRoutes } from '../clients/clients.console.routes.js';
@@ -417,6 +418,11 @@ export function compose(deps: ComposeDeps): Composition {
     flagsRoutes({ flags, approvals, queries, directory, db }),
     tradingRoutes({ house, trades }),
     tradesConsoleRoutes({ trades, requests: queries }),
+    pricingConsoleRoutes({
+      house,
+      rfqs,
+      now: () => clock.now(),
+    }),
     clientsRoutes({
       clients,
       addresses,

@@ -13,6 +13,7 @@ import { alertRoutes } from '../features/alerts/routes';
 import { clientRoutes } from '../features/clients/routes';
 import { tradeRoutes } from '../features/trades/routes';
 import { overviewRoutes } from '../features/overview/routes';
+import { pricingRoutes } from '../features/pricing/routes';
 import type { FeatureRoute } from './FeatureRoute';
 import { Layout } from './Layout';
 import { useSession } from './session';
@@ -30,6 +31,7 @@ const FEATURES: FeatureRoute[] = [
   ...clientRoutes,
   ...tradeRoutes,
   ...overviewRoutes,
+  ...pricingRoutes,
 ];
 
 function RequireSession({ children }: { children: React.ReactNode }) {

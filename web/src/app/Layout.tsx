@@ -53,6 +53,7 @@ export function Layout() {
           <NavLink to="/approvals">Approvals</NavLink>
           {can('clients:read') && <NavLink to="/clients">Clients</NavLink>}
           {can('trades:read') && <NavLink to="/trades">Trades</NavLink>}
+          {can('pricing:read') && <NavLink to="/pricing">Pricing</NavLink>}
           {can('settlements:read') && <NavLink to="/settlements">Settlements</NavLink>}
           {can('wallets:read') && <NavLink to="/wallets">Wallets</NavLink>}
           {can('flags:read') && <NavLink to="/flags">Flags</NavLink>}

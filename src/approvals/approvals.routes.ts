@@ -132,6 +132,52 @@ export function approvalsRoutes(deps: {
       },
     );
 
+    r.get(
+      '/api/approvals/policies/:kind/history',
+      {
+        config: read,
+        schema: {
+          tags: ['approvals'],
+          params: z.object({ kind: z.string().min(1).max(100) }).strict(),
+          response: {
+            200: z.object({
+              items: z.array(
+                z.object({
+                  id: z.string().uuid(),
+                  status: z.string(),
+                  summary: z.string(),
+                  diff: z.array(z.object({ field: z.string(), before: z.unknown(), after: z.unknown() })),
+                  note: z.string().nullable(),
+                  requestedBy: z.string().nullable(),
+                  createdAt: z.string(),
+                  decidedAt: z.string().nullable(),
+                }),
+              ),
+            }),
+          },
+        },
+      },
+      async (req) => {
+        const page = await queries.list(
+          { kind: 'policy.set', entities: [{ type: 'policy', id: req.params.kind }], limit: 50 },
+          actorOf(req).operatorId,
+        );
+        const { people } = await queries.peopleOf(page.items);
+        return {
+          items: page.items.map((i) => ({
+            id: i.id,
+            status: i.status,
+            summary: i.summary,
+            diff: i.diff as { field: string; before: unknown; after: unknown }[],
+            note: i.note,
+            requestedBy: i.requested_by_id ? (people.get(i.requested_by_id)?.name ?? null) : null,
+            createdAt: i.created_at.toISOString(),
+            decidedAt: i.decided_at?.toISOString() ?? null,
+          })),
+        };
+      },
+    );
+
     r.get('/api/approvals/policies', { config: read }, async () => ({ items: await queries.policies() }));
 
     r.get('/api/approvals/:id', { config: read, schema: { params: idParams } }, async (req) => {

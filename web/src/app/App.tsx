@@ -14,6 +14,7 @@ import { clientRoutes } from '../features/clients/routes';
 import { tradeRoutes } from '../features/trades/routes';
 import { overviewRoutes } from '../features/overview/routes';
 import { pricingRoutes } from '../features/pricing/routes';
+import { policyRoutes } from '../features/policies/routes';
 import type { FeatureRoute } from './FeatureRoute';
 import { Layout } from './Layout';
 import { useSession } from './session';
@@ -32,6 +33,7 @@ const FEATURES: FeatureRoute[] = [
   ...tradeRoutes,
   ...overviewRoutes,
   ...pricingRoutes,
+  ...policyRoutes,
 ];
 
 function RequireSession({ children }: { children: React.ReactNode }) {

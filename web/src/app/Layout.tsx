@@ -58,6 +58,7 @@ export function Layout() {
           {can('wallets:read') && <NavLink to="/wallets">Wallets</NavLink>}
           {can('flags:read') && <NavLink to="/flags">Flags</NavLink>}
           {can('alerts:read') && <NavLink to="/alerts">Alerts</NavLink>}
+          {can('approvals:read') && <NavLink to="/policies">Policies</NavLink>}
           {can('audit:read') && <NavLink to="/audit">Audit</NavLink>}
           {can('operators:read') && <NavLink to="/operators">Operators</NavLink>}
         </nav>

@@ -50,10 +50,12 @@ export function PoliciesPage() {
                       version {p.version}
                     </div>
                   </td>
-                  <td>{roles(p.primaryRoles)}</td>
-                  <td>{roles(p.secondaryRoles)}</td>
-                  <td className="nowrap">{ttl(p.ttlSeconds)}</td>
-                  <td>{p.tiers.length ? p.tiers.map(tierWords).join('; ') : '—'}</td>
+                  <td data-label="Primary">{roles(p.primaryRoles)}</td>
+                  <td data-label="Co-signers">{roles(p.secondaryRoles)}</td>
+                  <td data-label="Expires after" className="nowrap">
+                    {ttl(p.ttlSeconds)}
+                  </td>
+                  <td data-label="Tiers">{p.tiers.length ? p.tiers.map(tierWords).join('; ') : 'none'}</td>
                 </tr>
               ))}
             </tbody>

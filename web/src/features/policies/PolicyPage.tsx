@@ -158,10 +158,13 @@ function ChangeForm({ policy }: { policy: PolicyRow }) {
       <label htmlFor="policy-note">Note for the approvers (optional)</label>
       <input id="policy-note" value={note} maxLength={2000} onChange={(e) => setNote(e.target.value)} />
       <FormError error={file.error} />
-      {file.done && <Filed id={file.done.id} what="Policy change requested." />}
-      <button type="submit" disabled={file.busy || diff.length === 0}>
-        {file.busy ? 'Filing…' : 'Request this policy'}
-      </button>
+      {file.done ? (
+        <Filed id={file.done.id} what="Policy change requested." />
+      ) : (
+        <button type="submit" disabled={file.busy || diff.length === 0}>
+          {file.busy ? 'Filing…' : 'Request this policy'}
+        </button>
+      )}
     </form>
   );
 }

@@ -75,6 +75,19 @@ describe('operator trade views', () => {
     expect(detail.body.rfq).toMatchObject({ amountUsdt: '1234', outcome: 'quoted' });
     expect(detail.body.rfq.bestQuoteId).toBe(detail.body.quotes[0]?.id);
     expect(detail.body.requests).toEqual([]);
+    // a cancel request filed about it is on its page, named by who filed it
+    const ops = await person(t, ['ops_approver']);
+    const cancel = await call(t, ops, 'POST', `/api/trades/${ta.id}/cancel`, {
+      reason: 'client called it off',
+    });
+    expect(cancel.status, JSON.stringify(cancel.body)).toBe(201);
+    const after = await call<{
+      requests: { kind: string; status: string; note: string; requestedBy: { name: string } }[];
+    }>(t, auditor, 'GET', `/api/trades/${ta.id}`);
+    expect(after.body.requests).toEqual([
+      expect.objectContaining({ kind: 'trade.cancel', status: 'pending', note: 'client called it off' }),
+    ]);
+    expect(after.body.requests[0]?.requestedBy.name).toBe(ops.op.name);
     expect(detail.body.quotes).toEqual([
       expect.objectContaining({ source: 'house', status: 'accepted', price: '0.999' }),
     ]);

@@ -53,10 +53,10 @@ export function LimitsSection({
       <h2 id="limits-title">Limits</h2>
       <dl className="facts">
         <dt>Per trade</dt>
-        <dd>{usdt(limits.maxPerTradeUsdt)} USDT</dd>
-        <dt>Per 24 hours</dt>
-        <dd>{usdt(limits.maxPerDayUsdt)} USDT</dd>
-        <dt>Used in the last 24 hours</dt>
+        <dd className="nowrap">{usdt(limits.maxPerTradeUsdt)} USDT</dd>
+        <dt>Per 24 h</dt>
+        <dd className="nowrap">{usdt(limits.maxPerDayUsdt)} USDT</dd>
+        <dt>Used, last 24 h</dt>
         <dd data-testid="limits-used">
           {usdt(limits.bookedLast24hUsdt)} USDT (
           {used === 0 && Number(limits.bookedLast24hUsdt) > 0 ? 'under 1' : used}%)

@@ -2,6 +2,7 @@ import { benchAlerts } from './alerts.bench.js';
 import { benchApprovals } from './approvals.bench.js';
 import { benchAudit } from './audit.bench.js';
 import { benchLogin } from './login.bench.js';
+import { benchOverview } from './overview.bench.js';
 import { benchStartup } from './startup.bench.js';
 import { benchSettlement } from './settlement.bench.js';
 import { printTable, type BenchRow } from './table.js';
@@ -19,6 +20,7 @@ const benches: Record<string, () => Promise<BenchRow[]>> = {
   trading: benchTrading,
   settlement: benchSettlement,
   alerts: benchAlerts,
+  overview: benchOverview,
 };
 
 const wanted = process.argv.slice(2).filter((a) => a !== '--');

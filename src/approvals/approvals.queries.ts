@@ -1,6 +1,8 @@
 import { AppError } from '../shared/errors.js';
 import { decodeCursor, encodeCursor as encodeAt } from '../shared/cursor.js';
 import type { Executor } from '../shared/db.js';
+import type { WindowName } from '../shared/windows.js';
+import { approvalsOverview } from './approvals.overview.js';
 import type { ApproverDirectory, ApproverInfo } from './approvals.ports.js';
 import { findRequest, listEvents, listPolicies, type RequestRow } from './approvals.repo.js';
 import { eligibility, type Policy, type RequestStatus } from './approvals.rules.js';
@@ -10,6 +12,8 @@ export interface ListFilter {
   kind?: string;
   awaitingMe?: boolean;
   requestedBy?: string;
+  /** Requests about any of these entities (a client page: the client, its limits, its addresses). */
+  entities?: { type: string; id: string }[];
   cursor?: string;
   limit: number;
 }
@@ -65,6 +69,13 @@ export function createApprovalQueries(deps: ApprovalQueriesDeps) {
     if (filter.status?.length) q = q.where('status', 'in', filter.status);
     if (filter.kind) q = q.where('kind', '=', filter.kind);
     if (filter.requestedBy) q = q.where('requested_by_id', '=', filter.requestedBy);
+    const entities = filter.entities;
+    if (entities) {
+      if (entities.length === 0) return { items: [], nextCursor: null };
+      q = q.where((eb) =>
+        eb.or(entities.map((e) => eb.and([eb('entity_type', '=', e.type), eb('entity_id', '=', e.id)]))),
+      );
+    }
     if (filter.awaitingMe)
       q = q.where('status', '=', 'awaiting_secondary').where('secondary_approver_id', '=', me);
     if (filter.cursor) {
@@ -117,7 +128,16 @@ export function createApprovalQueries(deps: ApprovalQueriesDeps) {
     );
   }
 
-  return { list, awaitingMeCount, get, peopleOf, eligibleApprovers, policies: () => listPolicies(db) };
+  return {
+    list,
+    awaitingMeCount,
+    get,
+    peopleOf,
+    eligibleApprovers,
+    policies: () => listPolicies(db),
+    /** The overview: what waits now and requests filed and decided over a window. */
+    overview: (window: WindowName, now: Date) => approvalsOverview(db, window, now),
+  };
 }
 
 export type ApprovalQueries = ReturnType<typeof createApprovalQueries>;

@@ -9,6 +9,7 @@ import type { ApprovalsService } from './approvals.service.js';
 import { approvalsReport, reportCsv } from './approvals.report.js';
 import type { ApproverDirectory } from './approvals.ports.js';
 import type { Executor } from '../shared/db.js';
+import { bucketSchema, windowQuery } from '../shared/windows.js';
 import {
   approveBody,
   cosignBody,
@@ -44,6 +45,7 @@ export function approvalsRoutes(deps: {
   queries: ApprovalQueries;
   db: Executor;
   directory: ApproverDirectory;
+  now?: () => Date;
 }): FastifyPluginAsync {
   const { approvals, queries } = deps;
   return async (app) => {
@@ -97,6 +99,82 @@ export function approvalsRoutes(deps: {
             .send(reportCsv(report));
         }
         return report;
+      },
+    );
+
+    r.get(
+      '/api/approvals/overview',
+      {
+        config: read,
+        schema: {
+          tags: ['overview'],
+          querystring: windowQuery,
+          response: {
+            200: bucketSchema.extend({
+              waiting: z.number(),
+              oldestWaitingAt: z.string().nullable(),
+              awaitingMe: z.number(),
+              filed: z.array(z.number()),
+              decided: z.array(z.number()),
+              /** Mean seconds from filing to decision of the requests decided in each bucket (null: none). */
+              secondsToDecision: z.array(z.number().nullable()),
+            }),
+          },
+        },
+      },
+      async (req) => {
+        const me = actorOf(req).operatorId;
+        const [o, awaitingMe] = await Promise.all([
+          queries.overview(req.query.window, (deps.now ?? (() => new Date()))()),
+          queries.awaitingMeCount(me),
+        ]);
+        return { ...o, awaitingMe };
+      },
+    );
+
+    r.get(
+      '/api/approvals/policies/:kind/history',
+      {
+        config: read,
+        schema: {
+          tags: ['approvals'],
+          params: z.object({ kind: z.string().min(1).max(100) }).strict(),
+          response: {
+            200: z.object({
+              items: z.array(
+                z.object({
+                  id: z.string().uuid(),
+                  status: z.string(),
+                  summary: z.string(),
+                  diff: z.array(z.object({ field: z.string(), before: z.unknown(), after: z.unknown() })),
+                  note: z.string().nullable(),
+                  requestedBy: z.string().nullable(),
+                  createdAt: z.string(),
+                  decidedAt: z.string().nullable(),
+                }),
+              ),
+            }),
+          },
+        },
+      },
+      async (req) => {
+        const page = await queries.list(
+          { kind: 'policy.set', entities: [{ type: 'policy', id: req.params.kind }], limit: 50 },
+          actorOf(req).operatorId,
+        );
+        const { people } = await queries.peopleOf(page.items);
+        return {
+          items: page.items.map((i) => ({
+            id: i.id,
+            status: i.status,
+            summary: i.summary,
+            diff: i.diff as { field: string; before: unknown; after: unknown }[],
+            note: i.note,
+            requestedBy: i.requested_by_id ? (people.get(i.requested_by_id)?.name ?? null) : null,
+            createdAt: i.created_at.toISOString(),
+            decidedAt: i.decided_at?.toISOString() ?? null,
+          })),
+        };
       },
     );
 

@@ -9,21 +9,13 @@ import { NETWORKS } from '../shared/networks.js';
 import { auditContext } from '../shared/request-context.js';
 import type { AddressesService } from './addresses.service.js';
 import type { ApiKeysService } from './apikeys.service.js';
-import type { ClientRow, ClientsService } from './clients.service.js';
+import type { ClientsService } from './clients.service.js';
+import { clientListView } from './clients.console.routes.js';
 import type { LimitsService } from './limits.service.js';
 
 const clientParams = z.object({ id: z.string().uuid() }).strict();
 
-const clientView = (c: ClientRow) => ({
-  id: c.id,
-  name: c.name,
-  company: c.company,
-  country: c.country,
-  monthlyVolume: c.monthly_volume,
-  telegramUsername: c.telegram_username,
-  status: c.status,
-  createdAt: c.created_at.toISOString(),
-});
+const clientView = clientListView;
 
 /**
  * Operator API for client administration: clients, payout addresses, limits and API keys. Changes to
@@ -72,26 +64,6 @@ export function clientsRoutes(deps: {
           request: requestView(request),
         });
       },
-    );
-
-    r.get(
-      '/api/clients',
-      {
-        config: { access: { permission: 'clients:read' } },
-        schema: {
-          querystring: z
-            .object({
-              status: z.enum(['pending', 'active', 'suspended']).optional(),
-              limit: z.coerce.number().int().min(1).max(500).default(100),
-            })
-            .strict(),
-        },
-      },
-      async (req) => ({
-        items: (await deps.clients.list({ status: req.query.status, limit: req.query.limit })).map(
-          clientView,
-        ),
-      }),
     );
 
     r.get(

@@ -8,6 +8,7 @@ import { withTransaction, type Db, type Executor, type Tx } from '../shared/db.j
 import { AppError, isUniqueViolation } from '../shared/errors.js';
 import { accessRefusal, type AccessAction, type ClientProfile } from './clients.rules.js';
 import type { ClientsTable, ClientStatus } from './clients.tables.js';
+import { searchClients, type ClientFilter } from './clients.search.js';
 
 export type ClientRow = Selectable<ClientsTable>;
 
@@ -67,6 +68,8 @@ export function createClientsService(deps: ClientsDeps) {
 
   return {
     get: (id: string, ex: Executor = db) => byId(ex, id),
+    /** The console's list: search, status, network, activity, a page at a time. */
+    search: (f: ClientFilter, ex: Executor = db) => searchClients(ex, f),
     /** Operators' list, newest first, optionally by status. */
     list: (f: { status?: ClientStatus; limit: number }, ex: Executor = db) => {
       let q = ex
@@ -123,6 +126,52 @@ export function createClientsService(deps: ClientsDeps) {
           );
         throw err;
       }
+    },
+
+    /**
+     * An operator registers a client who does not use Telegram (an API-only institution): a `pending`
+     * client and its `client.access` grant request, filed by that operator, in one transaction. Once
+     * the grant is co-signed the client can be given an API key.
+     */
+    async register(
+      profile: ClientProfile,
+      operatorId: string,
+      ctx: AuditContext,
+      note?: string,
+    ): Promise<{ client: ClientRow; requestId: string }> {
+      return withTransaction(db, async (tx) => {
+        const client = await tx
+          .insertInto('clients')
+          .values({
+            telegram_user_id: null,
+            telegram_username: null,
+            name: profile.name,
+            company: profile.company,
+            country: profile.country,
+            monthly_volume: profile.monthlyVolume,
+            registered_by: operatorId,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        await audit.record(tx, {
+          ...ctx,
+          action: 'client.registered',
+          entityType: 'client',
+          entityId: client.id,
+          data: { ...profile, channel: 'api' },
+        });
+        const { request } = await deps.approvals.file(
+          {
+            kind: 'client.access',
+            payload: { clientId: client.id, action: 'grant' },
+            note: note || 'Registered in the console for API-only use (no Telegram)',
+          },
+          { type: 'operator', id: operatorId },
+          ctx,
+          tx,
+        );
+        return { client, requestId: request.id };
+      });
     },
 
     /** A pending client whose earlier application was declined or expired applies again. */

@@ -7,8 +7,8 @@ export type AddressStatus = 'pending' | 'whitelisted' | 'removed';
 
 export interface ClientsTable {
   id: Generated<string>;
-  /** bigint, read as a string. */
-  telegram_user_id: string;
+  /** bigint, read as a string; null for a client an operator registered for API-only use. */
+  telegram_user_id: string | null;
   telegram_username: string | null;
   name: string;
   company: string;
@@ -16,6 +16,8 @@ export interface ClientsTable {
   monthly_volume: string;
   status: Generated<ClientStatus>;
   version: Generated<number>;
+  /** The operator who registered an API-only client (null: applied through the bot). */
+  registered_by: Generated<string | null>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
 }

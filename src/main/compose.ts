@@ -46,8 +46,11 @@ import { createClientsService, type ClientsService } from '../clients/clients.se
 import { clientAddressKind } from '../clients/addresses.kind.js';
 import { createAddressesService } from '../clients/addresses.service.js';
 import { tradingRoutes } from '../trading/trading.routes.js';
+import { tradesConsoleRoutes } from '../trading/trades.console.routes.js';
+import { pricingConsoleRoutes } from '../trading/pricing.console.routes.js';
 import { tradeView } from '../trading/trades.views.js';
 import { clientsRoutes } from '../clients/clients.routes.js';
+import { clientsConsoleRoutes } from '../clients/clients.console.routes.js';
 import { clientLimitsKind } from '../clients/limits.kind.js';
 import { createLimitsService, type LimitsService } from '../clients/limits.service.js';
 import { bookedSince } from '../trading/trades.usage.js';
@@ -411,16 +414,29 @@ export function compose(deps: ComposeDeps): Composition {
     }),
     operatorsRoutes({ auth, operators, config: deps.config }),
     auditRoutes({ audit }),
-    approvalsRoutes({ approvals, queries, db, directory }),
+    approvalsRoutes({ approvals, queries, db, directory, now: () => clock.now() }),
     flagsRoutes({ flags, approvals, queries, directory, db }),
     tradingRoutes({ house, trades }),
+    tradesConsoleRoutes({ trades, requests: queries }),
+    pricingConsoleRoutes({
+      house,
+      rfqs,
+      now: () => clock.now(),
+    }),
     clientsRoutes({
       clients,
       addresses,
       limits,
       keys: apiKeys,
       approvals,
-      recentTrades: async (clientId) => (await trades.list({ clientId, limit: 50 })).map(tradeView),
+      recentTrades: async (clientId) => (await trades.list({ clientId, limit: 50 })).items.map(tradeView),
+    }),
+    clientsConsoleRoutes({
+      clients,
+      addresses,
+      requests: queries,
+      tradingSince: (since) => trades.clientsTradingSince(since),
+      now: () => clock.now(),
     }),
     clientApiRoutes({
       keys: apiKeys,

@@ -1,6 +1,8 @@
 import type { Selectable } from 'kysely';
 import { decodeCursor, encodeCursor } from '../shared/cursor.js';
 import type { Executor } from '../shared/db.js';
+import type { WindowName } from '../shared/windows.js';
+import { settlementOverview } from './settlement.overview.js';
 import {
   SETTLEMENT_STATUSES,
   type FlagReason,
@@ -22,6 +24,8 @@ function page<T extends { id: string }>(rows: T[], limit: number, at: (r: T) => 
 /** The read side of settlement: lists by keyset, a settlement's timeline, the queue summary. */
 export function createSettlementQueries(db: Executor) {
   return {
+    /** The overview's settlement charts over a window (bucketed, indexed, bounded by the window). */
+    overview: (window: WindowName, now: Date) => settlementOverview(db, window, now),
     async list(f: {
       status?: SettlementStatus;
       network?: string;

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { bucketSchema, windowQuery } from '../shared/windows.js';
 import { AppError } from '../shared/errors.js';
 import { NETWORKS } from '../shared/networks.js';
 import { formatUsdt } from '../shared/money.js';
@@ -82,6 +83,33 @@ export function settlementRoutes(deps: {
           paper: deps.paper,
         };
       },
+    );
+
+    const series = z.array(z.number());
+    r.get(
+      '/api/settlements/overview',
+      {
+        config: read,
+        schema: {
+          tags: ['overview'],
+          querystring: windowQuery,
+          response: {
+            200: bucketSchema.extend({
+              /** Settlements that left the queue in each bucket, by how they ended. */
+              outcomes: z.object({ confirmed: series, failed: series, cancelled: series, held: series }),
+              /** Booked → confirmed, seconds, of the settlements confirmed in each bucket (null: none). */
+              latencySeconds: z.object({
+                p50: z.array(z.number().nullable()),
+                p95: z.array(z.number().nullable()),
+              }),
+              /** Settlements queued or in flight at each bucket's end. */
+              queueDepth: series,
+              flagged: z.object({ opened: series, closed: series }),
+            }),
+          },
+        },
+      },
+      async (req) => deps.queries.overview(req.query.window, deps.now()),
     );
 
     r.get('/api/settlements/summary', { config: read }, async () => {

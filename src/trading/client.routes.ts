@@ -162,7 +162,7 @@ export function clientApiRoutes(deps: {
       },
       async (req) => {
         const { clientId } = clientOf(req);
-        return { items: (await deps.trades.list({ clientId, limit: req.query.limit })).map(tradeView) };
+        return { items: (await deps.trades.list({ clientId, limit: req.query.limit })).items.map(tradeView) };
       },
     );
   };

@@ -103,6 +103,8 @@ export function createHousePricer(deps: {
     source,
     reference,
     spreads,
+    /** A reference set over the API goes stale after this many seconds. */
+    maxAgeSeconds: deps.maxAgeSeconds,
     async setReference(mid: string, ctx: AuditContext): Promise<Reference> {
       const parsed = parsePrice(mid);
       if (!parsed.ok)

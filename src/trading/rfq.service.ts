@@ -2,6 +2,7 @@ import type { Decimal } from 'decimal.js';
 import { randomUUID } from 'node:crypto';
 import type { ClientsService } from '../clients/clients.service.js';
 import type { Clock } from '../shared/clock.js';
+import { sourcesOverview } from './pricing.sources.js';
 import { withTransaction, type Db } from '../shared/db.js';
 import { AppError } from '../shared/errors.js';
 import { formatPrice, parsePrice, quoteTotal } from '../shared/money.js';
@@ -71,6 +72,13 @@ export function createRfqService(deps: {
   }
 
   return {
+    /** Each source's last hour and latest answers (the console's pricing screen). */
+    sourcesOverview: () =>
+      sourcesOverview(
+        db,
+        deps.sources().map((s) => s.name),
+        clock.now(),
+      ),
     async request(
       input: { clientId: string } & PriceRequest,
     ): Promise<{ rfqId: string; best: QuoteRow; quotes: QuoteRow[] }> {

@@ -65,13 +65,29 @@ describe('operator trade views', () => {
         .items,
     ).toEqual([]);
 
-    const detail = await call<{ id: string; quotes: { source: string; status: string; price: string }[] }>(
-      t,
-      auditor,
-      'GET',
-      `/api/trades/${ta.id}`,
-    );
+    const detail = await call<{
+      id: string;
+      rfq: { amountUsdt: string; outcome: string; bestQuoteId: string };
+      quotes: { id: string; source: string; status: string; price: string }[];
+      requests: unknown[];
+    }>(t, auditor, 'GET', `/api/trades/${ta.id}`);
     expect(detail.status).toBe(200);
+    expect(detail.body.rfq).toMatchObject({ amountUsdt: '1234', outcome: 'quoted' });
+    expect(detail.body.rfq.bestQuoteId).toBe(detail.body.quotes[0]?.id);
+    expect(detail.body.requests).toEqual([]);
+    // a cancel request filed about it is on its page, named by who filed it
+    const ops = await person(t, ['ops_approver']);
+    const cancel = await call(t, ops, 'POST', `/api/trades/${ta.id}/cancel`, {
+      reason: 'client called it off',
+    });
+    expect(cancel.status, JSON.stringify(cancel.body)).toBe(201);
+    const after = await call<{
+      requests: { kind: string; status: string; note: string; requestedBy: { name: string } }[];
+    }>(t, auditor, 'GET', `/api/trades/${ta.id}`);
+    expect(after.body.requests).toEqual([
+      expect.objectContaining({ kind: 'trade.cancel', status: 'pending', note: 'client called it off' }),
+    ]);
+    expect(after.body.requests[0]?.requestedBy.name).toBe(ops.op.name);
     expect(detail.body.quotes).toEqual([
       expect.objectContaining({ source: 'house', status: 'accepted', price: '0.999' }),
     ]);
@@ -97,6 +113,37 @@ describe('operator trade views', () => {
     expect((await call(t, auditor, 'GET', '/api/clients/00000000-0000-0000-0000-000000000000')).status).toBe(
       404,
     );
+
+    // side, network and pages
+    const sells = await call<{ items: { id: string }[] }>(
+      t,
+      auditor,
+      'GET',
+      '/api/trades?side=sell&network=tron',
+    );
+    expect(sells.body.items).toHaveLength(2);
+    expect((await call<{ items: unknown[] }>(t, auditor, 'GET', '/api/trades?side=buy')).body.items).toEqual(
+      [],
+    );
+    expect(
+      (await call<{ items: unknown[] }>(t, auditor, 'GET', '/api/trades?network=ethereum')).body.items,
+    ).toEqual([]);
+    const first = await call<{ items: { id: string }[]; nextCursor: string }>(
+      t,
+      auditor,
+      'GET',
+      '/api/trades?limit=1',
+    );
+    const second = await call<{ items: { id: string }[]; nextCursor: string | null }>(
+      t,
+      auditor,
+      'GET',
+      `/api/trades?limit=1&cursor=${first.body.nextCursor}`,
+    );
+    expect([...first.body.items, ...second.body.items].map((x) => x.id).sort()).toEqual(
+      sells.body.items.map((x) => x.id).sort(),
+    );
+    expect(second.body.nextCursor).toBeNull();
 
     const metrics = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
     expect(metrics).toContain('desk_trades_total{side="sell",network="tron"} 2');

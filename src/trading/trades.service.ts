@@ -13,6 +13,9 @@ import { limitRefusal } from '../clients/limits.js';
 import type { LimitsService } from '../clients/limits.service.js';
 import { formatUsdt, usdtToDecimal } from '../shared/money.js';
 import { idempotentAccept } from './trades.idempotency.js';
+import { listTrades, type TradeFilter } from './trades.list.js';
+import { tradesOverview } from './trades.overview.js';
+import type { WindowName } from '../shared/windows.js';
 import type { TradesTable } from './trading.tables.js';
 import type { TradingMetrics } from './trading.metrics.js';
 
@@ -98,22 +101,25 @@ export function createTradesService(deps: {
         ? ex.selectFrom('trades').selectAll().where('id', '=', id).executeTakeFirst()
         : Promise.resolve(undefined),
 
-    /** Operator list, newest first, filtered by status, client and booking time. */
-    list(
-      f: { status?: string; clientId?: string; from?: Date; to?: Date; limit: number },
-      ex: Executor = db,
-    ) {
-      let q = ex
+    /** Operator list, newest first, filtered by status, side, network, client and booking time; keyset pages. */
+    list: (f: TradeFilter, ex: Executor = db) => listTrades(ex, f),
+
+    /** The overview's trade volume by network over a window. */
+    overview: (window: WindowName, ex: Executor = db) => tradesOverview(ex, window, clock.now()),
+
+    /** The RFQ a trade answered: what the client asked for and when. */
+    rfqOf: (rfqId: string, ex: Executor = db) =>
+      ex.selectFrom('rfqs').selectAll().where('id', '=', rfqId).executeTakeFirst(),
+
+    /** The clients who booked a trade since a time (the clients list's activity filter). */
+    async clientsTradingSince(since: Date, ex: Executor = db): Promise<string[]> {
+      const rows = await ex
         .selectFrom('trades')
-        .selectAll()
-        .orderBy('booked_at', 'desc')
-        .orderBy('id', 'desc')
-        .limit(f.limit);
-      if (f.status) q = q.where('status', '=', f.status);
-      if (f.clientId) q = q.where('client_id', '=', f.clientId);
-      if (f.from) q = q.where('booked_at', '>=', f.from);
-      if (f.to) q = q.where('booked_at', '<', f.to);
-      return q.execute();
+        .select('client_id')
+        .distinct()
+        .where('booked_at', '>=', since)
+        .execute();
+      return rows.map((r) => r.client_id);
     },
 
     /** Every quote received for the trade's RFQ: the best-execution record. */

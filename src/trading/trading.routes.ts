@@ -8,7 +8,6 @@ import type { HousePricer, Reference, Spreads } from './house.pricer.js';
 import type { TradesService } from './trades.service.js';
 import { parseUsdt } from '../shared/money.js';
 import { spreadTiersView } from './pricing.js';
-import { quoteView, tradeView } from './trades.views.js';
 
 const idParams = z.object({ id: z.string().uuid() }).strict();
 
@@ -67,45 +66,6 @@ export function tradingRoutes(deps: { house: HousePricer; trades: TradesService 
       async (req) => ({
         reference: referenceView(await deps.house.setReference(req.body.mid, auditContext(req))),
       }),
-    );
-
-    r.get(
-      '/api/trades',
-      {
-        config: { access: { permission: 'trades:read' } },
-        schema: {
-          querystring: z
-            .object({
-              status: z.string().max(40).optional(),
-              client: z.string().uuid().optional(),
-              from: z.coerce.date().optional(),
-              to: z.coerce.date().optional(),
-              limit: z.coerce.number().int().min(1).max(500).default(100),
-            })
-            .strict(),
-        },
-      },
-      async (req) => ({
-        items: (
-          await deps.trades.list({
-            status: req.query.status,
-            clientId: req.query.client,
-            from: req.query.from,
-            to: req.query.to,
-            limit: req.query.limit,
-          })
-        ).map(tradeView),
-      }),
-    );
-
-    r.get(
-      '/api/trades/:id',
-      { config: { access: { permission: 'trades:read' } }, schema: { params: idParams } },
-      async (req) => {
-        const trade = await deps.trades.get(req.params.id);
-        if (!trade) throw new AppError('NOT_FOUND', 'There is no such trade.');
-        return { ...tradeView(trade), quotes: (await deps.trades.quotesOf(trade.rfq_id)).map(quoteView) };
-      },
     );
 
     const reason = z.string().min(1).max(2000);

@@ -34,7 +34,7 @@ export function tradesFeature(deps: BotDeps) {
   async function show(ctx: Context, clientId: string, page: number, edit: boolean) {
     const from = ctx.from!.id;
     // One more than the page needs says whether there is a next page.
-    const rows = await list({ clientId, limit: (page + 1) * TRADES_PAGE_SIZE + 1 });
+    const { items: rows } = await list({ clientId, limit: (page + 1) * TRADES_PAGE_SIZE + 1 });
     if (rows.length === 0) return ctx.reply('You have no trades yet. /quote asks for a price.');
     const p = Math.min(page, Math.ceil(rows.length / TRADES_PAGE_SIZE) - 1);
     const shown = rows.slice(p * TRADES_PAGE_SIZE, (p + 1) * TRADES_PAGE_SIZE);

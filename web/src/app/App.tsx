@@ -10,6 +10,11 @@ import { accountRoutes } from '../features/account/routes';
 import { settlementRoutes } from '../features/settlements/routes';
 import { walletRoutes } from '../features/wallets/routes';
 import { alertRoutes } from '../features/alerts/routes';
+import { clientRoutes } from '../features/clients/routes';
+import { tradeRoutes } from '../features/trades/routes';
+import { overviewRoutes } from '../features/overview/routes';
+import { pricingRoutes } from '../features/pricing/routes';
+import { policyRoutes } from '../features/policies/routes';
 import type { FeatureRoute } from './FeatureRoute';
 import { Layout } from './Layout';
 import { useSession } from './session';
@@ -24,6 +29,11 @@ const FEATURES: FeatureRoute[] = [
   ...settlementRoutes,
   ...walletRoutes,
   ...alertRoutes,
+  ...clientRoutes,
+  ...tradeRoutes,
+  ...overviewRoutes,
+  ...pricingRoutes,
+  ...policyRoutes,
 ];
 
 function RequireSession({ children }: { children: React.ReactNode }) {
@@ -58,7 +68,7 @@ export function App() {
             </RequireSession>
           }
         >
-          <Route index element={<Navigate to="/approvals" replace />} />
+          <Route index element={<Navigate to="/overview" replace />} />
           {FEATURES.map((r) => (
             <Route key={r.path} path={r.path} element={r.element} />
           ))}

@@ -49,11 +49,16 @@ export function Layout() {
       <header className="topbar">
         <div className="brand">usdt-desk</div>
         <nav aria-label="Sections">
+          <NavLink to="/overview">Overview</NavLink>
           <NavLink to="/approvals">Approvals</NavLink>
+          {can('clients:read') && <NavLink to="/clients">Clients</NavLink>}
+          {can('trades:read') && <NavLink to="/trades">Trades</NavLink>}
+          {can('pricing:read') && <NavLink to="/pricing">Pricing</NavLink>}
           {can('settlements:read') && <NavLink to="/settlements">Settlements</NavLink>}
           {can('wallets:read') && <NavLink to="/wallets">Wallets</NavLink>}
           {can('flags:read') && <NavLink to="/flags">Flags</NavLink>}
           {can('alerts:read') && <NavLink to="/alerts">Alerts</NavLink>}
+          {can('approvals:read') && <NavLink to="/policies">Policies</NavLink>}
           {can('audit:read') && <NavLink to="/audit">Audit</NavLink>}
           {can('operators:read') && <NavLink to="/operators">Operators</NavLink>}
         </nav>

@@ -60,7 +60,28 @@ describe('connectLive', () => {
     const stop = connectLive(client);
     stream(0).open();
     stream(0).send('approval.created', { id: 'req-1' });
-    expect(refreshed).toEqual([['approvals'], ['approval', 'req-1'], ['flags'], ['flag']]);
+    // a decided request may have moved a client (access, limits, address) or a trade (cancel, amend)
+    expect(refreshed).toEqual([
+      ['approvals'],
+      ['approval', 'req-1'],
+      ['flags'],
+      ['flag'],
+      ['clients'],
+      ['client'],
+      ['trade'],
+    ]);
+    refreshed.length = 0;
+    // a settlement moved: its lists, its trade and client pages and the overview's charts follow
+    stream(0).send('settlement.changed', { id: 'st-1' });
+    expect(refreshed).toEqual([
+      ['settlements'],
+      ['settlement', 'st-1'],
+      ['wallets'],
+      ['ledger'],
+      ['trades'],
+      ['trade'],
+      ['client'],
+    ]);
     stop();
   });
 
@@ -80,6 +101,10 @@ describe('connectLive', () => {
       ['wallets'],
       ['ledger'],
       ['alerts'],
+      ['clients'],
+      ['client'],
+      ['trades'],
+      ['trade'],
     ]);
     expect(FakeEventSource.made).toHaveLength(1);
     stop();

@@ -12,6 +12,10 @@ const LIVE_KEYS = [
   ['wallets'],
   ['ledger'],
   ['alerts'],
+  ['clients'],
+  ['client'],
+  ['trades'],
+  ['trade'],
 ] as const;
 
 /** After the browser gives up on the stream (a proxy answering 502, say), how long before trying again; doubled each time, up to a minute. */
@@ -37,13 +41,22 @@ export function connectLive(client: QueryClient): () => void {
   };
   const onApproval = (e: MessageEvent<string>) => {
     const data = JSON.parse(e.data) as { id: string };
-    refresh(['approvals'], ['approval', data.id], ['flags'], ['flag']);
+    // A decided request may have moved a client (access, limits, address) or a trade (cancel, amend).
+    refresh(['approvals'], ['approval', data.id], ['flags'], ['flag'], ['clients'], ['client'], ['trade']);
   };
   const onFlag = () => refresh(['flags'], ['flag']);
   // A settlement moved or a fill was held back: the queue, its summary, the detail and the wallets.
   const onSettlement = (e: MessageEvent<string>) => {
     const data = JSON.parse(e.data) as { id: string };
-    refresh(['settlements'], ['settlement', data.id], ['wallets'], ['ledger']);
+    refresh(
+      ['settlements'],
+      ['settlement', data.id],
+      ['wallets'],
+      ['ledger'],
+      ['trades'],
+      ['trade'],
+      ['client'],
+    );
   };
 
   let source: EventSource | undefined;

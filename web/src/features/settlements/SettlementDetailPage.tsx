@@ -26,7 +26,7 @@ const BAD_STEPS = new Set([
   'deposit_failed',
 ]);
 
-function Timeline({ steps }: { steps: TimelineStep[] }) {
+export function Timeline({ steps }: { steps: TimelineStep[] }) {
   if (steps.length === 0) return <p className="muted-text">No step recorded yet.</p>;
   return (
     <ol className="timeline" data-testid="timeline">

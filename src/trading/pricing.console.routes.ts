@@ -1,0 +1,100 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { HousePricer } from './house.pricer.js';
+import { spreadTiersView } from './pricing.js';
+import type { RfqService } from './rfq.service.js';
+import { quoteView } from './trades.views.js';
+
+const answer = z.object({
+  id: z.string().uuid(),
+  rfqId: z.string().uuid(),
+  side: z.enum(['buy', 'sell']),
+  network: z.string(),
+  amountUsdt: z.string(),
+  price: z.string().nullable(),
+  status: z.enum(['offered', 'not_best', 'failed', 'accepted']),
+  error: z.string().nullable(),
+  latencyMs: z.number(),
+  receivedAt: z.string(),
+});
+
+const overviewSchema = z.object({
+  reference: z
+    .object({
+      mid: z.string(),
+      /** null: from config (PRICING_REFERENCE_MID), which does not go stale. */
+      setAt: z.string().nullable(),
+      via: z.enum(['api', 'config']),
+      stale: z.boolean(),
+      ageSeconds: z.number().nullable(),
+    })
+    .nullable(),
+  maxAgeSeconds: z.number(),
+  /** Whether the house pricer can quote now (a reference that is not stale). */
+  houseCanQuote: z.boolean(),
+  spreads: z.object({
+    via: z.enum(['api', 'config']),
+    setAt: z.string().nullable(),
+    tiers: z.array(z.object({ fromUsdt: z.string(), bps: z.number() })),
+  }),
+  sources: z.array(
+    z.object({
+      name: z.string(),
+      lastHour: z.object({
+        answers: z.number(),
+        failed: z.number(),
+        latencyMsP50: z.number().nullable(),
+        latencyMsP95: z.number().nullable(),
+      }),
+      recent: z.array(answer),
+    }),
+  ),
+});
+
+/** The console's pricing screen: the reference mid, its age, the spread tiers and each source's recent answers. */
+export function pricingConsoleRoutes(deps: {
+  house: HousePricer;
+  rfqs: Pick<RfqService, 'sourcesOverview'>;
+  now: () => Date;
+}): FastifyPluginAsync {
+  return async (app) => {
+    const r = app.withTypeProvider<ZodTypeProvider>();
+    r.get(
+      '/api/pricing/overview',
+      {
+        config: { access: { permission: 'pricing:read' } },
+        schema: { tags: ['pricing'], response: { 200: overviewSchema } },
+      },
+      async () => {
+        const now = deps.now();
+        const [reference, spreads, sources] = await Promise.all([
+          deps.house.reference(),
+          deps.house.spreads(),
+          deps.rfqs.sourcesOverview(),
+        ]);
+        return {
+          reference: reference
+            ? {
+                mid: reference.mid,
+                setAt: reference.setAt?.toISOString() ?? null,
+                via: reference.via,
+                stale: reference.stale,
+                ageSeconds: reference.setAt
+                  ? Math.max(0, Math.round((now.getTime() - reference.setAt.getTime()) / 1000))
+                  : null,
+              }
+            : null,
+          maxAgeSeconds: deps.house.maxAgeSeconds,
+          houseCanQuote: reference !== null && !reference.stale,
+          spreads: {
+            via: spreads.via,
+            setAt: spreads.setAt?.toISOString() ?? null,
+            tiers: spreadTiersView(spreads.tiers),
+          },
+          sources: sources.map((s) => ({ ...s, recent: s.recent.map(quoteView) })),
+        };
+      },
+    );
+  };
+}

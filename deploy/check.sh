@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Checks deploy/prometheus and deploy/alertmanager with Debian's promtool and amtool (run by .ci/run).
+# Checks deploy/ (run by .ci/run): Prometheus and Alertmanager with Debian's promtool and amtool, then
+# scripts/check-deploy.ts for the Dockerfile, compose.yml, the Grafana dashboard and the image's CMD.
 #
 # What is checked is what is deployed: rules.yml as committed, and alertmanager.yml as render.sh
 # renders it. One difference is forced by the tools: Debian's amtool is 0.25, which refuses
@@ -15,6 +16,7 @@ trap 'rm -rf "$work"' EXIT
 echo "== promtool $(promtool --version 2>&1 | head -1 | awk '{print $3}')"
 promtool check rules prometheus/rules.yml
 (cd prometheus && promtool test rules rules.test.yml)
+promtool check config prometheus/prometheus.yml
 
 echo "== amtool $(amtool --version 2>&1 | head -1 | awk '{print $3}')"
 TELEGRAM_OPS_CHAT_ID=-1001234567890 TELEGRAM_CHAT_ID_RISK_OFFICER=-1009876543210 \
@@ -45,4 +47,6 @@ while read -r receiver labels; do
   fi
 done < alertmanager/routes.test
 [ "$failures" = 0 ] || { echo "$failures route test(s) failed" >&2; exit 1; }
+# The Dockerfile, compose file, dashboard PromQL and the image's CMD run as-is (needs npm run build:server).
+../node_modules/.bin/tsx ../scripts/check-deploy.ts
 echo "== deploy checks passed"

@@ -80,7 +80,7 @@ async function get(base: string, session: SignedIn, url: string): Promise<number
  * requests touch the same entity (each apply bumps its target's version; sharing one would fail the
  * rest as stale, which is correct but not what this measures).
  */
-async function seedTargets(db: Db, n: number): Promise<string[]> {
+async function seedTargets(db: Db, n: number, prefix = 'target'): Promise<string[]> {
   const ids = Array.from({ length: n }, () => randomUUID());
   for (let i = 0; i < ids.length; i += 1000) {
     await db
@@ -88,7 +88,7 @@ async function seedTargets(db: Db, n: number): Promise<string[]> {
       .values(
         ids.slice(i, i + 1000).map((id, j) => ({
           id,
-          email: `target-${i + j}@desk.test`,
+          email: `${prefix}-${i + j}@desk.test`,
           name: `Bench target ${i + j}`,
           password_hash: 'never-signs-in',
           roles: [],
@@ -219,7 +219,7 @@ async function decisionsPerSecond(
   // One at a time, so every statement the process sends is the decision's (the session check included).
   const counted = { approve: [] as StatementCount[], cosign: [] as StatementCount[] };
   const one = clients[0] as Client;
-  for (const operatorId of await seedTargets(db, COUNTED)) {
+  for (const operatorId of await seedTargets(db, COUNTED, 'counted')) {
     const { request } = await desk.services.approvals.file(
       { kind: 'operator.role', payload: { operatorId, role: 'ops_approver', action: 'grant' } },
       { type: 'operator', id: requester.id },

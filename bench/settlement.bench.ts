@@ -392,6 +392,7 @@ async function measureSetup(
     await book(d, BURST);
     const bookSeconds = (performance.now() - b0) / 1000;
     const bookingTally = totalOf(tallies.booking);
+    const bookingPhase = phaseRow('booking', BURST);
     const bookingBreakdown = new Map(tallies.booking);
     resetTallies();
     const cpu0 = { node: nodeCpuSeconds(), pg: await pgCpuSeconds(postmasterPid) };
@@ -456,7 +457,7 @@ async function measureSetup(
       ),
       {
         name: `    booking (worker stopped): ${fmt(BURST)} trades by ${BOOKERS} bookers`,
-        value: `${fmt(BURST / bookSeconds, 1)} trades/s, ${fmt(bookingTally.count / BURST, 1)} round trips per RFQ + accept (${phaseRow('booking', BURST)})`,
+        value: `${fmt(BURST / bookSeconds, 1)} trades/s, ${fmt(bookingTally.count / BURST, 1)} round trips per RFQ + accept (${bookingPhase})`,
       },
       ...breakdown(bookingBreakdown, BURST, 6).map((v) => ({ name: '      ', value: v })),
       {

@@ -12,11 +12,14 @@ import { createLogger } from '../src/shared/logger.js';
 import { migrateUp } from '../src/shared/migrate.js';
 import { newOperator, type SignedIn, type TestOperator } from '../test/support/factories.js';
 import { testSecrets } from '../test/support/server.js';
+import { countStatements, describeCounts, type StatementCount } from './statements.js';
 import type { BenchRow } from './table.js';
 
 const CLIENTS = 8;
 const REQUESTS = Number(process.env.APPROVALS_BENCH_REQUESTS ?? 2_000);
 const WARMUP_PER_CLIENT = 5;
+/** Requests decided one at a time after the load, to count each decision's statements. */
+const COUNTED = 20;
 const LISTED_PENDING = 10_000;
 const LISTED_AWAITING_READER = 500;
 const LIST_SAMPLES = 500;
@@ -77,7 +80,7 @@ async function get(base: string, session: SignedIn, url: string): Promise<number
  * requests touch the same entity (each apply bumps its target's version; sharing one would fail the
  * rest as stale, which is correct but not what this measures).
  */
-async function seedTargets(db: Db, n: number): Promise<string[]> {
+async function seedTargets(db: Db, n: number, prefix = 'target'): Promise<string[]> {
   const ids = Array.from({ length: n }, () => randomUUID());
   for (let i = 0; i < ids.length; i += 1000) {
     await db
@@ -85,7 +88,7 @@ async function seedTargets(db: Db, n: number): Promise<string[]> {
       .values(
         ids.slice(i, i + 1000).map((id, j) => ({
           id,
-          email: `target-${i + j}@desk.test`,
+          email: `${prefix}-${i + j}@desk.test`,
           name: `Bench target ${i + j}`,
           password_hash: 'never-signs-in',
           roles: [],
@@ -212,6 +215,30 @@ async function decisionsPerSecond(
   if (applied.rows[0]?.n !== targets.length)
     throw new Error(`expected ${targets.length} approved requests, found ${applied.rows[0]?.n}`);
   const pairs = approveMs.length;
+
+  // One at a time, so every statement the process sends is the decision's (the session check included).
+  const counted = { approve: [] as StatementCount[], cosign: [] as StatementCount[] };
+  const one = clients[0] as Client;
+  for (const operatorId of await seedTargets(db, COUNTED, 'counted')) {
+    const { request } = await desk.services.approvals.file(
+      { kind: 'operator.role', payload: { operatorId, role: 'ops_approver', action: 'grant' } },
+      { type: 'operator', id: requester.id },
+      { actorType: 'operator', actorId: requester.id },
+    );
+    counted.approve.push(
+      await countStatements(() =>
+        post(base, one.primarySession, `/api/approvals/${request.id}/approve`, {
+          reason: 'Checked the onboarding ticket',
+          secondaryApproverId: one.secondary.id,
+        }),
+      ),
+    );
+    counted.cosign.push(
+      await countStatements(() =>
+        post(base, one.secondarySession, `/api/approvals/${request.id}/cosign`, {}),
+      ),
+    );
+  }
   return {
     reader: (clients[0] as Client).secondarySession,
     requesterId: requester.id,
@@ -223,6 +250,11 @@ async function decisionsPerSecond(
       },
       { name: '  approve latency under that load', value: latencies(approveMs) },
       { name: '  co-sign latency (applies the grant) under that load', value: latencies(cosignMs) },
+      {
+        name: '  per approve (HTTP: session, step-up, decision, audit, notices)',
+        value: describeCounts(counted.approve),
+      },
+      { name: '  per co-sign (the same, and the grant applied)', value: describeCounts(counted.cosign) },
       {
         name: `file operator.role via the service, ${CLIENTS} concurrent (${fmt(Number(operators.n))} operators to notify-filter)`,
         value: `${fmt(targets.length / fileSeconds, 1)} requests/s`,

@@ -19,6 +19,8 @@ import { startWorker, workerTuning, type DeskWorker } from '../src/worker/worker
 import type { TestServer } from '../test/support/server.js';
 import { testSecrets } from '../test/support/server.js';
 import { autoSettlementOn, deskPeople, tradingClient, U } from '../test/support/settlement.js';
+import type { JobsModule } from '../src/shared/jobs.js';
+import type { Task } from 'graphile-worker';
 import type { BenchRow } from './table.js';
 import { benchSettlementEvm } from './settlement.evm.bench.js';
 
@@ -68,9 +70,28 @@ function percentile(sorted: number[], q: number): number {
 
 // ---- statement counting: every pg.Client query, by category, for the booking or the worker ----
 
-/** The bench's own polling counts as neither. */
-type Phase = 'booking' | 'worker' | 'bench';
+/**
+ * The bench's own polling counts as neither. Inside the worker, the statements a task handler sends
+ * are counted by phase (`process`: reserve, sign, broadcast, record; `confirm`: follow to the depth);
+ * the queue's own (fetching and completing jobs) count under `worker` outside any handler.
+ */
+type Phase = 'booking' | 'worker' | 'bench' | 'process' | 'confirm' | 'other task';
 const phase = new AsyncLocalStorage<Phase>();
+const TASK_PHASE: Record<string, Phase> = { settlement_process: 'process', settlement_confirm: 'confirm' };
+
+/** The desk's job modules with each task handler run inside its phase, so its statements count there. */
+function phased(modules: JobsModule[]): JobsModule[] {
+  return modules.map((m) => ({
+    ...m,
+    tasks: Object.fromEntries(
+      Object.entries(m.tasks).map(([name, task]) => {
+        const wrapped: Task = (payload, helpers) =>
+          phase.run(TASK_PHASE[name] ?? 'other task', () => task?.(payload, helpers));
+        return [name, wrapped];
+      }),
+    ),
+  }));
+}
 interface Tally {
   count: number;
   ms: number;
@@ -79,6 +100,17 @@ const tallies: Record<Phase, Map<string, Tally>> = {
   booking: new Map(),
   worker: new Map(),
   bench: new Map(),
+  process: new Map(),
+  confirm: new Map(),
+  'other task': new Map(),
+};
+/** Every phase the worker's statements fall in (the handlers' and the queue's own). */
+const WORKER_PHASES: Phase[] = ['process', 'confirm', 'other task', 'worker'];
+/** Statements and round trips of one phase: each pg query is one round trip (no pipelining), and so is each transaction's BEGIN and COMMIT. */
+const phaseRow = (p: Phase, per: number) => {
+  const t = totalOf(tallies[p]);
+  const tx = tallies[p].get('begin / commit')?.count ?? 0;
+  return `${fmt((t.count - tx) / per, 1)} statements + ${fmt(tx / per, 1)} BEGIN/COMMIT = ${fmt(t.count / per, 1)} round trips, ${fmt(tx / 2 / per, 1)} transactions, client-side time ${fmt(t.ms / per, 1)} ms`;
 };
 let counting = false;
 
@@ -126,8 +158,7 @@ function installCounter(): void {
 }
 
 function resetTallies() {
-  tallies.booking.clear();
-  tallies.worker.clear();
+  for (const m of Object.values(tallies)) m.clear();
 }
 
 const totalOf = (m: Map<string, Tally>) =>
@@ -361,6 +392,7 @@ async function measureSetup(
     await book(d, BURST);
     const bookSeconds = (performance.now() - b0) / 1000;
     const bookingTally = totalOf(tallies.booking);
+    const bookingPhase = phaseRow('booking', BURST);
     const bookingBreakdown = new Map(tallies.booking);
     resetTallies();
     const cpu0 = { node: nodeCpuSeconds(), pg: await pgCpuSeconds(postmasterPid) };
@@ -368,7 +400,7 @@ async function measureSetup(
     const since = new Date(0);
     worker = await startWorker({
       pool: d.pool,
-      modules: d.t.desk.jobs,
+      modules: phased(d.t.desk.jobs),
       concurrency: d.config.WORKER_CONCURRENCY,
       logger,
       tuning: workerTuning(d.config),
@@ -377,8 +409,20 @@ async function measureSetup(
     const cpu1 = { node: nodeCpuSeconds(), pg: await pgCpuSeconds(postmasterPid) };
     counting = false;
     const burst = await confirmedWindow(d.db, workerStart, since);
-    const workerTally = totalOf(tallies.worker);
-    const workerBreakdown = new Map(tallies.worker);
+    const workerMerged = new Map<string, Tally>();
+    for (const p of WORKER_PHASES)
+      for (const [k, t] of tallies[p]) {
+        const m = workerMerged.get(k) ?? { count: 0, ms: 0 };
+        workerMerged.set(k, { count: m.count + t.count, ms: m.ms + t.ms });
+      }
+    const workerTally = totalOf(workerMerged);
+    const workerBreakdown = workerMerged;
+    const phaseRows: BenchRow[] = [
+      { name: '      phase process (reserve, sign, broadcast, record)', value: phaseRow('process', BURST) },
+      { name: '      phase confirm (follow to the depth, settle)', value: phaseRow('confirm', BURST) },
+      { name: '      other tasks (notifications, sweep…)', value: phaseRow('other task', BURST) },
+      { name: '      the queue itself (get / complete jobs)', value: phaseRow('worker', BURST) },
+    ];
     await checkInvariants(d, BURST);
 
     // Steady: the worker running while BOOKERS book; first booking → last confirmed.
@@ -405,14 +449,15 @@ async function measureSetup(
       },
       {
         name: '    SQL statements per settlement (worker)',
-        value: `${fmt(workerTally.count / BURST, 1)} (client-side time ${fmt(workerTally.ms / BURST, 1)} ms)`,
+        value: `${fmt(workerTally.count / BURST, 1)} round trips (client-side time ${fmt(workerTally.ms / BURST, 1)} ms)`,
       },
+      ...phaseRows,
       ...breakdown(workerBreakdown, BURST, Number(process.env.SETTLEMENT_BENCH_CATEGORIES ?? 12)).map(
         (v) => ({ name: '      ', value: v }),
       ),
       {
         name: `    booking (worker stopped): ${fmt(BURST)} trades by ${BOOKERS} bookers`,
-        value: `${fmt(BURST / bookSeconds, 1)} trades/s, ${fmt(bookingTally.count / BURST, 1)} statements per RFQ + accept`,
+        value: `${fmt(BURST / bookSeconds, 1)} trades/s, ${fmt(bookingTally.count / BURST, 1)} round trips per RFQ + accept (${bookingPhase})`,
       },
       ...breakdown(bookingBreakdown, BURST, 6).map((v) => ({ name: '      ', value: v })),
       {

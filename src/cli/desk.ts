@@ -7,6 +7,7 @@ import { registerOperatorCommands } from './operators.cli.js';
 import { registerAuditCommands } from './audit.cli.js';
 import { registerWalletCommands } from './wallets.cli.js';
 import { registerAlertCommands } from './alerts.cli.js';
+import { registerDbCommands } from './db.cli.js';
 
 /** `desk`: one command for operating the desk; each group of subcommands has its own file here (`<domain>.cli.ts`), calling the domains' services. */
 const program = new Command('desk').description('usdt-desk operations').version(VERSION);
@@ -35,5 +36,6 @@ registerOperatorCommands(program);
 registerAuditCommands(program);
 registerWalletCommands(program);
 registerAlertCommands(program);
+registerDbCommands(program);
 
 program.parseAsync(process.argv).catch(exitWithError);

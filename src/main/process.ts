@@ -53,10 +53,10 @@ function onShutdown(
     signals++;
     if (signals === 1) {
       log(`${signal} received: shutting down`);
-      finish(stop());
+      void finish(stop());
     } else if (signals === 2) {
       log(`${signal} received again: stopping the database without waiting for the drain`);
-      finish(release());
+      void finish(release());
     } else {
       process.exit(130);
     }

@@ -14,7 +14,7 @@ export function startLoad(url: () => Promise<string>, base: string, total: numbe
   const bad: string[] = [];
   let stop = false;
   const writes = (async () => {
-    for (let i = 0; i < total && !stop; ) {
+    for (let i = 0; i < total && !stop;) {
       let client: pg.Client | undefined;
       try {
         client = new pg.Client({ connectionString: await url(), connectionTimeoutMillis: 2000 });
@@ -87,6 +87,10 @@ export async function readyState(base: string) {
   if (!res) return undefined;
   return {
     status: res.status,
-    body: (await res.json()) as { status: string; reason?: string; checks: Record<string, { ok: boolean; detail?: unknown }> },
+    body: (await res.json()) as {
+      status: string;
+      reason?: string;
+      checks: Record<string, { ok: boolean; detail?: unknown }>;
+    },
   };
 }

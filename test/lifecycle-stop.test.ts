@@ -7,7 +7,8 @@ import { childEnv, freePort, postgresPid, waitForReady, type DeskProcess } from 
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
-const TRIALS = 20;
+/** 20 by default (the issue's count); LIFECYCLE_STOP_TRIALS lowers it for a quick local run. */
+const TRIALS = Number(process.env.LIFECYCLE_STOP_TRIALS ?? 20);
 
 /**
  * Issue 14, item 3: `kill -TERM` to the process group (systemd, `docker stop`) under load. `tsx`
@@ -56,5 +57,5 @@ describe('a clean stop under load, signalled to the whole process group', () => 
       await expect(fs.stat(path.join(dataDir, 'embedded-pg.lock'))).rejects.toThrow();
       expect(out).not.toMatch(/unexpected failure/);
     }
-  }, 600_000);
+  }, 1_200_000); // a trial is dominated by the desk's start-up: 7–30 s each on a loaded 2-core machine
 });

@@ -89,14 +89,21 @@ export function eventsRoutes(deps: {
           close,
           Math.min(Math.max(expiresAt.getTime() - deps.clock.now().getTime(), 0), MAX_TIMER_MS),
         );
-      const unsubscribe = await deps.hub.subscribe(send);
-      if (closed) {
-        void unsubscribe();
+      try {
+        const unsubscribe = await deps.hub.subscribe(send);
+        if (closed) {
+          void unsubscribe();
+          return;
+        }
+        live.unsubscribe = unsubscribe;
+        // Announced once this stream listens (see `send`).
+        await deps.events.publish(deps.db, { type: STREAM_OPENED, id: sessionId, streamId });
+      } catch (err) {
+        // The database went away while the stream opened: end it; the console reconnects (retry: 3000).
+        request.log.warn({ err: (err as Error).message }, 'event stream could not listen');
+        close();
         return;
       }
-      live.unsubscribe = unsubscribe;
-      // Announced once this stream listens (see `send`).
-      await deps.events.publish(deps.db, { type: STREAM_OPENED, id: sessionId, streamId });
       live.heartbeat = setInterval(() => res.write(`: ping\n\n`), deps.heartbeatMs ?? HEARTBEAT_MS);
     });
   };

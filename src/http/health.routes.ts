@@ -35,8 +35,17 @@ export function healthRoutes(deps: {
         }),
       );
       const ok = results.every((r) => r.ok);
+      const failing = results.filter((r) => !r.ok);
+      if (!ok) reply.header('retry-after', '5');
       return reply.status(ok ? 200 : 503).send({
         status: ok ? 'ready' : 'not ready',
+        ...(ok
+          ? {}
+          : {
+              reason: failing
+                .map((r) => `${r.name}: ${typeof r.detail === 'string' ? r.detail : 'not ok'}`)
+                .join('; '),
+            }),
         checks: Object.fromEntries(results.map(({ name, ...r }) => [name, r])),
       });
     });

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   AppError,
+  isConnectionError,
   isInvalidTextRepresentation,
   isUniqueViolation,
   type ErrorCode,
@@ -34,6 +35,9 @@ const TITLES: Partial<Record<number, string>> = {
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
+
+/** What a 503 DATABASE_UNAVAILABLE tells the caller to wait: the desk reconnects within a few seconds. */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 function sendProblem(reply: FastifyReply, request: FastifyRequest, err: AppError): FastifyReply {
   const body: Problem = {
@@ -71,6 +75,11 @@ function toAppError(err: unknown): AppError {
       fields,
     );
   }
+  if (isConnectionError(err))
+    return new AppError(
+      'DATABASE_UNAVAILABLE',
+      'The database cannot be reached right now. Retry after the Retry-After seconds (with the same Idempotency-Key for a write).',
+    );
   if (isUniqueViolation(err)) return new AppError('ALREADY_EXISTS', 'That already exists.');
   // One place for every malformed value that reached PostgreSQL (a non-UUID id, most often): the
   // caller's mistake, so a 400 saying what is wrong, never a 500.
@@ -113,7 +122,11 @@ export function installProblemHandlers(
 ): void {
   app.setErrorHandler((err, request, reply) => {
     const appErr = toAppError(err);
-    if (appErr.status >= 500) {
+    if (appErr.code === 'DATABASE_UNAVAILABLE') {
+      // Expected while PostgreSQL restarts: one warning line, not an error with a stack per request.
+      request.log.warn({ err: (err as Error).message }, 'database unavailable');
+      reply.header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
+    } else if (appErr.status >= 500) {
       metrics.errors.note('http');
       request.log.error({ err }, 'unhandled error');
     }

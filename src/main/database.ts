@@ -1,7 +1,7 @@
 import { runMigrations } from 'graphile-worker';
 import type { Config } from '../config.js';
 import { assertReachable, createDb, createPool, safeUrl, type Db } from '../shared/db.js';
-import { startEmbeddedPostgres } from '../shared/embedded-postgres.js';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../shared/embedded-postgres.js';
 import type { Logger } from '../shared/logger.js';
 import { migrateUp, MigrationError } from '../shared/migrate.js';
 import type pg from 'pg';
@@ -11,6 +11,8 @@ export interface OpenDatabase {
   pool: pg.Pool;
   db: Db;
   embedded: boolean;
+  /** The embedded server this process uses (started or joined); undefined with DATABASE_URL. */
+  server?: EmbeddedPostgres;
   /** Closes the pool, then gives up the embedded PostgreSQL (stopped if no other desk process uses it). */
   close: () => Promise<void>;
   /**
@@ -34,6 +36,7 @@ export async function openDatabase(
   let url: string;
   let stopEmbedded = async () => {};
   let embedded = false;
+  let server: EmbeddedPostgres | undefined;
   if (config.DATABASE_URL) {
     await assertReachable(config.DATABASE_URL);
     url = config.DATABASE_URL;
@@ -43,6 +46,7 @@ export async function openDatabase(
     url = pg.url('postgres');
     stopEmbedded = pg.stop;
     embedded = true;
+    server = pg;
     logger.info(
       { dataDir: config.dataDir, reused: !pg.started },
       pg.started ? 'embedded PostgreSQL started' : 'connected to the running embedded PostgreSQL',
@@ -55,6 +59,7 @@ export async function openDatabase(
     pool,
     db,
     embedded,
+    server,
     close: async () => {
       await db.destroy().catch(() => undefined);
       await stopEmbedded();

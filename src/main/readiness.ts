@@ -2,7 +2,11 @@ import type { NotificationsService } from '../notifications/notifications.servic
 import type { ReadinessCheck } from '../http/health.routes.js';
 import type { Clock } from '../shared/clock.js';
 import type { Db } from '../shared/db.js';
+import { isConnectionError } from '../shared/errors.js';
 import { pendingMigrations } from '../shared/migrate.js';
+
+/** What /ready says while PostgreSQL cannot be reached (public: no host, user or driver message). */
+export const DATABASE_UNREACHABLE = 'PostgreSQL cannot be reached; the desk reconnects by itself';
 
 /** Notifications older than this in the queue are flagged in /ready. */
 const QUEUED_TOO_LONG_SECONDS = 600;
@@ -24,9 +28,14 @@ export function readinessChecks(deps: {
   return [
     {
       name: 'database',
-      check: async () => ({
-        ok: (await db.selectNoFrom((eb) => eb.lit(1).as('one')).execute()).length === 1,
-      }),
+      check: async () => {
+        try {
+          return { ok: (await db.selectNoFrom((eb) => eb.lit(1).as('one')).execute()).length === 1 };
+        } catch (err) {
+          if (!isConnectionError(err)) throw err;
+          return { ok: false, detail: DATABASE_UNREACHABLE };
+        }
+      },
     },
     {
       name: 'migrations',
@@ -37,10 +46,11 @@ export function readinessChecks(deps: {
     },
     {
       name: 'worker',
-      check: async () => ({
-        ok: deps.workerRunning ? deps.workerRunning() : true,
-        detail: deps.workerRunning ? undefined : 'runs in a separate process',
-      }),
+      check: async () => {
+        if (!deps.workerRunning) return { ok: true, detail: 'runs in a separate process' };
+        const ok = deps.workerRunning();
+        return { ok, detail: ok ? undefined : 'the worker is not running jobs; it restarts by itself' };
+      },
     },
     // Informational: a Telegram backlog must not take a serving node out of its load balancer.
     {

@@ -9,6 +9,8 @@ import type { TelegramRuntime } from '../telegram/runtime.js';
 import { compose } from './compose.js';
 import { migrateAll, openDatabase } from './database.js';
 import { resolveSecrets } from './secrets.js';
+import { superviseEmbedded } from './pg-supervisor.js';
+import { withTransaction } from '../shared/db.js';
 
 export interface RunOptions {
   http: boolean;
@@ -113,6 +115,7 @@ export async function runDesk(
   let worker: DeskWorker | undefined;
   let closeHttp = async () => {};
   let stopBot = async () => {};
+  let unsupervise = () => {};
   try {
     checkAborted();
     const applied = await migrateAll(database);
@@ -129,6 +132,19 @@ export async function runDesk(
       workerRunning: opts.worker ? () => worker?.running() ?? false : undefined,
     });
     if (opts.worker || opts.http) await desk.prepare();
+    // The embedded server died (killed, crashed): start it again, and say so in the audit trail.
+    if (database.server)
+      unsupervise = superviseEmbedded(database.server, logger, (info) => {
+        void withTransaction(database.db, (tx) =>
+          desk.services.audit.record(tx, {
+            actorType: 'system',
+            action: 'database.restarted',
+            data: { embedded: true, downMs: info.downMs, attempts: info.attempts },
+          }),
+        ).catch((err: unknown) =>
+          logger.warn({ err: (err as Error).message }, 'the database restart could not be audited'),
+        );
+      });
     checkAborted();
     if (opts.worker) {
       worker = await startWorker({
@@ -166,13 +182,19 @@ export async function runDesk(
     }
     checkAborted();
     const stop = async () => {
+      unsupervise();
       await stopBot();
       await closeHttp();
       await worker?.stop();
       await database.close();
     };
-    return { address, desk, database, stop };
+    const release = async () => {
+      unsupervise();
+      await database.release();
+    };
+    return { address, desk, database, stop, release };
   } catch (err) {
+    unsupervise();
     await stopBot().catch(() => undefined);
     await worker?.stop().catch(() => undefined);
     await closeHttp().catch(() => undefined);

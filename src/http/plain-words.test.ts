@@ -10,8 +10,6 @@ describe('validation messages in plain words', () => {
     expect(plainWords(messageOf(z.string().min(1), ''))).toBe('must be filled in');
     expect(plainWords(messageOf(z.string().min(12), 'short'))).toBe('must be at least 12 characters');
     expect(plainWords(messageOf(z.string().max(3), 'long one'))).toBe('must be at most 3 characters');
-      /filled in|^$/,
-    );
     expect(plainWords(messageOf(z.string(), undefined))).toBe('must be filled in');
     expect(plainWords(messageOf(z.uuid(), 'x'))).toBe('must be chosen from the list (an id)');
     expect(plainWords(messageOf(z.array(z.string()).min(1), []))).toBe('choose at least one');

@@ -19,7 +19,7 @@ const RULES: [RegExp, (m: RegExpExecArray) => string][] = [
       `must be a${m[1] === 'array' || m[1] === 'object' ? 'n' : ''} ${m[1] === 'array' ? 'list' : m[1] === 'boolean' ? 'yes or no' : m[1] === 'string' ? 'text' : m[1]}`,
   ],
   [/^Invalid (UUID|uuid)$/, () => 'must be chosen from the list (an id)'],
-  [/^Invalid option: expected one of (.+)$/, (m) => `must be one of ${m[1].replaceAll('|', ', ')}`],
+  [/^Invalid option: expected one of (.+)$/, (m) => `must be one of ${(m[1] ?? '').replaceAll('|', ', ')}`],
   [/^Invalid email address$/, () => 'must be an email address'],
   [/^Unrecognized keys?: (.+)$/, (m) => `is not a field here: ${m[1]}`],
 ];

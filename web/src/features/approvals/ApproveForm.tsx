@@ -22,7 +22,7 @@ export function approverLabel(p: EligibleApprover): string {
 }
 
 export const LOCAL_MESSAGES = {
-  reason: `The reason needs at least ${MIN_REASON} characters (spaces do not count).`,
+  reason: `The reason needs at least ${MIN_REASON} characters. Spaces do not count.`,
   secondaryApproverId: 'Choose who co-signs from the list.',
 } as const;
 

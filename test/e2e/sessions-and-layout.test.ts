@@ -91,7 +91,8 @@ describe('console: sessions that last, deep links, and every screen at 390 and 1
     await screenshotBoth(page, 'layout-menu-open');
     await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Audit' }).click();
     await page.waitForURL('**/audit');
-    expect(await page.getByRole('navigation', { name: 'Sections' }).isVisible()).toBe(false); // closed on the way
+    // The menu closes on the way (after the page renders: poll rather than race it).
+    await expect.poll(() => page.getByRole('navigation', { name: 'Sections' }).isVisible()).toBe(false);
     expect(desk.consoleErrors).toEqual([]);
   });
 });

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { formatTable } from './table.js';
 import { cliUser, fail, readStdin, runOrFail, withDesk } from './context.js';
 import { ROLES } from '../shared/roles.js';
 
@@ -58,18 +59,19 @@ export function registerOperatorCommands(program: Command): void {
             return console.log(
               'no operators yet: run `desk operators add` or open the setup URL the desk printed',
             );
-          for (const o of list) {
-            console.log(
-              [
+          console.log(
+            formatTable(
+              ['ID', 'EMAIL', 'ROLES', 'STATUS', 'MFA', 'TELEGRAM'],
+              list.map((o) => [
                 o.id,
                 o.email,
-                o.roles.join(','),
+                o.roles.join(',') || '-',
                 o.status,
-                o.mfaEnrolled ? 'mfa' : 'no-mfa',
-                o.telegramLinked ? 'telegram' : '-',
-              ].join('\t'),
-            );
-          }
+                o.mfaEnrolled ? 'enrolled' : 'not enrolled',
+                o.telegramLinked ? 'linked' : '-',
+              ]),
+            ),
+          );
         });
       });
     });

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { formatTable } from './table.js';
 import { cliUser, fail, runOrFail, withDesk } from './context.js';
 import { AppError } from '../shared/errors.js';
 import { withTransaction } from '../shared/db.js';
@@ -44,17 +45,20 @@ export function registerWalletCommands(program: Command): void {
           if (opts.json) return console.log(JSON.stringify(rows));
           if (rows.length === 0)
             return console.log('no wallets yet: they are created when the desk first starts');
-          for (const r of rows)
-            console.log(
-              [
+          console.log(
+            formatTable(
+              ['ID', 'KIND', 'NETWORK', 'ADDRESS', 'CHAIN USDT', 'LEDGER USDT', 'RESERVED USDT'],
+              rows.map((r) => [
                 r.id,
                 r.label,
+                r.network,
                 r.address,
-                `chain ${r.chainUsdt}`,
-                `ledger ${r.ledgerUsdt}`,
-                `reserved ${r.reservedUsdt}`,
-              ].join('\t'),
-            );
+                r.chainUsdt,
+                r.ledgerUsdt,
+                r.reservedUsdt,
+              ]),
+            ),
+          );
         }),
       );
     });
@@ -78,19 +82,32 @@ export function registerWalletCommands(program: Command): void {
           if (opts.json) console.log(JSON.stringify({ run: runView(run), differences: rows }));
           else {
             console.log(`run ${run.id}: ${run.wallets} wallets, ${run.beyond_tolerance} beyond tolerance`);
-            for (const d of rows)
+            if (rows.length > 0)
               console.log(
-                [
-                  d.walletId,
-                  d.asset,
-                  `block ${d.blockHeight ?? '—'}`,
-                  `chain ${d.chain?.amount ?? '—'}`,
-                  `ledger ${d.ledger?.amount ?? '—'}`,
-                  `in flight ${d.inFlight?.amount ?? '0'}`,
-                  `difference ${d.difference?.amount ?? '—'}`,
-                  d.beyondTolerance ? 'BEYOND TOLERANCE' : 'ok',
-                  d.error ?? '',
-                ].join('\t'),
+                formatTable(
+                  [
+                    'WALLET',
+                    'ASSET',
+                    'BLOCK',
+                    'CHAIN',
+                    'LEDGER',
+                    'IN FLIGHT',
+                    'DIFFERENCE',
+                    'RESULT',
+                    'ERROR',
+                  ],
+                  rows.map((d) => [
+                    d.walletId,
+                    d.asset,
+                    String(d.blockHeight ?? '—'),
+                    d.chain?.amount ?? '—',
+                    d.ledger?.amount ?? '—',
+                    d.inFlight?.amount ?? '0',
+                    d.difference?.amount ?? '—',
+                    d.beyondTolerance ? 'BEYOND TOLERANCE' : 'ok',
+                    d.error ?? '',
+                  ]),
+                ),
               );
           }
           if (run.beyond_tolerance > 0) process.exitCode = 1;

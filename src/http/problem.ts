@@ -1,3 +1,4 @@
+import { plainWords } from './plain-words.js';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   AppError,
@@ -67,7 +68,7 @@ function toAppError(err: unknown): AppError {
   if (isValidationError(err)) {
     const fields = err.validation.map((v) => ({
       path: [err.validationContext, ...v.instancePath.split('/').filter(Boolean)].filter(Boolean).join('.'),
-      message: v.message ?? 'is invalid',
+      message: v.message ? plainWords(v.message) : 'is invalid',
     }));
     return new AppError(
       'VALIDATION_FAILED',

@@ -41,6 +41,12 @@ export interface AuthService extends MfaUseCases {
   login(input: LoginInput, ctx: RequestContext): Promise<IssuedSession>;
   /** A fresh access token for a session that still stands (the console calls it before expiry). */
   refresh(session: SessionRef): Promise<AccessToken>;
+  /**
+   * A fresh access token bought with a refresh token (after the access token has expired), for a
+   * session that still stands. `csrfToken` is the X-CSRF-Token the caller sent: it must be the
+   * session's. Null when either does not hold.
+   */
+  refreshWith(refreshToken: string, csrfToken: string | undefined): Promise<AccessToken | null>;
   logout(session: SessionRef, ctx: RequestContext): Promise<void>;
   me(session: SessionRef): Promise<Me>;
   /** Resolves a presented access token to its live session, or null (bad token, revoked, expired, deactivated). */
@@ -127,7 +133,7 @@ export function createAuthService(deps: AuthDeps): AuthService {
     });
 
     if (outcome.kind === 'mfa_required')
-      throw new AppError('MFA_REQUIRED', 'Enter the code from your authenticator app (field totp).');
+      throw new AppError('MFA_REQUIRED', 'Enter the code from your authenticator app (field code).');
     if (outcome.kind === 'refused') throw invalidCredentials();
     const access = await kit.accessToken({
       operatorId: outcome.session.operator.id,
@@ -157,6 +163,14 @@ export function createAuthService(deps: AuthDeps): AuthService {
     async refresh(ref) {
       const s = await liveSession(ref);
       if (!s) throw new AppError('UNAUTHENTICATED', 'This session has ended: sign in again.');
+      return kit.accessToken({ operatorId: s.operator_id, sessionId: s.id, sessionExpiresAt: s.expires_at });
+    },
+
+    async refreshWith(refreshToken, csrfToken) {
+      const claims = await kit.tokens.verify(refreshToken, 'refresh');
+      if (!claims || !csrfToken || !kit.csrf.matches(claims.sessionId, csrfToken)) return null;
+      const s = await liveSession(claims);
+      if (!s) return null;
       return kit.accessToken({ operatorId: s.operator_id, sessionId: s.id, sessionExpiresAt: s.expires_at });
     },
 

@@ -10,6 +10,14 @@ import type { AccessToken } from './operators.sessions.js';
  * the cookie is ignored, so a malformed bearer never falls back to ambient credentials.
  */
 export const SESSION_COOKIE = 'desk_session';
+/**
+ * The refresh token: HttpOnly, sent only to the refresh route, kept until the session ends, so a
+ * console left alone past the access token's 15 minutes signs back in silently (POST
+ * /api/auth/refresh) while the session still stands. The CSRF cookie lasts as long, so that call can
+ * carry its header.
+ */
+export const REFRESH_COOKIE = 'desk_refresh';
+export const REFRESH_PATH = '/api/auth/refresh';
 const CSRF_COOKIE = 'desk_csrf';
 
 export function createAuthenticator(auth: AuthService): Authenticator {
@@ -38,12 +46,19 @@ export interface CookiePolicy {
 export function setSessionCookies(reply: FastifyReply, access: AccessToken, policy: CookiePolicy): void {
   const common = { path: '/', sameSite: 'strict' as const, secure: policy.secure, expires: access.expiresAt };
   reply.setCookie(SESSION_COOKIE, access.token, { ...common, httpOnly: true });
+  const untilSessionEnds = { ...common, expires: access.refreshExpiresAt };
+  reply.setCookie(REFRESH_COOKIE, access.refreshToken, {
+    ...untilSessionEnds,
+    path: REFRESH_PATH,
+    httpOnly: true,
+  });
   // Readable by the console's script on purpose: that is how it learns the header value after a reload.
-  reply.setCookie(CSRF_COOKIE, access.csrfToken, { ...common, httpOnly: false });
+  reply.setCookie(CSRF_COOKIE, access.csrfToken, { ...untilSessionEnds, httpOnly: false });
 }
 
 export function clearSessionCookies(reply: FastifyReply, policy: CookiePolicy): void {
   const common = { path: '/', sameSite: 'strict' as const, secure: policy.secure };
   reply.clearCookie(SESSION_COOKIE, { ...common, httpOnly: true });
+  reply.clearCookie(REFRESH_COOKIE, { ...common, path: REFRESH_PATH, httpOnly: true });
   reply.clearCookie(CSRF_COOKIE, common);
 }

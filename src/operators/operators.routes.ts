@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Config } from '../config.js';
@@ -5,7 +6,14 @@ import type { Actor } from '../shared/request-context.js';
 import { auditContext } from '../shared/request-context.js';
 import { AppError } from '../shared/errors.js';
 import type { AuthService } from './operators.auth.js';
-import { clearSessionCookies, setSessionCookies, type CookiePolicy } from './operators.authenticator.js';
+import {
+  clearSessionCookies,
+  createAuthenticator,
+  REFRESH_COOKIE,
+  REFRESH_PATH,
+  setSessionCookies,
+  type CookiePolicy,
+} from './operators.authenticator.js';
 import {
   accessTokenResponse,
   codeBody,
@@ -38,6 +46,14 @@ function requestContext(request: FastifyRequest): RequestContext {
   return { ...auditContext(request), userAgent: request.headers['user-agent'] ?? null };
 }
 
+/** Compares a presented secret in constant time (for equal lengths). */
+function sameSecret(given: string | string[] | undefined, expected: string | undefined): boolean {
+  if (typeof given !== 'string' || !expected) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 const tokenJson = (a: AccessToken) => ({
   token: a.token,
@@ -54,11 +70,32 @@ const sessionJson = (s: IssuedSession) => ({
 /** Sign-in, MFA, step-up, the caller's own account, the operator list and first-run setup. */
 export function operatorsRoutes(deps: OperatorsRoutesDeps): FastifyPluginAsync {
   const { auth, operators } = deps;
+  const authenticator = createAuthenticator(auth);
   const cookies: CookiePolicy = { secure: deps.config.PUBLIC_URL?.startsWith('https://') ?? false };
   // Per client IP on this node (the plugin's default key); the per-account lockout lives in the database.
   const perIp = { rateLimit: { max: deps.config.LOGIN_RATE_PER_MINUTE, timeWindow: 60_000 } };
   const self = { permission: 'self' as const };
   const selfMfaPending = { permission: 'self' as const, mfaPending: true };
+
+  /** The live access token (bearer or cookie) if it still counts, else the refresh cookie. */
+  async function refreshAccess(request: FastifyRequest): Promise<AccessToken> {
+    const actor = await authenticator.authenticate(request);
+    const csrf = request.headers['x-csrf-token'];
+    if (actor) {
+      if (actor.via === 'cookie' && !sameSecret(csrf, actor.csrfToken))
+        throw new AppError(
+          'CSRF_REQUIRED',
+          'Requests authenticated by cookie must send the X-CSRF-Token header.',
+        );
+      return auth.refresh(actor);
+    }
+    const refreshToken = request.cookies[REFRESH_COOKIE];
+    const access = refreshToken
+      ? await auth.refreshWith(refreshToken, typeof csrf === 'string' ? csrf : undefined)
+      : null;
+    if (!access) throw new AppError('UNAUTHENTICATED', 'This session has ended: sign in again.');
+    return access;
+  }
 
   return async (instance) => {
     const app = instance.withTypeProvider<ZodTypeProvider>();
@@ -70,20 +107,27 @@ export function operatorsRoutes(deps: OperatorsRoutesDeps): FastifyPluginAsync {
         schema: { tags: ['auth'], body: loginBody, response: { 200: sessionResponse } },
       },
       async (request, reply) => {
-        const session = await auth.login(request.body, requestContext(request));
+        const { code, totp, ...credentials } = request.body;
+        const given = code ?? totp;
+        const session = await auth.login(
+          { ...credentials, ...(given === undefined ? {} : { totp: given }) },
+          requestContext(request),
+        );
         setSessionCookies(reply, session, cookies);
         return sessionJson(session);
       },
     );
 
     app.post(
-      '/api/auth/refresh',
+      REFRESH_PATH,
       {
-        config: { access: selfMfaPending },
+        // Public at the gate: a console whose access token has expired presents its refresh cookie
+        // (plus the session's X-CSRF-Token) instead; API clients refresh with their bearer token.
+        config: { access: 'public' },
         schema: { tags: ['auth'], body: noBody, response: { 200: accessTokenResponse } },
       },
       async (request, reply) => {
-        const access = await auth.refresh(actorOf(request));
+        const access = await refreshAccess(request);
         setSessionCookies(reply, access, cookies);
         return tokenJson(access);
       },

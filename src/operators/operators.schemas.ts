@@ -13,6 +13,9 @@ export const loginBody = z
   .object({
     email: z.string().min(1).max(254),
     password: z.string().min(1).max(1024),
+    /** The authenticator code, named as at step-up and MFA verification. */
+    code: z.string().max(16).optional(),
+    /** The former name of `code`, still accepted. */
     totp: z.string().max(16).optional(),
   })
   .strict();

@@ -47,6 +47,10 @@ export interface AccessToken {
   token: string;
   expiresAt: Date;
   csrfToken: string;
+  /** Buys the next access token while the session lasts (the console keeps it in an HttpOnly cookie). */
+  refreshToken: string;
+  /** When the session (and so the refresh token) ends. */
+  refreshExpiresAt: Date;
 }
 
 export interface IssuedSession extends AccessToken {
@@ -136,8 +140,16 @@ export function createSessionKit(deps: AuthDeps): SessionKit {
 
     async accessToken(s) {
       const expiresAt = accessTokenExpiry(clock.now(), config.ACCESS_TOKEN_MINUTES, s.sessionExpiresAt);
-      const token = await tokens.sign({ operatorId: s.operatorId, sessionId: s.sessionId }, expiresAt);
-      return { token, expiresAt, csrfToken: csrf.forSession(s.sessionId) };
+      const claims = { operatorId: s.operatorId, sessionId: s.sessionId };
+      const token = await tokens.sign(claims, expiresAt);
+      const refreshToken = await tokens.sign(claims, s.sessionExpiresAt, 'refresh');
+      return {
+        token,
+        expiresAt,
+        csrfToken: csrf.forSession(s.sessionId),
+        refreshToken,
+        refreshExpiresAt: s.sessionExpiresAt,
+      };
     },
 
     async recordFailure(tx, op, action, reason, ctx) {

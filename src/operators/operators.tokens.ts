@@ -13,14 +13,21 @@ export interface AccessClaims {
   sessionId: string;
 }
 
+/**
+ * `access` tokens authenticate API calls (minutes); `refresh` tokens only buy a new access token at
+ * POST /api/auth/refresh and live as long as the session. Each kind has its own audience, so one is
+ * never accepted as the other.
+ */
+export type TokenKind = 'access' | 'refresh';
+
 export interface AccessTokens {
-  sign(claims: AccessClaims, expiresAt: Date): Promise<string>;
+  sign(claims: AccessClaims, expiresAt: Date, kind?: TokenKind): Promise<string>;
   /** The claims of a well-formed, correctly signed, unexpired token from a known key; otherwise null. */
-  verify(token: string): Promise<AccessClaims | null>;
+  verify(token: string, kind?: TokenKind): Promise<AccessClaims | null>;
 }
 
 const ISSUER = 'usdt-desk';
-const AUDIENCE = 'usdt-desk-api';
+const AUDIENCE: Record<TokenKind, string> = { access: 'usdt-desk-api', refresh: 'usdt-desk-refresh' };
 
 export function createAccessTokens(deps: {
   jwtKeys: { kid: string; secret: Buffer }[];
@@ -31,19 +38,19 @@ export function createAccessTokens(deps: {
   const keys = new Map(deps.jwtKeys.map((k) => [k.kid, new Uint8Array(k.secret)]));
 
   return {
-    async sign(claims, expiresAt) {
+    async sign(claims, expiresAt, kind = 'access') {
       const now = deps.clock.now();
       return new SignJWT({ sid: claims.sessionId })
         .setProtectedHeader({ alg: 'HS256', kid: signing.kid, typ: 'JWT' })
         .setSubject(claims.operatorId)
         .setIssuer(ISSUER)
-        .setAudience(AUDIENCE)
+        .setAudience(AUDIENCE[kind])
         .setIssuedAt(Math.floor(now.getTime() / 1000))
         .setExpirationTime(Math.floor(expiresAt.getTime() / 1000))
         .sign(new Uint8Array(signing.secret));
     },
 
-    async verify(token) {
+    async verify(token, kind = 'access') {
       try {
         const { payload } = await jwtVerify(
           token,
@@ -55,7 +62,7 @@ export function createAccessTokens(deps: {
           {
             algorithms: ['HS256'],
             issuer: ISSUER,
-            audience: AUDIENCE,
+            audience: AUDIENCE[kind],
             currentDate: deps.clock.now(),
             requiredClaims: ['sub', 'sid', 'exp'],
           },

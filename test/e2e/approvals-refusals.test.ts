@@ -48,16 +48,20 @@ describe('console: decision refusals shown inline', () => {
     const select = ben.page.getByLabel('Co-signer (secondary approver)');
     const approve = ben.page.getByRole('button', { name: 'Approve and request co-sign' });
 
-    // Nothing chosen: the API's schema refuses secondaryApproverId (errors[]); shown under the drop-down.
+    // Nothing typed, nothing chosen: checked in the page before asking the desk, both errors at once.
     await fillApprove(ben.page, '', null);
     await approve.click();
     await ben.page
       .locator('#approve-secondary-error')
       .filter({ hasText: 'Choose who co-signs from the list.' })
       .waitFor();
+    await ben.page
+      .locator('#approve-reason-error')
+      .filter({ hasText: 'The reason needs at least 10 characters.' })
+      .waitFor();
     expect(await select.getAttribute('aria-invalid')).toBe('true');
     expect(await select.getAttribute('aria-describedby')).toContain('approve-secondary-error');
-    expect(await ben.page.locator('#approve-secondary:focus').count()).toBe(1);
+    expect(await ben.page.locator('#approve-reason:focus').count()).toBe(1); // the first to fix
 
     // A co-signer but no reason at all: REASON_REQUIRED, under the reason, which gets the focus; the choice stays.
     await fillApprove(ben.page, '', 'Cleo Cosigner');

@@ -27,6 +27,8 @@ export interface SignedIn {
   csrfToken: string;
   sessionId: string;
   stepUpUntil: Date | null;
+  /** The refresh token the console keeps in its `desk_refresh` cookie (path /api/auth/refresh). */
+  refreshToken: string;
   /** `desk_session=<jwt>`, for a `cookie` header. */
   cookie: string;
   /** `{ authorization: 'Bearer …' }`, to spread into `app.inject({ headers })`. */
@@ -68,6 +70,7 @@ function signedIn(s: IssuedSession): SignedIn {
     csrfToken: s.csrfToken,
     sessionId: s.sessionId,
     stepUpUntil: s.stepUpUntil,
+    refreshToken: s.refreshToken,
     cookie,
     bearer: { authorization: `Bearer ${s.token}` },
     console: { cookie, 'x-csrf-token': s.csrfToken },

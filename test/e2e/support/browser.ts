@@ -123,6 +123,14 @@ export async function signIn(
       sameSite: 'Strict',
     },
     { name: 'desk_csrf', value: session.csrfToken, domain: url.hostname, path: '/', sameSite: 'Strict' },
+    {
+      name: 'desk_refresh',
+      value: session.refreshToken,
+      domain: url.hostname,
+      path: '/api/auth/refresh',
+      httpOnly: true,
+      sameSite: 'Strict',
+    },
   ]);
   const page = await context.newPage();
   watchConsole(desk, page);
@@ -148,6 +156,26 @@ export const focused = (page: Page) =>
   page.evaluate<string>(
     'document.activeElement ? (document.activeElement.id || document.activeElement.textContent || "") : ""',
   );
+
+/** The phone the ops approver opens a Telegram alert link on. */
+export const PHONE = { width: 390, height: 844 };
+/** The wide desktop screen. */
+export const DESKTOP = { width: 1440, height: 900 };
+
+/**
+ * The page at 390 px and at 1440 px, `<name>-390.png` and `<name>-1440.png`, then back to the
+ * viewport it had. Also fails when the page is wider than the screen (something sticks out).
+ */
+export async function screenshotBoth(page: Page, name: string) {
+  const before = page.viewportSize();
+  for (const size of [PHONE, DESKTOP]) {
+    await page.setViewportSize(size);
+    await page.screenshot({ path: path.join(SCREENSHOTS, `${name}-${size.width}.png`), fullPage: true });
+    const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
+    if (overflow > 1) throw new Error(`${name} at ${size.width} px is ${overflow} px wider than the screen`);
+  }
+  if (before) await page.setViewportSize(before);
+}
 
 export async function screenshot(page: Page, name: string) {
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });

@@ -71,11 +71,47 @@ function csrfToken(): string | undefined {
     ?.slice('desk_csrf='.length);
 }
 
+/**
+ * The one refresh under way. The access token lives 15 minutes, the session 12 hours: when a call
+ * answers 401, the console buys a new access token with its refresh cookie (POST /api/auth/refresh)
+ * and repeats the call once, so an operator back from a long break carries on signed in. Calls that
+ * fail together share one refresh.
+ */
+let refreshInFlight: Promise<boolean> | undefined;
+
+export function refreshSession(): Promise<boolean> {
+  refreshInFlight ??= (async () => {
+    const csrf = csrfToken();
+    try {
+      const res = await fetch('/api/auth/refresh', {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: {
+          accept: 'application/json',
+          'content-type': 'application/json',
+          ...(csrf ? { 'x-csrf-token': csrf } : {}),
+        },
+        body: '{}',
+      });
+      return res.ok;
+    } catch {
+      return false;
+    }
+  })().finally(() => {
+    refreshInFlight = undefined;
+  });
+  return refreshInFlight;
+}
+
+const NO_REFRESH = ['/api/auth/login', '/api/auth/refresh', '/api/auth/logout', '/api/setup'];
+
 export interface RequestOptions {
   body?: unknown;
   headers?: Record<string, string>;
   /** Do not open the step-up dialog (the step-up call itself). */
   noStepUp?: boolean;
+  /** Set on the repeat after a refresh, so a 401 is not refreshed twice. */
+  refreshed?: boolean;
 }
 
 async function toProblem(res: Response): Promise<Problem> {
@@ -126,6 +162,9 @@ export async function request<T>(method: string, path: string, opts: RequestOpti
     return (type.includes('json') ? await res.json() : await res.text()) as T;
   }
   const problem = await toProblem(res);
+  if (res.status === 401 && !opts.refreshed && !NO_REFRESH.some((p) => path.startsWith(p))) {
+    if (await refreshSession()) return request<T>(method, path, { ...opts, refreshed: true });
+  }
   if (problem.code === 'STEP_UP_REQUIRED' && !opts.noStepUp && stepUpHandler) {
     if (await stepUp(stepUpHandler)) return request<T>(method, path, { ...opts, noStepUp: true });
   }

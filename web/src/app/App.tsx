@@ -1,4 +1,4 @@
-import { Navigate, Route, Routes } from 'react-router';
+import { Navigate, Route, Routes, useLocation, useSearchParams } from 'react-router';
 import { LoginPage } from '../features/auth/LoginPage';
 import { MfaEnrolPage } from '../features/auth/MfaEnrolPage';
 import { SetupPage } from '../features/auth/SetupPage';
@@ -19,6 +19,7 @@ import type { FeatureRoute } from './FeatureRoute';
 import { Layout } from './Layout';
 import { useSession } from './session';
 import { StepUpDialog } from './StepUpDialog';
+import { safeNext, withNext } from './nextPage';
 
 const FEATURES: FeatureRoute[] = [
   ...approvalRoutes,
@@ -38,29 +39,40 @@ const FEATURES: FeatureRoute[] = [
 
 function RequireSession({ children }: { children: React.ReactNode }) {
   const { me, loading } = useSession();
+  const location = useLocation();
+  const asked = `${location.pathname}${location.search}${location.hash}`;
   if (loading)
     return (
       <p className="loading" role="status">
         Loading…
       </p>
     );
-  if (!me) return <Navigate to="/login" replace />;
-  if (!me.session.mfaVerified) return <Navigate to="/mfa" replace />;
+  if (!me) return <Navigate to={withNext('/login', asked)} replace />;
+  if (!me.session.mfaVerified) return <Navigate to={withNext('/mfa', asked)} replace />;
   return children;
 }
 
-export function App() {
+/** Sign-in when signed out; once signed in, on to the page that was asked for. */
+function LoginRoute() {
   const { me } = useSession();
+  const [params] = useSearchParams();
+  return me?.session.mfaVerified ? <Navigate to={safeNext(params.get('next'))} replace /> : <LoginPage />;
+}
+
+function MfaRoute() {
+  const { me } = useSession();
+  const [params] = useSearchParams();
+  return me ? <MfaEnrolPage /> : <Navigate to={withNext('/login', safeNext(params.get('next')))} replace />;
+}
+
+export function App() {
   return (
     <>
       <StepUpDialog />
       <Routes>
         <Route path="/setup" element={<SetupPage />} />
-        <Route
-          path="/login"
-          element={me?.session.mfaVerified ? <Navigate to="/approvals" replace /> : <LoginPage />}
-        />
-        <Route path="/mfa" element={me ? <MfaEnrolPage /> : <Navigate to="/login" replace />} />
+        <Route path="/login" element={<LoginRoute />} />
+        <Route path="/mfa" element={<MfaRoute />} />
         <Route
           element={
             <RequireSession>

@@ -1,10 +1,12 @@
 import { useQuery } from '@tanstack/react-query';
-import { NavLink, Outlet } from 'react-router';
+import { useEffect, useRef, useState } from 'react';
+import { NavLink, Outlet, useLocation } from 'react-router';
 import { api } from '../api/client';
 import { ROLE_LABELS, type Flag } from '../api/types';
 import { useAlerts } from '../features/alerts/queries';
 import { useLiveEvents } from './live';
 import { useSession } from './session';
+import { useTableLabels } from './tableLabels';
 
 function AutoSettlementBadge() {
   const flags = useQuery({ queryKey: ['flags'], queryFn: () => api.get<{ items: Flag[] }>('/api/flags') });
@@ -39,33 +41,63 @@ function FiringAlertsBadge() {
   );
 }
 
-/** The frame of every signed-in screen: who you are, the settlement switch, the sections. */
+/**
+ * The sections, in the order shown: one entry per screen (a new screen adds its line here), shown
+ * to whoever holds its read permission.
+ */
+export const NAV_ITEMS: { to: string; label: string; permission?: string }[] = [
+  { to: '/overview', label: 'Overview' },
+  { to: '/approvals', label: 'Approvals' },
+  { to: '/clients', label: 'Clients', permission: 'clients:read' },
+  { to: '/trades', label: 'Trades', permission: 'trades:read' },
+  { to: '/pricing', label: 'Pricing', permission: 'pricing:read' },
+  { to: '/settlements', label: 'Settlements', permission: 'settlements:read' },
+  { to: '/wallets', label: 'Wallets', permission: 'wallets:read' },
+  { to: '/flags', label: 'Flags', permission: 'flags:read' },
+  { to: '/alerts', label: 'Alerts', permission: 'alerts:read' },
+  { to: '/policies', label: 'Policies', permission: 'approvals:read' },
+  { to: '/audit', label: 'Audit', permission: 'audit:read' },
+  { to: '/operators', label: 'Operators', permission: 'operators:read' },
+];
+
+/**
+ * The frame of every signed-in screen: who you are, the settlement switch, the sections. On a phone
+ * the badges stay in sight and the sections, who you are and Sign out fold behind a Menu button
+ * (closed again on each navigation).
+ */
 export function Layout() {
   const { me, can, signOut } = useSession();
+  const [menuOpen, setMenuOpen] = useState(false);
+  const location = useLocation();
+  const main = useRef<HTMLElement>(null);
   useLiveEvents();
+  useTableLabels(main);
+  useEffect(() => setMenuOpen(false), [location.pathname]);
   if (!me) return null;
   return (
     <div className="shell">
-      <header className="topbar">
+      <header className={`topbar${menuOpen ? ' menu-open' : ''}`}>
         <div className="brand">usdt-desk</div>
-        <nav aria-label="Sections">
-          <NavLink to="/overview">Overview</NavLink>
-          <NavLink to="/approvals">Approvals</NavLink>
-          {can('clients:read') && <NavLink to="/clients">Clients</NavLink>}
-          {can('trades:read') && <NavLink to="/trades">Trades</NavLink>}
-          {can('pricing:read') && <NavLink to="/pricing">Pricing</NavLink>}
-          {can('settlements:read') && <NavLink to="/settlements">Settlements</NavLink>}
-          {can('wallets:read') && <NavLink to="/wallets">Wallets</NavLink>}
-          {can('flags:read') && <NavLink to="/flags">Flags</NavLink>}
-          {can('alerts:read') && <NavLink to="/alerts">Alerts</NavLink>}
-          {can('approvals:read') && <NavLink to="/policies">Policies</NavLink>}
-          {can('audit:read') && <NavLink to="/audit">Audit</NavLink>}
-          {can('operators:read') && <NavLink to="/operators">Operators</NavLink>}
-        </nav>
         <div className="badges">
           <AutoSettlementBadge />
           {can('alerts:read') && <FiringAlertsBadge />}
         </div>
+        <button
+          type="button"
+          className="menu-toggle"
+          aria-expanded={menuOpen}
+          aria-controls="sections-nav"
+          onClick={() => setMenuOpen((open) => !open)}
+        >
+          Menu
+        </button>
+        <nav aria-label="Sections" id="sections-nav">
+          {NAV_ITEMS.filter((item) => !item.permission || can(item.permission)).map((item) => (
+            <NavLink key={item.to} to={item.to}>
+              {item.label}
+            </NavLink>
+          ))}
+        </nav>
         <div className="who">
           <NavLink to="/account" data-testid="signed-in-as">
             {me.name}
@@ -76,7 +108,7 @@ export function Layout() {
           </button>
         </div>
       </header>
-      <main id="main">
+      <main id="main" ref={main}>
         <Outlet />
       </main>
     </div>

@@ -1,6 +1,6 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { createContext, useContext, useEffect, type ReactNode } from 'react';
-import { api, ApiError, onUnauthenticated } from '../api/client';
+import { api, ApiError, onUnauthenticated, refreshSession } from '../api/client';
 import type { Me } from '../api/types';
 
 interface Session {
@@ -39,9 +39,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   useEffect(() => {
     if (!me.data) return;
-    const timer = setInterval(() => {
-      api.post('/api/auth/refresh').catch(() => undefined);
-    }, REFRESH_EVERY_MS);
+    // Ahead of expiry while the tab is open; a tab that slept past it refreshes on its next call's 401.
+    const timer = setInterval(() => void refreshSession(), REFRESH_EVERY_MS);
     return () => clearInterval(timer);
   }, [me.data]);
 

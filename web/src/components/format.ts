@@ -9,9 +9,40 @@ export function duration(ms: number): string {
   return `${Math.floor(h / 24)} d ${h % 24} h`;
 }
 
+/**
+ * The console's timestamps, each with its time zone ("Dec 2, 2026, 12:17:01 PM UTC"): the one place
+ * they are formatted, so a time read off a phone in Singapore and a laptop in London can be compared.
+ */
 export function dateTime(iso: string | null | undefined): string {
   if (!iso) return '—';
-  return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+  return new Date(iso).toLocaleString(undefined, {
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: '2-digit',
+    second: '2-digit',
+    timeZoneName: 'short',
+  });
+}
+
+/** "Dec 2, 12:17:01 UTC": for table cells, where the full date would wrap. */
+export function shortTime(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  return new Date(iso).toLocaleString(undefined, {
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    timeZoneName: 'short',
+  });
+}
+
+/** "12:17:01 UTC": a time later today (a code's expiry). */
+export function clockTime(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  return new Date(iso).toLocaleTimeString(undefined, { timeZoneName: 'short' });
 }
 
 export function value(v: unknown): string {

@@ -52,11 +52,13 @@ export function refusal(
 
 export function renderScreen(ui: ReactNode) {
   const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
-  return render(
+  // As a wrapper, so `rerender` (new props) keeps the providers.
+  const wrapper = ({ children }: { children: ReactNode }) => (
     <QueryClientProvider client={client}>
-      <MemoryRouter>{ui}</MemoryRouter>
-    </QueryClientProvider>,
+      <MemoryRouter>{children}</MemoryRouter>
+    </QueryClientProvider>
   );
+  return render(ui, { wrapper });
 }
 
 /** jsdom has no modal dialogs: enough of <dialog> for a confirmation step. */

@@ -2,7 +2,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { api } from '../../api/client';
 import { FormError } from '../../components/FormError';
-import { duration } from '../../components/format';
+import { clockTime, duration } from '../../components/format';
 
 interface Status {
   linked: boolean;
@@ -66,7 +66,7 @@ export function TelegramLink() {
             <code className="link-code">/link {code.code}</code>
           </p>
           <p className="field-hint">
-            The code works once and expires at {new Date(code.expiresAt).toLocaleTimeString()}.{' '}
+            The code works once and expires at {clockTime(code.expiresAt)}.{' '}
             {linked ? 'Using it links that Telegram account instead of the current one.' : ''}
           </p>
         </div>
@@ -74,8 +74,8 @@ export function TelegramLink() {
       {expired && <p className="warn-box">That code expired unused. Get a new one.</p>}
       {!code && status.data?.pendingCodeExpiresAt && (
         <p className="field-hint">
-          You have an unused code until {new Date(status.data.pendingCodeExpiresAt).toLocaleTimeString()};
-          getting a new one replaces it.
+          You have an unused code until {clockTime(status.data.pendingCodeExpiresAt)}; getting a new one
+          replaces it.
         </p>
       )}
       <FormError error={error} />

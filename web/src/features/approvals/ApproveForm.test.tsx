@@ -78,7 +78,7 @@ describe('ApproveForm', () => {
     ).toBeTruthy();
   });
 
-  it('REASON_REQUIRED shows next to the reason, which keeps its text and gets focus', async () => {
+  it('REASON_REQUIRED from the desk shows next to the reason, which keeps its text and gets focus', async () => {
     desk(() => ({
       status: 400,
       body: problem('REASON_REQUIRED', 'Give a reason of at least 10 characters.', 400, [
@@ -86,37 +86,73 @@ describe('ApproveForm', () => {
       ]),
     }));
     await renderForm();
-    fill('too short', PEOPLE.secondary.id);
+    fill('long enough here', PEOPLE.secondary.id); // passes the local check; the desk refuses it anyway
     fireEvent.click(screen.getByRole('button', { name: 'Approve and request co-sign' }));
     const error = await screen.findByText('The reason needs at least 10 characters.');
     const reason = screen.getByLabelText('Reason for approving');
     expect(reason.getAttribute('aria-invalid')).toBe('true');
     expect(reason.getAttribute('aria-describedby')?.split(' ')).toContain(error.id);
-    expect((reason as HTMLTextAreaElement).value).toBe('too short');
+    expect((reason as HTMLTextAreaElement).value).toBe('long enough here');
     expect(screen.getByLabelText<HTMLSelectElement>('Co-signer (secondary approver)').value).toBe(
       PEOPLE.secondary.id,
     );
     // Focus moves in an effect after the message renders: wait for it rather than race it.
     await waitFor(() => expect(document.activeElement).toBe(reason));
     expect(document.querySelector('.form-error')).toBeNull(); // said once, next to the field
+    // Changed, the desk's refusal goes: it was about what was sent.
+    fireEvent.change(reason, { target: { value: 'long enough here, and more' } });
+    expect(screen.queryByText('The reason needs at least 10 characters.')).toBeNull();
   });
 
-  it('no co-signer chosen: the schema refusal is shown next to the drop-down, in words', async () => {
-    const calls = desk(() => ({
-      status: 400,
-      body: problem('VALIDATION_FAILED', 'The body is invalid: body.secondaryApproverId Invalid UUID', 400, [
-        { path: 'body.secondaryApproverId', message: 'Invalid UUID' },
-      ]),
-    }));
+  it('an incomplete form is checked here first: every field’s error at once, in words, no call and no step-up', async () => {
+    const calls = desk(() => ({ body: {} }));
+    const stepUp = vi.fn(() => Promise.resolve(true));
+    onStepUpRequired(stepUp);
     await renderForm();
-    fill(REASON, '');
+    fill('too short', '');
     fireEvent.click(screen.getByRole('button', { name: 'Approve and request co-sign' }));
-    await screen.findByText('Choose who co-signs from the list.');
+    expect(screen.getByText('The reason needs at least 10 characters. Spaces do not count.')).toBeTruthy();
+    expect(screen.getByText('Choose who co-signs from the list.')).toBeTruthy();
+    expect(screen.queryByText(/Too small|expected string|Invalid UUID/)).toBeNull();
+    const reason = screen.getByLabelText('Reason for approving');
     const select = screen.getByLabelText('Co-signer (secondary approver)');
+    expect(reason.getAttribute('aria-invalid')).toBe('true');
     expect(select.getAttribute('aria-invalid')).toBe('true');
-    // Focus moves in an effect after the message renders: wait for it rather than race it.
-    await waitFor(() => expect(document.activeElement).toBe(select));
-    expect(calls.at(-1)?.body).toEqual({ reason: REASON, secondaryApproverId: '' });
+    expect(document.activeElement).toBe(reason); // the first field to fix
+    expect(calls.some((c) => c.path.endsWith('/approve'))).toBe(false);
+    expect(stepUp).not.toHaveBeenCalled();
+  });
+
+  it('each error goes as soon as its field is fixed; then the desk is asked (and only then a code)', async () => {
+    let first = true;
+    const calls = desk(() => {
+      if (first) {
+        first = false;
+        return { status: 403, body: problem('STEP_UP_REQUIRED', 'Confirm with a fresh code.', 403) };
+      }
+      return { body: { status: 'awaiting_secondary', secondary: { name: PEOPLE.secondary.name } } };
+    });
+    const stepUp = vi.fn(() => Promise.resolve(true));
+    onStepUpRequired(stepUp);
+    const onDone = await renderForm();
+    fill('', '');
+    fireEvent.click(screen.getByRole('button', { name: 'Approve and request co-sign' }));
+    expect(screen.getByText('Choose who co-signs from the list.')).toBeTruthy();
+    fireEvent.change(screen.getByLabelText('Co-signer (secondary approver)'), {
+      target: { value: PEOPLE.secondary.id },
+    });
+    expect(screen.queryByText('Choose who co-signs from the list.')).toBeNull();
+    expect(screen.getByText('The reason needs at least 10 characters. Spaces do not count.')).toBeTruthy();
+    fireEvent.change(screen.getByLabelText('Reason for approving'), { target: { value: REASON } });
+    expect(screen.queryByText(/The reason needs/)).toBeNull();
+    expect(stepUp).not.toHaveBeenCalled();
+    fireEvent.click(screen.getByRole('button', { name: 'Approve and request co-sign' }));
+    await waitFor(() => expect(onDone).toHaveBeenCalled());
+    expect(stepUp).toHaveBeenCalledTimes(1);
+    expect(calls.filter((c) => c.path.endsWith('/approve')).at(-1)?.body).toEqual({
+      reason: REASON,
+      secondaryApproverId: PEOPLE.secondary.id,
+    });
   });
 
   it('SELF_APPROVAL is shown at the form, focused, with the reason kept', async () => {

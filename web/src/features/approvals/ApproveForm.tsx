@@ -5,7 +5,7 @@ import { errorMessage } from '../../api/messages';
 import { rolesText } from './model';
 import { useEligibleApprovers } from './queries';
 import { ReasonField } from '../../components/ReasonField';
-import { splitRefusal } from './refusals';
+import { MIN_REASON, reasonLength, splitRefusal } from './refusals';
 import { useDecision } from './useDecision';
 
 export interface FormProps {
@@ -19,6 +19,25 @@ export interface FormProps {
 /** "Carla Admin — Platform admin · Telegram": who they are, what they may do, how they will hear. */
 export function approverLabel(p: EligibleApprover): string {
   return `${p.name} — ${rolesText(p.roles)}${p.telegramLinked ? ' · Telegram' : ''}`;
+}
+
+export const LOCAL_MESSAGES = {
+  reason: `The reason needs at least ${MIN_REASON} characters. Spaces do not count.`,
+  secondaryApproverId: 'Choose who co-signs from the list.',
+} as const;
+
+/**
+ * What the form can tell before asking the desk (and so before any step-up code): every field's
+ * problem at once, in words. The desk still checks everything again.
+ */
+export function checkApprove(
+  reason: string,
+  secondary: string,
+): Partial<Record<keyof typeof LOCAL_MESSAGES, string>> {
+  return {
+    ...(reasonLength(reason) < MIN_REASON ? { reason: LOCAL_MESSAGES.reason } : {}),
+    ...(secondary ? {} : { secondaryApproverId: LOCAL_MESSAGES.secondaryApproverId }),
+  };
 }
 
 /**
@@ -41,6 +60,15 @@ export function ApproveForm({ request, closed = false, onDone, onRefused }: Form
     onRefused,
   });
   const refusal = splitRefusal(decision.error, ['reason', 'secondaryApproverId']);
+  // After a first try, the local check runs as the operator types: an error goes as soon as it is fixed.
+  const [tried, setTried] = useState(false);
+  // What was sent: the desk's refusal of a field shows until that field is changed.
+  const [sent, setSent] = useState<{ reason: string; secondary: string } | null>(null);
+  const local = tried ? checkApprove(reason, secondary) : {};
+  const reasonError = local.reason ?? (sent && sent.reason === reason ? refusal.fields.reason : undefined);
+  const selectError =
+    local.secondaryApproverId ??
+    (sent && sent.secondary === secondary ? refusal.fields.secondaryApproverId : undefined);
 
   useEffect(() => {
     if (refusal.fields.reason) reasonRef.current?.focus();
@@ -60,10 +88,13 @@ export function ApproveForm({ request, closed = false, onDone, onRefused }: Form
 
   const submit = (e: React.FormEvent) => {
     e.preventDefault();
+    setTried(true);
+    const problems = checkApprove(reason, secondary);
+    if (problems.reason) return reasonRef.current?.focus();
+    if (problems.secondaryApproverId) return selectRef.current?.focus();
+    setSent({ reason, secondary });
     void decision.submit({ reason, secondaryApproverId: secondary });
   };
-
-  const selectError = refusal.fields.secondaryApproverId;
   return (
     <form className="decision approve" aria-labelledby="approve-title" noValidate onSubmit={submit}>
       <h3 id="approve-title">Approve</h3>
@@ -77,7 +108,7 @@ export function ApproveForm({ request, closed = false, onDone, onRefused }: Form
         required
         value={reason}
         onChange={setReason}
-        error={refusal.fields.reason}
+        error={reasonError}
         disabled={closed}
       />
 

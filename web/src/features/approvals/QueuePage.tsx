@@ -5,7 +5,7 @@ import { errorMessage } from '../../api/messages';
 import type { ChangeRequest, RequestPage, RequestStatus } from '../../api/types';
 import { STATUS_LABELS } from '../../components/format';
 import { useSession } from '../../app/session';
-import { ALL_STATUSES, kindLabel, OPEN_STATUSES } from './model';
+import { ALL_STATUSES, kindLabel, kindOption, OPEN_STATUSES } from './model';
 import { useApprovalList, usePolicies, useRequesterNames, type ListFilter, type QueueTab } from './queries';
 import { formatAge, timeLeft } from './time';
 import { useNow } from './useNow';
@@ -122,7 +122,7 @@ export function QueuePage() {
               <option value="">All kinds</option>
               {(policies.data?.items ?? []).map((p) => (
                 <option key={p.kind} value={p.kind}>
-                  {kindLabel(p.kind)} ({p.kind})
+                  {kindOption(p.kind)}
                 </option>
               ))}
             </select>

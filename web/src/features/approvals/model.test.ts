@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ChangeRequest, Policy } from '../../api/types';
-import { kindLabel, visibleActions, type Viewer } from './model';
+import { article, kindLabel, kindOption, visibleActions, type Viewer } from './model';
 
 const policy: Policy = {
   kind: 'flag.set',
@@ -128,5 +128,15 @@ describe('kindLabel', () => {
   it('names known kinds and leaves others as they are', () => {
     expect(kindLabel('flag.set')).toBe('Feature flag');
     expect(kindLabel('trade.limit')).toBe('trade.limit');
+  });
+});
+
+describe('kind and article words', () => {
+  it('names a kind once when it has no label, and picks a/an', () => {
+    expect(kindOption('flag.set')).toBe('Feature flag (flag.set)');
+    expect(kindOption('client.access')).toBe('Client access (client.access)');
+    expect(kindOption('something.new')).toBe('something.new');
+    expect(`${article('operator role')} operator role`).toBe('an operator role');
+    expect(`${article('feature flag')} feature flag`).toBe('a feature flag');
   });
 });

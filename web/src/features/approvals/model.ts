@@ -27,11 +27,28 @@ const KIND_LABELS: Record<string, string> = {
   'policy.set': 'Approval policy',
   'settlement.requeue': 'Settlement requeue',
   'settlement.dismiss': 'Settlement dismissal',
+  'alert.rule': 'Alert rule',
+  'client.access': 'Client access',
+  'client.address': 'Client payout address',
+  'client.limits': 'Client limits',
+  'trade.amend': 'Trade amendment',
+  'trade.cancel': 'Trade cancellation',
 };
 
 /** "Feature flag" for `flag.set`; unknown kinds show as they are. */
 export function kindLabel(kind: string): string {
   return KIND_LABELS[kind] ?? kind;
+}
+
+/** "Feature flag (flag.set)" in a list; a kind without a label is named once, not twice. */
+export function kindOption(kind: string): string {
+  const label = kindLabel(kind);
+  return label === kind ? kind : `${label} (${kind})`;
+}
+
+/** "a" or "an", for "an operator role", "a feature flag". */
+export function article(word: string): string {
+  return /^[aeiou]/i.test(word) ? 'an' : 'a';
 }
 
 export function rolesText(roles: readonly Role[]): string {
@@ -96,7 +113,8 @@ export function visibleActions(
 
   if (!decides) actions.notice = 'You can follow this request but your roles do not let you decide requests.';
   else if (request.status === 'pending' && !mayApprove) {
-    actions.notice = `Approving a ${kindLabel(request.kind).toLowerCase()} request needs one of these roles: ${rolesText(request.policy.primaryRoles)}.`;
+    const label = kindLabel(request.kind).toLowerCase();
+    actions.notice = `Approving ${article(label)} ${label} request needs one of these roles: ${rolesText(request.policy.primaryRoles)}.`;
   } else if (request.status === 'awaiting_secondary' && !named) {
     const who = request.secondary?.name ?? 'the named co-signer';
     actions.notice =

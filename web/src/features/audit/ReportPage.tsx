@@ -1,4 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
+import { cosignCell, who } from './model';
 import { useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { api, qs } from '../../api/client';
@@ -70,7 +71,6 @@ function defaults() {
 }
 
 const day = (d: string) => new Date(`${d}T00:00`).toLocaleDateString(undefined, { dateStyle: 'medium' });
-const who = (p: { email: string | null; id: string | null } | null) => (p ? (p.email ?? p.id ?? '—') : '—');
 
 /** The regulators' approvals report: every request in a period, time to decision per approver, and pairs. */
 export function ReportPage() {
@@ -240,7 +240,7 @@ export function ReportPage() {
                     <th scope="col">Status</th>
                     <th scope="col">Requested by</th>
                     <th scope="col">Approved by</th>
-                    <th scope="col">Co-signed / rejected by</th>
+                    <th scope="col">Co-sign</th>
                   </tr>
                 </thead>
                 <tbody>
@@ -256,7 +256,7 @@ export function ReportPage() {
                       </td>
                       <td>{q.requester.email ?? q.requester.type}</td>
                       <td>{who(q.primary)}</td>
-                      <td>{q.rejection ? `${who(q.rejection)} (rejected)` : who(q.secondary)}</td>
+                      <td>{cosignCell(q)}</td>
                     </tr>
                   ))}
                 </tbody>

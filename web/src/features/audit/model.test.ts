@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  cosignCell,
   dataSummary,
   entityLink,
   exportPath,
@@ -94,5 +95,27 @@ describe('approvals report period', () => {
     expect(p && new Date(p.to).getTime() - new Date(p.from).getTime()).toBeGreaterThanOrEqual(30 * 86400_000);
     expect(p && new Date(p.from).getDate()).toBe(1);
     expect(periodOf('', '2026-03-31')).toBeNull();
+  });
+});
+
+describe('the report’s co-sign column', () => {
+  const carla = { email: 'carla@desk.test', id: 'c' };
+  it('names a co-signer as having co-signed only once they have', () => {
+    expect(
+      cosignCell({ status: 'awaiting_secondary', secondary: { ...carla, at: null }, rejection: null }),
+    ).toBe('Awaiting carla@desk.test');
+    expect(
+      cosignCell({
+        status: 'approved',
+        secondary: { ...carla, at: '2026-01-01T00:00:00Z' },
+        rejection: null,
+      }),
+    ).toBe('carla@desk.test (co-signed)');
+    expect(cosignCell({ status: 'expired', secondary: { ...carla, at: null }, rejection: null })).toBe(
+      'carla@desk.test was named but did not co-sign',
+    );
+    expect(cosignCell({ status: 'rejected', secondary: { ...carla, at: null }, rejection: carla })).toBe(
+      'carla@desk.test (rejected)',
+    );
   });
 });

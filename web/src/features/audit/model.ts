@@ -124,3 +124,26 @@ export const KNOWN_ACTIONS = [
 ];
 
 export const KNOWN_ENTITIES = ['change_request', 'flag', 'flag_review', 'operator', 'operator_session'];
+
+/** A person in the report: their email, else their id. */
+export const who = (p: { email: string | null; id: string | null } | null) =>
+  p ? (p.email ?? p.id ?? '—') : '—';
+
+const OPEN = new Set(['pending', 'awaiting_secondary']);
+
+/**
+ * The co-sign column: who co-signed (only once they have), who rejected, or who is still awaited;
+ * a named co-signer who never signed is said so, never listed as having co-signed.
+ */
+export function cosignCell(q: {
+  status: string;
+  secondary: { email: string | null; id: string | null; at: string | null } | null;
+  rejection: { email: string | null; id: string | null } | null;
+}): string {
+  if (q.rejection) return `${who(q.rejection)} (rejected)`;
+  if (!q.secondary) return '—';
+  if (q.secondary.at) return `${who(q.secondary)} (co-signed)`;
+  return OPEN.has(q.status)
+    ? `Awaiting ${who(q.secondary)}`
+    : `${who(q.secondary)} was named but did not co-sign`;
+}

@@ -19,7 +19,7 @@ describe('LoginPage', () => {
   it('a right password without a code: asks for the code next to its field, in words, and focuses it', async () => {
     const calls = fakeFetch(() => ({
       status: 401,
-      body: refusal('MFA_REQUIRED', 'Enter the code from your authenticator app (field totp).', 401),
+      body: refusal('MFA_REQUIRED', 'Enter the code from your authenticator app (field code).', 401),
     }));
     renderScreen(<LoginPage />);
     signIn('ada@desk.test', 'the right passphrase');
@@ -30,7 +30,7 @@ describe('LoginPage', () => {
     await waitFor(() => expect(document.activeElement).toBe(code));
     expect(code.getAttribute('aria-invalid')).toBe('true');
     expect(code.getAttribute('aria-describedby')).toBe(message.id);
-    expect(screen.queryByText(/field totp/)).toBeNull(); // the API's wording stays out of sight
+    expect(screen.queryByText(/field code/)).toBeNull(); // the API's wording stays out of sight
     expect(document.querySelector('.form-error')).toBeNull();
     expect(screen.getByLabelText<HTMLInputElement>('Password').value).toBe('the right passphrase');
     expect(calls.at(-1)?.body).toEqual({ email: 'ada@desk.test', password: 'the right passphrase' });

@@ -1,6 +1,7 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
-import { useNavigate } from 'react-router';
+import { useNavigate, useSearchParams } from 'react-router';
+import { safeNext, withNext } from '../../app/nextPage';
 import { api, ApiError } from '../../api/client';
 import type { LoginResponse } from '../../api/types';
 import { FieldError, FormError } from '../../components/FormError';
@@ -17,6 +18,7 @@ export function LoginPage() {
   const [busy, setBusy] = useState(false);
   const client = useQueryClient();
   const navigate = useNavigate();
+  const next = safeNext(useSearchParams()[0].get('next'));
   const totpRef = useRef<HTMLInputElement>(null);
   // The password was right and a code is needed: said next to the code field, which gets the focus.
   const codeNeeded = error instanceof ApiError && error.code === 'MFA_REQUIRED';
@@ -33,10 +35,10 @@ export function LoginPage() {
       const res = await api.post<LoginResponse>('/api/auth/login', {
         email,
         password,
-        ...(totp.trim() ? { totp: totp.trim() } : {}),
+        ...(totp.trim() ? { code: totp.trim() } : {}),
       });
       await client.invalidateQueries({ queryKey: ['me'] });
-      void navigate(res.mfaVerified ? '/approvals' : '/mfa');
+      void navigate(res.mfaVerified ? next : withNext('/mfa', next), { replace: true });
     } catch (err) {
       if (err instanceof ApiError && err.code === 'MFA_REQUIRED') setNeedsCode(true);
       setError(err);

@@ -1,7 +1,8 @@
 import { useQueryClient } from '@tanstack/react-query';
 import QRCode from 'qrcode';
 import { useEffect, useState } from 'react';
-import { useNavigate } from 'react-router';
+import { useNavigate, useSearchParams } from 'react-router';
+import { safeNext } from '../../app/nextPage';
 import { api } from '../../api/client';
 import { FormError } from '../../components/FormError';
 
@@ -14,6 +15,7 @@ export function MfaEnrolPage({ reenrol = false }: { reenrol?: boolean }) {
   const [error, setError] = useState<unknown>(null);
   const client = useQueryClient();
   const navigate = useNavigate();
+  const next = safeNext(useSearchParams()[0].get('next'));
 
   // One enrolment per visit: the page can mount twice on the way in (the session refreshing), and a
   // second POST would replace the secret the QR code already showed. fetchQuery shares the first.
@@ -44,7 +46,7 @@ export function MfaEnrolPage({ reenrol = false }: { reenrol?: boolean }) {
       await api.post('/api/auth/mfa/verify', { code: code.trim() });
       client.removeQueries({ queryKey: ENROLMENT });
       await client.invalidateQueries({ queryKey: ['me'] });
-      void navigate('/approvals');
+      void navigate(next, { replace: true });
     } catch (err) {
       setError(err);
     }

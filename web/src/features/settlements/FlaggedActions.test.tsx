@@ -21,6 +21,16 @@ const filedRequest = {
 };
 
 describe('FlaggedActions', () => {
+  it('“tick an event first” goes as soon as an event is ticked', async () => {
+    const calls = fakeFetch(() => ({ status: 201, body: filedRequest }));
+    const view = renderScreen(<FlaggedActions selected={[]} openByReason={{}} onFiled={() => undefined} />);
+    fireEvent.click(screen.getByRole('button', { name: 'Request requeue' }));
+    await screen.findByText('Tick at least one open event in the table first.');
+    view.rerender(<FlaggedActions selected={[E1]} openByReason={{}} onFiled={() => undefined} />);
+    expect(screen.queryByText('Tick at least one open event in the table first.')).toBeNull();
+    expect(calls).toEqual([]);
+  });
+
   it('files settlement.requeue with the ticked events and the note, then links to the request', async () => {
     const calls = fakeFetch(() => ({ status: 201, body: filedRequest }));
     const onFiled = vi.fn();

@@ -37,6 +37,7 @@ export function FlaggedActions({ selected, openByReason, onFiled }: Props) {
   const [note, setNote] = useState('');
   const [dismissReason, setDismissReason] = useState('');
   const [error, setError] = useState<{ action: Action; error: unknown } | null>(null);
+  // "Tick an event first": shown only while nothing is ticked, so it goes as soon as one is.
   const [local, setLocal] = useState<{ action: Action; message: string } | null>(null);
   const [busy, setBusy] = useState<Action | null>(null);
   const [filed, setFiled] = useState<ChangeRequest | null>(null);
@@ -139,7 +140,7 @@ export function FlaggedActions({ selected, openByReason, onFiled }: Props) {
             </div>
           )}
         </div>
-        {local?.action === 'requeue' && (
+        {local?.action === 'requeue' && selected.length === 0 && (
           <div className="form-error" role="alert">
             {local.message}
           </div>
@@ -194,7 +195,7 @@ export function FlaggedActions({ selected, openByReason, onFiled }: Props) {
           onChange={setDismissReason}
           error={dismissProblem.fields.reason}
         />
-        {local?.action === 'dismiss' && (
+        {local?.action === 'dismiss' && selected.length === 0 && (
           <div className="form-error" role="alert">
             {local.message}
           </div>

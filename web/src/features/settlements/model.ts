@@ -174,17 +174,7 @@ export const STEP_WORDS: Record<string, string> = {
 
 export const stepTitle = (step: string) => STEP_WORDS[step] ?? step;
 
-/** "24 Nov, 08:37:46": for table cells, where the full date would wrap. */
-export function shortTime(iso: string | null | undefined): string {
-  if (!iso) return '—';
-  return new Date(iso).toLocaleString(undefined, {
-    month: 'short',
-    day: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  });
-}
+export { shortTime } from '../../components/format';
 
 /** "1000000.5" → "1,000,000.5": grouped without going through a float. */
 export function usdt(amount: string | undefined | null): string {

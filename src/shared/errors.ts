@@ -75,3 +75,5 @@ export function sqlState(err: unknown): string | undefined {
 export const isUniqueViolation = (err: unknown) => sqlState(err) === '23505';
 /** 22P02: a value PostgreSQL cannot read as its column's type (e.g. an id that is not a UUID). */
 export const isInvalidTextRepresentation = (err: unknown) => sqlState(err) === '22P02';
+/** SQLSTATE class 22 (data exception): a value out of range, a NUL byte, bad encoding — the caller's input. */
+export const isDataException = (err: unknown) => sqlState(err)?.startsWith('22') === true;

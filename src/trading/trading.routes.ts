@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { deskDate } from '../shared/dates.js';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requestView } from '../approvals/approvals.schemas.js';
@@ -78,8 +79,8 @@ export function tradingRoutes(deps: { house: HousePricer; trades: TradesService 
             .object({
               status: z.string().max(40).optional(),
               client: z.string().uuid().optional(),
-              from: z.coerce.date().optional(),
-              to: z.coerce.date().optional(),
+              from: deskDate.optional(),
+              to: deskDate.optional(),
               limit: z.coerce.number().int().min(1).max(500).default(100),
             })
             .strict(),

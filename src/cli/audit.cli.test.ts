@@ -74,6 +74,7 @@ describe('desk audit export | verify | seal', () => {
     await fs.writeFile(crafted, 'not an export\n');
     const painted = await runDeskCommand(['audit', 'verify', crafted], env);
     expect(painted.code).toBe(1);
+    // eslint-disable-next-line no-control-regex -- the escape character is what must not come out
     expect(painted.output).not.toMatch(/[\r\u001b\u202e]/);
     expect(painted.output).toContain('x\\u{d}\\u{1b}[2KOK all intact\\u{202e}.jsonl');
 

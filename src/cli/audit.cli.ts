@@ -26,6 +26,7 @@ function parseInstant(value: string, name: string): Date {
 }
 
 /** Control and direction characters a crafted export (or its name) could use to repaint a line. */
+// eslint-disable-next-line no-control-regex -- control characters are what this finds
 const UNPRINTABLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu;
 const escapeText = (text: string) =>
   text.replace(UNPRINTABLE, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);

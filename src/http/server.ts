@@ -65,9 +65,10 @@ export async function buildServer(deps: ServerDeps): Promise<DeskServer> {
     ajv: { customOptions: { removeAdditional: false } },
     // Errors Fastify meets before routing (a malformed percent-encoding): problem+json, no URL echoed.
     frameworkErrors: frameworkErrorHandler,
+    // Only a socket that has sent nothing yet gets an answer (a reset or a stream in progress is just closed).
     clientErrorHandler: (err: NodeJS.ErrnoException, socket) => {
-      if (socket.writable) socket.end(clientErrorReply(err.code));
-      else socket.destroy(err);
+      if (err.code === 'ECONNRESET' || !socket.writable || socket.bytesWritten > 0) socket.destroy();
+      else socket.end(clientErrorReply(err.code));
     },
   });
   // The API speaks JSON only: anything else is 415, never a string handed to a JSON schema.

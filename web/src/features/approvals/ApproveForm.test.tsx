@@ -74,7 +74,9 @@ describe('ApproveForm', () => {
     expect(screen.queryByRole('textbox', { name: /co-signer/i })).toBeNull();
     expect(calls[0]?.path).toBe(`/api/approvals/${REQUEST_ID}/eligible-approvers`);
     expect(
-      screen.getByText(/At least 10 characters \(spaces and invisible characters do not count\); kept in the audit trail/),
+      screen.getByText(
+        /At least 10 characters \(spaces and invisible characters do not count\); kept in the audit trail/,
+      ),
     ).toBeTruthy();
   });
 

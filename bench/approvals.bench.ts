@@ -195,7 +195,9 @@ async function decisionsPerSecond(
         reason: 'Checked the onboarding ticket',
         secondaryApproverId: client.secondary.id,
       });
-      const c = await post(base, client.secondarySession, `/api/approvals/${id}/cosign`, {});
+      const c = await post(base, client.secondarySession, `/api/approvals/${id}/cosign`, {
+        reason: 'Checked and co-signed.',
+      });
       if (record) {
         approveMs.push(a);
         cosignMs.push(c);

@@ -146,7 +146,7 @@ expect 400 curl -sS -X POST "$DESK/api/approvals/$REQ/approve" -H "authorization
 expect 403 curl -sS -X POST "$DESK/api/approvals/$REQ/approve" -H "authorization: Bearer $TOKEN_RISK2" \
   -H 'content-type: application/json' -d "{\"reason\": \"Reviewed the reconciliation\", \"secondaryApproverId\": \"$ID_RISK2\"}" | code SAME_APPROVER
 expect 403 curl -sS -X POST "$DESK/api/approvals/$REQ/cosign" -H "authorization: Bearer $TOKEN_ADMIN1" \
-  -H 'content-type: application/json' -d '{}' | code NOT_NAMED_SECONDARY
+  -H 'content-type: application/json' -d '{"reason": "Checked and co-signed."}' | code NOT_NAMED_SECONDARY
 
 # Primary approval by risk2, naming admin1 as the secondary.
 want "$(expect 200 curl -sS -X POST "$DESK/api/approvals/$REQ/approve" -H "authorization: Bearer $TOKEN_RISK2" \
@@ -155,7 +155,7 @@ want "$(expect 200 curl -sS -X POST "$DESK/api/approvals/$REQ/approve" -H "autho
 expect 409 curl -sS -X POST "$DESK/api/approvals/$REQ/approve" -H "authorization: Bearer $TOKEN_RISK2" \
   -H 'content-type: application/json' -d "{\"reason\": \"Reviewed the reconciliation reports\", \"secondaryApproverId\": \"$ID_ADMIN1\"}" | code ALREADY_DECIDED
 expect 403 curl -sS -X POST "$DESK/api/approvals/$REQ/cosign" -H "authorization: Bearer $TOKEN_ADMIN2" \
-  -H 'content-type: application/json' -d '{}' | code NOT_NAMED_SECONDARY
+  -H 'content-type: application/json' -d '{"reason": "Checked and co-signed."}' | code NOT_NAMED_SECONDARY
 
 # Naming approves nothing: admin1 co-signs with their own session. Renew the step-up window first
 # (admin1 used a code seconds ago at sign-in, so totp waits for the next 30-second step).
@@ -178,7 +178,7 @@ want "$(expect 200 curl -sS -X POST "$DESK/api/approvals/$REQ_OFF/reject" -H "au
   -H 'content-type: application/json' -d '{"reason": "Banks settle USDT on holidays too; keep it on"}' \
   | jq -r .status)" rejected "rejected by risk2: status"
 expect 409 curl -sS -X POST "$DESK/api/approvals/$REQ_OFF/cosign" -H "authorization: Bearer $TOKEN_ADMIN1" \
-  -H 'content-type: application/json' -d '{}' | code ALREADY_DECIDED
+  -H 'content-type: application/json' -d '{"reason": "Checked and co-signed."}' | code ALREADY_DECIDED
 
 # --- 6. policy.set through the generic endpoint, idempotency, cancel -------------------------
 step "6. file a policy.set request (Idempotency-Key) and cancel it"
@@ -203,7 +203,7 @@ REQ_POLICY=$(expect 201 curl -sS -X POST "$DESK/api/approvals" -H "authorization
 expect 200 curl -sS -X POST "$DESK/api/approvals/$REQ_POLICY/approve" -H "authorization: Bearer $TOKEN_RISK2" \
   -H 'content-type: application/json' -d "{\"reason\": \"Demo desk: requests should expire quickly\", \"secondaryApproverId\": \"$ID_ADMIN1\"}" > /dev/null
 expect 200 curl -sS -X POST "$DESK/api/approvals/$REQ_POLICY/cosign" -H "authorization: Bearer $TOKEN_ADMIN1" \
-  -H 'content-type: application/json' -d '{}' > /dev/null
+  -H 'content-type: application/json' -d '{"reason": "Checked and co-signed."}' > /dev/null
 want "$(expect 200 curl -sS "$DESK/api/approvals/policies" -H "authorization: Bearer $TOKEN_OPS" \
   | jq -r '.items[] | select(.kind == "flag.set") | "\(.ttlSeconds) v\(.version)"')" "60 v2" "flag.set policy"
 
@@ -219,7 +219,7 @@ jq -r '.roleRequests[0].summary' <<<"$NEW"
 expect 200 curl -sS -X POST "$DESK/api/approvals/$REQ_ROLE/approve" -H "authorization: Bearer $TOKEN_ADMIN2" \
   -H 'content-type: application/json' -d "{\"reason\": \"Olga joins the ops rota on Monday\", \"secondaryApproverId\": \"$ID_RISK1\"}" > /dev/null
 want "$(expect 200 curl -sS -X POST "$DESK/api/approvals/$REQ_ROLE/cosign" -H "authorization: Bearer $TOKEN_RISK1" \
-  -H 'content-type: application/json' -d '{}' \
+  -H 'content-type: application/json' -d '{"reason": "Checked and co-signed."}' \
   | jq -r .status)" approved "role grant: status"
 want "$(expect 200 curl -sS "$DESK/api/operators" -H "authorization: Bearer $TOKEN_ADMIN1" \
   | jq -c --arg id "$ID_OLGA" '.operators[] | select(.id == $id) | .roles')" '["ops_approver"]' "Olga's roles"
@@ -251,7 +251,7 @@ want "$(expect 200 curl -sS "$DESK/api/flags/AUTO_SETTLEMENT" -H "authorization:
   | jq -r '"\(.enabled) \(.history[0].via)"')" "false emergency" "AUTO_SETTLEMENT"
 # The stop moved the flag's version: the co-sign re-checks it, applies nothing and the request fails.
 expect 409 curl -sS -X POST "$DESK/api/approvals/$REQ_STALE/cosign" -H "authorization: Bearer $TOKEN_ADMIN1" \
-  -H 'content-type: application/json' -d '{}' | code STALE_REQUEST
+  -H 'content-type: application/json' -d '{"reason": "Checked and co-signed."}' | code STALE_REQUEST
 want "$(expect 200 curl -sS "$DESK/api/approvals/$REQ_STALE" -H "authorization: Bearer $TOKEN_OPS" | jq -r .status)" failed "stale request"
 
 # --- 9. Direct SQL is caught; notifications wait in the outbox -------------------------------

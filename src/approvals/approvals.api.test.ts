@@ -6,6 +6,7 @@ import { buildTestServer, type TestServer } from '../../test/support/server.js';
 import {
   call,
   fileFlagRequest,
+  INVISIBLE_REASON,
   person,
   REASON,
   type Person,
@@ -107,7 +108,13 @@ describe('approvals API', () => {
       reason: REASON,
       secondaryApproverId: secondary.id,
     });
-    expect((await call(t, secondary, 'POST', `/api/approvals/${off.body.id}/cosign`, {})).status).toBe(200);
+    expect(
+      (
+        await call(t, secondary, 'POST', `/api/approvals/${off.body.id}/cosign`, {
+          reason: 'Checked and co-signed.',
+        })
+      ).status,
+    ).toBe(200);
     expect(await flagEnabled()).toBe(false);
   });
 
@@ -139,7 +146,9 @@ describe('approvals API', () => {
       reason: REASON,
       secondaryApproverId: secondary.id,
     });
-    const cos = await call(t, primary, 'POST', `/api/approvals/${req.id}/cosign`, {});
+    const cos = await call(t, primary, 'POST', `/api/approvals/${req.id}/cosign`, {
+      reason: 'Checked and co-signed.',
+    });
     expect([cos.status, cos.body.code]).toEqual([403, 'SAME_APPROVER']);
   });
 
@@ -231,7 +240,7 @@ describe('approvals API', () => {
         secondary,
         'POST',
         `/api/approvals/${req.id}/cosign`,
-        {},
+        { reason: 'Checked and co-signed.' },
       );
       expect([res.status, res.body.code]).toEqual([403, 'NOT_ELIGIBLE']);
       expect(res.body.detail).toMatch(c.why);
@@ -263,19 +272,23 @@ describe('approvals API', () => {
 
   it('4. NOT_NAMED_SECONDARY: only the named secondary may co-sign', async () => {
     const req = await fileFlagRequest(t, requester);
-    const early = await call(t, other, 'POST', `/api/approvals/${req.id}/cosign`, {});
+    const early = await call(t, other, 'POST', `/api/approvals/${req.id}/cosign`, {
+      reason: 'Checked and co-signed.',
+    });
     expect([early.status, early.body.code]).toEqual([403, 'NOT_NAMED_SECONDARY']);
     await call(t, primary, 'POST', `/api/approvals/${req.id}/approve`, {
       reason: REASON,
       secondaryApproverId: secondary.id,
     });
-    const res = await call(t, other, 'POST', `/api/approvals/${req.id}/cosign`, {});
+    const res = await call(t, other, 'POST', `/api/approvals/${req.id}/cosign`, {
+      reason: 'Checked and co-signed.',
+    });
     expect([res.status, res.body.code]).toEqual([403, 'NOT_NAMED_SECONDARY']);
   });
 
-  it('5. REASON_REQUIRED: approval and rejection need 10 non-blank characters', async () => {
+  it('5. REASON_REQUIRED: approval, rejection and co-sign need 10 visible characters', async () => {
     const req = await fileFlagRequest(t, requester);
-    for (const reason of ['', '   ', 'ok fine', 'a b c d e f g h i']) {
+    for (const reason of ['', '   ', 'ok fine', 'a b c d e f g h i', INVISIBLE_REASON]) {
       const a = await call(t, primary, 'POST', `/api/approvals/${req.id}/approve`, {
         reason,
         secondaryApproverId: secondary.id,
@@ -284,6 +297,18 @@ describe('approvals API', () => {
       const r = await call(t, primary, 'POST', `/api/approvals/${req.id}/reject`, { reason });
       expect([r.status, r.body.code]).toEqual([400, 'REASON_REQUIRED']);
     }
+    const approved = await call(t, primary, 'POST', `/api/approvals/${req.id}/approve`, {
+      reason: REASON,
+      secondaryApproverId: secondary.id,
+    });
+    expect(approved.status).toBe(200);
+    for (const reason of ['', 'ok fine', INVISIBLE_REASON]) {
+      const c = await call(t, secondary, 'POST', `/api/approvals/${req.id}/cosign`, { reason });
+      expect([c.status, c.body.code, c.body.errors?.[0]?.path]).toEqual([400, 'REASON_REQUIRED', 'reason']);
+    }
+    const none = await call(t, secondary, 'POST', `/api/approvals/${req.id}/cosign`, {});
+    expect([none.status, none.body.code]).toEqual([400, 'VALIDATION_FAILED']);
+    expect((await call(t, requester, 'POST', `/api/approvals/${req.id}/cancel`, {})).status).toBe(200);
   });
 
   it('6. ALREADY_DECIDED: a decided request takes no further decision', async () => {
@@ -315,7 +340,9 @@ describe('approvals API', () => {
       reason: 'Suspicious withdrawals seen',
     });
     expect(stop.status).toBe(200);
-    const res = await call<RequestBody>(t, secondary, 'POST', `/api/approvals/${req.id}/cosign`, {});
+    const res = await call<RequestBody>(t, secondary, 'POST', `/api/approvals/${req.id}/cosign`, {
+      reason: 'Checked and co-signed.',
+    });
     expect([res.status, res.body.code]).toEqual([409, 'STALE_REQUEST']);
     const after = await call<RequestBody>(t, auditor, 'GET', `/api/approvals/${req.id}`);
     expect(after.body.status).toBe('failed');
@@ -341,7 +368,9 @@ describe('approvals API', () => {
         tx,
       );
     });
-    const res = await call<RequestBody>(t, secondary, 'POST', `/api/approvals/${req.id}/cosign`, {});
+    const res = await call<RequestBody>(t, secondary, 'POST', `/api/approvals/${req.id}/cosign`, {
+      reason: 'Checked and co-signed.',
+    });
     expect([res.status, res.body.code]).toEqual([409, 'STALE_REQUEST']);
     expect(
       (await call<RequestBody>(t, auditor, 'GET', `/api/approvals/${req.id}`)).body.failureReason,
@@ -386,7 +415,9 @@ describe('approvals API', () => {
       reason: REASON,
       secondaryApproverId: secondary.id,
     });
-    const cosigned = await call<RequestBody>(t, secondary, 'POST', `/api/approvals/${req.id}/cosign`, {});
+    const cosigned = await call<RequestBody>(t, secondary, 'POST', `/api/approvals/${req.id}/cosign`, {
+      reason: 'Checked and co-signed.',
+    });
     expect([cosigned.status, cosigned.body.status]).toEqual([200, 'approved']);
     expect(await flagEnabled()).toBe(true);
     await expect(
@@ -403,7 +434,13 @@ describe('approvals API', () => {
       reason: REASON,
       secondaryApproverId: secondary.id,
     });
-    expect((await call(t, secondary, 'POST', `/api/approvals/${off.body.id}/cosign`, {})).status).toBe(200);
+    expect(
+      (
+        await call(t, secondary, 'POST', `/api/approvals/${off.body.id}/cosign`, {
+          reason: 'Checked and co-signed.',
+        })
+      ).status,
+    ).toBe(200);
     expect(await flagEnabled()).toBe(false);
   });
 
@@ -425,7 +462,9 @@ describe('approvals API', () => {
     );
     expect(detail.body.status).toBe('expired');
     expect(detail.body.history.map((h) => h.action)).toEqual(['filed', 'expired']);
-    const again = await call(t, secondary, 'POST', `/api/approvals/${req.id}/cosign`, {});
+    const again = await call(t, secondary, 'POST', `/api/approvals/${req.id}/cosign`, {
+      reason: 'Checked and co-signed.',
+    });
     expect([again.status, again.body.code]).toEqual([410, 'EXPIRED']);
   });
 
@@ -448,7 +487,9 @@ describe('approvals API', () => {
       fields: ['actorType'],
     });
     expect(audit).toEqual([{ actorType: 'system' }]);
-    const res = await call(t, secondary, 'POST', `/api/approvals/${req.id}/cosign`, {});
+    const res = await call(t, secondary, 'POST', `/api/approvals/${req.id}/cosign`, {
+      reason: 'Checked and co-signed.',
+    });
     expect([res.status, res.body.code]).toEqual([410, 'EXPIRED']);
   });
 
@@ -488,7 +529,7 @@ describe('approvals API', () => {
     expect([eligible.status, eligible.body.code]).toEqual([404, 'NOT_FOUND']);
     const decisions: [Person, string, object][] = [
       [primary, 'approve', { reason: REASON, secondaryApproverId: secondary.id }],
-      [secondary, 'cosign', {}],
+      [secondary, 'cosign', { reason: REASON }],
       [primary, 'reject', { reason: REASON }],
       [requester, 'cancel', {}],
     ];
@@ -508,7 +549,9 @@ describe('approvals API', () => {
     await sql`update operator_sessions set step_up_until = now() - interval '1 second' where id = ${cosigner.session.sessionId}`.execute(
       t.database.db,
     );
-    const cos = await call(t, cosigner, 'POST', `/api/approvals/${req.id}/cosign`, {});
+    const cos = await call(t, cosigner, 'POST', `/api/approvals/${req.id}/cosign`, {
+      reason: 'Checked and co-signed.',
+    });
     expect([cos.status, cos.body.code]).toEqual([403, 'STEP_UP_REQUIRED']);
     const rej = await call(t, cosigner, 'POST', `/api/approvals/${req.id}/reject`, {
       reason: 'Not without the pilot sign-off',

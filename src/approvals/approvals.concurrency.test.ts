@@ -209,7 +209,9 @@ describe(`${PARALLEL} parallel primary approvals of one pending request`, () => 
     expect((await flagState(t)).enabled).toBe(false); // naming a secondary applies nothing
 
     // and the request then completes normally, applying the change once
-    const cosign = await call<RequestBody>(t, secondary, 'POST', `/api/approvals/${req.id}/cosign`, {});
+    const cosign = await call<RequestBody>(t, secondary, 'POST', `/api/approvals/${req.id}/cosign`, {
+      reason: 'Checked and co-signed.',
+    });
     expect([cosign.status, cosign.body.status]).toEqual([200, 'approved']);
     expect(await flagChangesVia(t, 'request', req.id)).toBe(1);
   });
@@ -264,7 +266,10 @@ describe('different decisions racing on one request', () => {
           case 0:
             return {
               decision: 'cosign',
-              run: () => call<RequestBody>(t, secondary, 'POST', `/api/approvals/${req.id}/cosign`, {}),
+              run: () =>
+                call<RequestBody>(t, secondary, 'POST', `/api/approvals/${req.id}/cosign`, {
+                  reason: 'Checked and co-signed.',
+                }),
             };
           case 1:
             return {
@@ -331,9 +336,13 @@ describe('a co-sign never applies over an entity that moved after it was read (i
     const before = await flagState(t);
     // Both co-signs read the flag (version v), then queue behind whoever writes it first.
     const lock = await holdRowLock(t, 'feature_flags', { column: 'key', value: 'AUTO_SETTLEMENT' });
-    const first = call<RequestBody>(t, secondary, 'POST', `/api/approvals/${a}/cosign`, {});
+    const first = call<RequestBody>(t, secondary, 'POST', `/api/approvals/${a}/cosign`, {
+      reason: 'Checked and co-signed.',
+    });
     await waitForLockWaiters(t, 1);
-    const second = call<RequestBody>(t, secondary, 'POST', `/api/approvals/${b}/cosign`, {});
+    const second = call<RequestBody>(t, secondary, 'POST', `/api/approvals/${b}/cosign`, {
+      reason: 'Checked and co-signed.',
+    });
     await waitForLockWaiters(t, 2);
     await lock.release();
     const results = await Promise.all([first, second]);
@@ -349,7 +358,10 @@ describe('a co-sign never applies over an entity that moved after it was read (i
 
     // back off for the next test, through dual control
     const off = await awaitingCosign(false);
-    expect((await call(t, secondary, 'POST', `/api/approvals/${off}/cosign`, {})).status).toBe(200);
+    expect(
+      (await call(t, secondary, 'POST', `/api/approvals/${off}/cosign`, { reason: 'Checked and co-signed.' }))
+        .status,
+    ).toBe(200);
   });
 
   it('an emergency stop that commits while a co-sign to turn the flag on is in flight wins: the co-sign fails and the flag stays off', async () => {
@@ -365,7 +377,9 @@ describe('a co-sign never applies over an entity that moved after it was read (i
       reason: 'Suspicious withdrawals seen',
     });
     await waitForLockWaiters(t, 1);
-    const cosign = call<RequestBody>(t, secondary, 'POST', `/api/approvals/${id}/cosign`, {});
+    const cosign = call<RequestBody>(t, secondary, 'POST', `/api/approvals/${id}/cosign`, {
+      reason: 'Checked and co-signed.',
+    });
     await waitForLockWaiters(t, 2);
     await lock.release();
     const [stopped, cosigned] = await Promise.all([stop, cosign]);
@@ -397,9 +411,13 @@ describe('a co-sign never applies over an entity that moved after it was read (i
     };
     const [a, b] = [await file('ops_approver'), await file('risk_officer')];
     const lock = await holdRowLock(t, 'operators', { column: 'id', value: target.id });
-    const first = call<RequestBody>(t, riskOfficer, 'POST', `/api/approvals/${a}/cosign`, {});
+    const first = call<RequestBody>(t, riskOfficer, 'POST', `/api/approvals/${a}/cosign`, {
+      reason: 'Checked and co-signed.',
+    });
     await waitForLockWaiters(t, 1);
-    const second = call<RequestBody>(t, riskOfficer, 'POST', `/api/approvals/${b}/cosign`, {});
+    const second = call<RequestBody>(t, riskOfficer, 'POST', `/api/approvals/${b}/cosign`, {
+      reason: 'Checked and co-signed.',
+    });
     await waitForLockWaiters(t, 2);
     await lock.release();
     const results = await Promise.all([first, second]);

@@ -140,7 +140,7 @@ export function createDecisions(deps: ApprovalsDeps) {
         if (mine) throw new AppError(mine, ELIGIBILITY_DETAIL[mine]);
         if (!isValidReason(input.reason))
           throw new AppError('REASON_REQUIRED', REASON_DETAIL, [
-            { path: 'reason', message: 'needs at least 10 characters' },
+            { path: 'reason', message: 'needs at least 10 visible characters' },
           ]);
         assertStepUp(deps, decider);
         const second = await approverOrThrow(deps, tx, input.secondaryApproverId, 'secondaryApproverId');
@@ -200,7 +200,7 @@ export function createDecisions(deps: ApprovalsDeps) {
     },
 
     /** The named secondary's co-sign: re-checks the digest and the change, then applies it exactly once. */
-    async cosign(id: string, input: { reason?: string | null }, decider: Decider): Promise<RequestRow> {
+    async cosign(id: string, input: { reason: string }, decider: Decider): Promise<RequestRow> {
       return decide(deps, id, 'cosign', decider, async (tx, req) => {
         const policy = req.policy as Policy;
         if (decider.operatorId === requesterOperatorId(req))
@@ -222,9 +222,14 @@ export function createDecisions(deps: ApprovalsDeps) {
           req.primary_approver_id,
         );
         if (mine) throw new AppError(mine, ELIGIBILITY_DETAIL[mine]);
+        // Every decision is explained: the co-sign too, by the same visible-characters rule.
+        if (!isValidReason(input.reason))
+          throw new AppError('REASON_REQUIRED', REASON_DETAIL, [
+            { path: 'reason', message: 'needs at least 10 visible characters' },
+          ]);
         assertStepUp(deps, decider);
         const now = deps.clock.now();
-        const reason = input.reason?.trim() ? input.reason.trim() : null;
+        const reason = (input.reason ?? '').trim();
         const base = { secondary_reason: reason, secondary_at: now, decided_at: now };
         observe(tx, req, 'secondary');
         // Both approvers must still be eligible when the change is applied (invariant 3): a primary
@@ -301,7 +306,7 @@ export function createDecisions(deps: ApprovalsDeps) {
         if (mine) throw new AppError(mine, ELIGIBILITY_DETAIL[mine]);
         if (!isValidReason(input.reason))
           throw new AppError('REASON_REQUIRED', REASON_DETAIL, [
-            { path: 'reason', message: 'needs at least 10 characters' },
+            { path: 'reason', message: 'needs at least 10 visible characters' },
           ]);
         assertStepUp(deps, decider);
         const now = deps.clock.now();

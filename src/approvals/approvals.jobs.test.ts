@@ -81,7 +81,9 @@ describe('the approvals expiry cron job', () => {
     ]);
     const told = await notificationsFor(t, { template: 'approval.expired', requestId: due.id });
     expect(told.map((r) => r.recipientId).sort()).toEqual([requester.id, primary.id, secondary.id].sort());
-    const late = await call(t, secondary, 'POST', `/api/approvals/${due.id}/cosign`, {});
+    const late = await call(t, secondary, 'POST', `/api/approvals/${due.id}/cosign`, {
+      reason: 'Checked and co-signed.',
+    });
     expect([late.status, late.body.code]).toEqual([410, 'EXPIRED']);
   });
 });

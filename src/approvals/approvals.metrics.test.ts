@@ -30,7 +30,7 @@ describe('approvals metrics', () => {
       reason: REASON,
       secondaryApproverId: c.id,
     });
-    await call(t, c, 'POST', `/api/approvals/${first.id}/cosign`, {});
+    await call(t, c, 'POST', `/api/approvals/${first.id}/cosign`, { reason: 'Checked and co-signed.' });
     const text = await scrape();
     expect(text).toContain('desk_approvals_pending{kind="flag.set"} 1');
     expect(text).toMatch(/desk_approval_decision_seconds_count\{kind="flag.set",step="primary"\} 1/);
@@ -59,9 +59,10 @@ describe('approvals metrics', () => {
     await sql`update feature_flags set description = description where key = 'AUTO_SETTLEMENT'`.execute(
       t.database.db,
     ); // the flag moved: stale
-    expect((await call(t, c, 'POST', `/api/approvals/${failed.id}/cosign`, {})).body.code).toBe(
-      'STALE_REQUEST',
-    );
+    expect(
+      (await call(t, c, 'POST', `/api/approvals/${failed.id}/cosign`, { reason: 'Checked and co-signed.' }))
+        .body.code,
+    ).toBe('STALE_REQUEST');
 
     const text = await scrape();
     for (const outcome of ['rejected', 'cancelled', 'expired', 'failed'])
@@ -96,7 +97,9 @@ describe('approvals metrics', () => {
       reason: REASON,
       secondaryApproverId: c.id,
     });
-    const res = await call(t, c, 'POST', `/api/approvals/${filed.body.id}/cosign`, {});
+    const res = await call(t, c, 'POST', `/api/approvals/${filed.body.id}/cosign`, {
+      reason: 'Checked and co-signed.',
+    });
     expect(res.status).toBe(500);
     expect((await call<{ status: string }>(t, a, 'GET', `/api/approvals/${filed.body.id}`)).body.status).toBe(
       'awaiting_secondary',

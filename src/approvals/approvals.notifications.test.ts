@@ -80,7 +80,13 @@ describe('approvals notifications outbox', () => {
       reason: REASON,
       secondaryApproverId: secondary.id,
     });
-    expect((await call(t, secondary, 'POST', `/api/approvals/${req.id}/cosign`, {})).status).toBe(200);
+    expect(
+      (
+        await call(t, secondary, 'POST', `/api/approvals/${req.id}/cosign`, {
+          reason: 'Checked and co-signed.',
+        })
+      ).status,
+    ).toBe(200);
     expect(await operatorsTold(req.id, 'approval.approved')).toEqual(sorted(requester, primary));
     // and back off through an emergency stop, so the next tests start from "off"
     expect(
@@ -130,7 +136,11 @@ describe('approvals notifications outbox', () => {
 
   it('expiry discovered by a decision, by a cancel and by the expiry job tells the same people: requester, primary, named secondary', async () => {
     const paths: [string, (id: string) => Promise<unknown>][] = [
-      ['decision', (id) => call(t, secondary, 'POST', `/api/approvals/${id}/cosign`, {})],
+      [
+        'decision',
+        (id) =>
+          call(t, secondary, 'POST', `/api/approvals/${id}/cosign`, { reason: 'Checked and co-signed.' }),
+      ],
       ['cancel', (id) => call(t, requester, 'POST', `/api/approvals/${id}/cancel`, {})],
       ['job', () => t.desk.services.approvals.expireDue()],
     ];
@@ -160,7 +170,9 @@ describe('approvals notifications outbox', () => {
     await sql`update feature_flags set description = description where key = 'AUTO_SETTLEMENT'`.execute(
       t.database.db,
     ); // bumps the version
-    const res = await call(t, secondary, 'POST', `/api/approvals/${req.id}/cosign`, {});
+    const res = await call(t, secondary, 'POST', `/api/approvals/${req.id}/cosign`, {
+      reason: 'Checked and co-signed.',
+    });
     expect(res.body.code).toBe('STALE_REQUEST');
     expect(await operatorsTold(req.id, 'approval.failed')).toEqual(sorted(requester, primary));
     const [failed] = await notificationsFor(t, {

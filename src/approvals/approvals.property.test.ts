@@ -635,7 +635,9 @@ async function step(world: World, m: Model, cmd: Command, n: number): Promise<vo
           applies = true;
         }
       }
-      outcome = await attempt(() => approvals.cosign(r.id, {}, decider(by, cmd.stepUp)));
+      outcome = await attempt(() =>
+        approvals.cosign(r.id, { reason: 'Checked and co-signed.' }, decider(by, cmd.stepUp)),
+      );
       onSuccess = () => {
         r.status = 'approved';
         if (applies) applyToModel(m, r.change);

@@ -71,7 +71,11 @@ describe('approvals report statistics (fixed clock)', () => {
         decider(primary),
       );
       clock.advance(toSecondary * 1000);
-      const done = await t.desk.services.approvals.cosign(id, {}, decider(second));
+      const done = await t.desk.services.approvals.cosign(
+        id,
+        { reason: 'Checked and co-signed.' },
+        decider(second),
+      );
       expect(done.status).toBe('approved');
     }
     // s2 rejects one 50 s after filing (no primary step: measured from filing)

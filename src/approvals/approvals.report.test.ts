@@ -83,7 +83,9 @@ describe("the regulators' approvals report", () => {
         reason: REASON,
         secondaryApproverId: risk.id,
       });
-      await call(t, risk, 'POST', `/api/approvals/${req.body.id}/cosign`, {});
+      await call(t, risk, 'POST', `/api/approvals/${req.body.id}/cosign`, {
+        reason: 'Checked and co-signed.',
+      });
     }
     const rejected = await call<RequestBody>(t, admin, 'POST', '/api/approvals', {
       kind: 'operator.role',

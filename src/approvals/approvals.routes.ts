@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { deskDate } from '../shared/dates.js';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { auditContext } from '../shared/request-context.js';
@@ -34,8 +35,8 @@ function decider(request: FastifyRequest): Decider {
 /** The approvals API: thin — parse, call the engine, shape the answer. */
 const reportQuery = z
   .object({
-    from: z.coerce.date().optional(),
-    to: z.coerce.date().optional(),
+    from: deskDate.optional(),
+    to: deskDate.optional(),
     format: z.enum(['json', 'csv']).default('json'),
   })
   .strict();

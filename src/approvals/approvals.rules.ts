@@ -34,12 +34,11 @@ export interface Approver {
   mfaEnrolled: boolean;
 }
 
-export const MIN_REASON_LENGTH = 10;
-
-/** At least 10 non-blank characters: a rationale, not a keystroke. */
-export function isValidReason(reason: string | undefined | null): boolean {
-  return (reason ?? '').replace(/\s+/g, '').length >= MIN_REASON_LENGTH;
-}
+/** At least 10 visible characters: a rationale, not a keystroke (one rule: shared/rationale.ts). */
+export {
+  MIN_RATIONALE_LENGTH as MIN_REASON_LENGTH,
+  isValidRationale as isValidReason,
+} from '../shared/rationale.js';
 
 /** Which decision each status admits. Anything else on an open request is ALREADY_DECIDED. */
 export function allowedDecisions(status: RequestStatus): Decision[] {

@@ -20,7 +20,7 @@ export const fileBody = z
 export const approveBody = z
   .object({ reason: z.string().max(2000), secondaryApproverId: z.string().uuid() })
   .strict();
-export const cosignBody = z.object({ reason: z.string().max(2000).optional() }).strict();
+export const cosignBody = z.object({ reason: z.string().max(2000) }).strict();
 export const rejectBody = z.object({ reason: z.string().max(2000) }).strict();
 export const idParams = z.object({ id: z.string().uuid() }).strict();
 

@@ -1,7 +1,11 @@
 import { z } from 'zod';
+import { inDeskRange } from '../shared/dates.js';
 import { MAX_PAGE } from './audit.search.js';
 
-const instant = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
+const instant = z.iso
+  .datetime({ offset: true })
+  .transform((s) => new Date(s))
+  .refine(inDeskRange, 'must be a date between the years 1 and 9999');
 
 const filterFields = {
   from: instant.optional().describe('inclusive, ISO 8601'),

@@ -37,7 +37,7 @@ const encodeCursor = (id: string) => Buffer.from(`a1:${id}`).toString('base64url
 
 function decodeCursor(cursor: string): string {
   const m = /^a1:(\d{1,19})$/.exec(Buffer.from(cursor, 'base64url').toString());
-  if (!m?.[1])
+  if (!m?.[1] || BigInt(m[1]) > 9223372036854775807n)
     throw new AppError('VALIDATION_FAILED', 'The cursor is not one this API handed out.', [
       { path: 'querystring.cursor', message: 'is invalid' },
     ]);

@@ -69,6 +69,15 @@ describe('desk audit export | verify | seal', () => {
     expect(bad.code).toBe(1);
     expect(bad.output).toMatch(/^FAILED .*seq \d+, event id \d+\): seq \d+ \(event id \d+\) was changed/m);
 
+    // A crafted export (here its name) cannot repaint the FAILED line: control characters come out escaped.
+    const crafted = path.join(dir, 'x\r\u001b[2KOK all intact\u202e.jsonl');
+    await fs.writeFile(crafted, 'not an export\n');
+    const painted = await runDeskCommand(['audit', 'verify', crafted], env);
+    expect(painted.code).toBe(1);
+    // eslint-disable-next-line no-control-regex -- the escape character is what must not come out
+    expect(painted.output).not.toMatch(/[\r\u001b\u202e]/);
+    expect(painted.output).toContain('x\\u{d}\\u{1b}[2KOK all intact\\u{202e}.jsonl');
+
     const missing = await runDeskCommand(['audit', 'verify', path.join(dir, 'nope.jsonl')], env);
     expect(missing.code).toBe(2);
     expect(missing.output).toMatch(/no such file/);

@@ -25,6 +25,24 @@ function parseInstant(value: string, name: string): Date {
   return d;
 }
 
+/** Control and direction characters a crafted export (or its name) could use to repaint a line. */
+// eslint-disable-next-line no-control-regex -- control characters are what this finds
+const UNPRINTABLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu;
+const escapeText = (text: string) =>
+  text.replace(UNPRINTABLE, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
+
+/**
+ * What `desk audit verify` prints comes partly from the file it checks: every value interpolated is
+ * escaped (a CR or an ANSI sequence could otherwise paint a FAILED line as OK), and so is a newline
+ * inside a value; the template's own newlines stay.
+ */
+function printable(strings: TemplateStringsArray, ...values: unknown[]): string {
+  return strings.reduce(
+    (out, part, i) =>
+      out + part + (i < values.length ? escapeText(String(values[i])).replaceAll('\n', '\\n') : ''),
+    '',
+  );
+}
 export function registerAuditCommands(program: Command): void {
   const audit = program.command('audit').description('the tamper-evident audit trail');
 
@@ -72,7 +90,7 @@ export function registerAuditCommands(program: Command): void {
       const result = await verifyExport(fs.createReadStream(file), { trustedKeyIds: opts.keyId }).catch(
         (err: NodeJS.ErrnoException) => {
           process.stderr.write(
-            `cannot read ${file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}\n`,
+            printable`cannot read ${file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}\n`,
           );
           process.exitCode = 2;
           return undefined;
@@ -87,7 +105,7 @@ export function registerAuditCommands(program: Command): void {
         ]
           .filter(Boolean)
           .join(', ');
-        process.stderr.write(`FAILED ${file} (${where}): ${result.problem}\n`);
+        process.stderr.write(printable`FAILED ${file} (${where}): ${result.problem}\n`);
         process.exitCode = 1;
         return;
       }
@@ -96,12 +114,12 @@ export function registerAuditCommands(program: Command): void {
         Object.entries(s.filter)
           .map(([k, v]) => `${k}=${v}`)
           .join(' ') || 'none';
-      console.log(`OK ${file}: ${s.format}, chain seq ${s.fromSeq}–${s.toSeq} intact`);
+      console.log(printable`OK ${file}: ${s.format}, chain seq ${s.fromSeq}–${s.toSeq} intact`);
       console.log(
-        `  ${s.events} events, ${s.skeletons} filtered out (skeletons), ${s.checkpoints} inner checkpoints; filter: ${filter}`,
+        printable`  ${s.events} events, ${s.skeletons} filtered out (skeletons), ${s.checkpoints} inner checkpoints; filter: ${filter}`,
       );
       console.log(
-        `  head ${s.headHash}, sealed ${s.sealedAt ?? 'never'}; signed by key ${s.keyIds.join(', ') || '(none)'}`,
+        printable`  head ${s.headHash}, sealed ${s.sealedAt ?? 'never'}; signed by key ${s.keyIds.join(', ') || '(none)'}`,
       );
       if (!opts.keyId)
         console.log(

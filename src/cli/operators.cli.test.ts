@@ -22,6 +22,17 @@ const desk = (args: string[], stdin = '') =>
   runDeskCli(args, { DATABASE_URL: database.url, DESK_DATA_DIR: dataDir }, stdin);
 
 describe('desk operators', () => {
+  it('add validates the email as the API does', async () => {
+    for (const email of ['a\u001b[31m@desk.test', 'two@@desk.test', 'dots@desk..test']) {
+      const res = await desk(
+        ['operators', 'add', '--email', email, '--name', 'Bad', '--role', 'auditor', '--password-stdin'],
+        'a long enough passphrase\n',
+      );
+      expect([email, res.code]).toEqual([email, 1]);
+      expect(res.stderr).toMatch(/email/);
+    }
+  });
+
   it('add prints the new id; --json prints {"id": …}; list shows them; a duplicate fails in one line', async () => {
     const added = await desk(
       [

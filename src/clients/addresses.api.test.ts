@@ -33,7 +33,9 @@ describe('payout addresses through client.address', () => {
       secondaryApproverId: secondary.id,
     });
     expect(approved.status, JSON.stringify(approved.body)).toBe(200);
-    const cosigned = await call<RequestBody>(t, secondary, 'POST', `/api/approvals/${id}/cosign`, {});
+    const cosigned = await call<RequestBody>(t, secondary, 'POST', `/api/approvals/${id}/cosign`, {
+      reason: 'Checked and co-signed.',
+    });
     expect(cosigned.status, JSON.stringify(cosigned.body)).toBe(200);
     return cosigned.body;
   }

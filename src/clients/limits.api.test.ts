@@ -24,7 +24,9 @@ describe('client limits through client.limits', () => {
       secondaryApproverId: secondary.id,
     });
     expect(approved.status, JSON.stringify(approved.body)).toBe(200);
-    return call<RequestBody>(t, secondary, 'POST', `/api/approvals/${id}/cosign`, {});
+    return call<RequestBody>(t, secondary, 'POST', `/api/approvals/${id}/cosign`, {
+      reason: 'Checked and co-signed.',
+    });
   }
 
   it("a co-signed request sets a client's own limits; until then the defaults from config apply", async () => {

@@ -57,7 +57,9 @@ describe('the console registers API-only clients and lists clients', () => {
     expect(approved.status, JSON.stringify(approved.body)).toBe(200);
     const pending = await call<ClientItem>(t, ops, 'GET', `/api/clients/${res.body.client.id}`);
     expect(pending.body.status).toBe('pending');
-    await call(t, ops2, 'POST', `/api/approvals/${res.body.requestId}/cosign`, {});
+    await call(t, ops2, 'POST', `/api/approvals/${res.body.requestId}/cosign`, {
+      reason: 'Checked and co-signed.',
+    });
     const active = await call<ClientItem>(t, ops, 'GET', `/api/clients/${res.body.client.id}`);
     expect(active.body.status).toBe('active');
 

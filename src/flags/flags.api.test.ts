@@ -3,7 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditTrail } from '../../test/support/audit.js';
 import { notificationsFor } from '../../test/support/notifications.js';
 import { buildTestServer, type TestServer } from '../../test/support/server.js';
-import { call, person, REASON, type Person, type RequestBody } from '../../test/support/approvals.js';
+import {
+  call,
+  INVISIBLE_REASON,
+  person,
+  REASON,
+  type Person,
+  type RequestBody,
+} from '../../test/support/approvals.js';
 
 interface FlagBody {
   key: string;
@@ -90,7 +97,13 @@ describe('feature flags and the AUTO_SETTLEMENT switch', () => {
       secondaryApproverId: admin.id,
     });
     expect((await call<FlagBody>(t, auditor, 'GET', '/api/flags/AUTO_SETTLEMENT')).body.enabled).toBe(false);
-    expect((await call(t, admin, 'POST', `/api/approvals/${filed.body.id}/cosign`, {})).status).toBe(200);
+    expect(
+      (
+        await call(t, admin, 'POST', `/api/approvals/${filed.body.id}/cosign`, {
+          reason: 'Checked and co-signed.',
+        })
+      ).status,
+    ).toBe(200);
     const flag = await call<FlagBody & { requestId: string; reason: string; approval: unknown }>(
       t,
       auditor,
@@ -160,6 +173,11 @@ describe('feature flags and the AUTO_SETTLEMENT switch', () => {
       reason: 'because',
     });
     expect([res.status, res.body.code]).toEqual([400, 'REASON_REQUIRED']);
+    const invisible = await call(t, risk, 'POST', '/api/flags/AUTO_SETTLEMENT/requests', {
+      enabled: false,
+      reason: INVISIBLE_REASON,
+    });
+    expect([invisible.status, invisible.body.code]).toEqual([400, 'REASON_REQUIRED']);
   });
 
   it('emergency disable: one person, at once, audited, everyone alerted, review opened', async () => {
@@ -171,6 +189,10 @@ describe('feature flags and the AUTO_SETTLEMENT switch', () => {
       reason: 'stop',
     });
     expect([noReason.status, noReason.body.code]).toEqual([400, 'REASON_REQUIRED']);
+    const invisible = await call(t, risk, 'POST', '/api/flags/AUTO_SETTLEMENT/emergency-disable', {
+      reason: INVISIBLE_REASON,
+    });
+    expect([invisible.status, invisible.body.code]).toEqual([400, 'REASON_REQUIRED']);
 
     const res = await call<{ enabled: boolean; wasEnabled: boolean; reviewId: string }>(
       t,
@@ -209,6 +231,10 @@ describe('feature flags and the AUTO_SETTLEMENT switch', () => {
       comment: 'Looks fine to me overall',
     });
     expect([notRisk.status, notRisk.body.code]).toEqual([403, 'FORBIDDEN']);
+    const blank = await call(t, risk2, 'POST', `/api/flags/reviews/${res.body.reviewId}/acknowledge`, {
+      comment: INVISIBLE_REASON,
+    });
+    expect([blank.status, blank.body.code]).toEqual([400, 'REASON_REQUIRED']);
     const ack = await call<{ status: string; acknowledgedBy: string }>(
       t,
       risk2,
@@ -292,7 +318,9 @@ describe('feature flags and the AUTO_SETTLEMENT switch', () => {
     const audit = await auditTrail(t, { action: 'flag.changed_outside_api', fields: ['actorType', 'data'] });
     expect(audit.slice(-1)).toEqual([{ actorType: 'database', data: { enabled: true, previous: false } }]); // the newest
 
-    const cosign = await call<RequestBody>(t, cosigner, 'POST', `/api/approvals/${filed.body.id}/cosign`, {});
+    const cosign = await call<RequestBody>(t, cosigner, 'POST', `/api/approvals/${filed.body.id}/cosign`, {
+      reason: 'Checked and co-signed.',
+    });
     expect([cosign.status, cosign.body.code]).toEqual([409, 'STALE_REQUEST']);
     const req = await call<RequestBody>(t, auditor, 'GET', `/api/approvals/${filed.body.id}`);
     expect(req.body.status).toBe('failed');

@@ -19,7 +19,10 @@ export function consoleRoutes(deps: { dir?: string } = {}): FastifyPluginAsync {
     app.get('/*', { config: { access: 'public' }, schema: { hide: true } }, async (request, reply) => {
       const url = request.url.split('?')[0] ?? '/';
       if (url.startsWith('/api/') || url === '/api')
-        throw new AppError('NOT_FOUND', `Nothing lives at GET ${url}.`);
+        throw new AppError(
+          'NOT_FOUND',
+          `Nothing lives at GET ${url.length > 200 ? `${url.slice(0, 200)}…` : url}.`,
+        );
       if (!built) {
         return reply
           .type('text/plain; charset=utf-8')

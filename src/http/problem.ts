@@ -3,6 +3,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import {
   AppError,
   isConnectionError,
+  isDataException,
   isInvalidTextRepresentation,
   isUniqueViolation,
   type ErrorCode,
@@ -39,15 +40,22 @@ const TITLES: Partial<Record<number, string>> = {
 
 /** What a 503 DATABASE_UNAVAILABLE tells the caller to wait: the desk reconnects within a few seconds. */
 export const DATABASE_RETRY_AFTER_SECONDS = 5;
+/** An error reply stays small whatever the input: 60,000 unknown keys must not make a 1.4 MB answer. */
+const MAX_FIELD_ERRORS = 50;
+const MAX_TEXT = 300;
+const clip = (text: string, max = MAX_TEXT) => (text.length > max ? `${text.slice(0, max)}…` : text);
 
 function sendProblem(reply: FastifyReply, request: FastifyRequest, err: AppError): FastifyReply {
+  const fields = (err.fields ?? [])
+    .slice(0, MAX_FIELD_ERRORS)
+    .map((f) => ({ path: clip(f.path), message: clip(f.message) }));
   const body: Problem = {
     type: `urn:usdt-desk:problem:${err.code.toLowerCase().replaceAll('_', '-')}`,
     title: TITLES[err.status] ?? 'Error',
     status: err.status,
-    detail: err.detail,
+    detail: clip(err.detail, 2000),
     code: err.code,
-    ...(err.fields?.length ? { errors: err.fields } : {}),
+    ...(fields.length ? { errors: fields } : {}),
     requestId: String(request.id),
   };
   return reply.status(err.status).type('application/problem+json').send(body);
@@ -70,9 +78,11 @@ function toAppError(err: unknown): AppError {
       path: [err.validationContext, ...v.instancePath.split('/').filter(Boolean)].filter(Boolean).join('.'),
       message: v.message ? plainWords(v.message) : 'is invalid',
     }));
+    const shown = fields.slice(0, 10).map((f) => `${clip(f.path, 100)} ${clip(f.message, 100)}`);
+    const more = fields.length > shown.length ? ` (and ${fields.length - shown.length} more)` : '';
     return new AppError(
       'VALIDATION_FAILED',
-      `The ${err.validationContext ?? 'request'} is invalid: ${fields.map((f) => `${f.path} ${f.message}`).join('; ')}`,
+      `The ${err.validationContext ?? 'request'} is invalid: ${shown.join('; ')}${more}`,
       fields,
     );
   }
@@ -88,6 +98,13 @@ function toAppError(err: unknown): AppError {
     return new AppError(
       'VALIDATION_FAILED',
       'A value in the request does not have the form it must have (an id must be a UUID).',
+    );
+  // The rest of SQLSTATE class 22 (a number or date out of range, a NUL byte, bad UTF-8): a value the
+  // caller sent that PostgreSQL cannot hold. A backstop: the boundary should have refused it already.
+  if (isDataException(err))
+    return new AppError(
+      'VALIDATION_FAILED',
+      'A value in the request is out of the range the desk can store.',
     );
   const fe = err as Partial<FastifyError>;
   switch (fe.code) {
@@ -114,6 +131,58 @@ function toAppError(err: unknown): AppError {
     'INTERNAL',
     'Something went wrong on our side. It has been logged; quote the requestId if you report it.',
   );
+}
+
+/**
+ * What @fastify/helmet adds to every routed reply, for the replies Fastify makes before any hook runs
+ * (frameworkErrors, client errors): the same headers whichever path answered.
+ */
+export const SECURITY_HEADERS: Record<string, string> = {
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'SAMEORIGIN',
+  'referrer-policy': 'no-referrer',
+  'strict-transport-security': 'max-age=31536000; includeSubDomains',
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+  'cache-control': 'no-store',
+};
+
+/** Fastify's errors before routing (FST_ERR_BAD_URL: a malformed percent-encoding): no URL echoed. */
+export function frameworkErrorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  reply.headers(SECURITY_HEADERS);
+  reply.header('x-request-id', request.id);
+  const appErr =
+    err.code === 'FST_ERR_BAD_URL'
+      ? new AppError('VALIDATION_FAILED', 'The URL is malformed (a bad percent-encoding).')
+      : new AppError('VALIDATION_FAILED', 'The request is malformed.');
+  void sendProblem(reply, request, appErr);
+}
+
+/** Node's own refusals (headers too large, a broken request line): a problem+json, then close. */
+export function clientErrorReply(code: string | undefined): string {
+  const [status, title, detail] =
+    code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'Request Header Fields Too Large', 'The request headers are larger than the desk accepts.']
+      : code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request Timeout', 'The request took too long to arrive.']
+        : [400, 'Bad Request', 'The request is malformed.'];
+  const body = JSON.stringify({
+    type: 'urn:usdt-desk:problem:validation-failed',
+    title,
+    status,
+    detail,
+    code: 'VALIDATION_FAILED',
+  });
+  const headers = Object.entries({
+    ...SECURITY_HEADERS,
+    'content-type': 'application/problem+json',
+    'content-length': String(Buffer.byteLength(body)),
+    connection: 'close',
+  })
+    .map(([k, v]) => `${k}: ${v}`)
+    .join('\r\n');
+  return `HTTP/1.1 ${status} ${title}\r\n${headers}\r\n\r\n${body}`;
 }
 
 export function installProblemHandlers(
@@ -152,7 +221,11 @@ export function installProblemHandlers(
     return sendProblem(
       reply,
       request,
-      new AppError('NOT_FOUND', `Nothing lives at ${request.method} ${request.url.split('?')[0]}.`),
+      // The path is echoed only while short: a reply never grows with what the caller sent.
+      new AppError(
+        'NOT_FOUND',
+        `Nothing lives at ${request.method} ${clip(request.url.split('?')[0] ?? '/', 200)}.`,
+      ),
     );
   });
 }

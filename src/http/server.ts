@@ -17,7 +17,9 @@ import type { Clock } from '../shared/clock.js';
 import { VERSION } from '../shared/version.js';
 import type { Authenticator } from '../shared/request-context.js';
 import { installAccessControl, type RegisteredRoute } from './access.js';
-import { installProblemHandlers } from './problem.js';
+import { clientErrorReply, frameworkErrorHandler, installProblemHandlers } from './problem.js';
+import { oddStrings } from './odd-input.js';
+import { AppError } from '../shared/errors.js';
 
 export interface ServerDeps {
   logger: Logger;
@@ -36,7 +38,12 @@ export interface ServerDeps {
 
 export type DeskServer = FastifyInstance & { deskRoutes: RegisteredRoute[] };
 
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
+/**
+ * A caller's X-Request-Id is kept only if it is 1–128 safe characters without a colon: the desk's own
+ * ids name their channel with one (`telegram:<update>`, `system:…`), so an API call can never pass
+ * for a Telegram or system one in the audit trail. Anything else is replaced by a fresh UUID.
+ */
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
 const trustHops = (hops: number) => (_address: string, hop: number) => hop < hops;
 
@@ -56,6 +63,13 @@ export async function buildServer(deps: ServerDeps): Promise<DeskServer> {
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     ajv: { customOptions: { removeAdditional: false } },
+    // Errors Fastify meets before routing (a malformed percent-encoding): problem+json, no URL echoed.
+    frameworkErrors: frameworkErrorHandler,
+    // Only a socket that has sent nothing yet gets an answer (a reset or a stream in progress is just closed).
+    clientErrorHandler: (err: NodeJS.ErrnoException, socket) => {
+      if (err.code === 'ECONNRESET' || !socket.writable || socket.bytesWritten > 0) socket.destroy();
+      else socket.end(clientErrorReply(err.code));
+    },
   });
   // The API speaks JSON only: anything else is 415, never a string handed to a JSON schema.
   app.removeContentTypeParser('text/plain');
@@ -81,6 +95,24 @@ export async function buildServer(deps: ServerDeps): Promise<DeskServer> {
     reply.header('x-request-id', request.id);
   });
   installProblemHandlers(app, deps.metrics, methodsFor);
+  // What no table can store is refused at the boundary, before any schema or SQL sees it.
+  app.addHook('preValidation', async (request) => {
+    const odd = [
+      ...oddStrings(request.params, 'params'),
+      ...oddStrings(request.query, 'querystring'),
+      ...oddStrings(request.body, 'body'),
+    ];
+    if (odd.length > 0)
+      throw new AppError(
+        'VALIDATION_FAILED',
+        'The request holds a NUL byte or an unpaired UTF-16 surrogate; send text only.',
+        odd,
+      );
+  });
+  // Tokens, TOTP secrets, link codes and setup tokens travel in API replies: none may be cached.
+  app.addHook('onSend', async (request, reply) => {
+    if (request.url.startsWith('/api/')) reply.header('cache-control', 'no-store');
+  });
   // Before access control: its onRequest hook authenticates from the session cookie, which this parses.
   await app.register(cookie);
   installAccessControl(app, deps.authenticator, deps.clock, routes);

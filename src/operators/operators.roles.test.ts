@@ -61,7 +61,10 @@ describe('operators through the API: roles only under dual control', () => {
       secondaryApproverId: risk.id,
     });
     expect(await rolesOf(res.body.operator.id)).toEqual([]);
-    expect((await call(t, risk, 'POST', `/api/approvals/${grant.id}/cosign`, {})).status).toBe(200);
+    expect(
+      (await call(t, risk, 'POST', `/api/approvals/${grant.id}/cosign`, { reason: 'Checked and co-signed.' }))
+        .status,
+    ).toBe(200);
     expect(await rolesOf(res.body.operator.id)).toEqual(['ops_approver']);
   });
 
@@ -127,7 +130,9 @@ describe('operators through the API: roles only under dual control', () => {
       reason: REASON,
       secondaryApproverId: risk.id,
     });
-    const cosigned = await call<RequestBody>(t, risk, 'POST', `/api/approvals/${req.body.id}/cosign`, {});
+    const cosigned = await call<RequestBody>(t, risk, 'POST', `/api/approvals/${req.body.id}/cosign`, {
+      reason: 'Checked and co-signed.',
+    });
     expect([cosigned.status, cosigned.body.status]).toEqual([200, 'approved']);
   });
 

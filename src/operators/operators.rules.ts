@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { timingSafeEqual } from 'node:crypto';
 import type { FieldError } from '../shared/errors.js';
 import type { Role } from '../shared/roles.js';
@@ -26,7 +27,8 @@ export function passwordProblems(password: string, context: { email?: string } =
   return problems;
 }
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** The one email rule, the API's (zod's): the CLI and setup go through operatorProblems, so they share it. */
+const EMAIL = z.string().email().max(254);
 
 /** Field errors for a new operator's identity (the password policy is separate so setup and CLI share it). */
 /** `requireRole: false` is for the API, which creates operators with no role and files grant requests. */
@@ -35,7 +37,7 @@ export function operatorProblems(
   opts: { requireRole?: boolean } = {},
 ): FieldError[] {
   const problems: FieldError[] = [];
-  if (!EMAIL.test(input.email) || input.email.length > 254)
+  if (!EMAIL.safeParse(input.email).success)
     problems.push({ path: 'email', message: 'must be an email address' });
   if (input.name.trim().length === 0 || input.name.length > 200)
     problems.push({ path: 'name', message: 'must be 1 to 200 characters' });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { KindDefinition } from '../approvals/approvals.registry.js';
 import type { Tx } from '../shared/db.js';
 import { AppError } from '../shared/errors.js';
+import { isValidRationale } from '../shared/rationale.js';
 import type { SettlementService } from './settlement.service.js';
 import { FLAG_REASONS, type FlagReason } from './settlement.tables.js';
 
@@ -14,7 +15,14 @@ const requeueSchema = z
     path: ['eventIds'],
   });
 const dismissSchema = z
-  .object({ eventIds, reason: z.string().trim().min(10, 'say why, in at least 10 characters').max(1000) })
+  .object({
+    eventIds,
+    reason: z
+      .string()
+      .trim()
+      .max(1000)
+      .refine(isValidRationale, 'say why, in at least 10 visible characters'),
+  })
   .strict();
 export type SettlementRequeue = z.infer<typeof requeueSchema>;
 export type SettlementDismiss = z.infer<typeof dismissSchema>;

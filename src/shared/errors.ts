@@ -111,3 +111,5 @@ const CONNECTION_CODES = new Set([
   '57P02',
   '57P03',
 ]);
+/** SQLSTATE class 22 (data exception): a value out of range, a NUL byte, bad encoding — the caller's input. */
+export const isDataException = (err: unknown) => sqlState(err)?.startsWith('22') === true;

@@ -169,6 +169,16 @@ describe('webhook mode', () => {
     );
   });
 
+  it('a forged update naming its sender by a non-numeric id is ignored, not a 500', async () => {
+    const u = updates.text(alice, '/help');
+    const forged = { ...u, message: { ...u.message, from: { ...u.message?.from, id: 'x1; drop' } } };
+    const res = await post({ 'x-telegram-bot-api-secret-token': secret }, forged);
+    expect([res.statusCode, res.json()]).toEqual([200, { ok: true }]);
+    const chat = { ...u, message: { ...u.message, chat: { id: 1e30, type: 'private' } } };
+    expect((await post({ 'x-telegram-bot-api-secret-token': secret }, chat)).statusCode).toBe(200);
+    expect(tg.of('sendMessage')).toHaveLength(0);
+  });
+
   it('processes a genuine update, and a redelivered one only once', async () => {
     const u = updates.text(alice, '/help');
     const first = await post({ 'x-telegram-bot-api-secret-token': secret }, u);

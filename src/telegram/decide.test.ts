@@ -54,6 +54,13 @@ describe('co-signing and rejecting in Telegram', () => {
     }
   }
 
+  /** Presses Co-sign and answers the bot's question for the rationale (every decision is explained). */
+  async function pressCosign(tg: { id: number; first_name: string }, data: string) {
+    await t.send(updates.callback(tg, data));
+    expect(lastTo(tg.id)).toMatch(/Why do you co-sign/);
+    await t.send(updates.text(tg, 'Checked against the signed plan.'));
+  }
+
   /** A flag.set request approved by the primary, naming `secondary`; returns its co-sign prompt's buttons. */
   async function cosignPrompt() {
     const req = await fileFlagRequest(t, requester, !flagOn);
@@ -121,13 +128,13 @@ describe('co-signing and rejecting in Telegram', () => {
     ]);
 
     // The stranger pressing did not burn it: the named operator still can.
-    await t.send(updates.callback(secondaryTg, cosign));
+    await pressCosign(secondaryTg, cosign);
     expect(lastTo(secondaryTg.id)).toMatch(/send the 6-digit code/);
   });
 
   it('the expected operator without a valid code is refused; the code message is deleted', async () => {
     const { req, cosign } = await cosignPrompt();
-    await t.send(updates.callback(secondaryTg, cosign));
+    await pressCosign(secondaryTg, cosign);
     expect(lastTo(secondaryTg.id)).toMatch(/To co-sign “Turn AUTO_SETTLEMENT/);
 
     const wrong = updates.text(secondaryTg, '000000');
@@ -149,7 +156,7 @@ describe('co-signing and rejecting in Telegram', () => {
 
   it('with a valid code the co-sign goes through the engine and applies; replaying the token is refused', async () => {
     const { req, cosign } = await cosignPrompt();
-    await t.send(updates.callback(secondaryTg, cosign));
+    await pressCosign(secondaryTg, cosign);
     const code = updates.text(secondaryTg, secondary.op.totp());
     await t.send(code);
     expect(t.tg.of('deleteMessage', secondaryTg.id)).toContainEqual({
@@ -182,6 +189,16 @@ describe('co-signing and rejecting in Telegram', () => {
     expect(RecordingTelegram.buttons(edit ?? {}).map((b) => b.text)).toEqual(['Open in console']);
   });
 
+  it('a co-sign rationale of invisible characters is refused: only letters, digits, punctuation and symbols count', async () => {
+    const { req, cosign } = await cosignPrompt();
+    await t.send(updates.callback(secondaryTg, cosign));
+    await t.send(updates.text(secondaryTg, 'ok\u200b\u200b\u200b\u00ad\u3164\u2800\u200e\u115f\u2060\u200b'));
+    expect(lastTo(secondaryTg.id)).toMatch(/at least 10 visible characters/);
+    await t.send(updates.text(secondaryTg, '/cancel'));
+    expect((await requestStatus(req.id)).status).toBe('awaiting_secondary');
+    expect((await call(t, requester, 'POST', `/api/approvals/${req.id}/cancel`)).status).toBe(200);
+  });
+
   it('Reject asks for a reason, then a code, and rejects through the engine; the requester is told, the secondary only sees the prompt edited', async () => {
     const requesterTg = { id: 9204, first_name: 'Rita' };
     await linkTelegram(t, requester.id, requesterTg);
@@ -190,7 +207,7 @@ describe('co-signing and rejecting in Telegram', () => {
       await t.send(updates.callback(secondaryTg, reject));
       expect(lastTo(secondaryTg.id)).toMatch(/Why do you reject/);
       await t.send(updates.text(secondaryTg, 'too short'));
-      expect(lastTo(secondaryTg.id)).toMatch(/at least 10 characters/);
+      expect(lastTo(secondaryTg.id)).toMatch(/at least 10 visible characters/);
       await t.send(updates.text(secondaryTg, 'The pilot plan is not signed off yet'));
       expect(lastTo(secondaryTg.id)).toMatch(/To reject/);
       await t.send(updates.text(secondaryTg, secondary.op.totp()));
@@ -231,7 +248,7 @@ describe('co-signing and rejecting in Telegram', () => {
 
   it('every engine rule still applies and is answered in plain words (a request cancelled meanwhile)', async () => {
     const { req, cosign } = await cosignPrompt();
-    await t.send(updates.callback(secondaryTg, cosign));
+    await pressCosign(secondaryTg, cosign);
     expect((await call(t, requester, 'POST', `/api/approvals/${req.id}/cancel`)).status).toBe(200);
     await t.send(updates.text(secondaryTg, secondary.op.totp()));
     expect(lastTo(secondaryTg.id)).toMatch(/<b>ℹ️ Already decided<\/b>\nThis request is already cancelled\./);
@@ -260,7 +277,7 @@ describe('co-signing and rejecting in Telegram', () => {
     const adminTg = { id: 9205, first_name: 'Al' };
     await linkTelegram(t, admin.id, adminTg);
     const { req, cosign } = await promptFor(admin, adminTg);
-    await t.send(updates.callback(adminTg, cosign));
+    await pressCosign(adminTg, cosign);
     for (let i = 0; i < 5; i++) await t.send(updates.text(adminTg, '000000')); // LOGIN_MAX_FAILURES
     const locked = await auditTrail(t, { entityId: admin.id, action: 'auth.locked' });
     expect(locked).toHaveLength(1);
@@ -277,7 +294,7 @@ describe('co-signing and rejecting in Telegram', () => {
     const adminTg = { id: 9206, first_name: 'Bo' };
     await linkTelegram(t, admin.id, adminTg);
     const { req, cosign } = await promptFor(admin, adminTg);
-    await t.send(updates.callback(adminTg, cosign));
+    await pressCosign(adminTg, cosign);
     expect(lastTo(adminTg.id)).toMatch(/send the 6-digit code/);
     await t.desk.services.account.unlinkTelegram(adminTg.id, { requestId: 'test' });
     clock.advance(30_000); // enrolment and sign-in used this step and the next: the code needs a fresh one
@@ -361,7 +378,7 @@ describe('co-signing and rejecting in Telegram', () => {
     expect(mine.text).toMatch(/✍️ co-sign/);
     const fresh = RecordingTelegram.buttons(mine).find((b) => b.text === '✅ Co-sign 1')?.callback_data ?? '';
     expect(fresh).not.toBe(first.cosign);
-    await t.send(updates.callback(secondaryTg, fresh));
+    await pressCosign(secondaryTg, fresh);
     await t.send(updates.text(secondaryTg, secondary.op.totp()));
     expect((await requestStatus(first.req.id)).status).toBe('approved');
     flagOn = !flagOn;

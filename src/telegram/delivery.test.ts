@@ -243,7 +243,13 @@ describe('notification delivery', () => {
     expect(t.tg.of('sendMessage', OPS_CHAT_ID)).toHaveLength(0);
     expect(opsMessage).toBeDefined();
 
-    expect((await call(t, secondary, 'POST', `/api/approvals/${req.id}/cosign`, {})).status).toBe(200);
+    expect(
+      (
+        await call(t, secondary, 'POST', `/api/approvals/${req.id}/cosign`, {
+          reason: 'Checked and co-signed.',
+        })
+      ).status,
+    ).toBe(200);
     flagOn = !flagOn;
     t.tg.clear();
     await settle();
@@ -359,7 +365,13 @@ describe('notification delivery', () => {
           (r) => r.recipientId === requester.id && r.template === 'approval.primary_approved',
         ),
       ).toMatchObject({ status: 'queued', lastError: 'Bad Gateway' });
-      expect((await call(t, secondary, 'POST', `/api/approvals/${req.id}/cosign`, {})).status).toBe(200);
+      expect(
+        (
+          await call(t, secondary, 'POST', `/api/approvals/${req.id}/cosign`, {
+            reason: 'Checked and co-signed.',
+          })
+        ).status,
+      ).toBe(200);
       flagOn = !flagOn;
       await t.deliver(); // the decision goes out before the retry is due
       await settle();

@@ -51,13 +51,9 @@ describe('client onboarding', () => {
         })
       ).status,
     ).toBe(200);
-    const cosigned = await call<{ status: string }>(
-      t,
-      by[1],
-      'POST',
-      `/api/approvals/${requestId}/cosign`,
-      {},
-    );
+    const cosigned = await call<{ status: string }>(t, by[1], 'POST', `/api/approvals/${requestId}/cosign`, {
+      reason: 'Checked and co-signed.',
+    });
     expect(cosigned.body.status).toBe('approved');
   };
 
@@ -296,7 +292,9 @@ describe('client onboarding', () => {
     await sql`update clients set version = version + 1 where telegram_user_id = ${String(u.id)}`.execute(
       t.database.db,
     );
-    const cosigned = await call(t, ops2, 'POST', `/api/approvals/${id}/cosign`, {});
+    const cosigned = await call(t, ops2, 'POST', `/api/approvals/${id}/cosign`, {
+      reason: 'Checked and co-signed.',
+    });
     expect(cosigned).toMatchObject({ status: 409, body: { code: 'STALE_REQUEST' } });
     expect(
       (

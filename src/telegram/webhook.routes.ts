@@ -7,6 +7,25 @@ import { AppError } from '../shared/errors.js';
 
 const update = z.object({ update_id: z.number().int().nonnegative() }).loose();
 
+const PEOPLE_AND_CHATS = new Set(['from', 'chat', 'user', 'sender_chat']);
+
+/**
+ * Telegram's ids are integers. An update that names a sender or chat by anything else did not come
+ * from Telegram as it is (a forged or mangled body): it is ignored rather than fed to the bot, where
+ * the id would reach SQL as a bigint and fail.
+ */
+export function hasForgedIds(value: unknown, depth = 0): boolean {
+  if (!value || typeof value !== 'object' || depth > 4) return false;
+  for (const [key, child] of Object.entries(value)) {
+    if (PEOPLE_AND_CHATS.has(key)) {
+      const id: unknown = child && typeof child === 'object' ? (child as { id?: unknown }).id : undefined;
+      if (!Number.isSafeInteger(id)) return true;
+    }
+    if (hasForgedIds(child, depth + 1)) return true;
+  }
+  return false;
+}
+
 function sameSecret(given: unknown, expected: string): boolean {
   if (typeof given !== 'string') return false;
   const a = Buffer.from(given);
@@ -37,6 +56,13 @@ export function telegramWebhookRoutes(deps: { bot: Bot; secret: string }): Fasti
         },
       },
       async (request) => {
+        if (hasForgedIds(request.body)) {
+          request.log.warn(
+            { updateId: request.body.update_id },
+            'ignored a Telegram update with non-integer ids',
+          );
+          return { ok: true };
+        }
         await deps.bot.handleUpdate(request.body);
         return { ok: true };
       },

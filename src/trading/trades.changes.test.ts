@@ -74,7 +74,7 @@ describe('trade changes (trade.cancel, trade.amend) under dual control', () => {
       secondaryApproverId: second.id,
     });
   const cosign = (id: string, second: Person = secondary) =>
-    call<RequestBody>(t, second, 'POST', `/api/approvals/${id}/cosign`, {});
+    call<RequestBody>(t, second, 'POST', `/api/approvals/${id}/cosign`, { reason: 'Checked and co-signed.' });
   const trade = (id: string) =>
     db().selectFrom('trades').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 

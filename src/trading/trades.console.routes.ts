@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { deskDate } from '../shared/dates.js';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { bucketSchema, windowQuery } from '../shared/windows.js';
@@ -91,8 +92,8 @@ export function tradesConsoleRoutes(deps: {
               side: side.optional(),
               network: network.optional(),
               client: z.string().uuid().optional(),
-              from: z.coerce.date().optional(),
-              to: z.coerce.date().optional(),
+              from: deskDate.optional(),
+              to: deskDate.optional(),
               cursor: z.string().max(200).optional(),
               limit: z.coerce.number().int().min(1).max(500).default(100),
             })

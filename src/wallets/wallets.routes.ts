@@ -17,6 +17,9 @@ const eth = (wei: bigint | null) =>
 
 /** The desk's wallets (chain and ledger side by side) and the ledger's entries per account. */
 
+/** PostgreSQL's bigint: a 19-digit `before` above it overflows in SQL. */
+const MAX_BIGINT = 9223372036854775807n;
+
 export function walletsRoutes(deps: {
   db: Db;
   wallets: WalletsService;
@@ -89,6 +92,7 @@ export function walletsRoutes(deps: {
               before: z
                 .string()
                 .regex(/^\d{1,19}$/)
+                .refine((v) => BigInt(v) <= MAX_BIGINT, 'must fit a 64-bit integer')
                 .optional(),
             })
             .strict(),
@@ -134,6 +138,7 @@ export function walletsRoutes(deps: {
               before: z
                 .string()
                 .regex(/^\d{1,19}$/)
+                .refine((v) => BigInt(v) <= MAX_BIGINT, 'must fit a 64-bit integer')
                 .optional(),
               limit: z.coerce.number().int().min(1).max(200).default(50),
             })

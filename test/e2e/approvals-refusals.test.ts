@@ -198,13 +198,13 @@ describe('console: decision refusals shown inline', () => {
     await approveInEngine(desk, named.id, ben.op, shared.op);
     await openRequest(shared.page, named.id);
     await shared.page.getByRole('heading', { name: 'Co-sign' }).waitFor();
-    await shared.page.getByLabel('Comment (optional)').fill('Looks right to me');
+    await shared.page.getByLabel('Your reason for co-signing').fill('Looks right to me');
     await signInOnSameBrowser(desk, shared.context, dora.op);
     await shared.page.getByRole('button', { name: 'Co-sign and apply' }).click();
     await formError(shared)
       .filter({ hasText: 'Only the operator the primary approver named may co-sign this request.' })
       .waitFor();
-    expect(await shared.page.getByLabel('Comment (optional)').inputValue()).toBe('Looks right to me');
+    expect(await shared.page.getByLabel('Your reason for co-signing').inputValue()).toBe('Looks right to me');
     await statusOf(shared.page).filter({ hasText: 'Awaiting co-sign' }).waitFor();
     await shared.page.getByTestId('signed-in-as').filter({ hasText: 'Dora Admin' }).waitFor();
     await shared.page
@@ -277,11 +277,11 @@ describe('console: decision refusals shown inline', () => {
     await approveInEngine(desk, first.id, ben.op, cleo.op);
     await approveInEngine(desk, second.id, ben.op, cleo.op);
     await openRequest(cleo.page, second.id);
-    await cleo.page.getByLabel('Comment (optional)').fill('Go');
+    await cleo.page.getByLabel('Your reason for co-signing').fill('Go ahead, pilot approved');
     const stepUpUntil = new Date(desk.clock.now().getTime() + 60_000);
     await desk.t.desk.services.approvals.cosign(
       first.id,
-      { reason: null },
+      { reason: 'Pilot approved, first ask' },
       {
         operatorId: cleo.op.id,
         stepUpUntil,
@@ -297,7 +297,9 @@ describe('console: decision refusals shown inline', () => {
       .getByRole('region', { name: 'Decisions so far' })
       .getByText(/changed since the request was filed|already on/)
       .waitFor();
-    expect(await cleo.page.getByLabel('Comment (optional)').inputValue()).toBe('Go');
+    expect(await cleo.page.getByLabel('Your reason for co-signing').inputValue()).toBe(
+      'Go ahead, pilot approved',
+    );
     expect(desk.consoleErrors).toEqual([]);
   });
 });

@@ -134,7 +134,7 @@ describe('console: approvals queue, request detail and the dual-control journey'
     await cleo.page.getByRole('link', { name: 'Turn AUTO_SETTLEMENT on' }).click();
     await cleo.page.getByRole('heading', { name: 'Co-sign' }).waitFor();
     await cleo.page.getByText(REASON).first().waitFor(); // the primary's reason, shown to the co-signer
-    await cleo.page.getByLabel('Comment (optional)').fill('Agreed: pilot desks only');
+    await cleo.page.getByLabel('Your reason for co-signing').fill('Agreed: pilot desks only');
     await screenshot(cleo.page, 'approval-detail-cosign');
     await cleo.page.getByRole('button', { name: 'Co-sign and apply' }).click();
 

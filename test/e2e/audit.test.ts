@@ -243,7 +243,7 @@ describe('console: audit trail and approvals report', () => {
         decider(primary.id),
       );
       desk.clock.advance(30_000);
-      await approvals.cosign(request.id, {}, decider(secondary.id));
+      await approvals.cosign(request.id, { reason: 'Checked and co-signed.' }, decider(secondary.id));
     }
     const { request: rejected } = await approvals.file(
       { kind: 'flag.set', payload: { key: 'AUTO_SETTLEMENT', enabled: true }, note: 'again' },

@@ -41,7 +41,9 @@ describe('console: clients and trades', () => {
       secondaryApproverId: secondary.id,
     });
     expect(approved.status, JSON.stringify(approved.body)).toBe(200);
-    const done = await call<{ status: string }>(desk.t, secondary, 'POST', `/api/approvals/${id}/cosign`, {});
+    const done = await call<{ status: string }>(desk.t, secondary, 'POST', `/api/approvals/${id}/cosign`, {
+      reason: 'Checked and co-signed.',
+    });
     expect(done.body.status, JSON.stringify(done.body)).toBe('approved');
   }
   const filedId = async (page: Page) => {

@@ -57,7 +57,9 @@ describe('console: approval policies', () => {
       secondaryApproverId: admin.id,
     });
     expect(approved.status, JSON.stringify(approved.body)).toBe(200);
-    const cosigned = await call<{ status: string }>(desk.t, admin, 'POST', `/api/approvals/${id}/cosign`, {});
+    const cosigned = await call<{ status: string }>(desk.t, admin, 'POST', `/api/approvals/${id}/cosign`, {
+      reason: 'Checked and co-signed.',
+    });
     expect(cosigned.body.status, JSON.stringify(cosigned.body)).toBe('approved');
     await page.reload();
     await page.locator('[data-testid="policy-change"][data-status="approved"]').waitFor();

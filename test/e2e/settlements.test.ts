@@ -145,7 +145,7 @@ describe('console: settlements', () => {
       people.risk2,
       'POST',
       `/api/approvals/${requestId}/cosign`,
-      {},
+      { reason: 'Checked and co-signed.' },
     );
     expect(cosigned.body.status).toBe('approved');
     await expect.poll(() => rows(page).count()).toBe(2);

@@ -58,3 +58,9 @@ export async function fileFlagRequest(t: TestServer, who: Person, enabled = true
 }
 
 export const REASON = 'Checked the runbook and the pilot plan';
+
+/**
+ * Passed the old "10 non-blank characters" rule, shows as two letters: zero-width space, soft hyphen,
+ * Hangul fillers, Braille blank, direction marks, word joiner. Every rationale must refuse it.
+ */
+export const INVISIBLE_REASON = 'ok\u200b\u00ad\u3164\u115f\u1160\uffa0\u2800\u200e\u200f\u2060\ufeff';

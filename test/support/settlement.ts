@@ -92,7 +92,9 @@ export async function coSigned(
   });
   if (approved.status !== 200)
     throw new Error(`approving ${kind} failed: ${approved.status} ${JSON.stringify(approved.body)}`);
-  const done = await call<RequestBody>(t, secondary, 'POST', `/api/approvals/${filed.body.id}/cosign`, {});
+  const done = await call<RequestBody>(t, secondary, 'POST', `/api/approvals/${filed.body.id}/cosign`, {
+    reason: 'Checked and co-signed.',
+  });
   if (done.status !== 200)
     throw new Error(`co-signing ${kind} failed: ${done.status} ${JSON.stringify(done.body)}`);
   return done.body;

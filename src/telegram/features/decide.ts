@@ -105,15 +105,13 @@ export function decisionFeature(deps: BotDeps) {
     };
     await deps.store.saveConversation(
       ctx.from.id,
-      { flow: DECIDE_FLOW, step: row.action === 'reject' ? 'reason' : 'code', data: { ...data } },
+      { flow: DECIDE_FLOW, step: 'reason', data: { ...data } },
       now,
       DECIDE_TTL_SECONDS,
     );
     await ctx.answerCallbackQuery();
-    const prompt =
-      row.action === 'reject'
-        ? `✏️ Why do you reject “${user(request.summary, 200)}”? Send the reason (at least ${MIN_REASON_LENGTH} characters): it goes to the audit trail. /cancel stops.`
-        : askCode(data);
+    // Every decision is explained: a co-sign asks for its rationale as a rejection does.
+    const prompt = `✏️ Why do you ${row.action === 'reject' ? 'reject' : 'co-sign'} “${user(request.summary, 200)}”? Send the reason (at least ${MIN_REASON_LENGTH} visible characters): it goes to the audit trail. /cancel stops.`;
     // Always in the private chat with the presser, even if the button was in a group.
     await ctx.api.sendMessage(ctx.from.id, prompt, { parse_mode: 'HTML' });
   });
@@ -130,7 +128,7 @@ export function decisionFeature(deps: BotDeps) {
   async function takeReason(ctx: Context, conv: Conversation, d: DecideData, text: string) {
     if (!isValidReason(text)) {
       await ctx.reply(
-        `✏️ A reason needs at least ${MIN_REASON_LENGTH} characters: it is kept in the audit trail. Send it again, or /cancel.`,
+        `✏️ A reason needs at least ${MIN_REASON_LENGTH} visible characters (letters, digits, punctuation): it is kept in the audit trail. Send it again, or /cancel.`,
       );
       return;
     }
@@ -183,7 +181,7 @@ export function decisionFeature(deps: BotDeps) {
     await deps.store.endConversation(from);
     const decider = { operatorId: me.operatorId, stepUpUntil, audit: audit(ctx, me.operatorId) };
     if (d.action === 'cosign') {
-      const done = await deps.approvals.cosign(d.requestId, { reason: null }, decider);
+      const done = await deps.approvals.cosign(d.requestId, { reason: d.reason ?? '' }, decider);
       await ctx.reply(
         done.status === 'approved'
           ? `✅ <b>Co-signed.</b> “${user(done.summary, 300)}” is applied.`

@@ -37,7 +37,8 @@ export function ReasonField({ id, label, value, onChange, error, disabled, requi
         {required ? (
           <>
             <span>
-              {hint ?? `At least ${MIN_REASON} characters (spaces do not count); kept in the audit trail.`}
+              {hint ??
+                `At least ${MIN_REASON} characters (spaces and invisible characters do not count); kept in the audit trail.`}
             </span>
             <span className={`counter ${count >= MIN_REASON ? 'enough' : ''}`} aria-hidden="true">
               {count >= MIN_REASON ? `${count} characters` : `${count} of ${MIN_REASON}`}

@@ -1,7 +1,10 @@
-/** The server's reason rule (approvals.rules.ts isValidReason): 10 characters once whitespace is removed. */
+/** The server's rationale rule (src/shared/rationale.ts): 10 visible characters. */
 export const MIN_REASON = 10;
 
-/** Counts what the server counts: characters that are not whitespace. */
+const BLANK_LOOKING = /[\u115F\u1160\u3164\uFFA0\u2800]/gu;
+const VISIBLE = /[\p{L}\p{N}\p{P}\p{S}]/gu;
+
+/** Counts what the server counts: letters, digits, punctuation and symbols that show. */
 export function reasonLength(reason: string): number {
-  return reason.replace(/\s+/g, '').length;
+  return (reason.replace(BLANK_LOOKING, '').match(VISIBLE) ?? []).length;
 }

@@ -74,7 +74,9 @@ describe('ApproveForm', () => {
     expect(screen.queryByRole('textbox', { name: /co-signer/i })).toBeNull();
     expect(calls[0]?.path).toBe(`/api/approvals/${REQUEST_ID}/eligible-approvers`);
     expect(
-      screen.getByText(/At least 10 characters \(spaces do not count\); kept in the audit trail/),
+      screen.getByText(
+        /At least 10 characters \(spaces and invisible characters do not count\); kept in the audit trail/,
+      ),
     ).toBeTruthy();
   });
 
@@ -312,14 +314,18 @@ describe('CosignForm', () => {
         onDone={vi.fn()}
       />,
     );
-    fireEvent.change(screen.getByLabelText('Comment (optional)'), { target: { value: 'Looks right to me' } });
+    fireEvent.change(screen.getByLabelText('Your reason for co-signing'), {
+      target: { value: 'Looks right to me' },
+    });
     fireEvent.click(screen.getByRole('button', { name: 'Co-sign and apply' }));
     const alert = await screen.findByText(
       /You approved this request as primary; a different person must co-sign it\./,
     );
     expect(alert.classList.contains('form-error')).toBe(true);
     await waitFor(() => expect(document.activeElement).toBe(alert));
-    expect(screen.getByLabelText<HTMLTextAreaElement>('Comment (optional)').value).toBe('Looks right to me');
+    expect(screen.getByLabelText<HTMLTextAreaElement>('Your reason for co-signing').value).toBe(
+      'Looks right to me',
+    );
   });
 });
 

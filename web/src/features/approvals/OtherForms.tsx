@@ -5,7 +5,7 @@ import { ReasonField } from '../../components/ReasonField';
 import { splitRefusal } from './refusals';
 import { useDecision } from './useDecision';
 
-/** The named co-signer's form: what the primary said, an optional comment, and the co-sign. */
+/** The named co-signer's form: what the primary said, the co-signer's own rationale, and the co-sign. */
 export function CosignForm({ request, closed = false, onDone, onRefused }: FormProps) {
   const [comment, setComment] = useState('');
   const decision = useDecision(request.id, 'cosign', {
@@ -26,7 +26,7 @@ export function CosignForm({ request, closed = false, onDone, onRefused }: FormP
 
   const submit = (e: React.FormEvent) => {
     e.preventDefault();
-    void decision.submit(comment.trim() ? { reason: comment } : {});
+    void decision.submit({ reason: comment });
   };
 
   return (
@@ -45,8 +45,8 @@ export function CosignForm({ request, closed = false, onDone, onRefused }: FormP
       <ReasonField
         ref={ref}
         id="cosign-comment"
-        label="Comment (optional)"
-        required={false}
+        label="Your reason for co-signing"
+        required
         value={comment}
         onChange={setComment}
         error={refusal.fields.reason}

@@ -60,7 +60,7 @@ export function splitRefusal(err: unknown, formFields: readonly DecisionField[])
     if (message) fields[f] = sentence(f, message);
   }
   if (err.code === 'REASON_REQUIRED' && formFields.includes('reason') && !fields.reason) {
-    fields.reason = 'The reason needs at least 10 characters (spaces do not count).';
+    fields.reason = 'The reason needs at least 10 characters (spaces and invisible characters do not count).';
   }
   // Field errors the form cannot show (another path) still need to be seen: keep the form message then.
   const unplaced = (err.problem.errors ?? []).some(

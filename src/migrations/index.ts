@@ -18,6 +18,7 @@ import * as m0016 from './0016_flag_outside_api_unforgeable.js';
 import * as m0017 from './0017_alerts.js';
 import * as m0020 from './0020_evm.js';
 import * as m0021 from './0021_reconciliation.js';
+import * as m0040 from './0040_operator_invitations.js';
 
 /**
  * Forward-only migrations, in order. Never edit one that has shipped: add the next file instead.
@@ -44,4 +45,5 @@ export const migrations: Record<string, Migration> = {
   '0017_alerts': m0017,
   '0020_evm': m0020,
   '0021_reconciliation': m0021,
+  '0040_operator_invitations': m0040,
 };

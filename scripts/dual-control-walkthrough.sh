@@ -88,8 +88,15 @@ ok "GET /ready is 200 on $DESK"
 # --- 2. Bootstrap operators (CLI, audited as actor `cli`) ------------------------------------
 step "2. bootstrap operators with desk operators add"
 PASSWORD='walkthrough-Pa55phrase'     # one for all here; ≥ 12 characters, not the email
-add_operator() {  # add_operator EMAIL NAME ROLE → the new operator's id
-  printf %s "$PASSWORD" | npx tsx src/cli/desk.ts operators add --email "$1" --name "$2" --role "$3" --password-stdin --json | jq -r .id
+accept_invitation() {  # accept_invitation URL: the invited person sets their own password
+  expect 200 curl -sS -X POST "$DESK/api/invitations/accept" -H 'content-type: application/json' \
+    -d "$(jq -nc --arg t "${1##*/invite/}" --arg p "$PASSWORD" '{token: $t, password: $p}')" > /dev/null
+}
+add_operator() {  # add_operator EMAIL NAME ROLE → the new operator's id (a founding role: the bootstrap)
+  local out
+  out=$(npx tsx src/cli/desk.ts operators add --email "$1" --name "$2" --role "$3" --json)
+  accept_invitation "$(jq -r .invitationUrl <<<"$out")"
+  jq -r .id <<<"$out"
 }
 ID_RISK1=$(add_operator risk1@desk.example 'Rita Risk' risk_officer)
 ID_RISK2=$(add_operator risk2@desk.example 'Ravi Risk' risk_officer)
@@ -208,13 +215,15 @@ want "$(expect 200 curl -sS "$DESK/api/approvals/policies" -H "authorization: Be
   | jq -r '.items[] | select(.kind == "flag.set") | "\(.ttlSeconds) v\(.version)"')" "60 v2" "flag.set policy"
 
 # --- 7. Operators through the API ------------------------------------------------------------
-step "7. create an operator (no role) with an operator.role grant request; deactivate"
+step "7. invite an operator (no role: the bootstrap is over); after enrolment, a co-signed operator.role grant"
 NEW=$(expect 201 curl -sS -X POST "$DESK/api/operators" -H "authorization: Bearer $TOKEN_ADMIN1" -H 'content-type: application/json' \
-  -d '{"email": "olga@desk.example", "name": "Olga Ops", "password": "olga-initial-Pa55", "roles": ["ops_approver"]}')
+  -d '{"email": "olga@desk.example", "name": "Olga Ops"}')
 ID_OLGA=$(jq -r .operator.id <<<"$NEW")
 want "$(jq -c .operator.roles <<<"$NEW")" '[]' "created with roles"
-REQ_ROLE=$(jq -r '.roleRequests[0].id' <<<"$NEW")
-jq -r '.roleRequests[0].summary' <<<"$NEW"
+accept_invitation "$(jq -r .invitation.url <<<"$NEW")"
+sign_in OLGA olga@desk.example
+REQ_ROLE=$(expect 201 curl -sS -X POST "$DESK/api/approvals" -H "authorization: Bearer $TOKEN_ADMIN1" -H 'content-type: application/json' \
+  -d "{\"kind\": \"operator.role\", \"payload\": {\"operatorId\": \"$ID_OLGA\", \"role\": \"ops_approver\", \"action\": \"grant\"}}" | jq -r .id)
 # operator.role: primary a platform_admin other than the requester, secondary a risk_officer.
 expect 200 curl -sS -X POST "$DESK/api/approvals/$REQ_ROLE/approve" -H "authorization: Bearer $TOKEN_ADMIN2" \
   -H 'content-type: application/json' -d "{\"reason\": \"Olga joins the ops rota on Monday\", \"secondaryApproverId\": \"$ID_RISK1\"}" > /dev/null

@@ -57,6 +57,8 @@ const schema = z.object({
   /** 32 bytes, base64 or hex: encrypts TOTP secrets at rest. */
   DATA_ENCRYPTION_KEY: z.string().optional(),
   SETUP_TOKEN: z.string().optional(),
+  /** How long a new operator's one-time invitation link stays valid. */
+  INVITATION_TTL_HOURS: intFromEnv(72, 1),
   LOGIN_MAX_FAILURES: intFromEnv(5, 1),
   LOGIN_LOCK_MINUTES: intFromEnv(15, 1),
   LOGIN_RATE_PER_MINUTE: intFromEnv(20, 1),

@@ -4,8 +4,8 @@ import type { Executor } from '../shared/db.js';
 import type { WindowName } from '../shared/windows.js';
 import { approvalsOverview } from './approvals.overview.js';
 import type { ApproverDirectory, ApproverInfo } from './approvals.ports.js';
-import { findRequest, listEvents, listPolicies, type RequestRow } from './approvals.repo.js';
-import { eligibility, type Policy, type RequestStatus } from './approvals.rules.js';
+import { findPolicy, findRequest, listEvents, listPolicies, type RequestRow } from './approvals.repo.js';
+import { eligibility, undecidable, type Policy, type RequestStatus } from './approvals.rules.js';
 
 export interface ListFilter {
   status?: RequestStatus[];
@@ -111,7 +111,23 @@ export function createApprovalQueries(deps: ApprovalQueriesDeps) {
     const request = await findRequest(db, id);
     if (!request) throw new AppError('NOT_FOUND', `Change request ${id} was not found.`);
     const history = await listEvents(db, id);
-    return { request, history, ...(await peopleOf([request])) };
+    const requester = request.requested_by_type === 'operator' ? request.requested_by_id : null;
+    const blocked = undecidable(
+      request.policy as Policy,
+      request.payload,
+      request.status,
+      await directory.listActive(db),
+      requester,
+      request.primary_approver_id,
+    );
+    return { request, history, undecidable: blocked, ...(await peopleOf([request])) };
+  }
+
+  /** Whether a request of `kind` filed by `requesterId` now could be decided at all (the form's warning). */
+  async function eligibilityFor(kind: string, requesterId: string) {
+    const policy = await findPolicy(db, kind);
+    if (!policy) throw new AppError('NOT_FOUND', `There is no policy for ${kind}.`);
+    return undecidable(policy, {}, 'pending', await directory.listActive(db), requesterId, null);
   }
 
   /** Who the primary may name right now: eligible for the secondary step, minus requester and primary. */
@@ -134,6 +150,7 @@ export function createApprovalQueries(deps: ApprovalQueriesDeps) {
     get,
     peopleOf,
     eligibleApprovers,
+    eligibilityFor,
     policies: () => listPolicies(db),
     /** The overview: what waits now and requests filed and decided over a window. */
     overview: (window: WindowName, now: Date) => approvalsOverview(db, window, now),

@@ -178,3 +178,16 @@ export async function oldestOpenAt(db: Executor): Promise<Date | null> {
     .executeTakeFirst();
   return row?.created_at ?? null;
 }
+
+/**
+ * When the desk's first change request was decided (approved, rejected, or co-signed but failed to
+ * apply), if one was: it ends the operators' bootstrap. Expired and cancelled requests decide nothing.
+ */
+export async function firstDecisionAt(db: Executor): Promise<Date | null> {
+  const row = await db
+    .selectFrom('change_requests')
+    .select((eb) => eb.fn.min('decided_at').as('at'))
+    .where('status', 'in', ['approved', 'rejected', 'failed'])
+    .executeTakeFirst();
+  return row?.at ? new Date(row.at) : null;
+}

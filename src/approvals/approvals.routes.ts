@@ -181,10 +181,27 @@ export function approvalsRoutes(deps: {
 
     r.get('/api/approvals/policies', { config: read }, async () => ({ items: await queries.policies() }));
 
+    r.get(
+      '/api/approvals/policies/:kind/eligibility',
+      { config: read, schema: { params: z.object({ kind: z.string().min(1).max(100) }).strict() } },
+      async (req) => {
+        const blocked = await queries.eligibilityFor(req.params.kind, actorOf(req).operatorId);
+        return {
+          kind: req.params.kind,
+          decidable: blocked === null,
+          undecidableReason: blocked?.reason ?? null,
+          missingRoles: blocked?.missingRoles ?? [],
+        };
+      },
+    );
+
     r.get('/api/approvals/:id', { config: read, schema: { params: idParams } }, async (req) => {
-      const { request, history, people, clients } = await queries.get(req.params.id);
+      const { request, history, people, clients, undecidable } = await queries.get(req.params.id);
       return {
         ...requestView(request, people, clients),
+        /** Set when nobody the desk has now can take the next step (names the missing roles). */
+        undecidableReason: undecidable?.reason ?? null,
+        missingRoles: undecidable?.missingRoles ?? [],
         history: history.map((h) => ({
           at: h.at.toISOString(),
           action: h.action,

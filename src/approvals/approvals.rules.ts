@@ -138,3 +138,41 @@ export function payloadDigest(kind: string, payload: unknown): string {
     .update(`${kind}\n${canonicalJson(payload)}`)
     .digest('hex');
 }
+
+export interface Undecidable {
+  /** The step nobody can take. */
+  step: 'primary' | 'secondary';
+  /** Roles of which an active, enrolled operator other than the requester (and primary) is missing. */
+  missingRoles: Role[];
+  reason: string;
+}
+
+/**
+ * Why an open request can never be decided by the people the desk has now, or null when it can: no
+ * eligible primary, or no eligible co-signer distinct from every possible primary (issue 16 item 1).
+ */
+export function undecidable(
+  policy: Policy,
+  payload: unknown,
+  status: RequestStatus,
+  people: readonly Approver[],
+  requesterId: string | null,
+  primaryId: string | null,
+): Undecidable | null {
+  if (!OPEN_STATUSES.includes(status)) return null;
+  const secondaryRoles = secondaryRolesFor(policy, payload);
+  const say = (step: 'primary' | 'secondary', roles: Role[]): Undecidable => ({
+    step,
+    missingRoles: [...new Set(roles)],
+    reason: `Nobody can ${step === 'primary' ? 'approve' : 'co-sign'} this: it needs another active operator with ${[...new Set(roles)].join(' or ')} who has enrolled MFA${requesterId ? ' (not the requester)' : ''}${step === 'secondary' ? ' and is not the approver' : ''}. Invite one, or the request will expire.`,
+  });
+  const canCosign = (p: string) =>
+    people.some((s) => eligibility(policy, payload, 'secondary', s, requesterId, p) === null);
+  if (status === 'awaiting_secondary')
+    return primaryId && canCosign(primaryId) ? null : say('secondary', secondaryRoles);
+  const primaries = people.filter(
+    (p) => eligibility(policy, payload, 'primary', p, requesterId, null) === null,
+  );
+  if (primaries.length === 0) return say('primary', policy.primaryRoles);
+  return primaries.some((p) => canCosign(p.id)) ? null : say('secondary', secondaryRoles);
+}

@@ -32,6 +32,7 @@ import {
 } from '../notifications/notifications.service.js';
 import { operatorDirectory } from '../operators/operators.directory.js';
 import { operatorRoleKind } from '../operators/operators.kind.js';
+import { firstDecisionAt as approvalsFirstDecisionAt } from '../approvals/approvals.repo.js';
 import { operatorAdminRoutes } from '../operators/operators.admin.routes.js';
 import { createAccountService, type AccountService } from '../operators/operators.account.js';
 import { operatorAccountRoutes } from '../operators/operators.account.routes.js';
@@ -146,6 +147,8 @@ export interface ComposeDeps {
 }
 
 export interface Composition {
+  /** The database the parts were built on (test support seeds fixtures through it). */
+  db: Db;
   services: Services;
   metrics: Metrics;
   jobs: JobsModule[];
@@ -166,7 +169,6 @@ export function compose(deps: ComposeDeps): Composition {
     logger.error({ err: (err as Error).message }, 'desk_errors_total could not be written'),
   );
   const audit = createAuditService({ db, clock, signingKeyPem: deps.secrets.auditSigningKeyPem });
-  const operators = createOperatorsService({ db, audit, clock, config: deps.config });
   const auth = createAuthService({ db, audit, clock, secrets: deps.secrets, config: deps.config });
   const account = createAccountService({ db, audit, clock, secrets: deps.secrets, config: deps.config });
   const tg = deps.config.telegram;
@@ -174,6 +176,14 @@ export function compose(deps: ComposeDeps): Composition {
   const tgRun = tg.mode !== 'off' ? tg : tg.sendOnly && ({ mode: 'send-only', ...tg.sendOnly } as const);
   // With a bot, writing a notification wakes the deliverer; without one they wait in the outbox.
   const notifications = createNotificationsService(tgRun ? { afterEnqueue: wakeDeliverer } : {});
+  const operators = createOperatorsService({
+    db,
+    audit,
+    clock,
+    config: deps.config,
+    notifications,
+    firstDecisionAt: approvalsFirstDecisionAt,
+  });
   const kinds = createKindRegistry();
   const directory = operatorDirectory;
   const events = pgEventPublisher;
@@ -452,7 +462,7 @@ export function compose(deps: ComposeDeps): Composition {
     }),
     walletsRoutes({ db, wallets, reconciliation }),
     alertsRoutes({ alerts }),
-    operatorAdminRoutes({ operators, approvals }),
+    operatorAdminRoutes({ operators }),
     operatorAccountRoutes({ account, config: deps.config }),
     eventsRoutes({ hub: createEventHub(deps.pool), db, events, clock }),
     ...(telegram?.routes ?? []),
@@ -460,6 +470,7 @@ export function compose(deps: ComposeDeps): Composition {
   ];
 
   return {
+    db,
     services,
     metrics,
     jobs,

@@ -1,61 +1,62 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { ApprovalsService } from '../approvals/approvals.service.js';
-import { requestView } from '../approvals/approvals.schemas.js';
 import { auditContext } from '../shared/request-context.js';
-import { AppError } from '../shared/errors.js';
 import { ROLES } from '../shared/roles.js';
 import type { OperatorsService } from './operators.service.js';
+import type { Invitation } from './operators.invitations.js';
 
 const createBody = z
   .object({
     email: z.string().email().max(254),
     name: z.string().min(1).max(200),
-    password: z.string().max(1024),
     roles: z.array(z.enum(ROLES)).max(ROLES.length).default([]),
   })
   .strict();
 
+const idParams = z.object({ id: z.string().uuid() }).strict();
+const invitationJson = (i: Invitation) => ({
+  token: i.token,
+  url: i.url,
+  expiresAt: i.expiresAt.toISOString(),
+});
+const noStore = 'no-store';
+
 /**
- * Operators through the API: no role is ever granted here directly. A new operator starts with none
- * and one `operator.role` grant request is filed per requested role, in the same transaction.
+ * Operators through the API. The creator never sets a password: the answer carries a one-time
+ * invitation to pass on. Roles are granted here only during the bootstrap (the founding team); after it
+ * they come from co-signed `operator.role` requests once the person has enrolled (BOOTSTRAP_OVER).
  */
-export function operatorAdminRoutes(deps: {
-  operators: OperatorsService;
-  approvals: ApprovalsService;
-}): FastifyPluginAsync {
+export function operatorAdminRoutes(deps: { operators: OperatorsService }): FastifyPluginAsync {
   return async (app) => {
     const r = app.withTypeProvider<ZodTypeProvider>();
+    const { bootstrap } = deps.operators;
 
     r.post(
       '/api/operators',
       { config: { access: { permission: 'operators:write' } }, schema: { body: createBody } },
       async (req, reply) => {
-        const actor = req.actor;
-        if (!actor) throw new AppError('UNAUTHENTICATED', 'Sign in first.');
-        const ctx = auditContext(req);
-        const requests: ReturnType<typeof requestView>[] = [];
-        const operator = await deps.operators.createOperator(
-          { ...req.body, roles: [], requireRole: false },
-          ctx,
-          async (tx, op) => {
-            for (const role of new Set(req.body.roles)) {
-              const { request } = await deps.approvals.file(
-                {
-                  kind: 'operator.role',
-                  payload: { operatorId: op.id, role, action: 'grant' },
-                  note: `new operator ${op.email}`,
-                },
-                { type: 'operator', id: actor.operatorId },
-                ctx,
-                tx,
-              );
-              requests.push(requestView(request));
-            }
-          },
-        );
-        return reply.status(201).send({ operator, roleRequests: requests });
+        const created = await deps.operators.createOperator(req.body, auditContext(req));
+        return reply
+          .status(201)
+          .header('cache-control', noStore)
+          .send({
+            operator: created.operator,
+            invitation: invitationJson(created.invitation),
+            grant: created.grant,
+          });
+      },
+    );
+
+    r.post(
+      '/api/operators/:id/invitation',
+      { config: { access: { permission: 'operators:write' } }, schema: { params: idParams } },
+      async (req, reply) => {
+        const invitation = await deps.operators.reissueInvitation(req.params.id, auditContext(req));
+        return reply
+          .status(201)
+          .header('cache-control', noStore)
+          .send({ invitation: invitationJson(invitation) });
       },
     );
 
@@ -64,7 +65,7 @@ export function operatorAdminRoutes(deps: {
       {
         config: { access: { permission: 'operators:write', stepUp: true } },
         schema: {
-          params: z.object({ id: z.string().uuid() }).strict(),
+          params: idParams,
           body: z
             .object({ reason: z.string().max(2000).optional() })
             .strict()
@@ -74,6 +75,54 @@ export function operatorAdminRoutes(deps: {
       async (req) => {
         await deps.operators.deactivate(req.params.id, auditContext(req));
         return { id: req.params.id, status: 'deactivated' };
+      },
+    );
+
+    r.get('/api/bootstrap', { config: { access: { permission: 'operators:read' } } }, async () => {
+      const s = await bootstrap.status();
+      return { ...s, endedAt: s.endedAt?.toISOString() ?? null };
+    });
+
+    r.post(
+      '/api/bootstrap/end',
+      {
+        config: { access: { permission: 'operators:write', stepUp: true } },
+        schema: { body: z.object({ reason: z.string().max(2000) }).strict() },
+      },
+      async (req) => {
+        const s = await bootstrap.end(req.body.reason, auditContext(req));
+        return { ...s, endedAt: s.endedAt?.toISOString() ?? null };
+      },
+    );
+
+    r.get(
+      '/api/operators/grant-reviews',
+      { config: { access: { permission: 'operators:read' } } },
+      async () => ({
+        items: (await bootstrap.reviews()).map((v) => ({
+          id: v.id,
+          operatorId: v.operator_id,
+          roles: v.roles,
+          openedBy: v.opened_by,
+          reason: v.reason,
+          status: v.status,
+          acknowledgedBy: v.acknowledged_by,
+          acknowledgedAt: v.acknowledged_at?.toISOString() ?? null,
+          comment: v.comment,
+          createdAt: v.created_at.toISOString(),
+        })),
+      }),
+    );
+
+    r.post(
+      '/api/operators/grant-reviews/:id/acknowledge',
+      {
+        config: { access: { permission: 'operators:write', stepUp: true } },
+        schema: { params: idParams, body: z.object({ comment: z.string().max(2000) }).strict() },
+      },
+      async (req) => {
+        const v = await bootstrap.acknowledgeReview(req.params.id, req.body.comment, auditContext(req));
+        return { id: v.id, status: v.status, acknowledgedBy: v.acknowledged_by };
       },
     );
   };

@@ -64,17 +64,16 @@ describe('createOperator (the CLI path)', () => {
         email: 'Cli.Made@desk.test',
         name: 'Cli Made',
         roles: ['ops_approver', 'ops_approver'],
-        password: 'a long enough passphrase',
       },
       { actorType: 'cli', actorId: 'root' },
     );
-    expect(created).toMatchObject({
+    expect(created.operator).toMatchObject({
       email: 'cli.made@desk.test',
       roles: ['ops_approver'],
       mfaEnrolled: false,
     });
 
-    const event = await firstAuditEvent(t, { entityId: created.id });
+    const event = await firstAuditEvent(t, { entityId: created.operator.id });
     expect(pick(event, ['action', 'actorType', 'actorId', 'data'])).toEqual({
       action: 'operator.created',
       actorType: 'cli',
@@ -87,7 +86,6 @@ describe('createOperator (the CLI path)', () => {
         email: 'CLI.MADE@desk.test',
         name: 'Again',
         roles: ['auditor'],
-        password: 'a long enough passphrase',
       },
       { actorType: 'cli' },
     );
@@ -98,14 +96,14 @@ describe('createOperator (the CLI path)', () => {
     });
   });
 
-  it('validates roles, email and password with per-field errors', async () => {
+  it('validates roles and email with per-field errors', async () => {
     const attempt = t.desk.services.operators.createOperator(
-      { email: 'nope', name: 'X', roles: ['root'], password: 'short' },
+      { email: 'nope', name: 'X', roles: ['root'] },
       { actorType: 'cli' },
     );
     await expect(attempt).rejects.toMatchObject({
       code: 'VALIDATION_FAILED',
-      fields: [{ path: 'email' }, { path: 'roles' }, { path: 'password' }],
+      fields: [{ path: 'email' }, { path: 'roles' }],
     });
   });
 });

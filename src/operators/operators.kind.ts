@@ -33,8 +33,16 @@ export function operatorRoleKind(audit: AuditService): KindDefinition<RoleChange
       return {
         entity: { type: 'operator', id: op.id },
         version: op.version,
-        diff: [{ field: 'roles', before: [...op.roles].sort(), after }],
-        summary: `${p.action === 'grant' ? 'Grant' : 'Revoke'} ${p.role} ${p.action === 'grant' ? 'to' : 'from'} ${op.name} <${op.email}>`,
+        diff: [
+          { field: 'roles', before: [...op.roles].sort(), after },
+          // Not a change: when the person enrolled their own MFA, shown so approvers can judge the grant.
+          {
+            field: 'enrolledAt',
+            before: op.mfa_enrolled_at?.toISOString() ?? null,
+            after: op.mfa_enrolled_at?.toISOString() ?? null,
+          },
+        ],
+        summary: `${p.action === 'grant' ? 'Grant' : 'Revoke'} ${p.role} ${p.action === 'grant' ? 'to' : 'from'} ${op.name} <${op.email}> (${op.mfa_enrolled_at ? `enrolled ${op.mfa_enrolled_at.toISOString()}` : 'not enrolled'})`,
       };
     },
     async validate(tx, p) {
@@ -43,6 +51,14 @@ export function operatorRoleKind(audit: AuditService): KindDefinition<RoleChange
         throw new AppError('VALIDATION_FAILED', 'That operator is deactivated.', [
           { path: 'payload.operatorId', message: 'is not active' },
         ]);
+      // Whoever created the account never held its credentials; a role waits until the person has
+      // accepted their invitation and enrolled their own MFA.
+      if (p.action === 'grant' && op.mfa_enrolled_at === null)
+        throw new AppError(
+          'OPERATOR_NOT_ENROLLED',
+          `${op.name} has not finished enrolment (accepting the invitation and enrolling MFA): a role can be granted only afterwards.`,
+          [{ path: 'payload.operatorId', message: 'has not enrolled' }],
+        );
       const has = op.roles.includes(p.role);
       if (p.action === 'grant' && has)
         throw new AppError('VALIDATION_FAILED', `${op.name} already holds ${p.role}.`, [

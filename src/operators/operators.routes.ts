@@ -15,6 +15,8 @@ import {
   type CookiePolicy,
 } from './operators.authenticator.js';
 import {
+  acceptInvitationBody,
+  invitationParams,
   accessTokenResponse,
   codeBody,
   enrolResponse,
@@ -199,6 +201,37 @@ export function operatorsRoutes(deps: OperatorsRoutesDeps): FastifyPluginAsync {
       async () => {
         const list = await operators.listOperators();
         return { operators: list.map((o) => ({ ...o, createdAt: o.createdAt.toISOString() })) };
+      },
+    );
+
+    app.get(
+      '/api/invitations/:token',
+      {
+        config: { access: 'public', ...perIp },
+        schema: { tags: ['setup'], params: invitationParams },
+      },
+      async (request, reply) => {
+        const inv = await operators.viewInvitation(request.params.token);
+        return reply
+          .header('cache-control', 'no-store')
+          .send({ ...inv, expiresAt: inv.expiresAt.toISOString() });
+      },
+    );
+
+    // Accepting sets the person's own password and signs them in (MFA pending): the next step is
+    // enrolling their own authenticator, as at any first sign-in.
+    app.post(
+      '/api/invitations/accept',
+      {
+        config: { access: 'public', ...perIp },
+        schema: { tags: ['setup'], body: acceptInvitationBody, response: { 200: sessionResponse } },
+      },
+      async (request, reply) => {
+        const ctx = requestContext(request);
+        const op = await operators.acceptInvitation(request.body, ctx);
+        const session = await auth.login({ email: op.email, password: request.body.password }, ctx);
+        setSessionCookies(reply, session, cookies);
+        return reply.header('cache-control', 'no-store').send(sessionJson(session));
       },
     );
 

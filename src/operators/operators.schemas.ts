@@ -34,6 +34,12 @@ export const setupBody = z
   })
   .strict();
 
+export const invitationParams = z.object({ token: z.string().min(1).max(512) }).strict();
+
+export const acceptInvitationBody = z
+  .object({ token: z.string().min(1).max(512), password: z.string().max(1024) })
+  .strict();
+
 const operatorSummary = z.object({
   id: z.string(),
   email: z.string(),

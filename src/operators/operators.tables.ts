@@ -55,7 +55,43 @@ export interface OperatorTelegramLinksTable {
   telegram_user_id: string | null;
 }
 
+export interface OperatorInvitationsTable {
+  id: Generated<string>;
+  operator_id: string;
+  token_hash: string;
+  created_by_type: string;
+  created_by_id: string | null;
+  created_at: Generated<Date>;
+  expires_at: Date;
+  used_at: Date | null;
+  revoked_at: Date | null;
+}
+
+export interface DeskBootstrapTable {
+  id: Generated<boolean>;
+  ended_at: Date;
+  ended_by_type: string;
+  ended_by_id: string | null;
+  reason: string;
+}
+
+export interface OperatorGrantReviewsTable {
+  id: Generated<string>;
+  operator_id: string;
+  roles: Role[];
+  opened_by: string;
+  reason: string;
+  status: Generated<'open' | 'acknowledged'>;
+  acknowledged_by: string | null;
+  acknowledged_at: Date | null;
+  comment: string | null;
+  created_at: Generated<Date>;
+}
+
 export interface OperatorTables {
+  operator_invitations: OperatorInvitationsTable;
+  desk_bootstrap: DeskBootstrapTable;
+  operator_grant_reviews: OperatorGrantReviewsTable;
   operators: OperatorsTable;
   operator_sessions: OperatorSessionsTable;
   operator_totp_used: OperatorTotpUsedTable;

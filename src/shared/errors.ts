@@ -29,11 +29,17 @@ const STATUS_BY_CODE = {
   STALE_REQUEST: 409,
   IDEMPOTENCY_CONFLICT: 409,
   SETUP_ALREADY_DONE: 409,
+  /** The bootstrap is over: roles come only from co-signed `operator.role` requests (or break-glass). */
+  BOOTSTRAP_OVER: 409,
+  INVITATION_USED: 409,
+  INVITATION_EXPIRED: 410,
   EXPIRED: 410,
   QUOTE_EXPIRED: 410,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   LIMIT_EXCEEDED: 422,
+  /** A role grant for an operator who has not accepted their invitation and enrolled MFA. */
+  OPERATOR_NOT_ENROLLED: 422,
   /** A silence longer than the rule allows (critical rules: ALERTS_SILENCE_MAX_CRITICAL_MINUTES); shorten it and retry. */
   SILENCE_TOO_LONG: 422,
   ADDRESS_NOT_WHITELISTED: 422,

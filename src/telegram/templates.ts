@@ -170,6 +170,13 @@ export function render(input: RenderInput): RenderedMessage | null {
         `Reason: “${user(d.reason, 1000)}”`,
         'A second risk officer must acknowledge the review in the console.',
       ]);
+    case 'operator.break_glass_grant':
+      return msg([
+        '🔓 <b>Break-glass role grant</b>',
+        `${user(d.name, 120)} &lt;${user(d.email, 200)}&gt; was given ${user(d.roles, 200)} on the host by ${user(d.by, 120)}.`,
+        `Reason: “${user(d.reason, 1000)}”`,
+        'Another platform admin must acknowledge the review in the console.',
+      ]);
     case 'settlement.flagged':
       return msg([
         `🚩 <b>Settlement held back: ${user(d.reason, 60)}</b>`,

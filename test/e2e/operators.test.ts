@@ -31,60 +31,52 @@ describe('console: operators', () => {
     ).toBe(0);
     await screenshot(page, 'operators-list');
 
-    // add: the server's refusals land next to their fields, and nothing typed is lost
+    // add: the server's refusals land next to their fields, and nothing typed is lost; no password asked
     await page.getByRole('button', { name: 'Add operator' }).click();
     const form = page.getByRole('region', { name: 'Add an operator' });
+    expect(await form.getByLabel(/password/i).count()).toBe(0);
     await form.getByLabel('Name').fill('Nina Newcomer');
-    await form.getByLabel('Email').fill('nina@desk.test');
-    await form.getByLabel('Temporary password').fill('short');
+    await form.getByLabel('Email').fill('nina@');
     await form.getByLabel('Ops approver').check();
     await form.getByLabel('Auditor').check();
     await form.getByRole('button', { name: 'Create operator' }).click();
-    const pwError = page.locator('#new-password-error');
-    await pwError.waitFor();
-    expect(await pwError.textContent()).toContain('at least 12 characters');
-    expect(await focused(page)).toBe('new-password');
-    expect(await form.getByLabel('Email').inputValue()).toBe('nina@desk.test');
+    const emailError = page.locator('#new-email-error');
+    await emailError.waitFor();
+    expect(await focused(page)).toBe('new-email');
+    expect(await form.getByLabel('Name').inputValue()).toBe('Nina Newcomer');
     await screenshot(page, 'operators-add-refused');
 
-    await form.getByLabel('Temporary password').fill('a temporary passphrase');
+    // a fresh desk is in its bootstrap: the founding roles are granted at once, with an invitation
+    await form.getByLabel('Email').fill('nina@desk.test');
     await form.getByRole('button', { name: 'Create operator' }).click();
     const created = page.getByTestId('created-operator');
     await created.waitFor();
-    expect(await created.textContent()).toContain('Nina Newcomer (nina@desk.test) was created with no role');
-    const links = created.getByTestId('role-requests').getByRole('link');
-    expect(await links.count()).toBe(2);
-    expect(await links.allTextContents()).toEqual(
-      expect.arrayContaining([
-        'Grant ops_approver to Nina Newcomer <nina@desk.test>',
-        'Grant auditor to Nina Newcomer <nina@desk.test>',
-      ]),
+    expect(await created.textContent()).toContain(
+      'Nina Newcomer (nina@desk.test) was created as part of the founding team',
     );
-    expect(await links.first().getAttribute('href')).toMatch(/^\/approvals\/[0-9a-f-]{36}$/);
+    const url = await page.getByTestId('invitation-url').inputValue();
+    expect(url).toMatch(/\/invite\/[\w-]{20,}$/);
     const nina = await desk.t.database.db
       .selectFrom('operators')
-      .select(['id', 'roles', 'status'])
+      .select(['id', 'roles', 'status', 'mfa_enrolled_at'])
       .where('email', '=', 'nina@desk.test')
       .executeTakeFirstOrThrow();
-    expect(nina.roles).toEqual([]);
-    const requests = await desk.t.database.db
-      .selectFrom('change_requests')
-      .select(['kind', 'status', 'payload'])
-      .where('kind', '=', 'operator.role')
-      .execute();
-    expect(requests).toHaveLength(2);
-    expect(
-      requests.every(
-        (r) => r.status === 'pending' && (r.payload as { operatorId: string }).operatorId === nina.id,
-      ),
-    ).toBe(true);
-    // the list shows the new operator with their pending grants
-    const ninaRow = page.getByTestId('operator-nina@desk.test');
-    await ninaRow
-      .filter({ hasText: 'Ops approver pending' })
-      .filter({ hasText: 'Auditor pending' })
-      .waitFor();
-    expect(await ninaRow.textContent()).toContain('Not yet'); // MFA
+    expect([...nina.roles].sort()).toEqual(['auditor', 'ops_approver']);
+    expect(nina.mfa_enrolled_at).toBeNull();
+
+    // Nina accepts her own invitation in her own browser: her password, then her own authenticator
+    const ninaContext = await desk.browser.newContext({ baseURL: desk.base });
+    const ninaPage = await ninaContext.newPage();
+    await ninaPage.goto(new URL(url).pathname);
+    await ninaPage.getByRole('heading', { name: 'Welcome, Nina Newcomer' }).waitFor();
+    await screenshot(ninaPage, 'invite-accept');
+    await ninaPage.getByLabel('Password', { exact: true }).fill('ninas own passphrase');
+    await ninaPage.getByLabel('Password again').fill('ninas own passphrase');
+    await ninaPage.getByRole('button', { name: 'Set my password' }).click();
+    await ninaPage.waitForURL(/\/mfa$/);
+    await screenshot(ninaPage, 'invite-then-mfa');
+    await ninaContext.close();
+    await page.getByTestId('operator-nina@desk.test').waitFor();
     await screenshot(page, 'operators-added');
     await form.getByRole('button', { name: 'Close' }).click();
 

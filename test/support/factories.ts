@@ -86,10 +86,18 @@ export async function newOperator(t: FactoryTarget, opts: OperatorOptions = {}):
   const name = opts.name ?? `Operator ${suffix}`;
   const password = opts.password ?? `pw-${suffix}-correct-horse`;
   const roles = opts.roles ?? ['ops_approver'];
-  const created = await operators.createOperator(
-    { email, name, roles, password },
+  // The real path: created without a password, the person accepts their own invitation.
+  const { operator: created, invitation } = await operators.createOperator(
+    { email, name, roles: [] },
     { actorType: 'system', requestId: 'test-factory' },
   );
+  await operators.acceptInvitation(
+    { token: invitation.token, password },
+    { actorType: 'system', requestId: 'test-factory' },
+  );
+  // Roles are test seeding (the bootstrap/break-glass/co-signed paths have their own tests).
+  if (roles.length > 0)
+    await t.desk.db.updateTable('operators').set({ roles }).where('id', '=', created.id).execute();
 
   let secret: string | null = null;
   let lastStep = -Infinity;

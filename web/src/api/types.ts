@@ -94,6 +94,9 @@ export interface HistoryEntry {
 
 export interface ChangeRequestDetail extends ChangeRequest {
   history: HistoryEntry[];
+  /** Set when nobody the desk has now can take the next step; `missingRoles` names who is lacking. */
+  undecidableReason?: string | null;
+  missingRoles?: Role[];
 }
 
 export interface RequestPage {

@@ -2,6 +2,7 @@ import { Navigate, Route, Routes, useLocation, useSearchParams } from 'react-rou
 import { LoginPage } from '../features/auth/LoginPage';
 import { MfaEnrolPage } from '../features/auth/MfaEnrolPage';
 import { SetupPage } from '../features/auth/SetupPage';
+import { InvitePage } from '../features/auth/InvitePage';
 import { approvalRoutes } from '../features/approvals/routes';
 import { flagRoutes } from '../features/flags/routes';
 import { auditRoutes } from '../features/audit/routes';
@@ -71,6 +72,7 @@ export function App() {
       <StepUpDialog />
       <Routes>
         <Route path="/setup" element={<SetupPage />} />
+        <Route path="/invite/:token" element={<InvitePage />} />
         <Route path="/login" element={<LoginRoute />} />
         <Route path="/mfa" element={<MfaRoute />} />
         <Route

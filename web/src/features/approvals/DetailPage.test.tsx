@@ -59,6 +59,18 @@ afterEach(() => {
 });
 
 describe('DetailPage', () => {
+  it('says when nobody eligible exists, naming the missing role', async () => {
+    open(me(PEOPLE.primary), () =>
+      flagRequest({
+        undecidableReason: 'Nobody can approve this: it needs another active operator with risk_officer.',
+        missingRoles: ['risk_officer'],
+      }),
+    );
+    const banner = await screen.findByTestId('undecidable');
+    expect(banner.textContent).toContain('cannot be decided yet');
+    expect(banner.textContent).toContain('Missing role: risk_officer.');
+  });
+
   it('shows what changes, the digest, the requester, the policy and the history', async () => {
     open(me(PEOPLE.primary), () => flagRequest());
     await screen.findByRole('heading', { name: 'Turn AUTO_SETTLEMENT on', level: 1 });

@@ -404,6 +404,12 @@ export function DetailPage() {
           )}
         </div>
       </header>
+      {request.undecidableReason && (
+        <p className="notice warning" role="alert" data-testid="undecidable">
+          <strong>This request cannot be decided yet.</strong> {request.undecidableReason} Missing role:{' '}
+          {request.missingRoles?.join(', ')}.
+        </p>
+      )}
       <div className="detail-columns">
         <div className="detail-main">
           <RequesterCard request={request} now={now} />

@@ -12,9 +12,6 @@ afterEach(() => {
 function fill() {
   fireEvent.change(screen.getByLabelText('Name'), { target: { value: 'Nina Newcomer' } });
   fireEvent.change(screen.getByLabelText('Email'), { target: { value: 'nina@desk' } });
-  fireEvent.change(screen.getByLabelText('Temporary password'), {
-    target: { value: 'a temporary passphrase' },
-  });
   fireEvent.click(screen.getByLabelText('Risk officer'));
   fireEvent.click(screen.getByRole('button', { name: 'Create operator' }));
 }
@@ -35,7 +32,7 @@ describe('AddOperator', () => {
     expect(screen.getByLabelText<HTMLInputElement>('Risk officer').checked).toBe(true);
   });
 
-  it('sends the roles asked for and lists the requests filed for them', async () => {
+  it('never asks for a password: sends the roles and shows the one-time invitation', async () => {
     const calls = fakeFetch((call) =>
       call.method === 'POST'
         ? {
@@ -45,32 +42,27 @@ describe('AddOperator', () => {
                 id: 'o1',
                 email: 'nina@desk.test',
                 name: 'Nina Newcomer',
-                roles: [],
+                roles: ['risk_officer'],
                 mfaEnrolled: false,
               },
-              roleRequests: [{ id: 'r1', summary: 'Grant risk_officer to Nina Newcomer <nina@desk.test>' }],
+              invitation: { url: 'http://desk.test/invite/tok', expiresAt: '2026-03-05T09:00:00.000Z' },
+              grant: 'bootstrap',
             },
           }
         : { body: { operators: [] } },
     );
     renderScreen(<AddOperator onClose={() => undefined} />);
+    expect(screen.queryByLabelText(/password/i)).toBeNull();
     fill();
     const created = await screen.findByTestId('created-operator');
-    expect(created.textContent).toContain('Nina Newcomer (nina@desk.test) was created with no role');
-    expect(
-      screen
-        .getByRole('link', { name: 'Grant risk_officer to Nina Newcomer <nina@desk.test>' })
-        .getAttribute('href'),
-    ).toBe('/approvals/r1');
+    expect(created.textContent).toContain(
+      'Nina Newcomer (nina@desk.test) was created as part of the founding team',
+    );
+    expect(screen.getByTestId<HTMLInputElement>('invitation-url').value).toBe('http://desk.test/invite/tok');
     expect(calls[0]).toEqual({
       method: 'POST',
       path: '/api/operators',
-      body: {
-        email: 'nina@desk',
-        name: 'Nina Newcomer',
-        password: 'a temporary passphrase',
-        roles: ['risk_officer'],
-      },
+      body: { email: 'nina@desk', name: 'Nina Newcomer', roles: ['risk_officer'] },
     });
   });
 });

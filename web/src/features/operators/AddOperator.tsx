@@ -1,23 +1,28 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
-import { Link } from 'react-router';
 import { api } from '../../api/client';
-import { ROLE_LABELS, ROLES, type ChangeRequest, type Role } from '../../api/types';
+import { ROLE_LABELS, ROLES, type Role } from '../../api/types';
 import { FieldError, FieldHint, FormError } from '../../components/FormError';
 import { splitProblem } from '../../components/problems';
 import { operatorsKey } from '../../components/useOperatorNames';
 
 interface Created {
-  operator: { id: string; email: string; name: string };
-  roleRequests: ChangeRequest[];
+  operator: { id: string; email: string; name: string; roles: Role[] };
+  invitation: { url: string; expiresAt: string };
+  grant: 'none' | 'bootstrap' | 'break-glass';
 }
 
-const FIELDS = { email: ['email'], name: ['name'], password: ['password'], roles: ['roles'] } as const;
+const FIELDS = { email: ['email'], name: ['name'], roles: ['roles'] } as const;
 type Field = keyof typeof FIELDS;
 
-/** A new operator starts with no role; one `operator.role` grant request is filed per role asked for. */
+/**
+ * A new operator gets a one-time invitation: they set their own password and enrol their own MFA, so
+ * whoever creates the account never holds its credentials. Roles are granted here only during the
+ * bootstrap (the founding team); afterwards the API refuses them (BOOTSTRAP_OVER) and a role is an
+ * `operator.role` request filed once the person has enrolled.
+ */
 export function AddOperator({ onClose }: { onClose: () => void }) {
-  const [form, setForm] = useState({ email: '', name: '', password: '' });
+  const [form, setForm] = useState({ email: '', name: '' });
   const [roles, setRoles] = useState<Role[]>([]);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
@@ -26,7 +31,6 @@ export function AddOperator({ onClose }: { onClose: () => void }) {
   const refs = {
     email: useRef<HTMLInputElement>(null),
     name: useRef<HTMLInputElement>(null),
-    password: useRef<HTMLInputElement>(null),
     roles: useRef<HTMLInputElement>(null),
   };
   const problem = splitProblem<Field>(error, FIELDS);
@@ -44,7 +48,7 @@ export function AddOperator({ onClose }: { onClose: () => void }) {
     try {
       const res = await api.post<Created>('/api/operators', { ...form, roles });
       setCreated(res);
-      setForm({ email: '', name: '', password: '' });
+      setForm({ email: '', name: '' });
       setRoles([]);
       await Promise.all([
         client.invalidateQueries({ queryKey: operatorsKey }),
@@ -67,24 +71,23 @@ export function AddOperator({ onClose }: { onClose: () => void }) {
       {created && (
         <div className="notice" role="status" data-testid="created-operator">
           <p>
-            <strong>{created.operator.name}</strong> ({created.operator.email}) was created with no role.{' '}
-            {created.roleRequests.length === 0
-              ? 'No role was requested: propose one from the list when needed.'
-              : 'These role requests now need a platform admin to approve and a risk officer to co-sign:'}
+            <strong>{created.operator.name}</strong> ({created.operator.email}) was created
+            {created.grant === 'bootstrap'
+              ? ` as part of the founding team, with ${created.operator.roles.map((r) => ROLE_LABELS[r]).join(', ')}.`
+              : ' with no role: once they have enrolled, propose one from the list (dual control).'}
           </p>
-          {created.roleRequests.length > 0 && (
-            <ul data-testid="role-requests">
-              {created.roleRequests.map((r) => (
-                <li key={r.id}>
-                  <Link to={`/approvals/${r.id}`}>{r.summary}</Link>
-                </li>
-              ))}
-            </ul>
-          )}
           <p>
-            Give them the temporary password over a separate channel; at first sign-in they enrol an
-            authenticator app.
+            Send them this one-time invitation over a separate channel. It works once and expires{' '}
+            {new Date(created.invitation.expiresAt).toUTCString()}; through it they choose their own password
+            and enrol their own authenticator app.
           </p>
+          <input
+            readOnly
+            aria-label="Invitation link"
+            data-testid="invitation-url"
+            value={created.invitation.url}
+            onFocus={(e) => e.currentTarget.select()}
+          />
         </div>
       )}
       <form onSubmit={(e) => void submit(e)} noValidate aria-labelledby="add-title">
@@ -120,23 +123,8 @@ export function AddOperator({ onClose }: { onClose: () => void }) {
             <FieldError id="new-email-error" message={problem.fields.email} />
           </div>
         </div>
-        <label htmlFor="new-password">Temporary password</label>
-        <input
-          ref={refs.password}
-          id="new-password"
-          type="password"
-          autoComplete="new-password"
-          value={form.password}
-          aria-invalid={problem.fields.password ? true : undefined}
-          aria-describedby={described('password', true)}
-          onChange={(e) => setForm({ ...form, password: e.target.value })}
-        />
-        <FieldHint id="new-password-hint">
-          At least 12 characters, not the email. They can change it under My account.
-        </FieldHint>
-        <FieldError id="new-password-error" message={problem.fields.password} />
         <fieldset aria-describedby={described('roles', true)}>
-          <legend>Roles to request</legend>
+          <legend>Roles (founding team only)</legend>
           <div className="checks">
             {ROLES.map((r, i) => (
               <label key={r}>
@@ -151,7 +139,8 @@ export function AddOperator({ onClose }: { onClose: () => void }) {
             ))}
           </div>
           <FieldHint id="new-roles-hint">
-            No role is granted here: each one becomes a request under dual control.
+            Granted at once only while the desk is in its bootstrap (nothing decided yet). After that, roles
+            come only from co-signed requests, filed once the person has enrolled.
           </FieldHint>
           <FieldError id="new-roles-error" message={problem.fields.roles} />
         </fieldset>

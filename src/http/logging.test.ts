@@ -119,7 +119,7 @@ describe('request logs on setup, enrolment, step-up, password change and a 500',
     const spy = vi
       .spyOn(t.desk.services.account, 'changePassword')
       .mockImplementationOnce(async (_ref, input) => {
-        throw Object.assign(new Error('connection terminated unexpectedly'), {
+        throw Object.assign(new Error('an unexpected internal failure'), {
           query: { params: [input] },
           input,
         });
@@ -148,7 +148,7 @@ describe('request logs on setup, enrolment, step-up, password change and a 500',
 
     const log = lines.join('');
     const crashLine = lines.find((l) => l.includes('unhandled error')) ?? '';
-    expect(crashLine).toContain('connection terminated unexpectedly'); // the 500 was logged, with what a person needs
+    expect(crashLine).toContain('an unexpected internal failure'); // the 500 was logged, with what a person needs
     expect(crashLine).toContain('[redacted]');
     const secrets = [
       setupToken,

@@ -16,6 +16,10 @@ const PUBLIC_ROUTES = new Set([
   'GET /api/openapi.json',
   'HEAD /api/openapi.json',
   'POST /api/auth/login',
+  'GET /api/invitations/:token', // the invitation token is the credential
+  'HEAD /api/invitations/:token',
+  'POST /api/invitations/accept',
+  'POST /api/auth/refresh', // checks the refresh cookie and the session's CSRF token itself
   'POST /api/setup',
   'POST /telegram/webhook', // proves itself with X-Telegram-Bot-Api-Secret-Token (src/telegram/webhook.routes.ts)
   'GET /*', // the ops console (static files; /api/* under it answers 404 problem+json)

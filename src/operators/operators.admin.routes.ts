@@ -50,7 +50,10 @@ export function operatorAdminRoutes(deps: { operators: OperatorsService }): Fast
 
     r.post(
       '/api/operators/:id/invitation',
-      { config: { access: { permission: 'operators:write' } }, schema: { params: idParams } },
+      {
+        config: { access: { permission: 'operators:write' } },
+        schema: { params: idParams, body: z.object({}).strict().optional() },
+      },
       async (req, reply) => {
         const invitation = await deps.operators.reissueInvitation(req.params.id, auditContext(req));
         return reply

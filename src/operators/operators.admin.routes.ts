@@ -52,7 +52,7 @@ export function operatorAdminRoutes(deps: { operators: OperatorsService }): Fast
       '/api/operators/:id/invitation',
       {
         config: { access: { permission: 'operators:write' } },
-        schema: { params: idParams, body: z.object({}).strict().optional() },
+        schema: { params: idParams, body: z.object({}).strict().nullish() },
       },
       async (req, reply) => {
         const invitation = await deps.operators.reissueInvitation(req.params.id, auditContext(req));

@@ -47,7 +47,7 @@ describe('console: feature flags', () => {
       { reason: 'Runbook checked with treasury', secondaryApproverId: secondary.id },
       decider(primary),
     );
-    await approvals.cosign(request.id, { reason: 'Agreed' }, decider(secondary));
+    await approvals.cosign(request.id, { reason: 'Agreed with treasury' }, decider(secondary));
     return request.id;
   }
 

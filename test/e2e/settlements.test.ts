@@ -93,7 +93,7 @@ describe('console: settlements', () => {
     await page.getByRole('button', { name: 'Request dismissal of 2 events' }).click();
     const reasonError = page.locator('#dismiss-reason-error');
     await reasonError.waitFor();
-    expect(await reasonError.textContent()).toContain('at least 10 characters');
+    expect(await reasonError.textContent()).toContain('at least 10 visible characters');
     expect(await page.evaluate<string>('document.activeElement ? document.activeElement.id : ""')).toBe(
       'dismiss-reason',
     );

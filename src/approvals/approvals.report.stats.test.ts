@@ -34,7 +34,7 @@ describe('approvals report statistics (fixed clock)', () => {
     audit: { actorType: 'operator', actorId: op.id },
   });
   const file = async () => {
-    const target = await newOperator(t, { roles: ['ops_approver'], mfa: false });
+    const target = await newOperator(t, { roles: ['ops_approver'] }); // enrolled: a grant needs that
     const { request } = await t.desk.services.approvals.file(
       { kind: 'operator.role', payload: { operatorId: target.id, role: 'auditor', action: 'grant' } },
       { type: 'operator', id: requester.id },

@@ -46,7 +46,9 @@ export function eventsRoutes(deps: {
         'x-accel-buffering': 'no',
         'x-request-id': String(request.id),
       });
-      res.write(`retry: 3000\n: connected\n\n`);
+      // Headers go now; ": connected" only once this stream listens and has announced itself (below), so a
+      // console that reads it misses nothing committed after, and of two streams of a session the later stays.
+      res.flushHeaders();
 
       let seq = 0;
       let closed = false;
@@ -98,6 +100,7 @@ export function eventsRoutes(deps: {
         live.unsubscribe = unsubscribe;
         // Announced once this stream listens (see `send`).
         await deps.events.publish(deps.db, { type: STREAM_OPENED, id: sessionId, streamId });
+        if (!closed) res.write(`retry: 3000\n: connected\n\n`);
       } catch (err) {
         // The database went away while the stream opened: end it; the console reconnects (retry: 3000).
         request.log.warn({ err: (err as Error).message }, 'event stream could not listen');

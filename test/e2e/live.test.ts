@@ -41,6 +41,8 @@ describe('console: live updates after the event stream reconnects', () => {
     const other = new AbortController();
     const res = await fetch(`${desk.base}/api/events`, { headers: { cookie }, signal: other.signal });
     expect(res.status).toBe(200);
+    // ": connected" comes once the new stream has announced itself, which is what ends Ben's.
+    await (res.body as ReadableStream<Uint8Array>).getReader().read();
     other.abort();
     await expect.poll(() => held.length, { timeout: 10_000 }).toBeGreaterThan(0); // the browser is trying to reconnect
 

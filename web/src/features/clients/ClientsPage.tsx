@@ -1,8 +1,9 @@
-import { Link, useNavigate, useSearchParams } from 'react-router';
-import { errorMessage } from '../../api/messages';
+import { Link, useNavigate } from 'react-router';
 import { useSession } from '../../app/session';
 import { FilterSelect } from '../../components/FilterSelect';
+import { ListBody } from '../../components/ListBody';
 import { LoadMore } from '../../components/LoadMore';
+import { pickOne, useUrlFilter } from '../../components/urlFilter';
 import { dateTime } from '../../components/format';
 import { NETWORKS, networkName, shortTime, type Network } from '../settlements/model';
 import {
@@ -15,8 +16,13 @@ import {
 } from './model';
 import { useClientList, type ClientFilter } from './queries';
 
-function pick<T extends string>(all: readonly T[], v: string | null): T | '' {
-  return all.find((x) => x === v) ?? '';
+function readFilter(params: URLSearchParams): ClientFilter {
+  return {
+    q: params.get('q') ?? '',
+    status: pickOne<ClientStatus>(CLIENT_STATUSES, params.get('status')),
+    network: pickOne<Network>(NETWORKS, params.get('network')),
+    activity: pickOne<Activity>(ACTIVITIES, params.get('activity')),
+  };
 }
 
 export function StatusChip({ status }: { status: ClientStatus }) {
@@ -26,20 +32,8 @@ export function StatusChip({ status }: { status: ClientStatus }) {
 /** Clients: search and filters in the URL (a link or reload shows the same list), newest first. */
 export function ClientsPage() {
   const { can } = useSession();
-  const [params, setParams] = useSearchParams();
   const navigate = useNavigate();
-  const filter: ClientFilter = {
-    q: params.get('q') ?? '',
-    status: pick<ClientStatus>(CLIENT_STATUSES, params.get('status')),
-    network: pick<Network>(NETWORKS, params.get('network')),
-    activity: pick<Activity>(ACTIVITIES, params.get('activity')),
-  };
-  const update = (next: Partial<ClientFilter>) => {
-    const f = { ...filter, ...next };
-    const p = new URLSearchParams();
-    for (const [k, v] of Object.entries(f)) if (v) p.set(k, v);
-    setParams(p, { replace: true });
-  };
+  const [filter, update] = useUrlFilter(readFilter);
   const list = useClientList(filter);
   const items = list.data?.pages.flatMap((p) => p.items) ?? [];
   const filtered = Boolean(filter.q || filter.status || filter.network || filter.activity);
@@ -99,73 +93,64 @@ export function ClientsPage() {
           onChange={(activity) => update({ activity })}
         />
       </div>
-      {list.isError ? (
-        <p className="form-error" role="alert">
-          {errorMessage(list.error)}
-        </p>
-      ) : list.isPending ? (
-        <p className="loading" role="status">
-          Loading…
-        </p>
-      ) : items.length === 0 ? (
-        <p className="empty" data-testid="clients-empty">
-          {filtered
-            ? 'No clients match these filters.'
-            : 'No clients yet. A client applies through the Telegram bot, or you register an API client here.'}
-        </p>
-      ) : (
-        <>
-          <div className="table-scroll">
-            <table className="data clients-table" data-testid="clients-table">
-              <caption className="sr-only">Clients, newest first</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Client</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Channel</th>
-                  <th scope="col">Since</th>
+      <ListBody
+        list={list}
+        count={items.length}
+        filtered={filtered}
+        noMatch="No clients match these filters."
+        none="No clients yet. A client applies through the Telegram bot, or you register an API client here."
+        emptyTestId="clients-empty"
+      >
+        <div className="table-scroll">
+          <table className="data clients-table" data-testid="clients-table">
+            <caption className="sr-only">Clients, newest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">Client</th>
+                <th scope="col">Status</th>
+                <th scope="col">Channel</th>
+                <th scope="col">Since</th>
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((c) => (
+                <tr
+                  key={c.id}
+                  className="clickable"
+                  data-testid="client-row"
+                  data-client-id={c.id}
+                  onClick={() => void navigate(`/clients/${c.id}`)}
+                >
+                  <td>
+                    <Link
+                      to={`/clients/${c.id}`}
+                      className="strong-link"
+                      onClick={(e) => e.stopPropagation()}
+                    >
+                      {c.name}
+                    </Link>
+                    <div className="field-hint">
+                      {c.company}, {c.country}
+                    </div>
+                  </td>
+                  <td>
+                    <StatusChip status={c.status} />
+                  </td>
+                  <td>
+                    {c.telegram
+                      ? `Telegram${c.telegramUsername ? ` @${c.telegramUsername}` : ''}`
+                      : 'API only'}
+                  </td>
+                  <td className="nowrap" title={dateTime(c.createdAt)}>
+                    {shortTime(c.createdAt)}
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {items.map((c) => (
-                  <tr
-                    key={c.id}
-                    className="clickable"
-                    data-testid="client-row"
-                    data-client-id={c.id}
-                    onClick={() => void navigate(`/clients/${c.id}`)}
-                  >
-                    <td>
-                      <Link
-                        to={`/clients/${c.id}`}
-                        className="strong-link"
-                        onClick={(e) => e.stopPropagation()}
-                      >
-                        {c.name}
-                      </Link>
-                      <div className="field-hint">
-                        {c.company}, {c.country}
-                      </div>
-                    </td>
-                    <td>
-                      <StatusChip status={c.status} />
-                    </td>
-                    <td>
-                      {c.telegram
-                        ? `Telegram${c.telegramUsername ? ` @${c.telegramUsername}` : ''}`
-                        : 'API only'}
-                    </td>
-                    <td className="nowrap" title={dateTime(c.createdAt)}>
-                      {shortTime(c.createdAt)}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          <LoadMore list={list} shown={items.length} one="client" many="clients" />
-        </>
-      )}
+              ))}
+            </tbody>
+          </table>
+        </div>
+        <LoadMore list={list} shown={items.length} one="client" many="clients" />
+      </ListBody>
     </div>
   );
 }

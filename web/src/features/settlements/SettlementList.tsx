@@ -1,5 +1,4 @@
 import { Link, useNavigate } from 'react-router';
-import { errorMessage } from '../../api/messages';
 import { useSession } from '../../app/session';
 import { dateTime } from '../../components/format';
 import {
@@ -15,6 +14,7 @@ import {
 } from './model';
 import { useClientNames, useSettlementList, type ListFilter } from './queries';
 import { FilterSelect } from '../../components/FilterSelect';
+import { ListBody } from '../../components/ListBody';
 import { LoadMore } from '../../components/LoadMore';
 
 export function StatusChip({ status, side }: { status: SettlementStatus; side?: 'buy' | 'sell' }) {
@@ -70,89 +70,81 @@ export function SettlementList({
           </button>
         )}
       </div>
-      {list.isPending ? (
-        <p className="loading" role="status">
-          Loading settlements…
-        </p>
-      ) : list.isError ? (
-        <p className="form-error" role="alert">
-          {errorMessage(list.error)}
-        </p>
-      ) : items.length === 0 ? (
-        <p className="empty" data-testid="settlements-empty">
-          {filtered
-            ? 'No settlements match these filters.'
-            : 'No settlements yet. A booked trade is queued here when AUTO_SETTLEMENT is on, or once its flagged event is requeued.'}
-        </p>
-      ) : (
-        <>
-          <table className="data settlements-table" data-testid="settlements-table">
-            <caption className="sr-only">Settlements, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Trade</th>
-                <th scope="col">Client</th>
-                <th scope="col">Status</th>
-                <th scope="col">Transaction</th>
-                <th scope="col">Booked</th>
-                <th scope="col">Updated</th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((s) => (
-                <tr
-                  key={s.id}
-                  className="clickable"
-                  data-testid="settlement-row"
-                  data-settlement-id={s.id}
-                  data-status={s.status}
-                  onClick={() => void navigate(`/settlements/${s.id}`)}
-                >
-                  <td>
-                    <Link
-                      to={`/settlements/${s.id}`}
-                      className="strong-link"
-                      onClick={(e) => e.stopPropagation()}
-                    >
-                      {s.side === 'sell' ? 'Client sells' : 'Client buys'} {usdt(s.amountUsdt)} USDT
-                    </Link>
-                    <div className="field-hint nowrap">
-                      {networkName(s.network)}
-                      {s.paper && <span className="badge paper small">PAPER</span>}
+      <ListBody
+        list={list}
+        count={items.length}
+        filtered={filtered}
+        noMatch="No settlements match these filters."
+        none="No settlements yet. A booked trade is queued here when AUTO_SETTLEMENT is on, or once its flagged event is requeued."
+        emptyTestId="settlements-empty"
+        loading="Loading settlements…"
+      >
+        <table className="data settlements-table" data-testid="settlements-table">
+          <caption className="sr-only">Settlements, newest first</caption>
+          <thead>
+            <tr>
+              <th scope="col">Trade</th>
+              <th scope="col">Client</th>
+              <th scope="col">Status</th>
+              <th scope="col">Transaction</th>
+              <th scope="col">Booked</th>
+              <th scope="col">Updated</th>
+            </tr>
+          </thead>
+          <tbody>
+            {items.map((s) => (
+              <tr
+                key={s.id}
+                className="clickable"
+                data-testid="settlement-row"
+                data-settlement-id={s.id}
+                data-status={s.status}
+                onClick={() => void navigate(`/settlements/${s.id}`)}
+              >
+                <td>
+                  <Link
+                    to={`/settlements/${s.id}`}
+                    className="strong-link"
+                    onClick={(e) => e.stopPropagation()}
+                  >
+                    {s.side === 'sell' ? 'Client sells' : 'Client buys'} {usdt(s.amountUsdt)} USDT
+                  </Link>
+                  <div className="field-hint nowrap">
+                    {networkName(s.network)}
+                    {s.paper && <span className="badge paper small">PAPER</span>}
+                  </div>
+                </td>
+                <td>{client(s.clientId)}</td>
+                <td>
+                  <StatusChip status={s.status} side={s.side} />
+                  {s.attempts > 0 && s.status !== 'confirmed' && (
+                    <div className="field-hint">
+                      {s.attempts} failed attempt{s.attempts === 1 ? '' : 's'}
                     </div>
-                  </td>
-                  <td>{client(s.clientId)}</td>
-                  <td>
-                    <StatusChip status={s.status} side={s.side} />
-                    {s.attempts > 0 && s.status !== 'confirmed' && (
-                      <div className="field-hint">
-                        {s.attempts} failed attempt{s.attempts === 1 ? '' : 's'}
-                      </div>
-                    )}
-                  </td>
-                  <td>
-                    <code className="nowrap" title={s.txHash ?? undefined}>
-                      {shortHash(s.txHash)}
-                    </code>
-                    {s.txHash && (
-                      <div className="field-hint">
-                        {s.confirmations} confirmation{s.confirmations === 1 ? '' : 's'}
-                      </div>
-                    )}
-                  </td>
-                  <td className="nowrap" title={dateTime(s.bookedAt)}>
-                    {shortTime(s.bookedAt)}
-                  </td>
-                  <td className="nowrap" title={dateTime(s.updatedAt)}>
-                    {shortTime(s.updatedAt)}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          <LoadMore list={list} shown={items.length} one="settlement" many="settlements" />
-        </>
-      )}
+                  )}
+                </td>
+                <td>
+                  <code className="nowrap" title={s.txHash ?? undefined}>
+                    {shortHash(s.txHash)}
+                  </code>
+                  {s.txHash && (
+                    <div className="field-hint">
+                      {s.confirmations} confirmation{s.confirmations === 1 ? '' : 's'}
+                    </div>
+                  )}
+                </td>
+                <td className="nowrap" title={dateTime(s.bookedAt)}>
+                  {shortTime(s.bookedAt)}
+                </td>
+                <td className="nowrap" title={dateTime(s.updatedAt)}>
+                  {shortTime(s.updatedAt)}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <LoadMore list={list} shown={items.length} one="settlement" many="settlements" />
+      </ListBody>
     </>
   );
 }

@@ -1,6 +1,7 @@
 import { useSearchParams } from 'react-router';
 import { errorMessage } from '../../api/messages';
 import { duration } from '../../components/format';
+import { pickOne } from '../../components/urlFilter';
 import { useNow } from '../approvals/useNow';
 import { FlaggedSection } from './FlaggedSection';
 import {
@@ -21,22 +22,18 @@ import { SettlementList } from './SettlementList';
 
 type Tab = 'flagged' | 'settlements';
 
-function pick<T extends string>(all: readonly T[], v: string | null): T | '' {
-  return all.find((x) => x === v) ?? '';
-}
-
 /** The URL holds the tab and filters, so a link or a reload shows the same view. */
 function readParams(p: URLSearchParams) {
   const tab: Tab = p.get('tab') === 'settlements' ? 'settlements' : 'flagged';
   const list: ListFilter = {
-    status: pick<SettlementStatus>(SETTLEMENT_STATUSES, p.get('status')),
-    network: pick<Network>(NETWORKS, p.get('network')),
+    status: pickOne<SettlementStatus>(SETTLEMENT_STATUSES, p.get('status')),
+    network: pickOne<Network>(NETWORKS, p.get('network')),
   };
   const fstatus = p.get('fstatus');
   // Open events are what needs someone: shown unless the operator asks for another status (`any`).
   const flagged: FlaggedFilter = {
-    status: fstatus === 'any' ? '' : pick<FlaggedStatus>(FLAGGED_STATUSES, fstatus) || 'open',
-    reason: pick<FlagReason>(FLAG_REASONS, p.get('reason')),
+    status: fstatus === 'any' ? '' : pickOne<FlaggedStatus>(FLAGGED_STATUSES, fstatus) || 'open',
+    reason: pickOne<FlagReason>(FLAG_REASONS, p.get('reason')),
   };
   return { tab, list, flagged };
 }

@@ -1,35 +1,31 @@
-import { Link, useSearchParams } from 'react-router';
-import { errorMessage } from '../../api/messages';
+import { Link } from 'react-router';
 import { useSession } from '../../app/session';
 import { FilterSelect } from '../../components/FilterSelect';
+import { ListBody } from '../../components/ListBody';
 import { LoadMore } from '../../components/LoadMore';
+import { pickOne, useUrlFilter } from '../../components/urlFilter';
 import { NETWORKS, networkName, type Network } from '../settlements/model';
 import { useClientNames } from '../settlements/queries';
 import { SIDES } from './model';
 import { useTradeList, type TradeFilter } from './queries';
 import { sideWords, TRADE_STATUSES, TRADE_STATUS_WORDS, TradeTable, type TradeStatus } from './TradeTable';
 
-function pick<T extends string>(all: readonly T[], v: string | null): T | '' {
-  return all.find((x) => x === v) ?? '';
+function readFilter(params: URLSearchParams): TradeFilter {
+  const client = params.get('client') ?? '';
+  return {
+    status: pickOne<TradeStatus>(TRADE_STATUSES, params.get('status')),
+    side: pickOne(SIDES, params.get('side')),
+    network: pickOne<Network>(NETWORKS, params.get('network')),
+    client: /^[0-9a-f-]{36}$/i.test(client) ? client : '',
+    from: params.get('from') ?? '',
+    to: params.get('to') ?? '',
+  };
 }
 
 /** Every trade, newest first; the filters live in the URL so a link shows the same list. */
 export function TradesPage() {
   const { can } = useSession();
-  const [params, setParams] = useSearchParams();
-  const filter: TradeFilter = {
-    status: pick<TradeStatus>(TRADE_STATUSES, params.get('status')),
-    side: pick(SIDES, params.get('side')),
-    network: pick<Network>(NETWORKS, params.get('network')),
-    client: /^[0-9a-f-]{36}$/i.test(params.get('client') ?? '') ? (params.get('client') ?? '') : '',
-    from: params.get('from') ?? '',
-    to: params.get('to') ?? '',
-  };
-  const update = (next: Partial<TradeFilter>) => {
-    const p = new URLSearchParams();
-    for (const [k, v] of Object.entries({ ...filter, ...next })) if (v) p.set(k, v);
-    setParams(p, { replace: true });
-  };
+  const [filter, update] = useUrlFilter(readFilter);
   const list = useTradeList(filter);
   const items = list.data?.pages.flatMap((p) => p.items) ?? [];
   const name = useClientNames([...items.map((t) => t.clientId), filter.client], can('clients:read'));
@@ -97,26 +93,17 @@ export function TradesPage() {
           </button>
         </p>
       )}
-      {list.isError ? (
-        <p className="form-error" role="alert">
-          {errorMessage(list.error)}
-        </p>
-      ) : list.isPending ? (
-        <p className="loading" role="status">
-          Loading…
-        </p>
-      ) : items.length === 0 ? (
-        <p className="empty" data-testid="trades-empty">
-          {filtered
-            ? 'No trades match these filters.'
-            : 'No trades yet. A client books one by accepting a quote (Telegram bot or client API).'}
-        </p>
-      ) : (
-        <>
-          <TradeTable trades={items} client={name} />
-          <LoadMore list={list} shown={items.length} one="trade" many="trades" />
-        </>
-      )}
+      <ListBody
+        list={list}
+        count={items.length}
+        filtered={filtered}
+        noMatch="No trades match these filters."
+        none="No trades yet. A client books one by accepting a quote (Telegram bot or client API)."
+        emptyTestId="trades-empty"
+      >
+        <TradeTable trades={items} client={name} />
+        <LoadMore list={list} shown={items.length} one="trade" many="trades" />
+      </ListBody>
     </div>
   );
 }

@@ -12,6 +12,7 @@ import { gasAccountOf } from '../src/wallets/wallets.service.js';
 import { chainClient, chainDeposit, startLocalChain, type LocalChain } from './support/chain.js';
 import {
   rng,
+  settlementStatusCounts,
   sharedSecrets,
   sleep,
   startDeskWorker,
@@ -89,14 +90,7 @@ describe('EVM settlement survives SIGKILL of the worker process at random moment
 
   const db = () => database.db;
   const startWorker = () => startDeskWorker(workerEnv, live, complaints);
-  async function statusCounts(): Promise<Record<string, number>> {
-    const rows = await db()
-      .selectFrom('settlements')
-      .select(['status', (eb) => eb.fn.countAll<string>().as('n')])
-      .groupBy('status')
-      .execute();
-    return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
-  }
+  const statusCounts = () => settlementStatusCounts(db());
 
   it(
     `${SETTLEMENTS} settlements on chain, the worker killed ${KILLS}+ times: each confirmed once, nobody paid twice, nonces contiguous`,

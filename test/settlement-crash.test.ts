@@ -1,16 +1,22 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Secrets } from '../src/config.js';
-import { childEnv } from './support/process.js';
 import type { Network } from '../src/shared/networks.js';
 import type { TradeRow } from '../src/trading/trades.service.js';
 import { PAPER_FAUCET } from '../src/wallets/paper.chain.js';
 import { ledger } from '../src/wallets/ledger.js';
+import {
+  rng,
+  settlementStatusCounts,
+  sharedSecrets,
+  sleep,
+  startDeskWorker,
+  waitStarted,
+} from './support/crash.js';
 import { createTestDatabase, type TestDatabase } from './support/db.js';
 import { notificationsFor } from './support/notifications.js';
 import { buildTestServer, type TestServer } from './support/server.js';
@@ -29,53 +35,13 @@ import {
  * one paper transfer per buy, one deposit per sell, one settle entry each, ledger and chain agreeing.
  * SETTLEMENT_CRASH_SEED replays a run (the seed is printed).
  */
-const ROOT = path.resolve(import.meta.dirname, '..');
 const SEED = Number(process.env.SETTLEMENT_CRASH_SEED ?? randomBytes(4).readUInt32BE(0));
 const SETTLEMENTS = 500;
 const KILLS = 10;
 const DEADLINE_MS = 140_000;
 
-/** mulberry32: small, seedable, good enough to pick delays and trades. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const random = rng(SEED);
 const between = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** One set of secrets for the test process and every worker it starts (the audit chain signs with one key). */
-function sharedSecrets(): { secrets: Secrets; env: Record<string, string> } {
-  const jwt = randomBytes(32).toString('base64url');
-  const audit = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
-  const data = randomBytes(32);
-  return {
-    secrets: {
-      jwtKeys: [{ kid: 'crash1', secret: Buffer.from(jwt) }],
-      auditSigningKeyPem: audit,
-      dataEncryptionKey: data,
-    },
-    env: {
-      JWT_SIGNING_KEYS: `crash1:${jwt}`,
-      AUDIT_SIGNING_KEY: audit,
-      DATA_ENCRYPTION_KEY: data.toString('base64'),
-    },
-  };
-}
-
-interface Worker {
-  child: ChildProcess;
-  /** Spawn to "looking for jobs", once started. */
-  startMs?: number;
-  output: () => string;
-  exited: Promise<number | null>;
-}
 
 describe('settlement survives SIGKILL of the worker process at random moments', () => {
   let database: TestDatabase;
@@ -118,59 +84,8 @@ describe('settlement survives SIGKILL of the worker process at random moments', 
 
   const db = () => t.database.db;
 
-  /** `desk worker` itself (node with tsx's loader, no wrapper process in between, so SIGKILL hits the worker). */
-  function startWorker(): Worker {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/desk.ts', 'worker'], {
-      cwd: ROOT,
-      env: childEnv(workerEnv),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    live.add(child);
-    let out = '';
-    let partial = '';
-    const keep = (d: Buffer) => {
-      out = (out + d.toString()).slice(-200_000);
-      const lines = (partial + d.toString()).split('\n');
-      partial = lines.pop() ?? '';
-      for (const line of lines) {
-        const level = /"level":(\d+)/.exec(line)?.[1];
-        if (!level || Number(level) < 40) continue;
-        const msg = (/"msg":"([^"]{0,120})/.exec(line)?.[1] ?? line.slice(0, 120)).replace(/\d+/g, 'N');
-        complaints.set(msg, (complaints.get(msg) ?? 0) + 1);
-      }
-    };
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
-    const exited = new Promise<number | null>((resolve) =>
-      child.on('exit', (code) => {
-        live.delete(child);
-        resolve(code);
-      }),
-    );
-    return { child, output: () => out, exited };
-  }
-
-  /** Until graphile-worker says it is looking for jobs; the start-up sweep (JobsModule.onStart) runs right after, as jobs run. */
-  async function waitStarted(w: Worker, timeoutMs = 30_000) {
-    const t0 = Date.now();
-    const deadline = t0 + timeoutMs;
-    while (!w.output().includes('looking for jobs')) {
-      if (w.child.exitCode !== null) throw new Error(`the worker exited early:\n${w.output()}`);
-      if (Date.now() > deadline)
-        throw new Error(`the worker did not start in ${timeoutMs} ms:\n${w.output()}`);
-      await sleep(25);
-    }
-    w.startMs = Date.now() - t0;
-  }
-
-  async function statusCounts(): Promise<Record<string, number>> {
-    const rows = await db()
-      .selectFrom('settlements')
-      .select(['status', (eb) => eb.fn.countAll<string>().as('n')])
-      .groupBy('status')
-      .execute();
-    return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
-  }
+  const startWorker = () => startDeskWorker(workerEnv, live, complaints);
+  const statusCounts = () => settlementStatusCounts(db());
 
   /**
    * Where the settlements stood when the worker died: queued and not yet prepared; prepared (signed

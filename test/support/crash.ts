@@ -2,6 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { Secrets } from '../../src/config.js';
+import type { Db } from '../../src/shared/db.js';
+import { childEnv } from './process.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -56,7 +58,7 @@ export function startDeskWorker(
 ): CrashWorker {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/desk.ts', 'worker'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env },
+    env: childEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   live.add(child);
@@ -94,4 +96,14 @@ export async function waitStarted(w: CrashWorker, timeoutMs = 30_000) {
     await sleep(25);
   }
   w.startMs = Date.now() - t0;
+}
+
+/** How many settlements stand in each status. */
+export async function settlementStatusCounts(db: Db): Promise<Record<string, number>> {
+  const rows = await db
+    .selectFrom('settlements')
+    .select(['status', (eb) => eb.fn.countAll<string>().as('n')])
+    .groupBy('status')
+    .execute();
+  return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
 }

@@ -113,7 +113,11 @@ describe('ApproveForm', () => {
     await renderForm();
     fill('too short', '');
     fireEvent.click(screen.getByRole('button', { name: 'Approve and request co-sign' }));
-    expect(screen.getByText('The reason needs at least 10 characters. Spaces do not count.')).toBeTruthy();
+    expect(
+      screen.getByText(
+        'The reason needs at least 10 characters. Spaces and invisible characters do not count.',
+      ),
+    ).toBeTruthy();
     expect(screen.getByText('Choose who co-signs from the list.')).toBeTruthy();
     expect(screen.queryByText(/Too small|expected string|Invalid UUID/)).toBeNull();
     const reason = screen.getByLabelText('Reason for approving');
@@ -144,7 +148,11 @@ describe('ApproveForm', () => {
       target: { value: PEOPLE.secondary.id },
     });
     expect(screen.queryByText('Choose who co-signs from the list.')).toBeNull();
-    expect(screen.getByText('The reason needs at least 10 characters. Spaces do not count.')).toBeTruthy();
+    expect(
+      screen.getByText(
+        'The reason needs at least 10 characters. Spaces and invisible characters do not count.',
+      ),
+    ).toBeTruthy();
     fireEvent.change(screen.getByLabelText('Reason for approving'), { target: { value: REASON } });
     expect(screen.queryByText(/The reason needs/)).toBeNull();
     expect(stepUp).not.toHaveBeenCalled();

@@ -5,7 +5,7 @@ import { errorMessage } from '../../api/messages';
 import { rolesText } from './model';
 import { useEligibleApprovers } from './queries';
 import { ReasonField } from '../../components/ReasonField';
-import { MIN_REASON, reasonLength, splitRefusal } from './refusals';
+import { MIN_REASON, REASON_TOO_SHORT, reasonLength, splitRefusal } from './refusals';
 import { useDecision } from './useDecision';
 
 export interface FormProps {
@@ -22,7 +22,7 @@ export function approverLabel(p: EligibleApprover): string {
 }
 
 export const LOCAL_MESSAGES = {
-  reason: `The reason needs at least ${MIN_REASON} characters. Spaces do not count.`,
+  reason: REASON_TOO_SHORT,
   secondaryApproverId: 'Choose who co-signs from the list.',
 } as const;
 

@@ -1,4 +1,5 @@
 import { ApiError } from '../../api/client';
+import { REASON_TOO_SHORT } from '../../components/reason';
 
 /**
  * Where a refusal from the desk shows on a decision form: next to the field it is about, or at the
@@ -60,7 +61,7 @@ export function splitRefusal(err: unknown, formFields: readonly DecisionField[])
     if (message) fields[f] = sentence(f, message);
   }
   if (err.code === 'REASON_REQUIRED' && formFields.includes('reason') && !fields.reason) {
-    fields.reason = 'The reason needs at least 10 characters (spaces and invisible characters do not count).';
+    fields.reason = REASON_TOO_SHORT;
   }
   // Field errors the form cannot show (another path) still need to be seen: keep the form message then.
   const unplaced = (err.problem.errors ?? []).some(
@@ -69,4 +70,4 @@ export function splitRefusal(err: unknown, formFields: readonly DecisionField[])
   return { fields, form: Object.keys(fields).length && !unplaced ? null : err };
 }
 
-export { MIN_REASON, reasonLength } from '../../components/reason';
+export { MIN_REASON, REASON_TOO_SHORT, reasonLength } from '../../components/reason';

@@ -77,6 +77,7 @@ async function main(): Promise<number> {
     root: ROOT,
     operators: [],
     version: null,
+    commit: null,
   };
   const startedAt = new Date();
   const results: StepResult[] = [];
@@ -104,7 +105,7 @@ async function main(): Promise<number> {
       startedAt,
       finishedAt: new Date(),
       deskVersion: ctx.version,
-      deskCommit: null,
+      deskCommit: ctx.commit,
       smokeCommit: smokeCommit(),
     },
     results,

@@ -16,6 +16,7 @@ export interface SmokeContext {
   root: string;
   operators: SignedInOperator[];
   version: string | null;
+  commit: string | null;
 }
 
 /** A step's result: a line saying what was found, or `{ skipped }` with why it did not run. */
@@ -49,9 +50,14 @@ export const STEPS: Step[] = [
   {
     name: 'health: GET /health',
     async run(ctx) {
-      const res = await ctx.http.expect<{ status: string; version: string }>(200, 'GET', '/health');
+      const res = await ctx.http.expect<{ status: string; version: string; commit?: string | null }>(
+        200,
+        'GET',
+        '/health',
+      );
       ctx.version = res.body.version;
-      return `status ${res.body.status}, version ${res.body.version}`;
+      ctx.commit = res.body.commit ?? null;
+      return `status ${res.body.status}, version ${res.body.version}, commit ${ctx.commit ?? 'not reported'}`;
     },
   },
   {

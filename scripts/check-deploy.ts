@@ -4,11 +4,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { composeSchemaErrors } from './compose-schema.js';
 
 /**
  * The deploy/ checks that need no container engine (run by deploy/check.sh, so by .ci/run):
  *  1. deploy/Dockerfile against the rules below (hadolint is not on these machines);
- *  2. deploy/compose.yml: parsed (anchors and merge keys resolved) and cross-checked;
+ *  2. deploy/compose.yml: parsed (anchors and merge keys resolved), validated against the Compose
+ *     specification's JSON schema (scripts/compose-schema.ts) and cross-checked;
  *  3. every Grafana panel's PromQL parsed by promtool (as recording rules);
  *  4. the image's CMD, exactly as written, run here against the compiled server (npm run build:server):
  *     it must reach /ready, and every metric the dashboard queries must be declared in its /metrics.
@@ -107,7 +109,15 @@ const obj = (v: unknown): Yaml => (v && typeof v === 'object' ? (v as Yaml) : {}
 
 function checkCompose(): void {
   process.stdout.write('== compose (deploy/compose.yml)\n');
-  const doc = obj(parseYaml(fs.readFileSync(path.join(DEPLOY, 'compose.yml'), 'utf8'), { merge: true }));
+  const parsed: unknown = parseYaml(fs.readFileSync(path.join(DEPLOY, 'compose.yml'), 'utf8'), {
+    merge: true,
+  });
+  const schemaErrors = composeSchemaErrors(parsed);
+  check(
+    schemaErrors.length === 0,
+    `conforms to the Compose specification's JSON schema${schemaErrors.length ? `: ${schemaErrors.join('; ')}` : ''}`,
+  );
+  const doc = obj(parsed);
   const services = obj(doc.services);
   const secrets = obj(doc.secrets);
   const volumes = obj(doc.volumes);

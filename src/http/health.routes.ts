@@ -11,11 +11,14 @@ export function healthRoutes(deps: {
   checks: ReadinessCheck[];
   registry: Registry;
   version: string;
+  /** The commit the desk runs (null when it cannot tell). */
+  commit: string | null;
 }): FastifyPluginAsync {
   return async (app) => {
     app.get('/health', { config: { access: 'public' } }, async () => ({
       status: 'ok',
       version: deps.version,
+      commit: deps.commit,
     }));
 
     app.get('/ready', { config: { access: 'public' } }, async (req, reply) => {

@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import type { FastifyPluginAsync } from 'fastify';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createLogger } from '../shared/logger.js';
+import { COMMIT, VERSION } from '../shared/version.js';
 import { compose } from '../main/compose.js';
 import { loadConfig } from '../config.js';
 import { systemClock } from '../shared/clock.js';
@@ -23,7 +24,7 @@ describe('health, readiness and metrics', () => {
   it('GET /health answers while the process lives', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/health' });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ status: 'ok' });
+    expect(res.json()).toMatchObject({ status: 'ok', version: VERSION, commit: COMMIT });
   });
 
   it('GET /ready reports each check as JSON', async () => {

@@ -41,7 +41,7 @@ import { pgEventPublisher } from '../shared/events.js';
 import type pg from 'pg';
 import type { Secrets } from '../config.js';
 import { readinessChecks } from './readiness.js';
-import { VERSION } from '../shared/version.js';
+import { COMMIT, VERSION } from '../shared/version.js';
 import { clientAccessKind } from '../clients/clients.kind.js';
 import { createClientsService, type ClientsService } from '../clients/clients.service.js';
 import { clientAddressKind } from '../clients/addresses.kind.js';
@@ -411,6 +411,7 @@ export function compose(deps: ComposeDeps): Composition {
   const routes: FastifyPluginAsync[] = [
     healthRoutes({
       version: VERSION,
+      commit: COMMIT,
       registry: metrics.registry,
       checks: readinessChecks({
         db,

@@ -9,6 +9,7 @@ import { splitProblem } from '../../components/problems';
 import { MIN_REASON, reasonLength } from '../../components/reason';
 import { ReasonField } from '../../components/ReasonField';
 import { flagKeys } from './queries';
+import { FilingWarning } from '../../components/FilingWarning';
 
 /** Focuses the field a refusal points at, once per refusal. */
 function useFocusOn(
@@ -84,6 +85,7 @@ export function ProposeChange({ flag, openRequests }: { flag: FlagDetail; openRe
           onChange={setReason}
           error={problem.fields.reason}
         />
+        <FilingWarning kind="flag.set" />
         <FormError error={problem.form} />
         <div className="actions">
           <button type="submit" disabled={busy}>

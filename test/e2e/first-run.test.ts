@@ -104,6 +104,10 @@ describe('console: first run without a dead end', () => {
       await invite.getByLabel('Email').fill(f.email);
       for (const r of f.roles) await invite.getByRole('checkbox', { name: new RegExp(`^${r}`) }).check();
       await invite.getByRole('button', { name: 'Invite' }).click();
+      await admin
+        .getByTestId('invited')
+        .filter({ hasText: `${f.name} is invited as` })
+        .waitFor();
       const row = admin.getByTestId(`founder-${f.email}`);
       await row.getByTestId('founder-state').filter({ hasText: 'Invited' }).waitFor();
       links.push(await row.getByTestId('invitation-url').inputValue());
@@ -159,6 +163,9 @@ describe('console: first run without a dead end', () => {
     expect(await over.textContent()).toContain('Roles now need two people');
     expect(await over.getByRole('link', { name: 'Operators' }).getAttribute('href')).toBe('/operators');
     expect(await admin.getByRole('checkbox').count()).toBe(0); // no roles offered any more
+    const nav = admin.getByRole('navigation', { name: 'Sections' });
+    await nav.getByRole('link', { name: 'Operators' }).waitFor();
+    expect(await nav.getByRole('link', { name: 'Founding team' }).count()).toBe(0);
     await screenshotBoth(admin, 'first-run-bootstrap-over');
 
     await Promise.all([adminContext.close(), rita.context.close(), pia.context.close()]);

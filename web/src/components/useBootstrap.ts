@@ -8,12 +8,12 @@ export interface BootstrapStatus {
   reason: string | null;
 }
 
-export const bootstrapKey = ['bootstrap'] as const;
+/** Under `['approvals']`: the first decided request ends the bootstrap, and its live event refreshes this. */
+export const bootstrapKey = ['approvals', 'bootstrap'] as const;
 
 /**
  * Whether the desk is still in its bootstrap (roles granted directly to the founding team), GET
- * /api/bootstrap. It ends with the first decided request, which the live stream reports under
- * `['approvals']`, so the page asking refetches on focus and mount.
+ * /api/bootstrap.
  */
 export function useBootstrap(enabled = true) {
   return useQuery({

@@ -91,6 +91,10 @@ export function SetupPage() {
     <div className="auth-page">
       <form className="card auth" onSubmit={(e) => void submit(e)} aria-labelledby="setup-title">
         <h1 id="setup-title">Create the first platform admin</h1>
+        <p className="form-intro">
+          First your own account; next you enrol your authenticator app, then you invite your founding team
+          and give them their roles.
+        </p>
         {!token && (
           <p className="form-error">This page needs the setup link the desk printed when it first started.</p>
         )}

@@ -75,6 +75,7 @@ export function ProposeChange({ flag, openRequests }: { flag: FlagDetail; openRe
           </ul>
         </div>
       )}
+      <FilingWarning kind="flag.set" />
       <form onSubmit={(e) => void submit(e)} noValidate aria-labelledby="propose-title">
         <ReasonField
           required
@@ -85,7 +86,6 @@ export function ProposeChange({ flag, openRequests }: { flag: FlagDetail; openRe
           onChange={setReason}
           error={problem.fields.reason}
         />
-        <FilingWarning kind="flag.set" />
         <FormError error={problem.form} />
         <div className="actions">
           <button type="submit" disabled={busy}>

@@ -55,8 +55,8 @@ export function EndBootstrap() {
       </ul>
       {roleGrants.data && !roleGrants.data.decidable && (
         <p className="notice warning" data-testid="end-bootstrap-warning">
-          <strong>Not yet, probably:</strong> with the people enrolled now, a role request could never be
-          decided. {filingWarningText(roleGrants.data)}
+          <strong>Too early:</strong> once the bootstrap is over a role needs a request, and with the people
+          enrolled now nobody could decide one. {filingWarningText(roleGrants.data)}
         </p>
       )}
       <form onSubmit={ask} noValidate aria-labelledby="end-bootstrap-title">

@@ -32,6 +32,7 @@ export function FoundingInvite({
   const [roles, setRoles] = useState<Role[]>([]);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  const [last, setLast] = useState<Invited | null>(null);
   const client = useQueryClient();
   const refs = {
     name: useRef<HTMLInputElement>(null),
@@ -47,9 +48,11 @@ export function FoundingInvite({
     e.preventDefault();
     setBusy(true);
     setError(null);
+    setLast(null);
     try {
       const res = await api.post<Invited>('/api/operators', { ...form, roles: withRoles ? roles : [] });
       onInvited(res);
+      setLast(res);
       setForm({ name: '', email: '' });
       setRoles([]);
       refs.name.current?.focus();
@@ -122,6 +125,15 @@ export function FoundingInvite({
         </p>
       )}
       <FormError error={problem.form} />
+      {last && (
+        <p className="notice" role="status" data-testid="invited">
+          <strong>{last.operator.name}</strong> is invited
+          {last.operator.roles.length > 0
+            ? ` as ${last.operator.roles.map((r) => ROLE_LABELS[r]).join(' and ')}`
+            : ''}
+          . Their link is under <em>People invited</em>: hand it to them yourself.
+        </p>
+      )}
       <div className="actions">
         <button type="submit" disabled={busy}>
           {busy ? 'Inviting…' : 'Invite'}

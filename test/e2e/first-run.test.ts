@@ -170,5 +170,5 @@ describe('console: first run without a dead end', () => {
 
     await Promise.all([adminContext.close(), rita.context.close(), pia.context.close()]);
     expect(desk.consoleErrors).toEqual([]);
-  });
+  }, 120_000); // one long journey through four browsers and fourteen screenshots, on a shared machine
 });

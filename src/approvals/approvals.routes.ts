@@ -189,6 +189,8 @@ export function approvalsRoutes(deps: {
         return {
           kind: req.params.kind,
           decidable: blocked === null,
+          /** The step nobody could take (`primary`: approve, `secondary`: co-sign), when undecidable. */
+          step: blocked?.step ?? null,
           undecidableReason: blocked?.reason ?? null,
           missingRoles: blocked?.missingRoles ?? [],
         };

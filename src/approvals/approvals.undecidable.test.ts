@@ -26,7 +26,7 @@ describe('undecidable requests', () => {
       'GET',
       '/api/approvals/policies/operator.role/eligibility',
     );
-    expect(form.body).toMatchObject({ decidable: false, missingRoles: ['platform_admin'] });
+    expect(form.body).toMatchObject({ decidable: false, step: 'primary', missingRoles: ['platform_admin'] });
 
     const filed = await call<View>(t, admin, 'POST', '/api/approvals', {
       kind: 'operator.role',
@@ -39,11 +39,17 @@ describe('undecidable requests', () => {
     await person(t, ['platform_admin']); // a second admin could approve, but nobody could co-sign
     const noRisk = await call<View>(t, admin, 'GET', `/api/approvals/${filed.body.id}`);
     expect(noRisk.body.missingRoles).toEqual(['risk_officer']);
+    const formNoRisk = await call(t, admin, 'GET', '/api/approvals/policies/operator.role/eligibility');
+    expect(formNoRisk.body).toMatchObject({
+      decidable: false,
+      step: 'secondary',
+      missingRoles: ['risk_officer'],
+    });
 
     await person(t, ['risk_officer']);
     const ok = await call<View>(t, admin, 'GET', `/api/approvals/${filed.body.id}`);
     expect(ok.body).toMatchObject({ undecidableReason: null, missingRoles: [] });
     const formOk = await call(t, admin, 'GET', '/api/approvals/policies/operator.role/eligibility');
-    expect(formOk.body).toMatchObject({ decidable: true, missingRoles: [] });
+    expect(formOk.body).toMatchObject({ decidable: true, step: null, missingRoles: [] });
   });
 });

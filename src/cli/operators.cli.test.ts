@@ -57,7 +57,9 @@ describe('desk operators', () => {
       ['cli@desk.test', ['platform_admin', 'risk_officer']],
       ['json@desk.test', ['auditor']],
     ]);
-    expect(list.stdout).not.toMatch(/hash|secret|password|invit/i);
+    // Where each invitation stands (pending/accepted) is listed; no link, token or hash ever is.
+    expect(list.stdout).not.toMatch(/hash|secret|password|token|\/invite\//i);
+    expect(operators.map((o) => (o as { invitation?: string }).invitation)).toEqual(['pending', 'pending']);
 
     const duplicate = await add('CLI@desk.test', ['--role', 'auditor']);
     expect(duplicate.code).toBe(1);

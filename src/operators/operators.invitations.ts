@@ -128,6 +128,27 @@ export async function markInvitationUsed(ex: Executor, id: string, at: Date): Pr
     .execute();
 }
 
+/**
+ * Where each invited operator's invitation stands, for the console's founding-team list: `accepted`
+ * once they set their own password, else `pending` or `expired` by the live link. Operators never
+ * invited (the setup admin) are absent.
+ */
+export type InvitationState = 'pending' | 'expired' | 'accepted';
+
+export async function invitationStates(ex: Executor, now: Date): Promise<Map<string, InvitationState>> {
+  const rows = await ex
+    .selectFrom('operator_invitations')
+    .select(['operator_id', 'expires_at', 'used_at', 'revoked_at'])
+    .execute();
+  const states = new Map<string, InvitationState>();
+  for (const r of rows) {
+    if (r.used_at) states.set(r.operator_id, 'accepted');
+    else if (r.revoked_at || states.get(r.operator_id) === 'accepted') continue;
+    else states.set(r.operator_id, r.expires_at > now ? 'pending' : 'expired');
+  }
+  return states;
+}
+
 /** Serialises bootstrap decisions (two founding invitations, or one racing the first decision). */
 export async function lockBootstrap(tx: Tx): Promise<void> {
   await sql`select pg_advisory_xact_lock(hashtext('usdt-desk:bootstrap'))`.execute(tx);

@@ -84,6 +84,7 @@ export const operatorListResponse = z.object({
       status: z.enum(['active', 'deactivated']),
       mfaEnrolled: z.boolean(),
       telegramLinked: z.boolean(),
+      invitation: z.enum(['pending', 'expired', 'accepted']).nullable(),
       createdAt: isoDate,
     }),
   ),

@@ -10,11 +10,13 @@ import { createBootstrap, type Bootstrap, type RoleGrantMode } from './operators
 import { hashPassword, randomToken, sha256Hex } from './operators.crypto.js';
 import {
   hasPendingInvitationOnly,
+  invitationStates,
   issueInvitation,
   markInvitationUsed,
   usableInvitation,
   type Invitation,
   type InvitationDeps,
+  type InvitationState,
 } from './operators.invitations.js';
 import * as repo from './operators.repo.js';
 import { isRole, operatorProblems, passwordProblems } from './operators.rules.js';
@@ -55,6 +57,8 @@ export interface OperatorListItem {
   status: 'active' | 'deactivated';
   mfaEnrolled: boolean;
   telegramLinked: boolean;
+  /** Null for someone never invited (the setup admin). */
+  invitation: InvitationState | null;
   createdAt: Date;
 }
 
@@ -273,6 +277,7 @@ export function createOperatorsService(deps: OperatorsDeps): OperatorsService {
 
     async listOperators() {
       const rows = await repo.listOperators(db);
+      const invited = await invitationStates(db, clock.now());
       return rows.map((r) => ({
         id: r.id,
         email: r.email,
@@ -281,6 +286,7 @@ export function createOperatorsService(deps: OperatorsDeps): OperatorsService {
         status: r.status,
         mfaEnrolled: r.mfa_enrolled_at !== null,
         telegramLinked: r.telegram_user_id !== null,
+        invitation: invited.get(r.id) ?? null,
         createdAt: r.created_at,
       }));
     },

@@ -156,5 +156,7 @@ export interface OperatorListItem {
   status: 'active' | 'deactivated';
   mfaEnrolled: boolean;
   telegramLinked: boolean;
+  /** Null for someone never invited (the setup admin). */
+  invitation: 'pending' | 'expired' | 'accepted' | null;
   createdAt: string;
 }

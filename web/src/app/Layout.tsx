@@ -6,6 +6,7 @@ import { ROLE_LABELS, type Flag } from '../api/types';
 import { useAlerts } from '../features/alerts/queries';
 import { useLiveEvents } from './live';
 import { useSession } from './session';
+import { useBootstrap } from '../components/useBootstrap';
 import { useTableLabels } from './tableLabels';
 
 function AutoSettlementBadge() {
@@ -45,7 +46,8 @@ function FiringAlertsBadge() {
  * The sections, in the order shown: one entry per screen (a new screen adds its line here), shown
  * to whoever holds its read permission.
  */
-export const NAV_ITEMS: { to: string; label: string; permission?: string }[] = [
+export const NAV_ITEMS: { to: string; label: string; permission?: string; bootstrapOnly?: boolean }[] = [
+  { to: '/founding-team', label: 'Founding team', permission: 'operators:write', bootstrapOnly: true },
   { to: '/overview', label: 'Overview' },
   { to: '/approvals', label: 'Approvals' },
   { to: '/clients', label: 'Clients', permission: 'clients:read' },
@@ -67,6 +69,8 @@ export const NAV_ITEMS: { to: string; label: string; permission?: string }[] = [
  */
 export function Layout() {
   const { me, can, signOut } = useSession();
+  // The founding-team step is in the bar only while the desk is in its bootstrap (first run).
+  const bootstrap = useBootstrap(can('operators:write'));
   const [menuOpen, setMenuOpen] = useState(false);
   const location = useLocation();
   const main = useRef<HTMLElement>(null);
@@ -92,7 +96,10 @@ export function Layout() {
           Menu
         </button>
         <nav aria-label="Sections" id="sections-nav">
-          {NAV_ITEMS.filter((item) => !item.permission || can(item.permission)).map((item) => (
+          {NAV_ITEMS.filter(
+            (item) =>
+              (!item.permission || can(item.permission)) && (!item.bootstrapOnly || bootstrap.data?.active),
+          ).map((item) => (
             <NavLink key={item.to} to={item.to}>
               {item.label}
             </NavLink>

@@ -68,7 +68,7 @@ describe('DetailPage', () => {
     );
     const banner = await screen.findByTestId('undecidable');
     expect(banner.textContent).toContain('cannot be decided yet');
-    expect(banner.textContent).toContain('Missing role: risk_officer.');
+    expect(banner.textContent).toContain('Missing role: Risk officer (Operators).');
   });
 
   it('shows what changes, the digest, the requester, the policy and the history', async () => {

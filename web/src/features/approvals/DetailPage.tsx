@@ -407,7 +407,8 @@ export function DetailPage() {
       {request.undecidableReason && (
         <p className="notice warning" role="alert" data-testid="undecidable">
           <strong>This request cannot be decided yet.</strong> {request.undecidableReason} Missing role:{' '}
-          {request.missingRoles?.join(', ')}.
+          {request.missingRoles?.map((r) => ROLE_LABELS[r]).join(' or ')} (
+          <Link to="/operators">Operators</Link>).
         </p>
       )}
       <div className="detail-columns">

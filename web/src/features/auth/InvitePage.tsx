@@ -4,6 +4,7 @@ import { useNavigate, useParams } from 'react-router';
 import { api, ApiError } from '../../api/client';
 import { ROLE_LABELS, type Role } from '../../api/types';
 import { FieldError, FieldHint, FormError } from '../../components/FormError';
+import { dateTime } from '../../components/format';
 import { splitProblem } from '../../components/problems';
 
 interface InvitationView {
@@ -82,7 +83,7 @@ export function InvitePage() {
           You were invited to the desk as <strong>{inv.email}</strong>
           {inv.roles.length > 0 ? ` (${inv.roles.map((r) => ROLE_LABELS[r]).join(', ')})` : ''}. Choose your
           own password; next you enrol your own authenticator app. The link works once and expires{' '}
-          {new Date(inv.expiresAt).toUTCString()}.
+          {dateTime(inv.expiresAt)}.
         </p>
         <label htmlFor="invite-password">Password</label>
         <input

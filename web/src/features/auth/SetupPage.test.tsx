@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
-import { MemoryRouter } from 'react-router';
+import { MemoryRouter, Route, Routes, useLocation } from 'react-router';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fakeFetch, refusal } from '../../components/test-desk';
 import { SetupPage } from './SetupPage';
@@ -11,12 +11,20 @@ afterEach(() => {
   vi.unstubAllGlobals();
 });
 
+function Where() {
+  const l = useLocation();
+  return <p data-testid="where">{`${l.pathname}${l.search}`}</p>;
+}
+
 function renderSetup(url = '/setup?token=tok-123') {
   const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
   render(
     <QueryClientProvider client={client}>
       <MemoryRouter initialEntries={[url]}>
-        <SetupPage />
+        <Routes>
+          <Route path="/setup" element={<SetupPage />} />
+          <Route path="*" element={<Where />} />
+        </Routes>
       </MemoryRouter>
     </QueryClientProvider>,
   );
@@ -101,19 +109,40 @@ describe('SetupPage', () => {
     expect(screen.getByLabelText('Password').getAttribute('aria-invalid')).toBeNull();
   });
 
-  it('says the account is created once the desk accepts it', async () => {
-    fakeFetch(() => ({
-      status: 201,
-      body: {
-        operator: {
-          id: 'op-1',
-          email: 'first.admin@desk.test',
-          name: 'First Admin',
-          roles: ['platform_admin'],
-          mfaEnrolled: false,
-        },
-      },
-    }));
+  it('signs the new admin in and sends them to enrol MFA, then to the founding team', async () => {
+    const calls = fakeFetch((c) =>
+      c.path === '/api/setup'
+        ? { status: 201, body: {} }
+        : c.path === '/api/auth/login'
+          ? { body: { token: 't', mfaVerified: false } }
+          : undefined,
+    );
+    renderSetup();
+    fill('First Admin', 'first.admin@desk.test', 'a long enough password');
+    expect((await screen.findByTestId('where')).textContent).toBe('/mfa?next=%2Ffounding-team');
+    expect(calls.find((c) => c.path === '/api/auth/login')?.body).toEqual({
+      email: 'first.admin@desk.test',
+      password: 'a long enough password',
+    });
+  });
+
+  it('says the account is created when signing in right away does not work', async () => {
+    fakeFetch((c) =>
+      c.path === '/api/auth/login'
+        ? { status: 429, body: refusal('RATE_LIMITED', 'Slow down', 429) }
+        : {
+            status: 201,
+            body: {
+              operator: {
+                id: 'op-1',
+                email: 'first.admin@desk.test',
+                name: 'First Admin',
+                roles: ['platform_admin'],
+                mfaEnrolled: false,
+              },
+            },
+          },
+    );
     renderSetup();
     fill('First Admin', 'first.admin@desk.test', 'a long enough password');
     expect(await screen.findByRole('heading', { name: 'The desk is set up' })).toBeTruthy();

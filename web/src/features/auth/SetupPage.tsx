@@ -1,15 +1,25 @@
+import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
-import { Link, useSearchParams } from 'react-router';
+import { Link, useNavigate, useSearchParams } from 'react-router';
+import { withNext } from '../../app/nextPage';
 import { api } from '../../api/client';
 import { FieldError, FieldHint, FormError } from '../../components/FormError';
 import { splitProblem } from '../../components/problems';
 
+/** Where the first admin goes once their own MFA is enrolled: inviting the founding team. */
+export const AFTER_SETUP = '/founding-team';
+
 const FIELDS = { name: ['name'], email: ['email'], password: ['password'] } as const;
 type Field = keyof typeof FIELDS;
 
-/** First run: the one-time setup link creates the first platform_admin. */
+/**
+ * First run: the one-time setup link creates the first platform_admin, signs them in with the password
+ * just chosen, and sends them on to enrol their own authenticator and then to the founding team.
+ */
 export function SetupPage() {
   const [params] = useSearchParams();
+  const navigate = useNavigate();
+  const client = useQueryClient();
   const [form, setForm] = useState({ email: '', name: '', password: '' });
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
@@ -33,9 +43,17 @@ export function SetupPage() {
     setError(null);
     try {
       await api.post('/api/setup', { token, ...form });
-      setDone(true);
     } catch (err) {
       setError(err);
+      setBusy(false);
+      return;
+    }
+    try {
+      await api.post('/api/auth/login', { email: form.email, password: form.password });
+      await client.invalidateQueries({ queryKey: ['me'] });
+      void navigate(withNext('/mfa', AFTER_SETUP), { replace: true });
+    } catch {
+      setDone(true); // the account exists: signing in by hand still works
     } finally {
       setBusy(false);
     }
@@ -46,8 +64,11 @@ export function SetupPage() {
       <div className="auth-page">
         <div className="card auth">
           <h1>The desk is set up</h1>
-          <p>Sign in with the account you just created, then enrol your authenticator app.</p>
-          <Link to="/login" className="button">
+          <p>
+            Sign in with the account you just created, then enrol your authenticator app. Next you invite your
+            founding team.
+          </p>
+          <Link to={withNext('/login', AFTER_SETUP)} className="button">
             Sign in
           </Link>
         </div>
@@ -70,6 +91,10 @@ export function SetupPage() {
     <div className="auth-page">
       <form className="card auth" onSubmit={(e) => void submit(e)} aria-labelledby="setup-title">
         <h1 id="setup-title">Create the first platform admin</h1>
+        <p className="form-intro">
+          First your own account; next you enrol your authenticator app, then you invite your founding team
+          and give them their roles.
+        </p>
         {!token && (
           <p className="form-error">This page needs the setup link the desk printed when it first started.</p>
         )}

@@ -8,6 +8,7 @@ import { shortTime } from '../settlements/model';
 import { KIND_WORDS, type ClientDetail, type ClientRequest } from './model';
 import { StatusChip } from './ClientsPage';
 import { useFile } from './useFile';
+import { FilingWarning } from '../../components/FilingWarning';
 
 const ACTION = {
   pending: { action: 'grant', label: 'Request access for this client' },
@@ -67,6 +68,7 @@ export function AccessSection({
           <form onSubmit={(e) => void submit(e)} noValidate aria-label="Request an access change">
             <label htmlFor="access-note">Note for the approvers (optional)</label>
             <input id="access-note" value={note} maxLength={2000} onChange={(e) => setNote(e.target.value)} />
+            <FilingWarning kind="client.access" />
             <FormError error={file.error} />
             <button type="submit" disabled={file.busy}>
               {file.busy ? 'Filing…' : next.label}

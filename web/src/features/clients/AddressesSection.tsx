@@ -8,6 +8,7 @@ import { NETWORKS, networkName, shortTime, type Network } from '../settlements/m
 import { Filed } from './Filed';
 import { ADDRESS_WORDS, type ClientAddress, type ClientDetail } from './model';
 import { useFile } from './useFile';
+import { FilingWarning } from '../../components/FilingWarning';
 
 /** Payout addresses and their whitelist state; adding or removing one is a `client.address` request. */
 export function AddressesSection({
@@ -108,6 +109,7 @@ export function AddressesSection({
               <FieldError id="address-value-error" message={local ?? server.fields.address} />
             </div>
           </div>
+          <FilingWarning kind="client.address" />
           <FormError error={server.form} />
           <button type="submit" className="secondary" disabled={file.busy}>
             {file.busy ? 'Filing…' : 'Request whitelisting'}

@@ -7,6 +7,7 @@ import { usdt } from '../settlements/model';
 import { Filed } from './Filed';
 import { share, type ClientDetail } from './model';
 import { useFile } from './useFile';
+import { FilingWarning } from '../../components/FilingWarning';
 
 const AMOUNT = /^\d{1,15}(\.\d{1,6})?$/;
 
@@ -93,6 +94,7 @@ export function LimitsSection({
               <FieldError id="limit-day-error" message={local.perDay ?? server.fields.perDay} />
             </div>
           </div>
+          <FilingWarning kind="client.limits" />
           <FormError error={server.form} />
           <button type="submit" className="secondary" disabled={file.busy}>
             {file.busy ? 'Filing…' : 'Request these limits'}

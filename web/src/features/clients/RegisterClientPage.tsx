@@ -6,6 +6,7 @@ import { splitProblem } from '../../components/problems';
 import { Filed } from './Filed';
 import { VOLUME_BRACKETS, type Client } from './model';
 import { useFile } from './useFile';
+import { FilingWarning } from '../../components/FilingWarning';
 
 type Field = 'name' | 'company' | 'country';
 const BOUNDS: Record<Field, [number, number, string]> = {
@@ -130,6 +131,7 @@ export function RegisterClientPage() {
             maxLength={2000}
             onChange={(e) => setNote(e.target.value)}
           />
+          <FilingWarning kind="client.access" />
           <FormError error={server.form} />
           <button type="submit" disabled={file.busy}>
             {file.busy ? 'Filing…' : 'Register and request access'}

@@ -9,6 +9,7 @@ import { splitProblem } from '../../components/problems';
 import { MIN_REASON, reasonLength } from '../../components/reason';
 import { ReasonField } from '../../components/ReasonField';
 import { flagKeys } from './queries';
+import { FilingWarning } from '../../components/FilingWarning';
 
 /** Focuses the field a refusal points at, once per refusal. */
 function useFocusOn(
@@ -74,6 +75,7 @@ export function ProposeChange({ flag, openRequests }: { flag: FlagDetail; openRe
           </ul>
         </div>
       )}
+      <FilingWarning kind="flag.set" />
       <form onSubmit={(e) => void submit(e)} noValidate aria-labelledby="propose-title">
         <ReasonField
           required

@@ -8,6 +8,7 @@ import { useSession } from '../../app/session';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { FormError } from '../../components/FormError';
 import { dateTime } from '../../components/format';
+import { useBootstrap } from '../../components/useBootstrap';
 import { operatorsKey, useOperatorList } from '../../components/useOperatorNames';
 import { AddOperator } from './AddOperator';
 import { RoleChange } from './RoleChange';
@@ -51,6 +52,7 @@ export function OperatorsPage() {
   const manage = can('operators:write');
   const list = useOperatorList();
   const pending = usePendingRoles(can('approvals:read'));
+  const bootstrap = useBootstrap(manage);
   const client = useQueryClient();
   const [adding, setAdding] = useState(false);
   const [roleFor, setRoleFor] = useState<string | null>(null);
@@ -90,6 +92,12 @@ export function OperatorsPage() {
         <p className="lede">
           You can see who has access; only a platform admin can add operators, propose role changes or
           deactivate someone.
+        </p>
+      )}
+      {manage && bootstrap.data?.active && (
+        <p className="info-box" data-testid="bootstrap-active">
+          The desk is in its bootstrap: invite your founding team with their roles on the{' '}
+          <Link to="/founding-team">Founding team</Link> page, then end the bootstrap there.
         </p>
       )}
       {adding && (

@@ -5,6 +5,7 @@ import { api } from '../../api/client';
 import { ROLE_LABELS, ROLES, type ChangeRequest, type OperatorListItem, type Role } from '../../api/types';
 import { FieldError, FormError } from '../../components/FormError';
 import { splitProblem } from '../../components/problems';
+import { FilingWarning } from '../../components/FilingWarning';
 
 /** Files an `operator.role` request: a platform admin approves it, a risk officer co-signs it. */
 export function RoleChange({ operator, onClose }: { operator: OperatorListItem; onClose: () => void }) {
@@ -118,6 +119,7 @@ export function RoleChange({ operator, onClose }: { operator: OperatorListItem; 
       <p className="field-hint">
         Nothing changes until a platform admin approves the request and a risk officer co-signs it.
       </p>
+      <FilingWarning kind="operator.role" />
       <FormError error={problem.form} />
       {filed && (
         <div className="notice" role="status" data-testid="role-request-filed">

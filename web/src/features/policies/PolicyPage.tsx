@@ -12,6 +12,7 @@ import { useFile } from '../clients/useFile';
 import { shortTime } from '../settlements/model';
 import { FIELD_WORDS, fieldWords, type PolicyChange, type PolicyRow } from './model';
 import { usePolicies } from './PoliciesPage';
+import { FilingWarning } from '../../components/FilingWarning';
 
 const FIELDS = ['primaryRoles', 'secondaryRoles', 'ttlSeconds', 'tiers'] as const;
 const canon = (v: unknown): string =>
@@ -157,6 +158,7 @@ function ChangeForm({ policy }: { policy: PolicyRow }) {
       )}
       <label htmlFor="policy-note">Note for the approvers (optional)</label>
       <input id="policy-note" value={note} maxLength={2000} onChange={(e) => setNote(e.target.value)} />
+      <FilingWarning kind="policy.set" />
       <FormError error={file.error} />
       {file.done ? (
         <Filed id={file.done.id} what="Policy change requested." />

@@ -31,6 +31,8 @@ const overviewSchema = z.object({
     })
     .nullable(),
   maxAgeSeconds: z.number(),
+  /** The price band: direct moves within maxMoveBps of the anchor (last co-signed reference or config). */
+  band: z.object({ maxMoveBps: z.number(), minSpreadBps: z.number(), anchorMid: z.string().nullable() }),
   /** Whether the house pricer can quote now (a reference that is not stale). */
   houseCanQuote: z.boolean(),
   spreads: z.object({
@@ -68,10 +70,11 @@ export function pricingConsoleRoutes(deps: {
       },
       async () => {
         const now = deps.now();
-        const [reference, spreads, sources] = await Promise.all([
+        const [reference, spreads, sources, anchorMid] = await Promise.all([
           deps.house.reference(),
           deps.house.spreads(),
           deps.rfqs.sourcesOverview(),
+          deps.house.anchor(),
         ]);
         return {
           reference: reference
@@ -86,6 +89,7 @@ export function pricingConsoleRoutes(deps: {
               }
             : null,
           maxAgeSeconds: deps.house.maxAgeSeconds,
+          band: { ...deps.house.band, anchorMid },
           houseCanQuote: reference !== null && !reference.stale,
           spreads: {
             via: spreads.via,

@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { person } from '../support/approvals.js';
+import { storeReference } from '../support/pricing.js';
 import { bookTrade } from '../support/settlement.js';
 import { screenshot, signIn, startConsoleDesk, type ConsoleDesk } from './support/browser.js';
 
@@ -33,14 +33,8 @@ describe('console: pricing', () => {
     expect(await hint.textContent()).toContain('PRICING_REFERENCE_MID');
     await both(page, 'pricing-first-run');
 
-    const risk = await person(desk.t, ['risk_officer']);
-    const set = await desk.t.app.inject({
-      method: 'PUT',
-      url: '/api/pricing/reference',
-      headers: risk.session.bearer,
-      payload: { mid: '1.0004' },
-    });
-    expect(set.statusCode, set.body).toBe(200);
+    // a fresh desk's first reference is co-signed (pricing.reference); the fixture writes it as one would
+    await storeReference(desk.t, '1.0004');
     await bookTrade(desk.t, { usdt: 2500n });
     await page.reload();
     const reference = page.getByTestId('pricing-reference');

@@ -119,7 +119,7 @@ const schema = z.object({
     .regex(/^\d+(\.\d{1,6})?$/, 'a USDT amount such as 1000000')
     .default('1000000')
     .transform(parsedWith(parseUsdtSetting)),
-  /** The house pricer's reference mid (quote currency per USDT) until a risk officer sets one with PUT /api/pricing/reference. */
+  /** The house pricer's reference mid (quote currency per USDT) until one is set through the API; the band's anchor until a pricing.reference is co-signed. */
   PRICING_REFERENCE_MID: z
     .string()
     .regex(/^\d+(\.\d+)?$/, 'a decimal price such as 1.0002')

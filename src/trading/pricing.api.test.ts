@@ -342,6 +342,7 @@ describe('spread tiers through pricing.spreads', () => {
     ]);
 
     clock.advance(60_000);
+    let againId = '';
     const restarted = await buildTestServer({ clock, env, database: t.database, secrets: t.secrets });
     try {
       expect((await call(restarted, ops, 'GET', '/api/pricing')).body.spreads).toEqual({
@@ -360,6 +361,7 @@ describe('spread tiers through pricing.spreads', () => {
         [ops, risk2, risk],
       );
       expect(again.status).toBe('approved');
+      againId = again.id;
       expect(await priceOf(restarted, client.id, 60_000n)).toBe('1.0005');
     } finally {
       await restarted.close();
@@ -394,7 +396,7 @@ describe('spread tiers through pricing.spreads', () => {
         'pricing_spreads',
         'house',
         {
-          requestId: expect.any(String),
+          requestId: againId,
           before: {
             via: 'api',
             tiers: [

@@ -24,6 +24,8 @@ export interface Reference {
   setAt: Date | null;
   via: 'api' | 'config';
   stale: boolean;
+  /** The co-signed `pricing.reference` that set it; null: one risk officer within the band, or config. */
+  requestId: string | null;
 }
 
 export interface Spreads {
@@ -79,8 +81,10 @@ export function createHousePricer(deps: {
         setAt: row.set_at,
         via: 'api',
         stale: clock.now().getTime() - row.set_at.getTime() > deps.maxAgeSeconds * 1000,
+        requestId: row.set_by_request,
       };
-    if (configMid) return { mid: configMid.toFixed(), setAt: null, via: 'config', stale: false };
+    if (configMid)
+      return { mid: configMid.toFixed(), setAt: null, via: 'config', stale: false, requestId: null };
     return null;
   }
 
@@ -187,7 +191,7 @@ export function createHousePricer(deps: {
           );
         await putReference(tx, parsed.price, { ctx, requestId: null }, { lpMedian: lps?.toFixed() ?? null });
       });
-      return { mid: parsed.price.toFixed(), setAt: clock.now(), via: 'api', stale: false };
+      return { mid: parsed.price.toFixed(), setAt: clock.now(), via: 'api', stale: false, requestId: null };
     },
 
     /** The reference row's version (0: none stored yet), for the approvals engine. */

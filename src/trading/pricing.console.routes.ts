@@ -28,6 +28,8 @@ const overviewSchema = z.object({
       via: z.enum(['api', 'config']),
       stale: z.boolean(),
       ageSeconds: z.number().nullable(),
+      /** The co-signed pricing.reference that set it; null: a risk officer's move within the band, or config. */
+      requestId: z.string().nullable(),
     })
     .nullable(),
   maxAgeSeconds: z.number(),
@@ -83,6 +85,7 @@ export function pricingConsoleRoutes(deps: {
                 setAt: reference.setAt?.toISOString() ?? null,
                 via: reference.via,
                 stale: reference.stale,
+                requestId: reference.requestId,
                 ageSeconds: reference.setAt
                   ? Math.max(0, Math.round((now.getTime() - reference.setAt.getTime()) / 1000))
                   : null,

@@ -99,6 +99,7 @@ describe('console: pricing', () => {
     expect(await page.getByTestId('pricing-reference').textContent()).toContain(
       'from the last co-signed 1.05',
     );
+    expect(await page.getByTestId('pricing-reference').textContent()).toContain('by a co-signed request');
     expect(desk.consoleErrors).toEqual([]);
   });
 });

@@ -1,4 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
+import { Link } from 'react-router';
 import { api } from '../../api/client';
 import { useSession } from '../../app/session';
 import { errorMessage } from '../../api/messages';
@@ -15,6 +16,7 @@ interface PricingOverview {
     via: 'api' | 'config';
     stale: boolean;
     ageSeconds: number | null;
+    requestId: string | null;
   } | null;
   maxAgeSeconds: number;
   band: Band;
@@ -112,7 +114,11 @@ export function PricingPage() {
                   'from PRICING_REFERENCE_MID (config); does not go stale'
                 ) : (
                   <>
-                    over the API{' '}
+                    {ref.requestId ? (
+                      <Link to={`/approvals/${ref.requestId}`}>by a co-signed request</Link>
+                    ) : (
+                      'by a risk officer, within the band'
+                    )}{' '}
                     <span title={dateTime(ref.setAt)}>{age === null ? '' : `${duration(age)} ago`}</span>
                   </>
                 )}

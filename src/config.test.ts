@@ -83,6 +83,29 @@ describe('configuration', () => {
     );
   });
 
+  it('the price band: PRICING_MAX_MOVE_BPS and PRICING_MIN_SPREAD_BPS default to 200 and 5, are refused in plain words, and no spread tier is below the floor', () => {
+    const c = loadConfig({});
+    expect([c.PRICING_MAX_MOVE_BPS, c.PRICING_MIN_SPREAD_BPS]).toEqual([200, 5]);
+    expect(() => loadConfig({ PRICING_MAX_MOVE_BPS: 'two' })).toThrow(
+      /PRICING_MAX_MOVE_BPS: must be a whole number of basis points/,
+    );
+    expect(() => loadConfig({ PRICING_MAX_MOVE_BPS: '0' })).toThrow(
+      /PRICING_MAX_MOVE_BPS: must be at least 1 bp/,
+    );
+    expect(() => loadConfig({ PRICING_MAX_MOVE_BPS: '9000' })).toThrow(
+      /PRICING_MAX_MOVE_BPS: must be at most 5000/,
+    );
+    expect(() => loadConfig({ PRICING_MIN_SPREAD_BPS: '2.5' })).toThrow(
+      /PRICING_MIN_SPREAD_BPS: must be a whole number of basis points/,
+    );
+    expect(() => loadConfig({ PRICING_SPREAD_TIERS: '0:15,100000:3' })).toThrow(
+      /PRICING_SPREAD_TIERS: 3 bps from 100000 is below PRICING_MIN_SPREAD_BPS \(5\)/,
+    );
+    expect(
+      loadConfig({ PRICING_SPREAD_TIERS: '0:3', PRICING_MIN_SPREAD_BPS: '3' }).PRICING_MIN_SPREAD_BPS,
+    ).toBe(3);
+  });
+
   it('names invalid settings', () => {
     expect(() => loadConfig({ PORT: 'http' })).toThrow(ConfigError);
     expect(() => loadConfig({ PORT: 'http' })).toThrow(/PORT/);

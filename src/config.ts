@@ -119,7 +119,7 @@ const schema = z.object({
     .regex(/^\d+(\.\d{1,6})?$/, 'a USDT amount such as 1000000')
     .default('1000000')
     .transform(parsedWith(parseUsdtSetting)),
-  /** The house pricer's reference mid (quote currency per USDT) until a risk officer sets one with PUT /api/pricing/reference. */
+  /** The house pricer's reference mid (quote currency per USDT) until one is set through the API; the band's anchor until a pricing.reference is co-signed. */
   PRICING_REFERENCE_MID: z
     .string()
     .regex(/^\d+(\.\d+)?$/, 'a decimal price such as 1.0002')
@@ -132,6 +132,24 @@ const schema = z.object({
     .regex(/^\d+:\d+(\.\d+)?(,\d+:\d+(\.\d+)?)*$/, 'fromUsdt:bps pairs such as 0:15,100000:10')
     .default('0:15,100000:10,1000000:7')
     .transform(parsedWith(parseSpreadTiers)),
+  /**
+   * The price band: one risk officer moves the house reference at most this far (basis points) from
+   * the current one, the last co-signed one and the LPs' median; further needs a co-signed
+   * `pricing.reference`. An accept books a price only within this plus the spread of the reference.
+   */
+  PRICING_MAX_MOVE_BPS: z.coerce
+    .number({ message: 'must be a whole number of basis points such as 200 (2 %)' })
+    .int('must be a whole number of basis points such as 200 (2 %)')
+    .min(1, 'must be at least 1 bp')
+    .max(5_000, 'must be at most 5000 bps (50 %): a wider band is no band')
+    .default(200),
+  /** No spread tier set through `pricing.spreads` (nor in PRICING_SPREAD_TIERS) may be below this (bps). */
+  PRICING_MIN_SPREAD_BPS: z.coerce
+    .number({ message: 'must be a whole number of basis points such as 5' })
+    .int('must be a whole number of basis points such as 5')
+    .min(0, 'must be 0 or more')
+    .max(1_000, 'must be at most 1000 bps (10 %), the widest spread the desk accepts')
+    .default(5),
   /** How long every pricing source gets to answer an RFQ. */
   PRICING_DEADLINE_MS: intFromEnv(1500, 10),
   /** External liquidity providers over HTTP, asked alongside the house: `name=https://…,name2=https://…` (docs/trading.md). */
@@ -279,6 +297,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ),
     evm: evmSettings(parsed.data),
   };
+  const narrow = config.PRICING_SPREAD_TIERS.filter((t) => t.bps.lt(config.PRICING_MIN_SPREAD_BPS));
+  if (narrow.length > 0)
+    throw new ConfigError(
+      `invalid configuration: PRICING_SPREAD_TIERS: ${narrow.map((t) => `${t.bps.toFixed()} bps from ${(t.fromUnits / 1_000_000n).toString()}`).join(', ')} is below PRICING_MIN_SPREAD_BPS (${config.PRICING_MIN_SPREAD_BPS})`,
+    );
   if (config.NODE_ENV === 'production') assertProductionSecrets(config);
   return config;
 }

@@ -58,6 +58,8 @@ import { bookedSince } from '../trading/trades.usage.js';
 import { createHousePricer, type HousePricer } from '../trading/house.pricer.js';
 import { createRfqService, type RfqService } from '../trading/rfq.service.js';
 import { httpLpSources } from '../trading/lp.http.js';
+import { lpMedian } from '../trading/pricing.band.js';
+import { pricingReferenceKind, pricingSpreadsKind } from '../trading/pricing.kinds.js';
 import type { AddressesService } from '../clients/addresses.service.js';
 import { createTradesService, type TradesService } from '../trading/trades.service.js';
 import { tradeAmendKind, tradeCancelKind } from '../trading/trades.kinds.js';
@@ -239,7 +241,12 @@ export function compose(deps: ComposeDeps): Composition {
     configMid: deps.config.PRICING_REFERENCE_MID,
     maxAgeSeconds: deps.config.PRICING_REFERENCE_MAX_AGE_SECONDS,
     tiers: deps.config.PRICING_SPREAD_TIERS,
+    maxMoveBps: deps.config.PRICING_MAX_MOVE_BPS,
+    minSpreadBps: deps.config.PRICING_MIN_SPREAD_BPS,
+    lpMedian: () => lpMedian(lpSources, deps.config.PRICING_DEADLINE_MS),
   });
+  kinds.register(pricingReferenceKind(house));
+  kinds.register(pricingSpreadsKind(house));
   const rfqs = createRfqService({
     db,
     clock,
@@ -309,6 +316,7 @@ export function compose(deps: ComposeDeps): Composition {
     metrics: tradingMetrics,
     approvals,
     settlement,
+    priceBand: house,
   });
   kinds.register(
     tradeCancelKind({

@@ -32,6 +32,12 @@ const STATUS_BY_CODE = {
   /** The bootstrap is over: roles come only from co-signed `operator.role` requests (or break-glass). */
   BOOTSTRAP_OVER: 409,
   INVITATION_USED: 409,
+  /** A reference one risk officer may not set alone (outside PRICING_MAX_MOVE_BPS, or none to measure from): file `pricing.reference`. */
+  PRICE_MOVE_NEEDS_APPROVAL: 409,
+  /** Spread tiers change only through a co-signed `pricing.spreads` request. */
+  SPREADS_NEED_APPROVAL: 409,
+  /** At accept: the quoted price is outside the band around the reference now; nothing booked, ask for a new quote (a retry of the same quote fails the same way). */
+  PRICE_OUT_OF_BAND: 409,
   INVITATION_EXPIRED: 410,
   EXPIRED: 410,
   QUOTE_EXPIRED: 410,

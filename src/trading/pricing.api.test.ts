@@ -7,6 +7,7 @@ import { fixedClock } from '../shared/clock.js';
 import { AppError } from '../shared/errors.js';
 import type { PricingSource } from './pricing.js';
 import { createRfqService } from './rfq.service.js';
+import { coSignPricing } from '../../test/support/pricing.js';
 
 const U = 1_000_000n;
 const errorOf = (p: Promise<unknown>) =>
@@ -18,7 +19,7 @@ const errorOf = (p: Promise<unknown>) =>
 describe('house pricer and RFQ', () => {
   const clock = fixedClock(new Date('2026-03-02T10:00:00Z'));
   let t: TestServer;
-  let risk: Person, ops: Person;
+  let risk: Person, ops: Person, risk2: Person;
   beforeAll(async () => {
     t = await buildTestServer({
       clock,
@@ -28,7 +29,11 @@ describe('house pricer and RFQ', () => {
         QUOTE_TTL_SECONDS: '15',
       },
     });
-    [risk, ops] = await Promise.all([person(t, ['risk_officer']), person(t, ['ops_approver'])]);
+    [risk, ops, risk2] = await Promise.all([
+      person(t, ['risk_officer']),
+      person(t, ['ops_approver']),
+      person(t, ['risk_officer']),
+    ]);
   });
   afterAll(() => t.close());
 
@@ -74,16 +79,26 @@ describe('house pricer and RFQ', () => {
     expect(quotes.map((q) => [q.source, q.status, q.price])).toEqual([['house', 'failed', null]]);
   });
 
-  it('only a risk officer sets the reference (audited); quotes follow the spread tiers with a 15 s expiry; a stale reference refuses', async () => {
+  it('the first reference is co-signed, then one risk officer moves it (audited); quotes follow the spread tiers with a 15 s expiry; a stale reference refuses', async () => {
     expect((await put(ops, '1.0002')).statusCode).toBe(403);
     expect((await put(risk, '1e3')).statusCode).toBe(400);
-    const res = await put(risk, '1.0000');
-    expect(res.statusCode, res.body).toBe(200);
-    expect(res.json()).toEqual({
-      reference: { mid: '1', setAt: '2026-03-02T10:00:00.000Z', via: 'api', stale: false },
+    const first = await put(risk, '1.0000');
+    expect([first.statusCode, first.json<{ code: string }>().code]).toEqual([
+      409,
+      'PRICE_MOVE_NEEDS_APPROVAL',
+    ]);
+    const cosigned = await coSignPricing(t, 'pricing.reference', { mid: '1.0000' }, [risk, risk2, ops]);
+    expect(cosigned.status).toBe('approved');
+    expect((await call(t, ops, 'GET', '/api/pricing/reference')).body.reference).toEqual({
+      mid: '1',
+      setAt: '2026-03-02T10:00:00.000Z',
+      via: 'api',
+      stale: false,
     });
     const audited = await auditTrail(t, { action: 'pricing.reference_set' });
-    expect(audited.map((a) => [a.actorId, a.data])).toEqual([[risk.id, { before: null, after: '1' }]]);
+    expect(audited.map((a) => [a.actorId, a.data])).toEqual([
+      [ops.id, { before: null, after: '1', requestId: cosigned.id }],
+    ]);
 
     const client = await newClient(t);
     const small = await t.desk.services.trading.rfqs.request({
@@ -121,7 +136,15 @@ describe('house pricer and RFQ', () => {
       (await call<{ reference: { stale: boolean } }>(t, ops, 'GET', '/api/pricing/reference')).body.reference
         .stale,
     ).toBe(true);
-    expect((await put(risk, '1.0001')).statusCode).toBe(200);
+    const moved = await put(risk, '1.0001'); // 1 bp: within the band, one person's move
+    expect(moved.statusCode, moved.body).toBe(200);
+    expect(moved.json()).toEqual({
+      reference: { mid: '1.0001', setAt: '2026-03-02T10:05:01.000Z', via: 'api', stale: false },
+    });
+    expect((await auditTrail(t, { action: 'pricing.reference_set' })).at(-1)).toMatchObject({
+      actorId: risk.id,
+      data: { before: '1', after: '1.0001', lpMedian: null },
+    });
     expect(
       (
         await t.desk.services.trading.rfqs.request({
@@ -206,23 +229,26 @@ describe('house pricer and RFQ', () => {
   });
 });
 
-describe('spread tiers through the API', () => {
+describe('spread tiers through pricing.spreads', () => {
   const clock = fixedClock(new Date('2026-03-02T10:00:00Z'));
   const env = { PRICING_REFERENCE_MID: '1', PRICING_SPREAD_TIERS: '0:15,100000:10' };
   let t: TestServer;
-  let risk: Person, ops: Person;
+  let risk: Person, ops: Person, risk2: Person;
   beforeAll(async () => {
     t = await buildTestServer({ clock, env });
-    [risk, ops] = await Promise.all([person(t, ['risk_officer']), person(t, ['ops_approver'])]);
+    [risk, ops, risk2] = await Promise.all([
+      person(t, ['risk_officer']),
+      person(t, ['ops_approver']),
+      person(t, ['risk_officer']),
+    ]);
   });
   afterAll(() => t.close());
 
-  const put = (server: TestServer, who: Person, payload: unknown) =>
-    server.app.inject({
-      method: 'PUT',
-      url: '/api/pricing/spreads',
-      headers: who.session.bearer,
-      payload: payload as object,
+  const file = (server: TestServer, who: Person, payload: unknown) =>
+    call(server, who, 'POST', '/api/approvals', {
+      kind: 'pricing.spreads',
+      payload,
+      note: 'New spread tiers',
     });
   const priceOf = async (server: TestServer, clientId: string, usdt: bigint) =>
     (
@@ -250,52 +276,39 @@ describe('spread tiers through the API', () => {
     });
   });
 
-  it('only a risk officer with a fresh step-up sets them; bad tiers get 400 with every problem at its path', async () => {
-    const tiers = [
-      { fromUsdt: '0', bps: 20 },
-      { fromUsdt: '50000', bps: 12 },
-    ];
-    expect((await put(t, ops, { tiers })).statusCode).toBe(403);
-    const stale = await person(t, ['risk_officer']);
-    await t.database.db
-      .updateTable('operator_sessions')
-      .set({ step_up_until: new Date(clock.now().getTime() - 1) })
-      .where('id', '=', stale.session.sessionId)
-      .execute();
-    const noStepUp = await put(t, stale, { tiers });
-    expect([noStepUp.statusCode, noStepUp.json<{ code: string }>().code]).toEqual([403, 'STEP_UP_REQUIRED']);
+  it('one person cannot set them; bad tiers are refused at filing with every problem at its path', async () => {
+    const direct = await t.app.inject({
+      method: 'PUT',
+      url: '/api/pricing/spreads',
+      headers: risk.session.bearer,
+      payload: { tiers: [{ fromUsdt: '0', bps: 20 }] },
+    });
+    expect([direct.statusCode, direct.json<{ code: string }>().code]).toEqual([409, 'SPREADS_NEED_APPROVAL']);
+    const auditor = await person(t, ['auditor']);
+    expect((await file(t, auditor, { tiers: [{ fromUsdt: '0', bps: 20 }] })).status).toBe(403);
 
-    const bad = await put(t, risk, {
+    const bad = await file(t, risk, {
       tiers: [
         { fromUsdt: '10', bps: 5 },
         { fromUsdt: '5', bps: 1001 },
         { fromUsdt: '100', bps: 2.5 },
       ],
     });
-    expect([bad.statusCode, bad.headers['content-type']]).toEqual([
-      400,
-      expect.stringMatching(/application\/problem\+json/),
+    expect([bad.status, bad.body.code]).toEqual([400, 'VALIDATION_FAILED']);
+    expect(bad.body.errors?.map((e) => e.path)).toEqual([
+      'payload.tiers.0.fromUsdt',
+      'payload.tiers.1.fromUsdt',
+      'payload.tiers.1.bps',
+      'payload.tiers.2.bps',
     ]);
-    expect(bad.json<{ code: string }>().code).toBe('VALIDATION_FAILED');
-    expect(bad.json<{ errors: { path: string }[] }>().errors.map((e) => e.path)).toEqual([
-      'tiers.0.fromUsdt',
-      'tiers.1.fromUsdt',
-      'tiers.1.bps',
-      'tiers.2.bps',
+    const wrongType = await file(t, risk, { tiers: [{ fromUsdt: 0, bps: '10' }] });
+    expect([wrongType.status, wrongType.body.code]).toEqual([400, 'VALIDATION_FAILED']);
+    expect(wrongType.body.errors?.map((e) => e.path).sort()).toEqual([
+      'payload.tiers.0.bps',
+      'payload.tiers.0.fromUsdt',
     ]);
-    const wrongType = await put(t, risk, { tiers: [{ fromUsdt: 0, bps: '10' }] });
-    expect([wrongType.statusCode, wrongType.json<{ code: string }>().code]).toEqual([
-      400,
-      'VALIDATION_FAILED',
-    ]);
-    expect(
-      wrongType
-        .json<{ errors: { path: string }[] }>()
-        .errors.map((e) => e.path)
-        .sort(),
-    ).toEqual(['body.tiers.0.bps', 'body.tiers.0.fromUsdt']);
-    expect((await put(t, risk, { tiers: [] })).statusCode).toBe(400);
-    expect((await put(t, risk, { tiers, note: 'x' })).statusCode).toBe(400);
+    expect((await file(t, risk, { tiers: [] })).status).toBe(400);
+    expect((await file(t, risk, { tiers: [{ fromUsdt: '0', bps: 20 }], note: 'x' })).status).toBe(400);
     expect(await t.database.db.selectFrom('pricing_spreads').selectAll().execute()).toEqual([]);
     expect(await auditTrail(t, { action: 'pricing.spreads_set' })).toEqual([]);
   });
@@ -304,23 +317,18 @@ describe('spread tiers through the API', () => {
     const client = await newClient(t);
     expect(await priceOf(t, client.id, 60_000n)).toBe('1.0015');
 
-    const res = await put(t, risk, {
-      tiers: [
-        { fromUsdt: '0', bps: 20 },
-        { fromUsdt: '50000', bps: 12 },
-      ],
-    });
-    expect(res.statusCode, res.body).toBe(200);
-    expect(res.json()).toEqual({
-      spreads: {
+    const done = await coSignPricing(
+      t,
+      'pricing.spreads',
+      {
         tiers: [
           { fromUsdt: '0', bps: 20 },
           { fromUsdt: '50000', bps: 12 },
         ],
-        via: 'api',
-        setAt: '2026-03-02T10:00:00.000Z',
       },
-    });
+      [ops, risk, risk2],
+    );
+    expect(done.status).toBe('approved');
     expect([await priceOf(t, client.id, 1_000n), await priceOf(t, client.id, 60_000n)]).toEqual([
       '1.002',
       '1.0012',
@@ -334,6 +342,7 @@ describe('spread tiers through the API', () => {
     ]);
 
     clock.advance(60_000);
+    let againId = '';
     const restarted = await buildTestServer({ clock, env, database: t.database, secrets: t.secrets });
     try {
       expect((await call(restarted, ops, 'GET', '/api/pricing')).body.spreads).toEqual({
@@ -345,8 +354,15 @@ describe('spread tiers through the API', () => {
         setAt: '2026-03-02T10:00:00.000Z',
       });
       expect(await priceOf(restarted, client.id, 60_000n)).toBe('1.0012');
-      expect((await put(restarted, risk, { tiers: [{ fromUsdt: '0', bps: 0 }] })).statusCode).toBe(200);
-      expect(await priceOf(restarted, client.id, 60_000n)).toBe('1');
+      const again = await coSignPricing(
+        restarted,
+        'pricing.spreads',
+        { tiers: [{ fromUsdt: '0', bps: 5 }] },
+        [ops, risk2, risk],
+      );
+      expect(again.status).toBe('approved');
+      againId = again.id;
+      expect(await priceOf(restarted, client.id, 60_000n)).toBe('1.0005');
     } finally {
       await restarted.close();
     }
@@ -354,10 +370,11 @@ describe('spread tiers through the API', () => {
     const audited = await auditTrail(t, { action: 'pricing.spreads_set' }); // oldest first
     expect(audited.map((a) => [a.actorId, a.entityType, a.entityId, a.data])).toEqual([
       [
-        risk.id,
+        risk2.id,
         'pricing_spreads',
         'house',
         {
+          requestId: done.id,
           before: {
             via: 'config',
             tiers: [
@@ -379,6 +396,7 @@ describe('spread tiers through the API', () => {
         'pricing_spreads',
         'house',
         {
+          requestId: againId,
           before: {
             via: 'api',
             tiers: [
@@ -386,7 +404,7 @@ describe('spread tiers through the API', () => {
               { fromUsdt: '50000', bps: 12 },
             ],
           },
-          after: { via: 'api', tiers: [{ fromUsdt: '0', bps: 0 }] },
+          after: { via: 'api', tiers: [{ fromUsdt: '0', bps: 5 }] },
         },
       ],
     ]);

@@ -28,9 +28,13 @@ const overviewSchema = z.object({
       via: z.enum(['api', 'config']),
       stale: z.boolean(),
       ageSeconds: z.number().nullable(),
+      /** The co-signed pricing.reference that set it; null: a risk officer's move within the band, or config. */
+      requestId: z.string().nullable(),
     })
     .nullable(),
   maxAgeSeconds: z.number(),
+  /** The price band: direct moves within maxMoveBps of the anchor (last co-signed reference or config). */
+  band: z.object({ maxMoveBps: z.number(), minSpreadBps: z.number(), anchorMid: z.string().nullable() }),
   /** Whether the house pricer can quote now (a reference that is not stale). */
   houseCanQuote: z.boolean(),
   spreads: z.object({
@@ -68,10 +72,11 @@ export function pricingConsoleRoutes(deps: {
       },
       async () => {
         const now = deps.now();
-        const [reference, spreads, sources] = await Promise.all([
+        const [reference, spreads, sources, anchorMid] = await Promise.all([
           deps.house.reference(),
           deps.house.spreads(),
           deps.rfqs.sourcesOverview(),
+          deps.house.anchor(),
         ]);
         return {
           reference: reference
@@ -80,12 +85,14 @@ export function pricingConsoleRoutes(deps: {
                 setAt: reference.setAt?.toISOString() ?? null,
                 via: reference.via,
                 stale: reference.stale,
+                requestId: reference.requestId,
                 ageSeconds: reference.setAt
                   ? Math.max(0, Math.round((now.getTime() - reference.setAt.getTime()) / 1000))
                   : null,
               }
             : null,
           maxAgeSeconds: deps.house.maxAgeSeconds,
+          band: { ...deps.house.band, anchorMid },
           houseCanQuote: reference !== null && !reference.stale,
           spreads: {
             via: spreads.via,

@@ -53,11 +53,13 @@ export const MAX_SPREAD_BPS = 1_000;
 const MAX_SPREAD_TIERS = 20;
 
 /**
- * Spread tiers set through the API: ascending by notional from 0, whole USDT, whole bps from 0 to
- * `MAX_SPREAD_BPS`. Every problem is reported with its path (`tiers.1.bps`), not just the first.
+ * Spread tiers set through the API: ascending by notional from 0, whole USDT, whole bps from `minBps`
+ * (`PRICING_MIN_SPREAD_BPS` for a new change; 0 when reading what is stored) to `MAX_SPREAD_BPS`.
+ * Every problem is reported with its path (`tiers.1.bps`), not just the first.
  */
 export function validateSpreadTiers(
   input: readonly SpreadTierInput[],
+  minBps = 0,
 ): { ok: true; tiers: SpreadTier[] } | { ok: false; errors: { path: string; message: string }[] } {
   const errors: { path: string; message: string }[] = [];
   if (input.length === 0) errors.push({ path: 'tiers', message: 'needs at least one tier (from 0)' });
@@ -79,7 +81,12 @@ export function validateSpreadTiers(
     if (!Number.isInteger(t.bps) || t.bps < 0 || t.bps > MAX_SPREAD_BPS)
       errors.push({
         path: `tiers.${i}.bps`,
-        message: `must be a whole number of basis points from 0 to ${MAX_SPREAD_BPS}`,
+        message: `must be a whole number of basis points from ${minBps} to ${MAX_SPREAD_BPS}`,
+      });
+    else if (t.bps < minBps)
+      errors.push({
+        path: `tiers.${i}.bps`,
+        message: `is below the desk's minimum spread of ${minBps} bps (PRICING_MIN_SPREAD_BPS)`,
       });
   });
   if (errors.length > 0) return { ok: false, errors };

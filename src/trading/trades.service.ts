@@ -18,6 +18,7 @@ import { tradesOverview } from './trades.overview.js';
 import type { WindowName } from '../shared/windows.js';
 import type { TradesTable } from './trading.tables.js';
 import type { TradingMetrics } from './trading.metrics.js';
+import type { HousePricer } from './house.pricer.js';
 
 export type TradeRow = Selectable<TradesTable>;
 
@@ -29,7 +30,7 @@ export interface SettlementHook {
 /**
  * Trades: booking, listing and filing changes. Accepting a quote books a trade exactly once. One
  * transaction locks the quote row (so a second accept of the same quote waits and then finds the
- * trade), checks it is live, the client active, a whitelisted address for the network, and — holding
+ * trade), checks it is live and its price within the band around the reference now, the client active, a whitelisted address for the network, and — holding
  * the client's limits row, so that accepts by one client serialize — the per-trade and rolling 24 h
  * limits; then books the trade, records its audit event and hands it to settlement (`onTradeBooked`:
  * its reservation, settlement row and job, or a flagged event), all in that one transaction.
@@ -44,6 +45,8 @@ export function createTradesService(deps: {
   settlement: SettlementHook;
   metrics: TradingMetrics;
   approvals: Pick<ApprovalsService, 'file'>;
+  /** The price band: throws PRICE_OUT_OF_BAND for a quoted price too far from the reference now. */
+  priceBand: Pick<HousePricer, 'checkQuote'>;
 }) {
   const { db, audit, clock, approvals } = deps;
 
@@ -163,6 +166,8 @@ export function createTradesService(deps: {
             'QUOTE_EXPIRED',
             `The quote expired at ${quote.expires_at.toISOString()}. Ask for a new quote.`,
           );
+        // The reference may have moved (co-signed) since the quote: book only a price near it now.
+        await deps.priceBand.checkQuote(tx, { price: quote.price, amount_units: quote.amount_units });
 
         const client = await deps.clients.get(quote.client_id, tx);
         if (!client) throw new AppError('NOT_FOUND', 'There is no such client.');

@@ -40,23 +40,20 @@ export function tradingRoutes(deps: { house: HousePricer; trades: TradesService 
       };
     });
 
+    // Spread tiers change only through a co-signed `pricing.spreads` (issue 14 item 8): one person's PUT
+    // is refused with a code that says so, rather than a bare 404 for a route that used to exist.
     r.put(
       '/api/pricing/spreads',
-      {
-        config: { access: { permission: 'pricing:write', stepUp: true } },
-        schema: {
-          body: z
-            .object({
-              tiers: z.array(z.object({ fromUsdt: z.string().max(40), bps: z.number() }).strict()).max(100),
-            })
-            .strict(),
-        },
+      { config: { access: { permission: 'pricing:write' } }, schema: { body: z.unknown() } },
+      async () => {
+        throw new AppError(
+          'SPREADS_NEED_APPROVAL',
+          'Spread tiers change only through a co-signed pricing.spreads change request: file one with POST /api/approvals {"kind": "pricing.spreads", "payload": {"tiers": […]}, "note": "why"}.',
+        );
       },
-      async (req) => ({
-        spreads: spreadsView(await deps.house.setSpreads(req.body.tiers, auditContext(req))),
-      }),
     );
 
+    // Within the band one risk officer sets it; beyond it: PRICE_MOVE_NEEDS_APPROVAL (file pricing.reference).
     r.put(
       '/api/pricing/reference',
       {

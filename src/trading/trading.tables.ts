@@ -10,6 +10,12 @@ export interface PricingReferencesTable {
   set_at: Date;
   set_by_type: string;
   set_by_id: string | null;
+  /** Moved by exactly one per change (the approvals engine's staleness check). */
+  version: Generated<number>;
+  /** The mid of the last co-signed `pricing.reference`: direct moves are measured from it too. */
+  anchor_mid: string | null;
+  /** The co-signed request that set it, if one did. */
+  set_by_request: string | null;
 }
 
 /** `tiers`: `[{ fromUsdt: "0", bps: 15 }, …]` ascending from 0 (checked by `validateSpreadTiers`); written as JSON text. */
@@ -19,6 +25,9 @@ export interface PricingSpreadsTable {
   set_at: Date;
   set_by_type: string;
   set_by_id: string | null;
+  version: Generated<number>;
+  /** The co-signed `pricing.spreads` request that set them. */
+  set_by_request: string | null;
 }
 
 export interface RfqsTable {

@@ -1,8 +1,9 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { person } from '../support/approvals.js';
+import { call, person, REASON } from '../support/approvals.js';
+import { storeReference } from '../support/pricing.js';
 import { bookTrade } from '../support/settlement.js';
-import { screenshot, signIn, startConsoleDesk, type ConsoleDesk } from './support/browser.js';
+import { screenshot, screenshotBoth, signIn, startConsoleDesk, type ConsoleDesk } from './support/browser.js';
 
 async function both(page: Page, name: string) {
   await page.setViewportSize({ width: 390, height: 844 });
@@ -33,14 +34,8 @@ describe('console: pricing', () => {
     expect(await hint.textContent()).toContain('PRICING_REFERENCE_MID');
     await both(page, 'pricing-first-run');
 
-    const risk = await person(desk.t, ['risk_officer']);
-    const set = await desk.t.app.inject({
-      method: 'PUT',
-      url: '/api/pricing/reference',
-      headers: risk.session.bearer,
-      payload: { mid: '1.0004' },
-    });
-    expect(set.statusCode, set.body).toBe(200);
+    // a fresh desk's first reference is co-signed (pricing.reference); the fixture writes it as one would
+    await storeReference(desk.t, '1.0004');
     await bookTrade(desk.t, { usdt: 2500n });
     await page.reload();
     const reference = page.getByTestId('pricing-reference');
@@ -52,6 +47,59 @@ describe('console: pricing', () => {
     expect(await house.textContent()).toContain('Accepted');
     expect(await house.textContent()).toContain('2,500 USDT');
     await both(page, 'pricing');
+    expect(desk.consoleErrors).toEqual([]);
+  });
+
+  it('a risk officer files pricing.reference and pricing.spreads from the page: plain-word checks first, then the request; the reference moves once co-signed', async () => {
+    const { page } = await signIn(desk, ['risk_officer'], { name: 'Rita Risk' });
+    await page.goto('/pricing');
+    const form = page.getByTestId('reference-request');
+    await form.waitFor();
+    await form.getByLabel('New mid (USD per USDT)').fill('1,05');
+    await form.getByRole('button', { name: 'Request this reference' }).click();
+    expect(await form.locator('#ref-mid-error').textContent()).toContain('digits and at most one dot');
+    expect(await form.locator('#ref-reason-error').textContent()).toContain('at least 10 characters');
+    await form.getByLabel('New mid (USD per USDT)').fill('1.05');
+    expect(await page.getByTestId('reference-move').textContent()).toMatch(
+      /495\.8 bps from the current 1\.0004: more than one person may move it/,
+    );
+    await form.getByLabel('Why this reference?').fill('The market moved 5 % overnight on two venues');
+    await form.getByRole('button', { name: 'Request this reference' }).click();
+    const filed = form.getByTestId('filed-request');
+    await filed.waitFor();
+    expect(await filed.textContent()).toContain('Reference change requested.');
+    await screenshotBoth(page, 'pricing-reference-request');
+
+    const spreads = page.getByTestId('spreads-request');
+    await spreads.locator('#tier-0-bps').fill('3');
+    await spreads.getByLabel('Why these spreads?').fill('Tighter spreads for small tickets');
+    await spreads.getByRole('button', { name: 'Request these tiers' }).click();
+    expect(await spreads.locator('#tier-0-bps-error').textContent()).toContain(
+      "The desk's minimum spread is 5 bps.",
+    );
+    await screenshotBoth(page, 'pricing-spreads-refused');
+
+    // Two more people decide it: a risk officer approves naming an ops approver, who co-signs.
+    const id = (await filed.getByRole('link').getAttribute('href'))?.split('/').pop() ?? '';
+    const [primary, secondary] = [
+      await person(desk.t, ['risk_officer']),
+      await person(desk.t, ['ops_approver']),
+    ];
+    const approved = await call(desk.t, primary, 'POST', `/api/approvals/${id}/approve`, {
+      reason: REASON,
+      secondaryApproverId: secondary.id,
+    });
+    expect(approved.status, JSON.stringify(approved.body)).toBe(200);
+    const done = await call(desk.t, secondary, 'POST', `/api/approvals/${id}/cosign`, {
+      reason: 'Checked against two venues',
+    });
+    expect([done.status, done.body.status]).toEqual([200, 'approved']);
+    await page.reload();
+    await page.getByTestId('pricing-reference').filter({ hasText: '1.05' }).waitFor();
+    expect(await page.getByTestId('pricing-reference').textContent()).toContain(
+      'from the last co-signed 1.05',
+    );
+    expect(await page.getByTestId('pricing-reference').textContent()).toContain('by a co-signed request');
     expect(desk.consoleErrors).toEqual([]);
   });
 });

@@ -28,6 +28,8 @@ const KIND_LABELS: Record<string, string> = {
   'settlement.requeue': 'Settlement requeue',
   'settlement.dismiss': 'Settlement dismissal',
   'alert.rule': 'Alert rule',
+  'pricing.reference': 'Reference price',
+  'pricing.spreads': 'Spread tiers',
   'client.access': 'Client access',
   'client.address': 'Client payout address',
   'client.limits': 'Client limits',

@@ -1,10 +1,13 @@
 import { useQuery } from '@tanstack/react-query';
+import { Link } from 'react-router';
 import { api } from '../../api/client';
+import { useSession } from '../../app/session';
 import { errorMessage } from '../../api/messages';
 import { dateTime, duration } from '../../components/format';
 import { useNow } from '../approvals/useNow';
 import { networkName, shortTime, usdt } from '../settlements/model';
 import { QUOTE_WORDS, type Quote } from '../trades/model';
+import { ReferenceRequestForm, SpreadsRequestForm, type Band } from './PricingRequests';
 
 interface PricingOverview {
   reference: {
@@ -13,8 +16,10 @@ interface PricingOverview {
     via: 'api' | 'config';
     stale: boolean;
     ageSeconds: number | null;
+    requestId: string | null;
   } | null;
   maxAgeSeconds: number;
+  band: Band;
   houseCanQuote: boolean;
   spreads: { via: 'api' | 'config'; setAt: string | null; tiers: { fromUsdt: string; bps: number }[] };
   sources: {
@@ -36,21 +41,30 @@ function FirstRunHint({ p }: { p: PricingOverview }) {
       {p.reference === null
         ? 'No reference price is set, so every RFQ the house is asked goes unanswered (clients get a quote only from a liquidity provider, if one is configured).'
         : `The reference was set ${duration((p.reference.ageSeconds ?? 0) * 1000)} ago, longer than the ${duration(p.maxAgeSeconds * 1000)} it stays valid, so the house refuses to quote on it.`}{' '}
-      Set <code>PRICING_REFERENCE_MID</code> (for example <code>1.0002</code>) in the desk’s environment and
-      restart, or have a risk officer set a fresh reference (<code>PUT /api/pricing/reference</code>, step-up,
-      audited).
+      {p.reference === null ? (
+        <>
+          Request the first reference below (two more people approve it), or set{' '}
+          <code>PRICING_REFERENCE_MID</code> (for example <code>1.0002</code>) in the desk’s environment and
+          restart.
+        </>
+      ) : (
+        <>
+          A risk officer refreshes it within {p.band.maxMoveBps} bps (<code>PUT /api/pricing/reference</code>,
+          step-up, audited); a bigger move is a request below.
+        </>
+      )}
     </div>
   );
 }
 
 /**
- * Pricing: the house reference mid, its age and whether it is stale, the spread tiers, and each
- * source's recent answers with their latency. Read-only here: the co-signed `pricing.reference` and
- * `pricing.spreads` requests come with the Hardening issue; until then a risk officer sets both over the
- * API (audited).
+ * Pricing: the house reference mid, its age and whether it is stale, the spread tiers, each source's
+ * recent answers with their latency, and the forms that file the co-signed `pricing.reference` and
+ * `pricing.spreads` requests (nobody sets prices alone: docs/trading.md "The price band").
  */
 export function PricingPage() {
   const now = useNow(1000);
+  const { can } = useSession();
   const q = useQuery({
     queryKey: ['pricing', 'overview'],
     queryFn: () => api.get<PricingOverview>('/api/pricing/overview'),
@@ -100,13 +114,22 @@ export function PricingPage() {
                   'from PRICING_REFERENCE_MID (config); does not go stale'
                 ) : (
                   <>
-                    over the API{' '}
+                    {ref.requestId ? (
+                      <Link to={`/approvals/${ref.requestId}`}>by a co-signed request</Link>
+                    ) : (
+                      'by a risk officer, within the band'
+                    )}{' '}
                     <span title={dateTime(ref.setAt)}>{age === null ? '' : `${duration(age)} ago`}</span>
                   </>
                 )}
               </dd>
               <dt>Valid for</dt>
               <dd>{duration(p.maxAgeSeconds * 1000)} after it is set</dd>
+              <dt>Band</dt>
+              <dd>
+                one person moves it at most {p.band.maxMoveBps} bps
+                {p.band.anchorMid ? ` from the last co-signed ${p.band.anchorMid}` : ''}
+              </dd>
             </dl>
           ) : (
             <p className="muted-text">No reference price.</p>
@@ -133,10 +156,8 @@ export function PricingPage() {
           <p className="field-hint">
             {p.spreads.via === 'config'
               ? 'From PRICING_SPREAD_TIERS (config).'
-              : `Set over the API ${dateTime(p.spreads.setAt)}.`}{' '}
-            Changing the reference or the tiers becomes a co-signed request (<code>pricing.reference</code>,{' '}
-            <code>pricing.spreads</code>) with the Hardening issue; this screen shows them read-only until
-            then.
+              : `Set by a co-signed request ${dateTime(p.spreads.setAt)}.`}{' '}
+            No tier may be below {p.band.minSpreadBps} bps.
           </p>
         </section>
         <section className="card" aria-labelledby="lp-title" data-testid="pricing-sources">
@@ -167,6 +188,12 @@ export function PricingPage() {
           ))}
         </section>
       </div>
+      {can('approvals:request') && (
+        <div className="columns">
+          <ReferenceRequestForm current={ref?.mid ?? null} band={p.band} />
+          <SpreadsRequestForm key={JSON.stringify(p.spreads.tiers)} current={p.spreads.tiers} band={p.band} />
+        </div>
+      )}
     </div>
   );
 }

@@ -595,7 +595,7 @@ describe('approvals API', () => {
       'settlement.dismiss': [['ops_approver', 'risk_officer'], ['risk_officer'], 24 * h],
       // DESIGN 4.8: alert thresholds change only by a co-signed alert.rule
       'alert.rule': [['risk_officer'], ['platform_admin', 'risk_officer'], 24 * h],
-      // issue 14 item 8: nobody sets prices alone (migration 0025)
+      // issue 14 item 8: nobody sets prices alone (migration 0050)
       'pricing.reference': [['risk_officer'], ['ops_approver', 'risk_officer'], 4 * h],
       'pricing.spreads': [['risk_officer'], ['ops_approver', 'risk_officer'], 24 * h],
     });

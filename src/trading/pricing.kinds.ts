@@ -31,7 +31,7 @@ function midOf(p: PricingReference): Decimal {
 }
 
 /**
- * `pricing.reference`: the house reference mid, set by two more people (policy in migration 0025):
+ * `pricing.reference`: the house reference mid, set by two more people (policy in migration 0050):
  * the way to move it beyond PRICING_MAX_MOVE_BPS, and the first reference of a fresh desk. Once
  * applied it is also the anchor one risk officer's direct moves are measured from.
  */
@@ -64,7 +64,7 @@ export function pricingReferenceKind(house: HousePricer): KindDefinition<Pricing
 }
 
 /**
- * `pricing.spreads`: the house spread tiers, the only way they change (policy in migration 0025).
+ * `pricing.spreads`: the house spread tiers, the only way they change (policy in migration 0050).
  * No tier may be below PRICING_MIN_SPREAD_BPS: refused when filed (and again when applied).
  */
 export function pricingSpreadsKind(house: HousePricer): KindDefinition<PricingSpreads> {

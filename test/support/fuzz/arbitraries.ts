@@ -92,7 +92,9 @@ function validString(schema: JsonSchema, known: KnownIds): fc.Arbitrary<string> 
   if (schema.format === 'email') return fc.emailAddress();
   if (schema.pattern) {
     try {
-      return fc.stringMatching(new RegExp(schema.pattern)).filter((s) => s.length <= (schema.maxLength ?? 200));
+      return fc
+        .stringMatching(new RegExp(schema.pattern))
+        .filter((s) => s.length <= (schema.maxLength ?? 200));
     } catch {
       // A pattern JavaScript cannot compile: fall through to plain text.
     }
@@ -102,9 +104,9 @@ function validString(schema: JsonSchema, known: KnownIds): fc.Arbitrary<string> 
   return fc.oneof(
     fc.string({ minLength, maxLength }),
     // Money, prices, reasons: what the desk's string fields usually hold.
-    fc.constantFrom('1', '100', '1000.5', '0.01', 'Checked the runbook and the pilot plan').filter(
-      (s) => s.length >= minLength && s.length <= (schema.maxLength ?? Infinity),
-    ),
+    fc
+      .constantFrom('1', '100', '1000.5', '0.01', 'Checked the runbook and the pilot plan')
+      .filter((s) => s.length >= minLength && s.length <= (schema.maxLength ?? Infinity)),
   );
 }
 
@@ -189,7 +191,10 @@ export function mutatedValue(schema: JsonSchema, known: KnownIds): fc.Arbitrary<
           ]
         : []),
       fc
-        .tuple(fc.constantFrom('__proto__', 'constructor', 'extra', '', '\u0000'), fc.jsonValue({ maxDepth: 1 }))
+        .tuple(
+          fc.constantFrom('__proto__', 'constructor', 'extra', '', '\u0000'),
+          fc.jsonValue({ maxDepth: 1 }),
+        )
         .map(([key, extra]) => JSON.parse(JSON.stringify({ ...obj, [key]: extra })) as unknown),
       wrongValue(schema),
     );

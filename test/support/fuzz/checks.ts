@@ -29,9 +29,12 @@ export function problemsWith(res: FuzzResponse): string[] {
         problems.push('a problem+json body that is not JSON');
       }
       const p = (parsed ?? {}) as Record<string, unknown>;
-      if (typeof p.type !== 'string' || typeof p.title !== 'string') problems.push('a problem without type/title');
-      if (p.status !== res.status) problems.push(`a problem whose status ${String(p.status)} is not ${res.status}`);
-      if (typeof p.code !== 'string' || !/^[A-Z][A-Z_]+$/.test(p.code)) problems.push('a problem without a stable code');
+      if (typeof p.type !== 'string' || typeof p.title !== 'string')
+        problems.push('a problem without type/title');
+      if (p.status !== res.status)
+        problems.push(`a problem whose status ${String(p.status)} is not ${res.status}`);
+      if (typeof p.code !== 'string' || !/^[A-Z][A-Z_]+$/.test(p.code))
+        problems.push('a problem without a stable code');
     }
   }
   for (const [what, pattern] of LEAKS) if (pattern.test(res.body)) problems.push(`${what} in the body`);
@@ -39,7 +42,12 @@ export function problemsWith(res: FuzzResponse): string[] {
 }
 
 /** The request as a reader replays it: method, URL, caller, headers, body, and the seed of the run. */
-export function describeFailure(req: FuzzRequest, res: FuzzResponse, problems: string[], seed: number): string {
+export function describeFailure(
+  req: FuzzRequest,
+  res: FuzzResponse,
+  problems: string[],
+  seed: number,
+): string {
   return [
     `${problems.join('; ')}`,
     `  request: ${req.method} ${req.url} (as ${req.caller})`,

@@ -20,7 +20,8 @@ export interface FuzzDesk {
 }
 
 /** A forged bearer: JWT-shaped, signed with nothing the desk knows. */
-const FORGED = 'eyJhbGciOiJIUzI1NiIsImtpZCI6InRlc3QxIn0.eyJzdWIiOiJ4In0.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+const FORGED =
+  'eyJhbGciOiJIUzI1NiIsImtpZCI6InRlc3QxIn0.eyJzdWIiOiJ4In0.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 
 /**
  * A real desk on 127.0.0.1 with an operator holding every role, a throwaway operator for the
@@ -39,8 +40,11 @@ export async function startFuzzDesk(): Promise<FuzzDesk> {
   let self: Person = await person(t, [...ROLES]);
   let replaced = 0;
   const client = await newClient(t);
-  const issued = await call<{ key: string }>(t, all, 'POST', `/api/clients/${client.id}/api-keys`, { label: 'fuzz' });
-  if (issued.status !== 201) throw new Error(`could not issue the fuzz API key: ${JSON.stringify(issued.body)}`);
+  const issued = await call<{ key: string }>(t, all, 'POST', `/api/clients/${client.id}/api-keys`, {
+    label: 'fuzz',
+  });
+  if (issued.status !== 201)
+    throw new Error(`could not issue the fuzz API key: ${JSON.stringify(issued.body)}`);
   const clientKey = issued.body.key;
   const doc = (await (await fetch(`${base}/api/openapi.json`)).json()) as OpenApiDocument;
   const known: KnownIds = { uuids: [client.id, self.id] };

@@ -35,7 +35,8 @@ export function encodeSegment(value: string): string {
   for (const ch of value) {
     const unit = ch.charCodeAt(0);
     if (ch.length === 1 && unit >= 0xd800 && unit <= 0xdfff)
-      out += `%${(0xe0 | (unit >> 12)).toString(16)}%${(0x80 | ((unit >> 6) & 0x3f)).toString(16)}%${(0x80 | (unit & 0x3f)).toString(16)}`.toUpperCase();
+      out +=
+        `%${(0xe0 | (unit >> 12)).toString(16)}%${(0x80 | ((unit >> 6) & 0x3f)).toString(16)}%${(0x80 | (unit & 0x3f)).toString(16)}`.toUpperCase();
     else out += encodeURIComponent(ch);
   }
   return out;
@@ -44,12 +45,15 @@ export function encodeSegment(value: string): string {
 const RAW_SEGMENTS = ['%', '%zz', '%E0%A4%A', '..', '%2F', '%00', '%C0%AE', 'a%20b'];
 
 function asText(value: unknown): string {
-  return typeof value === 'string' ? value : JSON.stringify(value) ?? '';
+  return typeof value === 'string' ? value : (JSON.stringify(value) ?? '');
 }
 
 function pathValue(param: Parameter, known: KnownIds): fc.Arbitrary<string> {
   return fc.oneof(
-    { weight: 4, arbitrary: validValue(param.schema ?? { type: 'string' }, known).map((v) => encodeSegment(asText(v))) },
+    {
+      weight: 4,
+      arbitrary: validValue(param.schema ?? { type: 'string' }, known).map((v) => encodeSegment(asText(v))),
+    },
     { weight: 3, arbitrary: junkString().map(encodeSegment) },
     { weight: 1, arbitrary: fc.constantFrom(...RAW_SEGMENTS) },
   );
@@ -66,7 +70,12 @@ function queryPairs(param: Parameter, known: KnownIds): fc.Arbitrary<string[]> {
     { weight: 2, arbitrary: fc.constant<string[]>([]) },
     { weight: 5, arbitrary: one.map((v) => [`${key}=${encodeSegment(v)}`]) },
     // The same key twice arrives as an array.
-    { weight: 1, arbitrary: fc.tuple(one, one).map(([a, b]) => [`${key}=${encodeSegment(a)}`, `${key}=${encodeSegment(b)}`]) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(one, one)
+        .map(([a, b]) => [`${key}=${encodeSegment(a)}`, `${key}=${encodeSegment(b)}`]),
+    },
     { weight: 1, arbitrary: fc.constant<string[]>([key]) },
   );
 }
@@ -81,13 +90,19 @@ const JSON_TYPE = { 'content-type': 'application/json' };
 function bodyOf(op: Operation, known: KnownIds): fc.Arbitrary<BodyPart> {
   const json = (v: unknown): BodyPart => ({ body: JSON.stringify(v) ?? 'null', headers: JSON_TYPE });
   const broken = fc.oneof(
-    fc.constantFrom('{', '{"a":', 'nul', '"\\ud800"', '{"a":1}{"a":2}', '\u0000', '[]', '1e999').map((body) => ({ body, headers: JSON_TYPE })),
+    fc
+      .constantFrom('{', '{"a":', 'nul', '"\\ud800"', '{"a":1}{"a":2}', '\u0000', '[]', '1e999')
+      .map((body) => ({ body, headers: JSON_TYPE })),
     fc.constant({ body: 'a=1&b=2', headers: { 'content-type': 'application/x-www-form-urlencoded' } }),
     fc.constant({ body: '{"a":1}', headers: { 'content-type': 'text/plain' } }),
     fc.constant({ body: '', headers: JSON_TYPE }),
   );
   if (!op.body)
-    return fc.oneof({ weight: 6, arbitrary: fc.constant({ headers: {} }) }, { weight: 1, arbitrary: fc.jsonValue().map(json) }, broken);
+    return fc.oneof(
+      { weight: 6, arbitrary: fc.constant({ headers: {} }) },
+      { weight: 1, arbitrary: fc.jsonValue().map(json) },
+      broken,
+    );
   return fc.oneof(
     { weight: 4, arbitrary: validValue(op.body, known).map(json) },
     { weight: 4, arbitrary: mutatedValue(op.body, known).map(json) },
@@ -124,7 +139,10 @@ export function requestFor(op: Operation, known: KnownIds): fc.Arbitrary<FuzzReq
     .record({
       path: fc.tuple(...pathParams.map((p) => pathValue(p, known))),
       query: fc.tuple(...queryParams.map((p) => queryPairs(p, known))),
-      extraQuery: fc.oneof({ weight: 5, arbitrary: fc.constant<string[]>([]) }, { weight: 1, arbitrary: junkString().map((v) => [`zz=${encodeSegment(v)}`]) }),
+      extraQuery: fc.oneof(
+        { weight: 5, arbitrary: fc.constant<string[]>([]) },
+        { weight: 1, arbitrary: junkString().map((v) => [`zz=${encodeSegment(v)}`]) },
+      ),
       body: bodyOf(op, known),
       caller: callerFor(op),
       idempotency: fc.option(idempotencyKey, { freq: 3 }),

@@ -76,6 +76,8 @@ export function junkString(): fc.Arbitrary<string> {
 /** Ids the fuzzer knows exist (a client, an operator it may harm), mixed in so routes get past "not found". */
 export interface KnownIds {
   uuids: string[];
+  /** Flag keys, approval kinds, alert names: the words plain string fields and path segments take. */
+  words: string[];
 }
 
 function typeOf(schema: JsonSchema): string | undefined {
@@ -101,8 +103,12 @@ function validString(schema: JsonSchema, known: KnownIds): fc.Arbitrary<string> 
   }
   const minLength = schema.minLength ?? 0;
   const maxLength = Math.max(minLength, Math.min(schema.maxLength ?? 60, 60));
+  const words = known.words.filter(
+    (w) => w.length >= minLength && w.length <= (schema.maxLength ?? Infinity),
+  );
   return fc.oneof(
     fc.string({ minLength, maxLength }),
+    ...(words.length ? [fc.constantFrom(...words)] : []),
     // Money, prices, reasons: what the desk's string fields usually hold.
     fc
       .constantFrom('1', '100', '1000.5', '0.01', 'Checked the runbook and the pilot plan')

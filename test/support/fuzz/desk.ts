@@ -1,6 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { ROLES } from '../../../src/shared/roles.js';
-import { call, person, type Person } from '../approvals.js';
+import { call, fileFlagRequest, person, type Person } from '../approvals.js';
 import { newClient } from '../clients.js';
 import { buildTestServer, type TestServer } from '../server.js';
 import type { KnownIds } from './arbitraries.js';
@@ -19,6 +19,44 @@ export interface FuzzDesk {
   close(): Promise<void>;
 }
 
+/** Two quotes by the client API, one accepted: ids for the quote and trade routes to find. */
+async function firstTrade(base: string, key: string): Promise<{ quoteId: string; tradeId: string }> {
+  const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+  const rfq = async () => {
+    const res = await fetch(`${base}/api/client/v1/rfqs`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ side: 'buy', amount: '1000', network: 'tron' }),
+    });
+    const body = (await res.json()) as { quote?: { id: string } };
+    if (!body.quote) throw new Error(`no quote for the fuzz client: ${JSON.stringify(body)}`);
+    return body.quote.id;
+  };
+  const accepted = await rfq();
+  const res = await fetch(`${base}/api/client/v1/quotes/${accepted}/accept`, {
+    method: 'POST',
+    headers: { authorization: headers.authorization, 'idempotency-key': 'fuzz-first-trade' },
+  });
+  const trade = (await res.json()) as { id?: string };
+  if (!trade.id) throw new Error(`no trade for the fuzz client: ${JSON.stringify(trade)}`);
+  return { quoteId: await rfq(), tradeId: trade.id };
+}
+
+/** The values of `key`, `kind` and `name` fields in these pages: the desk's own vocabulary. */
+async function wordsOf(t: TestServer, who: Person, urls: string[]): Promise<string[]> {
+  const words = new Set<string>();
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (typeof v === 'object' && v !== null)
+      for (const [k, sub] of Object.entries(v)) {
+        if (['key', 'kind', 'name'].includes(k) && typeof sub === 'string') words.add(sub);
+        else walk(sub);
+      }
+  };
+  for (const url of urls) walk((await call(t, who, 'GET', url)).body);
+  return [...words];
+}
+
 /** A forged bearer: JWT-shaped, signed with nothing the desk knows. */
 const FORGED =
   'eyJhbGciOiJIUzI1NiIsImtpZCI6InRlc3QxIn0.eyJzdWIiOiJ4In0.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
@@ -31,6 +69,10 @@ export async function startFuzzDesk(): Promise<FuzzDesk> {
   const t = await buildTestServer({
     env: {
       CLIENT_API_RATE_PER_MINUTE: '100000',
+      // A house price, so RFQs get quotes and the trade routes have trades to act on.
+      PRICING_REFERENCE_MID: '1',
+      PRICING_SPREAD_TIERS: '0:10',
+      LIMIT_MAX_PER_TRADE_USDT: '50000',
       ACCESS_TOKEN_MINUTES: '240',
       STEP_UP_MINUTES: '240',
     },
@@ -40,6 +82,17 @@ export async function startFuzzDesk(): Promise<FuzzDesk> {
   let self: Person = await person(t, [...ROLES]);
   let replaced = 0;
   const client = await newClient(t);
+  await t.database.db
+    .insertInto('client_addresses')
+    .values({
+      client_id: client.id,
+      network: 'tron',
+      address: 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t',
+      status: 'whitelisted',
+      whitelisted_at: new Date(),
+      removed_at: null,
+    })
+    .execute();
   const issued = await call<{ key: string }>(t, all, 'POST', `/api/clients/${client.id}/api-keys`, {
     label: 'fuzz',
   });
@@ -47,7 +100,12 @@ export async function startFuzzDesk(): Promise<FuzzDesk> {
     throw new Error(`could not issue the fuzz API key: ${JSON.stringify(issued.body)}`);
   const clientKey = issued.body.key;
   const doc = (await (await fetch(`${base}/api/openapi.json`)).json()) as OpenApiDocument;
-  const known: KnownIds = { uuids: [client.id, self.id] };
+  const filed = await fileFlagRequest(t, all);
+  const { quoteId, tradeId } = await firstTrade(base, clientKey);
+  const known: KnownIds = {
+    uuids: [client.id, self.id, filed.id, quoteId, tradeId],
+    words: await wordsOf(t, all, ['/api/flags', '/api/approvals/policies', '/api/alerts']),
+  };
 
   const tokenFor = (caller: Caller): string | null => {
     switch (caller) {

@@ -48,7 +48,9 @@ function asText(value: unknown): string {
   return typeof value === 'string' ? value : (JSON.stringify(value) ?? '');
 }
 
-function pathValue(param: Parameter, known: KnownIds): fc.Arbitrary<string> {
+function pathValue(param: Parameter, known: KnownIds, valid: boolean): fc.Arbitrary<string> {
+  const good = validValue(param.schema ?? { type: 'string' }, known).map((v) => encodeSegment(asText(v)));
+  if (valid) return good;
   return fc.oneof(
     {
       weight: 4,
@@ -59,13 +61,18 @@ function pathValue(param: Parameter, known: KnownIds): fc.Arbitrary<string> {
   );
 }
 
-function queryPairs(param: Parameter, known: KnownIds): fc.Arbitrary<string[]> {
+function queryPairs(param: Parameter, known: KnownIds, valid: boolean): fc.Arbitrary<string[]> {
   const schema = param.schema ?? { type: 'string' };
+  const key = encodeSegment(param.name);
+  if (valid)
+    return fc.option(
+      validValue(schema, known).map((v) => [`${key}=${encodeSegment(asText(v))}`]),
+      { nil: [] as string[], freq: 3 },
+    );
   const one = fc.oneof(
     { weight: 4, arbitrary: validValue(schema, known).map(asText) },
     { weight: 3, arbitrary: wrongValue(schema).map(asText) },
   );
-  const key = encodeSegment(param.name);
   return fc.oneof(
     { weight: 2, arbitrary: fc.constant<string[]>([]) },
     { weight: 5, arbitrary: one.map((v) => [`${key}=${encodeSegment(v)}`]) },
@@ -87,8 +94,9 @@ interface BodyPart {
 
 const JSON_TYPE = { 'content-type': 'application/json' };
 
-function bodyOf(op: Operation, known: KnownIds): fc.Arbitrary<BodyPart> {
+function bodyOf(op: Operation, known: KnownIds, valid: boolean): fc.Arbitrary<BodyPart> {
   const json = (v: unknown): BodyPart => ({ body: JSON.stringify(v) ?? 'null', headers: JSON_TYPE });
+  if (valid) return op.body ? validValue(op.body, known).map(json) : fc.constant({ headers: {} });
   const broken = fc.oneof(
     fc
       .constantFrom('{', '{"a":', 'nul', '"\\ud800"', '{"a":1}{"a":2}', '\u0000', '[]', '1e999')
@@ -111,8 +119,9 @@ function bodyOf(op: Operation, known: KnownIds): fc.Arbitrary<BodyPart> {
   );
 }
 
-function callerFor(op: Operation): fc.Arbitrary<Caller> {
+function callerFor(op: Operation, valid: boolean): fc.Arbitrary<Caller> {
   const operator: Caller = OWN_ACCOUNT_OPERATIONS.has(`${op.method} ${op.path}`) ? 'self' : 'operator';
+  if (valid) return fc.constant(op.path.startsWith('/api/client/') ? 'client' : operator);
   if (op.path.startsWith('/api/client/'))
     return fc.oneof(
       { weight: 6, arbitrary: fc.constant<Caller>('client') },
@@ -131,21 +140,34 @@ const idempotencyKey = fc.oneof(
   { weight: 1, arbitrary: junkString().filter((s) => /^[\t\x20-\x7e\x80-\xff]*$/.test(s)) },
 );
 
-/** One request for the operation: path, query, body, headers and caller all drawn from the document's schemas. */
+/**
+ * One request for the operation: path, query, body, headers and caller all drawn from the document's
+ * schemas. Two in five are valid throughout (the right caller, every part as the schema says) so they get
+ * past validation into the services; the rest break some part.
+ */
 export function requestFor(op: Operation, known: KnownIds): fc.Arbitrary<FuzzRequest> {
+  return fc.oneof(
+    { weight: 2, arbitrary: requestOf(op, known, true) },
+    { weight: 3, arbitrary: requestOf(op, known, false) },
+  );
+}
+
+function requestOf(op: Operation, known: KnownIds, valid: boolean): fc.Arbitrary<FuzzRequest> {
   const pathParams = op.params.filter((p) => p.in === 'path');
   const queryParams = op.params.filter((p) => p.in === 'query');
   return fc
     .record({
-      path: fc.tuple(...pathParams.map((p) => pathValue(p, known))),
-      query: fc.tuple(...queryParams.map((p) => queryPairs(p, known))),
-      extraQuery: fc.oneof(
-        { weight: 5, arbitrary: fc.constant<string[]>([]) },
-        { weight: 1, arbitrary: junkString().map((v) => [`zz=${encodeSegment(v)}`]) },
-      ),
-      body: bodyOf(op, known),
-      caller: callerFor(op),
-      idempotency: fc.option(idempotencyKey, { freq: 3 }),
+      path: fc.tuple(...pathParams.map((p) => pathValue(p, known, valid))),
+      query: fc.tuple(...queryParams.map((p) => queryPairs(p, known, valid))),
+      extraQuery: valid
+        ? fc.constant<string[]>([])
+        : fc.oneof(
+            { weight: 5, arbitrary: fc.constant<string[]>([]) },
+            { weight: 1, arbitrary: junkString().map((v) => [`zz=${encodeSegment(v)}`]) },
+          ),
+      body: bodyOf(op, known, valid),
+      caller: callerFor(op, valid),
+      idempotency: valid ? fc.uuid() : fc.option(idempotencyKey, { freq: 3 }),
     })
     .map(({ path, query, extraQuery, body, caller, idempotency }) => {
       let i = 0;

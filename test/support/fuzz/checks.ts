@@ -8,7 +8,8 @@ export interface FuzzResponse {
 
 /** Signs that a reply leaks internals: a stack frame, a dependency path, a source file. */
 const LEAKS: readonly [string, RegExp][] = [
-  ['a stack trace', /\n\s+at /],
+  // In a JSON body the newline arrives escaped (`\n`): match both.
+  ['a stack trace', /(?:\n|\\n)\s+at /],
   ['a node_modules path', /node_modules/],
   ['a source path', /\/src\//],
   ['a TypeScript file name', /\.ts:\d/],

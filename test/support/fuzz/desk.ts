@@ -184,6 +184,10 @@ function rawRequest(base: string, req: FuzzRequest, token: string | null): Promi
         res.on('error', reject);
       },
     );
+    // A reply that never comes is a failure too: name the request rather than hang the run.
+    r.setTimeout(30_000, () =>
+      r.destroy(new Error(`no reply in 30 s to ${req.method} ${req.url} (as ${req.caller})`)),
+    );
     r.on('error', reject);
     r.end(req.body);
   });

@@ -19,6 +19,15 @@ const eth = (wei: bigint | null) =>
 
 /** PostgreSQL's bigint: a 19-digit `before` above it overflows in SQL. */
 const MAX_BIGINT = 9223372036854775807n;
+const DIGITS = /^\d{1,19}$/;
+/**
+ * A page cursor (a bigint id). Zod runs the refinement even when the regex failed, so it checks the
+ * digits itself: BigInt('1e3') or BigInt('[1]') would throw, and a throw in a refinement is a 500.
+ */
+const postingCursor = z
+  .string()
+  .regex(DIGITS)
+  .refine((v) => DIGITS.test(v) && BigInt(v) <= MAX_BIGINT, 'must fit a 64-bit integer');
 
 export function walletsRoutes(deps: {
   db: Db;
@@ -89,11 +98,7 @@ export function walletsRoutes(deps: {
           querystring: z
             .object({
               limit: z.coerce.number().int().min(1).max(100).default(20),
-              before: z
-                .string()
-                .regex(/^\d{1,19}$/)
-                .refine((v) => BigInt(v) <= MAX_BIGINT, 'must fit a 64-bit integer')
-                .optional(),
+              before: postingCursor.optional(),
             })
             .strict(),
         },
@@ -135,11 +140,7 @@ export function walletsRoutes(deps: {
           params: z.object({ id: z.string().min(1).max(200) }).strict(),
           querystring: z
             .object({
-              before: z
-                .string()
-                .regex(/^\d{1,19}$/)
-                .refine((v) => BigInt(v) <= MAX_BIGINT, 'must fit a 64-bit integer')
-                .optional(),
+              before: postingCursor.optional(),
               limit: z.coerce.number().int().min(1).max(200).default(50),
             })
             .strict(),

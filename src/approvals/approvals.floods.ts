@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { AppError } from '../shared/errors.js';
 import type { Tx } from '../shared/db.js';
 import type { Requester } from './approvals.ports.js';
+import type { RequestRow } from './approvals.repo.js';
 import { OPEN_STATUSES } from './approvals.rules.js';
 
 /**
@@ -52,14 +53,15 @@ export async function assertUnderFilingRate(
   );
 }
 
-/** The open request identical to this filing, if one exists. */
-async function openTwin(tx: Tx, kind: string, digest: string) {
+/** The open request identical to this filing, if one exists, locked. */
+export async function openTwin(tx: Tx, kind: string, digest: string): Promise<RequestRow | undefined> {
   return tx
     .selectFrom('change_requests')
-    .select(['id', 'status'])
+    .selectAll()
     .where('kind', '=', kind)
     .where('digest', '=', digest)
     .where('status', 'in', OPEN_STATUSES)
+    .forUpdate()
     .executeTakeFirst();
 }
 
@@ -72,9 +74,4 @@ export async function duplicateError(tx: Tx, kind: string, digest: string, id?: 
     [{ path: 'payload', message: `is the same as open request ${existingId}` }],
     { extensions: { existingId, link: `/approvals/${existingId}` } },
   );
-}
-
-export async function assertNotDuplicate(tx: Tx, kind: string, digest: string): Promise<void> {
-  const twin = await openTwin(tx, kind, digest);
-  if (twin) throw await duplicateError(tx, kind, digest, twin.id);
 }

@@ -140,7 +140,8 @@ export function createApprovalQueries(deps: ApprovalQueriesDeps) {
     return everyone.filter(
       (p) =>
         p.id !== primary &&
-        eligibility(request.policy as Policy, subjectOf(request), 'secondary', p, requester, primary) === null,
+        eligibility(request.policy as Policy, subjectOf(request), 'secondary', p, requester, primary) ===
+          null,
     );
   }
 

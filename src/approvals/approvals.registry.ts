@@ -36,7 +36,11 @@ export interface KindDefinition<P = unknown> {
    * stores it with the request and judges the policy's `notional` tiers on it, whichever payload
    * fields the change names (an address-only amend of a large trade is a large change).
    */
-  notional?(tx: Tx, payload: P, current: CurrentState): Promise<{ before: bigint | null; after: bigint | null }>;
+  notional?(
+    tx: Tx,
+    payload: P,
+    current: CurrentState,
+  ): Promise<{ before: bigint | null; after: bigint | null }>;
   /** Applies the change inside the co-signing transaction; the request id is the authority. */
   apply(tx: Tx, payload: P, ctx: ApplyContext): Promise<void>;
 }

@@ -100,7 +100,6 @@ describe('tiers', () => {
     expect(tierMatches(t, { payload: { amount: '1000' }, notional })).toBe(expected),
   );
 
-
   it("the first matching tier decides the co-signers; none matching leaves the policy's own", () => {
     const policy = {
       kind: 'x',

@@ -12,7 +12,13 @@ import {
   lockRequest,
   type RequestRow,
 } from './approvals.repo.js';
-import { assertNotDuplicate, assertUnderFilingRate, DIGEST_INDEX, duplicateError, lockRequester } from './approvals.floods.js';
+import {
+  assertUnderFilingRate,
+  DIGEST_INDEX,
+  duplicateError,
+  lockRequester,
+  openTwin,
+} from './approvals.floods.js';
 import {
   isExpired,
   payloadDigest,
@@ -88,7 +94,12 @@ export function createApprovalsService(deps: ApprovalsDeps) {
         }
       }
       await assertUnderFilingRate(tx, requester, deps.clock.now(), deps.filingRatePerMinute);
-      await assertNotDuplicate(tx, input.kind, digest);
+      // The same change still open is refused, naming it; one past its TTL the expiry job has not
+      // reached yet expires now (fail closed) and no longer blocks filing it again.
+      const twin = await openTwin(tx, input.kind, digest);
+      if (twin && !isExpired(twin.expires_at, deps.clock.now()))
+        throw await duplicateError(tx, input.kind, digest, twin.id);
+      if (twin) await expire(tx, twin);
       const policy = await findPolicy(tx, input.kind);
       if (!policy)
         throw new AppError('VALIDATION_FAILED', `No policy is defined for ${input.kind}.`, [
@@ -188,6 +199,25 @@ export function createApprovalsService(deps: ApprovalsDeps) {
       });
       return { request, replayed: false };
     });
+  }
+
+  /** The expiry of an open request past its TTL: its own audited transition, by the system. */
+  function expire(tx: Tx, req: RequestRow) {
+    return recordTransition(
+      deps,
+      tx,
+      req,
+      {
+        action: 'expired',
+        status: 'expired',
+        changes: { decided_at: deps.clock.now() },
+        notify: decisionNotices(req, 'approval.expired', {}, [
+          req.primary_approver_id,
+          req.secondary_approver_id,
+        ]),
+      },
+      { actorType: 'system' },
+    );
   }
 
   /** Everyone who could act on a new request, except whoever filed it. */

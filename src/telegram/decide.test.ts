@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { auditTrail } from '../../test/support/audit.js';
-import { call, fileFlagRequest, person, REASON, type Person } from '../../test/support/approvals.js';
+import { call, fileFlagRequest, filePolicyRequest, person, REASON, type Person } from '../../test/support/approvals.js';
 import { notificationsFor } from '../../test/support/notifications.js';
 import {
   buildTelegramServer,
@@ -361,7 +361,8 @@ describe('co-signing and rejecting in Telegram', () => {
   it('/pending lists what awaits the operator, with fresh single-use co-sign buttons, paginated', async () => {
     for (const p of [requester, primary]) p.session = await p.op.login();
     const first = await cosignPrompt();
-    for (let i = 0; i < 6; i++) await fileFlagRequest(t, requester, !flagOn);
+    // six distinct requests (six identical flag.set would be DUPLICATE_REQUEST), the same roles as flag.set
+    for (let i = 0; i < 6; i++) await filePolicyRequest(t, requester, 7200 + 60 * i);
     t.tg.clear();
 
     await t.send(updates.text(otherTg, '/pending')); // a risk officer: may approve them as primary

@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { auditTrail } from '../../test/support/audit.js';
-import { call, fileFlagRequest, filePolicyRequest, person, REASON, type Person } from '../../test/support/approvals.js';
+import {
+  call,
+  fileFlagRequest,
+  filePolicyRequest,
+  person,
+  withdrawOpenTwin,
+  REASON,
+  type Person,
+} from '../../test/support/approvals.js';
 import { notificationsFor } from '../../test/support/notifications.js';
 import {
   buildTelegramServer,
@@ -41,6 +49,9 @@ describe('co-signing and rejecting in Telegram', () => {
   });
   afterAll(() => t.close());
   beforeEach(async () => {
+    // An earlier test's request still open would make the next identical filing a DUPLICATE_REQUEST:
+    // withdraw it here, so its notices are settled before the test begins.
+    await withdrawOpenTwin(t, 'flag.set', { key: 'AUTO_SETTLEMENT', enabled: !flagOn });
     clock.advance(30_000);
     for (const p of [requester, primary]) p.session = await p.op.login();
     await settle();

@@ -51,7 +51,7 @@ describe('notification delivery', () => {
     // An earlier test's request still open would make the next identical filing a DUPLICATE_REQUEST:
     // withdraw it now, before the pace below, so its notices are not the next test's traffic.
     await withdrawOpenTwin(t, 'flag.set', { key: 'AUTO_SETTLEMENT', enabled: !flagOn });
-    await t.deliver();
+    await settle();
     clock.advance(30_000); // every chat's turn has come again, and a fresh TOTP step for the logins
     for (const p of [requester, primary, secondary]) p.session = await p.op.login();
     await t.deliver(); // whatever earlier tests left

@@ -62,6 +62,11 @@ const schema = z.object({
   LOGIN_MAX_FAILURES: intFromEnv(5, 1),
   LOGIN_LOCK_MINUTES: intFromEnv(15, 1),
   LOGIN_RATE_PER_MINUTE: intFromEnv(20, 1),
+  /**
+   * Change requests one operator (console, API) or one client (Telegram, client API) may file in any
+   * 60 seconds; past it, 429 RATE_LIMITED with Retry-After. Counted in PostgreSQL per requester.
+   */
+  APPROVALS_FILE_RATE_PER_MINUTE: intFromEnv(20, 1),
   BODY_LIMIT_BYTES: intFromEnv(1_048_576, 1024),
   /**
    * Which hops may set X-Forwarded-For (Fastify's `trustProxy`): `false` (the peer is the client),

@@ -6,6 +6,7 @@ import { buildTestServer, type TestServer } from '../../test/support/server.js';
 import {
   call,
   fileFlagRequest,
+  withdrawOpenTwin,
   INVISIBLE_REASON,
   person,
   REASON,
@@ -602,7 +603,8 @@ describe('approvals API', () => {
     // a trade.amend above 250,000 USDT (6 decimals) needs a risk officer as secondary
     expect(res.body.items.find((p) => p.kind === 'trade.amend')?.tiers).toEqual([
       expect.objectContaining({
-        when: { path: 'amount', op: 'gt', value: '250000000000' },
+        // judged on the trade's amount before and after the change, not a payload field (migration 0041)
+        when: { path: 'notional', op: 'gt', value: '250000000000' },
         secondaryRoles: ['risk_officer'],
       }),
     ]);
@@ -614,6 +616,7 @@ describe('approvals API', () => {
   it('Idempotency-Key: the same key and body return the same request; a different body is refused', async () => {
     const headers = { 'idempotency-key': `key-${Date.now()}` };
     const body = { kind: 'flag.set', payload: { key: 'AUTO_SETTLEMENT', enabled: true } };
+    await withdrawOpenTwin(t, body.kind, body.payload); // an earlier test's, still open
     const a = await call<RequestBody>(t, requester, 'POST', '/api/approvals', body, headers);
     const b = await call<RequestBody>(t, requester, 'POST', '/api/approvals', body, headers);
     expect([a.status, b.status]).toEqual([201, 200]);
@@ -657,6 +660,7 @@ describe('approvals API', () => {
   it('Idempotency-Key under concurrency: six identical calls file one request', async () => {
     const headers = { 'idempotency-key': `race-${Date.now()}` };
     const body = { kind: 'flag.set', payload: { key: 'AUTO_SETTLEMENT', enabled: true } };
+    await withdrawOpenTwin(t, body.kind, body.payload); // an earlier test's, still open
     const results = await Promise.all(
       Array.from({ length: 6 }, () =>
         call<RequestBody>(t, requester, 'POST', '/api/approvals', body, headers),

@@ -9,6 +9,7 @@ import {
   isExpired,
   isValidReason,
   payloadDigest,
+  subjectOf,
   type Decision,
   type Policy,
 } from './approvals.rules.js';
@@ -134,9 +135,9 @@ export function createDecisions(deps: ApprovalsDeps) {
     ): Promise<RequestRow> {
       return decide(deps, id, 'approve', decider, async (tx, req) => {
         const policy = req.policy as Policy;
-        const payload: unknown = req.payload;
+        const subject = subjectOf(req);
         const me = await approverOrThrow(deps, tx, decider.operatorId);
-        const mine = eligibility(policy, payload, 'primary', me, requesterOperatorId(req), null);
+        const mine = eligibility(policy, subject, 'primary', me, requesterOperatorId(req), null);
         if (mine) throw new AppError(mine, ELIGIBILITY_DETAIL[mine]);
         if (!isValidReason(input.reason))
           throw new AppError('REASON_REQUIRED', REASON_DETAIL, [
@@ -144,7 +145,7 @@ export function createDecisions(deps: ApprovalsDeps) {
           ]);
         assertStepUp(deps, decider);
         const second = await approverOrThrow(deps, tx, input.secondaryApproverId, 'secondaryApproverId');
-        const theirs = eligibility(policy, payload, 'secondary', second, requesterOperatorId(req), me.id);
+        const theirs = eligibility(policy, subject, 'secondary', second, requesterOperatorId(req), me.id);
         if (theirs) {
           const why = {
             SELF_APPROVAL: 'is the requester',
@@ -215,7 +216,7 @@ export function createDecisions(deps: ApprovalsDeps) {
         const me = await approverOrThrow(deps, tx, decider.operatorId);
         const mine = eligibility(
           policy,
-          req.payload,
+          subjectOf(req),
           'secondary',
           me,
           requesterOperatorId(req),
@@ -297,7 +298,7 @@ export function createDecisions(deps: ApprovalsDeps) {
         const me = await approverOrThrow(deps, tx, decider.operatorId);
         const mine = eligibility(
           req.policy as Policy,
-          req.payload,
+          subjectOf(req),
           'reject',
           me,
           requesterOperatorId(req),
@@ -341,7 +342,7 @@ async function primaryNoLongerEligible(deps: ApprovalsDeps, tx: Tx, req: Request
   if (!primary) return 'the primary approver no longer exists';
   if (!primary.active) return `the primary approver ${primary.name} has been deactivated since approving`;
   if (!primary.mfaEnrolled) return `the primary approver ${primary.name} no longer has MFA`;
-  if (eligibility(req.policy as Policy, req.payload, 'primary', primary, requesterOperatorId(req), null))
+  if (eligibility(req.policy as Policy, subjectOf(req), 'primary', primary, requesterOperatorId(req), null))
     return `the primary approver ${primary.name} no longer holds a role allowed to approve ${req.kind}`;
   return null;
 }

@@ -7,6 +7,7 @@ import { buildTestServer, type TestServer } from '../../test/support/server.js';
 import {
   call,
   fileFlagRequest,
+  filePolicyRequest,
   person,
   REASON,
   type Person,
@@ -48,7 +49,7 @@ describe('the approvals expiry cron job', () => {
       reason: REASON,
       secondaryApproverId: secondary.id,
     });
-    const notDue = await fileFlagRequest(t, requester);
+    const notDue = await filePolicyRequest(t, requester, 7200); // a distinct change: the twin would be refused
     await sql`update change_requests set expires_at = now() - interval '1 second' where id = ${due.id}`.execute(
       t.database.db,
     );

@@ -2,7 +2,14 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestServer, type TestServer } from '../../test/support/server.js';
-import { call, fileFlagRequest, person, REASON, type Person } from '../../test/support/approvals.js';
+import {
+  call,
+  fileFlagRequest,
+  filePolicyRequest,
+  person,
+  REASON,
+  type Person,
+} from '../../test/support/approvals.js';
 
 describe('approvals metrics', () => {
   let t: TestServer;
@@ -23,8 +30,10 @@ describe('approvals metrics', () => {
 
   it('pending by kind, decision time by step, outcomes by kind', async () => {
     const first = await fileFlagRequest(t, a);
-    await fileFlagRequest(t, a);
-    expect(await scrape()).toContain('desk_approvals_pending{kind="flag.set"} 2');
+    // A second flag.set identical to the open one would be a DUPLICATE_REQUEST: a distinct change.
+    await filePolicyRequest(t, a, 7200);
+    expect(await scrape()).toContain('desk_approvals_pending{kind="flag.set"} 1');
+    expect(await scrape()).toContain('desk_approvals_pending{kind="policy.set"} 1');
 
     await call(t, b, 'POST', `/api/approvals/${first.id}/approve`, {
       reason: REASON,
@@ -32,7 +41,8 @@ describe('approvals metrics', () => {
     });
     await call(t, c, 'POST', `/api/approvals/${first.id}/cosign`, { reason: 'Checked and co-signed.' });
     const text = await scrape();
-    expect(text).toContain('desk_approvals_pending{kind="flag.set"} 1');
+    expect(text).toContain('desk_approvals_pending{kind="policy.set"} 1');
+    expect(text).not.toContain('desk_approvals_pending{kind="flag.set"} 1');
     expect(text).toMatch(/desk_approval_decision_seconds_count\{kind="flag.set",step="primary"\} 1/);
     expect(text).toMatch(/desk_approval_decision_seconds_count\{kind="flag.set",step="secondary"\} 1/);
     expect(text).toContain('desk_approvals_total{kind="flag.set",outcome="approved"} 1');

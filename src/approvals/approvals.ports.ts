@@ -43,6 +43,8 @@ export interface ApprovalsDeps {
   directory: ApproverDirectory;
   events: EventPublisher;
   metrics: ApprovalMetrics;
+  /** APPROVALS_FILE_RATE_PER_MINUTE: requests one operator or client may file in any 60 seconds. */
+  filingRatePerMinute: number;
 }
 
 export type { Role };

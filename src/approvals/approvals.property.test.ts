@@ -270,6 +270,21 @@ interface Model {
   requests: ModelRequest[];
 }
 
+/** The same JSON whatever the key order (the model's own notion of "the same change"). */
+function sameJson(a: unknown, b: unknown): boolean {
+  const sorted = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(sorted)
+      : v && typeof v === 'object'
+        ? Object.fromEntries(
+            Object.keys(v)
+              .sort()
+              .map((k) => [k, sorted((v as Record<string, unknown>)[k])]),
+          )
+        : v;
+  return JSON.stringify(sorted(a)) === JSON.stringify(sorted(b));
+}
+
 const nonBlank = (s: string) => s.replace(/\s/g, '').length;
 const validReason = (s: string) => nonBlank(s) >= 10;
 const holdsAny = (roles: readonly Role[], allowed: readonly Role[]) => roles.some((r) => allowed.includes(r));
@@ -337,7 +352,12 @@ interface World {
 }
 
 let secrets: Secrets;
-const config = loadConfig({ NODE_ENV: 'test', DESK_DATA_DIR: '/nonexistent-test-dir' });
+// The filing rate is not modelled (approvals.floods.test.ts tests it): high enough never to refuse.
+const config = loadConfig({
+  NODE_ENV: 'test',
+  DESK_DATA_DIR: '/nonexistent-test-dir',
+  APPROVALS_FILE_RATE_PER_MINUTE: '10000',
+});
 
 async function newWorld(s: Scenario): Promise<{ world: World; model: Model }> {
   const database = await createTestDatabase();
@@ -538,7 +558,15 @@ async function step(world: World, m: Model, cmd: Command, n: number): Promise<vo
           : c.kind === 'operator.role'
             ? { operatorId: ids[c.target], role: c.role, action: c.action }
             : (policyPayload as Record<string, unknown>);
-      expected = changeValid(m, c) ? 'ok' : ['VALIDATION_FAILED'];
+      // The same change still open is refused before anything else is checked; one past its TTL
+      // expires instead (fail closed) and no longer counts as open.
+      const twin = m.requests.find(
+        (r) => OPEN.includes(r.status) && r.kind === c.kind && sameJson(r.payload, payload),
+      );
+      const live = twin !== undefined && m.now < twin.expiresAt;
+      expected = live ? ['DUPLICATE_REQUEST'] : changeValid(m, c) ? 'ok' : ['VALIDATION_FAILED'];
+      // (the expiry commits with the new request only: a refused filing rolls it back)
+      if (twin && !live && expected === 'ok') twin.status = 'expired';
       const policy = m.policies[c.kind];
       const filed = {
         kind: c.kind,

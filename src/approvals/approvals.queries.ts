@@ -5,7 +5,7 @@ import type { WindowName } from '../shared/windows.js';
 import { approvalsOverview } from './approvals.overview.js';
 import type { ApproverDirectory, ApproverInfo } from './approvals.ports.js';
 import { findPolicy, findRequest, listEvents, listPolicies, type RequestRow } from './approvals.repo.js';
-import { eligibility, undecidable, type Policy, type RequestStatus } from './approvals.rules.js';
+import { eligibility, subjectOf, undecidable, type Policy, type RequestStatus } from './approvals.rules.js';
 
 export interface ListFilter {
   status?: RequestStatus[];
@@ -114,7 +114,7 @@ export function createApprovalQueries(deps: ApprovalQueriesDeps) {
     const requester = request.requested_by_type === 'operator' ? request.requested_by_id : null;
     const blocked = undecidable(
       request.policy as Policy,
-      request.payload,
+      subjectOf(request),
       request.status,
       await directory.listActive(db),
       requester,
@@ -127,7 +127,7 @@ export function createApprovalQueries(deps: ApprovalQueriesDeps) {
   async function eligibilityFor(kind: string, requesterId: string) {
     const policy = await findPolicy(db, kind);
     if (!policy) throw new AppError('NOT_FOUND', `There is no policy for ${kind}.`);
-    return undecidable(policy, {}, 'pending', await directory.listActive(db), requesterId, null);
+    return undecidable(policy, { payload: {} }, 'pending', await directory.listActive(db), requesterId, null);
   }
 
   /** Who the primary may name right now: eligible for the secondary step, minus requester and primary. */
@@ -140,7 +140,8 @@ export function createApprovalQueries(deps: ApprovalQueriesDeps) {
     return everyone.filter(
       (p) =>
         p.id !== primary &&
-        eligibility(request.policy as Policy, request.payload, 'secondary', p, requester, primary) === null,
+        eligibility(request.policy as Policy, subjectOf(request), 'secondary', p, requester, primary) ===
+          null,
     );
   }
 

@@ -30,6 +30,17 @@ export interface KindDefinition<P = unknown> {
   describe(tx: Tx, payload: P): Promise<CurrentState>;
   /** Throws AppError when the change is not valid now; run when filing and again before applying. */
   validate(tx: Tx, payload: P, current: CurrentState): Promise<void>;
+  /**
+   * For kinds that move money: the amount (USDT smallest units) the change touches before and after
+   * it, e.g. a trade's stored amount and its amount once amended. The engine computes it when filing,
+   * stores it with the request and judges the policy's `notional` tiers on it, whichever payload
+   * fields the change names (an address-only amend of a large trade is a large change).
+   */
+  notional?(
+    tx: Tx,
+    payload: P,
+    current: CurrentState,
+  ): Promise<{ before: bigint | null; after: bigint | null }>;
   /** Applies the change inside the co-signing transaction; the request id is the authority. */
   apply(tx: Tx, payload: P, ctx: ApplyContext): Promise<void>;
 }

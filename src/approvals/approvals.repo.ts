@@ -92,7 +92,7 @@ export async function findByIdempotencyKey(
 }
 
 export type RequestUpdate = Partial<
-  Omit<RequestRow, 'id' | 'payload' | 'digest' | 'diff' | 'policy' | 'kind' | 'created_at'>
+  Omit<RequestRow, 'id' | 'payload' | 'digest' | 'diff' | 'policy' | 'notional' | 'kind' | 'created_at'>
 >;
 
 export async function updateRequest(

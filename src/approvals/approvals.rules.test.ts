@@ -22,7 +22,7 @@ const amend: Policy = {
   tiers: [
     {
       name: 'large notional',
-      when: { path: 'amount', op: 'gt', value: '250000000000' },
+      when: { path: 'notional', op: 'gt', value: '250000000000' },
       secondaryRoles: ['risk_officer'],
     },
   ],
@@ -81,7 +81,24 @@ describe('tiers', () => {
     [tier('eq', 'true'), { amount: true }, true], // anything else only with eq
     [tier('gt', 'abc'), { amount: 'abd' }, false],
     [tier('eq', '1'), { amount: { nested: 1 } }, false],
-  ])('%j on %j → %s', (t, payload, expected) => expect(tierMatches(t, payload)).toBe(expected));
+  ])('%j on %j → %s', (t, payload, expected) => expect(tierMatches(t, { payload })).toBe(expected));
+
+  const onNotional = (op: PolicyTier['when']['op'], value: string): PolicyTier => ({
+    ...tier(op, value),
+    when: { path: 'notional', op, value },
+  });
+  it.each([
+    [onNotional('gt', '100'), { before: '101', after: '101' }, true],
+    [onNotional('gt', '100'), { before: '101', after: '50' }, true], // lowered: before crosses
+    [onNotional('gt', '100'), { before: '50', after: '101' }, true], // raised: after crosses
+    [onNotional('gt', '100'), { before: '50', after: '100' }, false],
+    [onNotional('gt', '100'), { before: '101', after: null }, true], // a cancellation
+    [onNotional('gt', '100'), { before: null, after: null }, false],
+    [onNotional('gt', '100'), null, false], // the kind computed none
+  ])('%j on notional %j → %s', (t, notional, expected) =>
+    // The payload's own amount is not what a notional tier reads.
+    expect(tierMatches(t, { payload: { amount: '1000' }, notional })).toBe(expected),
+  );
 
   it("the first matching tier decides the co-signers; none matching leaves the policy's own", () => {
     const policy = {
@@ -95,21 +112,31 @@ describe('tiers', () => {
       ],
     };
     expect([
-      matchingTier(policy, { amount: '50' })?.name,
-      secondaryRolesFor(policy, { amount: '50' }),
+      matchingTier(policy, { payload: { amount: '50' } })?.name,
+      secondaryRolesFor(policy, { payload: { amount: '50' } }),
     ]).toEqual(['t', ['risk_officer']]);
-    expect([matchingTier(policy, { amount: '5' })?.name, secondaryRolesFor(policy, { amount: '5' })]).toEqual(
-      ['small', ['auditor']],
-    );
-    expect([matchingTier(policy, { amount: '0' }), secondaryRolesFor(policy, { amount: '0' })]).toEqual([
+    const five = { payload: { amount: '5' } };
+    expect([matchingTier(policy, five)?.name, secondaryRolesFor(policy, five)]).toEqual([
+      'small',
+      ['auditor'],
+    ]);
+    const zero = { payload: { amount: '0' } };
+    expect([matchingTier(policy, zero), secondaryRolesFor(policy, zero)]).toEqual([
       undefined,
       ['platform_admin'],
     ]);
   });
 
-  it('a large trade.amend needs a risk officer as secondary', () => {
-    expect(secondaryRolesFor(amend, { amount: '250000000001' })).toEqual(['risk_officer']);
-    expect(secondaryRolesFor(amend, { amount: '250000000000' })).toEqual(['ops_approver', 'risk_officer']);
+  it('a large trade.amend needs a risk officer as secondary, whatever its payload names', () => {
+    const amendOf = (before: string, after: string) => ({
+      payload: { tradeId: 't', address: 'T…' },
+      notional: { before, after },
+    });
+    expect(secondaryRolesFor(amend, amendOf('250000000001', '250000000001'))).toEqual(['risk_officer']);
+    expect(secondaryRolesFor(amend, amendOf('250000000000', '250000000000'))).toEqual([
+      'ops_approver',
+      'risk_officer',
+    ]);
   });
 });
 
@@ -133,11 +160,12 @@ describe('eligibility', () => {
     ['an eligible secondary', 'secondary', op('y', ['risk_officer']), 'p', null],
     ['a secondary-only role may reject', 'reject', op('y', ['risk_officer']), null, null],
   ] as const)('%s', (_name, step, approver, primary, expected) => {
-    expect(eligibility(amend, { amount: '1' }, step, approver, requester, primary)).toBe(expected);
+    const small = { payload: {}, notional: { before: '1', after: '1' } };
+    expect(eligibility(amend, small, step, approver, requester, primary)).toBe(expected);
   });
 
   it('an ops approver cannot co-sign a large amend; a risk officer can', () => {
-    const large = { amount: '300000000000' };
+    const large = { payload: {}, notional: { before: '300000000000', after: '300000000000' } };
     expect(eligibility(amend, large, 'secondary', op('y', ['ops_approver']), requester, 'p')).toBe(
       'NOT_ELIGIBLE',
     );
@@ -145,7 +173,7 @@ describe('eligibility', () => {
   });
 
   it('a request filed by a client or the system has no requester to exclude', () => {
-    expect(eligibility(amend, {}, 'primary', op('x', ['ops_approver']), null, null)).toBeNull();
+    expect(eligibility(amend, { payload: {} }, 'primary', op('x', ['ops_approver']), null, null)).toBeNull();
   });
 });
 

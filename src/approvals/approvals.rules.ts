@@ -12,7 +12,11 @@ export type Decision = 'approve' | 'cosign' | 'reject' | 'cancel';
 
 export const OPEN_STATUSES: readonly RequestStatus[] = ['pending', 'awaiting_secondary'];
 
-/** A condition on the payload that changes who may be secondary (e.g. large notionals need risk). */
+/**
+ * A condition that changes who may be secondary (e.g. large notionals need risk). Its `path` is
+ * `notional` (the trade's amount before and after the change, for kinds that declare one: it matches
+ * when either side does) or a field of the payload (kinds without a notional, e.g. `flag.set`).
+ */
 export interface PolicyTier {
   name: string;
   when: { path: string; op: 'gt' | 'gte' | 'lt' | 'lte' | 'eq'; value: string };
@@ -61,9 +65,45 @@ function readPath(payload: unknown, path: string): unknown {
     );
 }
 
-/** Compares as exact integers when both sides are integer strings, otherwise as strings (eq only). */
-export function tierMatches(tier: PolicyTier, payload: unknown): boolean {
-  const raw = readPath(payload, tier.when.path);
+/** The path a tier names to judge the kind's notional rather than a payload field. */
+export const NOTIONAL_PATH = 'notional';
+
+/**
+ * What a change moves, in USDT smallest units as decimal-integer strings: the amount before it and
+ * after it (null: none on that side, e.g. after a cancellation). Computed by the kind when the request
+ * is filed and stored with it (`change_requests.notional`).
+ */
+export interface Notional {
+  before: string | null;
+  after: string | null;
+}
+
+/** What a policy's tiers judge: the payload, and the notional its kind computed at filing (if any). */
+export interface TierSubject {
+  payload: unknown;
+  notional?: Notional | null;
+}
+
+/** The tier subject of a stored request. */
+export const subjectOf = (r: { payload: unknown; notional: Notional | null }): TierSubject => ({
+  payload: r.payload,
+  notional: r.notional,
+});
+
+/**
+ * Compares as exact integers when both sides are integer strings, otherwise as strings (eq only). A
+ * `notional` tier matches when the amount before or the amount after the change does: an
+ * address-only amend of a large trade, or one that makes it small, is still judged as large.
+ */
+export function tierMatches(tier: PolicyTier, subject: TierSubject): boolean {
+  if (tier.when.path === NOTIONAL_PATH) {
+    const n = subject.notional;
+    return !!n && [n.before, n.after].some((v) => v !== null && compares(tier, v));
+  }
+  return compares(tier, readPath(subject.payload, tier.when.path));
+}
+
+function compares(tier: PolicyTier, raw: unknown): boolean {
   if (
     typeof raw !== 'string' &&
     typeof raw !== 'number' &&
@@ -81,14 +121,14 @@ export function tierMatches(tier: PolicyTier, payload: unknown): boolean {
   return op === 'eq' && actual === value;
 }
 
-/** The tier that applies to this payload: the first that matches, if any. */
-export function matchingTier(policy: Policy, payload: unknown): PolicyTier | undefined {
-  return policy.tiers.find((t) => tierMatches(t, payload));
+/** The tier that applies to this request: the first that matches, if any. */
+export function matchingTier(policy: Policy, subject: TierSubject): PolicyTier | undefined {
+  return policy.tiers.find((t) => tierMatches(t, subject));
 }
 
-/** The roles that may co-sign this payload: the first matching tier wins, else the policy's own. */
-export function secondaryRolesFor(policy: Policy, payload: unknown): Role[] {
-  return matchingTier(policy, payload)?.secondaryRoles ?? policy.secondaryRoles;
+/** The roles that may co-sign this request: the first matching tier wins, else the policy's own. */
+export function secondaryRolesFor(policy: Policy, subject: TierSubject): Role[] {
+  return matchingTier(policy, subject)?.secondaryRoles ?? policy.secondaryRoles;
 }
 
 export type EligibilityFailure = 'SELF_APPROVAL' | 'SAME_APPROVER' | 'NOT_ELIGIBLE';
@@ -99,7 +139,7 @@ export type EligibilityFailure = 'SELF_APPROVAL' | 'SAME_APPROVER' | 'NOT_ELIGIB
  */
 export function eligibility(
   policy: Policy,
-  payload: unknown,
+  subject: TierSubject,
   step: 'primary' | 'secondary' | 'reject',
   approver: Approver,
   requesterId: string | null,
@@ -112,8 +152,8 @@ export function eligibility(
     step === 'primary'
       ? policy.primaryRoles
       : step === 'secondary'
-        ? secondaryRolesFor(policy, payload)
-        : [...policy.primaryRoles, ...secondaryRolesFor(policy, payload)];
+        ? secondaryRolesFor(policy, subject)
+        : [...policy.primaryRoles, ...secondaryRolesFor(policy, subject)];
   return approver.roles.some((r) => roles.includes(r)) ? null : 'NOT_ELIGIBLE';
 }
 
@@ -153,25 +193,25 @@ export interface Undecidable {
  */
 export function undecidable(
   policy: Policy,
-  payload: unknown,
+  subject: TierSubject,
   status: RequestStatus,
   people: readonly Approver[],
   requesterId: string | null,
   primaryId: string | null,
 ): Undecidable | null {
   if (!OPEN_STATUSES.includes(status)) return null;
-  const secondaryRoles = secondaryRolesFor(policy, payload);
+  const secondaryRoles = secondaryRolesFor(policy, subject);
   const say = (step: 'primary' | 'secondary', roles: Role[]): Undecidable => ({
     step,
     missingRoles: [...new Set(roles)],
     reason: `Nobody can ${step === 'primary' ? 'approve' : 'co-sign'} this: it needs another active operator with ${[...new Set(roles)].join(' or ')} who has enrolled MFA${requesterId ? ' (not the requester)' : ''}${step === 'secondary' ? ' and is not the approver' : ''}. Invite one, or the request will expire.`,
   });
   const canCosign = (p: string) =>
-    people.some((s) => eligibility(policy, payload, 'secondary', s, requesterId, p) === null);
+    people.some((s) => eligibility(policy, subject, 'secondary', s, requesterId, p) === null);
   if (status === 'awaiting_secondary')
     return primaryId && canCosign(primaryId) ? null : say('secondary', secondaryRoles);
   const primaries = people.filter(
-    (p) => eligibility(policy, payload, 'primary', p, requesterId, null) === null,
+    (p) => eligibility(policy, subject, 'primary', p, requesterId, null) === null,
   );
   if (primaries.length === 0) return say('primary', policy.primaryRoles);
   return primaries.some((p) => canCosign(p.id)) ? null : say('secondary', secondaryRoles);

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { AppError } from '../shared/errors.js';
 import type { ApproverInfo } from './approvals.ports.js';
 import type { RequestRow } from './approvals.repo.js';
-import { matchingTier, secondaryRolesFor, type Policy } from './approvals.rules.js';
+import { matchingTier, secondaryRolesFor, subjectOf, type Policy } from './approvals.rules.js';
 
 const STATUSES = [
   'pending',
@@ -101,9 +101,11 @@ export function requestView(
     note: r.note,
     policy: r.policy,
     /** The name of the policy tier that applies to this request (null: none does). */
-    matchedTier: matchingTier(policy, r.payload)?.name ?? null,
+    /** The amounts (USDT smallest units) before and after the change that the tiers judged at filing. */
+    notional: r.notional,
+    matchedTier: matchingTier(policy, subjectOf(r))?.name ?? null,
     /** Who may co-sign it: the matched tier's roles, else the policy's own. */
-    coSignerRoles: secondaryRolesFor(policy, r.payload),
+    coSignerRoles: secondaryRolesFor(policy, subjectOf(r)),
     createdAt: r.created_at.toISOString(),
     expiresAt: r.expires_at.toISOString(),
     decidedAt: r.decided_at?.toISOString() ?? null,

@@ -1,6 +1,7 @@
+import { sql } from 'kysely';
 import type { z } from 'zod';
 import type { AuditContext } from '../shared/request-context.js';
-import { AppError } from '../shared/errors.js';
+import { AppError, isUniqueViolation } from '../shared/errors.js';
 import { withTransaction, type Executor, type Tx } from '../shared/db.js';
 import { createDecisions } from './approvals.decisions.js';
 import type { ApprovalsDeps, Requester } from './approvals.ports.js';
@@ -11,7 +12,21 @@ import {
   lockRequest,
   type RequestRow,
 } from './approvals.repo.js';
-import { isExpired, payloadDigest, secondaryRolesFor, type Policy } from './approvals.rules.js';
+import {
+  assertUnderFilingRate,
+  DIGEST_INDEX,
+  duplicateError,
+  lockRequester,
+  openTwin,
+} from './approvals.floods.js';
+import {
+  isExpired,
+  payloadDigest,
+  secondaryRolesFor,
+  subjectOf,
+  type Notional,
+  type Policy,
+} from './approvals.rules.js';
 import { decisionNotices, recordTransition } from './approvals.transitions.js';
 
 export interface FileInput {
@@ -24,6 +39,12 @@ export interface FileInput {
 function validationErrors(error: z.ZodError, prefix: string) {
   return error.issues.map((i) => ({ path: [prefix, ...i.path.map(String)].join('.'), message: i.message }));
 }
+
+/** A kind's notional as stored: decimal-integer strings, so the tiers compare it exactly. */
+const stored = (n: { before: bigint | null; after: bigint | null }): Notional => ({
+  before: n.before === null ? null : n.before.toString(),
+  after: n.after === null ? null : n.after.toString(),
+});
 
 export type ApprovalsService = ReturnType<typeof createApprovalsService>;
 
@@ -58,6 +79,9 @@ export function createApprovalsService(deps: ApprovalsDeps) {
     const digest = payloadDigest(input.kind, payload);
 
     return withTransaction(within ?? deps.db, async (tx) => {
+      // One filing at a time per requester: the replay, rate and duplicate checks below see every
+      // request this requester filed before (two identical filings cannot both pass them).
+      await lockRequester(tx, requester);
       if (input.idempotencyKey) {
         const existing = await findByIdempotencyKey(tx, requester, input.idempotencyKey);
         if (existing) {
@@ -69,6 +93,13 @@ export function createApprovalsService(deps: ApprovalsDeps) {
           return { request: existing, replayed: true };
         }
       }
+      await assertUnderFilingRate(tx, requester, deps.clock.now(), deps.filingRatePerMinute);
+      // The same change still open is refused, naming it; one past its TTL the expiry job has not
+      // reached yet expires now (fail closed) and no longer blocks filing it again.
+      const twin = await openTwin(tx, input.kind, digest);
+      if (twin && !isExpired(twin.expires_at, deps.clock.now()))
+        throw await duplicateError(tx, input.kind, digest, twin.id);
+      if (twin) await expire(tx, twin);
       const policy = await findPolicy(tx, input.kind);
       if (!policy)
         throw new AppError('VALIDATION_FAILED', `No policy is defined for ${input.kind}.`, [
@@ -76,7 +107,12 @@ export function createApprovalsService(deps: ApprovalsDeps) {
         ]);
       const current = await def.describe(tx, payload);
       await def.validate(tx, payload, current);
+      const notional = def.notional ? stored(await def.notional(tx, payload, current)) : null;
       const now = deps.clock.now();
+      // Under a savepoint: two different requesters filing the same change at once both pass the
+      // duplicate check; the partial unique index (migration 0042) refuses the second, and the
+      // transaction (perhaps the caller's) must stay usable to name the first.
+      await sql`savepoint file_request`.execute(tx);
       const request = await tx
         .insertInto('change_requests')
         .values({
@@ -92,6 +128,7 @@ export function createApprovalsService(deps: ApprovalsDeps) {
           requested_by_id: requester.id,
           note: input.note ?? null,
           policy: JSON.stringify(policy),
+          notional: notional && JSON.stringify(notional),
           expires_at: new Date(now.getTime() + policy.ttlSeconds * 1000),
           primary_approver_id: null,
           primary_reason: null,
@@ -115,7 +152,14 @@ export function createApprovalsService(deps: ApprovalsDeps) {
             .doNothing(),
         )
         .returningAll()
-        .executeTakeFirst();
+        .executeTakeFirst()
+        .catch(async (err: unknown) => {
+          if (!isUniqueViolation(err) || (err as { constraint?: string }).constraint !== DIGEST_INDEX)
+            throw err;
+          await sql`rollback to savepoint file_request`.execute(tx);
+          throw await duplicateError(tx, input.kind, digest);
+        });
+      await sql`release savepoint file_request`.execute(tx);
       if (!request) {
         const existing = input.idempotencyKey
           ? await findByIdempotencyKey(tx, requester, input.idempotencyKey)
@@ -144,7 +188,7 @@ export function createApprovalsService(deps: ApprovalsDeps) {
         action: 'approval.filed',
         entityType: 'change_request',
         entityId: request.id,
-        data: { kind: input.kind, digest, summary: current.summary, entity: current.entity },
+        data: { kind: input.kind, digest, summary: current.summary, entity: current.entity, notional },
       });
       await deps.notifications.enqueue(tx, await newRequestNotices(tx, request, policy));
       await deps.events.publish(tx, {
@@ -157,9 +201,28 @@ export function createApprovalsService(deps: ApprovalsDeps) {
     });
   }
 
+  /** The expiry of an open request past its TTL: its own audited transition, by the system. */
+  function expire(tx: Tx, req: RequestRow) {
+    return recordTransition(
+      deps,
+      tx,
+      req,
+      {
+        action: 'expired',
+        status: 'expired',
+        changes: { decided_at: deps.clock.now() },
+        notify: decisionNotices(req, 'approval.expired', {}, [
+          req.primary_approver_id,
+          req.secondary_approver_id,
+        ]),
+      },
+      { actorType: 'system' },
+    );
+  }
+
   /** Everyone who could act on a new request, except whoever filed it. */
   async function newRequestNotices(tx: Executor, request: RequestRow, policy: Policy) {
-    const roles = new Set([...policy.primaryRoles, ...secondaryRolesFor(policy, request.payload)]);
+    const roles = new Set([...policy.primaryRoles, ...secondaryRolesFor(policy, subjectOf(request))]);
     const people = await deps.directory.listActive(tx);
     const data = {
       requestId: request.id,

@@ -1,6 +1,6 @@
 import type { ColumnType, Generated } from 'kysely';
 import type { Role } from '../shared/roles.js';
-import type { PolicyTier, RequestStatus } from './approvals.rules.js';
+import type { Notional, PolicyTier, RequestStatus } from './approvals.rules.js';
 
 type Json<T> = ColumnType<T, string, string>;
 
@@ -30,6 +30,8 @@ export interface ChangeRequestsTable {
   note: string | null;
   status: Generated<RequestStatus>;
   policy: Json<unknown>;
+  /** What the policy's `notional` tiers judged at filing (null: the kind has none); migration 0041. */
+  notional: ColumnType<Notional | null, string | null, string | null>;
   expires_at: Date;
   primary_approver_id: string | null;
   primary_reason: string | null;

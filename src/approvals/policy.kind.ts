@@ -2,9 +2,9 @@ import { z } from 'zod';
 import type { AuditService } from '../audit/audit.service.js';
 import { ROLES } from '../shared/roles.js';
 import { AppError } from '../shared/errors.js';
-import type { KindDefinition } from './approvals.registry.js';
+import type { KindDefinition, KindRegistry } from './approvals.registry.js';
 import { findPolicy, savePolicy } from './approvals.repo.js';
-import { canonicalJson } from './approvals.rules.js';
+import { canonicalJson, NOTIONAL_PATH } from './approvals.rules.js';
 
 const role = z.enum(ROLES);
 const schema = z
@@ -43,7 +43,10 @@ type PolicySet = z.infer<typeof schema>;
 const FIELDS = ['primaryRoles', 'secondaryRoles', 'ttlSeconds', 'tiers'] as const;
 
 /** `policy.set`: changing who may approve a kind, itself under dual control. */
-export function policySetKind(audit: AuditService): KindDefinition<PolicySet> {
+export function policySetKind(
+  audit: AuditService,
+  registry: Pick<KindRegistry, 'get'>,
+): KindDefinition<PolicySet> {
   return {
     kind: 'policy.set',
     schema,
@@ -69,6 +72,26 @@ export function policySetKind(audit: AuditService): KindDefinition<PolicySet> {
         throw new AppError('VALIDATION_FAILED', `That is already the policy of ${p.kind}.`, [
           { path: 'payload', message: 'changes nothing' },
         ]);
+      // Tiers judge the change, not the payload's fields: a kind that declares a notional is tiered on
+      // it only (a tier on `amount` would let an address-only amend of a large trade through), and a
+      // kind without one has no notional to judge.
+      const hasNotional = registry.get(p.kind)?.notional !== undefined;
+      p.tiers.forEach((t, i) => {
+        const onNotional = t.when.path === NOTIONAL_PATH;
+        if (onNotional !== hasNotional)
+          throw new AppError(
+            'VALIDATION_FAILED',
+            hasNotional
+              ? `Tiers of ${p.kind} judge the amount before and after the change: give the path "${NOTIONAL_PATH}".`
+              : `${p.kind} has no notional: a tier of it names a field of its payload.`,
+            [
+              {
+                path: `payload.tiers.${i}.when.path`,
+                message: hasNotional ? `must be "${NOTIONAL_PATH}"` : `cannot be "${NOTIONAL_PATH}"`,
+              },
+            ],
+          );
+      });
     },
     async apply(tx, p, ctx) {
       const current = await findPolicy(tx, p.kind);

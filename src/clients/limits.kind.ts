@@ -74,6 +74,18 @@ export function clientLimitsKind(deps: {
         );
       return Promise.resolve();
     },
+    /**
+     * The most the client may trade in 24 h before and after (its per-trade maximum is never above
+     * it): what a `notional` tier judges, the desk's default counting when a limit is null.
+     */
+    async notional(tx, p) {
+      const row = await deps.limits.row(tx, p.clientId);
+      const def = deps.limits.defaults.perDay;
+      return {
+        before: row?.max_per_day_units == null ? def : BigInt(row.max_per_day_units),
+        after: units(p.maxPerDayUsdt, 'payload.maxPerDayUsdt') ?? def,
+      };
+    },
     async apply(tx, p, ctx) {
       await deps.limits.set(
         tx,

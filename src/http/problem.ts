@@ -50,6 +50,7 @@ function sendProblem(reply: FastifyReply, request: FastifyRequest, err: AppError
     .slice(0, MAX_FIELD_ERRORS)
     .map((f) => ({ path: clip(f.path), message: clip(f.message) }));
   const body: Problem = {
+    ...err.extras.extensions,
     type: `urn:usdt-desk:problem:${err.code.toLowerCase().replaceAll('_', '-')}`,
     title: TITLES[err.status] ?? 'Error',
     status: err.status,
@@ -200,6 +201,8 @@ export function installProblemHandlers(
       metrics.errors.note('http');
       request.log.error({ err }, 'unhandled error');
     }
+    if (appErr.extras.retryAfterSeconds !== undefined)
+      reply.header('retry-after', String(Math.max(1, Math.ceil(appErr.extras.retryAfterSeconds))));
     if (appErr.code === 'RATE_LIMITED' && typeof reply.getHeader('retry-after') === 'undefined')
       reply.header('retry-after', '60');
     return sendProblem(reply, request, appErr);

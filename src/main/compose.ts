@@ -198,6 +198,7 @@ export function compose(deps: ComposeDeps): Composition {
     directory,
     events,
     metrics: createApprovalMetrics(metrics.registry, db, clock),
+    filingRatePerMinute: deps.config.APPROVALS_FILE_RATE_PER_MINUTE,
   });
   const flags = createFlagsService({
     db,
@@ -210,7 +211,7 @@ export function compose(deps: ComposeDeps): Composition {
   });
   kinds.register(operatorRoleKind(audit));
   kinds.register(flagSetKind(flags));
-  kinds.register(policySetKind(audit));
+  kinds.register(policySetKind(audit, kinds));
   // A client requester is named through the clients domain (built below; called only at request time).
   const queries = createApprovalQueries({
     db,

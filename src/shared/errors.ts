@@ -28,6 +28,8 @@ const STATUS_BY_CODE = {
   ALREADY_DECIDED: 409,
   STALE_REQUEST: 409,
   IDEMPOTENCY_CONFLICT: 409,
+  /** A change request identical (kind and payload digest) to one still open: `existingId` names it. */
+  DUPLICATE_REQUEST: 409,
   SETUP_ALREADY_DONE: 409,
   /** The bootstrap is over: roles come only from co-signed `operator.role` requests (or break-glass). */
   BOOTSTRAP_OVER: 409,
@@ -64,12 +66,21 @@ export interface FieldError {
   message: string;
 }
 
+/** What an error may add to its problem+json: extension members, and a Retry-After in seconds. */
+export interface ErrorExtras {
+  /** Extra members of the problem body (RFC 9457 extensions), e.g. `existingId`; never the standard ones. */
+  extensions?: Record<string, string>;
+  /** For RATE_LIMITED: when the caller may try again (the HTTP edge sends it as Retry-After). */
+  retryAfterSeconds?: number;
+}
+
 export class AppError extends Error {
   readonly status: number;
   constructor(
     readonly code: ErrorCode,
     readonly detail: string,
     readonly fields?: FieldError[],
+    readonly extras: ErrorExtras = {},
   ) {
     super(detail);
     this.name = 'AppError';

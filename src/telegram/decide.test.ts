@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { auditTrail } from '../../test/support/audit.js';
-import { call, fileFlagRequest, person, REASON, type Person } from '../../test/support/approvals.js';
+import {
+  call,
+  fileFlagRequest,
+  filePolicyRequest,
+  person,
+  withdrawOpenTwin,
+  REASON,
+  type Person,
+} from '../../test/support/approvals.js';
 import { notificationsFor } from '../../test/support/notifications.js';
 import {
   buildTelegramServer,
@@ -41,6 +49,9 @@ describe('co-signing and rejecting in Telegram', () => {
   });
   afterAll(() => t.close());
   beforeEach(async () => {
+    // An earlier test's request still open would make the next identical filing a DUPLICATE_REQUEST:
+    // withdraw it here, so its notices are settled before the test begins.
+    await withdrawOpenTwin(t, 'flag.set', { key: 'AUTO_SETTLEMENT', enabled: !flagOn });
     clock.advance(30_000);
     for (const p of [requester, primary]) p.session = await p.op.login();
     await settle();
@@ -361,7 +372,8 @@ describe('co-signing and rejecting in Telegram', () => {
   it('/pending lists what awaits the operator, with fresh single-use co-sign buttons, paginated', async () => {
     for (const p of [requester, primary]) p.session = await p.op.login();
     const first = await cosignPrompt();
-    for (let i = 0; i < 6; i++) await fileFlagRequest(t, requester, !flagOn);
+    // six distinct requests (six identical flag.set would be DUPLICATE_REQUEST), the same roles as flag.set
+    for (let i = 0; i < 6; i++) await filePolicyRequest(t, requester, 7200 + 60 * i);
     t.tg.clear();
 
     await t.send(updates.text(otherTg, '/pending')); // a risk officer: may approve them as primary

@@ -1,7 +1,14 @@
 import type { JobHelpers, Task } from 'graphile-worker';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { call, fileFlagRequest, person, REASON, type Person } from '../../test/support/approvals.js';
+import {
+  call,
+  fileFlagRequest,
+  person,
+  REASON,
+  withdrawOpenTwin,
+  type Person,
+} from '../../test/support/approvals.js';
 import { notificationsFor } from '../../test/support/notifications.js';
 import {
   assertTelegramHtml,
@@ -41,6 +48,10 @@ describe('notification delivery', () => {
   });
   afterAll(() => t.close());
   beforeEach(async () => {
+    // An earlier test's request still open would make the next identical filing a DUPLICATE_REQUEST:
+    // withdraw it now, before the pace below, so its notices are not the next test's traffic.
+    await withdrawOpenTwin(t, 'flag.set', { key: 'AUTO_SETTLEMENT', enabled: !flagOn });
+    await settle();
     clock.advance(30_000); // every chat's turn has come again, and a fresh TOTP step for the logins
     for (const p of [requester, primary, secondary]) p.session = await p.op.login();
     await t.deliver(); // whatever earlier tests left

@@ -23,6 +23,7 @@ const HEADLINE: Partial<Record<ErrorCode, string>> = {
   ALREADY_EXISTS: 'ℹ️ Already done',
   CONFLICT: 'ℹ️ Not now',
   RATE_LIMITED: '🐢 Slow down',
+  DUPLICATE_REQUEST: 'ℹ️ Already requested',
 };
 
 /**

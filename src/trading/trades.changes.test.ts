@@ -168,6 +168,101 @@ describe('trade changes (trade.cancel, trade.amend) under dual control', () => {
     expect((await trade(booked.id)).amount_units).toBe('250000000001');
   });
 
+  // Issue 14 item 11: the tier judges the trade (its amount before and after), not the payload's fields.
+  type Tiered = RequestBody & {
+    coSignerRoles: string[];
+    matchedTier: string | null;
+    notional: { before: string | null; after: string | null } | null;
+  };
+  const eligibleIds = async (id: string) =>
+    (
+      await call<{ items: { id: string }[] }>(t, primary, 'GET', `/api/approvals/${id}/eligible-approvers`)
+    ).body.items.map((p) => p.id);
+
+  it('an address-only amend of a 300,000 USDT trade needs a risk officer: the tier reads the trade, not payload.amount', async () => {
+    const { trade: booked } = await bookedTrade(300_000n, { second: 'whitelisted' });
+    const filed = await call<Tiered>(t, requester, 'POST', `/api/trades/${booked.id}/amend`, {
+      address: TRON2,
+      reason: 'client moved its treasury wallet',
+    });
+    expect(filed.status, JSON.stringify(filed.body)).toBe(201);
+    expect(filed.body).toMatchObject({
+      coSignerRoles: ['risk_officer'],
+      matchedTier: 'notional above 250,000 USDT',
+      notional: { before: '300000000000', after: '300000000000' },
+    });
+    expect(await eligibleIds(filed.body.id)).not.toContain(secondary.id);
+    const wrong = await approve(filed.body.id, secondary);
+    expect([wrong.status, wrong.body.code]).toEqual([403, 'NOT_ELIGIBLE']);
+    expect((await approve(filed.body.id, risk)).status).toBe(200);
+    expect((await cosign(filed.body.id, risk)).body.status).toBe('approved');
+    expect(await trade(booked.id)).toMatchObject({ address: TRON2, amount_units: '300000000000' });
+  });
+
+  it('an amend lowering 300,000 → 100,000 USDT still needs a risk officer (the amount before crosses)', async () => {
+    const { trade: booked } = await bookedTrade(300_000n);
+    const filed = await call<Tiered>(t, requester, 'POST', `/api/trades/${booked.id}/amend`, {
+      amount: '100000',
+      reason: 'client reduced the order',
+    });
+    expect(filed.status, JSON.stringify(filed.body)).toBe(201);
+    expect(filed.body).toMatchObject({
+      coSignerRoles: ['risk_officer'],
+      notional: { before: '300000000000', after: '100000000000' },
+    });
+    expect((await approve(filed.body.id, secondary)).body.code).toBe('NOT_ELIGIBLE');
+    expect((await approve(filed.body.id, risk)).status).toBe(200);
+    // the co-sign judges the figure stored at filing, as the primary did
+    expect((await cosign(filed.body.id, risk)).body.status).toBe('approved');
+    expect((await trade(booked.id)).amount_units).toBe('100000000000');
+  });
+
+  it('a small trade amended stays in the lower tier: an ops approver may co-sign', async () => {
+    const { trade: booked } = await bookedTrade(25_000n, { second: 'whitelisted' });
+    const filed = await call<Tiered>(t, requester, 'POST', `/api/trades/${booked.id}/amend`, {
+      address: TRON2,
+      reason: 'client moved its treasury wallet',
+    });
+    expect(filed.body).toMatchObject({
+      coSignerRoles: ['ops_approver', 'risk_officer'],
+      matchedTier: null,
+      notional: { before: '25000000000', after: '25000000000' },
+    });
+    expect(await eligibleIds(filed.body.id)).toContain(secondary.id);
+    expect((await approve(filed.body.id, secondary)).status).toBe(200);
+    expect((await cosign(filed.body.id, secondary)).body.status).toBe('approved');
+  });
+
+  it('a cancel stores the trade amount as its notional; a policy tier of trade.amend must judge the notional', async () => {
+    const { trade: booked } = await bookedTrade(300_000n);
+    const filed = await call<Tiered>(t, requester, 'POST', `/api/trades/${booked.id}/cancel`, {
+      reason: 'client asked to cancel',
+    });
+    expect(filed.body.notional).toEqual({ before: '300000000000', after: null });
+    // A tier on payload.amount again would let an address-only amend through: policy.set refuses it.
+    const policy = await call(t, risk, 'POST', '/api/approvals', {
+      kind: 'policy.set',
+      payload: {
+        kind: 'trade.amend',
+        primaryRoles: ['ops_approver'],
+        secondaryRoles: ['ops_approver', 'risk_officer'],
+        ttlSeconds: 4 * 3600,
+        tiers: [
+          {
+            name: 'large',
+            when: { path: 'amount', op: 'gt', value: '100000000000' },
+            secondaryRoles: ['risk_officer'],
+          },
+        ],
+      },
+    });
+    expect([policy.status, policy.body.code, policy.body.errors?.[0]?.path]).toEqual([
+      400,
+      'VALIDATION_FAILED',
+      'payload.tiers.0.when.path',
+    ]);
+  });
+
   it('a trade that started settling after filing fails the request; one that moved on fails STALE', async () => {
     const { trade: settling } = await bookedTrade();
     const filed = await call<RequestBody>(t, requester, 'POST', `/api/trades/${settling.id}/cancel`, {

@@ -15,7 +15,10 @@ import { formatUsdt, quoteTotal } from '../shared/money.js';
 const DAY_MS = 24 * 3600 * 1000;
 const tradeId = z.string().uuid();
 const cancelSchema = z.object({ tradeId }).strict();
-/** `amount` is USDT smallest units as a decimal-integer string (the policy tier reads it as such). */
+/**
+ * `amount` is USDT smallest units as a decimal-integer string. The policy's tiers do not read it: they
+ * judge the kind's `notional`, the trade's amount before and after the change.
+ */
 const amendSchema = z
   .object({
     tradeId,
@@ -82,6 +85,10 @@ export function tradeCancelKind(deps: Deps): KindDefinition<TradeCancel> {
     },
     async validate(tx, p) {
       mustBeBooked(await tradeFor(tx, p.tradeId));
+    },
+    /** The trade's stored amount; nothing after (the policy's `notional` tiers judge the trade cancelled). */
+    async notional(tx, p) {
+      return { before: BigInt((await tradeFor(tx, p.tradeId)).amount_units), after: null };
     },
     async apply(tx, p, ctx) {
       const t = await tradeFor(tx, p.tradeId, true);
@@ -185,6 +192,11 @@ export function tradeAmendKind(deps: Deps): KindDefinition<TradeAmend> {
             { path: 'payload.amount', message: refusal },
           ]);
       }
+    },
+    /** The trade's stored amount before, and after the amend (the same when only the address changes). */
+    async notional(tx, p) {
+      const { trade: t, amount } = await amended(tx, deps, p);
+      return { before: BigInt(t.amount_units), after: amount };
     },
     async apply(tx, p, ctx) {
       await tradeFor(tx, p.tradeId, true);

@@ -38,6 +38,11 @@ export interface TestServerOptions {
   secrets?: Secrets;
   telegram?: ComposeDeps['telegram'];
   prepare?: boolean;
+  /**
+   * Keep the desk's default APPROVALS_FILE_RATE_PER_MINUTE. Otherwise test servers raise it (tests
+   * file dozens of requests as one person within seconds); the default is tested on its own.
+   */
+  defaultFilingRate?: boolean;
 }
 
 /** The real HTTP API on a fresh database, driven with `app.inject`. Close it in afterAll. */
@@ -53,7 +58,12 @@ export async function buildTestServer(opts: TestServerOptions = {}): Promise<Tes
 }
 
 async function composeOn(database: TestDatabase, opts: TestServerOptions): Promise<TestServer> {
-  const config = loadConfig({ NODE_ENV: 'test', DESK_DATA_DIR: '/nonexistent-test-dir', ...opts.env });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    DESK_DATA_DIR: '/nonexistent-test-dir',
+    ...(opts.defaultFilingRate ? {} : { APPROVALS_FILE_RATE_PER_MINUTE: '10000' }),
+    ...opts.env,
+  });
   const clock = opts.clock ?? systemClock;
   const secrets = opts.secrets ?? testSecrets();
   const evm = await connectConfiguredEvm(config.evm);

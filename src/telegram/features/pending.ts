@@ -1,5 +1,5 @@
 import { Composer, InlineKeyboard, type Context } from 'grammy';
-import { eligibility, type Policy } from '../../approvals/approvals.rules.js';
+import { eligibility, subjectOf, type Policy } from '../../approvals/approvals.rules.js';
 import type { Role } from '../../shared/roles.js';
 import type { BotDeps } from '../deps.js';
 import { consoleUrl } from '../deps.js';
@@ -34,7 +34,7 @@ export function pendingFeature(deps: BotDeps) {
       (r) =>
         eligibility(
           r.policy as Policy,
-          r.payload,
+          subjectOf(r),
           'primary',
           me,
           r.requested_by_type === 'operator' ? r.requested_by_id : null,

@@ -71,6 +71,8 @@ export interface ChangeRequest {
   };
   note: string | null;
   policy: Policy;
+  /** What the tiers judged at filing: the amount before and after, USDT smallest units (null: the kind has none). */
+  notional?: { before: string | null; after: string | null } | null;
   /** The policy tier that applies to this request, as the server judges it (null: none). */
   matchedTier: string | null;
   /** Who may co-sign it: the matched tier's roles, else the policy's own. */

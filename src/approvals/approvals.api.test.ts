@@ -603,7 +603,7 @@ describe('approvals API', () => {
     // a trade.amend above 250,000 USDT (6 decimals) needs a risk officer as secondary
     expect(res.body.items.find((p) => p.kind === 'trade.amend')?.tiers).toEqual([
       expect.objectContaining({
-        // judged on the trade's amount before and after the change, not a payload field (migration 0041)
+        // judged on the trade's amount before and after the change, not a payload field (migration 0051)
         when: { path: 'notional', op: 'gt', value: '250000000000' },
         secondaryRoles: ['risk_officer'],
       }),

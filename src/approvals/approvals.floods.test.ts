@@ -83,7 +83,7 @@ describe('no flooding the approvers: duplicates and the filing rate (issue 14 it
         .execute();
       expect(open).toHaveLength(1);
     }
-    // The database itself holds the rule (migration 0042), whatever code path inserts.
+    // The database itself holds the rule (migration 0052), whatever code path inserts.
     const row = await t.database.db
       .selectFrom('change_requests')
       .select('id')

@@ -13,7 +13,7 @@ import { OPEN_STATUSES } from './approvals.rules.js';
  * processes and restarts and whichever edge files (console, API, Telegram, another domain).
  */
 
-/** The partial unique index on (kind, digest) of open requests (migration 0042). */
+/** The partial unique index on (kind, digest) of open requests (migration 0052). */
 export const DIGEST_INDEX = 'change_requests_open_digest';
 const WINDOW_MS = 60_000;
 

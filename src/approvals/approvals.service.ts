@@ -110,7 +110,7 @@ export function createApprovalsService(deps: ApprovalsDeps) {
       const notional = def.notional ? stored(await def.notional(tx, payload, current)) : null;
       const now = deps.clock.now();
       // Under a savepoint: two different requesters filing the same change at once both pass the
-      // duplicate check; the partial unique index (migration 0042) refuses the second, and the
+      // duplicate check; the partial unique index (migration 0052) refuses the second, and the
       // transaction (perhaps the caller's) must stay usable to name the first.
       await sql`savepoint file_request`.execute(tx);
       const request = await tx

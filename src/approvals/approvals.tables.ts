@@ -30,7 +30,7 @@ export interface ChangeRequestsTable {
   note: string | null;
   status: Generated<RequestStatus>;
   policy: Json<unknown>;
-  /** What the policy's `notional` tiers judged at filing (null: the kind has none); migration 0041. */
+  /** What the policy's `notional` tiers judged at filing (null: the kind has none); migration 0051. */
   notional: ColumnType<Notional | null, string | null, string | null>;
   expires_at: Date;
   primary_approver_id: string | null;

@@ -19,12 +19,12 @@ import * as m0017 from './0017_alerts.js';
 import * as m0020 from './0020_evm.js';
 import * as m0021 from './0021_reconciliation.js';
 import * as m0040 from './0040_operator_invitations.js';
-import * as m0041 from './0041_approvals_notional.js';
-import * as m0042 from './0042_approvals_floods.js';
 import * as m0047 from './0047_console_clients.js';
 import * as m0048 from './0048_overview_indexes.js';
 import * as m0049 from './0049_quotes_received.js';
 import * as m0050 from './0050_pricing_band.js';
+import * as m0051 from './0051_approvals_notional.js';
+import * as m0052 from './0052_approvals_floods.js';
 
 /**
  * Forward-only migrations, in order. Never edit one that has shipped: add the next file instead.
@@ -52,10 +52,10 @@ export const migrations: Record<string, Migration> = {
   '0020_evm': m0020,
   '0021_reconciliation': m0021,
   '0040_operator_invitations': m0040,
-  '0041_approvals_notional': m0041,
-  '0042_approvals_floods': m0042,
   '0047_console_clients': m0047,
   '0048_overview_indexes': m0048,
   '0049_quotes_received': m0049,
   '0050_pricing_band': m0050,
+  '0051_approvals_notional': m0051,
+  '0052_approvals_floods': m0052,
 };

@@ -29,14 +29,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     history as (
       insert into change_request_events (request_id, action, actor_type, actor_id, reason, data)
       select id, 'expired', 'system', null, 'an identical request was already open: ' || kept::text,
-             jsonb_build_object('duplicateOf', kept, 'migration', '0042')
+             jsonb_build_object('duplicateOf', kept, 'migration', '0052')
         from expired
     )
     insert into audit_events (actor_type, action, entity_type, entity_id, data)
     select 'system', 'approval.expired', 'change_request', id::text,
            jsonb_build_object('kind', kind, 'digest', digest, 'from', was, 'to', 'expired',
                               'reason', 'an identical request was already open', 'duplicateOf', kept,
-                              'migration', '0042')
+                              'migration', '0052')
       from expired;
 
     create unique index change_requests_open_digest on change_requests (kind, digest)

@@ -1,7 +1,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import type { AuditService } from '../audit/audit.service.js';
-import { createSigner } from '../audit/audit.chain.js';
+import { createSigner, keyIdOf } from '../audit/audit.chain.js';
 import type { Secrets } from '../config.js';
 import type { Clock } from '../shared/clock.js';
 import { withTransaction, type Db, type Tx } from '../shared/db.js';
@@ -81,8 +81,9 @@ export function createSecretsService(deps: SecretsServiceDeps) {
     return withTransaction(db, async (tx) => {
       await sql`select pg_advisory_xact_lock(${ROTATE_LOCK})`.execute(tx);
       const now = clock.now();
-      const id = newRingKeyId(purpose, now);
       const { secret, publicKey } = material(purpose);
+      // An audit key is named as checkpoints name it: sha256 of its public key, 16 hex.
+      const id = publicKey ? keyIdOf(publicKey) : newRingKeyId(purpose, now);
       // The env keys become tombstones: retired now, pruned later like any other key.
       await tx
         .insertInto('secret_keys')

@@ -137,10 +137,7 @@ describe('secret rotation with two desks running', () => {
     await waitUntil(() => kid(latest) === rotated.id, 'the loop never got a token from the new key');
 
     // Too early to prune: the old key's tokens may still be alive.
-    const early = JSON.parse(await desk('secrets', 'prune', '--json')) as {
-      pruned: string[];
-      kept: string[];
-    };
+    const early = await local.desk.services.secrets.prune({}, { actorType: 'cli', actorId: 'test' });
     expect(early.pruned.filter((k) => k.startsWith('jwt/'))).toEqual([]);
     expect(early.kept.join('\n')).toMatch(/jwt\/k1: tokens it signed may live until/);
 

@@ -30,6 +30,7 @@ describe('secret rotation with two desks running', () => {
   let env: Record<string, string>;
   const desks: { port: number; proc: DeskProcess }[] = [];
   let looper: TestOperator;
+  let after: TestOperator;
 
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -53,8 +54,8 @@ describe('secret rotation with two desks running', () => {
     // The test's own desk on the same database and keys: it seeds operators and seals the trail.
     local = await buildTestServer({ database, secrets, env: { SECRETS_RELOAD_SECONDS: '1' } });
     looper = await newOperator(local, { roles: ['ops_approver'] });
-    // A second enrolled operator: two TOTP secrets for the data-key rotation to move.
-    await newOperator(local, { roles: ['ops_approver'] });
+    // A second enrolled operator (two TOTP secrets to move), who signs in after the data-key rotation.
+    after = await newOperator(local, { roles: ['ops_approver'] });
     for (let i = 0; i < 2; i++) {
       const port = await freePort();
       desks.push({ port, proc: spawnDesk(['src/main/start.ts'], { ...env, PORT: String(port) }) });
@@ -164,7 +165,7 @@ describe('secret rotation with two desks running', () => {
       `v2.${dataKey.id}`,
       `v2.${dataKey.id}`,
     ]);
-    expect(await me(0, await login(0, looper))).toBe(200);
+    expect(await me(0, await login(0, after))).toBe(200);
 
     stop = true;
     await loop;

@@ -1,6 +1,7 @@
 // The import rules of docs/architecture.md, checked by `npm run lint` (depcruise).
 // Transport (http, telegram, worker, cli, main) → domains → shared (with config*.ts beside it).
-const DOMAINS = '(alerts|approvals|audit|clients|flags|notifications|operators|settlement|trading|wallets)';
+const DOMAINS =
+  '(alerts|approvals|audit|clients|flags|notifications|operators|secrets|settlement|trading|wallets)';
 const TRANSPORT = '(http|telegram|worker|cli|main)';
 // Tests may compose the whole desk (main/compose.ts) to drive it the way a user would.
 const TEST = '\\.test\\.tsx?$';

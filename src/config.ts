@@ -50,6 +50,8 @@ const schema = z.object({
   JWT_SIGNING_KEYS: z.string().optional(),
   ACCESS_TOKEN_MINUTES: intFromEnv(15, 1),
   SESSION_HOURS: intFromEnv(12, 1),
+  /** How often a running desk re-reads the key ring (`desk secrets rotate`); unknown key ids re-read at once. */
+  SECRETS_RELOAD_SECONDS: intFromEnv(5, 1),
   STEP_UP_MINUTES: intFromEnv(10, 1),
   /** Ed25519 private key (PKCS#8 PEM or base64 DER) that signs audit checkpoints. */
   AUDIT_SIGNING_KEY: z.string().optional(),

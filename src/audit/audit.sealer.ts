@@ -20,6 +20,8 @@ export interface SealResult {
   seq: string;
   hash: string;
   checkpointId: string | null;
+  /** The key that signs this desk's checkpoints now (it signed this one, if one was made). */
+  keyId: string;
 }
 
 /** Any constant unique to this lock; it only has to differ from other advisory locks in the desk. */
@@ -29,10 +31,16 @@ const SELECT_BATCH = 5_000;
 /** The event columns as the digest sees them; occurred_at keeps PostgreSQL's full microseconds. */
 export const occurredAtText = sql<string>`to_char(occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
-export function createSealer(deps: { db: Db; signer: Signer; clock: Clock; batchSize?: number }) {
+/** `signer` is asked before each seal: after `desk secrets rotate audit-key` it answers with the new key. */
+export function createSealer(deps: {
+  db: Db;
+  signer: () => Promise<Signer>;
+  clock: Clock;
+  batchSize?: number;
+}) {
   const batchSize = deps.batchSize ?? SELECT_BATCH;
 
-  async function sealIn(tx: Tx): Promise<SealResult> {
+  async function sealIn(tx: Tx, signer: Signer): Promise<SealResult> {
     // One sealer at a time; the lock comes before any read so a waiting sealer sees the winner's rows.
     await sql`select pg_advisory_xact_lock(${SEAL_LOCK})`.execute(tx);
     const head = await tx
@@ -119,9 +127,9 @@ export function createSealer(deps: { db: Db; signer: Signer; clock: Clock; batch
       }
     }
 
-    if (chained === 0) return { chained, ...start, checkpointId: null };
+    if (chained === 0) return { chained, ...start, checkpointId: null, keyId: signer.keyId };
     const createdAt = deps.clock.now().toISOString();
-    const signature = deps.signer.sign(checkpointMessage({ seq: String(seq), hash, created_at: createdAt }));
+    const signature = signer.sign(checkpointMessage({ seq: String(seq), hash, created_at: createdAt }));
     const checkpoint = await tx
       .insertInto('audit_checkpoints')
       .values({
@@ -129,17 +137,20 @@ export function createSealer(deps: { db: Db; signer: Signer; clock: Clock; batch
         hash,
         created_at: new Date(createdAt),
         tx_horizon: toTx,
-        key_id: deps.signer.keyId,
-        public_key: deps.signer.publicKey,
+        key_id: signer.keyId,
+        public_key: signer.publicKey,
         signature,
       })
       .returning('id')
       .executeTakeFirstOrThrow();
-    return { chained, seq: String(seq), hash, checkpointId: checkpoint.id };
+    return { chained, seq: String(seq), hash, checkpointId: checkpoint.id, keyId: signer.keyId };
   }
 
   return {
     /** Chains every event committed below the current transaction horizon and signs the new head. */
-    seal: (): Promise<SealResult> => withTransaction(deps.db, sealIn),
+    seal: async (): Promise<SealResult> => {
+      const signer = await deps.signer();
+      return withTransaction(deps.db, (tx) => sealIn(tx, signer));
+    },
   };
 }

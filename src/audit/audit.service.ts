@@ -28,8 +28,10 @@ export interface AuditService {
    * transaction, not any executor: an event recorded on the pool would commit even if the change rolled back.
    */
   record(tx: Tx, event: AuditEvent): Promise<void>;
-  /** Identifies the checkpoint signing key (sha256 of its public key, 16 hex); null for a bare recorder. */
+  /** Identifies the env checkpoint signing key (sha256 of its public key, 16 hex); null for a bare recorder. */
   readonly keyId: string | null;
+  /** The key id checkpoints are signed with now (after a rotation, the ring's newest audit key). */
+  currentKeyId(): Promise<string>;
   /** Chains the events committed so far and signs a checkpoint (the `audit_seal` job runs it). */
   seal(): Promise<SealResult>;
   search(query: AuditSearchQuery): Promise<AuditPage>;
@@ -40,8 +42,10 @@ export interface AuditService {
 export interface AuditServiceDeps {
   db: Db;
   clock: Clock;
-  /** Ed25519 PKCS#8 PEM (secrets.auditSigningKeyPem). */
+  /** Ed25519 PKCS#8 PEM (secrets.auditSigningKeyPem): the key when no `signer` is given. */
   signingKeyPem: string;
+  /** The key ring's current checkpoint signer (src/secrets), asked at every seal and export. */
+  signer?: () => Promise<Signer>;
   batchSize?: number;
 }
 
@@ -70,13 +74,16 @@ export function createAuditService(deps?: AuditServiceDeps): AuditService {
       'this audit service was created without { db, clock, signingKeyPem }: use the one from compose()',
     );
   };
-  if (!deps) return { record, keyId: null, seal: missing, search: missing, export: missing };
+  if (!deps)
+    return { record, keyId: null, currentKeyId: missing, seal: missing, search: missing, export: missing };
 
-  const signer: Signer = createSigner(deps.signingKeyPem);
+  const envSigner: Signer = createSigner(deps.signingKeyPem);
+  const signer = deps.signer ?? (() => Promise.resolve(envSigner));
   const sealer = createSealer({ db: deps.db, signer, clock: deps.clock, batchSize: deps.batchSize });
   return {
     record,
-    keyId: signer.keyId,
+    keyId: envSigner.keyId,
+    currentKeyId: async () => (await signer()).keyId,
     seal: sealer.seal,
     search: (query) => searchAuditEvents(deps.db, query),
     async export(format, filter, by) {
@@ -89,7 +96,7 @@ export function createAuditService(deps?: AuditServiceDeps): AuditService {
         plan,
         contentType: CONTENT_TYPES[format],
         chunks: exportChunks(
-          { db: deps.db, signer, clock: deps.clock, batchSize: deps.batchSize },
+          { db: deps.db, signer: await signer(), clock: deps.clock, batchSize: deps.batchSize },
           plan,
           format,
         ),

@@ -135,9 +135,7 @@ export function registerAuditCommands(program: Command): void {
     .action(async () => {
       await withDesk(async ({ desk }) => {
         const r = await desk.services.audit.seal();
-        console.log(
-          `sealed ${r.chained} events; chain head seq ${r.seq} ${r.hash}; signing key ${desk.services.audit.keyId}`,
-        );
+        console.log(`sealed ${r.chained} events; chain head seq ${r.seq} ${r.hash}; signing key ${r.keyId}`);
       });
     });
 }

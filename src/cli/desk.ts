@@ -8,6 +8,7 @@ import { registerAuditCommands } from './audit.cli.js';
 import { registerWalletCommands } from './wallets.cli.js';
 import { registerAlertCommands } from './alerts.cli.js';
 import { registerDbCommands } from './db.cli.js';
+import { registerSecretsCommands } from './secrets.cli.js';
 
 /** `desk`: one command for operating the desk; each group of subcommands has its own file here (`<domain>.cli.ts`), calling the domains' services. */
 const program = new Command('desk').description('usdt-desk operations').version(VERSION);
@@ -37,5 +38,6 @@ registerAuditCommands(program);
 registerWalletCommands(program);
 registerAlertCommands(program);
 registerDbCommands(program);
+registerSecretsCommands(program);
 
 program.parseAsync(process.argv).catch(exitWithError);

@@ -97,6 +97,9 @@ import { alertsRoutes } from '../alerts/alerts.routes.js';
 import { createAlertsService, type AlertsService } from '../alerts/alerts.service.js';
 import { createAuditMetrics } from '../audit/audit.metrics.js';
 import { createNotificationMetrics } from '../notifications/notifications.metrics.js';
+import { createRingKeyring, type RingKeyring } from '../secrets/secrets.keyring.js';
+import { createSecretsService, type SecretsService } from '../secrets/secrets.service.js';
+import { createTotpRekey } from '../operators/operators.rekey.js';
 
 export interface Services {
   audit: AuditService;
@@ -130,6 +133,9 @@ export interface Services {
   settlement: { service: SettlementService; worker: SettlementWorker; queries: SettlementQueries };
   /** Alert rules (a domain adds its own with `alerts.rules.register`), their state, silences, the evaluator. */
   alerts: { service: AlertsService; evaluator: Evaluator; rules: AlertRegistry };
+  /** The key ring every signature and secret at rest goes through, and `desk secrets` (src/secrets). */
+  secrets: SecretsService;
+  keyring: RingKeyring;
 }
 
 export interface ComposeDeps {
@@ -170,9 +176,32 @@ export function compose(deps: ComposeDeps): Composition {
   const metrics = createMetrics(db, (err) =>
     logger.error({ err: (err as Error).message }, 'desk_errors_total could not be written'),
   );
-  const audit = createAuditService({ db, clock, signingKeyPem: deps.secrets.auditSigningKeyPem });
-  const auth = createAuthService({ db, audit, clock, secrets: deps.secrets, config: deps.config });
-  const account = createAccountService({ db, audit, clock, secrets: deps.secrets, config: deps.config });
+  // The key ring: env keys plus the ones `desk secrets rotate` made (re-read every few seconds).
+  const keyring = createRingKeyring({
+    db,
+    secrets: deps.secrets,
+    ttlMs: deps.config.SECRETS_RELOAD_SECONDS * 1000,
+    onReloadError: (err) =>
+      logger.warn({ err: (err as Error).message }, 'the key ring could not be re-read: keeping the last one'),
+  });
+  const audit = createAuditService({
+    db,
+    clock,
+    signingKeyPem: deps.secrets.auditSigningKeyPem,
+    signer: () => keyring.auditSigner(),
+  });
+  const authDeps = { db, audit, clock, secrets: deps.secrets, keyring, config: deps.config };
+  const auth = createAuthService(authDeps);
+  const account = createAccountService(authDeps);
+  const secrets = createSecretsService({
+    db,
+    clock,
+    audit,
+    secrets: deps.secrets,
+    keyring,
+    rekey: createTotpRekey({ db, keyring }),
+    maxTokenSeconds: deps.config.SESSION_HOURS * 3600,
+  });
   const tg = deps.config.telegram;
   // TELEGRAM_MODE=off with a token receives nothing but still delivers the outbox (send-only).
   const tgRun = tg.mode !== 'off' ? tg : tg.sendOnly && ({ mode: 'send-only', ...tg.sendOnly } as const);
@@ -385,6 +414,8 @@ export function compose(deps: ComposeDeps): Composition {
     reconciliation,
     settlement: { service: settlement, worker: settlementWorker, queries: settlementQueries },
     alerts: { service: alerts, evaluator, rules: alertRules },
+    secrets,
+    keyring,
   };
   const telegram = !tgRun
     ? null

@@ -18,6 +18,7 @@ import * as m0016 from './0016_flag_outside_api_unforgeable.js';
 import * as m0017 from './0017_alerts.js';
 import * as m0020 from './0020_evm.js';
 import * as m0021 from './0021_reconciliation.js';
+import * as m0030 from './0030_secret_keys.js';
 import * as m0040 from './0040_operator_invitations.js';
 import * as m0047 from './0047_console_clients.js';
 import * as m0048 from './0048_overview_indexes.js';
@@ -51,6 +52,7 @@ export const migrations: Record<string, Migration> = {
   '0017_alerts': m0017,
   '0020_evm': m0020,
   '0021_reconciliation': m0021,
+  '0030_secret_keys': m0030,
   '0040_operator_invitations': m0040,
   '0047_console_clients': m0047,
   '0048_overview_indexes': m0048,

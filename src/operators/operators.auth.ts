@@ -110,7 +110,7 @@ export function createAuthService(deps: AuthDeps): AuthService {
       const enrolled = isMfaEnrolled(op);
       if (enrolled && op.mfa_secret_enc) {
         if (!input.totp) return { kind: 'mfa_required' };
-        const step = verifyTotp(kit.box.open(op.mfa_secret_enc, op.id), input.totp, now);
+        const step = verifyTotp(await kit.box.open(op.mfa_secret_enc, op.id), input.totp, now);
         const fresh = step !== null && (await repo.consumeTotpStep(tx, op.id, step));
         if (!fresh) {
           await kit.recordFailure(tx, op, 'auth.login_failed', step === null ? 'totp' : 'totp_replay', ctx);

@@ -8,6 +8,7 @@ import {
   timingSafeEqual,
 } from 'node:crypto';
 import { hash, verify, type Options } from '@node-rs/argon2';
+import { ENV_DATA_KEY_ID, type Keyring } from '../shared/keyring.js';
 
 /**
  * OWASP's first recommended argon2id configuration (m=19 MiB, t=2, p=1): about 20-40 ms per hash on
@@ -78,6 +79,40 @@ export function createSecretBox(key: Buffer): SecretBox {
       return Buffer.concat([decipher.update(Buffer.from(ct, 'base64url')), decipher.final()]).toString(
         'utf8',
       );
+    },
+  };
+}
+
+/**
+ * Secrets at rest under the key ring's data keys: sealed with the current key, the value naming it
+ * (`v2.<key id>.…`; `v1.…` is the DATA_ENCRYPTION_KEY from env), opened with whichever key it names,
+ * so `desk secrets rotate data-key` can re-encrypt row by row while both keys read.
+ */
+export interface DataBox {
+  seal(plaintext: string, boundTo: string): Promise<string>;
+  open(sealed: string, boundTo: string): Promise<string>;
+}
+
+/** The data key a sealed value names. */
+export function sealedKeyId(sealed: string): string {
+  if (sealed.startsWith('v1.')) return ENV_DATA_KEY_ID;
+  const [version, id] = sealed.split('.');
+  return version === 'v2' && id ? id : 'unknown';
+}
+
+export function createDataBox(keyring: Pick<Keyring, 'dataCurrent' | 'dataKey'>): DataBox {
+  return {
+    async seal(plaintext, boundTo) {
+      const { id, key } = await keyring.dataCurrent();
+      const v1 = createSecretBox(key).seal(plaintext, boundTo);
+      return id === ENV_DATA_KEY_ID ? v1 : `v2.${id}.${v1.slice('v1.'.length)}`;
+    },
+    async open(sealed, boundTo) {
+      const id = sealedKeyId(sealed);
+      const key = await keyring.dataKey(id);
+      if (!key) throw new Error(`this secret is sealed under data key ${id}, which this desk does not have`);
+      const v1 = id === ENV_DATA_KEY_ID ? sealed : `v1.${sealed.split('.').slice(2).join('.')}`;
+      return createSecretBox(key).open(v1, boundTo);
     },
   };
 }

@@ -60,7 +60,7 @@ export function createMfaUseCases(kit: SessionKit): MfaUseCases {
     failureAction: string,
     ctx: RequestContext,
   ): Promise<Checked> {
-    const step = verifyTotp(kit.box.open(sealed, op.id), code, clock.now());
+    const step = verifyTotp(await kit.box.open(sealed, op.id), code, clock.now());
     const fresh = step !== null && (await repo.consumeTotpStep(tx, op.id, step));
     if (!fresh) {
       await kit.recordFailure(tx, op, failureAction, step === null ? 'totp' : 'totp_replay', ctx);
@@ -89,7 +89,7 @@ export function createMfaUseCases(kit: SessionKit): MfaUseCases {
             'Replacing your authenticator needs a fresh code from the current one (POST /api/auth/step-up).',
           );
         }
-        await repo.setPendingMfaSecret(tx, op.id, kit.box.seal(secret, op.id));
+        await repo.setPendingMfaSecret(tx, op.id, await kit.box.seal(secret, op.id));
         await audit.record(tx, {
           ...ctx,
           action: reenrolment ? 'auth.mfa_reenrolment_started' : 'auth.mfa_enrolment_started',

@@ -5,7 +5,8 @@ import type { Secrets } from '../config.js';
 import type { Clock } from '../shared/clock.js';
 import type { Db, Executor, Tx } from '../shared/db.js';
 import { AppError } from '../shared/errors.js';
-import { createCsrfTokens, createSecretBox, type CsrfTokens, type SecretBox } from './operators.crypto.js';
+import { createCsrfTokens, createDataBox, type CsrfTokens, type DataBox } from './operators.crypto.js';
+import { envKeyring, type Keyring } from '../shared/keyring.js';
 import * as repo from './operators.repo.js';
 import type { OperatorRow } from './operators.repo.js';
 import { accessTokenExpiry, afterFailure, stepUpUntil } from './operators.rules.js';
@@ -18,6 +19,8 @@ export interface AuthDeps {
   audit: AuditService;
   clock: Clock;
   secrets: Pick<Secrets, 'jwtKeys' | 'dataEncryptionKey'>;
+  /** The running key ring (src/secrets); without one, the env keys only. */
+  keyring?: Keyring;
   config: Pick<
     Config,
     'ACCESS_TOKEN_MINUTES' | 'SESSION_HOURS' | 'STEP_UP_MINUTES' | 'LOGIN_MAX_FAILURES' | 'LOGIN_LOCK_MINUTES'
@@ -88,7 +91,7 @@ export interface SessionKit {
   deps: AuthDeps;
   tokens: AccessTokens;
   csrf: CsrfTokens;
-  box: SecretBox;
+  box: DataBox;
   /** Opens a server-side session (inside the caller's transaction); sign its token after commit. */
   openSession(
     tx: Executor,
@@ -108,9 +111,11 @@ export interface SessionKit {
 
 export function createSessionKit(deps: AuthDeps): SessionKit {
   const { audit, clock, config } = deps;
-  const tokens = createAccessTokens({ jwtKeys: deps.secrets.jwtKeys, clock });
+  const keyring = deps.keyring ?? envKeyring(deps.secrets);
+  const tokens = createAccessTokens({ keyring, clock });
+  // CSRF stays on the env key (the master), so rotating the ring's keys never breaks open sessions.
   const csrf = createCsrfTokens(deps.secrets.dataEncryptionKey);
-  const box = createSecretBox(deps.secrets.dataEncryptionKey);
+  const box = createDataBox(keyring);
 
   return {
     deps,

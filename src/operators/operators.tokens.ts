@@ -1,11 +1,12 @@
 import { errors, jwtVerify, SignJWT } from 'jose';
 import type { Clock } from '../shared/clock.js';
 import { isUuid } from '../shared/ids.js';
+import type { Keyring } from '../shared/keyring.js';
 
 /**
- * Access tokens: HS256 JWTs signed with the first key of the keyring and verified with whichever key
- * the `kid` header names, so a rotation (new key first, old key kept until its tokens expire) logs
- * nobody out. A token only says who and which session; the session row decides whether it still
+ * Access tokens: HS256 JWTs signed with the keyring's newest key and verified with whichever key
+ * the `kid` header names, so a rotation (`desk secrets rotate jwt`: new key first, old keys verify
+ * until `desk secrets prune` drops them after the longest token expired) logs nobody out. A token only says who and which session; the session row decides whether it still
  * counts.
  */
 export interface AccessClaims {
@@ -30,16 +31,13 @@ const ISSUER = 'usdt-desk';
 const AUDIENCE: Record<TokenKind, string> = { access: 'usdt-desk-api', refresh: 'usdt-desk-refresh' };
 
 export function createAccessTokens(deps: {
-  jwtKeys: { kid: string; secret: Buffer }[];
+  keyring: Pick<Keyring, 'jwtSigning' | 'jwtKey'>;
   clock: Clock;
 }): AccessTokens {
-  const signing = deps.jwtKeys[0];
-  if (!signing) throw new Error('the JWT keyring is empty: configure JWT_SIGNING_KEYS');
-  const keys = new Map(deps.jwtKeys.map((k) => [k.kid, new Uint8Array(k.secret)]));
-
   return {
     async sign(claims, expiresAt, kind = 'access') {
       const now = deps.clock.now();
+      const signing = await deps.keyring.jwtSigning();
       return new SignJWT({ sid: claims.sessionId })
         .setProtectedHeader({ alg: 'HS256', kid: signing.kid, typ: 'JWT' })
         .setSubject(claims.operatorId)
@@ -47,15 +45,15 @@ export function createAccessTokens(deps: {
         .setAudience(AUDIENCE[kind])
         .setIssuedAt(Math.floor(now.getTime() / 1000))
         .setExpirationTime(Math.floor(expiresAt.getTime() / 1000))
-        .sign(new Uint8Array(signing.secret));
+        .sign(signing.secret);
     },
 
     async verify(token, kind = 'access') {
       try {
         const { payload } = await jwtVerify(
           token,
-          (header) => {
-            const key = header.kid ? keys.get(header.kid) : undefined;
+          async (header) => {
+            const key = header.kid ? await deps.keyring.jwtKey(header.kid) : undefined;
             if (!key) throw new errors.JWKSNoMatchingKey();
             return key;
           },

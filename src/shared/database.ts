@@ -10,6 +10,7 @@ import type { TradingTables } from '../trading/trading.tables.js';
 import type { WalletTables } from '../wallets/wallets.tables.js';
 import type { SettlementTables } from '../settlement/settlement.tables.js';
 import type { EvmTables } from '../wallets/evm/evm.tables.js';
+import type { SecretTables } from '../secrets/secrets.tables.js';
 
 /**
  * The whole schema as Kysely sees it: each domain declares its own tables in `<domain>.tables.ts`
@@ -28,4 +29,5 @@ export interface Database
     WalletTables,
     SettlementTables,
     AlertTables,
-    EvmTables {}
+    EvmTables,
+    SecretTables {}

@@ -18,7 +18,6 @@ import * as m0016 from './0016_flag_outside_api_unforgeable.js';
 import * as m0017 from './0017_alerts.js';
 import * as m0020 from './0020_evm.js';
 import * as m0021 from './0021_reconciliation.js';
-import * as m0030 from './0030_secret_keys.js';
 import * as m0040 from './0040_operator_invitations.js';
 import * as m0047 from './0047_console_clients.js';
 import * as m0048 from './0048_overview_indexes.js';
@@ -26,6 +25,7 @@ import * as m0049 from './0049_quotes_received.js';
 import * as m0050 from './0050_pricing_band.js';
 import * as m0051 from './0051_approvals_notional.js';
 import * as m0052 from './0052_approvals_floods.js';
+import * as m0053 from './0053_secret_keys.js';
 
 /**
  * Forward-only migrations, in order. Never edit one that has shipped: add the next file instead.
@@ -52,7 +52,6 @@ export const migrations: Record<string, Migration> = {
   '0017_alerts': m0017,
   '0020_evm': m0020,
   '0021_reconciliation': m0021,
-  '0030_secret_keys': m0030,
   '0040_operator_invitations': m0040,
   '0047_console_clients': m0047,
   '0048_overview_indexes': m0048,
@@ -60,4 +59,5 @@ export const migrations: Record<string, Migration> = {
   '0050_pricing_band': m0050,
   '0051_approvals_notional': m0051,
   '0052_approvals_floods': m0052,
+  '0053_secret_keys': m0053,
 };

@@ -1,4 +1,12 @@
-import { createHash, createPrivateKey, hash, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  hash,
+  createPublicKey,
+  sign,
+  verify,
+  type KeyObject,
+} from 'node:crypto';
 
 /**
  * The hash chain's arithmetic, shared by the sealer (which builds it), the export (which carries it)

@@ -49,7 +49,9 @@ describe('the export fast path', () => {
   it.each(['jsonl', 'csv'] as const)('writes event lines exactly as encodeRecord (%s)', (format) => {
     for (const r of rows) {
       const { seq, digest, hash, ...event } = r;
-      expect(encodeEventLine(format, r)).toBe(encodeRecord(format, { type: 'event', seq, digest, hash, event }));
+      expect(encodeEventLine(format, r)).toBe(
+        encodeRecord(format, { type: 'event', seq, digest, hash, event }),
+      );
     }
   });
 

@@ -126,7 +126,7 @@ export function createApiKeysService(deps: {
  * before this process's own write had finished do not write either: what they read may predate that
  * write. So a burst of calls with one key sends one UPDATE, and a key in steady use one a minute.
  */
-function lastUsedWriter(db: Db, clock: Clock) {
+export function lastUsedWriter(db: Db, clock: Clock) {
   /** Per key: this process's latest write, and when (performance.now()) it finished. */
   const writes = new Map<string, { done: number }>();
   return {

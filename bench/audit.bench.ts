@@ -121,7 +121,7 @@ async function exportAndVerify(
   await fs.promises.rm(file);
   const rate = (r: ChildRun) =>
     `${fmt(events / r.seconds)} events/s (${r.seconds.toFixed(1)} s, ${(r.cpuSeconds / r.seconds).toFixed(2)} CPU-s/s)`;
-  return [
+  const rows = [
     {
       name: `audit: export ${format}, ${fmt(events)} events (${mb(size)})`,
       value: `${rate(exp)}, peak RSS ${mb(exp.maxRssBytes)}, ${exp.statements} statements + ${exp.roundTrips - exp.statements} BEGIN/COMMIT = ${exp.roundTrips} round trips`,
@@ -131,6 +131,9 @@ async function exportAndVerify(
       value: `${rate(ver)}, peak RSS ${mb(ver.maxRssBytes)}, no database`,
     },
   ];
+  // As they come too: a run over several millions takes a while.
+  for (const r of rows) process.stderr.write(`${r.name} | ${r.value}\n`);
+  return rows;
 }
 
 export async function benchAudit(): Promise<BenchRow[]> {

@@ -190,7 +190,7 @@ function fetchBatch(
     .orderBy('seq')
     .orderBy('id')
     .execute();
-  return Promise.all([rows, checkpoints]).then(([r, c]) => ({ rows: r as FetchedRow[], checkpoints: c }));
+  return Promise.all([rows, checkpoints]).then(([r, c]) => ({ rows: r, checkpoints: c }));
 }
 
 /**

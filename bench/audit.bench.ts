@@ -1,12 +1,10 @@
+import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { sql } from 'kysely';
 import { createAuditService, type AuditService } from '../src/audit/audit.service.js';
-import { verifyExport } from '../src/audit/audit.verify.js';
 import type { ExportFormatName } from '../src/audit/audit.format.js';
 import { systemClock } from '../src/shared/clock.js';
 import { createDb, createPool, withTransaction, type Db } from '../src/shared/db.js';
@@ -16,23 +14,18 @@ import type { BenchRow } from './table.js';
 
 const WRITERS = 8;
 const WRITE_SECONDS = Number(process.env.AUDIT_BENCH_WRITE_SECONDS ?? 10);
-const EXPORT_EVENTS = Number(process.env.AUDIT_BENCH_EVENTS ?? 1_000_000);
+/** The chain sizes exported and verified, in order (each tops the last one up). */
+const EXPORT_EVENTS = (process.env.AUDIT_BENCH_EVENTS ?? '1000000,5000000').split(',').map(Number);
+const FORMATS = (process.env.AUDIT_BENCH_FORMATS ?? 'jsonl,csv').split(',') as ExportFormatName[];
+
+const chained = async (db: Db) =>
+  Number(
+    (await sql<{ n: string }>`select coalesce(max(seq), 0)::text as n from audit_chain`.execute(db)).rows[0]
+      ?.n ?? 0,
+  );
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en');
 const mb = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MB`;
-
-/** Samples this process's RSS while `fn` runs; returns the peak. */
-async function peakRss<T>(fn: () => Promise<T>): Promise<{ result: T; peak: number; before: number }> {
-  const before = process.memoryUsage().rss;
-  let peak = before;
-  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
-  try {
-    const result = await fn();
-    return { result, peak: Math.max(peak, process.memoryUsage().rss), before };
-  } finally {
-    clearInterval(timer);
-  }
-}
 
 async function timed<T>(fn: () => Promise<T>): Promise<{ result: T; seconds: number }> {
   const t0 = performance.now();
@@ -88,34 +81,59 @@ async function recordThroughput(db: Db, audit: AuditService, withSealer: boolean
   ];
 }
 
+interface ChildRun {
+  seconds: number;
+  cpuSeconds: number;
+  maxRssBytes: number;
+  statements: number;
+  roundTrips: number;
+  exitCode: number;
+}
+
+/** One `desk audit …` command in a child process (bench/audit.child.ts), with what it measured of itself. */
+async function deskAudit(args: string[], env: Record<string, string>): Promise<ChildRun> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/audit.child.ts', ...args], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  const line = out.split('\n').find((l) => l.startsWith('BENCH '));
+  if (code !== 0 || !line) throw new Error(`desk audit ${args.join(' ')} failed (${code}): ${out}`);
+  const run = JSON.parse(line.slice('BENCH '.length)) as ChildRun;
+  if (run.exitCode !== 0) throw new Error(`desk audit ${args.join(' ')} exited ${run.exitCode}: ${out}`);
+  return run;
+}
+
+/** `desk audit export` then `desk audit verify` of the whole chain, each in a process of its own. */
 async function exportAndVerify(
-  audit: AuditService,
+  env: Record<string, string>,
   dir: string,
   format: ExportFormatName,
+  events: number,
 ): Promise<BenchRow[]> {
   const file = path.join(dir, `audit.${format}`);
-  const exp = await peakRss(() =>
-    timed(async () => {
-      const exported = await audit.export(format, {}, { actorType: 'cli', actorId: 'bench' });
-      await pipeline(Readable.from(exported.chunks, { objectMode: false }), fs.createWriteStream(file));
-    }),
-  );
+  const exp = await deskAudit(['export', '--format', format, '--out', file], env);
   const size = (await fs.promises.stat(file)).size;
-  const ver = await peakRss(() => timed(() => verifyExport(fs.createReadStream(file))));
-  if (!ver.result.result.ok) throw new Error(`bench export does not verify: ${ver.result.result.problem}`);
-  const events = ver.result.result.summary.events;
+  const ver = await deskAudit(['verify', file], env);
   await fs.promises.rm(file);
-  return [
+  const rate = (r: ChildRun) =>
+    `${fmt(events / r.seconds)} events/s (${r.seconds.toFixed(1)} s, ${(r.cpuSeconds / r.seconds).toFixed(2)} CPU-s/s)`;
+  const rows = [
     {
-      name: `audit: export ${format}, ${fmt(events)} events`,
-      value: `${fmt(events / exp.result.seconds)} events/s (${exp.result.seconds.toFixed(1)} s, ${mb(size)})`,
+      name: `audit: export ${format}, ${fmt(events)} events (${mb(size)})`,
+      value: `${rate(exp)}, peak RSS ${mb(exp.maxRssBytes)}, ${exp.statements} statements + ${exp.roundTrips - exp.statements} BEGIN/COMMIT = ${exp.roundTrips} round trips`,
     },
-    { name: `audit: export ${format}, peak RSS`, value: `${mb(exp.peak)} (${mb(exp.before)} before)` },
     {
-      name: `audit: verify ${format}`,
-      value: `${fmt(events / ver.result.seconds)} events/s, peak RSS ${mb(ver.peak)}`,
+      name: `audit: verify ${format}, ${fmt(events)} events`,
+      value: `${rate(ver)}, peak RSS ${mb(ver.maxRssBytes)}, no database`,
     },
   ];
+  // As they come too: a run over several millions takes a while.
+  for (const r of rows) process.stderr.write(`${r.name} | ${r.value}\n`);
+  return rows;
 }
 
 export async function benchAudit(): Promise<BenchRow[]> {
@@ -130,27 +148,40 @@ export async function benchAudit(): Promise<BenchRow[]> {
     const key = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
     const audit = createAuditService({ db, clock: systemClock, signingKeyPem: key });
 
-    rows.push(...(await recordThroughput(db, audit, false)));
-    rows.push(...(await recordThroughput(db, audit, true)));
+    if (WRITE_SECONDS > 0) {
+      rows.push(...(await recordThroughput(db, audit, false)));
+      rows.push(...(await recordThroughput(db, audit, true)));
+    }
 
-    const insert = await timed(async () => {
-      for (let done = 0; done < EXPORT_EVENTS; done += 250_000) {
-        const n = Math.min(250_000, EXPORT_EVENTS - done);
-        await sql`
-          insert into audit_events (actor_type, actor_id, action, entity_type, entity_id, request_id, ip, data)
-          select 'operator', 'op-' || (g % 50), 'trade.approve', 'trade', g::text, 'req-' || g, '192.0.2.1',
-                 jsonb_build_object('amount', (g * 10)::text || '.00', 'reason', 'within limits, checked twice')
-          from generate_series(1, ${n}::int) g`.execute(db);
-      }
-    });
-    const seal = await timed(() => audit.seal());
-    rows.push({
-      name: `audit: seal ${fmt(seal.result.chained)} events in one pass`,
-      value: `${fmt(seal.result.chained / seal.seconds)} events/s (${seal.seconds.toFixed(1)} s; bulk insert ${insert.seconds.toFixed(1)} s)`,
-    });
+    const env = {
+      DATABASE_URL: pg.url('postgres'),
+      DESK_DATA_DIR: await fs.promises.mkdtemp(path.join(dir, 'desk-')),
+      AUDIT_SIGNING_KEY: key,
+    };
+    // The baseline: what the command costs with (almost) nothing to export.
+    rows.push(...(await exportAndVerify(env, dir, 'jsonl', await chained(db))));
 
-    rows.push(...(await exportAndVerify(audit, dir, 'jsonl')));
-    rows.push(...(await exportAndVerify(audit, dir, 'csv')));
+    for (const target of EXPORT_EVENTS) {
+      // Seeded in bulk and chained by the sealer itself (neither is what this measures).
+      const insert = await timed(async () => {
+        for (let have = await chained(db); have < target; have += 250_000) {
+          const n = Math.min(250_000, target - have);
+          await sql`
+            insert into audit_events (actor_type, actor_id, action, entity_type, entity_id, request_id, ip, data)
+            select 'operator', 'op-' || (g % 50), 'trade.approve', 'trade', g::text, 'req-' || g, '192.0.2.1',
+                   jsonb_build_object('amount', (g * 10)::text || '.00', 'reason', 'within limits, checked twice')
+            from generate_series(1, ${n}::int) g`.execute(db);
+        }
+      });
+      const seal = await timed(() => audit.seal());
+      await sql`vacuum (analyze) audit_events, audit_chain`.execute(db);
+      rows.push({
+        name: `audit: seal ${fmt(seal.result.chained)} events in one pass`,
+        value: `${fmt(seal.result.chained / seal.seconds)} events/s (${seal.seconds.toFixed(1)} s; bulk insert ${insert.seconds.toFixed(1)} s)`,
+      });
+      const events = await chained(db);
+      for (const format of FORMATS) rows.push(...(await exportAndVerify(env, dir, format, events)));
+    }
   } finally {
     await db.destroy();
     await pg.stop();

@@ -1,4 +1,12 @@
-import { createHash, createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  hash,
+  createPublicKey,
+  sign,
+  verify,
+  type KeyObject,
+} from 'node:crypto';
 
 /**
  * The hash chain's arithmetic, shared by the sealer (which builds it), the export (which carries it)
@@ -29,37 +37,73 @@ export function canonicalJson(value: unknown): string {
     if (text === undefined) throw new TypeError(`cannot canonicalise ${typeof value}`);
     return text;
   }
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  // Plain loops and concatenation: this runs for every event the sealer chains and verify checks.
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + canonicalJson(value[i]);
+    return `${out}]`;
+  }
   const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj)
-    .filter((k) => obj[k] !== undefined)
-    .sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
+  const keys = Object.keys(obj).sort();
+  let out = '{';
+  for (const k of keys) {
+    const v = obj[k];
+    if (v === undefined) continue;
+    out += `${out.length === 1 ? '' : ','}${JSON.stringify(k)}:${canonicalJson(v)}`;
+  }
+  return `${out}}`;
 }
 
 export function sha256Hex(data: string | Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
+  // One-shot: no Hash object per call (same bytes as createHash().update(data), strings as UTF-8).
+  return hash('sha256', data, 'hex');
 }
 
+const DIGEST_FIELDS = (
+  [
+    'id',
+    'occurred_at',
+    'actor_type',
+    'actor_id',
+    'action',
+    'entity_type',
+    'entity_id',
+    'request_id',
+    'ip',
+    'data',
+  ] as const
+)
+  .slice()
+  .sort();
+const DIGEST_KEYS = DIGEST_FIELDS.map((k) => `${JSON.stringify(k)}:`);
+
+/**
+ * sha256 of `canonicalJson({ id, occurred_at, …, data })`: the object's keys are fixed, so they are
+ * written in their sorted order directly (an undefined field is left out, as canonicalJson does).
+ */
 export function eventDigest(e: ChainedEventFields): string {
-  return sha256Hex(
-    canonicalJson({
-      id: e.id,
-      occurred_at: e.occurred_at,
-      actor_type: e.actor_type,
-      actor_id: e.actor_id,
-      action: e.action,
-      entity_type: e.entity_type,
-      entity_id: e.entity_id,
-      request_id: e.request_id,
-      ip: e.ip,
-      data: e.data,
-    }),
-  );
+  let out = '{';
+  for (let i = 0; i < DIGEST_FIELDS.length; i++) {
+    const v = e[DIGEST_FIELDS[i] as keyof ChainedEventFields];
+    if (v === undefined) continue;
+    out += `${out.length === 1 ? '' : ','}${DIGEST_KEYS[i] as string}${canonicalJson(v)}`;
+  }
+  return sha256Hex(`${out}}`);
 }
+
+const pair = Buffer.alloc(64);
 
 /** hash(n) = sha256(hash(n-1) ‖ digest(n)) over the raw 32-byte values. */
 export function chainHash(prevHash: string, digest: string): string {
+  // Decoded into one reused 64-byte buffer; a value that is not 64 hex digits takes the general path
+  // (Buffer.from keeps the hex it can read), so malformed input hashes exactly as it always did.
+  if (
+    prevHash.length === 64 &&
+    digest.length === 64 &&
+    pair.write(prevHash, 0, 32, 'hex') === 32 &&
+    pair.write(digest, 32, 32, 'hex') === 32
+  )
+    return hash('sha256', pair, 'hex');
   return createHash('sha256')
     .update(Buffer.from(prevHash, 'hex'))
     .update(Buffer.from(digest, 'hex'))

@@ -11,12 +11,11 @@ import {
   type Checkpoint,
 } from './audit.chain.js';
 import {
-  csvRecords,
   CSV_HEADER_ROW,
   decodeRecord,
   EXPORT_FORMAT,
   EXPORT_FORMAT_VERSION,
-  splitLines,
+  recordBatches,
   type ByteSource,
   type ExportFormatName,
   type ExportRecord,
@@ -178,29 +177,35 @@ export async function verifyExport(input: ByteSource, opts: VerifyOptions = {}):
   };
 
   try {
-    for await (const text of recordsOf(input)) {
-      lineNo++;
-      if (lineNo === 1) {
-        format = text === CSV_HEADER_ROW ? 'csv' : text.startsWith('{') ? 'jsonl' : undefined;
-        if (!format)
-          throw new Broken('this is not a usdt-desk audit export (neither its CSV nor its JSONL layout)');
-        if (format === 'csv') {
-          fileHash.update(`${text}\n`);
-          continue;
+    // The file hash takes the bytes as read, a chunk at a time, up to the start of the trailer.
+    let hashing = true;
+    for await (const batch of recordBatches(input)) {
+      for (let i = 0; i < batch.records.length; i++) {
+        const text = batch.records[i] as string;
+        lineNo++;
+        if (lineNo === 1) {
+          format = text === CSV_HEADER_ROW ? 'csv' : text.startsWith('{') ? 'jsonl' : undefined;
+          if (!format)
+            throw new Broken('this is not a usdt-desk audit export (neither its CSV nor its JSONL layout)');
+          if (format === 'csv') continue;
+        }
+        try {
+          const record = decodeRecord(format ?? 'jsonl', text);
+          if (!record || typeof record !== 'object') throw new Broken('this line is not a record');
+          onRecord(record);
+        } catch (err) {
+          // A hand-edited line can be anything: report it, never crash on it.
+          if (err instanceof Broken) throw err;
+          throw new Broken(
+            `this line cannot be read (${(err as Error).message})${lastEventId ? `; the last good event was id ${lastEventId}` : ''}`,
+          );
+        }
+        if (trailer && hashing) {
+          fileHash.update(batch.bytes.subarray(0, i === 0 ? 0 : batch.ends[i - 1]));
+          hashing = false;
         }
       }
-      try {
-        const record = decodeRecord(format ?? 'jsonl', text);
-        if (!record || typeof record !== 'object') throw new Broken('this line is not a record');
-        onRecord(record);
-      } catch (err) {
-        // A hand-edited line can be anything: report it, never crash on it.
-        if (err instanceof Broken) throw err;
-        throw new Broken(
-          `this line cannot be read (${(err as Error).message})${lastEventId ? `; the last good event was id ${lastEventId}` : ''}`,
-        );
-      }
-      if (!trailer) fileHash.update(`${text}\n`);
+      if (hashing) fileHash.update(batch.bytes);
     }
     if (!header) throw new Broken('the file is empty');
     if (!trailer)
@@ -256,14 +261,4 @@ export async function verifyExport(input: ByteSource, opts: VerifyOptions = {}):
       sealedAt: trailer.checkpoint?.created_at ?? null,
     },
   };
-}
-
-/** Lines for JSONL; for CSV (told by its first line) records, which may span lines inside quotes. */
-async function* recordsOf(input: ByteSource): AsyncGenerator<string> {
-  const lines = splitLines(input);
-  const first = await lines.next();
-  if (first.done) return;
-  yield first.value;
-  if (first.value === CSV_HEADER_ROW) yield* csvRecords(lines);
-  else yield* lines;
 }

@@ -21,6 +21,7 @@ export function createApiKeysService(deps: {
   clients: ClientsService;
 }) {
   const { db, audit, clock } = deps;
+  const lastUsed = lastUsedWriter(db, clock);
   return {
     async issue(
       clientId: string,
@@ -97,23 +98,59 @@ export function createApiKeysService(deps: {
         .orderBy('created_at', 'desc')
         .execute(),
 
-    /** The key's client if the key is live; null otherwise (unknown, malformed or revoked alike). */
+    /**
+     * The key's client if the key is live; null otherwise (unknown, malformed or revoked alike). One
+     * read per call; `last_used_at` is written at most once a minute per key (see lastUsed below).
+     */
     async authenticate(
       raw: string | undefined,
     ): Promise<{ keyId: string; clientId: string; prefix: string } | null> {
       if (!raw || !KEY.test(raw)) return null;
+      const readAt = performance.now();
       const row = await db
         .selectFrom('client_api_keys')
         .select(['id', 'client_id', 'prefix', 'revoked_at', 'last_used_at'])
         .where('key_hash', '=', hash(raw))
         .executeTakeFirst();
       if (!row || row.revoked_at) return null;
-      // "Last used" to the minute: a key in steady use costs one read per call, not a write as well.
-      const now = clock.now();
-      if (!row.last_used_at || now.getTime() - row.last_used_at.getTime() >= LAST_USED_RESOLUTION_MS) {
-        await db.updateTable('client_api_keys').set({ last_used_at: now }).where('id', '=', row.id).execute();
-      }
+      await lastUsed.touch(row.id, row.last_used_at, readAt);
       return { keyId: row.id, clientId: row.client_id, prefix: row.prefix };
+    },
+  };
+}
+
+/**
+ * "Last used" to the minute, without a write per call. The row each call reads says when the key was
+ * last written; it is written again only once that is a minute old, by a conditional UPDATE (so
+ * several API processes write it once between them). Within this process, calls whose read began
+ * before this process's own write had finished do not write either: what they read may predate that
+ * write. So a burst of calls with one key sends one UPDATE, and a key in steady use one a minute.
+ */
+export function lastUsedWriter(db: Db, clock: Clock) {
+  /** Per key: this process's latest write, and when (performance.now()) it finished. */
+  const writes = new Map<string, { done: number }>();
+  return {
+    async touch(keyId: string, stored: Date | null, readAt: number): Promise<void> {
+      const mine = writes.get(keyId);
+      if (mine && readAt < mine.done) return; // covered by a write in flight or just finished
+      const now = clock.now();
+      const staleBefore = new Date(now.getTime() - LAST_USED_RESOLUTION_MS);
+      if (stored && stored > staleBefore) return;
+      if (writes.size >= 10_000) writes.clear(); // only ever saves statements: safe to forget
+      const entry = { done: Number.POSITIVE_INFINITY };
+      writes.set(keyId, entry);
+      try {
+        await db
+          .updateTable('client_api_keys')
+          .set({ last_used_at: now })
+          .where('id', '=', keyId)
+          .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<=', staleBefore)]))
+          .execute();
+        entry.done = performance.now();
+      } catch (err) {
+        writes.delete(keyId);
+        throw err;
+      }
     },
   };
 }

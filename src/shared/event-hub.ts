@@ -33,16 +33,29 @@ export function createEventHub(pool: pg.Pool) {
   let retryTimer: NodeJS.Timeout | undefined;
   let retryMs = RECONNECT_MIN_MS;
 
+  // The pool hands the same connection out again after this hub gives it back: every listener added
+  // to it must be taken off then, or each subscribe/unsubscribe cycle leaves two behind.
+  let onLost: (() => void) | undefined;
+  function detach(c: pg.PoolClient) {
+    c.off('notification', onNotification);
+    if (onLost) {
+      c.off('error', onLost);
+      c.off('end', onLost);
+      onLost = undefined;
+    }
+  }
+
   async function connect() {
     const c = await pool.connect();
     try {
       c.on('notification', onNotification);
-      // A lost connection (the server restarted): drop it and LISTEN again on a fresh one, with back-off.
-      c.once('error', () => lost(c));
-      c.once('end', () => lost(c));
+      // A lost connection (the server restarted): drop it and LISTEN again on a new one, with back-off.
+      onLost = () => lost(c);
+      c.on('error', onLost);
+      c.on('end', onLost);
       await c.query(`listen ${EVENTS_CHANNEL}`);
     } catch (err) {
-      c.off('notification', onNotification);
+      detach(c);
       c.release(err as Error);
       throw err;
     }
@@ -53,7 +66,7 @@ export function createEventHub(pool: pg.Pool) {
   function lost(c: pg.PoolClient) {
     if (client !== c) return;
     client = undefined;
-    c.off('notification', onNotification);
+    detach(c);
     c.release(new Error('LISTEN connection lost'));
     scheduleReconnect();
   }
@@ -77,7 +90,7 @@ export function createEventHub(pool: pg.Pool) {
     const c = client;
     client = undefined;
     if (!c) return;
-    c.off('notification', onNotification);
+    detach(c);
     await c.query(`unlisten ${EVENTS_CHANNEL}`).catch(() => undefined);
     c.release();
   }

@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { withdrawOpenTwin } from '../support/approvals.js';
 import { newOperator } from '../support/factories.js';
 import {
   screenshot,
@@ -11,6 +12,7 @@ import {
   approveInEngine,
   expireRequest,
   fileFlagSet,
+  fileRequest,
   fillApprove,
   openRequest,
   REASON,
@@ -38,6 +40,11 @@ describe('console: decision refusals shown inline', () => {
     dora = await signIn(desk, ['platform_admin'], { name: 'Dora Admin' });
   });
   afterAll(() => desk.close());
+  // Each scenario files its own "turn AUTO_SETTLEMENT on"; the one an earlier scenario left open is
+  // withdrawn first (an identical request while one is open is refused as DUPLICATE_REQUEST).
+  const withdrawTurnOn = () =>
+    withdrawOpenTwin(desk.t, 'flag.set', { key: 'AUTO_SETTLEMENT', enabled: true });
+  beforeEach(withdrawTurnOn);
 
   const formError = (user: ConsoleUser) => user.page.locator('.form-error');
 
@@ -197,6 +204,7 @@ describe('console: decision refusals shown inline', () => {
     // Forced: Finn, named on another request, has its co-sign form open with a comment typed; Dora
     // then signs in on the same workstation (as above), and the click on Finn's tab carries her session.
     const shared = await signIn(desk, ['platform_admin'], { name: 'Finn Cosigner' });
+    await withdrawTurnOn();
     const named = await fileFlagSet(ada, true, 'Fourth pilot');
     await approveInEngine(desk, named.id, ben.op, shared.op);
     await openRequest(shared.page, named.id);
@@ -273,35 +281,48 @@ describe('console: decision refusals shown inline', () => {
     expect(desk.consoleErrors).toEqual([]);
   });
   it('STALE_REQUEST: a co-sign on a change that another request already made is refused, and the request shows as failed', async () => {
-    // Two requests to turn AUTO_SETTLEMENT on, both approved naming Cleo. The first one's co-sign
-    // turns the flag on; the second, co-signed from a page opened before that, no longer applies.
-    const first = await fileFlagSet(ada, true, 'Pilot, first ask');
-    const second = await fileFlagSet(ada, true, 'Pilot, asked twice');
+    // Two requests to change the same policy (settlement.requeue's TTL to two different values: two
+    // identical open ones are refused as duplicates), both approved naming Cleo. The first one's co-sign
+    // changes the policy; the second, co-signed from a page opened before that, no longer applies.
+    const policy = (ttlSeconds: number, note: string) =>
+      fileRequest(
+        ada,
+        'policy.set',
+        {
+          kind: 'settlement.requeue',
+          primaryRoles: ['ops_approver', 'risk_officer'],
+          secondaryRoles: ['risk_officer'],
+          ttlSeconds,
+          tiers: [],
+        },
+        note,
+      );
+    const first = await policy(7200, 'Requeues wait two hours');
+    const second = await policy(5400, 'Requeues wait ninety minutes');
     await approveInEngine(desk, first.id, ben.op, cleo.op);
     await approveInEngine(desk, second.id, ben.op, cleo.op);
     await openRequest(cleo.page, second.id);
-    await cleo.page.getByLabel('Your reason for co-signing').fill('Go ahead, pilot approved');
+    await cleo.page.getByLabel('Your reason for co-signing').fill('Go ahead, policy reviewed');
     const stepUpUntil = new Date(desk.clock.now().getTime() + 60_000);
     await desk.t.desk.services.approvals.cosign(
       first.id,
-      { reason: 'Pilot approved, first ask' },
+      { reason: 'Policy reviewed, first ask' },
       {
         operatorId: cleo.op.id,
         stepUpUntil,
         audit: { actorType: 'operator', actorId: cleo.op.id, requestId: 'e2e-setup' },
       },
     );
-    await cleo.page.getByTestId('auto-settlement').filter({ hasText: 'AUTO_SETTLEMENT ON' }).waitFor(); // live
 
     await cleo.page.getByRole('button', { name: 'Co-sign and apply' }).click();
     await formError(cleo).filter({ hasText: 'The change could not be applied' }).waitFor();
     await statusOf(cleo.page).filter({ hasText: 'Failed' }).waitFor();
     await cleo.page
       .getByRole('region', { name: 'Decisions so far' })
-      .getByText(/changed since the request was filed|already on/)
+      .getByText(/changed since the request was filed|changed meanwhile/)
       .waitFor();
     expect(await cleo.page.getByLabel('Your reason for co-signing').inputValue()).toBe(
-      'Go ahead, pilot approved',
+      'Go ahead, policy reviewed',
     );
     expect(desk.consoleErrors).toEqual([]);
   });

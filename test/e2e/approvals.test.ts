@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withdrawOpenTwin } from '../support/approvals.js';
 import {
   focused,
   SCREENSHOTS,
@@ -211,7 +212,20 @@ describe('console: approvals queue, request detail and the dual-control journey'
 
   it('queue: tabs, filters by kind and status, "Load more", empty states', async () => {
     // Enough requests for a second page (25 a page).
-    for (let i = 0; i < 24; i++) await fileFlagSet(dora, false, `bulk ${i}`);
+    // Distinct ones: an identical request while one is open is refused (DUPLICATE_REQUEST).
+    for (let i = 0; i < 24; i++)
+      await fileRequest(
+        dora,
+        'policy.set',
+        {
+          kind: 'settlement.requeue',
+          primaryRoles: ['ops_approver', 'risk_officer'],
+          secondaryRoles: ['risk_officer'],
+          ttlSeconds: 3600 + i,
+          tiers: [],
+        },
+        `bulk ${i}`,
+      );
     await ben.page.goto('/approvals?tab=all');
     const rows = ben.page.getByTestId('approval-row');
     await rows.nth(24).waitFor();
@@ -258,6 +272,8 @@ describe('console: approvals queue, request detail and the dual-control journey'
   });
 
   it('cancel: the requester cancels their own request after one confirmation; an approver looking at it sees it cancelled live', async () => {
+    // The co-signer test left the same request open; an identical one would be refused as a duplicate.
+    await withdrawOpenTwin(desk.t, 'flag.set', { key: 'AUTO_SETTLEMENT', enabled: false });
     const filed = await fileFlagSet(ada, false, 'Turn it off for the audit window');
     await openRequest(ben.page, filed.id); // Ben is reading it, ready to decide
     await ben.page.getByRole('heading', { name: 'Approve' }).waitFor();

@@ -34,6 +34,8 @@ export const policySchema = z
     secondaryRoles: z.array(role),
     ttlSeconds: z.number(),
     tiers: z.array(tier),
+    /** The policy's version when the request was filed (a snapshot taken from the policies table). */
+    version: z.number().optional(),
   })
   .meta({ id: 'Policy' });
 

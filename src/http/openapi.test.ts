@@ -59,7 +59,7 @@ describe('the OpenAPI document (/api/openapi.json)', () => {
       const res = await s.app.inject({ method: 'GET', url: '/api/test/leaky' });
       expect(res.statusCode).toBe(500);
     } finally {
-      await s.app.close();
+      await s.close();
     }
   });
 

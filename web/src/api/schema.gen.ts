@@ -4629,6 +4629,7 @@ export interface components {
         };
       }[];
       ttlSeconds: number;
+      version?: number;
     };
     PolicyInput: {
       kind: string;
@@ -4645,6 +4646,7 @@ export interface components {
         };
       }[];
       ttlSeconds: number;
+      version?: number;
     };
     ReconciliationDifference: {
       adapter: string;

@@ -2904,18 +2904,22 @@ export interface paths {
                 recent: {
                   amountUsdt: string;
                   error: string | null;
+                  expiresAt: string | null;
                   /** Format: uuid */
                   id: string;
                   latencyMs: number;
-                  network: string;
+                  /** @enum {string} */
+                  network: 'tron' | 'ethereum';
                   price: string | null;
                   receivedAt: string;
                   /** Format: uuid */
                   rfqId: string;
                   /** @enum {string} */
                   side: 'buy' | 'sell';
+                  source: string;
                   /** @enum {string} */
                   status: 'offered' | 'not_best' | 'failed' | 'accepted';
+                  total: string | null;
                 }[];
               }[];
               spreads: {

@@ -4,6 +4,15 @@ import { z } from 'zod';
 import { auditContext } from '../shared/request-context.js';
 import { AppError } from '../shared/errors.js';
 import type { AlertsService } from './alerts.service.js';
+import {
+  alertEventJson,
+  alertEventsSchema,
+  alertJson,
+  alertListSchema,
+  runbookSchema,
+  silenceSchema,
+  unsilenceSchema,
+} from './alerts.api.js';
 
 const nameParams = z.object({ name: z.string().min(1).max(80) }).strict();
 const iso = z
@@ -17,10 +26,14 @@ export function alertsRoutes(deps: { alerts: AlertsService }): FastifyPluginAsyn
   return async (app) => {
     const r = app.withTypeProvider<ZodTypeProvider>();
 
-    r.get('/api/alerts', { config: { access: { permission: 'alerts:read' } } }, async () => {
-      const items = await alerts.list();
-      return { items, firing: items.filter((i) => i.state === 'firing').length };
-    });
+    r.get(
+      '/api/alerts',
+      { config: { access: { permission: 'alerts:read' } }, schema: { response: { 200: alertListSchema } } },
+      async () => {
+        const items = await alerts.list();
+        return { items: items.map(alertJson), firing: items.filter((i) => i.state === 'firing').length };
+      },
+    );
 
     r.get(
       '/api/alerts/events',
@@ -36,6 +49,7 @@ export function alertsRoutes(deps: { alerts: AlertsService }): FastifyPluginAsyn
               limit: z.coerce.number().int().min(1).max(200).optional(),
             })
             .strict(),
+          response: { 200: alertEventsSchema },
         },
       },
       async (req) => {
@@ -45,7 +59,8 @@ export function alertsRoutes(deps: { alerts: AlertsService }): FastifyPluginAsyn
             { path: 'querystring.from', message: 'is after to' },
           ]);
         try {
-          return await alerts.events(q);
+          const page = await alerts.events(q);
+          return { items: page.items.map(alertEventJson), nextCursor: page.nextCursor };
         } catch (err) {
           if (err instanceof AppError && err.code === 'NOT_FOUND' && q.rule)
             throw new AppError('VALIDATION_FAILED', err.detail, [
@@ -58,7 +73,10 @@ export function alertsRoutes(deps: { alerts: AlertsService }): FastifyPluginAsyn
 
     r.get(
       '/api/alerts/:name/runbook',
-      { config: { access: { permission: 'alerts:read' } }, schema: { params: nameParams } },
+      {
+        config: { access: { permission: 'alerts:read' } },
+        schema: { params: nameParams, response: { 200: runbookSchema } },
+      },
       async (req) => alerts.runbook(req.params.name),
     );
 
@@ -69,6 +87,7 @@ export function alertsRoutes(deps: { alerts: AlertsService }): FastifyPluginAsyn
         schema: {
           params: nameParams,
           body: z.object({ minutes: z.number().int().min(1), reason: z.string().max(2000) }).strict(),
+          response: { 200: silenceSchema },
         },
       },
       async (req) => {
@@ -84,7 +103,11 @@ export function alertsRoutes(deps: { alerts: AlertsService }): FastifyPluginAsyn
       '/api/alerts/:name/silence',
       {
         config: { access: { permission: 'alerts:silence', stepUp: true } },
-        schema: { params: nameParams, body: z.object({}).strict().nullish() },
+        schema: {
+          params: nameParams,
+          body: z.object({}).strict().nullish(),
+          response: { 200: unsilenceSchema },
+        },
       },
       async (req) =>
         alerts.unsilence(req.params.name, { roles: req.actor?.roles ?? [], ctx: auditContext(req) }),

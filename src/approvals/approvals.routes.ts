@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { deskDate } from '../shared/dates.js';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -11,6 +11,15 @@ import { approvalsReport, reportCsv } from './approvals.report.js';
 import type { ApproverDirectory } from './approvals.ports.js';
 import type { Executor } from '../shared/db.js';
 import { bucketSchema, windowQuery } from '../shared/windows.js';
+import {
+  changeRequestDetailSchema,
+  changeRequestSchema,
+  eligibilitySchema,
+  eligibleApproversSchema,
+  policiesSchema,
+  reportSchema,
+  requestPageSchema,
+} from './approvals.api.js';
 import {
   approveBody,
   cosignBody,
@@ -56,7 +65,10 @@ export function approvalsRoutes(deps: {
 
     r.post(
       '/api/approvals',
-      { config: { access: { permission: 'approvals:request' } }, schema: { body: fileBody } },
+      {
+        config: { access: { permission: 'approvals:request' } },
+        schema: { body: fileBody, response: { 200: changeRequestSchema, 201: changeRequestSchema } },
+      },
       async (req, reply) => {
         const key = idempotencyKeyOf(req.headers);
         const actor = actorOf(req);
@@ -69,21 +81,32 @@ export function approvalsRoutes(deps: {
       },
     );
 
-    r.get('/api/approvals', { config: read, schema: { querystring: listQuery } }, async (req) => {
-      const me = actorOf(req).operatorId;
-      const page = await queries.list(req.query, me);
-      // Name requesters and approvers so lists read like the detail page: only the people on this page.
-      const { people, clients } = await queries.peopleOf(page.items);
-      return {
-        items: page.items.map((i) => requestView(i, people, clients)),
-        nextCursor: page.nextCursor,
-        awaitingMe: await queries.awaitingMeCount(me),
-      };
-    });
+    r.get(
+      '/api/approvals',
+      { config: read, schema: { querystring: listQuery, response: { 200: requestPageSchema } } },
+      async (req) => {
+        const me = actorOf(req).operatorId;
+        const page = await queries.list(req.query, me);
+        // Name requesters and approvers so lists read like the detail page: only the people on this page.
+        const { people, clients } = await queries.peopleOf(page.items);
+        return {
+          items: page.items.map((i) => requestView(i, people, clients)),
+          nextCursor: page.nextCursor,
+          awaitingMe: await queries.awaitingMeCount(me),
+        };
+      },
+    );
 
     r.get(
       '/api/approvals/report',
-      { config: { access: { permission: 'approvals:report' } }, schema: { querystring: reportQuery } },
+      {
+        config: { access: { permission: 'approvals:report' } },
+        schema: {
+          querystring: reportQuery,
+          // format=csv answers text/csv instead (a string is sent as it is, without this schema).
+          response: { 200: reportSchema },
+        },
+      },
       async (req, reply) => {
         const to = req.query.to ?? new Date();
         const from = req.query.from ?? new Date(to.getTime() - 30 * 24 * 3600 * 1000);
@@ -94,7 +117,9 @@ export function approvalsRoutes(deps: {
         const report = await approvalsReport(deps.db, deps.directory, { from, to });
         if (req.query.format === 'csv') {
           const name = `approvals-${from.toISOString().slice(0, 10)}-${to.toISOString().slice(0, 10)}.csv`;
-          return reply
+          // Text outside the JSON schema: Fastify sends a string payload as it is.
+          const text: FastifyReply = reply;
+          return text
             .type('text/csv; charset=utf-8')
             .header('content-disposition', `attachment; filename="${name}"`)
             .send(reportCsv(report));
@@ -179,11 +204,23 @@ export function approvalsRoutes(deps: {
       },
     );
 
-    r.get('/api/approvals/policies', { config: read }, async () => ({ items: await queries.policies() }));
+    r.get(
+      '/api/approvals/policies',
+      { config: read, schema: { response: { 200: policiesSchema } } },
+      async () => ({
+        items: (await queries.policies()).map((p) => ({ ...p, updatedAt: p.updatedAt.toISOString() })),
+      }),
+    );
 
     r.get(
       '/api/approvals/policies/:kind/eligibility',
-      { config: read, schema: { params: z.object({ kind: z.string().min(1).max(100) }).strict() } },
+      {
+        config: read,
+        schema: {
+          params: z.object({ kind: z.string().min(1).max(100) }).strict(),
+          response: { 200: eligibilitySchema },
+        },
+      },
       async (req) => {
         const blocked = await queries.eligibilityFor(req.params.kind, actorOf(req).operatorId);
         return {
@@ -197,30 +234,34 @@ export function approvalsRoutes(deps: {
       },
     );
 
-    r.get('/api/approvals/:id', { config: read, schema: { params: idParams } }, async (req) => {
-      const { request, history, people, clients, undecidable } = await queries.get(req.params.id);
-      return {
-        ...requestView(request, people, clients),
-        /** Set when nobody the desk has now can take the next step (names the missing roles). */
-        undecidableReason: undecidable?.reason ?? null,
-        missingRoles: undecidable?.missingRoles ?? [],
-        history: history.map((h) => ({
-          at: h.at.toISOString(),
-          action: h.action,
-          actor: {
-            type: h.actor_type,
-            id: h.actor_id,
-            name: h.actor_id ? (people.get(h.actor_id)?.name ?? null) : null,
-          },
-          reason: h.reason,
-          data: h.data,
-        })),
-      };
-    });
+    r.get(
+      '/api/approvals/:id',
+      { config: read, schema: { params: idParams, response: { 200: changeRequestDetailSchema } } },
+      async (req) => {
+        const { request, history, people, clients, undecidable } = await queries.get(req.params.id);
+        return {
+          ...requestView(request, people, clients),
+          /** Set when nobody the desk has now can take the next step (names the missing roles). */
+          undecidableReason: undecidable?.reason ?? null,
+          missingRoles: undecidable?.missingRoles ?? [],
+          history: history.map((h) => ({
+            at: h.at.toISOString(),
+            action: h.action,
+            actor: {
+              type: h.actor_type,
+              id: h.actor_id,
+              name: h.actor_id ? (people.get(h.actor_id)?.name ?? null) : null,
+            },
+            reason: h.reason,
+            data: h.data,
+          })),
+        };
+      },
+    );
 
     r.get(
       '/api/approvals/:id/eligible-approvers',
-      { config: read, schema: { params: idParams } },
+      { config: read, schema: { params: idParams, response: { 200: eligibleApproversSchema } } },
       async (req) => {
         const people = await queries.eligibleApprovers(req.params.id, actorOf(req).operatorId);
         return {
@@ -237,24 +278,37 @@ export function approvalsRoutes(deps: {
 
     r.post(
       '/api/approvals/:id/approve',
-      { config: decide, schema: { params: idParams, body: approveBody } },
+      {
+        config: decide,
+        schema: { params: idParams, body: approveBody, response: { 200: changeRequestSchema } },
+      },
       async (req) => requestView(await approvals.approve(req.params.id, req.body, decider(req))),
     );
     r.post(
       '/api/approvals/:id/cosign',
-      { config: decide, schema: { params: idParams, body: cosignBody } },
+      {
+        config: decide,
+        schema: { params: idParams, body: cosignBody, response: { 200: changeRequestSchema } },
+      },
       async (req) => requestView(await approvals.cosign(req.params.id, req.body, decider(req))),
     );
     r.post(
       '/api/approvals/:id/reject',
-      { config: decide, schema: { params: idParams, body: rejectBody } },
+      {
+        config: decide,
+        schema: { params: idParams, body: rejectBody, response: { 200: changeRequestSchema } },
+      },
       async (req) => requestView(await approvals.reject(req.params.id, req.body, decider(req))),
     );
     r.post(
       '/api/approvals/:id/cancel',
       {
         config: { access: { permission: 'approvals:request' } },
-        schema: { params: idParams, body: z.object({}).strict().nullish() },
+        schema: {
+          params: idParams,
+          body: z.object({}).strict().nullish(),
+          response: { 200: changeRequestSchema },
+        },
       },
       async (req) =>
         requestView(

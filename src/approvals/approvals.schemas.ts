@@ -56,8 +56,7 @@ export function idempotencyKeyOf(headers: Record<string, string | string[] | und
   return key;
 }
 
-function personView(p: ApproverInfo | undefined, id: string | null) {
-  if (!id) return null;
+function personView(p: ApproverInfo | undefined, id: string) {
   return p
     ? { id: p.id, name: p.name, email: p.email, roles: p.roles }
     : { id, name: null, email: null, roles: [] };
@@ -95,11 +94,11 @@ export function requestView(
     summary: r.summary,
     payload: r.payload,
     digest: r.digest,
-    diff: r.diff,
+    diff: r.diff as { field: string; before: unknown; after: unknown }[],
     entity: { type: r.entity_type, id: r.entity_id, version: r.entity_version },
     requestedBy: requesterView(r, people, clients),
     note: r.note,
-    policy: r.policy,
+    policy,
     /** The name of the policy tier that applies to this request (null: none does). */
     /** The amounts (USDT smallest units) before and after the change that the tiers judged at filing. */
     notional: r.notional,

@@ -10,12 +10,34 @@ import { auditContext } from '../shared/request-context.js';
 import type { AddressesService } from './addresses.service.js';
 import type { ApiKeysService } from './apikeys.service.js';
 import type { ClientsService } from './clients.service.js';
-import { clientListView } from './clients.console.routes.js';
+import { clientListView, clientSchema } from './clients.console.routes.js';
+import { changeRequestSchema } from '../approvals/approvals.api.js';
+import { tradeSchema } from '../trading/trades.views.js';
 import type { LimitsService } from './limits.service.js';
 
 const clientParams = z.object({ id: z.string().uuid() }).strict();
 
 const clientView = clientListView;
+const addressStatus = z.enum(['pending', 'whitelisted', 'removed']);
+const clientDetailSchema = clientSchema.extend({
+  limits: z.object({
+    maxPerTradeUsdt: z.string(),
+    maxPerDayUsdt: z.string(),
+    own: z.boolean(),
+    bookedLast24hUsdt: z.string(),
+  }),
+  addresses: z.array(
+    z.object({
+      id: z.string(),
+      network: z.enum(NETWORKS),
+      address: z.string(),
+      status: addressStatus,
+      createdAt: z.string(),
+      whitelistedAt: z.string().nullable(),
+    }),
+  ),
+  trades: z.array(tradeSchema),
+});
 
 /**
  * Operator API for client administration: clients, payout addresses, limits and API keys. Changes to
@@ -28,7 +50,7 @@ export function clientsRoutes(deps: {
   keys: ApiKeysService;
   approvals: Pick<ApprovalsService, 'file'>;
   /** The client's latest trades as the trades API shows them (the trading domain owns trades). */
-  recentTrades: (clientId: string) => Promise<object[]>;
+  recentTrades: (clientId: string) => Promise<z.input<typeof tradeSchema>[]>;
 }): FastifyPluginAsync {
   return async (app) => {
     const r = app.withTypeProvider<ZodTypeProvider>();
@@ -47,6 +69,19 @@ export function clientsRoutes(deps: {
               note: z.string().max(2000).optional(),
             })
             .strict(),
+          response: {
+            201: z.object({
+              address: z
+                .object({
+                  id: z.string(),
+                  network: z.enum(NETWORKS),
+                  address: z.string(),
+                  status: addressStatus,
+                })
+                .nullable(),
+              request: changeRequestSchema,
+            }),
+          },
         },
       },
       async (req, reply) => {
@@ -68,7 +103,10 @@ export function clientsRoutes(deps: {
 
     r.get(
       '/api/clients/:id',
-      { config: { access: { permission: 'clients:read' } }, schema: { params: clientParams } },
+      {
+        config: { access: { permission: 'clients:read' } },
+        schema: { params: clientParams, response: { 200: clientDetailSchema } },
+      },
       async (req) => {
         const client = await deps.clients.get(req.params.id);
         if (!client) throw new AppError('NOT_FOUND', 'There is no such client.');
@@ -108,6 +146,9 @@ export function clientsRoutes(deps: {
             .object({ label: z.string().max(200).optional() })
             .strict()
             .nullish(),
+          response: {
+            201: z.object({ id: z.string(), key: z.string(), prefix: z.string(), note: z.string() }),
+          },
         },
       },
       async (req, reply) => {
@@ -128,7 +169,27 @@ export function clientsRoutes(deps: {
 
     r.get(
       '/api/clients/:id/api-keys',
-      { config: { access: { permission: 'clients:keys' } }, schema: { params: clientParams } },
+      {
+        config: { access: { permission: 'clients:keys' } },
+        schema: {
+          params: clientParams,
+          response: {
+            200: z.object({
+              items: z.array(
+                z.object({
+                  id: z.string(),
+                  prefix: z.string(),
+                  label: z.string().nullable(),
+                  createdBy: z.string().nullable(),
+                  createdAt: z.string(),
+                  revokedAt: z.string().nullable(),
+                  lastUsedAt: z.string().nullable(),
+                }),
+              ),
+            }),
+          },
+        },
+      },
       async (req) => ({
         items: (await deps.keys.list(req.params.id)).map((k) => ({
           id: k.id,
@@ -149,13 +210,14 @@ export function clientsRoutes(deps: {
         schema: {
           params: z.object({ id: z.string().uuid(), keyId: z.string().uuid() }).strict(),
           body: z.object({}).strict().nullish(),
+          response: { 204: z.null().describe('Revoked') },
         },
       },
       async (req, reply) => {
         const actor = req.actor;
         if (!actor) throw new AppError('UNAUTHENTICATED', 'Sign in first.');
         await deps.keys.revoke(req.params.id, req.params.keyId, actor.operatorId, auditContext(req));
-        return reply.status(204).send();
+        return reply.status(204).send(null);
       },
     );
 
@@ -169,6 +231,7 @@ export function clientsRoutes(deps: {
           body: z
             .object({ maxPerTradeUsdt: limit, maxPerDayUsdt: limit, note: z.string().max(2000).optional() })
             .strict(),
+          response: { 201: changeRequestSchema },
         },
       },
       async (req, reply) => {

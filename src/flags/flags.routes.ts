@@ -10,6 +10,13 @@ import { isValidReason } from '../approvals/approvals.rules.js';
 import { auditContext } from '../shared/request-context.js';
 import { AppError } from '../shared/errors.js';
 import { AUTO_SETTLEMENT, type FlagsService } from './flags.service.js';
+import { changeRequestSchema } from '../approvals/approvals.api.js';
+import {
+  emergencyDisableSchema,
+  flagDetailSchema,
+  flagListSchema,
+  reviewAcknowledgedSchema,
+} from './flags.api.js';
 
 const keyParams = z.object({ key: z.string().min(1).max(100) }).strict();
 const reasonRequired = (reason: string) => {
@@ -86,17 +93,24 @@ export function flagsRoutes(deps: {
   return async (app) => {
     const r = app.withTypeProvider<ZodTypeProvider>();
 
-    r.get('/api/flags', { config: { access: { permission: 'flags:read' } } }, async () => {
-      const list = await flags.list();
-      const name = await namesOf(
-        list.map((f) => (f.updated_by_type === 'operator' ? f.updated_by_id : null)),
-      );
-      return { items: list.map((f) => flagView(f, name)) };
-    });
+    r.get(
+      '/api/flags',
+      { config: { access: { permission: 'flags:read' } }, schema: { response: { 200: flagListSchema } } },
+      async () => {
+        const list = await flags.list();
+        const name = await namesOf(
+          list.map((f) => (f.updated_by_type === 'operator' ? f.updated_by_id : null)),
+        );
+        return { items: list.map((f) => flagView(f, name)) };
+      },
+    );
 
     r.get(
       '/api/flags/:key',
-      { config: { access: { permission: 'flags:read' } }, schema: { params: keyParams } },
+      {
+        config: { access: { permission: 'flags:read' } },
+        schema: { params: keyParams, response: { 200: flagDetailSchema } },
+      },
       async (req) => {
         const { flag, history, reviews } = await flags.detail(req.params.key);
         const name = await namesOf([
@@ -140,6 +154,7 @@ export function flagsRoutes(deps: {
         schema: {
           params: keyParams,
           body: z.object({ enabled: z.boolean(), reason: z.string().max(2000) }).strict(),
+          response: { 200: changeRequestSchema, 201: changeRequestSchema },
         },
       },
       async (req, reply) => {
@@ -165,12 +180,15 @@ export function flagsRoutes(deps: {
       '/api/flags/AUTO_SETTLEMENT/emergency-disable',
       {
         config: { access: { permission: 'flags:emergency', stepUp: true } },
-        schema: { body: z.object({ reason: z.string().max(2000) }).strict() },
+        schema: {
+          body: z.object({ reason: z.string().max(2000) }).strict(),
+          response: { 200: emergencyDisableSchema },
+        },
       },
       async (req) => {
         reasonRequired(req.body.reason);
         const { review, wasEnabled } = await flags.emergencyDisable(req.body.reason, auditContext(req));
-        return { key: AUTO_SETTLEMENT, enabled: false, wasEnabled, reviewId: review.id };
+        return { key: AUTO_SETTLEMENT, enabled: false as const, wasEnabled, reviewId: review.id };
       },
     );
 
@@ -181,6 +199,7 @@ export function flagsRoutes(deps: {
         schema: {
           params: z.object({ id: z.string().uuid() }).strict(),
           body: z.object({ comment: z.string().max(2000) }).strict(),
+          response: { 200: reviewAcknowledgedSchema },
         },
       },
       async (req) => {

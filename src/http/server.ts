@@ -10,7 +10,8 @@ import Fastify, {
   type FastifyPluginAsync,
 } from 'fastify';
 import FindMyWay, { type HTTPMethod } from 'find-my-way';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { jsonSchemaTransform, jsonSchemaTransformObject, validatorCompiler } from 'fastify-type-provider-zod';
+import { responseSerializer } from './serializer.js';
 import type { Logger } from '../shared/logger.js';
 import type { Metrics } from '../shared/metrics.js';
 import type { Clock } from '../shared/clock.js';
@@ -32,6 +33,8 @@ export interface ServerDeps {
    * in audit events — is the client's only when the proxy in front is trusted, and the peer's otherwise.
    */
   trustProxy?: false | number | string[];
+  /** Tests: a reply its response schema would lose a property of is an error, not a silently shorter reply. */
+  strictResponses?: boolean;
   /** Each domain's routes, mounted in order. */
   routes: FastifyPluginAsync[];
 }
@@ -74,7 +77,7 @@ export async function buildServer(deps: ServerDeps): Promise<DeskServer> {
   // The API speaks JSON only: anything else is 415, never a string handed to a JSON schema.
   app.removeContentTypeParser('text/plain');
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  app.setSerializerCompiler(responseSerializer(deps.strictResponses ?? false));
 
   const routes: RegisteredRoute[] = [];
   const allMethods = FindMyWay();
@@ -160,6 +163,8 @@ export async function buildServer(deps: ServerDeps): Promise<DeskServer> {
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },
     transform: jsonSchemaTransform,
+    // Schemas named with `.meta({ id })` are components the console's generated types refer to.
+    transformObject: jsonSchemaTransformObject,
   });
   app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () =>
     app.swagger(),

@@ -529,6 +529,7 @@ export function compose(deps: ComposeDeps): Composition {
         authenticator,
         bodyLimit: deps.config.BODY_LIMIT_BYTES,
         trustProxy: deps.config.TRUST_PROXY,
+        strictResponses: deps.config.NODE_ENV === 'test',
         routes: [...routes, ...extra],
       }),
   };

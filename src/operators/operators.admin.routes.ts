@@ -5,6 +5,14 @@ import { auditContext } from '../shared/request-context.js';
 import { ROLES } from '../shared/roles.js';
 import type { OperatorsService } from './operators.service.js';
 import type { Invitation } from './operators.invitations.js';
+import {
+  bootstrapResponse,
+  createdOperatorResponse,
+  deactivatedResponse,
+  grantReviewAcknowledged,
+  grantReviewsResponse,
+  invitationResponse,
+} from './operators.schemas.js';
 
 const createBody = z
   .object({
@@ -34,7 +42,10 @@ export function operatorAdminRoutes(deps: { operators: OperatorsService }): Fast
 
     r.post(
       '/api/operators',
-      { config: { access: { permission: 'operators:write' } }, schema: { body: createBody } },
+      {
+        config: { access: { permission: 'operators:write' } },
+        schema: { body: createBody, response: { 201: createdOperatorResponse } },
+      },
       async (req, reply) => {
         const created = await deps.operators.createOperator(req.body, auditContext(req));
         return reply
@@ -52,7 +63,11 @@ export function operatorAdminRoutes(deps: { operators: OperatorsService }): Fast
       '/api/operators/:id/invitation',
       {
         config: { access: { permission: 'operators:write' } },
-        schema: { params: idParams, body: z.object({}).strict().nullish() },
+        schema: {
+          params: idParams,
+          body: z.object({}).strict().nullish(),
+          response: { 201: invitationResponse },
+        },
       },
       async (req, reply) => {
         const invitation = await deps.operators.reissueInvitation(req.params.id, auditContext(req));
@@ -73,24 +88,35 @@ export function operatorAdminRoutes(deps: { operators: OperatorsService }): Fast
             .object({ reason: z.string().max(2000).optional() })
             .strict()
             .nullish(),
+          response: { 200: deactivatedResponse },
         },
       },
       async (req) => {
         await deps.operators.deactivate(req.params.id, auditContext(req));
-        return { id: req.params.id, status: 'deactivated' };
+        return { id: req.params.id, status: 'deactivated' as const };
       },
     );
 
-    r.get('/api/bootstrap', { config: { access: { permission: 'operators:read' } } }, async () => {
-      const s = await bootstrap.status();
-      return { ...s, endedAt: s.endedAt?.toISOString() ?? null };
-    });
+    r.get(
+      '/api/bootstrap',
+      {
+        config: { access: { permission: 'operators:read' } },
+        schema: { response: { 200: bootstrapResponse } },
+      },
+      async () => {
+        const s = await bootstrap.status();
+        return { ...s, endedAt: s.endedAt?.toISOString() ?? null };
+      },
+    );
 
     r.post(
       '/api/bootstrap/end',
       {
         config: { access: { permission: 'operators:write', stepUp: true } },
-        schema: { body: z.object({ reason: z.string().max(2000) }).strict() },
+        schema: {
+          body: z.object({ reason: z.string().max(2000) }).strict(),
+          response: { 200: bootstrapResponse },
+        },
       },
       async (req) => {
         const s = await bootstrap.end(req.body.reason, auditContext(req));
@@ -100,7 +126,10 @@ export function operatorAdminRoutes(deps: { operators: OperatorsService }): Fast
 
     r.get(
       '/api/operators/grant-reviews',
-      { config: { access: { permission: 'operators:read' } } },
+      {
+        config: { access: { permission: 'operators:read' } },
+        schema: { response: { 200: grantReviewsResponse } },
+      },
       async () => ({
         items: (await bootstrap.reviews()).map((v) => ({
           id: v.id,
@@ -121,7 +150,11 @@ export function operatorAdminRoutes(deps: { operators: OperatorsService }): Fast
       '/api/operators/grant-reviews/:id/acknowledge',
       {
         config: { access: { permission: 'operators:write', stepUp: true } },
-        schema: { params: idParams, body: z.object({ comment: z.string().max(2000) }).strict() },
+        schema: {
+          params: idParams,
+          body: z.object({ comment: z.string().max(2000) }).strict(),
+          response: { 200: grantReviewAcknowledged },
+        },
       },
       async (req) => {
         const v = await bootstrap.acknowledgeReview(req.params.id, req.body.comment, auditContext(req));

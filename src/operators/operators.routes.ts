@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import type { Config } from '../config.js';
 import type { Actor } from '../shared/request-context.js';
 import { auditContext } from '../shared/request-context.js';
@@ -17,6 +18,7 @@ import {
 import {
   acceptInvitationBody,
   invitationParams,
+  invitationView,
   accessTokenResponse,
   codeBody,
   enrolResponse,
@@ -137,11 +139,14 @@ export function operatorsRoutes(deps: OperatorsRoutesDeps): FastifyPluginAsync {
 
     app.post(
       '/api/auth/logout',
-      { config: { access: selfMfaPending }, schema: { tags: ['auth'], body: noBody } },
+      {
+        config: { access: selfMfaPending },
+        schema: { tags: ['auth'], body: noBody, response: { 204: z.null().describe('Signed out') } },
+      },
       async (request, reply) => {
         await auth.logout(actorOf(request), requestContext(request));
         clearSessionCookies(reply, cookies);
-        return reply.status(204).send();
+        return reply.status(204).send(null);
       },
     );
 
@@ -208,7 +213,7 @@ export function operatorsRoutes(deps: OperatorsRoutesDeps): FastifyPluginAsync {
       '/api/invitations/:token',
       {
         config: { access: 'public', ...perIp },
-        schema: { tags: ['setup'], params: invitationParams },
+        schema: { tags: ['setup'], params: invitationParams, response: { 200: invitationView } },
       },
       async (request, reply) => {
         const inv = await operators.viewInvitation(request.params.token);

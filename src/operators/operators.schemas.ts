@@ -40,7 +40,7 @@ export const acceptInvitationBody = z
   .object({ token: z.string().min(1).max(512), password: z.string().max(1024) })
   .strict();
 
-const operatorSummary = z.object({
+export const operatorSummary = z.object({
   id: z.string(),
   email: z.string(),
   name: z.string(),
@@ -54,21 +54,25 @@ export const accessTokenResponse = z.object({
   csrfToken: z.string(),
 });
 
-export const sessionResponse = accessTokenResponse.extend({
-  mfaVerified: z.boolean(),
-  stepUpUntil: isoDate.nullable(),
-  operator: operatorSummary,
-});
-
-export const meResponse = operatorSummary.extend({
-  permissions: z.array(z.string()),
-  session: z.object({
-    id: z.string(),
+export const sessionResponse = accessTokenResponse
+  .extend({
     mfaVerified: z.boolean(),
     stepUpUntil: isoDate.nullable(),
-    stepUpOpen: z.boolean(),
-  }),
-});
+    operator: operatorSummary,
+  })
+  .meta({ id: 'LoginResponse' });
+
+export const meResponse = operatorSummary
+  .extend({
+    permissions: z.array(z.string()),
+    session: z.object({
+      id: z.string(),
+      mfaVerified: z.boolean(),
+      stepUpUntil: isoDate.nullable(),
+      stepUpOpen: z.boolean(),
+    }),
+  })
+  .meta({ id: 'Me' });
 
 export const enrolResponse = z.object({ secret: z.string(), otpauthUrl: z.string() });
 
@@ -76,18 +80,63 @@ export const stepUpResponse = z.object({ stepUpUntil: isoDate });
 
 export const operatorListResponse = z.object({
   operators: z.array(
-    z.object({
-      id: z.string(),
-      email: z.string(),
-      name: z.string(),
-      roles: z.array(role),
-      status: z.enum(['active', 'deactivated']),
-      mfaEnrolled: z.boolean(),
-      telegramLinked: z.boolean(),
-      invitation: z.enum(['pending', 'expired', 'accepted']).nullable(),
-      createdAt: isoDate,
-    }),
+    z
+      .object({
+        id: z.string(),
+        email: z.string(),
+        name: z.string(),
+        roles: z.array(role),
+        status: z.enum(['active', 'deactivated']),
+        mfaEnrolled: z.boolean(),
+        telegramLinked: z.boolean(),
+        invitation: z.enum(['pending', 'expired', 'accepted']).nullable(),
+        createdAt: isoDate,
+      })
+      .meta({ id: 'OperatorListItem' }),
   ),
 });
 
 export const setupResponse = z.object({ operator: operatorSummary });
+
+export const invitationView = z.object({
+  email: z.string(),
+  name: z.string(),
+  roles: z.array(role),
+  expiresAt: isoDate,
+});
+
+const invitation = z.object({ token: z.string(), url: z.string(), expiresAt: isoDate });
+export const createdOperatorResponse = z.object({
+  operator: operatorSummary,
+  invitation,
+  grant: z.enum(['none', 'bootstrap', 'break-glass']),
+});
+export const invitationResponse = z.object({ invitation });
+export const deactivatedResponse = z.object({ id: z.string(), status: z.literal('deactivated') });
+export const bootstrapResponse = z.object({
+  active: z.boolean(),
+  endedAt: isoDate.nullable(),
+  endedBy: z.enum(['explicit', 'first_decision']).nullable(),
+  reason: z.string().nullable(),
+});
+export const grantReviewsResponse = z.object({
+  items: z.array(
+    z.object({
+      id: z.string(),
+      operatorId: z.string(),
+      roles: z.array(role),
+      openedBy: z.string(),
+      reason: z.string(),
+      status: z.enum(['open', 'acknowledged']),
+      acknowledgedBy: z.string().nullable(),
+      acknowledgedAt: isoDate.nullable(),
+      comment: z.string().nullable(),
+      createdAt: isoDate,
+    }),
+  ),
+});
+export const grantReviewAcknowledged = z.object({
+  id: z.string(),
+  status: z.enum(['open', 'acknowledged']),
+  acknowledgedBy: z.string().nullable(),
+});

@@ -7,6 +7,12 @@ import { NETWORKS } from '../shared/networks.js';
 import { formatUsdt } from '../shared/money.js';
 import type { FlaggedRow, SettlementQueries, SettlementRow } from './settlement.queries.js';
 import { FLAG_REASONS, SETTLEMENT_STATUSES } from './settlement.tables.js';
+import {
+  flaggedPageSchema,
+  settlementDetailSchema,
+  settlementPageSchema,
+  summarySchema,
+} from './settlement.api.js';
 
 const limit = z.coerce.number().int().min(1).max(200).default(50);
 
@@ -73,6 +79,7 @@ export function settlementRoutes(deps: {
               limit,
             })
             .strict(),
+          response: { 200: settlementPageSchema },
         },
       },
       async (req) => {
@@ -112,20 +119,24 @@ export function settlementRoutes(deps: {
       async (req) => deps.queries.overview(req.query.window, deps.now()),
     );
 
-    r.get('/api/settlements/summary', { config: read }, async () => {
-      const s = await deps.queries.summary();
-      const oldestQueuedSeconds = s.oldestQueuedAt
-        ? Math.max(0, Math.round((deps.now().getTime() - s.oldestQueuedAt.getTime()) / 1000))
-        : null;
-      return {
-        byStatus: s.byStatus,
-        oldestQueuedAt: s.oldestQueuedAt?.toISOString() ?? null,
-        oldestQueuedSeconds,
-        openFlagged: s.openFlagged,
-        openFlaggedByReason: s.openFlaggedByReason,
-        paper: deps.paper,
-      };
-    });
+    r.get(
+      '/api/settlements/summary',
+      { config: read, schema: { response: { 200: summarySchema } } },
+      async () => {
+        const s = await deps.queries.summary();
+        const oldestQueuedSeconds = s.oldestQueuedAt
+          ? Math.max(0, Math.round((deps.now().getTime() - s.oldestQueuedAt.getTime()) / 1000))
+          : null;
+        return {
+          byStatus: s.byStatus,
+          oldestQueuedAt: s.oldestQueuedAt?.toISOString() ?? null,
+          oldestQueuedSeconds,
+          openFlagged: s.openFlagged,
+          openFlaggedByReason: s.openFlaggedByReason,
+          paper: deps.paper,
+        };
+      },
+    );
 
     r.get(
       '/api/settlements/flagged',
@@ -140,6 +151,7 @@ export function settlementRoutes(deps: {
               limit,
             })
             .strict(),
+          response: { 200: flaggedPageSchema },
         },
       },
       async (req) => {
@@ -150,7 +162,13 @@ export function settlementRoutes(deps: {
 
     r.get(
       '/api/settlements/:id',
-      { config: read, schema: { params: z.object({ id: z.string().uuid() }).strict() } },
+      {
+        config: read,
+        schema: {
+          params: z.object({ id: z.string().uuid() }).strict(),
+          response: { 200: settlementDetailSchema },
+        },
+      },
       async (req) => {
         const s = await deps.queries.get(req.params.id);
         if (!s) throw new AppError('NOT_FOUND', 'There is no such settlement.');

@@ -7,7 +7,7 @@ import type { ApiKeysService } from '../clients/apikeys.service.js';
 import { parseUsdt } from '../shared/money.js';
 import type { RfqService } from './rfq.service.js';
 import type { TradesService } from './trades.service.js';
-import { quoteView, tradeView } from './trades.views.js';
+import { quoteSchema, quoteView, tradeSchema, tradeView } from './trades.views.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -63,6 +63,12 @@ export function clientApiRoutes(deps: {
           body: z
             .object({ side: z.enum(['buy', 'sell']), amount: z.string().max(40), network: z.enum(NETWORKS) })
             .strict(),
+          response: {
+            201: z.object({
+              rfqId: z.string(),
+              quote: quoteSchema.extend({ totalCurrency: z.literal('USD'), totalRounding: z.string() }),
+            }),
+          },
         },
       },
       async (req, reply) => {
@@ -82,7 +88,7 @@ export function clientApiRoutes(deps: {
           rfqId,
           quote: {
             ...quoteView(best),
-            totalCurrency: 'USD',
+            totalCurrency: 'USD' as const,
             totalRounding:
               best.side === 'buy' ? 'up to the cent (you pay)' : 'down to the cent (you receive)',
           },
@@ -92,7 +98,14 @@ export function clientApiRoutes(deps: {
 
     r.post(
       '/api/client/v1/quotes/:id/accept',
-      { config: { access, rateLimit }, schema: { params: idParams, body: z.object({}).strict().nullish() } },
+      {
+        config: { access, rateLimit },
+        schema: {
+          params: idParams,
+          body: z.object({}).strict().nullish(),
+          response: { 200: tradeSchema, 201: tradeSchema },
+        },
+      },
       async (req, reply) => {
         const { clientId } = clientOf(req);
         const idem = req.headers['idempotency-key'];
@@ -112,7 +125,7 @@ export function clientApiRoutes(deps: {
 
     r.get(
       '/api/client/v1/trades/:id',
-      { config: { access, rateLimit }, schema: { params: idParams } },
+      { config: { access, rateLimit }, schema: { params: idParams, response: { 200: tradeSchema } } },
       async (req) => {
         const { clientId } = clientOf(req);
         const trade = await deps.trades.get(req.params.id);
@@ -132,6 +145,15 @@ export function clientApiRoutes(deps: {
             .object({ reason: z.string().max(2000).optional() })
             .strict()
             .nullish(),
+          response: {
+            201: z.object({
+              requestId: z.string(),
+              kind: z.string(),
+              status: z.string(),
+              summary: z.string(),
+              expiresAt: z.string(),
+            }),
+          },
         },
       },
       async (req, reply) => {
@@ -158,6 +180,7 @@ export function clientApiRoutes(deps: {
         config: { access, rateLimit },
         schema: {
           querystring: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) }).strict(),
+          response: { 200: z.object({ items: z.array(tradeSchema) }) },
         },
       },
       async (req) => {

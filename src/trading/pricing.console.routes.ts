@@ -4,20 +4,7 @@ import { z } from 'zod';
 import type { HousePricer } from './house.pricer.js';
 import { spreadTiersView } from './pricing.js';
 import type { RfqService } from './rfq.service.js';
-import { quoteView } from './trades.views.js';
-
-const answer = z.object({
-  id: z.string().uuid(),
-  rfqId: z.string().uuid(),
-  side: z.enum(['buy', 'sell']),
-  network: z.string(),
-  amountUsdt: z.string(),
-  price: z.string().nullable(),
-  status: z.enum(['offered', 'not_best', 'failed', 'accepted']),
-  error: z.string().nullable(),
-  latencyMs: z.number(),
-  receivedAt: z.string(),
-});
+import { quoteSchema, quoteView } from './trades.views.js';
 
 const overviewSchema = z.object({
   reference: z
@@ -51,7 +38,7 @@ const overviewSchema = z.object({
         latencyMsP50: z.number().nullable(),
         latencyMsP95: z.number().nullable(),
       }),
-      recent: z.array(answer),
+      recent: z.array(quoteSchema),
     }),
   ),
 });

@@ -8,41 +8,12 @@ import { AppError } from '../shared/errors.js';
 import { formatUsdt } from '../shared/money.js';
 import { NETWORKS } from '../shared/networks.js';
 import type { TradesService } from './trades.service.js';
-import { quoteView, tradeView } from './trades.views.js';
+import { quoteSchema, quoteView, tradeSchema, tradeView } from './trades.views.js';
 
 const side = z.enum(['buy', 'sell']);
 const network = z.enum(NETWORKS);
 
-export const tradeSchema = z.object({
-  id: z.string().uuid(),
-  clientId: z.string().uuid(),
-  quoteId: z.string().uuid(),
-  rfqId: z.string().uuid(),
-  side,
-  network,
-  amountUsdt: z.string(),
-  price: z.string(),
-  total: z.string(),
-  address: z.string(),
-  status: z.string(),
-  bookedAt: z.string(),
-});
-
-const quoteSchema = z.object({
-  id: z.string().uuid(),
-  rfqId: z.string().uuid(),
-  source: z.string(),
-  side,
-  network,
-  amountUsdt: z.string(),
-  price: z.string().nullable(),
-  total: z.string().nullable(),
-  status: z.enum(['offered', 'not_best', 'failed', 'accepted']),
-  error: z.string().nullable(),
-  latencyMs: z.number(),
-  receivedAt: z.string(),
-  expiresAt: z.string().nullable(),
-});
+export { tradeSchema };
 
 const requestSchema = z.object({
   id: z.string().uuid(),

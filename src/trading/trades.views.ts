@@ -1,6 +1,43 @@
+import { z } from 'zod';
 import { formatUsdt } from '../shared/money.js';
+import { NETWORKS } from '../shared/networks.js';
 import type { QuoteRow } from './rfq.service.js';
 import type { TradeRow } from './trades.service.js';
+
+/** A trade as the API shows it (tradeView). */
+export const tradeSchema = z
+  .object({
+    id: z.string().uuid(),
+    clientId: z.string().uuid(),
+    quoteId: z.string().uuid(),
+    rfqId: z.string().uuid(),
+    side: z.enum(['buy', 'sell']),
+    network: z.enum(NETWORKS),
+    amountUsdt: z.string(),
+    price: z.string(),
+    total: z.string(),
+    address: z.string(),
+    status: z.string(),
+    bookedAt: z.string(),
+  })
+  .meta({ id: 'Trade' });
+
+/** A quote as the API shows it (quoteView). */
+export const quoteSchema = z.object({
+  id: z.string().uuid(),
+  rfqId: z.string().uuid(),
+  source: z.string(),
+  side: z.enum(['buy', 'sell']),
+  network: z.enum(NETWORKS),
+  amountUsdt: z.string(),
+  price: z.string().nullable(),
+  total: z.string().nullable(),
+  status: z.enum(['offered', 'not_best', 'failed', 'accepted']),
+  error: z.string().nullable(),
+  latencyMs: z.number(),
+  receivedAt: z.string(),
+  expiresAt: z.string().nullable(),
+});
 
 /** How a trade is shown over HTTP: amounts as USDT decimal strings, prices and totals as strings. */
 export const tradeView = (t: TradeRow) => ({

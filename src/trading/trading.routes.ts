@@ -8,6 +8,21 @@ import type { HousePricer, Reference, Spreads } from './house.pricer.js';
 import type { TradesService } from './trades.service.js';
 import { parseUsdt } from '../shared/money.js';
 import { spreadTiersView } from './pricing.js';
+import { changeRequestSchema } from '../approvals/approvals.api.js';
+
+const referenceSchema = z
+  .object({
+    mid: z.string(),
+    setAt: z.string().nullable(),
+    via: z.enum(['api', 'config']),
+    stale: z.boolean(),
+  })
+  .nullable();
+const spreadsSchema = z.object({
+  tiers: z.array(z.object({ fromUsdt: z.string(), bps: z.number() })),
+  via: z.enum(['api', 'config']),
+  setAt: z.string().nullable(),
+});
 
 const idParams = z.object({ id: z.string().uuid() }).strict();
 
@@ -24,21 +39,38 @@ export function tradingRoutes(deps: { house: HousePricer; trades: TradesService 
   return async (app) => {
     const r = app.withTypeProvider<ZodTypeProvider>();
 
-    r.get('/api/pricing', { config: { access: { permission: 'pricing:read' } } }, async () => {
-      const [reference, spreads] = await Promise.all([deps.house.reference(), deps.house.spreads()]);
-      return { reference: referenceView(reference), spreads: spreadsView(spreads) };
-    });
+    const read = { access: { permission: 'pricing:read' as const } };
+    r.get(
+      '/api/pricing',
+      {
+        config: read,
+        schema: { response: { 200: z.object({ reference: referenceSchema, spreads: spreadsSchema }) } },
+      },
+      async () => {
+        const [reference, spreads] = await Promise.all([deps.house.reference(), deps.house.spreads()]);
+        return { reference: referenceView(reference), spreads: spreadsView(spreads) };
+      },
+    );
 
-    r.get('/api/pricing/reference', { config: { access: { permission: 'pricing:read' } } }, async () => {
-      const [reference, spreads] = await Promise.all([deps.house.reference(), deps.house.spreads()]);
-      return {
-        reference: referenceView(reference),
-        spreadTiers: spreads.tiers.map((t) => ({
-          fromUsdt: (t.fromUnits / 1_000_000n).toString(),
-          bps: t.bps.toFixed(),
-        })),
-      };
+    const referenceReply = z.object({
+      reference: referenceSchema,
+      /** The tiers with whole-USDT thresholds and bps as decimal strings. */
+      spreadTiers: z.array(z.object({ fromUsdt: z.string(), bps: z.string() })),
     });
+    r.get(
+      '/api/pricing/reference',
+      { config: read, schema: { response: { 200: referenceReply } } },
+      async () => {
+        const [reference, spreads] = await Promise.all([deps.house.reference(), deps.house.spreads()]);
+        return {
+          reference: referenceView(reference),
+          spreadTiers: spreads.tiers.map((t) => ({
+            fromUsdt: (t.fromUnits / 1_000_000n).toString(),
+            bps: t.bps.toFixed(),
+          })),
+        };
+      },
+    );
 
     // Spread tiers change only through a co-signed `pricing.spreads` (issue 14 item 8): one person's PUT
     // is refused with a code that says so, rather than a bare 404 for a route that used to exist.
@@ -58,7 +90,10 @@ export function tradingRoutes(deps: { house: HousePricer; trades: TradesService 
       '/api/pricing/reference',
       {
         config: { access: { permission: 'pricing:write', stepUp: true } },
-        schema: { body: z.object({ mid: z.string().max(40) }).strict() },
+        schema: {
+          body: z.object({ mid: z.string().max(40) }).strict(),
+          response: { 200: z.object({ reference: referenceSchema }) },
+        },
       },
       async (req) => ({
         reference: referenceView(await deps.house.setReference(req.body.mid, auditContext(req))),
@@ -70,7 +105,11 @@ export function tradingRoutes(deps: { house: HousePricer; trades: TradesService 
       '/api/trades/:id/cancel',
       {
         config: { access: { permission: 'trades:change' } },
-        schema: { params: idParams, body: z.object({ reason }).strict() },
+        schema: {
+          params: idParams,
+          body: z.object({ reason }).strict(),
+          response: { 201: changeRequestSchema },
+        },
       },
       async (req, reply) => {
         const actor = req.actor;
@@ -98,6 +137,7 @@ export function tradingRoutes(deps: { house: HousePricer; trades: TradesService 
               reason,
             })
             .strict(),
+          response: { 201: changeRequestSchema },
         },
       },
       async (req, reply) => {

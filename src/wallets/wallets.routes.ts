@@ -10,6 +10,7 @@ import type { WalletsService } from './wallets.service.js';
 import type { ReconciliationService } from './reconcile.service.js';
 import { auditContext } from '../shared/request-context.js';
 import { differenceView, runView } from './reconcile.views.js';
+import { entriesSchema, reconcileSchema, runDetailSchema, runsSchema, walletSchema } from './wallets.api.js';
 
 const usdt = (units: bigint) => ({ usdt: formatUsdt(units), units: units.toString() });
 const eth = (wei: bigint | null) =>
@@ -38,42 +39,46 @@ export function walletsRoutes(deps: {
     const r = app.withTypeProvider<ZodTypeProvider>();
     const read = { access: { permission: 'wallets:read' as const } };
 
-    r.get('/api/wallets', { config: read }, async () => {
-      const wallets = await deps.wallets.overview();
-      return {
-        items: wallets.map((w) => ({
-          id: w.wallet.id,
-          network: w.wallet.network,
-          role: w.wallet.role,
-          adapter: w.wallet.adapter,
-          paper: w.paper,
-          label: w.paper ? 'PAPER' : null,
-          active: w.active,
-          address: w.wallet.address,
-          chainBalance: w.chainBalance === null ? null : usdt(w.chainBalance),
-          ledgerBalance: usdt(w.ledgerBalance),
-          available: usdt(w.available),
-          reserved: usdt(w.reserved),
-          receivable: usdt(w.receivable),
-          difference: w.chainBalance === null ? null : usdt(w.chainBalance - w.ledgerBalance),
-          gas: w.gasLedger === null ? null : { chain: eth(w.gasChain), ledger: eth(w.gasLedger) },
-          chainError: w.chainError,
-          blockHeight: w.height,
-          accounts: {
-            main: w.wallet.account_id,
-            reserved: w.wallet.reserved_account_id,
-            receivable: w.wallet.receivable_account_id,
-          },
-        })),
-      };
-    });
+    r.get(
+      '/api/wallets',
+      { config: read, schema: { response: { 200: z.object({ items: z.array(walletSchema) }) } } },
+      async () => {
+        const wallets = await deps.wallets.overview();
+        return {
+          items: wallets.map((w) => ({
+            id: w.wallet.id,
+            network: w.wallet.network,
+            role: w.wallet.role,
+            adapter: w.wallet.adapter,
+            paper: w.paper,
+            label: w.paper ? 'PAPER' : null,
+            active: w.active,
+            address: w.wallet.address,
+            chainBalance: w.chainBalance === null ? null : usdt(w.chainBalance),
+            ledgerBalance: usdt(w.ledgerBalance),
+            available: usdt(w.available),
+            reserved: usdt(w.reserved),
+            receivable: usdt(w.receivable),
+            difference: w.chainBalance === null ? null : usdt(w.chainBalance - w.ledgerBalance),
+            gas: w.gasLedger === null ? null : { chain: eth(w.gasChain), ledger: eth(w.gasLedger) },
+            chainError: w.chainError,
+            blockHeight: w.height,
+            accounts: {
+              main: w.wallet.account_id,
+              reserved: w.wallet.reserved_account_id,
+              receivable: w.wallet.receivable_account_id,
+            },
+          })),
+        };
+      },
+    );
 
     // A run observes and records; it moves no money, so repeating the call is harmless (a second run).
     r.post(
       '/api/wallets/reconcile',
       {
         config: { access: { permission: 'wallets:reconcile' as const } },
-        schema: { body: z.object({}).strict() },
+        schema: { body: z.object({}).strict(), response: { 201: reconcileSchema } },
       },
       async (req, reply) => {
         const { run, differences } = await deps.reconciliation.run({
@@ -101,6 +106,7 @@ export function walletsRoutes(deps: {
               before: postingCursor.optional(),
             })
             .strict(),
+          response: { 200: runsSchema },
         },
       },
       async (req) => {
@@ -117,7 +123,10 @@ export function walletsRoutes(deps: {
 
     r.get(
       '/api/wallets/reconciliations/:id',
-      { config: read, schema: { params: z.object({ id: z.string().uuid() }).strict() } },
+      {
+        config: read,
+        schema: { params: z.object({ id: z.string().uuid() }).strict(), response: { 200: runDetailSchema } },
+      },
       async (req) => {
         const run = await deps.db
           .selectFrom('reconciliation_runs')
@@ -144,6 +153,7 @@ export function walletsRoutes(deps: {
               limit: z.coerce.number().int().min(1).max(200).default(50),
             })
             .strict(),
+          response: { 200: entriesSchema },
         },
       },
       async (req) => {

@@ -134,6 +134,8 @@ export function flagRequest(overrides: Partial<ChangeRequestDetail> = {}): Chang
         data: null,
       },
     ],
+    undecidableReason: null,
+    missingRoles: [],
     ...overrides,
   };
 }

@@ -10,10 +10,11 @@ const ON: FlagDetail = {
   enabled: true,
   description: 'Settle booked trades automatically.',
   updatedAt: new Date().toISOString(),
-  updatedBy: { type: 'operator', id: '11111111-1111-4111-8111-111111111111' },
+  updatedBy: { type: 'operator', id: '11111111-1111-4111-8111-111111111111', name: 'Ana Risk' },
   reason: null,
   requestId: null,
   version: 2,
+  approval: null,
   history: [],
   reviews: [],
 };
@@ -22,8 +23,10 @@ const REVIEW: FlagDetail['reviews'][number] = {
   status: 'open',
   reason: 'wallet does not reconcile',
   openedBy: 'x',
+  openedByName: null,
   createdAt: new Date().toISOString(),
   acknowledgedBy: null,
+  acknowledgedByName: null,
   acknowledgedAt: null,
   comment: null,
 };

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { flagReason } from './reason';
 
-const system = { type: 'system', id: null };
-const operator = { type: 'operator', id: 'op-1' };
+const system = { type: 'system', id: null, name: null };
+const operator = { type: 'operator', id: 'op-1', name: 'Ana Risk' };
 
 describe('flagReason', () => {
   it.each([

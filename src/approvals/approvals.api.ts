@@ -59,6 +59,8 @@ export const changeRequestSchema = z
     }),
     note: z.string().nullable(),
     policy: policySchema,
+    /** What the tiers judged at filing: the amount before and after, USDT smallest units (null: the kind has none). */
+    notional: z.object({ before: z.string().nullable(), after: z.string().nullable() }).nullable(),
     matchedTier: z.string().nullable(),
     coSignerRoles: z.array(role),
     createdAt: z.string(),
@@ -115,6 +117,8 @@ export const policiesSchema = z.object({
 export const eligibilitySchema = z.object({
   kind: z.string(),
   decidable: z.boolean(),
+  /** The step nobody could take (`primary`: approve, `secondary`: co-sign), when undecidable. */
+  step: z.enum(['primary', 'secondary']).nullable(),
   undecidableReason: z.string().nullable(),
   missingRoles: z.array(role),
 });

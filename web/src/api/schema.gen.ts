@@ -655,6 +655,8 @@ export interface paths {
               decidable: boolean;
               kind: string;
               missingRoles: ('ops_approver' | 'risk_officer' | 'platform_admin' | 'auditor')[];
+              /** @enum {string|null} */
+              step: 'primary' | 'secondary' | null;
               undecidableReason: string | null;
             };
           };
@@ -4061,6 +4063,10 @@ export interface components {
       kind: string;
       matchedTier: string | null;
       note: string | null;
+      notional: {
+        after: string | null;
+        before: string | null;
+      } | null;
       payload: unknown;
       policy: components['schemas']['Policy'];
       primary: {
@@ -4117,6 +4123,10 @@ export interface components {
       matchedTier: string | null;
       missingRoles: ('ops_approver' | 'risk_officer' | 'platform_admin' | 'auditor')[];
       note: string | null;
+      notional: {
+        after: string | null;
+        before: string | null;
+      } | null;
       payload: unknown;
       policy: components['schemas']['Policy'];
       primary: {
@@ -4174,6 +4184,10 @@ export interface components {
       matchedTier: string | null;
       missingRoles: ('ops_approver' | 'risk_officer' | 'platform_admin' | 'auditor')[];
       note: string | null;
+      notional: {
+        after: string | null;
+        before: string | null;
+      } | null;
       payload: unknown;
       policy: components['schemas']['PolicyInput'];
       primary: {
@@ -4229,6 +4243,10 @@ export interface components {
       kind: string;
       matchedTier: string | null;
       note: string | null;
+      notional: {
+        after: string | null;
+        before: string | null;
+      } | null;
       payload: unknown;
       policy: components['schemas']['PolicyInput'];
       primary: {

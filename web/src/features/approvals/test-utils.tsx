@@ -116,6 +116,7 @@ export function flagRequest(overrides: Partial<ChangeRequestDetail> = {}): Chang
       ttlSeconds: 14400,
       tiers: [],
     },
+    notional: null,
     matchedTier: null,
     coSignerRoles: ['risk_officer', 'platform_admin'],
     createdAt: new Date(now - 60_000).toISOString(),

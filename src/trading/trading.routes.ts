@@ -76,7 +76,17 @@ export function tradingRoutes(deps: { house: HousePricer; trades: TradesService 
     // is refused with a code that says so, rather than a bare 404 for a route that used to exist.
     r.put(
       '/api/pricing/spreads',
-      { config: { access: { permission: 'pricing:write' } }, schema: { body: z.unknown() } },
+      {
+        config: { access: { permission: 'pricing:write' } },
+        // The old body, so a malformed one still gets its per-field errors before the pointer to pricing.spreads.
+        schema: {
+          body: z
+            .object({
+              tiers: z.array(z.object({ fromUsdt: z.string().max(40), bps: z.number() }).strict()).max(100),
+            })
+            .strict(),
+        },
+      },
       async () => {
         throw new AppError(
           'SPREADS_NEED_APPROVAL',

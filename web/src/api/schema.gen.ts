@@ -3049,7 +3049,12 @@ export interface paths {
       };
       requestBody: {
         content: {
-          'application/json': unknown;
+          'application/json': {
+            tiers: {
+              bps: number;
+              fromUsdt: string;
+            }[];
+          };
         };
       };
       responses: {

@@ -504,7 +504,11 @@ export function compose(deps: ComposeDeps): Composition {
     walletsRoutes({ db, wallets, reconciliation }),
     alertsRoutes({ alerts }),
     operatorAdminRoutes({ operators }),
-    operatorAccountRoutes({ account, config: deps.config }),
+    operatorAccountRoutes({
+      account,
+      config: deps.config,
+      bot: telegram ? { username: () => telegram.botUsername() } : null,
+    }),
     eventsRoutes({ hub: createEventHub(deps.pool), db, events, clock }),
     ...(telegram?.routes ?? []),
     consoleRoutes(),

@@ -9,8 +9,14 @@ import type { AccountService } from './operators.account.js';
 const passwordBody = z
   .object({ currentPassword: z.string().max(1024), newPassword: z.string().max(1024) })
   .strict();
-const linkCodeResponse = z.object({ code: z.string(), expiresAt: z.string() });
-const linkStatusResponse = z.object({ linked: z.boolean(), pendingCodeExpiresAt: z.string().nullable() });
+/** Which bot a link code goes to: its @username once this process knows it (null: not yet, or no bot). */
+const botFields = { botUsername: z.string().nullable(), telegramConfigured: z.boolean() };
+const linkCodeResponse = z.object({ code: z.string(), expiresAt: z.string(), ...botFields });
+const linkStatusResponse = z.object({
+  linked: z.boolean(),
+  pendingCodeExpiresAt: z.string().nullable(),
+  ...botFields,
+});
 const passwordResponse = z.object({ changed: z.literal(true), sessionsRevoked: z.number().int() });
 
 function actorOf(request: FastifyRequest) {
@@ -23,8 +29,11 @@ function actorOf(request: FastifyRequest) {
 export function operatorAccountRoutes(deps: {
   account: AccountService;
   config: Pick<Config, 'LOGIN_RATE_PER_MINUTE'>;
+  /** The desk's Telegram bot, when one is configured: its username once Telegram has told it (getMe). */
+  bot: { username: () => string | null } | null;
 }): FastifyPluginAsync {
   const { account } = deps;
+  const bot = () => ({ botUsername: deps.bot?.username() ?? null, telegramConfigured: deps.bot !== null });
   const perIp = { rateLimit: { max: deps.config.LOGIN_RATE_PER_MINUTE, timeWindow: 60_000 } };
   return async (instance) => {
     const app = instance.withTypeProvider<ZodTypeProvider>();
@@ -53,7 +62,11 @@ export function operatorAccountRoutes(deps: {
       },
       async (request) => {
         const s = await account.telegramLinkStatus(actorOf(request).operatorId);
-        return { linked: s.linked, pendingCodeExpiresAt: s.pendingCodeExpiresAt?.toISOString() ?? null };
+        return {
+          linked: s.linked,
+          pendingCodeExpiresAt: s.pendingCodeExpiresAt?.toISOString() ?? null,
+          ...bot(),
+        };
       },
     );
 
@@ -72,7 +85,7 @@ export function operatorAccountRoutes(deps: {
           actorOf(request).operatorId,
           auditContext(request),
         );
-        return { code, expiresAt: expiresAt.toISOString() };
+        return { code, expiresAt: expiresAt.toISOString(), ...bot() };
       },
     );
   };

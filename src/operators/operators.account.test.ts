@@ -147,6 +147,8 @@ describe('Telegram link codes', () => {
     expect((await get('/api/me/telegram-link', me.bearer)).json()).toEqual({
       linked: false,
       pendingCodeExpiresAt: expiresAt,
+      botUsername: null, // this desk has no Telegram bot
+      telegramConfigured: false,
     });
   });
 
@@ -180,6 +182,8 @@ describe('Telegram link codes', () => {
     expect((await get('/api/me/telegram-link', me.bearer)).json()).toEqual({
       linked: true,
       pendingCodeExpiresAt: null,
+      botUsername: null,
+      telegramConfigured: false,
     });
     expect(await auditOf(me.operator.id, 'operator.telegram_linked')).toEqual([
       {

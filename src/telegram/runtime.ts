@@ -67,6 +67,8 @@ export interface TelegramRuntime {
   jobs: JobsModule;
   /** `POST /telegram/webhook` (webhook mode only). */
   routes: FastifyPluginAsync[];
+  /** The bot's @username once `start` has asked Telegram (getMe), else null. */
+  botUsername(): string | null;
   /** The `@grammyjs/runner` handle while long polling (concurrent, per-user sequential); undefined otherwise. */
   polling(): RunnerHandle | undefined;
   /** Polling: starts long polling. Webhook: registers the webhook with Telegram. Send-only: checks the token. */
@@ -149,6 +151,7 @@ export function createTelegram(deps: TelegramDeps): TelegramRuntime {
     }),
     routes: settings.mode === 'webhook' ? [telegramWebhookRoutes({ bot, secret: settings.secret })] : [],
     polling: () => runner,
+    botUsername: () => (bot.isInited() ? bot.botInfo.username : null),
     async start() {
       await bot.init();
       if (settings.mode === 'send-only') {

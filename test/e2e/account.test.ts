@@ -2,12 +2,25 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { totpCodeAt } from '../../src/operators/operators.totp.js';
 import { auditTrail } from '../support/audit.js';
-import { focused, screenshot, signIn, startConsoleDesk, type ConsoleDesk } from './support/browser.js';
+import { BOT_INFO, RecordingTelegram, TEST_BOT_TOKEN } from '../support/telegram.js';
+import {
+  focused,
+  screenshot,
+  screenshotBoth,
+  signIn,
+  startConsoleDesk,
+  type ConsoleDesk,
+} from './support/browser.js';
 
 describe('console: my account', () => {
   let desk: ConsoleDesk;
+  const tg = new RecordingTelegram();
   beforeAll(async () => {
-    desk = await startConsoleDesk();
+    // A desk with a Telegram bot that only sends (TELEGRAM_MODE=off): the link-code panel names it.
+    desk = await startConsoleDesk({
+      env: { TELEGRAM_BOT_TOKEN: TEST_BOT_TOKEN, TELEGRAM_MODE: 'off' },
+      telegram: { botInfo: BOT_INFO, configureApi: tg.install },
+    });
   });
   afterAll(() => desk.close());
 
@@ -80,11 +93,14 @@ describe('console: my account', () => {
     // between asking and reading: what it shows lies between the minutes left at those two moments.
     const expires = desk.clock.now().getTime() + 10 * 60_000;
     const shown = Number(/within (\d+) min/.exec(text)?.[1]);
-    expect(text).toMatch(/Send this message to the desk's bot within \d+ min/);
+    expect(text).toMatch(/Send this message to @desk_test_bot in Telegram within \d+ min/);
+    expect(await box.getByRole('link', { name: '@desk_test_bot' }).getAttribute('href')).toBe(
+      'https://t.me/desk_test_bot',
+    );
     expect(shown).toBeGreaterThanOrEqual(Math.floor((expires - read) / 60_000));
     expect(shown).toBeLessThanOrEqual(Math.floor((expires - asked + 1_500) / 60_000));
     expect(text).toMatch(/expires at/);
-    await screenshot(page, 'account-telegram-code');
+    await screenshotBoth(page, 'account-telegram-code');
 
     // what the bot does on "/link CODE"
     await desk.t.desk.services.account.consumeTelegramLinkCode(code, 424242);

@@ -6,7 +6,7 @@ import { inject } from 'vitest';
 import type { Role } from '../../../src/shared/roles.js';
 import { fixedClock } from '../../../src/shared/clock.js';
 import { newOperator, type TestOperator } from '../../support/factories.js';
-import { buildTestServer, type TestServer } from '../../support/server.js';
+import { buildTestServer, type TestServer, type TestServerOptions } from '../../support/server.js';
 import { trackWhileOpen } from '../../support/open-handles.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -41,7 +41,13 @@ export interface ConsoleDesk {
  * `npm start` does, so the URLs it prints (the setup link) are the ones it serves.
  */
 export async function startConsoleDesk(
-  opts: { env?: Record<string, string>; prepare?: boolean; configuredPort?: boolean } = {},
+  opts: {
+    env?: Record<string, string>;
+    prepare?: boolean;
+    configuredPort?: boolean;
+    /** A Telegram bot for the desk (see test/support/telegram.ts): its getMe answer and a fake API. */
+    telegram?: TestServerOptions['telegram'];
+  } = {},
 ): Promise<ConsoleDesk> {
   const buildError = inject('consoleBuildError');
   if (buildError) throw new Error(buildError); // see test/support/global-setup.ts
@@ -52,7 +58,12 @@ export async function startConsoleDesk(
   const clock = fixedClock(new Date());
   const port = opts.configuredPort ? await freePort() : 0;
   const env = { ...(opts.configuredPort ? { HOST: '127.0.0.1', PORT: String(port) } : {}), ...opts.env };
-  const t = await buildTestServer({ clock, env, ...(opts.prepare ? { prepare: true } : {}) });
+  const t = await buildTestServer({
+    clock,
+    env,
+    ...(opts.prepare ? { prepare: true } : {}),
+    ...(opts.telegram ? { telegram: opts.telegram } : {}),
+  });
   let base: string;
   let browser: Browser;
   try {

@@ -2497,8 +2497,10 @@ export interface paths {
           };
           content: {
             'application/json': {
+              botUsername: string | null;
               linked: boolean;
               pendingCodeExpiresAt: string | null;
+              telegramConfigured: boolean;
             };
           };
         };
@@ -2525,8 +2527,10 @@ export interface paths {
           };
           content: {
             'application/json': {
+              botUsername: string | null;
               code: string;
               expiresAt: string;
+              telegramConfigured: boolean;
             };
           };
         };

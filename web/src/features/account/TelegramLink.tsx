@@ -4,9 +4,25 @@ import { api } from '../../api/client';
 import { FormError } from '../../components/FormError';
 import { clockTime, duration } from '../../components/format';
 
-interface Status {
+interface BotFields {
+  /** The desk's bot, e.g. `usdt_desk_bot` (null: the desk has not heard it from Telegram yet, or has none). */
+  botUsername: string | null;
+  telegramConfigured: boolean;
+}
+
+interface Status extends BotFields {
   linked: boolean;
   pendingCodeExpiresAt: string | null;
+}
+
+/** The bot to send the code to, by name and with a t.me link when the desk knows it. */
+function BotName({ username }: { username: string | null }) {
+  if (!username) return <>the desk's Telegram bot</>;
+  return (
+    <a href={`https://t.me/${encodeURIComponent(username)}`} target="_blank" rel="noreferrer">
+      @{username}
+    </a>
+  );
 }
 
 const statusKey = ['me', 'telegram-link'] as const;
@@ -23,7 +39,7 @@ function useNow(everyMs: number) {
 /** A one-time code to send to the bot as `/link CODE`, which binds this Telegram account to you. */
 export function TelegramLink() {
   const status = useQuery({ queryKey: statusKey, queryFn: () => api.get<Status>('/api/me/telegram-link') });
-  const [code, setCode] = useState<{ code: string; expiresAt: string } | null>(null);
+  const [code, setCode] = useState<({ code: string; expiresAt: string } & BotFields) | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const client = useQueryClient();
@@ -35,7 +51,7 @@ export function TelegramLink() {
     setBusy(true);
     setError(null);
     try {
-      setCode(await api.post<{ code: string; expiresAt: string }>('/api/me/telegram-link', {}));
+      setCode(await api.post<{ code: string; expiresAt: string } & BotFields>('/api/me/telegram-link', {}));
       void client.invalidateQueries({ queryKey: statusKey });
     } catch (err) {
       setError(err);
@@ -45,6 +61,7 @@ export function TelegramLink() {
   };
 
   const linked = status.data?.linked ?? false;
+  const noBot = status.data?.telegramConfigured === false;
   return (
     <section className="card" aria-labelledby="telegram-title">
       <h2 id="telegram-title">Telegram</h2>
@@ -61,7 +78,9 @@ export function TelegramLink() {
       </p>
       {code && !expired && (
         <div className="info-box" role="status" data-testid="telegram-code">
-          <p>Send this message to the desk's bot within {duration(left)}:</p>
+          <p>
+            Send this message to <BotName username={code.botUsername} /> in Telegram within {duration(left)}:
+          </p>
           <p>
             <code className="link-code">/link {code.code}</code>
           </p>
@@ -78,8 +97,19 @@ export function TelegramLink() {
           replaces it.
         </p>
       )}
+      {noBot && (
+        <p className="warn-box" data-testid="telegram-no-bot">
+          This desk has no Telegram bot configured (TELEGRAM_BOT_TOKEN is not set), so a link code would have
+          nowhere to go. Ask your platform engineer to set one up.
+        </p>
+      )}
+      {!noBot && !code && status.data && (
+        <p className="field-hint" data-testid="telegram-bot">
+          The desk's bot: <BotName username={status.data.botUsername} />.
+        </p>
+      )}
       <FormError error={error} />
-      <button type="button" onClick={() => void issue()} disabled={busy}>
+      <button type="button" onClick={() => void issue()} disabled={busy || noBot}>
         {busy ? 'Getting a code…' : code ? 'Get a new code' : 'Get a link code'}
       </button>
     </section>

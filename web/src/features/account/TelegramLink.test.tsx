@@ -36,8 +36,6 @@ describe('TelegramLink', () => {
     fakeFetch(() => ({ body: status({ botUsername: null, telegramConfigured: false }) }));
     renderScreen(<TelegramLink />);
     expect((await screen.findByTestId('telegram-no-bot')).textContent).toMatch(/no Telegram bot configured/);
-    expect((screen.getByRole('button', { name: 'Get a link code' }) as HTMLButtonElement).disabled).toBe(
-      true,
-    );
+    expect(screen.getByRole<HTMLButtonElement>('button', { name: 'Get a link code' }).disabled).toBe(true);
   });
 });

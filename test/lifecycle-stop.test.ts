@@ -8,10 +8,10 @@ import { childEnv, freePort, postgresPid, waitForReady, type DeskProcess } from 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
 /**
- * 6 in the default suite (each trial is a whole desk start-up, ~20 s, and CI has a time budget);
+ * 3 in the default suite (each trial is a whole desk start-up under load, ~20 s, and CI has a time budget);
  * `npm run test:stop` runs the full 20 (LIFECYCLE_STOP_TRIALS sets any count).
  */
-const TRIALS = Number(process.env.LIFECYCLE_STOP_TRIALS ?? 6);
+const TRIALS = Number(process.env.LIFECYCLE_STOP_TRIALS ?? 3);
 
 /**
  * Issue 14, item 3: `kill -TERM` to the process group (systemd, `docker stop`) under load. `tsx`

@@ -18,7 +18,8 @@ async function readEvents(
   const events: { event: string; data: Record<string, unknown> }[] = [];
   let buffer = '';
   let opened = false;
-  const deadline = setTimeout(() => controller.abort(), 10_000);
+  // Generous: on a loaded CI box a cross-node round (two LISTENs, two announcements, a filing) is slow.
+  const deadline = setTimeout(() => controller.abort(), 25_000);
   try {
     while (!until(events)) {
       const { value, done } = await reader.read();
@@ -96,7 +97,7 @@ describe('GET /api/events (live updates for consoles)', () => {
     action: () => Promise<void>,
   ): Promise<boolean> {
     const controller = new AbortController();
-    const deadline = setTimeout(() => controller.abort(), 10_000);
+    const deadline = setTimeout(() => controller.abort(), 25_000);
     try {
       const res = await fetch(`${base}/api/events`, { headers, signal: controller.signal });
       expect(res.status).toBe(200);
@@ -158,43 +159,47 @@ describe('GET /api/events (live updates for consoles)', () => {
     expect((await fetch(`${base}/api/events`, { headers: brief.session.bearer })).status).toBe(401);
   });
 
-  it('a second stream from the same session on another node ends the first; other sessions keep theirs and nobody sees the announcement', async () => {
-    // Another desk node on the same database (same signing keys), as behind a load balancer.
-    const other = await buildTestServer({ database: t.database, secrets: t.secrets });
-    try {
-      const otherBase = await other.app.listen({ host: '127.0.0.1', port: 0 });
-      const roamer = await person(t, ['ops_approver']);
-      let filedId = '';
-      const untilFiled = (e: { data: Record<string, unknown> }[]) =>
-        filedId !== '' && e.some((x) => x.data.id === filedId);
-      let roamerEvents: { event: string; data: Record<string, unknown> }[] = [];
-      const watcherEvents = await readEvents(
-        `${base}/api/events`,
-        watcher.session.bearer,
-        untilFiled,
-        async () => {
-          let onB!: Promise<typeof roamerEvents>;
-          const ended = await streamEndsAfter(roamer.session.bearer, async () => {
-            let opened!: () => void;
-            const isOpen = new Promise<void>((resolve) => (opened = resolve));
-            onB = readEvents(`${otherBase}/api/events`, roamer.session.bearer, untilFiled, async () =>
-              opened(),
-            );
-            await isOpen;
-          });
-          expect(ended).toBe(true); // the stream on node A gave way to the one on node B
-          filedId = (await fileFlagRequest(t, risk)).id;
-          roamerEvents = await onB;
-        },
-      );
-      for (const events of [watcherEvents, roamerEvents]) {
-        expect(events.find((e) => e.data.id === filedId)?.event).toBe('approval.created');
-        expect(events.map((e) => e.event).filter((type) => type.startsWith('session.'))).toEqual([]);
+  it(
+    'a second stream from the same session on another node ends the first; other sessions keep theirs and nobody sees the announcement',
+    { timeout: 90_000 },
+    async () => {
+      // Another desk node on the same database (same signing keys), as behind a load balancer.
+      const other = await buildTestServer({ database: t.database, secrets: t.secrets });
+      try {
+        const otherBase = await other.app.listen({ host: '127.0.0.1', port: 0 });
+        const roamer = await person(t, ['ops_approver']);
+        let filedId = '';
+        const untilFiled = (e: { data: Record<string, unknown> }[]) =>
+          filedId !== '' && e.some((x) => x.data.id === filedId);
+        let roamerEvents: { event: string; data: Record<string, unknown> }[] = [];
+        const watcherEvents = await readEvents(
+          `${base}/api/events`,
+          watcher.session.bearer,
+          untilFiled,
+          async () => {
+            let onB!: Promise<typeof roamerEvents>;
+            const ended = await streamEndsAfter(roamer.session.bearer, async () => {
+              let opened!: () => void;
+              const isOpen = new Promise<void>((resolve) => (opened = resolve));
+              onB = readEvents(`${otherBase}/api/events`, roamer.session.bearer, untilFiled, async () =>
+                opened(),
+              );
+              await isOpen;
+            });
+            expect(ended).toBe(true); // the stream on node A gave way to the one on node B
+            filedId = (await fileFlagRequest(t, risk)).id;
+            roamerEvents = await onB;
+          },
+        );
+        for (const events of [watcherEvents, roamerEvents]) {
+          expect(events.find((e) => e.data.id === filedId)?.event).toBe('approval.created');
+          expect(events.map((e) => e.event).filter((type) => type.startsWith('session.'))).toEqual([]);
+        }
+      } finally {
+        await other.close();
       }
-    } finally {
-      await other.close();
-    }
-  });
+    },
+  );
 
   it('deactivating an operator ends their open stream', async () => {
     const fired = await person(t, ['ops_approver']);

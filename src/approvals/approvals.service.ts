@@ -257,21 +257,7 @@ export function createApprovalsService(deps: ApprovalsDeps) {
         throw new AppError('ALREADY_DECIDED', `This request is already ${req.status}.`);
       // Past its TTL it expires, whatever arrives (fail closed): record that rather than a cancellation.
       if (isExpired(req.expires_at, deps.clock.now())) {
-        await recordTransition(
-          deps,
-          tx,
-          req,
-          {
-            action: 'expired',
-            status: 'expired',
-            changes: { decided_at: deps.clock.now() },
-            notify: decisionNotices(req, 'approval.expired', {}, [
-              req.primary_approver_id,
-              req.secondary_approver_id,
-            ]),
-          },
-          { actorType: 'system' },
-        );
+        await expire(tx, req);
         return null;
       }
       return recordTransition(

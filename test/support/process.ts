@@ -124,9 +124,15 @@ export function stderrLines(proc: DeskProcess): string[] {
 
 /** The pid of the embedded PostgreSQL serving `dataDir`, if one is running. */
 export function postgresPid(dataDir: string): number | undefined {
-  const file = path.join(dataDir, 'pg', 'postmaster.pid');
-  if (!fs.existsSync(file)) return undefined;
-  const pid = Number(fs.readFileSync(file, 'utf8').split('\n')[0]);
+  let content: string;
+  try {
+    content = fs.readFileSync(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8');
+  } catch {
+    return undefined; // not there, or removed between a look and a read (initdb's backends come and go)
+  }
+  const pid = Number(content.split('\n')[0]);
+  // initdb's standalone backends write their pid negated: that is not a server anyone can use.
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
   try {
     process.kill(pid, 0);
     return pid;

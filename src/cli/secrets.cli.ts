@@ -2,8 +2,13 @@ import type { Command } from 'commander';
 import { formatTable } from './table.js';
 import { cliUser, fail, runOrFail, withDesk } from './context.js';
 import type { KeyPurpose } from '../secrets/secrets.tables.js';
+import { readNewToken, rotateTelegram } from './secrets.telegram.js';
 
-const PURPOSES: Record<string, KeyPurpose> = { jwt: 'jwt', 'audit-key': 'audit', 'data-key': 'data' };
+const PURPOSES: Record<string, Exclude<KeyPurpose, 'telegram'>> = {
+  jwt: 'jwt',
+  'audit-key': 'audit',
+  'data-key': 'data',
+};
 const by = () => ({ actorType: 'cli' as const, actorId: cliUser(), requestId: null, ip: null });
 
 /** `desk secrets rotate|prune|status`: key rotation while every desk keeps running (docs/operations.md). */
@@ -13,16 +18,13 @@ export function registerSecretsCommands(program: Command): void {
   secrets
     .command('rotate')
     .description('make a new key and sign (or encrypt) with it from now on; old keys keep verifying')
-    .argument('<what>', 'jwt | audit-key | data-key')
+    .argument('<what>', 'jwt | audit-key | data-key | telegram')
+    .option('--token-file <file>', 'telegram: the new bot token from BotFather (- reads stdin)')
     .option('--json', 'print the result as JSON')
-    .action(async (what: string, opts: { json?: boolean }) => {
+    .action(async (what: string, opts: { json?: boolean; tokenFile?: string }) => {
+      if (what === 'telegram') return rotateTelegramCommand(opts);
       const purpose = PURPOSES[what];
-      if (!purpose)
-        return fail(
-          what === 'telegram'
-            ? 'telegram rotation is not built yet: see docs/operations.md "Rotating secrets" for the manual steps'
-            : `cannot rotate ${what}: choose jwt, audit-key or data-key`,
-        );
+      if (!purpose) return fail(`cannot rotate ${what}: choose jwt, audit-key, data-key or telegram`);
       await runOrFail(() =>
         withDesk(async ({ desk }) => {
           const r = await desk.services.secrets.rotate(purpose, by());
@@ -34,6 +36,23 @@ export function registerSecretsCommands(program: Command): void {
         }),
       );
     });
+
+  async function rotateTelegramCommand(opts: { json?: boolean; tokenFile?: string }) {
+    await runOrFail(async () => {
+      const token = await readNewToken(opts.tokenFile);
+      await withDesk(async (ctx) => {
+        const r = await rotateTelegram(ctx, token, by());
+        if (opts.json) return console.log(JSON.stringify(r));
+        console.log(`telegram: @${r.bot} now uses key ${r.id}; retired ${r.retired.join(', ') || '(none)'}`);
+        if (r.webhook === 'registered') console.log('  webhook registered with the new secret');
+        if (r.webhook === 'not registered')
+          console.log('  the webhook could not be registered now: every desk registers it when it switches');
+        console.log(
+          '  running desks switch within SECRETS_RELOAD_SECONDS; the old webhook secret works 10 more minutes',
+        );
+      });
+    });
+  }
 
   secrets
     .command('prune')

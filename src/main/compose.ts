@@ -98,7 +98,11 @@ import { createAlertsService, type AlertsService } from '../alerts/alerts.servic
 import { createAuditMetrics } from '../audit/audit.metrics.js';
 import { createNotificationMetrics } from '../notifications/notifications.metrics.js';
 import { createRingKeyring, type RingKeyring } from '../secrets/secrets.keyring.js';
-import { createSecretsService, type SecretsService } from '../secrets/secrets.service.js';
+import {
+  createSecretsService,
+  TELEGRAM_GRACE_SECONDS,
+  type SecretsService,
+} from '../secrets/secrets.service.js';
 import { createTotpRekey } from '../operators/operators.rekey.js';
 
 export interface Services {
@@ -201,6 +205,7 @@ export function compose(deps: ComposeDeps): Composition {
     keyring,
     rekey: createTotpRekey({ db, keyring }),
     maxTokenSeconds: deps.config.SESSION_HOURS * 3600,
+    telegramEnv: deps.config.telegram.mode !== 'off' || deps.config.telegram.sendOnly !== null,
   });
   const tg = deps.config.telegram;
   // TELEGRAM_MODE=off with a token receives nothing but still delivers the outbox (send-only).
@@ -436,6 +441,14 @@ export function compose(deps: ComposeDeps): Composition {
         trading: { rfqs, trades, addresses },
         errors: metrics.errors,
         testing: deps.telegram,
+        credentials: {
+          read: async (fresh) => {
+            if (fresh) await keyring.refresh();
+            return keyring.telegram();
+          },
+          reloadMs: keyring.ttlMs,
+          graceMs: TELEGRAM_GRACE_SECONDS * 1000,
+        },
       });
 
   const authenticator = createAuthenticator(auth);

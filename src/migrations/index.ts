@@ -26,6 +26,7 @@ import * as m0050 from './0050_pricing_band.js';
 import * as m0051 from './0051_approvals_notional.js';
 import * as m0052 from './0052_approvals_floods.js';
 import * as m0053 from './0053_secret_keys.js';
+import * as m0054 from './0054_telegram_keys.js';
 
 /**
  * Forward-only migrations, in order. Never edit one that has shipped: add the next file instead.
@@ -60,4 +61,5 @@ export const migrations: Record<string, Migration> = {
   '0051_approvals_notional': m0051,
   '0052_approvals_floods': m0052,
   '0053_secret_keys': m0053,
+  '0054_telegram_keys': m0054,
 };

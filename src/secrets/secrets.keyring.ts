@@ -20,6 +20,8 @@ import type { KeyPurpose, SecretKeysTable } from './secrets.tables.js';
  * When the database cannot be read the last ring stays in use (retried a second later).
  */
 export interface RingKeyring extends Keyring {
+  /** The bot's token and webhook secret from `desk secrets rotate telegram` (none yet: the env ones). */
+  telegram(): Promise<TelegramRing>;
   /** Re-reads the ring now (after a rotation by this process). */
   refresh(): Promise<void>;
   readonly ttlMs: number;
@@ -27,7 +29,7 @@ export interface RingKeyring extends Keyring {
 
 export const DEFAULT_RING_TTL_MS = 5_000;
 /** Ring key ids: purpose, creation instant, 4 random hex. Only these trigger a re-read on a miss. */
-const RING_ID = /^(jwt|audit|data)-\d{8}T\d{6}Z-[0-9a-f]{4}$/;
+const RING_ID = /^(jwt|audit|data|telegram)-\d{8}T\d{6}Z-[0-9a-f]{4}$/;
 
 export function newRingKeyId(purpose: KeyPurpose, at: Date): string {
   const stamp = at
@@ -70,7 +72,34 @@ export function createMaster(dataEncryptionKey: Buffer) {
 }
 export type Master = ReturnType<typeof createMaster>;
 
+/** The env token's id in the ring (its tombstone once a rotation retired it). */
+export const ENV_TELEGRAM_ID = 'env';
+
+export interface TelegramCredentials {
+  id: string;
+  token: string;
+  webhookSecret: string;
+}
+
+export interface TelegramRing {
+  current: TelegramCredentials | null;
+  /** Retired keys, newest first: their webhook secret (null: the env TELEGRAM_WEBHOOK_SECRET) and when. */
+  retired: { id: string; webhookSecret: string | null; retiredAt: Date }[];
+}
+
+export function sealTelegram(c: Omit<TelegramCredentials, 'id'>): Buffer {
+  return Buffer.from(JSON.stringify({ token: c.token, webhookSecret: c.webhookSecret }));
+}
+
+function openTelegram(id: string, material: Buffer): TelegramCredentials {
+  const parsed = JSON.parse(material.toString('utf8')) as Partial<TelegramCredentials>;
+  if (typeof parsed.token !== 'string' || typeof parsed.webhookSecret !== 'string')
+    throw new Error(`key telegram/${id}: not a token and webhook secret`);
+  return { id, token: parsed.token, webhookSecret: parsed.webhookSecret };
+}
+
 interface Snapshot {
+  telegram: TelegramRing;
   jwtSigning: JwtKey;
   jwt: Map<string, Uint8Array>;
   audit: CheckpointSigner;
@@ -111,7 +140,20 @@ export function ringFromRows(secrets: Secrets, master: Master, rows: Row[]): Sna
   const data = dataRow
     ? { id: dataRow.id, key: dataKeys.get(dataRow.id) ?? Buffer.alloc(0) }
     : { id: ENV_DATA_KEY_ID, key: secrets.dataEncryptionKey };
-  return { jwtSigning, jwt, audit, data, dataKeys };
+  const telegramRow = signing('telegram');
+  const retired = rows
+    .filter((r) => r.purpose === 'telegram' && r.retired_at && !r.pruned_at)
+    .sort((a, b) => (b.retired_at?.getTime() ?? 0) - (a.retired_at?.getTime() ?? 0))
+    .map((r) => ({
+      id: r.id,
+      webhookSecret: r.source === 'env' ? null : openTelegram(r.id, open(r)).webhookSecret,
+      retiredAt: r.retired_at ?? new Date(0),
+    }));
+  const telegram = {
+    current: telegramRow ? openTelegram(telegramRow.id, open(telegramRow)) : null,
+    retired,
+  };
+  return { jwtSigning, jwt, audit, data, dataKeys, telegram };
 }
 
 export function createRingKeyring(deps: {
@@ -180,5 +222,6 @@ export function createRingKeyring(deps: {
     auditSigner: async () => (await ring()).audit,
     dataCurrent: async () => (await ring()).data,
     dataKey: (id) => lookup((s) => s.dataKeys.get(id), id),
+    telegram: async () => (await ring()).telegram,
   };
 }

@@ -8,7 +8,13 @@ import { withTransaction, type Db, type Tx } from '../shared/db.js';
 import { AppError } from '../shared/errors.js';
 import { ENV_DATA_KEY_ID } from '../shared/keyring.js';
 import type { AuditContext } from '../shared/request-context.js';
-import { createMaster, newRingKeyId, type RingKeyring } from './secrets.keyring.js';
+import {
+  createMaster,
+  ENV_TELEGRAM_ID,
+  newRingKeyId,
+  sealTelegram,
+  type RingKeyring,
+} from './secrets.keyring.js';
 import type { KeyPurpose } from './secrets.tables.js';
 
 /**
@@ -52,11 +58,22 @@ export interface SecretsServiceDeps {
   rekey: DataRekey;
   /** The longest a token lives (refresh tokens last the session): a retired JWT key verifies that long. */
   maxTokenSeconds: number;
+  /** Whether TELEGRAM_BOT_TOKEN is set (the env token becomes a tombstone on the first telegram rotation). */
+  telegramEnv: boolean;
   /** Waits between the two re-encryption passes (tests pass a no-op). */
   sleep?: (ms: number) => Promise<void>;
 }
 
 const ROTATE_LOCK = 7_345_015;
+/** How long a retired webhook secret is still accepted: Telegram and every desk switch well within it. */
+export const TELEGRAM_GRACE_SECONDS = 600;
+
+/** A new bot token, checked with Telegram (getMe) by the caller, and the webhook secret made for it. */
+export interface NewTelegramKey {
+  token: string;
+  webhookSecret: string;
+  bot: string;
+}
 const REKEY_BATCH = 100;
 
 export function createSecretsService(deps: SecretsServiceDeps) {
@@ -68,30 +85,46 @@ export function createSecretsService(deps: SecretsServiceDeps) {
       ? deps.secrets.jwtKeys.map((k) => k.kid)
       : purpose === 'audit'
         ? [createSigner(deps.secrets.auditSigningKeyPem).keyId]
-        : [ENV_DATA_KEY_ID];
+        : purpose === 'data'
+          ? [ENV_DATA_KEY_ID]
+          : deps.telegramEnv
+            ? [ENV_TELEGRAM_ID]
+            : [];
 
-  function material(purpose: KeyPurpose): { secret: Buffer; publicKey: string | null } {
+  function material(
+    purpose: KeyPurpose,
+    telegram?: NewTelegramKey,
+  ): { secret: Buffer; publicKey: string | null } {
+    if (purpose === 'telegram') {
+      if (!telegram) throw new AppError('VALIDATION_FAILED', 'a telegram rotation needs the new bot token');
+      return { secret: sealTelegram(telegram), publicKey: null };
+    }
     if (purpose !== 'audit') return { secret: randomBytes(32), publicKey: null };
     const { privateKey } = generateKeyPairSync('ed25519');
     const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
     return { secret: Buffer.from(pem), publicKey: createSigner(pem).publicKey };
   }
 
-  async function rotateKey(purpose: KeyPurpose, by: AuditContext): Promise<RotateResult> {
+  async function rotateKey(
+    purpose: KeyPurpose,
+    by: AuditContext,
+    telegram?: NewTelegramKey,
+  ): Promise<RotateResult> {
     return withTransaction(db, async (tx) => {
       await sql`select pg_advisory_xact_lock(${ROTATE_LOCK})`.execute(tx);
       const now = clock.now();
-      const { secret, publicKey } = material(purpose);
+      const { secret, publicKey } = material(purpose, telegram);
       // An audit key is named as checkpoints name it: sha256 of its public key, 16 hex.
       const id = publicKey ? keyIdOf(publicKey) : newRingKeyId(purpose, now);
       // The env keys become tombstones: retired now, pruned later like any other key.
-      await tx
-        .insertInto('secret_keys')
-        .values(
-          envIds(purpose).map((envId) => ({ purpose, id: envId, source: 'env' as const, retired_at: now })),
-        )
-        .onConflict((oc) => oc.columns(['purpose', 'id']).doNothing())
-        .execute();
+      if (envIds(purpose).length > 0)
+        await tx
+          .insertInto('secret_keys')
+          .values(
+            envIds(purpose).map((envId) => ({ purpose, id: envId, source: 'env' as const, retired_at: now })),
+          )
+          .onConflict((oc) => oc.columns(['purpose', 'id']).doNothing())
+          .execute();
       const retired = await tx
         .updateTable('secret_keys')
         .set({ retired_at: now })
@@ -117,7 +150,13 @@ export function createSecretsService(deps: SecretsServiceDeps) {
         action: 'secrets.rotated',
         entityType: 'secret_key',
         entityId: `${purpose}/${id}`,
-        data: { purpose, keyId: id, previous, ...(publicKey ? { publicKey } : {}) },
+        data: {
+          purpose,
+          keyId: id,
+          previous,
+          ...(publicKey ? { publicKey } : {}),
+          ...(telegram ? { bot: telegram.bot } : {}),
+        },
       });
       return { purpose, id, retired: previous };
     });
@@ -152,7 +191,7 @@ export function createSecretsService(deps: SecretsServiceDeps) {
       .execute();
     const counts = await deps.rekey.countByKey();
     const views: SecretKeyView[] = [];
-    for (const purpose of ['jwt', 'audit', 'data'] as const) {
+    for (const purpose of ['jwt', 'audit', 'data', 'telegram'] as const) {
       const mine = rows.filter((r) => r.purpose === purpose);
       const known = new Set(mine.map((r) => r.id));
       const current = mine.filter((r) => r.source === 'ring' && !r.retired_at && !r.pruned_at).at(-1);
@@ -183,6 +222,8 @@ export function createSecretsService(deps: SecretsServiceDeps) {
         v.prunableAt = v.retiredAt
           ? new Date(Date.parse(v.retiredAt) + deps.maxTokenSeconds * 1000).toISOString()
           : null;
+      if (v.purpose === 'telegram' && v.state === 'retired' && v.retiredAt)
+        v.prunableAt = new Date(Date.parse(v.retiredAt) + TELEGRAM_GRACE_SECONDS * 1000).toISOString();
       if (v.purpose === 'data') v.secretsUnder = counts[v.id] ?? 0;
     }
     return views;
@@ -209,7 +250,9 @@ export function createSecretsService(deps: SecretsServiceDeps) {
             `${counts[k.id]} secrets are still sealed under it (rotate data-key again to re-encrypt them)`
           : k.purpose === 'jwt' && !force && since < deps.maxTokenSeconds
             ? `tokens it signed may live until ${new Date((k.retired_at?.getTime() ?? 0) + deps.maxTokenSeconds * 1000).toISOString()} (--force drops it now, ending those sessions)`
-            : false;
+            : k.purpose === 'telegram' && !force && since < TELEGRAM_GRACE_SECONDS
+              ? `its webhook secret is accepted until ${new Date((k.retired_at?.getTime() ?? 0) + TELEGRAM_GRACE_SECONDS * 1000).toISOString()} (--force drops it now)`
+              : false;
       if (wait) {
         kept.push(`${name}: ${wait}`);
         continue;
@@ -229,7 +272,10 @@ export function createSecretsService(deps: SecretsServiceDeps) {
           purpose: k.purpose,
           keyId: k.id,
           source: k.source,
-          forced: force && k.purpose === 'jwt' && since < deps.maxTokenSeconds,
+          forced:
+            force &&
+            ((k.purpose === 'jwt' && since < deps.maxTokenSeconds) ||
+              (k.purpose === 'telegram' && since < TELEGRAM_GRACE_SECONDS)),
         },
       });
       pruned.push(name);
@@ -238,10 +284,20 @@ export function createSecretsService(deps: SecretsServiceDeps) {
   }
 
   return {
-    async rotate(purpose: KeyPurpose, by: AuditContext): Promise<RotateResult> {
+    async rotate(purpose: Exclude<KeyPurpose, 'telegram'>, by: AuditContext): Promise<RotateResult> {
       const result = await rotateKey(purpose, by);
       await deps.keyring.refresh();
       if (purpose === 'data') result.reencrypted = await reencryptAll(by, result.id);
+      return result;
+    },
+    /**
+     * Stores a new bot token and webhook secret as the current telegram key (the caller checked the
+     * token with Telegram); every desk uses it within SECRETS_RELOAD_SECONDS, or at once when Telegram
+     * refuses the old token. The token is never in the audit event: only the bot's name is.
+     */
+    async rotateTelegram(key: NewTelegramKey, by: AuditContext): Promise<RotateResult> {
+      const result = await rotateKey('telegram', by, key);
+      await deps.keyring.refresh();
       return result;
     },
     /** Drops retired keys that can go: JWT keys once the longest token they signed expired. */

@@ -19,6 +19,8 @@ export interface DeskBotOptions {
   apiRoot: string;
   /** Given in tests (and skips getMe); otherwise `bot.init()` fetches it on start. */
   botInfo?: UserFromGetMe;
+  /** How a call's URL is made (the runtime's puts in the token in use now, which a rotation changes). */
+  buildUrl?: (root: string, token: string, method: string, env: 'prod' | 'test') => string;
 }
 
 /** The bot's numeric id is the part of the token before the colon. */
@@ -75,7 +77,10 @@ function retryReplies(ctx: Context, next: NextFunction) {
 
 /** Assembles the one bot that serves clients and operators. */
 export function createDeskBot(opts: DeskBotOptions, deps: BotDeps): Bot {
-  const bot = new Bot(opts.token, { botInfo: opts.botInfo, client: { apiRoot: opts.apiRoot } });
+  const bot = new Bot(opts.token, {
+    botInfo: opts.botInfo,
+    client: { apiRoot: opts.apiRoot, buildUrl: opts.buildUrl },
+  });
   bot.use(retryReplies);
   // One update at a time per user (a code typed right after a button press is read after it).
   bot.use(

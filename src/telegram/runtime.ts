@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import { run, type RunnerHandle } from '@grammyjs/runner';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Api, Bot } from 'grammy';
@@ -25,12 +26,26 @@ import type { ThrottleRules } from './throttle.js';
 import { telegramWebhookRoutes } from './webhook.routes.js';
 
 /** The updates the bot handles; Telegram sends no others. */
-const ALLOWED_UPDATES = ['message', 'callback_query'] as const;
+export const ALLOWED_UPDATES = ['message', 'callback_query'] as const;
 
 /** How the bot runs: receiving updates (polling, webhook), or only delivering notifications. */
 export type TelegramRunSettings =
   | Exclude<TelegramSettings, { mode: 'off' }>
   | ({ mode: 'send-only' } & NonNullable<Extract<TelegramSettings, { mode: 'off' }>['sendOnly']>);
+
+/**
+ * Where a rotated token and webhook secret come from (`desk secrets rotate telegram`, the key ring):
+ * the current one (null: TELEGRAM_BOT_TOKEN and TELEGRAM_WEBHOOK_SECRET) and the retired ones, whose
+ * webhook secret (null: the env one) is still accepted for `graceMs` after retirement.
+ */
+export interface TelegramCredentialSource {
+  read(fresh: boolean): Promise<{
+    current: { id: string; token: string; webhookSecret: string } | null;
+    retired: { webhookSecret: string | null; retiredAt: Date }[];
+  }>;
+  reloadMs: number;
+  graceMs: number;
+}
 
 export interface TelegramDeps {
   settings: TelegramRunSettings;
@@ -57,6 +72,8 @@ export interface TelegramDeps {
   };
   rateLimitPerMinute?: number;
   trading: BotDeps['trading'];
+  /** Without it the env token is used for good (tests of other parts). */
+  credentials?: TelegramCredentialSource;
 }
 
 export interface TelegramRuntime {
@@ -81,8 +98,24 @@ export function createTelegram(deps: TelegramDeps): TelegramRuntime {
   const { settings, logger } = deps;
   const log = logger.child({ part: 'telegram' });
   const store = createTelegramStore(deps.db);
+  const envSecret = settings.mode === 'webhook' ? settings.secret : null;
+  // The token every call goes out with: the URL is built per call, so a rotation needs no new Bot.
+  let active: { id: string | null; token: string; secret: string | null } = {
+    id: null,
+    token: settings.token,
+    secret: envSecret,
+  };
+  /** Webhook secrets accepted, each until a time (the current one for good). */
+  let accepted = envSecret ? [{ secret: envSecret, until: Infinity }] : [];
+  let webhookOn = false;
   const bot = createDeskBot(
-    { token: settings.token, apiRoot: settings.apiRoot, botInfo: deps.testing?.botInfo },
+    {
+      token: settings.token,
+      apiRoot: settings.apiRoot,
+      botInfo: deps.testing?.botInfo,
+      buildUrl: (root, _token, method, env) =>
+        `${root}/bot${active.token}/${env === 'test' ? 'test/' : ''}${method}`,
+    },
     {
       store,
       account: deps.account,
@@ -99,7 +132,66 @@ export function createTelegram(deps: TelegramDeps): TelegramRuntime {
       trading: deps.trading,
     },
   );
+  const registerWebhook = async () => {
+    if (settings.mode !== 'webhook' || !active.secret) return;
+    await bot.api.setWebhook(settings.url, {
+      secret_token: active.secret,
+      allowed_updates: [...ALLOWED_UPDATES],
+    });
+    webhookOn = true;
+  };
+
+  /** Takes the ring's credentials; true when the token changed (a webhook is re-registered with its secret). */
+  async function sync(fresh: boolean): Promise<boolean> {
+    if (!deps.credentials) return false;
+    const { current, retired } = await deps.credentials.read(fresh);
+    const graceMs = deps.credentials.graceMs;
+    const secret = current ? current.webhookSecret : envSecret;
+    accepted = [
+      { secret, until: Infinity },
+      ...retired.map((r) => ({
+        secret: r.webhookSecret ?? envSecret,
+        until: r.retiredAt.getTime() + graceMs,
+      })),
+    ].filter((a): a is { secret: string; until: number } => a.secret !== null);
+    const id = current?.id ?? null;
+    if (id === active.id) return false;
+    active = { id, token: current?.token ?? settings.token, secret };
+    log.info({ key: id ?? 'env' }, 'telegram bot: now using the rotated token');
+    if (webhookOn) await registerWebhook();
+    return true;
+  }
+  const syncQuietly = (fresh: boolean) =>
+    sync(fresh).catch((err: unknown) => {
+      log.warn({ err: (err as Error).message }, 'telegram bot: the rotated token could not be read');
+      return false;
+    });
+
+  // Telegram refusing the token (401) most likely means it was revoked after a rotation: re-read the
+  // ring at once and, if the token changed, send the same call again with the new one.
+  bot.api.config.use(async (prev, method, payload, signal) => {
+    const used = active.token;
+    const res = await prev(method, payload, signal);
+    if (res.ok || res.error_code !== 401) return res;
+    // Another call may have switched already while this one was out: compare tokens, not results.
+    await syncQuietly(true);
+    return active.token === used ? res : prev(method, payload, signal);
+  });
   deps.testing?.configureApi?.(bot.api);
+
+  let lastMiss = 0;
+  const sameAsAny = (given: string) => {
+    const now = deps.clock.now().getTime();
+    return accepted.some((a) => now < a.until && sameSecret(given, a.secret));
+  };
+  /** A webhook secret: the current one or one retired within the grace (an unknown one re-reads, at most 1/s). */
+  async function acceptsSecret(given: string): Promise<boolean> {
+    if (sameAsAny(given)) return true;
+    if (!deps.credentials || Date.now() - lastMiss < 1_000) return false;
+    lastMiss = Date.now();
+    await syncQuietly(true);
+    return sameAsAny(given);
+  }
 
   const deliveries = new Counter({
     name: 'desk_telegram_deliveries_total',
@@ -136,6 +228,7 @@ export function createTelegram(deps: TelegramDeps): TelegramRuntime {
   });
 
   let runner: RunnerHandle | undefined;
+  let reloads: NodeJS.Timeout | undefined;
   return {
     mode: settings.mode,
     bot,
@@ -149,10 +242,16 @@ export function createTelegram(deps: TelegramDeps): TelegramRuntime {
       clock: deps.clock,
       logger: log,
     }),
-    routes: settings.mode === 'webhook' ? [telegramWebhookRoutes({ bot, secret: settings.secret })] : [],
+    routes: settings.mode === 'webhook' ? [telegramWebhookRoutes({ bot, accepts: acceptsSecret })] : [],
     polling: () => runner,
     botUsername: () => (bot.isInited() ? bot.botInfo.username : null),
     async start() {
+      // A token rotated before this start is the one to use: the env one may be revoked already.
+      await syncQuietly(false);
+      if (deps.credentials && !reloads) {
+        reloads = setInterval(() => void syncQuietly(false), deps.credentials.reloadMs);
+        reloads.unref();
+      }
       await bot.init();
       if (settings.mode === 'send-only') {
         // TELEGRAM_MODE=off: no polling, and the webhook (if any) is left as it is, for whoever owns it.
@@ -163,10 +262,7 @@ export function createTelegram(deps: TelegramDeps): TelegramRuntime {
         return;
       }
       if (settings.mode === 'webhook') {
-        await bot.api.setWebhook(settings.url, {
-          secret_token: settings.secret,
-          allowed_updates: [...ALLOWED_UPDATES],
-        });
+        await registerWebhook();
         log.info({ bot: bot.botInfo.username, url: settings.url }, 'telegram bot: webhook registered');
         return;
       }
@@ -176,7 +272,15 @@ export function createTelegram(deps: TelegramDeps): TelegramRuntime {
       log.info({ bot: bot.botInfo.username }, 'telegram bot: long polling');
     },
     async stop() {
+      clearInterval(reloads);
+      reloads = undefined;
       if (runner?.isRunning()) await runner.stop();
     },
   };
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
 }

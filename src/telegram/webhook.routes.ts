@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Bot } from 'grammy';
@@ -26,19 +25,16 @@ export function hasForgedIds(value: unknown, depth = 0): boolean {
   return false;
 }
 
-function sameSecret(given: unknown, expected: string): boolean {
-  if (typeof given !== 'string') return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
 /**
  * `POST /telegram/webhook`: public (Telegram has no desk session), so it proves itself with the secret
  * token Telegram sends in `X-Telegram-Bot-Api-Secret-Token` — checked before the body is even parsed.
  * Errors inside the bot are answered in the chat; Telegram always gets 200 for a genuine update.
  */
-export function telegramWebhookRoutes(deps: { bot: Bot; secret: string }): FastifyPluginAsync {
+export function telegramWebhookRoutes(deps: {
+  bot: Bot;
+  /** The current webhook secret, or one retired by a rotation moments ago (see runtime.ts). */
+  accepts: (secret: string) => Promise<boolean>;
+}): FastifyPluginAsync {
   return async (instance) => {
     const app = instance.withTypeProvider<ZodTypeProvider>();
     app.post(
@@ -47,7 +43,8 @@ export function telegramWebhookRoutes(deps: { bot: Bot; secret: string }): Fasti
         config: { access: 'public' },
         schema: { tags: ['telegram'], body: update, hide: true },
         onRequest: async (request) => {
-          if (!sameSecret(request.headers['x-telegram-bot-api-secret-token'], deps.secret)) {
+          const given = request.headers['x-telegram-bot-api-secret-token'];
+          if (typeof given !== 'string' || !(await deps.accepts(given))) {
             throw new AppError(
               'UNAUTHENTICATED',
               'This endpoint only accepts calls from Telegram (X-Telegram-Bot-Api-Secret-Token).',

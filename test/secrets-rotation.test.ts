@@ -16,12 +16,17 @@ import {
   type DeskProcess,
 } from './support/process.js';
 import { buildTestServer, testSecrets, type TestServer } from './support/server.js';
+import { FakeBotApi, textUpdate } from './support/bot-api.js';
+
+const OLD_BOT_TOKEN = '123456:OLD-token-abcdefghijklmnopqrstuvwxyz';
+const NEW_BOT_TOKEN = '123456:NEW-token-abcdefghijklmnopqrstuvwxyz';
 
 /**
- * Issue 15 item 3: `desk secrets rotate jwt|audit-key|data-key` while two desk processes serve one
+ * Issue 15 item 3: `desk secrets rotate jwt|audit-key|data-key|telegram` while two desk processes serve one
  * database and a request loop runs against both: no request fails because of it, tokens issued before
  * keep working, tokens signed with the new key verify on the other process at once, TOTP secrets move
- * to the new data key online, and the audit export verifies across the audit key change.
+ * to the new data key online, the audit export verifies across the audit key change, and the bot moves
+ * to a new token and webhook secret with every update Telegram sends during the switch accepted.
  */
 describe('secret rotation with two desks running', () => {
   let database: TestDatabase;
@@ -31,12 +36,19 @@ describe('secret rotation with two desks running', () => {
   const desks: { port: number; proc: DeskProcess }[] = [];
   let looper: TestOperator;
   let after: TestOperator;
+  let botApi: FakeBotApi;
 
   beforeAll(async () => {
     database = await createTestDatabase();
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'desk-secrets-'));
     const s = testSecrets();
+    botApi = new FakeBotApi([OLD_BOT_TOKEN]);
     env = {
+      TELEGRAM_MODE: 'webhook',
+      TELEGRAM_BOT_TOKEN: OLD_BOT_TOKEN,
+      TELEGRAM_WEBHOOK_SECRET: 'old-webhook-secret-0123456789abcdef',
+      TELEGRAM_API_ROOT: await botApi.listen(),
+      PUBLIC_URL: 'https://desk.example.com',
       DATABASE_URL: database.url,
       DESK_DATA_DIR: dir,
       LOG_LEVEL: 'warn',
@@ -69,6 +81,7 @@ describe('secret rotation with two desks running', () => {
     await local?.close();
     await database?.drop();
     await fs.rm(dir, { recursive: true, force: true });
+    await botApi?.close();
   });
 
   const url = (i: number, p: string) => `http://127.0.0.1:${desks[i % 2]!.port}${p}`;
@@ -207,6 +220,7 @@ describe('secret rotation with two desks running', () => {
       `jwt/${rotated.id}`,
       `audit/${auditKey.id}`,
       `data/${dataKey.id}`,
+      'telegram/env',
     ]);
 
     // prune --force drops the old JWT key: tokens it signed stop working on both desks.
@@ -218,4 +232,82 @@ describe('secret rotation with two desks running', () => {
     );
     expect(await me(1, fresh)).toBe(200);
   }, 120_000);
+
+  it('rotates telegram: both desks take every update Telegram sends across the switch, and answer it', async () => {
+    // Telegram: each update to the desks in turn, signed with the secret registered last.
+    const registered = () =>
+      String(botApi.calls.filter((c) => c.ok && c.method === 'setWebhook').at(-1)?.body.secret_token);
+    const failures: string[] = [];
+    let sent = 0;
+    let stop = false;
+    const telegram = (async () => {
+      for (let i = 0; !stop && i < 2_000; i++) {
+        const r = await fetch(url(i, '/telegram/webhook'), {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': registered() },
+          body: JSON.stringify(textUpdate(100 + i, 50_000 + i, '/start')),
+        });
+        sent++;
+        if (r.status !== 200) failures.push(`update ${100 + i} on desk ${i % 2}: ${r.status}`);
+      }
+    })();
+    await waitUntil(() => sent > 4, 'no update reached the desks');
+
+    const tokenFile = path.join(dir, 'new-bot-token');
+    await fs.writeFile(tokenFile, `${NEW_BOT_TOKEN}\n`, { mode: 0o600 });
+    botApi.issue(NEW_BOT_TOKEN);
+    const rotated = JSON.parse(
+      await desk('secrets', 'rotate', 'telegram', '--token-file', tokenFile, '--json'),
+    ) as {
+      id: string;
+      webhook: string;
+    };
+    botApi.revoke(OLD_BOT_TOKEN); // BotFather's /revoke
+    expect(rotated.webhook).toBe('registered');
+    // Updates Telegram had in flight, signed with the old secret, reach both desks after the switch.
+    for (const i of [0, 1]) {
+      const r = await fetch(url(i, '/telegram/webhook'), {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-telegram-bot-api-secret-token': env.TELEGRAM_WEBHOOK_SECRET!,
+        },
+        body: JSON.stringify(textUpdate(90 + i, 40_000 + i, '/start')),
+      });
+      sent++;
+      if (r.status !== 200) failures.push(`in-flight update ${90 + i} on desk ${i}: ${r.status}`);
+    }
+    const answeredWithNew = (desk: number) =>
+      botApi.calls.some(
+        (c) =>
+          c.ok &&
+          c.method === 'sendMessage' &&
+          c.token === NEW_BOT_TOKEN &&
+          Number(c.body.chat_id) >= 50_000 &&
+          (Number(c.body.chat_id) - 50_000) % 2 === desk,
+      );
+    await waitUntil(
+      () => answeredWithNew(0) && answeredWithNew(1),
+      'a desk never answered with the new token',
+    );
+    const upTo = sent;
+    await waitUntil(() => sent > upTo + 4, 'no update after the switch');
+    stop = true;
+    await telegram;
+
+    expect(failures).toEqual([]);
+    // Every update answered exactly once: none lost, none twice.
+    const answered = botApi.calls
+      .filter((c) => c.ok && c.method === 'sendMessage')
+      .map((c) => Number(c.body.chat_id));
+    expect(new Set(answered).size).toBe(sent);
+    expect(answered).toHaveLength(sent);
+    const rotations = await database.db
+      .selectFrom('audit_events')
+      .select(['actor_type', 'entity_id'])
+      .where('action', '=', 'secrets.rotated')
+      .where('entity_id', 'like', 'telegram/%')
+      .execute();
+    expect(rotations).toEqual([{ actor_type: 'cli', entity_id: `telegram/${rotated.id}` }]);
+  }, 90_000);
 });

@@ -116,6 +116,7 @@ export async function runDesk(
   let closeHttp = async () => {};
   let stopBot = async () => {};
   let unsupervise = () => {};
+  let stopping = false;
   try {
     checkAborted();
     const applied = await migrateAll(database);
@@ -135,12 +136,17 @@ export async function runDesk(
     // The embedded server died (killed, crashed): start it again, and say so in the audit trail.
     if (database.server)
       unsupervise = superviseEmbedded(database.server, logger, (info) => {
-        void withTransaction(database.db, (tx) =>
-          desk.services.audit.record(tx, {
-            actorType: 'system',
-            action: 'database.restarted',
-            data: { embedded: true, downMs: info.downMs, attempts: info.attempts },
-          }),
+        // Retried until it lands: the server may die again before the first attempt commits.
+        void retryUntilStopped(
+          () =>
+            withTransaction(database.db, (tx) =>
+              desk.services.audit.record(tx, {
+                actorType: 'system',
+                action: 'database.restarted',
+                data: { embedded: true, downMs: info.downMs, attempts: info.attempts },
+              }),
+            ),
+          () => stopping,
         ).catch((err: unknown) =>
           logger.warn({ err: (err as Error).message }, 'the database restart could not be audited'),
         );
@@ -182,6 +188,7 @@ export async function runDesk(
     }
     checkAborted();
     const stop = async () => {
+      stopping = true;
       unsupervise();
       await stopBot();
       await closeHttp();
@@ -189,16 +196,31 @@ export async function runDesk(
       await database.close();
     };
     const release = async () => {
+      stopping = true;
       unsupervise();
       await database.release();
     };
     return { address, desk, database, stop, release };
   } catch (err) {
+    stopping = true;
     unsupervise();
     await stopBot().catch(() => undefined);
     await worker?.stop().catch(() => undefined);
     await closeHttp().catch(() => undefined);
     await database.close();
     throw err;
+  }
+}
+
+/** Runs `attempt` until it succeeds, every 500 ms, for at most 2 minutes or until `stopped()`. */
+async function retryUntilStopped(attempt: () => Promise<unknown>, stopped: () => boolean): Promise<void> {
+  for (const deadline = Date.now() + 120_000; ;) {
+    try {
+      await attempt();
+      return;
+    } catch (err) {
+      if (stopped() || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 500).unref());
+    }
   }
 }

@@ -3,6 +3,7 @@ import { formatTable } from './table.js';
 import { cliUser, fail, runOrFail, withDesk } from './context.js';
 import type { KeyPurpose } from '../secrets/secrets.tables.js';
 import { readNewToken, rotateTelegram } from './secrets.telegram.js';
+import { TELEGRAM_GRACE_SECONDS } from '../secrets/secrets.service.js';
 
 const PURPOSES: Record<string, Exclude<KeyPurpose, 'telegram'>> = {
   jwt: 'jwt',
@@ -48,7 +49,7 @@ export function registerSecretsCommands(program: Command): void {
         if (r.webhook === 'not registered')
           console.log('  the webhook could not be registered now: every desk registers it when it switches');
         console.log(
-          '  running desks switch within SECRETS_RELOAD_SECONDS; the old webhook secret works 10 more minutes',
+          `  running desks switch within SECRETS_RELOAD_SECONDS; the old webhook secret works ${TELEGRAM_GRACE_SECONDS / 60} more minutes`,
         );
       });
     });

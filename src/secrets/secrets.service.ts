@@ -311,6 +311,3 @@ export function createSecretsService(deps: SecretsServiceDeps) {
 }
 
 export type SecretsService = ReturnType<typeof createSecretsService>;
-
-export const notRotatable = (what: string) =>
-  new AppError('VALIDATION_FAILED', `cannot rotate ${what}: choose jwt, audit-key, data-key or telegram`);
